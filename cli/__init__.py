@@ -1,0 +1,69 @@
+"""The ``cscore`` command line: a thin layer over :mod:`compassion_scales`.
+
+Each command parses its options, makes one call into the library and formats the
+result. Heavy libraries (pingouin, factor_analyzer, matplotlib, statsmodels) are
+imported inside the commands that need them, so ``cscore --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from compassion_scales import __version__
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands live in their own modules and load on demand."""
+
+    def __init__(self, *args, lazy_subcommands: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_subcommands = lazy_subcommands or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_subcommands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_subcommands:
+            module_name, attr = self.lazy_subcommands[cmd_name].rsplit(":", 1)
+            module = importlib.import_module(module_name)
+            return getattr(module, attr)
+        return super().get_command(ctx, cmd_name)
+
+
+#: command name -> "module:attribute". Each module imports only click and light parts
+#: of the library at import time.
+COMMANDS = {
+    "score": "compassion_scales.cli.score:score",
+    "instruments": "compassion_scales.cli.instruments:instruments",
+    "reliability": "compassion_scales.cli.reliability:reliability",
+    "retest": "compassion_scales.cli.reliability:retest",
+    "factors": "compassion_scales.cli.factors:factors",
+    "flows": "compassion_scales.cli.flows:flows",
+    "compare": "compassion_scales.cli.compare:compare",
+    "change": "compassion_scales.cli.change:change",
+    "trial": "compassion_scales.cli.change:trial",
+}
+
+
+@click.group(cls=LazyGroup, lazy_subcommands=COMMANDS, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="cscore")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """cscore: score and analyse compassion, fears-of-compassion, burnout and
+    moral-injury questionnaires.
+
+    \b
+    Example:
+        cscore score examples/responses.csv --id pid --id time -o scores.csv
+        cscore instruments list
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+__all__ = ["main", "COMMANDS"]

@@ -1,0 +1,124 @@
+"""Shared click options and the one place that turns library errors into CLI errors."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("table", "csv", "json")
+TABLE_STYLES = ("simple", "plain", "github", "grid", "pipe", "latex", "latex_booktabs", "html", "rst")
+
+
+def output_options(func: F) -> F:
+    """``--format table|csv|json``, ``--fmt STYLE``, ``--decimals N`` and ``-o/--output FILE``."""
+    func = click.option("--decimals", type=click.IntRange(0, 12), default=3, show_default=True,
+                        help="Decimals shown in tables (numbers are never rounded in csv/json).")(func)
+    func = click.option("--fmt", "table_style", type=click.Choice(TABLE_STYLES), default="simple",
+                        show_default=True, help="Table style for --format table (e.g. github, latex, html).")(func)
+    func = click.option("--format", "out_format", type=click.Choice(FORMATS), default="table",
+                        show_default=True, help="How to print the result on standard output.")(func)
+    return func
+
+
+def emit_frame(df: Any, out_format: str, table_style: str = "simple", decimals: int = 3,
+               title: str | None = None, notes: list[str] | None = None,
+               json_payload: Any = None) -> None:
+    """Print a DataFrame as a table, CSV or JSON (``json_payload`` overrides the JSON body)."""
+    from compassion_scales._format import dumps_json, render_table
+
+    if out_format == "json":
+        click.echo(dumps_json(json_payload if json_payload is not None else df))
+    elif out_format == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+    else:
+        if title:
+            click.echo(title)
+        click.echo(render_table(df, fmt=table_style, decimals=decimals))
+        for line in notes or []:
+            click.echo(line)
+
+
+def emit_result(result: Any, out_format: str, table_style: str = "simple", decimals: int = 3) -> None:
+    """Print a result object (a ``ResultMixin``): its summary, or ``to_dict()`` as JSON."""
+    if out_format == "json":
+        click.echo(result.to_json())
+    elif out_format == "csv":
+        click.echo(result.summary.to_csv(index=False), nl=False)
+    else:
+        click.echo(result._title)
+        click.echo(result.to_table(fmt=table_style, decimals=decimals))
+        for line in result._notes():
+            click.echo(line)
+
+
+def write_result_file(df: Any, output: str | None, inputs: list[str] | None = None) -> None:
+    """Write ``df`` to ``output`` (format from the extension), never over an input file."""
+    if not output:
+        return
+    from compassion_scales.io import write_table
+
+    write_table(df, output, inputs=[Path(p) for p in (inputs or [])])
+    click.echo(f"Wrote {output}", err=True)
+
+
+def debug_enabled() -> bool:
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if ctx.obj and isinstance(ctx.obj, dict) and ctx.obj.get("debug"):
+            return True
+        ctx = ctx.parent
+    return False
+
+
+def handle_errors(func: F) -> F:
+    """Turn cscore's errors (and anything unexpected) into one-line click errors.
+
+    Tracebacks are shown only with ``cscore --debug``.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from compassion_scales.errors import CompassionScalesError, ResponseValidationError
+
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except ResponseValidationError as exc:
+            if debug_enabled():
+                raise
+            raise click.ClickException("\n".join(exc.lines()) + "\n" + str(exc)) from None
+        except CompassionScalesError as exc:
+            if debug_enabled():
+                raise
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:  # pragma: no cover
+            raise click.Abort() from None
+        except MemoryError:  # pragma: no cover
+            raise click.ClickException("Out of memory. Try a smaller file or fewer options.") from None
+        except Exception as exc:  # noqa: BLE001 - the CLI must never show a traceback by default
+            if debug_enabled():
+                raise
+            name = type(exc).__name__
+            raise click.ClickException(
+                f"Unexpected {name}: {exc}. This is probably a bug in cscore; "
+                "run again with 'cscore --debug ...' for the details and report it.") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def echo_warnings(caught: list[Any]) -> None:
+    """Print captured warnings as ``Warning: ...`` lines on standard error."""
+    for w in caught:
+        click.echo(f"Warning: {w.message}", err=True)
+
+
+def is_tty() -> bool:
+    return sys.stderr.isatty()

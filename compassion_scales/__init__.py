@@ -1,0 +1,108 @@
+"""cscore: scoring and psychometrics for compassion and fears-of-compassion instruments.
+
+The public API is re-exported here and loaded lazily, so ``import compassion_scales``
+(and ``cscore --help``) stay fast: statistics modules are imported on first use.
+
+Examples
+--------
+>>> import compassion_scales as cs
+>>> "fcs" in set(cs.list_instruments()["id"])
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+#: public name -> module that defines it. A module never has the same name as a
+#: function exported here (importing the module would otherwise shadow the function).
+_EXPORTS: dict[str, str] = {
+    # instruments
+    "Instrument": "compassion_scales.instrument",
+    "load_instrument": "compassion_scales.instrument",
+    "list_instruments": "compassion_scales.instrument",
+    "validate_instrument_file": "compassion_scales.instrument",
+    "instrument_schema": "compassion_scales.instrument",
+    # scoring
+    "score": "compassion_scales.scoring",
+    "ScoreResult": "compassion_scales.scoring",
+    "prepare_responses": "compassion_scales.scoring",
+    "detect_instruments": "compassion_scales.scoring",
+    "read_responses": "compassion_scales.io",
+    # errors
+    "CompassionScalesError": "compassion_scales.errors",
+    "InstrumentError": "compassion_scales.errors",
+    "InputFileError": "compassion_scales.errors",
+    "ResponseValidationError": "compassion_scales.errors",
+    "ScoringError": "compassion_scales.errors",
+    "AnalysisError": "compassion_scales.errors",
+    "PsychometricWarning": "compassion_scales.errors",
+    "Reason": "compassion_scales.errors",
+    # reliability (issue 4)
+    "reliability": "compassion_scales.internal_consistency",
+    "cronbach_alpha": "compassion_scales.internal_consistency",
+    "omega": "compassion_scales.internal_consistency",
+    "polychoric": "compassion_scales.correlations",
+    "icc": "compassion_scales.retest_reliability",
+    "retest": "compassion_scales.retest_reliability",
+    # factor analysis (issue 5)
+    "efa": "compassion_scales.factor",
+    "parallel_analysis": "compassion_scales.factor",
+    "kmo": "compassion_scales.factor",
+    "bartlett": "compassion_scales.factor",
+    "cfa": "compassion_scales.confirmatory",
+    "invariance": "compassion_scales.measurement_invariance",
+    # flows and comparisons (issue 6)
+    "flows": "compassion_scales.flow_analysis",
+    "compare": "compassion_scales.group_comparison",
+    # clinical change and trials (issue 7)
+    "reliable_change": "compassion_scales.clinical_change",
+    "clinical_significance": "compassion_scales.clinical_change",
+    "change": "compassion_scales.clinical_change",
+    "trial": "compassion_scales.trial_analysis",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'compassion_scales' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from compassion_scales.errors import (  # noqa: F401
+        AnalysisError,
+        CompassionScalesError,
+        InputFileError,
+        InstrumentError,
+        PsychometricWarning,
+        Reason,
+        ResponseValidationError,
+        ScoringError,
+    )
+    from compassion_scales.instrument import (  # noqa: F401
+        Instrument,
+        instrument_schema,
+        list_instruments,
+        load_instrument,
+        validate_instrument_file,
+    )
+    from compassion_scales.io import read_responses  # noqa: F401
+    from compassion_scales.scoring import (  # noqa: F401
+        ScoreResult,
+        detect_instruments,
+        prepare_responses,
+        score,
+    )

@@ -1,0 +1,105 @@
+"""Rendering of DataFrames as text tables, CSV and JSON (shared by the library and the CLI).
+
+Rounding happens here, at rendering time only; returned DataFrames are never rounded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["TABLE_STYLES", "render_table", "to_jsonable", "dumps_json", "frame_records"]
+
+#: tabulate styles offered by ``--fmt``.
+TABLE_STYLES = ("simple", "plain", "github", "grid", "pipe", "latex", "latex_booktabs", "html", "rst")
+
+
+def _round_frame(df: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(decimals)
+    return out
+
+
+def render_table(df: pd.DataFrame, fmt: str = "simple", decimals: int = 3,
+                 index: bool = False, missing: str = "") -> str:
+    """Render ``df`` through tabulate.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table to render.
+    fmt : str
+        A tabulate style, e.g. ``"simple"``, ``"github"``, ``"latex"``, ``"html"``.
+    decimals : int
+        Decimals shown for floating-point columns.
+    index : bool
+        Whether to show the index.
+    missing : str
+        Text shown for missing values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(render_table(pd.DataFrame({"score": ["a"], "value": [1.23456]}), decimals=2))
+    score      value
+    -------  -------
+    a           1.23
+    """
+    from tabulate import tabulate
+
+    shown = _round_frame(df, decimals)
+    floatfmt = f".{decimals}f"
+    return tabulate(shown, headers="keys", tablefmt=fmt, showindex=index,
+                    floatfmt=floatfmt, missingval=missing, disable_numparse=False)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy/pandas scalars and containers into plain JSON-able Python objects.
+
+    NaN and infinities become ``None``.
+    """
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return frame_records(value)
+    if isinstance(value, pd.Series):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return None if (math.isnan(f) or math.isinf(f)) else f
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "value") and hasattr(value, "name") and type(value).__module__ != "builtins":
+        # Enum members
+        return to_jsonable(value.value)
+    return value
+
+
+def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the rows of ``df`` as a list of JSON-able dicts (index dropped)."""
+    cols = [str(c) for c in df.columns]
+    out: list[dict[str, Any]] = []
+    for row in df.itertuples(index=False, name=None):
+        out.append({c: to_jsonable(v) for c, v in zip(cols, row)})
+    return out
+
+
+def dumps_json(obj: Any, indent: int | None = 2) -> str:
+    """Serialise ``obj`` (dicts, lists, DataFrames, numpy scalars) to JSON text."""
+    return json.dumps(to_jsonable(obj), indent=indent, ensure_ascii=False, allow_nan=False)

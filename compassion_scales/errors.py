@@ -1,0 +1,155 @@
+"""Exceptions, warnings and stable reason codes used throughout cscore.
+
+Every error raised on purpose by cscore derives from :class:`CompassionScalesError`.
+Where a builtin exception is the natural meaning, the class also inherits it, so
+existing ``except ValueError`` blocks keep working.
+
+Statistical doubts (a Heywood case, many missing answers, a likely keying error)
+are *warnings*, subclasses of :class:`PsychometricWarning`, never errors.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "CompassionScalesError",
+    "InstrumentError",
+    "InputFileError",
+    "OutputFileError",
+    "ResponseValidationError",
+    "ScoringError",
+    "AnalysisError",
+    "Reason",
+    "PsychometricWarning",
+    "MissingDataWarning",
+    "HeywoodCaseWarning",
+    "KeyingWarning",
+    "ConvergenceWarning",
+]
+
+
+class CompassionScalesError(Exception):
+    """Base class for every error cscore raises on purpose.
+
+    The message is written for a person, not a programmer: it says what failed,
+    where, and what to do about it.
+    """
+
+
+class InstrumentError(CompassionScalesError, ValueError):
+    """An instrument definition file is missing, unreadable or inconsistent.
+
+    Attributes
+    ----------
+    problems : list of str
+        Every problem found (schema and semantic checks are collected, not
+        stopped at the first).
+    source : str or None
+        The file or instrument id the problems belong to.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None,
+                 source: str | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+        self.source = source
+
+
+class InputFileError(CompassionScalesError, ValueError):
+    """A responses file cannot be read (missing, empty, wrong encoding, unknown format)."""
+
+
+class OutputFileError(CompassionScalesError, OSError):
+    """An output file cannot be written (for example, it would overwrite the input)."""
+
+
+class Reason(str, Enum):
+    """Stable reason codes for invalid cells and other data problems.
+
+    The values are part of the public API: they appear in ``failure_cases``
+    tables and in ``--format json`` output.
+    """
+
+    OUT_OF_RANGE = "out_of_range"
+    NON_NUMERIC = "non_numeric"
+    UNKNOWN_LABEL = "unknown_label"
+    NOT_A_WHOLE_NUMBER = "not_a_whole_number"
+    UNKNOWN_COLUMN = "unknown_column"
+    MISSING_ITEM = "missing_item"
+    DUPLICATE_ID = "duplicate_id"
+    MISSING_ID = "missing_id"
+    DUPLICATE_COLUMN = "duplicate_column"
+    AMBIGUOUS_COLUMN = "ambiguous_column"
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+class ResponseValidationError(CompassionScalesError, ValueError):
+    """Response data break the instrument's rules.
+
+    Every problem is collected before raising (like pandera's lazy mode).
+
+    Attributes
+    ----------
+    failure_cases : pandas.DataFrame
+        One row per problem with columns ``row`` (row number as in the file,
+        header = row 1), ``column``, ``item``, ``value``, ``reason`` (a
+        :class:`Reason` value) and ``message``.
+    source : str or None
+        The file name the data came from, when known.
+    """
+
+    def __init__(self, message: str, failure_cases: pd.DataFrame,
+                 source: str | None = None) -> None:
+        super().__init__(message)
+        self.failure_cases = failure_cases
+        self.source = source
+
+    def lines(self, limit: int | None = 20) -> list[str]:
+        """Return one human-readable line per problem (at most ``limit``)."""
+        prefix = f"{self.source}: " if self.source else ""
+        rows = self.failure_cases
+        shown = rows if limit is None else rows.head(limit)
+        out = [prefix + str(m) for m in shown["message"]]
+        if limit is not None and len(rows) > limit:
+            out.append(f"{prefix}... and {len(rows) - limit} more problems "
+                       "(see --format json or the failure_cases table for all of them)")
+        return out
+
+
+class ScoringError(CompassionScalesError, ValueError):
+    """Scoring cannot proceed (for example, no item of the instrument is in the data)."""
+
+
+class AnalysisError(CompassionScalesError, ValueError):
+    """A statistical analysis cannot be run on the data given (too few cases, no variance...)."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class PsychometricWarning(RuntimeWarning):
+    """Base class for statistical doubts about a result."""
+
+
+class MissingDataWarning(PsychometricWarning):
+    """Many answers are missing, or cases were dropped because of missing answers."""
+
+
+class HeywoodCaseWarning(PsychometricWarning):
+    """A communality reached or passed 1 (a Heywood case); the solution is suspect."""
+
+
+class KeyingWarning(PsychometricWarning):
+    """An item behaves as if its reverse key or data coding were wrong."""
+
+
+class ConvergenceWarning(PsychometricWarning):
+    """An iterative estimator did not converge; results may be unreliable."""

@@ -1,0 +1,687 @@
+"""Instrument definitions: the data model, loading, listing and validation.
+
+An instrument is a YAML (or JSON) file checked against the JSON Schema shipped as
+``compassion_scales/instrument.schema.json`` plus semantic checks the schema cannot
+express (every referenced item exists, every item is scored or marked as a filler,
+output column names are unique and valid SPSS/Stata/R names, golden examples score
+as stated...). Shipped instruments live in the ``compassion_scales.instruments``
+package; users can pass a path to their own file anywhere an instrument id is
+accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from compassion_scales.errors import InstrumentError
+
+__all__ = [
+    "Instrument",
+    "Item",
+    "ResponseSet",
+    "ResponseOption",
+    "Score",
+    "MissingRule",
+    "load_instrument",
+    "list_instruments",
+    "instrument_schema",
+    "validate_instrument_file",
+    "FLOWS",
+]
+
+#: The three flows of compassion (Compassion Focused Therapy).
+FLOWS = ("self", "to_others", "from_others")
+
+_VARNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class ResponseOption:
+    """One response option: the code stored in data, its scored value and label."""
+
+    code: float
+    score: float
+    label: str | None = None
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResponseSet:
+    """A response scale shared by one or more items."""
+
+    id: str
+    min: float
+    max: float
+    integer: bool = True
+    options: tuple[ResponseOption, ...] = ()
+    missing_codes: tuple[Any, ...] = ()
+    note: str | None = None
+
+    @property
+    def recodes(self) -> bool:
+        """True when some option's scored value differs from its code (e.g. CBI's 0-100)."""
+        return any(o.score != o.code for o in self.options)
+
+    @property
+    def score_min(self) -> float:
+        """Smallest scored value (after any recoding)."""
+        return min(o.score for o in self.options) if self.recodes else self.min
+
+    @property
+    def score_max(self) -> float:
+        """Largest scored value (after any recoding)."""
+        return max(o.score for o in self.options) if self.recodes else self.max
+
+    def label_lookup(self) -> dict[str, float]:
+        """Normalised label/synonym text -> code (case- and space-insensitive)."""
+        out: dict[str, float] = {}
+        for o in self.options:
+            for text in ((o.label,) if o.label else ()) + o.synonyms:
+                out[normalise_label(text)] = o.code
+        return out
+
+    def describe(self) -> str:
+        """e.g. ``0-4 (0 = Don't agree at all ... 4 = Completely agree)``."""
+        rng = f"{_num(self.min)}-{_num(self.max)}"
+        labelled = [o for o in self.options if o.label]
+        if labelled:
+            first, last = labelled[0], labelled[-1]
+            rng += f" ({_num(first.code)} = {first.label} ... {_num(last.code)} = {last.label})"
+        if self.recodes:
+            rng += " recoded to " + "/".join(_num(o.score) for o in self.options)
+        return rng
+
+
+@dataclass(frozen=True)
+class Item:
+    """One questionnaire item."""
+
+    id: str
+    number: str
+    response_set: str
+    section: str | None = None
+    reverse: bool = False
+    scored: bool = True
+    text: str | None = None
+    gist: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MissingRule:
+    """How many answered items a score needs, and whether a sum is prorated."""
+
+    min_answered: int
+    prorate: bool = False
+    source: str | None = None
+    status: str | None = None
+
+    def describe(self, n_items: int, aggregation: str) -> str:
+        """A plain-language statement of the rule."""
+        if aggregation in ("mean_of_scores", "sum_of_scores"):
+            if self.min_answered >= n_items:
+                return f"all {n_items} component scores required"
+            return f">= {self.min_answered} of {n_items} component scores"
+        if self.min_answered >= n_items:
+            return f"all {n_items} items required"
+        if aggregation == "sum" and self.prorate:
+            return f">= {self.min_answered} of {n_items} items answered, sum prorated"
+        return f">= {self.min_answered} of {n_items} items answered, mean of answered items"
+
+
+@dataclass(frozen=True)
+class Score:
+    """One output score (a subscale or total)."""
+
+    id: str
+    label: str
+    aggregation: str
+    items: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    keying: str = "keyed"
+    status: str = "published"
+    flow: str | None = None
+    higher_is: str | None = None
+    missing: MissingRule = field(default_factory=lambda: MissingRule(min_answered=1))
+    description: str | None = None
+    interpretation: tuple[dict[str, Any], ...] = ()
+    cutoffs: tuple[dict[str, Any], ...] = ()
+    norms: tuple[dict[str, Any], ...] = ()
+    reliability: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A validated instrument definition.
+
+    Use :func:`load_instrument` to obtain one. ``raw`` holds the parsed file as
+    written; ``sha256`` is the hash of the file's bytes (recorded in provenance).
+    """
+
+    id: str
+    version: str
+    name: str
+    citation: str
+    response_sets: Mapping[str, ResponseSet]
+    items: tuple[Item, ...]
+    scores: tuple[Score, ...]
+    raw: Mapping[str, Any]
+    path: str | None = None
+    sha256: str | None = None
+
+    # ---- lookups
+    @property
+    def item_ids(self) -> list[str]:
+        """All item ids, in file order (fillers included)."""
+        return [i.id for i in self.items]
+
+    @property
+    def score_ids(self) -> list[str]:
+        """All output score ids (column names), in file order."""
+        return [s.id for s in self.scores]
+
+    def item(self, item_id: str) -> Item:
+        """The item with id ``item_id``."""
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise InstrumentError(f"Instrument {self.id!r} has no item {item_id!r}.")
+
+    def score(self, score_id: str) -> Score:
+        """The score with id ``score_id``."""
+        for s in self.scores:
+            if s.id == score_id:
+                return s
+        raise InstrumentError(
+            f"Instrument {self.id!r} has no score {score_id!r}; its scores are: "
+            + ", ".join(self.score_ids) + ".")
+
+    def score_items(self, score_id: str) -> list[str]:
+        """The item ids a score is built from, resolving component scores."""
+        s = self.score(score_id)
+        if s.items:
+            return list(s.items)
+        out: list[str] = []
+        for c in s.components:
+            for i in self.score_items(c):
+                if i not in out:
+                    out.append(i)
+        return out
+
+    def score_range(self, score_id: str) -> tuple[float, float]:
+        """The smallest and largest possible value of a score."""
+        s = self.score(score_id)
+        if s.aggregation in ("mean_of_scores", "sum_of_scores"):
+            rngs = [self.score_range(c) for c in s.components]
+            lo, hi = sum(r[0] for r in rngs), sum(r[1] for r in rngs)
+            if s.aggregation == "mean_of_scores":
+                lo, hi = lo / len(rngs), hi / len(rngs)
+            return lo, hi
+        sets = [self.response_sets[self.item(i).response_set] for i in s.items]
+        lows = [r.score_min for r in sets]
+        highs = [r.score_max for r in sets]
+        if s.aggregation == "sum":
+            return float(sum(lows)), float(sum(highs))
+        return float(min(lows)), float(max(highs))
+
+    def flows(self) -> dict[str, list[str]]:
+        """Flow tag -> score ids carrying it (``self``, ``to_others``, ``from_others``)."""
+        out: dict[str, list[str]] = {}
+        for s in self.scores:
+            if s.flow:
+                out.setdefault(s.flow, []).append(s.id)
+        return out
+
+    @property
+    def licence(self) -> Mapping[str, Any]:
+        return self.raw.get("licence", {})
+
+    @property
+    def verification(self) -> list[Mapping[str, Any]]:
+        return list(self.raw.get("verification", []))
+
+    @property
+    def examples(self) -> list[Mapping[str, Any]]:
+        return list(self.raw.get("examples", []))
+
+    # ---- tables
+    def items_table(self) -> pd.DataFrame:
+        """One row per item: id, number, section, response set, reverse, scored, scores."""
+        member: dict[str, list[str]] = {}
+        for s in self.scores:
+            if s.items:
+                for i in s.items:
+                    member.setdefault(i, []).append(s.id)
+        return pd.DataFrame({
+            "item": [i.id for i in self.items],
+            "number": [i.number for i in self.items],
+            "section": [i.section or "" for i in self.items],
+            "response_set": [i.response_set for i in self.items],
+            "reverse": [i.reverse for i in self.items],
+            "scored": [i.scored for i in self.items],
+            "scores": [", ".join(member.get(i.id, [])) for i in self.items],
+        })
+
+    def scores_table(self) -> pd.DataFrame:
+        """One row per score: id, label, aggregation, items, reverse items, range, rule, flow."""
+        rows = []
+        for s in self.scores:
+            items = self.score_items(s.id)
+            lo, hi = self.score_range(s.id)
+            reversed_ = [i for i in items if self.item(i).reverse] if s.keying == "keyed" else []
+            n = len(s.components) if s.components else len(items)
+            rows.append({
+                "score": s.id,
+                "label": s.label,
+                "aggregation": s.aggregation,
+                "n_items": len(items),
+                "components": ", ".join(s.components) if s.components else "",
+                "reverse_items": ", ".join(reversed_),
+                "min": lo,
+                "max": hi,
+                "missing_rule": s.missing.describe(n, s.aggregation),
+                "flow": s.flow or "",
+                "higher_is": s.higher_is or "",
+                "status": s.status,
+            })
+        return pd.DataFrame(rows)
+
+    def summary_dict(self) -> dict[str, Any]:
+        """Everything ``cscore instruments show`` prints, as JSON-able data."""
+        from compassion_scales._format import to_jsonable
+
+        return to_jsonable({
+            "id": self.id,
+            "version": self.version,
+            "name": self.name,
+            "abbreviation": self.raw.get("abbreviation"),
+            "language": self.raw.get("language", "en"),
+            "base_instrument": self.raw.get("base_instrument"),
+            "citation": self.citation,
+            "doi": self.raw.get("doi"),
+            "licence": dict(self.licence),
+            "path": self.path,
+            "sha256": self.sha256,
+            "response_sets": [
+                {"id": r.id, "min": r.min, "max": r.max, "description": r.describe(),
+                 "missing_codes": list(r.missing_codes)} for r in self.response_sets.values()],
+            "scores": self.scores_table(),
+            "items": self.items_table(),
+            "fillers": [i.id for i in self.items if not i.scored],
+            "interpretation": {s.id: list(s.interpretation) for s in self.scores if s.interpretation},
+            "cutoffs": {s.id: list(s.cutoffs) for s in self.scores if s.cutoffs},
+            "norms": {s.id: list(s.norms) for s in self.scores if s.norms},
+            "reliability": {s.id: list(s.reliability) for s in self.scores if s.reliability},
+            "verification": self.verification,
+        })
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def normalise_label(text: str) -> str:
+    """Case- and space-insensitive form of a response label."""
+    return " ".join(str(text).strip().casefold().split())
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@lru_cache(maxsize=1)
+def instrument_schema() -> dict[str, Any]:
+    """The JSON Schema for instrument files (a dict)."""
+    text = resources.files("compassion_scales").joinpath("instrument.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _schema_problems(data: Any) -> list[str]:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(instrument_schema())
+    problems = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        where = "/".join(str(p) for p in err.path) or "(top level)"
+        msg = err.message
+        if err.validator == "additionalProperties":
+            msg = msg.replace("Additional properties are not allowed", "unknown field(s) not allowed")
+        problems.append(f"{where}: {msg}")
+    return problems
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instrument:
+    """Build the model from schema-valid data and run the semantic checks."""
+    problems: list[str] = []
+    rsets: dict[str, ResponseSet] = {}
+    for r in data["response_sets"]:
+        opts = tuple(
+            ResponseOption(code=float(o["code"]), score=float(o.get("score", o["code"])),
+                           label=o.get("label"), synonyms=tuple(o.get("synonyms", ())))
+            for o in r.get("options", ()))
+        rs = ResponseSet(id=r["id"], min=float(r["min"]), max=float(r["max"]),
+                         integer=bool(r.get("integer", True)), options=opts,
+                         missing_codes=tuple(r.get("missing_codes", ())), note=r.get("note"))
+        if rs.id in rsets:
+            problems.append(f"response_sets: id {rs.id!r} is used twice")
+        if rs.min >= rs.max:
+            problems.append(f"response set {rs.id!r}: min ({_num(rs.min)}) must be below max ({_num(rs.max)})")
+        codes = [o.code for o in opts]
+        if len(set(codes)) != len(codes):
+            problems.append(f"response set {rs.id!r}: an option code is listed twice")
+        for o in opts:
+            if not rs.min <= o.code <= rs.max:
+                problems.append(f"response set {rs.id!r}: option code {_num(o.code)} is outside "
+                                f"min-max {_num(rs.min)}-{_num(rs.max)}")
+        if rs.recodes and rs.integer:
+            expected = {float(c) for c in range(int(rs.min), int(rs.max) + 1)}
+            if set(codes) != expected:
+                problems.append(f"response set {rs.id!r}: when options recode scores, every code from "
+                                f"{_num(rs.min)} to {_num(rs.max)} needs an option")
+        labels = [normalise_label(t) for o in opts for t in ((o.label,) if o.label else ()) + o.synonyms]
+        dup = sorted({t for t in labels if labels.count(t) > 1})
+        if dup:
+            problems.append(f"response set {rs.id!r}: label(s) {dup} map to more than one code")
+        for mc in rs.missing_codes:
+            if isinstance(mc, (int, float)) and rs.min <= mc <= rs.max:
+                problems.append(f"response set {rs.id!r}: missing code {mc} lies inside the valid range")
+        rsets[rs.id] = rs
+
+    section_ids = {s["id"] for s in data.get("sections", [])}
+    items: list[Item] = []
+    seen: set[str] = set()
+    for it in data["items"]:
+        rs_id = it.get("response_set")
+        if rs_id is None:
+            if len(rsets) == 1:
+                rs_id = next(iter(rsets))
+            else:
+                problems.append(f"item {it['id']!r}: no response_set given and the file defines several")
+                rs_id = next(iter(rsets))
+        elif rs_id not in rsets:
+            problems.append(f"item {it['id']!r}: unknown response set {rs_id!r}")
+            rs_id = next(iter(rsets))
+        if it["id"] in seen:
+            problems.append(f"items: id {it['id']!r} is used twice")
+        seen.add(it["id"])
+        if it.get("section") and section_ids and it["section"] not in section_ids:
+            problems.append(f"item {it['id']!r}: unknown section {it['section']!r}")
+        if it.get("text") and not data["licence"]["item_text_included"]:
+            problems.append(f"item {it['id']!r}: has text but licence.item_text_included is false")
+        items.append(Item(id=it["id"], number=str(it["number"]), response_set=rs_id,
+                          section=it.get("section"), reverse=bool(it.get("reverse", False)),
+                          scored=bool(it.get("scored", True)), text=it.get("text"),
+                          gist=it.get("gist"), aliases=tuple(it.get("aliases", ()))))
+    item_map = {i.id: i for i in items}
+
+    scores: list[Score] = []
+    score_defs = {s["id"]: s for s in data["scores"]}
+    used_items: set[str] = set()
+    for s in data["scores"]:
+        sid = s["id"]
+        agg = s["aggregation"]
+        its = tuple(s.get("items", ()))
+        comps = tuple(s.get("scores", ()))
+        if agg in ("sum", "mean"):
+            if not its or comps:
+                problems.append(f"score {sid!r}: aggregation {agg!r} needs 'items' (and no 'scores')")
+        elif not comps or its:
+            problems.append(f"score {sid!r}: aggregation {agg!r} needs 'scores' (and no 'items')")
+        for i in its:
+            if i not in item_map:
+                problems.append(f"score {sid!r}: unknown item {i!r}")
+            elif not item_map[i].scored:
+                problems.append(f"score {sid!r}: item {i!r} is a filler (scored: false) and cannot count")
+            used_items.add(i)
+        if len(set(its)) != len(its):
+            problems.append(f"score {sid!r}: an item is listed twice")
+        for c in comps:
+            if c not in score_defs:
+                problems.append(f"score {sid!r}: unknown component score {c!r}")
+            elif c == sid:
+                problems.append(f"score {sid!r}: a score cannot contain itself")
+            elif "scores" in score_defs[c]:
+                problems.append(f"score {sid!r}: component {c!r} must itself be built from items")
+        n = len(comps) if comps else len(its)
+        m = s.get("missing", {})
+        if "min_answered" in m and "min_answered_proportion" in m:
+            problems.append(f"score {sid!r}: give min_answered or min_answered_proportion, not both")
+        if "min_answered" in m:
+            need = int(m["min_answered"])
+        elif "min_answered_proportion" in m:
+            need = max(1, int(-(-float(m["min_answered_proportion"]) * n // 1)))  # ceil
+        else:
+            need = n
+        if n and need > n:
+            problems.append(f"score {sid!r}: min_answered ({need}) is larger than its {n} items")
+        prorate = bool(m.get("prorate", False))
+        if agg == "sum" and need < n and not prorate:
+            problems.append(f"score {sid!r}: a sum that allows unanswered items must set prorate: true "
+                            "(otherwise sums of different numbers of items would be compared)")
+        if prorate and agg != "sum":
+            problems.append(f"score {sid!r}: prorate applies only to aggregation 'sum'")
+        if s.get("keying") == "raw" and any(item_map[i].reverse for i in its if i in item_map) is False:
+            pass
+        scores.append(Score(
+            id=sid, label=s["label"], aggregation=agg, items=its, components=comps,
+            keying=s.get("keying", "keyed"), status=s.get("status", "published"),
+            flow=s.get("flow"), higher_is=s.get("higher_is"),
+            missing=MissingRule(min_answered=need, prorate=prorate, source=m.get("source"),
+                                status=m.get("status")),
+            description=s.get("description"),
+            interpretation=tuple(s.get("interpretation", ())), cutoffs=tuple(s.get("cutoffs", ())),
+            norms=tuple(s.get("norms", ())), reliability=tuple(s.get("reliability", ()))))
+
+    # names: unique, valid, not clashing with items
+    names = [s.id for s in scores]
+    for nme in sorted({x for x in names if names.count(x) > 1}):
+        problems.append(f"scores: output column {nme!r} is used twice")
+    for nme in names:
+        if not _VARNAME.match(nme):
+            problems.append(f"score {nme!r}: not a valid SPSS/Stata/R variable name "
+                            "(letters, digits and _, starting with a letter, at most 32 characters)")
+        if nme in item_map:
+            problems.append(f"score {nme!r}: has the same name as an item")
+    for it in items:
+        if it.scored and it.id not in used_items:
+            problems.append(f"item {it.id!r}: is scored but belongs to no score "
+                            "(add it to a score or mark it 'scored: false' as a filler)")
+    # a keyed score's reverse items must have a response range to reverse within
+    for s in scores:
+        for i in s.items:
+            if i in item_map and item_map[i].reverse:
+                rs = rsets[item_map[i].response_set]
+                if rs.score_min >= rs.score_max:
+                    problems.append(f"item {i!r}: reverse-keyed but its response range is empty")
+
+    inst = Instrument(id=data["id"], version=str(data["version"]), name=data["name"],
+                      citation=data["citation"], response_sets=rsets, items=tuple(items),
+                      scores=tuple(scores), raw=data, path=path, sha256=sha)
+    if not problems:
+        for s in scores:
+            lo, hi = inst.score_range(s.id)
+            for bandset in s.interpretation:
+                for b in bandset["bands"]:
+                    if b["min"] > b["max"] or b["min"] < lo - 1e-9 or b["max"] > hi + 1e-9:
+                        problems.append(f"score {s.id!r}: band {b['label']!r} ({b['min']}-{b['max']}) "
+                                        f"lies outside the score's range {_num(lo)}-{_num(hi)}")
+    if problems:
+        where = path or data.get("id", "instrument")
+        raise InstrumentError(
+            f"Instrument file {where} is not valid ({len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''}):\n  - " + "\n  - ".join(problems),
+            problems=problems, source=where)
+    return inst
+
+
+def _read_file(path: Path) -> tuple[Any, str]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InstrumentError(f"Instrument file {path} does not exist.", source=str(path)) from None
+    except OSError as exc:
+        raise InstrumentError(f"Instrument file {path} cannot be read: {exc.strerror}.",
+                              source=str(path)) from None
+    sha = hashlib.sha256(raw).hexdigest()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InstrumentError(f"Instrument file {path} is not UTF-8 text; save it as UTF-8.",
+                              source=str(path)) from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as exc:  # yaml.YAMLError / json.JSONDecodeError
+        first = str(exc).strip().splitlines()
+        detail = " ".join(first[:3])
+        raise InstrumentError(f"Instrument file {path} is not valid YAML/JSON: {detail}",
+                              source=str(path)) from None
+    return data, sha
+
+
+def _from_data(data: Any, path: str | None, sha: str | None) -> Instrument:
+    if not isinstance(data, dict):
+        raise InstrumentError(f"Instrument file {path}: expected a mapping of fields at the top level.",
+                              problems=["(top level): not a mapping"], source=path)
+    problems = _schema_problems(data)
+    if problems:
+        where = path or data.get("id", "instrument")
+        raise InstrumentError(
+            f"Instrument file {where} does not match the instrument schema ({len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''}):\n  - " + "\n  - ".join(problems),
+            problems=problems, source=where)
+    return _parse(data, path, sha)
+
+
+def _shipped_files() -> dict[str, Any]:
+    base = resources.files("compassion_scales.instruments")
+    out = {}
+    for entry in base.iterdir():
+        name = entry.name
+        if entry.is_file() and name.lower().endswith(_SUFFIXES) and not name.startswith("_"):
+            out[name.rsplit(".", 1)[0]] = entry
+    return out
+
+
+@lru_cache(maxsize=64)
+def _load_shipped(stem: str) -> Instrument:
+    entry = _shipped_files()[stem]
+    with resources.as_file(entry) as p:
+        data, sha = _read_file(Path(p))
+        return _from_data(data, f"instruments/{entry.name}", sha)
+
+
+def load_instrument(id_or_path: str | Path | Instrument) -> Instrument:
+    """Load and validate an instrument by shipped id or from a file path.
+
+    Parameters
+    ----------
+    id_or_path : str, Path or Instrument
+        A shipped instrument id (see :func:`list_instruments`), or the path to a
+        YAML/JSON instrument file. An :class:`Instrument` is returned unchanged.
+
+    Returns
+    -------
+    Instrument
+
+    Raises
+    ------
+    InstrumentError
+        The id is unknown, or the file is unreadable or invalid (all problems are listed).
+
+    Examples
+    --------
+    >>> fcs = load_instrument("fcs")
+    >>> fcs.score_ids
+    ['fcs_others', 'fcs_from_others', 'fcs_self']
+    """
+    if isinstance(id_or_path, Instrument):
+        return id_or_path
+    text = str(id_or_path)
+    p = Path(text)
+    if p.suffix.lower() in _SUFFIXES or p.exists():
+        data, sha = _read_file(p)
+        return _from_data(data, str(p), sha)
+    shipped = _shipped_files()
+    if text in shipped:
+        return _load_shipped(text)
+    # allow case-insensitive and hyphen/underscore-insensitive ids
+    key = text.lower().replace("-", "_")
+    for stem in shipped:
+        if stem.lower().replace("-", "_") == key:
+            return _load_shipped(stem)
+    raise InstrumentError(
+        f"Unknown instrument {text!r}. Shipped instruments: {', '.join(sorted(shipped))}. "
+        "To use your own definition, give the path to its YAML file.", source=text)
+
+
+def iter_shipped() -> Iterable[Instrument]:
+    """Every shipped instrument, loaded and validated, sorted by id."""
+    for stem in sorted(_shipped_files()):
+        yield _load_shipped(stem)
+
+
+def list_instruments() -> pd.DataFrame:
+    """A table of the shipped instruments.
+
+    Returns
+    -------
+    DataFrame
+        One row per instrument: ``id``, ``name``, ``version``, ``n_items``,
+        ``scores`` (output columns), ``flows`` and ``item_text`` (whether item
+        wording ships).
+
+    Examples
+    --------
+    >>> "fcs" in set(list_instruments()["id"])
+    True
+    """
+    rows = []
+    for inst in iter_shipped():
+        rows.append({
+            "id": inst.id,
+            "name": inst.name,
+            "version": inst.version,
+            "n_items": len(inst.items),
+            "scores": ", ".join(inst.score_ids),
+            "flows": ", ".join(sorted(inst.flows())),
+            "item_text": bool(inst.licence.get("item_text_included", False)),
+        })
+    return pd.DataFrame(rows, columns=["id", "name", "version", "n_items", "scores", "flows", "item_text"])
+
+
+def validate_instrument_file(path: str | Path, check_examples: bool = True) -> Instrument:
+    """Validate an instrument file: schema, semantic checks and golden examples.
+
+    Raises :class:`InstrumentError` listing every problem; returns the instrument when valid.
+    """
+    inst = load_instrument(Path(path))
+    if check_examples:
+        from compassion_scales.scoring import check_examples as _check
+
+        problems = _check(inst)
+        if problems:
+            raise InstrumentError(
+                f"Instrument file {path}: golden examples do not score as stated:\n  - "
+                + "\n  - ".join(problems), problems=problems, source=str(path))
+    return inst

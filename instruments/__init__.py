@@ -1,0 +1,1 @@
+"""Instrument definition files (YAML) shipped with cscore."""
