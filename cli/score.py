@@ -1,10 +1,110 @@
-"""`cscore score` (placeholder until implemented)."""
+"""`cscore score`: turn raw answers into scale scores."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
 
+from compassion_scales.cli._options import FORMATS, TABLE_STYLES, handle_errors
+
 
 @click.command("score")
-def score() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("cscore score is not implemented yet.")
+@click.argument("responses", type=click.Path(dir_okay=False))
+@click.option("-i", "--instrument", "instruments", multiple=True, metavar="ID",
+              help="Instrument id (see 'cscore instruments list') or path to an instrument file. "
+                   "Repeat for several. Default: detect from the column names.")
+@click.option("--instrument-file", "instrument_files", multiple=True, metavar="FILE",
+              type=click.Path(dir_okay=False), help="Your own instrument definition (YAML/JSON).")
+@click.option("--id", "id_cols", multiple=True, metavar="COL",
+              help="Identifier column(s); must be non-empty and unique together (e.g. --id pid --id time).")
+@click.option("--map", "map_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Column map (CSV 'column,item' or YAML column: item) for exports with other names.")
+@click.option("--pattern", "patterns", multiple=True, metavar="[SECTION=]TEMPLATE",
+              help="Numbered export columns, e.g. 'for_self=Q12_{n}' ({n} = item number on the form).")
+@click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error", show_default=True,
+              help="Invalid answers stop with a list of every bad cell, or become missing (and are reported).")
+@click.option("--prorate", type=click.FloatRange(0, 1, min_open=True), default=None, metavar="P",
+              help="Override the instruments' missing-data rules: score when at least proportion P of "
+                   "items is answered (sums prorated).")
+@click.option("--keep", type=click.Choice(["all", "ids"]), default="all", show_default=True,
+              help="Keep all non-item columns, or only the --id columns.")
+@click.option("--sheet", default=None, help="Excel sheet name or number.")
+@click.option("--encoding", default=None, help="Text encoding of a CSV file (default UTF-8).")
+@click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write scores to FILE (.csv .tsv .xlsx .sav .dta .parquet .json) with a "
+                   "FILE.provenance.json sidecar.")
+@click.option("--ledger", "ledger_file", type=click.Path(dir_okay=False), default=None,
+              help="Write the per-row, per-score missing-data ledger to FILE.")
+@click.option("--summary", "show_summary", is_flag=True,
+              help="Print the per-score summary instead of the scores.")
+@click.option("--format", "out_format", type=click.Choice(FORMATS), default=None,
+              help="Standard output format [default: table on a terminal, csv when piped].")
+@click.option("--fmt", "table_style", type=click.Choice(TABLE_STYLES), default="simple", show_default=True,
+              help="Table style for --format table.")
+@click.option("--decimals", type=click.IntRange(0, 12), default=3, show_default=True,
+              help="Decimals shown in tables.")
+@handle_errors
+def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[str, ...],
+          id_cols: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
+          prorate: float | None, keep: str, sheet: str | None, encoding: str | None,
+          delimiter: str | None, output: str | None, ledger_file: str | None, show_summary: bool,
+          out_format: str | None, table_style: str, decimals: int) -> None:
+    """Score RESPONSES (CSV, TSV, Excel, SPSS, Stata or Parquet) with one or more instruments.
 
+    Every input row comes out once, in order, with its identifier columns. Invalid
+    answers stop scoring with a list of every bad cell (row, column, value, reason)
+    unless --on-invalid missing is given.
+
+    \b
+    Example:
+        cscore score examples/responses.csv --id pid --id time
+        cscore score export.xlsx -i fcs --pattern 'for_self=Q12_{n}' -o scores.sav
+        cscore score data.csv --instrument-file my_scale.yaml --on-invalid missing -o out.csv
+    """
+    from compassion_scales.io import read_column_map, read_responses, write_provenance, write_table
+    from compassion_scales.run import provenance_payload, score_file
+
+    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    column_map = read_column_map(map_file) if map_file else None
+    data = read_responses(responses, sheet=sheet_arg, encoding=encoding, delimiter=delimiter,
+                          string_columns=id_cols)
+    for note in data.attrs.get("notes", []):
+        click.echo(f"Note: {note}", err=True)
+    wanted = list(instruments) + list(instrument_files)
+    result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
+                        column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
+                        keep=keep)
+    names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
+    click.echo(f"Scored {len(result.scores)} rows with {names}: "
+               + ", ".join(result.score_columns) + ".", err=True)
+    for line in result._notes()[len(result.instruments):]:
+        click.echo(f"Note: {line}", err=True)
+    inputs = [responses] + ([map_file] if map_file else [])
+    if output:
+        write_table(result.scores, output, inputs=[Path(p) for p in inputs])
+        write_provenance(output, provenance_payload(result, responses))
+        click.echo(f"Wrote {output} and {output}.provenance.json", err=True)
+    if ledger_file:
+        write_table(result.ledger, ledger_file, inputs=[Path(p) for p in inputs + ([output] if output else [])])
+        write_provenance(ledger_file, provenance_payload(result, responses))
+        click.echo(f"Wrote {ledger_file} and {ledger_file}.provenance.json", err=True)
+    fmt = out_format or ("table" if (output or show_summary or sys.stdout.isatty()) else "csv")
+    if output and out_format is None:
+        show_summary = True
+    _emit(result, fmt, table_style, decimals, show_summary)
+
+
+def _emit(result, fmt: str, table_style: str, decimals: int, show_summary: bool) -> None:
+    from compassion_scales._format import render_table
+
+    if fmt == "json":
+        click.echo(result.to_json())
+        return
+    frame = result.summary if show_summary else result.scores
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        click.echo(render_table(frame, fmt=table_style, decimals=decimals))

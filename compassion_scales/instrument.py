@@ -407,12 +407,13 @@ def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instru
     items: list[Item] = []
     seen: set[str] = set()
     for it in data["items"]:
-        rs_id = it.get("response_set")
+        rs_id = it.get("response_set", data.get("default_response_set"))
         if rs_id is None:
             if len(rsets) == 1:
                 rs_id = next(iter(rsets))
             else:
-                problems.append(f"item {it['id']!r}: no response_set given and the file defines several")
+                problems.append(f"item {it['id']!r}: no response_set given, the file defines several "
+                                "and no default_response_set")
                 rs_id = next(iter(rsets))
         elif rs_id not in rsets:
             problems.append(f"item {it['id']!r}: unknown response set {rs_id!r}")

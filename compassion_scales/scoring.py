@@ -1,0 +1,891 @@
+"""Scoring responses with an instrument definition.
+
+The pipeline, all vectorised over respondents (no Python loops over rows):
+
+1. **Match columns to items**: an explicit map (``column_map``), patterns for numbered
+   exports (``patterns``, e.g. ``{"fcs_self": "Q12_{n}"}``), then item ids (exact, then
+   case-insensitive) and declared aliases.
+2. **Convert answers**: text labels and synonyms become codes (case- and space-insensitive),
+   declared missing codes and blanks become missing, and every other bad cell (out of
+   range, not a number, unknown label, not a whole number) is collected. By default any bad
+   cell is an error listing all of them; ``on_invalid="missing"`` turns them into missing
+   values and reports where.
+3. **Recode and reverse**: options may recode codes into scored values (e.g. CBI's 0-100);
+   reverse-keyed items are scored as ``min + max - value`` on the scored range. Filler
+   items never count.
+4. **Aggregate** per score (``sum``, ``mean``, ``mean_of_scores``, ``sum_of_scores``) with
+   the score's missing-data rule: below the minimum number answered the score is missing;
+   a sum is prorated (``mean of answered items x number of items``) only when the instrument
+   declares it (or ``prorate=`` asks for it). A respondent with no answers gets a missing
+   score, never 0.
+
+Every input row comes out once, in order, with its identifier columns; a per-row,
+per-score ledger records items answered, the rule applied and the outcome.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compassion_scales.errors import Reason, ResponseValidationError, ScoringError
+from compassion_scales.instrument import (
+    Instrument,
+    MissingRule,
+    Score,
+    load_instrument,
+    normalise_label,
+)
+from compassion_scales.results import ResultMixin
+
+__all__ = [
+    "score",
+    "ScoreResult",
+    "PreparedResponses",
+    "prepare_responses",
+    "item_scores",
+    "detect_instruments",
+    "check_examples",
+    "STATUS_CODES",
+]
+
+#: Outcome of a score for one respondent (the ``status`` column of the ledger).
+STATUS_CODES = ("complete", "prorated", "mean_of_answered", "too_few_answered", "no_answers")
+_COMPLETE, _PRORATED, _MEAN_ANSWERED, _TOO_FEW, _NONE = range(5)
+
+_FAIL_COLUMNS = ["row", "column", "item", "value", "reason", "message"]
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _parse_patterns(patterns: Mapping[str, str] | Sequence[str] | str | None
+                    ) -> list[tuple[str | None, str]]:
+    if patterns is None:
+        return []
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if isinstance(patterns, Mapping):
+        return [(k, v) for k, v in patterns.items()]
+    out: list[tuple[str | None, str]] = []
+    for p in patterns:
+        if "=" in p:
+            target, tmpl = p.split("=", 1)
+            out.append((target.strip(), tmpl.strip()))
+        else:
+            out.append((None, p.strip()))
+    return out
+
+
+def _resolve_columns(columns: Sequence[str], inst: Instrument,
+                     column_map: Mapping[str, str] | None,
+                     patterns: Mapping[str, str] | Sequence[str] | str | None,
+                     source: str | None) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Return item id -> data column, and failure records for unknown/ambiguous columns."""
+    cols = list(columns)
+    colset = set(cols)
+    fails: list[dict[str, Any]] = []
+    mapping: dict[str, str] = {}
+    item_ids = set(inst.item_ids)
+
+    # 1. explicit map: source column -> item id
+    for src, item in (column_map or {}).items():
+        if item not in item_ids:
+            continue  # maps for other instruments are allowed
+        if src not in colset:
+            fails.append(dict(row=1, column=src, item=item, value=None, reason=Reason.UNKNOWN_COLUMN.value,
+                              message=f"row 1, column {src}: the --map file names this column but the "
+                                      "data have no such column"))
+            continue
+        mapping[item] = src
+
+    # 2. patterns, e.g. "Q12_{n}" for items of one score/section
+    for target, tmpl in _parse_patterns(patterns):
+        if "{n}" not in tmpl:
+            raise ScoringError(f"Pattern {tmpl!r} must contain {{n}} (the item number), e.g. Q12_{{n}}.")
+        if target is None:
+            members = [i for i in inst.items]
+        else:
+            sec_items = [i for i in inst.items if i.section == target]
+            if sec_items:
+                members = sec_items
+            elif target in inst.score_ids:
+                members = [inst.item(i) for i in inst.score_items(target)]
+                # fillers printed in the same block
+                sections = {m.section for m in members if m.section}
+                members = [i for i in inst.items if i.section in sections] or members
+            else:
+                continue  # a pattern for another instrument
+        numbers = [m.number for m in members]
+        if target is None and len(set(numbers)) != len(numbers):
+            raise ScoringError(
+                f"Pattern {tmpl!r} is ambiguous for {inst.id}: item numbers repeat across its "
+                "sections. Name the section or score: --pattern SECTION=" + tmpl)
+        for m in members:
+            col = tmpl.replace("{n}", m.number)
+            if col in colset and m.id not in mapping:
+                mapping[m.id] = col
+
+    # 3. ids, case-insensitive ids and aliases
+    lower: dict[str, list[str]] = {}
+    for c in cols:
+        lower.setdefault(c.casefold(), []).append(c)
+    used = set(mapping.values())
+    for it in inst.items:
+        if it.id in mapping:
+            continue
+        if it.id in colset and it.id not in used:
+            mapping[it.id] = it.id
+            used.add(it.id)
+            continue
+        cands = [c for c in lower.get(it.id.casefold(), []) if c not in used]
+        for alias in it.aliases:
+            cands += [c for c in lower.get(alias.casefold(), []) if c not in used and c not in cands]
+        if len(cands) == 1:
+            mapping[it.id] = cands[0]
+            used.add(cands[0])
+        elif len(cands) > 1:
+            fails.append(dict(row=1, column=", ".join(cands), item=it.id, value=None,
+                              reason=Reason.AMBIGUOUS_COLUMN.value,
+                              message=f"row 1, columns {', '.join(cands)}: more than one column "
+                                      f"could be item {it.id}; rename one or use --map"))
+
+    # 4. columns that look like items of this instrument but are not
+    stems = {re.sub(r"\d+$", "", i).casefold() for i in inst.item_ids}
+    stems = {s for s in stems if len(s) >= 3}
+    used = set(mapping.values())
+    for c in cols:
+        if c in used:
+            continue
+        low = c.casefold()
+        for s in stems:
+            if low.startswith(s) and low[len(s):].isdigit():
+                fails.append(dict(row=1, column=c, item=None, value=None,
+                                  reason=Reason.UNKNOWN_COLUMN.value,
+                                  message=f"row 1, column {c}: looks like an item of {inst.id} but "
+                                          f"{inst.id} has no such item (its items are "
+                                          f"{_item_range(inst, s)}); rename it or use --map"))
+                break
+    return mapping, fails
+
+
+def _item_range(inst: Instrument, stem: str) -> str:
+    ids = [i for i in inst.item_ids if re.sub(r"\d+$", "", i).casefold() == stem]
+    return f"{ids[0]}..{ids[-1]}" if len(ids) > 1 else ", ".join(ids)
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class PreparedResponses:
+    """Validated item values of one instrument, before reversing.
+
+    Attributes
+    ----------
+    values : ndarray, shape (n_rows, n_items)
+        Scored values (after label conversion, missing codes and recoding), NaN = missing,
+        columns in ``item_ids`` order.
+    item_ids : list of str
+        Items present in the data (fillers included).
+    column_map : dict
+        Item id -> data column it was read from.
+    failures : DataFrame
+        Invalid cells (turned into missing when ``on_invalid="missing"``), with
+        columns ``row``, ``column``, ``item``, ``value``, ``reason``, ``message``.
+    missing_items : list of str
+        Items of the instrument with no column in the data.
+    """
+
+    values: np.ndarray
+    item_ids: list[str]
+    column_map: dict[str, str]
+    failures: pd.DataFrame
+    missing_items: list[str]
+    index: pd.Index
+
+    def frame(self) -> pd.DataFrame:
+        """The values as a DataFrame (index as the input, columns = item ids)."""
+        return pd.DataFrame(self.values, index=self.index, columns=self.item_ids)
+
+
+def _convert_column(series: pd.Series, rs: Any, item_id: str, column: str,
+                    first_row: int) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Convert one column of answers to float codes, collecting invalid cells."""
+    fails: list[dict[str, Any]] = []
+    num_missing = [float(m) for m in rs.missing_codes if isinstance(m, (int, float))
+                   and not isinstance(m, bool)]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        series = series.astype("float64")
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        x = series.to_numpy(dtype="float64", na_value=np.nan, copy=True)
+        bad_text = np.zeros(len(x), dtype=bool)
+        raw_text = None
+    else:
+        # text: strip, blanks and text missing codes -> NaN, labels -> codes, numbers parsed
+        s = series.astype("string").str.strip()
+        low = s.str.casefold().str.split().str.join(" ")
+        text_missing = {normalise_label(str(m)) for m in rs.missing_codes}
+        is_blank = s.isna() | (s == "") | low.isin(list(text_missing))
+        parsed = pd.to_numeric(s.where(~is_blank), errors="coerce")
+        x = parsed.to_numpy(dtype="float64", na_value=np.nan)
+        lookup = rs.label_lookup()
+        unparsed = (~is_blank & parsed.isna()).to_numpy()
+        if unparsed.any() and lookup:
+            mapped = low[unparsed].map(lookup)
+            x[unparsed] = mapped.to_numpy(dtype="float64", na_value=np.nan)
+        bad_text = unparsed & np.isnan(x)
+        x[is_blank.to_numpy()] = np.nan
+        raw_text = s
+    if num_missing:
+        x[np.isin(x, num_missing)] = np.nan
+    finite = ~np.isnan(x)
+    out_range = finite & ((x < rs.min) | (x > rs.max))
+    not_whole = finite & ~out_range & (x != np.floor(x)) if rs.integer else np.zeros(len(x), bool)
+    if rs.options and rs.recodes:
+        codes = np.array([o.code for o in rs.options])
+        not_code = finite & ~out_range & ~not_whole & ~np.isin(x, codes)
+        out_range = out_range | not_code
+    bad = bad_text | out_range | not_whole
+    if bad.any():
+        positions = np.flatnonzero(bad)
+        values = series.iloc[positions]
+        rng = f"{_fmt(rs.min)}-{_fmt(rs.max)}"
+        for pos, val in zip(positions, values):
+            row = int(pos) + first_row
+            shown = val if raw_text is None else raw_text.iloc[pos]
+            if bad_text[pos]:
+                if rs.label_lookup():
+                    reason = Reason.UNKNOWN_LABEL
+                    msg = (f"{shown!r} is not a number nor a response label of this item "
+                           f"(labels: {', '.join(o.label for o in rs.options if o.label)})")
+                else:
+                    reason = Reason.NON_NUMERIC
+                    msg = f"{shown!r} is not a number (answers must be {rng})"
+            elif not_whole[pos]:
+                reason = Reason.NOT_A_WHOLE_NUMBER
+                msg = f"{_fmt(float(x[pos]))} is not a whole number (answers must be {rng})"
+            else:
+                reason = Reason.OUT_OF_RANGE
+                msg = f"{_fmt(float(x[pos]))} is outside the response range {rng}"
+            fails.append(dict(row=row, column=column, item=item_id,
+                              value=None if shown is None or shown is pd.NA else str(shown),
+                              reason=reason.value, message=f"row {row}, column {column}: {msg}"))
+        x[bad] = np.nan
+    return x, fails
+
+
+def _recode(x: np.ndarray, rs: Any) -> np.ndarray:
+    if not rs.recodes:
+        return x
+    out = np.full_like(x, np.nan)
+    for o in rs.options:
+        out[x == o.code] = o.score
+    return out
+
+
+def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
+                      column_map: Mapping[str, str] | None = None,
+                      patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+                      on_invalid: str = "error", source: str | None = None,
+                      first_row: int | None = None) -> PreparedResponses:
+    """Match columns to items and convert answers to validated scored values.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw responses, one row per respondent.
+    instrument : str or Instrument
+        Instrument id, path or object.
+    column_map : mapping, optional
+        Data column -> item id, for exports whose column names differ.
+    patterns : str, sequence or mapping, optional
+        Templates for numbered exports: ``"Q12_{n}"`` or ``{"for_self": "Q12_{n}"}``
+        (``{n}`` = the item number printed on the form; key = section or score id).
+    on_invalid : {"error", "missing"}
+        Raise one :class:`ResponseValidationError` listing every invalid cell
+        (default), or turn invalid cells into missing values and report them.
+    source : str, optional
+        File name used in messages (default ``data.attrs["source"]``).
+    first_row : int, optional
+        Row number of the first data row in the file (default ``data.attrs["first_row"]``
+        or 2, i.e. header = row 1).
+
+    Returns
+    -------
+    PreparedResponses
+    """
+    if on_invalid not in ("error", "missing"):
+        raise ScoringError(f"on_invalid must be 'error' or 'missing', not {on_invalid!r}.")
+    inst = load_instrument(instrument)
+    src = source if source is not None else data.attrs.get("source")
+    start = first_row if first_row is not None else int(data.attrs.get("first_row", 2))
+    mapping, fails = _resolve_columns([str(c) for c in data.columns], inst, column_map, patterns, src)
+    present = [i for i in inst.item_ids if i in mapping]
+    values = np.full((len(data), len(present)), np.nan)
+    for j, item_id in enumerate(present):
+        it = inst.item(item_id)
+        rs = inst.response_sets[it.response_set]
+        x, f = _convert_column(data[mapping[item_id]], rs, item_id, mapping[item_id], start)
+        fails.extend(f)
+        values[:, j] = _recode(x, rs)
+    failures = pd.DataFrame(fails, columns=_FAIL_COLUMNS)
+    structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value])
+    if len(failures) and (on_invalid == "error" or structural.any()):
+        to_raise = failures if on_invalid == "error" else failures[structural]
+        raise ResponseValidationError(_failure_message(to_raise, on_invalid == "error"),
+                                      failure_cases=to_raise.reset_index(drop=True), source=src)
+    missing_items = [i for i in inst.item_ids if i not in mapping]
+    return PreparedResponses(values=values, item_ids=present, column_map=mapping,
+                             failures=failures, missing_items=missing_items, index=data.index)
+
+
+def _failure_message(failures: pd.DataFrame, suggest_missing: bool) -> str:
+    n = len(failures)
+    counts = failures["reason"].value_counts()
+    parts = ", ".join(f"{v} {k}" for k, v in counts.items())
+    msg = f"{n} problem{'s' if n != 1 else ''} in the data ({parts})."
+    if suggest_missing and not failures["reason"].isin(
+            [Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value, Reason.DUPLICATE_ID.value,
+             Reason.MISSING_ID.value, Reason.MISSING_ITEM.value]).any():
+        msg += " Fix them, or use --on-invalid missing to treat invalid answers as missing."
+    return msg
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def _keyed(values: np.ndarray, item_ids: list[str], inst: Instrument) -> np.ndarray:
+    """Apply reverse keys (min + max - x on the scored range) to a copy of ``values``."""
+    out = values.copy()
+    for j, item_id in enumerate(item_ids):
+        it = inst.item(item_id)
+        if it.reverse:
+            rs = inst.response_sets[it.response_set]
+            out[:, j] = rs.score_min + rs.score_max - out[:, j]
+    return out
+
+
+def _aggregate_items(sub: np.ndarray, agg: str, rule: MissingRule
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score a block of item values. Returns (score, n_answered, status code)."""
+    n_items = sub.shape[1]
+    answered = (~np.isnan(sub)).sum(axis=1)
+    total = np.nansum(sub, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / answered
+    complete = answered == n_items
+    enough = answered >= rule.min_answered
+    status = np.full(len(sub), _TOO_FEW, dtype=np.int8)
+    status[answered == 0] = _NONE
+    if agg == "sum":
+        result = np.where(complete, total, np.nan)
+        if rule.prorate:
+            partial = enough & ~complete & (answered > 0)
+            result = np.where(partial, mean * n_items, result)
+            status[partial] = _PRORATED
+    else:  # mean
+        partial = enough & ~complete & (answered > 0)
+        result = np.where(complete | partial, mean, np.nan)
+        status[partial] = _MEAN_ANSWERED
+    status[complete] = _COMPLETE
+    result = np.where(answered == 0, np.nan, result)
+    return result, answered, status
+
+
+def _override_rule(s: Score, n: int, prorate: float | None) -> MissingRule:
+    """The rule in force: the instrument's, or the caller's ``prorate`` proportion."""
+    if prorate is None:
+        return s.missing
+    need = max(1, math.ceil(prorate * n - 1e-9))
+    return MissingRule(min_answered=need, prorate=s.aggregation == "sum",
+                       source=f"user option prorate={prorate:g}", status="user")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, repr=False)
+class ScoreResult(ResultMixin):
+    """Scores for every input row, with the missing-data ledger.
+
+    Attributes
+    ----------
+    scores : DataFrame
+        Identifier/passthrough columns then one column per score, same index and row
+        order as the input.
+    answered : DataFrame
+        Items (or component scores) answered, per row and score.
+    status : DataFrame
+        Outcome per row and score: one of :data:`STATUS_CODES`.
+    invalid : DataFrame
+        Invalid cells turned into missing values (``on_invalid="missing"``); empty otherwise.
+    instruments : tuple of Instrument
+    rules : DataFrame
+        One row per score: instrument, score, aggregation, n_items, rule, rule source.
+    column_map : dict
+        Item id -> the data column it was read from.
+    unused_columns : list of str
+        Input columns that were neither items nor kept as identifiers.
+    not_scored : dict
+        Score id -> reason, for scores of the instrument(s) whose items are absent.
+    """
+
+    scores: pd.DataFrame
+    answered: pd.DataFrame
+    status: pd.DataFrame
+    invalid: pd.DataFrame
+    instruments: tuple[Instrument, ...]
+    rules: pd.DataFrame
+    column_map: dict[str, str]
+    id_columns: list[str]
+    unused_columns: list[str]
+    not_scored: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    _title = "Scores"
+
+    @property
+    def score_columns(self) -> list[str]:
+        return list(self.answered.columns)
+
+    @property
+    def ledger(self) -> pd.DataFrame:
+        """Long table: one row per input row and score.
+
+        Columns: ``row`` (0-based position in the input), the identifier columns, ``score``,
+        ``n_items``, ``n_answered``, ``status``, ``rule`` and ``value``.
+        """
+        n = len(self.scores)
+        k = len(self.score_columns)
+        if k == 0:
+            return pd.DataFrame(columns=["row", "score", "n_items", "n_answered", "status", "rule", "value"])
+        rules = self.rules.set_index("score")
+        out = pd.DataFrame({"row": np.repeat(np.arange(n), k)})
+        for c in self.id_columns:
+            out[c] = np.repeat(self.scores[c].to_numpy(), k)
+        out["score"] = np.tile(np.array(self.score_columns, dtype=object), n)
+        out["n_items"] = np.tile(rules.loc[self.score_columns, "n_items"].to_numpy(), n)
+        out["n_answered"] = self.answered.to_numpy().reshape(-1)
+        out["status"] = self.status.to_numpy().reshape(-1)
+        out["rule"] = np.tile(rules.loc[self.score_columns, "rule"].to_numpy(), n)
+        out["value"] = self.scores[self.score_columns].to_numpy(dtype=float).reshape(-1)
+        return out
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per score: counts by outcome and descriptive statistics."""
+        rows = []
+        for _, r in self.rules.iterrows():
+            sid = r["score"]
+            v = self.scores[sid]
+            st = self.status[sid]
+            rows.append({
+                "instrument": r["instrument"],
+                "score": sid,
+                "n_rows": len(v),
+                "n_scored": int(v.notna().sum()),
+                "n_complete": int((st == "complete").sum()),
+                "n_prorated": int(st.isin(["prorated", "mean_of_answered"]).sum()),
+                "n_missing": int(v.isna().sum()),
+                "mean": float(v.mean()) if v.notna().any() else np.nan,
+                "sd": float(v.std()) if v.notna().sum() > 1 else np.nan,
+                "min": float(v.min()) if v.notna().any() else np.nan,
+                "max": float(v.max()) if v.notna().any() else np.nan,
+                "possible_min": r["possible_min"],
+                "possible_max": r["possible_max"],
+                "rule": r["rule"],
+            })
+        return pd.DataFrame(rows)
+
+    def _notes(self) -> list[str]:
+        notes = []
+        for inst in self.instruments:
+            notes.append(f"Instrument: {inst.id} {inst.version} ({inst.name}).")
+        n_invalid = len(self.invalid)
+        if n_invalid:
+            notes.append(f"{n_invalid} invalid answer(s) were treated as missing "
+                         "(--on-invalid missing); see the invalid table / provenance for where.")
+        for sid, why in self.not_scored.items():
+            notes.append(f"Not scored: {sid} ({why}).")
+        if self.unused_columns:
+            notes.append("Columns not used: " + ", ".join(self.unused_columns) + ".")
+        if self.options.get("prorate") is not None:
+            notes.append(f"Missing-data rule overridden by the user: prorate={self.options['prorate']}.")
+        return notes
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: scores, summary, rules, invalid cells, ledger counts and notes."""
+        from compassion_scales._format import to_jsonable
+
+        return to_jsonable({
+            "instruments": [{"id": i.id, "version": i.version, "sha256": i.sha256} for i in self.instruments],
+            "scores": self.scores,
+            "summary": self.summary,
+            "rules": self.rules,
+            "invalid": self.invalid,
+            "not_scored": self.not_scored,
+            "unused_columns": self.unused_columns,
+            "notes": self._notes(),
+        })
+
+
+def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patterns, on_invalid,
+                      prorate, source, first_row, require_all: bool
+                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray],
+                                 list[dict[str, Any]], PreparedResponses, dict[str, str]]:
+    prep = prepare_responses(data, inst, column_map=column_map, patterns=patterns,
+                             on_invalid=on_invalid, source=source, first_row=first_row)
+    present = set(prep.item_ids)
+    col_of = {item: j for j, item in enumerate(prep.item_ids)}
+    keyed = _keyed(prep.values, prep.item_ids, inst)
+    values: dict[str, np.ndarray] = {}
+    answered: dict[str, np.ndarray] = {}
+    status: dict[str, np.ndarray] = {}
+    rules: list[dict[str, Any]] = []
+    not_scored: dict[str, str] = {}
+    missing_fails: list[dict[str, Any]] = []
+    keyed_cache: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def item_score(s: Score, force_keyed: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        cache_key = s.id + ("#k" if force_keyed else "")
+        if cache_key in keyed_cache:
+            return keyed_cache[cache_key]
+        idx = [col_of[i] for i in s.items]
+        src = keyed if (s.keying == "keyed" or force_keyed) else prep.values
+        rule = _override_rule(s, len(s.items), prorate)
+        res = _aggregate_items(src[:, idx], s.aggregation, rule)
+        keyed_cache[cache_key] = res
+        return res
+
+    for s in inst.scores:
+        needed = inst.score_items(s.id)
+        absent = [i for i in needed if i not in present]
+        if absent:
+            if len(absent) == len(needed) and not require_all:
+                not_scored[s.id] = "none of its items are in the data"
+                continue
+            if len(absent) < len(needed) or require_all:
+                for i in absent:
+                    missing_fails.append(dict(
+                        row=1, column=None, item=i, value=None, reason=Reason.MISSING_ITEM.value,
+                        message=f"row 1: no column for item {i} (needed by score {s.id}); "
+                                "add the column (empty if unanswered) or map it with --map/--pattern"))
+                continue
+        n = len(s.components) if s.components else len(s.items)
+        rule = _override_rule(s, n, prorate if not s.components else None)
+        if s.components:
+            comp = [item_score(inst.score(c), force_keyed=True)[0] for c in s.components]
+            block = np.column_stack(comp)
+            agg = "mean" if s.aggregation == "mean_of_scores" else "sum"
+            comp_rule = MissingRule(min_answered=rule.min_answered, prorate=False)
+            v, a, st = _aggregate_items(block, agg, comp_rule)
+            if agg == "sum":  # sum_of_scores needs every component
+                v = np.where(a == n, np.nansum(block, axis=1), np.nan)
+        else:
+            v, a, st = item_score(s)
+        values[s.id], answered[s.id], status[s.id] = v, a, st
+        lo, hi = inst.score_range(s.id)
+        rules.append({"instrument": inst.id, "score": s.id, "aggregation": s.aggregation,
+                      "n_items": n, "rule": rule.describe(n, s.aggregation),
+                      "rule_source": rule.source or "", "possible_min": lo, "possible_max": hi})
+    if missing_fails:
+        dedup = pd.DataFrame(missing_fails, columns=_FAIL_COLUMNS).drop_duplicates(subset=["item"])
+        raise ResponseValidationError(
+            f"{inst.id}: {len(dedup)} item column(s) missing for scores that have some items in "
+            "the data.", failure_cases=dedup.reset_index(drop=True), source=source)
+    return values, answered, status, rules, prep, not_scored
+
+
+def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> list[dict[str, Any]]:
+    fails: list[dict[str, Any]] = []
+    for c in id_cols:
+        if c not in data.columns:
+            fails.append(dict(row=1, column=c, item=None, value=None, reason=Reason.UNKNOWN_COLUMN.value,
+                              message=f"row 1, column {c}: the identifier column is not in the data "
+                                      f"(columns: {', '.join(map(str, data.columns[:12]))}"
+                                      f"{', ...' if len(data.columns) > 12 else ''})"))
+    if fails:
+        return fails
+    ids = data[list(id_cols)]
+    miss = ids.isna().any(axis=1).to_numpy()
+    for pos in np.flatnonzero(miss)[:1000]:
+        col = next(c for c in id_cols if pd.isna(data[c].iloc[pos]))
+        fails.append(dict(row=int(pos) + first_row, column=col, item=None, value=None,
+                          reason=Reason.MISSING_ID.value,
+                          message=f"row {int(pos) + first_row}, column {col}: the identifier is empty"))
+    dup = ids.duplicated(keep="first").to_numpy() & ~miss
+    if dup.any():
+        firsts = ids.reset_index(drop=True)
+        keyed = firsts.astype(str).agg("\x1f".join, axis=1) if len(id_cols) > 1 else firsts.iloc[:, 0].astype(str)
+        first_pos = {}
+        for pos, k in enumerate(keyed.to_numpy()):
+            first_pos.setdefault(k, pos)
+        for pos in np.flatnonzero(dup)[:1000]:
+            k = keyed.iloc[pos]
+            shown = " / ".join(str(v) for v in ids.iloc[pos].tolist())
+            fails.append(dict(row=int(pos) + first_row, column=", ".join(id_cols), item=None, value=shown,
+                              reason=Reason.DUPLICATE_ID.value,
+                              message=f"row {int(pos) + first_row}, column {', '.join(id_cols)}: "
+                                      f"identifier {shown} already used in row {first_pos[k] + first_row}"))
+    return fails
+
+
+def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Instrument] | None = None,
+          *, id_cols: Sequence[str] | str | None = None, on_invalid: str = "error",
+          column_map: Mapping[str, str] | None = None,
+          patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+          prorate: float | None = None, keep: str = "all", source: str | None = None,
+          first_row: int | None = None) -> ScoreResult:
+    """Score responses with one or more instruments.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw responses, one row per respondent (or per respondent x time point).
+    instrument : str, Instrument, list of them, or None
+        Instrument id(s), path(s) to user files, or objects. ``None`` detects the
+        shipped instruments whose items are present (see :func:`detect_instruments`).
+    id_cols : str or list of str, optional
+        Identifier column(s). They must exist, be non-empty and unique together
+        (e.g. ``["pid", "time"]`` for long data); otherwise an error lists the rows.
+    on_invalid : {"error", "missing"}
+        What to do with invalid answers (see :func:`prepare_responses`).
+    column_map, patterns
+        Column matching for exports with other names (see :func:`prepare_responses`).
+    prorate : float in (0, 1], optional
+        Override every item-based score's missing-data rule: score when at least this
+        proportion of items is answered (sums prorated). ``None`` uses each
+        instrument's declared rule.
+    keep : {"all", "ids"}
+        Keep all non-item columns (default) or only ``id_cols`` in the output.
+    source, first_row
+        File name and first data row number for messages (default from ``data.attrs``).
+
+    Returns
+    -------
+    ScoreResult
+
+    Raises
+    ------
+    ResponseValidationError
+        Invalid answers (with ``on_invalid="error"``), unknown or ambiguous columns,
+        missing item columns, empty or duplicate identifiers; every problem is listed.
+    ScoringError
+        No instrument's items are in the data.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"pid": ["a", "b"],
+    ...                    **{f"fcs_self_{i}": [1, 4] for i in range(1, 16)}})
+    >>> res = score(df, "fcs", id_cols="pid")
+    >>> res.scores
+      pid  fcs_self
+    0   a      15.0
+    1   b      60.0
+    """
+    if prorate is not None and not (0 < float(prorate) <= 1):
+        raise ScoringError(f"prorate must be a proportion in (0, 1], not {prorate}.")
+    if keep not in ("all", "ids"):
+        raise ScoringError("keep must be 'all' or 'ids'.")
+    src = source if source is not None else data.attrs.get("source")
+    start = first_row if first_row is not None else int(data.attrs.get("first_row", 2))
+    ids = [id_cols] if isinstance(id_cols, str) else list(id_cols or [])
+    if len(data) == 0:
+        raise ScoringError(f"{src or 'data'}: there are no rows to score.")
+    if data.columns.duplicated().any():
+        dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+        raise ScoringError(f"{src or 'data'}: column name(s) {', '.join(dup)} appear more than once.")
+    id_fails = _check_ids(data, ids, start)
+    if instrument is None:
+        found = detect_instruments(data.columns, column_map=column_map, patterns=patterns)
+        if not found:
+            raise ScoringError(
+                f"{src or 'data'}: no instrument's items were found among the columns. Name the "
+                "instrument with -i ID (see 'cscore instruments list') and map columns with --map "
+                "or --pattern.")
+        instruments = [load_instrument(i) for i in found]
+        explicit = False
+    else:
+        seq = instrument if isinstance(instrument, (list, tuple)) else [instrument]
+        instruments = [load_instrument(i) for i in seq]
+        explicit = True
+
+    all_values: dict[str, np.ndarray] = {}
+    all_answered: dict[str, np.ndarray] = {}
+    all_status: dict[str, np.ndarray] = {}
+    rules: list[dict[str, Any]] = []
+    invalid_frames = []
+    column_map_out: dict[str, str] = {}
+    not_scored: dict[str, str] = {}
+    errors: list[pd.DataFrame] = []
+    if id_fails:
+        errors.append(pd.DataFrame(id_fails, columns=_FAIL_COLUMNS))
+    for inst in instruments:
+        try:
+            v, a, st, r, prep, ns = _score_instrument(
+                data, inst, column_map=column_map, patterns=patterns, on_invalid=on_invalid,
+                prorate=prorate, source=src, first_row=start, require_all=False)
+        except ResponseValidationError as exc:
+            errors.append(exc.failure_cases)
+            continue
+        for sid in v:
+            if sid in all_values:
+                raise ScoringError(f"Two instruments produce the same output column {sid!r}.")
+        all_values.update(v)
+        all_answered.update(a)
+        all_status.update(st)
+        rules.extend(r)
+        not_scored.update({f"{inst.id}:{k}": why for k, why in ns.items()})
+        if len(prep.failures):
+            invalid_frames.append(prep.failures)
+        column_map_out.update(prep.column_map)
+    if errors:
+        failures = pd.concat(errors, ignore_index=True)
+        failures = failures.sort_values(["row"], kind="stable").reset_index(drop=True)
+        raise ResponseValidationError(_failure_message(failures, on_invalid == "error"),
+                                      failure_cases=failures, source=src)
+    if not all_values:
+        names = ", ".join(i.id for i in instruments)
+        raise ScoringError(
+            f"{src or 'data'}: none of the items of {names} are in the data. Check the column names "
+            f"(items are named like {instruments[0].item_ids[0]}), or map them with --map or --pattern.")
+    item_columns = set(column_map_out.values())
+    if keep == "ids":
+        kept = ids
+    else:
+        kept = [c for c in data.columns if c not in item_columns]
+    # columns that look like items of an instrument but were not recognised were errors above;
+    unused = [str(c) for c in data.columns if c not in item_columns and c not in kept]
+    out = data[kept].copy() if kept else pd.DataFrame(index=data.index)
+    scores_df = pd.DataFrame(all_values, index=data.index)
+    clash = [c for c in scores_df.columns if c in out.columns]
+    if clash:
+        raise ScoringError(f"{src or 'data'}: the data already have column(s) {', '.join(clash)}, "
+                           "which scoring would create. Rename or drop them first.")
+    out = pd.concat([out, scores_df], axis=1)
+    answered = pd.DataFrame(all_answered, index=data.index)
+    status_df = pd.DataFrame(
+        {k: pd.Categorical.from_codes(v, categories=list(STATUS_CODES)) for k, v in all_status.items()},
+        index=data.index)
+    invalid = (pd.concat(invalid_frames, ignore_index=True) if invalid_frames
+               else pd.DataFrame(columns=_FAIL_COLUMNS))
+    return ScoreResult(
+        scores=out, answered=answered, status=status_df, invalid=invalid,
+        instruments=tuple(instruments), rules=pd.DataFrame(rules), column_map=column_map_out,
+        id_columns=ids, unused_columns=unused, not_scored=not_scored,
+        options={"on_invalid": on_invalid, "prorate": prorate, "id_cols": ids,
+                 "column_map": dict(column_map or {}), "patterns": patterns})
+
+
+def item_scores(data: pd.DataFrame, instrument: str | Instrument, score_id: str | None = None, *,
+                keyed: bool = True, on_invalid: str = "error",
+                column_map: Mapping[str, str] | None = None,
+                patterns: Mapping[str, str] | Sequence[str] | str | None = None) -> pd.DataFrame:
+    """Validated item values for one score's items (or all scored items).
+
+    Values are recoded as declared and, with ``keyed=True``, reverse-keyed items are
+    reversed (``min + max - x``) when the score uses keyed items. Fillers are excluded.
+    Missing answers are NaN. Use this to feed reliability and factor analyses.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({f"fcs_oth_{i}": [0, 4, 2] for i in range(1, 11)})
+    >>> item_scores(df, "fcs", "fcs_others").shape
+    (3, 10)
+    """
+    inst = load_instrument(instrument)
+    prep = prepare_responses(data, inst, column_map=column_map, patterns=patterns,
+                             on_invalid=on_invalid)
+    if score_id is None:
+        wanted = [i.id for i in inst.items if i.scored]
+        do_key = keyed
+    else:
+        s = inst.score(score_id)
+        wanted = inst.score_items(score_id)
+        do_key = keyed and (s.keying == "keyed" or bool(s.components))
+    absent = [i for i in wanted if i not in prep.item_ids]
+    if absent:
+        raise ScoringError(f"{inst.id}: item column(s) {', '.join(absent)} are not in the data.")
+    idx = [prep.item_ids.index(i) for i in wanted]
+    vals = _keyed(prep.values, prep.item_ids, inst) if do_key else prep.values
+    return pd.DataFrame(vals[:, idx], index=data.index, columns=wanted)
+
+
+def detect_instruments(columns: Sequence[str], *, column_map: Mapping[str, str] | None = None,
+                       patterns: Mapping[str, str] | Sequence[str] | str | None = None) -> list[str]:
+    """Ids of shipped instruments with at least one complete score's items among ``columns``.
+
+    Variants (files with ``base_instrument``) are only reported when their base is not
+    also a match with more items present.
+    """
+    from compassion_scales.instrument import iter_shipped
+
+    cols = [str(c) for c in columns]
+    found: list[tuple[str, int, str | None]] = []
+    for inst in iter_shipped():
+        if inst.licence.get("proprietary"):
+            continue
+        try:
+            mapping, _ = _resolve_columns(cols, inst, column_map, patterns, None)
+        except ScoringError:
+            continue
+        present = set(mapping)
+        ok = any(all(i in present for i in inst.score_items(s.id)) for s in inst.scores)
+        if ok:
+            found.append((inst.id, len(present), inst.raw.get("base_instrument")))
+    # prefer the instrument that explains the most columns among base/variant families
+    ids = {f[0]: f for f in found}
+    keep = []
+    for iid, n, base in found:
+        if base and base in ids and ids[base][1] >= n:
+            continue
+        variants = [f for f in found if f[2] == iid and f[1] > n]
+        if variants:
+            continue
+        keep.append(iid)
+    return keep
+
+
+def check_examples(instrument: str | Instrument) -> list[str]:
+    """Score an instrument's golden examples; return a list of mismatches (empty = all pass)."""
+    inst = load_instrument(instrument)
+    problems: list[str] = []
+    for k, ex in enumerate(inst.examples, start=1):
+        row = {i: np.nan for i in inst.item_ids}
+        for key, val in ex["responses"].items():
+            if key not in row:
+                problems.append(f"example {k} ({ex['description']}): unknown item {key!r}")
+                continue
+            row[key] = np.nan if val is None else val
+        frame = pd.DataFrame([row])
+        if any(isinstance(v, str) for v in row.values()):
+            frame = frame.astype(object)
+        try:
+            res = score(frame, inst, source=f"{inst.id} example {k}")
+        except Exception as exc:  # noqa: BLE001 - report, don't crash the validator
+            problems.append(f"example {k} ({ex['description']}): scoring failed: {exc}")
+            continue
+        for sid, expected in ex["expected"].items():
+            if sid not in res.scores.columns:
+                problems.append(f"example {k} ({ex['description']}): no score {sid!r}")
+                continue
+            got = float(res.scores[sid].iloc[0])
+            if expected is None:
+                if not math.isnan(got):
+                    problems.append(f"example {k} ({ex['description']}): {sid} expected missing, got {got:g}")
+            elif math.isnan(got) or not math.isclose(got, float(expected), rel_tol=1e-9, abs_tol=1e-9):
+                problems.append(f"example {k} ({ex['description']}): {sid} expected {expected:g}, got {got:g}")
+    return problems

@@ -1,0 +1,418 @@
+"""Between-arm analysis of a randomised trial with baseline and follow-up scores.
+
+For each score: ANCOVA of the follow-up score on the baseline score and arm
+(ordinary least squares, statsmodels), the unadjusted comparison of follow-up
+scores (Welch's t-test) beside it, and the paired change within each arm with
+Cohen's d_z. Participants without a follow-up score are counted per arm and left
+out (complete-case analysis, stated in the output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compassion_scales.errors import AnalysisError, MissingDataWarning
+from compassion_scales.results import ResultMixin
+
+__all__ = ["trial", "TrialResult", "dz_confidence_interval"]
+
+
+@dataclass(frozen=True, repr=False)
+class TrialResult(ResultMixin):
+    """Result of :func:`trial`.
+
+    Attributes
+    ----------
+    ancova : DataFrame
+        Per score and non-reference arm: ``n_arm``, ``n_reference``,
+        ``adj_mean_arm``, ``adj_mean_reference`` (at the mean baseline of the
+        analysed sample), ``diff`` (arm - reference, adjusted), ``se``, ``ci_low``,
+        ``ci_high``, ``t``, ``df``, ``p_val``, ``baseline_coef``, ``pooled_baseline_sd``,
+        ``smd`` (``diff / pooled_baseline_sd``), ``smd_ci_low``, ``smd_ci_high``.
+    unadjusted : DataFrame
+        Same comparisons on follow-up scores alone (Welch): ``mean_arm``,
+        ``mean_reference``, ``diff``, ``se``, ``ci_low``, ``ci_high``, ``t``, ``df``, ``p_val``.
+    within : DataFrame
+        Per score and arm: ``n``, ``mean_baseline``, ``mean_follow_up``,
+        ``mean_change``, ``sd_change``, ``ci_low``, ``ci_high``, ``t``, ``df``,
+        ``p_val``, ``d_z``, ``d_z_ci_low``, ``d_z_ci_high``.
+    missing : DataFrame
+        Per score and arm: ``n_randomised`` (ids with a baseline row),
+        ``n_baseline`` (with a baseline score), ``n_follow_up``, ``n_complete``,
+        ``n_missing_follow_up``, ``percent_missing_follow_up``.
+    """
+
+    ancova: pd.DataFrame
+    unadjusted: pd.DataFrame
+    within: pd.DataFrame
+    missing: pd.DataFrame
+    reference: str
+    arms: tuple[str, ...]
+    instrument: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    _title = "Trial analysis: ANCOVA of follow-up on baseline and arm"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """ANCOVA and unadjusted comparisons side by side, one row per score and arm."""
+        a = self.ancova[["score", "arm", "reference", "n_arm", "n_reference", "diff", "ci_low",
+                         "ci_high", "p_val", "smd"]].rename(columns={
+                             "diff": "adj_diff", "ci_low": "adj_ci_low", "ci_high": "adj_ci_high",
+                             "p_val": "adj_p_val"})
+        u = self.unadjusted[["score", "arm", "diff", "ci_low", "ci_high", "p_val"]].rename(columns={
+            "diff": "unadj_diff", "ci_low": "unadj_ci_low", "ci_high": "unadj_ci_high",
+            "p_val": "unadj_p_val"})
+        return a.merge(u, on=["score", "arm"], how="left")
+
+    def _notes(self) -> list[str]:
+        o = self.options
+        notes = [
+            f"ANCOVA: OLS of the {o.get('follow_up')!r} score on the {o.get('baseline')!r} score "
+            f"and arm (reference arm: {self.reference}); adjusted difference = arm - reference "
+            "with its 95% CI; adjusted means at the mean baseline of the analysed sample.",
+            "smd = adjusted difference / pooled within-arm SD of baseline scores of the two arms "
+            "compared (complete cases); its CI is the CI of the difference divided by the same SD.",
+            "Unadjusted: Welch's t-test of follow-up scores, same participants.",
+            "Within arm: paired change follow-up - baseline; d_z = mean change / SD of change, "
+            "95% CI by inverting the noncentral t distribution.",
+            "Missing data: complete-case analysis; participants without a baseline or a follow-up "
+            "score are left out of that score's analyses (counted per arm in the missing table).",
+        ]
+        for row in self.missing.itertuples(index=False):
+            if row.n_missing_follow_up:
+                notes.append(f"{row.score}, arm {row.arm}: {row.n_missing_follow_up} of "
+                             f"{row.n_baseline} with a baseline score have no follow-up score "
+                             f"({row.percent_missing_follow_up:.1f}%).")
+        dirs = o.get("higher_is", {})
+        for s, d in dirs.items():
+            if d in ("better", "worse"):
+                notes.append(f"{s}: higher is {d}, so a {'negative' if d == 'worse' else 'positive'}"
+                             " difference favours the arm over the reference.")
+        return notes
+
+    def to_table(self, fmt: str = "simple", decimals: int = 3) -> str:
+        from compassion_scales._format import render_table
+
+        return "\n".join([
+            render_table(self.summary, fmt=fmt, decimals=decimals), "",
+            "Within-arm change", render_table(self.within, fmt=fmt, decimals=decimals), "",
+            "Follow-up completeness", render_table(self.missing, fmt=fmt, decimals=decimals)])
+
+    def to_dict(self) -> dict[str, Any]:
+        from compassion_scales._format import to_jsonable
+
+        return {"summary": to_jsonable(self.summary), "ancova": to_jsonable(self.ancova),
+                "unadjusted": to_jsonable(self.unadjusted), "within": to_jsonable(self.within),
+                "missing": to_jsonable(self.missing), "reference": self.reference,
+                "instrument": self.instrument, "notes": self._notes()}
+
+
+def dz_confidence_interval(t_stat: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Confidence interval for Cohen's d_z from a paired t statistic (noncentral t inversion).
+
+    Finds the noncentrality parameters whose distributions put ``t_stat`` at the
+    upper and lower ``(1 - level) / 2`` tails and divides them by ``sqrt(n)``.
+
+    Examples
+    --------
+    >>> lo, hi = dz_confidence_interval(3.0, 20)
+    >>> round(lo, 3), round(hi, 3)
+    (0.182, 1.15)
+    """
+    from scipy import optimize, stats
+
+    df = n - 1
+    if n < 2 or not np.isfinite(t_stat):
+        return float("nan"), float("nan")
+    alpha = 1 - level
+
+    def solve(target: float) -> float:
+        f = lambda ncp: stats.nct.cdf(t_stat, df, ncp) - target  # noqa: E731
+        span = max(10.0, 2 * abs(t_stat) + 10)
+        lo, hi = t_stat - span, t_stat + span
+        while f(lo) < 0:
+            lo -= span
+        while f(hi) > 0:
+            hi += span
+        return float(optimize.brentq(f, lo, hi, xtol=1e-12))
+
+    ncp_low = solve(1 - alpha / 2)
+    ncp_high = solve(alpha / 2)
+    return ncp_low / np.sqrt(n), ncp_high / np.sqrt(n)
+
+
+def _scores_long(data: pd.DataFrame, instrument: Any, id_col: str, arm: str, time: str,
+                 scores: Sequence[str] | None, on_invalid: str,
+                 column_map: Mapping[str, str] | None) -> tuple[pd.DataFrame, list[str], Any]:
+    for col, what in ((id_col, "id"), (arm, "arm"), (time, "time")):
+        if col not in data.columns:
+            raise AnalysisError(f"The {what} column {col!r} is not in the data; columns are: "
+                                + ", ".join(map(str, data.columns[:30])) + ".")
+    if instrument is None:
+        if not scores:
+            raise AnalysisError("Without an instrument, name the score columns to analyse "
+                                "(scores=[...]).")
+        missing = [s for s in scores if s not in data.columns]
+        if missing:
+            raise AnalysisError(f"Score column(s) {', '.join(missing)} are not in the data.")
+        out = data[[id_col, arm, time, *scores]].copy()
+        for s in scores:
+            out[s] = pd.to_numeric(out[s], errors="coerce").astype(float)
+        return out.reset_index(drop=True), list(scores), None
+    from compassion_scales.instrument import load_instrument
+
+    inst = load_instrument(instrument)
+    score_ids = list(scores) if scores else list(inst.score_ids)
+    for s in score_ids:
+        inst.score(s)
+    item_ids = {i for s in inst.score_ids for i in inst.score_items(s)}
+    if not column_map and not item_ids & set(data.columns) and all(s in data.columns for s in score_ids):
+        out = data[[id_col, arm, time, *score_ids]].copy()
+        for s in score_ids:
+            out[s] = pd.to_numeric(out[s], errors="coerce").astype(float)
+        return out.reset_index(drop=True), score_ids, inst
+    from compassion_scales.scoring import score as _score
+
+    res = _score(data, inst, id_cols=[id_col, time], on_invalid=on_invalid, column_map=column_map)
+    sc = res.scores.reset_index(drop=True)
+    out = pd.concat([data[[arm]].reset_index(drop=True), sc[[id_col, time, *score_ids]]], axis=1)
+    return out[[id_col, arm, time, *score_ids]], score_ids, inst
+
+
+def _rows_at(df: pd.DataFrame, time: str, value: Any) -> pd.DataFrame:
+    from compassion_scales.clinical_change import _select_time
+
+    return _select_time(df, time, value)
+
+
+def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, baseline: Any,
+          follow_up: Any, id: str, scores: Sequence[str] | None = None,
+          reference: Any = None, higher_is: str | Mapping[str, str] | None = None,
+          on_invalid: str = "error", column_map: Mapping[str, str] | None = None) -> TrialResult:
+    """ANCOVA, unadjusted and within-arm analyses of a two- or more-arm trial.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long data: one row per participant and time point, with an id, an arm and a
+        time column plus the items of ``instrument`` (or score columns).
+    instrument : str, Path or Instrument, optional
+        Instrument whose items are scored; without it ``scores`` names score columns.
+    arm, time, id : str
+        Column names.
+    baseline, follow_up
+        Values of ``time`` marking the baseline and follow-up rows.
+    scores : list of str, optional
+        Scores to analyse (default: all of the instrument's).
+    reference : optional
+        The reference (control) arm; default the first arm in sorted order.
+    higher_is : str or dict, optional
+        Direction per score, only used for the notes (default: the instrument's).
+    on_invalid, column_map
+        Passed to :func:`compassion_scales.score`.
+
+    Returns
+    -------
+    TrialResult
+
+    Notes
+    -----
+    Model per score: ``follow_up ~ baseline + C(arm, Treatment(reference))`` fitted
+    by OLS on complete cases (both scores present). Each non-reference arm's
+    coefficient is its baseline-adjusted difference from the reference arm (the
+    same as R's ``lm(post ~ pre + arm)``). The standardised effect is the adjusted
+    difference divided by the pooled within-arm SD of baseline scores of the two
+    arms compared.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"pid": [1, 2, 3, 4, 5, 6] * 2,
+    ...                   "arm": ["cft", "cft", "cft", "wait", "wait", "wait"] * 2,
+    ...                   "t": [0] * 6 + [1] * 6,
+    ...                   "fear": [30, 25, 28, 29, 27, 31, 18, 20, 19, 28, 26, 27.0]})
+    >>> res = trial(d, arm="arm", time="t", baseline=0, follow_up=1, id="pid",
+    ...             scores=["fear"], reference="wait")
+    >>> round(res.ancova.loc[0, "diff"], 3)
+    -7.5
+    """
+    long, score_ids, inst = _scores_long(data, instrument, id, arm, time, scores, on_invalid,
+                                         column_map)
+    base = _rows_at(long, time, baseline)
+    fu = _rows_at(long, time, follow_up)
+    if base.empty:
+        raise AnalysisError(f"No rows have {time} = {baseline!r}; values present: "
+                            + ", ".join(map(str, pd.unique(long[time].dropna())[:20])) + ".")
+    if fu.empty:
+        raise AnalysisError(f"No rows have {time} = {follow_up!r}; values present: "
+                            + ", ".join(map(str, pd.unique(long[time].dropna())[:20])) + ".")
+    for where, df in (("baseline", base), ("follow-up", fu)):
+        dup = df[id][df[id].duplicated()]
+        if len(dup):
+            raise AnalysisError(f"More than one {where} row for id(s) "
+                                + ", ".join(map(str, pd.unique(dup)[:10]))
+                                + f" in column {id!r}; keep one row per participant and time.")
+    if base[arm].isna().any():
+        raise AnalysisError(f"{int(base[arm].isna().sum())} baseline row(s) have no arm in column "
+                            f"{arm!r}; every participant needs an arm.")
+    arm_of = base.set_index(id)[arm].astype("string")
+    fu_arm = fu.set_index(id)[arm].astype("string")
+    common = fu_arm.index.intersection(arm_of.index)
+    clash = common[(fu_arm.loc[common].notna() & (fu_arm.loc[common] != arm_of.loc[common])).to_numpy()]
+    if len(clash):
+        raise AnalysisError(f"Participant(s) {', '.join(map(str, clash[:10]))} have a different arm at "
+                            "baseline and follow-up; fix the arm column.")
+    extra = fu_arm.index.difference(arm_of.index)
+    arms = sorted(pd.unique(arm_of.dropna()))
+    if len(arms) < 2:
+        raise AnalysisError(f"The arm column {arm!r} has fewer than two arms at baseline "
+                            f"({', '.join(arms) or 'none'}).")
+    ref = str(reference) if reference is not None else arms[0]
+    if ref not in arms:
+        raise AnalysisError(f"Reference arm {reference!r} is not among the arms: {', '.join(arms)}.")
+    others = [a for a in arms if a != ref]
+
+    if inst is not None and higher_is is None:
+        directions = {s: inst.score(s).higher_is for s in score_ids}
+    elif isinstance(higher_is, Mapping):
+        directions = dict(higher_is)
+    else:
+        directions = {s: higher_is for s in score_ids}
+
+    wide = pd.DataFrame({id: arm_of.index, "arm": arm_of.to_numpy()})
+    for s in score_ids:
+        wide = wide.merge(base[[id, s]].rename(columns={s: f"{s}__base"}), on=id, how="left")
+        wide = wide.merge(fu[[id, s]].rename(columns={s: f"{s}__fu"}), on=id, how="left")
+
+    ancova_rows, unadj_rows, within_rows, missing_rows = [], [], [], []
+    import warnings
+
+    for s in score_ids:
+        b = wide[f"{s}__base"].to_numpy(dtype=float)
+        f = wide[f"{s}__fu"].to_numpy(dtype=float)
+        complete = ~np.isnan(b) & ~np.isnan(f)
+        for a in arms:
+            in_arm = (wide["arm"] == a).to_numpy(dtype=bool)
+            n_b = int((in_arm & ~np.isnan(b)).sum())
+            n_f = int((in_arm & ~np.isnan(f)).sum())
+            n_c = int((in_arm & complete).sum())
+            missing_rows.append({"score": s, "arm": a, "n_randomised": int(in_arm.sum()),
+                                 "n_baseline": n_b, "n_follow_up": n_f, "n_complete": n_c,
+                                 "n_missing_follow_up": n_b - n_c,
+                                 "percent_missing_follow_up": 100.0 * (n_b - n_c) / n_b if n_b else np.nan})
+        cc = wide.loc[complete, ["arm", f"{s}__base", f"{s}__fu"]]
+        cc.columns = ["arm", "base", "fu"]
+        if (cc["arm"] == ref).sum() < 2:
+            raise AnalysisError(f"{s}: fewer than 2 complete cases in the reference arm {ref!r}.")
+        ancova_rows += _ancova(s, cc, ref, others)
+        unadj_rows += [_welch(s, cc, a, ref) for a in others]
+        within_rows += [_within(s, cc, a) for a in arms]
+        n_drop = int((~complete & ~np.isnan(b)).sum())
+        if n_drop:
+            warnings.warn(f"{s}: {n_drop} participant(s) with a baseline score have no follow-up "
+                          "score and are left out (complete-case analysis).",
+                          MissingDataWarning, stacklevel=2)
+
+    def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+        df = pd.DataFrame(rows)
+        for col in ("score", "arm", "reference"):
+            if col in df.columns:
+                df[col] = df[col].astype("string")
+        return df
+
+    return TrialResult(
+        ancova=frame(ancova_rows), unadjusted=frame(unadj_rows), within=frame(within_rows),
+        missing=frame(missing_rows), reference=ref, arms=tuple(arms),
+        instrument=inst.id if inst is not None else None,
+        options={"baseline": baseline, "follow_up": follow_up, "higher_is": directions,
+                 "follow_up_only_ids": [str(x) for x in extra]})
+
+
+def _pooled_sd(x: pd.Series, groups: pd.Series) -> float:
+    num, den = 0.0, 0
+    for _, v in x.groupby(groups):
+        if len(v) > 1:
+            num += float(v.var(ddof=1)) * (len(v) - 1)
+            den += len(v) - 1
+    return float(np.sqrt(num / den)) if den else float("nan")
+
+
+def _ancova(s: str, cc: pd.DataFrame, ref: str, others: list[str]) -> list[dict[str, Any]]:
+    import statsmodels.api as sm
+
+    X = pd.DataFrame({"const": 1.0, "base": cc["base"].to_numpy(dtype=float)})
+    for a in others:
+        X[f"arm_{a}"] = (cc["arm"] == a).to_numpy(dtype=float)
+    y = cc["fu"].to_numpy(dtype=float)
+    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+        raise AnalysisError(f"{s}: the ANCOVA cannot be fitted (an arm has no complete cases or "
+                            "the baseline score does not vary).")
+    fit = sm.OLS(y, X.to_numpy()).fit()
+    ci = fit.conf_int(0.05)
+    mean_base = float(cc["base"].mean())
+    rows = []
+    ref_mean = fit.params[0] + fit.params[1] * mean_base
+    for j, a in enumerate(others, start=2):
+        pair = cc[cc["arm"].isin([ref, a])]
+        psd = _pooled_sd(pair["base"], pair["arm"])
+        diff = float(fit.params[j])
+        rows.append({
+            "score": s, "arm": a, "reference": ref,
+            "n_arm": int((cc["arm"] == a).sum()), "n_reference": int((cc["arm"] == ref).sum()),
+            "adj_mean_arm": float(ref_mean + diff), "adj_mean_reference": float(ref_mean),
+            "diff": diff, "se": float(fit.bse[j]), "ci_low": float(ci[j, 0]),
+            "ci_high": float(ci[j, 1]), "t": float(fit.tvalues[j]), "df": float(fit.df_resid),
+            "p_val": float(fit.pvalues[j]), "baseline_coef": float(fit.params[1]),
+            "pooled_baseline_sd": psd, "smd": diff / psd,
+            "smd_ci_low": float(ci[j, 0]) / psd, "smd_ci_high": float(ci[j, 1]) / psd,
+            "n_obs": int(fit.nobs), "r_squared": float(fit.rsquared),
+        })
+    return rows
+
+
+def _welch(s: str, cc: pd.DataFrame, a: str, ref: str) -> dict[str, Any]:
+    from scipy import stats
+
+    x = cc.loc[cc["arm"] == a, "fu"].to_numpy(dtype=float)
+    y = cc.loc[cc["arm"] == ref, "fu"].to_numpy(dtype=float)
+    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    se = float(np.sqrt(vx + vy))
+    df = float((vx + vy) ** 2 / (vx ** 2 / (len(x) - 1) + vy ** 2 / (len(y) - 1)))
+    diff = float(x.mean() - y.mean())
+    t = diff / se
+    q = float(stats.t.ppf(0.975, df))
+    return {"score": s, "arm": a, "reference": ref, "n_arm": len(x), "n_reference": len(y),
+            "mean_arm": float(x.mean()), "mean_reference": float(y.mean()), "diff": diff,
+            "se": se, "ci_low": diff - q * se, "ci_high": diff + q * se, "t": t, "df": df,
+            "p_val": float(2 * stats.t.sf(abs(t), df))}
+
+
+def _within(s: str, cc: pd.DataFrame, a: str) -> dict[str, Any]:
+    from scipy import stats
+
+    g = cc[cc["arm"] == a]
+    d = (g["fu"] - g["base"]).to_numpy(dtype=float)
+    n = len(d)
+    row: dict[str, Any] = {"score": s, "arm": a, "n": n,
+                           "mean_baseline": float(g["base"].mean()) if n else np.nan,
+                           "mean_follow_up": float(g["fu"].mean()) if n else np.nan,
+                           "mean_change": float(d.mean()) if n else np.nan}
+    if n < 2:
+        row.update(sd_change=np.nan, ci_low=np.nan, ci_high=np.nan, t=np.nan, df=np.nan,
+                   p_val=np.nan, d_z=np.nan, d_z_ci_low=np.nan, d_z_ci_high=np.nan)
+        return row
+    sd = float(d.std(ddof=1))
+    se = sd / np.sqrt(n)
+    q = float(stats.t.ppf(0.975, n - 1))
+    t = row["mean_change"] / se if se > 0 else np.nan
+    lo, hi = dz_confidence_interval(t, n) if np.isfinite(t) else (np.nan, np.nan)
+    row.update(sd_change=sd, ci_low=row["mean_change"] - q * se, ci_high=row["mean_change"] + q * se,
+               t=t, df=float(n - 1), p_val=float(2 * stats.t.sf(abs(t), n - 1)) if np.isfinite(t) else np.nan,
+               d_z=row["mean_change"] / sd if sd > 0 else np.nan, d_z_ci_low=lo, d_z_ci_high=hi)
+    return row
