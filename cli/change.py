@@ -1,16 +1,214 @@
-"""`cscore change` and `cscore trial` (placeholder until implemented)."""
+"""`cscore change` (clinical pre/post change) and `cscore trial` (between-arm analysis)."""
+
+from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._options import (
+    echo_warnings,
+    emit_result,
+    handle_errors,
+    output_options,
+    write_result_file,
+)
+
+
+def _per_score_values(values: tuple[str, ...], what: str) -> float | dict[str, float] | None:
+    """``0.85`` (every score) or ``fcs_self=0.83`` (one score; repeatable)."""
+    if not values:
+        return None
+    out: dict[str, float] = {}
+    single: float | None = None
+    for v in values:
+        key, sep, num = v.partition("=")
+        text = num if sep else key
+        try:
+            number = float(text)
+        except ValueError:
+            raise click.BadParameter(f"{v!r} is not a number or SCORE=NUMBER.", param_hint=what) from None
+        if sep:
+            out[key.strip()] = number
+        elif single is None and not out and len(values) == 1:
+            single = number
+        else:
+            raise click.BadParameter("give one number, or SCORE=NUMBER for each score.",
+                                     param_hint=what)
+    return single if single is not None else out
+
+
+def _read(path: str, id_col: str, sheet: str | None, encoding: str | None,
+          delimiter: str | None):
+    from compassion_scales.io import read_responses
+
+    sheet_arg = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    data = read_responses(path, sheet=sheet_arg, encoding=encoding, delimiter=delimiter,
+                          string_columns=[id_col])
+    for note in data.attrs.get("notes", []):
+        click.echo(f"Note: {path}: {note}", err=True)
+    return data
+
+
+def _file_options(func):
+    func = click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")(func)
+    func = click.option("--encoding", default=None, help="Text encoding of a CSV file (default UTF-8).")(func)
+    func = click.option("--sheet", default=None, help="Excel sheet name or number.")(func)
+    func = click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error",
+                        show_default=True,
+                        help="Invalid answers stop with a list of bad cells, or become missing.")(func)
+    return func
+
 
 @click.command("change")
-def change() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("cscore change is not implemented yet.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-i", "--instrument", default=None, metavar="ID",
+              help="Instrument id or path to an instrument file. Without it, name score columns "
+                   "with --score.")
+@click.option("--id", "id_col", required=True, metavar="COL", help="Column identifying the client.")
+@click.option("--time", "time_col", default=None, metavar="COL",
+              help="Time column of a single long file (with --from and --to).")
+@click.option("--from", "pre_time", default=None, metavar="VALUE", help="Time value before treatment.")
+@click.option("--to", "post_time", default=None, metavar="VALUE", help="Time value after treatment.")
+@click.option("--score", "scores", multiple=True, metavar="SCORE",
+              help="Score to analyse (repeatable). Default: every score of the instrument.")
+@click.option("--reliability", multiple=True, metavar="R|SCORE=R",
+              help="Reliability to use instead of the published one (one number, or SCORE=R per score).")
+@click.option("--sd", multiple=True, metavar="SD|SCORE=SD",
+              help="SD of pre-treatment scores to use instead of the published clinical norm.")
+@click.option("--from-sample", is_flag=True,
+              help="Take the SD from the sample's pre scores and the reliability from Cronbach's "
+                   "alpha of the sample's pre answers.")
+@click.option("--higher-is", type=click.Choice(["better", "worse", "neutral"]), default=None,
+              help="Direction of every score (default: from the instrument file).")
+@click.option("--criterion", type=click.Choice(["auto", "a", "b", "c"]), default="auto",
+              show_default=True, help="Jacobson-Truax clinical cut-off (auto: c when both norms exist).")
+@click.option("--plot", "plot_file", default=None, metavar="FILE.png|FILE.svg",
+              help="Write a Jacobson-Truax plot (pre vs post, reliable-change band, cut-off).")
+@click.option("--report", "report_dir", default=None, metavar="DIR",
+              type=click.Path(file_okay=False),
+              help="Write one printable report per client into DIR.")
+@click.option("--report-format", type=click.Choice(["both", "html", "md"]), default="both",
+              show_default=True, help="Report file type(s).")
+@_file_options
+@output_options
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="Write the per-client table to FILE (.csv .tsv .xlsx .sav .dta .parquet .json).")
+@handle_errors
+def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col: str | None,
+           pre_time: str | None, post_time: str | None, scores: tuple[str, ...],
+           reliability: tuple[str, ...], sd: tuple[str, ...], from_sample: bool,
+           higher_is: str | None, criterion: str, plot_file: str | None, report_dir: str | None,
+           report_format: str, on_invalid: str, sheet: str | None, encoding: str | None,
+           delimiter: str | None, out_format: str, table_style: str, decimals: int,
+           output: str | None) -> None:
+    """Reliable and clinically significant change between two occasions.
+
+    Give two files (before and after) joined on --id, or one long file with
+    --time, --from and --to. For every client and score: before, after, change,
+    the Reliable Change Index (Jacobson & Truax 1991) and, where the instrument
+    file has published clinical and non-clinical norms, the clinical cut-off and
+    recovered / improved / unchanged / deteriorated. Reliability and SD come from
+    the instrument file (sources printed) unless --reliability/--sd or
+    --from-sample is given. Ids found at one time only are listed.
+
+    \b
+    Example:
+        cscore change pre.csv post.csv -i fcs --id client --sd 8.1
+        cscore change sessions.csv -i fcs --id client --time session --from 1 --to 12 \\
+            --plot jt.png --report reports/
+        cscore change pre.csv post.csv -i fcs --id client --from-sample --format csv -o change.csv
+    """
+    import warnings
+
+    from compassion_scales.clinical_change import change as run_change
+
+    if len(files) > 2:
+        raise click.UsageError("Give one long file (with --time) or two files (before, after).")
+    long_form = len(files) == 1
+    if long_form and not (time_col and pre_time is not None and post_time is not None):
+        raise click.UsageError("With one file, give --time COL --from VALUE --to VALUE "
+                               "(or give two files: before and after).")
+    if not long_form and time_col:
+        raise click.UsageError("--time is for a single long file; with two files leave it out.")
+    if not instrument and not scores:
+        raise click.UsageError("Give -i INSTRUMENT, or name score columns with --score.")
+    if plot_file and not plot_file.lower().endswith((".png", ".svg")):
+        raise click.BadParameter("use a .png or .svg file name.", param_hint="--plot")
+    rel = _per_score_values(reliability, "--reliability")
+    sds = _per_score_values(sd, "--sd")
+
+    pre = _read(files[0], id_col, sheet, encoding, delimiter)
+    post = None if long_form else _read(files[1], id_col, sheet, encoding, delimiter)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_change(pre, post, instrument, id=id_col, time=time_col, pre_time=pre_time,
+                            post_time=post_time, scores=list(scores) or None, reliability=rel,
+                            sd=sds, from_sample=from_sample, higher_is=higher_is,
+                            criterion=criterion, on_invalid=on_invalid)
+    echo_warnings([w for w in caught if issubclass(w.category, Warning)
+                   and not issubclass(w.category, DeprecationWarning)])
+    emit_result(result, out_format, table_style, decimals)
+    write_result_file(result.persons, output, inputs=list(files))
+    if plot_file:
+        result.plot(plot_file)
+        click.echo(f"Wrote {plot_file}", err=True)
+    if report_dir:
+        fmts = ("html", "md") if report_format == "both" else (report_format,)
+        paths = result.report(report_dir, formats=fmts)
+        click.echo(f"Wrote {len(paths)} report file(s) to {report_dir}", err=True)
 
 
 @click.command("trial")
-def trial() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("cscore trial is not implemented yet.")
+@click.argument("responses", type=click.Path(dir_okay=False))
+@click.option("-i", "--instrument", default=None, metavar="ID",
+              help="Instrument id or path. Without it, name score columns with --score.")
+@click.option("--arm", "arm_col", required=True, metavar="COL", help="Column with the trial arm.")
+@click.option("--time", "time_col", required=True, metavar="COL", help="Column with the time point.")
+@click.option("--baseline-time", required=True, metavar="VALUE", help="Time value of baseline rows.")
+@click.option("--follow-up-time", required=True, metavar="VALUE", help="Time value of follow-up rows.")
+@click.option("--id", "id_col", required=True, metavar="COL", help="Column identifying the participant.")
+@click.option("--reference", default=None, metavar="ARM",
+              help="Reference (control) arm; default the first arm in sorted order.")
+@click.option("--score", "scores", multiple=True, metavar="SCORE",
+              help="Score to analyse (repeatable). Default: every score of the instrument.")
+@click.option("--higher-is", type=click.Choice(["better", "worse", "neutral"]), default=None,
+              help="Direction of every score, for the notes (default: from the instrument file).")
+@_file_options
+@output_options
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="Write the summary table to FILE (.csv .tsv .xlsx .sav .dta .parquet .json).")
+@handle_errors
+def trial(responses: str, instrument: str | None, arm_col: str, time_col: str, baseline_time: str,
+          follow_up_time: str, id_col: str, reference: str | None, scores: tuple[str, ...],
+          higher_is: str | None, on_invalid: str, sheet: str | None, encoding: str | None,
+          delimiter: str | None, out_format: str, table_style: str, decimals: int,
+          output: str | None) -> None:
+    """Between-arm analysis of a trial with baseline and follow-up scores.
 
+    Per score: ANCOVA of the follow-up score on baseline and arm (adjusted
+    difference with 95% CI and standardised effect = adjusted difference / pooled
+    baseline SD), the unadjusted Welch comparison beside it, and paired change
+    within each arm with d_z. Complete-case analysis; missing follow-up is
+    reported per arm. RESPONSES is a long file: one row per participant and time.
+
+    \b
+    Example:
+        cscore trial trial.csv -i fcs --arm arm --time wave --baseline-time 0 \\
+            --follow-up-time 1 --id pid --reference waitlist
+        cscore trial trial.csv -i fcs --arm arm --time wave --baseline-time 0 \\
+            --follow-up-time 1 --id pid --format json -o trial.json
+    """
+    import warnings
+
+    from compassion_scales.trial_analysis import trial as run_trial
+
+    if not instrument and not scores:
+        raise click.UsageError("Give -i INSTRUMENT, or name score columns with --score.")
+    data = _read(responses, id_col, sheet, encoding, delimiter)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_trial(data, instrument, arm=arm_col, time=time_col, baseline=baseline_time,
+                           follow_up=follow_up_time, id=id_col, scores=list(scores) or None,
+                           reference=reference, higher_is=higher_is, on_invalid=on_invalid)
+    echo_warnings([w for w in caught if not issubclass(w.category, DeprecationWarning)])
+    emit_result(result, out_format, table_style, decimals)
+    write_result_file(result.summary, output, inputs=[responses])

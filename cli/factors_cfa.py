@@ -1,16 +1,203 @@
-"""Placeholder until implemented."""
+"""`cscore factors cfa` and `cscore factors invariance`: confirmatory factor analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import click
 
+from compassion_scales.cli._options import (
+    echo_warnings,
+    emit_frame,
+    handle_errors,
+    output_options,
+    write_result_file,
+)
+
+_CFA_TABLES = ("fit", "loadings", "estimates", "mi")
+_INV_TABLES = ("steps", "partial")
+
+
+def _model_options(func: Any) -> Any:
+    func = click.option("--score", "scores", multiple=True, metavar="SCORE_ID",
+                        help="With -i: use only these scores as factors (repeat). Default: every "
+                             "item-based score except totals.")(func)
+    func = click.option("--model", "model", default=None, metavar="FILE_OR_TEXT",
+                        help="Model as a file or text in lavaan style, one factor per line or ';'-separated: "
+                             "'visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6'.")(func)
+    func = click.option("-i", "--instrument", "instrument", default=None, metavar="ID",
+                        help="Instrument id or file: its scores are the factors, their items the indicators "
+                             "(reverse-keyed items recoded).")(func)
+    return func
+
+
+def _resolve_model(instrument: str | None, model: str | None) -> Any:
+    from compassion_scales.errors import AnalysisError
+
+    if (instrument is None) == (model is None):
+        raise AnalysisError("Give either -i/--instrument ID or --model FILE_OR_TEXT (exactly one of them).")
+    if instrument is not None:
+        from compassion_scales.instrument import load_instrument
+
+        return load_instrument(instrument)
+    model = str(model)
+    if "=~" not in model and Path(model).is_file():
+        try:
+            return Path(model).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AnalysisError(f"Cannot read the model file '{model}': {exc}.") from None
+    if "=~" not in model:
+        raise AnalysisError(f"--model '{model}' is neither a file nor model text such as "
+                            "'factor =~ item1 + item2 + item3'.")
+    return model
+
+
+def _read(responses: str, sheet: str | None) -> Any:
+    from compassion_scales.io import read_responses
+
+    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    data = read_responses(responses, sheet=sheet_arg)
+    for note in data.attrs.get("notes", []):
+        click.echo(f"Note: {note}", err=True)
+    return data
+
 
 @click.command("cfa")
-def cfa() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("cscore factors cfa is not implemented yet.")
+@click.argument("responses", type=click.Path(dir_okay=False))
+@_model_options
+@click.option("--std-lv", is_flag=True,
+              help="Identify factors by fixing their variances to 1 (all loadings free) instead of "
+                   "fixing each factor's first loading to 1.")
+@click.option("--missing", type=click.Choice(["listwise"]), default="listwise", show_default=True,
+              help="Missing answers: drop the person (listwise). FIML is not available.")
+@click.option("--table", "table", type=click.Choice(_CFA_TABLES), default="fit", show_default=True,
+              help="Table for --format csv and -o: fit measures, standardised loadings, all estimates "
+                   "or modification indices.")
+@click.option("--mi", "n_mi", type=click.IntRange(0, None), default=10, show_default=True,
+              help="Number of largest modification indices shown in the table output.")
+@click.option("--sheet", default=None, help="Excel sheet name or number.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the --table to FILE (.csv .tsv .xlsx .json ...).")
+@output_options
+@handle_errors
+def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], std_lv: bool,
+        missing: str, table: str, n_mi: int, sheet: str | None, output: str | None, out_format: str,
+        table_style: str, decimals: int) -> None:
+    """Confirmatory factor analysis (ML, as lavaan::cfa) of RESPONSES.
+
+    The model comes from an instrument's scores (-i) or from --model. Prints chi-square,
+    CFI, TLI, RMSEA (90% CI, p-close), SRMR, AIC and BIC, standardised loadings with
+    standard errors and the largest modification indices.
+
+    \b
+    Example:
+        cscore factors cfa responses.csv -i fcs
+        cscore factors cfa hs.csv --model 'visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6'
+        cscore factors cfa hs.csv --model model.txt --std-lv --table loadings --format csv
+    """
+    import warnings
+
+    from compassion_scales.confirmatory import cfa as run_cfa
+
+    data = _read(responses, sheet)
+    spec = _resolve_model(instrument, model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_cfa(data, spec, std_lv=std_lv, missing=missing, scores=list(scores) or None)
+    echo_warnings(caught)
+    frames = {
+        "fit": result.summary,
+        "loadings": result.standardized_loadings[["factor", "item", "est", "se", "std_all", "std_se", "p_val"]],
+        "estimates": result.estimates,
+        "mi": result.modification_indices,
+    }
+    write_result_file(frames[table], output, inputs=[responses])
+    if out_format == "json":
+        emit_frame(frames[table], "json", json_payload=result.to_dict())
+    elif out_format == "csv":
+        emit_frame(frames[table], "csv")
+    else:
+        click.echo(result._title)
+        emit_frame(result.summary, "table", table_style, decimals)
+        click.echo("\nStandardised loadings (std.all)")
+        emit_frame(frames["loadings"], "table", table_style, decimals)
+        if n_mi:
+            click.echo(f"\nLargest modification indices (top {n_mi})")
+            emit_frame(result.modification_indices.head(n_mi), "table", table_style, decimals)
+        click.echo("")
+        for line in result._notes():
+            click.echo(line)
 
 
 @click.command("invariance")
-def invariance() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("cscore factors invariance is not implemented yet.")
+@click.argument("responses", type=click.Path(dir_okay=False))
+@_model_options
+@click.option("--group", "group", required=True, metavar="COL", help="Column with each person's group.")
+@click.option("--delta-cfi", type=click.FloatRange(0, 1), default=0.010, show_default=True,
+              help="A step holds if CFI drops by at most this much.")
+@click.option("--delta-rmsea", type=click.FloatRange(0, 1), default=0.015, show_default=True,
+              help="A step holds if RMSEA rises by at most this much.")
+@click.option("--use-chisq", is_flag=True,
+              help="Also require a non-significant chi-square difference test (p >= .05).")
+@click.option("--all-steps", is_flag=True, help="Fit every step even after one fails.")
+@click.option("--std-lv", is_flag=True, help="Identify factors by fixing their variances to 1 in the first group.")
+@click.option("--missing", type=click.Choice(["listwise"]), default="listwise", show_default=True,
+              help="Missing answers or group: drop the person (listwise).")
+@click.option("--table", "table", type=click.Choice(_INV_TABLES), default="steps", show_default=True,
+              help="Table for --format csv and -o: the steps, or the partial-invariance candidates.")
+@click.option("--sheet", default=None, help="Excel sheet name or number.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the --table to FILE (.csv .tsv .xlsx .json ...).")
+@output_options
+@handle_errors
+def invariance(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], group: str,
+               delta_cfi: float, delta_rmsea: float, use_chisq: bool, all_steps: bool, std_lv: bool,
+               missing: str, table: str, sheet: str | None, output: str | None, out_format: str,
+               table_style: str, decimals: int) -> None:
+    """Measurement invariance of a factor model across the groups in column --group.
 
+    Fits configural, metric (equal loadings), scalar (equal intercepts) and strict (equal
+    residual variances) models, with chi-square difference tests, change in CFI and RMSEA,
+    and stops at the first step that fails; for that step it lists the constraints whose
+    release improves fit most (partial invariance).
+
+    \b
+    Example:
+        cscore factors invariance responses.csv -i fcs --group sample
+        cscore factors invariance hs.csv --model model.txt --group school --delta-cfi .01
+    """
+    import warnings
+
+    from compassion_scales.measurement_invariance import invariance as run_invariance
+
+    data = _read(responses, sheet)
+    spec = _resolve_model(instrument, model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_invariance(data, spec, group=group, delta_cfi=delta_cfi, delta_rmsea=delta_rmsea,
+                                use_chisq=use_chisq, stop_at_failure=not all_steps, std_lv=std_lv,
+                                missing=missing, scores=list(scores) or None)
+    # the same rows are dropped for every step: report each warning once
+    seen: set[str] = set()
+    echo_warnings([w for w in caught if not (str(w.message) in seen or seen.add(str(w.message)))])
+    frames = {"steps": result.summary, "partial": result.partial}
+    write_result_file(frames[table], output, inputs=[responses])
+    if out_format == "json":
+        emit_frame(frames[table], "json", json_payload=result.to_dict())
+    elif out_format == "csv":
+        emit_frame(frames[table], "csv")
+    else:
+        click.echo(result._title)
+        cols = ["step", "equal", "chisq", "df", "p_val", "cfi", "rmsea", "srmr", "chisq_diff", "df_diff",
+                "p_diff", "delta_cfi", "delta_rmsea", "holds"]
+        emit_frame(result.summary[cols], "table", table_style, decimals)
+        if len(result.partial):
+            click.echo(f"\nPartial invariance candidates for the {result.failed_step} step "
+                       "(score test for releasing each constraint; fit after releasing it)")
+            pcols = [c for c in ["group", "parameter", "score_chisq", "score_p_val", "epc", "chisq", "cfi",
+                                 "rmsea", "delta_cfi", "delta_rmsea", "holds"] if c in result.partial.columns]
+            emit_frame(result.partial[pcols].head(10), "table", table_style, decimals)
+        click.echo("")
+        for line in result._notes():
+            click.echo(line)

@@ -1,16 +1,144 @@
-"""`cscore reliability` and `cscore retest` (placeholder until implemented)."""
+"""`cscore reliability` (alpha, omega, split-half, item analysis) and `cscore retest`."""
+
+from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._options import (
+    echo_warnings,
+    emit_frame,
+    emit_result,
+    handle_errors,
+    output_options,
+    write_result_file,
+)
+
+
+def _split(values: tuple[str, ...]) -> list[str] | None:
+    out = [v.strip() for chunk in values for v in chunk.split(",") if v.strip()]
+    return out or None
+
 
 @click.command("reliability")
-def reliability() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("cscore reliability is not implemented yet.")
+@click.argument("responses", type=click.Path(dir_okay=False))
+@click.option("-i", "--instrument", default=None, metavar="ID",
+              help="Instrument id or file: every score with 2+ items is analysed on its items, "
+                   "validated and keyed as the instrument declares.")
+@click.option("--score", "scores", multiple=True, metavar="SCORE",
+              help="With -i: analyse only these scores (comma-separated or repeated).")
+@click.option("--items", "items", multiple=True, metavar="A,B,...",
+              help="Without -i: the item columns (default: every column except --group/--id).")
+@click.option("--reverse", multiple=True, metavar="A,B,...",
+              help="Without -i: items to reverse-key (min + max - x over the observed answers).")
+@click.option("--id", "id_cols", multiple=True, metavar="COL",
+              help="Without -i and --items: identifier column(s) to leave out of the items.")
+@click.option("--group", default=None, metavar="COL",
+              help="Also analyse each group of this column separately.")
+@click.option("--boot", type=click.IntRange(0, None), default=1000, show_default=True,
+              help="Bootstrap resamples for alpha's percentile interval (0 = none).")
+@click.option("--seed", type=click.IntRange(0, None), default=None,
+              help="Bootstrap seed (default: random, and reported).")
+@click.option("--ordinal", is_flag=True,
+              help="Also report ordinal alpha and omega from polychoric correlations.")
+@click.option("--missing", type=click.Choice(["pairwise", "listwise"]), default="pairwise",
+              show_default=True, help="How items with missing answers enter (psych's default: pairwise).")
+@click.option("--nfactors", type=click.IntRange(1, None), default=1, show_default=True,
+              help="Group factors for omega hierarchical (Schmid-Leiman); 1 = omega total only.")
+@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Confidence level.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Also write the summary table to FILE (.csv, .xlsx, .json, ...).")
+@output_options
+@handle_errors
+def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
+                items: tuple[str, ...], reverse: tuple[str, ...], id_cols: tuple[str, ...],
+                group: str | None, boot: int, seed: int | None, ordinal: bool, missing: str,
+                nfactors: int, ci: float, output: str | None, out_format: str,
+                table_style: str, decimals: int) -> None:
+    """Internal consistency per score: Cronbach's alpha (Feldt and bootstrap CIs),
+    omega, split-half, lambda-6 and an item analysis with a keying audit.
+
+    Numbers agree with R psych::alpha and psych::omega (see docs/reliability.md).
+
+    \b
+    Example:
+        cscore reliability responses.csv -i fcs --boot 2000 --seed 1
+        cscore reliability responses.csv -i fcs --group site --ordinal --format json
+        cscore reliability bfi.csv --items A1,A2,A3,A4,A5 --reverse A1
+    """
+    import warnings
+
+    from compassion_scales.internal_consistency import reliability as run
+    from compassion_scales.io import read_responses
+
+    data = read_responses(responses)
+    item_list = _split(items)
+    if instrument is None and item_list is None and id_cols:
+        skip = set(id_cols) | ({group} if group else set())
+        item_list = [c for c in data.columns if c not in skip]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run(data, instrument, items=item_list, reverse=_split(reverse), group=group,
+                     boot=boot, seed=seed, ordinal=ordinal, missing=missing, ci=ci,
+                     nfactors=nfactors, scores=_split(scores))
+    echo_warnings([w for w in caught if issubclass(w.category, RuntimeWarning)])
+    emit_result(result, out_format, table_style, decimals)
+    if out_format == "table":
+        click.echo("")
+        emit_frame(result.items, "table", table_style, decimals, title="Items")
+    write_result_file(result.summary, output, inputs=[responses])
 
 
 @click.command("retest")
-def retest() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("cscore retest is not implemented yet.")
+@click.argument("time1", type=click.Path(dir_okay=False))
+@click.argument("time2", type=click.Path(dir_okay=False), required=False)
+@click.option("--id", "id_cols", multiple=True, required=True, metavar="COL",
+              help="Column(s) identifying people at both time points.")
+@click.option("-i", "--instrument", default=None, metavar="ID",
+              help="Score both time points with this instrument first.")
+@click.option("--time", "time_col", default=None, metavar="COL",
+              help="One long file: the column telling the time point.")
+@click.option("--times", nargs=2, default=None, metavar="A B",
+              help="With --time: the two time values to compare (default: the two present).")
+@click.option("--columns", multiple=True, metavar="A,B,...",
+              help="Without -i: the score columns (default: numeric columns present at both times).")
+@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Confidence level.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Also write the summary table to FILE (.csv, .xlsx, .json, ...).")
+@output_options
+@handle_errors
+def retest(time1: str, time2: str | None, id_cols: tuple[str, ...], instrument: str | None,
+           time_col: str | None, times: tuple[str, str] | None, columns: tuple[str, ...],
+           ci: float, output: str | None, out_format: str, table_style: str,
+           decimals: int) -> None:
+    """Test-retest reliability: six Shrout-Fleiss ICCs with CIs and Pearson's r per score.
 
+    Give two files joined on --id, or one long file with --time. ICCs agree with
+    R psych::ICC(x, lmer = FALSE).
+
+    \b
+    Example:
+        cscore retest time1.csv time2.csv --id pid -i fcs
+        cscore retest long.csv --id pid --time wave --times 1 2 -i fcs --format json
+        cscore retest t1_scores.csv t2_scores.csv --id pid --columns total
+    """
+    import warnings
+
+    from compassion_scales.io import read_responses
+    from compassion_scales.retest_reliability import retest as run
+
+    if time2 is None and time_col is None:
+        raise click.UsageError("Give a second file (TIME2), or --time COL for one long file.")
+    d1 = read_responses(time1)
+    d2 = read_responses(time2) if time2 else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run(d1, d2, instrument, id=list(id_cols), time=time_col,
+                     times=tuple(times) if times else None, columns=_split(columns), ci=ci)
+    echo_warnings([w for w in caught if issubclass(w.category, RuntimeWarning)])
+    emit_result(result, out_format, table_style, decimals)
+    if out_format == "table":
+        click.echo("")
+        emit_frame(result.icc, "table", table_style, decimals, title="Intraclass correlations")
+    write_result_file(result.summary, output, inputs=[p for p in (time1, time2) if p])

@@ -67,6 +67,13 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
     from compassion_scales.io import read_column_map, read_responses, write_provenance, write_table
     from compassion_scales.run import provenance_payload, score_file
 
+    inputs = [responses] + ([map_file] if map_file else [])
+    for target in (output, ledger_file):
+        if target and any(Path(target).resolve() == Path(p).resolve() for p in inputs):
+            from compassion_scales.errors import OutputFileError
+
+            raise OutputFileError(f"{target}: refusing to overwrite the input file; "
+                                  "choose another output name.")
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     column_map = read_column_map(map_file) if map_file else None
     data = read_responses(responses, sheet=sheet_arg, encoding=encoding, delimiter=delimiter,
@@ -82,7 +89,6 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
                + ", ".join(result.score_columns) + ".", err=True)
     for line in result._notes()[len(result.instruments):]:
         click.echo(f"Note: {line}", err=True)
-    inputs = [responses] + ([map_file] if map_file else [])
     if output:
         write_table(result.scores, output, inputs=[Path(p) for p in inputs])
         write_provenance(output, provenance_payload(result, responses))

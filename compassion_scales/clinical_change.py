@@ -492,8 +492,10 @@ class ChangeResult(ResultMixin):
             f"(Jacobson & Truax, 1991); |RCI| > {self.rci_criterion:g} is a reliable change.",
         ]
         for row in self.parameters.itertuples(index=False):
+            direction = ("no better/worse direction" if row.higher_is == "neutral"
+                         else f"higher is {row.higher_is}")
             notes.append(
-                f"{row.score}: higher is {row.higher_is}; SD {row.sd:.4g} ({row.sd_source}); "
+                f"{row.score}: {direction}; SD {row.sd:.4g} ({row.sd_source}); "
                 f"reliability {row.reliability:.4g} [{row.reliability_coefficient}] "
                 f"({row.reliability_source}); a change of more than {row.rc_threshold:.4g} points "
                 "is reliable.")
@@ -522,9 +524,9 @@ class ChangeResult(ResultMixin):
     def to_table(self, fmt: str = "simple", decimals: int = 3) -> str:
         from compassion_scales._format import render_table
 
-        parts = [render_table(self.persons, fmt=fmt, decimals=decimals), "",
-                 "Parameters", render_table(self.parameters, fmt=fmt, decimals=decimals), "",
-                 "Group summary", render_table(self.group, fmt=fmt, decimals=decimals)]
+        parts = [render_table(_display(self.persons), fmt=fmt, decimals=decimals), "",
+                 "Parameters", render_table(_display(self.parameters), fmt=fmt, decimals=decimals),
+                 "", "Group summary", render_table(_display(self.group), fmt=fmt, decimals=decimals)]
         return "\n".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -547,6 +549,15 @@ class ChangeResult(ResultMixin):
     def report(self, directory: str | Path, formats: Sequence[str] = ("html", "md")) -> list[Path]:
         """Write one printable report per client (HTML and/or Markdown); returns the paths."""
         return write_reports(self, directory, formats=formats)
+
+
+def _display(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy for text tables: missing values shown as blanks, not <NA> or nan."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
 
 
 # --------------------------------------------------------------------------- change()
@@ -655,8 +666,8 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         score_ids = list(scores) if scores else list(inst.score_ids)
         for s in score_ids:
             inst.score(s)  # raises a clear error for an unknown score
-        pre_scores = _score_frame(pre_df, inst, id, on_invalid, column_map)
-        post_scores = _score_frame(post_df, inst, id, on_invalid, column_map)
+        pre_scores = _score_frame(pre_df, inst, id, score_ids, on_invalid, column_map, "before (pre)")
+        post_scores = _score_frame(post_df, inst, id, score_ids, on_invalid, column_map, "after (post)")
     else:
         if not scores:
             raise AnalysisError("Without an instrument, name the score columns to compare "
@@ -840,21 +851,27 @@ def _group_counts(s: str, rc: pd.DataFrame, direction: str, clinical: bool) -> p
     return out
 
 
-def _score_frame(df: pd.DataFrame, inst: Any, id_col: str, on_invalid: str,
-                 column_map: Mapping[str, str] | None) -> pd.DataFrame:
+def _score_frame(df: pd.DataFrame, inst: Any, id_col: str, score_ids: Sequence[str],
+                 on_invalid: str, column_map: Mapping[str, str] | None, where: str) -> pd.DataFrame:
     """Score one occasion; if it holds score columns but no items, use them as they are."""
-    item_ids = [i for s in inst.score_ids for i in inst.score_items(s)]
-    has_items = any(i in df.columns for i in item_ids) or bool(column_map)
-    if not has_items and all(s in df.columns for s in inst.score_ids):
-        out = df[[id_col, *inst.score_ids]].reset_index(drop=True)
-        for s in inst.score_ids:
-            out[s] = pd.to_numeric(out[s], errors="raise").astype(float)
+    item_ids = {i for s in score_ids for i in inst.score_items(s)}
+    has_items = bool(item_ids & set(map(str, df.columns))) or bool(column_map)
+    if not has_items and all(s in df.columns for s in score_ids):
+        out = df[[id_col, *score_ids]].reset_index(drop=True)
+        for s in score_ids:
+            out[s] = pd.to_numeric(out[s], errors="coerce").astype(float)
         return out
     from compassion_scales.scoring import score as _score
 
-    res = _score(df, inst, id_cols=[id_col], on_invalid=on_invalid, column_map=column_map)
+    res = _score(df, inst, id_cols=[id_col], on_invalid=on_invalid, column_map=column_map,
+                 keep="ids")
     out = res.scores.reset_index(drop=True)
-    return out[[id_col, *inst.score_ids]]
+    absent = [s for s in score_ids if s not in out.columns]
+    if absent:
+        raise AnalysisError(f"The {where} data do not hold the items of "
+                            + ", ".join(absent) + f" ({inst.id}); check the file or choose "
+                            "scores that are present.")
+    return out[[id_col, *score_ids]]
 
 
 def _sample_alpha(pre_df: pd.DataFrame, inst: Any, score_id: str, id_col: str, ids: pd.Series,
@@ -995,7 +1012,10 @@ def _client_text(result: ChangeResult, pid: Any) -> dict[str, Any]:
         entries.append({
             "label": result.labels.get(s, s), "score": s, "pre": r.pre, "post": r.post,
             "diff": r.diff, "rci": r.rci, "better": better_word, "meaning": meaning,
-            "clinical": clinical, "band_pre": _band(result.bands.get(s, []), r.pre),
+            "clinical": clinical,
+            "rc_plain": _PLAIN.get(str(rc), "cannot be judged") if not pd.isna(rc) else "cannot be judged",
+            "overall": str(r.clinical_change) if isinstance(r.clinical_change, str) else "-",
+            "band_pre": _band(result.bands.get(s, []), r.pre),
             "band_post": _band(result.bands.get(s, []), r.post),
             "sources": f"Reliability {_fmt(p['reliability'], 2)} ({p['reliability_source']}); "
                        f"SD {_fmt(p['sd'], 2)} ({p['sd_source']}); norms: {p['norms_source'] or '-'}",
@@ -1021,12 +1041,14 @@ def _report_markdown(result: ChangeResult, pid: Any) -> str:
     c = _client_text(result, pid)
     title = result.instrument_name or result.instrument or "Questionnaire scores"
     lines = [f"# Change report: {title}", "", f"**Client:** {pid}", ""]
-    lines += ["| Scale | Before | After | Change | Reliable change |", "|---|---|---|---|---|"]
+    lines += ["| Scale | Before | After | Change | Reliable change? | Overall |",
+              "|---|---|---|---|---|---|"]
     for e in c["entries"]:
         lines.append(f"| {e['label']} | {_fmt(e['pre'])}"
                      + (f" ({e['band_pre']})" if e["band_pre"] else "")
                      + f" | {_fmt(e['post'])}" + (f" ({e['band_post']})" if e["band_post"] else "")
-                     + f" | {_fmt(e['diff'])} | RCI {_fmt(e['rci'], 2)} |")
+                     + f" | {_fmt(e['diff'])} | {e['rc_plain']} (RCI {_fmt(e['rci'], 2)})"
+                     + f" | {e['overall']} |")
     lines.append("")
     for e in c["entries"]:
         lines += [f"## {e['label']}", "", e["better"], "", e["meaning"], ""]
@@ -1046,7 +1068,9 @@ def _report_html(result: ChangeResult, pid: Any) -> str:
         pre = esc(_fmt(e["pre"]) + (f" ({e['band_pre']})" if e["band_pre"] else ""))
         post = esc(_fmt(e["post"]) + (f" ({e['band_post']})" if e["band_post"] else ""))
         rows.append(f"<tr><td>{esc(e['label'])}</td><td>{pre}</td><td>{post}</td>"
-                    f"<td>{esc(_fmt(e['diff']))}</td><td>{esc(_fmt(e['rci'], 2))}</td></tr>")
+                    f"<td>{esc(_fmt(e['diff']))}</td>"
+                    f"<td>{esc(e['rc_plain'])} (RCI {esc(_fmt(e['rci'], 2))})</td>"
+                    f"<td>{esc(e['overall'])}</td></tr>")
     sections = []
     for e in c["entries"]:
         body = f"<p>{esc(e['better'])}</p><p>{esc(e['meaning'])}</p>"
@@ -1062,7 +1086,7 @@ def _report_html(result: ChangeResult, pid: Any) -> str:
         ".src{font-size:9pt;color:#444}@media print{body{margin:0}}</style></head><body>"
         f"<h1>Change report: {title}</h1><p><strong>Client:</strong> {esc(str(pid))}</p>"
         "<table><thead><tr><th>Scale</th><th>Before</th><th>After</th><th>Change</th>"
-        "<th>Reliable change index</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        "<th>Reliable change?</th><th>Overall</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
         + "".join(sections)
         + f"<h2>What these numbers mean</h2><p>{esc(_EXPLAIN)}</p></body></html>\n")
 

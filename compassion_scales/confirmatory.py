@@ -420,7 +420,9 @@ class _Engine:
                     DSb: np.ndarray, DMb: np.ndarray) -> np.ndarray:
         p = self.p
         # 0.5 tr(Si dA Si dB) for all pairs, via (Si x Si) vec
-        A = np.einsum("ij,jkq,kl->ilq", Si, DSa.reshape(p, p, -1), Si, optimize=True).reshape(p * p, -1)
+        q = DSa.shape[1]
+        T1 = (Si @ DSa.reshape(p, p * q)).reshape(p, p, q)  # Si dA, indexed (i, k, q)
+        A = (T1.transpose(0, 2, 1).reshape(p * q, p) @ Si).reshape(p, q, p).transpose(0, 2, 1).reshape(p * p, q)
         out = 0.5 * (A.T @ DSb)
         if self.meanstructure:
             out += DMa.T @ Si @ DMb

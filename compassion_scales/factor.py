@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from compassion_scales.errors import AnalysisError, ConvergenceWarning, HeywoodCaseWarning
+from compassion_scales.errors import (
+    AnalysisError,
+    ConvergenceWarning,
+    HeywoodCaseWarning,
+    PsychometricWarning,
+)
 from compassion_scales.results import ResultMixin
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -474,6 +479,8 @@ class _Fit:
     converged: bool
     n_iter: int
     message: str
+    #: eigenvalues of the reduced matrix as psych reports them for pa (last iteration's input)
+    reduced_values: np.ndarray | None = None
 
 
 def _top_eigen(a: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -516,6 +523,11 @@ def _fit_ml(r: np.ndarray, k: int) -> _Fit:
     from scipy.optimize import minimize
 
     p = len(r)
+    if np.linalg.eigvalsh(r)[0] <= 1e-10:
+        raise AnalysisError(
+            "Maximum likelihood needs a positive-definite correlation matrix, and this one is not "
+            "(an item is a combination of others, or pairwise deletion made the correlations "
+            "inconsistent). Use method='minres', --missing listwise, or drop redundant items.")
 
     def fun(psi: np.ndarray) -> tuple[float, np.ndarray]:
         sc = 1.0 / np.sqrt(psi)
@@ -546,7 +558,9 @@ def _fit_pa(r: np.ndarray, k: int, *, min_err: float = 0.001, max_iter: int = 50
     i = 1
     converged = True
     lam = np.zeros((len(r), k))
+    values = np.linalg.eigvalsh(rm)[::-1]
     while err > min_err:
+        values = np.linalg.eigvalsh(rm)[::-1]
         w, v = _top_eigen(rm, k)
         if np.any(w < 0):
             raise AnalysisError(
@@ -564,7 +578,7 @@ def _fit_pa(r: np.ndarray, k: int, *, min_err: float = 0.001, max_iter: int = 50
             break
     h2 = np.sum(lam * lam, axis=1)
     return _Fit(lam, 1.0 - h2, converged, i - 1,
-                "converged" if converged else f"stopped after {max_iter} iterations")
+                "converged" if converged else f"stopped after {max_iter} iterations", values)
 
 
 def _fit(r: np.ndarray, k: int, method: str) -> _Fit:
@@ -681,8 +695,27 @@ def _count_above(observed: np.ndarray, threshold: np.ndarray) -> int:
     return int(below[0]) if below.size else len(observed)
 
 
+def _single_thread_blas() -> Any:
+    """Run BLAS single-threaded: on small (items x items) matrices threads only add overhead,
+    which becomes large on busy machines. Falls back to a no-op without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _parallel(prep: _Prepared, *, n_iter: int, quantile: float, seed: int | None, method: str,
               kind: str, reference: str) -> ParallelAnalysisResult:
+    with _single_thread_blas():
+        return _parallel_impl(prep, n_iter=n_iter, quantile=quantile, seed=seed, method=method,
+                              kind=kind, reference=reference)
+
+
+def _parallel_impl(prep: _Prepared, *, n_iter: int, quantile: float, seed: int | None,
+                   method: str, kind: str, reference: str) -> ParallelAnalysisResult:
     if kind not in ("both", "fa", "pc"):
         raise AnalysisError(f"Unknown kind {kind!r}: use 'both', 'fa' or 'pc'.")
     if reference not in ("simulate", "resample"):
@@ -714,8 +747,7 @@ def _parallel(prep: _Prepared, *, n_iter: int, quantile: float, seed: int | None
             d = 1.0 / np.sqrt(np.diag(c))
             r = c * np.outer(d, d)
         else:
-            src = prep.data
-            assert src is not None  # noqa: S101 - checked above
+            src = prep.data if prep.data is not None else np.empty((0, p))
             idx = rng.integers(0, src.shape[0], size=src.shape)
             x = np.take_along_axis(src, idx, axis=0)
             r, _ = _pairwise_corr(x)
@@ -1031,7 +1063,7 @@ def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
         if n_factors < 1:
             warnings.warn("Parallel analysis found no factor above random data; one factor is "
                           "extracted. The items may not share a common factor.",
-                          HeywoodCaseWarning.__mro__[1], stacklevel=2)
+                          PsychometricWarning, stacklevel=2)
             n_factors = 1
     n_factors = int(n_factors)
     max_k = _max_factors(p)
@@ -1040,7 +1072,8 @@ def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
             f"{n_factors} factors cannot be estimated from {p} items: at most {max_k} (the model "
             "must have no more parameters than correlations). Ask for fewer factors.")
 
-    fit = _fit(r, n_factors, method)
+    with _single_thread_blas():
+        fit = _fit(r, n_factors, method)
     if not fit.converged:
         warnings.warn(f"The {method} estimator did not converge ({fit.message}); results may be "
                       "unreliable. Try another method or fewer factors.", ConvergenceWarning,
@@ -1078,11 +1111,14 @@ def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
     variance = pd.DataFrame({"factor": cols, "ss_loadings": ss, "proportion_var": ss / total,
                              "cumulative_var": np.cumsum(ss / total),
                              "proportion_explained": ss / ss.sum()})
-    reduced = r.copy()
-    np.fill_diagonal(reduced, h2)
+    if fit.reduced_values is not None:
+        fa_values = fit.reduced_values
+    else:
+        reduced = r.copy()
+        np.fill_diagonal(reduced, h2)
+        fa_values = np.linalg.eigvalsh(reduced)[::-1]
     eig = pd.DataFrame({"number": np.arange(1, p + 1),
-                        "eigenvalue": np.linalg.eigvalsh(r)[::-1],
-                        "fa_eigenvalue": np.linalg.eigvalsh(reduced)[::-1]})
+                        "eigenvalue": np.linalg.eigvalsh(r)[::-1], "fa_eigenvalue": fa_values})
     loadings = pd.DataFrame(lam, index=labels, columns=cols)
     phi_df = None if phi is None else pd.DataFrame(phi, index=cols, columns=cols)
     structure = loadings if phi is None else pd.DataFrame(lam @ phi, index=labels, columns=cols)

@@ -247,8 +247,8 @@ def _convert_column(series: pd.Series, rs: Any, item_id: str, column: str,
         bad_text = unparsed & np.isnan(x)
         x[is_blank.to_numpy()] = np.nan
         raw_text = s
-    if num_missing:
-        x[np.isin(x, num_missing)] = np.nan
+    for code in num_missing:
+        x[x == code] = np.nan
     finite = ~np.isnan(x)
     out_range = finite & ((x < rs.min) | (x > rs.max))
     not_whole = finite & ~out_range & (x != np.floor(x)) if rs.integer else np.zeros(len(x), bool)
@@ -332,7 +332,8 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
     start = first_row if first_row is not None else int(data.attrs.get("first_row", 2))
     mapping, fails = _resolve_columns([str(c) for c in data.columns], inst, column_map, patterns, src)
     present = [i for i in inst.item_ids if i in mapping]
-    values = np.full((len(data), len(present)), np.nan)
+    # column-major, so each item's answers are contiguous (fast column writes and sums)
+    values = np.empty((len(data), len(present)), dtype="float64", order="F")
     for j, item_id in enumerate(present):
         it = inst.item(item_id)
         rs = inst.response_sets[it.response_set]
@@ -367,26 +368,44 @@ def _failure_message(failures: pd.DataFrame, suggest_missing: bool) -> str:
 
 def _keyed(values: np.ndarray, item_ids: list[str], inst: Instrument) -> np.ndarray:
     """Apply reverse keys (min + max - x on the scored range) to a copy of ``values``."""
-    out = values.copy()
+    out = np.array(values, order="F", copy=True)
+    for j, col in _keyed_columns(values, item_ids, inst).items():
+        out[:, j] = col
+    return out
+
+
+def _keyed_columns(values: np.ndarray, item_ids: list[str], inst: Instrument) -> dict[int, np.ndarray]:
+    """Reversed copies of the reverse-keyed columns only (position -> column)."""
+    out: dict[int, np.ndarray] = {}
     for j, item_id in enumerate(item_ids):
         it = inst.item(item_id)
         if it.reverse:
             rs = inst.response_sets[it.response_set]
-            out[:, j] = rs.score_min + rs.score_max - out[:, j]
+            out[j] = (rs.score_min + rs.score_max) - values[:, j]
     return out
 
 
-def _aggregate_items(sub: np.ndarray, agg: str, rule: MissingRule
+def _aggregate_items(sub: np.ndarray | Sequence[np.ndarray], agg: str, rule: MissingRule
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Score a block of item values. Returns (score, n_answered, status code)."""
-    n_items = sub.shape[1]
-    answered = (~np.isnan(sub)).sum(axis=1)
-    total = np.nansum(sub, axis=1)
+    """Score a block of item values (2-D array or list of columns).
+
+    Returns (score, n_answered, status code). Vectorised over respondents; the only
+    loop is over the (few) item columns, accumulating in place.
+    """
+    cols = [sub[:, j] for j in range(sub.shape[1])] if isinstance(sub, np.ndarray) else list(sub)
+    n_items = len(cols)
+    n = len(cols[0])
+    answered = np.zeros(n, dtype=np.int32)
+    total = np.zeros(n, dtype="float64")
+    for c in cols:
+        ok = c == c  # not NaN
+        answered += ok
+        np.add(total, c, out=total, where=ok)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / answered
     complete = answered == n_items
     enough = answered >= rule.min_answered
-    status = np.full(len(sub), _TOO_FEW, dtype=np.int8)
+    status = np.full(n, _TOO_FEW, dtype=np.int8)
     status[answered == 0] = _NONE
     if agg == "sum":
         result = np.where(complete, total, np.nan)
@@ -548,7 +567,7 @@ def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patte
                              on_invalid=on_invalid, source=source, first_row=first_row)
     present = set(prep.item_ids)
     col_of = {item: j for j, item in enumerate(prep.item_ids)}
-    keyed = _keyed(prep.values, prep.item_ids, inst)
+    reversed_cols = _keyed_columns(prep.values, prep.item_ids, inst)
     values: dict[str, np.ndarray] = {}
     answered: dict[str, np.ndarray] = {}
     status: dict[str, np.ndarray] = {}
@@ -561,14 +580,20 @@ def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patte
         cache_key = s.id + ("#k" if force_keyed else "")
         if cache_key in keyed_cache:
             return keyed_cache[cache_key]
-        idx = [col_of[i] for i in s.items]
-        src = keyed if (s.keying == "keyed" or force_keyed) else prep.values
+        use_keys = s.keying == "keyed" or force_keyed
+        cols = [reversed_cols[col_of[i]] if (use_keys and col_of[i] in reversed_cols)
+                else prep.values[:, col_of[i]] for i in s.items]
         rule = _override_rule(s, len(s.items), prorate)
-        res = _aggregate_items(src[:, idx], s.aggregation, rule)
+        res = _aggregate_items(cols, s.aggregation, rule)
         keyed_cache[cache_key] = res
         return res
 
     for s in inst.scores:
+        if s.components:
+            skipped = [c for c in s.components if c in not_scored]
+            if skipped:
+                not_scored[s.id] = f"component score(s) {', '.join(skipped)} not in the data"
+                continue
         needed = inst.score_items(s.id)
         absent = [i for i in needed if i not in present]
         if absent:
@@ -586,12 +611,9 @@ def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patte
         rule = _override_rule(s, n, prorate if not s.components else None)
         if s.components:
             comp = [item_score(inst.score(c), force_keyed=True)[0] for c in s.components]
-            block = np.column_stack(comp)
             agg = "mean" if s.aggregation == "mean_of_scores" else "sum"
             comp_rule = MissingRule(min_answered=rule.min_answered, prorate=False)
-            v, a, st = _aggregate_items(block, agg, comp_rule)
-            if agg == "sum":  # sum_of_scores needs every component
-                v = np.where(a == n, np.nansum(block, axis=1), np.nan)
+            v, a, st = _aggregate_items(comp, agg, comp_rule)  # a sum needs every component
         else:
             v, a, st = item_score(s)
         values[s.id], answered[s.id], status[s.id] = v, a, st

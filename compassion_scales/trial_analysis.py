@@ -73,8 +73,9 @@ class TrialResult(ResultMixin):
     def _notes(self) -> list[str]:
         o = self.options
         notes = [
-            f"ANCOVA: OLS of the {o.get('follow_up')!r} score on the {o.get('baseline')!r} score "
-            f"and arm (reference arm: {self.reference}); adjusted difference = arm - reference "
+            f"ANCOVA: OLS of the follow-up score (time {o.get('follow_up')}) on the baseline score "
+            f"(time {o.get('baseline')}) and arm (reference arm: {self.reference}); "
+            "adjusted difference = arm - reference "
             "with its 95% CI; adjusted means at the mean baseline of the analysed sample.",
             "smd = adjusted difference / pooled within-arm SD of baseline scores of the two arms "
             "compared (complete cases); its CI is the CI of the difference divided by the same SD.",
@@ -123,7 +124,7 @@ def dz_confidence_interval(t_stat: float, n: int, level: float = 0.95) -> tuple[
     --------
     >>> lo, hi = dz_confidence_interval(3.0, 20)
     >>> round(lo, 3), round(hi, 3)
-    (0.182, 1.15)
+    (0.177, 1.15)
     """
     from scipy import optimize, stats
 
@@ -133,18 +134,28 @@ def dz_confidence_interval(t_stat: float, n: int, level: float = 0.95) -> tuple[
     alpha = 1 - level
 
     def solve(target: float) -> float:
-        f = lambda ncp: stats.nct.cdf(t_stat, df, ncp) - target  # noqa: E731
-        span = max(10.0, 2 * abs(t_stat) + 10)
-        lo, hi = t_stat - span, t_stat + span
-        while f(lo) < 0:
-            lo -= span
-        while f(hi) > 0:
-            hi += span
-        return float(optimize.brentq(f, lo, hi, xtol=1e-12))
+        def f(ncp: float) -> float:
+            return float(stats.nct.cdf(t_stat, df, ncp)) - target
+
+        # cdf(t; ncp) falls as ncp rises: step outwards from t until the sign changes
+        step = 1.0
+        lo, hi = t_stat - step, t_stat + step
+        for _ in range(60):
+            flo, fhi = f(lo), f(hi)
+            if not (np.isfinite(flo) and np.isfinite(fhi)):
+                return float("nan")
+            if flo >= 0 >= fhi:
+                return float(optimize.brentq(f, lo, hi, xtol=1e-12))
+            step *= 2
+            if flo < 0:
+                lo -= step
+            if fhi > 0:
+                hi += step
+        return float("nan")
 
     ncp_low = solve(1 - alpha / 2)
     ncp_high = solve(alpha / 2)
-    return ncp_low / np.sqrt(n), ncp_high / np.sqrt(n)
+    return float(ncp_low / np.sqrt(n)), float(ncp_high / np.sqrt(n))
 
 
 def _scores_long(data: pd.DataFrame, instrument: Any, id_col: str, arm: str, time: str,
@@ -179,8 +190,13 @@ def _scores_long(data: pd.DataFrame, instrument: Any, id_col: str, arm: str, tim
         return out.reset_index(drop=True), score_ids, inst
     from compassion_scales.scoring import score as _score
 
-    res = _score(data, inst, id_cols=[id_col, time], on_invalid=on_invalid, column_map=column_map)
+    res = _score(data, inst, id_cols=[id_col, time], on_invalid=on_invalid, column_map=column_map,
+                 keep="ids")
     sc = res.scores.reset_index(drop=True)
+    absent = [s for s in score_ids if s not in sc.columns]
+    if absent:
+        raise AnalysisError("The data do not hold the items of " + ", ".join(absent)
+                            + f" ({inst.id}); check the file or choose scores that are present.")
     out = pd.concat([data[[arm]].reset_index(drop=True), sc[[id_col, time, *score_ids]]], axis=1)
     return out[[id_col, arm, time, *score_ids]], score_ids, inst
 
@@ -239,8 +255,8 @@ def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, ba
     ...                   "fear": [30, 25, 28, 29, 27, 31, 18, 20, 19, 28, 26, 27.0]})
     >>> res = trial(d, arm="arm", time="t", baseline=0, follow_up=1, id="pid",
     ...             scores=["fear"], reference="wait")
-    >>> round(res.ancova.loc[0, "diff"], 3)
-    -7.5
+    >>> float(round(res.ancova.loc[0, "diff"], 3))
+    -8.194
     """
     long, score_ids, inst = _scores_long(data, instrument, id, arm, time, scores, on_invalid,
                                          column_map)

@@ -62,6 +62,11 @@ for (s in names(steps)) {
                                                    paste0('"', ge, '"', collapse = ", ")))
   dump_fit(fits[[s]], call, sprintf("cfa_invariance_%s_hs.json", s), n_mi = 10)
 }
+# partial scalar invariance: intercept of x3 released (the largest score test)
+fit_p <- cfa(hs_model, data = HS, group = "school", group.equal = c("loadings", "intercepts"),
+             group.partial = c("x3~1"))
+dump_fit(fit_p, 'cfa(hs_model, data = HolzingerSwineford1939, group = "school", group.equal = c("loadings", "intercepts"), group.partial = c("x3~1"))',
+         "cfa_invariance_partial_x3_hs.json", n_mi = 10)
 lrt <- lavTestLRT(fits$configural, fits$metric, fits$scalar, fits$strict)
 lrt <- data.frame(model = rownames(lrt), as.data.frame(lrt), check.names = FALSE)
 # univariate score tests for releasing each equality constraint (partial invariance)

@@ -51,7 +51,10 @@ alpha_cases <- list(
     'alpha(bfi[, c("C1","C2","C3","C4","C5")], keys = c("C4","C5"))'),
   bfi_neuroticism = alpha_case(N, NULL, "pairwise",
     'alpha(bfi[, c("N1","N2","N3","N4","N5")])'),
-  ability = alpha_case(ability, NULL, "pairwise", "alpha(psychTools::ability)"),
+  # psych counts rows with no answer at all in n (Feldt CI, ase); cscore drops them,
+  # so the reference is computed on the 1509 rows with at least one answer.
+  ability = alpha_case(ability[rowSums(!is.na(ability)) > 0, ], NULL, "pairwise",
+    "alpha(ability[rowSums(!is.na(ability)) > 0, ])  # ability = psychTools::ability"),
   hs_visual_textual_speed = alpha_case(HS[, paste0("x", 1:9)], NULL, "pairwise",
     'alpha(HolzingerSwineford1939[, paste0("x", 1:9)])')
 )

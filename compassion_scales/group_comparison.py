@@ -1,0 +1,474 @@
+"""Group comparisons for any score: Welch tests, rank tests and effect sizes with CIs.
+
+:func:`compare` compares every score of an instrument (or any numeric columns) across
+the levels of one grouping column. Two groups: Welch's t-test and the Mann-Whitney U
+test with Hedges' g. More groups: Welch's one-way ANOVA, the classic one-way F test and
+the Kruskal-Wallis test, with eta squared and omega squared. P values are corrected for
+the number of scores compared (Holm by default).
+
+The small helpers here (Hedges' correction, noncentral-t and noncentral-F confidence
+intervals, Welch's t-test, p-value corrections) are shared with
+:mod:`compassion_scales.flow_analysis`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compassion_scales.errors import AnalysisError, MissingDataWarning
+from compassion_scales.results import ResultMixin
+
+__all__ = ["compare", "ComparisonResult", "CORRECTIONS"]
+
+#: p-value corrections offered across scores / comparisons.
+CORRECTIONS = ("holm", "bonferroni", "fdr_bh", "none")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def adjust_p(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
+    """Adjust p values for multiple comparisons (NaN entries are left out and kept NaN).
+
+    ``holm`` (Holm 1979), ``bonferroni``, ``fdr_bh`` (Benjamini-Hochberg) or ``none``;
+    the same values as R's ``p.adjust``.
+
+    Examples
+    --------
+    >>> adjust_p([0.01, 0.04, 0.03], "holm").round(3).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    if method not in CORRECTIONS:
+        raise AnalysisError(f"Unknown correction {method!r}; use one of: {', '.join(CORRECTIONS)}.")
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    x = p[ok]
+    m = x.size
+    if m == 0:
+        return out
+    if method == "none":
+        adj = x.copy()
+    elif method == "bonferroni":
+        adj = np.minimum(1.0, x * m)
+    elif method == "holm":
+        order = np.argsort(x, kind="mergesort")
+        stepped = np.maximum.accumulate((m - np.arange(m)) * x[order])
+        adj = np.empty(m)
+        adj[order] = np.minimum(1.0, stepped)
+    else:  # fdr_bh
+        order = np.argsort(x, kind="mergesort")[::-1]
+        stepped = np.minimum.accumulate(m / np.arange(m, 0, -1) * x[order])
+        adj = np.empty(m)
+        adj[order] = np.minimum(1.0, stepped)
+    out[ok] = adj
+    return out
+
+
+def hedges_j(df: float) -> float:
+    """Hedges' (1981) exact small-sample correction J(df) = Γ(df/2) / (√(df/2) Γ((df−1)/2))."""
+    if not df > 1:
+        return float("nan")
+    return math.exp(math.lgamma(df / 2) - math.lgamma((df - 1) / 2)) / math.sqrt(df / 2)
+
+
+def _brent(f: Any, lo: float, hi: float) -> float:
+    from scipy.optimize import brentq
+
+    # widen the bracket until the sign changes
+    flo, fhi = f(lo), f(hi)
+    k = 0
+    while flo * fhi > 0 and k < 60:
+        lo, hi = lo - (hi - lo), hi + (hi - lo)
+        flo, fhi = f(lo), f(hi)
+        k += 1
+    if flo * fhi > 0:
+        return float("nan")
+    return float(brentq(f, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500))
+
+
+def d_ci_independent(d: float, n1: int, n2: int, level: float = 0.95) -> tuple[float, float]:
+    """Noncentral-t confidence interval for a pooled-SD standardised mean difference.
+
+    The t statistic ``d / sqrt(1/n1 + 1/n2)`` is inverted over the noncentrality of a
+    t distribution with ``n1 + n2 - 2`` df; the bounds are scaled back to d. This is the
+    method of ``psych::cohen.d.ci`` (which solves with a looser tolerance).
+    """
+    from scipy.stats import nct
+
+    if not (np.isfinite(d) and n1 >= 2 and n2 >= 2):
+        return float("nan"), float("nan")
+    scale = math.sqrt(1 / n1 + 1 / n2)
+    t = d / scale
+    df = n1 + n2 - 2
+    a = (1 - level) / 2
+
+    def cdf(q: float) -> float:
+        c = float(nct.cdf(t, df, q))
+        if not np.isfinite(c):  # scipy's nct.cdf can give NaN far in a tail
+            c = 1.0 - float(nct.sf(t, df, q))
+        if not np.isfinite(c):
+            c = 1.0 if q < t else 0.0
+        return c
+
+    lo = _brent(lambda q: cdf(q) - (1 - a), t - 4, t)
+    hi = _brent(lambda q: cdf(q) - a, t, t + 4)
+    return lo * scale, hi * scale
+
+
+def eta_sq_ci(f: float, df1: float, df2: float, level: float = 0.95) -> tuple[float, float]:
+    """Two-sided CI for the population proportion of variance explained (η² = ω²).
+
+    Noncentral-F inversion (Steiger 2004): find the noncentrality λ at which the observed
+    F is at the upper/lower tail quantile, then convert with λ / (λ + N), N = df1 + df2 + 1.
+    A bound is 0 when even λ = 0 does not reach the quantile.
+    """
+    from scipy.stats import f as f_dist
+    from scipy.stats import ncf
+
+    if not np.isfinite(f):
+        return float("nan"), float("nan")
+    a = (1 - level) / 2
+    n_tot = df1 + df2 + 1
+
+    def cdf(lam: float) -> float:
+        return float(f_dist.cdf(f, df1, df2)) if lam <= 0 else float(ncf.cdf(f, df1, df2, lam))
+
+    def bound(target: float) -> float:
+        if cdf(0.0) <= target:
+            return 0.0
+        hi = max(10.0, 2 * f * df1)
+        while cdf(hi) > target and hi < 1e7:
+            hi *= 2
+        return _brent(lambda lam: cdf(lam) - target, 0.0, hi)
+
+    lam_lo, lam_hi = bound(1 - a), bound(a)
+    return lam_lo / (lam_lo + n_tot), lam_hi / (lam_hi + n_tot)
+
+
+def welch_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Welch's t-test (t, df, two-sided p) for mean(x) - mean(y), as R's ``t.test``."""
+    from scipy.stats import t as t_dist
+
+    n1, n2 = x.size, y.size
+    v1, v2 = x.var(ddof=1) / n1, y.var(ddof=1) / n2
+    se = math.sqrt(v1 + v2)
+    if se == 0:
+        return float("nan"), float("nan"), float("nan")
+    t = (x.mean() - y.mean()) / se
+    df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
+    return float(t), float(df), float(2 * t_dist.sf(abs(t), df))
+
+
+def pooled_d(x: np.ndarray, y: np.ndarray) -> float:
+    """(mean(x) - mean(y)) / pooled SD with n1 + n2 - 2 df (psych's ``hedges.g``)."""
+    n1, n2 = x.size, y.size
+    sp = math.sqrt(((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / (n1 + n2 - 2))
+    return float((x.mean() - y.mean()) / sp) if sp > 0 else float("nan")
+
+
+def hedges_g_independent(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> dict[str, float]:
+    """d (pooled SD), Hedges' g = J·d and g's CI (J times the noncentral-t CI of d)."""
+    d = pooled_d(x, y)
+    lo, hi = d_ci_independent(d, x.size, y.size, level)
+    j = hedges_j(x.size + y.size - 2)
+    return {"d": d, "g": j * d, "g_ci_low": j * lo, "g_ci_high": j * hi}
+
+
+def welch_anova(groups: list[np.ndarray]) -> tuple[float, float, float, float]:
+    """Welch's (1951) one-way ANOVA: F, df1, df2, p (as R's ``oneway.test(var.equal = FALSE)``)."""
+    from scipy.stats import f as f_dist
+
+    k = len(groups)
+    n = np.array([g.size for g in groups], dtype=float)
+    m = np.array([g.mean() for g in groups])
+    v = np.array([g.var(ddof=1) for g in groups])
+    if np.any(v <= 0):
+        return float("nan"), float(k - 1), float("nan"), float("nan")
+    w = n / v
+    sw = w.sum()
+    mw = (w * m).sum() / sw
+    a = (w * (m - mw) ** 2).sum() / (k - 1)
+    tmp = ((1 - w / sw) ** 2 / (n - 1)).sum()
+    b = 1 + 2 * (k - 2) / (k ** 2 - 1) * tmp
+    f = a / b
+    df2 = (k ** 2 - 1) / (3 * tmp)
+    return float(f), float(k - 1), float(df2), float(f_dist.sf(f, k - 1, df2))
+
+
+def t_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float]:
+    """mean, SD, and the t-based CI of the mean."""
+    from scipy.stats import t as t_dist
+
+    n = x.size
+    mean = float(x.mean()) if n else float("nan")
+    sd = float(x.std(ddof=1)) if n > 1 else float("nan")
+    if n < 2:
+        return mean, sd, float("nan"), float("nan")
+    half = float(t_dist.ppf(1 - (1 - level) / 2, n - 1)) * sd / math.sqrt(n)
+    return mean, sd, mean - half, mean + half
+
+
+def _group_levels(values: pd.Series) -> list[Any]:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values.dropna().unique())
+        return [c for c in values.cat.categories if c in present]
+    lv = list(pd.unique(values.dropna()))
+    try:
+        return sorted(lv)
+    except TypeError:
+        return sorted(lv, key=str)
+
+
+def resolve_scores(data: pd.DataFrame, instrument: Any, wanted: Sequence[str] | None,
+                   id_cols: Sequence[str]) -> tuple[pd.DataFrame, Any, list[str], str]:
+    """Return (frame with score columns, Instrument or None, score ids, how they were obtained).
+
+    Already-scored data (every wanted score is a column) are used as they are; raw
+    responses are scored with :func:`compassion_scales.scoring.score`.
+    """
+    if instrument is None:
+        if not wanted:
+            raise AnalysisError("Name the score columns to compare (scores=[...]) or give an instrument.")
+        missing = [c for c in wanted if c not in data.columns]
+        if missing:
+            raise AnalysisError("Column(s) not in the data: " + ", ".join(missing)
+                                + ". Check the spelling against the file's header.")
+        return data, None, list(wanted), "columns given by the user"
+    from compassion_scales.instrument import Instrument, load_instrument
+
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    ids = list(wanted) if wanted else inst.score_ids
+    unknown = [s for s in ids if s not in inst.score_ids]
+    if unknown:
+        raise AnalysisError(f"Instrument {inst.id!r} has no score(s) " + ", ".join(unknown)
+                            + "; its scores are: " + ", ".join(inst.score_ids) + ".")
+    present = [s for s in ids if s in data.columns]
+    if present and (wanted or len(present) == len(ids) or not _has_items(data, inst)):
+        return data, inst, present, "score columns already in the data"
+    from compassion_scales.scoring import score
+
+    res = score(data, inst, id_cols=list(id_cols) or None, keep="all")
+    got = [s for s in ids if s in res.scores.columns]
+    if not got:
+        raise AnalysisError(f"None of the scores of {inst.id!r} could be computed from the data.")
+    return res.scores, inst, got, f"scored from item responses with instrument {inst.id!r}"
+
+
+def _has_items(data: pd.DataFrame, inst: Any) -> bool:
+    cols = set(map(str, data.columns))
+    return any(i in cols for i in inst.item_ids)
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True, repr=False)
+class ComparisonResult(ResultMixin):
+    """Group comparison of one or more scores.
+
+    Attributes
+    ----------
+    tests : DataFrame
+        One row per score (the ``summary``): ``score``, ``n``, ``n_groups``, ``test``,
+        ``statistic``, ``df1``, ``df2``, ``p_val``, ``p_adj``; the rank test
+        (``np_test``, ``np_statistic``, ``np_p_val``, ``np_p_adj``); effect sizes:
+        two groups ``d``, ``g``, ``g_ci_low``, ``g_ci_high``, ``rank_biserial``; more groups
+        ``f_classic``, ``f_df1``, ``f_df2``, ``f_p_val``, ``eta_sq``, ``omega_sq``,
+        ``eta_sq_ci_low``, ``eta_sq_ci_high``.
+    descriptives : DataFrame
+        ``score``, ``group``, ``n``, ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``median``.
+    group : str
+    levels : list
+        Group levels, in the order used (the first minus the second for two groups).
+    correction : str
+    n_missing : dict
+        Score -> rows left out because the score or the group was missing.
+    """
+
+    tests: pd.DataFrame
+    descriptives: pd.DataFrame
+    group: str
+    levels: list[Any]
+    correction: str
+    level: float
+    source: str
+    n_missing: dict[str, int] = field(default_factory=dict)
+
+    _title = "Group comparison"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.tests
+
+    def _notes(self) -> list[str]:
+        k = len(self.levels)
+        pct = f"{self.level * 100:g}%"
+        notes = [f"Groups: {self.group} = " + ", ".join(map(str, self.levels)) + f"; scores {self.source}."]
+        if k == 2:
+            notes.append("Two groups: Welch's t-test (no equal-variance assumption) and the Mann-Whitney U "
+                         "test (normal approximation with continuity correction, as R's wilcox.test(exact = "
+                         "FALSE)). Differences are first group minus second "
+                         f"({self.levels[0]} - {self.levels[1]}).")
+            notes.append(f"d = mean difference / pooled SD (n1 + n2 - 2 df; psych::cohen.d's 'hedges.g'); "
+                         f"g = J(n1 + n2 - 2) * d, Hedges' exact small-sample correction; {pct} CI of g = J "
+                         "times the noncentral-t CI of d. rank_biserial = 2U/(n1 n2) - 1.")
+        else:
+            notes.append("More than two groups: Welch's one-way ANOVA (R oneway.test(var.equal = FALSE)), the "
+                         "classic one-way F test and Kruskal-Wallis (tie-corrected).")
+            notes.append(f"eta_sq = SS_between / SS_total; omega_sq = (SS_between - df_between MS_within) / "
+                         f"(SS_total + MS_within); {pct} CI for the population proportion of variance "
+                         "(the same parameter for eta and omega squared) by noncentral-F inversion "
+                         "(Steiger 2004).")
+        notes.append(f"Multiple comparisons: p_adj and np_p_adj are {self.correction}-adjusted across the "
+                     f"{len(self.tests)} score(s) compared.")
+        dropped = {s: n for s, n in self.n_missing.items() if n}
+        if dropped:
+            notes.append("Missing data: each score uses the rows where it and the group are present; left out: "
+                         + ", ".join(f"{s} {n}" for s, n in dropped.items()) + ".")
+        else:
+            notes.append("Missing data: none among the scores and the group.")
+        return notes
+
+    def to_dict(self) -> dict[str, Any]:
+        from compassion_scales._format import to_jsonable
+
+        return to_jsonable({"summary": self.tests, "descriptives": self.descriptives,
+                            "group": self.group, "levels": [str(x) for x in self.levels],
+                            "correction": self.correction, "notes": self._notes()})
+
+
+# --------------------------------------------------------------------------- main
+
+
+def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None, *,
+            scores: Sequence[str] | None = None, correction: str = "holm", level: float = 0.95,
+            id_cols: Sequence[str] | str | None = None) -> ComparisonResult:
+    """Compare scores across the groups of one column.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw item responses (scored with :func:`compassion_scales.score`) or a table that
+        already holds the score columns.
+    instrument : str, Instrument or None
+        Instrument id or object. ``None``: compare the numeric columns named in ``scores``.
+    group : str
+        The grouping column (two or more distinct values).
+    scores : list of str, optional
+        Which scores (columns) to compare; default every score of the instrument.
+    correction : {"holm", "bonferroni", "fdr_bh", "none"}
+        Correction across the scores compared.
+    level : float
+        Confidence level of the intervals.
+    id_cols : str or list of str, optional
+        Identifier columns passed to scoring.
+
+    Returns
+    -------
+    ComparisonResult
+
+    Raises
+    ------
+    AnalysisError
+        Unknown columns, fewer than two groups, or a group with fewer than two values.
+
+    Notes
+    -----
+    Two groups: Welch's t-test (R ``t.test``), Mann-Whitney U (R ``wilcox.test(exact =
+    FALSE, correct = TRUE)``), d with pooled SD (``psych::cohen.d``'s ``hedges.g``) and
+    Hedges' g = J·d with J the exact correction (Hedges 1981). More groups: Welch's ANOVA
+    (R ``oneway.test``), the classic F test (``aov``), Kruskal-Wallis (``kruskal.test``),
+    η² = SS_b/SS_t, ω² = (SS_b − df_b·MS_w)/(SS_t + MS_w), with a noncentral-F CI.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"arm": ["a"] * 4 + ["b"] * 4,
+    ...                    "x": [1.0, 2, 3, 4, 3, 4, 5, 6]})
+    >>> res = compare(df, group="arm", scores=["x"])
+    >>> round(float(res.tests.loc[0, "statistic"]), 3)
+    -2.191
+    """
+    if correction not in CORRECTIONS:
+        raise AnalysisError(f"Unknown correction {correction!r}; use one of: {', '.join(CORRECTIONS)}.")
+    if not 0 < level < 1:
+        raise AnalysisError(f"The confidence level must be between 0 and 1, not {level}.")
+    if group is None:
+        raise AnalysisError("Name the grouping column (group=...).")
+    if group not in data.columns:
+        raise AnalysisError(f"Grouping column {group!r} is not in the data; columns are: "
+                            + ", ".join(map(str, data.columns)) + ".")
+    ids = [id_cols] if isinstance(id_cols, str) else list(id_cols or [])
+    frame, _inst, score_ids, source = resolve_scores(data, instrument, scores, ids)
+    g_all = frame[group]
+    levels = _group_levels(g_all)
+    if len(levels) < 2:
+        raise AnalysisError(f"Column {group!r} has {len(levels)} group(s); at least two are needed to compare.")
+    from scipy import stats
+
+    rows, desc, missing = [], [], {}
+    for sid in score_ids:
+        y = pd.to_numeric(frame[sid], errors="coerce").to_numpy(dtype=float)
+        ok = ~np.isnan(y) & g_all.notna().to_numpy()
+        missing[sid] = int((~ok).sum())
+        gv = g_all.to_numpy()[ok]
+        yv = y[ok]
+        samples = [yv[gv == lv] for lv in levels]
+        for lv, x in zip(levels, samples):
+            m, sd, lo, hi = t_ci(x, level)
+            desc.append({"score": sid, "group": lv, "n": int(x.size), "mean": m, "sd": sd,
+                         "ci_low": lo, "ci_high": hi,
+                         "median": float(np.median(x)) if x.size else np.nan})
+        small = [str(lv) for lv, x in zip(levels, samples) if x.size < 2]
+        if small:
+            raise AnalysisError(f"Score {sid!r}: group(s) {', '.join(small)} of {group!r} have fewer than two "
+                                "values, so no test can be run. Merge or drop the small groups.")
+        row: dict[str, Any] = {"score": sid, "n": int(yv.size), "n_groups": len(levels)}
+        if len(levels) == 2:
+            x1, x2 = samples
+            t, df, p = welch_t(x1, x2)
+            u = stats.mannwhitneyu(x1, x2, alternative="two-sided", use_continuity=True,
+                                   method="asymptotic")
+            es = hedges_g_independent(x1, x2, level)
+            row.update({"test": "welch_t", "statistic": t, "df1": df, "df2": np.nan, "p_val": p,
+                        "np_test": "mann_whitney_u", "np_statistic": float(u.statistic),
+                        "np_p_val": float(u.pvalue),
+                        "mean_diff": float(x1.mean() - x2.mean()), **es,
+                        "rank_biserial": float(2 * u.statistic / (x1.size * x2.size) - 1)})
+        else:
+            f, df1, df2, p = welch_anova(samples)
+            kw = stats.kruskal(*samples)
+            grand = yv.mean()
+            ssb = float(sum(x.size * (x.mean() - grand) ** 2 for x in samples))
+            ssw = float(sum(((x - x.mean()) ** 2).sum() for x in samples))
+            dfb, dfw = len(levels) - 1, yv.size - len(levels)
+            msw = ssw / dfw
+            f_c = (ssb / dfb) / msw if msw > 0 else np.nan
+            lo, hi = eta_sq_ci(f_c, dfb, dfw, level)
+            row.update({"test": "welch_anova", "statistic": f, "df1": df1, "df2": df2, "p_val": p,
+                        "np_test": "kruskal_wallis", "np_statistic": float(kw.statistic),
+                        "np_p_val": float(kw.pvalue),
+                        "f_classic": f_c, "f_df1": float(dfb), "f_df2": float(dfw),
+                        "f_p_val": float(stats.f.sf(f_c, dfb, dfw)),
+                        "eta_sq": ssb / (ssb + ssw), "omega_sq": (ssb - dfb * msw) / (ssb + ssw + msw),
+                        "eta_sq_ci_low": lo, "eta_sq_ci_high": hi})
+        rows.append(row)
+    tests = pd.DataFrame(rows)
+    tests.insert(tests.columns.get_loc("p_val") + 1, "p_adj", adjust_p(tests["p_val"], correction))
+    tests.insert(tests.columns.get_loc("np_p_val") + 1, "np_p_adj", adjust_p(tests["np_p_val"], correction))
+    if any(missing.values()):
+        import warnings
+
+        warnings.warn("Rows with a missing score or group were left out: "
+                      + ", ".join(f"{s}: {n}" for s, n in missing.items() if n) + ".",
+                      MissingDataWarning, stacklevel=2)
+    return ComparisonResult(tests=tests, descriptives=pd.DataFrame(desc), group=group,
+                            levels=levels, correction=correction, level=level, source=source,
+                            n_missing=missing)

@@ -1,0 +1,338 @@
+"""Measurement invariance across groups by multi-group confirmatory factor analysis.
+
+:func:`invariance` fits the usual sequence of nested multi-group CFA models
+(configural -> metric -> scalar -> strict), compares each with the previous one
+(chi-square difference test as ``lavaan::lavTestLRT``, change in CFI and RMSEA),
+stops at the first step that fails the stated decision rule, and for that step
+lists the equality constraints whose release would improve fit most (partial
+invariance candidates: univariate score tests as ``lavaan::lavTestScore``, plus
+the fit of the model refitted with each constraint released).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compassion_scales.confirmatory import (
+    CFAResult,
+    ModelSpec,
+    _check_solution,
+    _labels,
+    _make_result,
+    _Par,
+    _prepare,
+    _resolve,
+    _run,
+    _score_tests,
+)
+from compassion_scales.errors import AnalysisError
+from compassion_scales.results import ResultMixin
+
+__all__ = ["invariance", "InvarianceResult", "STEPS"]
+
+#: invariance steps and the parameters each holds equal across groups (cumulative)
+STEPS: dict[str, tuple[str, ...]] = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+}
+_NEW = {"metric": "loadings", "scalar": "intercepts", "strict": "residuals"}
+
+
+@dataclass(frozen=True, repr=False)
+class InvarianceResult(ResultMixin):
+    """Result of :func:`invariance`.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        One row per fitted step: ``step``, ``equal`` (parameters held equal), ``npar``,
+        ``chisq``, ``df``, ``p_val``, ``cfi``, ``tli``, ``rmsea``, ``rmsea_ci_low``,
+        ``rmsea_ci_high``, ``srmr``, ``aic``, ``bic``, then the comparison with the previous
+        step: ``chisq_diff``, ``df_diff``, ``p_diff`` (as ``lavTestLRT``), ``rmsea_diff``
+        (RMSEA of the difference test, as lavTestLRT's ``RMSEA`` column), ``delta_cfi`` (CFI
+        minus previous CFI; negative = worse), ``delta_rmsea`` (RMSEA minus previous RMSEA;
+        positive = worse) and ``holds``.
+    fits : dict of str -> CFAResult
+        The fitted model of each step.
+    partial : DataFrame
+        For the first failing step: one row per equality constraint that step added
+        (``step``, ``group``, ``lhs``, ``op``, ``rhs``, ``parameter``), with the univariate
+        score test for releasing it (``score_chisq``, ``score_p_val``, ``epc``) and the fit
+        with that one constraint released (``chisq``, ``cfi``, ``rmsea``, ``delta_cfi``,
+        ``delta_rmsea`` against the previous step, ``holds``), largest score test first.
+        Empty when every step holds.
+    highest_level : str
+        The last step that holds (``"none"`` when even the configural model was not fitted).
+    failed_step : str or None
+    delta_cfi, delta_rmsea : float
+        Decision thresholds.
+    """
+
+    table: pd.DataFrame
+    fits: dict[str, CFAResult]
+    partial: pd.DataFrame
+    highest_level: str
+    failed_step: str | None
+    delta_cfi: float
+    delta_rmsea: float
+    use_chisq: bool
+    alpha: float
+    group: str
+    group_labels: tuple[str, ...]
+    group_n: tuple[int, ...]
+    n_dropped: int
+    model: ModelSpec
+    identification: str
+    source: str
+    _extra_notes: tuple[str, ...] = field(default=())
+
+    _title = "Measurement invariance (multi-group CFA, ML)"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.table
+
+    def _notes(self) -> list[str]:
+        rule = (f"a step holds when CFI drops by no more than {self.delta_cfi:g} (delta_cfi >= "
+                f"-{self.delta_cfi:g}) and RMSEA rises by no more than {self.delta_rmsea:g} "
+                f"(delta_rmsea <= {self.delta_rmsea:g})")
+        if self.use_chisq:
+            rule += f", and the chi-square difference test is not significant (p >= {self.alpha:g})"
+        lines = [
+            f"Model: {'; '.join(self.model.to_syntax().splitlines())} ({self.source}).",
+            f"Groups ('{self.group}'): " + ", ".join(f"{g} (n = {n})" for g, n in
+                                                     zip(self.group_labels, self.group_n)) + ".",
+            f"Decision rule: {rule} (Chen, 2007; Cheung & Rensvold, 2002). Testing stops at the first "
+            "step that fails.",
+            "Steps: configural (same pattern, all free) -> metric (equal loadings) -> scalar (equal "
+            "loadings and intercepts; latent means free in groups 2..k) -> strict (also equal residual "
+            "variances). Chi-square difference tests as lavaan::lavTestLRT (ML, standard).",
+            f"Identification: {self.identification}; mean structure with intercepts free in the "
+            "configural and metric models, latent means fixed to 0 in the first group.",
+            f"Estimator: maximum likelihood (divisor N, as lavaan). Missing data: listwise deletion; "
+            f"{self.n_dropped} rows dropped.",
+            f"Conclusion: highest level of invariance supported: {self.highest_level}"
+            + (f"; {self.failed_step} invariance fails." if self.failed_step else "."),
+        ]
+        if self.failed_step and len(self.partial):
+            top = self.partial.head(3)
+            cand = "; ".join(f"{r.parameter} in group {r.group} (score chi2 = {r.score_chisq:.2f})"
+                             for r in top.itertuples())
+            lines.append(f"Partial invariance candidates (release one at a time, largest first): {cand}. "
+                         "See .partial for all of them.")
+        lines += list(self._extra_notes)
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        from compassion_scales._format import to_jsonable
+
+        d = super().to_dict()
+        d["partial"] = to_jsonable(self.partial)
+        d["highest_level"] = self.highest_level
+        d["failed_step"] = self.failed_step
+        d["thresholds"] = {"delta_cfi": self.delta_cfi, "delta_rmsea": self.delta_rmsea,
+                           "use_chisq": self.use_chisq, "alpha": self.alpha}
+        return d
+
+
+def _compare(prev: dict[str, float], cur: dict[str, float], G: int) -> dict[str, float]:
+    from scipy import stats
+
+    dchi = cur["chisq"] - prev["chisq"]
+    ddf = cur["df"] - prev["df"]
+    p = float(stats.chi2.sf(dchi, ddf)) if ddf > 0 else np.nan
+    rd = float(np.sqrt(max(0.0, (dchi - ddf) / (cur["n_obs"] * ddf))) * np.sqrt(G)) if ddf > 0 else np.nan
+    return {"chisq_diff": dchi, "df_diff": ddf, "p_diff": p, "rmsea_diff": rd,
+            "delta_cfi": cur["cfi"] - prev["cfi"], "delta_rmsea": cur["rmsea"] - prev["rmsea"]}
+
+
+def _holds(cmp: dict[str, float], delta_cfi: float, delta_rmsea: float, use_chisq: bool, alpha: float) -> bool:
+    ok = cmp["delta_cfi"] >= -delta_cfi and cmp["delta_rmsea"] <= delta_rmsea
+    if use_chisq:
+        ok = ok and not (cmp["p_diff"] < alpha)
+    return bool(ok)
+
+
+def invariance(data: pd.DataFrame, model: Any, group: str, *,
+               steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
+               delta_cfi: float = 0.010, delta_rmsea: float = 0.015, use_chisq: bool = False,
+               alpha: float = 0.05, stop_at_failure: bool = True, std_lv: bool = False,
+               missing: str = "listwise", refit_candidates: bool = True,
+               scores: Sequence[str] | None = None) -> InvarianceResult:
+    """Test measurement invariance across groups: configural, metric, scalar, strict.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person: item columns and the ``group`` column.
+    model : str, dict, Instrument or ModelSpec
+        As for :func:`~compassion_scales.confirmatory.cfa` (instrument id, ``{"factor":
+        [items]}`` or ``"f =~ a + b + c"`` text).
+    group : str
+        Column with the group of each person (groups in order of first appearance; the first
+        is the reference group whose latent means are fixed to 0).
+    steps : sequence of str
+        The steps to test, in order (default all four).
+    delta_cfi, delta_rmsea : float
+        Decision thresholds: a step holds when CFI drops by at most ``delta_cfi`` and RMSEA
+        rises by at most ``delta_rmsea`` relative to the previous step (defaults .010 and .015,
+        Chen 2007).
+    use_chisq : bool
+        Also require a non-significant chi-square difference test (p >= ``alpha``).
+    alpha : float
+        Significance level for ``use_chisq``.
+    stop_at_failure : bool
+        Stop at the first step that fails (default). ``False`` fits every step.
+    std_lv : bool
+        Identify factors by fixing their variances to 1 in the first group (variances are then
+        freed in the other groups once loadings are equal), instead of marker variables.
+    missing : {"listwise"}
+        Listwise deletion (rows missing an item or the group are dropped, with a warning).
+    refit_candidates : bool
+        For the failing step, also refit the model with each constraint released in turn
+        (gives the actual chi-square, CFI and RMSEA after release).
+    scores : sequence of str, optional
+        With an instrument: the score ids to use as factors.
+
+    Returns
+    -------
+    InvarianceResult
+
+    Raises
+    ------
+    AnalysisError
+        Unknown steps, a missing group column, fewer than two groups, or too few cases in a
+        group.
+
+    References
+    ----------
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement
+    invariance. Structural Equation Modeling, 14(3), 464-504.
+    Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for testing
+    measurement invariance. Structural Equation Modeling, 9(2), 233-255.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(2)
+    >>> f = rng.normal(size=(400, 1))
+    >>> X = f * np.array([.8, .7, .6, .7]) + rng.normal(scale=.6, size=(400, 4))
+    >>> df = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(sex=["f", "m"] * 200)
+    >>> res = invariance(df, "F =~ a + b + c + d", group="sex")
+    >>> list(res.summary["step"])
+    ['configural', 'metric', 'scalar', 'strict']
+    >>> res.highest_level
+    'strict'
+    """
+    steps = list(steps)
+    bad = [s for s in steps if s not in STEPS]
+    if bad:
+        raise AnalysisError(f"Unknown invariance step(s) {', '.join(bad)}; use {', '.join(STEPS)}.")
+    order = list(STEPS)
+    if [order.index(s) for s in steps] != sorted(order.index(s) for s in steps) or len(set(steps)) != len(steps):
+        raise AnalysisError("Invariance steps must be given in the order configural, metric, scalar, strict.")
+    if group not in data.columns:
+        raise AnalysisError(f"The group column '{group}' is not in the data; choose one of its columns.")
+    if delta_cfi < 0 or delta_rmsea < 0:
+        raise AnalysisError("The thresholds delta_cfi and delta_rmsea must be positive numbers (e.g. 0.01, 0.015).")
+    spec, df, source = _resolve(data, model, scores, extra_cols=[group])
+    samples, labels, info = _prepare(df, spec.items, group, missing)
+    G = len(labels)
+
+    rows: list[dict[str, Any]] = []
+    fits: dict[str, CFAResult] = {}
+    prev: dict[str, float] | None = None
+    highest = "none"
+    failed: str | None = None
+    partial = pd.DataFrame()
+    notes: list[str] = []
+    x0 = None
+    for step in steps:
+        equal = STEPS[step]
+        eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=equal)
+        sol_notes = _check_solution(eng, out["x"])
+        fits[step] = _make_result(spec, eng, out, info, labels, std_lv, source, equal, sol_notes)
+        f = out["fit"]
+        row: dict[str, Any] = {"step": step, "equal": ", ".join(equal) if equal else "none"}
+        for k in ("npar", "chisq", "df", "p_val", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high",
+                  "srmr", "aic", "bic"):
+            row[k] = f[k]
+        if prev is None:
+            row.update({"chisq_diff": np.nan, "df_diff": np.nan, "p_diff": np.nan, "rmsea_diff": np.nan,
+                        "delta_cfi": np.nan, "delta_rmsea": np.nan, "holds": None})
+            ok = True
+        else:
+            cmp = _compare(prev, f, G)
+            ok = _holds(cmp, delta_cfi, delta_rmsea, use_chisq, alpha)
+            row.update(cmp)
+            row["holds"] = ok
+        rows.append(row)
+        if ok and failed is None:
+            highest = step
+        elif not ok and failed is None:
+            failed = step
+            partial = _partial_candidates(spec, samples, labels, eng, out, step, prev, G, std_lv,
+                                          delta_cfi, delta_rmsea, use_chisq, alpha, refit_candidates)
+            if stop_at_failure:
+                break
+        # the next step is compared with this one (with stop_at_failure=False, even if it failed)
+        prev = f
+    table = pd.DataFrame(rows)
+    if failed is not None and stop_at_failure:
+        skipped = steps[steps.index(failed) + 1:]
+        if skipped:
+            notes.append(f"Not tested because {failed} invariance failed: {', '.join(skipped)}.")
+    if steps and steps[0] != "configural":
+        notes.append(f"The first step tested ({steps[0]}) is taken as the baseline without a decision.")
+    ident = ("factor variances fixed to 1 in the first group" if std_lv
+             else "marker variables (first loading of each factor fixed to 1)")
+    return InvarianceResult(
+        table=table, fits=fits, partial=partial, highest_level=highest, failed_step=failed,
+        delta_cfi=float(delta_cfi), delta_rmsea=float(delta_rmsea), use_chisq=bool(use_chisq),
+        alpha=float(alpha), group=group, group_labels=tuple(labels), group_n=tuple(int(n) for n in info["n_obs"]),
+        n_dropped=int(info["n_dropped"]), model=spec, identification=ident, source=source,
+        _extra_notes=tuple(notes))
+
+
+def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: Any, out: dict, step: str,
+                        prev: dict[str, float] | None, G: int, std_lv: bool, delta_cfi: float,
+                        delta_rmsea: float, use_chisq: bool, alpha: float, refit: bool) -> pd.DataFrame:
+    """Score tests (and refits) for releasing each constraint the failing step added."""
+    from scipy import stats
+
+    cls = _NEW.get(step)
+    cands: list[tuple[int, _Par]] = []
+    for q in eng.pars:
+        if q.group >= 1 and q.shared and q.cls == cls:
+            cands.append((q.group, q))
+    if not cands:
+        return pd.DataFrame()
+    tests = _score_tests(eng, out["x"], cands)
+    rows = []
+    for (g, q), t in zip(cands, tests):
+        lhs, op, rhs = _labels(eng, q)
+        row = {"step": step, "group": labels[g], "lhs": lhs, "op": op, "rhs": rhs,
+               "parameter": f"{lhs} {op} {rhs}".strip(), "score_chisq": t["mi"],
+               "score_p_val": float(stats.chi2.sf(t["mi"], 1)) if np.isfinite(t["mi"]) else np.nan,
+               "epc": t["epc"]}
+        if refit:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                e2, o2 = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=STEPS[step],
+                              released=[(q.key, g)], with_mi=False)
+            f2 = o2["fit"]
+            row.update({"chisq": f2["chisq"], "df": f2["df"], "cfi": f2["cfi"], "rmsea": f2["rmsea"]})
+            if prev is not None:
+                cmp = _compare(prev, f2, G)
+                row.update({"delta_cfi": cmp["delta_cfi"], "delta_rmsea": cmp["delta_rmsea"],
+                            "holds": _holds(cmp, delta_cfi, delta_rmsea, use_chisq, alpha)})
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values("score_chisq", ascending=False, kind="stable").reset_index(drop=True)

@@ -1,0 +1,90 @@
+"""Every shipped instrument: schema-valid, semantically valid, golden examples pass."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from importlib import resources
+
+import jsonschema
+import pytest
+import yaml
+
+from compassion_scales.errors import InstrumentError
+from compassion_scales.instrument import _from_data, instrument_schema, iter_shipped, load_instrument
+from compassion_scales.scoring import check_examples
+
+SHIPPED = sorted(e.name for e in resources.files("compassion_scales.instruments").iterdir()
+                 if e.name.endswith((".yaml", ".yml", ".json")))
+
+
+def test_schema_is_valid_json_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(instrument_schema())
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_file_is_valid(name: str) -> None:
+    inst = load_instrument(name.rsplit(".", 1)[0])
+    raw = yaml.safe_load(resources.files("compassion_scales.instruments").joinpath(name).read_text("utf-8"))
+    jsonschema.validate(raw, instrument_schema())
+    assert inst.id == name.rsplit(".", 1)[0], "file name must equal the instrument id"
+    assert check_examples(inst) == []
+    assert len(inst.examples) >= 3
+    # every scored item counts somewhere; fillers nowhere
+    used = {i for s in inst.scores for i in s.items}
+    for it in inst.items:
+        assert (it.id in used) == it.scored
+    # item text only where the licence allows it
+    if not inst.licence["item_text_included"]:
+        assert all(i.text is None for i in inst.items)
+    assert inst.raw.get("verification"), "record what was verified and where"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_round_trip_through_json(name: str) -> None:
+    inst = load_instrument(name.rsplit(".", 1)[0])
+    again = _from_data(json.loads(json.dumps(inst.raw)), None, None)
+    assert again.scores_table().equals(inst.scores_table())
+    assert again.items_table().equals(inst.items_table())
+
+
+def test_output_columns_unique_across_library() -> None:
+    seen: dict[str, str] = {}
+    for inst in iter_shipped():
+        for sid in inst.score_ids:
+            assert sid not in seen, f"{sid} is produced by {seen.get(sid)} and {inst.id}"
+            seen[sid] = inst.id
+            assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,31}", sid)
+
+
+def _fcs_raw() -> dict:
+    return copy.deepcopy(dict(load_instrument("fcs").raw))
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda d: d["scores"][0]["items"].append("nope_1"), "unknown item 'nope_1'"),
+    (lambda d: d["items"].append({"id": "extra_1", "number": 99}), "belongs to no score"),
+    (lambda d: d["scores"][1].update(id=d["scores"][0]["id"]), "is used twice"),
+    (lambda d: d["scores"][0].update(id="a" * 40), "does not match"),
+    (lambda d: d["scores"][0].update(missing={"min_answered": 5}), "must set prorate: true"),
+    (lambda d: d["items"][0].update(scored=False), "is a filler"),
+    (lambda d: d["response_sets"][0].update(min=5), "must be below max"),
+    (lambda d: d["items"][0].update(text="wording"), "item_text_included is false"),
+    (lambda d: d.update(colour="blue"), "unknown field(s) not allowed"),
+    (lambda d: d["scores"][0].update(aggregation="median"), "is not one of"),
+])
+def test_semantic_and_schema_errors(mutate, expected: str) -> None:
+    data = _fcs_raw()
+    mutate(data)
+    with pytest.raises(InstrumentError) as info:
+        _from_data(data, "mutated.yaml", None)
+    assert any(expected in p for p in info.value.problems), info.value.problems
+
+
+def test_golden_example_mismatch_is_reported() -> None:
+    data = _fcs_raw()
+    data["examples"][0]["expected"]["fcs_self"] = 1
+    inst = _from_data(data, "mutated.yaml", None)
+    problems = check_examples(inst)
+    assert problems == ["example 1 (every answer 0 gives the minimum of each scale): fcs_self expected 1, got 0"]
