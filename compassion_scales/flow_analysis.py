@@ -444,6 +444,11 @@ class FlowsResult(ResultMixin):
             notes.append(f"Linear mixed model (statsmodels MixedLM, REML, random intercept per person, "
                          f"sum-to-zero contrasts): {self.mixed_model_formula}; uses every available "
                          "observation (no listwise deletion).")
+            attrs = self.mixed_model_terms.attrs if self.mixed_model_terms is not None else {}
+            if attrs:
+                notes.append(f"Mixed model variances: random intercept {attrs['random_intercept_var']:.4g}, "
+                             f"residual {attrs['residual_var']:.4g}; term tests are Wald chi-square tests "
+                             "of the sum-coded coefficients.")
         notes.append("Post hoc: flows within each group by paired t-tests (Hedges' g for paired data, "
                      "Borenstein et al. 2009, normal CI); groups within each flow by Welch t-tests (g = J*d, "
                      "pooled-SD d, noncentral-t CI); Holm-adjusted within each family (p_holm); each test "
@@ -790,7 +795,8 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
     # linear mixed model
     mm = mm_terms = formula = None
     if time:
-        mm, mm_terms, formula = _mixed_model(vals, flow_names, bool(group) and len(g_levels) > 1)
+        mm, mm_terms, formula = _mixed_model(vals, flow_names, g_levels if group and len(g_levels) > 1
+                                             else None, t_levels)
 
     return FlowsResult(flow_scores=info, values=vals, descriptives=descriptives, anova=anova,
                        sphericity=sph, posthoc=posthoc, correlations=correlations, group_tests=group_tests,
@@ -800,27 +806,32 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
                        options={"rule": rule, "group_observed": group_observed})
 
 
-def _mixed_model(vals: pd.DataFrame, flow_names: list[str], with_group: bool
-                 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+def _mixed_model(vals: pd.DataFrame, flow_names: list[str], g_levels: list[Any] | None,
+                 t_levels: list[Any]) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    import re
+
     import statsmodels.formula.api as smf
 
     long = vals.melt(id_vars=["subject", "group", "time"], value_vars=flow_names, var_name="flow",
                      value_name="value").dropna(subset=["value"])
-    long["flow"] = long["flow"].astype(str)
-    long["time"] = long["time"].astype(str)
-    long["group"] = long["group"].astype(str)
+    # categorical columns keep the flow / group / time order (sum contrasts drop the last level)
+    long["flow"] = pd.Categorical(long["flow"].astype(str), categories=flow_names)
+    long["time"] = pd.Categorical(long["time"].astype(str), categories=[str(t) for t in t_levels])
+    long["group"] = pd.Categorical(long["group"].astype(str),
+                                   categories=[str(g) for g in (g_levels or [_NO_GROUP])])
     long["subject"] = long["subject"].astype(str)
     rhs = "C(flow, Sum) * C(time, Sum)"
-    if with_group:
+    if g_levels:
         rhs = "C(flow, Sum) * C(group, Sum) * C(time, Sum)"
-    formula = f"value ~ {rhs} + (1 | subject)"
+    formula = "value ~ " + rhs.replace("C(", "").replace(", Sum)", "") + " + (1 | subject)"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = smf.mixedlm(f"value ~ {rhs}", long, groups=long["subject"])
         fit = model.fit(reml=True)
     ci = fit.conf_int()
     fe_names = list(fit.fe_params.index)
-    fe = pd.DataFrame({"term": fe_names, "estimate": fit.fe_params.to_numpy(),
+    nice = [re.sub(r"C\((\w+), Sum\)\[S\.(.*?)\]", r"\1[\2]", n) for n in fe_names]
+    fe = pd.DataFrame({"term": nice, "estimate": fit.fe_params.to_numpy(),
                        "se": fit.bse_fe.to_numpy(), "z": fit.tvalues[fe_names].to_numpy(),
                        "p_val": fit.pvalues[fe_names].to_numpy(), "ci_low": ci.loc[fe_names, 0].to_numpy(),
                        "ci_high": ci.loc[fe_names, 1].to_numpy()})

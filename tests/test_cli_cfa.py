@@ -103,15 +103,31 @@ def test_invariance_requires_group():
     assert r.output == "Error: The group column 'nope' is not in the data; choose one of its columns.\n"
 
 
+def _fcs_like_data(n: int = 300, seed: int = 5) -> pd.DataFrame:
+    import numpy as np
+
+    from compassion_scales.instrument import load_instrument
+
+    inst = load_instrument("fcs")
+    rng = np.random.default_rng(seed)
+    eta = rng.multivariate_normal(np.zeros(3), [[1, .5, .4], [.5, 1, .6], [.4, .6, 1]], size=n)
+    cols = {}
+    for k, s in enumerate(["fcs_others", "fcs_from_others", "fcs_self"]):
+        for it in inst.score_items(s):
+            cols[it] = np.clip(np.round(.8 * eta[:, k] + rng.normal(scale=.7, size=n) + 2), 0, 4).astype(int)
+    return pd.DataFrame(cols)
+
+
 def test_cfa_with_instrument(tmp_path):
     pytest.importorskip("compassion_scales.scoring")
-    from test_cfa import _fcs_like_data
-
     p = tmp_path / "fcs.csv"
-    _fcs_like_data(n=300).to_csv(p, index=False)
+    _fcs_like_data().to_csv(p, index=False)
     r = run("cfa", str(p), "-i", "fcs", "--format", "json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.output)
     assert d["model"].splitlines()[0].startswith("fcs_others =~ fcs_oth_1 + ")
+    assert len(d["model"].splitlines()) == 3
     r = run("cfa", str(p), "-i", "fcs", "--score", "fcs_self", "--table", "loadings", "--format", "csv")
-    assert r.exit_code == 0 and r.output.count("fcs_self") == 16  # header-free rows: 15 items x factor + ...
+    assert r.exit_code == 0
+    df = pd.read_csv(__import__("io").StringIO(r.output))
+    assert len(df) == 15 and set(df["factor"]) == {"fcs_self"}
