@@ -33,6 +33,8 @@ from compassion_scales.cli._options import FORMATS, TABLE_STYLES, handle_errors
 @click.option("--sheet", default=None, help="Excel sheet name or number.")
 @click.option("--encoding", default=None, help="Text encoding of a CSV file (default UTF-8).")
 @click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")
+@click.option("--value-labels", is_flag=True,
+              help="SPSS/Stata: match answers by their value labels instead of their codes.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write scores to FILE (.csv .tsv .xlsx .sav .dta .parquet .json) with a "
                    "FILE.provenance.json sidecar.")
@@ -50,7 +52,7 @@ from compassion_scales.cli._options import FORMATS, TABLE_STYLES, handle_errors
 def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[str, ...],
           id_cols: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
           prorate: float | None, keep: str, sheet: str | None, encoding: str | None,
-          delimiter: str | None, output: str | None, ledger_file: str | None, show_summary: bool,
+          delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None, show_summary: bool,
           out_format: str | None, table_style: str, decimals: int) -> None:
     """Score RESPONSES (CSV, TSV, Excel, SPSS, Stata or Parquet) with one or more instruments.
 
@@ -77,7 +79,7 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     column_map = read_column_map(map_file) if map_file else None
     data = read_responses(responses, sheet=sheet_arg, encoding=encoding, delimiter=delimiter,
-                          string_columns=id_cols)
+                          string_columns=id_cols, value_labels=value_labels)
     for note in data.attrs.get("notes", []):
         click.echo(f"Note: {note}", err=True)
     wanted = list(instruments) + list(instrument_files)
@@ -87,6 +89,9 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
     click.echo(f"Scored {len(result.scores)} rows with {names}: "
                + ", ".join(result.score_columns) + ".", err=True)
+    kept = [c for c in result.scores.columns if c not in result.score_columns]
+    if kept:
+        click.echo("Kept (not items): " + ", ".join(map(str, kept)) + ".", err=True)
     for line in result._notes()[len(result.instruments):]:
         click.echo(f"Note: {line}", err=True)
     if output:

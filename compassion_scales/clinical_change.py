@@ -936,7 +936,12 @@ def jacobson_truax_plot(result: ChangeResult, path: str | Path, score: str | Non
                        label=f"cut-off {p['criterion']} = {cutoff:.3g}")
             ax.axvline(cutoff, color="#2166ac", ls=":", lw=1)
         kind = "clinical_change" if d["clinical_change"].notna().any() else "reliable_change"
-        for cat, grp in d.groupby(kind, dropna=False):
+        order = list(CLINICAL_CATEGORIES) if kind == "clinical_change" else [
+            RC_LABELS[p["higher_is"]][0], NO_RC, RC_LABELS[p["higher_is"]][1]]
+        for cat in order:
+            grp = d[(d[kind] == cat).fillna(False).to_numpy(dtype=bool)]
+            if grp.empty:
+                continue
             label = _PLAIN.get(str(cat), str(cat))
             ax.scatter(grp["pre"], grp["post"], s=28, color=_COLOURS.get(str(cat), "#333333"),
                        edgecolor="white", lw=0.5, label=f"{label} ({len(grp)})", zorder=3)
@@ -947,10 +952,11 @@ def jacobson_truax_plot(result: ChangeResult, path: str | Path, score: str | Non
         ax.set_ylabel("after (post)")
         better = {"worse": "lower is better", "better": "higher is better"}.get(p["higher_is"], "")
         ax.set_title(f"{result.labels.get(s, s)}" + (f"\n({better})" if better else ""), fontsize=10)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2,
+                  frameon=False)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(fig)
     return path
 

@@ -434,7 +434,6 @@ class _Engine:
         cnt = np.zeros(self.nfree)
         for g in range(self.G):
             S = self.S[g]
-            vals: dict[tuple[str, int, int], float] = {}
             idx = {it: k for k, it in enumerate(self.items)}
             lam = np.zeros((self.p, self.m))
             psi = np.ones(self.m)
@@ -467,7 +466,6 @@ class _Engine:
                     v = self.ybar[g][par.i]
                 else:
                     v = 0.0
-                vals[(par.kind, par.i, par.j)] = v
                 x[par.free] += v
                 cnt[par.free] += 1
         return x / np.maximum(cnt, 1)
@@ -625,10 +623,9 @@ def _std_values(eng: _Engine, x: np.ndarray) -> np.ndarray:
     for g in range(eng.G):
         L, P, T, nu, al = eng.matrices(x, g)
         Sig = L @ P @ L.T + T
-        cache[g] = (np.sqrt(np.diag(Sig)), np.sqrt(np.abs(np.diag(P))) * np.sign(np.diag(P)), T, P, L, nu, al, Sig)
+        cache[g] = (np.sqrt(np.diag(Sig)), np.sqrt(np.abs(np.diag(P))), T, P, L, nu, al, Sig)
     for r, q in enumerate(eng.pars):
-        sd, sdlv, T, P, L, nu, al, Sig = cache[q.group]
-        psd = np.sqrt(np.abs(np.diag(P)))
+        sd, psd, T, P, L, nu, al, Sig = cache[q.group]
         if q.kind == _LAMBDA:
             out[r] = L[q.i, q.j] * psd[q.j] / sd[q.i]
         elif q.kind == _PSI:
@@ -1060,7 +1057,7 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
     >>> import numpy as np, pandas as pd
     >>> rng = np.random.default_rng(1)
     >>> f = rng.normal(size=(300, 2)) @ np.array([[1, .4], [0, .9]])
-    >>> items = np.repeat(f, 3, axis=1) * .8 + rng.normal(scale=.6, size=(300, 6))
+    >>> items = np.tile(f, 3) * .8 + rng.normal(scale=.6, size=(300, 6))
     >>> df = pd.DataFrame(items, columns=["a1", "b1", "a2", "b2", "a3", "b3"])
     >>> res = cfa(df, "A =~ a1 + a2 + a3; B =~ b1 + b2 + b3")
     >>> res.fit["df"]

@@ -507,8 +507,23 @@ def _fit_minres(r: np.ndarray, k: int, start: np.ndarray | None = None) -> _Fit:
 
     x0 = diag_r - _smc(r) if start is None else start
     x0 = np.clip(x0, _PSI_LOWER, 1.0)
-    opt = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=[(_PSI_LOWER, 1.0)] * len(r),
+    bounds = [(_PSI_LOWER, 1.0)] * len(r)
+    opt = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20})
+    if np.any(opt.x <= _PSI_LOWER * (1 + 1e-6)):
+        # A uniqueness sits on its bound (Heywood case): there the whole-matrix ULS optimum and
+        # psych's criterion (squared off-diagonal residuals, ``fit.residuals``) differ, so polish
+        # with psych's criterion itself (numerical gradient; only reached in Heywood cases).
+        low = np.tril_indices(len(r), -1)
+
+        def offdiag(psi: np.ndarray) -> float:
+            lam = _minres_loadings(psi, r, k)
+            return float(np.sum((r - lam @ lam.T)[low] ** 2))
+
+        opt2 = minimize(offdiag, opt.x, method="L-BFGS-B", bounds=bounds,
+                        options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
+        if opt2.fun <= offdiag(opt.x):
+            opt = opt2
     return _Fit(_minres_loadings(opt.x, r, k), opt.x, bool(opt.success), int(opt.nit),
                 str(opt.message))
 

@@ -780,7 +780,7 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
             for t1, t2 in itertools.combinations(t_levels, 2):
                 w1 = sub[sub["time"] == t1].set_index("subject")[flow_names]
                 w2 = sub[sub["time"] == t2].set_index("subject")[flow_names]
-                both = w1.join(w2, how="inner", lsuffix="__1", rsuffix="__2")
+                both = w1.add_suffix("__1").join(w2.add_suffix("__2"), how="inner")
                 for a, b in itertools.combinations(flow_names, 2):
                     cols = [f"{a}__1", f"{b}__1", f"{a}__2", f"{b}__2"]
                     m = both[cols].dropna().to_numpy(float)

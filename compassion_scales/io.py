@@ -125,7 +125,7 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None,
 
 def read_responses(path: str | Path, *, sheet: str | int | None = None,
                    encoding: str | None = None, delimiter: str | None = None,
-                   string_columns: Sequence[str] = ()) -> pd.DataFrame:
+                   string_columns: Sequence[str] = (), value_labels: bool = False) -> pd.DataFrame:
     """Read a responses file into a DataFrame.
 
     Parameters
@@ -140,6 +140,10 @@ def read_responses(path: str | Path, *, sheet: str | int | None = None,
         Delimiter of a text file (default: sniffed from the header line).
     string_columns : sequence of str
         Columns to keep as text (e.g. identifiers with leading zeros).
+    value_labels : bool
+        SPSS/Stata only: replace codes by their value labels, so answers are matched to
+        the instrument's response labels rather than taken as codes (use when the file's
+        coding differs from the instrument's, e.g. 1-5 in SPSS for a 0-4 scale).
 
     Returns
     -------
@@ -185,7 +189,7 @@ def read_responses(path: str | Path, *, sheet: str | int | None = None,
             import pyreadstat
 
             reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
-            df, meta = reader(str(p), apply_value_formats=False, user_missing=False)
+            df, meta = reader(str(p), apply_value_formats=value_labels, user_missing=False)
             first_row = 1
             notes.append(f"{name}: row numbers are case numbers (first case = row 1).")
             df.attrs["value_labels"] = {col: meta.variable_value_labels.get(col, {})

@@ -222,11 +222,11 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(2)
-    >>> f = rng.normal(size=(400, 1))
-    >>> X = f * np.array([.8, .7, .6, .7]) + rng.normal(scale=.6, size=(400, 4))
-    >>> df = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(sex=["f", "m"] * 200)
-    >>> res = invariance(df, "F =~ a + b + c + d", group="sex")
+    >>> rng = np.random.default_rng(3)
+    >>> f = rng.normal(size=(600, 1))
+    >>> X = f * np.array([.8, .7, .6, .7, .8, .6]) + rng.normal(scale=.6, size=(600, 6))
+    >>> df = pd.DataFrame(X, columns=list("abcdef")).assign(sex=["f", "m"] * 300)
+    >>> res = invariance(df, "F =~ a + b + c + d + e + f", group="sex")
     >>> list(res.summary["step"])
     ['configural', 'metric', 'scalar', 'strict']
     >>> res.highest_level

@@ -254,8 +254,8 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
     >>> t1 = pd.DataFrame({"id": [1, 2, 3, 4, 5], "total": [10, 14, 9, 20, 15]})
     >>> t2 = pd.DataFrame({"id": [5, 4, 3, 2, 1], "total": [16, 19, 10, 13, 11]})
     >>> res = retest(t1, t2, id="id")
-    >>> round(float(res.summary["pearson_r"].iloc[0]), 3)
-    0.981
+    >>> res.summary[["pearson_r", "icc2"]].round(3).to_numpy().tolist()
+    [[0.978, 0.97]]
     """
     ids = _as_list(id)
     if not ids:

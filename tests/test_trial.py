@@ -153,3 +153,25 @@ def test_errors_are_plain():
     with pytest.raises(AnalysisError, match="Reference arm 'c'"):
         trial(d2.assign(arm=["a", "b", "a", "b"]), arm="arm", time="t", baseline=0,
               follow_up=1, id="pid", scores=["y"], reference="c")
+
+
+def test_instrument_path_scores_items():
+    pytest.importorskip("compassion_scales.scoring")
+    items = [f"fcs_self_{i}" for i in range(1, 16)]
+    rng = np.random.default_rng(7)
+    n = 12
+    base = rng.integers(0, 5, size=(n, 15))
+    fu = np.clip(base - rng.integers(0, 3, size=(n, 15)) * (np.arange(n)[:, None] < 6), 0, 4)
+    arm = ["cft"] * 6 + ["wait"] * 6
+    rows = [dict(pid=i, arm=arm[i], wave=w, **dict(zip(items, vals.tolist())))
+            for w, mat in ((0, base), (1, fu)) for i, vals in enumerate(mat)]
+    data = pd.DataFrame(rows)
+    res = trial(data, "fcs", arm="arm", time="wave", baseline=0, follow_up=1, id="pid",
+                scores=["fcs_self"], reference="wait")
+    # same answer as the scores path on hand-made sums
+    sums = data.assign(fcs_self=data[items].sum(axis=1))[["pid", "arm", "wave", "fcs_self"]]
+    ref = trial(sums, arm="arm", time="wave", baseline=0, follow_up=1, id="pid",
+                scores=["fcs_self"], reference="wait")
+    assert res.ancova["diff"].iloc[0] == pytest.approx(ref.ancova["diff"].iloc[0])
+    assert res.instrument == "fcs"
+    assert any("negative difference favours" in n for n in res._notes())
