@@ -1,10 +1,104 @@
-"""`cscore flows` (placeholder until implemented)."""
+"""`cscore flows`: the three flows of compassion across groups (and time points)."""
+
+from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._options import (
+    echo_warnings,
+    emit_frame,
+    emit_result,
+    handle_errors,
+    output_options,
+    write_result_file,
+)
+
+PARTS = ("summary", "flow_scores", "descriptives", "anova", "sphericity", "posthoc", "correlations",
+         "group_tests", "time_tests", "mixed_model", "mixed_model_terms")
+
 
 @click.command("flows")
-def flows() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("cscore flows is not implemented yet.")
+@click.argument("responses", type=click.Path(dir_okay=False))
+@click.option("-i", "--instrument", required=True, metavar="ID",
+              help="Instrument id or file whose scores carry flow tags (e.g. ceas, fcs).")
+@click.option("--group", default=None, metavar="COL", help="Between-subject group column (e.g. arm).")
+@click.option("--time", "time_col", default=None, metavar="COL",
+              help="Time-point column (long data); a linear mixed model replaces the ANOVA.")
+@click.option("--id", "subject", default=None, metavar="COL",
+              help="Person identifier column (required with --time).")
+@click.option("--metric", type=click.Choice(["mean_item", "pomp", "raw"]), default="mean_item",
+              show_default=True,
+              help="Common metric: mean item score, percent of maximum possible, or raw scores.")
+@click.option("--anova-type", type=click.Choice(["3", "1"]), default="3", show_default=True,
+              help="Sums of squares: 3 (afex/car, SPSS, JASP) or 1 (sequential, R aov, pingouin).")
+@click.option("--flow-score", default=None, metavar="TEXT|FLOW=SCORE,...",
+              help="Which score stands for each flow: text each flow's score contains (e.g. action) "
+                   "or flow=score pairs. Default: the first non-derived score of each flow.")
+@click.option("--observed", "group_observed", is_flag=True,
+              help="Treat the group as observed (e.g. clinicians vs patients) in generalised eta squared.")
+@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Confidence level.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Save a profile plot (flows on x, one line per group, CI bars) as .png or .svg.")
+@click.option("--part", type=click.Choice(PARTS), default="summary", show_default=True,
+              help="Table written by --format csv and -o (table and json show every part).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Also write the --part table to FILE (.csv, .xlsx, .json, ...).")
+@output_options
+@handle_errors
+def flows(responses: str, instrument: str, group: str | None, time_col: str | None,
+          subject: str | None, metric: str, anova_type: str, flow_score: str | None,
+          group_observed: bool, ci: float, plot_file: str | None, part: str, output: str | None,
+          out_format: str, table_style: str, decimals: int) -> None:
+    """Compare the flows of compassion (self, to others, from others) across groups.
 
+    Descriptives per flow and group, a mixed ANOVA (flow within, group between; Type III
+    by default) with Mauchly's test and GG/HF corrections, Holm-corrected post hoc tests
+    with Hedges' g, flow inter-correlations with Fisher z / Steiger tests and, with
+    --time, a linear mixed model. See docs/flows.md.
+
+    \b
+    Example:
+        cscore flows responses.csv -i ceas --group arm --id pid --plot flows.png
+        cscore flows responses.csv -i fcs --group role --observed --anova-type 1
+        cscore flows long.csv -i ceas --group arm --time wave --id pid --format json
+    """
+    import warnings
+
+    from compassion_scales.flow_analysis import flows as run
+    from compassion_scales.io import read_responses
+
+    chosen: object = None
+    if flow_score:
+        if "=" in flow_score:
+            chosen = dict(p.split("=", 1) for p in (x.strip() for x in flow_score.split(",")) if p)
+        else:
+            chosen = flow_score
+    data = read_responses(responses)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run(data, instrument, group=group, time=time_col, subject=subject, metric=metric,
+                     anova_type=int(anova_type), flow_score=chosen, group_observed=group_observed,
+                     level=ci)
+    echo_warnings([w for w in caught if issubclass(w.category, RuntimeWarning)
+                   and "Precision loss" not in str(w.message)])
+    table = result.summary if part == "summary" else getattr(result, part)
+    if table is None:
+        raise click.ClickException(f"There is no {part} table for this analysis "
+                                   "(the ANOVA needs no --time; the mixed model needs --time).")
+    if out_format == "table":
+        click.echo(result._title)
+        for title, df in result.sections():
+            click.echo("")
+            emit_frame(df, "table", table_style, decimals, title=title)
+        click.echo("")
+        for line in result._notes():
+            click.echo(line)
+    elif out_format == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    else:
+        emit_result(result, out_format, table_style, decimals)
+    if plot_file:
+        result.plot(plot_file)
+        click.echo(f"Wrote {plot_file}", err=True)
+    write_result_file(table, output, inputs=[responses])

@@ -725,6 +725,13 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
             sd_val = float(np.std(pre_v[complete], ddof=1))
             sd_source = (f"sample: SD of pre scores (n = {int(complete.sum())})"
                          + ("" if from_sample else "; no published norms in the instrument file"))
+            if not from_sample:
+                import warnings
+
+                warnings.warn(f"{s}: no published SD (clinical norms) in the instrument file; "
+                              f"using the SD of these {int(complete.sum())} people's pre scores. "
+                              "Give --sd (sd=...) to use a published value.",
+                              NormsWarning, stacklevel=2)
         # -- reliability
         rel_val = _per_score(reliability, s)
         rel_coef = ""

@@ -88,3 +88,66 @@ def validate_files(files: Iterable[str]) -> list[dict[str, Any]]:
                       "n_examples": len(inst.examples), "problems": problems, "valid": not problems})
         report.append(entry)
     return report
+
+
+def instrument_markdown(inst: Instrument) -> str:
+    """A Markdown page for one instrument, generated from its file (docs/instruments/ID.md)."""
+    raw = inst.raw
+    out = [f"# {inst.name} (`{inst.id}`)", "",
+           "<!-- Generated from instruments/" + f"{inst.id}.yaml by docs/generate.py; do not edit. -->", ""]
+    if raw.get("description"):
+        out += [" ".join(str(raw["description"]).split()), ""]
+    if raw.get("base_instrument"):
+        out += [f"Variant of `{raw['base_instrument']}`. " + " ".join(str(raw.get("variant_note", "")).split()), ""]
+    out += ["## Source", "", " ".join(inst.citation.split())]
+    if raw.get("doi"):
+        out[-1] += f" <https://doi.org/{raw['doi']}>"
+    out += ["", f"- Definition version: {inst.version} (format {raw['format_version']})",
+            f"- Language: {raw.get('language', 'en')}",
+            "- Licence: " + " ".join(str(inst.licence.get("summary", "")).split()),
+            "- Item text shipped: " + ("yes" if inst.licence.get("item_text_included") else "no (ids and numbers only)"),
+            ""]
+    out += ["## Response sets", ""]
+    for r in inst.response_sets.values():
+        miss = f"; missing codes {', '.join(map(str, r.missing_codes))}" if r.missing_codes else ""
+        out.append(f"- `{r.id}`: {r.describe()}{miss}")
+        if r.note:
+            out.append(f"  - {' '.join(r.note.split())}")
+    out += ["", "## Scores", ""]
+    table = inst.scores_table()
+    out.append(render_table(table, fmt="github", decimals=2))
+    rev = [i.id for i in inst.items if i.reverse]
+    fill = [i.id for i in inst.items if not i.scored]
+    out += ["", "- Reverse-keyed items (scored as min + max - answer): " + (", ".join(rev) if rev else "none"),
+            "- Filler items (never scored): " + (", ".join(fill) if fill else "none"), ""]
+    extras = []
+    for s in inst.scores:
+        if s.description:
+            extras.append(f"- `{s.id}`: {' '.join(s.description.split())}")
+        if s.missing.source:
+            extras.append(f"- `{s.id}` missing-data rule source: {s.missing.source}"
+                          + (f" ({s.missing.status})" if s.missing.status else ""))
+        for bs in s.interpretation:
+            bands = "; ".join(f"{b['label']} {b['min']:g}-{b['max']:g}" for b in bs["bands"])
+            extras.append(f"- `{s.id}` bands ({bs['name']}, **{bs['status']}**): {bands}. Source: {bs.get('source', 'not given')}")
+        for c in s.cutoffs:
+            op = ">=" if c["direction"] == "at_or_above" else "<="
+            extras.append(f"- `{s.id}` cut-off {op} {c['value']:g}: {c['label']} (**{c['status']}**). Source: {c.get('source', 'not given')}")
+        for nrm in s.norms:
+            extras.append(f"- `{s.id}` norms, {nrm['sample']}: mean {nrm['mean']:g}, SD {nrm['sd']:g}"
+                          + (f", n = {nrm['n']}" if nrm.get("n") else "") + f". Source: {nrm['source']}")
+        for rel in s.reliability:
+            extras.append(f"- `{s.id}` {rel['coefficient']} = {rel['value']:g}"
+                          + (f" ({rel['sample']})" if rel.get("sample") else "") + f". Source: {rel['source']}")
+    if extras:
+        out += ["## Rules, interpretation, norms and reliability", ""] + extras + [""]
+    out += ["## Items", "", render_table(inst.items_table(), fmt="github"), ""]
+    if inst.verification:
+        out += ["## Verification", "", "| status | topic | source | note |", "|---|---|---|---|"]
+        for v in inst.verification:
+            cells = [v["status"], v["topic"], v.get("source", ""), v.get("note", "")]
+            out.append("| " + " | ".join(" ".join(str(c).replace("|", "/").split()) for c in cells) + " |")
+        out.append("")
+    for note in raw.get("notes", []):
+        out.append("> " + " ".join(str(note).split()))
+    return "\n".join(out).rstrip() + "\n"

@@ -13,7 +13,6 @@ ct_mood  neutral, alpha .70, no norms: SD from the sample's pre scores [2, 4, 3,
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,9 @@ from compassion_scales.clinical_change import (
     se_difference,
 )
 from compassion_scales.errors import AnalysisError
+
+# ct_mood has no published SD: the sample-SD fallback warning is tested on its own below
+pytestmark = pytest.mark.filterwarnings("ignore::compassion_scales.clinical_change.NormsWarning")
 
 DATA = Path(__file__).resolve().parent / "data"
 INST = str(DATA / "change_test_norms.yaml")
@@ -128,6 +130,11 @@ def test_clinical_significance_criterion_choice():
 
 
 # --------------------------------------------------------------------------- change()
+
+
+def test_sample_sd_fallback_warns(pre, post):
+    with pytest.warns(NormsWarning, match="ct_mood: no published SD"):
+        change(pre, post, INST, id="client", scores=["ct_mood"])
 
 
 def test_change_published_parameters(result):

@@ -1,0 +1,122 @@
+"""Benchmark: cscore's CFA and invariance against lavaan in the same run.
+
+Run from the repository root::
+
+    /opt/cs/bin/python benchmarks/bench_cfa.py [--repeat 20]
+
+Times (median per fit, seconds) for:
+
+* Holzinger-Swineford 3-factor CFA (301 x 9),
+* bfi 5-factor CFA (25 items, listwise n = 2436),
+* Holzinger-Swineford configural -> strict invariance by school (4 multi-group fits).
+
+Python times include everything ``cfa()`` returns (fit measures, standard errors,
+standardised solution with delta-method SEs, all modification indices). R is timed inside R
+with ``system.time`` (after a warm-up fit) for ``lavaan::cfa`` + ``fitMeasures`` +
+``standardizedSolution`` + ``modindices``, so R's start-up is not counted. Without Rscript
+only the Python times are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "reference" / "data"
+HS_MODEL = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
+BFI_MODEL = "\n".join(f"{f} =~ " + " + ".join(f"{c}{i}" for i in range(1, 6))
+                      for f, c in zip(["agree", "consc", "extra", "neuro", "open"], "ACENO"))
+
+R_CODE = r"""
+suppressPackageStartupMessages(library(lavaan))
+reps <- {reps}
+hs <- read.csv("{hs}"); bfi <- read.csv("{bfi}")
+hs_model <- "{hs_model}"
+bfi_model <- "{bfi_model}"
+one <- function(model, data, ...) {{
+  fit <- cfa(model, data = data, ...)
+  fitMeasures(fit); standardizedSolution(fit); modindices(fit)
+}}
+inv <- function() {{
+  f <- list(cfa(hs_model, data = hs, group = "school"),
+            cfa(hs_model, data = hs, group = "school", group.equal = "loadings"),
+            cfa(hs_model, data = hs, group = "school", group.equal = c("loadings", "intercepts")),
+            cfa(hs_model, data = hs, group = "school", group.equal = c("loadings", "intercepts", "residuals")))
+  for (x in f) fitMeasures(x)
+  do.call(lavTestLRT, unname(f))
+}}
+time_it <- function(expr_fun) {{
+  expr_fun()
+  t <- sapply(seq_len(reps), function(i) system.time(expr_fun())[["elapsed"]])
+  median(t)
+}}
+cat("hs", time_it(function() one(hs_model, hs)), "\n")
+cat("bfi", time_it(function() one(bfi_model, bfi, missing = "listwise")), "\n")
+cat("inv", time_it(inv), "\n")
+cat("version", as.character(packageVersion("lavaan")), "\n")
+"""
+
+
+def _median_time(fn, reps: int) -> float:
+    fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=20)
+    args = ap.parse_args()
+
+    from compassion_scales.confirmatory import cfa
+    from compassion_scales.measurement_invariance import invariance
+
+    hs = pd.read_csv(DATA / "HolzingerSwineford1939.csv")
+    bfi = pd.read_csv(DATA / "bfi.csv")
+    warnings.simplefilter("ignore")
+    py = {
+        "hs": _median_time(lambda: cfa(hs, HS_MODEL), args.repeat),
+        "bfi": _median_time(lambda: cfa(bfi, BFI_MODEL), max(3, args.repeat // 4)),
+        "inv": _median_time(lambda: invariance(hs, HS_MODEL, group="school", stop_at_failure=False,
+                                               refit_candidates=False), max(3, args.repeat // 4)),
+    }
+    r: dict[str, float] = {}
+    version = "not run"
+    if shutil.which("Rscript"):
+        code = R_CODE.format(reps=args.repeat, hs=DATA / "HolzingerSwineford1939.csv", bfi=DATA / "bfi.csv",
+                             hs_model=HS_MODEL, bfi_model=BFI_MODEL)
+        out = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, check=False)
+        for line in out.stdout.splitlines():
+            key, *val = line.split()
+            if key == "version":
+                version = val[0]
+            elif val:
+                r[key] = float(val[0])
+        if out.returncode != 0:
+            print("R failed:", out.stderr.strip().splitlines()[-1:])
+    labels = {"hs": "Holzinger-Swineford CFA, 3 factors (n = 301)",
+              "bfi": "bfi CFA, 25 items, 5 factors (listwise n = 2436)",
+              "inv": "HS invariance by school, 4 multi-group fits"}
+    print(f"median seconds per run; python repeats {args.repeat} (bfi/invariance {max(3, args.repeat // 4)}), "
+          f"lavaan {version} repeats {args.repeat}")
+    print(f"{'task':52s} {'cscore':>9s} {'lavaan':>9s} {'ratio':>7s}")
+    for k, lab in labels.items():
+        rv = r.get(k)
+        ratio = f"{py[k] / rv:7.2f}" if rv else "     - "
+        print(f"{lab:52s} {py[k]:9.4f} {rv if rv is not None else float('nan'):9.4f} {ratio}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Generated docs are up to date (run `python docs/generate.py` to refresh)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+spec = importlib.util.spec_from_file_location("docs_generate", DOCS / "generate.py")
+generate = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(generate)  # type: ignore[union-attr]
+
+PAGES = generate.all_pages()
+
+
+@pytest.mark.parametrize("path", sorted(PAGES), ids=lambda p: str(p.relative_to(DOCS)))
+def test_generated_page_is_current(path: Path) -> None:
+    assert path.exists(), f"{path} missing: run python docs/generate.py"
+    assert path.read_text(encoding="utf-8") == PAGES[path], f"{path} is stale: run python docs/generate.py"
+
+
+def test_every_shipped_instrument_has_a_page() -> None:
+    from compassion_scales import list_instruments
+
+    for iid in list_instruments()["id"]:
+        assert (DOCS / "instruments" / f"{iid}.md").exists()
