@@ -12,7 +12,6 @@ Run from anywhere:  python benchmarks/bench_score.py [--rows N] [--repeat K]
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile

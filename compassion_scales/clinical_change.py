@@ -517,8 +517,9 @@ class ChangeResult(ResultMixin):
         if n_missing:
             notes.append(f"{n_missing} person x score row(s) have a missing pre or post score; "
                          "they are listed with no classification (see the note column).")
-        notes.append("'recovered' = reliable improvement from the clinical into the functional "
-                     "range; 'improved' = reliable improvement without that crossing.")
+        if self.parameters["criterion"].notna().any():
+            notes.append("'recovered' = reliable improvement from the clinical into the functional "
+                         "range; 'improved' = reliable improvement without that crossing.")
         return notes
 
     def to_table(self, fmt: str = "simple", decimals: int = 3) -> str:
@@ -841,8 +842,9 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
 def _group_counts(s: str, rc: pd.DataFrame, direction: str, clinical: bool) -> pd.DataFrame:
     n_total = len(rc)
     rows = []
-    up, down = RC_LABELS[direction]
-    cats: list[tuple[str, str]] = [("reliable_change", c) for c in (up, NO_RC, down)]
+    first, last = (("reliable_increase", "reliable_decrease") if direction == "neutral"
+                   else ("reliable_improvement", "reliable_deterioration"))
+    cats: list[tuple[str, str]] = [("reliable_change", c) for c in (first, NO_RC, last)]
     if clinical:
         cats += [("clinical_change", c) for c in CLINICAL_CATEGORIES]
     n_assessable = int(rc["reliable_change"].notna().sum())

@@ -341,44 +341,49 @@ class _Engine:
         L, P, T, nu, al = self.matrices(x, g)
         return L @ P @ L.T + T, nu + L @ al
 
-    def _dpar(self, q: _Par, L: np.ndarray, P: np.ndarray, al: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Derivatives of (Sigma, mu) with respect to the element described by q."""
-        p = self.p
-        dS = np.zeros((p, p))
-        dm = np.zeros(p)
-        if q.kind == _LAMBDA:
-            row = (L @ P)[:, q.j]
-            dS[q.i, :] += row
-            dS[:, q.i] += row
-            if self.meanstructure:
-                dm[q.i] = al[q.j]
-        elif q.kind == _PSI:
-            a, b = L[:, q.i], L[:, q.j]
-            dS = np.outer(a, b)
-            if q.i != q.j:
-                dS = dS + dS.T
-        elif q.kind == _THETA:
-            dS[q.i, q.j] = 1.0
-            dS[q.j, q.i] = 1.0
-        elif q.kind == _NU:
-            dm[q.i] = 1.0
-        else:
-            dm = L[:, q.i].copy()
-        return dS, dm
+    def derivatives(self, qs: Sequence[_Par], cols: Sequence[int], ncol: int, L: np.ndarray, P: np.ndarray,
+                    al: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Derivatives of (Sigma, mu) for the elements ``qs`` (placed in columns ``cols``).
 
-    def jacobian(self, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
-        """(p*p x q) Jacobian of vec(Sigma_g) and (p x q) of mu_g."""
-        L, P, T, nu, al = self.matrices(x, g)
-        q = self.nfree
-        DS = np.zeros((self.p * self.p, q))
-        DM = np.zeros((self.p, q))
-        for par in self._gpars[g]:
-            if par.free < 0:
+        Every dSigma/dtheta of a CFA is ``c (u v' + v u')``; returns (U, V, c, DM) with one column
+        per parameter, so that the information matrix needs no p^2 x q Jacobian.
+        """
+        p = self.p
+        U = np.zeros((p, ncol))
+        V = np.zeros((p, ncol))
+        c = np.zeros(ncol)
+        DM = np.zeros((p, ncol))
+        LP = L @ P
+        seen = np.zeros(ncol, dtype=bool)
+        for q, k in zip(qs, cols):
+            if k < 0:
                 continue
-            dS, dm = self._dpar(par, L, P, al)
-            DS[:, par.free] += dS.ravel()
-            DM[:, par.free] += dm
-        return DS, DM
+            if seen[k]:  # pragma: no cover - equality constraints never tie two elements of one group
+                raise AnalysisError("Internal error: a parameter appears twice in one group.")
+            seen[k] = True
+            if q.kind == _LAMBDA:
+                U[q.i, k] = 1.0
+                V[:, k] = LP[:, q.j]
+                c[k] = 1.0
+                DM[q.i, k] = al[q.j]
+            elif q.kind == _PSI:
+                U[:, k] = L[:, q.i]
+                V[:, k] = L[:, q.j]
+                c[k] = 0.5 if q.i == q.j else 1.0
+            elif q.kind == _THETA:
+                U[q.i, k] = 1.0
+                V[q.j, k] = 1.0
+                c[k] = 0.5 if q.i == q.j else 1.0
+            elif q.kind == _NU:
+                DM[q.i, k] = 1.0
+            else:
+                DM[:, k] = L[:, q.i]
+        return U, V, c, DM
+
+    def _group_derivatives(self, x: np.ndarray, g: int) -> tuple[np.ndarray, ...]:
+        L, P, T, nu, al = self.matrices(x, g)
+        gp = self._gpars[g]
+        return self.derivatives(gp, [q.free for q in gp], self.nfree, L, P, al)
 
     # -- objective
     def objective(self, x: np.ndarray) -> float:
@@ -407,25 +412,30 @@ class _Engine:
             Sig, mu = self.implied(x, g)
             Si = np.linalg.inv(Sig)
             d = self.ybar[g] - mu
-            DS, DM = self.jacobian(x, g)
-            M = self.S[g] + (np.outer(d, d) if self.meanstructure else 0.0)
-            Gm = Si - Si @ M @ Si
-            grad += self.w[g] * (DS.T @ Gm.ravel())
-            if self.meanstructure:
-                grad += self.w[g] * (DM.T @ (-2.0 * Si @ d))
-            info += self.w[g] * self._info_block(Si, DS, DM, DS, DM)
+            der = self._group_derivatives(x, g)
+            grad += self.w[g] * self._gradient(Si, d, g, der)
+            info += self.w[g] * self._info_block(Si, der, der)
         return grad, info
 
-    def _info_block(self, Si: np.ndarray, DSa: np.ndarray, DMa: np.ndarray,
-                    DSb: np.ndarray, DMb: np.ndarray) -> np.ndarray:
-        p = self.p
-        # 0.5 tr(Si dA Si dB) for all pairs, via (Si x Si) vec
-        q = DSa.shape[1]
-        T1 = (Si @ DSa.reshape(p, p * q)).reshape(p, p, q)  # Si dA, indexed (i, k, q)
-        A = (T1.transpose(0, 2, 1).reshape(p * q, p) @ Si).reshape(p, q, p).transpose(0, 2, 1).reshape(p * p, q)
-        out = 0.5 * (A.T @ DSb)
+    def _gradient(self, Si: np.ndarray, d: np.ndarray, g: int, der: tuple[np.ndarray, ...]) -> np.ndarray:
+        U, V, c, DM = der
+        M = self.S[g] + (np.outer(d, d) if self.meanstructure else 0.0)
+        Gm = Si - Si @ M @ Si
+        # sum(G * c (u v' + v u')) = 2 c u' G v
+        out = 2.0 * c * np.einsum("iq,iq->q", U, Gm @ V)
         if self.meanstructure:
-            out += DMa.T @ Si @ DMb
+            out += DM.T @ (-2.0 * Si @ d)
+        return out
+
+    def _info_block(self, Si: np.ndarray, a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> np.ndarray:
+        """0.5 tr(Si dA Si dB) + dmuA' Si dmuB for all pairs of columns of a and b."""
+        Ua, Va, ca, Ma = a
+        Ub, Vb, cb, Mb = b
+        SUb, SVb = Si @ Ub, Si @ Vb
+        # 0.5 tr(Si ca(u v'+v u') Si cb(u2 v2'+v2 u2')) = ca cb [(v'Si u2)(u'Si v2) + (v'Si v2)(u'Si u2)]
+        out = np.outer(ca, cb) * ((Va.T @ SUb) * (Ua.T @ SVb) + (Va.T @ SVb) * (Ua.T @ SUb))
+        if self.meanstructure:
+            out += Ma.T @ Si @ Mb
         return out
 
     # -- start values
@@ -715,21 +725,12 @@ def _score_tests(eng: _Engine, x: np.ndarray, candidates: list[tuple[int, _Par]]
         mu = nu + L @ al
         Si = np.linalg.inv(Sig)
         d = eng.ybar[g] - mu
-        M = eng.S[g] + (np.outer(d, d) if eng.meanstructure else 0.0)
-        Gm = Si - Si @ M @ Si
-        DS, DM = eng.jacobian(x, g)
-        cS = np.zeros((eng.p * eng.p, len(qs)))
-        cM = np.zeros((eng.p, len(qs)))
-        for k, q in enumerate(qs):
-            dS, dm = eng._dpar(q, L, P, al)
-            cS[:, k] = dS.ravel()
-            cM[:, k] = dm
+        der_f = eng._group_derivatives(x, g)
+        der_c = eng.derivatives(qs, list(range(len(qs))), len(qs), L, P, al)
         w = eng.w[g]
-        gradc = w * (cS.T @ Gm.ravel())
-        if eng.meanstructure:
-            gradc += w * (cM.T @ (-2.0 * Si @ d))
-        Icc = w * eng._info_block(Si, cS, cM, cS, cM)
-        Icf = w * eng._info_block(Si, cS, cM, DS, DM)
+        gradc = w * eng._gradient(Si, d, g, der_c)
+        Icc = w * eng._info_block(Si, der_c, der_c)
+        Icf = w * eng._info_block(Si, der_c, der_f)
         V = np.diag(Icc) - np.einsum("ij,jk,ik->i", Icf, Iinv, Icf)
         s = -0.5 * gradc
         for k, q in enumerate(qs):

@@ -357,7 +357,7 @@ def read_column_map(path: str | Path) -> dict[str, str]:
         raise InputFileError(f"{path}: a map file needs two columns: data column, item id.")
     out: dict[str, str] = {}
     first = df.attrs.get("first_row", 2)
-    for pos, (src, item) in enumerate(zip(df.iloc[:, 0], df.iloc[:, 1])):
+    for pos, (src, item) in enumerate(zip(df.iloc[:, 0], df.iloc[:, 1], strict=True)):
         if pd.isna(src) or pd.isna(item):
             raise InputFileError(f"{path}: row {pos + first}: both the column and the item id are needed.")
         if str(src) in out:

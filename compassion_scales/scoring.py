@@ -261,7 +261,7 @@ def _convert_column(series: pd.Series, rs: Any, item_id: str, column: str,
         positions = np.flatnonzero(bad)
         values = series.iloc[positions]
         rng = f"{_fmt(rs.min)}-{_fmt(rs.max)}"
-        for pos, val in zip(positions, values):
+        for pos, val in zip(positions, values, strict=True):
             row = int(pos) + first_row
             shown = val if raw_text is None else raw_text.iloc[pos]
             if bad_text[pos]:
@@ -650,7 +650,7 @@ def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> li
     if dup.any():
         firsts = ids.reset_index(drop=True)
         keyed = firsts.astype(str).agg("\x1f".join, axis=1) if len(id_cols) > 1 else firsts.iloc[:, 0].astype(str)
-        first_pos = {}
+        first_pos: dict[str, int] = {}
         for pos, k in enumerate(keyed.to_numpy()):
             first_pos.setdefault(k, pos)
         for pos in np.flatnonzero(dup)[:1000]:
@@ -738,11 +738,9 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
                 "instrument with -i ID (see 'cscore instruments list') and map columns with --map "
                 "or --pattern.")
         instruments = [load_instrument(i) for i in found]
-        explicit = False
     else:
-        seq = instrument if isinstance(instrument, (list, tuple)) else [instrument]
+        seq: list[Any] = list(instrument) if isinstance(instrument, (list, tuple)) else [instrument]
         instruments = [load_instrument(i) for i in seq]
-        explicit = True
 
     all_values: dict[str, np.ndarray] = {}
     all_answered: dict[str, np.ndarray] = {}

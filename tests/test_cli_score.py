@@ -11,16 +11,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from compassion_scales.cli import main
 
 import compassion_scales as cs
-from compassion_scales.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "responses.csv"
 TOY = str(Path(__file__).parent / "data" / "toy_scale.yaml")
 
 
-def run(args: list[str]) -> "CliRunner.invoke":
+def run(args: list[str]) -> CliRunner.invoke:
     return CliRunner().invoke(main, args, catch_exceptions=False)
 
 

@@ -12,7 +12,12 @@ import pytest
 import yaml
 
 from compassion_scales.errors import InstrumentError
-from compassion_scales.instrument import _from_data, instrument_schema, iter_shipped, load_instrument
+from compassion_scales.instrument import (
+    _from_data,
+    instrument_schema,
+    iter_shipped,
+    load_instrument,
+)
 from compassion_scales.scoring import check_examples
 
 SHIPPED = sorted(e.name for e in resources.files("compassion_scales.instruments").iterdir()

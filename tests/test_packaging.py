@@ -28,8 +28,9 @@ def test_help_runs() -> None:
 
 
 def test_version() -> None:
-    import compassion_scales
     from compassion_scales.cli import main
+
+    import compassion_scales
 
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
