@@ -993,9 +993,10 @@ def _fmt(x: Any, digits: int = 1) -> str:
     return f"{f:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{f:.0f}"
 
 
-def _client_text(result: ChangeResult, pid: Any) -> dict[str, Any]:
+def _client_text(result: ChangeResult, pid: Any, rows: pd.DataFrame | None = None) -> dict[str, Any]:
     """Plain-language content of one client's report."""
-    rows = result.persons[result.persons[result.id_col] == pid]
+    if rows is None:
+        rows = result.persons[result.persons[result.id_col] == pid]
     params = result.parameters.set_index("score")
     entries = []
     for r in rows.itertuples(index=False):
@@ -1052,8 +1053,8 @@ _EXPLAIN = (
     "and do not replace, clinical judgement.")
 
 
-def _report_markdown(result: ChangeResult, pid: Any) -> str:
-    c = _client_text(result, pid)
+def _report_markdown(result: ChangeResult, pid: Any, rows: pd.DataFrame | None = None) -> str:
+    c = _client_text(result, pid, rows)
     title = result.instrument_name or result.instrument or "Questionnaire scores"
     lines = [f"# Change report: {title}", "", f"**Client:** {pid}", ""]
     lines += ["| Scale | Before | After | Change | Reliable change? | Overall |",
@@ -1074,8 +1075,8 @@ def _report_markdown(result: ChangeResult, pid: Any) -> str:
     return "\n".join(lines)
 
 
-def _report_html(result: ChangeResult, pid: Any) -> str:
-    c = _client_text(result, pid)
+def _report_html(result: ChangeResult, pid: Any, rows: pd.DataFrame | None = None) -> str:
+    c = _client_text(result, pid, rows)
     esc = html.escape
     title = esc(result.instrument_name or result.instrument or "Questionnaire scores")
     rows = []
@@ -1120,14 +1121,14 @@ def write_reports(result: ChangeResult, directory: str | Path,
     out_dir = Path(directory)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for pid in pd.unique(result.persons[result.id_col]):
+    for pid, rows in result.persons.groupby(result.id_col, sort=False):
         stem = f"client_{_safe_name(pid)}"
         if "md" in formats:
             p = out_dir / f"{stem}.md"
-            p.write_text(_report_markdown(result, pid), encoding="utf-8")
+            p.write_text(_report_markdown(result, pid, rows), encoding="utf-8")
             paths.append(p)
         if "html" in formats:
             p = out_dir / f"{stem}.html"
-            p.write_text(_report_html(result, pid), encoding="utf-8")
+            p.write_text(_report_html(result, pid, rows), encoding="utf-8")
             paths.append(p)
     return paths

@@ -690,13 +690,14 @@ def _estimates(eng: _Engine, x: np.ndarray, vcov: np.ndarray, group_labels: list
             "group": group_labels[q.group] if group_labels else None,
             "lhs": lhs, "op": op, "rhs": rhs, "free": free,
             "est": float(est), "se": float(se), "z": float(z),
-            "p_val": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan,
+            "p_val": np.nan,
             "ci_low": float(est - 1.959963984540054 * se) if free else float(est),
             "ci_high": float(est + 1.959963984540054 * se) if free else float(est),
             "std_all": float(std[r]), "std_se": float(sse),
             "std_z": float(std[r] / sse) if sse > 0 else np.nan,
         })
     df = pd.DataFrame(rows)
+    df["p_val"] = 2.0 * stats.norm.sf(np.abs(df["z"].to_numpy()))  # NaN stays NaN for fixed values
     if not group_labels:
         df = df.drop(columns="group")
     return df
@@ -773,9 +774,11 @@ def _modification_indices(eng: _Engine, x: np.ndarray, group_labels: list[str] |
         else:
             sepc = r["epc"] / np.sqrt(abs(T[q.i, q.i] * T[q.j, q.j]))
         rows.append({"group": group_labels[g] if group_labels else None, "lhs": lhs, "op": op, "rhs": rhs,
-                     "mi": r["mi"], "p_val": float(stats.chi2.sf(r["mi"], 1)) if np.isfinite(r["mi"]) else np.nan,
+                     "mi": r["mi"], "p_val": np.nan,
                      "epc": r["epc"], "sepc_all": float(sepc)})
-    df = pd.DataFrame(rows).sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
+    df = pd.DataFrame(rows)
+    df["p_val"] = stats.chi2.sf(df["mi"].to_numpy(), 1)
+    df = df.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
     if not group_labels:
         df = df.drop(columns="group")
     return df

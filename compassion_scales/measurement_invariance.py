@@ -321,7 +321,7 @@ def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: 
         lhs, op, rhs = _labels(eng, q)
         row = {"step": step, "group": labels[g], "lhs": lhs, "op": op, "rhs": rhs,
                "parameter": f"{lhs} {op} {rhs}".strip(), "score_chisq": t["mi"],
-               "score_p_val": float(stats.chi2.sf(t["mi"], 1)) if np.isfinite(t["mi"]) else np.nan,
+               "score_p_val": float(stats.chi2.sf(t["mi"], 1)),
                "epc": t["epc"]}
         if refit:
             with warnings.catch_warnings():

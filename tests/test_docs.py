@@ -26,3 +26,18 @@ def test_every_shipped_instrument_has_a_page() -> None:
 
     for iid in list_instruments()["id"]:
         assert (DOCS / "instruments" / f"{iid}.md").exists()
+
+
+def test_instrument_format_example_is_valid(tmp_path: Path) -> None:
+    import re
+
+    from compassion_scales.instrument import load_instrument
+    from compassion_scales.scoring import check_examples
+
+    text = (DOCS / "instrument-format.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    f = tmp_path / "my_scale.yaml"
+    f.write_text(block, encoding="utf-8")
+    inst = load_instrument(f)
+    assert inst.id == "my_scale"
+    assert check_examples(inst) == []

@@ -328,3 +328,24 @@ def test_to_dict_has_all_parts(obk):
     for key in ("anova", "sphericity", "posthoc", "correlations", "descriptives", "group_tests", "notes"):
         assert key in d
     assert d["n_dropped"] == 0
+
+
+def test_ceas_raw_items_default_flow_scores():
+    """Wiring through scoring: CEAS raw answers -> engagement sums / 6 items by default."""
+    from compassion_scales.instrument import load_instrument
+
+    inst = load_instrument("ceas")
+    rng = np.random.default_rng(11)
+    n = 30
+    df = pd.DataFrame({"pid": [f"p{i}" for i in range(n)], "arm": ["cft", "tau", "wait"] * 10})
+    for it in inst.item_ids:
+        df[it] = rng.integers(1, 11, n)
+    res = flows(df, "ceas", group="arm", subject="pid")
+    fs = res.flow_scores.set_index("flow")
+    assert fs.loc["self", "score"] == "ceas_self_engagement" and fs.loc["self", "n_items"] == 6
+    scored = [f"ceas_self_e{i}" for i in (1, 2, 4, 5, 6, 8)]
+    np.testing.assert_allclose(res.values["self"], df[scored].sum(axis=1) / 6)
+    # the derived 10-item total on request: sum of both sections / 10 items
+    tot = flows(df, "ceas", group="arm", subject="pid", flow_score="total")
+    assert tot.flow_scores.set_index("flow").loc["to_others", "n_items"] == 10
+    assert set(res.anova["term"]) == {"group", "flow", "group:flow"}

@@ -269,8 +269,8 @@ def test_scs_sf_gists_match_the_long_form_items_they_come_from():
     mapping = {1: 6, 2: 26, 3: 14, 4: 13, 5: 15, 6: 12, 7: 9, 8: 25, 9: 2, 10: 10, 11: 1, 12: 11}
     for s_num, l_num in mapping.items():
         assert sf.item(f"scs_sf_{s_num}").reverse == lf.item(f"scs_{l_num}").reverse
-    same_gist = [s for s, l in mapping.items()
-                 if sf.item(f"scs_sf_{s}").gist == lf.item(f"scs_{l}").gist]
+    same_gist = [s for s, lng in mapping.items()
+                 if sf.item(f"scs_sf_{s}").gist == lf.item(f"scs_{lng}").gist]
     assert len(same_gist) >= 10
 
 

@@ -129,7 +129,7 @@ def test_bootstrap_matches_a_naive_loop_complete_and_pairwise():
     rng = np.random.default_rng(3)
     f = rng.normal(size=(200, 1))
     X = np.round(np.clip(2 + f + rng.normal(size=(200, 6)), 0, 4))
-    idx = np.random.default_rng(11).integers(0, 200, size=(150, 200))
+    idx = np.random.default_rng(11).integers(0, 200, size=(150, 200), dtype=np.int32)
     fast = _boot_alpha(X, 150, 11)
     naive = [_alpha_stats(np.cov(X[i], rowvar=False))["alpha"] for i in idx]
     np.testing.assert_allclose(fast, naive, atol=1e-12)
