@@ -55,8 +55,12 @@ def render_table(df: pd.DataFrame, fmt: str = "simple", decimals: int = 3,
 
     shown = _round_frame(df, decimals)
     floatfmt = f".{decimals}f"
+    # text columns stay text (an item numbered "2.10" must not print as 2.100)
+    offset = 1 if index else 0
+    text_cols = [j + offset for j, col in enumerate(shown.columns)
+                 if not pd.api.types.is_numeric_dtype(shown[col])]
     return tabulate(shown, headers="keys", tablefmt=fmt, showindex=index,
-                    floatfmt=floatfmt, missingval=missing, disable_numparse=False)
+                    floatfmt=floatfmt, missingval=missing, disable_numparse=text_cols or False)
 
 
 def to_jsonable(value: Any) -> Any:

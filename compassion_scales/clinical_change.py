@@ -123,8 +123,11 @@ def _as_float_array(x: Any, name: str) -> np.ndarray:
 
 def _rc_category(rci: np.ndarray, direction: str, criterion: float) -> pd.Series:
     up, down = RC_LABELS[direction]
-    out = np.where(np.isnan(rci), None,
-                   np.where(rci > criterion, up, np.where(rci < -criterion, down, NO_RC)))
+    out = np.full(rci.shape, None, dtype=object)
+    ok = ~np.isnan(rci)
+    out[ok] = NO_RC
+    out[ok & (np.nan_to_num(rci) > criterion)] = up
+    out[ok & (np.nan_to_num(rci) < -criterion)] = down
     return pd.Series(out, dtype="string")
 
 
@@ -508,10 +511,10 @@ class ChangeResult(ResultMixin):
             pre_only = self.unmatched.loc[self.unmatched["found_in"] == "pre only", "id"]
             post_only = self.unmatched.loc[self.unmatched["found_in"] == "post only", "id"]
             if len(pre_only):
-                notes.append(f"Unmatched ids (before only, no change computed): "
+                notes.append("Unmatched ids (before only, no change computed): "
                              + ", ".join(map(str, pre_only)))
             if len(post_only):
-                notes.append(f"Unmatched ids (after only, no change computed): "
+                notes.append("Unmatched ids (after only, no change computed): "
                              + ", ".join(map(str, post_only)))
         n_missing = int(self.persons["note"].notna().sum())
         if n_missing:
@@ -805,9 +808,10 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
             rc["pre_functional"] = pd.array([None] * len(rc), dtype="boolean")
             rc["post_functional"] = pd.array([None] * len(rc), dtype="boolean")
             rc["clinical_change"] = pd.Series([None] * len(rc), dtype="string")
-        note = np.where(np.isnan(pre_v) & np.isnan(post_v), "pre and post score missing",
-                        np.where(np.isnan(pre_v), "pre score missing",
-                                 np.where(np.isnan(post_v), "post score missing", None)))
+        note = np.full(len(pre_v), None, dtype=object)
+        note[np.isnan(post_v)] = "post score missing"
+        note[np.isnan(pre_v)] = "pre score missing"
+        note[np.isnan(pre_v) & np.isnan(post_v)] = "pre and post score missing"
         rc["note"] = pd.Series(note, dtype="string")
         rc.insert(0, "score", pd.Series([s] * len(rc), dtype="string"))
         rc.insert(0, id, merged[id].to_numpy())
@@ -912,10 +916,8 @@ def jacobson_truax_plot(result: ChangeResult, path: str | Path, score: str | Non
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):
         raise AnalysisError(f"Plot file {path.name}: use a .png or .svg name.")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # a bare Figure (no pyplot): renders with Agg/SVG and leaves the user's backend alone
+    from matplotlib.figure import Figure
 
     params = result.parameters.set_index("score")
     score_ids = [score] if score else list(params.index)
@@ -923,7 +925,8 @@ def jacobson_truax_plot(result: ChangeResult, path: str | Path, score: str | Non
         if s not in params.index:
             raise AnalysisError(f"No score {s!r} in this result; scores: {', '.join(params.index)}.")
     n = len(score_ids)
-    fig, axes = plt.subplots(1, n, figsize=(5.0 * n, 5.0), squeeze=False)
+    fig = Figure(figsize=(5.0 * n, 5.0))
+    axes = fig.subplots(1, n, squeeze=False)
     for ax, s in zip(axes[0], score_ids, strict=True):
         p = params.loc[s]
         d = result.persons[result.persons["score"] == s]
@@ -966,7 +969,6 @@ def jacobson_truax_plot(result: ChangeResult, path: str | Path, score: str | Non
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=150, bbox_inches="tight")
-    plt.close(fig)
     return path
 
 

@@ -447,6 +447,7 @@ class _Engine:
             idx = {it: k for k, it in enumerate(self.items)}
             lam = np.zeros((self.p, self.m))
             psi = np.ones(self.m)
+            W = np.zeros((self.p, self.m))  # unit-weighted composites, for factor covariances
             for k, f in enumerate(self.factors):
                 cols = [idx[i] for i in self.spec.factors[f]]
                 Sf = S[np.ix_(cols, cols)]
@@ -463,13 +464,17 @@ class _Engine:
                     v = v / marker
                 for c, val in zip(cols, v):
                     lam[c, k] = val
+                    W[c, k] = 1.0 if val >= 0 else -1.0
+            C = W.T @ S @ W
+            sdc = np.sqrt(np.maximum(np.diag(C), 1e-12))
+            phi = C / np.outer(sdc, sdc) * np.sqrt(np.outer(psi, psi))
             for par in self._gpars[g]:
                 if par.free < 0:
                     continue
                 if par.kind == _LAMBDA:
                     v = lam[par.i, par.j]
                 elif par.kind == _PSI:
-                    v = psi[par.i] if par.i == par.j else 0.0
+                    v = psi[par.i] if par.i == par.j else phi[par.i, par.j]
                 elif par.kind == _THETA:
                     v = 0.5 * S[par.i, par.i] if par.i == par.j else 0.0
                 elif par.kind == _NU:
@@ -499,9 +504,12 @@ class _Engine:
                 converged = True
                 break
             try:
-                step = linalg.solve(2.0 * info, grad, assume_a="pos")
-            except (linalg.LinAlgError, ValueError):
-                break
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", linalg.LinAlgWarning)
+                    step = linalg.solve(2.0 * info, grad, assume_a="pos")
+            except (linalg.LinAlgError, linalg.LinAlgWarning, ValueError):
+                # (nearly) singular information: minimum-norm step
+                step = np.linalg.lstsq(2.0 * info, grad, rcond=1e-12)[0]
             t = 1.0
             while t > 1e-10:
                 xn = x - t * step

@@ -254,7 +254,7 @@ def _prepare(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
             "needs many more (as a rule of thumb, at least 5-10 per item)."
             + (" Try --missing pairwise." if missing == "listwise" else ""))
     sd = np.nanstd(x, axis=0)
-    flat = [lab for lab, s in zip(labels, sd) if not s > 0]
+    flat = [lab for lab, s in zip(labels, sd, strict=True) if not s > 0]
     if flat:
         raise AnalysisError(
             f"Item(s) {', '.join(flat)} have the same answer from everyone (no variance), so "
@@ -772,7 +772,7 @@ def _parallel_impl(prep: _Prepared, *, n_iter: int, quantile: float, seed: int |
         if do_fa:
             sim_fa[it] = _fa_values(r, method, smc=False)
     obs_pc = np.linalg.eigvalsh(prep.corr)[::-1]
-    out = {"number": np.arange(1, p + 1)}
+    out: dict[str, Any] = {"number": np.arange(1, p + 1)}
     n_factors = n_components = None
     if do_pc:
         thr = np.quantile(sim_pc, quantile, axis=0)
@@ -935,7 +935,7 @@ class EFAResult(ResultMixin):
                          f"{self.parallel.seed}).")
         v = self.variance
         lines.append("Variance explained: " + ", ".join(
-            f"{f} {p:.1%}" for f, p in zip(v["factor"], v["proportion_var"]))
+            f"{f} {p:.1%}" for f, p in zip(v["factor"], v["proportion_var"], strict=True))
             + f" (total {v['proportion_var'].sum():.1%}).")
         if self.factor_correlations is not None:
             phi = self.factor_correlations.to_numpy()
@@ -1204,9 +1204,9 @@ def scree_plot(result: EFAResult | ParallelAnalysisResult, path: str | Path) -> 
     if suffix not in (".png", ".svg"):
         raise OutputFileError(f"Cannot save a plot as {path.name!r}: use a file name ending in "
                               ".png or .svg.")
-    import matplotlib
+    import matplotlib as mpl
 
-    matplotlib.use("Agg", force=False)
+    mpl.use("Agg", force=False)
     from matplotlib.figure import Figure
 
     if isinstance(result, EFAResult):

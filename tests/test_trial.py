@@ -163,7 +163,7 @@ def test_instrument_path_scores_items():
     base = rng.integers(0, 5, size=(n, 15))
     fu = np.clip(base - rng.integers(0, 3, size=(n, 15)) * (np.arange(n)[:, None] < 6), 0, 4)
     arm = ["cft"] * 6 + ["wait"] * 6
-    rows = [dict(pid=i, arm=arm[i], wave=w, **dict(zip(items, vals.tolist())))
+    rows = [dict(pid=i, arm=arm[i], wave=w, **dict(zip(items, vals.tolist(), strict=True)))
             for w, mat in ((0, base), (1, fu)) for i, vals in enumerate(mat)]
     data = pd.DataFrame(rows)
     res = trial(data, "fcs", arm="arm", time="wave", baseline=0, follow_up=1, id="pid",
