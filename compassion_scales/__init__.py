@@ -63,6 +63,9 @@ _EXPORTS: dict[str, str] = {
     "clinical_significance": "compassion_scales.clinical_change",
     "change": "compassion_scales.clinical_change",
     "trial": "compassion_scales.trial_analysis",
+    "ChangeResult": "compassion_scales.clinical_change",
+    "jacobson_truax_cutoffs": "compassion_scales.clinical_change",
+    "TrialResult": "compassion_scales.trial_analysis",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

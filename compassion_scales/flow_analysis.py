@@ -239,6 +239,8 @@ def steiger_test(n: int, r12: float, r34: float, r13: float, r14: float, r23: fl
     r1234 = 0.5 * ((r13 - pr * r23) * (r24 - r23 * pr) + (r14 - r13 * pr) * (r23 - pr * r13)
                    + (r13 - r14 * pr) * (r24 - pr * r14) + (r14 - pr * r24) * (r23 - r24 * pr))
     z1234 = r1234 / ((1 - pr ** 2) ** 2)
+    if not 1 - z1234 > 0:  # the two occasions are (nearly) identical: no test possible
+        return float("nan"), float("nan")
     z = (math.atanh(r12) - math.atanh(r34)) * math.sqrt(n - 3) / math.sqrt(2 * (1 - z1234))
     return float(z), float(2 * norm.sf(abs(z)))
 

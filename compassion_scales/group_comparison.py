@@ -250,8 +250,12 @@ def resolve_scores(data: pd.DataFrame, instrument: Any, wanted: Sequence[str] | 
         raise AnalysisError(f"Instrument {inst.id!r} has no score(s) " + ", ".join(unknown)
                             + "; its scores are: " + ", ".join(inst.score_ids) + ".")
     present = [s for s in ids if s in data.columns]
-    if present and (wanted or len(present) == len(ids) or not _has_items(data, inst)):
+    if present and (len(present) == len(ids) or (not wanted and not _has_items(data, inst))):
         return data, inst, present, "score columns already in the data"
+    if not _has_items(data, inst) and wanted and present:
+        missing = [s for s in ids if s not in present]
+        raise AnalysisError("Score column(s) " + ", ".join(missing) + " are not in the data, and the data "
+                            f"hold no item of {inst.id!r} to compute them from.")
     from compassion_scales.scoring import score
 
     res = score(data, inst, id_cols=list(id_cols) or None, keep="all")

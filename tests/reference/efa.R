@@ -52,6 +52,13 @@ solution <- function(x, nf, fm, rotate, tag, dataset, call, n.obs = NA) {
     vdf$proportion_var <- V[2, ]
   }
   write_fixture(vdf, paste0("variance_", stem, ".csv"), call)
+  nz <- function(x) if (is.null(x)) NA else x
+  fit <- data.frame(n_obs = nz(f$n.obs), df = f$dof, objective = f$objective, chi2 = nz(f$STATISTIC),
+                    p_val = nz(f$PVAL), tli = nz(f$TLI), rmsea = nz(f$RMSEA[1]),
+                    rmsea_ci_low = nz(f$RMSEA[2]), rmsea_ci_high = nz(f$RMSEA[3]), bic = nz(f$BIC),
+                    null_chi2 = nz(f$null.chisq), null_df = f$null.dof, rms = f$rms, crms = f$crms,
+                    fit_off = f$fit.off, harmonic_n = f$nh)
+  write_fixture(fit, paste0("fit_", stem, ".csv"), call)
   ev <- data.frame(number = seq_along(f$e.values), eigenvalue = f$e.values, fa_eigenvalue = f$values)
   write_fixture(ev, paste0("eigenvalues_", stem, ".csv"), call)
   invisible(f)
@@ -94,6 +101,7 @@ write_fixture(data.frame(missing = c("pairwise", "listwise"), n_obs = c(nrow(ite
               'cortest.bartlett(cor(x, use = "pairwise"), n = nrow(x)) for x = psych::bfi[, 1:25] and na.omit(x)')
 
 # ---- parallel analysis -----------------------------------------------------
+options(mc.cores = 1)  # fa.parallel uses mclapply; one core makes set.seed reproducible
 set.seed(42)
 pa <- fa.parallel(items, fm = "minres", fa = "both", n.iter = 100, quant = 0.95, plot = FALSE)
 # pa$values: one row per iteration; columns = resampled pc, resampled fa, simulated pc, simulated fa
@@ -105,5 +113,5 @@ write_fixture(data.frame(number = seq_along(pa$fa.values), observed_pc = pa$pc.v
                          simulated_pc_q95 = q[51:75], simulated_fa_q95 = q[76:100],
                          n_factors = pa$nfact, n_components = pa$ncomp),
               "parallel_minres_bfi.csv",
-              'set.seed(42); fa.parallel(psych::bfi[, 1:25], fm = "minres", fa = "both", n.iter = 100, quant = 0.95)')
+              'options(mc.cores = 1); set.seed(42); fa.parallel(psych::bfi[, 1:25], fm = "minres", fa = "both", n.iter = 100, quant = 0.95)')
 cat("done\n")
