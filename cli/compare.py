@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-
 from compassion_scales.cli._options import (
     echo_warnings,
     emit_frame,

@@ -63,6 +63,8 @@ _EXPORTS: dict[str, str] = {
     "clinical_significance": "compassion_scales.clinical_change",
     "change": "compassion_scales.clinical_change",
     "trial": "compassion_scales.trial_analysis",
+    "FlowsResult": "compassion_scales.flow_analysis",
+    "ComparisonResult": "compassion_scales.group_comparison",
     "ChangeResult": "compassion_scales.clinical_change",
     "jacobson_truax_cutoffs": "compassion_scales.clinical_change",
     "TrialResult": "compassion_scales.trial_analysis",

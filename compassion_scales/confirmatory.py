@@ -696,7 +696,7 @@ def _estimates(eng: _Engine, x: np.ndarray, vcov: np.ndarray, group_labels: list
         sse = std_se[r] if std_se[r] > 1e-12 else 0.0
         rows.append({
             "group": group_labels[q.group] if group_labels else None,
-            "lhs": lhs, "op": op, "rhs": rhs, "free": free,
+            "lhs": lhs, "op": op, "rhs": rhs, "free": free, "equal_across_groups": bool(q.shared),
             "est": float(est), "se": float(se), "z": float(z),
             "p_val": np.nan,
             "ci_low": float(est - 1.959963984540054 * se) if free else float(est),
@@ -707,7 +707,7 @@ def _estimates(eng: _Engine, x: np.ndarray, vcov: np.ndarray, group_labels: list
     df = pd.DataFrame(rows)
     df["p_val"] = 2.0 * stats.norm.sf(np.abs(df["z"].to_numpy()))  # NaN stays NaN for fixed values
     if not group_labels:
-        df = df.drop(columns="group")
+        df = df.drop(columns=["group", "equal_across_groups"])
     return df
 
 
@@ -869,7 +869,7 @@ class CFAResult(ResultMixin):
         ``baseline_df``, ``n_obs``.
     estimates : DataFrame
         One row per parameter: ``lhs op rhs`` as lavaan (``=~`` loading, ``~~`` (co)variance,
-        ``~1`` intercept/mean), ``free``, ``est``, ``se``, ``z``, ``p_val``, ``ci_low``,
+        ``~1`` intercept/mean), ``free``, (multi-group: ``group``, ``equal_across_groups``), ``est``, ``se``, ``z``, ``p_val``, ``ci_low``,
         ``ci_high``, standardised ``std_all`` with ``std_se`` and ``std_z``.
     loadings : DataFrame
         Standardised loadings, items x factors (0 where an item does not load).
@@ -1085,10 +1085,15 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
     spec, df, source = _resolve(data, model, scores, extra_cols=extra)
     samples, labels, info = _prepare(df, spec.items, group, missing)
     meanstructure = group is not None
+    if isinstance(group_equal, str):
+        group_equal = [group_equal]
+    group_equal = tuple(group_equal)
     unknown = set(group_equal) - {"loadings", "intercepts", "residuals", "lv.variances", "lv.covariances",
-                                  "residual.covariances", "means"}
+                                  "residual.covariances"}
     if unknown:
-        raise AnalysisError(f"Unknown group_equal value(s): {', '.join(sorted(unknown))}.")
+        raise AnalysisError(
+            f"Unknown group_equal value(s): {', '.join(sorted(unknown))}. Use loadings, intercepts, residuals, "
+            "lv.variances, lv.covariances or residual.covariances.")
     if group_equal and group is None:
         raise AnalysisError("group_equal needs a group column (group=...).")
     eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=meanstructure, equal=group_equal)

@@ -83,6 +83,8 @@ class _Prepared:
     n_rows_total: int | None
     pair_n_min: int | None
     pair_n_max: int | None
+    #: pairwise counts (items x items) when answers were given, else None
+    pair_counts: np.ndarray | None = None
 
     def missing_note(self) -> str:
         if self.input_kind == "correlation":
@@ -269,7 +271,7 @@ def _prepare(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
     off = counts[~np.eye(len(labels), dtype=bool)]
     return _Prepared(corr=corr, labels=labels, n_obs=n if missing == "listwise" else n_total,
                      missing=missing, input_kind="responses", data=x, n_rows_total=n_total,
-                     pair_n_min=int(off.min()), pair_n_max=int(off.max()))
+                     pair_n_min=int(off.min()), pair_n_max=int(off.max()), pair_counts=counts)
 
 
 def _smc(r: np.ndarray) -> np.ndarray:
@@ -862,6 +864,101 @@ def parallel_analysis(data: Any, *, n_iter: int = 20, quantile: float = 0.95, se
 
 # --------------------------------------------------------------------------- EFA
 
+def _cor_smooth(m: np.ndarray) -> np.ndarray:
+    """psych::cor.smooth: lift non-positive eigenvalues to 100 eps, rescale, back to a
+    correlation matrix (a no-op for positive-definite matrices)."""
+    w, v = np.linalg.eigh(m)
+    eps = np.finfo(float).eps
+    if np.all(w >= eps):
+        return m
+    w = np.where(w < eps, 100 * eps, w)
+    w = w * len(w) / w.sum()
+    out = (v * w) @ v.T
+    d = 1.0 / np.sqrt(np.diag(out))
+    return out * np.outer(d, d)
+
+
+def _fit_statistics(r: np.ndarray, lam: np.ndarray, phi: np.ndarray | None, n_obs: int | None,
+                    counts: np.ndarray | None) -> dict[str, float]:
+    """Goodness-of-fit statistics exactly as psych::fa (``fa.stats``, 90% RMSEA interval)."""
+    from scipy import optimize, stats
+
+    p, k = lam.shape
+    model = lam @ (phi if phi is not None else np.eye(k)) @ lam.T
+    resid = r - model
+    off = ~np.eye(p, dtype=bool)
+    dof = p * (p - 1) / 2 - p * k + k * (k - 1) / 2
+    nan = float("nan")
+    if counts is None:
+        rstar_off = float(np.sum(resid[off] ** 2))
+        r2_off = float(np.sum(r[off] ** 2))
+        nh = float(n_obs) if n_obs is not None else nan
+        rms = np.sqrt(rstar_off / (p * (p - 1)))
+        crms = np.sqrt(rstar_off / (2 * dof)) if dof > 0 else nan
+    else:
+        rstar_off = float(np.sum(resid[off] ** 2 * counts[off]))
+        r2_off = float(np.sum(r[off] ** 2 * counts[off]))
+        nh = float(stats.hmean(counts.ravel()))
+        rms = np.sqrt(rstar_off / (nh * p * (p - 1)))
+        crms = np.sqrt(rstar_off / (2 * nh * dof)) if dof > 0 else nan
+    m = model.copy()
+    np.fill_diagonal(m, np.diag(r))
+    m = _cor_smooth(m)
+    rs = _cor_smooth(r)
+    mir = np.linalg.solve(m, rs)
+    sign, logdet = np.linalg.slogdet(mir)
+    objective = float(np.trace(mir) - logdet - p) if sign > 0 else nan
+    out = {"n_obs": nan if n_obs is None else float(n_obs), "df": float(dof),
+           "objective": objective, "chi2": nan, "p_val": nan, "tli": nan, "rmsea": nan,
+           "rmsea_ci_low": nan, "rmsea_ci_high": nan, "bic": nan, "null_chi2": nan,
+           "null_df": float(p * (p - 1) / 2), "rms": float(rms), "crms": float(crms),
+           "fit_off": 1.0 - rstar_off / r2_off}
+    if n_obs is None:
+        return out
+    n = float(n_obs)
+    nm = (n - 1) - (2 * p + 5) / 6 - 2 * k / 3
+    chisq = objective * nm
+    stat = max(chisq, 0.0)
+    out["chi2"] = stat
+    if dof > 0:
+        out["p_val"] = float(stats.chi2.sf(stat, dof))
+    sign0, logdet0 = np.linalg.slogdet(rs)
+    f0 = float(np.trace(rs) - logdet0 - p)
+    out["null_chi2"] = f0 * ((n - 1) - (2 * p + 5) / 6)
+    if dof > 0:
+        mm = objective / dof
+        m0 = f0 * 2 / (p * (p - 1))
+        out["tli"] = (m0 - mm) / (m0 - 1 / nm)
+        rmsea = np.sqrt(max(chisq / (dof * n) - 1 / (n - 1), 0.0))
+        tail = 0.05
+        hi = max(n, stat) + 2 * n
+        p_central = stats.chi2.cdf(stat, dof)
+
+        def ncp_root(target: float) -> float:
+            return optimize.brentq(lambda x: stats.ncx2.cdf(stat, dof, max(x, 1e-12)) - target,
+                                   0.0, hi, xtol=1e-12)
+
+        upper = 0.0
+        if p_central > tail:
+            try:
+                upper = float(np.sqrt(ncp_root(tail) / (n - 1) / dof))
+            except ValueError:
+                upper = 0.0 if rmsea <= 0 else nan
+        lower = 0.0
+        if p_central > 1 - tail:
+            try:
+                lower = float(np.sqrt(ncp_root(1 - tail) / (n - 1) / dof))
+            except ValueError:
+                lower = nan
+        if not np.isnan(upper) and upper < rmsea:
+            upper = nan
+        if not np.isnan(lower) and lower > rmsea:
+            lower = nan
+        out.update(rmsea=float(rmsea), rmsea_ci_low=lower, rmsea_ci_high=upper,
+                   bic=float(chisq - dof * np.log(n)))
+    return out
+
+
 @dataclass(frozen=True, repr=False)
 class EFAResult(ResultMixin):
     """An exploratory factor analysis solution.
@@ -886,6 +983,12 @@ class EFAResult(ResultMixin):
         this solution's communalities (``fa_eigenvalue``).
     correlation : DataFrame
         The correlation matrix analysed.
+    fit : DataFrame
+        One row of goodness-of-fit statistics as ``psych::fa`` computes them: ``df``,
+        ``objective``, ``chi2`` and ``p_val`` (likelihood-ratio, with Bartlett's correction),
+        ``tli``, ``rmsea`` with its 90% interval (``rmsea_ci_low``, ``rmsea_ci_high``), ``bic``,
+        ``null_chi2``, ``null_df``, ``rms`` (root mean square off-diagonal residual, weighted by
+        pairwise n with pairwise deletion), ``crms`` (rms corrected for df) and ``fit_off``.
     parallel : ParallelAnalysisResult or None
         Set when the number of factors was chosen by parallel analysis.
     """
@@ -900,6 +1003,7 @@ class EFAResult(ResultMixin):
     variance: pd.DataFrame
     eigenvalues: pd.DataFrame
     correlation: pd.DataFrame
+    fit: pd.DataFrame
     n_factors: int
     method: str
     rotation: str
@@ -942,6 +1046,15 @@ class EFAResult(ResultMixin):
             off = phi[~np.eye(len(phi), dtype=bool)]
             lines.append(f"Factor correlations range {off.min():.2f} to {off.max():.2f} "
                          "(see factor_correlations / --format json).")
+        f = self.fit.iloc[0]
+        if not np.isnan(f["chi2"]):
+            p_txt = "p < .001" if f["p_val"] < 0.001 else f"p = {f['p_val']:.3f}"
+            lines.append(f"Fit (as psych::fa): chi2({f['df']:.0f}) = {f['chi2']:.2f}, {p_txt}; "
+                         f"TLI = {f['tli']:.3f}; RMSEA = {f['rmsea']:.3f} [90% CI "
+                         f"{f['rmsea_ci_low']:.3f}, {f['rmsea_ci_high']:.3f}]; BIC = {f['bic']:.1f}; "
+                         f"RMSR = {f['rms']:.3f}.")
+        else:
+            lines.append(f"Fit: RMSR = {f['rms']:.3f} (chi-square needs n_obs).")
         if self.heywood_items:
             lines.append("Heywood case: " + ", ".join(self.heywood_items)
                          + " (communality at or above the bound); interpret with care.")
@@ -968,6 +1081,7 @@ class EFAResult(ResultMixin):
             "factor_correlations": labelled(self.factor_correlations, "factor"),
             "structure": labelled(self.structure, "item"),
             "variance": to_jsonable(self.variance),
+            "fit": to_jsonable(self.fit)[0],
             "eigenvalues": to_jsonable(self.eigenvalues),
             "parallel_analysis": None if self.parallel is None else self.parallel.to_dict(),
             "notes": self._notes(),
@@ -1146,7 +1260,9 @@ def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
         uniquenesses=pd.Series(u2, index=labels, name="uniqueness"),
         complexity=pd.Series(complexity, index=labels, name="complexity"),
         factor_correlations=phi_df, variance=variance, eigenvalues=eig,
-        correlation=pd.DataFrame(r, index=labels, columns=labels), n_factors=n_factors,
+        correlation=pd.DataFrame(r, index=labels, columns=labels),
+        fit=pd.DataFrame([_fit_statistics(r, lam, phi, prep.n_obs, prep.pair_counts)]),
+        n_factors=n_factors,
         method=method, rotation=rot_used, n_obs=prep.n_obs, missing=prep.missing,
         converged=fit.converged, n_iter=fit.n_iter,
         heywood_items=tuple(labels[i] for i in range(p) if _is_heywood(fit, h2, i, method)),

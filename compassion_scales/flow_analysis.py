@@ -127,7 +127,7 @@ def mixed_anova(y: np.ndarray, groups: Sequence[Any] | None = None, *, ss_type: 
         h_int = n * np.outer(ybar, ybar)
     else:
         raise AnalysisError(f"Sums-of-squares type must be 3 or 1, not {ss_type!r}.")
-    h_grp = h_for(list(range(1, g))) if g > 1 else None
+    h_grp = h_for(list(range(1, g))) if g > 1 else np.zeros((k, k))
 
     p0 = np.ones((k, 1))
     p1 = _contr_sum(k)
@@ -500,9 +500,9 @@ class FlowsResult(ResultMixin):
 
         Saves to ``path`` (PNG or SVG, from the extension) when given; returns the figure.
         """
-        import matplotlib
+        import matplotlib as mpl
 
-        matplotlib.use("Agg")
+        mpl.use("Agg")
         import matplotlib.pyplot as plt
 
         d = self.descriptives
@@ -512,7 +512,7 @@ class FlowsResult(ResultMixin):
                                  sharey=True)
         xs = np.arange(len(flows_))
         groups = list(pd.unique(d["group"]))
-        for ax, tm in zip(axes[0], times):
+        for ax, tm in zip(axes[0], times, strict=True):
             sub = d if tm is None else d[d["time"] == tm]
             for i, gname in enumerate(groups):
                 s = sub[sub["group"] == gname].set_index("flow").reindex(flows_)
@@ -652,10 +652,10 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
         frame, _, got, _how = resolve_scores(data, inst, list(mapping.values()), ids)
         rows, offsets = [], {}
         for flow, sid in mapping.items():
-            off, div, n_items, desc = _metric_transform(inst, sid, metric)
+            off, div, n_items, how = _metric_transform(inst, sid, metric)
             offsets[flow] = (off, div)
             rows.append({"flow": flow, "score": sid, "label": inst.score(sid).label,
-                         "status": inst.score(sid).status, "n_items": n_items, "transform": desc})
+                         "status": inst.score(sid).status, "n_items": n_items, "transform": how})
         info = pd.DataFrame(rows)
         metric_used = metric
         if flow_score is None:

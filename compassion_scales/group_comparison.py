@@ -425,12 +425,12 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
         gv = g_all.to_numpy()[ok]
         yv = y[ok]
         samples = [yv[gv == lv] for lv in levels]
-        for lv, x in zip(levels, samples):
+        for lv, x in zip(levels, samples, strict=True):
             m, sd, lo, hi = t_ci(x, level)
             desc.append({"score": sid, "group": lv, "n": int(x.size), "mean": m, "sd": sd,
                          "ci_low": lo, "ci_high": hi,
                          "median": float(np.median(x)) if x.size else np.nan})
-        small = [str(lv) for lv, x in zip(levels, samples) if x.size < 2]
+        small = [str(lv) for lv, x in zip(levels, samples, strict=True) if x.size < 2]
         if small:
             raise AnalysisError(f"Score {sid!r}: group(s) {', '.join(small)} of {group!r} have fewer than two "
                                 "values, so no test can be run. Merge or drop the small groups.")

@@ -197,27 +197,35 @@ def _boot_alpha(X: np.ndarray, n_boot: int, seed: int, chunk_cells: int = 2_000_
     else:
         ju, ku = np.triu_indices(k)
         Mf = M.astype(float)
-        m = Mf[:, ju] * Mf[:, ku]
-        F = np.column_stack([m, Xc[:, ju] * Mf[:, ku], Xc[:, ku] * Mf[:, ju], Xc[:, ju] * Xc[:, ku]])
-        P = ju.size
-        diag = ju == ku
+        # pairs in blocks so the per-pair feature matrix stays small (about chunk_cells values)
+        blk = max(1, chunk_cells // (4 * n))
+        blocks = [(ju[i:i + blk], ku[i:i + blk]) for i in range(0, ju.size, blk)]
     out = np.empty(n_boot)
     chunk = max(1, chunk_cells // n)
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
-        S = _boot_counts(rng, b, n) @ F
+        W = _boot_counts(rng, b, n)
         if complete:
+            S = W @ F
             var_items = (S[:, k:2 * k] - S[:, :k] ** 2 / n).sum(axis=1)
             var_total = S[:, 2 * k + 1] - S[:, 2 * k] ** 2 / n
             out[start:start + b] = k / (k - 1) * (1 - var_items / var_total)
-        else:
+            continue
+        tr = np.zeros(b)
+        tot = np.zeros(b)
+        for bj, bk in blocks:
+            P = bj.size
+            Fb = np.column_stack([Mf[:, bj] * Mf[:, bk], Xc[:, bj] * Mf[:, bk],
+                                  Xc[:, bk] * Mf[:, bj], Xc[:, bj] * Xc[:, bk]])
+            S = W @ Fb
             cnt, sa, sb, sab = S[:, :P], S[:, P:2 * P], S[:, 2 * P:3 * P], S[:, 3 * P:]
             with np.errstate(invalid="ignore", divide="ignore"):
                 cov = (sab - sa * sb / cnt) / (cnt - 1)
             cov[cnt < 2] = np.nan
-            tr = cov[:, diag].sum(axis=1)
-            tot = tr + 2 * cov[:, ~diag].sum(axis=1)
-            out[start:start + b] = k / (k - 1) * (1 - tr / tot)
+            diag = bj == bk
+            tr += cov[:, diag].sum(axis=1)
+            tot += cov[:, diag].sum(axis=1) + 2 * cov[:, ~diag].sum(axis=1)
+        out[start:start + b] = k / (k - 1) * (1 - tr / tot)
     return out
 
 

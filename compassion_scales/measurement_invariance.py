@@ -92,6 +92,7 @@ class InvarianceResult(ResultMixin):
     model: ModelSpec
     identification: str
     source: str
+    stopped_at_failure: bool = True
     _extra_notes: tuple[str, ...] = field(default=())
 
     _title = "Measurement invariance (multi-group CFA, ML)"
@@ -110,8 +111,10 @@ class InvarianceResult(ResultMixin):
             f"Model: {'; '.join(self.model.to_syntax().splitlines())} ({self.source}).",
             f"Groups ('{self.group}'): " + ", ".join(f"{g} (n = {n})" for g, n in
                                                      zip(self.group_labels, self.group_n)) + ".",
-            f"Decision rule: {rule} (Chen, 2007; Cheung & Rensvold, 2002). Testing stops at the first "
-            "step that fails.",
+            f"Decision rule: {rule} (Chen, 2007; Cheung & Rensvold, 2002); each step is compared with the "
+            "previous one. " + ("Testing stops at the first step that fails." if self.stopped_at_failure else
+                                "Every step was fitted (the highest level is the last step before the first "
+                                "failure)."),
             "Steps: configural (same pattern, all free) -> metric (equal loadings) -> scalar (equal "
             "loadings and intercepts; latent means free in groups 2..k) -> strict (also equal residual "
             "variances). Chi-square difference tests as lavaan::lavTestLRT (ML, standard).",
@@ -299,7 +302,7 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         delta_cfi=float(delta_cfi), delta_rmsea=float(delta_rmsea), use_chisq=bool(use_chisq),
         alpha=float(alpha), group=group, group_labels=tuple(labels), group_n=tuple(int(n) for n in info["n_obs"]),
         n_dropped=int(info["n_dropped"]), model=spec, identification=ident, source=source,
-        _extra_notes=tuple(notes))
+        stopped_at_failure=bool(stop_at_failure), _extra_notes=tuple(notes))
 
 
 def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: Any, out: dict, step: str,

@@ -213,6 +213,16 @@ def _pearson_ci(r: float, n: int, ci: float) -> tuple[float, float]:
     return float(np.tanh(z - h)), float(np.tanh(z + h))
 
 
+def _time_mask(col: pd.Series, value: Any) -> pd.Series:
+    """Rows whose time equals ``value`` (numerically when both are numbers: "1" == 1.0)."""
+    if pd.api.types.is_numeric_dtype(col):
+        try:
+            return col == float(value)
+        except (TypeError, ValueError):
+            pass
+    return col.astype(str) == str(value)
+
+
 def _as_list(x: str | Sequence[str] | None) -> list[str]:
     if x is None:
         return []
@@ -280,9 +290,8 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
                 times = tuple(present)  # type: ignore[assignment]
         assert times is not None
         a, b = times
-        sel = time1[time].astype(str)
-        t1 = time1[sel == str(a)].drop(columns=time)
-        t2 = time1[sel == str(b)].drop(columns=time)
+        t1 = time1[_time_mask(time1[time], a)].drop(columns=time)
+        t2 = time1[_time_mask(time1[time], b)].drop(columns=time)
         if t1.empty or t2.empty:
             raise AnalysisError(f"No rows with {time} = {a if t1.empty else b!r}; the values "
                                 f"present are {', '.join(map(str, present))}.")

@@ -131,3 +131,14 @@ def test_cfa_with_instrument(tmp_path):
     assert r.exit_code == 0
     df = pd.read_csv(__import__("io").StringIO(r.output))
     assert len(df) == 15 and set(df["factor"]) == {"fcs_self"}
+
+
+def test_cli_module_imports_no_heavy_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys, compassion_scales.cli.factors_cfa; "
+            "print(sorted(m for m in ('scipy', 'pandas', 'numpy', 'matplotlib', 'factor_analyzer') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -139,3 +139,12 @@ def test_errors(sat):
         compare(sat, group="gender", scores=["ACT"], correction="sidak")
     with pytest.raises(AnalysisError, match="not in the data"):
         compare(sat, group="gender", scores=["GPA"])
+
+
+def test_partial_score_columns_without_items_is_an_error():
+    df = pd.DataFrame({"arm": ["a", "b"] * 5, "fcs_self": np.arange(10.0)})
+    with pytest.raises(AnalysisError, match="fcs_others are not in the data"):
+        compare(df, "fcs", group="arm", scores=["fcs_self", "fcs_others"])
+    # without a score list, the score columns present are compared
+    res = compare(df, "fcs", group="arm")
+    assert res.tests["score"].tolist() == ["fcs_self"]

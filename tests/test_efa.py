@@ -112,6 +112,28 @@ def test_matches_psych_fa(method, rotation, k, dataset, bfi, harman74):
         assert res.structure.equals(res.loadings)
 
 
+@pytest.mark.parametrize("method,rotation,k,dataset", CASES,
+                         ids=["_".join(map(str, c)) for c in CASES])
+def test_fit_statistics_match_psych(method, rotation, k, dataset, bfi, harman74):
+    res = run_case(method, rotation, k, dataset, bfi, harman74)
+    g = golden(f"fit_{method}_{rotation}_{k}_{dataset}.csv").iloc[0]
+    f = res.fit.iloc[0]
+    assert f["df"] == g["df"] and f["null_df"] == g["null_df"] and f["n_obs"] == g["n_obs"]
+    for col in ("objective", "chi2", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "bic",
+                "null_chi2", "rms", "crms", "fit_off"):
+        assert f[col] == pytest.approx(g[col], rel=1e-5), col
+    # p-values are as small as 1e-264 here (or underflow to 0), so compare on the log scale
+    if g["p_val"] == 0:
+        assert f["p_val"] < 1e-300
+    else:
+        assert np.log(f["p_val"]) == pytest.approx(np.log(g["p_val"]), rel=1e-5)
+
+
+def test_fit_without_n_obs_has_only_residual_statistics(harman74):
+    f = efa(harman74, 2).fit.iloc[0]
+    assert np.isnan(f["chi2"]) and np.isnan(f["rmsea"]) and f["rms"] > 0
+
+
 def test_rotation_is_actually_applied(bfi):
     # guards against a silent break of factor_analyzer's Rotator (e.g. returning its input)
     none = efa(bfi[ITEMS], 5, rotation="none").loadings.to_numpy()

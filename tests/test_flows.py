@@ -349,3 +349,16 @@ def test_ceas_raw_items_default_flow_scores():
     tot = flows(df, "ceas", group="arm", subject="pid", flow_score="total")
     assert tot.flow_scores.set_index("flow").loc["to_others", "n_items"] == 10
     assert set(res.anova["term"]) == {"group", "flow", "group:flow"}
+
+
+def test_group_and_time_model_and_tests(sai, sai_instrument):
+    d = sai.assign(arm=np.where(sai["id"] % 2 == 1, "odd", "even"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingDataWarning)
+        res = flows(d, sai_instrument, group="arm", time="time", subject="id")
+    assert res.mixed_model_formula == "value ~ flow * group * time + (1 | subject)"
+    assert res.mixed_model_terms["term"].tolist() == ["flow", "group", "time", "flow:group", "flow:time",
+                                                      "group:time", "flow:group:time"]
+    # Fisher z per time point (3 flow pairs x 1 group pair x 2 times), Steiger per group
+    assert len(res.group_tests) == 6 and len(res.time_tests) == 6
+    assert set(res.descriptives["time"]) == {1, 2}

@@ -154,3 +154,13 @@ def test_json_payload(full):
     assert d["highest_level"] == "metric" and d["failed_step"] == "scalar"
     assert d["thresholds"] == {"delta_cfi": 0.01, "delta_rmsea": 0.015, "use_chisq": False, "alpha": 0.05}
     assert [r["step"] for r in d["summary"]] == ["configural", "metric", "scalar", "strict"]
+
+
+def test_cfa_group_equal_accepts_a_string_and_rejects_unknown(hs):
+    res = cfa(hs, HS_MODEL, group="school", group_equal="loadings")
+    assert res.fit["chisq"] == pytest.approx(124.043544179993, rel=1e-6)
+    assert res.estimates["equal_across_groups"].sum() == 12  # 6 free loadings x 2 groups
+    with pytest.raises(AnalysisError, match="Unknown group_equal value"):
+        cfa(hs, HS_MODEL, group="school", group_equal=["slopes"])
+    with pytest.raises(AnalysisError, match="needs a group column"):
+        cfa(hs, HS_MODEL, group_equal=["loadings"])

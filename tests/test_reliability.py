@@ -257,3 +257,17 @@ def test_instrument_path_uses_keyed_item_scores():
     assert "instrument 'fcs'" in "\n".join(res._notes())
     with pytest.raises(AnalysisError, match="do not also give items"):
         reliability(data, "fcs", items=["fcs_oth_1", "fcs_oth_2"])
+
+
+def test_alpha_invariances(bfi):
+    """Item order, a common linear rescaling, and reversing twice leave alpha unchanged."""
+    d = bfi[["C1", "C2", "C3", "C4", "C5"]]
+    base = cronbach_alpha(d, reverse=["C4", "C5"])["alpha"].iloc[0]
+    shuffled = d[["C5", "C2", "C4", "C1", "C3"]]
+    assert cronbach_alpha(shuffled, reverse=["C5", "C4"])["alpha"].iloc[0] == pytest.approx(base, abs=1e-12)
+    assert cronbach_alpha(2 * d + 3, reverse=["C4", "C5"])["alpha"].iloc[0] == pytest.approx(base, abs=1e-12)
+    flipped = d.copy()
+    flipped[["C4", "C5"]] = 7 - flipped[["C4", "C5"]]
+    assert cronbach_alpha(flipped)["alpha"].iloc[0] == pytest.approx(base, abs=1e-12)
+    twice = cronbach_alpha(flipped, reverse=["C4", "C5"], item_range=(1, 6))["alpha"].iloc[0]
+    assert twice == pytest.approx(cronbach_alpha(d)["alpha"].iloc[0], abs=1e-12)

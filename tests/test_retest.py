@@ -87,3 +87,10 @@ def test_retest_with_instrument_scores_each_time():
     m = s1.merge(s2, on="pid").dropna(subset=["fcs_self_x", "fcs_self_y"])
     r = np.corrcoef(m["fcs_self_x"], m["fcs_self_y"])[0, 1]
     assert res.summary.set_index("score").loc["fcs_self", "pearson_r"] == pytest.approx(r, abs=1e-12)
+
+
+def test_times_given_as_text_match_numeric_time_column(sai):
+    t1, t2 = sai
+    long = pd.concat([t1, t2]).astype({"time": float})
+    res = retest(long, id="id", time="time", times=("1", "2"), columns=["anxiety"])
+    assert res.summary["n_pairs"].iloc[0] == ICC["sai_xray_anxiety"]["n_pairs"]
