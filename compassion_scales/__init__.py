@@ -40,6 +40,9 @@ _EXPORTS: dict[str, str] = {
     "ScoringError": "compassion_scales.errors",
     "AnalysisError": "compassion_scales.errors",
     "PsychometricWarning": "compassion_scales.errors",
+    "MissingDataWarning": "compassion_scales.errors",
+    "HeywoodCaseWarning": "compassion_scales.errors",
+    "KeyingWarning": "compassion_scales.errors",
     "Reason": "compassion_scales.errors",
     # reliability (issue 4)
     "reliability": "compassion_scales.internal_consistency",
@@ -53,6 +56,12 @@ _EXPORTS: dict[str, str] = {
     "parallel_analysis": "compassion_scales.factor",
     "kmo": "compassion_scales.factor",
     "bartlett": "compassion_scales.factor",
+    "EFAResult": "compassion_scales.factor",
+    "ParallelAnalysisResult": "compassion_scales.factor",
+    "KMOResult": "compassion_scales.factor",
+    "BartlettResult": "compassion_scales.factor",
+    "correlation_matrix": "compassion_scales.factor",
+    "scree_plot": "compassion_scales.factor",
     "cfa": "compassion_scales.confirmatory",
     "invariance": "compassion_scales.measurement_invariance",
     # flows and comparisons (issue 6)

@@ -59,8 +59,15 @@ def render_table(df: pd.DataFrame, fmt: str = "simple", decimals: int = 3,
     offset = 1 if index else 0
     text_cols = [j + offset for j, col in enumerate(shown.columns)
                  if not pd.api.types.is_numeric_dtype(shown[col])]
-    return tabulate(shown, headers="keys", tablefmt=fmt, showindex=index,
-                    floatfmt=floatfmt, missingval=missing, disable_numparse=text_cols or False)
+    # object cells keep each column's own type (integers are not shown as 1.0)
+    cells = shown.astype(object).where(shown.notna(), None)
+    rows = cells.values.tolist()
+    headers = [str(c) for c in shown.columns]
+    if index:
+        rows = [[i, *r] for i, r in zip(shown.index, rows, strict=True)]
+        headers = [str(shown.index.name or ""), *headers]
+    return tabulate(rows, headers=headers, tablefmt=fmt, floatfmt=floatfmt, missingval=missing,
+                    disable_numparse=text_cols or False)
 
 
 def to_jsonable(value: Any) -> Any:

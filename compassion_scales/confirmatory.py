@@ -255,6 +255,10 @@ class _Engine:
         self.S = [s[0] for s in samples]
         self.ybar = [s[1] for s in samples]
         self.Ng = np.array([s[2] for s in samples], dtype=float)
+        # FIML: per group, a list of missing-data patterns (observed index, n, mean, cov) and h1
+        self.patterns = [s[3] if len(s) > 3 else None for s in samples]
+        self.fiml = any(pt is not None for pt in self.patterns)
+        self._h1 = [s[4] if len(s) > 4 else None for s in samples]
         self.N = float(self.Ng.sum())
         self.w = self.Ng / self.N
         self.std_lv = std_lv
@@ -387,6 +391,8 @@ class _Engine:
 
     # -- objective
     def objective(self, x: np.ndarray) -> float:
+        if self.fiml:
+            return self._objective_fiml(x)
         F = 0.0
         for g in range(self.G):
             Sig, mu = self.implied(x, g)
@@ -403,8 +409,60 @@ class _Engine:
             F += self.w[g] * Fg
         return float(F)
 
+    # -- FIML (casewise likelihood, by missing-data pattern); F = -2 logL / N
+    def _objective_fiml(self, x: np.ndarray) -> float:
+        total = 0.0
+        for g in range(self.G):
+            Sig, mu = self.implied(x, g)
+            for o, n, yb, Sk in self.patterns[g]:
+                So = Sig[np.ix_(o, o)]
+                try:
+                    c = np.linalg.cholesky(So)
+                except np.linalg.LinAlgError:
+                    return np.inf
+                Si = np.linalg.inv(So)
+                d = yb - mu[o]
+                total += n * (len(o) * _LOG2PI + 2.0 * np.log(np.diag(c)).sum() + np.sum(Si * Sk) + d @ Si @ d)
+        return float(total / self.N)
+
+    def _grad_info_fiml(self, x: np.ndarray, want_info: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        q = self.nfree
+        grad = np.zeros(q)
+        info = np.zeros((q, q))
+        for g in range(self.G):
+            Sig, mu = self.implied(x, g)
+            U, V, c, DM = self._group_derivatives(x, g)
+            Gfull = np.zeros((self.p, self.p))
+            gmu = np.zeros(self.p)
+            for o, n, yb, Sk in self.patterns[g]:
+                So = Sig[np.ix_(o, o)]
+                Si = np.linalg.inv(So)
+                d = yb - mu[o]
+                wk = n / self.N
+                Gfull[np.ix_(o, o)] += wk * (Si - Si @ (Sk + np.outer(d, d)) @ Si)
+                gmu[o] += wk * (-2.0 * Si @ d)
+                if want_info:
+                    info += wk * self._info_block(Si, (U[o], V[o], c, DM[o]), (U[o], V[o], c, DM[o]),
+                                                  means=True)
+            grad += 2.0 * c * np.einsum("iq,iq->q", U, Gfull @ V) + DM.T @ gmu
+        return grad, info
+
+    def observed_information(self, x: np.ndarray) -> np.ndarray:
+        """Hessian of -logL / N by central differences of the analytic gradient (FIML SEs)."""
+        q = self.nfree
+        H = np.zeros((q, q))
+        for k in range(q):
+            h = 1e-5 * max(1.0, abs(x[k]))
+            xp, xm = x.copy(), x.copy()
+            xp[k] += h
+            xm[k] -= h
+            H[:, k] = (self._grad_info_fiml(xp, False)[0] - self._grad_info_fiml(xm, False)[0]) / (2 * h)
+        return 0.25 * (H + H.T)  # dF/dx = -2/N dlogL/dx, symmetrised
+
     def grad_info(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gradient of F and the expected information per observation (F's Hessian ~ 2 I)."""
+        if self.fiml:
+            return self._grad_info_fiml(x)
         q = self.nfree
         grad = np.zeros(q)
         info = np.zeros((q, q))
@@ -427,14 +485,15 @@ class _Engine:
             out += DM.T @ (-2.0 * Si @ d)
         return out
 
-    def _info_block(self, Si: np.ndarray, a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> np.ndarray:
+    def _info_block(self, Si: np.ndarray, a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...],
+                    means: bool | None = None) -> np.ndarray:
         """0.5 tr(Si dA Si dB) + dmuA' Si dmuB for all pairs of columns of a and b."""
         Ua, Va, ca, Ma = a
         Ub, Vb, cb, Mb = b
         SUb, SVb = Si @ Ub, Si @ Vb
         # 0.5 tr(Si ca(u v'+v u') Si cb(u2 v2'+v2 u2')) = ca cb [(v'Si u2)(u'Si v2) + (v'Si v2)(u'Si u2)]
         out = np.outer(ca, cb) * ((Va.T @ SUb) * (Ua.T @ SVb) + (Va.T @ SVb) * (Ua.T @ SUb))
-        if self.meanstructure:
+        if self.meanstructure if means is None else means:
             out += Ma.T @ Si @ Mb
         return out
 
@@ -490,6 +549,8 @@ class _Engine:
         from scipy import linalg, optimize
 
         self._logdetS = [float(np.linalg.slogdet(S)[1]) for S in self.S]
+        # F at the saturated model (0 for complete data by construction of F)
+        self.f_h1 = -2.0 * self.loglik_h1() / self.N if self.fiml else 0.0
         x = self.start() if x0 is None else np.array(x0, dtype=float)
         f = self.objective(x)
         if not np.isfinite(f):
@@ -554,6 +615,8 @@ class _Engine:
         return self.G * mom - self.nfree
 
     def loglik(self, x: np.ndarray) -> float:
+        if self.fiml:
+            return float(-0.5 * self.N * self._objective_fiml(x))
         ll = 0.0
         for g in range(self.G):
             Sig, mu = self.implied(x, g)
@@ -566,9 +629,13 @@ class _Engine:
         return float(ll)
 
     def loglik_h1(self) -> float:
+        if self.fiml:
+            return float(sum(h["logl"] for h in self._h1))
         return float(sum(-0.5 * n * (self.p * _LOG2PI + ld + self.p) for n, ld in zip(self.Ng, self._logdetS)))
 
     def baseline_chisq(self) -> float:
+        if self.fiml:
+            return float(2.0 * (self.loglik_h1() - sum(h["logl_independence"] for h in self._h1)))
         return float(sum(n * (np.sum(np.log(np.diag(S))) - ld) for n, S, ld in zip(self.Ng, self.S, self._logdetS)))
 
     def srmr(self, x: np.ndarray) -> float:
@@ -592,7 +659,7 @@ def _fit_indices(eng: _Engine, x: np.ndarray) -> dict[str, float]:
     from scipy import optimize, stats
 
     N, G, df = eng.N, eng.G, eng.df
-    chisq = float(N * eng.fmin)
+    chisq = float(N * (eng.fmin - eng.f_h1))
     chisq = max(chisq, 0.0)
     bchisq = eng.baseline_chisq()
     bdf = G * eng.p * (eng.p - 1) // 2
@@ -795,15 +862,83 @@ def _modification_indices(eng: _Engine, x: np.ndarray, group_labels: list[str] |
 # --------------------------------------------------------------------------- data
 
 
+def _patterns(X: np.ndarray) -> list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
+    """Missing-data patterns: (observed columns, n, mean, covariance with divisor n) per pattern."""
+    obs = ~np.isnan(X)
+    keys, inv = np.unique(obs, axis=0, return_inverse=True)
+    out = []
+    for k, key in enumerate(keys):
+        o = np.flatnonzero(key)
+        Xk = X[inv.ravel() == k][:, o]
+        n = Xk.shape[0]
+        m = Xk.mean(axis=0)
+        C = Xk - m
+        out.append((o, n, m, C.T @ C / n))
+    return out
+
+
+def _em_saturated(X: np.ndarray, pats: list, tol: float = 1e-12, max_iter: int = 10000
+                  ) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """ML mean and covariance of incomplete normal data by EM (the FIML 'h1' model)."""
+    n, p = X.shape
+    mu = np.nanmean(X, axis=0)
+    Sig = np.diag(np.nanvar(X, axis=0))
+    # sufficient statistics per pattern
+    stats_ = [(o, k, k * m, k * (S + np.outer(m, m))) for o, k, m, S in pats]
+    converged = False
+    for _ in range(max_iter):
+        T1 = np.zeros(p)
+        T2 = np.zeros((p, p))
+        for o, k, s1, s2 in stats_:
+            if len(o) == p:
+                T1 += s1
+                T2 += s2
+                continue
+            mis = np.setdiff1d(np.arange(p), o)
+            Soo = Sig[np.ix_(o, o)]
+            B = np.linalg.solve(Soo, Sig[np.ix_(o, mis)]).T  # regression of missing on observed
+            Cmm = Sig[np.ix_(mis, mis)] - B @ Sig[np.ix_(o, mis)]
+            # centred observed sums
+            r1 = s1 - k * mu[o]
+            r2 = s2 - np.outer(s1, mu[o]) - np.outer(mu[o], s1) + k * np.outer(mu[o], mu[o])
+            xm = k * mu[mis] + B @ r1
+            T1[o] += s1
+            T1[mis] += xm
+            T2[np.ix_(o, o)] += s2
+            om = np.outer(s1, mu[mis]) + (s2 - np.outer(s1, mu[o])) @ B.T
+            T2[np.ix_(o, mis)] += om
+            T2[np.ix_(mis, o)] += om.T
+            T2[np.ix_(mis, mis)] += (k * np.outer(mu[mis], mu[mis]) + np.outer(mu[mis], B @ r1)
+                                     + np.outer(B @ r1, mu[mis]) + B @ r2 @ B.T + k * Cmm)
+        mu_new = T1 / n
+        Sig_new = T2 / n - np.outer(mu_new, mu_new)
+        delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(Sig_new - Sig)))
+        mu, Sig = mu_new, Sig_new
+        if delta < tol:
+            converged = True
+            break
+    ll = 0.0
+    for o, k, m, S in pats:
+        So = Sig[np.ix_(o, o)]
+        d = m - mu[o]
+        Si = np.linalg.inv(So)
+        ll += -0.5 * k * (len(o) * _LOG2PI + np.linalg.slogdet(So)[1] + np.sum(Si * S) + d @ Si @ d)
+    return mu, Sig, float(ll), converged
+
+
 def _prepare(df: pd.DataFrame, items: list[str], group: str | None, missing: str
-             ) -> tuple[list[tuple[np.ndarray, np.ndarray, int]], list[str] | None, dict[str, Any]]:
-    if missing != "listwise":
+             ) -> tuple[list[tuple], list[str] | None, dict[str, Any]]:
+    missing = str(missing).lower()
+    if missing in ("ml", "fiml", "direct"):
+        missing = "fiml"
+    if missing not in ("listwise", "fiml"):
         raise AnalysisError(
-            f"missing='{missing}' is not available; only missing='listwise' (drop every person with a "
-            "missing answer on a model item) is implemented. FIML is not implemented.")
+            f"missing='{missing}' is not available; use 'listwise' (drop every person with a missing "
+            "answer on a model item) or 'fiml' (full-information maximum likelihood).")
+    fiml = missing == "fiml"
     X = _numeric_items(df, items)
     n_in = len(df)
-    keep = ~np.isnan(X).any(axis=1)
+    keep = ~np.isnan(X).all(axis=1) if fiml else ~np.isnan(X).any(axis=1)
     labels = None
     gcol = None
     n_group_missing = 0
@@ -813,9 +948,10 @@ def _prepare(df: pd.DataFrame, items: list[str], group: str | None, missing: str
         n_group_missing = int((gmiss & keep).sum())
         keep &= ~gmiss
     n_drop = int(n_in - keep.sum())
-    info = {"n_input": n_in, "n_dropped": n_drop, "n_dropped_group": n_group_missing}
+    info = {"n_input": n_in, "n_dropped": n_drop, "n_dropped_group": n_group_missing, "missing": missing}
     if n_drop:
-        msg = (f"{n_drop} of {n_in} rows were dropped (listwise deletion: a missing answer on a model item"
+        why = ("no answer on any model item" if fiml else "a missing answer on a model item")
+        msg = (f"{n_drop} of {n_in} rows were dropped ({'FIML' if fiml else 'listwise deletion'}: {why}"
                + (" or a missing group" if group is not None else "") + ").")
         warnings.warn(msg, MissingDataWarning, stacklevel=3)
     X = X[keep]
@@ -827,18 +963,34 @@ def _prepare(df: pd.DataFrame, items: list[str], group: str | None, missing: str
         gs = np.array([str(v) for v in gv], dtype=object)
         parts = [X[gs == lab] for lab in labels]
         if len(labels) < 2:
-            raise AnalysisError(f"The group column '{group}' has fewer than two groups after listwise deletion.")
-    samples = []
+            raise AnalysisError(f"The group column '{group}' has fewer than two groups after removing "
+                                "rows with missing data.")
+    samples: list[tuple] = []
+    info["n_incomplete"] = []
     for k, Xg in enumerate(parts):
         n, p = Xg.shape
         where = f" in group '{labels[k]}'" if labels else ""
         if n <= p:
             raise AnalysisError(
-                f"Only {n} complete cases{where} for {p} items; a CFA needs more people than items "
-                "(ideally 200 or more).")
-        ybar = Xg.mean(axis=0)
-        C = Xg - ybar
-        S = C.T @ C / n
+                f"Only {n} {'usable' if fiml else 'complete'} cases{where} for {p} items; a CFA needs more "
+                "people than items (ideally 200 or more).")
+        if fiml:
+            pats = _patterns(Xg)
+            nobs_item = (~np.isnan(Xg)).sum(axis=0)
+            if np.any(nobs_item < 2):
+                bad = [items[j] for j in np.flatnonzero(nobs_item < 2)]
+                raise AnalysisError(f"Item(s) {', '.join(bad)} have fewer than two answers{where}.")
+            ybar, S, ll, conv = _em_saturated(Xg, pats)
+            if not conv:
+                warnings.warn(f"The EM estimate of the unrestricted model{where} did not converge; "
+                              "chi-square and fit indices may be inaccurate.", ConvergenceWarning, stacklevel=3)
+            v = np.nanvar(Xg, axis=0)
+            ll_ind = float(sum(-0.5 * c * (_LOG2PI + np.log(vj) + 1.0) for c, vj in zip(nobs_item, v)))
+            info["n_incomplete"].append(int(np.isnan(Xg).any(axis=1).sum()))
+        else:
+            ybar = Xg.mean(axis=0)
+            C = Xg - ybar
+            S = C.T @ C / n
         sd = np.sqrt(np.diag(S))
         if np.any(sd == 0):
             bad = [items[j] for j in np.flatnonzero(sd == 0)]
@@ -848,7 +1000,10 @@ def _prepare(df: pd.DataFrame, items: list[str], group: str | None, missing: str
             raise AnalysisError(
                 f"The item covariance matrix{where} is singular (some items are exact copies or linear "
                 "combinations of others); remove the redundant items.")
-        samples.append((S, ybar, n))
+        if fiml:
+            samples.append((S, ybar, n, pats, {"logl": ll, "logl_independence": ll_ind}))
+        else:
+            samples.append((S, ybar, n))
     info["n_obs"] = [s[2] for s in samples]
     return samples, labels, info
 
@@ -895,6 +1050,7 @@ class CFAResult(ResultMixin):
     iterations: int = 0
     optimizer: str = ""
     source: str = "user model"
+    n_incomplete: int = 0
     group_labels: tuple[str, ...] = ()
     group_n: tuple[int, ...] = ()
     constraints: tuple[str, ...] = ()
@@ -919,11 +1075,18 @@ class CFAResult(ResultMixin):
         f = self.fit
         lines = [
             f"Model: {'; '.join(self.model.to_syntax().splitlines())} ({self.source}).",
-            f"Estimator: maximum likelihood on the covariance matrix (divisor N, lavaan's convention); "
-            f"chi-square = N x F_ML; standard errors from the expected information; {self.optimizer}"
+            (f"Estimator: maximum likelihood on the covariance matrix (divisor N, lavaan's convention); "
+             f"chi-square = N x F_ML; standard errors from the expected information; " if self.missing == "listwise"
+             else "Estimator: full-information maximum likelihood (chi-square = 2 x (logL_h1 - logL)); ")
+            + f"{self.optimizer}"
             f"{'' if self.converged else ' - DID NOT CONVERGE'}.",
             f"Identification: {self.identification}.",
-            f"Missing data: listwise deletion; {self.n_obs} complete cases used, {self.n_dropped} dropped.",
+            (f"Missing data: listwise deletion; {self.n_obs} complete cases used, {self.n_dropped} dropped."
+             if self.missing == "listwise" else
+             f"Missing data: full-information ML (FIML, casewise likelihood; the unrestricted model by EM); "
+             f"{self.n_obs} cases used, {self.n_incomplete} of them incomplete; {self.n_dropped} dropped "
+             "(no answer on any item). Standard errors from the observed information; SRMR uses the EM "
+             "means and covariances; modification indices are not computed with FIML."),
             "Fit: CFI/TLI against the independence model; RMSEA with N (x sqrt(G) for G groups), 90% CI, "
             "p-close tests RMSEA <= .05; SRMR is Bentler's (as lavaan's 'srmr'); AIC/BIC from the full "
             "normal log-likelihood.",
@@ -982,7 +1145,7 @@ def _run(spec: ModelSpec, samples: list, labels: list[str] | None, *, std_lv: bo
     if not opt["converged"]:
         warnings.warn("The CFA estimation did not converge; the estimates and fit indices may be wrong.",
                       ConvergenceWarning, stacklevel=3)
-    _, info = eng.grad_info(x)
+    info = eng.observed_information(x) if eng.fiml else eng.grad_info(x)[1]
     try:
         vcov = np.linalg.inv(eng.N * info)
     except np.linalg.LinAlgError:
@@ -994,7 +1157,8 @@ def _run(spec: ModelSpec, samples: list, labels: list[str] | None, *, std_lv: bo
         "estimates": _estimates(eng, x, vcov, labels),
     }
     if with_mi:
-        out["mi"] = _modification_indices(eng, x, labels)
+        out["mi"] = (_modification_indices(eng, x, labels) if not eng.fiml else
+                     pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "p_val", "epc", "sepc_all"]))
     return eng, out
 
 
@@ -1084,7 +1248,7 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         raise AnalysisError(f"The group column '{group}' is not in the data.")
     spec, df, source = _resolve(data, model, scores, extra_cols=extra)
     samples, labels, info = _prepare(df, spec.items, group, missing)
-    meanstructure = group is not None
+    meanstructure = group is not None or info["missing"] == "fiml"
     if isinstance(group_equal, str):
         group_equal = [group_equal]
     group_equal = tuple(group_equal)
@@ -1118,6 +1282,7 @@ def _make_result(spec: ModelSpec, eng: _Engine, out: dict, info: dict, labels: l
         fit=out["fit"], estimates=est, loadings=loadings, modification_indices=out["mi"], model=spec,
         n_obs=int(sum(info["n_obs"])), n_dropped=int(info["n_dropped"]), identification=ident,
         converged=bool(out["opt"]["converged"]), iterations=int(out["opt"]["iterations"]),
-        optimizer=out["opt"]["method"], source=source,
+        optimizer=out["opt"]["method"], source=source, missing=info.get("missing", "listwise"),
+        n_incomplete=int(sum(info.get("n_incomplete", []) or [0])),
         group_labels=tuple(labels or ()), group_n=tuple(int(n) for n in info["n_obs"]) if labels else (),
         constraints=tuple(group_equal), _extra_notes=tuple(notes))

@@ -36,8 +36,9 @@ def item_matrix(data: pd.DataFrame | np.ndarray, *, what: str = "items") -> tupl
         if bad:
             raise AnalysisError(
                 f"The {what} must hold numbers, but column(s) {', '.join(map(str, bad))} "
-                "contain text. Recode the answers as numbers (or score them with an "
-                "instrument: -i ID) and try again.")
+                "contain text. Choose the item columns (items=... / --items, or leave "
+                "identifiers out with --id), recode the answers as numbers, or score them "
+                "with an instrument (-i ID).")
         X = data.to_numpy(dtype=float, na_value=np.nan)
     else:
         X = np.asarray(data, dtype=float)
@@ -255,7 +256,7 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, smooth: bool = True,
             f"correlations are meant for at most {max_categories} ordered categories. "
             "Use Pearson correlations instead (leave out --ordinal).")
     sds = np.nanstd(X, axis=0)
-    flat = [n for n, s in zip(names, sds) if not s > 0]
+    flat = [n for n, s in zip(names, sds, strict=True) if not s > 0]
     if flat:
         raise AnalysisError(
             f"Item(s) {', '.join(flat)} have the same answer for everyone (no variance); "

@@ -11,8 +11,9 @@ Public functions: :func:`reliability` (everything, per score and group, returns 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -741,7 +742,7 @@ class ReliabilityResult(ResultMixin):
             lines.append(f"boot_ci_low/boot_ci_high: percentile bootstrap {pct} interval of alpha, "
                          f"{self.n_boot} resamples of people, seed {self.seed}.")
         lines.append("omega_total: McDonald's omega total, minres factor analysis of the "
-                     "correlation matrix (psych::omega)"
+                     f"Pearson correlation matrix ({self.missing}; psych::omega)"
                      + (f"; omega_h: omega hierarchical from a Schmid-Leiman solution with "
                         f"{self.nfactors} oblimin-rotated group factors." if self.nfactors > 1
                         else ", 1 factor (omega_h needs nfactors >= 2)."))
@@ -782,7 +783,7 @@ def _one_set(data: pd.DataFrame, *, reverse: Sequence[str] | None,
         row["omega_total"] = om["omega_total"]
         row["omega_h"] = om["omega_h"]
         row["nfactors"] = nf
-        row["_flipped"] = [n for n, f in zip(items.names, om["flipped"]) if f]
+        row["_flipped"] = [n for n, f in zip(items.names, om["flipped"], strict=True) if f]
         loading = _one_factor_loading(R)
     else:
         row["omega_total"] = row["omega_h"] = np.nan
@@ -917,10 +918,19 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
         if group is not None:
             subsets += [(str(v), (g == v).to_numpy()) for v in levels]
         for gname, mask in subsets:
+            where = f"Score {sid!r}" + (f", group {gname!r}" if group is not None else "")
             try:
-                row, tab = _one_set(frame[mask], reverse=rev, item_range=item_range,
-                                    missing=missing, ci=ci, n_boot=n_boot, seed=used_seed,
-                                    nfactors=nfactors, ordinal=ordinal)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    row, tab = _one_set(frame[mask], reverse=rev, item_range=item_range,
+                                        missing=missing, ci=ci, n_boot=n_boot, seed=used_seed,
+                                        nfactors=nfactors, ordinal=ordinal)
+                seen = set()
+                for w in caught:  # say which score (and group) each doubt is about, once
+                    text = f"{where}: {w.message}"
+                    if text not in seen:
+                        seen.add(text)
+                        warnings.warn(text, w.category, stacklevel=2)
             except AnalysisError as exc:
                 if gname == "all":
                     raise AnalysisError(f"Score {sid!r}: {exc}") from None
@@ -928,8 +938,7 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
                 continue
             flipped_omega = row.pop("_flipped", [])
             if flipped_omega:
-                where = f"score {sid!r}" + (f", group {gname!r}" if group is not None else "")
-                messages.append(f"omega for {where}: item(s) "
+                messages.append(f"omega for {where[0].lower() + where[1:]}: item(s) "
                                 f"{', '.join(flipped_omega)} load negatively on the general factor "
                                 "and were flipped inside the omega computation only "
                                 "(psych::omega convention); alpha and the item table use the keys "

@@ -138,6 +138,8 @@ def test_bootstrap_matches_a_naive_loop_complete_and_pairwise():
     fast = _boot_alpha(Xm, 150, 11)
     naive = [_alpha_stats(_cov(Xm[i]))["alpha"] for i in idx]
     np.testing.assert_allclose(fast, naive, atol=1e-12)
+    # small chunks of resamples and of item pairs give the same answer
+    np.testing.assert_allclose(_boot_alpha(Xm, 150, 11, chunk_cells=4000), naive, atol=1e-12)
 
 
 def test_bootstrap_is_seeded_and_reported(bfi):

@@ -48,6 +48,14 @@ bfi_model <- paste(
 fit <- cfa(bfi_model, data = psych::bfi, missing = "listwise")
 dump_fit(fit, 'cfa(bfi_model, data = psych::bfi, missing = "listwise")', "cfa_ml_marker_bfi.json")
 
+# full-information ML on the items with their natural missingness (rows missing every item dropped)
+fit <- cfa(bfi_model, data = psych::bfi, missing = "fiml")
+dump_fit(fit, 'cfa(bfi_model, data = psych::bfi, missing = "fiml")', "cfa_fiml_marker_bfi.json")
+# FIML with groups (by gender) for the multi-group code path
+fit <- cfa(bfi_model, data = psych::bfi, missing = "fiml", group = "gender", group.equal = "loadings")
+dump_fit(fit, 'cfa(bfi_model, data = psych::bfi, missing = "fiml", group = "gender", group.equal = "loadings")',
+         "cfa_fiml_metric_gender_bfi.json", n_mi = 10)
+
 # measurement invariance across schools
 steps <- list(configural = NULL, metric = "loadings",
               scalar = c("loadings", "intercepts"),
