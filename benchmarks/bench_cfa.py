@@ -8,12 +8,14 @@ Times (median per fit, seconds) for:
 
 * Holzinger-Swineford 3-factor CFA (301 x 9),
 * bfi 5-factor CFA (25 items, listwise n = 2436),
-* Holzinger-Swineford configural -> strict invariance by school (4 multi-group fits).
+* Holzinger-Swineford configural -> strict invariance by school (4 multi-group fits),
+* bfi 5-factor CFA with FIML (n = 2800).
 
 Python times include everything ``cfa()`` returns (fit measures, standard errors,
 standardised solution with delta-method SEs, all modification indices). R is timed inside R
 with ``system.time`` (after a warm-up fit) for ``lavaan::cfa`` + ``fitMeasures`` +
-``standardizedSolution`` + ``modindices``, so R's start-up is not counted. Without Rscript
+``standardizedSolution`` + ``modindices`` (lavaan also computes modification indices under
+FIML; cscore does not), so R's start-up is not counted. Without Rscript
 only the Python times are printed.
 """
 
@@ -61,6 +63,7 @@ time_it <- function(expr_fun) {{
 cat("hs", time_it(function() one(hs_model, hs)), "\n")
 cat("bfi", time_it(function() one(bfi_model, bfi, missing = "listwise")), "\n")
 cat("inv", time_it(inv), "\n")
+cat("fiml", time_it(function() one(bfi_model, bfi, missing = "fiml")), "\n")
 cat("version", as.character(packageVersion("lavaan")), "\n")
 """
 
@@ -91,6 +94,7 @@ def main() -> None:
         "bfi": _median_time(lambda: cfa(bfi, BFI_MODEL), max(3, args.repeat // 4)),
         "inv": _median_time(lambda: invariance(hs, HS_MODEL, group="school", stop_at_failure=False,
                                                refit_candidates=False), max(3, args.repeat // 4)),
+        "fiml": _median_time(lambda: cfa(bfi, BFI_MODEL, missing="fiml"), max(3, args.repeat // 4)),
     }
     r: dict[str, float] = {}
     version = "not run"
@@ -108,7 +112,8 @@ def main() -> None:
             print("R failed:", out.stderr.strip().splitlines()[-1:])
     labels = {"hs": "Holzinger-Swineford CFA, 3 factors (n = 301)",
               "bfi": "bfi CFA, 25 items, 5 factors (listwise n = 2436)",
-              "inv": "HS invariance by school, 4 multi-group fits"}
+              "inv": "HS invariance by school, 4 multi-group fits",
+              "fiml": "bfi CFA, FIML (n = 2800, 364 incomplete)"}
     print(f"median seconds per run; python repeats {args.repeat} (bfi/invariance {max(3, args.repeat // 4)}), "
           f"lavaan {version} repeats {args.repeat}")
     print(f"{'task':52s} {'cscore':>9s} {'lavaan':>9s} {'ratio':>7s}")

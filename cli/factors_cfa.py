@@ -69,8 +69,8 @@ def _read(responses: str, sheet: str | None) -> Any:
 @click.option("--std-lv", is_flag=True,
               help="Identify factors by fixing their variances to 1 (all loadings free) instead of "
                    "fixing each factor's first loading to 1.")
-@click.option("--missing", type=click.Choice(["listwise"]), default="listwise", show_default=True,
-              help="Missing answers: drop the person (listwise). FIML is not available.")
+@click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise", show_default=True,
+              help="Missing answers: drop the person (listwise) or use every answer (full-information ML).")
 @click.option("--table", "table", type=click.Choice(_CFA_TABLES), default="fit", show_default=True,
               help="Table for --format csv and -o: fit measures, standardised loadings, all estimates "
                    "or modification indices.")
@@ -142,8 +142,9 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
               help="Also require a non-significant chi-square difference test (p >= .05).")
 @click.option("--all-steps", is_flag=True, help="Fit every step even after one fails.")
 @click.option("--std-lv", is_flag=True, help="Identify factors by fixing their variances to 1 in the first group.")
-@click.option("--missing", type=click.Choice(["listwise"]), default="listwise", show_default=True,
-              help="Missing answers or group: drop the person (listwise).")
+@click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise", show_default=True,
+              help="Missing answers: drop the person (listwise) or use every answer (full-information ML). "
+                   "A missing group always drops the person.")
 @click.option("--table", "table", type=click.Choice(_INV_TABLES), default="steps", show_default=True,
               help="Table for --format csv and -o: the steps, or the partial-invariance candidates.")
 @click.option("--sheet", default=None, help="Excel sheet name or number.")

@@ -79,8 +79,9 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = run(data, instrument, items=item_list, reverse=_split(reverse), group=group,
-                     boot=boot, seed=seed, ordinal=ordinal, missing=missing, ci=ci,
-                     nfactors=nfactors, scores=_split(scores))
+                     boot=boot, seed=seed, ordinal=ordinal,
+                     missing=missing,  # type: ignore[arg-type]
+                     ci=ci, nfactors=nfactors, scores=_split(scores))
     echo_warnings([w for w in caught if issubclass(w.category, RuntimeWarning)])
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
@@ -135,7 +136,8 @@ def retest(time1: str, time2: str | None, id_cols: tuple[str, ...], instrument: 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = run(d1, d2, instrument, id=list(id_cols), time=time_col,
-                     times=tuple(times) if times else None, columns=_split(columns), ci=ci)
+                     times=(times[0], times[1]) if times else None, columns=_split(columns),
+                     ci=ci)
     echo_warnings([w for w in caught if issubclass(w.category, RuntimeWarning)])
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":

@@ -1179,10 +1179,13 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         (``item1 ~~ item2`` adds a residual covariance).
     estimator : {"ML"}
         Normal-theory maximum likelihood (the only estimator).
-    missing : {"listwise"}
-        Rows with a missing answer on any model item are dropped (a
-        :class:`~compassion_scales.errors.MissingDataWarning` says how many). FIML is not
-        implemented.
+    missing : {"listwise", "fiml"}
+        ``"listwise"`` (default): rows with a missing answer on any model item are dropped (a
+        :class:`~compassion_scales.errors.MissingDataWarning` says how many). ``"fiml"`` (also
+        ``"ml"``): full-information maximum likelihood as lavaan's ``missing = "fiml"`` (casewise
+        likelihood, a mean structure, the unrestricted model by EM, standard errors from the
+        observed information; rows with no answer at all are dropped). Modification indices are
+        not computed with FIML.
     std_lv : bool
         Identify each factor by fixing its variance to 1 (all loadings free) instead of fixing
         its first loading to 1 (marker variable, lavaan's default).

@@ -162,7 +162,8 @@ def _feldt(alpha: float, n_obs: int, n_items: int, ci: float) -> tuple[float, fl
 
 def _resolve_seed(seed: int | None) -> int:
     if seed is None:
-        return int(np.random.SeedSequence().entropy % (2**32))
+        entropy = np.random.SeedSequence().entropy
+        return int(entropy) % (2**32)  # type: ignore[arg-type]
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise AnalysisError(f"seed must be a non-negative whole number, not {seed!r}.")
     return int(seed)

@@ -93,6 +93,7 @@ class InvarianceResult(ResultMixin):
     identification: str
     source: str
     stopped_at_failure: bool = True
+    missing: str = "listwise"
     _extra_notes: tuple[str, ...] = field(default=())
 
     _title = "Measurement invariance (multi-group CFA, ML)"
@@ -120,8 +121,11 @@ class InvarianceResult(ResultMixin):
             "variances). Chi-square difference tests as lavaan::lavTestLRT (ML, standard).",
             f"Identification: {self.identification}; mean structure with intercepts free in the "
             "configural and metric models, latent means fixed to 0 in the first group.",
-            f"Estimator: maximum likelihood (divisor N, as lavaan). Missing data: listwise deletion; "
-            f"{self.n_dropped} rows dropped.",
+            (f"Estimator: maximum likelihood (divisor N, as lavaan). Missing data: listwise deletion; "
+             f"{self.n_dropped} rows dropped." if self.missing == "listwise" else
+             f"Estimator: full-information maximum likelihood (FIML); {self.n_dropped} rows dropped (no "
+             "answer on any item, or no group). Partial-invariance candidates are ranked by refitting "
+             "(score tests are not computed with FIML)."),
             f"Conclusion: highest level of invariance supported: {self.highest_level}"
             + (f"; {self.failed_step} invariance fails." if self.failed_step else "."),
         ]
@@ -197,8 +201,9 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     std_lv : bool
         Identify factors by fixing their variances to 1 in the first group (variances are then
         freed in the other groups once loadings are equal), instead of marker variables.
-    missing : {"listwise"}
-        Listwise deletion (rows missing an item or the group are dropped, with a warning).
+    missing : {"listwise", "fiml"}
+        Listwise deletion (rows missing an item or the group are dropped, with a warning), or
+        full-information maximum likelihood (as lavaan's ``missing = "fiml"``).
     refit_candidates : bool
         For the failing step, also refit the model with each constraint released in turn
         (gives the actual chi-square, CFI and RMSEA after release).
@@ -302,7 +307,7 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         delta_cfi=float(delta_cfi), delta_rmsea=float(delta_rmsea), use_chisq=bool(use_chisq),
         alpha=float(alpha), group=group, group_labels=tuple(labels), group_n=tuple(int(n) for n in info["n_obs"]),
         n_dropped=int(info["n_dropped"]), model=spec, identification=ident, source=source,
-        stopped_at_failure=bool(stop_at_failure), _extra_notes=tuple(notes))
+        stopped_at_failure=bool(stop_at_failure), missing=info["missing"], _extra_notes=tuple(notes))
 
 
 def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: Any, out: dict, step: str,
@@ -318,7 +323,12 @@ def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: 
             cands.append((q.group, q))
     if not cands:
         return pd.DataFrame()
-    tests = _score_tests(eng, out["x"], cands)
+    if eng.fiml:
+        # score tests here use the complete-data information; with FIML rank by refitting instead
+        tests = [{"mi": np.nan, "epc": np.nan} for _ in cands]
+        refit = True
+    else:
+        tests = _score_tests(eng, out["x"], cands)
     rows = []
     for (g, q), t in zip(cands, tests):
         lhs, op, rhs = _labels(eng, q)
@@ -338,4 +348,5 @@ def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: 
                 row.update({"delta_cfi": cmp["delta_cfi"], "delta_rmsea": cmp["delta_rmsea"],
                             "holds": _holds(cmp, delta_cfi, delta_rmsea, use_chisq, alpha)})
         rows.append(row)
-    return pd.DataFrame(rows).sort_values("score_chisq", ascending=False, kind="stable").reset_index(drop=True)
+    key, asc = ("chisq", True) if eng.fiml else ("score_chisq", False)
+    return pd.DataFrame(rows).sort_values(key, ascending=asc, kind="stable").reset_index(drop=True)

@@ -168,8 +168,8 @@ def test_parse_model_text_and_errors():
 def test_user_errors(hs):
     with pytest.raises(AnalysisError, match=r"item\(s\) x99 that are not columns"):
         cfa(hs, "visual =~ x1 + x2 + x99")
-    with pytest.raises(AnalysisError, match="FIML is not implemented"):
-        cfa(hs, HS_MODEL, missing="fiml")
+    with pytest.raises(AnalysisError, match="missing='pairwise' is not available"):
+        cfa(hs, HS_MODEL, missing="pairwise")
     with pytest.raises(AnalysisError, match="only 'ML'"):
         cfa(hs, HS_MODEL, estimator="WLSMV")
     with pytest.raises(AnalysisError, match="more people than items"):
@@ -233,3 +233,42 @@ def test_to_dict_is_json_and_complete(fitted):
     assert d["fit"]["chisq"] == res.fit["chisq"]
     assert len(d["estimates"]) == len(res.estimates)
     assert d["model"].startswith("visual =~ x1 + x2 + x3")
+
+
+@pytest.fixture(scope="module")
+def fiml_bfi(bfi):
+    return cfa(bfi, BFI_MODEL, missing="fiml")
+
+
+def test_fiml_matches_lavaan(fiml_bfi, reference_dir_module):
+    ref = load_ref(reference_dir_module, "cfa_fiml_marker_bfi.json")
+    res = fiml_bfi
+    check_fit(res.fit, ref)
+    assert res.n_obs == 2800 and res.n_dropped == 0 and res.n_incomplete == 364
+    m = merged(res.estimates, ref["params"])  # includes the 25 intercepts
+    assert (m["op"] == "~1").sum() == 25 + 5
+    np.testing.assert_allclose(m["est"], m["est_ref"], atol=1e-4)
+    # observed-information standard errors, as lavaan's default with missing = "ml"
+    np.testing.assert_allclose(m["se"], m["se_ref"], atol=2e-5)
+    m = merged(res.estimates, ref["std"])
+    np.testing.assert_allclose(m["std_all"], m["est.std"], atol=1e-4)
+    np.testing.assert_allclose(m["std_se"], m["se_ref"], atol=1e-5)
+    assert res.modification_indices.empty
+    assert any("full-information ML" in line for line in res._notes())
+
+
+def test_fiml_equals_ml_on_complete_data(hs):
+    ml = cfa(hs, HS_MODEL)
+    fi = cfa(hs, HS_MODEL, missing="fiml")
+    assert fi.fit["chisq"] == pytest.approx(ml.fit["chisq"], rel=1e-7)
+    assert fi.fit["df"] == ml.fit["df"] and fi.fit["npar"] == ml.fit["npar"] + 9
+    assert fi.fit["cfi"] == pytest.approx(ml.fit["cfi"], abs=1e-8)
+
+
+def test_fiml_drops_only_rows_without_answers(hs):
+    df = hs.copy()
+    df.loc[0, [f"x{i}" for i in range(1, 10)]] = np.nan
+    df.loc[1, "x1"] = np.nan
+    with pytest.warns(MissingDataWarning, match="1 of 301 rows were dropped"):
+        res = cfa(df, HS_MODEL, missing="fiml")
+    assert res.n_obs == 300 and res.n_incomplete == 1

@@ -164,3 +164,38 @@ def test_cfa_group_equal_accepts_a_string_and_rejects_unknown(hs):
         cfa(hs, HS_MODEL, group="school", group_equal=["slopes"])
     with pytest.raises(AnalysisError, match="needs a group column"):
         cfa(hs, HS_MODEL, group_equal=["loadings"])
+
+
+def test_multigroup_fiml_matches_lavaan():
+    bfi = pd.read_csv(REF / "data" / "bfi.csv")
+    model = "\n".join(f"{f} =~ " + " + ".join(f"{c}{i}" for i in range(1, 6))
+                      for f, c in zip(["agree", "consc", "extra", "neuro", "open"], "ACENO"))
+    res = cfa(bfi, model, group="gender", group_equal="loadings", missing="fiml")
+    ref = load_ref("cfa_fiml_metric_gender_bfi.json")
+    r = ref["fit"]
+    assert res.group_labels == ("1", "2")
+    assert res.fit["df"] == r["df"] and res.fit["npar"] == r["npar"]
+    assert res.fit["chisq"] == pytest.approx(r["chisq"], rel=1e-6)
+    for ours, theirs in [("cfi", "cfi"), ("tli", "tli"), ("rmsea", "rmsea"), ("srmr", "srmr")]:
+        assert res.fit[ours] == pytest.approx(r[theirs], abs=1e-5), ours
+    assert res.fit["bic"] == pytest.approx(r["bic"], rel=1e-8)
+    est = res.estimates.copy()
+    est["g"] = est["group"].astype(int)
+    pe = pd.DataFrame(ref["params"])
+    m = est.merge(pe, left_on=["lhs", "op", "rhs", "g"], right_on=["lhs", "op", "rhs", "group"],
+                  suffixes=("", "_ref"))
+    assert len(m) == len(pe)
+    np.testing.assert_allclose(m["est"], m["est_ref"], atol=1e-4)
+    np.testing.assert_allclose(m["se"], m["se_ref"], atol=2e-5)
+
+
+def test_invariance_with_fiml_ranks_candidates_by_refit(hs):
+    df = hs.copy()
+    rng = np.random.default_rng(7)
+    for c in ["x1", "x4", "x7"]:
+        df.loc[rng.choice(len(df), 20, replace=False), c] = np.nan
+    res = invariance(df, HS_MODEL, group="school", missing="fiml")
+    assert res.failed_step == "scalar" and sum(res.group_n) == 301
+    assert res.partial["score_chisq"].isna().all()
+    assert res.partial["chisq"].is_monotonic_increasing
+    assert "full-information maximum likelihood" in "\n".join(res._notes())
