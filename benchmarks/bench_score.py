@@ -60,16 +60,25 @@ def main() -> None:
         def read_write() -> None:
             pd.read_csv(src, engine="pyarrow").to_csv(out2, index=False)
 
+        def read_write_same_output() -> None:
+            # read the input, write a frame shaped like cscore's output (pid + 3 scores)
+            d = pd.read_csv(src, engine="pyarrow")
+            pd.DataFrame({"pid": d["pid"], "a": d.iloc[:, 1] * 1.5, "b": d.iloc[:, 2] * 1.5,
+                          "c": d.iloc[:, 3] * 1.5}).to_csv(out2, index=False)
+
         def cli() -> None:
             subprocess.run([sys.executable, "-m", "compassion_scales", "score", str(src), "-i", "fcs",
                             "--id", "pid", "--prorate", "0.8", "-o", str(out)], check=True,
                            capture_output=True)
 
         rw = timeit(read_write, args.repeat)
+        rw2 = timeit(read_write_same_output, args.repeat)
         cl = timeit(cli, args.repeat)
-        print(f"read+write with pandas (pyarrow engine): {rw:.3f} s")
-        print(f"cscore score CLI run (incl. interpreter start, validation, provenance): {cl:.3f} s")
-        print(f"ratio CLI / read+write: {cl / rw:.2f} (target <= 1.3)")
+        print(f"read input + write it back (39 columns), pandas pyarrow reader: {rw:.3f} s")
+        print(f"read input + write a frame shaped like the output (4 columns): {rw2:.3f} s")
+        print(f"cscore score CLI run (interpreter start, validation, scoring, provenance): {cl:.3f} s")
+        print(f"ratio CLI / read+write-back: {cl / rw:.2f}; CLI / read+write-output-shape: "
+              f"{cl / rw2:.2f} (target <= 1.3)")
 
 
 if __name__ == "__main__":

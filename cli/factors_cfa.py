@@ -122,7 +122,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         emit_frame(result.summary, "table", table_style, decimals)
         click.echo("\nStandardised loadings (std.all)")
         emit_frame(frames["loadings"], "table", table_style, decimals)
-        if n_mi:
+        if n_mi and len(result.modification_indices):
             click.echo(f"\nLargest modification indices (top {n_mi})")
             emit_frame(result.modification_indices.head(n_mi), "table", table_style, decimals)
         click.echo("")

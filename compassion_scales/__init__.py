@@ -68,6 +68,9 @@ _EXPORTS: dict[str, str] = {
     "scree_plot": "compassion_scales.factor",
     "cfa": "compassion_scales.confirmatory",
     "invariance": "compassion_scales.measurement_invariance",
+    "CFAResult": "compassion_scales.confirmatory",
+    "parse_model": "compassion_scales.confirmatory",
+    "InvarianceResult": "compassion_scales.measurement_invariance",
     # flows and comparisons (issue 6)
     "flows": "compassion_scales.flow_analysis",
     "compare": "compassion_scales.group_comparison",

@@ -20,7 +20,10 @@ Everything is written on numpy/scipy and reproduces ``lavaan::cfa`` (0.6-x):
   deviations, means included when the model has a mean structure), averaged over
   groups with weights N_g / N;
 * AIC and BIC are -2 logL + 2 q and -2 logL + q log N, with the full normal
-  log-likelihood.
+  log-likelihood;
+* missing data: listwise deletion (default) or full-information ML (``missing="fiml"``:
+  casewise likelihood by missing-data pattern, unrestricted model by EM, standard errors
+  from the observed information, as lavaan's ``missing = "fiml"``).
 
 The multi-group engine (equality constraints across groups, mean structure) is
 shared with :mod:`compassion_scales.measurement_invariance`.

@@ -349,10 +349,15 @@ def instrument_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def _schema_problems(data: Any) -> list[str]:
+@lru_cache(maxsize=1)
+def _validator() -> Any:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(instrument_schema())
+    return jsonschema.Draft202012Validator(instrument_schema())
+
+
+def _schema_problems(data: Any) -> list[str]:
+    validator = _validator()
     problems = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
         where = "/".join(str(p) for p in err.path) or "(top level)"
@@ -551,7 +556,8 @@ def _read_file(path: Path) -> tuple[Any, str]:
         else:
             import yaml
 
-            data = yaml.safe_load(text)
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+            data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except Exception as exc:  # yaml.YAMLError / json.JSONDecodeError
         first = str(exc).strip().splitlines()
         detail = " ".join(first[:3])

@@ -14,6 +14,7 @@ import io as _io
 import json
 import os
 import platform
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -38,8 +39,14 @@ READ_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".xlsx", ".xlsm", ".xls", ".sav
 WRITE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".sav", ".dta", ".parquet", ".json")
 
 
+_SHA_CACHE: dict[str, tuple[int, str]] = {}
+
+
 def sha256_file(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (hex)."""
+    """SHA-256 of a file's bytes (hex); reuses the hash taken while the file was read."""
+    cached = _SHA_CACHE.get(str(path))
+    if cached is not None and Path(path).stat().st_mtime_ns == cached[0]:
+        return cached[1]
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -75,10 +82,14 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None,
                     string_columns: Sequence[str]) -> tuple[pd.DataFrame, int, list[str]]:
     name = str(path)
     raw = path.read_bytes()
-    if not raw.strip():
+    _SHA_CACHE[str(path)] = (path.stat().st_mtime_ns, hashlib.sha256(raw).hexdigest())
+    if not raw or raw.isspace():
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
     text = _decode(raw, encoding, name)
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if not text or text.isspace():
+        raise InputFileError(f"{name}: the file is empty (no header row and no data).")
+    end = text.find("\n")
+    first_line = (text if end < 0 else text[:end]).rstrip("\r")
     sep = delimiter or _sniff_delimiter(first_line, path.suffix.lower())
     header = next(csv.reader([first_line], delimiter=sep))
     header = [h.strip() for h in header]
@@ -95,8 +106,8 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None,
     notes: list[str] = []
     # Qualtrics exports carry two extra header rows (question text, ImportId JSON)
     skip: list[int] = []
-    lines = text.split("\n", 3)
-    if len(lines) >= 3 and '{"ImportId"' in lines[2]:
+    head = text[:20000].split("\n", 3)
+    if len(head) >= 3 and '{"ImportId"' in head[2]:
         skip = [1, 2]
         notes.append(f"{name}: Qualtrics export detected; rows 2-3 (question text and import ids) skipped.")
     data_bytes = text.encode("utf-8") if (encoding not in (None, "utf-8", "utf8")) else raw
@@ -259,10 +270,8 @@ def write_table(df: pd.DataFrame, path: str | Path, *, inputs: Iterable[str | Pa
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        if suffix == ".csv":
-            df.to_csv(tmp, index=False)
-        elif suffix == ".tsv":
-            df.to_csv(tmp, index=False, sep="\t")
+        if suffix in (".csv", ".tsv"):
+            _write_delimited(df, tmp, "," if suffix == ".csv" else "\t")
         elif suffix == ".xlsx":
             df.to_excel(tmp, index=False)
         elif suffix in (".sav", ".dta"):
@@ -293,6 +302,27 @@ def write_table(df: pd.DataFrame, path: str | Path, *, inputs: Iterable[str | Pa
         if tmp.exists():
             tmp.unlink()
     return out
+
+
+def _write_delimited(df: pd.DataFrame, path: Path, sep: str) -> None:
+    """CSV/TSV through pyarrow's writer (about 6x faster than pandas), pandas as fallback."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        # quote only when some text could break the CSV (pyarrow's "needed" quotes all text)
+        special = f'[{re.escape(sep)}"\r\n]'
+        texts = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
+                 and not pd.api.types.is_bool_dtype(df[c])]
+        risky = any(re.search(special, str(c)) for c in df.columns) or any(
+            df[c].astype("string").str.contains(special, regex=True).fillna(False).any() for c in texts)
+        style = "needed" if risky else "none"
+        opts = pacsv.WriteOptions(include_header=True, delimiter=sep, quoting_style=style,
+                                  quoting_header=style)
+        pacsv.write_csv(table, str(path), write_options=opts)
+    except Exception:  # noqa: BLE001 - unusual dtypes: let pandas do it
+        df.to_csv(path, index=False, sep=sep)
 
 
 def _versions() -> dict[str, str]:

@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -193,8 +194,8 @@ class PreparedResponses:
 
     Attributes
     ----------
-    values : ndarray, shape (n_rows, n_items)
-        Scored values (after label conversion, missing codes and recoding), NaN = missing,
+    columns : tuple of ndarray
+        One read-only array per item present (``values`` stacks them), scored values (after label conversion, missing codes and recoding), NaN = missing,
         columns in ``item_ids`` order.
     item_ids : list of str
         Items present in the data (fillers included).
@@ -207,16 +208,54 @@ class PreparedResponses:
         Items of the instrument with no column in the data.
     """
 
-    values: np.ndarray
+    columns: tuple[np.ndarray, ...]
     item_ids: list[str]
     column_map: dict[str, str]
     failures: pd.DataFrame
     missing_items: list[str]
     index: pd.Index
 
+    @property
+    def values(self) -> np.ndarray:
+        """All item values as one 2-D array (n_rows x n_items)."""
+        if not self.columns:
+            return np.empty((len(self.index), 0))
+        return np.column_stack(self.columns)
+
     def frame(self) -> pd.DataFrame:
         """The values as a DataFrame (index as the input, columns = item ids)."""
         return pd.DataFrame(self.values, index=self.index, columns=self.item_ids)
+
+
+def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
+    """A clean numeric column as float64 (a read-only view when possible), else None.
+
+    Clean means: numeric dtype, every value within min-max and (for integer sets) whole.
+    Two or three reductions decide it, so valid data (the usual case) skip the per-cell
+    masks of :func:`_convert_column` and are not copied.
+    """
+    dtype = series.dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return None
+    plain = isinstance(dtype, np.dtype) and dtype.kind in "fiu"
+    src = series.to_numpy() if plain else series.to_numpy(dtype="float64", na_value=np.nan)
+    if src.dtype != np.float64:
+        src = src.astype(np.float64)
+    if len(src) == 0:
+        return src
+    lo = np.fmin.reduce(src)  # fmin/fmax ignore NaN
+    hi = np.fmax.reduce(src)
+    if not np.isnan(lo):
+        if lo < rs.min or hi > rs.max:
+            return None
+        if rs.integer and not (plain and dtype.kind in "iu"):
+            frac = np.floor(src)
+            np.subtract(src, frac, out=frac)  # >= 0, NaN where missing
+            if np.fmax.reduce(frac) != 0:
+                return None
+    view = src.view()
+    view.flags.writeable = False
+    return view
 
 
 def _convert_column(series: pd.Series, rs: Any, item_id: str, column: str,
@@ -333,13 +372,17 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
     mapping, fails = _resolve_columns([str(c) for c in data.columns], inst, column_map, patterns, src)
     present = [i for i in inst.item_ids if i in mapping]
     # column-major, so each item's answers are contiguous (fast column writes and sums)
-    values = np.empty((len(data), len(present)), dtype="float64", order="F")
+    columns: list[np.ndarray] = []
     for j, item_id in enumerate(present):
         it = inst.item(item_id)
         rs = inst.response_sets[it.response_set]
-        x, f = _convert_column(data[mapping[item_id]], rs, item_id, mapping[item_id], start)
-        fails.extend(f)
-        values[:, j] = _recode(x, rs)
+        col = data[mapping[item_id]]
+        clean = None if rs.recodes else _fast_numeric(col, rs)
+        if clean is None:
+            x, f = _convert_column(col, rs, item_id, mapping[item_id], start)
+            fails.extend(f)
+            clean = _recode(x, rs)
+        columns.append(clean)
     failures = pd.DataFrame(fails, columns=_FAIL_COLUMNS)
     structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value])
     if len(failures) and (on_invalid == "error" or structural.any()):
@@ -347,7 +390,7 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
         raise ResponseValidationError(_failure_message(to_raise, on_invalid == "error"),
                                       failure_cases=to_raise.reset_index(drop=True), source=src)
     missing_items = [i for i in inst.item_ids if i not in mapping]
-    return PreparedResponses(values=values, item_ids=present, column_map=mapping,
+    return PreparedResponses(columns=tuple(columns), item_ids=present, column_map=mapping,
                              failures=failures, missing_items=missing_items, index=data.index)
 
 
@@ -369,19 +412,20 @@ def _failure_message(failures: pd.DataFrame, suggest_missing: bool) -> str:
 def _keyed(values: np.ndarray, item_ids: list[str], inst: Instrument) -> np.ndarray:
     """Apply reverse keys (min + max - x on the scored range) to a copy of ``values``."""
     out = np.array(values, order="F", copy=True)
-    for j, col in _keyed_columns(values, item_ids, inst).items():
+    for j, col in _keyed_columns([values[:, k] for k in range(values.shape[1])], item_ids, inst).items():
         out[:, j] = col
     return out
 
 
-def _keyed_columns(values: np.ndarray, item_ids: list[str], inst: Instrument) -> dict[int, np.ndarray]:
+def _keyed_columns(columns: Sequence[np.ndarray], item_ids: list[str],
+                   inst: Instrument) -> dict[int, np.ndarray]:
     """Reversed copies of the reverse-keyed columns only (position -> column)."""
     out: dict[int, np.ndarray] = {}
     for j, item_id in enumerate(item_ids):
         it = inst.item(item_id)
         if it.reverse:
             rs = inst.response_sets[it.response_set]
-            out[j] = (rs.score_min + rs.score_max) - values[:, j]
+            out[j] = (rs.score_min + rs.score_max) - columns[j]
     return out
 
 
@@ -501,7 +545,7 @@ class ScoreResult(ResultMixin):
         out["value"] = self.scores[self.score_columns].to_numpy(dtype=float).reshape(-1)
         return out
 
-    @property
+    @cached_property
     def summary(self) -> pd.DataFrame:
         """One row per score: counts by outcome and descriptive statistics."""
         rows = []
@@ -567,7 +611,7 @@ def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patte
                              on_invalid=on_invalid, source=source, first_row=first_row)
     present = set(prep.item_ids)
     col_of = {item: j for j, item in enumerate(prep.item_ids)}
-    reversed_cols = _keyed_columns(prep.values, prep.item_ids, inst)
+    reversed_cols = _keyed_columns(prep.columns, prep.item_ids, inst)
     values: dict[str, np.ndarray] = {}
     answered: dict[str, np.ndarray] = {}
     status: dict[str, np.ndarray] = {}
@@ -582,7 +626,7 @@ def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patte
             return keyed_cache[cache_key]
         use_keys = s.keying == "keyed" or force_keyed
         cols = [reversed_cols[col_of[i]] if (use_keys and col_of[i] in reversed_cols)
-                else prep.values[:, col_of[i]] for i in s.items]
+                else prep.columns[col_of[i]] for i in s.items]
         rule = _override_rule(s, len(s.items), prorate)
         res = _aggregate_items(cols, s.aggregation, rule)
         keyed_cache[cache_key] = res
@@ -640,13 +684,14 @@ def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> li
     if fails:
         return fails
     ids = data[list(id_cols)]
-    miss = ids.isna().any(axis=1).to_numpy()
+    miss = (data[id_cols[0]].isna() if len(id_cols) == 1 else ids.isna().any(axis=1)).to_numpy()
     for pos in np.flatnonzero(miss)[:1000]:
         col = next(c for c in id_cols if pd.isna(data[c].iloc[pos]))
         fails.append(dict(row=int(pos) + first_row, column=col, item=None, value=None,
                           reason=Reason.MISSING_ID.value,
                           message=f"row {int(pos) + first_row}, column {col}: the identifier is empty"))
-    dup = ids.duplicated(keep="first").to_numpy() & ~miss
+    dup = (data[id_cols[0]].duplicated(keep="first") if len(id_cols) == 1
+           else ids.duplicated(keep="first")).to_numpy() & ~miss
     if dup.any():
         firsts = ids.reset_index(drop=True)
         keyed = firsts.astype(str).agg("\x1f".join, axis=1) if len(id_cols) > 1 else firsts.iloc[:, 0].astype(str)

@@ -142,3 +142,16 @@ def test_cli_module_imports_no_heavy_libraries():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cfa_fiml_option():
+    bfi = str(REF / "data" / "bfi.csv")
+    model = "agree =~ A1 + A2 + A3 + A4 + A5; neuro =~ N1 + N2 + N3 + N4 + N5"
+    r = run("cfa", bfi, "--model", model, "--missing", "fiml", "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    fit = {row["measure"]: row["value"] for row in d["summary"]}
+    assert fit["n_obs"] == 2800
+    assert any("full-information ML" in line for line in d["notes"])
+    r = run("cfa", bfi, "--model", model, "--missing", "pairwise")
+    assert r.exit_code == 2
