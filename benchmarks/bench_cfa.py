@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "reference" / "data"
 HS_MODEL = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
 BFI_MODEL = "\n".join(f"{f} =~ " + " + ".join(f"{c}{i}" for i in range(1, 6))
-                      for f, c in zip(["agree", "consc", "extra", "neuro", "open"], "ACENO"))
+                      for f, c in zip(["agree", "consc", "extra", "neuro", "open"], "ACENO", strict=True))
 
 R_CODE = r"""
 suppressPackageStartupMessages(library(lavaan))

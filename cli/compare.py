@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from compassion_scales.cli._options import (
     echo_warnings,
     emit_frame,

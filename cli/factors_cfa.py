@@ -181,7 +181,12 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
                                 missing=missing, scores=list(scores) or None)
     # the same rows are dropped for every step: report each warning once
     seen: set[str] = set()
-    echo_warnings([w for w in caught if not (str(w.message) in seen or seen.add(str(w.message)))])
+    unique = []
+    for w in caught:
+        if str(w.message) not in seen:
+            seen.add(str(w.message))
+            unique.append(w)
+    echo_warnings(unique)
     frames = {"steps": result.summary, "partial": result.partial}
     write_result_file(frames[table], output, inputs=[responses])
     if out_format == "json":

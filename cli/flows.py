@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from compassion_scales.cli._options import (
     echo_warnings,
     emit_frame,
@@ -67,7 +68,7 @@ def flows(responses: str, instrument: str, group: str | None, time_col: str | No
     from compassion_scales.flow_analysis import flows as run
     from compassion_scales.io import read_responses
 
-    chosen: object = None
+    chosen: dict[str, str] | str | None = None
     if flow_score:
         if "=" in flow_score:
             chosen = dict(p.split("=", 1) for p in (x.strip() for x in flow_score.split(",")) if p)

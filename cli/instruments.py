@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from compassion_scales.cli._options import FORMATS, TABLE_STYLES, handle_errors
 
 
@@ -30,7 +31,6 @@ def list_cmd(out_format: str, table_style: str) -> None:
         cscore instruments list --format json
     """
     from compassion_scales.cli._options import emit_frame
-
     from compassion_scales.instrument import list_instruments
 
     emit_frame(list_instruments(), out_format, table_style)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+
 from compassion_scales.cli._options import FORMATS, TABLE_STYLES, handle_errors
 
 

@@ -107,7 +107,7 @@ def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     cols = [str(c) for c in df.columns]
     out: list[dict[str, Any]] = []
     for row in df.itertuples(index=False, name=None):
-        out.append({c: to_jsonable(v) for c, v in zip(cols, row)})
+        out.append({c: to_jsonable(v) for c, v in zip(cols, row, strict=True)})
     return out
 
 

@@ -40,12 +40,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compassion_scales.errors import AnalysisError, ConvergenceWarning, HeywoodCaseWarning, MissingDataWarning
+from compassion_scales.errors import (
+    AnalysisError,
+    ConvergenceWarning,
+    HeywoodCaseWarning,
+    MissingDataWarning,
+)
 from compassion_scales.results import ResultMixin
 
 __all__ = ["cfa", "CFAResult", "parse_model"]
 
 _LOG2PI = float(np.log(2.0 * np.pi))
+
+# one missing-data pattern: (observed columns, n, mean, covariance with divisor n)
+_Pattern = tuple[np.ndarray, int, np.ndarray, np.ndarray]
+# one group's sample statistics: (S, ybar, n), plus (patterns, h1 log-likelihoods) with FIML
+_Sample = (tuple[np.ndarray, np.ndarray, int]
+           | tuple[np.ndarray, np.ndarray, int, list[_Pattern], dict[str, float]])
 
 
 # --------------------------------------------------------------------------- model
@@ -247,7 +258,7 @@ class _Par:
 class _Engine:
     """Multi-group CFA with optional mean structure and equality constraints (ML)."""
 
-    def __init__(self, spec: ModelSpec, samples: list[tuple[np.ndarray, np.ndarray, int]],
+    def __init__(self, spec: ModelSpec, samples: Sequence[_Sample],
                  *, std_lv: bool = False, meanstructure: bool = False,
                  equal: Sequence[str] = (), released: Sequence[tuple[str, int]] = ()):
         self.spec = spec
@@ -259,9 +270,9 @@ class _Engine:
         self.ybar = [s[1] for s in samples]
         self.Ng = np.array([s[2] for s in samples], dtype=float)
         # FIML: per group, a list of missing-data patterns (observed index, n, mean, cov) and h1
-        self.patterns = [s[3] if len(s) > 3 else None for s in samples]
+        self.patterns: list[list[_Pattern] | None] = [s[3] if len(s) > 3 else None for s in samples]
         self.fiml = any(pt is not None for pt in self.patterns)
-        self._h1 = [s[4] if len(s) > 4 else None for s in samples]
+        self._h1: list[dict[str, float] | None] = [s[4] if len(s) > 4 else None for s in samples]
         self.N = float(self.Ng.sum())
         self.w = self.Ng / self.N
         self.std_lv = std_lv
@@ -362,7 +373,7 @@ class _Engine:
         DM = np.zeros((p, ncol))
         LP = L @ P
         seen = np.zeros(ncol, dtype=bool)
-        for q, k in zip(qs, cols):
+        for q, k in zip(qs, cols, strict=True):
             if k < 0:
                 continue
             if seen[k]:  # pragma: no cover - equality constraints never tie two elements of one group
@@ -413,11 +424,26 @@ class _Engine:
         return float(F)
 
     # -- FIML (casewise likelihood, by missing-data pattern); F = -2 logL / N
+    def _group_patterns(self, g: int) -> list[_Pattern]:
+        pats = self.patterns[g]
+        if pats is None:  # pragma: no cover - FIML samples always carry their patterns
+            raise AnalysisError("Internal error: no missing-data patterns for a FIML group.")
+        return pats
+
+    def _h1_sum(self, key: str) -> float:
+        """Sum of one saturated-model (h1) statistic over the groups (FIML only)."""
+        total = 0.0
+        for h in self._h1:
+            if h is None:  # pragma: no cover - FIML samples always carry their h1 log-likelihoods
+                raise AnalysisError("Internal error: no saturated-model log-likelihood for a FIML group.")
+            total += h[key]
+        return total
+
     def _objective_fiml(self, x: np.ndarray) -> float:
         total = 0.0
         for g in range(self.G):
             Sig, mu = self.implied(x, g)
-            for o, n, yb, Sk in self.patterns[g]:
+            for o, n, yb, Sk in self._group_patterns(g):
                 So = Sig[np.ix_(o, o)]
                 try:
                     c = np.linalg.cholesky(So)
@@ -437,7 +463,7 @@ class _Engine:
             U, V, c, DM = self._group_derivatives(x, g)
             Gfull = np.zeros((self.p, self.p))
             gmu = np.zeros(self.p)
-            for o, n, yb, Sk in self.patterns[g]:
+            for o, n, yb, Sk in self._group_patterns(g):
                 So = Sig[np.ix_(o, o)]
                 Si = np.linalg.inv(So)
                 d = yb - mu[o]
@@ -524,7 +550,7 @@ class _Engine:
                     marker = v[0] if abs(v[0]) > 1e-3 * np.sqrt(Sf[0, 0]) else np.sqrt(Sf[0, 0])
                     psi[k] = marker ** 2
                     v = v / marker
-                for c, val in zip(cols, v):
+                for c, val in zip(cols, v, strict=True):
                     lam[c, k] = val
                     W[c, k] = 1.0 if val >= 0 else -1.0
             C = W.T @ S @ W
@@ -562,7 +588,7 @@ class _Engine:
         converged = False
         it = 0
         # Fisher scoring (Gauss-Newton for the ML discrepancy) with step halving
-        for it in range(1, max_iter + 1):
+        for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
             grad, info = self.grad_info(x)
             if np.max(np.abs(grad)) < tol:
                 converged = True
@@ -633,13 +659,13 @@ class _Engine:
 
     def loglik_h1(self) -> float:
         if self.fiml:
-            return float(sum(h["logl"] for h in self._h1))
-        return float(sum(-0.5 * n * (self.p * _LOG2PI + ld + self.p) for n, ld in zip(self.Ng, self._logdetS)))
+            return float(self._h1_sum("logl"))
+        return float(sum(-0.5 * n * (self.p * _LOG2PI + ld + self.p) for n, ld in zip(self.Ng, self._logdetS, strict=True)))
 
     def baseline_chisq(self) -> float:
         if self.fiml:
-            return float(2.0 * (self.loglik_h1() - sum(h["logl_independence"] for h in self._h1)))
-        return float(sum(n * (np.sum(np.log(np.diag(S))) - ld) for n, S, ld in zip(self.Ng, self.S, self._logdetS)))
+            return float(2.0 * (self.loglik_h1() - self._h1_sum("logl_independence")))
+        return float(sum(n * (np.sum(np.log(np.diag(S))) - ld) for n, S, ld in zip(self.Ng, self.S, self._logdetS, strict=True)))
 
     def srmr(self, x: np.ndarray) -> float:
         tot = 0.0
@@ -843,7 +869,7 @@ def _modification_indices(eng: _Engine, x: np.ndarray, group_labels: list[str] |
         return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "p_val", "epc", "sepc_all"])
     res = _score_tests(eng, x, cands)
     rows = []
-    for (g, q), r in zip(cands, res):
+    for (g, q), r in zip(cands, res, strict=True):
         L, P, T, nu, al = eng.matrices(x, g)
         Sig = L @ P @ L.T + T
         lhs, op, rhs = _labels(eng, q)
@@ -930,7 +956,7 @@ def _em_saturated(X: np.ndarray, pats: list, tol: float = 1e-12, max_iter: int =
 
 
 def _prepare(df: pd.DataFrame, items: list[str], group: str | None, missing: str
-             ) -> tuple[list[tuple], list[str] | None, dict[str, Any]]:
+             ) -> tuple[list[_Sample], list[str] | None, dict[str, Any]]:
     missing = str(missing).lower()
     if missing in ("ml", "fiml", "direct"):
         missing = "fiml"
@@ -951,14 +977,15 @@ def _prepare(df: pd.DataFrame, items: list[str], group: str | None, missing: str
         n_group_missing = int((gmiss & keep).sum())
         keep &= ~gmiss
     n_drop = int(n_in - keep.sum())
-    info = {"n_input": n_in, "n_dropped": n_drop, "n_dropped_group": n_group_missing, "missing": missing}
+    info: dict[str, Any] = {"n_input": n_in, "n_dropped": n_drop, "n_dropped_group": n_group_missing,
+                            "missing": missing}
     if n_drop:
         why = ("no answer on any model item" if fiml else "a missing answer on a model item")
         msg = (f"{n_drop} of {n_in} rows were dropped ({'FIML' if fiml else 'listwise deletion'}: {why}"
                + (" or a missing group" if group is not None else "") + ").")
         warnings.warn(msg, MissingDataWarning, stacklevel=3)
     X = X[keep]
-    if group is None:
+    if gcol is None:  # no group column
         parts = [X]
     else:
         gv = gcol.to_numpy(dtype=object)[keep]
@@ -968,7 +995,7 @@ def _prepare(df: pd.DataFrame, items: list[str], group: str | None, missing: str
         if len(labels) < 2:
             raise AnalysisError(f"The group column '{group}' has fewer than two groups after removing "
                                 "rows with missing data.")
-    samples: list[tuple] = []
+    samples: list[_Sample] = []
     info["n_incomplete"] = []
     for k, Xg in enumerate(parts):
         n, p = Xg.shape
@@ -988,7 +1015,7 @@ def _prepare(df: pd.DataFrame, items: list[str], group: str | None, missing: str
                 warnings.warn(f"The EM estimate of the unrestricted model{where} did not converge; "
                               "chi-square and fit indices may be inaccurate.", ConvergenceWarning, stacklevel=3)
             v = np.nanvar(Xg, axis=0)
-            ll_ind = float(sum(-0.5 * c * (_LOG2PI + np.log(vj) + 1.0) for c, vj in zip(nobs_item, v)))
+            ll_ind = float(sum(-0.5 * c * (_LOG2PI + np.log(vj) + 1.0) for c, vj in zip(nobs_item, v, strict=True)))
             info["n_incomplete"].append(int(np.isnan(Xg).any(axis=1).sum()))
         else:
             ybar = Xg.mean(axis=0)
@@ -1078,8 +1105,8 @@ class CFAResult(ResultMixin):
         f = self.fit
         lines = [
             f"Model: {'; '.join(self.model.to_syntax().splitlines())} ({self.source}).",
-            (f"Estimator: maximum likelihood on the covariance matrix (divisor N, lavaan's convention); "
-             f"chi-square = N x F_ML; standard errors from the expected information; " if self.missing == "listwise"
+            ("Estimator: maximum likelihood on the covariance matrix (divisor N, lavaan's convention); "
+             "chi-square = N x F_ML; standard errors from the expected information; " if self.missing == "listwise"
              else "Estimator: full-information maximum likelihood (chi-square = 2 x (logL_h1 - logL)); ")
             + f"{self.optimizer}"
             f"{'' if self.converged else ' - DID NOT CONVERGE'}.",
@@ -1098,7 +1125,7 @@ class CFAResult(ResultMixin):
             f"{f['rmsea_ci_high']:.3f}], SRMR = {f['srmr']:.3f}.",
         ]
         if self.group_labels:
-            lines.append("Groups: " + ", ".join(f"{g} (n = {n})" for g, n in zip(self.group_labels, self.group_n))
+            lines.append("Groups: " + ", ".join(f"{g} (n = {n})" for g, n in zip(self.group_labels, self.group_n, strict=True))
                          + (f"; equal across groups: {', '.join(self.constraints)}" if self.constraints else
                             "; no equality constraints"))
         lines += list(self._extra_notes)

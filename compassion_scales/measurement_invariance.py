@@ -111,7 +111,7 @@ class InvarianceResult(ResultMixin):
         lines = [
             f"Model: {'; '.join(self.model.to_syntax().splitlines())} ({self.source}).",
             f"Groups ('{self.group}'): " + ", ".join(f"{g} (n = {n})" for g, n in
-                                                     zip(self.group_labels, self.group_n)) + ".",
+                                                     zip(self.group_labels, self.group_n, strict=True)) + ".",
             f"Decision rule: {rule} (Chen, 2007; Cheung & Rensvold, 2002); each step is compared with the "
             "previous one. " + ("Testing stops at the first step that fails." if self.stopped_at_failure else
                                 "Every step was fitted (the highest level is the last step before the first "
@@ -253,6 +253,8 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         raise AnalysisError("The thresholds delta_cfi and delta_rmsea must be positive numbers (e.g. 0.01, 0.015).")
     spec, df, source = _resolve(data, model, scores, extra_cols=[group])
     samples, labels, info = _prepare(df, spec.items, group, missing)
+    if labels is None:  # pragma: no cover - _prepare always returns the labels when given a group column
+        raise AnalysisError(f"No groups were found in the column '{group}'.")
     G = len(labels)
 
     rows: list[dict[str, Any]] = []
@@ -262,7 +264,6 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     failed: str | None = None
     partial = pd.DataFrame()
     notes: list[str] = []
-    x0 = None
     for step in steps:
         equal = STEPS[step]
         eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=equal)
@@ -330,7 +331,7 @@ def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: 
     else:
         tests = _score_tests(eng, out["x"], cands)
     rows = []
-    for (g, q), t in zip(cands, tests):
+    for (g, q), t in zip(cands, tests, strict=True):
         lhs, op, rhs = _labels(eng, q)
         row = {"step": step, "group": labels[g], "lhs": lhs, "op": op, "rhs": rhs,
                "parameter": f"{lhs} {op} {rhs}".strip(), "score_chisq": t["mi"],

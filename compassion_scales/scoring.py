@@ -373,7 +373,7 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
     present = [i for i in inst.item_ids if i in mapping]
     # column-major, so each item's answers are contiguous (fast column writes and sums)
     columns: list[np.ndarray] = []
-    for j, item_id in enumerate(present):
+    for item_id in present:
         it = inst.item(item_id)
         rs = inst.response_sets[it.response_set]
         col = data[mapping[item_id]]

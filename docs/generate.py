@@ -29,6 +29,7 @@ def instrument_pages() -> dict[Path, str]:
 def cli_page() -> str:
     import click
     from click.testing import CliRunner
+
     from compassion_scales.cli import main
 
     lines = ["# Command-line reference", "", "<!-- Generated from --help by docs/generate.py; do not edit. -->", ""]

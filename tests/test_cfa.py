@@ -14,7 +14,7 @@ from compassion_scales.errors import AnalysisError, HeywoodCaseWarning, MissingD
 
 HS_MODEL = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
 BFI_MODEL = {f: [f"{c}{i}" for i in range(1, 6)] for f, c in
-             zip(["agree", "consc", "extra", "neuro", "open"], "ACENO")}
+             zip(["agree", "consc", "extra", "neuro", "open"], "ACENO", strict=True)}
 # our name -> lavaan fitMeasures name
 FIT_KEYS = {"chisq": "chisq", "df": "df", "p_val": "pvalue", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
             "rmsea_ci_low": "rmsea.ci.lower", "rmsea_ci_high": "rmsea.ci.upper",

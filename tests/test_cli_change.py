@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from compassion_scales.cli import main
 
+from compassion_scales.cli import main
 from compassion_scales.clinical_change import change
 from compassion_scales.io import read_responses
 

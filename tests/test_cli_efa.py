@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from compassion_scales.cli import main
 
+from compassion_scales.cli import main
 from compassion_scales.factor import efa
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,6 +8,7 @@ import sys
 import click
 import pytest
 from click.testing import CliRunner
+
 from compassion_scales.cli import COMMANDS, main
 
 HEAVY = ("pingouin", "factor_analyzer", "matplotlib", "statsmodels", "sklearn")

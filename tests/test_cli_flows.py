@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from compassion_scales.cli import main
 
+from compassion_scales.cli import main
 from compassion_scales.flow_analysis import flows
 from compassion_scales.group_comparison import compare
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from compassion_scales.cli import main
 
 import compassion_scales as cs
+from compassion_scales.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "responses.csv"

@@ -169,7 +169,7 @@ def test_cfa_group_equal_accepts_a_string_and_rejects_unknown(hs):
 def test_multigroup_fiml_matches_lavaan():
     bfi = pd.read_csv(REF / "data" / "bfi.csv")
     model = "\n".join(f"{f} =~ " + " + ".join(f"{c}{i}" for i in range(1, 6))
-                      for f, c in zip(["agree", "consc", "extra", "neuro", "open"], "ACENO"))
+                      for f, c in zip(["agree", "consc", "extra", "neuro", "open"], "ACENO", strict=True))
     res = cfa(bfi, model, group="gender", group_equal="loadings", missing="fiml")
     ref = load_ref("cfa_fiml_metric_gender_bfi.json")
     r = ref["fit"]

@@ -28,9 +28,8 @@ def test_help_runs() -> None:
 
 
 def test_version() -> None:
-    from compassion_scales.cli import main
-
     import compassion_scales
+    from compassion_scales.cli import main
 
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
