@@ -21,8 +21,16 @@ TABLE_STYLES = ("simple", "plain", "github", "grid", "pipe", "latex", "latex_boo
 def _round_frame(df: pd.DataFrame, decimals: int) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(decimals)
+        series = out[col]
+        if series.dtype == object:
+            # object columns holding only numbers and missing values are shown as numbers
+            nonnull = series.dropna()
+            if len(nonnull) and all(isinstance(v, (int, float, np.integer, np.floating))
+                                    and not isinstance(v, bool) for v in nonnull):
+                series = pd.to_numeric(series)
+                out[col] = series
+        if pd.api.types.is_float_dtype(series):
+            out[col] = series.round(decimals)
     return out
 
 
