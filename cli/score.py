@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
-from compassion_scales.cli._options import FORMATS, TABLE_STYLES, handle_errors
+from compassion_scales.cli._options import FORMATS, TABLE_STYLES, echo_warnings, handle_errors
 
 
 @click.command("score")
@@ -83,9 +84,12 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
     for note in data.attrs.get("notes", []):
         click.echo(f"Note: {note}", err=True)
     wanted = list(instruments) + list(instrument_files)
-    result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
-                        column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
-                        keep=keep)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
+                            column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
+                            keep=keep)
+    echo_warnings(caught)
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
     click.echo(f"Scored {len(result.scores)} rows with {names}: "
                + ", ".join(result.score_columns) + ".", err=True)

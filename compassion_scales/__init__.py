@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "MissingDataWarning": "compassion_scales.errors",
     "HeywoodCaseWarning": "compassion_scales.errors",
     "KeyingWarning": "compassion_scales.errors",
+    "UnverifiedKeyWarning": "compassion_scales.errors",
     "Reason": "compassion_scales.errors",
     # reliability (issue 4)
     "reliability": "compassion_scales.internal_consistency",

@@ -30,6 +30,7 @@ __all__ = [
     "HeywoodCaseWarning",
     "KeyingWarning",
     "ConvergenceWarning",
+    "UnverifiedKeyWarning",
 ]
 
 
@@ -153,3 +154,7 @@ class KeyingWarning(PsychometricWarning):
 
 class ConvergenceWarning(PsychometricWarning):
     """An iterative estimator did not converge; results may be unreliable."""
+
+
+class UnverifiedKeyWarning(PsychometricWarning):
+    """A score was computed with a key the instrument file marks as not verified against its source."""

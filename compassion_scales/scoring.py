@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,7 +36,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compassion_scales.errors import Reason, ResponseValidationError, ScoringError
+from compassion_scales.errors import (
+    Reason,
+    ResponseValidationError,
+    ScoringError,
+    UnverifiedKeyWarning,
+)
 from compassion_scales.instrument import (
     Instrument,
     MissingRule,
@@ -846,6 +852,13 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
         index=data.index)
     invalid = (pd.concat(invalid_frames, ignore_index=True) if invalid_frames
                else pd.DataFrame(columns=_FAIL_COLUMNS))
+    unverified = [f"{inst.id}:{s.id}" for inst in instruments for s in inst.scores
+                  if s.status == "unverified" and s.id in all_values]
+    if unverified:
+        warnings.warn(
+            "score(s) " + ", ".join(u.split(":", 1)[1] for u in unverified) + " use a key that the "
+            "instrument file marks as not verified against its published source; check "
+            "'cscore instruments show ID' before relying on them.", UnverifiedKeyWarning, stacklevel=2)
     return ScoreResult(
         scores=out, answered=answered, status=status_df, invalid=invalid,
         instruments=tuple(instruments), rules=pd.DataFrame(rules), column_map=column_map_out,
@@ -939,7 +952,9 @@ def check_examples(instrument: str | Instrument) -> list[str]:
         if any(isinstance(v, str) for v in row.values()):
             frame = frame.astype(object)
         try:
-            res = score(frame, inst, source=f"{inst.id} example {k}")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UnverifiedKeyWarning)
+                res = score(frame, inst, source=f"{inst.id} example {k}")
         except Exception as exc:  # noqa: BLE001 - report, don't crash the validator
             problems.append(f"example {k} ({ex['description']}): scoring failed: {exc}")
             continue

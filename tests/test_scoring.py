@@ -177,3 +177,12 @@ def test_public_api_exports() -> None:
     assert cs.score is score
     assert callable(cs.load_instrument)
     assert "score" in dir(cs)
+
+
+def test_unverified_key_warns() -> None:
+    from compassion_scales.errors import UnverifiedKeyWarning
+
+    df = pd.DataFrame({f"socs_s_{i}": [3] for i in range(1, 21)})
+    with pytest.warns(UnverifiedKeyWarning, match="socs_s_total use a key that the instrument file marks"):
+        res = score(df, "socs_s")
+    assert res.scores["socs_s_total"].iloc[0] == 60
