@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,6 +30,46 @@ def output_options(func: F) -> F:
     func = click.option("--format", "out_format", type=click.Choice(FORMATS), default="table",
                         show_default=True, help="How to print the result on standard output.")(func)
     return func
+
+
+def input_options(func: F) -> F:
+    """``--sheet NAME|N``, ``--encoding ENC`` and ``--delimiter CHAR`` for commands reading responses."""
+    func = click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")(func)
+    func = click.option("--encoding", default=None, help="Text encoding of a CSV file (default UTF-8).")(func)
+    func = click.option("--sheet", default=None, help="Excel sheet name or number.")(func)
+    return func
+
+
+def read_input(path: str, *, sheet: str | None = None, encoding: str | None = None,
+               delimiter: str | None = None, string_columns: Sequence[str] = (),
+               value_labels: bool = False) -> pd.DataFrame:
+    """Read a responses file the same way in every command and echo its notes on standard error.
+
+    A digit-only ``sheet`` is a 0-based sheet number; ``string_columns`` (identifiers) stay text,
+    so ids such as ``007`` keep their leading zeros. ``value_labels`` is passed on for SPSS/Stata.
+    """
+    from compassion_scales.io import read_responses
+
+    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    data = read_responses(path, sheet=sheet_arg, encoding=encoding, delimiter=delimiter,
+                          string_columns=[c for c in string_columns if c], value_labels=value_labels)
+    for note in data.attrs.get("notes", []):
+        click.echo(f"Note: {note}", err=True)
+    return data
+
+
+@contextmanager
+def captured_warnings(filter: Callable[[Any], bool] | None = None) -> Iterator[list[Any]]:
+    """Record every warning raised in the block and print them (``Warning: ...``) on exit.
+
+    ``filter`` is a predicate on each recorded warning; only those it accepts are printed.
+    Warnings are printed only when the block finishes without an exception.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+    assert caught is not None
+    echo_warnings([w for w in caught if filter is None or filter(w)])
 
 
 def emit_frame(df: Any, out_format: str, table_style: str = "simple", decimals: int = 3,

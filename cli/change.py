@@ -5,10 +5,12 @@ from __future__ import annotations
 import click
 
 from compassion_scales.cli._options import (
-    echo_warnings,
+    captured_warnings,
     emit_result,
     handle_errors,
+    input_options,
     output_options,
+    read_input,
     write_result_file,
 )
 
@@ -36,22 +38,8 @@ def _per_score_values(values: tuple[str, ...], what: str) -> float | dict[str, f
     return single if single is not None else out
 
 
-def _read(path: str, id_col: str, sheet: str | None, encoding: str | None,
-          delimiter: str | None):
-    from compassion_scales.io import read_responses
-
-    sheet_arg = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-    data = read_responses(path, sheet=sheet_arg, encoding=encoding, delimiter=delimiter,
-                          string_columns=[id_col])
-    for note in data.attrs.get("notes", []):
-        click.echo(f"Note: {path}: {note}", err=True)
-    return data
-
-
 def _file_options(func):
-    func = click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")(func)
-    func = click.option("--encoding", default=None, help="Text encoding of a CSV file (default UTF-8).")(func)
-    func = click.option("--sheet", default=None, help="Excel sheet name or number.")(func)
+    func = input_options(func)
     func = click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error",
                         show_default=True,
                         help="Invalid answers stop with a list of bad cells, or become missing.")(func)
@@ -117,8 +105,6 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
             --plot jt.png --report reports/
         cscore change pre.csv post.csv -i fcs --id client --from-sample --format csv -o change.csv
     """
-    import warnings
-
     from compassion_scales.clinical_change import change as run_change
 
     if len(files) > 2:
@@ -136,16 +122,16 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
     rel = _per_score_values(reliability, "--reliability")
     sds = _per_score_values(sd, "--sd")
 
-    pre = _read(files[0], id_col, sheet, encoding, delimiter)
-    post = None if long_form else _read(files[1], id_col, sheet, encoding, delimiter)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    pre = read_input(files[0], sheet=sheet, encoding=encoding, delimiter=delimiter,
+                     string_columns=[id_col])
+    post = None if long_form else read_input(files[1], sheet=sheet, encoding=encoding,
+                                             delimiter=delimiter, string_columns=[id_col])
+    with captured_warnings(lambda w: issubclass(w.category, Warning)
+                           and not issubclass(w.category, DeprecationWarning)):
         result = run_change(pre, post, instrument, id=id_col, time=time_col, pre_time=pre_time,
                             post_time=post_time, scores=list(scores) or None, reliability=rel,
                             sd=sds, from_sample=from_sample, higher_is=higher_is,
                             criterion=criterion, on_invalid=on_invalid)
-    echo_warnings([w for w in caught if issubclass(w.category, Warning)
-                   and not issubclass(w.category, DeprecationWarning)])
     emit_result(result, out_format, table_style, decimals)
     write_result_file(result.persons, output, inputs=list(files))
     if plot_file:
@@ -197,18 +183,15 @@ def trial(responses: str, instrument: str | None, arm_col: str, time_col: str, b
         cscore trial trial.csv -i fcs --arm arm --time wave --baseline-time 0 \\
             --follow-up-time 1 --id pid --format json -o trial.json
     """
-    import warnings
-
     from compassion_scales.trial_analysis import trial as run_trial
 
     if not instrument and not scores:
         raise click.UsageError("Give -i INSTRUMENT, or name score columns with --score.")
-    data = _read(responses, id_col, sheet, encoding, delimiter)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                      string_columns=[id_col])
+    with captured_warnings(lambda w: not issubclass(w.category, DeprecationWarning)):
         result = run_trial(data, instrument, arm=arm_col, time=time_col, baseline=baseline_time,
                            follow_up=follow_up_time, id=id_col, scores=list(scores) or None,
                            reference=reference, higher_is=higher_is, on_invalid=on_invalid)
-    echo_warnings([w for w in caught if not issubclass(w.category, DeprecationWarning)])
     emit_result(result, out_format, table_style, decimals)
     write_result_file(result.summary, output, inputs=[responses])

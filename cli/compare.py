@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 
 from compassion_scales.cli._options import (
-    echo_warnings,
+    captured_warnings,
     emit_frame,
     emit_result,
     handle_errors,
+    input_options,
     output_options,
+    read_input,
     write_result_file,
 )
 
@@ -28,10 +30,12 @@ from compassion_scales.cli._options import (
               show_default=True, help="Confidence level.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the tests table to FILE (.csv, .xlsx, .json, ...).")
+@input_options
 @output_options
 @handle_errors
 def compare(responses: str, instrument: str | None, group: str, scores: tuple[str, ...],
             id_cols: tuple[str, ...], correction: str, ci: float, output: str | None,
+            sheet: str | None, encoding: str | None, delimiter: str | None,
             out_format: str, table_style: str, decimals: int) -> None:
     """Compare scores across groups: Welch t / Mann-Whitney U for two groups, Welch
     ANOVA / F / Kruskal-Wallis for more, with Hedges' g or eta and omega squared.
@@ -44,18 +48,14 @@ def compare(responses: str, instrument: str | None, group: str, scores: tuple[st
         cscore compare responses.csv -i ceas --group site --correction fdr_bh --format json
         cscore compare scores.csv --group arm --score total,anxiety
     """
-    import warnings
-
     from compassion_scales.group_comparison import compare as run
-    from compassion_scales.io import read_responses
 
     wanted = [v.strip() for chunk in scores for v in chunk.split(",") if v.strip()] or None
-    data = read_responses(responses)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                      string_columns=id_cols)
+    with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run(data, instrument, group=group, scores=wanted, correction=correction, level=ci,
                      id_cols=list(id_cols) or None)
-    echo_warnings([w for w in caught if issubclass(w.category, RuntimeWarning)])
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
         click.echo("")

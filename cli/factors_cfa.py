@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from compassion_scales.cli._options import (
-    echo_warnings,
+    captured_warnings,
     emit_frame,
     handle_errors,
+    input_options,
     output_options,
+    read_input,
     write_result_file,
 )
 
@@ -53,14 +56,18 @@ def _resolve_model(instrument: str | None, model: str | None) -> Any:
     return model
 
 
-def _read(responses: str, sheet: str | None) -> Any:
-    from compassion_scales.io import read_responses
+def _first_of_each_message() -> Callable[[Any], bool]:
+    """Warning filter passing only the first warning with each message."""
+    seen: set[str] = set()
 
-    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-    data = read_responses(responses, sheet=sheet_arg)
-    for note in data.attrs.get("notes", []):
-        click.echo(f"Note: {note}", err=True)
-    return data
+    def first(w: Any) -> bool:
+        text = str(w.message)
+        if text in seen:
+            return False
+        seen.add(text)
+        return True
+
+    return first
 
 
 @click.command("cfa")
@@ -76,14 +83,15 @@ def _read(responses: str, sheet: str | None) -> Any:
                    "or modification indices.")
 @click.option("--mi", "n_mi", type=click.IntRange(0, None), default=10, show_default=True,
               help="Number of largest modification indices shown in the table output.")
-@click.option("--sheet", default=None, help="Excel sheet name or number.")
+@input_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the --table to FILE (.csv .tsv .xlsx .json ...).")
 @output_options
 @handle_errors
 def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], std_lv: bool,
-        missing: str, table: str, n_mi: int, sheet: str | None, output: str | None, out_format: str,
-        table_style: str, decimals: int) -> None:
+        missing: str, table: str, n_mi: int, sheet: str | None, encoding: str | None,
+        delimiter: str | None, output: str | None, out_format: str, table_style: str,
+        decimals: int) -> None:
     """Confirmatory factor analysis (ML, as lavaan::cfa) of RESPONSES.
 
     The model comes from an instrument's scores (-i) or from --model. Prints chi-square,
@@ -96,16 +104,12 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         cscore factors cfa hs.csv --model 'visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6'
         cscore factors cfa hs.csv --model model.txt --std-lv --table loadings --format csv
     """
-    import warnings
-
     from compassion_scales.confirmatory import cfa as run_cfa
 
-    data = _read(responses, sheet)
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter)
     spec = _resolve_model(instrument, model)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with captured_warnings():
         result = run_cfa(data, spec, std_lv=std_lv, missing=missing, scores=list(scores) or None)
-    echo_warnings(caught)
     frames = {
         "fit": result.summary,
         "loadings": result.standardized_loadings[["factor", "item", "est", "se", "std_all", "std_se", "p_val"]],
@@ -147,15 +151,16 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
                    "A missing group always drops the person.")
 @click.option("--table", "table", type=click.Choice(_INV_TABLES), default="steps", show_default=True,
               help="Table for --format csv and -o: the steps, or the partial-invariance candidates.")
-@click.option("--sheet", default=None, help="Excel sheet name or number.")
+@input_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the --table to FILE (.csv .tsv .xlsx .json ...).")
 @output_options
 @handle_errors
 def invariance(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], group: str,
                delta_cfi: float, delta_rmsea: float, use_chisq: bool, all_steps: bool, std_lv: bool,
-               missing: str, table: str, sheet: str | None, output: str | None, out_format: str,
-               table_style: str, decimals: int) -> None:
+               missing: str, table: str, sheet: str | None, encoding: str | None,
+               delimiter: str | None, output: str | None, out_format: str, table_style: str,
+               decimals: int) -> None:
     """Measurement invariance of a factor model across the groups in column --group.
 
     Fits configural, metric (equal loadings), scalar (equal intercepts) and strict (equal
@@ -168,25 +173,15 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
         cscore factors invariance responses.csv -i fcs --group sample
         cscore factors invariance hs.csv --model model.txt --group school --delta-cfi .01
     """
-    import warnings
-
     from compassion_scales.measurement_invariance import invariance as run_invariance
 
-    data = _read(responses, sheet)
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter)
     spec = _resolve_model(instrument, model)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    # the same rows are dropped for every step: report each warning once
+    with captured_warnings(_first_of_each_message()):
         result = run_invariance(data, spec, group=group, delta_cfi=delta_cfi, delta_rmsea=delta_rmsea,
                                 use_chisq=use_chisq, stop_at_failure=not all_steps, std_lv=std_lv,
                                 missing=missing, scores=list(scores) or None)
-    # the same rows are dropped for every step: report each warning once
-    seen: set[str] = set()
-    unique = []
-    for w in caught:
-        if str(w.message) not in seen:
-            seen.add(str(w.message))
-            unique.append(w)
-    echo_warnings(unique)
     frames = {"steps": result.summary, "partial": result.partial}
     write_result_file(frames[table], output, inputs=[responses])
     if out_format == "json":

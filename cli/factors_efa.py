@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 
 from compassion_scales.cli._options import (
-    echo_warnings,
+    captured_warnings,
     emit_frame,
     emit_result,
     handle_errors,
+    input_options,
     output_options,
+    read_input,
     write_result_file,
 )
 
@@ -49,11 +51,13 @@ def _split_items(values: tuple[str, ...]) -> list[str] | None:
               metavar="FILE", help="Save a scree plot (.png or .svg).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the loadings table to FILE (.csv, .xlsx, .json, ...).")
+@input_options
 @output_options
 @handle_errors
 def efa(responses: str, instrument: str | None, score_id: str | None, items: tuple[str, ...],
         n_factors: int | None, method: str, rotation: str, missing: str, n_iter: int,
         quantile: float, seed: int, plot_file: str | None, output: str | None,
+        sheet: str | None, encoding: str | None, delimiter: str | None,
         out_format: str, table_style: str, decimals: int) -> None:
     """Exploratory factor analysis: loadings, communalities, factor correlations.
 
@@ -66,18 +70,13 @@ def efa(responses: str, instrument: str | None, score_id: str | None, items: tup
         cscore factors efa bfi.csv --items A1,A2,A3,A4,A5,C1,C2,C3,C4,C5 --plot scree.png
         cscore factors efa responses.csv -i fcs --method ml --rotation varimax --format json
     """
-    import warnings
-
     from compassion_scales.factor import efa as run_efa
-    from compassion_scales.io import read_responses
 
-    data = read_responses(responses)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run_efa(data, n_factors, method=method, rotation=rotation, missing=missing,
                          items=_split_items(items), instrument=instrument, score=score_id,
                          n_iter=n_iter, quantile=quantile, seed=seed)
-    echo_warnings([w for w in caught if issubclass(w.category, RuntimeWarning)])
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
         click.echo("")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 
 from compassion_scales.cli._options import (
-    echo_warnings,
+    captured_warnings,
     emit_frame,
     emit_result,
     handle_errors,
+    input_options,
     output_options,
+    read_input,
     write_result_file,
 )
 
@@ -44,11 +46,13 @@ PARTS = ("summary", "flow_scores", "descriptives", "anova", "sphericity", "posth
               help="Table written by --format csv and -o (table and json show every part).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the --part table to FILE (.csv, .xlsx, .json, ...).")
+@input_options
 @output_options
 @handle_errors
 def flows(responses: str, instrument: str, group: str | None, time_col: str | None,
           subject: str | None, metric: str, anova_type: str, flow_score: str | None,
           group_observed: bool, ci: float, plot_file: str | None, part: str, output: str | None,
+          sheet: str | None, encoding: str | None, delimiter: str | None,
           out_format: str, table_style: str, decimals: int) -> None:
     """Compare the flows of compassion (self, to others, from others) across groups.
 
@@ -63,10 +67,7 @@ def flows(responses: str, instrument: str, group: str | None, time_col: str | No
         cscore flows responses.csv -i fcs --group role --observed --anova-type 1
         cscore flows long.csv -i ceas --group arm --time wave --id pid --format json
     """
-    import warnings
-
     from compassion_scales.flow_analysis import flows as run
-    from compassion_scales.io import read_responses
 
     chosen: dict[str, str] | str | None = None
     if flow_score:
@@ -74,14 +75,13 @@ def flows(responses: str, instrument: str, group: str | None, time_col: str | No
             chosen = dict(p.split("=", 1) for p in (x.strip() for x in flow_score.split(",")) if p)
         else:
             chosen = flow_score
-    data = read_responses(responses)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                      string_columns=[subject] if subject else ())
+    with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)
+                           and "Precision loss" not in str(w.message)):
         result = run(data, instrument, group=group, time=time_col, subject=subject, metric=metric,
                      anova_type=int(anova_type), flow_score=chosen, group_observed=group_observed,
                      level=ci)
-    echo_warnings([w for w in caught if issubclass(w.category, RuntimeWarning)
-                   and "Precision loss" not in str(w.message)])
     table = result.summary if part == "summary" else getattr(result, part)
     if table is None:
         raise click.ClickException(f"There is no {part} table for this analysis "

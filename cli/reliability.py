@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 
 from compassion_scales.cli._options import (
-    echo_warnings,
+    captured_warnings,
     emit_frame,
     emit_result,
     handle_errors,
+    input_options,
     output_options,
+    read_input,
     write_result_file,
 )
 
@@ -48,12 +50,14 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
               show_default=True, help="Confidence level.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the summary table to FILE (.csv, .xlsx, .json, ...).")
+@input_options
 @output_options
 @handle_errors
 def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
                 items: tuple[str, ...], reverse: tuple[str, ...], id_cols: tuple[str, ...],
                 group: str | None, boot: int, seed: int | None, ordinal: bool, missing: str,
-                nfactors: int, ci: float, output: str | None, out_format: str,
+                nfactors: int, ci: float, output: str | None, sheet: str | None,
+                encoding: str | None, delimiter: str | None, out_format: str,
                 table_style: str, decimals: int) -> None:
     """Internal consistency per score: Cronbach's alpha (Feldt and bootstrap CIs),
     omega, split-half, lambda-6 and an item analysis with a keying audit.
@@ -66,23 +70,19 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
         cscore reliability responses.csv -i fcs --group site --ordinal --format json
         cscore reliability bfi.csv --items A1,A2,A3,A4,A5 --reverse A1
     """
-    import warnings
-
     from compassion_scales.internal_consistency import reliability as run
-    from compassion_scales.io import read_responses
 
-    data = read_responses(responses)
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                      string_columns=id_cols)
     item_list = _split(items)
     if instrument is None and item_list is None and id_cols:
         skip = set(id_cols) | ({group} if group else set())
         item_list = [c for c in data.columns if c not in skip]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run(data, instrument, items=item_list, reverse=_split(reverse), group=group,
                      boot=boot, seed=seed, ordinal=ordinal,
                      missing=missing,  # type: ignore[arg-type]
                      ci=ci, nfactors=nfactors, scores=_split(scores))
-    echo_warnings([w for w in caught if issubclass(w.category, RuntimeWarning)])
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
         click.echo("")
@@ -107,12 +107,13 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
               show_default=True, help="Confidence level.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the summary table to FILE (.csv, .xlsx, .json, ...).")
+@input_options
 @output_options
 @handle_errors
 def retest(time1: str, time2: str | None, id_cols: tuple[str, ...], instrument: str | None,
            time_col: str | None, times: tuple[str, str] | None, columns: tuple[str, ...],
-           ci: float, output: str | None, out_format: str, table_style: str,
-           decimals: int) -> None:
+           ci: float, output: str | None, sheet: str | None, encoding: str | None,
+           delimiter: str | None, out_format: str, table_style: str, decimals: int) -> None:
     """Test-retest reliability: six Shrout-Fleiss ICCs with CIs and Pearson's r per score.
 
     Give two files joined on --id, or one long file with --time. ICCs agree with
@@ -124,21 +125,18 @@ def retest(time1: str, time2: str | None, id_cols: tuple[str, ...], instrument: 
         cscore retest long.csv --id pid --time wave --times 1 2 -i fcs --format json
         cscore retest t1_scores.csv t2_scores.csv --id pid --columns total
     """
-    import warnings
-
-    from compassion_scales.io import read_responses
     from compassion_scales.retest_reliability import retest as run
 
     if time2 is None and time_col is None:
         raise click.UsageError("Give a second file (TIME2), or --time COL for one long file.")
-    d1 = read_responses(time1)
-    d2 = read_responses(time2) if time2 else None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    d1 = read_input(time1, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                    string_columns=id_cols)
+    d2 = (read_input(time2, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                     string_columns=id_cols) if time2 else None)
+    with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run(d1, d2, instrument, id=list(id_cols), time=time_col,
                      times=(times[0], times[1]) if times else None, columns=_split(columns),
                      ci=ci)
-    echo_warnings([w for w in caught if issubclass(w.category, RuntimeWarning)])
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
         click.echo("")

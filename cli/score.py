@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
 
 import click
 
-from compassion_scales.cli._options import FORMATS, TABLE_STYLES, echo_warnings, handle_errors
+from compassion_scales.cli._options import (
+    FORMATS,
+    TABLE_STYLES,
+    captured_warnings,
+    handle_errors,
+    input_options,
+    read_input,
+)
 
 
 @click.command("score")
@@ -31,9 +37,7 @@ from compassion_scales.cli._options import FORMATS, TABLE_STYLES, echo_warnings,
                    "items is answered (sums prorated).")
 @click.option("--keep", type=click.Choice(["all", "ids"]), default="all", show_default=True,
               help="Keep all non-item columns, or only the --id columns.")
-@click.option("--sheet", default=None, help="Excel sheet name or number.")
-@click.option("--encoding", default=None, help="Text encoding of a CSV file (default UTF-8).")
-@click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")
+@input_options
 @click.option("--value-labels", is_flag=True,
               help="SPSS/Stata: match answers by their value labels instead of their codes.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
@@ -67,7 +71,7 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         cscore score export.xlsx -i fcs --pattern 'for_self=Q12_{n}' -o scores.sav
         cscore score data.csv --instrument-file my_scale.yaml --on-invalid missing -o out.csv
     """
-    from compassion_scales.io import read_column_map, read_responses, write_provenance, write_table
+    from compassion_scales.io import read_column_map, write_provenance, write_table
     from compassion_scales.run import provenance_payload, score_file
 
     inputs = [responses] + ([map_file] if map_file else [])
@@ -77,19 +81,14 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
 
             raise OutputFileError(f"{target}: refusing to overwrite the input file; "
                                   "choose another output name.")
-    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     column_map = read_column_map(map_file) if map_file else None
-    data = read_responses(responses, sheet=sheet_arg, encoding=encoding, delimiter=delimiter,
-                          string_columns=id_cols, value_labels=value_labels)
-    for note in data.attrs.get("notes", []):
-        click.echo(f"Note: {note}", err=True)
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                      string_columns=id_cols, value_labels=value_labels)
     wanted = list(instruments) + list(instrument_files)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with captured_warnings():
         result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
                             column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
                             keep=keep)
-    echo_warnings(caught)
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
     click.echo(f"Scored {len(result.scores)} rows with {names}: "
                + ", ".join(result.score_columns) + ".", err=True)

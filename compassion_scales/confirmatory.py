@@ -1304,9 +1304,10 @@ def _make_result(spec: ModelSpec, eng: _Engine, out: dict, info: dict, labels: l
     lo = est[est["op"] == "=~"]
     if labels:
         lo = lo[lo["group"] == labels[0]]
-    loadings = pd.DataFrame(0.0, index=pd.Index(spec.items, name="item"), columns=list(spec.factors))
-    for _, r in lo.iterrows():
-        loadings.loc[r["rhs"], r["lhs"]] = r["std_all"]
+    wide = lo.pivot_table(index="rhs", columns="lhs", values="std_all", aggfunc="first")
+    loadings = wide.reindex(index=list(spec.items), columns=list(spec.factors)).fillna(0.0).astype(float)
+    loadings.index.name = "item"
+    loadings.columns.name = None
     ident = ("standardised latent variables (factor variances fixed to 1, all loadings free)" if std_lv
              else "marker variable (first loading of each factor fixed to 1)")
     if labels:
