@@ -16,6 +16,7 @@ import os
 import platform
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,10 +41,14 @@ WRITE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".sav", ".dta", ".parquet", ".json")
 
 
 _SHA_CACHE: dict[str, tuple[int, str]] = {}
+_PENDING_HASH: dict[str, threading.Thread] = {}
 
 
 def sha256_file(path: str | Path) -> str:
     """SHA-256 of a file's bytes (hex); reuses the hash taken while the file was read."""
+    pending = _PENDING_HASH.pop(str(path), None)
+    if pending is not None:
+        pending.join()
     cached = _SHA_CACHE.get(str(path))
     if cached is not None and Path(path).stat().st_mtime_ns == cached[0]:
         return cached[1]
@@ -82,10 +87,20 @@ def _read_delimited(path: Path, encoding: str | None, delimiter: str | None,
                     string_columns: Sequence[str]) -> tuple[pd.DataFrame, int, list[str]]:
     name = str(path)
     raw = path.read_bytes()
-    _SHA_CACHE[str(path)] = (path.stat().st_mtime_ns, hashlib.sha256(raw).hexdigest())
+    # hash (for provenance) in a thread while the file is checked and parsed: hashlib
+    # releases the GIL on large buffers
+    mtime = path.stat().st_mtime_ns
+    hasher = threading.Thread(
+        target=lambda: _SHA_CACHE.__setitem__(str(path), (mtime, hashlib.sha256(raw).hexdigest())),
+        daemon=True)
+    hasher.start()
+    _PENDING_HASH[str(path)] = hasher
     if not raw or raw.isspace():
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
-    text = _decode(raw, encoding, name)
+    if raw.isascii() and encoding in (None, "utf-8", "utf8", "utf-8-sig", "ascii"):
+        text = raw.decode("ascii")  # plain ASCII: valid in every supported encoding
+    else:
+        text = _decode(raw, encoding, name)
     if not text or text.isspace():
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
     end = text.find("\n")
