@@ -445,46 +445,26 @@ def _split_r(C: np.ndarray) -> float:
 
 
 # ====================================================================== factor machinery
-def _top_eig(S: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
-    vals, vecs = np.linalg.eigh(S)
-    order = np.argsort(vals)[::-1][:nf]
-    return vals[order], vecs[:, order]
-
-
 def _minres(R: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
     """Minimum-residual (ULS) factor extraction of a correlation matrix (psych ``fa(fm="minres")``).
 
+    Uses the same extraction as :func:`compassion_scales.efa` (``factor._fit_minres``).
     Returns ``(loadings, uniquenesses)``; columns signed so their sums are positive.
     """
-    from scipy.optimize import minimize
+    from compassion_scales.factor import _fit_minres
 
-    p = R.shape[0]
-    smc = _smc(R)
-    upper = max(float(smc.max()), 1.0)
-    start = np.clip(np.diag(R) - smc, 0.005, upper)
-
-    def fg(psi: np.ndarray) -> tuple[float, np.ndarray]:
-        S = R - np.diag(psi)
-        vals, vecs = _top_eig(S, nf)
-        L = vecs * np.sqrt(np.maximum(vals, 0))
-        res = S - L @ L.T
-        return 0.5 * float(np.sum(res**2)), -np.diag(res).copy()
-
-    opt = minimize(fg, start, jac=True, method="L-BFGS-B", bounds=[(0.005, upper)] * p,
-                   options={"ftol": 1e-16, "gtol": 1e-11, "maxiter": 10000})
-    psi = opt.x
-    if not opt.success and np.max(np.abs(fg(psi)[1])) > 1e-6:
-        warnings.warn(f"The minres factor extraction did not converge ({opt.message}); omega "
+    fit = _fit_minres(R, nf)
+    if not fit.converged:
+        warnings.warn(f"The minres factor extraction did not converge ({fit.message}); omega "
                       "may be inaccurate.", ConvergenceWarning, stacklevel=3)
-    vals, vecs = _top_eig(R - np.diag(psi), nf)
-    L = vecs * np.sqrt(np.maximum(vals, 0))
+    L = fit.loadings
     signs = np.sign(L.sum(axis=0))
     signs[signs == 0] = 1
     L = L * signs
-    if np.any(psi <= 0.005 + 1e-8):
+    if np.any(fit.psi <= 0.005 + 1e-8):
         warnings.warn("A communality reached 1 in the factor solution (a Heywood case); "
                       "omega is doubtful. Try fewer factors.", HeywoodCaseWarning, stacklevel=3)
-    return L, psi
+    return L, fit.psi
 
 
 def _varimax(A: np.ndarray, eps: float = 1e-5) -> np.ndarray:
