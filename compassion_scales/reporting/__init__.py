@@ -1,0 +1,1 @@
+"""Rendering of results: tables, labelled files, plots that return Figures, reports."""
