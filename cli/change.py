@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
     emit_result,
@@ -39,11 +40,7 @@ def _per_score_values(values: tuple[str, ...], what: str) -> float | dict[str, f
 
 
 def _file_options(func):
-    func = input_options(func)
-    func = click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error",
-                        show_default=True,
-                        help="Invalid answers stop with a list of bad cells, or become missing.")(func)
-    return func
+    return input_options(item_options(func))
 
 
 @click.command("change")
@@ -85,8 +82,8 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
            pre_time: str | None, post_time: str | None, scores: tuple[str, ...],
            reliability: tuple[str, ...], sd: tuple[str, ...], from_sample: bool,
            higher_is: str | None, criterion: str, plot_file: str | None, report_dir: str | None,
-           report_format: str, on_invalid: str, sheet: str | None, encoding: str | None,
-           delimiter: str | None, out_format: str, table_style: str, decimals: int,
+           report_format: str, sheet: str | None, encoding: str | None,
+           delimiter: str | None, items: ItemChoices, out_format: str, table_style: str, decimals: int,
            output: str | None) -> None:
     """Reliable and clinically significant change between two occasions.
 
@@ -123,17 +120,18 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
     sds = _per_score_values(sd, "--sd")
 
     pre = read_input(files[0], sheet=sheet, encoding=encoding, delimiter=delimiter,
-                     string_columns=[id_col])
+                     string_columns=[id_col], value_labels=items.value_labels)
     post = None if long_form else read_input(files[1], sheet=sheet, encoding=encoding,
-                                             delimiter=delimiter, string_columns=[id_col])
+                                             delimiter=delimiter, string_columns=[id_col],
+                                             value_labels=items.value_labels)
     with captured_warnings(lambda w: issubclass(w.category, Warning)
                            and not issubclass(w.category, DeprecationWarning)):
         result = run_change(pre, post, instrument, id=id_col, time=time_col, pre_time=pre_time,
                             post_time=post_time, scores=list(scores) or None, reliability=rel,
                             sd=sds, from_sample=from_sample, higher_is=higher_is,
-                            criterion=criterion, on_invalid=on_invalid)
+                            criterion=criterion, **items.library_kwargs())
     emit_result(result, out_format, table_style, decimals)
-    write_result_file(result.persons, output, inputs=list(files))
+    write_result_file(result.persons, output, inputs=[*files, *items.files])
     if plot_file:
         result.plot(plot_file)
         click.echo(f"Wrote {plot_file}", err=True)
@@ -165,8 +163,8 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
 @handle_errors
 def trial(responses: str, instrument: str | None, arm_col: str, time_col: str, baseline_time: str,
           follow_up_time: str, id_col: str, reference: str | None, scores: tuple[str, ...],
-          higher_is: str | None, on_invalid: str, sheet: str | None, encoding: str | None,
-          delimiter: str | None, out_format: str, table_style: str, decimals: int,
+          higher_is: str | None, sheet: str | None, encoding: str | None,
+          delimiter: str | None, items: ItemChoices, out_format: str, table_style: str, decimals: int,
           output: str | None) -> None:
     """Between-arm analysis of a trial with baseline and follow-up scores.
 
@@ -188,10 +186,10 @@ def trial(responses: str, instrument: str | None, arm_col: str, time_col: str, b
     if not instrument and not scores:
         raise click.UsageError("Give -i INSTRUMENT, or name score columns with --score.")
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=[id_col])
+                      string_columns=[id_col], value_labels=items.value_labels)
     with captured_warnings(lambda w: not issubclass(w.category, DeprecationWarning)):
         result = run_trial(data, instrument, arm=arm_col, time=time_col, baseline=baseline_time,
                            follow_up=follow_up_time, id=id_col, scores=list(scores) or None,
-                           reference=reference, higher_is=higher_is, on_invalid=on_invalid)
+                           reference=reference, higher_is=higher_is, **items.library_kwargs())
     emit_result(result, out_format, table_style, decimals)
-    write_result_file(result.summary, output, inputs=[responses])
+    write_result_file(result.summary, output, inputs=[responses, *items.files])

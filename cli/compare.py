@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
     emit_frame,
@@ -31,11 +32,12 @@ from compassion_scales.cli._options import (
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the tests table to FILE (.csv, .xlsx, .json, ...).")
 @input_options
+@item_options
 @output_options
 @handle_errors
 def compare(responses: str, instrument: str | None, group: str, scores: tuple[str, ...],
             id_cols: tuple[str, ...], correction: str, ci: float, output: str | None,
-            sheet: str | None, encoding: str | None, delimiter: str | None,
+            sheet: str | None, encoding: str | None, delimiter: str | None, items: ItemChoices,
             out_format: str, table_style: str, decimals: int) -> None:
     """Compare scores across groups: Welch t / Mann-Whitney U for two groups, Welch
     ANOVA / F / Kruskal-Wallis for more, with Hedges' g or eta and omega squared.
@@ -52,12 +54,12 @@ def compare(responses: str, instrument: str | None, group: str, scores: tuple[st
 
     wanted = [v.strip() for chunk in scores for v in chunk.split(",") if v.strip()] or None
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=id_cols)
+                      string_columns=id_cols, value_labels=items.value_labels)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run(data, instrument, group=group, scores=wanted, correction=correction, level=ci,
-                     id_cols=list(id_cols) or None)
+                     id_cols=list(id_cols) or None, **items.library_kwargs())
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
         click.echo("")
         emit_frame(result.descriptives, "table", table_style, decimals, title="Group descriptives")
-    write_result_file(result.summary, output, inputs=[responses])
+    write_result_file(result.summary, output, inputs=[responses, *items.files])

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
     emit_frame,
@@ -84,14 +85,15 @@ def _first_of_each_message() -> Callable[[Any], bool]:
 @click.option("--mi", "n_mi", type=click.IntRange(0, None), default=10, show_default=True,
               help="Number of largest modification indices shown in the table output.")
 @input_options
+@item_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the --table to FILE (.csv .tsv .xlsx .json ...).")
 @output_options
 @handle_errors
 def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], std_lv: bool,
         missing: str, table: str, n_mi: int, sheet: str | None, encoding: str | None,
-        delimiter: str | None, output: str | None, out_format: str, table_style: str,
-        decimals: int) -> None:
+        delimiter: str | None, items: ItemChoices, output: str | None, out_format: str,
+        table_style: str, decimals: int) -> None:
     """Confirmatory factor analysis (ML, as lavaan::cfa) of RESPONSES.
 
     The model comes from an instrument's scores (-i) or from --model. Prints chi-square,
@@ -106,17 +108,19 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
     """
     from compassion_scales.confirmatory import cfa as run_cfa
 
-    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                      value_labels=items.value_labels)
     spec = _resolve_model(instrument, model)
     with captured_warnings():
-        result = run_cfa(data, spec, std_lv=std_lv, missing=missing, scores=list(scores) or None)
+        result = run_cfa(data, spec, std_lv=std_lv, missing=missing, scores=list(scores) or None,
+                         **items.library_kwargs(prorate=False))
     frames = {
         "fit": result.summary,
         "loadings": result.standardized_loadings[["factor", "item", "est", "se", "std_all", "std_se", "p_val"]],
         "estimates": result.estimates,
         "mi": result.modification_indices,
     }
-    write_result_file(frames[table], output, inputs=[responses])
+    write_result_file(frames[table], output, inputs=[responses, *items.files])
     if out_format == "json":
         emit_frame(frames[table], "json", json_payload=result.to_dict())
     elif out_format == "csv":
@@ -152,6 +156,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 @click.option("--table", "table", type=click.Choice(_INV_TABLES), default="steps", show_default=True,
               help="Table for --format csv and -o: the steps, or the partial-invariance candidates.")
 @input_options
+@item_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the --table to FILE (.csv .tsv .xlsx .json ...).")
 @output_options
@@ -159,8 +164,8 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 def invariance(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], group: str,
                delta_cfi: float, delta_rmsea: float, use_chisq: bool, all_steps: bool, std_lv: bool,
                missing: str, table: str, sheet: str | None, encoding: str | None,
-               delimiter: str | None, output: str | None, out_format: str, table_style: str,
-               decimals: int) -> None:
+               delimiter: str | None, items: ItemChoices, output: str | None, out_format: str,
+               table_style: str, decimals: int) -> None:
     """Measurement invariance of a factor model across the groups in column --group.
 
     Fits configural, metric (equal loadings), scalar (equal intercepts) and strict (equal
@@ -175,15 +180,17 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
     """
     from compassion_scales.measurement_invariance import invariance as run_invariance
 
-    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                      value_labels=items.value_labels)
     spec = _resolve_model(instrument, model)
     # the same rows are dropped for every step: report each warning once
     with captured_warnings(_first_of_each_message()):
         result = run_invariance(data, spec, group=group, delta_cfi=delta_cfi, delta_rmsea=delta_rmsea,
                                 use_chisq=use_chisq, stop_at_failure=not all_steps, std_lv=std_lv,
-                                missing=missing, scores=list(scores) or None)
+                                missing=missing, scores=list(scores) or None,
+                                **items.library_kwargs(prorate=False))
     frames = {"steps": result.summary, "partial": result.partial}
-    write_result_file(frames[table], output, inputs=[responses])
+    write_result_file(frames[table], output, inputs=[responses, *items.files])
     if out_format == "json":
         emit_frame(frames[table], "json", json_payload=result.to_dict())
     elif out_format == "csv":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
     emit_frame,
@@ -30,7 +31,7 @@ def _split_items(values: tuple[str, ...]) -> list[str] | None:
               help="Instrument id or file: items are selected, validated and reverse-keyed.")
 @click.option("--score", "score_id", default=None, metavar="SCORE",
               help="With -i: analyse only this score's items (default: all scored items).")
-@click.option("--items", "items", multiple=True, metavar="A,B,...",
+@click.option("--items", "item_cols", multiple=True, metavar="A,B,...",
               help="Item columns to analyse (comma-separated or repeated; default: all columns, "
                    "or the instrument's items).")
 @click.option("-n", "--n-factors", type=click.IntRange(1, None), default=None, metavar="N",
@@ -52,12 +53,13 @@ def _split_items(values: tuple[str, ...]) -> list[str] | None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the loadings table to FILE (.csv, .xlsx, .json, ...).")
 @input_options
+@item_options
 @output_options
 @handle_errors
-def efa(responses: str, instrument: str | None, score_id: str | None, items: tuple[str, ...],
+def efa(responses: str, instrument: str | None, score_id: str | None, item_cols: tuple[str, ...],
         n_factors: int | None, method: str, rotation: str, missing: str, n_iter: int,
         quantile: float, seed: int, plot_file: str | None, output: str | None,
-        sheet: str | None, encoding: str | None, delimiter: str | None,
+        sheet: str | None, encoding: str | None, delimiter: str | None, items: ItemChoices,
         out_format: str, table_style: str, decimals: int) -> None:
     """Exploratory factor analysis: loadings, communalities, factor correlations.
 
@@ -72,11 +74,13 @@ def efa(responses: str, instrument: str | None, score_id: str | None, items: tup
     """
     from compassion_scales.factor import efa as run_efa
 
-    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                      value_labels=items.value_labels)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run_efa(data, n_factors, method=method, rotation=rotation, missing=missing,
-                         items=_split_items(items), instrument=instrument, score=score_id,
-                         n_iter=n_iter, quantile=quantile, seed=seed)
+                         items=_split_items(item_cols), instrument=instrument, score=score_id,
+                         n_iter=n_iter, quantile=quantile, seed=seed,
+                         **items.library_kwargs(prorate=False))
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
         click.echo("")
@@ -89,4 +93,4 @@ def efa(responses: str, instrument: str | None, score_id: str | None, items: tup
     if plot_file:
         result.plot(plot_file)
         click.echo(f"Wrote {plot_file}", err=True)
-    write_result_file(result.summary, output, inputs=[responses])
+    write_result_file(result.summary, output, inputs=[responses, *items.files])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
     emit_frame,
@@ -47,12 +48,13 @@ PARTS = ("summary", "flow_scores", "descriptives", "anova", "sphericity", "posth
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the --part table to FILE (.csv, .xlsx, .json, ...).")
 @input_options
+@item_options
 @output_options
 @handle_errors
 def flows(responses: str, instrument: str, group: str | None, time_col: str | None,
           subject: str | None, metric: str, anova_type: str, flow_score: str | None,
           group_observed: bool, ci: float, plot_file: str | None, part: str, output: str | None,
-          sheet: str | None, encoding: str | None, delimiter: str | None,
+          sheet: str | None, encoding: str | None, delimiter: str | None, items: ItemChoices,
           out_format: str, table_style: str, decimals: int) -> None:
     """Compare the flows of compassion (self, to others, from others) across groups.
 
@@ -76,12 +78,12 @@ def flows(responses: str, instrument: str, group: str | None, time_col: str | No
         else:
             chosen = flow_score
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=[subject] if subject else ())
+                      string_columns=[subject] if subject else (), value_labels=items.value_labels)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)
                            and "Precision loss" not in str(w.message)):
         result = run(data, instrument, group=group, time=time_col, subject=subject, metric=metric,
                      anova_type=int(anova_type), flow_score=chosen, group_observed=group_observed,
-                     level=ci)
+                     level=ci, **items.library_kwargs())
     table = result.summary if part == "summary" else getattr(result, part)
     if table is None:
         raise click.ClickException(f"There is no {part} table for this analysis "
@@ -101,4 +103,4 @@ def flows(responses: str, instrument: str, group: str | None, time_col: str | No
     if plot_file:
         result.plot(plot_file)
         click.echo(f"Wrote {plot_file}", err=True)
-    write_result_file(table, output, inputs=[responses])
+    write_result_file(table, output, inputs=[responses, *items.files])

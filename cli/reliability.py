@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
     emit_frame,
@@ -28,7 +29,7 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
                    "validated and keyed as the instrument declares.")
 @click.option("--score", "scores", multiple=True, metavar="SCORE",
               help="With -i: analyse only these scores (comma-separated or repeated).")
-@click.option("--items", "items", multiple=True, metavar="A,B,...",
+@click.option("--items", "item_cols", multiple=True, metavar="A,B,...",
               help="Without -i: the item columns (default: every column except --group/--id).")
 @click.option("--reverse", multiple=True, metavar="A,B,...",
               help="Without -i: items to reverse-key (min + max - x over the observed answers).")
@@ -51,14 +52,15 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the summary table to FILE (.csv, .xlsx, .json, ...).")
 @input_options
+@item_options
 @output_options
 @handle_errors
 def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
-                items: tuple[str, ...], reverse: tuple[str, ...], id_cols: tuple[str, ...],
+                item_cols: tuple[str, ...], reverse: tuple[str, ...], id_cols: tuple[str, ...],
                 group: str | None, boot: int, seed: int | None, ordinal: bool, missing: str,
                 nfactors: int, ci: float, output: str | None, sheet: str | None,
-                encoding: str | None, delimiter: str | None, out_format: str,
-                table_style: str, decimals: int) -> None:
+                encoding: str | None, delimiter: str | None, items: ItemChoices,
+                out_format: str, table_style: str, decimals: int) -> None:
     """Internal consistency per score: Cronbach's alpha (Feldt and bootstrap CIs),
     omega, split-half, lambda-6 and an item analysis with a keying audit.
 
@@ -73,8 +75,8 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
     from compassion_scales.internal_consistency import reliability as run
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=id_cols)
-    item_list = _split(items)
+                      string_columns=id_cols, value_labels=items.value_labels)
+    item_list = _split(item_cols)
     if instrument is None and item_list is None and id_cols:
         skip = set(id_cols) | ({group} if group else set())
         item_list = [c for c in data.columns if c not in skip]
@@ -82,12 +84,13 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
         result = run(data, instrument, items=item_list, reverse=_split(reverse), group=group,
                      boot=boot, seed=seed, ordinal=ordinal,
                      missing=missing,  # type: ignore[arg-type]
-                     ci=ci, nfactors=nfactors, scores=_split(scores))
+                     ci=ci, nfactors=nfactors, scores=_split(scores),
+                     **items.library_kwargs(prorate=False))
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
         click.echo("")
         emit_frame(result.items, "table", table_style, decimals, title="Items")
-    write_result_file(result.summary, output, inputs=[responses])
+    write_result_file(result.summary, output, inputs=[responses, *items.files])
 
 
 @click.command("retest")
@@ -108,12 +111,14 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the summary table to FILE (.csv, .xlsx, .json, ...).")
 @input_options
+@item_options
 @output_options
 @handle_errors
 def retest(time1: str, time2: str | None, id_cols: tuple[str, ...], instrument: str | None,
            time_col: str | None, times: tuple[str, str] | None, columns: tuple[str, ...],
            ci: float, output: str | None, sheet: str | None, encoding: str | None,
-           delimiter: str | None, out_format: str, table_style: str, decimals: int) -> None:
+           delimiter: str | None, items: ItemChoices, out_format: str, table_style: str,
+           decimals: int) -> None:
     """Test-retest reliability: six Shrout-Fleiss ICCs with CIs and Pearson's r per score.
 
     Give two files joined on --id, or one long file with --time. ICCs agree with
@@ -130,15 +135,15 @@ def retest(time1: str, time2: str | None, id_cols: tuple[str, ...], instrument: 
     if time2 is None and time_col is None:
         raise click.UsageError("Give a second file (TIME2), or --time COL for one long file.")
     d1 = read_input(time1, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                    string_columns=id_cols)
+                    string_columns=id_cols, value_labels=items.value_labels)
     d2 = (read_input(time2, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                     string_columns=id_cols) if time2 else None)
+                     string_columns=id_cols, value_labels=items.value_labels) if time2 else None)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run(d1, d2, instrument, id=list(id_cols), time=time_col,
                      times=(times[0], times[1]) if times else None, columns=_split(columns),
-                     ci=ci)
+                     ci=ci, **items.library_kwargs())
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
         click.echo("")
         emit_frame(result.icc, "table", table_style, decimals, title="Intraclass correlations")
-    write_result_file(result.summary, output, inputs=[p for p in (time1, time2) if p])
+    write_result_file(result.summary, output, inputs=[*(p for p in (time1, time2) if p), *items.files])

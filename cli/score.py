@@ -97,6 +97,8 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         click.echo("Kept (not items): " + ", ".join(map(str, kept)) + ".", err=True)
     for line in result._notes()[len(result.instruments):]:
         click.echo(f"Note: {line}", err=True)
+    for line in result.missing_report():
+        click.echo(f"Missing: {line}", err=True)
     if output:
         write_table(result.scores, output, inputs=[Path(p) for p in inputs])
         write_provenance(output, provenance_payload(result, responses))

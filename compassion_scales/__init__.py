@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "HeywoodCaseWarning": "compassion_scales.errors",
     "KeyingWarning": "compassion_scales.errors",
     "UnverifiedKeyWarning": "compassion_scales.errors",
+    "SkippedScoreWarning": "compassion_scales.errors",
     "Reason": "compassion_scales.errors",
     # reliability (issue 4)
     "reliability": "compassion_scales.internal_consistency",

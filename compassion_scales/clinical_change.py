@@ -351,16 +351,9 @@ def _select_time(df: pd.DataFrame, col: str, value: Any) -> pd.DataFrame:
     if col not in df.columns:
         raise AnalysisError(f"The time column {col!r} is not in the data; columns are: "
                             + ", ".join(map(str, df.columns[:30])) + ".")
-    s = df[col]
-    num = pd.to_numeric(s, errors="coerce")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        v = None
-    if v is not None and num.notna().sum() == s.notna().sum():
-        mask = num == v
-    else:
-        mask = s.astype("string").str.strip() == str(value).strip()
+    from compassion_scales._inputs import as_key
+
+    mask = as_key(df[col]) == as_key(pd.Series([value])).iloc[0]
     return df.loc[mask.fillna(False).to_numpy(dtype=bool)]
 
 
@@ -380,18 +373,14 @@ def _check_ids(df: pd.DataFrame, id_col: str, where: str) -> None:
 
 
 def _harmonise_ids(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Make two id columns comparable (numbers read as text in one file and as numbers in another)."""
-    if a.dtype == b.dtype or (pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b)):
-        return a, b
+    """Two id columns as comparable text keys, the same way in the library and the CLI.
 
-    def norm(s: pd.Series) -> pd.Series:
-        txt = s.astype("string").str.strip()
-        num = pd.to_numeric(txt, errors="coerce")
-        whole = num.notna() & (num == num.round())
-        txt = txt.where(~whole, num.round().astype("Int64").astype("string"))
-        return txt
+    See :func:`compassion_scales._inputs.as_key`: ``007`` stays ``007`` (and does not match
+    ``7``); numbers ``1`` and ``1.0`` are the key ``1``.
+    """
+    from compassion_scales._inputs import as_key
 
-    return norm(a), norm(b)
+    return as_key(a), as_key(b)
 
 
 def _cronbach_alpha(items: pd.DataFrame) -> tuple[float, int]:
@@ -574,7 +563,9 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
            higher_is: str | Mapping[str, str] | None = None,
            norms: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
            criterion: str = "auto", rci_criterion: float = 1.96,
-           on_invalid: str = "error", column_map: Mapping[str, str] | None = None) -> ChangeResult:
+           on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
+           patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+           prorate: float | None = None) -> ChangeResult:
     """Reliable and clinically significant change for each person and score.
 
     Parameters
@@ -607,8 +598,10 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         Clinical cut-off (auto: c when both populations have norms, else a, else b).
     rci_criterion : float
         ``|RCI|`` threshold (1.96).
-    on_invalid, column_map
-        Passed to :func:`compassion_scales.score`.
+    on_invalid, column_map, patterns, prorate
+        How raw answers are matched, validated and scored (see :func:`compassion_scales.score`).
+        Scores whose items are absent from both occasions are skipped (with a warning)
+        unless named in ``scores``.
 
     Returns
     -------
@@ -667,11 +660,25 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
 
     # ---- scores
     if inst is not None:
-        score_ids = list(scores) if scores else list(inst.score_ids)
-        for s in score_ids:
-            inst.score(s)  # raises a clear error for an unknown score
-        pre_scores = _score_frame(pre_df, inst, id, score_ids, on_invalid, column_map, "before (pre)")
-        post_scores = _score_frame(post_df, inst, id, score_ids, on_invalid, column_map, "after (post)")
+        from compassion_scales._inputs import InputOptions, scored_data
+
+        opts = InputOptions.of(column_map, patterns, on_invalid, prorate)
+        got = [scored_data(df, inst, scores, id_cols=[id], options=opts) for df in (pre_df, post_df)]
+        score_ids = [s for s in got[0].scores if s in got[1].scores]
+        lost = [s for s in got[0].scores + got[1].scores if s not in score_ids]
+        if not score_ids:
+            raise AnalysisError(f"No score of {inst.id!r} can be computed at both occasions.")
+        for msg in got[0].notes() + ([f"score(s) {', '.join(dict.fromkeys(lost))} are present at one "
+                                       "occasion only and were skipped."] if lost else []):
+            import warnings
+
+            from compassion_scales.errors import SkippedScoreWarning
+
+            warnings.warn(msg, SkippedScoreWarning, stacklevel=2)
+        pre_scores, post_scores = (g.frame[[id, *score_ids]].reset_index(drop=True) for g in got)
+        for frame_ in (pre_scores, post_scores):
+            for s in score_ids:
+                frame_[s] = pd.to_numeric(frame_[s], errors="coerce").astype(float)
     else:
         if not scores:
             raise AnalysisError("Without an instrument, name the score columns to compare "
@@ -864,36 +871,14 @@ def _group_counts(s: str, rc: pd.DataFrame, direction: str, clinical: bool) -> p
     return out
 
 
-def _score_frame(df: pd.DataFrame, inst: Any, id_col: str, score_ids: Sequence[str],
-                 on_invalid: str, column_map: Mapping[str, str] | None, where: str) -> pd.DataFrame:
-    """Score one occasion; if it holds score columns but no items, use them as they are."""
-    item_ids = {i for s in score_ids for i in inst.score_items(s)}
-    has_items = bool(item_ids & set(map(str, df.columns))) or bool(column_map)
-    if not has_items and all(s in df.columns for s in score_ids):
-        out = df[[id_col, *score_ids]].reset_index(drop=True)
-        for s in score_ids:
-            out[s] = pd.to_numeric(out[s], errors="coerce").astype(float)
-        return out
-    from compassion_scales.scoring import score as _score
-
-    res = _score(df, inst, id_cols=[id_col], on_invalid=on_invalid, column_map=column_map,
-                 keep="ids")
-    out = res.scores.reset_index(drop=True)
-    absent = [s for s in score_ids if s not in out.columns]
-    if absent:
-        raise AnalysisError(f"The {where} data do not hold the items of "
-                            + ", ".join(absent) + f" ({inst.id}); check the file or choose "
-                            "scores that are present.")
-    return out[[id_col, *score_ids]]
-
-
 def _sample_alpha(pre_df: pd.DataFrame, inst: Any, score_id: str, id_col: str, ids: pd.Series,
                   on_invalid: str, column_map: Mapping[str, str] | None) -> tuple[float, int]:
+    from compassion_scales._inputs import as_key
     from compassion_scales.scoring import item_scores
 
     items = item_scores(pre_df, inst, score_id, keyed=True, on_invalid=on_invalid,
                         column_map=column_map)
-    keep = pre_df[id_col].isin(set(ids)).to_numpy()
+    keep = as_key(pre_df[id_col]).isin(set(ids)).fillna(False).to_numpy()
     return _cronbach_alpha(items.loc[keep] if len(items) == len(pre_df) else items)
 
 

@@ -45,6 +45,7 @@ from compassion_scales.errors import (
     ConvergenceWarning,
     HeywoodCaseWarning,
     MissingDataWarning,
+    SkippedScoreWarning,
 )
 from compassion_scales.results import ResultMixin
 
@@ -166,8 +167,11 @@ def parse_model(model: Any) -> ModelSpec:
     return ModelSpec(factors=factors, residual_covariances=tuple(rescov))
 
 
-def _model_from_instrument(instrument: Any, scores: Sequence[str] | None) -> ModelSpec:
+def _model_from_instrument(instrument: Any, scores: Sequence[str] | None,
+                           present: Sequence[str] | None = None) -> ModelSpec:
     item_scores = [s for s in instrument.scores if s.items and not s.components]
+    if scores is None and present is not None:
+        item_scores = [s for s in item_scores if s.id in set(present)]
     if scores is not None:
         wanted = list(scores)
         known = {s.id for s in item_scores}
@@ -188,7 +192,8 @@ def _model_from_instrument(instrument: Any, scores: Sequence[str] | None) -> Mod
 
 
 def _resolve(data: pd.DataFrame, model: Any, scores: Sequence[str] | None = None,
-             extra_cols: Sequence[str] = ()) -> tuple[ModelSpec, pd.DataFrame, str]:
+             extra_cols: Sequence[str] = (), options: Any = None
+             ) -> tuple[ModelSpec, pd.DataFrame, str]:
     """Return (spec, item data (+ extra columns), description of the model source)."""
     from compassion_scales.instrument import Instrument
 
@@ -202,10 +207,14 @@ def _resolve(data: pd.DataFrame, model: Any, scores: Sequence[str] | None = None
 
         instrument = load_instrument(model)
     if instrument is not None:
-        spec = _model_from_instrument(instrument, scores)
-        from compassion_scales.scoring import item_scores
+        from compassion_scales._inputs import item_set
 
-        items = item_scores(data, instrument, keyed=True)
+        iset = item_set(data, instrument, scores=scores, options=options,
+                        reserved={"group": extra_cols[0] if extra_cols else None})
+        for note in iset.notes():
+            warnings.warn(note, SkippedScoreWarning, stacklevel=3)
+        spec = _model_from_instrument(instrument, scores, present=iset.scores)
+        items = iset.items(None, keyed=True)
         missing = [i for i in spec.items if i not in items.columns]
         if missing:
             raise AnalysisError(f"Items {', '.join(missing)} of instrument '{instrument.id}' are not in the data.")
@@ -1194,7 +1203,9 @@ def _run(spec: ModelSpec, samples: list, labels: list[str] | None, *, std_lv: bo
 
 def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str = "listwise",
         std_lv: bool = False, group: str | None = None, group_equal: Sequence[str] = (),
-        scores: Sequence[str] | None = None) -> CFAResult:
+        scores: Sequence[str] | None = None, column_map: Mapping[str, str] | None = None,
+        patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+        on_invalid: str = "error") -> CFAResult:
     """Confirmatory factor analysis by maximum likelihood (as ``lavaan::cfa``).
 
     Parameters
@@ -1279,7 +1290,10 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
     extra = [group] if group is not None else []
     if group is not None and group not in data.columns:
         raise AnalysisError(f"The group column '{group}' is not in the data.")
-    spec, df, source = _resolve(data, model, scores, extra_cols=extra)
+    from compassion_scales._inputs import InputOptions
+
+    spec, df, source = _resolve(data, model, scores, extra_cols=extra,
+                                options=InputOptions.of(column_map, patterns, on_invalid))
     samples, labels, info = _prepare(df, spec.items, group, missing)
     meanstructure = group is not None or info["missing"] == "fiml"
     if isinstance(group_equal, str):

@@ -31,6 +31,7 @@ __all__ = [
     "KeyingWarning",
     "ConvergenceWarning",
     "UnverifiedKeyWarning",
+    "SkippedScoreWarning",
 ]
 
 
@@ -158,3 +159,7 @@ class ConvergenceWarning(PsychometricWarning):
 
 class UnverifiedKeyWarning(PsychometricWarning):
     """A score was computed with a key the instrument file marks as not verified against its source."""
+
+
+class SkippedScoreWarning(PsychometricWarning):
+    """Some of an instrument's scores were left out because their items are not in the data."""

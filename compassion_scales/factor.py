@@ -16,6 +16,7 @@ unrotated solution and uniquenesses ``1 - communality``.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,11 +24,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._inputs import InputOptions
 from compassion_scales.errors import (
     AnalysisError,
     ConvergenceWarning,
     HeywoodCaseWarning,
     PsychometricWarning,
+    SkippedScoreWarning,
 )
 from compassion_scales.results import ResultMixin
 
@@ -142,11 +145,14 @@ def _pairwise_corr(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _item_frame(data: Any, items: list[str] | None, instrument: str | Instrument | None,
-                score: str | None) -> pd.DataFrame:
+                score: str | None, options: InputOptions | None = None) -> pd.DataFrame:
     if instrument is not None:
-        from compassion_scales.scoring import item_scores
+        from compassion_scales._inputs import item_set
 
-        frame = item_scores(data, instrument, score, keyed=True)
+        iset = item_set(data, instrument, scores=[score] if score else None, options=options)
+        for note in iset.notes():
+            warnings.warn(note, SkippedScoreWarning, stacklevel=3)
+        frame = iset.items(score)
     elif isinstance(data, pd.DataFrame):
         frame = data
     else:
@@ -189,6 +195,9 @@ def _numeric_matrix(frame: pd.DataFrame) -> np.ndarray:
 
 def correlation_matrix(data: Any, *, missing: str = "pairwise", items: list[str] | None = None,
                        instrument: str | Instrument | None = None, score: str | None = None,
+        column_map: Mapping[str, str] | None = None,
+        patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+        on_invalid: str = "error",
                        n_obs: int | None = None) -> pd.DataFrame:
     """Pearson correlation matrix of the items, computed the way every function here does.
 
@@ -223,16 +232,18 @@ def correlation_matrix(data: Any, *, missing: str = "pairwise", items: list[str]
     b  0.6  1.0
     """
     prep = _prepare(data, missing=missing, items=items, instrument=instrument, score=score,
+                    input_options=InputOptions.of(column_map, patterns, on_invalid),
                     n_obs=n_obs)
     return pd.DataFrame(prep.corr, index=prep.labels, columns=prep.labels)
 
 
 def _prepare(data: Any, *, missing: str = "pairwise", items: list[str] | None = None,
              instrument: str | Instrument | None = None, score: str | None = None,
-             n_obs: int | None = None, min_items: int = 2) -> _Prepared:
+             n_obs: int | None = None, min_items: int = 2,
+             input_options: InputOptions | None = None) -> _Prepared:
     if missing not in ("pairwise", "listwise"):
         raise AnalysisError(f"Unknown missing-data handling {missing!r}: use 'pairwise' or 'listwise'.")
-    frame = _item_frame(data, items, instrument, score)
+    frame = _item_frame(data, items, instrument, score, input_options)
     labels = [str(c) for c in frame.columns]
     if instrument is None and isinstance(frame, pd.DataFrame) and _looks_like_corr(frame):
         corr = frame.to_numpy(dtype=float)
@@ -330,7 +341,10 @@ def _kaiser_label(v: float) -> str:
 
 
 def kmo(data: Any, *, missing: str = "pairwise", items: list[str] | None = None,
-        instrument: str | Instrument | None = None, score: str | None = None) -> KMOResult:
+        instrument: str | Instrument | None = None, score: str | None = None,
+        column_map: Mapping[str, str] | None = None,
+        patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+        on_invalid: str = "error") -> KMOResult:
     """Kaiser-Meyer-Olkin measure of sampling adequacy, overall and per item.
 
     Parameters
@@ -368,7 +382,8 @@ def kmo(data: Any, *, missing: str = "pairwise", items: list[str] | None = None,
     >>> 0.5 < res.overall < 1
     True
     """
-    prep = _prepare(data, missing=missing, items=items, instrument=instrument, score=score)
+    prep = _prepare(data, missing=missing, items=items, instrument=instrument, score=score,
+                    input_options=InputOptions.of(column_map, patterns, on_invalid))
     r = prep.corr
     try:
         q = np.linalg.inv(r)
@@ -421,6 +436,9 @@ class BartlettResult(ResultMixin):
 
 def bartlett(data: Any, *, missing: str = "pairwise", items: list[str] | None = None,
              instrument: str | Instrument | None = None, score: str | None = None,
+        column_map: Mapping[str, str] | None = None,
+        patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+        on_invalid: str = "error",
              n_obs: int | None = None) -> BartlettResult:
     """Bartlett's test of sphericity on the items' correlation matrix.
 
@@ -454,6 +472,7 @@ def bartlett(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
     from scipy import stats
 
     prep = _prepare(data, missing=missing, items=items, instrument=instrument, score=score,
+                    input_options=InputOptions.of(column_map, patterns, on_invalid),
                     n_obs=n_obs)
     if prep.n_obs is None:
         raise AnalysisError("Bartlett's test on a correlation matrix needs the sample size: "
@@ -797,6 +816,9 @@ def parallel_analysis(data: Any, *, n_iter: int = 20, quantile: float = 0.95, se
                       method: str = "minres", kind: str = "both", reference: str = "simulate",
                       missing: str = "pairwise", items: list[str] | None = None,
                       instrument: str | Instrument | None = None, score: str | None = None,
+        column_map: Mapping[str, str] | None = None,
+        patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+        on_invalid: str = "error",
                       n_obs: int | None = None) -> ParallelAnalysisResult:
     """How many factors? Horn's parallel analysis, as ``psych::fa.parallel``.
 
@@ -857,6 +879,7 @@ def parallel_analysis(data: Any, *, n_iter: int = 20, quantile: float = 0.95, se
     (2, 2)
     """
     prep = _prepare(data, missing=missing, items=items, instrument=instrument, score=score,
+                    input_options=InputOptions.of(column_map, patterns, on_invalid),
                     n_obs=n_obs)
     return _parallel(prep, n_iter=n_iter, quantile=quantile, seed=seed, method=method, kind=kind,
                      reference=reference)
@@ -1095,7 +1118,10 @@ class EFAResult(ResultMixin):
 def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
         rotation: str | None = "oblimin", missing: str = "pairwise",
         items: list[str] | None = None, instrument: str | Instrument | None = None,
-        score: str | None = None, n_obs: int | None = None, n_iter: int = 20,
+        score: str | None = None,
+        column_map: Mapping[str, str] | None = None,
+        patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+        on_invalid: str = "error", n_obs: int | None = None, n_iter: int = 20,
         quantile: float = 0.95, seed: int | None = 0) -> EFAResult:
     """Exploratory factor analysis (as ``psych::fa``).
 
@@ -1178,6 +1204,7 @@ def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
                             f"{', '.join(METHODS)}.")
     rot = _resolve_rotation(rotation)
     prep = _prepare(data, missing=missing, items=items, instrument=instrument, score=score,
+                    input_options=InputOptions.of(column_map, patterns, on_invalid),
                     n_obs=n_obs, min_items=3)
     r = prep.corr
     p = len(prep.labels)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compassion_scales.errors import AnalysisError, MissingDataWarning
+from compassion_scales.errors import AnalysisError, MissingDataWarning, SkippedScoreWarning
 from compassion_scales.group_comparison import (
     _group_levels,
     adjust_p,
@@ -547,7 +547,10 @@ class FlowsResult(ResultMixin):
 def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, time: str | None = None,
           subject: str | None = None, *, metric: str = "mean_item", anova_type: int = 3,
           flow_score: Mapping[str, str] | str | None = None, columns: Mapping[str, str] | None = None,
-          group_observed: bool = False, level: float = 0.95) -> FlowsResult:
+          group_observed: bool = False, level: float = 0.95,
+          column_map: Mapping[str, str] | None = None,
+          patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+          on_invalid: str = "error", prorate: float | None = None) -> FlowsResult:
     """Compare the flows of compassion across groups (and time points).
 
     Parameters
@@ -582,6 +585,8 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
         manipulated in generalised eta squared.
     level : float
         Confidence level.
+    column_map, patterns, on_invalid, prorate
+        How raw answers are matched, validated and scored (see :func:`compassion_scales.score`).
 
     Returns
     -------
@@ -622,6 +627,10 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
     if time is not None and subject is None:
         raise AnalysisError("With a time column, name the person identifier column too (subject=..., "
                             "--id) so the same people can be followed over time.")
+    if time is None and subject is not None:
+        from compassion_scales._inputs import require_one_row_per_person
+
+        require_one_row_per_person(data, subject, source=data.attrs.get("source"))
 
     rule = None
     if instrument is None:
@@ -647,9 +656,20 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
         from compassion_scales.instrument import Instrument, load_instrument
 
         inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+        from compassion_scales._inputs import InputOptions
+
         mapping = _pick_flow_scores(inst, flow_score)
         ids = [c for c in (subject, time) if c is not None]
-        frame, _, got, _how = resolve_scores(data, inst, list(mapping.values()), ids)
+        ready = all(v in data.columns for v in mapping.values())
+        frame, _, got, _how = resolve_scores(
+            data, inst, list(mapping.values()) if ready else None, ids, options=InputOptions.of(column_map, patterns, on_invalid, prorate),
+            reserved={"group": group, "time": time, "subject": subject})
+        lost = [f for f, sid in mapping.items() if sid not in got]
+        if lost:
+            warnings.warn("Flow(s) " + ", ".join(lost) + " left out: the items of their score(s) "
+                          + ", ".join(mapping[f] for f in lost) + " are not in the data.",
+                          SkippedScoreWarning, stacklevel=2)
+            mapping = {f: sid for f, sid in mapping.items() if sid in got}
         rows, offsets = [], {}
         for flow, sid in mapping.items():
             off, div, n_items, how = _metric_transform(inst, sid, metric)

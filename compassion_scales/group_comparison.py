@@ -14,7 +14,7 @@ intervals, Welch's t-test, p-value corrections) are shared with
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,47 +227,23 @@ def _group_levels(values: pd.Series) -> list[Any]:
 
 
 def resolve_scores(data: pd.DataFrame, instrument: Any, wanted: Sequence[str] | None,
-                   id_cols: Sequence[str]) -> tuple[pd.DataFrame, Any, list[str], str]:
+                   id_cols: Sequence[str], *, options: Any = None,
+                   reserved: Mapping[str, str | None] | None = None
+                   ) -> tuple[pd.DataFrame, Any, list[str], str]:
     """Return (frame with score columns, Instrument or None, score ids, how they were obtained).
 
-    Already-scored data (every wanted score is a column) are used as they are; raw
-    responses are scored with :func:`compassion_scales.scoring.score`.
+    Thin wrapper over :func:`compassion_scales._inputs.scored_data` (the shared input
+    layer); scores whose items are absent are skipped with a :class:`SkippedScoreWarning`.
     """
-    if instrument is None:
-        if not wanted:
-            raise AnalysisError("Name the score columns to compare (scores=[...]) or give an instrument.")
-        missing = [c for c in wanted if c not in data.columns]
-        if missing:
-            raise AnalysisError("Column(s) not in the data: " + ", ".join(missing)
-                                + ". Check the spelling against the file's header.")
-        return data, None, list(wanted), "columns given by the user"
-    from compassion_scales.instrument import Instrument, load_instrument
+    import warnings
 
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
-    ids = list(wanted) if wanted else inst.score_ids
-    unknown = [s for s in ids if s not in inst.score_ids]
-    if unknown:
-        raise AnalysisError(f"Instrument {inst.id!r} has no score(s) " + ", ".join(unknown)
-                            + "; its scores are: " + ", ".join(inst.score_ids) + ".")
-    present = [s for s in ids if s in data.columns]
-    if present and (len(present) == len(ids) or (not wanted and not _has_items(data, inst))):
-        return data, inst, present, "score columns already in the data"
-    if not _has_items(data, inst) and wanted and present:
-        missing = [s for s in ids if s not in present]
-        raise AnalysisError("Score column(s) " + ", ".join(missing) + " are not in the data, and the data "
-                            f"hold no item of {inst.id!r} to compute them from.")
-    from compassion_scales.scoring import score
+    from compassion_scales._inputs import scored_data
+    from compassion_scales.errors import SkippedScoreWarning
 
-    res = score(data, inst, id_cols=list(id_cols) or None, keep="all")
-    got = [s for s in ids if s in res.scores.columns]
-    if not got:
-        raise AnalysisError(f"None of the scores of {inst.id!r} could be computed from the data.")
-    return res.scores, inst, got, f"scored from item responses with instrument {inst.id!r}"
-
-
-def _has_items(data: pd.DataFrame, inst: Any) -> bool:
-    cols = set(map(str, data.columns))
-    return any(i in cols for i in inst.item_ids)
+    got = scored_data(data, instrument, wanted, id_cols=id_cols, options=options, reserved=reserved)
+    for note in got.notes():
+        warnings.warn(note, SkippedScoreWarning, stacklevel=3)
+    return got.frame, got.instrument, got.scores, got.how
 
 
 # --------------------------------------------------------------------------- result
@@ -353,7 +329,10 @@ class ComparisonResult(ResultMixin):
 
 def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None, *,
             scores: Sequence[str] | None = None, correction: str = "holm", level: float = 0.95,
-            id_cols: Sequence[str] | str | None = None) -> ComparisonResult:
+            id_cols: Sequence[str] | str | None = None,
+            column_map: Mapping[str, str] | None = None,
+            patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+            on_invalid: str = "error", prorate: float | None = None) -> ComparisonResult:
     """Compare scores across the groups of one column.
 
     Parameters
@@ -373,6 +352,8 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
         Confidence level of the intervals.
     id_cols : str or list of str, optional
         Identifier columns passed to scoring.
+    column_map, patterns, on_invalid, prorate
+        How raw answers are matched, validated and scored (see :func:`compassion_scales.score`).
 
     Returns
     -------
@@ -410,7 +391,11 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
         raise AnalysisError(f"Grouping column {group!r} is not in the data; columns are: "
                             + ", ".join(map(str, data.columns)) + ".")
     ids = [id_cols] if isinstance(id_cols, str) else list(id_cols or [])
-    frame, _inst, score_ids, source = resolve_scores(data, instrument, scores, ids)
+    from compassion_scales._inputs import InputOptions
+
+    frame, _inst, score_ids, source = resolve_scores(
+        data, instrument, scores, ids,
+        options=InputOptions.of(column_map, patterns, on_invalid, prorate), reserved={"group": group})
     g_all = frame[group]
     levels = _group_levels(g_all)
     if len(levels) < 2:

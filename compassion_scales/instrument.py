@@ -557,7 +557,18 @@ def _read_file(path: Path) -> tuple[Any, str]:
             import yaml
 
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+            # anchors and aliases (&a / *a) are refused before anything is built: nested
+            # aliases can expand a few hundred bytes into gigabytes ("billion laughs")
+            for event in yaml.parse(text, Loader=loader):
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    mark = event.start_mark
+                    raise InstrumentError(
+                        f"Instrument file {path}: line {mark.line + 1}: YAML anchors and aliases "
+                        "(&name / *name) are not allowed in instrument files; write each value "
+                        "out in full.", source=str(path))
             data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except InstrumentError:
+        raise
     except Exception as exc:  # yaml.YAMLError / json.JSONDecodeError
         first = str(exc).strip().splitlines()
         detail = " ".join(first[:3])

@@ -11,7 +11,7 @@ Public functions: :func:`reliability` (everything, per score and group, returns 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -105,6 +105,15 @@ def _prepare(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | None,
         raise AnalysisError(
             f"Only {X.shape[0]} people have usable answers ({missing} deletion); internal "
             "consistency needs at least 3. Check the item columns and missing-value codes.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.nanmax(X, axis=0) - np.nanmin(X, axis=0)
+    flat = [n for n, sp in zip(names, spread, strict=True) if not sp > 0]
+    if flat:
+        raise AnalysisError(
+            f"Item(s) {', '.join(flat)} have the same answer from everyone who answered (no "
+            "variance), so their correlations with the other items are undefined. Leave them "
+            "out (--items or --score) or check the data.")
     return _Items(X=X, names=names, keys=keys, n_rows_in=n_in, missing=missing,
                   n_incomplete=n_incomplete)
 
@@ -787,7 +796,10 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
                 item_range: tuple[float, float] | None = None, group: str | None = None,
                 boot: int = 1000, seed: int | None = None, ordinal: bool = False,
                 missing: Missing = "pairwise", ci: float = 0.95, nfactors: int = 1,
-                scores: Sequence[str] | None = None) -> ReliabilityResult:
+                scores: Sequence[str] | None = None,
+                column_map: Mapping[str, str] | None = None,
+                patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+                on_invalid: str = "error") -> ReliabilityResult:
     """Reliability analysis of each score (and group): alpha, omega, split-half, items.
 
     Parameters
@@ -819,7 +831,11 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
     nfactors : int
         Group factors for omega hierarchical (1 = omega total only).
     scores : list of str, optional
-        With an instrument, analyse only these scores.
+        With an instrument, analyse only these scores. Default: every score with two or
+        more items whose items are in the data (the others are skipped, and said so).
+    column_map, patterns, on_invalid
+        How answers are matched to items and validated (see
+        :func:`compassion_scales.score`); validation runs once for all scores.
 
     Returns
     -------
@@ -855,23 +871,21 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
                             + ", ".join(map(str, data.columns)) + ".")
     used_seed = _resolve_seed(seed) if n_boot else None
     inst_id = None
+    input_notes: list[str] = []
     sets: list[tuple[str, pd.DataFrame, Sequence[str] | None]] = []
     if instrument is not None:
         if items is not None or reverse:
             raise AnalysisError("With an instrument, items and their keys come from the "
                                 "instrument; do not also give items= or reverse=.")
-        from compassion_scales.instrument import load_instrument
-        from compassion_scales.scoring import item_scores
+        from compassion_scales._inputs import InputOptions, item_set
 
-        inst = load_instrument(instrument)
-        inst_id = inst.id
-        wanted = list(scores) if scores else inst.score_ids
-        for sid in wanted:
-            if len(inst.score_items(sid)) < 2:
-                continue
-            sets.append((sid, item_scores(data, inst, sid, keyed=True), None))
-        if not sets:
-            raise AnalysisError(f"Instrument {inst.id!r} has no score with two or more items to analyse.")
+        iset = item_set(data, instrument, scores=scores, min_items=2,
+                        options=InputOptions.of(column_map, patterns, on_invalid),
+                        reserved={"group": group})
+        inst_id = iset.instrument.id
+        for sid in iset.scores:
+            sets.append((sid, iset.items(sid), None))
+        input_notes = iset.notes()
     else:
         cols = list(items) if items is not None else [c for c in data.columns if c != group]
         missing_cols = [c for c in cols if c not in data.columns]
@@ -892,7 +906,8 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
         except TypeError:
             pass
         n_na = int(g.isna().sum())
-    rows, tabs, messages = [], [], []
+    rows, tabs = [], []
+    messages: list[str] = list(input_notes)
     flagged: list[str] = []
     for sid, frame, rev in sets:
         subsets = [("all", np.ones(len(frame), dtype=bool))]

@@ -12,7 +12,7 @@ the fit of the model refitted with each constraint released).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,7 +173,9 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
                delta_cfi: float = 0.010, delta_rmsea: float = 0.015, use_chisq: bool = False,
                alpha: float = 0.05, stop_at_failure: bool = True, std_lv: bool = False,
                missing: str = "listwise", refit_candidates: bool = True,
-               scores: Sequence[str] | None = None) -> InvarianceResult:
+               scores: Sequence[str] | None = None, column_map: Mapping[str, str] | None = None,
+               patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+               on_invalid: str = "error") -> InvarianceResult:
     """Test measurement invariance across groups: configural, metric, scalar, strict.
 
     Parameters
@@ -251,7 +253,10 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         raise AnalysisError(f"The group column '{group}' is not in the data; choose one of its columns.")
     if delta_cfi < 0 or delta_rmsea < 0:
         raise AnalysisError("The thresholds delta_cfi and delta_rmsea must be positive numbers (e.g. 0.01, 0.015).")
-    spec, df, source = _resolve(data, model, scores, extra_cols=[group])
+    from compassion_scales._inputs import InputOptions
+
+    spec, df, source = _resolve(data, model, scores, extra_cols=[group],
+                                options=InputOptions.of(column_map, patterns, on_invalid))
     samples, labels, info = _prepare(df, spec.items, group, missing)
     if labels is None:  # pragma: no cover - _prepare always returns the labels when given a group column
         raise AnalysisError(f"No groups were found in the column '{group}'.")

@@ -8,7 +8,7 @@ instrument if one is given, and reports ICCs and Pearson's r per score.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -215,13 +215,10 @@ def _pearson_ci(r: float, n: int, ci: float) -> tuple[float, float]:
 
 
 def _time_mask(col: pd.Series, value: Any) -> pd.Series:
-    """Rows whose time equals ``value`` (numerically when both are numbers: "1" == 1.0)."""
-    if pd.api.types.is_numeric_dtype(col):
-        try:
-            return col == float(value)
-        except (TypeError, ValueError):
-            pass
-    return col.astype(str) == str(value)
+    """Rows whose time equals ``value``, compared as keys (``"1"`` == 1.0; see ``_inputs.as_key``)."""
+    from compassion_scales._inputs import as_key
+
+    return (as_key(col) == as_key(pd.Series([value])).iloc[0]).fillna(False).astype(bool)
 
 
 def _as_list(x: str | Sequence[str] | None) -> list[str]:
@@ -233,7 +230,10 @@ def _as_list(x: str | Sequence[str] | None) -> list[str]:
 def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
            instrument: str | Instrument | None = None, *, id: str | Sequence[str] = "id",
            time: str | None = None, times: tuple[Any, Any] | None = None,
-           columns: Sequence[str] | None = None, ci: float = 0.95) -> RetestResult:
+           columns: Sequence[str] | None = None, ci: float = 0.95,
+           column_map: Mapping[str, str] | None = None,
+           patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+           on_invalid: str = "error", prorate: float | None = None) -> RetestResult:
     """Test-retest reliability of scores measured twice.
 
     Parameters
@@ -254,6 +254,8 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
         column present at both times except ids and time).
     ci : float
         Confidence level.
+    column_map, patterns, on_invalid, prorate
+        How raw answers are matched, validated and scored (see :func:`compassion_scales.score`).
 
     Returns
     -------
@@ -314,14 +316,15 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
                                 "Each person must have one row per time point.")
     inst_id = None
     if instrument is not None:
-        from compassion_scales.instrument import load_instrument
-        from compassion_scales.scoring import score
+        from compassion_scales._inputs import InputOptions, scored_data
 
-        inst = load_instrument(instrument)
-        inst_id = inst.id
-        s1 = score(t1, inst, id_cols=ids).scores
-        s2 = score(t2, inst, id_cols=ids).scores
-        cols = [c for c in inst.score_ids if c in s1.columns and c in s2.columns]
+        opts = InputOptions.of(column_map, patterns, on_invalid, prorate)
+        g1 = scored_data(t1, instrument, None, id_cols=ids, options=opts)
+        g2 = scored_data(t2, instrument, None, id_cols=ids, options=opts)
+        inst_id = g1.instrument.id if g1.instrument is not None else None
+        s1, s2 = g1.frame, g2.frame
+        cols = [c for c in g1.scores if c in g2.scores]
+        messages += g1.notes()
     else:
         s1, s2 = t1, t2
         if columns is None:
@@ -336,8 +339,16 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
     if not cols:
         raise AnalysisError("No score column is present at both time points. Name them with "
                             "columns=... or score the data with an instrument (-i ID).")
-    key1 = s1[ids].astype(str).agg("\x1f".join, axis=1) if len(ids) > 1 else s1[ids[0]].astype(str)
-    key2 = s2[ids].astype(str).agg("\x1f".join, axis=1) if len(ids) > 1 else s2[ids[0]].astype(str)
+    from compassion_scales._inputs import as_key
+
+    def _key(frame: pd.DataFrame) -> pd.Series:
+        parts = [as_key(frame[c]).fillna("").astype(str) for c in ids]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out + "\x1f" + p
+        return out
+
+    key1, key2 = _key(s1), _key(s2)
     a1 = s1[cols].set_axis(key1.to_numpy())
     a2 = s2[cols].set_axis(key2.to_numpy())
     common = a1.index.intersection(a2.index)

@@ -57,8 +57,10 @@ __all__ = [
     "PreparedResponses",
     "prepare_responses",
     "item_scores",
+    "keyed_item_frame",
     "detect_instruments",
     "check_examples",
+    "check_options",
     "STATUS_CODES",
 ]
 
@@ -94,6 +96,80 @@ def _parse_patterns(patterns: Mapping[str, str] | Sequence[str] | str | None
     return out
 
 
+_PLACEHOLDER = re.compile(r"\{n(?P<off>[+-]\d+)?(?::(?P<spec>[^{}]*))?\}")
+
+
+def _pattern_renderer(tmpl: str) -> Any:
+    """A function item number -> column name for a ``--pattern`` template.
+
+    ``{n}`` is the item number printed on the form, ``{n:02d}`` zero-pads it (any Python
+    format spec), ``{n+15}`` / ``{n-2}`` offsets it (exports that number on from an
+    earlier block). Non-numeric item numbers are only used with a plain ``{n}``.
+    """
+    found = list(_PLACEHOLDER.finditer(tmpl))
+    if not found:
+        raise ScoringError(f"Pattern {tmpl!r} must contain {{n}} (the item number), e.g. Q12_{{n}} "
+                           "or Q{n:02d}.")
+    leftover = _PLACEHOLDER.sub("", tmpl)
+    if "{" in leftover or "}" in leftover:
+        raise ScoringError(f"Pattern {tmpl!r}: use {{n}}, {{n:02d}} or {{n+K}} for the item number; "
+                           "other braces are not understood.")
+
+    def render(number: str) -> str | None:
+        def one(m: re.Match[str]) -> str:
+            off, spec = m.group("off"), m.group("spec")
+            if not off and not spec:
+                return number
+            try:
+                n = int(number) + (int(off) if off else 0)
+                return format(n, spec or "")
+            except (ValueError, TypeError):
+                raise _NoNumber() from None
+
+        try:
+            return _PLACEHOLDER.sub(one, tmpl)
+        except _NoNumber:
+            return None
+
+    return render
+
+
+class _NoNumber(Exception):
+    pass
+
+
+def check_options(instruments: Sequence[Instrument], *,
+                  column_map: Mapping[str, str] | None = None,
+                  patterns: Mapping[str, str] | Sequence[str] | str | None = None) -> None:
+    """Every ``--map`` target is an item and every ``--pattern`` section/score exists.
+
+    Raises
+    ------
+    ScoringError
+        Naming the unknown item, section or score and what is available.
+    """
+    names = ", ".join(i.id for i in instruments)
+    items = {i for inst in instruments for i in inst.item_ids}
+    targets: dict[str, str] = {}
+    for src, item in (column_map or {}).items():
+        if item not in items:
+            raise ScoringError(f"--map: column {src!r} is mapped to {item!r}, which is not an item of "
+                               f"{names} (items are named like {instruments[0].item_ids[0]}; see "
+                               "'cscore instruments show ID').")
+        if item in targets:
+            raise ScoringError(f"--map: columns {targets[item]!r} and {src!r} are both mapped to item "
+                               f"{item!r}; map one column to each item.")
+        targets[item] = src
+    known: set[str] = set()
+    for inst in instruments:
+        known |= {i.section for i in inst.items if i.section} | set(inst.score_ids)
+    for target, tmpl in _parse_patterns(patterns):
+        _pattern_renderer(tmpl)
+        if target is not None and target not in known:
+            raise ScoringError(f"--pattern {target}={tmpl}: {names} has no section or score "
+                               f"{target!r}; use one of: {', '.join(sorted(known))}.")
+
+
 def _resolve_columns(columns: Sequence[str], inst: Instrument,
                      column_map: Mapping[str, str] | None,
                      patterns: Mapping[str, str] | Sequence[str] | str | None,
@@ -106,9 +182,17 @@ def _resolve_columns(columns: Sequence[str], inst: Instrument,
     item_ids = set(inst.item_ids)
 
     # 1. explicit map: source column -> item id
+    targets: dict[str, str] = {}
     for src, item in (column_map or {}).items():
         if item not in item_ids:
-            continue  # maps for other instruments are allowed
+            continue  # maps for other instruments are allowed (unknown targets: check_options)
+        if item in targets:
+            fails.append(dict(row=1, column=f"{targets[item]}, {src}", item=item, value=None,
+                              reason=Reason.AMBIGUOUS_COLUMN.value,
+                              message=f"row 1, columns {targets[item]} and {src}: the --map file sends "
+                                      f"both to item {item}; map one column to each item"))
+            continue
+        targets[item] = src
         if src not in colset:
             fails.append(dict(row=1, column=src, item=item, value=None, reason=Reason.UNKNOWN_COLUMN.value,
                               message=f"row 1, column {src}: the --map file names this column but the "
@@ -116,10 +200,9 @@ def _resolve_columns(columns: Sequence[str], inst: Instrument,
             continue
         mapping[item] = src
 
-    # 2. patterns, e.g. "Q12_{n}" for items of one score/section
+    # 2. patterns, e.g. "Q12_{n}" / "Q12_{n:02d}" / "Q{n+15}" for items of one score/section
     for target, tmpl in _parse_patterns(patterns):
-        if "{n}" not in tmpl:
-            raise ScoringError(f"Pattern {tmpl!r} must contain {{n}} (the item number), e.g. Q12_{{n}}.")
+        render = _pattern_renderer(tmpl)
         if target is None:
             members = [i for i in inst.items]
         else:
@@ -132,15 +215,25 @@ def _resolve_columns(columns: Sequence[str], inst: Instrument,
                 sections = {m.section for m in members if m.section}
                 members = [i for i in inst.items if i.section in sections] or members
             else:
-                continue  # a pattern for another instrument
+                continue  # a pattern for another instrument (unknown targets: check_options)
         numbers = [m.number for m in members]
         if target is None and len(set(numbers)) != len(numbers):
             raise ScoringError(
                 f"Pattern {tmpl!r} is ambiguous for {inst.id}: item numbers repeat across its "
                 "sections. Name the section or score: --pattern SECTION=" + tmpl)
         for m in members:
-            col = tmpl.replace("{n}", m.number)
+            col = render(m.number)
+            if col is None:
+                continue
             if col in colset and m.id not in mapping:
+                if col in mapping.values():
+                    other = next(k for k, v in mapping.items() if v == col)
+                    fails.append(dict(row=1, column=col, item=m.id, value=None,
+                                      reason=Reason.AMBIGUOUS_COLUMN.value,
+                                      message=f"row 1, column {col}: matched to both item {other} and "
+                                              f"item {m.id} (by --map/--pattern); name the section "
+                                              "of each pattern"))
+                    continue
                 mapping[m.id] = col
 
     # 3. ids, case-insensitive ids and aliases
@@ -339,6 +432,20 @@ def _recode(x: np.ndarray, rs: Any) -> np.ndarray:
     return out
 
 
+def _require_frame(data: Any) -> pd.DataFrame:
+    """The responses as a DataFrame, or a clear error for other containers."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    kind = type(data).__name__
+    if isinstance(data, (np.ndarray, list, tuple, dict, pd.Series)):
+        raise ScoringError(
+            f"The responses must be a pandas DataFrame whose columns are named after the items "
+            f"(e.g. fcs_self_1), not a {kind}: answers are matched to items by column name. Wrap "
+            "it first, e.g. pd.DataFrame(array, columns=[...item ids...]), or read a file with "
+            "compassion_scales.read_responses(path).")
+    raise ScoringError(f"The responses must be a pandas DataFrame, not a {kind}.")
+
+
 def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
                       column_map: Mapping[str, str] | None = None,
                       patterns: Mapping[str, str] | Sequence[str] | str | None = None,
@@ -370,6 +477,7 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
     -------
     PreparedResponses
     """
+    data = _require_frame(data)
     if on_invalid not in ("error", "missing"):
         raise ScoringError(f"on_invalid must be 'error' or 'missing', not {on_invalid!r}.")
     inst = load_instrument(instrument)
@@ -577,6 +685,40 @@ class ScoreResult(ResultMixin):
             })
         return pd.DataFrame(rows)
 
+    def missing_report(self) -> list[str]:
+        """One line per score with missing values: how many, and why (from the ledger).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({f"fcs_self_{i}": [1, None] for i in range(1, 16)})
+        >>> score(df, "fcs").missing_report()
+        ['fcs_self: 1 of 2 missing (1 with no answers); see --ledger for each row, or --prorate P to score people who skipped items.']
+        """
+        lines = []
+        n = len(self.scores)
+        for _, r in self.rules.iterrows():
+            sid = r["score"]
+            st = self.status[sid]
+            n_missing = int(self.scores[sid].isna().sum())
+            if not n_missing:
+                continue
+            too_few = int((st == "too_few_answered").sum())
+            none = int((st == "no_answers").sum())
+            parts = []
+            if too_few:
+                parts.append(f"{too_few} answered fewer items than the rule requires ({r['rule']})")
+            if none:
+                parts.append(f"{none} with no answers")
+            other = n_missing - too_few - none
+            if other > 0:
+                parts.append(f"{other} because a component score is missing")
+            hint = "see --ledger for each row"
+            if too_few and self.options.get("prorate") is None:
+                hint += ", or --prorate P to score people who skipped items"
+            lines.append(f"{sid}: {n_missing} of {n} missing ({'; '.join(parts)}); {hint}.")
+        return lines
+
     def _notes(self) -> list[str]:
         notes = []
         for inst in self.instruments:
@@ -768,6 +910,7 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
     0   a      15.0
     1   b      60.0
     """
+    data = _require_frame(data)
     if prorate is not None and not (0 < float(prorate) <= 1):
         raise ScoringError(f"prorate must be a proportion in (0, 1], not {prorate}.")
     if keep not in ("all", "ids"):
@@ -792,6 +935,7 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
     else:
         seq: list[Any] = list(instrument) if isinstance(instrument, (list, tuple)) else [instrument]
         instruments = [load_instrument(i) for i in seq]
+    check_options(instruments, column_map=column_map, patterns=patterns)
 
     all_values: dict[str, np.ndarray] = {}
     all_answered: dict[str, np.ndarray] = {}
@@ -887,8 +1031,18 @@ def item_scores(data: pd.DataFrame, instrument: str | Instrument, score_id: str 
     inst = load_instrument(instrument)
     prep = prepare_responses(data, inst, column_map=column_map, patterns=patterns,
                              on_invalid=on_invalid)
+    return keyed_item_frame(prep, inst, score_id, keyed=keyed)
+
+
+def keyed_item_frame(prep: PreparedResponses, inst: Instrument, score_id: str | None = None, *,
+                     keyed: bool = True) -> pd.DataFrame:
+    """Item values of one score (all scored items when None) from validated responses.
+
+    Reverse-keyed items are reversed when ``keyed`` and the score uses keyed items;
+    fillers are excluded; NaN = missing. Nothing is validated again.
+    """
     if score_id is None:
-        wanted = [i.id for i in inst.items if i.scored]
+        wanted = [i.id for i in inst.items if i.scored and i.id in prep.item_ids]
         do_key = keyed
     else:
         s = inst.score(score_id)
@@ -897,9 +1051,14 @@ def item_scores(data: pd.DataFrame, instrument: str | Instrument, score_id: str 
     absent = [i for i in wanted if i not in prep.item_ids]
     if absent:
         raise ScoringError(f"{inst.id}: item column(s) {', '.join(absent)} are not in the data.")
+    if not wanted:
+        raise ScoringError(f"{inst.id}: none of its scored items are in the data.")
     idx = [prep.item_ids.index(i) for i in wanted]
-    vals = _keyed(prep.values, prep.item_ids, inst) if do_key else prep.values
-    return pd.DataFrame(vals[:, idx], index=data.index, columns=wanted)
+    cols = [prep.columns[j] for j in idx]
+    if do_key:
+        flipped = _keyed_columns(cols, wanted, inst)
+        cols = [flipped.get(k, c) for k, c in enumerate(cols)]
+    return pd.DataFrame(np.column_stack(cols), index=prep.index, columns=wanted)
 
 
 def detect_instruments(columns: Sequence[str], *, column_map: Mapping[str, str] | None = None,

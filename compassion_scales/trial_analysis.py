@@ -159,46 +159,25 @@ def dz_confidence_interval(t_stat: float, n: int, level: float = 0.95) -> tuple[
 
 
 def _scores_long(data: pd.DataFrame, instrument: Any, id_col: str, arm: str, time: str,
-                 scores: Sequence[str] | None, on_invalid: str,
-                 column_map: Mapping[str, str] | None) -> tuple[pd.DataFrame, list[str], Any]:
-    for col, what in ((id_col, "id"), (arm, "arm"), (time, "time")):
-        if col not in data.columns:
-            raise AnalysisError(f"The {what} column {col!r} is not in the data; columns are: "
-                                + ", ".join(map(str, data.columns[:30])) + ".")
-    if instrument is None:
-        if not scores:
-            raise AnalysisError("Without an instrument, name the score columns to analyse "
-                                "(scores=[...]).")
-        missing = [s for s in scores if s not in data.columns]
-        if missing:
-            raise AnalysisError(f"Score column(s) {', '.join(missing)} are not in the data.")
-        out = data[[id_col, arm, time, *scores]].copy()
-        for s in scores:
-            out[s] = pd.to_numeric(out[s], errors="coerce").astype(float)
-        return out.reset_index(drop=True), list(scores), None
-    from compassion_scales.instrument import load_instrument
+                 scores: Sequence[str] | None, options: Any) -> tuple[pd.DataFrame, list[str], Any]:
+    """Long table of id, arm, time and score columns (scored once through the input layer)."""
+    from compassion_scales._inputs import as_key, check_role_columns, scored_data
 
-    inst = load_instrument(instrument)
-    score_ids = list(scores) if scores else list(inst.score_ids)
-    for s in score_ids:
-        inst.score(s)
-    item_ids = {i for s in inst.score_ids for i in inst.score_items(s)}
-    if not column_map and not item_ids & set(data.columns) and all(s in data.columns for s in score_ids):
-        out = data[[id_col, arm, time, *score_ids]].copy()
-        for s in score_ids:
-            out[s] = pd.to_numeric(out[s], errors="coerce").astype(float)
-        return out.reset_index(drop=True), score_ids, inst
-    from compassion_scales.scoring import score as _score
+    check_role_columns(data, {"id": id_col, "arm": arm, "time": time})
+    got = scored_data(data, instrument, scores, id_cols=[id_col, time], options=options,
+                      reserved={"id": id_col, "arm": arm, "time": time})
+    if got.skipped:
+        import warnings
 
-    res = _score(data, inst, id_cols=[id_col, time], on_invalid=on_invalid, column_map=column_map,
-                 keep="ids")
-    sc = res.scores.reset_index(drop=True)
-    absent = [s for s in score_ids if s not in sc.columns]
-    if absent:
-        raise AnalysisError("The data do not hold the items of " + ", ".join(absent)
-                            + f" ({inst.id}); check the file or choose scores that are present.")
-    out = pd.concat([data[[arm]].reset_index(drop=True), sc[[id_col, time, *score_ids]]], axis=1)
-    return out[[id_col, arm, time, *score_ids]], score_ids, inst
+        from compassion_scales.errors import SkippedScoreWarning
+
+        for note in got.notes():
+            warnings.warn(note, SkippedScoreWarning, stacklevel=3)
+    out = pd.DataFrame({id_col: as_key(got.frame[id_col]).to_numpy(),
+                        arm: got.frame[arm].to_numpy(), time: got.frame[time].to_numpy()})
+    for s in got.scores:
+        out[s] = pd.to_numeric(got.frame[s], errors="coerce").astype(float).to_numpy()
+    return out, list(got.scores), got.instrument
 
 
 def _rows_at(df: pd.DataFrame, time: str, value: Any) -> pd.DataFrame:
@@ -210,7 +189,9 @@ def _rows_at(df: pd.DataFrame, time: str, value: Any) -> pd.DataFrame:
 def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, baseline: Any,
           follow_up: Any, id: str, scores: Sequence[str] | None = None,
           reference: Any = None, higher_is: str | Mapping[str, str] | None = None,
-          on_invalid: str = "error", column_map: Mapping[str, str] | None = None) -> TrialResult:
+          on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
+          patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+          prorate: float | None = None) -> TrialResult:
     """ANCOVA, unadjusted and within-arm analyses of a two- or more-arm trial.
 
     Parameters
@@ -230,8 +211,8 @@ def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, ba
         The reference (control) arm; default the first arm in sorted order.
     higher_is : str or dict, optional
         Direction per score, only used for the notes (default: the instrument's).
-    on_invalid, column_map
-        Passed to :func:`compassion_scales.score`.
+    on_invalid, column_map, patterns, prorate
+        How raw answers are matched, validated and scored (see :func:`compassion_scales.score`).
 
     Returns
     -------
@@ -258,8 +239,13 @@ def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, ba
     >>> float(round(res.ancova.loc[0, "diff"], 3))
     -8.194
     """
-    long, score_ids, inst = _scores_long(data, instrument, id, arm, time, scores, on_invalid,
-                                         column_map)
+    from compassion_scales._inputs import InputOptions, as_key
+
+    if as_key(pd.Series([baseline])).iloc[0] == as_key(pd.Series([follow_up])).iloc[0]:
+        raise AnalysisError(f"Baseline and follow-up are the same time ({time} = {baseline!r}); "
+                            "give two different occasions (--baseline-time, --follow-up-time).")
+    long, score_ids, inst = _scores_long(data, instrument, id, arm, time, scores,
+                                         InputOptions.of(column_map, patterns, on_invalid, prorate))
     base = _rows_at(long, time, baseline)
     fu = _rows_at(long, time, follow_up)
     if base.empty:

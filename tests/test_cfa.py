@@ -223,7 +223,7 @@ def test_instrument_model_uses_its_scores():
     assert "instrument 'fcs'" in res._notes()[0]
     one = cfa(data, inst, scores=["fcs_self"])
     assert list(one.model.factors) == ["fcs_self"]
-    with pytest.raises(AnalysisError, match="no item-based score 'nope'"):
+    with pytest.raises(AnalysisError, match=r"has no score\(s\) nope"):
         cfa(data, "fcs", scores=["nope"])
 
 

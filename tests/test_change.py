@@ -174,7 +174,8 @@ def test_change_person_classifications(result):
 
 
 def test_unmatched_ids_listed(result):
-    assert result.unmatched.to_dict("list") == {"id": [6, 7], "found_in": ["pre only", "post only"]}
+    # ids are matched and reported as text keys, the same in the library and the CLI
+    assert result.unmatched.to_dict("list") == {"id": ["6", "7"], "found_in": ["pre only", "post only"]}
     notes = "\n".join(result._notes())
     assert "before only" in notes and "after only" in notes
 
@@ -312,3 +313,25 @@ def test_reports(result, tmp_path):
     assert "test data" in md                       # sources of norms
     html = (tmp_path / "client_1.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "<table>" in html
+
+
+def test_ids_pair_as_text_in_library_and_cli(tmp_path):
+    """Integer ids 1..3 never pair with text ids 001..003 (the CLI reads ids as text)."""
+    from click.testing import CliRunner
+
+    from compassion_scales.cli import main
+
+    pre = pd.DataFrame({"client": [1, 2, 3], "fear": [30.0, 25.0, 28.0]})
+    post = pd.DataFrame({"client": ["001", "002", "003", "1", "2"], "fear": [1.0, 2, 3, 15, 24]})
+    res = change(pre, post, id="client", scores=["fear"], sd=8, reliability=0.8, higher_is="worse")
+    assert res.persons["client"].tolist() == ["1", "2"]
+    assert sorted(res.unmatched["id"]) == ["001", "002", "003", "3"]
+    pre.to_csv(tmp_path / "pre.csv", index=False)
+    post.to_csv(tmp_path / "post.csv", index=False)
+    out = CliRunner().invoke(main, ["change", str(tmp_path / "pre.csv"), str(tmp_path / "post.csv"),
+                                    "--id", "client", "--score", "fear", "--sd", "8",
+                                    "--reliability", "0.8", "--higher-is", "worse",
+                                    "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines()[1].split(",")[0] == "1"
+    assert len([ln for ln in out.stdout.splitlines()[1:] if ln]) == 2

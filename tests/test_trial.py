@@ -140,8 +140,13 @@ def test_dz_ci_brackets_point_estimate():
 
 def test_errors_are_plain():
     d = pd.DataFrame({"pid": [1, 2], "arm": ["a", "a"], "t": [0, 0], "y": [1.0, 2.0]})
-    with pytest.raises(AnalysisError, match="fewer than two arms"):
+    with pytest.raises(AnalysisError, match="Baseline and follow-up are the same time"):
         trial(d, arm="arm", time="t", baseline=0, follow_up=0, id="pid", scores=["y"])
+    with pytest.raises(AnalysisError, match="Baseline and follow-up are the same time"):
+        trial(d, arm="arm", time="t", baseline="0", follow_up=0.0, id="pid", scores=["y"])
+    d1 = pd.DataFrame({"pid": [1, 2, 1, 2], "arm": ["a"] * 4, "t": [0, 0, 1, 1], "y": [1.0, 2, 3, 4]})
+    with pytest.raises(AnalysisError, match="fewer than two arms"):
+        trial(d1, arm="arm", time="t", baseline=0, follow_up=1, id="pid", scores=["y"])
     with pytest.raises(AnalysisError, match="No rows have t = 5"):
         trial(d, arm="arm", time="t", baseline=0, follow_up=5, id="pid", scores=["y"])
     with pytest.raises(AnalysisError, match="arm column 'group'"):

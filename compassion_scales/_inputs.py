@@ -1,0 +1,462 @@
+"""The one input layer: from a table of raw answers to what an analysis needs.
+
+Every analysis verb (``reliability``, ``efa``, ``cfa``, ``invariance``, ``flows``,
+``compare``, ``change``, ``trial``, ``retest``) goes through these functions, so that
+
+- answers are matched to items and validated **once per call**, with the same options
+  everywhere (``column_map``, ``patterns``, ``on_invalid``, ``prorate``);
+- a file holding only some of an instrument's scales works everywhere: scores whose items
+  are all absent are skipped and said so, a score with only some of its items present is
+  an error naming the missing items;
+- long data (one row per person and occasion) are split by occasion and people paired
+  across occasions one way, in the library and the CLI alike: identifiers and occasions
+  are compared as text (``007`` is not ``7``), numbers written ``1`` and ``1.0`` are equal;
+- columns with a role (group, arm, time, person) are checked to exist and not to be items.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compassion_scales.errors import AnalysisError
+from compassion_scales.instrument import Instrument, load_instrument
+
+__all__ = [
+    "InputOptions",
+    "ItemSet",
+    "ScoredData",
+    "item_set",
+    "scored_data",
+    "check_role_columns",
+    "require_one_row_per_person",
+    "as_key",
+    "occasion_rows",
+    "pair_people",
+]
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """How raw answers become item values; the same options for every verb.
+
+    Attributes
+    ----------
+    column_map : mapping, optional
+        Data column -> item id (``--map``).
+    patterns : str, sequence or mapping, optional
+        Numbered export columns, e.g. ``"for_self=Q12_{n}"`` (``--pattern``).
+    on_invalid : {"error", "missing"}
+        Invalid answers stop with a list of every bad cell, or become missing.
+    prorate : float, optional
+        Override the missing-data rules of sums and means (``--prorate``).
+    """
+
+    column_map: Mapping[str, str] | None = None
+    patterns: Mapping[str, str] | Sequence[str] | str | None = None
+    on_invalid: str = "error"
+    prorate: float | None = None
+
+    @classmethod
+    def of(cls, column_map: Mapping[str, str] | None = None,
+           patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+           on_invalid: str = "error", prorate: float | None = None) -> InputOptions:
+        if on_invalid not in ("error", "missing"):
+            raise AnalysisError(f"on_invalid must be 'error' or 'missing', not {on_invalid!r}.")
+        if prorate is not None and not (0 < float(prorate) <= 1):
+            raise AnalysisError(f"prorate must be a proportion in (0, 1], not {prorate}.")
+        return cls(column_map=dict(column_map) if column_map else None, patterns=patterns,
+                   on_invalid=on_invalid, prorate=prorate)
+
+    def scoring_kwargs(self) -> dict[str, Any]:
+        return {"column_map": self.column_map, "patterns": self.patterns,
+                "on_invalid": self.on_invalid, "prorate": self.prorate}
+
+
+def _inst(instrument: str | Instrument) -> Instrument:
+    return instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+
+
+def _as_frame(data: Any) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    raise AnalysisError("The responses must be a table (a pandas DataFrame with one column per "
+                        f"item), not {type(data).__name__}. Read a file with "
+                        "compassion_scales.read_responses(path).")
+
+
+# --------------------------------------------------------------------------- items
+
+
+@dataclass(frozen=True)
+class ItemSet:
+    """Validated item values of one instrument for the scores present in the data.
+
+    Built once per analysis call by :func:`item_set`; ``items(score)`` hands out the
+    (keyed) item matrix of any score present without validating again.
+    """
+
+    instrument: Instrument
+    prepared: Any  # scoring.PreparedResponses
+    scores: tuple[str, ...]
+    skipped: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def index(self) -> pd.Index:
+        return self.prepared.index
+
+    @property
+    def column_map(self) -> dict[str, str]:
+        return dict(self.prepared.column_map)
+
+    def items(self, score: str | None = None, *, keyed: bool = True) -> pd.DataFrame:
+        """Item values of ``score`` (all scored items present when None), reverse-keyed
+        as the instrument declares when ``keyed``; fillers excluded; NaN = missing."""
+        from compassion_scales.scoring import keyed_item_frame
+
+        return keyed_item_frame(self.prepared, self.instrument, score, keyed=keyed)
+
+    def notes(self) -> list[str]:
+        if not self.skipped:
+            return []
+        return [f"{self.instrument.id}: score(s) " + ", ".join(self.skipped)
+                + " skipped: their items are not in the data."]
+
+
+def item_set(data: pd.DataFrame, instrument: str | Instrument, *,
+             scores: Sequence[str] | None = None, min_items: int = 1,
+             options: InputOptions | None = None, reserved: Mapping[str, str | None] | None = None
+             ) -> ItemSet:
+    """Match and validate the instrument's items once; decide which scores can be analysed.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Raw answers.
+    instrument : str or Instrument
+    scores : list of str, optional
+        Only these scores (each must be present). Default: every item-based score whose
+        items are all in the data; scores whose items are all absent are skipped.
+    min_items : int
+        Scores with fewer items are left out (reliability needs two).
+    options : InputOptions, optional
+    reserved : mapping, optional
+        Role -> column (e.g. ``{"group": "arm"}``): a role column may not be an item.
+
+    Raises
+    ------
+    AnalysisError
+        Unknown score names, a requested score without its items, role columns that are
+        items, or no analysable score at all.
+    ResponseValidationError
+        Invalid answers, unknown or ambiguous columns, a score with only some items.
+    """
+    from compassion_scales.errors import Reason, ResponseValidationError
+    from compassion_scales.scoring import check_options, prepare_responses
+
+    frame = _as_frame(data)
+    inst = _inst(instrument)
+    opts = options or InputOptions()
+    if scores is not None:
+        unknown = [s for s in scores if s not in inst.score_ids]
+        if unknown:
+            raise AnalysisError(f"Instrument {inst.id!r} has no score(s) " + ", ".join(unknown)
+                                + "; its scores are: " + ", ".join(inst.score_ids) + ".")
+    check_options([inst], column_map=opts.column_map, patterns=opts.patterns)
+    prep = prepare_responses(frame, inst, column_map=opts.column_map, patterns=opts.patterns,
+                             on_invalid=opts.on_invalid)
+    check_role_columns(frame, reserved or {}, item_columns=prep.column_map.values())
+    present = set(prep.item_ids)
+    wanted = list(scores) if scores is not None else list(inst.score_ids)
+    kept: list[str] = []
+    skipped: dict[str, str] = {}
+    missing_rows: list[dict[str, Any]] = []
+    for sid in wanted:
+        needed = inst.score_items(sid)
+        absent = [i for i in needed if i not in present]
+        if len(absent) == len(needed):
+            if scores is not None:
+                raise AnalysisError(f"Score {sid!r} of {inst.id!r} cannot be analysed: none of its "
+                                    f"items ({needed[0]}..{needed[-1]}) are in the data. Check the "
+                                    "column names, or map them with --map/--pattern.")
+            skipped[sid] = "none of its items are in the data"
+            continue
+        if absent:
+            for i in absent:
+                missing_rows.append(dict(
+                    row=1, column=None, item=i, value=None, reason=Reason.MISSING_ITEM.value,
+                    message=f"row 1: no column for item {i} (needed by score {sid}); add the column "
+                            "(empty if unanswered) or map it with --map/--pattern"))
+            continue
+        if len(needed) < min_items:
+            continue
+        kept.append(sid)
+    if missing_rows:
+        fails = pd.DataFrame(missing_rows).drop_duplicates(subset=["item"]).reset_index(drop=True)
+        for c in ("row", "column", "item", "value", "reason", "message"):
+            if c not in fails.columns:
+                fails[c] = None
+        raise ResponseValidationError(
+            f"{inst.id}: {len(fails)} item column(s) missing for scores that have some items in "
+            "the data.", failure_cases=fails[["row", "column", "item", "value", "reason", "message"]],
+            source=frame.attrs.get("source"))
+    if not kept:
+        if not present:
+            raise AnalysisError(
+                f"None of the items of {inst.id!r} are in the data (items are named like "
+                f"{inst.item_ids[0]}). Check the column names, or map them with --map or --pattern.")
+        raise AnalysisError(f"Instrument {inst.id!r}: no score with {min_items} or more items is "
+                            "complete in the data.")
+    return ItemSet(instrument=inst, prepared=prep, scores=tuple(kept), skipped=skipped)
+
+
+# --------------------------------------------------------------------------- scores
+
+
+@dataclass(frozen=True)
+class ScoredData:
+    """A table holding score columns, with where they came from.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The input's non-item columns and the score columns, one row per input row.
+    instrument : Instrument or None
+    scores : list of str
+        Score columns available (in the instrument's order).
+    how : str
+        ``"scored from item responses ..."``, ``"score columns already in the data"`` or
+        ``"columns given by the user"``.
+    skipped : dict
+        Score -> why it was not computed (its items are absent).
+    """
+
+    frame: pd.DataFrame
+    instrument: Instrument | None
+    scores: list[str]
+    how: str
+    skipped: Mapping[str, str] = field(default_factory=dict)
+
+    def notes(self) -> list[str]:
+        if not self.skipped or self.instrument is None:
+            return []
+        return [f"{self.instrument.id}: score(s) " + ", ".join(self.skipped)
+                + " skipped: their items are not in the data."]
+
+
+def _has_items(data: pd.DataFrame, inst: Instrument, options: InputOptions) -> bool:
+    cols = {str(c) for c in data.columns}
+    if any(i in cols for i in inst.item_ids):
+        return True
+    if options.column_map and any(v in inst.item_ids and k in cols
+                                  for k, v in options.column_map.items()):
+        return True
+    return bool(options.patterns)
+
+
+def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
+                wanted: Sequence[str] | None = None, *, id_cols: Sequence[str] = (),
+                options: InputOptions | None = None,
+                reserved: Mapping[str, str | None] | None = None) -> ScoredData:
+    """Score columns for an analysis: computed from items, or taken from the data.
+
+    Already-scored data (every wanted score is a column and no item is present) are used
+    as they are; raw answers are scored once with :func:`compassion_scales.score`
+    (with ``options``). Without an instrument, ``wanted`` names the columns.
+    """
+    frame = _as_frame(data)
+    opts = options or InputOptions()
+    if instrument is None:
+        if not wanted:
+            raise AnalysisError("Name the score columns to analyse (scores=[...], --score) or "
+                                "give an instrument (-i).")
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            raise AnalysisError("Column(s) not in the data: " + ", ".join(map(str, missing))
+                                + ". Check the spelling against the file's header.")
+        check_role_columns(frame, reserved or {})
+        return ScoredData(frame, None, list(wanted), "columns given by the user")
+    inst = _inst(instrument)
+    ids = list(wanted) if wanted else list(inst.score_ids)
+    unknown = [s for s in ids if s not in inst.score_ids]
+    if unknown:
+        raise AnalysisError(f"Instrument {inst.id!r} has no score(s) " + ", ".join(unknown)
+                            + "; its scores are: " + ", ".join(inst.score_ids) + ".")
+    has_items = _has_items(frame, inst, opts)
+    present = [s for s in ids if s in frame.columns]
+    if present and len(present) == len(ids):
+        check_role_columns(frame, reserved or {})
+        return ScoredData(frame, inst, present, "score columns already in the data")
+    if present and not has_items:
+        if wanted and len(present) < len(ids):
+            missing = [s for s in ids if s not in present]
+            raise AnalysisError("Score column(s) " + ", ".join(missing) + " are not in the data, and "
+                                f"the data hold no item of {inst.id!r} to compute them from.")
+        check_role_columns(frame, reserved or {})
+        return ScoredData(frame, inst, present, "score columns already in the data")
+    from compassion_scales.scoring import score
+
+    res = score(frame, inst, id_cols=list(id_cols) or None, keep="all", **opts.scoring_kwargs())
+    check_role_columns(frame, reserved or {}, item_columns=res.column_map.values())
+    got = [s for s in ids if s in res.scores.columns]
+    not_scored = {k.split(":", 1)[1]: v for k, v in res.not_scored.items()}
+    if wanted:
+        lost = [s for s in ids if s not in got]
+        if lost:
+            raise AnalysisError(f"Score(s) {', '.join(lost)} of {inst.id!r} could not be computed: "
+                                + "; ".join(f"{s}: {not_scored.get(s, 'items not in the data')}"
+                                            for s in lost) + ".")
+    if not got:
+        raise AnalysisError(f"None of the scores of {inst.id!r} could be computed from the data.")
+    skipped = {s: not_scored[s] for s in ids if s in not_scored}
+    return ScoredData(res.scores, inst, got, f"scored from item responses with instrument {inst.id!r}",
+                      skipped)
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def check_role_columns(data: pd.DataFrame, roles: Mapping[str, str | None], *,
+                       item_columns: Any = ()) -> None:
+    """Every named role column exists and is not an item column.
+
+    ``roles`` maps an option name as the user typed it (``"--group"``) to a column.
+    """
+    items = {str(c) for c in item_columns}
+    cols = [str(c) for c in data.columns]
+    for role, col in roles.items():
+        if col is None:
+            continue
+        if col not in cols:
+            shown = ", ".join(cols[:15]) + (", ..." if len(cols) > 15 else "")
+            raise AnalysisError(f"The {role} column {col!r} is not in the data; columns are: "
+                                f"{shown}.")
+        if col in items:
+            raise AnalysisError(f"The {role} column {col!r} is an item of the instrument, not a "
+                                f"{role.lstrip('-')} column; name the column that holds the "
+                                f"{role.lstrip('-')}.")
+
+
+_TIME_NAMES = re.compile(r"^(time|t|wave|session|visit|occasion|timepoint|time_point|phase|"
+                         r"assessment|week|month|pre_?post|round)\d*$", re.IGNORECASE)
+
+
+def _time_candidates(data: pd.DataFrame, id_cols: Sequence[str]) -> list[str]:
+    out = []
+    for c in data.columns:
+        if c in id_cols:
+            continue
+        if _TIME_NAMES.match(str(c)):
+            out.append(str(c))
+    return out
+
+
+def require_one_row_per_person(data: pd.DataFrame, id_cols: Sequence[str] | str | None, *,
+                               source: str | None = None) -> None:
+    """One row per person: otherwise one message naming ``--time`` (never one line per row)."""
+    ids = [id_cols] if isinstance(id_cols, str) else list(id_cols or [])
+    if not ids:
+        return
+    missing = [c for c in ids if c not in data.columns]
+    if missing:
+        raise AnalysisError(f"The identifier column {missing[0]!r} is not in the data; columns are: "
+                            + ", ".join(map(str, data.columns[:15])) + ".")
+    dup = data.duplicated(subset=ids, keep=False) & data[ids].notna().all(axis=1)
+    if not dup.any():
+        return
+    n_people = int(data.loc[dup, ids].drop_duplicates().shape[0])
+    per = int(data.loc[dup].groupby(ids, dropna=True).size().max())
+    cands = _time_candidates(data, ids)
+    hint = (f"name the time column with --time (e.g. --time {cands[0]})" if cands
+            else "name the column that tells the occasions apart with --time")
+    where = f"{source}: " if source else ""
+    raise AnalysisError(
+        f"{where}{n_people} people have more than one row (up to {per}) with the same "
+        f"{' / '.join(ids)}: the data look long (one row per person and occasion). This analysis "
+        f"needs one row per person: {hint}, or keep one row per person.")
+
+
+# --------------------------------------------------------------------------- occasions
+
+
+def as_key(values: pd.Series | Sequence[Any] | Any) -> pd.Series:
+    """Identifiers or occasions as comparable text.
+
+    Text is stripped; numbers are written without a trailing ``.0`` (``1``, ``1.0`` and
+    ``"1"`` are the same key); leading zeros in text are kept (``"007"`` is not ``7``).
+    Missing values stay missing.
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(
+        list(values) if isinstance(values, (list, tuple, np.ndarray, pd.Index)) else [values])
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("string")
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        num = s.astype("float64")
+        out = pd.Series(pd.NA, index=s.index, dtype="string")
+        ok = num.notna().to_numpy()
+        whole = ok & (np.mod(num.to_numpy(), 1) == 0) & (np.abs(num.to_numpy()) < 2**53)
+        out[whole] = num[whole].astype("int64").astype(str).to_numpy()
+        frac = ok & ~whole
+        out[frac] = num[frac].map(repr).to_numpy()
+        return out
+    text = s.astype("string").str.strip()
+    # numbers written as text: "1.0" == "1"; text with leading zeros stays text
+    parsed = pd.to_numeric(text, errors="coerce")
+    plain = text.str.fullmatch(r"[+-]?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?").fillna(False)
+    conv = plain & parsed.notna()
+    if conv.any():
+        text = text.copy()
+        text[conv] = as_key(parsed[conv].astype("float64")).to_numpy()
+    return text.where(text != "", pd.NA)
+
+
+def occasion_rows(data: pd.DataFrame, time: str, occasion: Any, *, role: str = "--from") -> pd.DataFrame:
+    """The rows of long data at one occasion (matched as text, see :func:`as_key`)."""
+    if time not in data.columns:
+        raise AnalysisError(f"The time column {time!r} is not in the data; columns are: "
+                            + ", ".join(map(str, data.columns[:15])) + ".")
+    keys = as_key(data[time])
+    want = as_key(pd.Series([occasion])).iloc[0]
+    mask = (keys == want).fillna(False).to_numpy()
+    if not mask.any():
+        levels = [str(v) for v in pd.unique(keys.dropna())][:20]
+        raise AnalysisError(f"No rows have {time} = {occasion!r} ({role}); the values of {time!r} "
+                            f"are: {', '.join(levels)}.")
+    out = data.loc[mask]
+    out.attrs = dict(data.attrs)
+    return out
+
+
+def pair_people(pre: pd.DataFrame, post: pd.DataFrame, id_col: str) -> tuple[np.ndarray, np.ndarray,
+                                                                           list[str], list[str]]:
+    """Pair the rows of two occasions on one identifier compared as text.
+
+    Returns (positions in ``pre``, positions in ``post``, ids only in pre, ids only in post),
+    pairs in the order of ``pre``.
+    """
+    for name, frame in (("first", pre), ("second", post)):
+        if id_col not in frame.columns:
+            raise AnalysisError(f"The identifier column {id_col!r} is not in the {name} occasion's "
+                                "data.")
+    a = as_key(pre[id_col]).reset_index(drop=True)
+    b = as_key(post[id_col]).reset_index(drop=True)
+    for name, k in (("first", a), ("second", b)):
+        d = k[k.duplicated(keep=False) & k.notna()]
+        if len(d):
+            raise AnalysisError(f"Identifier {id_col!r} repeats within the {name} occasion "
+                                f"(e.g. {d.iloc[0]!r}); each person needs one row per occasion.")
+    pos_b = pd.Series(np.arange(len(b)), index=b.fillna("\x00missing").to_numpy())
+    keys_a = a.fillna("\x00missing").to_numpy()
+    hit = np.isin(keys_a, pos_b.index) & a.notna().to_numpy()
+    ia = np.flatnonzero(hit)
+    ib = pos_b.loc[keys_a[hit]].to_numpy() if hit.any() else np.array([], dtype=int)
+    only_a = [str(x) for x in a[~hit & a.notna().to_numpy()]]
+    matched_b = np.zeros(len(b), dtype=bool)
+    matched_b[ib] = True
+    only_b = [str(x) for x in b[~matched_b & b.notna().to_numpy()]]
+    return ia, np.asarray(ib, dtype=int), only_a, only_b
