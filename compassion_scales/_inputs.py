@@ -407,7 +407,9 @@ def as_key(values: pd.Series | Sequence[Any] | Any) -> pd.Series:
     text = s.astype("string").str.strip()
     # numbers written as text: "1.0" == "1"; text with leading zeros stays text
     parsed = pd.to_numeric(text, errors="coerce")
-    plain = text.str.fullmatch(r"[+-]?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?").fillna(False)
+    # only decimals are rewritten ("1.0" -> "1", "2.50" -> "2.5"); whole numbers written as text
+    # stay as they are, so long ids keep every digit
+    plain = text.str.fullmatch(r"[+-]?(0|[1-9]\d{0,14})\.\d+").fillna(False)
     conv = plain & parsed.notna()
     if conv.any():
         text = text.copy()

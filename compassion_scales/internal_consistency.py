@@ -886,6 +886,10 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
         for sid in iset.scores:
             sets.append((sid, iset.items(sid), None))
         input_notes = iset.notes()
+        for note in input_notes:
+            from compassion_scales.errors import SkippedScoreWarning
+
+            warnings.warn(note, SkippedScoreWarning, stacklevel=2)
     else:
         cols = list(items) if items is not None else [c for c in data.columns if c != group]
         missing_cols = [c for c in cols if c not in data.columns]

@@ -325,6 +325,13 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
         s1, s2 = g1.frame, g2.frame
         cols = [c for c in g1.scores if c in g2.scores]
         messages += g1.notes()
+        if g1.notes():
+            import warnings
+
+            from compassion_scales.errors import SkippedScoreWarning
+
+            for note in g1.notes():
+                warnings.warn(note, SkippedScoreWarning, stacklevel=2)
     else:
         s1, s2 = t1, t2
         if columns is None:
