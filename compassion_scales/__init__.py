@@ -13,9 +13,20 @@ True
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Run from a source checkout (``python`` started in the repository root after a plain
+# ``pip install .``), this folder shadows the installed package but holds neither the
+# instrument files nor the CLI: they live beside it, in ``instruments/`` and ``cli/``. The
+# package then looks for its subpackages there too, as an installed package finds its own.
+_src = os.path.dirname(os.path.abspath(__file__))
+_root = os.path.dirname(_src)
+if not os.path.isdir(os.path.join(_src, "instruments")) and all(
+        os.path.isfile(os.path.join(_root, d, "__init__.py")) for d in ("instruments", "cli")):
+    __path__.append(_root)
 
 #: public name -> module that defines it. A module never has the same name as a
 #: function exported here (importing the module would otherwise shadow the function).
