@@ -58,13 +58,17 @@ def input_options(func: F) -> F:
 
 def read_input(path: str, *, sheet: str | None = None, encoding: str | None = None,
                delimiter: str | None = None, string_columns: Sequence[str] = (),
-               value_labels: bool = False, dictionary: str | None = None) -> pd.DataFrame:
+               value_labels: bool = False, dictionary: str | None = None,
+               numbers: bool = True) -> pd.DataFrame:
     """Read a responses file the same way in every command and echo its notes on standard error.
 
     ``-`` reads standard input. A digit-only ``sheet`` is a 0-based sheet number. Every
-    text column is read as text (identifiers such as ``007`` keep their leading zeros);
-    ``string_columns`` is accepted for compatibility. ``value_labels`` is passed on for
-    SPSS/Stata; ``dictionary`` (default: the command's ``--dictionary``) for REDCap.
+    column is read as text; with ``numbers=True`` (for analyses that take columns as
+    they are) text columns holding only numbers are then made numeric, except
+    ``string_columns`` (identifiers such as ``007`` keep their leading zeros). ``score``
+    passes ``numbers=False``: it converts items itself and writes every other column back
+    as it was. ``value_labels`` is passed on for SPSS/Stata; ``dictionary`` (default: the
+    command's ``--dictionary``) for REDCap.
     """
     from compassion_scales.io import read_responses
 
@@ -76,6 +80,10 @@ def read_input(path: str, *, sheet: str | None = None, encoding: str | None = No
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     data = read_responses(path, sheet=sheet_arg, encoding=encoding, delimiter=delimiter,
                           value_labels=value_labels, dictionary=dictionary)
+    if numbers:
+        from compassion_scales.io import infer_numeric_columns
+
+        data = infer_numeric_columns(data, keep=[c for c in string_columns if c])
     for note in data.attrs.get("notes", []):
         click.echo(f"Note: {note}", err=True)
     return data

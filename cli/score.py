@@ -88,7 +88,7 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
                                   "choose another output name.")
     column_map = read_column_map(map_file) if map_file else None
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=id_cols, value_labels=value_labels)
+                      string_columns=id_cols, value_labels=value_labels, numbers=False)
     wanted = list(instruments) + list(instrument_files)
     from compassion_scales.errors import ResponseValidationError
 

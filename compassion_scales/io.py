@@ -36,6 +36,7 @@ __all__ = [
     "write_outputs",
     "sha256_file",
     "qualtrics_header_rows",
+    "infer_numeric_columns",
     "read_redcap_dictionary",
     "apply_redcap_dictionary",
     "parse_redcap_choices",
@@ -233,6 +234,10 @@ def _decode_bytes(raw: bytes, encoding: str | None, name: str) -> tuple[str, byt
     return text, data, notes
 
 
+#: parser block size: large blocks give few chunks per column (cheaper per-column work later)
+_BLOCK_SIZE = 16 << 20
+
+
 def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
                     delimiter: str | None, dictionary: Any = None
                     ) -> tuple[pd.DataFrame, int, list[str]]:
@@ -292,8 +297,8 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
         table = pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows_after_names=1 + skip,
-                                           use_threads=True),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
+                                           use_threads=True, block_size=_BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=b'"' in data,
                                              ignore_empty_lines=False, invalid_row_handler=on_bad_row),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  null_values=[""], strings_can_be_null=True,
@@ -615,6 +620,53 @@ def _read_stat(p: Path | None, raw: bytes | None, suffix: str, name: str,
             notes.append(f"{name}: --value-labels: column(s) {', '.join(gaps)} have codes without a "
                          "value label and were left as codes.")
     return df, 1, notes
+
+
+def infer_numeric_columns(df: pd.DataFrame, keep: Sequence[str] = ()) -> pd.DataFrame:
+    """A copy in which every text column holding only plain numbers (and empty cells) is numeric.
+
+    For analyses that take columns as they are (``--items``, score columns of a scores
+    file). Columns in ``keep`` (identifiers) and any column with a non-number stay text.
+    Whole numbers become ``int64`` (``float64`` when some cells are empty); others ``float64``.
+    Scoring never needs this: it converts item columns itself and keeps every other column
+    as written.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"pid": ["007", "008"], "x": ["1", "2"], "y": ["1.5", None],
+    ...                       "z": ["a", "1"]}, dtype="str")
+    >>> infer_numeric_columns(frame, keep=["pid"]).dtypes.astype(str).tolist()
+    ['str', 'int64', 'float64', 'str']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = df.copy()
+    out.attrs = dict(df.attrs)
+    keep_set = {str(k) for k in keep}
+    for col in df.columns:
+        series = df[col]
+        if str(col) in keep_set or not pd.api.types.is_string_dtype(series.dtype):
+            continue
+        try:
+            arr = pa.array(series.array) if hasattr(series.array, "__arrow_array__") else pa.array(
+                series.to_numpy(dtype=object), from_pandas=True)
+            if arr.null_count == len(arr):
+                continue
+            try:
+                ints = pc.cast(arr, pa.int64())
+                out[col] = (ints.to_numpy(zero_copy_only=False) if ints.null_count == 0
+                            else ints.to_numpy(zero_copy_only=False).astype("float64"))
+                continue
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+            floats = pc.cast(arr, pa.float64())
+            if pc.any(pc.is_nan(floats)).as_py():
+                continue
+            out[col] = floats.to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+            continue
+    return out
 
 
 # --------------------------------------------------------------------------- REDCap, LimeSurvey

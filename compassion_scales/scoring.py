@@ -233,6 +233,52 @@ class PreparedResponses:
         return pd.DataFrame(self.values, index=self.index, columns=self.item_ids)
 
 
+def _short_whole_numbers(chunk: Any) -> np.ndarray | None:
+    """Parse one arrow string chunk of small whole numbers with numpy, reading its buffers.
+
+    Handles the cells survey exports write for Likert answers when every non-empty cell
+    has the same form: one digit (``4``), two digits (``12``) or a digit and ``.0``
+    (``4.0``); empty/null cells are NaN. The characters of such a column lie back to
+    back in the arrow data buffer, so they are read as one (n x width) byte matrix.
+    Returns None for anything else (the caller then uses pyarrow's cast). Exact.
+    """
+    import pyarrow as pa
+
+    n = len(chunk)
+    bufs = chunk.buffers()
+    if len(bufs) < 3 or bufs[1] is None:
+        return None
+    off_t = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offs = np.frombuffer(bufs[1], dtype=off_t)[chunk.offset: chunk.offset + n + 1]
+    lens = np.diff(offs)
+    x = np.full(n, np.nan)
+    filled = lens != 0
+    if not filled.any():
+        return x
+    width = int(lens.max())
+    if int(lens[filled].min()) != width or width > 3:
+        return None
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[int(offs[0]): int(offs[-1])]
+    m = data.reshape(-1, width) - np.uint8(48)  # uint8: non-digits wrap above 9
+    if width == 1:
+        digits = m[:, 0]
+        if digits.max() > 9:
+            return None
+        values = digits
+    elif width == 2:
+        if m.max() > 9:
+            return None
+        values = m[:, 0].astype(np.int16) * 10 + m[:, 1]
+    else:  # "d.0"
+        if m[:, 0].max() > 9 or (m[:, 1] != np.uint8(254)).any() or m[:, 2].any():
+            return None
+        values = m[:, 0]
+    x[filled] = values
+    if chunk.null_count:
+        x[np.asarray(chunk.is_null())] = np.nan
+    return x
+
+
 def _arrow_floats(series: pd.Series) -> np.ndarray | None:
     """Text column -> float64 through one pyarrow cast, or None when any cell is not a plain number.
 
@@ -249,6 +295,10 @@ def _arrow_floats(series: pd.Series) -> np.ndarray | None:
             series.to_numpy(dtype=object), from_pandas=True)
         if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
             return None
+        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+        fast = [_short_whole_numbers(c) for c in chunks]
+        if all(f is not None for f in fast):
+            return fast[0] if len(fast) == 1 else np.concatenate(fast)  # type: ignore[return-value]
         floats = pc.cast(arr, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
         return None
