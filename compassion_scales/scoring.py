@@ -351,7 +351,7 @@ def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
     return view
 
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _TRUE_FALSE = {"true", "false"}
 
@@ -469,6 +469,17 @@ def _convert_column(series: pd.Series, rs: Any, item_id: str, column: str,
     return x, fails
 
 
+def _unlabelled_failure(column: str, item_id: str, codes: Sequence[Any],
+                        labels: Mapping[Any, Any]) -> dict[str, Any]:
+    """--value-labels on a column whose codes are only partly labelled: refuse the column."""
+    shown = ", ".join(_fmt(c) if isinstance(c, (int, float)) else str(c) for c in codes[:10])
+    have = ", ".join(f"{_fmt(k) if isinstance(k, (int, float)) else k} = {v}" for k, v in list(labels.items())[:8])
+    return dict(row=1, column=column, item=item_id, value=shown, reason=Reason.UNLABELLED_CODE.value,
+                message=f"row 1, column {column}: code(s) {shown} have no value label (labels: {have}); "
+                        "--value-labels needs a label for every code in an item column. Add the "
+                        "labels in SPSS/Stata, or leave out --value-labels to score the codes")
+
+
 def _recode(x: np.ndarray, rs: Any) -> np.ndarray:
     if not rs.recodes:
         return x
@@ -518,10 +529,14 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
     present = [i for i in inst.item_ids if i in mapping]
     # column-major, so each item's answers are contiguous (fast column writes and sums)
     columns: list[np.ndarray] = []
+    unlabelled = data.attrs.get("unlabelled_codes") or {}
     for item_id in present:
         it = inst.item(item_id)
         rs = inst.response_sets[it.response_set]
         col = data[mapping[item_id]]
+        if mapping[item_id] in unlabelled:
+            fails.append(_unlabelled_failure(mapping[item_id], item_id, unlabelled[mapping[item_id]],
+                                             data.attrs.get("value_labels", {}).get(mapping[item_id], {})))
         clean = None if rs.recodes else _fast_numeric(col, rs)
         if clean is None:
             x, f = _convert_column(col, rs, item_id, mapping[item_id], start)
@@ -529,7 +544,8 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
             clean = _recode(x, rs)
         columns.append(clean)
     failures = pd.DataFrame(fails, columns=_FAIL_COLUMNS)
-    structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value])
+    structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value,
+                                          Reason.UNLABELLED_CODE.value])
     if len(failures) and (on_invalid == "error" or structural.any()):
         to_raise = failures if on_invalid == "error" else failures[structural]
         raise ResponseValidationError(_failure_message(to_raise, on_invalid == "error"),
