@@ -347,7 +347,7 @@ def _excel_text(cell: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return value if value.strip() else None
+        return value if value != "" else None
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
@@ -990,7 +990,7 @@ def _write_frame(df: pd.DataFrame, path: Path, suffix: str) -> None:
     if suffix in (".csv", ".tsv"):
         _write_delimited(df, path, "," if suffix == ".csv" else "\t")
     elif suffix == ".xlsx":
-        df.to_excel(path, index=False, engine="openpyxl")
+        _write_xlsx(df, path)
     elif suffix in (".sav", ".dta"):
         import pyreadstat
 
@@ -1010,6 +1010,39 @@ def _write_frame(df: pd.DataFrame, path: Path, suffix: str) -> None:
         from compassion_scales._format import dumps_json
 
         path.write_text(dumps_json(df), encoding="utf-8")
+
+
+def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
+    """One sheet; text stays text (a value starting with ``=`` is not turned into a formula)."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Sheet1")
+    ws.append([str(c) for c in df.columns])
+    columns = []
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+            columns.append([bool(v) for v in s.to_numpy()])
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            arr = s.to_numpy(dtype="float64", na_value=np.nan)
+            whole = pd.api.types.is_integer_dtype(s.dtype)
+            columns.append([None if np.isnan(v) else (int(v) if whole else float(v)) for v in arr])
+        else:
+            columns.append([None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
+                            else (v if isinstance(v, str) else str(v)) for v in s.astype(object).tolist()])
+    for row in zip(*columns, strict=True) if columns else []:
+        cells = []
+        for v in row:
+            if isinstance(v, str) and v.startswith("="):
+                cell = WriteOnlyCell(ws, value=v)
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(v)
+        ws.append(cells)
+    wb.save(path)
 
 
 def _provenance_text(output: Path, output_sha256: str | None, payload: Mapping[str, Any]) -> str:
