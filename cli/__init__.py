@@ -16,6 +16,24 @@ from compassion_scales import __version__
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away (``cscore ... | head``): stop quietly, as Unix tools do.
+
+    Standard output is pointed at /dev/null so that the interpreter's final flush does not
+    complain, and the exit status is 141 (128 + SIGPIPE), what a shell reports for a
+    program ended by a broken pipe.
+    """
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - no real stdout (tests)
+        pass
+    sys.exit(141)
+
+
 class LazyGroup(click.Group):
     """A click group whose subcommands live in their own modules and load on demand."""
 
@@ -25,6 +43,13 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self.lazy_subcommands))
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        return None  # pragma: no cover - _quiet_broken_pipe exits
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy_subcommands:

@@ -32,27 +32,58 @@ def output_options(func: F) -> F:
     return func
 
 
+def _remember_dictionary(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta["cscore_dictionary"] = value
+
+
 def input_options(func: F) -> F:
-    """``--sheet NAME|N``, ``--encoding ENC`` and ``--delimiter CHAR`` for commands reading responses."""
-    func = click.option("--delimiter", default=None, help="CSV delimiter (default: detected).")(func)
-    func = click.option("--encoding", default=None, help="Text encoding of a CSV file (default UTF-8).")(func)
+    """``--sheet``, ``--encoding``, ``--delimiter`` and ``--dictionary`` for commands reading responses.
+
+    ``--dictionary`` (a REDCap data dictionary) is not passed to the command function: it
+    is kept on the click context and applied by :func:`read_input`.
+    """
+    func = click.option("--dictionary", metavar="FILE", type=click.Path(dir_okay=False),
+                        expose_value=False, callback=_remember_dictionary, is_eager=True,
+                        help="REDCap data dictionary (CSV): turns a label export's headers and "
+                             "choice labels back into field names and codes.")(func)
+    func = click.option("--delimiter", default=None,
+                        help="CSV delimiter (default: detected from the header line).")(func)
+    func = click.option("--encoding", default=None,
+                        help="Text encoding of a CSV file (default UTF-8; UTF-16 with a BOM is "
+                             "recognised).")(func)
     func = click.option("--sheet", default=None, help="Excel sheet name or number.")(func)
     return func
 
 
 def read_input(path: str, *, sheet: str | None = None, encoding: str | None = None,
                delimiter: str | None = None, string_columns: Sequence[str] = (),
-               value_labels: bool = False) -> pd.DataFrame:
+               value_labels: bool = False, dictionary: str | None = None,
+               numbers: bool = True) -> pd.DataFrame:
     """Read a responses file the same way in every command and echo its notes on standard error.
 
-    A digit-only ``sheet`` is a 0-based sheet number; ``string_columns`` (identifiers) stay text,
-    so ids such as ``007`` keep their leading zeros. ``value_labels`` is passed on for SPSS/Stata.
+    ``-`` reads standard input. A digit-only ``sheet`` is a 0-based sheet number. Every
+    column is read as text; with ``numbers=True`` (for analyses that take columns as
+    they are) text columns holding only numbers are then made numeric, except
+    ``string_columns`` (identifiers such as ``007`` keep their leading zeros). ``score``
+    passes ``numbers=False``: it converts items itself and writes every other column back
+    as it was. ``value_labels`` is passed on for SPSS/Stata; ``dictionary`` (default: the
+    command's ``--dictionary``) for REDCap.
     """
     from compassion_scales.io import read_responses
 
+    if dictionary is None:
+        ctx = click.get_current_context(silent=True)
+        while ctx is not None and dictionary is None:
+            dictionary = ctx.meta.get("cscore_dictionary")
+            ctx = ctx.parent
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     data = read_responses(path, sheet=sheet_arg, encoding=encoding, delimiter=delimiter,
-                          string_columns=[c for c in string_columns if c], value_labels=value_labels)
+                          value_labels=value_labels, dictionary=dictionary)
+    if numbers:
+        from compassion_scales.io import infer_numeric_columns
+
+        data = infer_numeric_columns(data, keep=[c for c in string_columns if c])
     for note in data.attrs.get("notes", []):
         click.echo(f"Note: {note}", err=True)
     return data
@@ -134,7 +165,7 @@ def handle_errors(func: F) -> F:
 
         try:
             return func(*args, **kwargs)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
         except ResponseValidationError as exc:
             if debug_enabled():

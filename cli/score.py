@@ -45,6 +45,10 @@ from compassion_scales.cli._options import (
                    "FILE.provenance.json sidecar.")
 @click.option("--ledger", "ledger_file", type=click.Path(dir_okay=False), default=None,
               help="Write the per-row, per-score missing-data ledger to FILE.")
+@click.option("--errors", "errors_file", type=click.Path(dir_okay=False), default=None,
+              help="When answers are invalid, write every problem (row, column, item, value, "
+                   "reason, message) to FILE (.csv ...); with --on-invalid missing, the cells "
+                   "turned into missing.")
 @click.option("--summary", "show_summary", is_flag=True,
               help="Print the per-score summary instead of the scores.")
 @click.option("--format", "out_format", type=click.Choice(FORMATS), default=None,
@@ -57,7 +61,8 @@ from compassion_scales.cli._options import (
 def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[str, ...],
           id_cols: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
           prorate: float | None, keep: str, sheet: str | None, encoding: str | None,
-          delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None, show_summary: bool,
+          delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None,
+          errors_file: str | None, show_summary: bool,
           out_format: str | None, table_style: str, decimals: int) -> None:
     """Score RESPONSES (CSV, TSV, Excel, SPSS, Stata or Parquet) with one or more instruments.
 
@@ -71,11 +76,11 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         cscore score export.xlsx -i fcs --pattern 'for_self=Q12_{n}' -o scores.sav
         cscore score data.csv --instrument-file my_scale.yaml --on-invalid missing -o out.csv
     """
-    from compassion_scales.io import read_column_map, write_provenance, write_table
+    from compassion_scales.io import read_column_map, write_outputs, write_table
     from compassion_scales.run import provenance_payload, score_file
 
     inputs = [responses] + ([map_file] if map_file else [])
-    for target in (output, ledger_file):
+    for target in (output, ledger_file, errors_file):
         if target and any(Path(target).resolve() == Path(p).resolve() for p in inputs):
             from compassion_scales.errors import OutputFileError
 
@@ -83,12 +88,20 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
                                   "choose another output name.")
     column_map = read_column_map(map_file) if map_file else None
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=id_cols, value_labels=value_labels)
+                      string_columns=id_cols, value_labels=value_labels, numbers=False)
     wanted = list(instruments) + list(instrument_files)
-    with captured_warnings():
-        result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
-                            column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
-                            keep=keep)
+    from compassion_scales.errors import ResponseValidationError
+
+    try:
+        with captured_warnings():
+            result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
+                                column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
+                                keep=keep)
+    except ResponseValidationError as exc:
+        if errors_file:
+            write_table(exc.failure_cases, errors_file, inputs=[Path(p) for p in inputs])
+            click.echo(f"Wrote {len(exc.failure_cases)} problem(s) to {errors_file}", err=True)
+        raise
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
     click.echo(f"Scored {len(result.scores)} rows with {names}: "
                + ", ".join(result.score_columns) + ".", err=True)
@@ -99,14 +112,18 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         click.echo(f"Note: {line}", err=True)
     for line in result.missing_report():
         click.echo(f"Missing: {line}", err=True)
+    tables = []
     if output:
-        write_table(result.scores, output, inputs=[Path(p) for p in inputs])
-        write_provenance(output, provenance_payload(result, responses))
-        click.echo(f"Wrote {output} and {output}.provenance.json", err=True)
+        tables.append((result.scores, output))
     if ledger_file:
-        write_table(result.ledger, ledger_file, inputs=[Path(p) for p in inputs + ([output] if output else [])])
-        write_provenance(ledger_file, provenance_payload(result, responses))
-        click.echo(f"Wrote {ledger_file} and {ledger_file}.provenance.json", err=True)
+        tables.append((result.ledger, ledger_file))
+    if errors_file:
+        tables.append((result.invalid, errors_file))
+    if tables:  # all outputs of the run are written together, or none is
+        payload = provenance_payload(result, responses)
+        written = write_outputs(tables, inputs=inputs,
+                                provenance={str(t): payload for t in (output, ledger_file) if t})
+        click.echo("Wrote " + ", ".join(map(str, written)), err=True)
     fmt = out_format or ("table" if (output or show_summary or sys.stdout.isatty()) else "csv")
     if output and out_format is None:
         show_summary = True

@@ -87,6 +87,8 @@ class Reason(str, Enum):
     MISSING_ID = "missing_id"
     DUPLICATE_COLUMN = "duplicate_column"
     AMBIGUOUS_COLUMN = "ambiguous_column"
+    NOT_A_RESPONSE = "not_a_response"
+    UNLABELLED_CODE = "unlabelled_code"
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value

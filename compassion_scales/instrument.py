@@ -334,9 +334,37 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
+_TYPOGRAPHIC = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
+    "\u0060": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-", "\ufe58": "-", "\ufe63": "-", "\uff0d": "-",
+    "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
+    "\u00ad": None,
+})
+
+
 def normalise_label(text: str) -> str:
-    """Case- and space-insensitive form of a response label."""
-    return " ".join(str(text).strip().casefold().split())
+    """Case-, space- and typography-insensitive form of a response label.
+
+    Unicode compatibility normalisation (NFKC: composed and decomposed accents, full-width
+    forms and non-breaking spaces compare equal), typographic quotes and dashes as their
+    plain forms, invisible characters (zero-width spaces, soft hyphens, BOM) removed,
+    case folded and runs of spaces collapsed.
+
+    Examples
+    --------
+    >>> normalise_label("Don\u2019t\u00a0agree at all") == normalise_label("don't agree  at all")
+    True
+    >>> normalise_label("Tr\u00e8s") == normalise_label("Tre\u0300s")
+    True
+    """
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", str(text)).translate(_TYPOGRAPHIC)
+    return " ".join(t.casefold().split())
 
 
 # --------------------------------------------------------------------------- schema
@@ -561,9 +589,9 @@ def _read_file(path: Path) -> tuple[Any, str]:
             # aliases can expand a few hundred bytes into gigabytes ("billion laughs")
             for event in yaml.parse(text, Loader=loader):
                 if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                    mark = event.start_mark
+                    line = event.start_mark.line + 1 if event.start_mark is not None else 1
                     raise InstrumentError(
-                        f"Instrument file {path}: line {mark.line + 1}: YAML anchors and aliases "
+                        f"Instrument file {path}: line {line}: YAML anchors and aliases "
                         "(&name / *name) are not allowed in instrument files; write each value "
                         "out in full.", source=str(path))
             data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader

@@ -15,13 +15,16 @@ import json
 import os
 import platform
 import re
+import stat
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from compassion_scales.errors import InputFileError, OutputFileError
@@ -30,7 +33,16 @@ __all__ = [
     "read_responses",
     "write_table",
     "write_provenance",
+    "write_outputs",
     "sha256_file",
+    "qualtrics_header_rows",
+    "infer_numeric_columns",
+    "read_redcap_dictionary",
+    "apply_redcap_dictionary",
+    "parse_redcap_choices",
+    "RedcapField",
+    "limesurvey_columns",
+    "is_limesurvey_export",
     "READ_SUFFIXES",
     "WRITE_SUFFIXES",
 ]
@@ -50,6 +62,8 @@ def sha256_file(path: str | Path) -> str:
     if pending is not None:
         pending.join()
     cached = _SHA_CACHE.get(str(path))
+    if cached is not None and str(path) == "-":
+        return cached[1]  # standard input, hashed while it was read
     if cached is not None and Path(path).stat().st_mtime_ns == cached[0]:
         return cached[1]
     h = hashlib.sha256()
@@ -67,6 +81,9 @@ def _sniff_delimiter(first_line: str, suffix: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+_UTF8 = (None, "utf-8", "utf8", "utf-8-sig", "utf_8", "ascii")
+
+
 def _decode(raw: bytes, encoding: str | None, name: str) -> str:
     enc = encoding or "utf-8-sig"
     try:
@@ -80,96 +97,382 @@ def _decode(raw: bytes, encoding: str | None, name: str) -> str:
             "--encoding latin-1 (or cp1252 for Windows Excel exports).") from None
     except LookupError:
         raise InputFileError(f"{name}: unknown encoding {encoding!r} "
-                             "(try utf-8, latin-1 or cp1252).") from None
+                             "(try utf-8, utf-16, latin-1 or cp1252).") from None
 
 
-def _read_delimited(path: Path, encoding: str | None, delimiter: str | None,
-                    string_columns: Sequence[str]) -> tuple[pd.DataFrame, int, list[str]]:
-    name = str(path)
-    raw = path.read_bytes()
-    # hash (for provenance) in a thread while the file is checked and parsed: hashlib
-    # releases the GIL on large buffers
-    mtime = path.stat().st_mtime_ns
+#: columns every current Qualtrics export starts with (survey metadata)
+QUALTRICS_COLUMNS = ("StartDate", "EndDate", "Status", "IPAddress", "Progress",
+                     "Duration (in seconds)", "Finished", "RecordedDate", "ResponseId")
+
+
+def _is_import_id(cell: str) -> bool:
+    cell = cell.strip()
+    if not (cell.startswith("{") and cell.endswith("}")):
+        return False
+    try:
+        obj = json.loads(cell)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and "ImportId" in obj
+
+
+def qualtrics_header_rows(rows: Sequence[Sequence[Any]]) -> int:
+    """How many extra header rows a Qualtrics export has after the column names (0, 1 or 2).
+
+    ``rows`` are the first records of the file (row 1 = column names), as text. Three
+    forms are recognised:
+
+    * current exports: row 2 = question text, row 3 = ``{"ImportId":"QID10_1"}`` per
+      column (written CSV-quoted in the file) -> 2;
+    * exports with Qualtrics' metadata columns (``StartDate``, ``EndDate``, ``Status``,
+      ``IPAddress``, ``Progress``, ``Duration (in seconds)``, ``Finished``,
+      ``RecordedDate``, ``ResponseId``) and question text in row 2 but no import-id row -> 1;
+    * legacy exports (columns ``V1``..``V10``, row 2 = ``ResponseID,ResponseSet,...``) -> 1.
+
+    Examples
+    --------
+    >>> qualtrics_header_rows([["ResponseId", "Q1"], ["Response ID", "How often?"],
+    ...                        ['{"ImportId":"_recordId"}', '{"ImportId":"QID1"}']])
+    2
+    >>> qualtrics_header_rows([["pid", "Q1"], ["1", "2"]])
+    0
+    """
+    if len(rows) < 2:
+        return 0
+    header = [str(c).strip() for c in rows[0]]
+    row2 = ["" if c is None else str(c).strip() for c in rows[1]]
+    if len(rows) >= 3:
+        row3 = ["" if c is None else str(c) for c in rows[2]]
+        filled = [c for c in row3 if c.strip()]
+        if filled and sum(_is_import_id(c) for c in filled) >= max(1, len(filled) // 2):
+            return 2
+    known = [c for c in QUALTRICS_COLUMNS if c in header]
+    if len(known) >= 3:
+        for col in ("StartDate", "EndDate", "RecordedDate"):
+            if col in header:
+                pos = header.index(col)
+                cell = row2[pos] if pos < len(row2) else ""
+                if cell and not cell[:1].isdigit():  # "Start Date", not a timestamp
+                    return 1
+    if header[:3] == ["V1", "V2", "V3"] and row2[:1] == ["ResponseID"]:
+        return 1
+    return 0
+
+
+def _head_records(text: str, sep: str, n: int) -> list[list[str]]:
+    """The first ``n`` CSV records of ``text`` (quoted newlines respected)."""
+    import itertools
+
+    limit = 1 << 20
+    chunk = text[:limit]
+    reader = csv.reader(_io.StringIO(chunk, newline=""), delimiter=sep)
+    try:
+        return list(itertools.islice(reader, n))
+    except csv.Error:
+        return []
+
+
+def _bad_rows(text: str, sep: str, ncols: int, skip: int, name: str,
+              arrow_rows: list[Any]) -> InputFileError:
+    """Locate rows whose field count differs from the header (error path only)."""
+    found: list[tuple[int, int]] = []
+    try:
+        reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep)
+        for rownum, rec in enumerate(reader, start=1):
+            if rownum <= 1 + skip or not rec:
+                continue
+            if len(rec) != ncols:
+                found.append((rownum, len(rec)))
+    except csv.Error:
+        found = []
+    if not found:  # fall back on what the parser saw
+        found = [(0, int(r.actual_columns)) for r in arrow_rows]
+    lines = []
+    for rownum, n in found[:20]:
+        where = f"row {rownum}: " if rownum else ""
+        hint = (" (a delimiter at the end of the line?)" if n == ncols + 1
+                else " (an unquoted delimiter inside a value, or a missing one?)")
+        lines.append(f"{name}: {where}{n} fields but the header (row 1) has {ncols}{hint}")
+    if len(found) > 20:
+        lines.append(f"{name}: ... and {len(found) - 20} more rows with the wrong number of fields")
+    lines.append(f"{name}: every row must have as many fields as the header; fix the rows above "
+                 f"(detected delimiter {sep!r}; set --delimiter if that is wrong).")
+    return InputFileError("\n".join(lines))
+
+
+def _start_hash(raw: bytes, key: str, mtime: int) -> None:
+    # hash (for provenance) in a thread while the file is parsed: hashlib releases the GIL
     hasher = threading.Thread(
-        target=lambda: _SHA_CACHE.__setitem__(str(path), (mtime, hashlib.sha256(raw).hexdigest())),
+        target=lambda: _SHA_CACHE.__setitem__(key, (mtime, hashlib.sha256(raw).hexdigest())),
         daemon=True)
     hasher.start()
-    _PENDING_HASH[str(path)] = hasher
+    _PENDING_HASH[key] = hasher
+
+
+def _decode_bytes(raw: bytes, encoding: str | None, name: str) -> tuple[str, bytes, list[str]]:
+    """Text of the file and UTF-8 bytes for the parser (BOMs removed)."""
+    notes: list[str] = []
+    enc = (encoding or "").lower().replace("_", "-") or None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and enc in (None, "utf-16", "utf16", "utf-8", "utf8",
+                                                        "utf-8-sig"):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputFileError(f"{name}: the file starts like UTF-16 text but cannot be "
+                                 "decoded as UTF-16; try --encoding.") from None
+        text = text.lstrip("\ufeff")
+        notes.append(f"{name}: read as UTF-16 text (byte-order mark found).")
+        return text, text.encode("utf-8"), notes
+    if enc in _UTF8 and raw.isascii():
+        return raw.decode("ascii"), raw, notes  # plain ASCII: valid in every supported encoding
+    text = _decode(raw, encoding, name)
+    text = text.lstrip("\ufeff")
+    if enc in _UTF8:
+        data = raw[3:] if raw[:3] == b"\xef\xbb\xbf" else raw
+    else:
+        data = text.encode("utf-8")
+    return text, data, notes
+
+
+#: parser block size: large blocks give few chunks per column (cheaper per-column work later)
+_BLOCK_SIZE = 16 << 20
+
+
+def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
+                    delimiter: str | None, dictionary: Any = None
+                    ) -> tuple[pd.DataFrame, int, list[str]]:
+    """Parse delimited text: every column as text, no NA list, one parse (pyarrow)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     if not raw or raw.isspace():
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
-    if raw.isascii() and encoding in (None, "utf-8", "utf8", "utf-8-sig", "ascii"):
-        text = raw.decode("ascii")  # plain ASCII: valid in every supported encoding
-    else:
-        text = _decode(raw, encoding, name)
+    text, data, notes = _decode_bytes(raw, encoding, name)
     if not text or text.isspace():
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
     end = text.find("\n")
     first_line = (text if end < 0 else text[:end]).rstrip("\r")
-    sep = delimiter or _sniff_delimiter(first_line, path.suffix.lower())
-    header = next(csv.reader([first_line], delimiter=sep))
-    header = [h.strip() for h in header]
+    sep = delimiter or _sniff_delimiter(first_line, suffix)
+    if len(sep) != 1:
+        raise InputFileError(f"{name}: the delimiter must be one character, not {sep!r}.")
+    head = _head_records(text, sep, 3)
+    if not head:
+        raise InputFileError(f"{name}: the first row cannot be read as column names "
+                             f"(detected delimiter {sep!r}; set --delimiter).")
+    header = [h.strip() for h in head[0]]
+    ncols = len(header)
+    trailing = ncols > 1 and header[-1] == "" and all(h for h in header[:-1])
+    if dictionary is not None:
+        header, more = _apply_dictionary_header(header, dictionary, name)
+        notes.extend(more)
     problems = []
     for pos, h in enumerate(header, start=1):
-        if not h:
+        if not h and not (trailing and pos == ncols):
             problems.append(f"{name}: row 1, column {pos}: the header cell is empty; "
                             "give every column a name.")
     dups = sorted({h for h in header if h and header.count(h) > 1})
     for d in dups:
         problems.append(f"{name}: row 1, column {d}: the column name appears more than once.")
+    if problems and trailing:
+        problems.insert(0, f"{name}: row 1, column {ncols}: the header cell is empty; "
+                           "give every column a name.")
     if problems:
         raise InputFileError("\n".join(problems))
-    notes: list[str] = []
-    # Qualtrics exports carry two extra header rows (question text, ImportId JSON)
-    skip: list[int] = []
-    head = text[:20000].split("\n", 3)
-    if len(head) >= 3 and '{"ImportId"' in head[2]:
-        skip = [1, 2]
-        notes.append(f"{name}: Qualtrics export detected; rows 2-3 (question text and import ids) skipped.")
-    data_bytes = text.encode("utf-8") if (encoding not in (None, "utf-8", "utf8")) else raw
-    if data_bytes[:3] == b"\xef\xbb\xbf":
-        data_bytes = data_bytes[3:]
-    dtype: dict[str, Any] = {c: "string" for c in string_columns if c in header}
-    kwargs: dict[str, Any] = dict(sep=sep, skiprows=skip or None, dtype=dtype or None,
-                                  skipinitialspace=False)
+    skip = qualtrics_header_rows(head)
+    if skip:
+        notes.append(f"{name}: Qualtrics export detected; row{'s 2-3' if skip == 2 else ' 2'} "
+                     f"({'question text and import ids' if skip == 2 else 'question text'}) skipped.")
+    # trailing blank lines are not respondents; blank lines inside the data are kept as
+    # empty rows so that row numbers stay the file's
+    if data.endswith((b"\n\n", b"\r\n\r\n", b"\n\r\n")):
+        data = data.rstrip(b"\r\n") + b"\n"
+    names = [f"c{i}" for i in range(ncols)]
+    bad: list[Any] = []
+
+    def on_bad_row(row: Any) -> str:
+        bad.append(row)
+        return "skip"
+
     try:
-        if not skip and len(sep) == 1:
-            try:
-                df = pd.read_csv(_io.BytesIO(data_bytes), engine="pyarrow", sep=sep,
-                                 dtype=dtype or None)
-            except Exception:  # pyarrow is strict about ragged rows; fall back to C engine
-                df = pd.read_csv(_io.BytesIO(data_bytes), **kwargs)
-        else:
-            df = pd.read_csv(_io.BytesIO(data_bytes), **kwargs)
-    except pd.errors.ParserError as exc:
-        msg = str(exc).strip().splitlines()[-1]
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows_after_names=1 + skip,
+                                           use_threads=True, block_size=_BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=b'"' in data,
+                                             ignore_empty_lines=False, invalid_row_handler=on_bad_row),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 null_values=[""], strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=True))
+    except pa.ArrowInvalid as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else "parse error"
+        if "Empty CSV file" in msg or table_is_empty(msg):
+            raise InputFileError(f"{name}: the file has a header but no data rows.") from None
         raise InputFileError(f"{name}: cannot be read as a table ({msg}). "
                              f"Check the delimiter (detected {sep!r}; set --delimiter).") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    first_row = 2 + len(skip)
+    if bad:
+        raise _bad_rows(text, sep, ncols, skip, name, bad)
+    df = table.to_pandas()
+    if trailing:
+        last = df.iloc[:, -1]
+        if last.notna().any():
+            pos = int(np.flatnonzero(last.notna().to_numpy())[0])
+            raise InputFileError(f"{name}: row 1, column {ncols}: the header cell is empty but "
+                                 f"row {pos + 2 + skip} has a value there; give every column a name.")
+        df = df.iloc[:, :-1]
+        header = header[:-1]
+        notes.append(f"{name}: every line ends with a delimiter; the empty last column was ignored.")
+    df.columns = header
+    first_row = 2 + skip
     return df, first_row, notes
 
 
-def read_responses(path: str | Path, *, sheet: str | int | None = None,
+def table_is_empty(msg: str) -> bool:
+    return "empty" in msg.lower() and "csv" in msg.lower()
+
+
+_MAGIC = ((b"PK\x03\x04", ".xlsx"), (b"$FL2", ".sav"), (b"$FL3", ".zsav"), (b"PAR1", ".parquet"),
+          (b"<stata_dta>", ".dta"), (b"\xd0\xcf\x11\xe0", ".xls"))
+
+
+def _suffix_from_bytes(raw: bytes) -> str:
+    for magic, suffix in _MAGIC:
+        if raw.startswith(magic):
+            return suffix
+    return ".csv"
+
+
+def _excel_text(cell: Any) -> str | None:
+    """The text a spreadsheet shows for a cell, as far as it can be known from the file."""
+    value = cell.value
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        fmt = str(getattr(cell, "number_format", "General") or "General")
+        if re.fullmatch(r"0+", fmt):
+            return str(value).zfill(len(fmt))
+        return str(value)
+    if isinstance(value, float):
+        fmt = str(getattr(cell, "number_format", "General") or "General")
+        if re.fullmatch(r"0+", fmt) and value.is_integer():
+            return str(int(value)).zfill(len(fmt))
+        m = re.fullmatch(r"0+\.(0+)", fmt)
+        if m:
+            return f"{value:.{len(m.group(1))}f}"
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.15g}"
+    if isinstance(value, (datetime,)):
+        if value.hour == value.minute == value.second == value.microsecond == 0:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.DataFrame, int, list[str]]:
+    """Read the first (or named) sheet: every cell as the text it shows; empty cells missing."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputFileError(f"{name}: cannot be read as an Excel workbook ({detail}).") from None
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb[names[0]]
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise InputFileError(f"{name}: no sheet {sheet}; the sheets are: "
+                                     + ", ".join(names) + ". Use --sheet NAME.")
+            ws = wb[names[sheet]]
+        elif sheet in names:
+            ws = wb[sheet]
+        else:
+            raise InputFileError(f"{name}: no sheet {sheet!r}; the sheets are: "
+                                 + ", ".join(names) + ". Use --sheet NAME.")
+        rows = [[_excel_text(c) for c in r] for r in ws.iter_rows()]
+    finally:
+        wb.close()
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise InputFileError(f"{name}: the sheet is empty (no header row and no data).")
+    header = ["" if v is None else str(v).strip() for v in rows[0]]
+    while header and header[-1] == "":
+        header.pop()
+    ncols = len(header)
+    problems = []
+    for pos, h in enumerate(header, start=1):
+        if not h:
+            problems.append(f"{name}: row 1, column {pos}: the header cell is empty; "
+                            "give every column a name.")
+    for d in sorted({h for h in header if h and header.count(h) > 1}):
+        problems.append(f"{name}: row 1, column {d}: the column name appears more than once.")
+    for rownum, r in enumerate(rows[1:], start=2):
+        extra = [k for k in range(ncols, len(r)) if r[k] is not None]
+        if extra:
+            problems.append(f"{name}: row {rownum}, column {extra[0] + 1}: a value ({r[extra[0]]!r}) "
+                            "in a column with no header; give the column a name or delete the value.")
+            if len(problems) > 20:
+                break
+    if problems:
+        raise InputFileError("\n".join(problems))
+    body = [(r + [None] * ncols)[:ncols] for r in rows[1:]]
+    notes: list[str] = []
+    skip = qualtrics_header_rows([header] + [[("" if v is None else v) for v in r] for r in body[:2]])
+    if skip:
+        notes.append(f"{name}: Qualtrics export detected; row{'s 2-3' if skip == 2 else ' 2'} skipped.")
+        body = body[skip:]
+    cols = {h: pd.array([r[k] for r in body], dtype="str") for k, h in enumerate(header)}
+    df = pd.DataFrame(cols)
+    return df, 2 + skip, notes
+
+
+def read_responses(path: str | Path | IO[Any], *, sheet: str | int | None = None,
                    encoding: str | None = None, delimiter: str | None = None,
-                   string_columns: Sequence[str] = (), value_labels: bool = False) -> pd.DataFrame:
-    """Read a responses file into a DataFrame.
+                   string_columns: Sequence[str] = (), value_labels: bool = False,
+                   dictionary: str | Path | Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Read a responses file into a DataFrame, every text/Excel cell kept as text.
+
+    Text files (CSV/TSV/TXT) and Excel sheets are read with **every column as text**:
+    identifiers such as ``00001``, zip codes such as ``02100``, 20-digit ids and
+    numbers written ``1.10`` come back exactly as written, and are written back
+    unchanged. Item columns are converted to numbers later, by scoring. Only truly
+    empty cells are missing (no ``NA``/``NULL``/``nan`` list: those stay text and are
+    reported when they stand in an item column, unless the instrument declares them as
+    missing codes). Every row must have as many fields as the header.
 
     Parameters
     ----------
-    path : str or Path
-        CSV/TSV/TXT, Excel, SPSS (``.sav``), Stata (``.dta``) or Parquet file.
+    path : str, Path or file object
+        CSV/TSV/TXT, Excel (``.xlsx``/``.xlsm``), SPSS (``.sav``/``.zsav``), Stata
+        (``.dta``) or Parquet file; ``"-"`` reads standard input, and an open file
+        (binary or text) is read from (its format told by its first bytes).
     sheet : str or int, optional
         Excel sheet name or 0-based position (default: the first sheet).
     encoding : str, optional
-        Text encoding of a delimited file (default UTF-8, with or without BOM).
+        Text encoding of a delimited file (default UTF-8, with or without BOM; UTF-16
+        with a BOM is recognised, e.g. Excel's "Unicode text" and Qualtrics' TSV).
     delimiter : str, optional
         Delimiter of a text file (default: sniffed from the header line).
     string_columns : sequence of str
-        Columns to keep as text (e.g. identifiers with leading zeros).
+        Kept for compatibility: every text column is read as text anyway.
     value_labels : bool
         SPSS/Stata only: replace codes by their value labels, so answers are matched to
-        the instrument's response labels rather than taken as codes (use when the file's
-        coding differs from the instrument's, e.g. 1-5 in SPSS for a 0-4 scale).
+        the instrument's response labels. A labelled column in which some codes have no
+        label is left as codes and listed in ``attrs["unlabelled_codes"]`` (scoring
+        refuses such a column as an item: it would mix labels and codes).
+    dictionary : path or mapping, optional
+        A REDCap data dictionary (see :func:`read_redcap_dictionary`): a label export
+        (field labels as headers, choice labels as answers) is turned back into field
+        names and choice codes.
 
     Returns
     -------
@@ -181,53 +484,80 @@ def read_responses(path: str | Path, *, sheet: str | int | None = None,
     Raises
     ------
     InputFileError
-        Missing, empty or unreadable file, wrong encoding, unknown format,
-        duplicate or empty column names, no data rows.
+        Missing, empty or unreadable file, wrong encoding, unknown format, duplicate or
+        empty column names, a row with more or fewer fields than the header, no data rows.
+
+    Examples
+    --------
+    >>> import io
+    >>> df = read_responses(io.BytesIO(b"pid,zip,fcs_self_1\\n00001,02100,3\\n"))
+    >>> df.loc[0, "pid"], df.loc[0, "zip"]
+    ('00001', '02100')
     """
-    p = Path(path)
-    name = str(path)
-    if not p.exists():
-        raise InputFileError(f"{name}: no such file.")
-    if p.is_dir():
-        raise InputFileError(f"{name}: is a folder, not a file.")
-    suffix = p.suffix.lower()
+    del string_columns  # every text column is read as text
+    raw: bytes | None = None
+    p: Path | None = None
+    if hasattr(path, "read"):
+        content = path.read()  # type: ignore[union-attr]
+        raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        name = str(getattr(path, "name", "<stream>"))
+        if not isinstance(getattr(path, "name", None), str) or name.isdigit():
+            name = "<stream>"
+        suffix = _suffix_from_bytes(raw)
+    elif str(path) == "-":
+        import sys
+
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        _start_hash(raw, "-", 0)
+        name = "<stdin>"
+        suffix = _suffix_from_bytes(raw)
+    else:
+        p = Path(path)  # type: ignore[arg-type]
+        name = str(path)
+        if not p.exists():
+            raise InputFileError(f"{name}: no such file.")
+        if p.is_dir():
+            raise InputFileError(f"{name}: is a folder, not a file.")
+        suffix = p.suffix.lower()
     notes: list[str] = []
     first_row = 2
     try:
         if suffix in (".csv", ".tsv", ".tab", ".txt", ""):
-            df, first_row, notes = _read_delimited(p, encoding, delimiter, string_columns)
-        elif suffix in (".xlsx", ".xlsm", ".xls"):
-            if p.stat().st_size == 0:
+            if raw is None:
+                assert p is not None
+                raw = p.read_bytes()
+                _start_hash(raw, str(p), p.stat().st_mtime_ns)
+            df, first_row, notes = _read_delimited(raw, name, suffix, encoding, delimiter, dictionary)
+        elif suffix in (".xlsx", ".xlsm"):
+            if raw is not None and not raw:
                 raise InputFileError(f"{name}: the file is empty.")
+            if p is not None and p.stat().st_size == 0:
+                raise InputFileError(f"{name}: the file is empty.")
+            df, first_row, notes = _read_excel(_io.BytesIO(raw) if raw is not None else p, name, sheet)
+            if dictionary is not None:
+                header, more = _apply_dictionary_header(list(df.columns), dictionary, name)
+                df.columns = header
+                notes.extend(more)
+        elif suffix == ".xls":
             try:
-                df = pd.read_excel(p, sheet_name=0 if sheet is None else sheet,
-                                   dtype={c: "string" for c in string_columns} or None)
-            except ValueError as exc:
-                if "Worksheet" in str(exc) or "sheet" in str(exc).lower():
-                    import openpyxl
-
-                    names = openpyxl.load_workbook(p, read_only=True).sheetnames
-                    raise InputFileError(f"{name}: no sheet {sheet!r}; the sheets are: "
-                                         + ", ".join(names) + ". Use --sheet NAME.") from None
-                raise
+                df = pd.read_excel(_io.BytesIO(raw) if raw is not None else p,
+                                   sheet_name=0 if sheet is None else sheet, dtype=str)
+            except ImportError:
+                raise InputFileError(f"{name}: old-style .xls workbooks need the xlrd package; "
+                                     "save the sheet as .xlsx (or CSV) instead.") from None
             df.columns = [str(c).strip() for c in df.columns]
         elif suffix in (".sav", ".zsav", ".dta"):
-            import pyreadstat
-
-            reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
-            df, meta = reader(str(p), apply_value_formats=value_labels, user_missing=False)
-            first_row = 1
-            notes.append(f"{name}: row numbers are case numbers (first case = row 1).")
-            df.attrs["value_labels"] = {col: meta.variable_value_labels.get(col, {})
-                                        for col in df.columns}
+            df, first_row, notes = _read_stat(p, raw, suffix, name, value_labels)
         elif suffix in (".parquet", ".pq"):
-            df = pd.read_parquet(p)
+            df = pd.read_parquet(_io.BytesIO(raw) if raw is not None else p)
             first_row = 1
             notes.append(f"{name}: row numbers are record numbers (first record = row 1).")
         else:
             raise InputFileError(
                 f"{name}: unknown file type {suffix!r}. Use CSV, TSV, Excel (.xlsx), "
                 "SPSS (.sav), Stata (.dta) or Parquet.")
+        if dictionary is not None:
+            df = apply_redcap_dictionary(df, dictionary)
     except InputFileError:
         raise
     except pd.errors.EmptyDataError:
@@ -239,12 +569,340 @@ def read_responses(path: str | Path, *, sheet: str | int | None = None,
         raise InputFileError(f"{name}: cannot be read as a {suffix or 'text'} file ({detail}).") from None
     if len(df.columns) == 0:
         raise InputFileError(f"{name}: the file has no columns.")
+    if is_limesurvey_export([str(c) for c in df.columns]):
+        notes.append(f"{name}: LimeSurvey export detected; match array columns such as "
+                     "Q1[SQ001] to items with --pattern 'Q1[SQ{n:03d}]' (or --map).")
     if len(df) == 0:
         raise InputFileError(f"{name}: the file has a header but no data rows.")
     df.attrs["source"] = name
     df.attrs["first_row"] = first_row
     df.attrs["notes"] = notes
     return df
+
+
+def _read_stat(p: Path | None, raw: bytes | None, suffix: str, name: str,
+               value_labels: bool) -> tuple[pd.DataFrame, int, list[str]]:
+    """SPSS/Stata through pyreadstat; value labels applied only to fully labelled columns."""
+    import pyreadstat
+
+    tmp: Path | None = None
+    if p is None:
+        fd, tmp_name = tempfile.mkstemp(suffix=suffix)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw or b"")
+        tmp = Path(tmp_name)
+    try:
+        reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
+        df, meta = reader(str(tmp or p), apply_value_formats=False, user_missing=False)
+    finally:
+        if tmp is not None:
+            tmp.unlink()
+    notes = [f"{name}: row numbers are case numbers (first case = row 1)."]
+    labels_of = {col: dict(meta.variable_value_labels.get(col, {})) for col in df.columns}
+    df.attrs["value_labels"] = labels_of
+    if value_labels:
+        gaps: dict[str, list[float]] = {}
+        for col, labels in labels_of.items():
+            if not labels:
+                continue
+            values = pd.to_numeric(df[col], errors="coerce") if df[col].dtype == object else df[col]
+            present = pd.unique(values.dropna())
+            keys = {float(k) if isinstance(k, (int, float)) else k for k in labels}
+            missing = sorted(v for v in present
+                             if (float(v) if isinstance(v, (int, float, np.number)) else v) not in keys)
+            if missing:
+                gaps[col] = [float(v) if isinstance(v, (int, float, np.number)) else v for v in missing]
+                continue
+            lookup = {(float(k) if isinstance(k, (int, float)) else k): str(v) for k, v in labels.items()}
+            df[col] = df[col].map(lookup).astype("str")
+        df.attrs["unlabelled_codes"] = gaps
+        if gaps:
+            notes.append(f"{name}: --value-labels: column(s) {', '.join(gaps)} have codes without a "
+                         "value label and were left as codes.")
+    return df, 1, notes
+
+
+def infer_numeric_columns(df: pd.DataFrame, keep: Sequence[str] = ()) -> pd.DataFrame:
+    """A copy in which every text column holding only plain numbers (and empty cells) is numeric.
+
+    For analyses that take columns as they are (``--items``, score columns of a scores
+    file). Columns in ``keep`` (identifiers) and any column with a non-number stay text.
+    Whole numbers become ``int64`` (``float64`` when some cells are empty); others ``float64``.
+    Scoring never needs this: it converts item columns itself and keeps every other column
+    as written.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"pid": ["007", "008"], "x": ["1", "2"], "y": ["1.5", None],
+    ...                       "z": ["a", "1"]}, dtype="str")
+    >>> infer_numeric_columns(frame, keep=["pid"]).dtypes.astype(str).tolist()
+    ['str', 'int64', 'float64', 'str']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = df.copy()
+    out.attrs = dict(df.attrs)
+    keep_set = {str(k) for k in keep}
+    for col in df.columns:
+        series = df[col]
+        if str(col) in keep_set or not pd.api.types.is_string_dtype(series.dtype):
+            continue
+        try:
+            arr = pa.array(series.array) if hasattr(series.array, "__arrow_array__") else pa.array(
+                series.to_numpy(dtype=object), from_pandas=True)
+            if arr.null_count == len(arr):
+                continue
+            try:
+                ints = pc.cast(arr, pa.int64())
+                out[col] = (ints.to_numpy(zero_copy_only=False) if ints.null_count == 0
+                            else ints.to_numpy(zero_copy_only=False).astype("float64"))
+                continue
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+            floats = pc.cast(arr, pa.float64())
+            if pc.any(pc.is_nan(floats)).as_py():
+                continue
+            out[col] = floats.to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+            continue
+    return out
+
+
+# --------------------------------------------------------------------------- REDCap, LimeSurvey
+
+
+@dataclass(frozen=True)
+class RedcapField:
+    """One row of a REDCap data dictionary."""
+
+    name: str
+    form: str
+    type: str
+    label: str
+    choices: dict[str, str]
+
+
+REDCAP_DICTIONARY_COLUMNS = (
+    "Variable / Field Name", "Form Name", "Section Header", "Field Type", "Field Label",
+    "Choices, Calculations, OR Slider Labels", "Field Note",
+    "Text Validation Type OR Show Slider Number", "Text Validation Min", "Text Validation Max",
+    "Identifier?", "Branching Logic (Show field only if...)", "Required Field?",
+    "Custom Alignment", "Question Number (surveys only)", "Matrix Group Name",
+    "Matrix Ranking?", "Field Annotation")
+
+#: label-export headers of REDCap's own columns
+_REDCAP_SPECIAL = {"record id": "record_id", "event name": "redcap_event_name",
+                   "repeat instrument": "redcap_repeat_instrument",
+                   "repeat instance": "redcap_repeat_instance",
+                   "data access group": "redcap_data_access_group",
+                   "survey identifier": "redcap_survey_identifier"}
+_REDCAP_COMPLETE = {"incomplete": "0", "unverified": "1", "complete": "2"}
+
+
+def _plain_label(text: str) -> str:
+    from compassion_scales.instrument import normalise_label
+
+    return normalise_label(re.sub(r"<[^>]*>", " ", str(text)))
+
+
+def parse_redcap_choices(text: str) -> dict[str, str]:
+    """Parse REDCap choices (``"1, Never | 2, Sometimes"``) into code -> label.
+
+    Examples
+    --------
+    >>> parse_redcap_choices("1, Never | 2, Sometimes, or often|3,Always")
+    {'1': 'Never', '2': 'Sometimes, or often', '3': 'Always'}
+    """
+    out: dict[str, str] = {}
+    for part in str(text or "").split("|"):
+        if not part.strip():
+            continue
+        code, _, label = part.partition(",")
+        out[code.strip()] = label.strip()
+    return out
+
+
+def read_redcap_dictionary(path: str | Path) -> dict[str, RedcapField]:
+    """Read a REDCap data dictionary CSV into field name -> :class:`RedcapField`.
+
+    The file is the one REDCap's "Data Dictionary" page downloads (columns
+    ``"Variable / Field Name"``, ``"Form Name"``, ``"Section Header"``, ``"Field Type"``,
+    ``"Field Label"``, ``"Choices, Calculations, OR Slider Labels"``, ...). Choices of
+    radio, dropdown and checkbox fields are parsed (``1, Never | 2, Sometimes``); yesno
+    and truefalse fields get REDCap's fixed choices.
+
+    Raises
+    ------
+    InputFileError
+        The file is missing or lacks the dictionary's columns.
+    """
+    df = read_responses(path)
+    cols = {normalise_header(c): c for c in df.columns}
+    need = {"variable / field name": None, "form name": None, "field type": None, "field label": None}
+    missing = [k for k in need if k not in cols]
+    if missing:
+        raise InputFileError(f"{path}: not a REDCap data dictionary (no column(s) "
+                             + ", ".join(repr(m) for m in missing) + ").")
+    choice_col = next((cols[k] for k in cols if k.startswith("choices")), None)
+    out: dict[str, RedcapField] = {}
+    first = int(df.attrs.get("first_row", 2))
+    for pos, row in enumerate(df.itertuples(index=False)):  # one row per field, not per respondent
+        rec = dict(zip(df.columns, row, strict=True))
+        name = rec[cols["variable / field name"]]
+        if name is None or (isinstance(name, float) and np.isnan(name)):
+            raise InputFileError(f"{path}: row {pos + first}: the field name is empty.")
+        ftype = str(rec[cols["field type"]] or "").strip().lower()
+        label = rec[cols["field label"]]
+        raw_choices = rec[choice_col] if choice_col else None
+        if ftype in ("radio", "dropdown", "checkbox"):
+            choices = parse_redcap_choices("" if pd.isna(raw_choices) else str(raw_choices))
+        elif ftype == "yesno":
+            choices = {"1": "Yes", "0": "No"}
+        elif ftype == "truefalse":
+            choices = {"1": "True", "0": "False"}
+        else:
+            choices = {}
+        form = rec[cols["form name"]]
+        out[str(name).strip()] = RedcapField(
+            name=str(name).strip(), form="" if pd.isna(form) else str(form).strip(), type=ftype,
+            label="" if pd.isna(label) else str(label), choices=choices)
+    return out
+
+
+def normalise_header(text: str) -> str:
+    return " ".join(str(text).strip().casefold().split())
+
+
+def _load_dictionary(dictionary: str | Path | Mapping[str, Any]) -> Mapping[str, RedcapField]:
+    if isinstance(dictionary, Mapping):
+        return dictionary  # type: ignore[return-value]
+    return read_redcap_dictionary(dictionary)
+
+
+def _apply_dictionary_header(header: list[str], dictionary: Any, name: str
+                             ) -> tuple[list[str], list[str]]:
+    """Turn a REDCap label export's headers into field names (raw exports pass through)."""
+    fields = _load_dictionary(dictionary)
+    if not fields:
+        return header, []
+    known = sum(h in fields or h in _REDCAP_SPECIAL.values() or h.endswith("_complete")
+                or "___" in h for h in header)
+    if known >= max(1, len(header) // 2):
+        return header, []
+    by_label: dict[str, list[str]] = {}
+    for f in fields.values():
+        if f.type in ("descriptive",):
+            continue
+        by_label.setdefault(_plain_label(f.label), []).append(f.name)
+    forms = {f.form for f in fields.values()}
+    used: set[str] = set()
+    out = []
+    renamed = 0
+    for h in header:
+        key = _plain_label(h)
+        target = None
+        if h in fields:
+            target = h
+        elif key in _REDCAP_SPECIAL:
+            target = _REDCAP_SPECIAL[key]
+        else:
+            m = re.fullmatch(r"(.*)\(choice=(.*)\)", h.strip(), flags=re.S)
+            if m:
+                base = _plain_label(m.group(1))
+                choice = _plain_label(m.group(2))
+                for fname in by_label.get(base, []):
+                    f = fields[fname]
+                    code = next((c for c, lab in f.choices.items() if _plain_label(lab) == choice), None)
+                    if code is not None and f"{fname}___{code}" not in used:
+                        target = f"{fname}___{code}"
+                        break
+            else:
+                target = next((f for f in by_label.get(key, []) if f not in used), None)
+        if target is None and key == "complete?":
+            form = next((fm for fm in forms if f"{fm}_complete" not in used), None)
+            target = f"{form}_complete" if form else None
+        if target is None:
+            out.append(h)
+            continue
+        used.add(target)
+        renamed += 1
+        out.append(target)
+    notes = [f"{name}: REDCap label export: {renamed} column header(s) turned back into field names "
+             "with the data dictionary."] if renamed else []
+    return out, notes
+
+
+def apply_redcap_dictionary(df: pd.DataFrame, dictionary: str | Path | Mapping[str, Any]
+                            ) -> pd.DataFrame:
+    """Turn choice labels (``"Never"``) back into REDCap codes (``"1"``) in choice fields.
+
+    Columns are matched by field name (checkbox columns ``field___code``; form status
+    columns ``form_complete``). Cells that already hold a code, and any other text, are
+    left as they are (an unknown label in an item column is reported by scoring).
+
+    Examples
+    --------
+    >>> fields = {"q1": RedcapField("q1", "f", "radio", "Q one", {"1": "Never", "2": "Often"})}
+    >>> frame = pd.DataFrame({"q1": ["Never", "2", None]}, dtype="str")
+    >>> apply_redcap_dictionary(frame, fields)["q1"].tolist()
+    ['1', '2', nan]
+    """
+    fields = _load_dictionary(dictionary)
+    out = df.copy()
+    out.attrs = dict(df.attrs)
+    for col in df.columns:
+        col_s = str(col)
+        lookup: dict[str, str] = {}
+        if col_s in fields and fields[col_s].choices and fields[col_s].type != "checkbox":
+            lookup = {_plain_label(lab): code for code, lab in fields[col_s].choices.items()}
+        elif "___" in col_s and col_s.split("___")[0] in fields:
+            lookup = {"checked": "1", "unchecked": "0"}
+        elif col_s.endswith("_complete"):
+            lookup = _REDCAP_COMPLETE
+        if not lookup:
+            continue
+        series = df[col]
+        if pd.api.types.is_numeric_dtype(series.dtype):
+            continue
+        codes, uniques = pd.factorize(series)
+        new_uniques = [lookup.get(_plain_label(u), u) for u in uniques]  # loop over distinct values
+        if list(new_uniques) == list(uniques):
+            continue
+        values = np.asarray(new_uniques, dtype=object)[np.where(codes < 0, 0, codes)]
+        converted = pd.array(values, dtype="str")
+        converted[codes < 0] = pd.NA
+        out[col] = converted
+    return out
+
+
+_LIMESURVEY_FIXED = ("id", "submitdate", "lastpage", "startlanguage")
+
+
+def limesurvey_columns(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Array-question columns of a LimeSurvey export: column -> (question code, subquestion code).
+
+    LimeSurvey writes answers to array questions as ``Q1[SQ001]`` (the "question code"
+    heading) or ``Q1_SQ001`` (the same in the form some exports and R/SPSS syntax use).
+    Match them to items with ``--pattern 'Q1[SQ{n:03d}]'`` (or ``'Q1_SQ{n:03d}'``).
+
+    Examples
+    --------
+    >>> limesurvey_columns(["id", "submitdate", "Q1[SQ001]", "Q1_SQ002", "age"])
+    {'Q1[SQ001]': ('Q1', 'SQ001'), 'Q1_SQ002': ('Q1', 'SQ002')}
+    """
+    out: dict[str, tuple[str, str]] = {}
+    for c in columns:
+        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)(?:\[([A-Za-z0-9]+)\]|_(SQ[0-9A-Za-z]+))", str(c))
+        if m:
+            out[str(c)] = (m.group(1), m.group(2) or m.group(3))
+    return out
+
+
+def is_limesurvey_export(columns: Sequence[str]) -> bool:
+    """True when the columns start like a LimeSurvey response export (``id, submitdate, ...``)."""
+    cols = [str(c) for c in columns]
+    return all(c in cols for c in _LIMESURVEY_FIXED[:2]) and bool(limesurvey_columns(cols))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -254,69 +912,264 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _new_file_mode(target: Path) -> int:
+    """Permissions for a new output: those of the file it replaces, else 0666 minus the umask."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _scrub(text: str, tmp: Path, out: Path) -> str:
+    """A message without the temporary file's name (it would mean nothing to the reader)."""
+    return str(text).replace(str(tmp), str(out)).replace(tmp.name, out.name)
+
+
+def _check_target(out: Path, inputs: Iterable[str | Path], overwrite: bool) -> str:
+    suffix = out.suffix.lower()
+    if suffix not in WRITE_SUFFIXES:
+        raise OutputFileError(f"{out}: unknown output type {suffix!r}; use one of "
+                              + ", ".join(WRITE_SUFFIXES) + ".")
+    for inp in inputs:
+        if str(inp) == "-":
+            continue
+        if Path(inp).resolve() == out.resolve() or _same_file(Path(inp), out):
+            raise OutputFileError(f"{out}: refusing to overwrite the input file; "
+                                  "choose another output name.")
+    if out.is_dir():
+        raise OutputFileError(f"{out}: is a folder; give a file name.")
+    if out.exists() and not overwrite:
+        raise OutputFileError(f"{out}: already exists.")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.exists():
+        raise OutputFileError(f"{out}: the folder {folder} does not exist.")
+    if not folder.is_dir():
+        raise OutputFileError(f"{out}: {folder} is not a folder.")
+    return suffix
+
+
+def _stage(out: Path, write: Any) -> Path:
+    """Write to a temporary file beside ``out`` (``write(tmp_path)``); return the temporary path.
+
+    On any failure the temporary file is removed and one :class:`OutputFileError` naming
+    ``out`` (never the temporary name) is raised.
+    """
+    folder = out.parent if str(out.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=folder)
+    except PermissionError:
+        raise OutputFileError(f"{out}: cannot write in the folder {folder} (permission denied); "
+                              "choose another folder.") from None
+    except OSError as exc:
+        raise OutputFileError(f"{out}: cannot write in the folder {folder} "
+                              f"({exc.strerror or type(exc).__name__}).") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, _new_file_mode(out))
+    except OutputFileError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputFileError(_scrub(str(exc), tmp, out)) from None
+    except PermissionError:
+        tmp.unlink(missing_ok=True)
+        raise OutputFileError(f"{out}: permission denied.") from None
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputFileError(f"{out}: cannot be written ({exc.strerror or _scrub(str(exc), tmp, out)}).") from None
+    except Exception as exc:  # noqa: BLE001
+        tmp.unlink(missing_ok=True)
+        detail = _scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, tmp, out)
+        raise OutputFileError(f"{out}: cannot be written ({detail}).") from None
+    return tmp
+
+
+def _write_frame(df: pd.DataFrame, path: Path, suffix: str) -> None:
+    if suffix in (".csv", ".tsv"):
+        _write_delimited(df, path, "," if suffix == ".csv" else "\t")
+    elif suffix == ".xlsx":
+        _write_xlsx(df, path)
+    elif suffix in (".sav", ".dta"):
+        import pyreadstat
+
+        frame = df.copy()
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.StringDtype) or frame[col].dtype == object:
+                frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+            elif isinstance(frame[col].dtype, pd.CategoricalDtype):
+                frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+        if suffix == ".sav":
+            pyreadstat.write_sav(frame, str(path))
+        else:
+            pyreadstat.write_dta(frame, str(path))
+    elif suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    elif suffix == ".json":
+        from compassion_scales._format import dumps_json
+
+        path.write_text(dumps_json(df), encoding="utf-8")
+
+
+def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
+    """One sheet; text stays text (a value starting with ``=`` is not turned into a formula)."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Sheet1")
+    ws.append([str(c) for c in df.columns])
+    columns: list[list[Any]] = []
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+            columns.append([bool(v) for v in s.to_numpy()])
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            arr = s.to_numpy(dtype="float64", na_value=np.nan)
+            whole = pd.api.types.is_integer_dtype(s.dtype)
+            columns.append([None if np.isnan(v) else (int(v) if whole else float(v)) for v in arr])
+        else:
+            columns.append([None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
+                            else (v if isinstance(v, str) else str(v)) for v in s.astype(object).tolist()])
+    for row in zip(*columns, strict=True) if columns else []:
+        cells = []
+        for v in row:
+            if isinstance(v, str) and v.startswith("="):
+                cell = WriteOnlyCell(ws, value=v)
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(v)
+        ws.append(cells)
+    wb.save(path)
+
+
+def _provenance_text(output: Path, output_sha256: str | None, payload: Mapping[str, Any]) -> str:
+    from compassion_scales._format import to_jsonable
+
+    body = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "output": str(output),
+        "output_sha256": output_sha256,
+        "versions": _versions(),
+        **payload,
+    }
+    return json.dumps(to_jsonable(body), indent=2, ensure_ascii=False)
+
+
+def _file_sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_outputs(tables: Sequence[tuple[pd.DataFrame, str | Path]], *,
+                  inputs: Iterable[str | Path] = (),
+                  provenance: Mapping[str, Mapping[str, Any]] | None = None,
+                  overwrite: bool = True) -> list[Path]:
+    """Write several tables (and their provenance sidecars) as one transaction.
+
+    Every file is first written in full to a temporary file beside its target; only
+    when all of them are written are they moved into place (each move is atomic). If
+    any one cannot be written (bad folder, permission, unknown extension, a target
+    that is an input), none is: the temporary files are removed and the targets are
+    left as they were.
+
+    Parameters
+    ----------
+    tables : sequence of (DataFrame, path)
+        Outputs; the format comes from each path's extension.
+    inputs : paths
+        Input files, never overwritten.
+    provenance : mapping, optional
+        Output path (as given) -> payload: writes ``<path>.provenance.json`` with the
+        versions, the time, the output's SHA-256 and the payload, in the same transaction.
+
+    Returns
+    -------
+    list of Path
+        Every file written (tables and sidecars), in order.
+
+    Raises
+    ------
+    OutputFileError
+        One line naming the output that cannot be written and why.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> frame = pd.DataFrame({"pid": ["001"], "score": [2.5]})
+    >>> [p.name for p in write_outputs([(frame, folder / "a.csv"), (frame, folder / "b.json")])]
+    ['a.csv', 'b.json']
+    >>> write_outputs([(frame, folder / "c.csv"), (frame, folder / "nowhere" / "d.csv")])
+    Traceback (most recent call last):
+    ...
+    compassion_scales.errors.OutputFileError: .../nowhere/d.csv: the folder .../nowhere does not exist.
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.csv', 'b.json']
+    """
+    inputs = [Path(p) if str(p) != "-" else p for p in inputs]
+    prov = {str(k): v for k, v in (provenance or {}).items()}
+    planned: list[tuple[pd.DataFrame, Path, str]] = []
+    seen: set[Path] = set()
+    for df, path in tables:
+        out = Path(path)
+        suffix = _check_target(out, inputs, overwrite)
+        key = out.resolve()
+        if key in seen:
+            raise OutputFileError(f"{out}: named twice as an output; give each output its own file.")
+        seen.add(key)
+        if str(path) in prov:
+            side = Path(str(path) + ".provenance.json")
+            if side.resolve() in seen:
+                raise OutputFileError(f"{side}: named twice as an output.")
+            seen.add(side.resolve())
+        planned.append((df, out, suffix))
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for (df, out, suffix), (_, given) in zip(planned, tables, strict=True):
+            tmp = _stage(out, lambda t, df=df, suffix=suffix: _write_frame(df, t, suffix))
+            staged.append((tmp, out))
+            if str(given) in prov:
+                side = Path(str(given) + ".provenance.json")
+                text = _provenance_text(out, _file_sha(tmp), prov[str(given)])
+                staged.append((_stage(side, lambda t, text=text: t.write_text(text, encoding="utf-8")),
+                               side))
+        done: list[Path] = []
+        for tmp, out in staged:
+            try:
+                os.replace(tmp, out)
+            except OSError as exc:
+                raise OutputFileError(f"{out}: cannot be written ({exc.strerror or type(exc).__name__})"
+                                      + (f"; already written: {', '.join(map(str, done))}" if done else "")
+                                      + ".") from None
+            done.append(out)
+    finally:
+        for tmp, _ in staged:
+            if tmp.exists():
+                tmp.unlink()
+    return [out for _, out in staged]
+
+
 def write_table(df: pd.DataFrame, path: str | Path, *, inputs: Iterable[str | Path] = (),
                 overwrite: bool = True) -> Path:
     """Write ``df`` to ``path`` (format from the extension), atomically.
 
     The data go to a temporary file in the same folder, which then replaces the
     target, so a failed write never leaves half a file. Writing over any of
-    ``inputs`` is refused.
+    ``inputs`` is refused. The file gets the permissions of the file it replaces, or
+    the usual ones for a new file (0666 minus the user's umask).
 
     Raises
     ------
     OutputFileError
         Unknown extension, the path is an input file, or the folder is not writable.
     """
-    out = Path(path)
-    suffix = out.suffix.lower()
-    if suffix not in WRITE_SUFFIXES:
-        raise OutputFileError(f"{out}: unknown output type {suffix!r}; use one of "
-                              + ", ".join(WRITE_SUFFIXES) + ".")
-    for inp in inputs:
-        if Path(inp).resolve() == out.resolve() or _same_file(Path(inp), out):
-            raise OutputFileError(f"{out}: refusing to overwrite the input file; "
-                                  "choose another output name.")
-    if out.exists() and not overwrite:
-        raise OutputFileError(f"{out}: already exists.")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.exists():
-        raise OutputFileError(f"{out}: the folder {folder} does not exist.")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=suffix, dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        if suffix in (".csv", ".tsv"):
-            _write_delimited(df, tmp, "," if suffix == ".csv" else "\t")
-        elif suffix == ".xlsx":
-            df.to_excel(tmp, index=False)
-        elif suffix in (".sav", ".dta"):
-            import pyreadstat
-
-            frame = df.copy()
-            for col in frame.columns:
-                if isinstance(frame[col].dtype, pd.StringDtype) or frame[col].dtype == object:
-                    frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-            if suffix == ".sav":
-                pyreadstat.write_sav(frame, str(tmp))
-            else:
-                pyreadstat.write_dta(frame, str(tmp))
-        elif suffix == ".parquet":
-            df.to_parquet(tmp, index=False)
-        elif suffix == ".json":
-            from compassion_scales._format import dumps_json
-
-            tmp.write_text(dumps_json(df), encoding="utf-8")
-        os.replace(tmp, out)
-    except OutputFileError:
-        raise
-    except PermissionError:
-        raise OutputFileError(f"{out}: permission denied.") from None
-    except Exception as exc:  # noqa: BLE001
-        raise OutputFileError(f"{out}: cannot be written ({exc}).") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
+    return write_outputs([(df, path)], inputs=inputs, overwrite=overwrite)[0]
 
 
 def _write_delimited(df: pd.DataFrame, path: Path, sep: str) -> None:
@@ -354,21 +1207,17 @@ def _versions() -> dict[str, str]:
 
 
 def write_provenance(output: str | Path, payload: dict[str, Any]) -> Path:
-    """Write ``<output>.provenance.json`` with versions, time and ``payload``."""
-    from compassion_scales._format import to_jsonable
+    """Write ``<output>.provenance.json`` with versions, time, the output's SHA-256 and ``payload``.
 
+    To write an output and its sidecar together (all or nothing), use :func:`write_outputs`.
+    """
     out = Path(str(output) + ".provenance.json")
-    body = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "output": str(output),
-        "output_sha256": sha256_file(output) if Path(output).exists() else None,
-        "versions": _versions(),
-        **payload,
-    }
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else ".")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(to_jsonable(body), fh, indent=2, ensure_ascii=False)
-    os.replace(tmp_name, out)
+    sha = _file_sha(Path(output)) if Path(output).exists() else None
+    text = _provenance_text(Path(output), sha, payload)
+    if out.is_dir():
+        raise OutputFileError(f"{out}: is a folder; give a file name.")
+    tmp = _stage(out, lambda t: t.write_text(text, encoding="utf-8"))
+    os.replace(tmp, out)
     return out
 
 

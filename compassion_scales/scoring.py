@@ -326,18 +326,105 @@ class PreparedResponses:
         return pd.DataFrame(self.values, index=self.index, columns=self.item_ids)
 
 
-def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
-    """A clean numeric column as float64 (a read-only view when possible), else None.
+def _short_whole_numbers(chunk: Any) -> np.ndarray | None:
+    """Parse one arrow string chunk of small whole numbers with numpy, reading its buffers.
 
-    Clean means: numeric dtype, every value within min-max and (for integer sets) whole.
-    Two or three reductions decide it, so valid data (the usual case) skip the per-cell
-    masks of :func:`_convert_column` and are not copied.
+    Handles the cells survey exports write for Likert answers when every non-empty cell
+    has the same form: one digit (``4``), two digits (``12``) or a digit and ``.0``
+    (``4.0``); empty/null cells are NaN. The characters of such a column lie back to
+    back in the arrow data buffer, so they are read as one (n x width) byte matrix.
+    Returns None for anything else (the caller then uses pyarrow's cast). Exact.
+    """
+    import pyarrow as pa
+
+    n = len(chunk)
+    bufs = chunk.buffers()
+    if len(bufs) < 3 or bufs[1] is None:
+        return None
+    off_t = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offs = np.frombuffer(bufs[1], dtype=off_t)[chunk.offset: chunk.offset + n + 1]
+    lens = np.diff(offs)
+    x = np.full(n, np.nan)
+    filled = lens != 0
+    if not filled.any():
+        return x
+    width = int(lens.max())
+    if int(lens[filled].min()) != width or width > 3:
+        return None
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[int(offs[0]): int(offs[-1])]
+    m = data.reshape(-1, width) - np.uint8(48)  # uint8: non-digits wrap above 9
+    if width == 1:
+        digits = m[:, 0]
+        if digits.max() > 9:
+            return None
+        values = digits
+    elif width == 2:
+        if m.max() > 9:
+            return None
+        values = m[:, 0].astype(np.int16) * 10 + m[:, 1]
+    else:  # "d.0"
+        if m[:, 0].max() > 9 or (m[:, 1] != np.uint8(254)).any() or m[:, 2].any():
+            return None
+        values = m[:, 0]
+    x[filled] = values
+    if chunk.null_count:
+        x[np.asarray(chunk.is_null())] = np.nan
+    return x
+
+
+def _arrow_floats(series: pd.Series) -> np.ndarray | None:
+    """Text column -> float64 through one pyarrow cast, or None when any cell is not a plain number.
+
+    Empty cells are missing; ``nan``/``inf`` texts and anything the cast refuses send the
+    column to the per-cell path (which reports them).
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        arr = pa.array(series.array) if hasattr(series.array, "__arrow_array__") else pa.array(
+            series.to_numpy(dtype=object), from_pandas=True)
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            return None
+        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+        fast = [_short_whole_numbers(c) for c in chunks]
+        if all(f is not None for f in fast):
+            return fast[0] if len(fast) == 1 else np.concatenate(fast)  # type: ignore[return-value,arg-type]
+        floats = pc.cast(arr, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+        return None
+    if pc.any(pc.is_nan(floats)).as_py():  # the text "nan": not an answer
+        return None
+    return floats.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+
+
+def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
+    """A clean column as float64 (a read-only view when possible), else None.
+
+    Clean means: numbers (a numeric dtype, or text that is only plain numbers and empty
+    cells, cast in one pyarrow call), every value within min-max and (for integer sets)
+    whole. Two or three reductions decide it, so valid data (the usual case) skip the
+    per-cell masks of :func:`_convert_column`. Booleans are never clean.
     """
     dtype = series.dtype
-    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+    if pd.api.types.is_bool_dtype(dtype):
         return None
     plain = isinstance(dtype, np.dtype) and dtype.kind in "fiu"
-    src = series.to_numpy() if plain else series.to_numpy(dtype="float64", na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(dtype):
+        src = series.to_numpy() if plain else series.to_numpy(dtype="float64", na_value=np.nan)
+    elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        if rs.missing_codes and any(not isinstance(m, (int, float)) or isinstance(m, bool)
+                                    for m in rs.missing_codes):
+            # text missing codes ("NA", "refused") are matched by the per-cell path
+            pass
+        cast = _arrow_floats(series)
+        if cast is None:
+            return None
+        src = cast
+    else:
+        return None
     if src.dtype != np.float64:
         src = src.astype(np.float64)
     if len(src) == 0:
@@ -357,59 +444,111 @@ def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
     return view
 
 
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_TRUE_FALSE = {"true", "false"}
+
+
+def _bool_failure(series: pd.Series, rs: Any, item_id: str, column: str,
+                  first_row: int) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """A true/false column named as an item: one failure for the column, all cells missing."""
+    notna = series.notna().to_numpy()
+    pos = int(np.flatnonzero(notna)[0]) if notna.any() else 0
+    row = pos + first_row
+    value = str(series.iloc[pos]) if notna.any() else None
+    rng = f"{_fmt(rs.min)}-{_fmt(rs.max)}"
+    msg = (f"row {row}, column {column}: the column holds true/false values, not answers "
+           f"({rng}); check that the right column is mapped to item {item_id}")
+    return (np.full(len(series), np.nan),
+            [dict(row=row, column=column, item=item_id, value=value,
+                  reason=Reason.NOT_A_RESPONSE.value, message=msg)])
+
+
 def _convert_column(series: pd.Series, rs: Any, item_id: str, column: str,
                     first_row: int) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """Convert one column of answers to float codes, collecting invalid cells."""
+    """Convert one column of answers to float codes, collecting invalid cells.
+
+    Text cells are classified once per distinct value (a Likert column has a handful):
+    blank or a declared missing code -> missing; a plain number -> that number; a
+    response label or synonym (case, spacing, typographic quotes/dashes and Unicode form
+    ignored) -> its code; anything else is invalid. ``NA``, ``NULL``, ``nan``... are
+    invalid unless the instrument declares them as missing codes. A true/false column is
+    refused as a whole (reason ``not_a_response``).
+    """
     fails: list[dict[str, Any]] = []
     num_missing = [float(m) for m in rs.missing_codes if isinstance(m, (int, float))
                    and not isinstance(m, bool)]
     if pd.api.types.is_bool_dtype(series.dtype):
-        series = series.astype("float64")
+        return _bool_failure(series, rs, item_id, column, first_row)
+    lookup = rs.label_lookup()
     if pd.api.types.is_numeric_dtype(series.dtype):
         x = series.to_numpy(dtype="float64", na_value=np.nan, copy=True)
         bad_text = np.zeros(len(x), dtype=bool)
-        raw_text = None
+        raw_text: Any = None
     else:
-        # text: strip, blanks and text missing codes -> NaN, labels -> codes, numbers parsed
-        s = series.astype("string").str.strip()
-        low = s.str.casefold().str.split().str.join(" ")
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
         text_missing = {normalise_label(str(m)) for m in rs.missing_codes}
-        is_blank = s.isna() | (s == "") | low.isin(list(text_missing))
-        parsed = pd.to_numeric(s.where(~is_blank), errors="coerce")
-        x = parsed.to_numpy(dtype="float64", na_value=np.nan)
-        lookup = rs.label_lookup()
-        unparsed = (~is_blank & parsed.isna()).to_numpy()
-        if unparsed.any() and lookup:
-            mapped = low[unparsed].map(lookup)
-            x[unparsed] = mapped.to_numpy(dtype="float64", na_value=np.nan)
-        bad_text = unparsed & np.isnan(x)
-        x[is_blank.to_numpy()] = np.nan
-        raw_text = s
+        k = len(uniques)
+        u_val = np.full(k + 1, np.nan)  # last slot: truly missing cells
+        u_bad = np.zeros(k + 1, dtype=bool)
+        u_text = np.empty(k + 1, dtype=object)
+        u_text[k] = None
+        n_bool = 0
+        for j, raw in enumerate(uniques):  # loop over distinct values, not respondents
+            t = str(raw).strip()
+            u_text[j] = t
+            if isinstance(raw, (bool, np.bool_)):
+                n_bool += 1
+                u_bad[j] = True
+                continue
+            if isinstance(raw, (int, float, np.number)):
+                u_val[j] = float(raw)
+                continue
+            norm = normalise_label(t)
+            if t == "" or norm in text_missing:
+                continue
+            if _NUMBER.fullmatch(t):
+                u_val[j] = float(t)
+            elif norm in lookup:
+                u_val[j] = lookup[norm]
+            else:
+                u_bad[j] = True
+                if norm in _TRUE_FALSE:
+                    n_bool += 1
+        if k and n_bool == k:
+            return _bool_failure(series, rs, item_id, column, first_row)
+        idx = np.where(codes < 0, k, codes)
+        x = u_val[idx]
+        bad_text = u_bad[idx]
+        raw_text = u_text[idx]
     for code in num_missing:
         x[x == code] = np.nan
     finite = ~np.isnan(x)
     out_range = finite & ((x < rs.min) | (x > rs.max))
     not_whole = finite & ~out_range & (x != np.floor(x)) if rs.integer else np.zeros(len(x), bool)
     if rs.options and rs.recodes:
-        codes = np.array([o.code for o in rs.options])
-        not_code = finite & ~out_range & ~not_whole & ~np.isin(x, codes)
+        opt_codes = np.array([o.code for o in rs.options])
+        not_code = finite & ~out_range & ~not_whole & ~np.isin(x, opt_codes)
         out_range = out_range | not_code
     bad = bad_text | out_range | not_whole
     if bad.any():
         positions = np.flatnonzero(bad)
-        values = series.iloc[positions]
         rng = f"{_fmt(rs.min)}-{_fmt(rs.max)}"
-        for pos, val in zip(positions, values, strict=True):
+        labels = ", ".join(o.label for o in rs.options if o.label)
+        for pos in positions:  # only the invalid cells
             row = int(pos) + first_row
-            shown = val if raw_text is None else raw_text.iloc[pos]
+            shown = series.iloc[pos] if raw_text is None else raw_text[pos]
             if bad_text[pos]:
-                if rs.label_lookup():
+                hint = ""
+                if isinstance(shown, str) and _DECIMAL_COMMA.fullmatch(shown):
+                    hint = (" - it looks like a decimal comma; cscore reads '.' as the decimal "
+                            "mark (answers are whole numbers on this scale)")
+                if lookup:
                     reason = Reason.UNKNOWN_LABEL
-                    msg = (f"{shown!r} is not a number nor a response label of this item "
-                           f"(labels: {', '.join(o.label for o in rs.options if o.label)})")
+                    msg = f"{shown!r} is not a number nor a response label of this item (labels: {labels}){hint}"
                 else:
                     reason = Reason.NON_NUMERIC
-                    msg = f"{shown!r} is not a number (answers must be {rng})"
+                    msg = f"{shown!r} is not a number (answers must be {rng}){hint}"
             elif not_whole[pos]:
                 reason = Reason.NOT_A_WHOLE_NUMBER
                 msg = f"{_fmt(float(x[pos]))} is not a whole number (answers must be {rng})"
@@ -421,6 +560,17 @@ def _convert_column(series: pd.Series, rs: Any, item_id: str, column: str,
                               reason=reason.value, message=f"row {row}, column {column}: {msg}"))
         x[bad] = np.nan
     return x, fails
+
+
+def _unlabelled_failure(column: str, item_id: str, codes: Sequence[Any],
+                        labels: Mapping[Any, Any]) -> dict[str, Any]:
+    """--value-labels on a column whose codes are only partly labelled: refuse the column."""
+    shown = ", ".join(_fmt(c) if isinstance(c, (int, float)) else str(c) for c in codes[:10])
+    have = ", ".join(f"{_fmt(k) if isinstance(k, (int, float)) else k} = {v}" for k, v in list(labels.items())[:8])
+    return dict(row=1, column=column, item=item_id, value=shown, reason=Reason.UNLABELLED_CODE.value,
+                message=f"row 1, column {column}: code(s) {shown} have no value label (labels: {have}); "
+                        "--value-labels needs a label for every code in an item column. Add the "
+                        "labels in SPSS/Stata, or leave out --value-labels to score the codes")
 
 
 def _recode(x: np.ndarray, rs: Any) -> np.ndarray:
@@ -487,10 +637,14 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
     present = [i for i in inst.item_ids if i in mapping]
     # column-major, so each item's answers are contiguous (fast column writes and sums)
     columns: list[np.ndarray] = []
+    unlabelled = data.attrs.get("unlabelled_codes") or {}
     for item_id in present:
         it = inst.item(item_id)
         rs = inst.response_sets[it.response_set]
         col = data[mapping[item_id]]
+        if mapping[item_id] in unlabelled:
+            fails.append(_unlabelled_failure(mapping[item_id], item_id, unlabelled[mapping[item_id]],
+                                             data.attrs.get("value_labels", {}).get(mapping[item_id], {})))
         clean = None if rs.recodes else _fast_numeric(col, rs)
         if clean is None:
             x, f = _convert_column(col, rs, item_id, mapping[item_id], start)
@@ -498,7 +652,8 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
             clean = _recode(x, rs)
         columns.append(clean)
     failures = pd.DataFrame(fails, columns=_FAIL_COLUMNS)
-    structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value])
+    structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value,
+                                          Reason.UNLABELLED_CODE.value])
     if len(failures) and (on_invalid == "error" or structural.any()):
         to_raise = failures if on_invalid == "error" else failures[structural]
         raise ResponseValidationError(_failure_message(to_raise, on_invalid == "error"),

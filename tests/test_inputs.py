@@ -284,7 +284,7 @@ def test_numpy_array_gives_a_clear_error():
 def test_yaml_aliases_are_refused(tmp_path):
     bomb = tmp_path / "bomb.yaml"
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for prev, name in zip("abcdefgh", "bcdefghi"):
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     bomb.write_text("\n".join(lines) + "\n")
     with pytest.raises(InstrumentError, match="anchors and aliases"):
