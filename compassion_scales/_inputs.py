@@ -384,6 +384,24 @@ def require_one_row_per_person(data: pd.DataFrame, id_cols: Sequence[str] | str 
 # --------------------------------------------------------------------------- occasions
 
 
+def file_row_numbers(data: pd.DataFrame) -> np.ndarray:
+    """Each row's number in the file it came from (header = row 1), kept through subsets."""
+    known = data.attrs.get("row_numbers")
+    if known is not None and len(known) == len(data):
+        return np.asarray(known)
+    start = int(data.attrs.get("first_row", 2))
+    return np.arange(start, start + len(data))
+
+
+def subset_rows(data: pd.DataFrame, mask: Any) -> pd.DataFrame:
+    """``data[mask]`` that remembers each row's number in the file, for messages."""
+    mask = np.asarray(mask, dtype=bool)
+    numbers = file_row_numbers(data)[mask]
+    out = data.loc[mask]
+    out.attrs = {**data.attrs, "row_numbers": numbers}
+    return out
+
+
 def as_key(values: pd.Series | Sequence[Any] | Any) -> pd.Series:
     """Identifiers or occasions as comparable text.
 
@@ -429,9 +447,7 @@ def occasion_rows(data: pd.DataFrame, time: str, occasion: Any, *, role: str = "
         levels = [str(v) for v in pd.unique(keys.dropna())][:20]
         raise AnalysisError(f"No rows have {time} = {occasion!r} ({role}); the values of {time!r} "
                             f"are: {', '.join(levels)}.")
-    out = data.loc[mask]
-    out.attrs = dict(data.attrs)
-    return out
+    return subset_rows(data, mask)
 
 
 def pair_people(pre: pd.DataFrame, post: pd.DataFrame, id_col: str) -> tuple[np.ndarray, np.ndarray,

@@ -351,10 +351,10 @@ def _select_time(df: pd.DataFrame, col: str, value: Any) -> pd.DataFrame:
     if col not in df.columns:
         raise AnalysisError(f"The time column {col!r} is not in the data; columns are: "
                             + ", ".join(map(str, df.columns[:30])) + ".")
-    from compassion_scales._inputs import as_key
+    from compassion_scales._inputs import as_key, subset_rows
 
     mask = as_key(df[col]) == as_key(pd.Series([value])).iloc[0]
-    return df.loc[mask.fillna(False).to_numpy(dtype=bool)]
+    return subset_rows(df, mask.fillna(False).to_numpy(dtype=bool))
 
 
 def _check_ids(df: pd.DataFrame, id_col: str, where: str) -> None:

@@ -293,8 +293,10 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
                 times = tuple(present)  # type: ignore[assignment]
         assert times is not None
         a, b = times
-        t1 = time1[_time_mask(time1[time], a)].drop(columns=time)
-        t2 = time1[_time_mask(time1[time], b)].drop(columns=time)
+        from compassion_scales._inputs import subset_rows
+
+        t1 = subset_rows(time1, _time_mask(time1[time], a)).drop(columns=time)
+        t2 = subset_rows(time1, _time_mask(time1[time], b)).drop(columns=time)
         if t1.empty or t2.empty:
             raise AnalysisError(f"No rows with {time} = {a if t1.empty else b!r}; the values "
                                 f"present are {', '.join(map(str, present))}.")

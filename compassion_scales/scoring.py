@@ -651,7 +651,7 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
             fails.extend(f)
             clean = _recode(x, rs)
         columns.append(clean)
-    failures = pd.DataFrame(fails, columns=_FAIL_COLUMNS)
+    failures = _renumber_rows(pd.DataFrame(fails, columns=_FAIL_COLUMNS), data, start)
     structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value,
                                           Reason.UNLABELLED_CODE.value])
     if len(failures) and (on_invalid == "error" or structural.any()):
@@ -661,6 +661,31 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
     missing_items = [i for i in inst.item_ids if i not in mapping]
     return PreparedResponses(columns=tuple(columns), item_ids=present, column_map=mapping,
                              failures=failures, missing_items=missing_items, index=data.index)
+
+
+_ROW_REF = re.compile(r"\brow (\d+)\b")
+
+
+def _renumber_rows(failures: pd.DataFrame, data: pd.DataFrame, start: int) -> pd.DataFrame:
+    """Row numbers as in the file when ``data`` is a subset of it (one occasion of long data).
+
+    ``data.attrs["row_numbers"]`` (set by the input layer when it splits long data) holds
+    each row's number in the file; failures and their messages are renumbered with it.
+    """
+    numbers = data.attrs.get("row_numbers")
+    if numbers is None or len(failures) == 0 or len(numbers) != len(data):
+        return failures
+    numbers = np.asarray(numbers)
+
+    def file_row(k: int) -> int:
+        pos = k - start
+        return int(numbers[pos]) if 0 <= pos < len(numbers) else k
+
+    out = failures.copy()
+    out["row"] = [file_row(int(r)) if r is not None and not pd.isna(r) else r for r in out["row"]]
+    out["message"] = [_ROW_REF.sub(lambda m: f"row {file_row(int(m.group(1)))}", str(msg))
+                      for msg in out["message"]]
+    return out
 
 
 def _failure_message(failures: pd.DataFrame, suggest_missing: bool) -> str:
@@ -1101,7 +1126,7 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
     not_scored: dict[str, str] = {}
     errors: list[pd.DataFrame] = []
     if id_fails:
-        errors.append(pd.DataFrame(id_fails, columns=_FAIL_COLUMNS))
+        errors.append(_renumber_rows(pd.DataFrame(id_fails, columns=_FAIL_COLUMNS), data, start))
     for inst in instruments:
         try:
             v, a, st, r, prep, ns = _score_instrument(
