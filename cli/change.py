@@ -65,6 +65,11 @@ def _file_options(func):
 @click.option("--from-sample", is_flag=True,
               help="Take the SD from the sample's pre scores and the reliability from Cronbach's "
                    "alpha of the sample's pre answers.")
+@click.option("--norms", "norm_sample", default=None, metavar="NAME",
+              help="Take SD and reliability from the norm sample NAME (test-retest preferred over "
+                   "alpha); 'cscore norms -i ID' lists the samples.")
+@click.option("--norms-file", default=None, metavar="FILE", type=click.Path(dir_okay=False),
+              help="Your service's own norm samples (YAML/JSON, same fields as instrument files).")
 @click.option("--higher-is", type=click.Choice(["better", "worse", "neutral"]), default=None,
               help="Direction of every score (default: from the instrument file).")
 @click.option("--criterion", type=click.Choice(["auto", "a", "b", "c"]), default="auto",
@@ -84,6 +89,7 @@ def _file_options(func):
 def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col: str | None,
            pre_time: str | None, post_time: str | None, scores: tuple[str, ...],
            reliability: tuple[str, ...], sd: tuple[str, ...], from_sample: bool,
+           norm_sample: str | None, norms_file: str | None,
            higher_is: str | None, criterion: str, plot_file: str | None, report_dir: str | None,
            report_format: str, on_invalid: str, sheet: str | None, encoding: str | None,
            delimiter: str | None, out_format: str, table_style: str, decimals: int,
@@ -104,6 +110,8 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
         cscore change sessions.csv -i fcs --id client --time session --from 1 --to 12 \\
             --plot jt.png --report reports/
         cscore change pre.csv post.csv -i fcs --id client --from-sample --format csv -o change.csv
+        cscore change pre.csv post.csv -i fcs --id client --norms-file service_norms.yaml \\
+            --norms our_clinic
     """
     from compassion_scales.clinical_change import change as run_change
 
@@ -131,7 +139,8 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
         result = run_change(pre, post, instrument, id=id_col, time=time_col, pre_time=pre_time,
                             post_time=post_time, scores=list(scores) or None, reliability=rel,
                             sd=sds, from_sample=from_sample, higher_is=higher_is,
-                            criterion=criterion, on_invalid=on_invalid)
+                            criterion=criterion, on_invalid=on_invalid, norm_sample=norm_sample,
+                            norms_file=norms_file)
     emit_result(result, out_format, table_style, decimals)
     write_result_file(result.persons, output, inputs=list(files))
     if plot_file:

@@ -37,7 +37,8 @@ import pandas as pd
 
 from compassion_scales.errors import AnalysisError, PsychometricWarning
 from compassion_scales.results import ResultMixin
-from compassion_scales.stats.change import jt_cutoffs, rc_direction, rci as _rci_kernel, se_diff
+from compassion_scales.stats.change import jt_cutoffs, rc_direction, se_diff
+from compassion_scales.stats.change import rci as _rci_kernel
 
 __all__ = [
     "reliable_change",
@@ -445,7 +446,7 @@ def _pick_norm(entries: Sequence[Mapping[str, Any]], populations: Sequence[str])
 def _describe_source(e: Mapping[str, Any]) -> str:
     parts = [str(e.get("source", "source not given"))]
     if e.get("sample"):
-        parts.append(str(e["sample"]))
+        parts.append(str(e["sample"]) + (f", {e['country']}" if e.get("country") else ""))
     if e.get("n"):
         parts.append(f"n = {e['n']}")
     if e.get("status") and e.get("status") != "published":
@@ -593,7 +594,8 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
            higher_is: str | Mapping[str, str] | None = None,
            norms: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
            criterion: str = "auto", rci_criterion: float = 1.96,
-           on_invalid: str = "error", column_map: Mapping[str, str] | None = None) -> ChangeResult:
+           on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
+           norm_sample: str | None = None, norms_file: Any = None) -> ChangeResult:
     """Reliable and clinically significant change for each person and score.
 
     Parameters
@@ -628,6 +630,15 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         ``|RCI|`` threshold (1.96).
     on_invalid, column_map
         Passed to :func:`compassion_scales.score`.
+    norm_sample : str, optional
+        Name of a norm sample (instrument file or ``norms_file``) whose SD and
+        reliability the RCI uses: test-retest preferred over alpha when the sample
+        has both (the parameters table says which). Values given in ``sd`` /
+        ``reliability`` still win.
+    norms_file : NormsFile or path, optional
+        A service's own norm samples (see :func:`compassion_scales.norms.load_norms_file`),
+        added to the instrument file's; its clinical and non-clinical samples also
+        feed the cut-offs a, b and c.
 
     Returns
     -------
@@ -719,6 +730,25 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
                             "column and the files (unmatched ids: "
                             + ", ".join(map(str, unmatched['id'][:10])) + ").")
 
+    merged_entries: dict[str, list[dict[str, Any]]] = {}
+    if inst is not None and norms is None:
+        from compassion_scales.norms import merged_norms
+
+        merged_entries = merged_norms(inst, norms_file)
+    elif norms_file is not None:
+        raise AnalysisError("A norms file needs the instrument it belongs to (instrument=...).")
+    if norm_sample is not None:
+        pool = (merged_entries if norms is None
+                else {k: [dict(e) for e in v] for k, v in norms.items()})
+        usable = [k for k in score_ids for e in pool.get(k, [])
+                  if e.get("name") == norm_sample and e.get("metric", "raw") == "raw"]
+        if not usable:
+            names = sorted({str(e["name"]) for k in score_ids for e in pool.get(k, []) if e.get("name")})
+            raise AnalysisError(
+                f"No score analysed has a usable norm sample named {norm_sample!r} (samples in the "
+                "raw-score metric: " + (", ".join(names) or "none") + "). Add one with a norms "
+                "file (--norms-file) or leave --norms out.")
+
     frames, params, groups = [], [], []
     labels: dict[str, str] = {}
     bands: dict[str, list[dict[str, Any]]] = {}
@@ -734,9 +764,17 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
 
         # -- SD
         sd_val = _per_score(sd, s)
-        norm_entries = list(norms.get(s, [])) if norms is not None else (list(sc.norms) if sc else [])
+        norm_entries = (list(norms.get(s, [])) if norms is not None
+                        else list(merged_entries.get(s, [])))
+        # published t-score norms (metric t_score) never meet raw scores
+        norm_entries = [e for e in norm_entries if e.get("metric", "raw") == "raw"]
+        named = (next((e for e in norm_entries if e.get("name") == norm_sample), None)
+                 if norm_sample is not None else None)
         if sd_val is not None:
             sd_source = "given"
+        elif named is not None:
+            sd_val = float(named["sd"])
+            sd_source = f"norm sample {norm_sample}: {_describe_source(named)}"
         elif not from_sample and (n := _pick_norm(norm_entries, ("clinical", "general"))) is not None:
             sd_val = float(n["sd"])
             sd_source = f"published {n.get('population')} norms: {_describe_source(n)}"
@@ -758,8 +796,18 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         # -- reliability
         rel_val = _per_score(reliability, s)
         rel_coef = ""
+        named_rel = None
+        if named is not None:
+            from compassion_scales.norms import norm_reliability
+
+            named_rel = norm_reliability(named)
         if rel_val is not None:
             rel_source, rel_coef = "given", "given"
+        elif named_rel is not None:
+            rel_val, rel_coef = named_rel
+            has_both = {r.get("type") for r in named.get("reliability", [])} >= {"alpha", "test_retest"}  # type: ignore[union-attr]
+            rel_source = (f"norm sample {norm_sample} ({rel_coef.replace('_', '-')}"
+                          + ("; test-retest preferred over alpha" if has_both else "") + ")")
         elif not from_sample and sc is not None and (e := _pick_reliability(sc.reliability)) is not None:
             rel_val = float(e["value"])
             rel_coef = str(e["coefficient"])
@@ -777,6 +825,8 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
             raise AnalysisError(f"No reliability is available for {s}; give one (reliability=... "
                                 "or --reliability) or an instrument with published values.")
         _check_parameters(sd_val, rel_val, s)
+        if norm_sample is not None and named is None:
+            sd_source += f" (no norm sample {norm_sample!r} for {s})"
         rc = reliable_change(pre_v, post_v, sd=sd_val, reliability=rel_val,
                              higher_is=direction, criterion=rci_criterion)
 
@@ -859,7 +909,7 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         instrument=inst.id if inst is not None else None,
         instrument_name=inst.name if inst is not None else None,
         labels=labels, bands=bands, rci_criterion=rci_criterion,
-        options={"from_sample": from_sample, "criterion": criterion})
+        options={"from_sample": from_sample, "criterion": criterion, "norm_sample": norm_sample})
 
 
 def _group_counts(s: str, rc: pd.DataFrame, direction: str, clinical: bool) -> pd.DataFrame:

@@ -91,7 +91,7 @@ def normal_scores(x: np.ndarray, mean: float, sd: float) -> tuple[np.ndarray, np
     Examples
     --------
     >>> z, t, p = normal_scores(np.array([60.0, 50.0]), 50.0, 10.0)
-    >>> z.tolist(), t.tolist(), [round(v, 2) for v in p]
+    >>> z.tolist(), t.tolist(), p.round(2).tolist()
     ([1.0, 0.0], [60.0, 50.0], [84.13, 50.0])
     """
     from scipy.special import ndtr
