@@ -47,6 +47,7 @@ COMMANDS = {
     "change": "compassion_scales.cli.change:change",
     "trial": "compassion_scales.cli.change:trial",
     "norms": "compassion_scales.cli.norms:norms",
+    "track": "compassion_scales.cli.track:track",
 }
 
 

@@ -15,7 +15,7 @@ from compassion_scales.cli._options import (
 )
 
 
-def _per_score_values(values: tuple[str, ...], what: str) -> float | dict[str, float] | None:
+def per_score_values(values: tuple[str, ...], what: str) -> float | dict[str, float] | None:
     """``0.85`` (every score) or ``fcs_self=0.83`` (one score; repeatable)."""
     if not values:
         return None
@@ -127,8 +127,8 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
         raise click.UsageError("Give -i INSTRUMENT, or name score columns with --score.")
     if plot_file and not plot_file.lower().endswith((".png", ".svg")):
         raise click.BadParameter("use a .png or .svg file name.", param_hint="--plot")
-    rel = _per_score_values(reliability, "--reliability")
-    sds = _per_score_values(sd, "--sd")
+    rel = per_score_values(reliability, "--reliability")
+    sds = per_score_values(sd, "--sd")
 
     pre = read_input(files[0], sheet=sheet, encoding=encoding, delimiter=delimiter,
                      string_columns=[id_col])

@@ -90,6 +90,9 @@ _EXPORTS: dict[str, str] = {
     "norm_samples": "compassion_scales.norms",
     "load_norms_file": "compassion_scales.norms",
     "NormedScores": "compassion_scales.norms",
+    "track": "compassion_scales.tracking",
+    "TrackResult": "compassion_scales.tracking",
+    "MultiMeasureRule": "compassion_scales.tracking",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
