@@ -135,6 +135,8 @@ class TrackResult(ResultMixin):
     outcomes : DataFrame
         One row per client: measures improved / deteriorated / assessable, clinical
         side at first and latest session, and ``outcome`` by the :class:`MultiMeasureRule`.
+        Only scores with a direction (higher is better or worse) count; neutral scores
+        are tracked but never make a client improved or worse.
     service : DataFrame
         Counts and percentages per measure and overall (``measure`` ``overall``).
     missing : DataFrame
@@ -491,7 +493,8 @@ def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, sess
             clients[c] = pd.array(clients[c].tolist(), dtype="Int64")
     missing = pd.DataFrame(missing_rows, columns=["client", "score", "session", "reason"]).rename(
         columns={"client": id})
-    outcomes = _outcomes(clients, id, rule)
+    directional = [r["score"] for r in param_rows if r["higher_is"] != "neutral"]
+    outcomes = _outcomes(clients[clients["score"].isin(directional)], id, rule)
     service = _service(clients, outcomes, score_ids)
     parameters = pd.DataFrame(param_rows)
     return TrackResult(sessions=sessions, clients=clients, outcomes=outcomes, service=service,
@@ -501,6 +504,7 @@ def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, sess
 
 
 def _outcomes(clients: pd.DataFrame, id_col: str, rule: MultiMeasureRule) -> pd.DataFrame:
+    """Per client counts over the measures with a direction (neutral scores never count)."""
     c = clients.assign(
         _imp=(clients["reliable_change"] == "reliable_improvement").fillna(False).astype(int),
         _det=(clients["reliable_change"] == "reliable_deterioration").fillna(False).astype(int),

@@ -229,3 +229,17 @@ def test_walkthrough_in_docs_matches(result):
                + f" | {'-' if pd.isna(fi) else fi} | {c['clinical_change']} |")
         assert row in doc, row
     assert (Path(__file__).resolve().parents[1] / "docs" / "images" / "tracking-client-A.png").exists()
+
+
+def test_items_scored_and_neutral_scores_never_count():
+    data = pd.read_csv(Path(__file__).resolve().parent / "data" / "change_long.csv")
+    inst = str(Path(__file__).resolve().parent / "data" / "change_test_norms.yaml")
+    from compassion_scales.clinical_change import NormsWarning
+
+    with pytest.warns(NormsWarning, match="ct_mood: no published SD"):  # first sessions' SD used
+        res = track(data, inst, id="client", session="session")
+    assert set(res.sessions["score"]) == {"ct_fear", "ct_kind", "ct_mood"}
+    assert (res.outcomes["n_measures"] <= 2).all()  # ct_mood (neutral) is tracked, not counted
+    one = res.clients[res.clients["client"] == 6]
+    assert one["note"].str.contains("one session only").all()
+    assert res.outcomes.set_index("client").loc[6, "outcome"] == "not_assessable"
