@@ -137,10 +137,10 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
     with captured_warnings(lambda w: issubclass(w.category, Warning)
                            and not issubclass(w.category, DeprecationWarning)):
         result = run_change(pre, post, instrument, id=id_col, time=time_col, pre_time=pre_time,
+                            norm_sample=norm_sample, norms_file=norms_file,
                             post_time=post_time, scores=list(scores) or None, reliability=rel,
                             sd=sds, from_sample=from_sample, higher_is=higher_is,
-                            criterion=criterion, on_invalid=on_invalid, norm_sample=norm_sample,
-                            norms_file=norms_file)
+                            criterion=criterion, on_invalid=on_invalid)
     emit_result(result, out_format, table_style, decimals)
     write_result_file(result.persons, output, inputs=list(files))
     if plot_file:

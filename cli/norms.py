@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import click
 
 from compassion_scales.cli._options import emit_frame, handle_errors, output_options
@@ -34,3 +37,41 @@ def norms(instrument: str, norms_file: str | None, out_format: str, table_style:
         click.echo(f"{instrument}: no norm samples with a source are available; add your own "
                    "with --norms-file.", err=True)
     emit_frame(table, out_format, table_style, decimals)
+
+
+def norms_options(func: Any) -> Any:
+    """``--norms NAME`` and ``--norms-file FILE`` for ``cscore score``.
+
+    The values are kept in the click context (read by :func:`apply_norm_options`), so the
+    command's own signature does not change.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, norm_sample: str | None = None, norms_file: str | None = None,
+                **kwargs: Any) -> Any:
+        if norms_file and not norm_sample:
+            raise click.UsageError("--norms-file needs --norms NAME (the sample to use).")
+        click.get_current_context().meta["cscore.norms"] = (norm_sample, norms_file)
+        return func(*args, **kwargs)
+
+    wrapper = click.option("--norms-file", "norms_file", default=None, metavar="FILE",
+                           type=click.Path(dir_okay=False),
+                           help="Your service's own norm samples (YAML/JSON), used with --norms.")(wrapper)
+    wrapper = click.option("--norms", "norm_sample", default=None, metavar="NAME",
+                           help="Add z, T and percentile (normal approximation) columns against the "
+                                "norm sample NAME; 'cscore norms -i ID' lists the samples.")(wrapper)
+    return wrapper
+
+
+def apply_norm_options(result: Any) -> Any:
+    """The score result with the norm columns asked for by ``--norms`` (notes on stderr)."""
+    ctx = click.get_current_context(silent=True)
+    norm_sample, norms_file = (ctx.meta.get("cscore.norms", (None, None)) if ctx else (None, None))
+    if not norm_sample:
+        return result
+    from compassion_scales.norms import add_norms_to_result
+
+    result, notes = add_norms_to_result(result, norm_sample, norms_file)
+    for line in notes:
+        click.echo(f"Note: {line}", err=True)
+    return result

@@ -15,6 +15,7 @@ from compassion_scales.cli._options import (
     input_options,
     read_input,
 )
+from compassion_scales.cli.norms import apply_norm_options, norms_options
 
 
 @click.command("score")
@@ -45,13 +46,9 @@ from compassion_scales.cli._options import (
                    "FILE.provenance.json sidecar.")
 @click.option("--ledger", "ledger_file", type=click.Path(dir_okay=False), default=None,
               help="Write the per-row, per-score missing-data ledger to FILE.")
-@click.option("--norms", "norm_sample", default=None, metavar="NAME",
-              help="Add z, T and percentile (normal approximation) columns against the norm "
-                   "sample NAME; 'cscore norms -i ID' lists the samples.")
-@click.option("--norms-file", default=None, metavar="FILE", type=click.Path(dir_okay=False),
-              help="Your service's own norm samples (YAML/JSON), used with --norms.")
 @click.option("--summary", "show_summary", is_flag=True,
               help="Print the per-score summary instead of the scores.")
+@norms_options
 @click.option("--format", "out_format", type=click.Choice(FORMATS), default=None,
               help="Standard output format [default: table on a terminal, csv when piped].")
 @click.option("--fmt", "table_style", type=click.Choice(TABLE_STYLES), default="simple", show_default=True,
@@ -62,8 +59,7 @@ from compassion_scales.cli._options import (
 def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[str, ...],
           id_cols: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
           prorate: float | None, keep: str, sheet: str | None, encoding: str | None,
-          delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None,
-          norm_sample: str | None, norms_file: str | None, show_summary: bool,
+          delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None, show_summary: bool,
           out_format: str | None, table_style: str, decimals: int) -> None:
     """Score RESPONSES (CSV, TSV, Excel, SPSS, Stata or Parquet) with one or more instruments.
 
@@ -95,18 +91,11 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
                             column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
                             keep=keep)
-    if norms_file and not norm_sample:
-        raise click.UsageError("--norms-file needs --norms NAME (the sample to use).")
-    if norm_sample:
-        from compassion_scales.norms import add_norms_to_result
-
-        result, norm_notes = add_norms_to_result(result, norm_sample, norms_file)
-        for line in norm_notes:
-            click.echo(f"Note: {line}", err=True)
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
     click.echo(f"Scored {len(result.scores)} rows with {names}: "
                + ", ".join(result.score_columns) + ".", err=True)
     kept = [c for c in result.scores.columns if c not in result.score_columns]
+    result = apply_norm_options(result)
     if kept:
         click.echo("Kept (not items): " + ", ".join(map(str, kept)) + ".", err=True)
     for line in result._notes()[len(result.instruments):]:

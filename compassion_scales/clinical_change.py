@@ -593,9 +593,9 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
            sd: float | Mapping[str, float] | None = None, from_sample: bool = False,
            higher_is: str | Mapping[str, str] | None = None,
            norms: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+           norm_sample: str | None = None, norms_file: Any = None,
            criterion: str = "auto", rci_criterion: float = 1.96,
-           on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
-           norm_sample: str | None = None, norms_file: Any = None) -> ChangeResult:
+           on_invalid: str = "error", column_map: Mapping[str, str] | None = None) -> ChangeResult:
     """Reliable and clinically significant change for each person and score.
 
     Parameters
@@ -624,12 +624,6 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
     norms : dict, optional
         Score -> list of norm entries (``population`` clinical/non_clinical/general,
         ``mean``, ``sd``, ``source``) replacing the instrument's ``norms``.
-    criterion : {"auto", "a", "b", "c"}
-        Clinical cut-off (auto: c when both populations have norms, else a, else b).
-    rci_criterion : float
-        ``|RCI|`` threshold (1.96).
-    on_invalid, column_map
-        Passed to :func:`compassion_scales.score`.
     norm_sample : str, optional
         Name of a norm sample (instrument file or ``norms_file``) whose SD and
         reliability the RCI uses: test-retest preferred over alpha when the sample
@@ -639,6 +633,12 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         A service's own norm samples (see :func:`compassion_scales.norms.load_norms_file`),
         added to the instrument file's; its clinical and non-clinical samples also
         feed the cut-offs a, b and c.
+    criterion : {"auto", "a", "b", "c"}
+        Clinical cut-off (auto: c when both populations have norms, else a, else b).
+    rci_criterion : float
+        ``|RCI|`` threshold (1.96).
+    on_invalid, column_map
+        Passed to :func:`compassion_scales.score`.
 
     Returns
     -------
