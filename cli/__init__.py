@@ -71,6 +71,8 @@ COMMANDS = {
     "compare": "compassion_scales.cli.compare:compare",
     "change": "compassion_scales.cli.change:change",
     "trial": "compassion_scales.cli.change:trial",
+    "norms": "compassion_scales.cli.norms:norms",
+    "track": "compassion_scales.cli.track:track",
 }
 
 

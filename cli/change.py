@@ -16,7 +16,7 @@ from compassion_scales.cli._options import (
 )
 
 
-def _per_score_values(values: tuple[str, ...], what: str) -> float | dict[str, float] | None:
+def per_score_values(values: tuple[str, ...], what: str) -> float | dict[str, float] | None:
     """``0.85`` (every score) or ``fcs_self=0.83`` (one score; repeatable)."""
     if not values:
         return None
@@ -62,6 +62,11 @@ def _file_options(func):
 @click.option("--from-sample", is_flag=True,
               help="Take the SD from the sample's pre scores and the reliability from Cronbach's "
                    "alpha of the sample's pre answers.")
+@click.option("--norms", "norm_sample", default=None, metavar="NAME",
+              help="Take SD and reliability from the norm sample NAME (test-retest preferred over "
+                   "alpha); 'cscore norms -i ID' lists the samples.")
+@click.option("--norms-file", default=None, metavar="FILE", type=click.Path(dir_okay=False),
+              help="Your service's own norm samples (YAML/JSON, same fields as instrument files).")
 @click.option("--higher-is", type=click.Choice(["better", "worse", "neutral"]), default=None,
               help="Direction of every score (default: from the instrument file).")
 @click.option("--criterion", type=click.Choice(["auto", "a", "b", "c"]), default="auto",
@@ -81,6 +86,7 @@ def _file_options(func):
 def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col: str | None,
            pre_time: str | None, post_time: str | None, scores: tuple[str, ...],
            reliability: tuple[str, ...], sd: tuple[str, ...], from_sample: bool,
+           norm_sample: str | None, norms_file: str | None,
            higher_is: str | None, criterion: str, plot_file: str | None, report_dir: str | None,
            report_format: str, sheet: str | None, encoding: str | None,
            delimiter: str | None, items: ItemChoices, out_format: str, table_style: str, decimals: int,
@@ -101,6 +107,8 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
         cscore change sessions.csv -i fcs --id client --time session --from 1 --to 12 \\
             --plot jt.png --report reports/
         cscore change pre.csv post.csv -i fcs --id client --from-sample --format csv -o change.csv
+        cscore change pre.csv post.csv -i fcs --id client --norms-file service_norms.yaml \\
+            --norms our_clinic
     """
     from compassion_scales.clinical_change import change as run_change
 
@@ -116,8 +124,8 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
         raise click.UsageError("Give -i INSTRUMENT, or name score columns with --score.")
     if plot_file and not plot_file.lower().endswith((".png", ".svg")):
         raise click.BadParameter("use a .png or .svg file name.", param_hint="--plot")
-    rel = _per_score_values(reliability, "--reliability")
-    sds = _per_score_values(sd, "--sd")
+    rel = per_score_values(reliability, "--reliability")
+    sds = per_score_values(sd, "--sd")
 
     pre = read_input(files[0], sheet=sheet, encoding=encoding, delimiter=delimiter,
                      string_columns=[id_col], value_labels=items.value_labels)
@@ -127,6 +135,7 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
     with captured_warnings(lambda w: issubclass(w.category, Warning)
                            and not issubclass(w.category, DeprecationWarning)):
         result = run_change(pre, post, instrument, id=id_col, time=time_col, pre_time=pre_time,
+                            norm_sample=norm_sample, norms_file=norms_file,
                             post_time=post_time, scores=list(scores) or None, reliability=rel,
                             sd=sds, from_sample=from_sample, higher_is=higher_is,
                             criterion=criterion, **items.library_kwargs())

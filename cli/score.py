@@ -15,6 +15,7 @@ from compassion_scales.cli._options import (
     input_options,
     read_input,
 )
+from compassion_scales.cli.norms import apply_norm_options, norms_options
 
 
 @click.command("score")
@@ -51,6 +52,7 @@ from compassion_scales.cli._options import (
                    "turned into missing.")
 @click.option("--summary", "show_summary", is_flag=True,
               help="Print the per-score summary instead of the scores.")
+@norms_options
 @click.option("--format", "out_format", type=click.Choice(FORMATS), default=None,
               help="Standard output format [default: table on a terminal, csv when piped].")
 @click.option("--fmt", "table_style", type=click.Choice(TABLE_STYLES), default="simple", show_default=True,
@@ -106,6 +108,7 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
     click.echo(f"Scored {len(result.scores)} rows with {names}: "
                + ", ".join(result.score_columns) + ".", err=True)
     kept = [c for c in result.scores.columns if c not in result.score_columns]
+    result = apply_norm_options(result)
     if kept:
         click.echo("Kept (not items): " + ", ".join(map(str, kept)) + ".", err=True)
     for line in result._notes()[len(result.instruments):]:

@@ -97,6 +97,14 @@ _EXPORTS: dict[str, str] = {
     "ChangeResult": "compassion_scales.clinical_change",
     "jacobson_truax_cutoffs": "compassion_scales.clinical_change",
     "TrialResult": "compassion_scales.trial_analysis",
+    # norms and session tracking (issue 15)
+    "apply_norms": "compassion_scales.norms",
+    "norm_samples": "compassion_scales.norms",
+    "load_norms_file": "compassion_scales.norms",
+    "NormedScores": "compassion_scales.norms",
+    "track": "compassion_scales.tracking",
+    "TrackResult": "compassion_scales.tracking",
+    "MultiMeasureRule": "compassion_scales.tracking",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

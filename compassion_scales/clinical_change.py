@@ -27,7 +27,6 @@ Clinical Psychology, 59*(1), 12-19. https://doi.org/10.1037/0022-006X.59.1.12
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,8 @@ import pandas as pd
 
 from compassion_scales.errors import AnalysisError, PsychometricWarning
 from compassion_scales.results import ResultMixin
+from compassion_scales.stats.change import jt_cutoffs, rc_direction, se_diff
+from compassion_scales.stats.change import rci as _rci_kernel
 
 __all__ = [
     "reliable_change",
@@ -88,6 +89,26 @@ def _direction(higher_is: str | None) -> str:
     return higher_is
 
 
+def _resolve_higher_is(higher_is: str | None, instrument: Any, score: str | None) -> str:
+    """The score direction from the caller, else from the instrument file; never a default."""
+    if higher_is is not None:
+        return higher_is
+    if instrument is not None and score is not None:
+        from compassion_scales.instrument import load_instrument
+
+        inst = load_instrument(instrument)
+        found = inst.score(score).higher_is
+        if found:
+            return found
+        raise AnalysisError(
+            f"The instrument file {inst.id} does not say whether higher {score} scores are better "
+            "or worse; give higher_is='better', 'worse' or 'neutral'.")
+    raise AnalysisError(
+        "Say which direction is better: give higher_is='better' (e.g. self-compassion), "
+        "'worse' (e.g. fears of compassion) or 'neutral', or give instrument=... and score=... "
+        "so the instrument file says it.")
+
+
 def _check_parameters(sd: float, reliability: float, what: str = "") -> None:
     where = f" for {what}" if what else ""
     if sd is None or not np.isfinite(sd) or sd <= 0:
@@ -109,7 +130,7 @@ def se_difference(sd: float, reliability: float) -> float:
     5.6569
     """
     _check_parameters(sd, reliability)
-    return float(sd) * math.sqrt(2.0) * math.sqrt(1.0 - float(reliability))
+    return se_diff(sd, reliability)
 
 
 def _as_float_array(x: Any, name: str) -> np.ndarray:
@@ -123,11 +144,11 @@ def _as_float_array(x: Any, name: str) -> np.ndarray:
 
 def _rc_category(rci: np.ndarray, direction: str, criterion: float) -> pd.Series:
     up, down = RC_LABELS[direction]
+    sign = rc_direction(rci, criterion)
     out = np.full(rci.shape, None, dtype=object)
-    ok = ~np.isnan(rci)
-    out[ok] = NO_RC
-    out[ok & (np.nan_to_num(rci) > criterion)] = up
-    out[ok & (np.nan_to_num(rci) < -criterion)] = down
+    out[sign == 0] = NO_RC
+    out[sign == 1] = up
+    out[sign == -1] = down
     return pd.Series(out, dtype="string")
 
 
@@ -135,7 +156,8 @@ def _rc_category(rci: np.ndarray, direction: str, criterion: float) -> pd.Series
 
 
 def reliable_change(pre: Any, post: Any, *, sd: float, reliability: float,
-                    higher_is: str | None = "better", criterion: float = 1.96) -> pd.DataFrame:
+                    higher_is: str | None = None, instrument: Any = None, score: str | None = None,
+                    criterion: float = 1.96) -> pd.DataFrame:
     """Jacobson-Truax Reliable Change Index for paired scores.
 
     Parameters
@@ -147,8 +169,15 @@ def reliable_change(pre: Any, post: Any, *, sd: float, reliability: float,
         sample's pre scores).
     reliability : float
         Reliability of the score (Cronbach's alpha or test-retest), ``0 <= r < 1``.
-    higher_is : {"better", "worse", "neutral"}
-        Direction of the score; decides whether a rise is an improvement.
+    higher_is : {"better", "worse", "neutral"}, optional
+        Direction of the score; decides whether a rise is an improvement. There is
+        no default: give it, or give ``instrument`` and ``score`` so the instrument
+        file says it (a fall in fears of compassion is an improvement, a fall in
+        self-compassion is not).
+    instrument : str, Path or Instrument, optional
+        Instrument whose score ``score`` supplies ``higher_is`` when it is not given.
+    score : str, optional
+        Score id in ``instrument``.
     criterion : float
         ``|RCI|`` must be *greater* than this for a reliable change (1.96: p < .05).
 
@@ -174,10 +203,10 @@ def reliable_change(pre: Any, post: Any, *, sd: float, reliability: float,
     0 -10.0 -1.768      no_reliable_change
     1  -3.0 -0.530      no_reliable_change
     >>> reliable_change([30], [18], sd=10, reliability=0.84,
-    ...                 higher_is="worse")["reliable_change"].iloc[0]
+    ...                 instrument="fcs", score="fcs_self")["reliable_change"].iloc[0]
     'reliable_improvement'
     """
-    direction = _direction(higher_is)
+    direction = _direction(_resolve_higher_is(higher_is, instrument, score))
     a = _as_float_array(pre, "pre")
     b = _as_float_array(post, "post")
     if a.shape != b.shape:
@@ -185,7 +214,7 @@ def reliable_change(pre: Any, post: Any, *, sd: float, reliability: float,
                             f"({a.size} and {b.size} given).")
     se = se_difference(sd, reliability)
     diff = b - a
-    rci = diff / se
+    rci = _rci_kernel(a, b, se)
     return pd.DataFrame({
         "pre": a, "post": b, "diff": diff, "se_diff": np.full(a.shape, se),
         "rci": rci, "reliable_change": _rc_category(rci, direction, criterion),
@@ -224,19 +253,10 @@ def jacobson_truax_cutoffs(*, higher_is: str, clinical: tuple[float, float] | No
         raise AnalysisError("Clinical cut-offs need a score direction (higher_is 'better' or "
                             "'worse'); this score is neutral.")
     sign = 1.0 if direction == "better" else -1.0  # towards the functional side
-    out: dict[str, float | None] = {"a": None, "b": None, "c": None}
     for name, norm in (("clinical", clinical), ("functional", functional)):
         if norm is not None and (len(norm) != 2 or not np.isfinite(norm[1]) or norm[1] <= 0):
             raise AnalysisError(f"The {name} norm must be (mean, sd) with a positive SD; got {norm!r}.")
-    if clinical is not None:
-        out["a"] = float(clinical[0]) + sign * 2.0 * float(clinical[1])
-    if functional is not None:
-        out["b"] = float(functional[0]) - sign * 2.0 * float(functional[1])
-    if clinical is not None and functional is not None:
-        mc, sc = map(float, clinical)
-        mf, sf = map(float, functional)
-        out["c"] = (sc * mf + sf * mc) / (sc + sf)
-    return out
+    return jt_cutoffs(sign, clinical, functional)
 
 
 def _auto_criterion(cut: Mapping[str, float | None]) -> str | None:
@@ -415,7 +435,7 @@ def _pick_norm(entries: Sequence[Mapping[str, Any]], populations: Sequence[str])
 def _describe_source(e: Mapping[str, Any]) -> str:
     parts = [str(e.get("source", "source not given"))]
     if e.get("sample"):
-        parts.append(str(e["sample"]))
+        parts.append(str(e["sample"]) + (f", {e['country']}" if e.get("country") else ""))
     if e.get("n"):
         parts.append(f"n = {e['n']}")
     if e.get("status") and e.get("status") != "published":
@@ -562,6 +582,7 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
            sd: float | Mapping[str, float] | None = None, from_sample: bool = False,
            higher_is: str | Mapping[str, str] | None = None,
            norms: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+           norm_sample: str | None = None, norms_file: Any = None,
            criterion: str = "auto", rci_criterion: float = 1.96,
            on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
            patterns: Mapping[str, str] | Sequence[str] | str | None = None,
@@ -594,6 +615,15 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
     norms : dict, optional
         Score -> list of norm entries (``population`` clinical/non_clinical/general,
         ``mean``, ``sd``, ``source``) replacing the instrument's ``norms``.
+    norm_sample : str, optional
+        Name of a norm sample (instrument file or ``norms_file``) whose SD and
+        reliability the RCI uses: test-retest preferred over alpha when the sample
+        has both (the parameters table says which). Values given in ``sd`` /
+        ``reliability`` still win.
+    norms_file : NormsFile or path, optional
+        A service's own norm samples (see :func:`compassion_scales.norms.load_norms_file`),
+        added to the instrument file's; its clinical and non-clinical samples also
+        feed the cut-offs a, b and c.
     criterion : {"auto", "a", "b", "c"}
         Clinical cut-off (auto: c when both populations have norms, else a, else b).
     rci_criterion : float
@@ -707,6 +737,25 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
                             "column and the files (unmatched ids: "
                             + ", ".join(map(str, unmatched['id'][:10])) + ").")
 
+    merged_entries: dict[str, list[dict[str, Any]]] = {}
+    if inst is not None and norms is None:
+        from compassion_scales.norms import merged_norms
+
+        merged_entries = merged_norms(inst, norms_file)
+    elif norms_file is not None:
+        raise AnalysisError("A norms file needs the instrument it belongs to (instrument=...).")
+    if norm_sample is not None:
+        pool = (merged_entries if norms is None
+                else {k: [dict(e) for e in v] for k, v in norms.items()})
+        usable = [k for k in score_ids for e in pool.get(k, [])
+                  if e.get("name") == norm_sample and e.get("metric", "raw") == "raw"]
+        if not usable:
+            names = sorted({str(e["name"]) for k in score_ids for e in pool.get(k, []) if e.get("name")})
+            raise AnalysisError(
+                f"No score analysed has a usable norm sample named {norm_sample!r} (samples in the "
+                "raw-score metric: " + (", ".join(names) or "none") + "). Add one with a norms "
+                "file (--norms-file) or leave --norms out.")
+
     frames, params, groups = [], [], []
     labels: dict[str, str] = {}
     bands: dict[str, list[dict[str, Any]]] = {}
@@ -722,9 +771,17 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
 
         # -- SD
         sd_val = _per_score(sd, s)
-        norm_entries = list(norms.get(s, [])) if norms is not None else (list(sc.norms) if sc else [])
+        norm_entries = (list(norms.get(s, [])) if norms is not None
+                        else list(merged_entries.get(s, [])))
+        # published t-score norms (metric t_score) never meet raw scores
+        norm_entries = [e for e in norm_entries if e.get("metric", "raw") == "raw"]
+        named = (next((e for e in norm_entries if e.get("name") == norm_sample), None)
+                 if norm_sample is not None else None)
         if sd_val is not None:
             sd_source = "given"
+        elif named is not None:
+            sd_val = float(named["sd"])
+            sd_source = f"norm sample {norm_sample}: {_describe_source(named)}"
         elif not from_sample and (n := _pick_norm(norm_entries, ("clinical", "general"))) is not None:
             sd_val = float(n["sd"])
             sd_source = f"published {n.get('population')} norms: {_describe_source(n)}"
@@ -746,8 +803,18 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         # -- reliability
         rel_val = _per_score(reliability, s)
         rel_coef = ""
+        named_rel = None
+        if named is not None:
+            from compassion_scales.norms import norm_reliability
+
+            named_rel = norm_reliability(named)
         if rel_val is not None:
             rel_source, rel_coef = "given", "given"
+        elif named_rel is not None:
+            rel_val, rel_coef = named_rel
+            has_both = {r.get("type") for r in named.get("reliability", [])} >= {"alpha", "test_retest"}  # type: ignore[union-attr]
+            rel_source = (f"norm sample {norm_sample} ({rel_coef.replace('_', '-')}"
+                          + ("; test-retest preferred over alpha" if has_both else "") + ")")
         elif not from_sample and sc is not None and (e := _pick_reliability(sc.reliability)) is not None:
             rel_val = float(e["value"])
             rel_coef = str(e["coefficient"])
@@ -765,6 +832,8 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
             raise AnalysisError(f"No reliability is available for {s}; give one (reliability=... "
                                 "or --reliability) or an instrument with published values.")
         _check_parameters(sd_val, rel_val, s)
+        if norm_sample is not None and named is None:
+            sd_source += f" (no norm sample {norm_sample!r} for {s})"
         rc = reliable_change(pre_v, post_v, sd=sd_val, reliability=rel_val,
                              higher_is=direction, criterion=rci_criterion)
 
@@ -847,7 +916,7 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         instrument=inst.id if inst is not None else None,
         instrument_name=inst.name if inst is not None else None,
         labels=labels, bands=bands, rci_criterion=rci_criterion,
-        options={"from_sample": from_sample, "criterion": criterion})
+        options={"from_sample": from_sample, "criterion": criterion, "norm_sample": norm_sample})
 
 
 def _group_counts(s: str, rc: pd.DataFrame, direction: str, clinical: bool) -> pd.DataFrame:
@@ -1099,6 +1168,30 @@ def _safe_name(pid: Any) -> str:
     return text.strip("._") or "client"
 
 
+def unique_stems(ids: Sequence[Any], prefix: str = "client_") -> list[str]:
+    """One file stem per id, distinct even on case-insensitive disks.
+
+    Ids that clean to the same name (``a/b``, ``a_b``, ``a b``; ``JD`` and ``jd``)
+    get ``_2``, ``_3``... in the order they come.
+
+    Examples
+    --------
+    >>> unique_stems(["a/b", "a_b", "a b", "JD", "jd"])
+    ['client_a_b', 'client_a_b_2', 'client_a_b_3', 'client_JD', 'client_jd_2']
+    """
+    used: set[str] = set()
+    out = []
+    for pid in ids:
+        base = f"{prefix}{_safe_name(pid)}"
+        stem, k = base, 1
+        while stem.casefold() in used:
+            k += 1
+            stem = f"{base}_{k}"
+        used.add(stem.casefold())
+        out.append(stem)
+    return out
+
+
 def write_reports(result: ChangeResult, directory: str | Path,
                   formats: Sequence[str] = ("html", "md")) -> list[Path]:
     """Write one report per matched client into ``directory``; returns the file paths."""
@@ -1108,8 +1201,9 @@ def write_reports(result: ChangeResult, directory: str | Path,
     out_dir = Path(directory)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for pid, rows in result.persons.groupby(result.id_col, sort=False):
-        stem = f"client_{_safe_name(pid)}"
+    groups = list(result.persons.groupby(result.id_col, sort=False))
+    stems = unique_stems([pid for pid, _ in groups])
+    for (pid, rows), stem in zip(groups, stems, strict=True):
         if "md" in formats:
             p = out_dir / f"{stem}.md"
             p.write_text(_report_markdown(result, pid, rows), encoding="utf-8")

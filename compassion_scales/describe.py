@@ -52,7 +52,7 @@ def describe_instrument(inst: Instrument, table_style: str = "simple") -> str:
             lines.append(f"Cut-off for {s.id}: {op} {c['value']:g} = {c['label']} ({c['status']}). "
                          f"Source: {c.get('source', 'not given')}")
         for nrm in s.norms:
-            lines.append(f"Norms for {s.id}: {nrm['sample']}: mean {nrm['mean']:g}, SD {nrm['sd']:g}"
+            lines.append(f"Norms for {s.id}: {_norm_label(nrm)}: mean {nrm['mean']:g}, SD {nrm['sd']:g}"
                          + (f", n = {nrm['n']}" if nrm.get("n") else "") + f". Source: {nrm['source']}")
         for rel in s.reliability:
             lines.append(f"Reliability of {s.id}: {rel['coefficient']} = {rel['value']:g}"
@@ -134,7 +134,7 @@ def instrument_markdown(inst: Instrument) -> str:
             op = ">=" if c["direction"] == "at_or_above" else "<="
             extras.append(f"- `{s.id}` cut-off {op} {c['value']:g}: {c['label']} (**{c['status']}**). Source: {c.get('source', 'not given')}")
         for nrm in s.norms:
-            extras.append(f"- `{s.id}` norms, {nrm['sample']}: mean {nrm['mean']:g}, SD {nrm['sd']:g}"
+            extras.append(f"- `{s.id}` norms, {_norm_label(nrm)}: mean {nrm['mean']:g}, SD {nrm['sd']:g}"
                           + (f", n = {nrm['n']}" if nrm.get("n") else "") + f". Source: {nrm['source']}")
         for rel in s.reliability:
             extras.append(f"- `{s.id}` {rel['coefficient']} = {rel['value']:g}"
@@ -151,3 +151,12 @@ def instrument_markdown(inst: Instrument) -> str:
     for note in raw.get("notes", []):
         out.append("> " + " ".join(str(note).split()))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _norm_label(nrm: dict) -> str:
+    """Name, sample, population and metric of a norm sample (issue 15)."""
+    head = f"`{nrm['name']}` " if nrm.get("name") else ""
+    tail = [str(nrm[k]) for k in ("population", "country") if nrm.get(k)]
+    if nrm.get("metric", "raw") != "raw":
+        tail.append(f"{nrm['metric']} metric, not applied to raw scores")
+    return head + str(nrm["sample"]) + (f" ({'; '.join(tail)})" if tail else "")

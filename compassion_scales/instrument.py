@@ -522,6 +522,11 @@ def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instru
             interpretation=tuple(s.get("interpretation", ())), cutoffs=tuple(s.get("cutoffs", ())),
             norms=tuple(s.get("norms", ())), reliability=tuple(s.get("reliability", ()))))
 
+    # norm sample names: unique within a score
+    for s in scores:
+        named = [str(n["name"]) for n in s.norms if n.get("name")]
+        for nme in sorted({x for x in named if named.count(x) > 1}):
+            problems.append(f"score {s.id!r}: norm sample name {nme!r} is used twice")
     # names: unique, valid, not clashing with items
     names = [s.id for s in scores]
     for nme in sorted({x for x in names if names.count(x) > 1}):

@@ -77,12 +77,13 @@ def test_direction_decides_improvement():
 def test_exact_threshold_is_not_reliable():
     se = se_difference(10, 0.875)  # 10*sqrt(2)*sqrt(.125) = 5
     assert se == pytest.approx(5.0)
-    rc = reliable_change([0.0, 0.0], [9.8, 9.81], sd=10, reliability=0.875, criterion=1.96)
+    rc = reliable_change([0.0, 0.0], [9.8, 9.81], sd=10, reliability=0.875, criterion=1.96,
+                         higher_is="better")
     assert rc["reliable_change"].tolist() == ["no_reliable_change", "reliable_improvement"]
 
 
 def test_missing_scores_stay_missing():
-    rc = reliable_change([10, np.nan], [5, 4], sd=5, reliability=0.8)
+    rc = reliable_change([10, np.nan], [5, 4], sd=5, reliability=0.8, higher_is="worse")
     assert np.isnan(rc["rci"].iloc[1])
     assert pd.isna(rc["reliable_change"].iloc[1])
 
@@ -91,7 +92,32 @@ def test_missing_scores_stay_missing():
                                         (5, 1.0, "reliability"), (5, -0.1, "reliability")])
 def test_bad_parameters(sd, rel, msg):
     with pytest.raises(AnalysisError, match=msg):
-        reliable_change([1], [2], sd=sd, reliability=rel)
+        reliable_change([1], [2], sd=sd, reliability=rel, higher_is="better")
+
+
+def test_no_default_direction():
+    # issue 10: a fall in fears of compassion used to be called deterioration by default
+    with pytest.raises(AnalysisError, match="Say which direction is better"):
+        reliable_change([20], [10], sd=5, reliability=0.8)
+    # the instrument says it: FCS fears, higher is worse -> a fall is an improvement
+    rc = reliable_change([20], [10], sd=5, reliability=0.8, instrument="fcs", score="fcs_self")
+    assert rc["reliable_change"].iloc[0] == "reliable_improvement"
+    # the caller's word wins over the instrument's
+    rc = reliable_change([20], [10], sd=5, reliability=0.8, higher_is="better",
+                         instrument="fcs", score="fcs_self")
+    assert rc["reliable_change"].iloc[0] == "reliable_deterioration"
+
+
+def test_instrument_without_direction_is_an_error(tmp_path):
+    import yaml
+
+    data = yaml.safe_load((DATA / "change_test_norms.yaml").read_text())
+    for s in data["scores"]:
+        s.pop("higher_is", None)
+    path = tmp_path / "nodir.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(AnalysisError, match="does not say whether higher ct_fear"):
+        reliable_change([20], [10], sd=5, reliability=0.8, instrument=str(path), score="ct_fear")
 
 
 # --------------------------------------------------------------------------- cut-offs
@@ -299,6 +325,21 @@ def test_plot_png_and_svg(result, tmp_path):
     assert "<svg" in svg.read_text()[:500]
     with pytest.raises(AnalysisError, match=".png or .svg"):
         result.plot(tmp_path / "jt.pdf")
+
+
+def test_report_names_never_collide(tmp_path):
+    # issue 10: ids that clean to the same file name overwrote each other
+    ids = ["a/b", "a_b", "a b", "JD", "jd"]
+    pre = pd.DataFrame({"client": ids, "s": [10.0, 11, 12, 13, 14]})
+    post = pd.DataFrame({"client": ids, "s": [1.0, 2, 3, 4, 5]})
+    res = change(pre, post, id="client", scores=["s"], sd=3, reliability=0.8, higher_is="worse")
+    paths = res.report(tmp_path, formats=("md",))
+    assert len(paths) == 5
+    names = [p.name for p in paths]
+    assert len({n.casefold() for n in names}) == 5          # distinct on case-insensitive disks
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)  # count written = count reported
+    for pid, p in zip(ids, paths, strict=True):
+        assert f"**Client:** {pid}" in p.read_text()
 
 
 def test_reports(result, tmp_path):

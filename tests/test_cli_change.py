@@ -154,3 +154,19 @@ def test_help_has_example():
     for cmd in ("change", "trial"):
         res = run([cmd, "--help"])
         assert res.exit_code == 0 and "Example:" in res.output
+
+
+def test_report_count_equals_files_written(tmp_path):
+    # issue 10: "a/b", "a_b", "a b" and "JD"/"jd" overwrote each other's reports
+    ids = ["a/b", "a_b", "a b", "JD", "jd"]
+    pd.DataFrame({"client": ids, "s": [10, 11, 12, 13, 14]}).to_csv(tmp_path / "pre.csv", index=False)
+    pd.DataFrame({"client": ids, "s": [1, 2, 3, 4, 5]}).to_csv(tmp_path / "post.csv", index=False)
+    rep = tmp_path / "rep"
+    res = CliRunner().invoke(main, ["change", str(tmp_path / "pre.csv"), str(tmp_path / "post.csv"),
+                                    "--id", "client", "--score", "s", "--sd", "3",
+                                    "--reliability", "0.8", "--higher-is", "worse",
+                                    "--report", str(rep), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    written = list(rep.iterdir())
+    assert len(written) == 10 and len({p.name.casefold() for p in written}) == 10
+    assert f"Wrote 10 report file(s) to {rep}" in res.stderr

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -21,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 INSTRUMENTS = ROOT / "instruments"
 TEMPLATE = ROOT / "docs" / "templates" / "licensed_instrument_template.yaml"
 
-FILES = ["cbi", "olbi", "proqol5", "mies", "miss_hp"]
+FILES = ["cbi", "olbi", "proqol5", "mies", "miss_hp", "mios"]
 
 
 def _load(stem: str):
@@ -134,7 +136,32 @@ def test_olbi_subscales_and_reverse_keys():
     assert all(s.aggregation == "mean" and s.higher_is == "worse" for s in inst.scores)
 
 
+def test_olbi_double_inversion_trap_documented_and_avoided():
+    inst = _load("olbi")
+    assert any("TRAP" in n and "reverses twice" in n for n in inst.raw["notes"])
+    assert any(v["topic"].startswith("trap:") for v in inst.verification)
+    # most burnt-out answers with 1 = strongly agree coding: negative items 1, positive items 4
+    negative = {2, 3, 4, 6, 8, 9, 11, 12}
+    worst = pd.DataFrame([{f"olbi_{n}": (1 if n in negative else 4) for n in range(1, 17)}])
+    res = cs.score(worst, "olbi").scores
+    assert res[["olbi_exhaustion", "olbi_disengagement"]].iloc[0].tolist() == [4.0, 4.0]
+    # the trap scorer (also reversing the positive items) would give the minimum instead
+    trap = worst.copy()
+    for n in set(range(1, 17)) - negative:
+        trap[f"olbi_{n}"] = 5 - trap[f"olbi_{n}"]  # reverses the positive items on 1 = SA data
+    items = [f"olbi_{n}" for n in (2, 4, 5, 8, 10, 12, 14, 16)]
+    assert trap[items].mean(axis=1).iloc[0] == 1.0  # inverted: the most burnt-out look least
+
+
 # --------------------------------------------------------------------------- ProQOL 5
+
+
+def test_proqol_cs_t_score_norms_are_never_applied_to_raw_sums():
+    inst = _load("proqol5")
+    (norm,) = inst.score("proqol_cs").norms
+    assert (norm["mean"], norm["sd"], norm["metric"]) == (50, 10, "t_score")
+    assert norm["reliability"] == [{"type": "alpha", "value": 0.88, "source": "ProQOL 5 form text"}]
+    assert not inst.score("proqol_bo").norms and not inst.score("proqol_sts").norms
 
 
 def test_proqol_scales_and_reverse_keys():
@@ -179,7 +206,36 @@ def test_miss_hp_key_cutoff_and_functioning_item():
     assert item11.scored is False and "miss_11" not in total.items
 
 
-def test_no_mios_or_mbi_key_shipped():
+MIOS_KEY = {"mios_shame": [1, 3, 7, 8, 12, 13, 14], "mios_trust": [2, 4, 5, 6, 9, 10, 11]}
+
+
+def test_mios_subscales_pinned_to_item_numbers():
+    inst = _load("mios")
+    assert len(inst.items) == 14 and _numbers(inst, inst.item_ids) == list(range(1, 15))
+    assert inst.score_ids == ["mios_shame", "mios_trust", "mios_total"]
+    for sid, numbers in MIOS_KEY.items():
+        s = inst.score(sid)
+        assert _numbers(inst, s.items) == numbers and s.aggregation == "sum"
+        assert inst.score_range(sid) == (0.0, 28.0)
+    assert sorted(MIOS_KEY["mios_shame"] + MIOS_KEY["mios_trust"]) == list(range(1, 15))
+    assert inst.score_range("mios_total") == (0.0, 56.0)
+    assert all(inst.score(s).status == "secondary" and inst.score(s).higher_is == "worse"
+               for s in inst.score_ids)
+    assert not any(inst.score(s).cutoffs or inst.score(s).interpretation for s in inst.score_ids)
+    assert not any(it.reverse for it in inst.items)
+    topics = {v["topic"]: v["status"] for v in inst.verification}
+    assert topics["cut-off"] == "unverified"
+    assert any("0-4" in t and st == "unverified" for t, st in topics.items())  # range stated, not verified
+    assert inst.licence["item_text_included"] is False
+    # independent computation on random answers
+    rng = np.random.default_rng(10)
+    data = pd.DataFrame(rng.integers(0, 5, size=(30, 14)), columns=[f"mios_{n}" for n in range(1, 15)])
+    res = cs.score(data, "mios").scores
+    for sid, numbers in MIOS_KEY.items():
+        assert res[sid].tolist() == data[[f"mios_{n}" for n in numbers]].sum(axis=1).astype(float).tolist()
+
+
+def test_no_mbi_key_shipped():
     ids = {p.stem.lower() for p in INSTRUMENTS.glob("*.y*ml")}
     assert not any("mbi" in i or "maslach" in i for i in ids)
     for p in INSTRUMENTS.glob("*.y*ml"):

@@ -308,6 +308,23 @@ def test_cs_total_matches_independent_computation():
 # --------------------------------------------------------------------------- FSCRS
 
 
+def test_fscrs_unsourced_normative_data_not_shipped():
+    inst = load("fscrs")
+    assert all(not s.norms for s in inst.scores)
+    assert any("TRAP" in n and "18.6" in n and "must not be used" in n for n in inst.raw["notes"])
+    assert any("normative data" in v["topic"] and v["status"] == "unverified" for v in inst.verification)
+
+
+def test_ceas_adult_response_scale_1_10():
+    inst = load("ceas")
+    (rs,) = inst.response_sets.values()
+    assert (rs.min, rs.max) == (1, 10)
+    labels = {o.code: o.label for o in rs.options}
+    assert labels == {1: "Never", 10: "Always"}
+    v = next(v for v in inst.verification if v["topic"].startswith("response scale 1-10"))
+    assert v["status"] == "secondary" and "adult form" in v["topic"]
+
+
 def test_fscrs_key():
     inst = load("fscrs")
     assert len(inst.items) == 22
@@ -327,12 +344,74 @@ def test_fscrs_key():
 # --------------------------------------------------------------------------- SOCS
 
 
+SOCS_ELEMENTS = {  # Gu et al. 2020 five elements; key as in the German validation's lavaan models
+    "recognising": [1, 6, 11, 16],
+    "universality": [2, 7, 12, 17],
+    "feeling": [3, 8, 13, 18],
+    "tolerating": [4, 9, 14, 19],
+    "acting": [5, 10, 15, 20],
+}
+
+
 @pytest.mark.parametrize("name,flow", [("socs_s", "self"), ("socs_o", "to_others")])
-def test_socs_ships_total_only_and_flags_it_unverified(name, flow):
+def test_socs_total_stays_unverified_elements_secondary(name, flow):
     inst = load(name)
     assert len(inst.items) == 20 and reverse_items(inst) == set()
-    assert inst.score_ids == [f"{name}_total"]
+    assert inst.score_ids == [f"{name}_total"] + [f"{name}_{e}" for e in SOCS_ELEMENTS]
     total = inst.score(f"{name}_total")
     assert total.status == "unverified" and total.flow == flow
     assert total.aggregation == "sum" and inst.score_range(total.id) == (20, 100)
-    assert any(v["status"] == "unverified" and "element" in v["topic"] for v in inst.verification)
+    for element, numbers in SOCS_ELEMENTS.items():
+        s = inst.score(f"{name}_{element}")
+        assert s.items == tuple(ids(f"{name}_", numbers)), element
+        assert s.status == "secondary" and s.aggregation == "sum" and s.higher_is == "better"
+        assert inst.score_range(s.id) == (4, 20)
+    assert any(v["status"] == "secondary" and "element key" in v["topic"] for v in inst.verification)
+    assert any("consecutive blocks" in n for n in inst.raw["notes"])  # the trap is documented
+
+
+@pytest.mark.parametrize("name", ["socs_s", "socs_o"])
+def test_socs_elements_match_independent_sums(name):
+    rng = np.random.default_rng(15)
+    data = pd.DataFrame(rng.integers(1, 6, size=(40, 20)), columns=ids(f"{name}_", range(1, 21)))
+    with pytest.warns(cs.UnverifiedKeyWarning):
+        res = cs.score(data, name).scores
+    for element, numbers in SOCS_ELEMENTS.items():
+        expected = data[[f"{name}_{n}" for n in numbers]].sum(axis=1)
+        assert res[f"{name}_{element}"].tolist() == expected.astype(float).tolist()
+    assert (res[[f"{name}_{e}" for e in SOCS_ELEMENTS]].sum(axis=1) == res[f"{name}_total"]).all()
+
+
+SCS_SF_TO_LONG = {1: 6, 2: 26, 3: 14, 4: 13, 5: 15, 6: 12, 7: 9, 8: 25, 9: 2, 10: 10, 11: 1, 12: 11}
+
+
+def test_scs_sf_long_form_mapping_all_12_items():
+    """Short-form items scored from a 26-item administration through the shipped column map."""
+    sf, long_ = load("scs_sf"), load("scs")
+    assert "1=6, 2=26, 3=14, 4=13, 5=15, 6=12, 7=9, 8=25, 9=2, 10=10, 11=1, 12=11" in sf.raw["variant_note"]
+    assert any(v["status"] == "secondary" and "all 12 items" in v["topic"] for v in sf.verification)
+    # every pair lies in the same subscale and has the same reverse key in both forms
+    sf_sub = {"scs_sf_1": "over", "scs_sf_9": "over", "scs_sf_2": "kind", "scs_sf_6": "kind",
+              "scs_sf_11": "judg", "scs_sf_12": "judg", "scs_sf_5": "comm", "scs_sf_10": "comm",
+              "scs_sf_4": "isol", "scs_sf_8": "isol", "scs_sf_3": "mind", "scs_sf_7": "mind"}
+    short_names = {"scs_self_kindness": "kind", "scs_self_judgment": "judg",
+                   "scs_common_humanity": "comm", "scs_isolation": "isol",
+                   "scs_mindfulness": "mind", "scs_over_identification": "over"}
+    long_sub = {f"scs_{n}": short_names[k] for k, ns in SCS_KEY.items() for n in ns}
+    for short, lng in SCS_SF_TO_LONG.items():
+        assert sf_sub[f"scs_sf_{short}"] == long_sub[f"scs_{lng}"], short
+        assert sf.item(f"scs_sf_{short}").reverse == long_.item(f"scs_{lng}").reverse, short
+    # the map file scores the short form from long-form columns, equal to an independent mean
+    map_file = Path(__file__).resolve().parents[1] / "examples" / "scs26_to_scs_sf_map.csv"
+    cmap = pd.read_csv(map_file)
+    assert dict(zip(cmap["item"], cmap["column"], strict=True)) == {
+        f"scs_sf_{s}": f"scs_{lng}" for s, lng in SCS_SF_TO_LONG.items()}
+    rng = np.random.default_rng(12)
+    data = pd.DataFrame(rng.integers(1, 6, size=(25, 26)), columns=ids("scs_", range(1, 27)))
+    from compassion_scales.io import read_column_map
+
+    res = cs.score(data, "scs_sf", column_map=read_column_map(map_file)).scores
+    rev = {1, 4, 8, 9, 11, 12}
+    keyed = pd.DataFrame({s: (6 - data[f"scs_{lng}"]) if s in rev else data[f"scs_{lng}"]
+                          for s, lng in SCS_SF_TO_LONG.items()})
+    assert res["scs_sf_total"].to_numpy() == pytest.approx(keyed.mean(axis=1).to_numpy())

@@ -1,0 +1,553 @@
+"""Session-by-session outcome tracking for clinicians: many sessions, several measures.
+
+For every client and score: the trajectory, the Reliable Change Index (Jacobson &
+Truax, 1991) from the first to each later session and from each session to the
+next, the first session at which reliable improvement was reached, and, where
+clinical and non-clinical norms give a cut-off, whether the score crossed it. The
+SD, reliability, direction and cut-off of each score come from
+:func:`compassion_scales.clinical_change.change` (run on each client's first and
+latest observed session), so the two commands never disagree; the RCI itself is
+:func:`compassion_scales.clinical_change.reliable_change`.
+
+Several measures are then combined per client by a stated, configurable rule
+(:class:`MultiMeasureRule`), in the way outcome-monitoring services define
+"reliable improvement", "reliable recovery" and "reliable deterioration".
+
+Missing data are never filled: a session without a row, or a row without a score,
+is listed (``missing``) and skipped; the last observation is never carried forward.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compassion_scales.clinical_change import (
+    NO_RC,
+    change,
+    reliable_change,
+)
+from compassion_scales.errors import AnalysisError
+from compassion_scales.results import ResultMixin
+
+__all__ = ["track", "TrackResult", "MultiMeasureRule", "OVERALL_CATEGORIES"]
+
+#: client-level outcomes, best first
+OVERALL_CATEGORIES = ("reliable_recovery", "reliable_improvement", "no_reliable_change",
+                      "reliable_deterioration", "not_assessable")
+
+
+@dataclass(frozen=True)
+class MultiMeasureRule:
+    """How several measures combine into one outcome per client.
+
+    Parameters
+    ----------
+    min_improved : int or "all"
+        Reliable improvement needs at least this many measures reliably improved
+        (first to latest session); ``"all"``: every assessable measure.
+    max_deteriorated : int
+        ... and at most this many reliably deteriorated (0: none).
+    deteriorated_if : int
+        Reliable deterioration: at least this many measures reliably deteriorated.
+        It is checked first, so a client who improved on one measure and
+        deteriorated on another is counted as deteriorated (with the defaults).
+    recovery : bool
+        Also call "reliable recovery": reliable improvement, and among the measures
+        with a clinical cut-off at least one on the clinical side at the first
+        session and none on it at the latest session.
+
+    Examples
+    --------
+    >>> print(MultiMeasureRule().describe())
+    reliable improvement = reliably improved on at least 1 measure(s) and reliably worse on none; reliable deterioration = reliably worse on at least 1 measure(s) (checked first); reliable recovery = reliable improvement, and of the measures with a clinical cut-off, at least one on the clinical side at the first session and none at the latest
+    """
+
+    min_improved: int | str = 1
+    max_deteriorated: int = 0
+    deteriorated_if: int = 1
+    recovery: bool = True
+
+    def __post_init__(self) -> None:
+        ok_min = self.min_improved == "all" or (isinstance(self.min_improved, int)
+                                                and self.min_improved >= 1)
+        if not ok_min:
+            raise AnalysisError(f"min_improved must be a whole number >= 1 or 'all', not "
+                                f"{self.min_improved!r}.")
+        if self.max_deteriorated < 0 or self.deteriorated_if < 1:
+            raise AnalysisError("max_deteriorated must be >= 0 and deteriorated_if >= 1.")
+
+    def describe(self) -> str:
+        """The rule in words (printed with every result)."""
+        need = "every assessable measure" if self.min_improved == "all" else \
+            f"at least {self.min_improved} measure(s)"
+        worse = "none" if self.max_deteriorated == 0 else f"at most {self.max_deteriorated}"
+        text = (f"reliable improvement = reliably improved on {need} and reliably worse on {worse}; "
+                f"reliable deterioration = reliably worse on at least {self.deteriorated_if} "
+                "measure(s) (checked first)")
+        if self.recovery:
+            text += ("; reliable recovery = reliable improvement, and of the measures with a clinical "
+                     "cut-off, at least one on the clinical side at the first session and none at the "
+                     "latest")
+        return text
+
+    def classify(self, n_improved: np.ndarray, n_deteriorated: np.ndarray, n_assessable: np.ndarray,
+                 case_first: np.ndarray, case_latest: np.ndarray) -> np.ndarray:
+        """Overall category per client from per-client counts (arrays of equal length)."""
+        need = n_assessable if self.min_improved == "all" else np.full(n_assessable.shape,
+                                                                        self.min_improved)
+        out = np.full(n_assessable.shape, "no_reliable_change", dtype=object)
+        improved = (n_improved >= need) & (n_deteriorated <= self.max_deteriorated) & (n_improved > 0)
+        out[improved] = "reliable_improvement"
+        if self.recovery:
+            out[improved & case_first & ~case_latest] = "reliable_recovery"
+        out[n_deteriorated >= self.deteriorated_if] = "reliable_deterioration"
+        out[n_assessable == 0] = "not_assessable"
+        return out
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True, repr=False)
+class TrackResult(ResultMixin):
+    """Session-by-session change for each client and score, and the service summary.
+
+    Attributes
+    ----------
+    sessions : DataFrame
+        Tidy: one row per client x score x session between the client's first and
+        latest session: ``value`` (missing stays missing), ``observed``, ``missing``
+        (why a value is absent), ``rci_first`` / ``rc_first`` (from the first
+        session), ``rci_previous`` / ``rc_previous`` (from the previous observed
+        session), ``functional`` (beyond the cut-off on the non-clinical side) and
+        ``days_from_first`` when a date column is given.
+    clients : DataFrame
+        One row per client x score: first and latest session and score, change,
+        RCI, ``reliable_change``, ``clinical_change``, ``first_improvement_session``
+        (first session reliably improved from the first), sessions observed / missing.
+    outcomes : DataFrame
+        One row per client: measures improved / deteriorated / assessable, clinical
+        side at first and latest session, and ``outcome`` by the :class:`MultiMeasureRule`.
+        Only scores with a direction (higher is better or worse) count; neutral scores
+        are tracked but never make a client improved or worse.
+    service : DataFrame
+        Counts and percentages per measure and overall (``measure`` ``overall``).
+    missing : DataFrame
+        Every missing session or score (``client``, ``score``, ``session``, ``reason``).
+    parameters : DataFrame
+        Per score: direction, SD and reliability with sources, SE of the difference,
+        points needed for a reliable change, cut-offs (from :func:`change`).
+    rule : MultiMeasureRule
+    """
+
+    sessions: pd.DataFrame
+    clients: pd.DataFrame
+    outcomes: pd.DataFrame
+    service: pd.DataFrame
+    missing: pd.DataFrame
+    parameters: pd.DataFrame
+    rule: MultiMeasureRule
+    id_col: str
+    session_col: str
+    date_col: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    rci_criterion: float = 1.96
+    options: dict[str, Any] = field(default_factory=dict)
+
+    _title = "Session-by-session change (Jacobson & Truax)"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.service
+
+    def _notes(self) -> list[str]:
+        notes = [f"RCI = (score - first score) / SE_diff, SE_diff = SD * sqrt(2) * sqrt(1 - reliability) "
+                 f"(Jacobson & Truax, 1991); |RCI| > {self.rci_criterion:g} is a reliable change. "
+                 "Also from each session to the previous observed one (rci_previous).",
+                 "Rule: " + self.rule.describe() + "."]
+        for r in self.parameters.itertuples(index=False):
+            notes.append(f"{r.score}: higher is {r.higher_is}; SD {r.sd:.4g} ({r.sd_source}); "
+                         f"reliability {r.reliability:.4g} ({r.reliability_source}); more than "
+                         f"{r.rc_threshold:.4g} points is reliable"
+                         + (f"; cut-off {r.criterion} = {r.cutoff:.4g}" if isinstance(r.criterion, str)
+                            else "; no clinical cut-off (no clinical and non-clinical norms)") + ".")
+        if len(self.missing):
+            n_rows = int((self.missing["reason"] == "no row for this session").sum())
+            notes.append(f"{len(self.missing)} missing session score(s) ({n_rows} without a session row); "
+                         "they are listed in 'missing' and never filled from an earlier session.")
+        return notes
+
+    def to_table(self, fmt: str = "simple", decimals: int = 3) -> str:
+        from compassion_scales._format import render_table
+
+        cols = [self.id_col, "score", "first_session", "latest_session", "first", "latest", "rci",
+                "reliable_change", "clinical_change", "first_improvement_session"]
+        shown = self.clients[cols].copy()
+        for c in ("first_session", "latest_session", "first_improvement_session"):
+            shown[c] = [None if pd.isna(v) else str(v) for v in shown[c]]  # session labels, not numbers
+        return "\n".join([
+            render_table(_display(shown), fmt=fmt, decimals=decimals), "",
+            "Clients (all measures)", render_table(_display(self.outcomes), fmt=fmt, decimals=decimals),
+            "", "Service summary", render_table(_display(self.service), fmt=fmt, decimals=decimals)])
+
+    def to_dict(self) -> dict[str, Any]:
+        from compassion_scales._format import to_jsonable
+
+        return {"summary": to_jsonable(self.service), "clients": to_jsonable(self.clients),
+                "outcomes": to_jsonable(self.outcomes), "sessions": to_jsonable(self.sessions),
+                "missing": to_jsonable(self.missing), "parameters": to_jsonable(self.parameters),
+                "rule": self.rule.describe(), "notes": self._notes()}
+
+    def chart(self, client: Any) -> Any:
+        """A matplotlib Figure of one client's scores by session (see
+        :func:`compassion_scales.reporting.tracking_chart.client_chart`)."""
+        from compassion_scales.reporting.tracking_chart import client_chart
+
+        return client_chart(self, client)
+
+    def report(self, directory: str | Path) -> list[Path]:
+        """One Markdown report per client with its chart (PNG) beside it; returns the paths."""
+        from compassion_scales.reporting.tracking_chart import write_client_reports
+
+        return write_client_reports(self, directory)
+
+
+def _display(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _session_order(values: pd.Series) -> pd.Series:
+    """Sortable key of session values: numbers as numbers, otherwise text."""
+    num = pd.to_numeric(values, errors="coerce")
+    if num.notna().sum() == values.notna().sum():
+        return num.astype(float)
+    return values.astype("string")
+
+
+def _score_table(data: pd.DataFrame, instruments: Sequence[Any], id_col: str, session_col: str,
+                 scores: Sequence[str] | None, on_invalid: str,
+                 column_map: Mapping[str, str] | None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Long data -> (id, session, one column per score), and score id -> instrument."""
+    from compassion_scales.scoring import score as _score
+
+    out = data[[id_col, session_col]].reset_index(drop=True)
+    owner: dict[str, Any] = {}
+    for inst in instruments:
+        items = {i for s in inst.score_ids for i in inst.score_items(s)}
+        if (items & set(map(str, data.columns))) or column_map:
+            res = _score(data, inst, id_cols=[id_col, session_col], on_invalid=on_invalid,
+                         column_map=column_map, keep="ids")
+            frame = res.scores.reset_index(drop=True)
+            present = [s for s in inst.score_ids if s in frame.columns]
+        else:
+            frame = data.reset_index(drop=True)
+            present = [s for s in inst.score_ids if s in frame.columns]
+        for s in present:
+            if scores is not None and s not in scores:
+                continue
+            out[s] = pd.to_numeric(frame[s], errors="coerce").astype(float).to_numpy()
+            owner[s] = inst
+    if scores is not None:
+        absent = [s for s in scores if s not in owner]
+        if absent:
+            raise AnalysisError("Score(s) " + ", ".join(absent) + " are not in the data (neither the "
+                                "items nor a score column of the instruments given).")
+    if not owner:
+        raise AnalysisError("The data hold neither the items nor the score columns of "
+                            + ", ".join(i.id for i in instruments) + ".")
+    return out, owner
+
+
+def _per_score(value: Any, score_id: str) -> Any:
+    return value.get(score_id) if isinstance(value, Mapping) else value
+
+
+# --------------------------------------------------------------------------- track()
+
+
+def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, session: str,
+          date: str | None = None, scores: Sequence[str] | None = None,
+          sd: float | Mapping[str, float] | None = None,
+          reliability: float | Mapping[str, float] | None = None,
+          higher_is: str | Mapping[str, str] | None = None, norm_sample: str | None = None,
+          norms_files: Sequence[Any] = (), rule: MultiMeasureRule | None = None,
+          criterion: str = "auto", rci_criterion: float = 1.96, on_invalid: str = "error",
+          column_map: Mapping[str, str] | None = None) -> TrackResult:
+    """Track reliable change session by session for each client and several measures.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long data: one row per client and session, holding the items (or the
+        score columns) of the instruments.
+    instruments : str, Path, Instrument or a list of them
+        The measures (e.g. ``["fcs", "ceas"]``).
+    id, session : str
+        Client and session columns; one row per client and session.
+    date : str, optional
+        Date column, carried into the tables (``days_from_first``).
+    scores : list of str, optional
+        Scores to track (default: every score present).
+    sd, reliability, higher_is, norm_sample, criterion, rci_criterion
+        As in :func:`compassion_scales.clinical_change.change` (one value or
+        score -> value).
+    norms_files : list
+        Norms files (one per instrument at most) for ``norm_sample`` and cut-offs.
+    rule : MultiMeasureRule, optional
+        How measures combine per client (default: improvement on at least one
+        measure and deterioration on none; deterioration on any; recovery).
+    on_invalid, column_map
+        Passed to :func:`compassion_scales.score`.
+
+    Returns
+    -------
+    TrackResult
+
+    Notes
+    -----
+    For each client and score, "first" and "latest" are the first and latest
+    sessions with a score. SD, reliability and cut-offs are those of
+    :func:`change` run on those two sessions, with the same defaults and sources.
+    A missing session is reported and skipped: scores are never carried forward.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"client": ["a"] * 3, "session": [1, 2, 3],
+    ...                   "fcs_self": [34.0, 30.0, 22.0]})
+    >>> res = track(d, "fcs", id="client", session="session", sd=10, reliability=0.875)
+    >>> res.sessions[["session", "value", "rci_first", "rc_first"]]
+       session  value  rci_first              rc_first
+    0        1   34.0        0.0    no_reliable_change
+    1        2   30.0       -0.8    no_reliable_change
+    2        3   22.0       -2.4  reliable_improvement
+    >>> res.clients["first_improvement_session"].tolist()
+    [3]
+    """
+    from compassion_scales.instrument import Instrument, load_instrument
+    from compassion_scales.norms import load_norms_file
+
+    many = (list(instruments) if isinstance(instruments, Sequence)
+            and not isinstance(instruments, (str, Instrument)) else [instruments])
+    insts = [load_instrument(i) for i in many]
+    rule = rule or MultiMeasureRule()
+    for col, what in ((id, "client (--id)"), (session, "session (--session)")):
+        if col not in data.columns:
+            raise AnalysisError(f"The {what} column {col!r} is not in the data; columns are: "
+                                + ", ".join(map(str, data.columns[:30])) + ".")
+    if date is not None and date not in data.columns:
+        raise AnalysisError(f"The date column {date!r} is not in the data.")
+    bad = data[id].isna() | data[session].isna()
+    if bad.any():
+        raise AnalysisError(f"{int(bad.sum())} row(s) have no {id!r} or {session!r} value; every row "
+                            "needs a client and a session.")
+    dup = data.duplicated([id, session])
+    if dup.any():
+        shown = ", ".join(f"{a}/{b}" for a, b in data.loc[dup, [id, session]].head(5).itertuples(index=False))
+        raise AnalysisError(f"More than one row for client/session {shown}; keep one row per client "
+                            "and session.")
+    nfs = [nf if not isinstance(nf, (str, Path)) else load_norms_file(nf) for nf in norms_files]
+
+    table, owner = _score_table(data, insts, id, session, scores, on_invalid, column_map)
+    score_ids = list(owner)
+    if date is not None:
+        table["_date"] = pd.to_datetime(data[date].reset_index(drop=True), errors="coerce")
+    table["_order"] = _session_order(table[session])
+    levels = np.sort(pd.unique(table["_order"].dropna()))
+    rank = {v: i for i, v in enumerate(levels)}
+    table["_rank"] = table["_order"].map(rank).astype(int)
+    session_of = dict(zip(table["_rank"], table[session], strict=False))
+
+    frames, client_rows, param_rows, missing_rows = [], [], [], []
+    labels: dict[str, str] = {}
+    for s in score_ids:
+        inst = owner[s]
+        labels[s] = inst.score(s).label
+        sub = table[[id, session, "_rank", *(["_date"] if date else []), s]].rename(columns={s: "value"})
+        obs = sub[sub["value"].notna()].sort_values([id, "_rank"])
+        first = obs.groupby(id, sort=False).head(1).set_index(id)
+        latest = obs.groupby(id, sort=False).tail(1).set_index(id)
+        # --- full grid from each client's first to latest session row (any measure)
+        span = table.groupby(id, sort=False)["_rank"].agg(lo="min", hi="max")
+        n_per = (span["hi"] - span["lo"] + 1).to_numpy()
+        grid = pd.DataFrame({id: np.repeat(span.index.to_numpy(), n_per),
+                             "_rank": np.concatenate([np.arange(lo, hi + 1) for lo, hi in
+                                                      zip(span["lo"], span["hi"], strict=True)])
+                             if len(span) else np.array([], dtype=int)})
+        grid = grid.merge(sub.drop(columns=[session]).assign(_row=True), on=[id, "_rank"], how="left")
+        grid[session] = grid["_rank"].map(session_of)
+        has_row = grid["_row"].notna().to_numpy()
+        reason = np.full(len(grid), None, dtype=object)
+        reason[grid["value"].isna().to_numpy()] = "score missing"
+        reason[~has_row] = "no row for this session"
+        grid["observed"] = grid["value"].notna()
+        grid["missing"] = pd.Series(reason, dtype="string")
+        # --- parameters and first -> latest via change() on the two occasions
+        nf = next((n for n in nfs if n.instrument.lower() == inst.id.lower()), None)
+        two = (first.index.to_series()[first["_rank"].to_numpy() != latest.loc[first.index, "_rank"].to_numpy()])
+        pre = first.loc[two.index].reset_index()[[id, "value"]].rename(columns={"value": s})
+        post = latest.loc[two.index].reset_index()[[id, "value"]].rename(columns={"value": s})
+        if pre.empty:
+            raise AnalysisError(f"No client has {s} at two or more sessions; nothing to track.")
+        if (reliability is None or _per_score(reliability, s) is None) and norm_sample is None \
+                and not inst.score(s).reliability:
+            raise AnalysisError(f"No published reliability for {s} in the instrument file; give one "
+                                f"(--reliability {s}=R) or a norm sample with a reliability (--norms).")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=FutureWarning)
+            ch = change(pre, post, inst, id=id, scores=[s], sd=sd, reliability=reliability,
+                        higher_is=higher_is, criterion=criterion, rci_criterion=rci_criterion,
+                        norm_sample=norm_sample, norms_file=nf, on_invalid=on_invalid)
+        p = ch.parameters.iloc[0]
+        param_rows.append(p.to_dict())
+        direction = str(p["higher_is"])
+        sdv, relv, cutoff = float(p["sd"]), float(p["reliability"]), float(p["cutoff"])
+        # --- session by session: from first, and from previous observed
+        grid["first_value"] = grid[id].map(first["value"]).to_numpy(float)
+        rc1 = reliable_change(grid["first_value"], grid["value"], sd=sdv, reliability=relv,
+                              higher_is=direction, criterion=rci_criterion)
+        grid["rci_first"] = rc1["rci"].to_numpy()
+        grid["rc_first"] = rc1["reliable_change"].to_numpy()
+        prev = obs.groupby(id, sort=False)["value"].shift(1)
+        grid = grid.merge(obs[[id, "_rank"]].assign(previous=prev.to_numpy()), on=[id, "_rank"], how="left")
+        rcp = reliable_change(grid["previous"], grid["value"], sd=sdv, reliability=relv,
+                              higher_is=direction, criterion=rci_criterion)
+        grid["rci_previous"] = rcp["rci"].to_numpy()
+        grid["rc_previous"] = rcp["reliable_change"].to_numpy()
+        if np.isfinite(cutoff):
+            with np.errstate(invalid="ignore"):
+                side = grid["value"] > cutoff if direction == "better" else grid["value"] < cutoff
+            grid["functional"] = pd.array([None if np.isnan(v) else bool(f)
+                                           for v, f in zip(grid["value"], side, strict=True)], dtype="boolean")
+        else:
+            grid["functional"] = pd.array([None] * len(grid), dtype="boolean")
+        if date:
+            grid["days_from_first"] = (grid["_date"] - grid[id].map(first["_date"])).dt.days
+        grid.insert(1, "score", pd.Series([s] * len(grid), dtype="string"))
+        keep = [id, "score", session, *(["_date"] if date else []), "value", "observed", "missing",
+                "rci_first", "rc_first", "rci_previous", "rc_previous", "functional",
+                *(["days_from_first"] if date else []), "_rank"]
+        grid = grid[keep].rename(columns={"_date": date} if date else {})
+        frames.append(grid)
+        gap = grid[grid["missing"].notna()]
+        missing_rows += [{"client": c, "score": s, "session": v, "reason": r}
+                         for c, v, r in zip(gap[id], gap[session], gap["missing"], strict=True)]
+        # --- per client summary
+        improved_at = (grid[(grid["rc_first"] == "reliable_improvement").fillna(False).to_numpy(bool)]
+                       .groupby(id, sort=False)["_rank"].min().map(session_of))
+        per = ch.persons.set_index(id)
+        for cid in span.index:
+            g = grid[grid[id] == cid]
+            if cid not in first.index:
+                client_rows.append({id: cid, "score": s, "n_observed": 0,
+                                    "n_missing": int(g["missing"].notna().sum()),
+                                    "note": "no score at any session: change cannot be judged"})
+                continue
+            one = first.loc[cid, "_rank"] == latest.loc[cid, "_rank"]
+            row = {id: cid, "score": s, "first_session": session_of[int(first.loc[cid, "_rank"])],
+                   "latest_session": session_of[int(latest.loc[cid, "_rank"])],
+                   "first": float(first.loc[cid, "value"]), "latest": float(latest.loc[cid, "value"]),
+                   "n_observed": int(g["observed"].sum()), "n_missing": int(g["missing"].notna().sum())}
+            if one:
+                row.update(diff=np.nan, rci=np.nan, reliable_change=None, clinical_change=None,
+                           first_functional=None, latest_functional=None,
+                           note="one session only: change cannot be judged")
+            else:
+                pr = per.loc[cid]
+                row.update(diff=float(pr["diff"]), rci=float(pr["rci"]),
+                           reliable_change=pr["reliable_change"], clinical_change=pr["clinical_change"],
+                           first_functional=pr["pre_functional"], latest_functional=pr["post_functional"],
+                           note=None)
+            row["first_improvement_session"] = improved_at.get(cid, None)
+            client_rows.append(row)
+
+    sessions = pd.concat(frames, ignore_index=True).sort_values(["score", id, "_rank"], kind="stable")
+    sessions = sessions.drop(columns="_rank").reset_index(drop=True)
+    order = {sc: i for i, sc in enumerate(score_ids)}
+    sessions = sessions.sort_values([id, "score"], key=lambda c: c.map(order) if c.name == "score" else c,
+                                    kind="stable").reset_index(drop=True)
+    cols = [id, "score", "first_session", "latest_session", "first", "latest", "n_observed",
+            "n_missing", "diff", "rci", "reliable_change", "clinical_change", "first_functional",
+            "latest_functional", "first_improvement_session", "note"]
+    clients = pd.DataFrame(client_rows).reindex(columns=cols)
+    for c in ("reliable_change", "clinical_change", "note"):
+        clients[c] = clients[c].astype("string")
+    for c in ("first_functional", "latest_functional"):
+        clients[c] = clients[c].astype("boolean")
+    if pd.api.types.is_integer_dtype(data[session]):
+        for c in ("first_session", "latest_session", "first_improvement_session"):
+            clients[c] = pd.array(clients[c].tolist(), dtype="Int64")
+    missing = pd.DataFrame(missing_rows, columns=["client", "score", "session", "reason"]).rename(
+        columns={"client": id})
+    directional = [r["score"] for r in param_rows if r["higher_is"] != "neutral"]
+    outcomes = _outcomes(clients[clients["score"].isin(directional)], id, rule)
+    service = _service(clients, outcomes, score_ids)
+    parameters = pd.DataFrame(param_rows)
+    return TrackResult(sessions=sessions, clients=clients, outcomes=outcomes, service=service,
+                       missing=missing, parameters=parameters, rule=rule, id_col=id,
+                       session_col=session, date_col=date, labels=labels, rci_criterion=rci_criterion,
+                       options={"norm_sample": norm_sample, "criterion": criterion})
+
+
+def _outcomes(clients: pd.DataFrame, id_col: str, rule: MultiMeasureRule) -> pd.DataFrame:
+    """Per client counts over the measures with a direction (neutral scores never count)."""
+    c = clients.assign(
+        _imp=(clients["reliable_change"] == "reliable_improvement").fillna(False).astype(int),
+        _det=(clients["reliable_change"] == "reliable_deterioration").fillna(False).astype(int),
+        _ass=clients["reliable_change"].notna().astype(int),
+        _case_first=(clients["first_functional"] == False).fillna(False).astype(int),  # noqa: E712
+        _case_latest=(clients["latest_functional"] == False).fillna(False).astype(int),  # noqa: E712
+        _has_cut=clients["latest_functional"].notna().astype(int))
+    g = c.groupby(id_col, sort=False).agg(
+        n_measures=("score", "size"), n_assessable=("_ass", "sum"), n_improved=("_imp", "sum"),
+        n_deteriorated=("_det", "sum"), n_with_cutoff=("_has_cut", "sum"),
+        n_clinical_first=("_case_first", "sum"), n_clinical_latest=("_case_latest", "sum"))
+    outcome = rule.classify(g["n_improved"].to_numpy(), g["n_deteriorated"].to_numpy(),
+                            g["n_assessable"].to_numpy(), g["n_clinical_first"].to_numpy() > 0,
+                            g["n_clinical_latest"].to_numpy() > 0)
+    g["outcome"] = pd.Series(outcome, index=g.index, dtype="string")
+    return g.reset_index()
+
+
+def _service(clients: pd.DataFrame, outcomes: pd.DataFrame, score_ids: Sequence[str]) -> pd.DataFrame:
+    rows = []
+    for s in score_ids:
+        c = clients[clients["score"] == s]
+        n_ass = int(c["reliable_change"].notna().sum())
+        for kind, cats in (("reliable_change", ("reliable_improvement", NO_RC, "reliable_deterioration",
+                                                "reliable_increase", "reliable_decrease")),
+                           ("clinical_change", ("recovered", "improved", "unchanged", "deteriorated"))):
+            if kind == "clinical_change" and c[kind].isna().all():
+                continue
+            for cat in cats:
+                n = int((c[kind] == cat).fillna(False).sum())
+                if cat in ("reliable_increase", "reliable_decrease") and n == 0:
+                    continue  # categories of neutral scores only
+                rows.append({"measure": s, "classification": kind, "category": cat, "n": n,
+                             "percent": 100.0 * n / n_ass if n_ass else np.nan})
+        rows.append({"measure": s, "classification": "reliable_change", "category": "not_assessable",
+                     "n": len(c) - n_ass, "percent": np.nan})
+    n_ass = int((outcomes["outcome"] != "not_assessable").sum())
+    for cat in OVERALL_CATEGORIES:
+        n = int((outcomes["outcome"] == cat).sum())
+        rows.append({"measure": "overall", "classification": "multi_measure_rule", "category": cat,
+                     "n": n, "percent": (100.0 * n / n_ass if n_ass else np.nan)
+                     if cat != "not_assessable" else np.nan})
+    out = pd.DataFrame(rows)
+    for col in ("measure", "classification", "category"):
+        out[col] = out[col].astype("string")
+    return out
