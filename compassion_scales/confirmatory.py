@@ -782,14 +782,18 @@ def _estimates(eng: _Engine, x: np.ndarray, vcov: np.ndarray, group_labels: list
         xm[k] -= h
         J[:, k] = (_std_values(eng, xp) - _std_values(eng, xm)) / (2 * h)
     std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
+    # a standardised value that no parameter moves (a factor variance, always 1) is fixed by
+    # definition: no standard error and no z (numerically its SE would be round-off, ~1e-11)
+    constant = np.abs(J).max(axis=1, initial=0.0) < 1e-7
+    std_se[constant] = np.nan
     rows = []
     for r, q in enumerate(eng.pars):
         lhs, op, rhs = _labels(eng, q)
         free = q.free >= 0
         est = x[q.free] if free else q.value
-        se = se_free[q.free] if free else 0.0
+        se = se_free[q.free] if free else np.nan   # fixed parameters have no SE and no z
         z = est / se if free and se > 0 else np.nan
-        sse = std_se[r] if std_se[r] > 1e-12 else 0.0
+        sse = std_se[r]
         rows.append({
             "group": group_labels[q.group] if group_labels else None,
             "lhs": lhs, "op": op, "rhs": rhs, "free": free, "equal_across_groups": bool(q.shared),
@@ -798,7 +802,7 @@ def _estimates(eng: _Engine, x: np.ndarray, vcov: np.ndarray, group_labels: list
             "ci_low": float(est - 1.959963984540054 * se) if free else float(est),
             "ci_high": float(est + 1.959963984540054 * se) if free else float(est),
             "std_all": float(std[r]), "std_se": float(sse),
-            "std_z": float(std[r] / sse) if sse > 0 else np.nan,
+            "std_z": float(std[r] / sse) if sse > 0 else np.nan,   # NaN when sse is NaN
         })
     df = pd.DataFrame(rows)
     df["p_val"] = 2.0 * stats.norm.sf(np.abs(df["z"].to_numpy()))  # NaN stays NaN for fixed values
