@@ -142,6 +142,10 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
               help="A step holds if CFI drops by at most this much.")
 @click.option("--delta-rmsea", type=click.FloatRange(0, 1), default=0.015, show_default=True,
               help="A step holds if RMSEA rises by at most this much.")
+@click.option("--configural-cfi", type=click.FloatRange(0, 1), default=0.90, show_default=True,
+              help="The configural model must reach at least this CFI before invariance is judged.")
+@click.option("--configural-rmsea", type=click.FloatRange(0, 1), default=0.08, show_default=True,
+              help="The configural model must reach at most this RMSEA before invariance is judged.")
 @click.option("--use-chisq", is_flag=True,
               help="Also require a non-significant chi-square difference test (p >= .05).")
 @click.option("--all-steps", is_flag=True, help="Fit every step even after one fails.")
@@ -157,7 +161,8 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 @output_options
 @handle_errors
 def invariance(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], group: str,
-               delta_cfi: float, delta_rmsea: float, use_chisq: bool, all_steps: bool, std_lv: bool,
+               delta_cfi: float, delta_rmsea: float, configural_cfi: float, configural_rmsea: float,
+               use_chisq: bool, all_steps: bool, std_lv: bool,
                missing: str, table: str, sheet: str | None, encoding: str | None,
                delimiter: str | None, output: str | None, out_format: str, table_style: str,
                decimals: int) -> None:
@@ -166,7 +171,8 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
     Fits configural, metric (equal loadings), scalar (equal intercepts) and strict (equal
     residual variances) models, with chi-square difference tests, change in CFI and RMSEA,
     and stops at the first step that fails; for that step it lists the constraints whose
-    release improves fit most (partial invariance).
+    release improves fit most (partial invariance). The configural model must fit first
+    (--configural-cfi, --configural-rmsea); if it does not, no invariance is claimed.
 
     \b
     Example:
@@ -181,7 +187,8 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
     with captured_warnings(_first_of_each_message()):
         result = run_invariance(data, spec, group=group, delta_cfi=delta_cfi, delta_rmsea=delta_rmsea,
                                 use_chisq=use_chisq, stop_at_failure=not all_steps, std_lv=std_lv,
-                                missing=missing, scores=list(scores) or None)
+                                missing=missing, scores=list(scores) or None,
+                                configural_cfi=configural_cfi, configural_rmsea=configural_rmsea)
     frames = {"steps": result.summary, "partial": result.partial}
     write_result_file(frames[table], output, inputs=[responses])
     if out_format == "json":

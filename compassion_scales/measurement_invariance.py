@@ -59,7 +59,8 @@ class InvarianceResult(ResultMixin):
         step: ``chisq_diff``, ``df_diff``, ``p_diff`` (as ``lavTestLRT``), ``rmsea_diff``
         (RMSEA of the difference test, as lavTestLRT's ``RMSEA`` column), ``delta_cfi`` (CFI
         minus previous CFI; negative = worse), ``delta_rmsea`` (RMSEA minus previous RMSEA;
-        positive = worse) and ``holds``.
+        positive = worse) and ``holds`` (for the configural row: whether it meets the
+        configural fit rule).
     fits : dict of str -> CFAResult
         The fitted model of each step.
     partial : DataFrame
@@ -70,10 +71,17 @@ class InvarianceResult(ResultMixin):
         ``delta_rmsea`` against the previous step, ``holds``), largest score test first.
         Empty when every step holds.
     highest_level : str
-        The last step that holds (``"none"`` when even the configural model was not fitted).
+        The last step that holds (``"none"`` when the configural model does not fit or was
+        not fitted).
     failed_step : str or None
+        The first step that fails (``"configural"`` when the configural model does not fit).
     delta_cfi, delta_rmsea : float
         Decision thresholds.
+    configural_cfi, configural_rmsea : float
+        Fit the configural model must reach (CFI at least, RMSEA at most) before any
+        invariance is judged.
+    configural_fits : bool
+        Whether it did.
     """
 
     table: pd.DataFrame
@@ -94,6 +102,9 @@ class InvarianceResult(ResultMixin):
     source: str
     stopped_at_failure: bool = True
     missing: str = "listwise"
+    configural_cfi: float = 0.90
+    configural_rmsea: float = 0.08
+    configural_fits: bool = True
     _extra_notes: tuple[str, ...] = field(default=())
 
     _title = "Measurement invariance (multi-group CFA, ML)"
@@ -126,8 +137,9 @@ class InvarianceResult(ResultMixin):
              f"Estimator: full-information maximum likelihood (FIML); {self.n_dropped} rows dropped (no "
              "answer on any item, or no group). Partial-invariance candidates are ranked by refitting "
              "(score tests are not computed with FIML)."),
+            self._configural_line(),
             f"Conclusion: highest level of invariance supported: {self.highest_level}"
-            + (f"; {self.failed_step} invariance fails." if self.failed_step else "."),
+            + (self._failure_text() if self.failed_step else "."),
         ]
         if self.failed_step and len(self.partial):
             top = self.partial.head(3)
@@ -138,6 +150,33 @@ class InvarianceResult(ResultMixin):
         lines += list(self._extra_notes)
         return lines
 
+    def _configural_fit(self) -> tuple[float, float]:
+        row = self.table[self.table["step"] == "configural"].iloc[0]
+        return float(row["cfi"]), float(row["rmsea"])
+
+    def _configural_line(self) -> str:
+        rule = (f"Configural fit rule: the configural model must fit before invariance is judged "
+                f"(CFI >= {self.configural_cfi:g} and RMSEA <= {self.configural_rmsea:g}")
+        if "configural" not in set(self.table["step"]):
+            return rule + "); not tested (the configural model was not fitted)."
+        cfi, rmsea = self._configural_fit()
+        verdict = "met" if self.configural_fits else "NOT met"
+        return rule + f"): {verdict} (CFI = {cfi:.3f}, RMSEA = {rmsea:.3f})."
+
+    def _failure_text(self) -> str:
+        if self.failed_step != "configural":
+            return f"; {self.failed_step} invariance fails."
+        cfi, rmsea = self._configural_fit()
+        why = []
+        if not cfi >= self.configural_cfi:
+            why.append(f"CFI = {cfi:.3f} < {self.configural_cfi:g}")
+        if not rmsea <= self.configural_rmsea:
+            why.append(f"RMSEA = {rmsea:.3f} > {self.configural_rmsea:g}")
+        return ("; the configural model does not fit the data (" + ", ".join(why) + "), so the factor "
+                "model itself does not hold in every group and no level of invariance can be "
+                "claimed. Revise the model (see the CFA modification indices in each group) before "
+                "testing invariance.")
+
     def to_dict(self) -> dict[str, Any]:
         from compassion_scales._format import to_jsonable
 
@@ -146,7 +185,10 @@ class InvarianceResult(ResultMixin):
         d["highest_level"] = self.highest_level
         d["failed_step"] = self.failed_step
         d["thresholds"] = {"delta_cfi": self.delta_cfi, "delta_rmsea": self.delta_rmsea,
-                           "use_chisq": self.use_chisq, "alpha": self.alpha}
+                           "use_chisq": self.use_chisq, "alpha": self.alpha,
+                           "configural_cfi": self.configural_cfi,
+                           "configural_rmsea": self.configural_rmsea}
+        d["configural_fits"] = self.configural_fits
         return d
 
 
@@ -173,7 +215,8 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
                delta_cfi: float = 0.010, delta_rmsea: float = 0.015, use_chisq: bool = False,
                alpha: float = 0.05, stop_at_failure: bool = True, std_lv: bool = False,
                missing: str = "listwise", refit_candidates: bool = True,
-               scores: Sequence[str] | None = None) -> InvarianceResult:
+               scores: Sequence[str] | None = None, configural_cfi: float = 0.90,
+               configural_rmsea: float = 0.08) -> InvarianceResult:
     """Test measurement invariance across groups: configural, metric, scalar, strict.
 
     Parameters
@@ -209,6 +252,13 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         (gives the actual chi-square, CFI and RMSEA after release).
     scores : sequence of str, optional
         With an instrument: the score ids to use as factors.
+    configural_cfi, configural_rmsea : float
+        The configural model is judged first: it must reach CFI >= ``configural_cfi``
+        (default .90) and RMSEA <= ``configural_rmsea`` (default .08; "acceptable" fit in
+        the usual conventions, e.g. Browne & Cudeck 1993, Marsh, Hau & Wen 2004). When it
+        does not, the conclusion says so plainly, ``highest_level`` is ``"none"`` and
+        ``failed_step`` is ``"configural"``: comparisons between steps are then relative to
+        a model that does not fit, and testing stops (unless ``stop_at_failure=False``).
 
     Returns
     -------
@@ -251,6 +301,9 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         raise AnalysisError(f"The group column '{group}' is not in the data; choose one of its columns.")
     if delta_cfi < 0 or delta_rmsea < 0:
         raise AnalysisError("The thresholds delta_cfi and delta_rmsea must be positive numbers (e.g. 0.01, 0.015).")
+    if not (0 <= configural_cfi <= 1 and configural_rmsea >= 0):
+        raise AnalysisError("configural_cfi must lie between 0 and 1 and configural_rmsea must be positive "
+                            "(e.g. 0.90 and 0.08).")
     spec, df, source = _resolve(data, model, scores, extra_cols=[group])
     samples, labels, info = _prepare(df, spec.items, group, missing)
     if labels is None:  # pragma: no cover - _prepare always returns the labels when given a group column
@@ -264,6 +317,7 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     failed: str | None = None
     partial = pd.DataFrame()
     notes: list[str] = []
+    configural_fits = True
     for step in steps:
         equal = STEPS[step]
         eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=equal)
@@ -278,6 +332,16 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
             row.update({"chisq_diff": np.nan, "df_diff": np.nan, "p_diff": np.nan, "rmsea_diff": np.nan,
                         "delta_cfi": np.nan, "delta_rmsea": np.nan, "holds": None})
             ok = True
+            if step == "configural":
+                configural_fits = bool(f["cfi"] >= configural_cfi and f["rmsea"] <= configural_rmsea)
+                row["holds"] = configural_fits
+                if not configural_fits:
+                    failed = "configural"
+                    rows.append(row)
+                    if stop_at_failure:
+                        break
+                    prev = f
+                    continue
         else:
             cmp = _compare(prev, f, G)
             ok = _holds(cmp, delta_cfi, delta_rmsea, use_chisq, alpha)
@@ -298,7 +362,9 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     if failed is not None and stop_at_failure:
         skipped = steps[steps.index(failed) + 1:]
         if skipped:
-            notes.append(f"Not tested because {failed} invariance failed: {', '.join(skipped)}.")
+            why = ("the configural model does not fit" if failed == "configural"
+                   else f"{failed} invariance failed")
+            notes.append(f"Not tested because {why}: {', '.join(skipped)}.")
     if steps and steps[0] != "configural":
         notes.append(f"The first step tested ({steps[0]}) is taken as the baseline without a decision.")
     ident = ("factor variances fixed to 1 in the first group" if std_lv
@@ -308,7 +374,9 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         delta_cfi=float(delta_cfi), delta_rmsea=float(delta_rmsea), use_chisq=bool(use_chisq),
         alpha=float(alpha), group=group, group_labels=tuple(labels), group_n=tuple(int(n) for n in info["n_obs"]),
         n_dropped=int(info["n_dropped"]), model=spec, identification=ident, source=source,
-        stopped_at_failure=bool(stop_at_failure), missing=info["missing"], _extra_notes=tuple(notes))
+        stopped_at_failure=bool(stop_at_failure), missing=info["missing"],
+        configural_cfi=float(configural_cfi), configural_rmsea=float(configural_rmsea),
+        configural_fits=configural_fits, _extra_notes=tuple(notes))
 
 
 def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: Any, out: dict, step: str,
