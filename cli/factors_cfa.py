@@ -20,6 +20,16 @@ from compassion_scales.cli._options import (
 )
 
 _CFA_TABLES = ("fit", "loadings", "estimates", "mi")
+#: estimators offered on the command line: only those the library implements
+#: (compassion_scales.confirmatory.ESTIMATORS; WLSMV/ULSMV join when they are implemented)
+_ESTIMATORS = ("ML", "MLR")
+
+
+def _estimator_option(func: Any) -> Any:
+    return click.option(
+        "--estimator", type=click.Choice(_ESTIMATORS, case_sensitive=False), default="ML", show_default=True,
+        help="ML, or MLR: robust ML (sandwich standard errors, Yuan-Bentler scaled chi-square, robust "
+             "CFI/TLI/RMSEA), as lavaan's estimator = \"MLR\"; suited to skewed Likert items.")(func)
 _INV_TABLES = ("steps", "partial")
 
 
@@ -79,6 +89,7 @@ def _first_of_each_message() -> Callable[[Any], bool]:
                    "fixing each factor's first loading to 1.")
 @click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise", show_default=True,
               help="Missing answers: drop the person (listwise) or use every answer (full-information ML).")
+@_estimator_option
 @click.option("--table", "table", type=click.Choice(_CFA_TABLES), default="fit", show_default=True,
               help="Table for --format csv and -o: fit measures, standardised loadings, all estimates "
                    "or modification indices.")
@@ -91,10 +102,10 @@ def _first_of_each_message() -> Callable[[Any], bool]:
 @output_options
 @handle_errors
 def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], std_lv: bool,
-        missing: str, table: str, n_mi: int, sheet: str | None, encoding: str | None,
+        missing: str, estimator: str, table: str, n_mi: int, sheet: str | None, encoding: str | None,
         delimiter: str | None, items: ItemChoices, output: str | None, out_format: str,
         table_style: str, decimals: int) -> None:
-    """Confirmatory factor analysis (ML, as lavaan::cfa) of RESPONSES.
+    """Confirmatory factor analysis (ML or robust MLR, as lavaan::cfa) of RESPONSES.
 
     The model comes from an instrument's scores (-i) or from --model. Prints chi-square,
     CFI, TLI, RMSEA (90% CI, p-close), SRMR, AIC and BIC, standardised loadings with
@@ -105,6 +116,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         cscore factors cfa responses.csv -i fcs
         cscore factors cfa hs.csv --model 'visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6'
         cscore factors cfa hs.csv --model model.txt --std-lv --table loadings --format csv
+        cscore factors cfa responses.csv -i fcs --estimator MLR
     """
     from compassion_scales.confirmatory import cfa as run_cfa
 
@@ -112,8 +124,8 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
                       value_labels=items.value_labels)
     spec = _resolve_model(instrument, model)
     with captured_warnings():
-        result = run_cfa(data, spec, std_lv=std_lv, missing=missing, scores=list(scores) or None,
-                         **items.library_kwargs(prorate=False))
+        result = run_cfa(data, spec, std_lv=std_lv, missing=missing, estimator=estimator,
+                         scores=list(scores) or None, **items.library_kwargs(prorate=False))
     frames = {
         "fit": result.summary,
         "loadings": result.standardized_loadings[["factor", "item", "est", "se", "std_all", "std_se", "p_val"]],
@@ -146,6 +158,10 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
               help="A step holds if CFI drops by at most this much.")
 @click.option("--delta-rmsea", type=click.FloatRange(0, 1), default=0.015, show_default=True,
               help="A step holds if RMSEA rises by at most this much.")
+@click.option("--configural-cfi", type=click.FloatRange(0, 1), default=0.90, show_default=True,
+              help="The configural model must reach at least this CFI before invariance is judged.")
+@click.option("--configural-rmsea", type=click.FloatRange(0, 1), default=0.08, show_default=True,
+              help="The configural model must reach at most this RMSEA before invariance is judged.")
 @click.option("--use-chisq", is_flag=True,
               help="Also require a non-significant chi-square difference test (p >= .05).")
 @click.option("--all-steps", is_flag=True, help="Fit every step even after one fails.")
@@ -153,6 +169,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 @click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise", show_default=True,
               help="Missing answers: drop the person (listwise) or use every answer (full-information ML). "
                    "A missing group always drops the person.")
+@_estimator_option
 @click.option("--table", "table", type=click.Choice(_INV_TABLES), default="steps", show_default=True,
               help="Table for --format csv and -o: the steps, or the partial-invariance candidates.")
 @input_options
@@ -162,8 +179,9 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 @output_options
 @handle_errors
 def invariance(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], group: str,
-               delta_cfi: float, delta_rmsea: float, use_chisq: bool, all_steps: bool, std_lv: bool,
-               missing: str, table: str, sheet: str | None, encoding: str | None,
+               delta_cfi: float, delta_rmsea: float, configural_cfi: float, configural_rmsea: float,
+               use_chisq: bool, all_steps: bool, std_lv: bool,
+               missing: str, estimator: str, table: str, sheet: str | None, encoding: str | None,
                delimiter: str | None, items: ItemChoices, output: str | None, out_format: str,
                table_style: str, decimals: int) -> None:
     """Measurement invariance of a factor model across the groups in column --group.
@@ -171,12 +189,14 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
     Fits configural, metric (equal loadings), scalar (equal intercepts) and strict (equal
     residual variances) models, with chi-square difference tests, change in CFI and RMSEA,
     and stops at the first step that fails; for that step it lists the constraints whose
-    release improves fit most (partial invariance).
+    release improves fit most (partial invariance). The configural model must fit first
+    (--configural-cfi, --configural-rmsea); if it does not, no invariance is claimed.
 
     \b
     Example:
         cscore factors invariance responses.csv -i fcs --group sample
         cscore factors invariance hs.csv --model model.txt --group school --delta-cfi .01
+        cscore factors invariance hs.csv --model model.txt --group school --estimator MLR
     """
     from compassion_scales.measurement_invariance import invariance as run_invariance
 
@@ -188,7 +208,8 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
         result = run_invariance(data, spec, group=group, delta_cfi=delta_cfi, delta_rmsea=delta_rmsea,
                                 use_chisq=use_chisq, stop_at_failure=not all_steps, std_lv=std_lv,
                                 missing=missing, scores=list(scores) or None,
-                                **items.library_kwargs(prorate=False))
+                                configural_cfi=configural_cfi, configural_rmsea=configural_rmsea,
+                                estimator=estimator, **items.library_kwargs(prorate=False))
     frames = {"steps": result.summary, "partial": result.partial}
     write_result_file(frames[table], output, inputs=[responses, *items.files])
     if out_format == "json":
@@ -199,6 +220,9 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
         click.echo(result._title)
         cols = ["step", "equal", "chisq", "df", "p_val", "cfi", "rmsea", "srmr", "chisq_diff", "df_diff",
                 "p_diff", "delta_cfi", "delta_rmsea", "holds"]
+        if result.estimator == "MLR":
+            cols[2:7] = ["chisq", "chisq_scaled", "scaling_factor", "df", "p_val_scaled", "cfi_robust",
+                         "rmsea_robust"]
         emit_frame(result.summary[cols], "table", table_style, decimals)
         if len(result.partial):
             click.echo(f"\nPartial invariance candidates for the {result.failed_step} step "

@@ -486,15 +486,20 @@ class _Engine:
         return grad, info
 
     def observed_information(self, x: np.ndarray) -> np.ndarray:
-        """Hessian of -logL / N by central differences of the analytic gradient (FIML SEs)."""
+        """Hessian of -logL / N by central differences of the analytic gradient (FIML SEs,
+        and the bread of the MLR sandwich, as lavaan's ``information = "observed"``)."""
         q = self.nfree
+
+        def grad(z: np.ndarray) -> np.ndarray:
+            return self._grad_info_fiml(z, False)[0] if self.fiml else self.grad_info(z)[0]
+
         H = np.zeros((q, q))
         for k in range(q):
             h = 1e-5 * max(1.0, abs(x[k]))
             xp, xm = x.copy(), x.copy()
             xp[k] += h
             xm[k] -= h
-            H[:, k] = (self._grad_info_fiml(xp, False)[0] - self._grad_info_fiml(xm, False)[0]) / (2 * h)
+            H[:, k] = (grad(xp) - grad(xm)) / (2 * h)
         return 0.25 * (H + H.T)  # dF/dx = -2/N dlogL/dx, symmetrised
 
     def grad_info(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -791,14 +796,18 @@ def _estimates(eng: _Engine, x: np.ndarray, vcov: np.ndarray, group_labels: list
         xm[k] -= h
         J[:, k] = (_std_values(eng, xp) - _std_values(eng, xm)) / (2 * h)
     std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
+    # a standardised value that no parameter moves (a factor variance, always 1) is fixed by
+    # definition: no standard error and no z (numerically its SE would be round-off, ~1e-11)
+    constant = np.abs(J).max(axis=1, initial=0.0) < 1e-7
+    std_se[constant] = np.nan
     rows = []
     for r, q in enumerate(eng.pars):
         lhs, op, rhs = _labels(eng, q)
         free = q.free >= 0
         est = x[q.free] if free else q.value
-        se = se_free[q.free] if free else 0.0
+        se = se_free[q.free] if free else np.nan   # fixed parameters have no SE and no z
         z = est / se if free and se > 0 else np.nan
-        sse = std_se[r] if std_se[r] > 1e-12 else 0.0
+        sse = std_se[r]
         rows.append({
             "group": group_labels[q.group] if group_labels else None,
             "lhs": lhs, "op": op, "rhs": rhs, "free": free, "equal_across_groups": bool(q.shared),
@@ -807,7 +816,7 @@ def _estimates(eng: _Engine, x: np.ndarray, vcov: np.ndarray, group_labels: list
             "ci_low": float(est - 1.959963984540054 * se) if free else float(est),
             "ci_high": float(est + 1.959963984540054 * se) if free else float(est),
             "std_all": float(std[r]), "std_se": float(sse),
-            "std_z": float(std[r] / sse) if sse > 0 else np.nan,
+            "std_z": float(std[r] / sse) if sse > 0 else np.nan,   # NaN when sse is NaN
         })
     df = pd.DataFrame(rows)
     df["p_val"] = 2.0 * stats.norm.sf(np.abs(df["z"].to_numpy()))  # NaN stays NaN for fixed values
@@ -1044,6 +1053,7 @@ def _prepare(df: pd.DataFrame, items: list[str], group: str | None, missing: str
         else:
             samples.append((S, ybar, n))
     info["n_obs"] = [s[2] for s in samples]
+    info["raw"] = parts  # casewise data per group (robust estimators need the cases)
     return samples, labels, info
 
 
@@ -1095,13 +1105,18 @@ class CFAResult(ResultMixin):
     constraints: tuple[str, ...] = ()
     _extra_notes: tuple[str, ...] = field(default=())
 
-    _title = "Confirmatory factor analysis (ML)"
+    @property
+    def _title(self) -> str:  # type: ignore[override]
+        return f"Confirmatory factor analysis ({self.estimator})"
 
     @property
     def summary(self) -> pd.DataFrame:
         """Fit measures as a two-column table (``measure``, ``value``)."""
         order = ["n_obs", "npar", "chisq", "df", "p_val", "cfi", "tli", "rmsea", "rmsea_ci_low",
                  "rmsea_ci_high", "rmsea_p_close", "srmr", "aic", "bic", "loglik"]
+        if self.estimator == "MLR":
+            order[5:5] = ["chisq_scaled", "p_val_scaled", "scaling_factor", "cfi_robust", "tli_robust",
+                          "rmsea_robust", "rmsea_ci_low_robust", "rmsea_ci_high_robust"]
         return pd.DataFrame({"measure": order, "value": [self.fit[k] for k in order]})
 
     @property
@@ -1112,6 +1127,18 @@ class CFAResult(ResultMixin):
 
     def _notes(self) -> list[str]:
         f = self.fit
+        robust = []
+        if self.estimator == "MLR":
+            robust.append(
+                "Robust ML (MLR, as lavaan's estimator = \"MLR\"): ML estimates; Huber-White (sandwich) standard "
+                "errors with the observed information as bread and the casewise first-order information as "
+                "meat; Yuan-Bentler scaled chi-square (lavaan's \"yuan.bentler.mplus\" test): chisq_scaled = "
+                f"chisq / {f['scaling_factor']:.4f} = {f['chisq_scaled']:.3f}, p = {f['p_val_scaled']:.4g}; "
+                "robust CFI/TLI/RMSEA as lavaan's .robust columns (Brosseau-Liard & Savalei)"
+                + (". With FIML the robust CFI, TLI and RMSEA need lavaan's missing-data correction, not "
+                   "implemented: they are left empty (NaN)." if self.missing == "fiml" else
+                   f": CFI = {f['cfi_robust']:.3f}, TLI = {f['tli_robust']:.3f}, RMSEA = "
+                   f"{f['rmsea_robust']:.3f} [{f['rmsea_ci_low_robust']:.3f}, {f['rmsea_ci_high_robust']:.3f}]."))
         lines = [
             f"Model: {'; '.join(self.model.to_syntax().splitlines())} ({self.source}).",
             ("Estimator: maximum likelihood on the covariance matrix (divisor N, lavaan's convention); "
@@ -1132,6 +1159,7 @@ class CFAResult(ResultMixin):
             f"chi2({f['df']:.0f}) = {f['chisq']:.3f}, p = {f['p_val']:.4g}; CFI = {f['cfi']:.3f}, "
             f"TLI = {f['tli']:.3f}, RMSEA = {f['rmsea']:.3f} [{f['rmsea_ci_low']:.3f}, "
             f"{f['rmsea_ci_high']:.3f}], SRMR = {f['srmr']:.3f}.",
+            *robust,
         ]
         if self.group_labels:
             lines.append("Groups: " + ", ".join(f"{g} (n = {n})" for g, n in zip(self.group_labels, self.group_n, strict=True))
@@ -1171,9 +1199,112 @@ def _check_solution(eng: _Engine, x: np.ndarray) -> list[str]:
     return notes
 
 
+#: estimators cfa() and invariance() accept; the ordinal estimators are dispatched in _check_estimator
+ESTIMATORS = ("ML", "MLR")
+_PLANNED = ("WLSMV", "ULSMV", "WLS", "DWLS", "ULS")
+
+
+def _check_estimator(estimator: str) -> str:
+    """Normalise an estimator name, or say plainly that it is not available (dispatch point
+    for the ordinal estimators: add them to ``ESTIMATORS`` and branch on the name in ``cfa``)."""
+    name = str(estimator).strip().upper()
+    if name in ESTIMATORS:
+        return name
+    if name in _PLANNED:
+        raise AnalysisError(
+            f"estimator='{estimator}' (for ordered items) is not available in this version; use 'ML' or "
+            "'MLR' (robust ML: sandwich standard errors and a scaled chi-square, suitable for "
+            "non-normal Likert items).")
+    raise AnalysisError(f"Unknown estimator '{estimator}'; use one of {', '.join(ESTIMATORS)}.")
+
+
+def _mlr(eng: _Engine, x: np.ndarray, A0: np.ndarray, raw: Sequence[np.ndarray]
+         ) -> tuple[np.ndarray, dict[str, float]]:
+    """Robust ML as lavaan's ``estimator = "MLR"``: Huber-White standard errors (observed
+    information as bread, first-order information from the casewise scores at the model as
+    meat) and the Yuan-Bentler scaled chi-square (lavaan's ``yuan.bentler.mplus`` test), with
+    the baseline model's scaling factor for the robust CFI/TLI."""
+    from scipy import stats
+
+    from compassion_scales.stats import robust as rb
+
+    N, G, ms = eng.N, eng.G, eng.meanstructure
+    E_inv = np.linalg.inv(A0)
+    q = eng.nfree
+    B = np.zeros((q, q))
+    tr_model = 0.0
+    tr_null = 0.0
+    for g in range(G):
+        Y = raw[g]
+        n_g = float(Y.shape[0])
+        fg = n_g / N
+        Sig, mu = eng.implied(x, g)
+        U, V, c, DM = eng._group_derivatives(x, g)
+        Delta = rb.delta_matrix(U, V, c, DM if ms else None)
+        mu_model = mu if ms else eng.ybar[g]
+        sc = rb.saturated_scores(Y, mu_model, Sig, meanstructure=ms) @ Delta
+        B0 = sc.T @ sc / n_g
+        B += fg * B0
+        # unrestricted (h1) model: sample moments, or the EM estimates with missing data
+        mu1, S1 = eng.ybar[g], eng.S[g]
+        s1 = rb.saturated_scores(Y, mu1, S1, meanstructure=ms)
+        B1 = s1.T @ s1 / n_g
+        A1 = (rb.saturated_observed_information(Y, mu1, S1, meanstructure=ms) if eng.fiml
+              else rb.saturated_information(S1, meanstructure=ms))
+        h1, h0 = rb.yuan_bentler_trace(A1, B1, B0, E_inv, fg)
+        tr_model += h1 - h0
+        # baseline (independence) model: each item's own mean and variance
+        obs = ~np.isnan(Y)
+        m0 = np.nanmean(Y, axis=0)
+        v0 = np.nanvar(Y, axis=0)
+        p = eng.p
+        r, cc = rb.vech_index(p)
+        Dn_s = np.zeros((r.size, p))
+        Dn_s[np.flatnonzero(r == cc), np.arange(p)] = 1.0
+        Dn = np.vstack([np.hstack([np.eye(p), np.zeros((p, p))]), np.hstack([np.zeros((r.size, p)), Dn_s])]) \
+            if ms else Dn_s
+        s0 = rb.saturated_scores(Y, m0, np.diag(v0), meanstructure=ms) @ Dn
+        B0n = s0.T @ s0 / n_g
+        share = obs.sum(axis=0) / n_g  # observed information of each item's mean and variance
+        A0n = np.diag(np.concatenate([share / v0, 0.5 * share / v0**2]) if ms else 0.5 * share / v0**2)
+        tr_null += h1 - float(np.sum(B0n * np.linalg.inv(A0n).T))
+    vcov = rb.sandwich(E_inv, B, N)
+    df = float(eng.df)
+    chisq = float(N * (eng.fmin - eng.f_h1))
+    chisq = max(chisq, 0.0)
+    bchisq = eng.baseline_chisq()
+    bdf = float(G * eng.p * (eng.p - 1) // 2)
+    cs = tr_model / df if df > 0 else np.nan
+    if not cs > 0:
+        cs = np.nan
+    c0 = tr_null / bdf
+    out: dict[str, float] = {
+        "chisq_scaled": chisq / cs if df > 0 else chisq,
+        "p_val_scaled": float(stats.chi2.sf(chisq / cs, df)) if df > 0 else np.nan,
+        "scaling_factor": float(cs),
+        "baseline_chisq_scaled": bchisq / c0,
+        "baseline_scaling_factor": float(c0),
+    }
+    if eng.fiml:
+        # lavaan corrects robust CFI/RMSEA for missing data (Savalei's FIML-corrected versions);
+        # not implemented: leave them out rather than give a different number
+        out.update({k: np.nan for k in ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_low_robust",
+                                         "rmsea_ci_high_robust")})
+        return vcov, out
+    lo, hi = rb.rmsea_ci(out["chisq_scaled"], df, N, c=cs, groups=G)
+    out.update({
+        "cfi_robust": rb.robust_cfi(chisq, df, bchisq, bdf, cs, c0),
+        "tli_robust": rb.robust_tli(chisq, df, bchisq, bdf, cs, c0),
+        "rmsea_robust": rb.robust_rmsea(chisq, df, N, cs, G),
+        "rmsea_ci_low_robust": lo, "rmsea_ci_high_robust": hi,
+    })
+    return vcov, out
+
+
 def _run(spec: ModelSpec, samples: list, labels: list[str] | None, *, std_lv: bool, meanstructure: bool,
          equal: Sequence[str] = (), released: Sequence[tuple[str, int]] = (), x0: np.ndarray | None = None,
-         with_mi: bool = True) -> tuple[_Engine, dict[str, Any]]:
+         with_mi: bool = True, estimator: str = "ML", raw: Sequence[np.ndarray] | None = None
+         ) -> tuple[_Engine, dict[str, Any]]:
     eng = _Engine(spec, samples, std_lv=std_lv, meanstructure=meanstructure, equal=equal, released=released)
     if eng.df < 0:
         raise AnalysisError(
@@ -1184,15 +1315,22 @@ def _run(spec: ModelSpec, samples: list, labels: list[str] | None, *, std_lv: bo
     if not opt["converged"]:
         warnings.warn("The CFA estimation did not converge; the estimates and fit indices may be wrong.",
                       ConvergenceWarning, stacklevel=3)
-    info = eng.observed_information(x) if eng.fiml else eng.grad_info(x)[1]
+    robust = estimator == "MLR"
+    info = eng.observed_information(x) if (eng.fiml or robust) else eng.grad_info(x)[1]
     try:
         vcov = np.linalg.inv(eng.N * info)
     except np.linalg.LinAlgError:
         vcov = np.full((eng.nfree, eng.nfree), np.nan)
         warnings.warn("The information matrix is singular: the model may not be identified; standard "
                       "errors are not available.", ConvergenceWarning, stacklevel=3)
+    fit = _fit_indices(eng, x)
+    if robust:
+        if raw is None:  # pragma: no cover - _prepare always keeps the cases
+            raise AnalysisError("Internal error: robust ML needs the individual answers.")
+        vcov, extra = _mlr(eng, x, info, raw)
+        fit.update(extra)
     out = {
-        "opt": opt, "x": x, "vcov": vcov, "fit": _fit_indices(eng, x),
+        "opt": opt, "x": x, "vcov": vcov, "fit": fit,
         "estimates": _estimates(eng, x, vcov, labels),
     }
     if with_mi:
@@ -1218,8 +1356,17 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         that contain other scores are skipped), a dict ``{"factor": ["item", ...]}``, or
         lavaan-style text ``"visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6"``
         (``item1 ~~ item2`` adds a residual covariance).
-    estimator : {"ML"}
-        Normal-theory maximum likelihood (the only estimator).
+    estimator : {"ML", "MLR"}
+        ``"ML"``: normal-theory maximum likelihood. ``"MLR"``: robust ML as lavaan's
+        ``estimator = "MLR"``: the same estimates with Huber-White (sandwich) standard errors
+        (observed information as bread, casewise first-order information as meat), the
+        Yuan-Bentler scaled chi-square (lavaan's ``"yuan.bentler.mplus"`` test: ``chisq_scaled``,
+        ``scaling_factor``, ``p_val_scaled``, and ``baseline_chisq_scaled``,
+        ``baseline_scaling_factor``) and robust fit indices (``cfi_robust``, ``tli_robust``,
+        ``rmsea_robust`` with ``rmsea_ci_low_robust``/``rmsea_ci_high_robust``), as lavaan's
+        ``.robust`` columns. With ``missing="fiml"`` the robust indices need lavaan's
+        missing-data correction, not implemented: they are NaN. Ordinal estimators (WLSMV,
+        ULSMV) raise an error in this version.
     missing : {"listwise", "fiml"}
         ``"listwise"`` (default): rows with a missing answer on any model item are dropped (a
         :class:`~compassion_scales.errors.MissingDataWarning` says how many). ``"fiml"`` (also
@@ -1285,8 +1432,7 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
     >>> bool(res.fit["cfi"] > .95)
     True
     """
-    if str(estimator).upper() != "ML":
-        raise AnalysisError(f"estimator='{estimator}' is not available; only 'ML' is implemented.")
+    estimator = _check_estimator(estimator)
     extra = [group] if group is not None else []
     if group is not None and group not in data.columns:
         raise AnalysisError(f"The group column '{group}' is not in the data.")
@@ -1307,13 +1453,14 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
             "lv.variances, lv.covariances or residual.covariances.")
     if group_equal and group is None:
         raise AnalysisError("group_equal needs a group column (group=...).")
-    eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=meanstructure, equal=group_equal)
+    eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=meanstructure, equal=group_equal,
+                    estimator=estimator, raw=info["raw"])
     notes = _check_solution(eng, out["x"])
-    return _make_result(spec, eng, out, info, labels, std_lv, source, group_equal, notes)
+    return _make_result(spec, eng, out, info, labels, std_lv, source, group_equal, notes, estimator=estimator)
 
 
 def _make_result(spec: ModelSpec, eng: _Engine, out: dict, info: dict, labels: list[str] | None, std_lv: bool,
-                 source: str, group_equal: Sequence[str], notes: list[str]) -> CFAResult:
+                 source: str, group_equal: Sequence[str], notes: list[str], estimator: str = "ML") -> CFAResult:
     est = out["estimates"]
     lo = est[est["op"] == "=~"]
     if labels:
@@ -1333,4 +1480,4 @@ def _make_result(spec: ModelSpec, eng: _Engine, out: dict, info: dict, labels: l
         optimizer=out["opt"]["method"], source=source, missing=info.get("missing", "listwise"),
         n_incomplete=int(sum(info.get("n_incomplete", []) or [0])),
         group_labels=tuple(labels or ()), group_n=tuple(int(n) for n in info["n_obs"]) if labels else (),
-        constraints=tuple(group_equal), _extra_notes=tuple(notes))
+        constraints=tuple(group_equal), estimator=estimator, _extra_notes=tuple(notes))

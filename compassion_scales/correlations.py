@@ -8,20 +8,105 @@ bivariate-normal likelihood of each pair's contingency table).
 from __future__ import annotations
 
 import warnings
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from compassion_scales.errors import AnalysisError, PsychometricWarning
 
-__all__ = ["polychoric", "pairwise_cov", "item_matrix", "cov2cor", "pairwise_cor", "SmoothingWarning"]
+__all__ = ["polychoric", "pairwise_cov", "item_matrix", "cov2cor", "pairwise_cor", "SmoothingWarning",
+           "UnequalCategoriesWarning", "r_optimize"]
 
 Missing = Literal["pairwise", "listwise"]
 
 
 class SmoothingWarning(PsychometricWarning):
     """A correlation matrix was not positive definite and was smoothed (``psych::cor.smooth``)."""
+
+
+class UnequalCategoriesWarning(PsychometricWarning):
+    """Items do not reach the same highest answer category, so polychoric correlations use
+    per-pair thresholds and a continuity correction for empty cells (psych ``global = FALSE``)."""
+
+
+def r_optimize(f: Any, lower: float, upper: float, tol: float = np.finfo(float).eps ** 0.25) -> float:
+    """Minimise a function of one variable on ``[lower, upper]`` exactly as R's ``optimize``.
+
+    A port of R's ``Brent_fmin`` (golden section and parabolic interpolation; Brent 1973),
+    with R's default tolerance ``.Machine$double.eps^0.25``. psych's ``polychoric`` uses it,
+    so following the same steps gives the same correlations rather than the exact optimum
+    (they differ by up to about 1e-4).
+
+    Examples
+    --------
+    >>> round(r_optimize(lambda x: (x - 1 / 3) ** 2, 0, 1), 6)   # R: optimize(function(x) (x - 1/3)^2, c(0, 1))
+    0.333333
+    """
+    c = (3.0 - np.sqrt(5.0)) * 0.5
+    eps = np.sqrt(np.finfo(float).eps)
+    a, b = float(lower), float(upper)
+    v = w = x = a + c * (b - a)
+    d = e = 0.0
+    fx = _finite(f(x))
+    fv = fw = fx
+    tol3 = tol / 3.0
+    while True:
+        xm = (a + b) * 0.5
+        tol1 = eps * abs(x) + tol3
+        t2 = tol1 * 2.0
+        if abs(x - xm) <= t2 - (b - a) * 0.5:
+            break
+        p = q = r = 0.0
+        if abs(e) > tol1:  # fit a parabola
+            r = (x - w) * (fx - fv)
+            q = (x - v) * (fx - fw)
+            p = (x - v) * q - (x - w) * r
+            q = (q - r) * 2.0
+            if q > 0.0:
+                p = -p
+            else:
+                q = -q
+            r = e
+            e = d
+        if abs(p) >= abs(q * 0.5 * r) or p <= q * (a - x) or p >= q * (b - x):
+            e = (b - x) if x < xm else (a - x)  # golden-section step
+            d = c * e
+        else:  # parabolic-interpolation step
+            u = x + p / q
+            d = p / q
+            if u - a < t2 or b - u < t2:
+                d = tol1 if x < xm else -tol1
+        if abs(d) >= tol1:
+            u = x + d
+        elif d > 0.0:
+            u = x + tol1
+        else:
+            u = x - tol1
+        fu = _finite(f(u))
+        if fu <= fx:
+            if u < x:
+                b = x
+            else:
+                a = x
+            v, w, x = w, x, u
+            fv, fw, fx = fw, fx, fu
+        else:
+            if u < x:
+                a = u
+            else:
+                b = u
+            if fu <= fw or w == x:
+                v, fv = w, fw
+                w, fw = u, fu
+            elif fu <= fv or v == x or v == w:
+                v, fv = u, fu
+    return x
+
+
+def _finite(v: float) -> float:
+    v = float(v)
+    return v if np.isfinite(v) else float(np.finfo(float).max)
 
 
 def item_matrix(data: pd.DataFrame | np.ndarray, *, what: str = "items") -> tuple[np.ndarray, list[str]]:
@@ -160,11 +245,32 @@ def _bvn_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
 
 
 def _cell_probs(rho: float, rc: np.ndarray, cc: np.ndarray) -> np.ndarray:
-    """Bivariate-normal probabilities of the cells cut by thresholds ``rc`` x ``cc``."""
+    """Bivariate-normal probabilities of the cells cut by thresholds ``rc`` x ``cc``.
+
+    Computed as psych's ``polyBinBvn``: every cell but the last row and column as a
+    rectangle probability, the last row and column by subtraction from the margins
+    (sums in extended precision, like R's ``sum``). With an infinite threshold this leaves
+    round-off (about 1e-16) in the empty row or column, as psych does.
+    """
+    from scipy.special import ndtr
+
     rcut = np.concatenate([[-np.inf], rc, [np.inf]])
     ccut = np.concatenate([[-np.inf], cc, [np.inf]])
-    F = _bvn_cdf(rcut[:, None], ccut[None, :], rho)
-    return F[1:, 1:] - F[:-1, 1:] - F[1:, :-1] + F[:-1, :-1]
+    nr, nc = rcut.size - 1, ccut.size - 1
+    A = _bvn_cdf(rcut[:, None], ccut[None, :], rho)
+    P = np.zeros((nr, nc))
+    P[:-1, :-1] = A[1:nr, 1:nc] - A[:nr - 1, 1:nc] - A[1:nr, :nc - 1] + A[:nr - 1, :nc - 1]
+    ld = np.longdouble
+    prc, pcc = ndtr(rc), ndtr(cc)
+    P[0, nc - 1] = float(ld(prc[0]) - P[0, : nc - 1].astype(ld).sum())
+    P[nr - 1, 0] = float(ld(pcc[0]) - P[: nr - 1, 0].astype(ld).sum())
+    for i in range(1, nr - 1):
+        P[i, nc - 1] = float(ld(prc[i] - prc[i - 1]) - P[i, : nc - 1].astype(ld).sum())
+    for j in range(1, nc - 1):
+        P[nr - 1, j] = float(ld(pcc[j] - pcc[j - 1]) - P[: nr - 1, j].astype(ld).sum())
+    if nc > 1:
+        P[nr - 1, nc - 1] = float(ld(1 - prc[nr - 2]) - P[nr - 1, : nc - 1].astype(ld).sum())
+    return P
 
 
 def _poly_negloglik(rho: float, rc: np.ndarray, cc: np.ndarray, tab: np.ndarray) -> float:
@@ -174,24 +280,61 @@ def _poly_negloglik(rho: float, rc: np.ndarray, cc: np.ndarray, tab: np.ndarray)
 
 
 def _polychoric_pair(x: np.ndarray, y: np.ndarray, rc: np.ndarray, cc: np.ndarray,
-                     ncat: int) -> float:
-    """ML correlation for one pair given thresholds (global thresholds, as psych)."""
-    from scipy.optimize import minimize_scalar
+                     ncat: int, *, global_: bool = True, correct: float = 0.5) -> tuple[float, bool, bool]:
+    """ML correlation for one pair, as psych's ``polyc``; returns ``(rho, corrected, renormalised)``.
+
+    ``global_``: thresholds ``rc``/``cc`` from each item's margins (psych ``global = TRUE``).
+    Otherwise (psych ``global = FALSE``): categories nobody in the pair used are dropped, empty
+    cells get ``correct / n`` (the table is not re-normalised, as in psych) and the thresholds
+    come from the margins of that corrected table. When the correction pushes a cumulative
+    proportion to 1 or beyond (an infinite or undefined threshold, where psych stops with an
+    error or depends on rounding error), the corrected table is re-normalised to sum to 1
+    and ``renormalised`` is True.
+    """
 
     both = ~(np.isnan(x) | np.isnan(y))
     if both.sum() == 0:
-        return np.nan
+        return np.nan, True, False
     xi = x[both].astype(int)
     yi = y[both].astype(int)
     tab = np.bincount(xi * ncat + yi, minlength=ncat * ncat).reshape(ncat, ncat).astype(float)
-    tab /= tab.sum()
-    res = minimize_scalar(_poly_negloglik, bounds=(-1.0, 1.0), method="bounded",
-                          args=(rc, cc, tab), options={"xatol": 1e-9})
-    return float(res.x)
+    tot = tab.sum()
+    tab /= tot
+    fixed = renorm = False
+    if not global_:
+        tab = tab[tab.any(axis=1)][:, tab.any(axis=0)]
+        if correct > 0 and (tab == 0).any():
+            fixed = True
+            tab[tab == 0] = correct / tot
+        if min(tab.shape) < 2:
+            return np.nan, fixed, False
+        rc, cc = _margin_thresholds(tab)
+        if not (np.isfinite(rc).all() and np.isfinite(cc).all()):
+            renorm = True
+            tab = tab / tab.sum()
+            rc, cc = _margin_thresholds(tab)
+    rho = r_optimize(lambda r: _poly_negloglik(r, rc, cc, tab), -1.0, 1.0)
+    return float(rho), fixed, renorm
+
+
+def _margin_thresholds(tab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column thresholds from a table's cumulative margins.
+
+    R's ``rowSums``/``colSums`` and ``cumsum`` accumulate in long double; so does this, so
+    the thresholds equal psych's to the last bit.
+    """
+    from scipy.special import ndtri
+
+    ld = tab.astype(np.longdouble)
+    rsum = ld.sum(axis=1).astype(float).astype(np.longdouble)
+    csum = ld.sum(axis=0).astype(float).astype(np.longdouble)
+    with np.errstate(invalid="ignore"):
+        return (ndtri(np.cumsum(rsum)[:-1].astype(float)),
+                ndtri(np.cumsum(csum)[:-1].astype(float)))
 
 
 def polychoric(data: pd.DataFrame | np.ndarray, *, smooth: bool = True,
-               max_categories: int = 8) -> pd.DataFrame:
+               max_categories: int = 8, correct: float = 0.5) -> pd.DataFrame:
     """Polychoric correlation matrix, matching ``psych::polychoric``.
 
     Parameters
@@ -203,6 +346,9 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, smooth: bool = True,
         does (a :class:`SmoothingWarning` says so).
     max_categories : int
         Refuse items with more than this many answer categories (psych's ``max.cat``).
+    correct : float
+        Added to empty cells of a pair's cross-table when per-pair thresholds are used
+        (psych's ``correct``; 0 = no correction).
 
     Returns
     -------
@@ -219,9 +365,21 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, smooth: bool = True,
     data); for each pair, :math:`\\rho` maximises
     :math:`\\sum_{ab} p_{ab} \\log \\pi_{ab}(\\rho)`, where :math:`p_{ab}` are the
     observed cell proportions among people answering both items and
-    :math:`\\pi_{ab}` the bivariate-normal cell probabilities (Owen's T). Missing
-    answers are handled pairwise. No continuity correction is applied (psych applies
-    one only when ``global = FALSE``).
+    :math:`\\pi_{ab}` the bivariate-normal cell probabilities (Owen's T), found with
+    R's ``optimize`` steps and tolerance (as psych). Missing answers are handled pairwise.
+
+    When the items do not all reach the same highest category (after shifting the
+    lowest answer of all items to the first category), psych switches to
+    ``global = FALSE`` and so does this function, with an
+    :class:`UnequalCategoriesWarning`: for each pair, categories neither item used in
+    that pair are dropped, every empty cell of the cross-table gets ``correct / n``
+    (the table is not re-normalised) and the thresholds come from that table's
+    margins. A second warning counts the pairs so corrected. ``.attrs["thresholds"]``
+    still holds the whole-sample thresholds (psych's ``tau``). Where the correction pushes
+    a pair's cumulative proportion to 1 or beyond (very rare categories), psych either
+    stops with an error or returns a value driven by rounding error; this function then
+    re-scales that pair's corrected table to proportions, warns, and lists the pair in
+    ``.attrs["renormalised_pairs"]``.
 
     References
     ----------
@@ -270,11 +428,41 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, smooth: bool = True,
         col = Xc[~np.isnan(Xc[:, j]), j].astype(int)
         freq = np.bincount(col, minlength=ncat) / col.size
         tau[j] = ndtri(np.cumsum(freq)[:-1])
+    # psych: when the items' highest categories differ, thresholds are taken per pair
+    tops = np.nanmax(Xc, axis=0)
+    global_ = bool(tops.min() == tops.max())
+    if not global_:
+        short = [n for n, t in zip(names, tops, strict=True) if t < tops.max()]
+        warnings.warn(
+            f"The items do not reach the same highest answer ({', '.join(short)} never reach "
+            f"{hi:g}), so each pair's polychoric correlation uses that pair's own thresholds "
+            "(psych::polychoric's global = FALSE).", UnequalCategoriesWarning, stacklevel=2)
     R = np.eye(p)
+    n_fixed = 0
+    renormed: list[tuple[str, str]] = []
     for i in range(1, p):
         for j in range(i):
-            R[i, j] = R[j, i] = _polychoric_pair(Xc[:, i], Xc[:, j], tau[i], tau[j], ncat)
-    method = "polychoric (two-step ML, thresholds from each item's margins, pairwise)"
+            R[i, j], fixed, renorm = _polychoric_pair(Xc[:, i], Xc[:, j], tau[i], tau[j], ncat,
+                                                      global_=global_, correct=correct)
+            R[j, i] = R[i, j]
+            n_fixed += int(fixed)
+            if renorm:
+                renormed.append((names[j], names[i]))
+    if n_fixed and correct > 0:
+        warnings.warn(
+            f"{n_fixed} pair(s) of items had empty cells in their cross-table; {correct:g} was "
+            "added to each empty cell (correction for continuity, as psych::polychoric). "
+            "Examine the data carefully.", UnequalCategoriesWarning, stacklevel=2)
+    if renormed:
+        shown = ", ".join(f"{a}-{b}" for a, b in renormed[:5]) + (" ..." if len(renormed) > 5 else "")
+        warnings.warn(
+            f"For {len(renormed)} pair(s) of items ({shown}) the correction for empty cells "
+            "pushed a cumulative proportion to 1 or beyond, so the corrected cross-table was "
+            "re-scaled to proportions first (psych stops with an error or gives a value that "
+            "depends on rounding here). Some answer categories are very rare: consider "
+            "merging them.", UnequalCategoriesWarning, stacklevel=2)
+    method = ("polychoric (two-step ML, thresholds from each item's margins, pairwise)" if global_ else
+              f"polychoric (two-step ML, thresholds per pair, {correct:g} added to empty cells)")
     if smooth and not np.isnan(R).any():
         R, smoothed = cor_smooth(R)
         if smoothed:
@@ -287,4 +475,5 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, smooth: bool = True,
         tau, index=names, columns=[f"tau_{c + 1}" for c in range(ncat - 1)])
     out.attrs["n_obs"] = int(X.shape[0])
     out.attrs["method"] = method
+    out.attrs["renormalised_pairs"] = renormed
     return out

@@ -49,9 +49,16 @@ __all__ = [
     "KMOResult",
     "BartlettResult",
     "HeywoodCaseWarning",
+    "CorrelationInputWarning",
     "METHODS",
     "ROTATIONS",
 ]
+
+
+
+class CorrelationInputWarning(PsychometricWarning):
+    """A correlation matrix was given whose row names differ from its column names."""
+
 
 #: extraction methods (names as in ``psych::fa(fm=)``)
 METHODS = ("minres", "ml", "pa")
@@ -103,13 +110,15 @@ class _Prepared:
 
 
 def _looks_like_corr(df: pd.DataFrame) -> bool:
+    """A correlation matrix is recognised by its values: square, numeric, symmetric, unit
+    diagonal, entries within [-1, 1] (names are not required to match; see ``_prepare``)."""
     if df.shape[0] != df.shape[1] or df.shape[0] < 2:
-        return False
-    if [str(c) for c in df.columns] != [str(i) for i in df.index]:
         return False
     try:
         a = df.to_numpy(dtype=float)
     except (TypeError, ValueError):
+        return False
+    if not np.isfinite(a).all() or np.abs(a).max() > 1 + 1e-8:
         return False
     return bool(np.allclose(a, a.T, atol=1e-8) and np.allclose(np.diag(a), 1.0, atol=1e-8))
 
@@ -247,6 +256,14 @@ def _prepare(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
     labels = [str(c) for c in frame.columns]
     if instrument is None and isinstance(frame, pd.DataFrame) and _looks_like_corr(frame):
         corr = frame.to_numpy(dtype=float)
+        rows = [str(i) for i in frame.index]
+        if rows != labels and not isinstance(frame.index, pd.RangeIndex):
+            warnings.warn(
+                "The data look like a correlation matrix (square, symmetric, ones on the "
+                "diagonal) and are analysed as one, but its row names differ from its column "
+                f"names ({', '.join(rows[:3])}... vs {', '.join(labels[:3])}...); the column "
+                "names are used. Check that rows and columns are in the same order.",
+                CorrelationInputWarning, stacklevel=3)
         if n_obs is not None and n_obs < 2:
             raise AnalysisError(f"n_obs must be at least 2 (got {n_obs}).")
         return _Prepared(corr=corr, labels=labels, n_obs=n_obs, missing="none",
@@ -448,8 +465,10 @@ def bartlett(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
         Item answers (NaN = missing) or a correlation matrix (then ``n_obs`` is required).
     missing : {"pairwise", "listwise"}
         How missing answers enter the correlation matrix. With pairwise deletion ``n`` is
-        the number of cases with at least one answer (as ``psych::cortest.bartlett`` on raw
-        data), stated in the result.
+        the number of cases with at least one answer: rows where every item is missing are
+        dropped and not counted. ``psych::cortest.bartlett`` on raw data counts them
+        (``n = nrow(x)``), so its chi-square differs when such rows exist. With listwise
+        deletion ``n`` is the number of complete cases. The result states which.
     items, instrument, score : optional
         Which items to use (see :func:`correlation_matrix`).
     n_obs : int, optional
@@ -575,11 +594,37 @@ def _fit_ml(r: np.ndarray, k: int) -> _Fit:
         g = np.sum(lam * lam, axis=1) + psi - np.diag(r)
         return float(f), g / psi**2
 
-    x0 = np.clip(np.diag(r) - _smc(r), _PSI_LOWER, 1.0)
-    opt = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=[(_PSI_LOWER, 1.0)] * p,
-                   options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20})
-    return _Fit(_ml_loadings(opt.x, r, k), opt.x, bool(opt.success), int(opt.nit),
-                str(opt.message))
+    # In Heywood cases the likelihood has several local minima on the bounds. Start from
+    # 1 - SMC and from psych's start ((1 - k/2p) / diag(R^-1)), optimise in psych's scale
+    # (``parscale = 0.01``) and keep the lower minimum: never above psych's criterion.
+    scale = 0.01
+
+    def fun_scaled(z: np.ndarray) -> tuple[float, np.ndarray]:
+        f, g = fun(z * scale)
+        return f, g * scale
+
+    best = None
+    nit = 0
+    inv_diag = np.diag(np.linalg.inv(r))
+    for x0 in (np.diag(r) - _smc(r), (1.0 - 0.5 * k / p) / inv_diag):
+        x0 = np.clip(x0, _PSI_LOWER, 1.0)
+        opt = minimize(fun_scaled, x0 / scale, jac=True, method="L-BFGS-B",
+                       bounds=[(_PSI_LOWER / scale, 1.0 / scale)] * p,
+                       options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-12, "maxcor": 20})
+        nit += int(opt.nit)
+        if best is None or opt.fun < best.fun - 1e-12:
+            best = opt
+    assert best is not None
+    psi = np.clip(best.x * scale, _PSI_LOWER, 1.0)
+    # converged: the gradient vanishes except where it pushes a uniqueness against a bound
+    # (L-BFGS-B's own flag often reports a failed line search at this tolerance)
+    g = fun(psi)[1]
+    at_low = (psi <= _PSI_LOWER * (1 + 1e-6)) & (g > 0)
+    at_high = (psi >= 1.0 - 1e-9) & (g < 0)
+    pg = float(np.abs(np.where(at_low | at_high, 0.0, g)).max())
+    converged = bool(best.success) or pg < 1e-5
+    msg = str(best.message) if best.success else f"projected gradient {pg:.1e} ({best.message})"
+    return _Fit(_ml_loadings(psi, r, k), psi, converged, nit, msg)
 
 
 def _fit_pa(r: np.ndarray, k: int, *, min_err: float = 0.001, max_iter: int = 50,

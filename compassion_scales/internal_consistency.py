@@ -666,10 +666,16 @@ def _estimator(nf: int) -> str:
 
 def _corr(items: _Items, ordinal: bool) -> tuple[np.ndarray, str]:
     if ordinal:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            R = polychoric(pd.DataFrame(items.X, columns=items.names)).to_numpy()
-        return R, f"polychoric ({items.missing})"
+        from compassion_scales.correlations import UnequalCategoriesWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            poly = polychoric(pd.DataFrame(items.X, columns=items.names))
+        for w in caught:  # pass on what psych would say about unequal categories
+            if issubclass(w.category, UnequalCategoriesWarning):
+                warnings.warn(str(w.message), UnequalCategoriesWarning, stacklevel=3)
+        per_pair = "thresholds per pair" in poly.attrs["method"]
+        return poly.to_numpy(), f"polychoric ({items.missing}{', thresholds per pair' if per_pair else ''})"
     return _pearson(items.X), f"Pearson ({items.missing})"
 
 

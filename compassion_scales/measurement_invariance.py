@@ -44,6 +44,9 @@ STEPS: dict[str, tuple[str, ...]] = {
     "strict": ("loadings", "intercepts", "residuals"),
 }
 _NEW = {"metric": "loadings", "scalar": "intercepts", "strict": "residuals"}
+#: extra columns of the steps table with estimator="MLR"
+_ROBUST_COLS = ("chisq_scaled", "scaling_factor", "p_val_scaled", "cfi_robust", "tli_robust", "rmsea_robust",
+                "rmsea_ci_low_robust", "rmsea_ci_high_robust")
 
 
 @dataclass(frozen=True, repr=False)
@@ -59,7 +62,8 @@ class InvarianceResult(ResultMixin):
         step: ``chisq_diff``, ``df_diff``, ``p_diff`` (as ``lavTestLRT``), ``rmsea_diff``
         (RMSEA of the difference test, as lavTestLRT's ``RMSEA`` column), ``delta_cfi`` (CFI
         minus previous CFI; negative = worse), ``delta_rmsea`` (RMSEA minus previous RMSEA;
-        positive = worse) and ``holds``.
+        positive = worse) and ``holds`` (for the configural row: whether it meets the
+        configural fit rule).
     fits : dict of str -> CFAResult
         The fitted model of each step.
     partial : DataFrame
@@ -70,10 +74,17 @@ class InvarianceResult(ResultMixin):
         ``delta_rmsea`` against the previous step, ``holds``), largest score test first.
         Empty when every step holds.
     highest_level : str
-        The last step that holds (``"none"`` when even the configural model was not fitted).
+        The last step that holds (``"none"`` when the configural model does not fit or was
+        not fitted).
     failed_step : str or None
+        The first step that fails (``"configural"`` when the configural model does not fit).
     delta_cfi, delta_rmsea : float
         Decision thresholds.
+    configural_cfi, configural_rmsea : float
+        Fit the configural model must reach (CFI at least, RMSEA at most) before any
+        invariance is judged.
+    configural_fits : bool
+        Whether it did.
     """
 
     table: pd.DataFrame
@@ -94,17 +105,24 @@ class InvarianceResult(ResultMixin):
     source: str
     stopped_at_failure: bool = True
     missing: str = "listwise"
+    configural_cfi: float = 0.90
+    configural_rmsea: float = 0.08
+    configural_fits: bool = True
+    estimator: str = "ML"
     _extra_notes: tuple[str, ...] = field(default=())
 
-    _title = "Measurement invariance (multi-group CFA, ML)"
+    @property
+    def _title(self) -> str:  # type: ignore[override]
+        return f"Measurement invariance (multi-group CFA, {self.estimator})"
 
     @property
     def summary(self) -> pd.DataFrame:
         return self.table
 
     def _notes(self) -> list[str]:
-        rule = (f"a step holds when CFI drops by no more than {self.delta_cfi:g} (delta_cfi >= "
-                f"-{self.delta_cfi:g}) and RMSEA rises by no more than {self.delta_rmsea:g} "
+        rob = "robust " if self.estimator == "MLR" else ""
+        rule = (f"a step holds when {rob}CFI drops by no more than {self.delta_cfi:g} (delta_cfi >= "
+                f"-{self.delta_cfi:g}) and {rob}RMSEA rises by no more than {self.delta_rmsea:g} "
                 f"(delta_rmsea <= {self.delta_rmsea:g})")
         if self.use_chisq:
             rule += f", and the chi-square difference test is not significant (p >= {self.alpha:g})"
@@ -118,16 +136,23 @@ class InvarianceResult(ResultMixin):
                                 "failure)."),
             "Steps: configural (same pattern, all free) -> metric (equal loadings) -> scalar (equal "
             "loadings and intercepts; latent means free in groups 2..k) -> strict (also equal residual "
-            "variances). Chi-square difference tests as lavaan::lavTestLRT (ML, standard).",
+            "variances). " + ("Chi-square difference tests as lavaan::lavTestLRT (ML, standard)."
+                              if self.estimator == "ML" else
+                              "Chi-square difference tests: Satorra-Bentler (2001) scaled differences of the "
+                              "ML chi-squares, as lavaan::lavTestLRT for MLR (chisq_diff is the scaled "
+                              "statistic); delta_cfi and delta_rmsea use the robust CFI and RMSEA."),
             f"Identification: {self.identification}; mean structure with intercepts free in the "
             "configural and metric models, latent means fixed to 0 in the first group.",
-            (f"Estimator: maximum likelihood (divisor N, as lavaan). Missing data: listwise deletion; "
-             f"{self.n_dropped} rows dropped." if self.missing == "listwise" else
+            ((("Estimator: maximum likelihood (divisor N, as lavaan). " if self.estimator == "ML" else
+               "Estimator: robust maximum likelihood (MLR, as lavaan: ML estimates, Huber-White standard "
+               "errors, Yuan-Bentler scaled chi-square). ")
+              + f"Missing data: listwise deletion; {self.n_dropped} rows dropped.") if self.missing == "listwise" else
              f"Estimator: full-information maximum likelihood (FIML); {self.n_dropped} rows dropped (no "
              "answer on any item, or no group). Partial-invariance candidates are ranked by refitting "
              "(score tests are not computed with FIML)."),
+            self._configural_line(),
             f"Conclusion: highest level of invariance supported: {self.highest_level}"
-            + (f"; {self.failed_step} invariance fails." if self.failed_step else "."),
+            + (self._failure_text() if self.failed_step else "."),
         ]
         if self.failed_step and len(self.partial):
             top = self.partial.head(3)
@@ -138,6 +163,36 @@ class InvarianceResult(ResultMixin):
         lines += list(self._extra_notes)
         return lines
 
+    def _configural_fit(self) -> tuple[float, float]:
+        row = self.table[self.table["step"] == "configural"].iloc[0]
+        if self.estimator == "MLR":
+            return float(row["cfi_robust"]), float(row["rmsea_robust"])
+        return float(row["cfi"]), float(row["rmsea"])
+
+    def _configural_line(self) -> str:
+        rob = "robust " if self.estimator == "MLR" else ""
+        rule = (f"Configural fit rule: the configural model must fit before invariance is judged "
+                f"({rob}CFI >= {self.configural_cfi:g} and {rob}RMSEA <= {self.configural_rmsea:g}")
+        if "configural" not in set(self.table["step"]):
+            return rule + "); not tested (the configural model was not fitted)."
+        cfi, rmsea = self._configural_fit()
+        verdict = "met" if self.configural_fits else "NOT met"
+        return rule + f"): {verdict} (CFI = {cfi:.3f}, RMSEA = {rmsea:.3f})."
+
+    def _failure_text(self) -> str:
+        if self.failed_step != "configural":
+            return f"; {self.failed_step} invariance fails."
+        cfi, rmsea = self._configural_fit()
+        why = []
+        if not cfi >= self.configural_cfi:
+            why.append(f"CFI = {cfi:.3f} < {self.configural_cfi:g}")
+        if not rmsea <= self.configural_rmsea:
+            why.append(f"RMSEA = {rmsea:.3f} > {self.configural_rmsea:g}")
+        return ("; the configural model does not fit the data (" + ", ".join(why) + "), so the factor "
+                "model itself does not hold in every group and no level of invariance can be "
+                "claimed. Revise the model (see the CFA modification indices in each group) before "
+                "testing invariance.")
+
     def to_dict(self) -> dict[str, Any]:
         from compassion_scales._format import to_jsonable
 
@@ -146,19 +201,38 @@ class InvarianceResult(ResultMixin):
         d["highest_level"] = self.highest_level
         d["failed_step"] = self.failed_step
         d["thresholds"] = {"delta_cfi": self.delta_cfi, "delta_rmsea": self.delta_rmsea,
-                           "use_chisq": self.use_chisq, "alpha": self.alpha}
+                           "use_chisq": self.use_chisq, "alpha": self.alpha,
+                           "configural_cfi": self.configural_cfi,
+                           "configural_rmsea": self.configural_rmsea}
+        d["configural_fits"] = self.configural_fits
+        d["estimator"] = self.estimator
         return d
 
 
-def _compare(prev: dict[str, float], cur: dict[str, float], G: int) -> dict[str, float]:
+def _compare(prev: dict[str, float], cur: dict[str, float], G: int, estimator: str = "ML") -> dict[str, float]:
+    """Difference test and change in fit between two nested steps.
+
+    ML: the likelihood-ratio test (lavTestLRT). MLR: the Satorra-Bentler (2001) scaled
+    difference of the two ML chi-squares (lavTestLRT's default for MLR; no RMSEA of the
+    difference), and the changes in robust CFI and RMSEA.
+    """
     from scipy import stats
 
-    dchi = cur["chisq"] - prev["chisq"]
     ddf = cur["df"] - prev["df"]
-    p = float(stats.chi2.sf(dchi, ddf)) if ddf > 0 else np.nan
-    rd = float(np.sqrt(max(0.0, (dchi - ddf) / (cur["n_obs"] * ddf))) * np.sqrt(G)) if ddf > 0 else np.nan
+    if estimator == "MLR":
+        from compassion_scales.stats.robust import scaled_difference_sb2001
+
+        dchi, ddf, _ = scaled_difference_sb2001(cur["chisq"], cur["df"], cur["scaling_factor"],
+                                                prev["chisq"], prev["df"], prev["scaling_factor"])
+        rd = np.nan
+        cfi, rmsea = "cfi_robust", "rmsea_robust"
+    else:
+        dchi = cur["chisq"] - prev["chisq"]
+        rd = float(np.sqrt(max(0.0, (dchi - ddf) / (cur["n_obs"] * ddf))) * np.sqrt(G)) if ddf > 0 else np.nan
+        cfi, rmsea = "cfi", "rmsea"
+    p = float(stats.chi2.sf(dchi, ddf)) if ddf > 0 and np.isfinite(dchi) else np.nan
     return {"chisq_diff": dchi, "df_diff": ddf, "p_diff": p, "rmsea_diff": rd,
-            "delta_cfi": cur["cfi"] - prev["cfi"], "delta_rmsea": cur["rmsea"] - prev["rmsea"]}
+            "delta_cfi": cur[cfi] - prev[cfi], "delta_rmsea": cur[rmsea] - prev[rmsea]}
 
 
 def _holds(cmp: dict[str, float], delta_cfi: float, delta_rmsea: float, use_chisq: bool, alpha: float) -> bool:
@@ -173,7 +247,9 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
                delta_cfi: float = 0.010, delta_rmsea: float = 0.015, use_chisq: bool = False,
                alpha: float = 0.05, stop_at_failure: bool = True, std_lv: bool = False,
                missing: str = "listwise", refit_candidates: bool = True,
-               scores: Sequence[str] | None = None, column_map: Mapping[str, str] | None = None,
+               scores: Sequence[str] | None = None, configural_cfi: float = 0.90,
+               configural_rmsea: float = 0.08, estimator: str = "ML",
+               column_map: Mapping[str, str] | None = None,
                patterns: Mapping[str, str] | Sequence[str] | str | None = None,
                on_invalid: str = "error") -> InvarianceResult:
     """Test measurement invariance across groups: configural, metric, scalar, strict.
@@ -211,6 +287,18 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         (gives the actual chi-square, CFI and RMSEA after release).
     scores : sequence of str, optional
         With an instrument: the score ids to use as factors.
+    estimator : {"ML", "MLR"}
+        ``"MLR"``: robust ML as lavaan's ``estimator = "MLR"`` (sandwich standard errors,
+        Yuan-Bentler scaled chi-square). Steps are then compared with the Satorra-Bentler (2001)
+        scaled chi-square difference (lavTestLRT's default for MLR), and the configural rule
+        and the changes in fit use the robust CFI and RMSEA (``cfi_robust``, ``rmsea_robust``).
+    configural_cfi, configural_rmsea : float
+        The configural model is judged first: it must reach CFI >= ``configural_cfi``
+        (default .90) and RMSEA <= ``configural_rmsea`` (default .08; "acceptable" fit in
+        the usual conventions, e.g. Browne & Cudeck 1993, Marsh, Hau & Wen 2004). When it
+        does not, the conclusion says so plainly, ``highest_level`` is ``"none"`` and
+        ``failed_step`` is ``"configural"``: comparisons between steps are then relative to
+        a model that does not fit, and testing stops (unless ``stop_at_failure=False``).
 
     Returns
     -------
@@ -253,6 +341,17 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         raise AnalysisError(f"The group column '{group}' is not in the data; choose one of its columns.")
     if delta_cfi < 0 or delta_rmsea < 0:
         raise AnalysisError("The thresholds delta_cfi and delta_rmsea must be positive numbers (e.g. 0.01, 0.015).")
+    if not (0 <= configural_cfi <= 1 and configural_rmsea >= 0):
+        raise AnalysisError("configural_cfi must lie between 0 and 1 and configural_rmsea must be positive "
+                            "(e.g. 0.90 and 0.08).")
+    from compassion_scales.confirmatory import _check_estimator
+
+    estimator = _check_estimator(estimator)
+    robust = estimator == "MLR"
+    if robust and str(missing).lower() in ("ml", "fiml", "direct"):
+        raise AnalysisError("Invariance with estimator='MLR' and missing='fiml' is not available yet (the "
+                            "robust CFI and RMSEA need lavaan's missing-data correction); use missing='listwise' "
+                            "with MLR, or ML with FIML.")
     from compassion_scales._inputs import InputOptions
 
     spec, df, source = _resolve(data, model, scores, extra_cols=[group],
@@ -269,22 +368,36 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     failed: str | None = None
     partial = pd.DataFrame()
     notes: list[str] = []
+    configural_fits = True
     for step in steps:
         equal = STEPS[step]
-        eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=equal)
+        eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=equal,
+                        estimator=estimator, raw=info["raw"])
         sol_notes = _check_solution(eng, out["x"])
-        fits[step] = _make_result(spec, eng, out, info, labels, std_lv, source, equal, sol_notes)
+        fits[step] = _make_result(spec, eng, out, info, labels, std_lv, source, equal, sol_notes,
+                                  estimator=estimator)
         f = out["fit"]
         row: dict[str, Any] = {"step": step, "equal": ", ".join(equal) if equal else "none"}
         for k in ("npar", "chisq", "df", "p_val", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high",
-                  "srmr", "aic", "bic"):
+                  "srmr", "aic", "bic") + (_ROBUST_COLS if robust else ()):
             row[k] = f[k]
         if prev is None:
             row.update({"chisq_diff": np.nan, "df_diff": np.nan, "p_diff": np.nan, "rmsea_diff": np.nan,
                         "delta_cfi": np.nan, "delta_rmsea": np.nan, "holds": None})
             ok = True
+            if step == "configural":
+                cfi_c, rmsea_c = (f["cfi_robust"], f["rmsea_robust"]) if robust else (f["cfi"], f["rmsea"])
+                configural_fits = bool(cfi_c >= configural_cfi and rmsea_c <= configural_rmsea)
+                row["holds"] = configural_fits
+                if not configural_fits:
+                    failed = "configural"
+                    rows.append(row)
+                    if stop_at_failure:
+                        break
+                    prev = f
+                    continue
         else:
-            cmp = _compare(prev, f, G)
+            cmp = _compare(prev, f, G, estimator)
             ok = _holds(cmp, delta_cfi, delta_rmsea, use_chisq, alpha)
             row.update(cmp)
             row["holds"] = ok
@@ -294,7 +407,8 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         elif not ok and failed is None:
             failed = step
             partial = _partial_candidates(spec, samples, labels, eng, out, step, prev, G, std_lv,
-                                          delta_cfi, delta_rmsea, use_chisq, alpha, refit_candidates)
+                                          delta_cfi, delta_rmsea, use_chisq, alpha, refit_candidates,
+                                          estimator=estimator, raw=info["raw"])
             if stop_at_failure:
                 break
         # the next step is compared with this one (with stop_at_failure=False, even if it failed)
@@ -303,7 +417,9 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     if failed is not None and stop_at_failure:
         skipped = steps[steps.index(failed) + 1:]
         if skipped:
-            notes.append(f"Not tested because {failed} invariance failed: {', '.join(skipped)}.")
+            why = ("the configural model does not fit" if failed == "configural"
+                   else f"{failed} invariance failed")
+            notes.append(f"Not tested because {why}: {', '.join(skipped)}.")
     if steps and steps[0] != "configural":
         notes.append(f"The first step tested ({steps[0]}) is taken as the baseline without a decision.")
     ident = ("factor variances fixed to 1 in the first group" if std_lv
@@ -313,12 +429,15 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         delta_cfi=float(delta_cfi), delta_rmsea=float(delta_rmsea), use_chisq=bool(use_chisq),
         alpha=float(alpha), group=group, group_labels=tuple(labels), group_n=tuple(int(n) for n in info["n_obs"]),
         n_dropped=int(info["n_dropped"]), model=spec, identification=ident, source=source,
-        stopped_at_failure=bool(stop_at_failure), missing=info["missing"], _extra_notes=tuple(notes))
+        stopped_at_failure=bool(stop_at_failure), missing=info["missing"],
+        configural_cfi=float(configural_cfi), configural_rmsea=float(configural_rmsea),
+        configural_fits=configural_fits, estimator=estimator, _extra_notes=tuple(notes))
 
 
 def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: Any, out: dict, step: str,
                         prev: dict[str, float] | None, G: int, std_lv: bool, delta_cfi: float,
-                        delta_rmsea: float, use_chisq: bool, alpha: float, refit: bool) -> pd.DataFrame:
+                        delta_rmsea: float, use_chisq: bool, alpha: float, refit: bool,
+                        estimator: str = "ML", raw: Any = None) -> pd.DataFrame:
     """Score tests (and refits) for releasing each constraint the failing step added."""
     from scipy import stats
 
@@ -346,11 +465,14 @@ def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 e2, o2 = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=STEPS[step],
-                              released=[(q.key, g)], with_mi=False)
+                              released=[(q.key, g)], with_mi=False, estimator=estimator, raw=raw)
             f2 = o2["fit"]
             row.update({"chisq": f2["chisq"], "df": f2["df"], "cfi": f2["cfi"], "rmsea": f2["rmsea"]})
+            if estimator == "MLR":
+                row.update({"chisq_scaled": f2["chisq_scaled"], "cfi_robust": f2["cfi_robust"],
+                            "rmsea_robust": f2["rmsea_robust"]})
             if prev is not None:
-                cmp = _compare(prev, f2, G)
+                cmp = _compare(prev, f2, G, estimator)
                 row.update({"delta_cfi": cmp["delta_cfi"], "delta_rmsea": cmp["delta_rmsea"],
                             "holds": _holds(cmp, delta_cfi, delta_rmsea, use_chisq, alpha)})
         rows.append(row)

@@ -75,21 +75,24 @@ def test_cfa_usage_errors():
 
 
 def test_invariance_table_and_json(model_file):
-    r = run("invariance", HS, "--model", model_file, "--group", "school")
+    r = run("invariance", HS, "--model", model_file, "--group", "school", "--configural-rmsea", ".10")
     assert r.exit_code == 0, r.output
     assert "Conclusion: highest level of invariance supported: metric; scalar invariance fails." in r.output
     assert "Partial invariance candidates for the scalar step" in r.output
-    r = run("invariance", HS, "--model", HS_MODEL, "--group", "school", "--all-steps", "--delta-cfi", ".05",
+    r = run("invariance", HS, "--model", HS_MODEL, "--group", "school", "--configural-rmsea", ".1", "--all-steps",
+            "--delta-cfi", ".05",
             "--delta-rmsea", ".05", "--format", "json")
     assert r.exit_code == 0
-    lib = invariance(pd.read_csv(HS), HS_MODEL, group="school", stop_at_failure=False, delta_cfi=.05,
+    lib = invariance(pd.read_csv(HS), HS_MODEL, group="school", configural_rmsea=.1, stop_at_failure=False,
+                     delta_cfi=.05,
                      delta_rmsea=.05)
     assert json.loads(r.output) == json.loads(lib.to_json())
     assert json.loads(r.output)["highest_level"] == "strict"
 
 
 def test_invariance_csv_partial():
-    r = run("invariance", HS, "--model", HS_MODEL, "--group", "school", "--table", "partial", "--format", "csv")
+    r = run("invariance", HS, "--model", HS_MODEL, "--group", "school", "--configural-rmsea", ".1", "--table",
+            "partial", "--format", "csv")
     assert r.exit_code == 0
     df = pd.read_csv(__import__("io").StringIO(r.output))
     assert df.iloc[0]["parameter"] == "x3 ~1" and len(df) == 9
@@ -155,3 +158,12 @@ def test_cfa_fiml_option():
     assert any("full-information ML" in line for line in d["notes"])
     r = run("cfa", bfi, "--model", model, "--missing", "pairwise")
     assert r.exit_code == 2
+
+
+def test_invariance_says_when_the_configural_model_does_not_fit():
+    example = str(Path(__file__).resolve().parent.parent / "examples" / "responses.csv")
+    r = run("invariance", example, "-i", "fcs", "--group", "group")
+    assert r.exit_code == 0, r.output
+    assert ("Conclusion: highest level of invariance supported: none; the configural model does not fit "
+            "the data (CFI = 0.885 < 0.9)") in r.output
+    assert "strict" not in r.output.split("Conclusion:")[1].split("\n")[0]

@@ -63,3 +63,77 @@ def test_polychoric_refuses_continuous_or_many_categories():
         polychoric(pd.DataFrame({"a": list(range(1, 11)), "b": list(range(10, 0, -1))}))
     with pytest.raises(AnalysisError, match="no variance"):
         polychoric(pd.DataFrame({"a": [1, 1, 1, 1], "b": [1, 2, 3, 2]}))
+
+
+# ------------------------------------------------ items with different answer categories
+UNEQUAL = json.loads((REF / "polychoric_unequal_psych.json").read_text())
+
+
+@pytest.mark.parametrize("case", [k for k in UNEQUAL if k != "versions"])
+def test_polychoric_unequal_categories_match_psych(case):
+    """psych sets global = FALSE (per-pair thresholds, 0.5 in empty cells) and warns."""
+    from compassion_scales.correlations import UnequalCategoriesWarning
+
+    c = UNEQUAL[case]
+    d = pd.read_csv(REF / "data" / f"{case}.csv")
+    with pytest.warns(UnequalCategoriesWarning) as rec:
+        r = polychoric(d)
+    msgs = [str(w.message) for w in rec if issubclass(w.category, UnequalCategoriesWarning)]
+    assert any("do not reach the same highest answer" in m for m in msgs)
+    n_cells = int(c["warnings"][1].split()[0])   # psych: "<k> cells were adjusted ..."
+    assert any(m.startswith(f"{n_cells} pair(s) of items had empty cells") for m in msgs)
+    np.testing.assert_allclose(r.to_numpy(), np.array(c["rho"]), atol=1e-8, rtol=0)
+    tau = np.array(c["tau"], dtype=float)   # jsonlite writes R's Inf as null (NaN here)
+    got = r.attrs["thresholds"].to_numpy()
+    assert np.array_equal(np.isinf(got), np.isnan(tau))
+    np.testing.assert_allclose(got[~np.isnan(tau)], tau[~np.isnan(tau)], atol=1e-10)
+    assert "thresholds per pair" in r.attrs["method"]
+    assert r.attrs["renormalised_pairs"] == []
+
+
+@pytest.mark.parametrize("case", [k for k in UNEQUAL if k != "versions"])
+def test_ordinal_alpha_and_omega_unequal_categories_match_psych(case):
+    from compassion_scales.correlations import UnequalCategoriesWarning
+    from compassion_scales.internal_consistency import omega, reliability
+
+    c = UNEQUAL[case]
+    d = pd.read_csv(REF / "data" / f"{case}.csv")
+    with pytest.warns(UnequalCategoriesWarning):
+        res = reliability(d, boot=0, ordinal=True)
+    assert res.summary["ordinal_alpha"].iloc[0] == pytest.approx(c["ordinal_alpha"], abs=1e-10)
+    with pytest.warns(UnequalCategoriesWarning):
+        om = omega(d, c["nfactors"], ordinal=True).iloc[0]
+    assert om["omega_total"] == pytest.approx(c["omega_tot"], abs=1e-6)
+    assert om["alpha"] == pytest.approx(c["alpha"], abs=1e-10)
+    assert om["lambda6"] == pytest.approx(c["G6"], abs=1e-6)
+    if c["nfactors"] > 1:
+        assert om["omega_h"] == pytest.approx(c["omega_h"], abs=1e-5)
+    assert "thresholds per pair" in om["correlation"]
+
+
+def test_polychoric_sparse_categories_renormalise_and_say_so():
+    """Where the 0.5 correction makes a threshold infinite psych's value rests on rounding
+    error; cscore re-scales that pair's table, warns, and matches psych on every other pair."""
+    from compassion_scales.correlations import UnequalCategoriesWarning
+
+    ref = np.array(json.loads((REF / "polychoric_sparse_psych.json").read_text())["rho"])
+    d = pd.read_csv(REF / "data" / "fcs_sim_sparse.csv")
+    with pytest.warns(UnequalCategoriesWarning, match=r"For 3 pair\(s\) of items \(fcs2-fcs3"):
+        r = polychoric(d)
+    names = list(r.columns)
+    keep = np.ones(ref.shape, dtype=bool)
+    for a, b in r.attrs["renormalised_pairs"]:
+        i, j = names.index(a), names.index(b)
+        keep[i, j] = keep[j, i] = False
+    assert (~keep).sum() == 6
+    np.testing.assert_allclose(r.to_numpy()[keep], ref[keep], atol=1e-8)
+    assert np.all(np.abs(r.to_numpy()) <= 1)
+
+
+def test_r_optimize_follows_r_steps():
+    from compassion_scales.correlations import r_optimize
+
+    # R: print(optimize(function(x) sin(3 * x) + x^2 / 5, c(-2, 2))$minimum, digits = 12)
+    #    -0.501290529575 (R stops within its tolerance, not at the true minimum -0.5012...)
+    x = r_optimize(lambda v: np.sin(3 * v) + v * v / 5, -2, 2)
+    assert x == pytest.approx(-0.501290529575, abs=1e-12)
