@@ -153,6 +153,21 @@ def debug_enabled() -> bool:
     return False
 
 
+def _check_outputs_first(kwargs: dict[str, Any]) -> None:
+    """An ``-o/--output`` that cannot be written fails before any work is done."""
+    output = kwargs.get("output")
+    if not output or not isinstance(output, str):
+        return
+    from compassion_scales.io import check_output_path
+
+    inputs: list[str] = []
+    for key in ("responses", "time1", "time2"):
+        if isinstance(kwargs.get(key), str):
+            inputs.append(kwargs[key])
+    inputs += [f for f in kwargs.get("files") or () if isinstance(f, str)]
+    check_output_path(output, inputs)
+
+
 def handle_errors(func: F) -> F:
     """Turn cscore's errors (and anything unexpected) into one-line click errors.
 
@@ -164,6 +179,7 @@ def handle_errors(func: F) -> F:
         from compassion_scales.errors import CompassionScalesError, ResponseValidationError
 
         try:
+            _check_outputs_first(kwargs)
             return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise

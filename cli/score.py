@@ -82,12 +82,11 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
     from compassion_scales.run import provenance_payload, score_file
 
     inputs = [responses] + ([map_file] if map_file else [])
-    for target in (output, ledger_file, errors_file):
-        if target and any(Path(target).resolve() == Path(p).resolve() for p in inputs):
-            from compassion_scales.errors import OutputFileError
+    from compassion_scales.io import check_output_path
 
-            raise OutputFileError(f"{target}: refusing to overwrite the input file; "
-                                  "choose another output name.")
+    for target in (output, ledger_file, errors_file):
+        if target:  # fail before reading and scoring, not after
+            check_output_path(target, inputs)
     column_map = read_column_map(map_file) if map_file else None
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=id_cols, value_labels=value_labels, numbers=False)

@@ -416,6 +416,12 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
                          "ci_low": lo, "ci_high": hi,
                          "median": float(np.median(x)) if x.size else np.nan})
         small = [str(lv) for lv, x in zip(levels, samples, strict=True) if x.size < 2]
+        if small and len(small) == len(levels):
+            raise AnalysisError(f"Every one of the {len(levels)} groups of {group!r} has fewer than two "
+                                "people, so no test can be run: is it an identifier rather than a "
+                                "grouping column? Name the column that holds the groups.")
+        if small and len(small) > 10:
+            small = small[:10] + [f"... ({len(small) - 10} more)"]
         if small:
             raise AnalysisError(f"Score {sid!r}: group(s) {', '.join(small)} of {group!r} have fewer than two "
                                 "values, so no test can be run. Merge or drop the small groups.")

@@ -1258,3 +1258,29 @@ def read_column_map(path: str | Path) -> dict[str, str]:
             raise InputFileError(f"{path}: row {pos + first}: column {src} is mapped twice.")
         out[str(src).strip()] = str(item).strip()
     return out
+
+
+def check_output_path(path: str | Path, inputs: Iterable[str | Path] = ()) -> None:
+    """Fail before any work when ``path`` cannot be an output: unknown extension, a folder
+    that does not exist or cannot be written, or one of the ``inputs``.
+
+    Raises
+    ------
+    OutputFileError
+    """
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in WRITE_SUFFIXES:
+        raise OutputFileError(f"{out}: unknown output type {suffix or '(no extension)'!r}; use one "
+                              "of " + ", ".join(WRITE_SUFFIXES) + ".")
+    for inp in inputs:
+        if str(inp) != "-" and (Path(inp).resolve() == out.resolve() or _same_file(Path(inp), out)):
+            raise OutputFileError(f"{out}: refusing to overwrite the input file; choose another "
+                                  "output name.")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputFileError(f"{out}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputFileError(f"{out}: the folder {folder} cannot be written (permission denied).")
+    if out.is_dir():
+        raise OutputFileError(f"{out}: is a folder; give a file name.")
