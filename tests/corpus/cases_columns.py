@@ -269,3 +269,16 @@ add(Case("col_yaml_alias_instrument", {"d.csv": toy_table(ITEMS),
                                        "inst.yaml": b"a: &a [1, 2]\nb: [*a, *a]\n"},
          ["score", "{d}/d.csv", "--instrument-file", "{d}/inst.yaml"], exit_code=1,
          contains=["anchors and aliases"]))
+
+# outputs that cannot be written fail before any work, for every command with -o
+for name, argv in {**ANALYSES, "score": ["score", "{d}/d.csv", "-i", "fcs"]}.items():
+    add(Case(f"col_{name}_output_folder_missing", {"d.csv": fcs_bytes(SELF)},
+             [*argv, "-o", "{d}/no/such/folder/out.csv"], exit_code=1,
+             contains=["does not exist"]))
+    add(Case(f"col_{name}_output_unknown_type", {"d.csv": fcs_bytes(SELF)},
+             [*argv, "-o", "{d}/out.xyz"], exit_code=1, contains=["unknown output type"]))
+    add(Case(f"col_{name}_output_is_input", {"d.csv": fcs_bytes(SELF)},
+             [*argv, "-o", "{d}/d.csv"], exit_code=1, contains=["refusing to overwrite"]))
+add(Case("col_compare_group_is_identifier", {"d.csv": fcs_bytes(SELF, time="1")},
+         ["compare", "{d}/d.csv", "-i", "fcs", "--group", "pid"], exit_code=1,
+         contains=["identifier rather than a grouping column"]))
