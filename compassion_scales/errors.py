@@ -31,6 +31,7 @@ __all__ = [
     "KeyingWarning",
     "ConvergenceWarning",
     "UnverifiedKeyWarning",
+    "CodingDirectionWarning",
 ]
 
 
@@ -158,3 +159,7 @@ class ConvergenceWarning(PsychometricWarning):
 
 class UnverifiedKeyWarning(PsychometricWarning):
     """A score was computed with a key the instrument file marks as not verified against its source."""
+
+
+class CodingDirectionWarning(KeyingWarning):
+    """The data look coded in the opposite direction to the instrument file (all or some items)."""
