@@ -53,12 +53,17 @@ from compassion_scales.cli._options import (
               help="Table style for --format table.")
 @click.option("--decimals", type=click.IntRange(0, 12), default=3, show_default=True,
               help="Decimals shown in tables.")
+@click.option("--screen", "add_screen", is_flag=True,
+              help="Add careless-responding flag columns (scr_<instrument>_...; see 'cscore screen').")
+@click.option("--reverse-coded", is_flag=True,
+              help="The file codes every answer in the opposite direction to the instrument: flip on input.")
 @handle_errors
 def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[str, ...],
           id_cols: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
           prorate: float | None, keep: str, sheet: str | None, encoding: str | None,
           delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None, show_summary: bool,
-          out_format: str | None, table_style: str, decimals: int) -> None:
+          out_format: str | None, table_style: str, decimals: int, add_screen: bool = False,
+          reverse_coded: bool = False) -> None:
     """Score RESPONSES (CSV, TSV, Excel, SPSS, Stata or Parquet) with one or more instruments.
 
     Every input row comes out once, in order, with its identifier columns. Invalid
@@ -88,7 +93,7 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
     with captured_warnings():
         result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
                             column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
-                            keep=keep)
+                            keep=keep, **({"reverse_coded": True} if reverse_coded else {}))
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
     click.echo(f"Scored {len(result.scores)} rows with {names}: "
                + ", ".join(result.score_columns) + ".", err=True)
@@ -97,6 +102,14 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         click.echo("Kept (not items): " + ", ".join(map(str, kept)) + ".", err=True)
     for line in result._notes()[len(result.instruments):]:
         click.echo(f"Note: {line}", err=True)
+    if add_screen:
+        from compassion_scales.screening import add_screen_columns
+
+        with captured_warnings():
+            result = add_screen_columns(result, data, on_invalid=on_invalid, column_map=column_map,
+                                        patterns=list(patterns) or None, reverse_coded=reverse_coded)
+        click.echo("Added careless-responding flags: " + ", ".join(
+            c for c in result.scores.columns if str(c).startswith("scr_")) + ".", err=True)
     if output:
         write_table(result.scores, output, inputs=[Path(p) for p in inputs])
         write_provenance(output, provenance_payload(result, responses))

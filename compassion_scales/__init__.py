@@ -85,6 +85,13 @@ _EXPORTS: dict[str, str] = {
     "ChangeResult": "compassion_scales.clinical_change",
     "jacobson_truax_cutoffs": "compassion_scales.clinical_change",
     "TrialResult": "compassion_scales.trial_analysis",
+    # careless-responding screening (issue 14)
+    "screen": "compassion_scales.screening",
+    "ScreenResult": "compassion_scales.screening",
+    "exclude_flagged": "compassion_scales.screening",
+    "coding_direction": "compassion_scales.screening",
+    "CodingDirectionWarning": "compassion_scales.errors",
+    "plot_screening": "compassion_scales.reporting.screening_plot",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -24,8 +24,8 @@ from compassion_scales.instrument import Instrument, load_instrument
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats import careless
 
-__all__ = ["screen", "ScreenResult", "exclude_flagged", "coding_direction", "DEFAULT_THRESHOLDS",
-           "INDICES"]
+__all__ = ["screen", "ScreenResult", "exclude_flagged", "coding_direction", "screen_columns",
+           "add_screen_columns", "DEFAULT_THRESHOLDS", "INDICES"]
 
 #: Default flag thresholds (override any of them with ``thresholds={name: value}``;
 #: ``None`` switches a flag off). See docs/screening.md for the sources.
@@ -575,7 +575,11 @@ def screen(data: pd.DataFrame, instrument: str | Instrument, *,
             messages.append("Mahalanobis D2 not computed: the item covariance matrix is singular.")
         out["mahalanobis_d2"] = d2
         out["mahalanobis_p"] = p
-        if robust:
+        use_robust = robust and len(X) >= 5 * len(items)
+        if robust and not use_robust:
+            messages.append(f"Mahalanobis flags use the classical D2: the robust estimate needs at "
+                            f"least 5 rows per item ({5 * len(items)}; {len(X)} given).")
+        if use_robust:
             try:
                 d2, p = careless.robust_mahalanobis(X)
             except np.linalg.LinAlgError:  # pragma: no cover - pinv rarely fails
@@ -583,7 +587,7 @@ def screen(data: pd.DataFrame, instrument: str | Instrument, *,
             out["mahalanobis_robust_d2"] = d2
             out["mahalanobis_robust_p"] = p
         if thr["mahalanobis_p"] is not None:
-            flag("mahalanobis_robust" if robust else "mahalanobis", p < thr["mahalanobis_p"],
+            flag("mahalanobis_robust" if use_robust else "mahalanobis", p < thr["mahalanobis_p"],
                  np.isfinite(p) & (n_answered > 0))
     else:
         messages.append(f"Mahalanobis D2 not computed: needs more rows ({len(X)}) than items + 1.")
@@ -677,3 +681,39 @@ def exclude_flagged(data: pd.DataFrame, instrument: str | Instrument, n_agree: i
     cols = res.id_columns + ["row", "n_flags", "flagged_by"]
     excluded = res.table.loc[drop, cols].reset_index(drop=True)
     return data.loc[~drop], excluded
+
+
+def screen_columns(data: pd.DataFrame, instruments: Sequence[str | Instrument], **screen_options: Any
+                   ) -> pd.DataFrame:
+    """Flag columns for scored output: ``scr_<instrument>_<index>``, ``_n_flags``, ``_flagged_by``.
+
+    One :func:`screen` per instrument; the frame has ``data``'s index and row order.
+    Flags are 1/0 (missing where an index could not be computed), so they survive
+    SPSS/Stata/CSV output.
+    """
+    frames = []
+    for instrument in instruments:
+        inst = load_instrument(instrument)
+        res = screen(data, inst, **screen_options)
+        tab = res.table
+        cols = {f"scr_{inst.id}_{c[len('flag_'):]}": tab[c].astype("Int64") for c in res.flag_columns}
+        cols[f"scr_{inst.id}_n_flags"] = tab["n_flags"]
+        cols[f"scr_{inst.id}_flagged_by"] = tab["flagged_by"]
+        frames.append(pd.DataFrame(cols).set_axis(data.index))
+    return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=data.index)
+
+
+def add_screen_columns(result: Any, data: pd.DataFrame, **screen_options: Any) -> Any:
+    """A copy of a :class:`~compassion_scales.scoring.ScoreResult` with screening flag columns.
+
+    The columns of :func:`screen_columns` for each scored instrument are appended to
+    ``result.scores`` (``cscore score --screen``).
+    """
+    import dataclasses
+
+    extra = screen_columns(data, list(result.instruments), **screen_options)
+    clash = [c for c in extra.columns if c in result.scores.columns]
+    if clash:
+        raise AnalysisError(f"The data already have column(s) {', '.join(clash)}, which screening "
+                            "would create. Rename or drop them first.")
+    return dataclasses.replace(result, scores=pd.concat([result.scores, extra], axis=1))
