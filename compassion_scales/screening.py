@@ -111,43 +111,50 @@ def _leaf_scores(inst: Instrument, present: set[str]) -> list[tuple[str, list[st
     return out
 
 
+def _ranges(columns: Sequence[str], inst: Instrument) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scored minimum, maximum and reverse flag of each column's item."""
+    items = {i.id: i for i in inst.items}
+    sets = [inst.response_sets[items[c].response_set] for c in columns]
+    return (np.array([r.score_min for r in sets], dtype=float),
+            np.array([r.score_max for r in sets], dtype=float),
+            np.array([items[c].reverse for c in columns], dtype=bool))
+
+
 def _keyed_values(values: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
-    out = values.copy()
-    for c in out.columns:
-        it = inst.item(c)
-        if it.reverse:
-            rs = inst.response_sets[it.response_set]
-            out[c] = (rs.score_min + rs.score_max) - out[c]
-    return out
+    lo, hi, rev = _ranges(list(values.columns), inst)
+    X = values.to_numpy(dtype=float)
+    return pd.DataFrame(np.where(rev, lo + hi - X, X), index=values.index, columns=values.columns)
 
 
 def _unit(values: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     """Values rescaled to 0-1 on each item's scored range."""
-    out = values.copy()
-    for c in out.columns:
-        rs = inst.response_sets[inst.item(c).response_set]
-        out[c] = (out[c] - rs.score_min) / (rs.score_max - rs.score_min)
-    return out
+    lo, hi, _ = _ranges(list(values.columns), inst)
+    return pd.DataFrame((values.to_numpy(dtype=float) - lo) / (hi - lo), index=values.index,
+                        columns=values.columns)
 
 
 # --------------------------------------------------------------------------- coding direction
 
 
-def coding_direction(values: pd.DataFrame, instrument: str | Instrument, *,
-                     min_r: float = 0.1, warn: bool = True) -> pd.DataFrame:
+def coding_direction(data: pd.DataFrame, instrument: str | Instrument, *,
+                     min_r: float = 0.1, warn: bool = True, on_invalid: str = "error",
+                     column_map: Mapping[str, str] | None = None,
+                     patterns: Mapping[str, str] | Sequence[str] | str | None = None
+                     ) -> pd.DataFrame:
     """Look for data coded in the opposite direction to the instrument file.
 
     Parameters
     ----------
-    values : DataFrame
-        Item values as read (not reversed), columns = item ids, e.g.
-        ``prepare_responses(data, inst).frame()``.
+    data : DataFrame
+        Raw responses, one row per respondent.
     instrument : str or Instrument
     min_r : float
         Size of a correlation counted as clearly positive or negative.
     warn : bool
         Emit a :class:`~compassion_scales.errors.CodingDirectionWarning` when there is
         evidence (the default).
+    on_invalid, column_map, patterns
+        As in :func:`compassion_scales.scoring.prepare_responses`.
 
     Returns
     -------
@@ -195,6 +202,14 @@ def coding_direction(values: pd.DataFrame, instrument: str | Instrument, *,
     (True, 'CodingDirectionWarning')
     """
     inst = load_instrument(instrument)
+    values = _item_matrix(data, inst, on_invalid=on_invalid, column_map=column_map,
+                          patterns=patterns, reverse_coded=False)
+    return _coding_evidence(values, inst, min_r=min_r, warn=warn)
+
+
+def _coding_evidence(values: pd.DataFrame, inst: Instrument, *, min_r: float = 0.1,
+                     warn: bool = True) -> pd.DataFrame:
+    """:func:`coding_direction` on prepared item values (scored values, not reversed)."""
     present = set(values.columns)
     rows: list[dict[str, Any]] = []
     opposite_items: list[str] = []
@@ -208,10 +223,11 @@ def coding_direction(values: pd.DataFrame, instrument: str | Instrument, *,
         if not rev or not fwd:
             continue
         keyed = _keyed_values(values[its], inst)
-        rest = keyed[fwd].mean(axis=1, skipna=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rest = np.nanmean(keyed[fwd].to_numpy(dtype=float), axis=1)
         for i in rev:
-            r = float(pd.concat([keyed[i], rest], axis=1).dropna().corr().iloc[0, 1]) \
-                if keyed[i].notna().sum() > 2 else math.nan
+            r = _pair_r(keyed[i].to_numpy(dtype=float), rest)
             opp = bool(r < -min_r)
             n_rev_total += 1
             if opp:
@@ -259,15 +275,25 @@ def coding_direction(values: pd.DataFrame, instrument: str | Instrument, *,
             "to have them in the other direction from the rest (already reversed in the export, or "
             "coded on an opposite scale). Recode those items back (min + max - answer) before "
             "scoring; --reverse-coded flips every item and does not fix this. Nothing was flipped.",
-            CodingDirectionWarning, stacklevel=2)
+            CodingDirectionWarning, stacklevel=3)
     if warn and whole:
         warnings.warn(
             f"{inst.id}: the data look coded in the opposite direction to the instrument file "
             f"({'; '.join(flips)}). If your file codes the answers the other way round (e.g. "
             "1 = strongly disagree where the form has 1 = strongly agree), rerun with "
             "--reverse-coded (library: reverse_coded=True). Nothing was flipped.",
-            CodingDirectionWarning, stacklevel=2)
+            CodingDirectionWarning, stacklevel=3)
     return table
+
+
+def _pair_r(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r over the rows where both are present (NaN with < 3 rows or no variance)."""
+    ok = ~(np.isnan(a) | np.isnan(b))
+    if ok.sum() < 3:
+        return math.nan
+    a, b = a[ok] - a[ok].mean(), b[ok] - b[ok].mean()
+    den = math.sqrt(float((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / den) if den > 0 else math.nan
 
 
 def _score_values(rs: Any, codes: Sequence[float]) -> list[float]:
@@ -279,7 +305,6 @@ def _score_values(rs: Any, codes: Sequence[float]) -> list[float]:
 
 def _norm_evidence(values: pd.DataFrame, inst: Instrument, normed: list[Any]
                    ) -> tuple[list[dict[str, Any]], list[str]]:
-    from compassion_scales.scoring import _aggregate_items  # noqa: PLC2701 - same layer
     rows: list[dict[str, Any]] = []
     flips: list[str] = []
     keyed = _keyed_values(values, inst)
@@ -287,7 +312,14 @@ def _norm_evidence(values: pd.DataFrame, inst: Instrument, normed: list[Any]
         its = [i for i in inst.score_items(s.id) if i in values.columns]
         if not its or len(its) < len(inst.score_items(s.id)) or not s.items:
             continue
-        vals, _, _ = _aggregate_items(keyed[its].to_numpy(), s.aggregation, s.missing)
+        block = keyed[its].to_numpy(dtype=float)
+        answered = (~np.isnan(block)).sum(axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            means = np.nanmean(block, axis=1)
+        means[answered < s.missing.min_answered] = np.nan
+        # a sum is compared on the sum scale (prorated: mean x items)
+        vals = means * len(its) if s.aggregation == "sum" else means
         m = float(np.nanmean(vals)) if np.isfinite(vals).any() else math.nan
         if math.isnan(m):
             continue
@@ -627,7 +659,7 @@ def screen(data: pd.DataFrame, instrument: str | Instrument, *,
     names = np.array(list(flags))
     mat = flag_frame.fillna(False).to_numpy(dtype=bool)
     out["flagged_by"] = [", ".join(names[m]) for m in mat] if len(names) else ""
-    coding = (coding_direction(values, inst) if check_coding
+    coding = (_coding_evidence(values, inst) if check_coding
               else pd.DataFrame(columns=["check", "scope", "items", "statistic", "value", "opposite", "detail"]))
     if reverse_coded:
         messages.append("Answers were flipped on input (reverse_coded): code -> min + max - code.")
