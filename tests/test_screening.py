@@ -203,7 +203,43 @@ def test_straight_liner_flags_and_fillers_excluded() -> None:
     row = res.table.iloc[0]
     assert row["longstring"] == 30  # 30 scored items; the 9 fillers are not screened
     assert {"longstring", "irv"} <= set(row["flagged_by"].split(", "))
-    assert "evenodd" in res.flag_columns[2] or "flag_evenodd" in res.table  # 6 subscales -> flagged
+    assert "flag_evenodd" in res.table  # 6 subscales: the even-odd index is flagged
+
+
+def test_keyed_antonym_and_antonyms_on_olbi() -> None:
+    df = keyed_sample("olbi", 6, n=300)
+    df.iloc[0] = 1.0  # agrees ("strongly agree" = 1) with every item, both wordings
+    # hand: exhaustion keyed = 4 x (5 - 1 = 4) reversed and 4 x 1 forward -> |mean rev - mean fwd|
+    # on the 0-1 unit range = |1 - 0| = 1; the same for disengagement
+    row1 = [1.0, 2, 1, 3, 2, 2, 1, 3, 4, 1, 2, 2, 1, 2, 1, 2]
+    df.iloc[1] = row1
+    res = screen(df, "olbi")
+    assert res.table.loc[0, "keyed_antonym"] == 1.0
+    assert res.table.loc[0, "flag_keyed_antonym"]
+    inst = load_instrument("olbi")
+    unit = {}
+    for s in inst.scores:
+        k = np.array([(5 - row1[int(i.split("_")[1]) - 1]) if inst.item(i).reverse
+                      else row1[int(i.split("_")[1]) - 1] for i in s.items])
+        rev = np.array([inst.item(i).reverse for i in s.items])
+        unit[s.id] = abs(((k[rev] - 1) / 3).mean() - ((k[~rev] - 1) / 3).mean())
+    assert res.table.loc[1, "keyed_antonym"] == pytest.approx(np.mean(list(unit.values())))
+    # reverse-keyed items correlate negatively in the raw answers: psychometric antonyms exist
+    assert "psychant" not in res.table  # none below -.60 here (loadings .7, 4 categories)
+    anto = screen(df, "olbi", thresholds={"psychsyn_critval": 0.3}).table
+    assert anto["psychant_pairs"].max() > 10 and anto["psychant"].median() < 0
+    assert (res.table["keyed_antonym"].iloc[2:] >= 0.5).mean() < 0.05
+
+
+def test_person_total_not_flagged_when_item_means_do_not_differ() -> None:
+    rng = np.random.default_rng(5)
+    f = rng.normal(size=(400, 1))
+    cols = load_instrument("fcs").item_ids
+    df = pd.DataFrame(np.clip(np.round(1.5 + f + rng.normal(size=(400, 38))), 0, 4), columns=cols)
+    res = screen(df, "fcs")
+    assert "flag_person_total" not in res.table
+    assert any(m.startswith("Person-total correlation not flagged") for m in res.messages)
+    assert res.flagged(2).mean() < 0.05
 
 
 def test_duration_flag(fcs_data) -> None:

@@ -288,7 +288,7 @@ def mahalanobis(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     S_inv = np.linalg.pinv(S) if not np.all(np.isfinite(S)) else np.linalg.inv(S)
     D = A - np.nanmean(A, axis=0)
     D = np.where(np.isnan(D), 0.0, D)
-    d2 = np.einsum("ij,jk,ik->i", D, S_inv, D)
+    d2 = ((D @ S_inv) * D).sum(axis=1)
     p = stats.chi2.sf(d2, df=A.shape[1])
     return d2, p
 
@@ -345,7 +345,7 @@ def robust_mahalanobis(X: np.ndarray, support: float = 0.75, max_iter: int = 50
         m = A[rows].mean(axis=0)
         S = np.cov(A[rows], rowvar=False)
         D = A - m
-        d2 = np.einsum("ij,jk,ik->i", D, np.linalg.pinv(S), D)
+        d2 = ((D @ np.linalg.pinv(S)) * D).sum(axis=1)
         return m, d2
 
     for _ in range(max_iter):
