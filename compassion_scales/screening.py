@@ -34,11 +34,14 @@ DEFAULT_THRESHOLDS: dict[str, float | None] = {
     "longstring": 0.5,
     # |robust z| of IRV (median / 1.4826 MAD of the sample) above this, either tail
     "irv_z": 3.5,
-    # successive-difference ratio in printed order above this (seesaw answers; random = 2)
+    # successive-difference ratio in printed order above this (seesaw answers; random = 2),
+    # raised for short scales to 2 + 3 SD of the ratio for k answers in random order
     "alternation": 3.0,
-    # even-odd index (careless sign, = -r_SB) above this; needs >= evenodd_min_subscales
+    # even-odd index (careless sign, = -r_SB) above this; needs >= evenodd_min_subscales and
+    # a sample median consistency (-index) of at least evenodd_min_median
     "evenodd": 0.0,
     "evenodd_min_subscales": 4,
+    "evenodd_min_median": 0.5,
     # within-person correlation of psychometric synonyms below this
     "psychsyn": -0.4,
     # critical sample correlation that makes two items synonyms (antonyms: below -critval)
@@ -65,8 +68,9 @@ DEFAULT_THRESHOLDS: dict[str, float | None] = {
 INDICES: dict[str, str] = {
     "longstring": "longest run of identical answers >= {longstring:g} x items answered",
     "irv": "IRV robust |z| > {irv_z:g}",
-    "alternation": "successive-difference ratio > {alternation:g}",
-    "evenodd": "even-odd index > {evenodd:g} (>= {evenodd_min_subscales:g} subscales)",
+    "alternation": "successive-difference ratio > max({alternation:g}, 2 + 3 SD for k items)",
+    "evenodd": "even-odd index > {evenodd:g} (>= {evenodd_min_subscales:g} subscales, "
+               "sample median consistency >= {evenodd_min_median:g})",
     "psychsyn": "psychometric synonyms r < {psychsyn:g} (pairs r > {psychsyn_critval:g}, "
                 ">= {psychsyn_min_pairs:g} pairs)",
     "psychant": "psychometric antonyms r > {psychant:g} (pairs r < -{psychsyn_critval:g}, "
@@ -98,19 +102,33 @@ def _item_matrix(data: pd.DataFrame, inst: Instrument, *, on_invalid: str,
     return prep.frame()
 
 
-def _leaf_scores(inst: Instrument, present: set[str]) -> list[tuple[str, list[str]]]:
-    """Item-based scores whose items do not overlap an earlier one (the subscales), present items."""
-    out: list[tuple[str, list[str]]] = []
-    used: set[str] = set()
-    for s in inst.scores:
-        if not s.items:
-            continue
+def _leaf_scores(inst: Instrument, present: set[str], mixed: bool = False
+                 ) -> list[tuple[str, list[str]]]:
+    """Non-overlapping item-based scores (present items, printed order), smallest first.
+
+    Taking the smallest scores first picks subscales over a total that lists the same items.
+    ``mixed=True`` keeps only keyed scores with both reverse- and forward-keyed items present
+    (for SCS, whose subscales are one-directional, that is the item-mean total).
+    """
+    order = {i: k for k, i in enumerate(inst.item_ids)}
+    cands = []
+    for pos, s in enumerate(inst.scores):
         its = [i for i in s.items if i in present]
-        if not its or used & set(its):
+        if not its:
+            continue
+        if mixed:
+            rev = [inst.item(i).reverse for i in its]
+            if s.keying != "keyed" or all(rev) or not any(rev):
+                continue
+        cands.append((len(its), pos, s.id, sorted(its, key=order.__getitem__)))
+    out: list[tuple[int, str, list[str]]] = []
+    used: set[str] = set()
+    for _, pos, sid, its in sorted(cands):
+        if used & set(its):
             continue
         used |= set(its)
-        out.append((s.id, sorted(its, key=inst.item_ids.index)))
-    return out
+        out.append((pos, sid, its))
+    return [(sid, its) for _, sid, its in sorted(out)]
 
 
 def _ranges(columns: Sequence[str], inst: Instrument) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -216,14 +234,9 @@ def _coding_evidence(values: pd.DataFrame, inst: Instrument, *, min_r: float = 0
     rows: list[dict[str, Any]] = []
     opposite_items: list[str] = []
     n_rev_total = 0
-    for sid, its in _leaf_scores(inst, present):
-        s = inst.score(sid)
-        if s.keying != "keyed":
-            continue
+    for sid, its in _leaf_scores(inst, present, mixed=True):
         rev = [i for i in its if inst.item(i).reverse]
         fwd = [i for i in its if not inst.item(i).reverse]
-        if not rev or not fwd:
-            continue
         keyed = _keyed_values(values[its], inst)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -571,7 +584,11 @@ def _screen(data: pd.DataFrame, instrument: str | Instrument, *, id_cols: Sequen
     alt = careless.alternation(X)
     out["alternation"] = alt
     if thr["alternation"] is not None:
-        flag("alternation", alt > thr["alternation"], np.isfinite(alt))
+        k_ans = n_answered.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd_k = np.sqrt(4 * (k_ans - 2) / (k_ans ** 2 - 1))
+        cut = np.maximum(thr["alternation"], 2 + 3 * sd_k)
+        flag("alternation", alt > cut, np.isfinite(alt) & (n_answered >= 3))
     # even-odd on keyed answers, the instrument's subscales
     leaves = _leaf_scores(inst, set(items))
     groups = [[items.index(i) for i in its] for _, its in leaves if len(its) >= 2]
@@ -581,8 +598,14 @@ def _screen(data: pd.DataFrame, instrument: str | Instrument, *, id_cols: Sequen
         out["evenodd_pairs"] = n_pairs
         min_sub = int(thr["evenodd_min_subscales"] or 2)
         if thr["evenodd"] is not None:
-            if len(groups) >= min_sub:
+            med = -float(np.nanmedian(eo)) if np.isfinite(eo).any() else math.nan
+            need = thr["evenodd_min_median"]
+            if len(groups) >= min_sub and (need is None or med >= need):
                 flag("evenodd", eo > thr["evenodd"], np.isfinite(eo) & (n_pairs >= min_sub))
+            elif len(groups) >= min_sub:
+                messages.append(f"Even-odd index not flagged: attentive respondents are not "
+                                f"consistent across these subscales either (sample median "
+                                f"consistency {med:.2f}, below {need:g}).")
             else:
                 messages.append(f"Even-odd index not flagged: {len(groups)} subscales (at least "
                                 f"{min_sub} are needed for a stable within-person correlation).")
@@ -606,13 +629,10 @@ def _screen(data: pd.DataFrame, instrument: str | Instrument, *, id_cols: Sequen
     # keyed antonyms: reverse-keyed vs forward-keyed items of the same subscale
     unit = _unit(keyed, inst)
     diffs = []
-    for sid, its in leaves:
-        if inst.score(sid).keying != "keyed":
-            continue
+    for _sid, its in _leaf_scores(inst, set(items), mixed=True):
         rev = [i for i in its if inst.item(i).reverse]
         fwd = [i for i in its if not inst.item(i).reverse]
-        if rev and fwd:
-            diffs.append((unit[rev].mean(axis=1) - unit[fwd].mean(axis=1)).abs().to_numpy())
+        diffs.append((unit[rev].mean(axis=1) - unit[fwd].mean(axis=1)).abs().to_numpy())
     if diffs:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -312,6 +312,12 @@ def test_simulated_careless_recall_and_false_positives(name: str, sampler) -> No
     assert max(fprs) <= 0.05
 
 
+@pytest.mark.parametrize("name", list(cs.list_instruments()["id"]))
+def test_attentive_respondents_rarely_flagged_on_every_shipped_instrument(name: str) -> None:
+    df = keyed_sample(name, 21, n=300)
+    assert screen(df, name, check_coding=False).flagged(2).mean() <= 0.05
+
+
 def test_exclude_flagged_lists_who_and_why(fcs_data) -> None:
     df, truth = fcs_data
     kept, excluded = exclude_flagged(df, "fcs", 2, id_cols="pid")
