@@ -24,8 +24,8 @@ from compassion_scales.instrument import Instrument, load_instrument
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats import careless
 
-__all__ = ["screen", "ScreenResult", "exclude_flagged", "coding_direction", "screen_columns",
-           "add_screen_columns", "DEFAULT_THRESHOLDS", "INDICES"]
+__all__ = ["screen", "ScreenResult", "exclude_flagged", "exclusion_notes", "coding_direction",
+           "screen_columns", "add_screen_columns", "DEFAULT_THRESHOLDS", "INDICES"]
 
 #: Default flag thresholds (override any of them with ``thresholds={name: value}``;
 #: ``None`` switches a flag off). See docs/screening.md for the sources.
@@ -765,6 +765,25 @@ def exclude_flagged(data: pd.DataFrame, instrument: str | Instrument, n_agree: i
     cols = res.id_columns + ["row", "n_flags", "flagged_by"]
     excluded = res.table.loc[drop, cols].reset_index(drop=True)
     return data.loc[~drop], excluded
+
+
+def exclusion_notes(excluded: pd.DataFrame, n_agree: int, n_rows: int) -> list[str]:
+    """Plain-language lines saying who :func:`exclude_flagged` dropped and why (for the CLI).
+
+    Examples
+    --------
+    >>> ex = pd.DataFrame({"pid": ["p7"], "row": [9], "n_flags": [3],
+    ...                    "flagged_by": ["irv, alternation, mahalanobis_robust"]})
+    >>> exclusion_notes(ex, 2, 120)
+    ['Excluded 1 of 120 rows flagged by >= 2 careless-responding indices:', '  row 9 (pid p7): irv, alternation, mahalanobis_robust']
+    """
+    lines = [f"Excluded {len(excluded)} of {n_rows} rows flagged by >= {n_agree} careless-responding "
+             f"indices{':' if len(excluded) else '.'}"]
+    ids = [c for c in excluded.columns if c not in ("row", "n_flags", "flagged_by")]
+    for rec in excluded.to_dict("records"):
+        who = ", ".join(f"{c} {rec[c]}" for c in ids)
+        lines.append(f"  row {rec['row']}{f' ({who})' if who else ''}: {rec['flagged_by']}")
+    return lines
 
 
 def screen_columns(data: pd.DataFrame, instruments: Sequence[str | Instrument], **screen_options: Any

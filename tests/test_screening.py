@@ -514,3 +514,24 @@ def test_cli_reverse_coded_warns_and_fixes(tmp_path: Path) -> None:
     b = run(["score", str(ok), "-i", "cbi", "--format", "csv"])
     assert a.exit_code == 0 and a.stdout == b.stdout
     assert "Note: Answers were flipped on input (--reverse-coded)" in a.stderr
+
+
+def test_cli_screen_classical_and_n_agree(fcs_csv: Path) -> None:
+    res = run(["screen", str(fcs_csv), "-i", "fcs", "--classical", "--n-agree", "1", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    summ = pd.read_csv(pd.io.common.StringIO(res.stdout))
+    assert "mahalanobis" in set(summ["index"]) and "mahalanobis_robust" not in set(summ["index"])
+    lib = screen(pd.read_csv(fcs_csv), "fcs", robust=False)
+    assert f"{int(lib.flagged(1).sum())} flagged by >= 1 indices" in res.stderr
+
+
+def test_exclusion_notes_from_exclude_flagged(fcs_data) -> None:
+    from compassion_scales.screening import exclusion_notes
+
+    df, _ = fcs_data
+    kept, excluded = exclude_flagged(df, "fcs", 2, id_cols="pid")
+    lines = exclusion_notes(excluded, 2, len(df))
+    assert lines[0] == f"Excluded {len(excluded)} of {len(df)} rows flagged by >= 2 careless-responding indices:"
+    assert len(lines) == len(excluded) + 1
+    first = excluded.iloc[0]
+    assert lines[1] == f"  row {first['row']} (pid {first['pid']}): {first['flagged_by']}"
