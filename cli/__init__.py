@@ -73,6 +73,7 @@ COMMANDS = {
     "trial": "compassion_scales.cli.change:trial",
     "norms": "compassion_scales.cli.norms:norms",
     "track": "compassion_scales.cli.track:track",
+    "screen": "compassion_scales.cli.screen:screen",
 }
 
 

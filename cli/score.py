@@ -59,13 +59,18 @@ from compassion_scales.cli.norms import apply_norm_options, norms_options
               help="Table style for --format table.")
 @click.option("--decimals", type=click.IntRange(0, 12), default=3, show_default=True,
               help="Decimals shown in tables.")
+@click.option("--screen", "add_screen", is_flag=True,
+              help="Add careless-responding flag columns (scr_<instrument>_...; see 'cscore screen').")
+@click.option("--reverse-coded", is_flag=True,
+              help="The file codes every answer in the opposite direction to the instrument: flip on input.")
 @handle_errors
 def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[str, ...],
           id_cols: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
           prorate: float | None, keep: str, sheet: str | None, encoding: str | None,
           delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None,
           errors_file: str | None, show_summary: bool,
-          out_format: str | None, table_style: str, decimals: int) -> None:
+          out_format: str | None, table_style: str, decimals: int, add_screen: bool = False,
+          reverse_coded: bool = False) -> None:
     """Score RESPONSES (CSV, TSV, Excel, SPSS, Stata or Parquet) with one or more instruments.
 
     Every input row comes out once, in order, with its identifier columns. Invalid
@@ -97,7 +102,7 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         with captured_warnings():
             result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
                                 column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
-                                keep=keep)
+                                keep=keep, **({"reverse_coded": True} if reverse_coded else {}))
     except ResponseValidationError as exc:
         if errors_file:
             write_table(exc.failure_cases, errors_file, inputs=[Path(p) for p in inputs])
@@ -112,6 +117,14 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         click.echo("Kept (not items): " + ", ".join(map(str, kept)) + ".", err=True)
     for line in result._notes()[len(result.instruments):]:
         click.echo(f"Note: {line}", err=True)
+    if add_screen:
+        from compassion_scales.screening import add_screen_columns
+
+        with captured_warnings():
+            result = add_screen_columns(result, data, on_invalid=on_invalid, column_map=column_map,
+                                        patterns=list(patterns) or None, reverse_coded=reverse_coded)
+        click.echo("Added careless-responding flags: " + ", ".join(
+            c for c in result.scores.columns if str(c).startswith("scr_")) + ".", err=True)
     for line in result.missing_report():
         click.echo(f"Missing: {line}", err=True)
     tables = []

@@ -105,6 +105,13 @@ _EXPORTS: dict[str, str] = {
     "track": "compassion_scales.tracking",
     "TrackResult": "compassion_scales.tracking",
     "MultiMeasureRule": "compassion_scales.tracking",
+    # careless-responding screening (issue 14)
+    "screen": "compassion_scales.screening",
+    "ScreenResult": "compassion_scales.screening",
+    "exclude_flagged": "compassion_scales.screening",
+    "coding_direction": "compassion_scales.screening",
+    "CodingDirectionWarning": "compassion_scales.errors",
+    "plot_screening": "compassion_scales.reporting.screening_plot",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -32,6 +32,7 @@ __all__ = [
     "ConvergenceWarning",
     "UnverifiedKeyWarning",
     "SkippedScoreWarning",
+    "CodingDirectionWarning",
 ]
 
 
@@ -165,3 +166,7 @@ class UnverifiedKeyWarning(PsychometricWarning):
 
 class SkippedScoreWarning(PsychometricWarning):
     """Some of an instrument's scores were left out because their items are not in the data."""
+
+
+class CodingDirectionWarning(KeyingWarning):
+    """The data look coded in the opposite direction to the instrument file (all or some items)."""

@@ -32,6 +32,7 @@ __all__ = [
     "ResponseOption",
     "Score",
     "MissingRule",
+    "AttentionCheck",
     "load_instrument",
     "list_instruments",
     "instrument_schema",
@@ -165,6 +166,16 @@ class Score:
 
 
 @dataclass(frozen=True)
+class AttentionCheck:
+    """An attention-check or infrequency item and the answers that pass it."""
+
+    item: str
+    expected: tuple[float, ...]
+    kind: str = "attention"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Instrument:
     """A validated instrument definition.
 
@@ -182,6 +193,7 @@ class Instrument:
     raw: Mapping[str, Any]
     path: str | None = None
     sha256: str | None = None
+    attention_checks: tuple[AttentionCheck, ...] = ()
 
     # ---- lookups
     @property
@@ -549,9 +561,26 @@ def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instru
                 if rs.score_min >= rs.score_max:
                     problems.append(f"item {i!r}: reverse-keyed but its response range is empty")
 
+    checks: list[AttentionCheck] = []
+    for ac in data.get("attention_checks", ()):
+        it_id = ac["item"]
+        if it_id not in item_map:
+            problems.append(f"attention_checks: unknown item {it_id!r}")
+            continue
+        if item_map[it_id].scored:
+            problems.append(f"attention_checks: item {it_id!r} counts in a score; attention-check and "
+                            "infrequency items must be fillers (scored: false)")
+        rs = rsets[item_map[it_id].response_set]
+        for v in ac["expected"]:
+            if not rs.min <= float(v) <= rs.max:
+                problems.append(f"attention_checks: expected answer {_num(float(v))} of item {it_id!r} "
+                                f"is outside its response range {_num(rs.min)}-{_num(rs.max)}")
+        checks.append(AttentionCheck(item=it_id, expected=tuple(float(v) for v in ac["expected"]),
+                                     kind=ac.get("kind", "attention"), note=ac.get("note")))
     inst = Instrument(id=data["id"], version=str(data["version"]), name=data["name"],
                       citation=data["citation"], response_sets=rsets, items=tuple(items),
-                      scores=tuple(scores), raw=data, path=path, sha256=sha)
+                      scores=tuple(scores), raw=data, path=path, sha256=sha,
+                      attention_checks=tuple(checks))
     if not problems:
         for s in scores:
             lo, hi = inst.score_range(s.id)

@@ -600,7 +600,7 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
                       column_map: Mapping[str, str] | None = None,
                       patterns: Mapping[str, str] | Sequence[str] | str | None = None,
                       on_invalid: str = "error", source: str | None = None,
-                      first_row: int | None = None) -> PreparedResponses:
+                      first_row: int | None = None, reverse_coded: bool = False) -> PreparedResponses:
     """Match columns to items and convert answers to validated scored values.
 
     Parameters
@@ -622,6 +622,13 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
     first_row : int, optional
         Row number of the first data row in the file (default ``data.attrs["first_row"]``
         or 2, i.e. header = row 1).
+    reverse_coded : bool
+        The data use the whole response scale in the opposite direction to the
+        instrument file (e.g. 1 = strongly disagree where the file has 1 = strongly
+        agree): every valid code becomes ``min + max - code`` of its response set before
+        recoding and reverse keying. Text labels are matched to their own codes and are
+        flipped too, so use it only for numerically coded data.
+        See :func:`compassion_scales.screening.coding_direction`.
 
     Returns
     -------
@@ -649,7 +656,11 @@ def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
         if clean is None:
             x, f = _convert_column(col, rs, item_id, mapping[item_id], start)
             fails.extend(f)
+            if reverse_coded:
+                x = (rs.min + rs.max) - x
             clean = _recode(x, rs)
+        elif reverse_coded:
+            clean = (rs.min + rs.max) - clean
         columns.append(clean)
     failures = _renumber_rows(pd.DataFrame(fails, columns=_FAIL_COLUMNS), data, start)
     structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value,
@@ -913,6 +924,9 @@ class ScoreResult(ResultMixin):
             notes.append("Columns not used: " + ", ".join(self.unused_columns) + ".")
         if self.options.get("prorate") is not None:
             notes.append(f"Missing-data rule overridden by the user: prorate={self.options['prorate']}.")
+        if self.options.get("reverse_coded"):
+            notes.append("Answers were flipped on input (--reverse-coded): each code became "
+                         "min + max - code of its response scale.")
         return notes
 
     def to_dict(self) -> dict[str, Any]:
@@ -932,11 +946,12 @@ class ScoreResult(ResultMixin):
 
 
 def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patterns, on_invalid,
-                      prorate, source, first_row, require_all: bool
+                      prorate, source, first_row, require_all: bool, reverse_coded: bool = False
                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray],
                                  list[dict[str, Any]], PreparedResponses, dict[str, str]]:
     prep = prepare_responses(data, inst, column_map=column_map, patterns=patterns,
-                             on_invalid=on_invalid, source=source, first_row=first_row)
+                             on_invalid=on_invalid, source=source, first_row=first_row,
+                             reverse_coded=reverse_coded)
     present = set(prep.item_ids)
     col_of = {item: j for j, item in enumerate(prep.item_ids)}
     reversed_cols = _keyed_columns(prep.columns, prep.item_ids, inst)
@@ -1041,7 +1056,7 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
           column_map: Mapping[str, str] | None = None,
           patterns: Mapping[str, str] | Sequence[str] | str | None = None,
           prorate: float | None = None, keep: str = "all", source: str | None = None,
-          first_row: int | None = None) -> ScoreResult:
+          first_row: int | None = None, reverse_coded: bool = False) -> ScoreResult:
     """Score responses with one or more instruments.
 
     Parameters
@@ -1066,6 +1081,8 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
         Keep all non-item columns (default) or only ``id_cols`` in the output.
     source, first_row
         File name and first data row number for messages (default from ``data.attrs``).
+    reverse_coded : bool
+        Flip every item's whole response scale on input (see :func:`prepare_responses`).
 
     Returns
     -------
@@ -1131,7 +1148,8 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
         try:
             v, a, st, r, prep, ns = _score_instrument(
                 data, inst, column_map=column_map, patterns=patterns, on_invalid=on_invalid,
-                prorate=prorate, source=src, first_row=start, require_all=False)
+                prorate=prorate, source=src, first_row=start, require_all=False,
+                reverse_coded=reverse_coded)
         except ResponseValidationError as exc:
             errors.append(exc.failure_cases)
             continue
@@ -1188,13 +1206,15 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
         instruments=tuple(instruments), rules=pd.DataFrame(rules), column_map=column_map_out,
         id_columns=ids, unused_columns=unused, not_scored=not_scored,
         options={"on_invalid": on_invalid, "prorate": prorate, "id_cols": ids,
-                 "column_map": dict(column_map or {}), "patterns": patterns})
+                 "column_map": dict(column_map or {}), "patterns": patterns,
+                 **({"reverse_coded": True} if reverse_coded else {})})
 
 
 def item_scores(data: pd.DataFrame, instrument: str | Instrument, score_id: str | None = None, *,
                 keyed: bool = True, on_invalid: str = "error",
                 column_map: Mapping[str, str] | None = None,
-                patterns: Mapping[str, str] | Sequence[str] | str | None = None) -> pd.DataFrame:
+                patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+                reverse_coded: bool = False) -> pd.DataFrame:
     """Validated item values for one score's items (or all scored items).
 
     Values are recoded as declared and, with ``keyed=True``, reverse-keyed items are
@@ -1210,7 +1230,7 @@ def item_scores(data: pd.DataFrame, instrument: str | Instrument, score_id: str 
     """
     inst = load_instrument(instrument)
     prep = prepare_responses(data, inst, column_map=column_map, patterns=patterns,
-                             on_invalid=on_invalid)
+                             on_invalid=on_invalid, reverse_coded=reverse_coded)
     return keyed_item_frame(prep, inst, score_id, keyed=keyed)
 
 
