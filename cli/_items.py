@@ -26,11 +26,33 @@ class ItemChoices:
     on_invalid: str = "error"
     prorate: float | None = None
     value_labels: bool = False
+    exclude_flagged: int | None = None
 
     @property
     def files(self) -> list[str]:
         """Input files named by these options (never to be overwritten)."""
         return [self.map_file] if self.map_file else []
+
+    def screen(self, data: Any, instrument: Any, id_cols: Any = ()) -> Any:
+        """With ``--exclude-flagged N``: drop the rows flagged by N or more careless-responding
+        indices (``cs.exclude_flagged``), saying who and why on standard error."""
+        if not self.exclude_flagged:
+            return data
+        if instrument is None:
+            raise click.UsageError("--exclude-flagged needs -i INSTRUMENT: screening uses the "
+                                   "instrument's subscales, keys and response range.")
+        from compassion_scales._inputs import subset_rows
+        from compassion_scales.cli._options import captured_warnings
+        from compassion_scales.screening import exclude_flagged, exclusion_notes
+
+        ids = [id_cols] if isinstance(id_cols, str) else [c for c in (id_cols or ()) if c]
+        with captured_warnings():
+            kept, excluded = exclude_flagged(data, instrument, self.exclude_flagged,
+                                             id_cols=ids or None,
+                                             **self.library_kwargs(prorate=False))
+        for line in exclusion_notes(excluded, self.exclude_flagged, len(data)):
+            click.echo(f"Note: {line}", err=True)
+        return subset_rows(data, data.index.isin(kept.index))
 
     def library_kwargs(self, *, prorate: bool = True) -> dict[str, Any]:
         """Keyword arguments for the library verbs."""
@@ -53,11 +75,16 @@ def item_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, map_file: str | None = None, patterns: tuple[str, ...] = (),
                 on_invalid: str = "error", prorate: float | None = None,
-                value_labels: bool = False, **kwargs: Any) -> Any:
-        choices = ItemChoices(map_file, tuple(patterns), on_invalid, prorate, value_labels)
+                value_labels: bool = False, exclude_flagged: int | None = None,
+                **kwargs: Any) -> Any:
+        choices = ItemChoices(map_file, tuple(patterns), on_invalid, prorate, value_labels,
+                              exclude_flagged)
         return func(*args, items=choices, **kwargs)
 
     options = [
+        click.option("--exclude-flagged", type=click.IntRange(1, None), default=None, metavar="N",
+                     help="Leave out people flagged as careless by N or more screening indices "
+                          "(see 'cscore screen'); who was excluded and why is listed."),
         click.option("--value-labels", is_flag=True,
                      help="SPSS/Stata: match answers by their value labels instead of their codes."),
         click.option("--prorate", type=click.FloatRange(0, 1, min_open=True), default=None,

@@ -129,9 +129,12 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
 
     pre = read_input(files[0], sheet=sheet, encoding=encoding, delimiter=delimiter,
                      string_columns=[id_col], value_labels=items.value_labels)
+    pre = items.screen(pre, instrument, [id_col, time_col] if long_form else [id_col])
     post = None if long_form else read_input(files[1], sheet=sheet, encoding=encoding,
                                              delimiter=delimiter, string_columns=[id_col],
                                              value_labels=items.value_labels)
+    if post is not None:
+        post = items.screen(post, instrument, [id_col])
     with captured_warnings(lambda w: issubclass(w.category, Warning)
                            and not issubclass(w.category, DeprecationWarning)):
         result = run_change(pre, post, instrument, id=id_col, time=time_col, pre_time=pre_time,
@@ -196,6 +199,7 @@ def trial(responses: str, instrument: str | None, arm_col: str, time_col: str, b
         raise click.UsageError("Give -i INSTRUMENT, or name score columns with --score.")
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=[id_col], value_labels=items.value_labels)
+    data = items.screen(data, instrument, [id_col, time_col])
     with captured_warnings(lambda w: not issubclass(w.category, DeprecationWarning)):
         result = run_trial(data, instrument, arm=arm_col, time=time_col, baseline=baseline_time,
                            follow_up=follow_up_time, id=id_col, scores=list(scores) or None,

@@ -55,6 +55,7 @@ def compare(responses: str, instrument: str | None, group: str, scores: tuple[st
     wanted = [v.strip() for chunk in scores for v in chunk.split(",") if v.strip()] or None
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=id_cols, value_labels=items.value_labels)
+    data = items.screen(data, instrument, id_cols)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run(data, instrument, group=group, scores=wanted, correction=correction, level=ci,
                      id_cols=list(id_cols) or None, **items.library_kwargs())

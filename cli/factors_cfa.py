@@ -122,6 +122,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       value_labels=items.value_labels)
+    data = items.screen(data, instrument, ())
     spec = _resolve_model(instrument, model)
     with captured_warnings():
         result = run_cfa(data, spec, std_lv=std_lv, missing=missing, estimator=estimator,
@@ -202,6 +203,7 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       value_labels=items.value_labels)
+    data = items.screen(data, instrument, ())
     spec = _resolve_model(instrument, model)
     # the same rows are dropped for every step: report each warning once
     with captured_warnings(_first_of_each_message()):

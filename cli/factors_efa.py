@@ -76,6 +76,7 @@ def efa(responses: str, instrument: str | None, score_id: str | None, item_cols:
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       value_labels=items.value_labels)
+    data = items.screen(data, instrument, ())
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run_efa(data, n_factors, method=method, rotation=rotation, missing=missing,
                          items=_split_items(item_cols), instrument=instrument, score=score_id,

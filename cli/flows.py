@@ -79,6 +79,7 @@ def flows(responses: str, instrument: str, group: str | None, time_col: str | No
             chosen = flow_score
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=[subject] if subject else (), value_labels=items.value_labels)
+    data = items.screen(data, instrument, [subject, time_col] if time_col else subject)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)
                            and "Precision loss" not in str(w.message)):
         result = run(data, instrument, group=group, time=time_col, subject=subject, metric=metric,

@@ -76,6 +76,7 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=id_cols, value_labels=items.value_labels)
+    data = items.screen(data, instrument, id_cols)
     item_list = _split(item_cols)
     if instrument is None and item_list is None and id_cols:
         skip = set(id_cols) | ({group} if group else set())
@@ -136,8 +137,11 @@ def retest(time1: str, time2: str | None, id_cols: tuple[str, ...], instrument: 
         raise click.UsageError("Give a second file (TIME2), or --time COL for one long file.")
     d1 = read_input(time1, sheet=sheet, encoding=encoding, delimiter=delimiter,
                     string_columns=id_cols, value_labels=items.value_labels)
+    d1 = items.screen(d1, instrument, [*id_cols, time_col] if time_col else id_cols)
     d2 = (read_input(time2, sheet=sheet, encoding=encoding, delimiter=delimiter,
                      string_columns=id_cols, value_labels=items.value_labels) if time2 else None)
+    if d2 is not None:
+        d2 = items.screen(d2, instrument, id_cols)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run(d1, d2, instrument, id=list(id_cols), time=time_col,
                      times=(times[0], times[1]) if times else None, columns=_split(columns),

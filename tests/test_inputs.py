@@ -291,3 +291,23 @@ def test_yaml_aliases_are_refused(tmp_path):
         cs.load_instrument(bomb)
     res = run(["score", EXAMPLE, "--instrument-file", bomb])
     assert res.exit_code == 1 and "anchors and aliases" in res.output
+
+
+def test_exclude_flagged_reaches_analyses(tmp_path, example):
+    """--exclude-flagged N (issue #14) drops the flagged rows in any analysis and says who."""
+    data = example[example["time"] == 1].copy()
+    items = [f"fcs_self_{i}" for i in range(1, 16)]
+    data.loc[data.index[:6], items] = 4  # straight-liners
+    data.loc[data.index[6:12], items] = [0, 4] * 7 + [0]  # alternating
+    f = tmp_path / "careless.csv"
+    data.to_csv(f, index=False)
+    res = run(["reliability", f, "-i", "fcs", "--boot", "0", "--score", "fcs_self",
+               "--exclude-flagged", "2", "--id", "pid", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert "Excluded" in res.stderr and "alternation" in res.stderr
+    n_obs = int(res.stdout.splitlines()[1].split(",")[1])
+    full = run(["reliability", f, "-i", "fcs", "--boot", "0", "--score", "fcs_self",
+                "--format", "csv"])
+    assert n_obs < int(full.stdout.splitlines()[1].split(",")[1])
+    noinst = run(["reliability", f, "--items", ",".join(items), "--exclude-flagged", "1"])
+    assert noinst.exit_code == 2 and "needs -i" in noinst.output
