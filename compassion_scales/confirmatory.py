@@ -1194,7 +1194,8 @@ def _run(spec: ModelSpec, samples: list, labels: list[str] | None, *, std_lv: bo
 
 def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str = "listwise",
         std_lv: bool = False, group: str | None = None, group_equal: Sequence[str] = (),
-        scores: Sequence[str] | None = None) -> CFAResult:
+        scores: Sequence[str] | None = None, ordered: bool | Sequence[str] | None = None,
+        parameterization: str = "delta") -> Any:
     """Confirmatory factor analysis by maximum likelihood (as ``lavaan::cfa``).
 
     Parameters
@@ -1228,10 +1229,18 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         ``"lv.covariances"``, ``"residual.covariances"``).
     scores : sequence of str, optional
         With an instrument: the score ids to use as factors.
+    ordered : True or sequence of str, optional
+        Treat the items as ordered categories (all model items: ``True`` or their names):
+        thresholds and polychoric correlations, fitted by ``estimator="WLSMV"`` (the default
+        then) or ``"ULSMV"``, as ``lavaan::cfa(..., ordered = ...)``; returns an
+        :class:`~compassion_scales.ordinal_cfa.OrdinalCFAResult`. ``estimator="WLSMV"`` or
+        ``"ULSMV"`` alone also treats every item as ordered.
+    parameterization : {"delta", "theta"}
+        With ordered items: lavaan's parameterisation of the latent responses.
 
     Returns
     -------
-    CFAResult
+    CFAResult or OrdinalCFAResult
 
     Raises
     ------
@@ -1274,6 +1283,19 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
     >>> bool(res.fit["cfi"] > .95)
     True
     """
+    if ordered or str(estimator).upper() in ("WLSMV", "ULSMV"):
+        # ordinal items: thresholds + polychoric correlations, DWLS/ULS (compassion_scales.ordinal_cfa)
+        from compassion_scales.ordinal_cfa import fit_ordinal_cfa_model
+
+        if group is not None or group_equal:
+            raise AnalysisError("Multi-group ordinal (WLSMV/ULSMV) CFA is not available; fit each group "
+                                "separately or use estimator='ML'.")
+        est = str(estimator).upper()
+        spec, df, source = _resolve(data, model, scores)
+        return fit_ordinal_cfa_model(df, spec, estimator=est if est in ("WLSMV", "ULSMV") else "WLSMV",
+                                     std_lv=std_lv, parameterization=parameterization, source=source,
+                                     ordered=True if ordered is None or ordered is False else ordered,
+                                     missing=missing)
     if str(estimator).upper() != "ML":
         raise AnalysisError(f"estimator='{estimator}' is not available; only 'ML' is implemented.")
     extra = [group] if group is not None else []
