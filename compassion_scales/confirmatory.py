@@ -1294,7 +1294,7 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         spec, df, source = _resolve(data, model, scores)
         return fit_ordinal_cfa_model(df, spec, estimator=est if est in ("WLSMV", "ULSMV") else "WLSMV",
                                      std_lv=std_lv, parameterization=parameterization, source=source,
-                                     ordered=True if ordered is None or ordered is False else ordered,
+                                     ordered=None if ordered is None or ordered is False else ordered,
                                      missing=missing)
     if str(estimator).upper() != "ML":
         raise AnalysisError(f"estimator='{estimator}' is not available; only 'ML' is implemented.")

@@ -251,9 +251,10 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
         Factor variances fixed to 1 instead of marker loadings.
     parameterization : {"delta", "theta"}
         lavaan's parameterisations; fit and standardised values are identical.
-    ordered : True or sequence of str
+    ordered : True, sequence of str or None
         Items to treat as ordered: every model item (mixing ordinal and continuous items is
-        not supported).
+        not supported). None (the estimator alone asked for ordinal treatment): every item,
+        provided none has more than 10 distinct values.
     missing : {"listwise"}
 
     Returns
@@ -314,10 +315,15 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
         raise AnalysisError(f"Only {n} complete cases for {p} items; an ordinal CFA needs many more people "
                             "than items (ideally several hundred).")
     codes, ncat, _levels = _codes(X, items)
-    if max(ncat) > 10:
-        warnings.warn(f"Some items have {max(ncat)} distinct answers; treating them as ordered categories "
-                      "estimates a threshold for each. Check that these are Likert-type items.",
-                      ConvergenceWarning, stacklevel=3)
+    many = [it for it, k in zip(items, ncat, strict=True) if k > 10]
+    if many and ordered is None:
+        raise AnalysisError(
+            f"estimator='{est_name}' treats the items as ordered categories, but {', '.join(many[:3])}"
+            f"{' ...' if len(many) > 3 else ''} have more than 10 distinct values. Pass ordered=True "
+            "(--ordered) to treat them as ordinal anyway, or use estimator='ML' for continuous items.")
+    if many:
+        warnings.warn(f"Item(s) {', '.join(many[:3])} have more than 10 distinct values; each gets its own "
+                      "thresholds. Check that these are Likert-type items.", PsychometricWarning, stacklevel=3)
     factors = list(spec.factors)
     idx = {it: k for k, it in enumerate(items)}
     pattern = np.zeros((p, len(factors)), dtype=bool)

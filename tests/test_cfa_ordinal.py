@@ -172,6 +172,9 @@ def test_errors_are_one_line_messages():
         cfa(df, HS, ordered=True, missing="fiml")
     with pytest.raises(AnalysisError, match="parameterization"):
         cfa(df, HS, ordered=True, parameterization="gamma")
+    cont = pd.read_csv(REF / "data" / "HolzingerSwineford1939.csv")
+    with pytest.raises(AnalysisError, match="more than 10 distinct values"):
+        cfa(cont, HS, estimator="WLSMV")
     one = df.assign(x1=1)
     with pytest.raises(AnalysisError, match="only one answer category"):
         cfa(one, HS, ordered=True)
