@@ -18,7 +18,7 @@ from compassion_scales.cli._options import (
     write_result_file,
 )
 
-_CFA_TABLES = ("fit", "loadings", "estimates", "mi")
+_CFA_TABLES = ("fit", "loadings", "estimates", "mi", "thresholds", "omega")
 _INV_TABLES = ("steps", "partial")
 
 
@@ -78,9 +78,18 @@ def _first_of_each_message() -> Callable[[Any], bool]:
                    "fixing each factor's first loading to 1.")
 @click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise", show_default=True,
               help="Missing answers: drop the person (listwise) or use every answer (full-information ML).")
+@click.option("--estimator", "estimator", type=click.Choice(["ML", "WLSMV", "ULSMV"], case_sensitive=False),
+              default=None,
+              help="ML (default), or WLSMV / ULSMV for ordinal items: polychoric correlations, robust "
+                   "standard errors and the scaled-shifted chi-square, as lavaan.  [default: ML; WLSMV with "
+                   "--ordered]")
+@click.option("--ordered", is_flag=True,
+              help="Treat every item as ordered categories (WLSMV unless --estimator ULSMV).")
+@click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta", show_default=True,
+              help="With ordinal items: lavaan's parameterisation of the latent responses.")
 @click.option("--table", "table", type=click.Choice(_CFA_TABLES), default="fit", show_default=True,
-              help="Table for --format csv and -o: fit measures, standardised loadings, all estimates "
-                   "or modification indices.")
+              help="Table for --format csv and -o: fit measures, standardised loadings, all estimates, "
+                   "modification indices (ML), or thresholds and categorical omega (ordinal).")
 @click.option("--mi", "n_mi", type=click.IntRange(0, None), default=10, show_default=True,
               help="Number of largest modification indices shown in the table output.")
 @input_options
@@ -89,7 +98,7 @@ def _first_of_each_message() -> Callable[[Any], bool]:
 @output_options
 @handle_errors
 def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], std_lv: bool,
-        missing: str, table: str, n_mi: int, sheet: str | None, encoding: str | None,
+        missing: str, estimator: str | None, ordered: bool, parameterization: str, table: str, n_mi: int, sheet: str | None, encoding: str | None,
         delimiter: str | None, output: str | None, out_format: str, table_style: str,
         decimals: int) -> None:
     """Confirmatory factor analysis (ML, as lavaan::cfa) of RESPONSES.
@@ -103,19 +112,31 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         cscore factors cfa responses.csv -i fcs
         cscore factors cfa hs.csv --model 'visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6'
         cscore factors cfa hs.csv --model model.txt --std-lv --table loadings --format csv
+        cscore factors cfa responses.csv -i fcs --ordered --estimator WLSMV
     """
     from compassion_scales.confirmatory import cfa as run_cfa
+    from compassion_scales.errors import AnalysisError
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter)
     spec = _resolve_model(instrument, model)
+    est = (estimator or ("WLSMV" if ordered else "ML")).upper()
+    if est == "ML" and ordered:
+        raise AnalysisError("--ordered needs an ordinal estimator: use --estimator WLSMV or ULSMV (or drop --ordered).")
     with captured_warnings():
-        result = run_cfa(data, spec, std_lv=std_lv, missing=missing, scores=list(scores) or None)
+        result = run_cfa(data, spec, std_lv=std_lv, missing=missing, scores=list(scores) or None,
+                         estimator=est, ordered=True if ordered else None, parameterization=parameterization)
+    ordinal = hasattr(result, "thresholds")
+    if table in ("thresholds", "omega") and not ordinal:
+        raise AnalysisError(f"--table {table} is only available for ordinal models (--ordered / --estimator WLSMV).")
     frames = {
         "fit": result.summary,
         "loadings": result.standardized_loadings[["factor", "item", "est", "se", "std_all", "std_se", "p_val"]],
         "estimates": result.estimates,
         "mi": result.modification_indices,
     }
+    if ordinal:
+        frames["thresholds"] = result.thresholds
+        frames["omega"] = result.omega
     write_result_file(frames[table], output, inputs=[responses])
     if out_format == "json":
         emit_frame(frames[table], "json", json_payload=result.to_dict())
@@ -132,6 +153,12 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         click.echo("")
         for line in result._notes():
             click.echo(line)
+        if not ordinal:
+            from compassion_scales.ordinal_cfa import ordinal_suggestion
+
+            hint = ordinal_suggestion(data, result.model.items)
+            if hint:
+                click.echo(hint)
 
 
 @click.command("invariance")

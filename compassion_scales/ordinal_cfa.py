@@ -26,7 +26,7 @@ from compassion_scales.errors import (
 )
 from compassion_scales.results import ResultMixin
 
-__all__ = ["OrdinalCFAResult", "fit_ordinal_cfa_model", "categorical_omega"]
+__all__ = ["OrdinalCFAResult", "fit_ordinal_cfa_model", "categorical_omega", "ordinal_suggestion"]
 
 _Z975 = 1.959963984540054
 
@@ -144,6 +144,25 @@ class OrdinalCFAResult(ResultMixin):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def ordinal_suggestion(data: pd.DataFrame, items: Sequence[str], max_categories: int = 5) -> str | None:
+    """A note suggesting WLSMV when every model item has at most ``max_categories`` answers.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [0, 1, 2, 3, 4], "b": [1, 2, 3, 4, 5]})
+    >>> ordinal_suggestion(df, ["a", "b"]).split(";")[0]
+    'The items have at most 5 answer categories'
+    """
+    present = [c for c in items if c in data.columns]
+    if not present:
+        return None
+    counts = [int(pd.to_numeric(data[c], errors="coerce").nunique()) for c in present]
+    if max(counts) > max_categories:
+        return None
+    return (f"The items have at most {max(counts)} answer categories; ML treats them as continuous. "
+            "Consider the ordinal estimator (--ordered --estimator WLSMV; cfa(..., ordered=True) in Python).")
 
 
 def _codes(X: np.ndarray, items: Sequence[str]) -> tuple[np.ndarray, list[int], list[list[float]]]:
