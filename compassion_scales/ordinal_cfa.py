@@ -23,6 +23,7 @@ from compassion_scales.errors import (
     ConvergenceWarning,
     HeywoodCaseWarning,
     MissingDataWarning,
+    PsychometricWarning,
 )
 from compassion_scales.results import ResultMixin
 

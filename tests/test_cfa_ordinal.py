@@ -196,3 +196,12 @@ def test_result_renders():
     assert d["fit"]["df"] == 24.0 and len(d["omega"]) == 3
     assert list(res.loadings.columns) == ["visual", "textual", "speed"]
     assert res.modification_indices.empty
+
+
+def test_forced_ordinal_on_many_categories_warns():
+    from compassion_scales.errors import PsychometricWarning
+
+    cont = pd.read_csv(REF / "data" / "HolzingerSwineford1939.csv").head(120)
+    cont = cont.assign(x1=(cont["x1"] * 2).round())
+    with pytest.warns(PsychometricWarning, match="more than 10 distinct values"):
+        cfa(cont, "F =~ x1 + x2 + x3", ordered=True)
