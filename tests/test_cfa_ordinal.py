@@ -31,6 +31,7 @@ CASES = {
     "ulsmv_marker_hs": ("hs_ordinal.csv", HS, {"estimator": "ULSMV"}),
     "wlsmv_rescov_hs": ("hs_ordinal.csv", HS + "\n x7 ~~ x8", {}),
     "wlsmv_theta_hs": ("hs_ordinal.csv", HS, {"parameterization": "theta"}),
+    "wlsmv_stdlv_hsbinary": ("hs_binary.csv", HS, {"std_lv": True}),
     "wlsmv_marker_bfi": ("bfi.csv", BFI, {}),
     "wlsmv_stdlv_fcs": ("fcs_sim_ordinal.csv", FCS, {"std_lv": True}),
     "ulsmv_marker_fcs": ("fcs_sim_ordinal.csv", FCS, {"estimator": "ULSMV"}),

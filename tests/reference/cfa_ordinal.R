@@ -89,6 +89,14 @@ fit <- cfa(hs_model, data = hs, ordered = hs_items, estimator = "WLSMV", paramet
 dump_fit(fit, 'cfa(hs_model, data = hs_ordinal, ordered = paste0("x", 1:9), estimator = "WLSMV", parameterization = "theta")',
          "cfa_ordinal_wlsmv_theta_hs.json", omega = FALSE)
 
+# binary items (2 x 2 tables): x1-x9 split at their means
+hsb <- hs
+for (v in paste0("x", 1:9)) hsb[[v]] <- as.integer(HS[[v]] > mean(HS[[v]]))
+write.csv(hsb, file.path(dat, "hs_binary.csv"), row.names = FALSE)
+fit <- cfa(hs_model, data = hsb, ordered = hs_items, estimator = "WLSMV", std.lv = TRUE)
+dump_fit(fit, 'cfa(hs_model, data = hs_binary, ordered = paste0("x", 1:9), estimator = "WLSMV", std.lv = TRUE)',
+         "cfa_ordinal_wlsmv_stdlv_hsbinary.json")
+
 bfi_model <- paste(
   "agree =~ A1 + A2 + A3 + A4 + A5",
   "consc =~ C1 + C2 + C3 + C4 + C5",
