@@ -42,7 +42,9 @@ class OrdinalCFAResult(ResultMixin):
         lavaan's fit measures for WLSMV: ``chisq``, ``df``, ``p_val`` (DWLS/ULS statistic),
         ``chisq_scaled``, ``p_val_scaled``, ``chisq_scaling_factor``, ``chisq_shift`` (the
         mean-and-variance adjusted statistic), ``cfi``, ``tli``, ``rmsea`` (with ``rmsea_ci_low``,
-        ``rmsea_ci_high``, ``rmsea_p_close``), their ``*_scaled`` versions, ``srmr``,
+        ``rmsea_ci_high``, ``rmsea_p_close``), their ``*_scaled`` versions, lavaan's
+        ``*_robust`` CFI/TLI/RMSEA for categorical data (NaN when the polychoric matrix is not
+        positive definite), ``srmr``,
         ``baseline_chisq``, ``baseline_df``, ``baseline_chisq_scaled``, ``npar``, ``n_obs``.
     estimates : DataFrame
         One row per parameter as lavaan's ``parameterEstimates``: loadings (``=~``), thresholds
@@ -94,7 +96,8 @@ class OrdinalCFAResult(ResultMixin):
         order = ["n_obs", "npar", "chisq", "df", "p_val", "chisq_scaled", "p_val_scaled",
                  "chisq_scaling_factor", "chisq_shift", "cfi", "tli", "rmsea", "rmsea_ci_low",
                  "rmsea_ci_high", "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_low_scaled",
-                 "rmsea_ci_high_scaled", "srmr"]
+                 "rmsea_ci_high_scaled", "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_low_robust",
+                 "rmsea_ci_high_robust", "srmr"]
         return pd.DataFrame({"measure": order, "value": [self.fit[k] for k in order]})
 
     @property
@@ -121,7 +124,9 @@ class OrdinalCFAResult(ResultMixin):
             f"Identification: {self.identification}.",
             f"Missing data: listwise deletion; {self.n_obs} complete cases used, {self.n_dropped} dropped.",
             "Fit: *_scaled indices use the scaled-shifted statistics of the model and of the baseline "
-            "(thresholds only) model; SRMR from the residual correlations.",
+            "(thresholds only) model; *_robust indices are lavaan's 'robust' CFI/TLI/RMSEA for categorical "
+            "data (Savalei, 2021: ML discrepancy of the polychoric matrix at the estimates, corrected); "
+            "SRMR from the residual correlations.",
             f"chi2({f['df']:.0f}) = {f['chisq']:.3f}; scaled chi2({f['df']:.0f}) = {f['chisq_scaled']:.3f}, "
             f"p = {f['p_val_scaled']:.4g}; CFI = {f['cfi_scaled']:.3f}, TLI = {f['tli_scaled']:.3f}, "
             f"RMSEA = {f['rmsea_scaled']:.3f} [{f['rmsea_ci_low_scaled']:.3f}, {f['rmsea_ci_high_scaled']:.3f}] "

@@ -44,6 +44,9 @@ INDEX_KEYS = {"cfi": "cfi", "tli": "tli", "cfi_scaled": "cfi.scaled", "tli_scale
               "rmsea_ci_low": "rmsea.ci.lower", "rmsea_ci_high": "rmsea.ci.upper", "rmsea_p_close": "rmsea.pvalue",
               "rmsea_scaled": "rmsea.scaled", "rmsea_ci_low_scaled": "rmsea.ci.lower.scaled",
               "rmsea_ci_high_scaled": "rmsea.ci.upper.scaled", "rmsea_p_close_scaled": "rmsea.pvalue.scaled",
+              "cfi_robust": "cfi.robust", "tli_robust": "tli.robust", "rmsea_robust": "rmsea.robust",
+              "rmsea_ci_low_robust": "rmsea.ci.lower.robust", "rmsea_ci_high_robust": "rmsea.ci.upper.robust",
+              "rmsea_p_close_robust": "rmsea.pvalue.robust",
               "srmr": "srmr", "npar": "npar", "df": "df", "n_obs": "ntotal", "p_val": "pvalue",
               "p_val_scaled": "pvalue.scaled"}
 

@@ -41,7 +41,8 @@ FM <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.sc
         "baseline.chisq.scaled", "baseline.df.scaled", "baseline.chisq.scaling.factor",
         "cfi", "tli", "cfi.scaled", "tli.scaled", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
         "rmsea.pvalue", "rmsea.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled",
-        "rmsea.pvalue.scaled", "srmr", "ntotal")
+        "rmsea.pvalue.scaled", "cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust",
+        "rmsea.ci.upper.robust", "rmsea.pvalue.robust", "srmr", "ntotal")
 
 dump_fit <- function(fit, call, file, omega = TRUE, gamma = FALSE) {
   pe <- parameterEstimates(fit)
