@@ -98,8 +98,8 @@ def _first_of_each_message() -> Callable[[Any], bool]:
 @output_options
 @handle_errors
 def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], std_lv: bool,
-        missing: str, estimator: str | None, ordered: bool, parameterization: str, table: str, n_mi: int, sheet: str | None, encoding: str | None,
-        delimiter: str | None, output: str | None, out_format: str, table_style: str,
+        missing: str, estimator: str | None, ordered: bool, parameterization: str, table: str, n_mi: int,
+        sheet: str | None, encoding: str | None, delimiter: str | None, output: str | None, out_format: str, table_style: str,
         decimals: int) -> None:
     """Confirmatory factor analysis (ML, as lavaan::cfa) of RESPONSES.
 

@@ -1291,8 +1291,11 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
             raise AnalysisError("Multi-group ordinal (WLSMV/ULSMV) CFA is not available; fit each group "
                                 "separately or use estimator='ML'.")
         est = str(estimator).upper()
+        if est not in ("ML", "WLSMV", "ULSMV"):
+            raise AnalysisError(f"estimator='{estimator}' is not available with ordered items; use 'WLSMV' "
+                                "(the default for ordered items) or 'ULSMV'.")
         spec, df, source = _resolve(data, model, scores)
-        return fit_ordinal_cfa_model(df, spec, estimator=est if est in ("WLSMV", "ULSMV") else "WLSMV",
+        return fit_ordinal_cfa_model(df, spec, estimator="WLSMV" if est == "ML" else est,
                                      std_lv=std_lv, parameterization=parameterization, source=source,
                                      ordered=None if ordered is None or ordered is False else ordered,
                                      missing=missing)

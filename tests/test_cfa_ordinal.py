@@ -172,6 +172,8 @@ def test_errors_are_one_line_messages():
         cfa(df, HS, ordered=["x1", "x2"])
     with pytest.raises(AnalysisError, match="Multi-group ordinal"):
         cfa(df, HS, ordered=True, group="school")
+    with pytest.raises(AnalysisError, match="not available with ordered items"):
+        cfa(df, HS, ordered=True, estimator="MLR")
     with pytest.raises(AnalysisError, match="listwise"):
         cfa(df, HS, ordered=True, missing="fiml")
     with pytest.raises(AnalysisError, match="parameterization"):
