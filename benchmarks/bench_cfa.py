@@ -9,7 +9,11 @@ Times (median per fit, seconds) for:
 * Holzinger-Swineford 3-factor CFA (301 x 9),
 * bfi 5-factor CFA (25 items, listwise n = 2436),
 * Holzinger-Swineford configural -> strict invariance by school (4 multi-group fits),
-* bfi 5-factor CFA with FIML (n = 2800).
+* bfi 5-factor CFA with FIML (n = 2800),
+* WLSMV (ordinal) CFA of Holzinger-Swineford cut into 3-4 categories and of bfi (6 categories):
+  thresholds, polychoric correlations and their asymptotic covariance, DWLS fit, robust SEs,
+  scaled-shifted test, fit measures, standardised solution (lavaan: ``cfa(ordered = TRUE,
+  estimator = "WLSMV")`` + ``fitMeasures`` + ``standardizedSolution``).
 
 Python times include everything ``cfa()`` returns (fit measures, standard errors,
 standardised solution with delta-method SEs, all modification indices). R is timed inside R
@@ -40,7 +44,7 @@ BFI_MODEL = "\n".join(f"{f} =~ " + " + ".join(f"{c}{i}" for i in range(1, 6))
 R_CODE = r"""
 suppressPackageStartupMessages(library(lavaan))
 reps <- {reps}
-hs <- read.csv("{hs}"); bfi <- read.csv("{bfi}")
+hs <- read.csv("{hs}"); bfi <- read.csv("{bfi}"); hs_ord <- read.csv("{hs_ord}")
 hs_model <- "{hs_model}"
 bfi_model <- "{bfi_model}"
 one <- function(model, data, ...) {{
@@ -66,6 +70,12 @@ cat("inv", time_it(inv), "\n")
 cat("fiml", time_it(function() {{
   fit <- cfa(bfi_model, data = bfi, missing = "fiml"); fitMeasures(fit); standardizedSolution(fit)
 }}), "\n")
+ord <- function(model, data) {{
+  fit <- cfa(model, data = data, ordered = TRUE, estimator = "WLSMV"); fitMeasures(fit); standardizedSolution(fit)
+}}
+cat("wlsmv_hs", time_it(function() ord(hs_model, hs_ord)), "\n")
+reps <- max(3, reps %/% 4)
+cat("wlsmv_bfi", time_it(function() ord(bfi_model, bfi[, 1:25])), "\n")
 cat("version", as.character(packageVersion("lavaan")), "\n")
 """
 
@@ -90,6 +100,7 @@ def main() -> None:
 
     hs = pd.read_csv(DATA / "HolzingerSwineford1939.csv")
     bfi = pd.read_csv(DATA / "bfi.csv")
+    hs_ord = pd.read_csv(DATA / "hs_ordinal.csv")
     warnings.simplefilter("ignore")
     py = {
         "hs": _median_time(lambda: cfa(hs, HS_MODEL), args.repeat),
@@ -97,11 +108,14 @@ def main() -> None:
         "inv": _median_time(lambda: invariance(hs, HS_MODEL, group="school", stop_at_failure=False,
                                                refit_candidates=False), max(3, args.repeat // 4)),
         "fiml": _median_time(lambda: cfa(bfi, BFI_MODEL, missing="fiml"), max(3, args.repeat // 4)),
+        "wlsmv_hs": _median_time(lambda: cfa(hs_ord, HS_MODEL, ordered=True), args.repeat),
+        "wlsmv_bfi": _median_time(lambda: cfa(bfi, BFI_MODEL, ordered=True), max(3, args.repeat // 4)),
     }
     r: dict[str, float] = {}
     version = "not run"
     if shutil.which("Rscript"):
         code = R_CODE.format(reps=args.repeat, hs=DATA / "HolzingerSwineford1939.csv", bfi=DATA / "bfi.csv",
+                             hs_ord=DATA / "hs_ordinal.csv",
                              hs_model=HS_MODEL, bfi_model=BFI_MODEL)
         out = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, check=False)
         for line in out.stdout.splitlines():
@@ -115,7 +129,9 @@ def main() -> None:
     labels = {"hs": "Holzinger-Swineford CFA, 3 factors (n = 301)",
               "bfi": "bfi CFA, 25 items, 5 factors (listwise n = 2436)",
               "inv": "HS invariance by school, 4 multi-group fits",
-              "fiml": "bfi CFA, FIML (n = 2800, 364 incomplete)"}
+              "fiml": "bfi CFA, FIML (n = 2800, 364 incomplete)",
+              "wlsmv_hs": "HS cut into 3-4 categories, WLSMV (n = 301)",
+              "wlsmv_bfi": "bfi 6-category items, WLSMV (listwise n = 2436)"}
     print(f"median seconds per run; python repeats {args.repeat} (bfi/invariance {max(3, args.repeat // 4)}), "
           f"lavaan {version} repeats {args.repeat}")
     print(f"{'task':52s} {'cscore':>9s} {'lavaan':>9s} {'ratio':>7s}")

@@ -19,17 +19,19 @@ from compassion_scales.cli._options import (
     write_result_file,
 )
 
-_CFA_TABLES = ("fit", "loadings", "estimates", "mi")
-#: estimators offered on the command line: only those the library implements
-#: (compassion_scales.confirmatory.ESTIMATORS; WLSMV/ULSMV join when they are implemented)
-_ESTIMATORS = ("ML", "MLR")
+_CFA_TABLES = ("fit", "loadings", "estimates", "mi", "thresholds", "omega")
+#: estimators offered on the command line (compassion_scales.confirmatory): ML and robust MLR for
+#: continuous items; WLSMV and ULSMV for ordinal items
+_ESTIMATORS = ("ML", "MLR", "WLSMV", "ULSMV")
 
 
 def _estimator_option(func: Any) -> Any:
     return click.option(
-        "--estimator", type=click.Choice(_ESTIMATORS, case_sensitive=False), default="ML", show_default=True,
-        help="ML, or MLR: robust ML (sandwich standard errors, Yuan-Bentler scaled chi-square, robust "
-             "CFI/TLI/RMSEA), as lavaan's estimator = \"MLR\"; suited to skewed Likert items.")(func)
+        "--estimator", type=click.Choice(_ESTIMATORS, case_sensitive=False), default=None,
+        help="ML (default); MLR: robust ML (sandwich standard errors, Yuan-Bentler scaled chi-square, "
+             "robust CFI/TLI/RMSEA) as lavaan's estimator = \"MLR\", suited to skewed Likert items; "
+             "WLSMV / ULSMV for ordinal items (polychoric correlations, robust standard errors, "
+             "scaled-shifted chi-square). [default: ML; WLSMV with --ordered]")(func)
 _INV_TABLES = ("steps", "partial")
 
 
@@ -90,9 +92,13 @@ def _first_of_each_message() -> Callable[[Any], bool]:
 @click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise", show_default=True,
               help="Missing answers: drop the person (listwise) or use every answer (full-information ML).")
 @_estimator_option
+@click.option("--ordered", is_flag=True,
+              help="Treat every item as ordered categories (WLSMV unless --estimator ULSMV).")
+@click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta", show_default=True,
+              help="With ordinal items: lavaan's parameterisation of the latent responses.")
 @click.option("--table", "table", type=click.Choice(_CFA_TABLES), default="fit", show_default=True,
-              help="Table for --format csv and -o: fit measures, standardised loadings, all estimates "
-                   "or modification indices.")
+              help="Table for --format csv and -o: fit measures, standardised loadings, all estimates, "
+                   "modification indices (ML), or thresholds and categorical omega (ordinal).")
 @click.option("--mi", "n_mi", type=click.IntRange(0, None), default=10, show_default=True,
               help="Number of largest modification indices shown in the table output.")
 @input_options
@@ -102,10 +108,12 @@ def _first_of_each_message() -> Callable[[Any], bool]:
 @output_options
 @handle_errors
 def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], std_lv: bool,
-        missing: str, estimator: str, table: str, n_mi: int, sheet: str | None, encoding: str | None,
-        delimiter: str | None, items: ItemChoices, output: str | None, out_format: str,
-        table_style: str, decimals: int) -> None:
-    """Confirmatory factor analysis (ML or robust MLR, as lavaan::cfa) of RESPONSES.
+        missing: str, estimator: str | None, ordered: bool, parameterization: str, table: str,
+        n_mi: int, sheet: str | None, encoding: str | None, delimiter: str | None,
+        items: ItemChoices, output: str | None, out_format: str, table_style: str,
+        decimals: int) -> None:
+    """Confirmatory factor analysis (ML, robust MLR, or WLSMV/ULSMV for ordinal items, as
+    lavaan::cfa) of RESPONSES.
 
     The model comes from an instrument's scores (-i) or from --model. Prints chi-square,
     CFI, TLI, RMSEA (90% CI, p-close), SRMR, AIC and BIC, standardised loadings with
@@ -117,22 +125,34 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         cscore factors cfa hs.csv --model 'visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6'
         cscore factors cfa hs.csv --model model.txt --std-lv --table loadings --format csv
         cscore factors cfa responses.csv -i fcs --estimator MLR
+        cscore factors cfa responses.csv -i fcs --ordered --estimator WLSMV
     """
     from compassion_scales.confirmatory import cfa as run_cfa
+    from compassion_scales.errors import AnalysisError
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       value_labels=items.value_labels)
     data = items.screen(data, instrument, ())
     spec = _resolve_model(instrument, model)
+    est = (estimator or ("WLSMV" if ordered else "ML")).upper()
+    if est == "ML" and ordered:
+        raise AnalysisError("--ordered needs an ordinal estimator: use --estimator WLSMV or ULSMV (or drop --ordered).")
     with captured_warnings():
-        result = run_cfa(data, spec, std_lv=std_lv, missing=missing, estimator=estimator,
-                         scores=list(scores) or None, **items.library_kwargs(prorate=False))
+        result = run_cfa(data, spec, std_lv=std_lv, missing=missing, scores=list(scores) or None,
+                         estimator=est, ordered=True if ordered else None,
+                         parameterization=parameterization, **items.library_kwargs(prorate=False))
+    ordinal = hasattr(result, "thresholds")
+    if table in ("thresholds", "omega") and not ordinal:
+        raise AnalysisError(f"--table {table} is only available for ordinal models (--ordered / --estimator WLSMV).")
     frames = {
         "fit": result.summary,
         "loadings": result.standardized_loadings[["factor", "item", "est", "se", "std_all", "std_se", "p_val"]],
         "estimates": result.estimates,
         "mi": result.modification_indices,
     }
+    if ordinal:
+        frames["thresholds"] = result.thresholds
+        frames["omega"] = result.omega
     write_result_file(frames[table], output, inputs=[responses, *items.files])
     if out_format == "json":
         emit_frame(frames[table], "json", json_payload=result.to_dict())
@@ -149,6 +169,12 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         click.echo("")
         for line in result._notes():
             click.echo(line)
+        if not ordinal:
+            from compassion_scales.ordinal_cfa import ordinal_suggestion
+
+            hint = ordinal_suggestion(data, result.model.items)
+            if hint:
+                click.echo(hint)
 
 
 @click.command("invariance")
@@ -211,7 +237,7 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
                                 use_chisq=use_chisq, stop_at_failure=not all_steps, std_lv=std_lv,
                                 missing=missing, scores=list(scores) or None,
                                 configural_cfi=configural_cfi, configural_rmsea=configural_rmsea,
-                                estimator=estimator, **items.library_kwargs(prorate=False))
+                                estimator=estimator or "ML", **items.library_kwargs(prorate=False))
     frames = {"steps": result.summary, "partial": result.partial}
     write_result_file(frames[table], output, inputs=[responses, *items.files])
     if out_format == "json":

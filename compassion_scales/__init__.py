@@ -82,6 +82,7 @@ _EXPORTS: dict[str, str] = {
     "cfa": "compassion_scales.confirmatory",
     "invariance": "compassion_scales.measurement_invariance",
     "CFAResult": "compassion_scales.confirmatory",
+    "OrdinalCFAResult": "compassion_scales.ordinal_cfa",
     "parse_model": "compassion_scales.confirmatory",
     "InvarianceResult": "compassion_scales.measurement_invariance",
     # flows and comparisons (issue 6)

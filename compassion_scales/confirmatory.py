@@ -1341,9 +1341,10 @@ def _run(spec: ModelSpec, samples: list, labels: list[str] | None, *, std_lv: bo
 
 def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str = "listwise",
         std_lv: bool = False, group: str | None = None, group_equal: Sequence[str] = (),
-        scores: Sequence[str] | None = None, column_map: Mapping[str, str] | None = None,
+        scores: Sequence[str] | None = None, ordered: bool | Sequence[str] | None = None,
+        parameterization: str = "delta", column_map: Mapping[str, str] | None = None,
         patterns: Mapping[str, str] | Sequence[str] | str | None = None,
-        on_invalid: str = "error") -> CFAResult:
+        on_invalid: str = "error") -> Any:
     """Confirmatory factor analysis by maximum likelihood (as ``lavaan::cfa``).
 
     Parameters
@@ -1386,10 +1387,18 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         ``"lv.covariances"``, ``"residual.covariances"``).
     scores : sequence of str, optional
         With an instrument: the score ids to use as factors.
+    ordered : True or sequence of str, optional
+        Treat the items as ordered categories (all model items: ``True`` or their names):
+        thresholds and polychoric correlations, fitted by ``estimator="WLSMV"`` (the default
+        then) or ``"ULSMV"``, as ``lavaan::cfa(..., ordered = ...)``; returns an
+        :class:`~compassion_scales.ordinal_cfa.OrdinalCFAResult`. ``estimator="WLSMV"`` or
+        ``"ULSMV"`` alone also treats every item as ordered.
+    parameterization : {"delta", "theta"}
+        With ordered items: lavaan's parameterisation of the latent responses.
 
     Returns
     -------
-    CFAResult
+    CFAResult or OrdinalCFAResult
 
     Raises
     ------
@@ -1432,6 +1441,25 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
     >>> bool(res.fit["cfi"] > .95)
     True
     """
+    if ordered or str(estimator).upper() in ("WLSMV", "ULSMV"):
+        # ordinal items: thresholds + polychoric correlations, DWLS/ULS (compassion_scales.ordinal_cfa)
+        from compassion_scales.ordinal_cfa import fit_ordinal_cfa_model
+
+        if group is not None or group_equal:
+            raise AnalysisError("Multi-group ordinal (WLSMV/ULSMV) CFA is not available; fit each group "
+                                "separately or use estimator='ML'.")
+        est = str(estimator).upper()
+        if est not in ("ML", "WLSMV", "ULSMV"):
+            raise AnalysisError(f"estimator='{estimator}' is not available with ordered items; use 'WLSMV' "
+                                "(the default for ordered items) or 'ULSMV'.")
+        from compassion_scales._inputs import InputOptions
+
+        spec, df, source = _resolve(data, model, scores,
+                                    options=InputOptions.of(column_map, patterns, on_invalid))
+        return fit_ordinal_cfa_model(df, spec, estimator="WLSMV" if est == "ML" else est,
+                                     std_lv=std_lv, parameterization=parameterization, source=source,
+                                     ordered=None if ordered is None or ordered is False else ordered,
+                                     missing=missing)
     estimator = _check_estimator(estimator)
     extra = [group] if group is not None else []
     if group is not None and group not in data.columns:

@@ -180,7 +180,7 @@ def test_user_errors(hs):
     with pytest.raises(AnalysisError, match="missing='pairwise' is not available"):
         cfa(hs, HS_MODEL, missing="pairwise")
     with pytest.raises(AnalysisError, match="only 'ML'"):
-        cfa(hs, HS_MODEL, estimator="WLSMV")
+        cfa(hs, HS_MODEL, estimator="GLS")
     with pytest.raises(AnalysisError, match="more people than items"):
         cfa(hs.head(8), HS_MODEL)
     bad = hs.assign(x1=hs["x1"].astype(object).where(hs.index != 3, "n/a"))
