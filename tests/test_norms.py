@@ -163,4 +163,5 @@ def test_cli_change_norms_and_norms_listing():
     bad = CliRunner().invoke(main, ["score", str(DATA / "change_pre.csv"), "-i", INST, "--id", "client",
                                     "--norms", "nope", "--format", "csv"])
     assert bad.exit_code == 1
-    assert bad.output.startswith("Error: No score of change_test has a norm sample named 'nope'")
+    assert bad.output.splitlines()[-1].startswith(
+        "Error: No score of change_test has a norm sample named 'nope'. Named samples available: none.")
