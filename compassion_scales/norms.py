@@ -384,7 +384,7 @@ def apply_norms(scores: pd.DataFrame, instrument: Any | Sequence[Any], name: str
         names = ", ".join(sorted(available)) or "none"
         raise AnalysisError(
             f"No score of {ids} has a norm sample named {name!r}. Named samples available: {names}. "
-            "'cscore instruments show ID' lists them; add your own with --norms-file.")
+            "'cscore norms -i ID' lists them; add your own with --norms-file.")
     cols = ["score", "name", "population", "country", "n", "mean", "sd", "source", "status",
             "origin", "description"]
     return NormedScores(scores=out, applied=pd.DataFrame(applied, columns=cols),

@@ -449,7 +449,8 @@ def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, sess
         # --- per client summary
         improved_at = (grid[(grid["rc_first"] == "reliable_improvement").fillna(False).to_numpy(bool)]
                        .groupby(id, sort=False)["_rank"].min().map(session_of))
-        per = ch.persons.set_index(id)
+        # change() may key ids as text (e.g. 007 kept as '007'): look clients up by their text
+        per = ch.persons.set_index(ch.persons[id].astype(str))
         for cid in span.index:
             g = grid[grid[id] == cid]
             if cid not in first.index:
@@ -467,7 +468,7 @@ def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, sess
                            first_functional=None, latest_functional=None,
                            note="one session only: change cannot be judged")
             else:
-                pr = per.loc[cid]
+                pr = per.loc[str(cid)]
                 row.update(diff=float(pr["diff"]), rci=float(pr["rci"]),
                            reliable_change=pr["reliable_change"], clinical_change=pr["clinical_change"],
                            first_functional=pr["pre_functional"], latest_functional=pr["post_functional"],

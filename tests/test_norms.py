@@ -163,4 +163,16 @@ def test_cli_change_norms_and_norms_listing():
     bad = CliRunner().invoke(main, ["score", str(DATA / "change_pre.csv"), "-i", INST, "--id", "client",
                                     "--norms", "nope", "--format", "csv"])
     assert bad.exit_code == 1
-    assert bad.output.startswith("Error: No score of change_test has a norm sample named 'nope'")
+    assert bad.output.splitlines()[-1].startswith(
+        "Error: No score of change_test has a norm sample named 'nope'. Named samples available: none.")
+
+
+def test_against_r_pnorm():
+    """tests/reference/norms_tracking.R (base R pnorm): worst difference below 1e-12."""
+    import json
+
+    ref = json.loads((Path(__file__).resolve().parent / "reference" / "norms_tracking.json").read_text())
+    scores = pd.DataFrame({"ct_fear": [18.0, 10.0, 6.0, 11.0]})
+    out = apply_norms(scores, INST, "clinic_a", norms_file=NORMS).scores
+    for col, key in (("ct_fear_z", "z"), ("ct_fear_t", "t"), ("ct_fear_pct", "pct")):
+        assert max(abs(a - b) for a, b in zip(out[col], ref[key], strict=True)) < 1e-12, key

@@ -243,3 +243,19 @@ def test_items_scored_and_neutral_scores_never_count():
     one = res.clients[res.clients["client"] == 6]
     assert one["note"].str.contains("one session only").all()
     assert res.outcomes.set_index("client").loc[6, "outcome"] == "not_assessable"
+
+
+def test_worked_example_against_r(result):
+    """tests/reference/norms_tracking.R: SE_diff, RCI and cut-off c of the walkthrough."""
+    import json
+
+    ref = json.loads((Path(__file__).resolve().parents[0] / "reference" / "norms_tracking.json").read_text())
+    p = result.parameters.set_index("score")
+    assert p.loc["fcs_self", "se_diff"] == pytest.approx(ref["se_fcs"][0], abs=1e-12)
+    assert p.loc["ceas_self_engagement", "se_diff"] == pytest.approx(ref["se_ceas"][0], abs=1e-12)
+    assert p.loc["fcs_self", "cutoff"] == pytest.approx(ref["cutoff_c_fcs"][0], abs=1e-12)
+    assert p.loc["ceas_self_engagement", "cutoff"] == pytest.approx(ref["cutoff_c_ceas"][0], abs=1e-12)
+    s = result.sessions
+    for score, key in (("fcs_self", "rci_A_fcs"), ("ceas_self_engagement", "rci_A_ceas")):
+        got = s[(s["client"] == "A") & (s["score"] == score)]["rci_first"].to_numpy()
+        assert np.abs(got - np.array(ref[key])).max() < 1e-12, key
