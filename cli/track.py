@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
     emit_result,
@@ -63,9 +64,8 @@ def _min_improved(value: str) -> int | str:
               help="Do not classify reliable recovery (improvement plus leaving the clinical range).")
 @click.option("--report", "report_dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
               help="Write one Markdown report with a chart (PNG) per client into DIR.")
-@click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error",
-              show_default=True, help="Invalid answers stop with a list of bad cells, or become missing.")
 @input_options
+@item_options
 @output_options
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="Write the tidy per-client, per-session table to FILE (.csv .xlsx .sav ...).")
@@ -74,8 +74,9 @@ def track(sessions_file: str, instruments: tuple[str, ...], id_col: str, session
           date_col: str | None, scores: tuple[str, ...], reliability: tuple[str, ...],
           sd: tuple[str, ...], norm_sample: str | None, norms_files: tuple[str, ...],
           higher_is: str | None, criterion: str, min_improved: str, max_deteriorated: int,
-          deteriorated_if: int, no_recovery: bool, report_dir: str | None, on_invalid: str,
-          sheet: str | None, encoding: str | None, delimiter: str | None, out_format: str,
+          deteriorated_if: int, no_recovery: bool, report_dir: str | None,
+          sheet: str | None, encoding: str | None, delimiter: str | None, items: ItemChoices,
+          out_format: str,
           table_style: str, decimals: int, output: str | None) -> None:
     """Track reliable change session by session, for each client and measure.
 
@@ -102,15 +103,18 @@ def track(sessions_file: str, instruments: tuple[str, ...], id_col: str, session
                             max_deteriorated=max_deteriorated, deteriorated_if=deteriorated_if,
                             recovery=not no_recovery)
     data = read_input(sessions_file, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=[id_col])
+                      string_columns=[id_col], value_labels=items.value_labels)
+    if items.exclude_flagged:
+        for inst in instruments:
+            data = items.screen(data, inst, [id_col, session_col])
     with captured_warnings(lambda w: not issubclass(w.category, DeprecationWarning)):
         result = run_track(data, list(instruments), id=id_col, session=session_col, date=date_col,
                            scores=list(scores) or None, sd=per_score_values(sd, "--sd"),
                            reliability=per_score_values(reliability, "--reliability"),
                            higher_is=higher_is, norm_sample=norm_sample, norms_files=list(norms_files),
-                           rule=rule, criterion=criterion, on_invalid=on_invalid)
+                           rule=rule, criterion=criterion, **items.library_kwargs())
     emit_result(result, out_format, table_style, decimals)
-    write_result_file(result.sessions, output, inputs=[sessions_file])
+    write_result_file(result.sessions, output, inputs=[sessions_file, *items.files])
     if report_dir:
         paths = result.report(report_dir)
         click.echo(f"Wrote {len(paths)} report file(s) to {report_dir}", err=True)

@@ -239,23 +239,33 @@ def _session_order(values: pd.Series) -> pd.Series:
 
 
 def _score_table(data: pd.DataFrame, instruments: Sequence[Any], id_col: str, session_col: str,
-                 scores: Sequence[str] | None, on_invalid: str,
-                 column_map: Mapping[str, str] | None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Long data -> (id, session, one column per score), and score id -> instrument."""
-    from compassion_scales.scoring import score as _score
+                 scores: Sequence[str] | None, options: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Long data -> (id, session, one column per score), and score id -> instrument.
 
+    Each instrument goes through the shared input layer (:func:`_inputs.scored_data`): its
+    items are scored once, or its score columns are taken as they are.
+    """
+    import warnings
+
+    from compassion_scales._inputs import check_role_columns, scored_data
+    from compassion_scales.errors import SkippedScoreWarning
+
+    check_role_columns(data, {"--id": id_col, "--session": session_col})
     out = data[[id_col, session_col]].reset_index(drop=True)
     owner: dict[str, Any] = {}
     for inst in instruments:
+        cols = set(map(str, data.columns))
         items = {i for s in inst.score_ids for i in inst.score_items(s)}
-        if (items & set(map(str, data.columns))) or column_map:
-            res = _score(data, inst, id_cols=[id_col, session_col], on_invalid=on_invalid,
-                         column_map=column_map, keep="ids")
-            frame = res.scores.reset_index(drop=True)
-            present = [s for s in inst.score_ids if s in frame.columns]
-        else:
-            frame = data.reset_index(drop=True)
-            present = [s for s in inst.score_ids if s in frame.columns]
+        mapped = bool(options.column_map and set(options.column_map.values()) & items)
+        if not (items & cols) and not mapped and not options.patterns \
+                and not any(s in cols for s in inst.score_ids):
+            continue
+        got = scored_data(data, inst, None, id_cols=[id_col, session_col], options=options,
+                          reserved={"--id": id_col, "--session": session_col})
+        for note in got.notes():
+            warnings.warn(note, SkippedScoreWarning, stacklevel=3)
+        frame = got.frame.reset_index(drop=True)
+        present = list(got.scores)
         for s in present:
             if scores is not None and s not in scores:
                 continue
@@ -286,7 +296,9 @@ def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, sess
           higher_is: str | Mapping[str, str] | None = None, norm_sample: str | None = None,
           norms_files: Sequence[Any] = (), rule: MultiMeasureRule | None = None,
           criterion: str = "auto", rci_criterion: float = 1.96, on_invalid: str = "error",
-          column_map: Mapping[str, str] | None = None) -> TrackResult:
+          column_map: Mapping[str, str] | None = None,
+          patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+          prorate: float | None = None) -> TrackResult:
     """Track reliable change session by session for each client and several measures.
 
     Parameters
@@ -362,7 +374,10 @@ def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, sess
                             "and session.")
     nfs = [nf if not isinstance(nf, (str, Path)) else load_norms_file(nf) for nf in norms_files]
 
-    table, owner = _score_table(data, insts, id, session, scores, on_invalid, column_map)
+    from compassion_scales._inputs import InputOptions
+
+    table, owner = _score_table(data, insts, id, session, scores,
+                                InputOptions.of(column_map, patterns, on_invalid, prorate))
     score_ids = list(owner)
     if date is not None:
         table["_date"] = pd.to_datetime(data[date].reset_index(drop=True), errors="coerce")

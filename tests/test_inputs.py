@@ -206,7 +206,7 @@ def test_every_item_command_takes_the_shared_options():
     shared = {"--map", "--pattern", "--on-invalid", "--prorate", "--value-labels", "--sheet",
               "--encoding", "--delimiter"}
     runner = CliRunner()
-    for name in ("score", "reliability", "retest", "flows", "compare", "change", "trial"):
+    for name in ("score", "reliability", "retest", "flows", "compare", "change", "trial", "track"):
         out = runner.invoke(main, [name, "--help"]).output
         missing = [o for o in shared if o not in out]
         assert not missing, (name, missing)
