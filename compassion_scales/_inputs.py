@@ -280,6 +280,7 @@ def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
             raise AnalysisError("Column(s) not in the data: " + ", ".join(map(str, missing))
                                 + ". Check the spelling against the file's header.")
         check_role_columns(frame, reserved or {})
+        require_numeric(frame, list(wanted), what="score column")
         return ScoredData(frame, None, list(wanted), "columns given by the user")
     inst = _inst(instrument)
     ids = list(wanted) if wanted else list(inst.score_ids)
@@ -291,6 +292,7 @@ def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
     present = [s for s in ids if s in frame.columns]
     if present and len(present) == len(ids):
         check_role_columns(frame, reserved or {})
+        require_numeric(frame, present, what="score column")
         return ScoredData(frame, inst, present, "score columns already in the data")
     if present and not has_items:
         if wanted and len(present) < len(ids):
@@ -298,6 +300,7 @@ def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
             raise AnalysisError("Score column(s) " + ", ".join(missing) + " are not in the data, and "
                                 f"the data hold no item of {inst.id!r} to compute them from.")
         check_role_columns(frame, reserved or {})
+        require_numeric(frame, present, what="score column")
         return ScoredData(frame, inst, present, "score columns already in the data")
     from compassion_scales.scoring import score
 
@@ -316,6 +319,50 @@ def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
     skipped = {s: not_scored[s] for s in ids if s in not_scored}
     return ScoredData(res.scores, inst, got, f"scored from item responses with instrument {inst.id!r}",
                       skipped)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def require_numeric(data: pd.DataFrame, columns: Sequence[str], *, what: str = "column") -> None:
+    """Columns taken as numbers (no instrument to convert them) must hold numbers.
+
+    Text that is not a number (``x``, ``NULL``, ``n/a``) is never turned into a missing value
+    silently: the first cells are listed with the file's row numbers. Empty cells are missing.
+
+    Raises
+    ------
+    AnalysisError
+    """
+    source = data.attrs.get("source")
+    rows = None
+    lines: list[str] = []
+    n_bad = 0
+    for col in columns:
+        if col not in data.columns:
+            continue
+        s = data[col]
+        if pd.api.types.is_bool_dtype(s.dtype):
+            raise AnalysisError(f"{source + ': ' if source else ''}column {col}: holds true/false "
+                                f"values, not numbers; a {what} must be numeric.")
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            continue
+        text = s.astype("string").str.strip()
+        conv = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = (conv.isna() & text.notna() & (text != "")).to_numpy()
+        if not bad.any():
+            continue
+        if rows is None:
+            rows = file_row_numbers(data)
+        n_bad += int(bad.sum())
+        for pos in np.flatnonzero(bad)[: max(0, 5 - len(lines))]:
+            lines.append(f"{source + ': ' if source else ''}row {int(rows[pos])}, column {col}: "
+                         f"{text.iloc[pos]!r} is not a number")
+    if n_bad:
+        more = f" (and {n_bad - len(lines)} more)" if n_bad > len(lines) else ""
+        raise AnalysisError("\n".join(lines) + f"\n{n_bad} text cell(s) in {what}s, which must hold "
+                            f"numbers{more}; recode them, leave them empty for missing, or score the answers "
+                            "with an instrument (-i).")
 
 
 # --------------------------------------------------------------------------- roles

@@ -170,6 +170,11 @@ def _item_frame(data: Any, items: list[str] | None, instrument: str | Instrument
             raise AnalysisError("Factor analysis needs a table of item answers (rows = people, "
                                 "columns = items); the data given is not two-dimensional.")
         frame = pd.DataFrame(arr, columns=[f"item_{j + 1}" for j in range(arr.shape[1])])
+    if instrument is None and isinstance(data, pd.DataFrame):
+        from compassion_scales._inputs import require_numeric
+
+        require_numeric(frame, [c for c in (items or frame.columns) if c in frame.columns],
+                        what="item column")
     if items is not None:
         items = list(items)
         unknown = [c for c in items if c not in frame.columns]

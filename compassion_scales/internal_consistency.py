@@ -907,6 +907,9 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
             vals, _ = item_matrix(data[cols])
             if np.isfinite(vals).any():
                 item_range = (float(np.nanmin(vals)), float(np.nanmax(vals)))
+        from compassion_scales._inputs import require_numeric
+
+        require_numeric(data, cols, what="item column")
         sets.append(("items", data[cols], reverse))
     if group is not None:
         g = data[group]

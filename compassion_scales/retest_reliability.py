@@ -345,6 +345,11 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
             if absent:
                 raise AnalysisError(f"Score column(s) {', '.join(absent)} are not present at both "
                                     "time points.")
+    if instrument is None:
+        from compassion_scales._inputs import require_numeric
+
+        require_numeric(s1, list(cols), what="score column")
+        require_numeric(s2, list(cols), what="score column")
     if not cols:
         raise AnalysisError("No score column is present at both time points. Name them with "
                             "columns=... or score the data with an instrument (-i ID).")

@@ -105,7 +105,8 @@ def test_text_columns_error(bfi_file, tmp_path):
     pd.DataFrame({"a": ["x", "y", "z", "w"], "b": [1, 2, 3, 4], "c": [2, 1, 4, 3]}).to_csv(path, index=False)
     res = run([str(path), "-n", "1"])
     assert res.exit_code == 1
-    assert res.output.startswith("Error: Column(s) a contain text, not numbers.")
+    assert res.output.startswith(f"Error: {path}: row 2, column a: 'x' is not a number\n")
+    assert "4 text cell(s) in item columns" in res.output
 
 
 def test_too_many_factors_error(bfi_file):

@@ -258,7 +258,7 @@ def test_no_heywood_warning_on_bfi(bfi):
 def test_errors_are_readable(bfi):
     with pytest.raises(AnalysisError, match="at most 18"):
         efa(bfi[ITEMS], 19)
-    with pytest.raises(AnalysisError, match="contain text"):
+    with pytest.raises(AnalysisError, match="is not a number"):
         efa(bfi[ITEMS].assign(A1=["x"] * len(bfi)), 2)
     with pytest.raises(AnalysisError, match="no variance"):
         efa(bfi[ITEMS].assign(A1=1.0), 2)

@@ -282,3 +282,17 @@ for name, argv in {**ANALYSES, "score": ["score", "{d}/d.csv", "-i", "fcs"]}.ite
 add(Case("col_compare_group_is_identifier", {"d.csv": fcs_bytes(SELF, time="1")},
          ["compare", "{d}/d.csv", "-i", "fcs", "--group", "pid"], exit_code=1,
          contains=["identifier rather than a grouping column"]))
+
+# text in columns taken as numbers (no instrument): never silently missing
+TXT = b"pid,grp,a,b,c\n1,x,1,2,NULL\n2,x,2,3,4\n3,y,3,3,3\n4,y,4,5,5\n5,x,2,2,1\n6,y,5,4,4\n"
+for name, argv in {
+    "reliability": ["reliability", "{d}/d.csv", "--items", "a,b,c"],
+    "efa": ["factors", "efa", "{d}/d.csv", "--items", "a,b,c", "-n", "1"],
+    "cfa": ["factors", "cfa", "{d}/d.csv", "--model", "f =~ a + b + c"],
+    "compare": ["compare", "{d}/d.csv", "--group", "grp", "--score", "c"],
+    "change": ["change", "{d}/d.csv", "{d}/d.csv", "--id", "pid", "--score", "c", "--sd", "1",
+               "--reliability", ".8", "--higher-is", "worse"],
+    "retest": ["retest", "{d}/d.csv", "{d}/d.csv", "--id", "pid", "--columns", "c"],
+}.items():
+    add(Case(f"col_{name}_text_in_numeric_column", {"d.csv": TXT}, argv, exit_code=1,
+             contains=["row 2, column c: 'NULL' is not a number"]))
