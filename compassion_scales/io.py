@@ -1020,7 +1020,7 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("Sheet1")
     ws.append([str(c) for c in df.columns])
-    columns = []
+    columns: list[list[Any]] = []
     for col in df.columns:
         s = df[col]
         if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():

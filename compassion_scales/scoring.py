@@ -297,8 +297,9 @@ def _arrow_floats(series: pd.Series) -> np.ndarray | None:
             return None
         chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
         fast = [_short_whole_numbers(c) for c in chunks]
-        if all(f is not None for f in fast):
-            return fast[0] if len(fast) == 1 else np.concatenate(fast)  # type: ignore[return-value]
+        parsed = [f for f in fast if f is not None]
+        if len(parsed) == len(fast) and parsed:
+            return parsed[0] if len(parsed) == 1 else np.concatenate(parsed)
         floats = pc.cast(arr, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
         return None
@@ -321,11 +322,8 @@ def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
     plain = isinstance(dtype, np.dtype) and dtype.kind in "fiu"
     if pd.api.types.is_numeric_dtype(dtype):
         src = series.to_numpy() if plain else series.to_numpy(dtype="float64", na_value=np.nan)
-    elif pd.api.types.is_string_dtype(dtype) or dtype == object:
-        if rs.missing_codes and any(not isinstance(m, (int, float)) or isinstance(m, bool)
-                                    for m in rs.missing_codes):
-            # text missing codes ("NA", "refused") are matched by the per-cell path
-            pass
+    elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        # text missing codes ("NA", "refused") make the cast fail: the per-cell path matches them
         cast = _arrow_floats(series)
         if cast is None:
             return None
