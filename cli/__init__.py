@@ -49,7 +49,7 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:
             _quiet_broken_pipe()
-        return None  # pragma: no cover - _quiet_broken_pipe exits
+            raise  # not reached: _quiet_broken_pipe exits
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy_subcommands:

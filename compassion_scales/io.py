@@ -173,7 +173,7 @@ def _head_records(text: str, sep: str, n: int) -> list[list[str]]:
 
 
 def _bad_rows(text: str, sep: str, ncols: int, skip: int, name: str,
-              arrow_rows: list[Any]) -> InputFileError:
+              arrow_rows: list[Any], offset: int = 0) -> InputFileError:
     """Locate rows whose field count differs from the header (error path only)."""
     found: list[tuple[int, int]] = []
     try:
@@ -182,7 +182,7 @@ def _bad_rows(text: str, sep: str, ncols: int, skip: int, name: str,
             if rownum <= 1 + skip or not rec:
                 continue
             if len(rec) != ncols:
-                found.append((rownum, len(rec)))
+                found.append((rownum + offset, len(rec)))
     except csv.Error:
         found = []
     if not found:  # fall back on what the parser saw
@@ -192,7 +192,7 @@ def _bad_rows(text: str, sep: str, ncols: int, skip: int, name: str,
         where = f"row {rownum}: " if rownum else ""
         hint = (" (a delimiter at the end of the line?)" if n == ncols + 1
                 else " (an unquoted delimiter inside a value, or a missing one?)")
-        lines.append(f"{name}: {where}{n} fields but the header (row 1) has {ncols}{hint}")
+        lines.append(f"{name}: {where}{n} fields but the header (row {1 + offset}) has {ncols}{hint}")
     if len(found) > 20:
         lines.append(f"{name}: ... and {len(found) - 20} more rows with the wrong number of fields")
     lines.append(f"{name}: every row must have as many fields as the header; fix the rows above "
@@ -213,6 +213,19 @@ def _decode_bytes(raw: bytes, encoding: str | None, name: str) -> tuple[str, byt
     """Text of the file and UTF-8 bytes for the parser (BOMs removed)."""
     notes: list[str] = []
     enc = (encoding or "").lower().replace("_", "-") or None
+    probe = raw[:400]
+    if enc is None and b"\x00" in probe and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        even = len(probe) - len(probe) % 2
+        if even and not any(probe[1:even:2]):
+            raw, note = b"\xff\xfe" + raw, "UTF-16 (little-endian, no byte-order mark)"
+        elif even and not any(probe[0:even:2]):
+            raw, note = b"\xfe\xff" + raw, "UTF-16 (big-endian, no byte-order mark)"
+        else:
+            raise InputFileError(f"{name}: the file holds NUL bytes and is not text; export it "
+                                 "as CSV (or give --encoding).")
+        notes.append(f"{name}: read as {note}.")
+        text = raw.decode("utf-16").lstrip("\ufeff")
+        return text, text.encode("utf-8"), notes
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and enc in (None, "utf-16", "utf16", "utf-8", "utf8",
                                                         "utf-8-sig"):
         try:
@@ -252,6 +265,16 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
     end = text.find("\n")
     first_line = (text if end < 0 else text[:end]).rstrip("\r")
+    offset = 0  # rows before the header (Excel's "sep=;" line)
+    if re.fullmatch(r"sep=.", first_line) and end >= 0:
+        delimiter = delimiter or first_line[4]
+        text = text[end + 1:]
+        cut = data.find(b"\n")
+        data = data[cut + 1:]
+        offset = 1
+        notes.append(f"{name}: row 1 ({first_line!r}) names the delimiter; the header is row 2.")
+        end = text.find("\n")
+        first_line = (text if end < 0 else text[:end]).rstrip("\r")
     sep = delimiter or _sniff_delimiter(first_line, suffix)
     if len(sep) != 1:
         raise InputFileError(f"{name}: the delimiter must be one character, not {sep!r}.")
@@ -268,13 +291,13 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     problems = []
     for pos, h in enumerate(header, start=1):
         if not h and not (trailing and pos == ncols):
-            problems.append(f"{name}: row 1, column {pos}: the header cell is empty; "
+            problems.append(f"{name}: row {1 + offset}, column {pos}: the header cell is empty; "
                             "give every column a name.")
     dups = sorted({h for h in header if h and header.count(h) > 1})
     for d in dups:
-        problems.append(f"{name}: row 1, column {d}: the column name appears more than once.")
+        problems.append(f"{name}: row {1 + offset}, column {d}: the column name appears more than once.")
     if problems and trailing:
-        problems.insert(0, f"{name}: row 1, column {ncols}: the header cell is empty; "
+        problems.insert(0, f"{name}: row {1 + offset}, column {ncols}: the header cell is empty; "
                            "give every column a name.")
     if problems:
         raise InputFileError("\n".join(problems))
@@ -310,19 +333,19 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
         raise InputFileError(f"{name}: cannot be read as a table ({msg}). "
                              f"Check the delimiter (detected {sep!r}; set --delimiter).") from None
     if bad:
-        raise _bad_rows(text, sep, ncols, skip, name, bad)
+        raise _bad_rows(text, sep, ncols, skip, name, bad, offset)
     df = table.to_pandas()
     if trailing:
         last = df.iloc[:, -1]
         if last.notna().any():
             pos = int(np.flatnonzero(last.notna().to_numpy())[0])
-            raise InputFileError(f"{name}: row 1, column {ncols}: the header cell is empty but "
-                                 f"row {pos + 2 + skip} has a value there; give every column a name.")
+            raise InputFileError(f"{name}: row {1 + offset}, column {ncols}: the header cell is empty but "
+                                 f"row {pos + 2 + skip + offset} has a value there; give every column a name.")
         df = df.iloc[:, :-1]
         header = header[:-1]
         notes.append(f"{name}: every line ends with a delimiter; the empty last column was ignored.")
     df.columns = header
-    first_row = 2 + skip
+    first_row = 2 + skip + offset
     return df, first_row, notes
 
 
@@ -398,8 +421,10 @@ def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.Dat
             raise InputFileError(f"{name}: no sheet {sheet!r}; the sheets are: "
                                  + ", ".join(names) + ". Use --sheet NAME.")
         rows = [[_excel_text(c) for c in r] for r in ws.iter_rows()]
+        title = ws.title
     finally:
         wb.close()
+    _check_formulas(source, name, title, rows)
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     if not rows:
@@ -433,6 +458,63 @@ def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.Dat
     cols = {h: pd.array([r[k] for r in body], dtype="str") for k, h in enumerate(header)}
     df = pd.DataFrame(cols)
     return df, 2 + skip, notes
+
+
+def _has_formulas(source: Any) -> bool:
+    import zipfile
+
+    try:
+        if hasattr(source, "seek"):
+            source.seek(0)
+        with zipfile.ZipFile(source) as zf:
+            for info in zf.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with zf.open(info) as fh:
+                        tail = b""
+                        while chunk := fh.read(1 << 20):
+                            block = tail + chunk
+                            if b"<f>" in block or b"<f " in block or b"<x:f" in block:
+                                return True
+                            tail = chunk[-8:]
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+    return False
+
+
+def _check_formulas(source: Any, name: str, title: str, rows: list[list[str | None]]) -> None:
+    """Refuse formula cells that have no saved value (they would read as empty: a silent loss).
+
+    Workbooks written by programs (not saved by Excel or LibreOffice) hold formulas without
+    their results.
+    """
+    if not any(v is None for r in rows for v in r) or not _has_formulas(source):
+        return
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    wb = openpyxl.load_workbook(source, read_only=True, data_only=False)
+    try:
+        ws = wb[title]
+        found = []
+        for rownum, r in enumerate(ws.iter_rows(), start=1):
+            for colnum, cell in enumerate(r, start=1):
+                v = cell.value
+                if (isinstance(v, str) and v.startswith("=") and rownum <= len(rows)
+                        and colnum <= len(rows[rownum - 1]) and rows[rownum - 1][colnum - 1] is None):
+                    found.append(f"{get_column_letter(colnum)}{rownum}")
+    finally:
+        wb.close()
+        if hasattr(source, "seek"):
+            source.seek(0)
+    if found:
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        raise InputFileError(
+            f"{name}: cell(s) {', '.join(found[:5])}{more} hold a formula with no saved result "
+            "(the file was written by a program, not saved by Excel); open and save it in Excel "
+            "or LibreOffice, or export the sheet as CSV.")
 
 
 def read_responses(path: str | Path | IO[Any], *, sheet: str | int | None = None,

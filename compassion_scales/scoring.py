@@ -372,11 +372,12 @@ def _short_whole_numbers(chunk: Any) -> np.ndarray | None:
     return x
 
 
-def _arrow_floats(series: pd.Series) -> np.ndarray | None:
-    """Text column -> float64 through one pyarrow cast, or None when any cell is not a plain number.
+def _arrow_floats(series: pd.Series) -> tuple[np.ndarray, bool] | None:
+    """Text column -> (float64, known whole), or None when any cell is not a plain number.
 
-    Empty cells are missing; ``nan``/``inf`` texts and anything the cast refuses send the
-    column to the per-cell path (which reports them).
+    Short whole numbers are parsed straight from the arrow buffers (known whole); other
+    columns go through one pyarrow cast. Empty cells are missing; ``nan``/``inf`` texts and
+    anything the cast refuses send the column to the per-cell path (which reports them).
     """
     try:
         import pyarrow as pa
@@ -390,14 +391,15 @@ def _arrow_floats(series: pd.Series) -> np.ndarray | None:
             return None
         chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
         fast = [_short_whole_numbers(c) for c in chunks]
-        if all(f is not None for f in fast):
-            return fast[0] if len(fast) == 1 else np.concatenate(fast)  # type: ignore[return-value,arg-type]
+        parsed = [f for f in fast if f is not None]
+        if len(parsed) == len(fast) and parsed:
+            return (parsed[0] if len(parsed) == 1 else np.concatenate(parsed)), True
         floats = pc.cast(arr, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
         return None
     if pc.any(pc.is_nan(floats)).as_py():  # the text "nan": not an answer
         return None
-    return floats.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    return floats.to_numpy(zero_copy_only=False).astype(np.float64, copy=False), False
 
 
 def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
@@ -412,17 +414,15 @@ def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
     if pd.api.types.is_bool_dtype(dtype):
         return None
     plain = isinstance(dtype, np.dtype) and dtype.kind in "fiu"
+    known_whole = isinstance(dtype, np.dtype) and dtype.kind in "iu"
     if pd.api.types.is_numeric_dtype(dtype):
         src = series.to_numpy() if plain else series.to_numpy(dtype="float64", na_value=np.nan)
     elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
-        if rs.missing_codes and any(not isinstance(m, (int, float)) or isinstance(m, bool)
-                                    for m in rs.missing_codes):
-            # text missing codes ("NA", "refused") are matched by the per-cell path
-            pass
+        # text missing codes ("NA", "refused") make the cast fail: the per-cell path matches them
         cast = _arrow_floats(series)
         if cast is None:
             return None
-        src = cast
+        src, known_whole = cast
     else:
         return None
     if src.dtype != np.float64:
@@ -434,7 +434,7 @@ def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
     if not np.isnan(lo):
         if lo < rs.min or hi > rs.max:
             return None
-        if rs.integer and not (plain and dtype.kind in "iu"):
+        if rs.integer and not known_whole:
             frac = np.floor(src)
             np.subtract(src, frac, out=frac)  # >= 0, NaN where missing
             if np.fmax.reduce(frac) != 0:

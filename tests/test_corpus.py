@@ -140,3 +140,19 @@ def test_examples_file_piped_to_head(tmp_path: Path) -> None:
     proc = subprocess.run(["bash", "-c", cmd], capture_output=True, timeout=300)
     assert proc.stdout.decode().startswith("pid,")
     assert "Traceback" not in proc.stderr.decode() and "Error" not in proc.stderr.decode()
+
+
+def test_broken_pipe_is_quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader going away while we print is not an error (deterministic, without a real pipe)."""
+    import compassion_scales.cli.score as score_cmd
+
+    def closed(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(score_cmd, "_emit", closed)
+    src = tmp_path / "in.csv"
+    src.write_bytes(make_corpus.csv_bytes(make_corpus.toy_table(make_corpus.GOOD_ROWS)))
+    res = CliRunner().invoke(main, ["score", str(src), "--instrument-file", make_corpus.TOY,
+                                    "--format", "csv"])
+    assert res.exit_code == 141
+    assert "Error" not in res.output and "bug" not in res.output

@@ -82,8 +82,8 @@ def test_retest_with_instrument_scores_each_time():
     res = retest(data, instrument="fcs", id="pid", time="time", times=(1, 2))
     assert res.instrument == "fcs"
     assert "fcs_self" in set(res.summary["score"])
-    s1 = score(data[data["time"] == 1].drop(columns="time"), "fcs", id_cols=["pid"]).scores
-    s2 = score(data[data["time"] == 2].drop(columns="time"), "fcs", id_cols=["pid"]).scores
+    s1 = score(data[data["time"].astype(int) == 1].drop(columns="time"), "fcs", id_cols=["pid"]).scores
+    s2 = score(data[data["time"].astype(int) == 2].drop(columns="time"), "fcs", id_cols=["pid"]).scores
     m = s1.merge(s2, on="pid").dropna(subset=["fcs_self_x", "fcs_self_y"])
     r = np.corrcoef(m["fcs_self_x"], m["fcs_self_y"])[0, 1]
     assert res.summary.set_index("score").loc["fcs_self", "pearson_r"] == pytest.approx(r, abs=1e-12)

@@ -419,3 +419,36 @@ add(Case(id="errors_file_on_failure", files={"data.csv": csv_bytes(toy_table(
     args=[*SCORE, "{d}/data.csv", "-o", "{d}/out.csv", "--errors", "{d}/errors.csv", "--format", "json"],
     exit_code=1, contains=["row 2, column toy_3", "row 3, column toy_2", "Wrote 2 problem(s) to {d}/errors.csv"],
     absent=["out.csv"]))
+
+# --------------------------------------------------------------------------- more odd files
+
+
+def _formula_sheet(path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["pid", *TOY_ITEMS])
+    ws.append(["a", 1, 2, 3, 4, 5])
+    ws.append(["b", 1, 2, "=1+2", 4, 5])  # written by a program: no saved result
+    wb.save(path)
+
+
+add(Case(id="excel_formula_without_result", files={"data.xlsx": _formula_sheet},
+         args=[*SCORE, "{d}/data.xlsx", "-o", "{d}/out.csv"], exit_code=1,
+         contains=["{d}/data.xlsx", "D3", "formula with no saved result"], absent=["out.csv"]))
+good("excel_sep_line", {"data.csv": b"sep=;\r\n" + csv_bytes(GOOD, sep=";", crlf=True)}, "{d}/data.csv",
+     kept={"pid": IDS}, contains=["names the delimiter"])
+add(Case(id="excel_sep_line_bad_row_number",
+         files={"data.csv": b"sep=;\r\n" + csv_bytes(toy_table(bad_rows("x")), sep=";", crlf=True)},
+         args=[*SCORE, "{d}/data.csv", "-o", "{d}/out.csv"], exit_code=1,
+         contains=["{d}/data.csv", "row 4, column toy_3", "'x'"], absent=["out.csv"]))
+good("utf16le_without_bom", {"data.csv": csv_bytes(GOOD).decode().encode("utf-16-le")}, "{d}/data.csv",
+     kept={"pid": IDS}, contains=["UTF-16 (little-endian"])
+good("utf16be_without_bom", {"data.csv": csv_bytes(GOOD).decode().encode("utf-16-be")}, "{d}/data.csv",
+     kept={"pid": IDS}, contains=["UTF-16 (big-endian"])
+structural("binary_with_nul_bytes", b"pid,toy_1\n\x00\x01\x02\x03garbage\xff,1\n", ["NUL bytes"])
+structural("gzip_file", b"\x1f\x8b\x08\x00compressed", ["unknown file type '.gz'"], fname="data.csv.gz")
+good("qualtrics_question_text_with_newlines_and_quotes", {"export.csv": qualtrics_csv(Q_ROWS)},
+     "{d}/export.csv", rows=Q_ROWS, args=[*QPAT, "--keep", "ids", "--id", "ResponseId"],
+     kept={"ResponseId": ["R_01aBcDeFgHiJkLm", "R_02aBcDeFgHiJkLm", "R_03aBcDeFgHiJkLm"]})
