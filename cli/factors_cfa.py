@@ -126,6 +126,12 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         emit_frame(result.summary, "table", table_style, decimals)
         click.echo("\nStandardised loadings (std.all)")
         emit_frame(frames["loadings"], "table", table_style, decimals)
+        from compassion_scales.reporting.tables import cfa_factor_correlations
+
+        phi = cfa_factor_correlations(result)
+        if len(phi):
+            click.echo("\nFactor correlations (std.all)")
+            emit_frame(phi, "table", table_style, decimals, table="Factor correlations")
         if n_mi and len(result.modification_indices):
             click.echo(f"\nLargest modification indices (top {n_mi})")
             emit_frame(result.modification_indices.head(n_mi), "table", table_style, decimals)
