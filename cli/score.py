@@ -45,6 +45,9 @@ from compassion_scales.cli._options import (
                    "FILE.provenance.json sidecar.")
 @click.option("--ledger", "ledger_file", type=click.Path(dir_okay=False), default=None,
               help="Write the per-row, per-score missing-data ledger to FILE.")
+@click.option("--bands", "with_band_columns", is_flag=True,
+              help="Add each score's band or cut-off category from the instrument file "
+                   "(<score>_band; the source goes into the provenance file).")
 @click.option("--summary", "show_summary", is_flag=True,
               help="Print the per-score summary instead of the scores.")
 @click.option("--format", "out_format", type=click.Choice(FORMATS), default=None,
@@ -57,7 +60,8 @@ from compassion_scales.cli._options import (
 def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[str, ...],
           id_cols: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
           prorate: float | None, keep: str, sheet: str | None, encoding: str | None,
-          delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None, show_summary: bool,
+          delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None,
+          with_band_columns: bool, show_summary: bool,
           out_format: str | None, table_style: str, decimals: int) -> None:
     """Score RESPONSES (CSV, TSV, Excel, SPSS, Stata or Parquet) with one or more instruments.
 
@@ -89,6 +93,9 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
                             column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
                             keep=keep)
+    from compassion_scales.reporting.labelled import bands_provenance, result_metadata, with_bands
+
+    result, used_bands = with_bands(result) if with_band_columns else (result, [])
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
     click.echo(f"Scored {len(result.scores)} rows with {names}: "
                + ", ".join(result.score_columns) + ".", err=True)
@@ -98,8 +105,10 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
     for line in result._notes()[len(result.instruments):]:
         click.echo(f"Note: {line}", err=True)
     if output:
-        write_table(result.scores, output, inputs=[Path(p) for p in inputs])
-        write_provenance(output, provenance_payload(result, responses))
+        write_table(result.scores, output, inputs=[Path(p) for p in inputs],
+                    metadata=result_metadata(result, used_bands, id_cols))
+        write_provenance(output, {**provenance_payload(result, responses),
+                                  **(bands_provenance(used_bands) if with_band_columns else {})})
         click.echo(f"Wrote {output} and {output}.provenance.json", err=True)
     if ledger_file:
         write_table(result.ledger, ledger_file, inputs=[Path(p) for p in inputs + ([output] if output else [])])

@@ -255,12 +255,16 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def write_table(df: pd.DataFrame, path: str | Path, *, inputs: Iterable[str | Path] = (),
-                overwrite: bool = True) -> Path:
+                overwrite: bool = True, metadata: Any = None) -> Path:
     """Write ``df`` to ``path`` (format from the extension), atomically.
 
     The data go to a temporary file in the same folder, which then replaces the
     target, so a failed write never leaves half a file. Writing over any of
     ``inputs`` is refused.
+
+    ``metadata`` (a :class:`compassion_scales.reporting.labelled.TableMetadata`) writes
+    variable labels, value labels and measure levels into ``.sav``/``.dta``/``.parquet``
+    files (ignored for other formats).
 
     Raises
     ------
@@ -285,6 +289,10 @@ def write_table(df: pd.DataFrame, path: str | Path, *, inputs: Iterable[str | Pa
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        if metadata is not None and suffix in (".sav", ".dta", ".parquet"):
+            metadata.write(df, tmp)
+            os.replace(tmp, out)
+            return out
         if suffix in (".csv", ".tsv"):
             _write_delimited(df, tmp, "," if suffix == ".csv" else "\t")
         elif suffix == ".xlsx":

@@ -1,0 +1,35 @@
+"""Every command that writes a file writes its provenance sidecar."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from compassion_scales.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_change_output_has_provenance(tmp_path):
+    out = tmp_path / "change.csv"
+    r = CliRunner().invoke(main, ["change", str(DATA / "change_pre.csv"), str(DATA / "change_post.csv"),
+                                  "-i", str(DATA / "change_test_norms.yaml"), "--id", "client",
+                                  "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    prov = json.loads(out.with_name("change.csv.provenance.json").read_text())
+    assert prov["subcommand"] == "main change" or prov["subcommand"].endswith("change")
+    assert [Path(i["path"]).name for i in prov["inputs"]] == ["change_pre.csv", "change_post.csv"]
+    assert all(len(i["sha256"]) == 64 for i in prov["inputs"])
+    assert prov["output_sha256"] and "versions" in prov
+
+
+def test_compare_output_has_provenance(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("g,x\na,1\na,2\na,3\nb,3\nb,4\nb,6\n")
+    out = tmp_path / "cmp.xlsx"
+    r = CliRunner().invoke(main, ["compare", str(data), "--group", "g", "--score", "x", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.exists()
+    assert json.loads(out.with_name("cmp.xlsx.provenance.json").read_text())["inputs"][0]["sha256"]
