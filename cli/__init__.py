@@ -46,6 +46,7 @@ COMMANDS = {
     "compare": "compassion_scales.cli.compare:compare",
     "change": "compassion_scales.cli.change:change",
     "trial": "compassion_scales.cli.change:trial",
+    "report": "compassion_scales.cli.report:report",
 }
 
 

@@ -85,6 +85,10 @@ _EXPORTS: dict[str, str] = {
     "ChangeResult": "compassion_scales.clinical_change",
     "jacobson_truax_cutoffs": "compassion_scales.clinical_change",
     "TrialResult": "compassion_scales.trial_analysis",
+    # reports and labelled output (issue 12)
+    "report": "compassion_scales.reporting.study",
+    "StudyReport": "compassion_scales.reporting.study",
+    "add_bands": "compassion_scales.score_bands",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -36,9 +36,9 @@ _COUNT_NAMES = re.compile(r"^(n|k|df|df\d|df_\w+|\w+_df\d?|n_\w+|\w+_n|seed|nfac
 _BOUNDED_NAMES = re.compile(
     r"^(r|rho|tau|phi|kmo|msa|cfi|tli|nfi|rmsea|srmr|alpha|omega|lambda6|icc|h2|"
     r"communality|uniqueness|loading|std_all|std_alpha|omega_total|omega_h|omega_sq|eta_sq|"
-    r"partial_eta_sq|rank_biserial|cohens_w|proportion\w*|cumulative\w*|prop\w*|pct_missing|"
-    r"floor|ceiling|delta_cfi|delta_rmsea|delta_tli|delta_srmr|sepc_all|ordinal_alpha|"
-    r"ordinal_omega|r2|r_squared|adj_r2|glb|mean_r)$"
+    r"partial_eta_sq|rank_biserial|cohens_w|proportion\w*|cumulative\w*|prop\w*|"
+    r"delta_cfi|delta_rmsea|delta_tli|delta_srmr|sepc_all|ordinal_alpha|"
+    r"ordinal_omega|r2|r_squared|adj_r2|glb|mean_r|reliability)$"
     r"|^(r|alpha|omega|loading|factor|rmsea|cfi|tli|srmr|std)_\w+$"
     r"|^\w+_(r|alpha|omega|loading|corr|r2)$|^average_r$|^median_r$|^split_half\w*$"
     r"|^alpha_if_dropped$|^std_alpha_if_dropped$|^[A-Z]*F\d+$|^factor_\d+$|^MR\d+$")
@@ -182,7 +182,10 @@ HEADERS: dict[str, str] = {
     "n_1": "n1", "n_2": "n2", "chisq_diff": "Δχ²", "df_diff": "Δdf", "p_diff": "p (Δχ²)",
     "delta_cfi": "ΔCFI", "delta_rmsea": "ΔRMSEA", "holds": "Holds", "step": "Step",
     "equal": "Equal across groups", "icc": "ICC", "r": "r", "label": "Label",
-    "floor": "Floor", "ceiling": "Ceiling", "pct_missing": "% missing",
+    "floor": "Floor", "ceiling": "Ceiling", "pct_missing": "% missing", "omega": "ω",
+    "published_alpha": "Published α", "rows": "Rows", "scored": "Scored", "complete": "Complete",
+    "prorated": "Prorated", "rule": "Missing-data rule", "classification": "Classification",
+    "category": "Category", "percent": "%", "term": "Term", "chi2": "χ²",
 }
 
 #: compact column sets per table (result class name or table title); ``--columns all``
@@ -360,5 +363,6 @@ def numeric_columns(formatted: pd.DataFrame, original: pd.DataFrame | None = Non
     flags = []
     for c in formatted.columns:
         vals = [v for v in formatted[c] if v]
-        flags.append(bool(vals) and all(re.match(r"^[<>\[\-−.\d∞ ]", v) for v in vals))
+        flags.append(bool(vals) and all(re.match(r"^[<>\[\-−.\d∞ ]", v) and not re.search(r"[A-Za-z]", v)
+                                        for v in vals))
     return flags
