@@ -155,6 +155,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 @click.option("--missing", type=click.Choice(["listwise", "fiml"]), default="listwise", show_default=True,
               help="Missing answers: drop the person (listwise) or use every answer (full-information ML). "
                    "A missing group always drops the person.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is shown only on a terminal).")
 @click.option("--table", "table", type=click.Choice(_INV_TABLES), default="steps", show_default=True,
               help="Table for --format csv and -o: the steps, or the partial-invariance candidates.")
 @input_options
@@ -164,7 +165,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 @handle_errors
 def invariance(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], group: str,
                delta_cfi: float, delta_rmsea: float, use_chisq: bool, all_steps: bool, std_lv: bool,
-               missing: str, table: str, sheet: str | None, encoding: str | None,
+               missing: str, quiet: bool, table: str, sheet: str | None, encoding: str | None,
                delimiter: str | None, output: str | None, out_format: str, table_style: str,
                decimals: int) -> None:
     """Measurement invariance of a factor model across the groups in column --group.
@@ -187,7 +188,7 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
     with captured_warnings(_first_of_each_message()):
         result = run_invariance(data, spec, group=group, delta_cfi=delta_cfi, delta_rmsea=delta_rmsea,
                                 use_chisq=use_chisq, stop_at_failure=not all_steps, std_lv=std_lv,
-                                missing=missing, scores=list(scores) or None)
+                                missing=missing, scores=list(scores) or None, progress=not quiet)
     frames = {"steps": result.summary, "partial": result.partial}
     write_result_file(frames[table], output, inputs=[responses])
     if out_format == "json":

@@ -173,7 +173,7 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
                delta_cfi: float = 0.010, delta_rmsea: float = 0.015, use_chisq: bool = False,
                alpha: float = 0.05, stop_at_failure: bool = True, std_lv: bool = False,
                missing: str = "listwise", refit_candidates: bool = True,
-               scores: Sequence[str] | None = None) -> InvarianceResult:
+               scores: Sequence[str] | None = None, progress: bool = False) -> InvarianceResult:
     """Test measurement invariance across groups: configural, metric, scalar, strict.
 
     Parameters
@@ -209,6 +209,8 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         (gives the actual chi-square, CFI and RMSEA after release).
     scores : sequence of str, optional
         With an instrument: the score ids to use as factors.
+    progress : bool
+        Show a progress bar over the steps (only on a terminal).
 
     Returns
     -------
@@ -264,7 +266,9 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     failed: str | None = None
     partial = pd.DataFrame()
     notes: list[str] = []
-    for step in steps:
+    from compassion_scales.progress_bars import bar
+
+    for step in bar(steps, desc="invariance steps", progress=progress):
         equal = STEPS[step]
         eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=equal)
         sol_notes = _check_solution(eng, out["x"])

@@ -140,7 +140,7 @@ def _versions() -> str:
 def _bootstrap_omega(items: pd.DataFrame, boot: int, seed: int, level: float,
                      progress: bool) -> tuple[float, float]:
     """Percentile bootstrap CI of omega total (one-factor ULS, pairwise), resampling people."""
-    from compassion_scales.reporting.progress import bar
+    from compassion_scales.progress_bars import bar
     from compassion_scales.stats.omega_bootstrap import bootstrap_omega_total
 
     with bar(total=boot, desc="omega bootstrap", progress=progress) as pb:
@@ -212,7 +212,7 @@ def report(data: pd.DataFrame, instrument: Any, *, group: str | None = None,
     steps = ["sample", "items", "scores", "reliability", "factors", "groups", "change", "methods"]
     pbar: Any = None
     if progress:
-        from compassion_scales.reporting.progress import bar
+        from compassion_scales.progress_bars import bar
 
         pbar = bar(total=len(steps), desc="report")
 
@@ -388,7 +388,7 @@ def report(data: pd.DataFrame, instrument: Any, *, group: str | None = None,
         from compassion_scales.reporting.tables import cfa_factor_correlations
 
         out = []
-        pa = cs.parallel_analysis(cross, instrument=inst, seed=seed)
+        pa = cs.parallel_analysis(cross, instrument=inst, seed=seed, progress=progress)
         ev = pa.eigenvalues
         nf = max(1, int(pa.n_factors))
         obs = ev["observed_fa"].to_numpy()
@@ -425,7 +425,7 @@ def report(data: pd.DataFrame, instrument: Any, *, group: str | None = None,
         if group is not None and invariance:
             t0 = _time.perf_counter()
             try:
-                inv = cs.invariance(cross, inst, group=group)
+                inv = cs.invariance(cross, inst, group=group, progress=progress)
                 cols = ["step", "chisq", "df", "p_val", "cfi", "rmsea", "delta_cfi", "delta_rmsea",
                         "holds"]
                 out.append(b.table(make_table(inv.summary[[c for c in cols if c in inv.summary]],

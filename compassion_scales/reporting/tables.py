@@ -146,17 +146,18 @@ def table_html(t: Table, number: int | None = None) -> str:
         rows.append("<tr>" + "".join(f"<td class=\"{'num' if n else 'txt'}\">{_html.escape(str(v))}</td>"
                                      for v, n in zip(row, t.numeric, strict=True)) + "</tr>")
     label = f"<span class=\"tnum\">Table {number}</span><br>" if number is not None else ""
-    cap = f"<caption>{label}<em>{_html.escape(t.title)}</em></caption>" if t.title else ""
+    cap = (f"<p class=\"tcap\">{label}<em>{_html.escape(t.title)}</em></p>"
+           if t.title or label else "")
     notes = ("<p class=\"tnote\"><em>Note.</em> " + _html.escape(" ".join(t.notes)) + "</p>"
              if t.notes else "")
-    return (f"<table class=\"apa\">{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
-            f"</tbody></table>{notes}")
+    return (f"<div class=\"apa-table\">{cap}<table class=\"apa\"><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>{notes}</div>")
 
 
 APA_TABLE_CSS = """
-table.apa{border-collapse:collapse;margin:0.6em 0 0.2em;font-variant-numeric:tabular-nums}
-table.apa caption{text-align:left;padding-bottom:0.3em;caption-side:top}
-table.apa .tnum{font-weight:bold;font-style:normal}
+table.apa{border-collapse:collapse;margin:0 0 0.2em;font-variant-numeric:tabular-nums}
+div.apa-table{margin:1em 0;break-inside:avoid}
+p.tcap{margin:0 0 0.3em}p.tcap .tnum{font-weight:bold;font-style:normal}
 table.apa thead tr{border-top:1.5px solid #000;border-bottom:1px solid #000}
 table.apa tbody tr:last-child{border-bottom:1.5px solid #000}
 table.apa th,table.apa td{padding:0.2em 0.7em;font-weight:normal}
@@ -264,7 +265,7 @@ def write_tables(tables: Sequence[Table], path: str | Path) -> Path:
 
 
 def cfa_factor_correlations(result: Any) -> pd.DataFrame:
-    """Standardised factor correlations of a CFA result (``factor_1``, ``factor_2``, ``r``, ``se``, ``p_val``).
+    """Standardised factor correlations of a CFA result (``factor_a``, ``factor_b``, ``r``, ``se_r``, ``p_val``).
 
     Read from the ``~~`` rows between two different factors of ``result.estimates``
     (lavaan's ``std.all`` of the latent covariances).
@@ -274,7 +275,7 @@ def cfa_factor_correlations(result: Any) -> pd.DataFrame:
     mask = (est["op"] == "~~") & (est["lhs"] != est["rhs"]) & est["lhs"].isin(factors) \
         & est["rhs"].isin(factors)
     sub = est[mask]
-    cols = {"lhs": "factor_1", "rhs": "factor_2", "std_all": "r", "std_se": "se", "p_val": "p_val"}
+    cols = {"lhs": "factor_a", "rhs": "factor_b", "std_all": "r", "std_se": "se_r", "p_val": "p_val"}
     if "group" in sub.columns:
         cols = {"group": "group", **cols}
     keep = [c for c in cols if c in sub.columns]
