@@ -195,8 +195,8 @@ def _provenance_body(inputs: list[str] | None, extra: dict[str, Any] | None) -> 
 
     ctx = click.get_current_context(silent=True)
     body: dict[str, Any] = {
-        "command": " ".join(["cscore", *sys.argv[1:]]) if sys.argv else None,
-        "subcommand": ctx.command_path if ctx is not None else None,
+        "command": " ".join(["cscore", *ctx.command_path.split()[1:]]) if ctx is not None else None,
+        "options": dict(ctx.params) if ctx is not None else {},
         "inputs": [{"path": str(p), "sha256": sha256_file(p) if Path(p).is_file() else None}
                    for p in (inputs or [])],
     }
