@@ -183,7 +183,9 @@ HEADERS: dict[str, str] = {
     "delta_cfi": "ΔCFI", "delta_rmsea": "ΔRMSEA", "holds": "Holds", "step": "Step",
     "equal": "Equal across groups", "icc": "ICC", "r": "r", "label": "Label",
     "floor": "Floor", "ceiling": "Ceiling", "pct_missing": "% missing", "omega": "ω",
-    "published_alpha": "Published α", "factor_a": "Factor", "factor_b": "with factor", "se_r": "SE", "rows": "Rows", "scored": "Scored", "complete": "Complete",
+    "published_alpha": "Published α", "higher_is": "Higher is", "n_pairs": "n pairs",
+    "sd_source": "SD source", "reliability_source": "Reliability source", "cutoff": "Cut-off",
+    "rc_threshold": "Reliable change >", "norms_source": "Norms", "reliability": "Reliability", "factor_a": "Factor", "factor_b": "with factor", "se_r": "SE", "rows": "Rows", "scored": "Scored", "complete": "Complete",
     "prorated": "Prorated", "rule": "Missing-data rule", "classification": "Classification",
     "category": "Category", "percent": "%", "term": "Term", "chi2": "χ²",
 }
