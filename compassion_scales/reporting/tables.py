@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from compassion_scales.reporting.apa import apa_frame, numeric_columns
@@ -79,13 +80,16 @@ def make_table(df: pd.DataFrame, title: str = "", *, table: str | None = None,
         cells = apa_frame(df, table=table or title, columns=columns, decimals=decimals,
                           ci_label=ci_label)
     else:
-        from compassion_scales._format import _round_frame
-
         d = 3 if decimals is None else decimals
-        shown = _round_frame(df, d)
-        cells = pd.DataFrame({str(c): ["" if pd.isna(v) else
-                                       (f"{v:.{d}f}" if isinstance(v, float) else str(v))
-                                       for v in shown[c]] for c in shown.columns})
+
+        def plain(v: Any) -> str:
+            if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+                return ""
+            if isinstance(v, (float, np.floating)):
+                return f"{float(v):.{d}f}"
+            return str(v)
+
+        cells = pd.DataFrame({str(c): [plain(v) for v in df[c]] for c in df.columns})
     return Table(title=title, cells=cells, notes=list(notes))
 
 
