@@ -46,3 +46,26 @@ def test_change_report_summary_page(tmp_path):
     assert "Reliable change (Jacobson-Truax RCI)" in page and "<svg" in page
     assert "What the classification used" in page
     assert out.with_name("summary.html.provenance.json").exists()
+
+
+def test_client_reports_hide_empty_overall_and_explain_criteria(tmp_path):
+    import pandas as pd
+
+    import compassion_scales as cs
+
+    pre = pd.read_csv(DATA / "change_pre.csv")
+    post = pd.read_csv(DATA / "change_post.csv")
+    inst = str(DATA / "change_test_norms.yaml")
+    res = cs.change(pre, post, inst, id="client")
+    paths = res.report(tmp_path / "with", formats=("md", "html"))
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    assert any("Overall" in t for t in texts)           # the test instrument has clinical norms
+    assert not any("criterion a" in t or "criterion c" in t for t in texts)
+    assert any("halfway between" in t or "two standard deviations" in t for t in texts)
+    # without norms (FCS ships none) the Overall column is left out
+    d = cs.read_responses("examples/responses.csv")
+    res2 = cs.change(d, None, "fcs", id="pid", time="time", pre_time=1, post_time=2,
+                     scores=["fcs_self"])
+    one = res2.report(tmp_path / "without", formats=("md", "html"))[:2]
+    for p in one:
+        assert "Overall" not in p.read_text(encoding="utf-8")
