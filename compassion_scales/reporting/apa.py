@@ -183,7 +183,7 @@ HEADERS: dict[str, str] = {
     "delta_cfi": "ΔCFI", "delta_rmsea": "ΔRMSEA", "holds": "Holds", "step": "Step",
     "equal": "Equal across groups", "icc": "ICC", "r": "r", "label": "Label",
     "floor": "Floor", "ceiling": "Ceiling", "pct_missing": "% missing", "omega": "ω",
-    "arm": "Arm", "reference": "Reference", "n_arm": "n arm", "n_reference": "n ref.",
+    "adj": "Adj.", "unadj": "Unadj.", "arm": "Arm", "reference": "Reference", "n_arm": "n arm", "n_reference": "n ref.",
     "adj_diff": "Adj. diff.", "adj_p_val": "p", "smd": "SMD", "unadj_diff": "Unadj. diff.",
     "unadj_p_val": "p (unadj.)", "published_alpha": "Published α", "higher_is": "Higher is", "n_pairs": "n pairs",
     "sd_source": "SD source", "reliability_source": "Reliability source", "cutoff": "Cut-off",
