@@ -74,6 +74,7 @@ COMMANDS = {
     "norms": "compassion_scales.cli.norms:norms",
     "track": "compassion_scales.cli.track:track",
     "screen": "compassion_scales.cli.screen:screen",
+    "report": "compassion_scales.cli.report:report",
 }
 
 

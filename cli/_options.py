@@ -22,9 +22,38 @@ TABLE_STYLES = ("simple", "plain", "github", "grid", "pipe", "latex", "latex_boo
 
 
 def output_options(func: F) -> F:
-    """``--format table|csv|json``, ``--fmt STYLE``, ``--decimals N`` and ``-o/--output FILE``."""
-    func = click.option("--decimals", type=click.IntRange(0, 12), default=3, show_default=True,
-                        help="Decimals shown in tables (numbers are never rounded in csv/json).")(func)
+    """``--format table|csv|json``, ``--fmt STYLE``, ``--style apa|plain``, ``--columns compact|all``
+    and ``--decimals N``.
+
+    ``--style`` and ``--columns`` are read from the click context by :func:`emit_frame` and
+    :func:`emit_result`; the command function does not receive them. A command with its own
+    ``columns`` parameter keeps it (its tables are then always compact).
+    """
+    import inspect
+
+    own_columns = "columns" in inspect.signature(func).parameters
+    inner = func
+
+    @functools.wraps(inner)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("table_rules", None)
+        kwargs.pop("columns_shown", None)
+        return inner(*args, **kwargs)
+
+    func = wrapper  # type: ignore[assignment]
+    if not own_columns:
+        func = click.option("--columns", "columns_shown", type=click.Choice(["compact", "all"]),
+                            default="compact", show_default=True,
+                            help="APA tables: the usual columns, or every column (csv/json always "
+                                 "have every column).")(func)
+    func = click.option("--style", "table_rules", type=click.Choice(["apa", "plain"]), default="apa",
+                        show_default=True,
+                        help="Number style of tables: APA (p < .001, .89, counts as integers, "
+                             "CIs as [lo, hi]) or plain (every column, fixed decimals).")(func)
+    func = click.option("--decimals", type=click.IntRange(0, 12), default=None,
+                        help="Decimals shown in tables [default: APA rules (2, or 3 where "
+                             "needed); 3 with --style plain]. Numbers are never rounded in "
+                             "csv/json.")(func)
     func = click.option("--fmt", "table_style", type=click.Choice(TABLE_STYLES), default="simple",
                         show_default=True, help="Table style for --format table (e.g. github, latex, html).")(func)
     func = click.option("--format", "out_format", type=click.Choice(FORMATS), default="table",
@@ -103,45 +132,122 @@ def captured_warnings(filter: Callable[[Any], bool] | None = None) -> Iterator[l
     echo_warnings([w for w in caught if filter is None or filter(w)])
 
 
-def emit_frame(df: Any, out_format: str, table_style: str = "simple", decimals: int = 3,
+def _table_options() -> tuple[str, str]:
+    """``--style`` and ``--columns`` of the running command (APA/compact outside click)."""
+    ctx = click.get_current_context(silent=True)
+    params = ctx.params if ctx is not None else {}
+    return params.get("table_rules") or "apa", params.get("columns_shown") or "compact"
+
+
+def _collect(table: Any) -> None:
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta.setdefault("cscore.tables", []).append(table)
+
+
+def emit_frame(df: Any, out_format: str, table_style: str = "simple", decimals: int | None = None,
                title: str | None = None, notes: list[str] | None = None,
-               json_payload: Any = None) -> None:
-    """Print a DataFrame as a table, CSV or JSON (``json_payload`` overrides the JSON body)."""
-    from compassion_scales._format import dumps_json, render_table
+               json_payload: Any = None, table: str | None = None) -> None:
+    """Print a DataFrame as a table, CSV or JSON (``json_payload`` overrides the JSON body).
+
+    Tables follow the command's ``--style``/``--columns`` (APA and compact by default);
+    ``table`` names the compact column set (default: the title).
+    """
+    from compassion_scales._format import dumps_json
 
     if out_format == "json":
         click.echo(dumps_json(json_payload if json_payload is not None else df))
     elif out_format == "csv":
         click.echo(df.to_csv(index=False), nl=False)
     else:
-        if title:
-            click.echo(title)
-        click.echo(render_table(df, fmt=table_style, decimals=decimals))
+        from compassion_scales.reporting.tables import make_table
+
+        style, columns = _table_options()
+        tab = make_table(df, title or "", table=table or title, style=style, columns=columns,
+                         decimals=decimals, notes=notes or [])
+        _collect(tab)
+        click.echo(tab.to_text(table_style))
         for line in notes or []:
             click.echo(line)
 
 
-def emit_result(result: Any, out_format: str, table_style: str = "simple", decimals: int = 3) -> None:
+def emit_result(result: Any, out_format: str, table_style: str = "simple",
+                decimals: int | None = None) -> None:
     """Print a result object (a ``ResultMixin``): its summary, or ``to_dict()`` as JSON."""
     if out_format == "json":
         click.echo(result.to_json())
     elif out_format == "csv":
         click.echo(result.summary.to_csv(index=False), nl=False)
     else:
-        click.echo(result._title)
-        click.echo(result.to_table(fmt=table_style, decimals=decimals))
-        for line in result._notes():
-            click.echo(line)
+        from compassion_scales.reporting.tables import result_tables
+
+        style, columns = _table_options()
+        tables = result_tables(result, style=style, columns=columns, decimals=decimals)
+        for i, tab in enumerate(tables):
+            _collect(tab)
+            if i:
+                click.echo("")
+            click.echo(tab.to_text(table_style))
+            if i == len(tables) - 1:
+                for line in result._notes():
+                    click.echo(line)
 
 
-def write_result_file(df: Any, output: str | None, inputs: list[str] | None = None) -> None:
-    """Write ``df`` to ``output`` (format from the extension), never over an input file."""
+def write_result_file(df: Any, output: str | None, inputs: list[str] | None = None,
+                      provenance: dict[str, Any] | None = None) -> None:
+    """Write ``df`` to ``output`` (format from the extension), never over an input file.
+
+    ``.docx``, ``.tex``, ``.html`` and ``.md`` get the tables the command printed (APA
+    style; ``df`` alone when nothing was printed). Every file gets a provenance sidecar.
+    """
     if not output:
         return
-    from compassion_scales.io import write_table
+    from compassion_scales.reporting.tables import DOCUMENT_SUFFIXES
+
+    if Path(output).suffix.lower() in DOCUMENT_SUFFIXES:
+        for p in inputs or []:
+            if Path(p).resolve() == Path(output).resolve():
+                from compassion_scales.errors import OutputFileError
+
+                raise OutputFileError(f"{output}: refusing to overwrite the input file; "
+                                      "choose another output name.")
+        ctx = click.get_current_context()
+        ctx.call_on_close(lambda: _write_document(ctx, df, output, inputs, provenance))
+        return
+    from compassion_scales.io import write_provenance, write_table
 
     write_table(df, output, inputs=[Path(p) for p in (inputs or [])])
-    click.echo(f"Wrote {output}", err=True)
+    write_provenance(output, _provenance_body(inputs, provenance))
+    click.echo(f"Wrote {output} and {output}.provenance.json", err=True)
+
+
+def _provenance_body(inputs: list[str] | None, extra: dict[str, Any] | None) -> dict[str, Any]:
+    from compassion_scales.io import sha256_file
+
+    ctx = click.get_current_context(silent=True)
+    body: dict[str, Any] = {
+        "command": " ".join(["cscore", *ctx.command_path.split()[1:]]) if ctx is not None else None,
+        "options": dict(ctx.params) if ctx is not None else {},
+        "inputs": [{"path": str(p), "sha256": sha256_file(p) if Path(p).is_file() else None}
+                   for p in (inputs or [])],
+    }
+    body.update(extra or {})
+    return body
+
+
+def _write_document(ctx: click.Context, df: Any, output: str, inputs: list[str] | None,
+                    provenance: dict[str, Any] | None) -> None:
+    from compassion_scales.errors import CompassionScalesError
+    from compassion_scales.io import write_provenance
+    from compassion_scales.reporting.tables import make_table, write_tables
+
+    tables = ctx.meta.get("cscore.tables") or [make_table(df, ctx.command_path)]
+    try:
+        write_tables(tables, output)
+        write_provenance(output, _provenance_body(inputs, provenance))
+    except CompassionScalesError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Wrote {output} and {output}.provenance.json", err=True)
 
 
 def debug_enabled() -> bool:

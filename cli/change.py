@@ -78,6 +78,10 @@ def _file_options(func):
               help="Write one printable report per client into DIR.")
 @click.option("--report-format", type=click.Choice(["both", "html", "md"]), default="both",
               show_default=True, help="Report file type(s).")
+@click.option("--report-summary", "summary_file", default=None, metavar="FILE.html",
+              type=click.Path(dir_okay=False),
+              help="Write a service-level summary page: clients reliably improved, recovered, "
+                   "unchanged or deteriorated per scale, with the Jacobson-Truax plots.")
 @_file_options
 @output_options
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
@@ -88,7 +92,7 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
            reliability: tuple[str, ...], sd: tuple[str, ...], from_sample: bool,
            norm_sample: str | None, norms_file: str | None,
            higher_is: str | None, criterion: str, plot_file: str | None, report_dir: str | None,
-           report_format: str, sheet: str | None, encoding: str | None,
+           report_format: str, summary_file: str | None, sheet: str | None, encoding: str | None,
            delimiter: str | None, items: ItemChoices, out_format: str, table_style: str, decimals: int,
            output: str | None) -> None:
     """Reliable and clinically significant change between two occasions.
@@ -151,6 +155,14 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
         fmts = ("html", "md") if report_format == "both" else (report_format,)
         paths = result.report(report_dir, formats=fmts)
         click.echo(f"Wrote {len(paths)} report file(s) to {report_dir}", err=True)
+    if summary_file:
+        from compassion_scales.io import write_provenance
+        from compassion_scales.reporting.clinic import write_service_summary
+
+        write_service_summary(result, summary_file)
+        write_provenance(summary_file, {"command": "change --report-summary",
+                                        "inputs": list(files), "instrument": instrument})
+        click.echo(f"Wrote {summary_file} and {summary_file}.provenance.json", err=True)
 
 
 @click.command("trial")

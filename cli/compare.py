@@ -63,4 +63,9 @@ def compare(responses: str, instrument: str | None, group: str, scores: tuple[st
     if out_format == "table":
         click.echo("")
         emit_frame(result.descriptives, "table", table_style, decimals, title="Group descriptives")
+        if len(result.posthoc):
+            click.echo("")
+            emit_frame(result.posthoc, "table", table_style, decimals, title="Pairwise comparisons",
+                       notes=[f"Welch t-tests; p (adj.) {result.correction}-corrected across the pairs "
+                              "of each score."])
     write_result_file(result.summary, output, inputs=[responses, *items.files])

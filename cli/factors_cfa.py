@@ -163,6 +163,12 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         emit_frame(result.summary, "table", table_style, decimals)
         click.echo("\nStandardised loadings (std.all)")
         emit_frame(frames["loadings"], "table", table_style, decimals)
+        from compassion_scales.reporting.tables import cfa_factor_correlations
+
+        phi = cfa_factor_correlations(result)
+        if len(phi):
+            click.echo("\nFactor correlations (std.all)")
+            emit_frame(phi, "table", table_style, decimals, table="Factor correlations")
         if n_mi and len(result.modification_indices):
             click.echo(f"\nLargest modification indices (top {n_mi})")
             emit_frame(result.modification_indices.head(n_mi), "table", table_style, decimals)
@@ -197,6 +203,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
               help="Missing answers: drop the person (listwise) or use every answer (full-information ML). "
                    "A missing group always drops the person.")
 @_estimator_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is shown only on a terminal).")
 @click.option("--table", "table", type=click.Choice(_INV_TABLES), default="steps", show_default=True,
               help="Table for --format csv and -o: the steps, or the partial-invariance candidates.")
 @input_options
@@ -208,9 +215,9 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 def invariance(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], group: str,
                delta_cfi: float, delta_rmsea: float, configural_cfi: float, configural_rmsea: float,
                use_chisq: bool, all_steps: bool, std_lv: bool,
-               missing: str, estimator: str, table: str, sheet: str | None, encoding: str | None,
-               delimiter: str | None, items: ItemChoices, output: str | None, out_format: str,
-               table_style: str, decimals: int) -> None:
+               missing: str, estimator: str, quiet: bool, table: str, sheet: str | None,
+               encoding: str | None, delimiter: str | None, items: ItemChoices, output: str | None,
+               out_format: str, table_style: str, decimals: int) -> None:
     """Measurement invariance of a factor model across the groups in column --group.
 
     Fits configural, metric (equal loadings), scalar (equal intercepts) and strict (equal
@@ -237,7 +244,8 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
                                 use_chisq=use_chisq, stop_at_failure=not all_steps, std_lv=std_lv,
                                 missing=missing, scores=list(scores) or None,
                                 configural_cfi=configural_cfi, configural_rmsea=configural_rmsea,
-                                estimator=estimator or "ML", **items.library_kwargs(prorate=False))
+                                estimator=estimator or "ML", progress=not quiet,
+                                **items.library_kwargs(prorate=False))
     frames = {"steps": result.summary, "partial": result.partial}
     write_result_file(frames[table], output, inputs=[responses, *items.files])
     if out_format == "json":

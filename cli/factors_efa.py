@@ -50,15 +50,18 @@ def _split_items(values: tuple[str, ...]) -> list[str] | None:
               help="Parallel analysis: random seed.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False), default=None,
               metavar="FILE", help="Save a scree plot (.png or .svg).")
+@click.option("--cut", type=click.FloatRange(0, 1), default=None, metavar="X",
+              help="Tables: hide loadings below X in absolute value (e.g. .30); items are "
+                   "always sorted by factor.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="Also write the loadings table to FILE (.csv, .xlsx, .json, ...).")
+              help="Also write the loadings table to FILE (.csv, .xlsx, .json, .docx, ...).")
 @input_options
 @item_options
 @output_options
 @handle_errors
 def efa(responses: str, instrument: str | None, score_id: str | None, item_cols: tuple[str, ...],
         n_factors: int | None, method: str, rotation: str, missing: str, n_iter: int,
-        quantile: float, seed: int, plot_file: str | None, output: str | None,
+        quantile: float, seed: int, plot_file: str | None, cut: float | None, output: str | None,
         sheet: str | None, encoding: str | None, delimiter: str | None, items: ItemChoices,
         out_format: str, table_style: str, decimals: int) -> None:
     """Exploratory factor analysis: loadings, communalities, factor correlations.
@@ -82,7 +85,13 @@ def efa(responses: str, instrument: str | None, score_id: str | None, item_cols:
                          items=_split_items(item_cols), instrument=instrument, score=score_id,
                          n_iter=n_iter, quantile=quantile, seed=seed,
                          **items.library_kwargs(prorate=False))
-    emit_result(result, out_format, table_style, decimals)
+    if out_format == "table":
+        from compassion_scales.reporting.apa import sort_loadings
+
+        emit_frame(sort_loadings(result.summary, cut=cut), "table", table_style, decimals,
+                   title=result._title, notes=result._notes(), table="EFAResult")
+    else:
+        emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
         click.echo("")
         emit_frame(result.variance, "table", table_style, decimals, title="Variance explained")

@@ -50,6 +50,9 @@ from compassion_scales.cli.norms import apply_norm_options, norms_options
               help="When answers are invalid, write every problem (row, column, item, value, "
                    "reason, message) to FILE (.csv ...); with --on-invalid missing, the cells "
                    "turned into missing.")
+@click.option("--bands", "with_band_columns", is_flag=True,
+              help="Add each score's band or cut-off category from the instrument file "
+                   "(<score>_band; the source goes into the provenance file).")
 @click.option("--summary", "show_summary", is_flag=True,
               help="Print the per-score summary instead of the scores.")
 @norms_options
@@ -68,7 +71,7 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
           id_cols: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
           prorate: float | None, keep: str, sheet: str | None, encoding: str | None,
           delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None,
-          errors_file: str | None, show_summary: bool,
+          errors_file: str | None, with_band_columns: bool, show_summary: bool,
           out_format: str | None, table_style: str, decimals: int, add_screen: bool = False,
           reverse_coded: bool = False) -> None:
     """Score RESPONSES (CSV, TSV, Excel, SPSS, Stata or Parquet) with one or more instruments.
@@ -108,6 +111,9 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
             write_table(exc.failure_cases, errors_file, inputs=[Path(p) for p in inputs])
             click.echo(f"Wrote {len(exc.failure_cases)} problem(s) to {errors_file}", err=True)
         raise
+    from compassion_scales.reporting.labelled import bands_provenance, result_metadata, with_bands
+
+    result, used_bands = with_bands(result) if with_band_columns else (result, [])
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
     click.echo(f"Scored {len(result.scores)} rows with {names}: "
                + ", ".join(result.score_columns) + ".", err=True)
@@ -136,8 +142,12 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         tables.append((result.invalid, errors_file))
     if tables:  # all outputs of the run are written together, or none is
         payload = provenance_payload(result, responses)
+        if with_band_columns:
+            payload = {**payload, **bands_provenance(used_bands)}
         written = write_outputs(tables, inputs=inputs,
-                                provenance={str(t): payload for t in (output, ledger_file) if t})
+                                provenance={str(t): payload for t in (output, ledger_file) if t},
+                                metadata={str(output): result_metadata(result, used_bands, id_cols)}
+                                if output else None)
         click.echo("Wrote " + ", ".join(map(str, written)), err=True)
     fmt = out_format or ("table" if (output or show_summary or sys.stdout.isatty()) else "csv")
     if output and out_format is None:

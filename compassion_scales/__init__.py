@@ -113,6 +113,10 @@ _EXPORTS: dict[str, str] = {
     "coding_direction": "compassion_scales.screening",
     "CodingDirectionWarning": "compassion_scales.errors",
     "plot_screening": "compassion_scales.reporting.screening_plot",
+    # reports and labelled output (issue 12)
+    "report": "compassion_scales.reporting.study",
+    "StudyReport": "compassion_scales.reporting.study",
+    "add_bands": "compassion_scales.score_bands",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

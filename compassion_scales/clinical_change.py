@@ -1079,8 +1079,9 @@ def _client_text(result: ChangeResult, pid: Any, rows: pd.DataFrame | None = Non
         if isinstance(r.clinical_change, str):
             side = "the range of people without these difficulties" if r.post_functional else \
                 "the range typical of people seeking help"
-            clinical = (f"After treatment the score is in {side} (cut-off {_fmt(p['cutoff'])}, "
-                        f"criterion {p['criterion']}). Overall: {r.clinical_change}.")
+            clinical = (f"After treatment the score is in {side} (cut-off {_fmt(p['cutoff'])}: "
+                        f"{_CRITERION_PLAIN.get(str(p['criterion']), 'the published cut-off')}). "
+                        f"Overall: {r.clinical_change}.")
         elif direction != "neutral":
             clinical = ("No published norms for people with and without difficulties are available "
                         "for this score, so no clinical cut-off is used.")
@@ -1097,6 +1098,13 @@ def _client_text(result: ChangeResult, pid: Any, rows: pd.DataFrame | None = Non
         })
     return {"id": pid, "entries": entries}
 
+
+#: Jacobson-Truax cut-off criteria in plain words (instead of "criterion a/b/c")
+_CRITERION_PLAIN = {
+    "a": "two standard deviations better than the average of people seeking help",
+    "b": "within two standard deviations of the average of people without these difficulties",
+    "c": "the point halfway between people seeking help and people without these difficulties",
+}
 
 _EXPLAIN = (
     "Every questionnaire score contains some measurement error: answering the same questions "
@@ -1116,14 +1124,15 @@ def _report_markdown(result: ChangeResult, pid: Any, rows: pd.DataFrame | None =
     c = _client_text(result, pid, rows)
     title = result.instrument_name or result.instrument or "Questionnaire scores"
     lines = [f"# Change report: {title}", "", f"**Client:** {pid}", ""]
-    lines += ["| Scale | Before | After | Change | Reliable change? | Overall |",
-              "|---|---|---|---|---|---|"]
+    overall = any(e["overall"] != "-" for e in c["entries"])   # the column only when it has content
+    lines += ["| Scale | Before | After | Change | Reliable change? |" + (" Overall |" if overall else ""),
+              "|---|---|---|---|---|" + ("---|" if overall else "")]
     for e in c["entries"]:
         lines.append(f"| {e['label']} | {_fmt(e['pre'])}"
                      + (f" ({e['band_pre']})" if e["band_pre"] else "")
                      + f" | {_fmt(e['post'])}" + (f" ({e['band_post']})" if e["band_post"] else "")
                      + f" | {_fmt(e['diff'])} | {e['rc_plain']} (RCI {_fmt(e['rci'], 2)})"
-                     + f" | {e['overall']} |")
+                     + (f" | {e['overall']} |" if overall else " |"))
     lines.append("")
     for e in c["entries"]:
         lines += [f"## {e['label']}", "", e["better"], "", e["meaning"], ""]
@@ -1139,13 +1148,14 @@ def _report_html(result: ChangeResult, pid: Any, rows: pd.DataFrame | None = Non
     esc = html.escape
     title = esc(result.instrument_name or result.instrument or "Questionnaire scores")
     rows = []
+    overall = any(e["overall"] != "-" for e in c["entries"])   # the column only when it has content
     for e in c["entries"]:
         pre = esc(_fmt(e["pre"]) + (f" ({e['band_pre']})" if e["band_pre"] else ""))
         post = esc(_fmt(e["post"]) + (f" ({e['band_post']})" if e["band_post"] else ""))
         rows.append(f"<tr><td>{esc(e['label'])}</td><td>{pre}</td><td>{post}</td>"
                     f"<td>{esc(_fmt(e['diff']))}</td>"
                     f"<td>{esc(e['rc_plain'])} (RCI {esc(_fmt(e['rci'], 2))})</td>"
-                    f"<td>{esc(e['overall'])}</td></tr>")
+                    + (f"<td>{esc(e['overall'])}</td>" if overall else "") + "</tr>")
     sections = []
     for e in c["entries"]:
         body = f"<p>{esc(e['better'])}</p><p>{esc(e['meaning'])}</p>"
@@ -1161,7 +1171,8 @@ def _report_html(result: ChangeResult, pid: Any, rows: pd.DataFrame | None = Non
         ".src{font-size:9pt;color:#444}@media print{body{margin:0}}</style></head><body>"
         f"<h1>Change report: {title}</h1><p><strong>Client:</strong> {esc(str(pid))}</p>"
         "<table><thead><tr><th>Scale</th><th>Before</th><th>After</th><th>Change</th>"
-        "<th>Reliable change?</th><th>Overall</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        "<th>Reliable change?</th>" + ("<th>Overall</th>" if overall else "") + "</tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table>"
         + "".join(sections)
         + f"<h2>What these numbers mean</h2><p>{esc(_EXPLAIN)}</p></body></html>\n")
 

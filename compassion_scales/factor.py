@@ -794,14 +794,15 @@ def _single_thread_blas() -> Any:
 
 
 def _parallel(prep: _Prepared, *, n_iter: int, quantile: float, seed: int | None, method: str,
-              kind: str, reference: str) -> ParallelAnalysisResult:
+              kind: str, reference: str, progress: bool = False) -> ParallelAnalysisResult:
     with _single_thread_blas():
         return _parallel_impl(prep, n_iter=n_iter, quantile=quantile, seed=seed, method=method,
-                              kind=kind, reference=reference)
+                              kind=kind, reference=reference, progress=progress)
 
 
 def _parallel_impl(prep: _Prepared, *, n_iter: int, quantile: float, seed: int | None,
-                   method: str, kind: str, reference: str) -> ParallelAnalysisResult:
+                   method: str, kind: str, reference: str,
+                   progress: bool = False) -> ParallelAnalysisResult:
     if kind not in ("both", "fa", "pc"):
         raise AnalysisError(f"Unknown kind {kind!r}: use 'both', 'fa' or 'pc'.")
     if reference not in ("simulate", "resample"):
@@ -825,7 +826,9 @@ def _parallel_impl(prep: _Prepared, *, n_iter: int, quantile: float, seed: int |
     do_pc = kind in ("both", "pc")
     sim_pc = np.empty((n_iter, p))
     sim_fa = np.empty((n_iter, p))
-    for it in range(n_iter):
+    from compassion_scales.progress_bars import bar
+
+    for it in bar(range(n_iter), desc="parallel analysis", progress=progress):
         if reference == "simulate":
             x = rng.standard_normal((n, p))
             xc = x - x.mean(axis=0)
@@ -869,7 +872,7 @@ def parallel_analysis(data: Any, *, n_iter: int = 20, quantile: float = 0.95, se
         column_map: Mapping[str, str] | None = None,
         patterns: Mapping[str, str] | Sequence[str] | str | None = None,
         on_invalid: str = "error",
-                      n_obs: int | None = None) -> ParallelAnalysisResult:
+                      n_obs: int | None = None, progress: bool = False) -> ParallelAnalysisResult:
     """How many factors? Horn's parallel analysis, as ``psych::fa.parallel``.
 
     Observed eigenvalues are compared with the ``quantile`` of eigenvalues from
@@ -901,6 +904,8 @@ def parallel_analysis(data: Any, *, n_iter: int = 20, quantile: float = 0.95, se
         Which items to use (see :func:`correlation_matrix`).
     n_obs : int, optional
         Sample size when ``data`` is a correlation matrix.
+    progress : bool
+        Show a progress bar over the random data sets (only on a terminal).
 
     Returns
     -------
@@ -932,7 +937,7 @@ def parallel_analysis(data: Any, *, n_iter: int = 20, quantile: float = 0.95, se
                     input_options=InputOptions.of(column_map, patterns, on_invalid),
                     n_obs=n_obs)
     return _parallel(prep, n_iter=n_iter, quantile=quantile, seed=seed, method=method, kind=kind,
-                     reference=reference)
+                     reference=reference, progress=progress)
 
 
 # --------------------------------------------------------------------------- EFA

@@ -270,6 +270,12 @@ class ComparisonResult(ResultMixin):
     correction : str
     n_missing : dict
         Score -> rows left out because the score or the group was missing.
+    posthoc : DataFrame
+        Three or more groups: pairwise Welch t-tests per score (``score``, ``group_1``,
+        ``group_2``, ``n_1``, ``n_2``, ``mean_diff``, ``t``, ``df``, ``p_val``, ``p_adj``,
+        ``g``, ``g_ci_low``, ``g_ci_high``), ``p_adj`` corrected across the pairs of each score
+        with the same ``correction`` (R ``pairwise.t.test(pool.sd = FALSE)``). Empty for two
+        groups.
     """
 
     tests: pd.DataFrame
@@ -280,6 +286,7 @@ class ComparisonResult(ResultMixin):
     level: float
     source: str
     n_missing: dict[str, int] = field(default_factory=dict)
+    posthoc: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     _title = "Group comparison"
 
@@ -308,6 +315,10 @@ class ComparisonResult(ResultMixin):
                          "(Steiger 2004).")
         notes.append(f"Multiple comparisons: p_adj and np_p_adj are {self.correction}-adjusted across the "
                      f"{len(self.tests)} score(s) compared.")
+        if len(self.posthoc):
+            notes.append(f"Post hoc: pairwise Welch t-tests between the {k} groups, p_adj "
+                         f"{self.correction}-adjusted across the {k * (k - 1) // 2} pairs of each score "
+                         "(R pairwise.t.test(pool.sd = FALSE)); g as for two groups.")
         dropped = {s: n for s, n in self.n_missing.items() if n}
         if dropped:
             notes.append("Missing data: each score uses the rows where it and the group are present; left out: "
@@ -320,7 +331,7 @@ class ComparisonResult(ResultMixin):
         from compassion_scales._format import to_jsonable
 
         return to_jsonable({"summary": self.tests, "descriptives": self.descriptives,
-                            "group": self.group, "levels": [str(x) for x in self.levels],
+                            "posthoc": self.posthoc, "group": self.group, "levels": [str(x) for x in self.levels],
                             "correction": self.correction, "notes": self._notes()})
 
 
@@ -402,7 +413,7 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
         raise AnalysisError(f"Column {group!r} has {len(levels)} group(s); at least two are needed to compare.")
     from scipy import stats
 
-    rows, desc, missing = [], [], {}
+    rows, desc, missing, pairs = [], [], {}, []
     for sid in score_ids:
         y = pd.to_numeric(frame[sid], errors="coerce").to_numpy(dtype=float)
         ok = ~np.isnan(y) & g_all.notna().to_numpy()
@@ -454,6 +465,7 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
                         "f_p_val": float(stats.f.sf(f_c, dfb, dfw)),
                         "eta_sq": ssb / (ssb + ssw), "omega_sq": (ssb - dfb * msw) / (ssb + ssw + msw),
                         "eta_sq_ci_low": lo, "eta_sq_ci_high": hi})
+            pairs.append(pairwise_welch(sid, levels, samples, correction, level))
         rows.append(row)
     tests = pd.DataFrame(rows)
     tests.insert(tests.columns.get_loc("p_val") + 1, "p_adj", adjust_p(tests["p_val"], correction))
@@ -466,4 +478,32 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
                       MissingDataWarning, stacklevel=2)
     return ComparisonResult(tests=tests, descriptives=pd.DataFrame(desc), group=group,
                             levels=levels, correction=correction, level=level, source=source,
-                            n_missing=missing)
+                            n_missing=missing,
+                            posthoc=pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame())
+
+
+def pairwise_welch(score: str, levels: Sequence[Any], samples: Sequence[np.ndarray],
+                   correction: str = "holm", level: float = 0.95) -> pd.DataFrame:
+    """Welch t-tests between every pair of groups, p corrected across the pairs.
+
+    The same p values as R ``pairwise.t.test(y, g, pool.sd = FALSE, p.adjust.method = ...)``
+    (each pair by ``t.test(var.equal = FALSE)``).
+
+    Examples
+    --------
+    >>> xs = [np.array([1.0, 2, 3, 4]), np.array([3.0, 4, 5, 6]), np.array([2.0, 3, 3, 5])]
+    >>> pairwise_welch("x", ["a", "b", "c"], xs)[["group_1", "group_2"]].values.tolist()
+    [['a', 'b'], ['a', 'c'], ['b', 'c']]
+    """
+    out = []
+    for i in range(len(levels)):
+        for j in range(i + 1, len(levels)):
+            x, y = samples[i], samples[j]
+            t, df, p = welch_t(x, y)
+            out.append({"score": score, "group_1": levels[i], "group_2": levels[j],
+                        "n_1": int(x.size), "n_2": int(y.size),
+                        "mean_diff": float(x.mean() - y.mean()), "t": t, "df": df, "p_val": p,
+                        **{k: v for k, v in hedges_g_independent(x, y, level).items() if k != "d"}})
+    frame = pd.DataFrame(out)
+    frame.insert(frame.columns.get_loc("p_val") + 1, "p_adj", adjust_p(frame["p_val"], correction))
+    return frame

@@ -1151,7 +1151,8 @@ def _file_sha(path: Path) -> str:
 def write_outputs(tables: Sequence[tuple[pd.DataFrame, str | Path]], *,
                   inputs: Iterable[str | Path] = (),
                   provenance: Mapping[str, Mapping[str, Any]] | None = None,
-                  overwrite: bool = True) -> list[Path]:
+                  overwrite: bool = True,
+                  metadata: Mapping[str, Any] | None = None) -> list[Path]:
     """Write several tables (and their provenance sidecars) as one transaction.
 
     Every file is first written in full to a temporary file beside its target; only
@@ -1214,7 +1215,12 @@ def write_outputs(tables: Sequence[tuple[pd.DataFrame, str | Path]], *,
     staged: list[tuple[Path, Path]] = []
     try:
         for (df, out, suffix), (_, given) in zip(planned, tables, strict=True):
-            tmp = _stage(out, lambda t, df=df, suffix=suffix: _write_frame(df, t, suffix))
+            meta = (metadata or {}).get(str(given))
+            if meta is not None and suffix in (".sav", ".dta", ".parquet"):
+                # variable/value labels and measure levels (reporting.labelled.TableMetadata)
+                tmp = _stage(out, lambda t, df=df, meta=meta: meta.write(df, t))
+            else:
+                tmp = _stage(out, lambda t, df=df, suffix=suffix: _write_frame(df, t, suffix))
             staged.append((tmp, out))
             if str(given) in prov:
                 side = Path(str(given) + ".provenance.json")
@@ -1238,7 +1244,7 @@ def write_outputs(tables: Sequence[tuple[pd.DataFrame, str | Path]], *,
 
 
 def write_table(df: pd.DataFrame, path: str | Path, *, inputs: Iterable[str | Path] = (),
-                overwrite: bool = True) -> Path:
+                overwrite: bool = True, metadata: Any = None) -> Path:
     """Write ``df`` to ``path`` (format from the extension), atomically.
 
     The data go to a temporary file in the same folder, which then replaces the
@@ -1246,12 +1252,17 @@ def write_table(df: pd.DataFrame, path: str | Path, *, inputs: Iterable[str | Pa
     ``inputs`` is refused. The file gets the permissions of the file it replaces, or
     the usual ones for a new file (0666 minus the user's umask).
 
+    ``metadata`` (a :class:`compassion_scales.reporting.labelled.TableMetadata`) writes
+    variable labels, value labels and measure levels into ``.sav``/``.dta``/``.parquet``
+    files (ignored for other formats).
+
     Raises
     ------
     OutputFileError
         Unknown extension, the path is an input file, or the folder is not writable.
     """
-    return write_outputs([(df, path)], inputs=inputs, overwrite=overwrite)[0]
+    return write_outputs([(df, path)], inputs=inputs, overwrite=overwrite,
+                         metadata={str(path): metadata} if metadata is not None else None)[0]
 
 
 def _write_delimited(df: pd.DataFrame, path: Path, sep: str) -> None:

@@ -251,7 +251,7 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
                configural_rmsea: float = 0.08, estimator: str = "ML",
                column_map: Mapping[str, str] | None = None,
                patterns: Mapping[str, str] | Sequence[str] | str | None = None,
-               on_invalid: str = "error") -> InvarianceResult:
+               on_invalid: str = "error", progress: bool = False) -> InvarianceResult:
     """Test measurement invariance across groups: configural, metric, scalar, strict.
 
     Parameters
@@ -299,6 +299,8 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         does not, the conclusion says so plainly, ``highest_level`` is ``"none"`` and
         ``failed_step`` is ``"configural"``: comparisons between steps are then relative to
         a model that does not fit, and testing stops (unless ``stop_at_failure=False``).
+    progress : bool
+        Show a progress bar over the steps (only on a terminal).
 
     Returns
     -------
@@ -369,7 +371,9 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     partial = pd.DataFrame()
     notes: list[str] = []
     configural_fits = True
-    for step in steps:
+    from compassion_scales.progress_bars import bar
+
+    for step in bar(steps, desc="invariance steps", progress=progress):
         equal = STEPS[step]
         eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=equal,
                         estimator=estimator, raw=info["raw"])

@@ -35,7 +35,7 @@ def cli_page() -> str:
     lines = ["# Command-line reference", "", "<!-- Generated from --help by docs/generate.py; do not edit. -->", ""]
 
     def walk(cmd: click.Command, path: list[str]) -> None:
-        res = CliRunner().invoke(main, path + ["--help"], terminal_width=100)
+        res = CliRunner().invoke(main, path + ["--help"], prog_name="cscore", terminal_width=100)
         title = "cscore " + " ".join(path) if path else "cscore"
         lines.extend([f"## `{title}`", "", "```", res.output.rstrip(), "```", ""])
         if isinstance(cmd, click.Group):

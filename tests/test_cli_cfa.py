@@ -30,7 +30,7 @@ def model_file(tmp_path_factory):
 
 
 def test_cfa_table_output(model_file):
-    r = run("cfa", HS, "--model", model_file, "--mi", "3")
+    r = run("cfa", HS, "--model", model_file, "--mi", "3", "--style", "plain")
     assert r.exit_code == 0, r.output
     out = r.output
     assert out.startswith("Confirmatory factor analysis (ML)\n")

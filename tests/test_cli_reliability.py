@@ -27,7 +27,7 @@ def run(*args):
 
 def test_reliability_table_shows_summary_items_and_methods():
     r = run("reliability", BFI, "--items", "A1,A2,A3,A4,A5", "--reverse", "A1", "--boot", "200",
-            "--seed", "5")
+            "--seed", "5", "--style", "plain")
     assert r.exit_code == 0, r.output
     out = r.stdout
     assert out.startswith("Reliability (internal consistency)\n")

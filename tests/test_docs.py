@@ -41,3 +41,9 @@ def test_instrument_format_example_is_valid(tmp_path: Path) -> None:
     inst = load_instrument(f)
     assert inst.id == "my_scale"
     assert check_examples(inst) == []
+
+
+def test_cli_reference_names_the_program_cscore():
+    text = (Path(__file__).parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert "Usage: main" not in text
+    assert "Usage: cscore reliability [OPTIONS] RESPONSES" in text

@@ -1,0 +1,573 @@
+"""One self-contained HTML study report: sample, items, scores, reliability, factor
+structure, group comparisons, change and a generated methods paragraph.
+
+:func:`report` runs the analyses that apply to the data and returns a
+:class:`StudyReport` whose ``html`` is a single page (inline CSS and SVG charts, a print
+stylesheet for PDF). Each section that cannot be computed says why instead of failing
+the whole report.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import platform
+import time as _time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compassion_scales.reporting.tables import APA_TABLE_CSS, Table, make_table, table_html
+
+__all__ = ["report", "StudyReport"]
+
+_CSS = """
+:root{--ink:#1b1b1b;--muted:#5a5a5a;--line:#d0d0d0;--accent:#2166ac;--warn:#a33}
+body{font-family:Georgia,'Times New Roman',serif;color:var(--ink);max-width:62em;margin:2em auto;
+padding:0 1.2em;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:0.1em}h2{font-size:1.3em;border-bottom:1px solid var(--line);
+margin-top:1.8em;padding-bottom:0.15em}h3{font-size:1.05em;margin-bottom:0.2em}
+.sub{color:var(--muted);margin-top:0}.flag{color:var(--warn);font-weight:bold}
+.box{border-left:4px solid var(--accent);background:#f4f7fb;padding:0.5em 0.9em;margin:0.8em 0}
+.warnbox{border-left:4px solid var(--warn);background:#fbf3f3;padding:0.5em 0.9em;margin:0.8em 0}
+.skipped{color:var(--muted);font-style:italic}.methods{text-align:justify}
+nav ol{columns:2;font-size:0.95em}figure{margin:0.8em 0}figcaption{font-size:0.9em;color:var(--muted)}
+ul.warnings{font-size:0.9em;color:var(--muted)}footer{margin-top:3em;font-size:0.85em;color:var(--muted)}
+svg{max-width:100%;height:auto}
+@media print{body{max-width:none;margin:0;font-size:10.5pt}nav{display:none}
+h2{break-after:avoid}table.apa,figure{break-inside:avoid}a{color:inherit;text-decoration:none}
+@page{size:A4;margin:18mm 16mm}}
+"""
+
+
+@dataclass(frozen=True)
+class StudyReport:
+    """A rendered study report.
+
+    Attributes
+    ----------
+    html : str
+        The complete page.
+    sections : tuple of str
+        Section titles, in order.
+    timings : dict
+        Seconds spent per section.
+    skipped : dict
+        Section -> why it was not computed.
+    key_numbers : dict
+        Headline numbers as printed (e.g. ``alpha:fcs_self`` -> ``".93"``), for checks.
+    """
+
+    html: str
+    sections: tuple[str, ...]
+    timings: dict[str, float]
+    skipped: dict[str, str] = field(default_factory=dict)
+    key_numbers: dict[str, str] = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to ``path`` (UTF-8)."""
+        out = Path(path)
+        out.write_text(self.html, encoding="utf-8")
+        return out
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        total = sum(self.timings.values())
+        return (f"StudyReport({len(self.sections)} sections, {len(self.html) // 1024} KiB, "
+                f"built in {total:.1f} s)")
+
+
+class _Builder:
+    """Collects sections, tables (numbered), warnings and what was run (for methods)."""
+
+    def __init__(self, progress: bool) -> None:
+        self.parts: list[tuple[str, str, str]] = []  # (id, title, html)
+        self.timings: dict[str, float] = {}
+        self.skipped: dict[str, str] = {}
+        self.methods: list[str] = []
+        self.key: dict[str, str] = {}
+        self.n_tables = 0
+        self.progress = progress
+
+    def table(self, t: Table) -> str:
+        self.n_tables += 1
+        return table_html(t, self.n_tables)
+
+    def run(self, sid: str, title: str, fn: Callable[[], str]) -> None:
+        from compassion_scales.errors import CompassionScalesError
+
+        t0 = _time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                body = fn()
+            except CompassionScalesError as exc:
+                self.skipped[title] = str(exc)
+                body = f'<p class="skipped">Not computed: {_html.escape(str(exc))}</p>'
+        msgs = sorted({str(w.message) for w in caught
+                       if issubclass(w.category, (RuntimeWarning, UserWarning))
+                       and "cscore" not in str(w.filename)[:0]})
+        if msgs:
+            body += ('<details><summary>Warnings (' + str(len(msgs)) + ')</summary><ul class="warnings">'
+                     + "".join(f"<li>{_html.escape(m)}</li>" for m in msgs[:12]) + "</ul></details>")
+        self.timings[title] = _time.perf_counter() - t0
+        self.parts.append((sid, title, body))
+
+
+def _esc(x: Any) -> str:
+    return _html.escape(str(x))
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = [f"Python {platform.python_version()}"]
+    for pkg in ("cscore", "numpy", "pandas", "scipy", "factor-analyzer", "statsmodels"):
+        try:
+            out.append(f"{pkg} {version(pkg)}")
+        except PackageNotFoundError:
+            pass
+    return ", ".join(out)
+
+
+def _bootstrap_omega(items: pd.DataFrame, boot: int, seed: int, level: float,
+                     progress: bool) -> tuple[float, float]:
+    """Percentile bootstrap CI of omega total (one-factor ULS, pairwise), resampling people."""
+    from compassion_scales.progress_bars import bar
+    from compassion_scales.stats.omega_bootstrap import bootstrap_omega_total
+
+    with bar(total=boot, desc="omega bootstrap", progress=progress) as pb:
+        lo, hi, _n = bootstrap_omega_total(items.to_numpy(dtype=float), boot, seed, level, pb)
+    return lo, hi
+
+
+def report(data: pd.DataFrame, instrument: Any, *, group: str | None = None,
+           time: str | None = None, id: str | None = None, boot: int = 200,
+           omega_boot: int = 1000, seed: int = 1, invariance: bool = False,
+           progress: bool = False, source: str | None = None,
+           level: float = 0.95) -> StudyReport:
+    """Build a self-contained HTML study report for one instrument.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Item responses (one row per person, or per person and occasion with ``time``).
+    instrument : str or Instrument
+    group : str, optional
+        Grouping column: group comparisons (with post hoc tests), measurement invariance.
+    time, id : str, optional
+        Occasion and person columns: change from the first to the last occasion
+        (Jacobson-Truax). Cross-sectional analyses use the first occasion only.
+    boot : int
+        Bootstrap resamples for alpha's interval.
+    omega_boot : int
+        Bootstrap resamples for omega's interval (0 = no interval).
+    seed : int
+        Seed of every resampling step.
+    invariance : bool
+        Fit the multi-group invariance models (the slowest step) when ``group`` is given.
+    progress : bool
+        Show a progress bar on standard error.
+    source : str, optional
+        Name of the data file, printed in the header.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    StudyReport
+
+    Examples
+    --------
+    >>> import compassion_scales as cs
+    >>> from compassion_scales.io import read_responses
+    >>> d = read_responses("examples/responses.csv")  # doctest: +SKIP
+    >>> rep = cs.report(d, "fcs", group="group", time="time", id="pid")  # doctest: +SKIP
+    >>> rep.save("report.html")  # doctest: +SKIP
+    """
+    import compassion_scales as cs
+    from compassion_scales.errors import AnalysisError
+    from compassion_scales.instrument import load_instrument
+
+    inst = load_instrument(instrument) if not hasattr(instrument, "scores") else instrument
+    for col, what in ((group, "group"), (time, "time"), (id, "id")):
+        if col is not None and col not in data.columns:
+            raise AnalysisError(f"The {what} column {col!r} is not in the data; columns are: "
+                                + ", ".join(map(str, data.columns[:30])) + ".")
+    b = _Builder(progress)
+    ci_label = f"{level * 100:g}% CI"
+    occasions: list[Any] = []
+    cross = data
+    if time is not None:
+        occasions = sorted(data[time].dropna().unique().tolist())
+        cross = data[data[time] == occasions[0]]
+    id_cols = [c for c in (id, time) if c]
+    steps = ["sample", "items", "scores", "reliability", "factors", "groups", "change", "methods"]
+    pbar: Any = None
+    if progress:
+        from compassion_scales.progress_bars import bar
+
+        pbar = bar(total=len(steps), desc="report")
+
+    def tick() -> None:
+        if pbar is not None:
+            pbar.update(1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scored = cs.score(data, inst, id_cols=id_cols or None, on_invalid="missing")
+        prepared = cs.prepare_responses(cross, inst, on_invalid="missing")
+    items_all = pd.DataFrame(prepared.values, columns=prepared.item_ids, index=prepared.index)
+    scored_items = [i.id for i in inst.items if i.scored and i.id in items_all.columns]
+    score_ids = [s.id for s in inst.scores if s.id in scored.scores.columns]
+    multi = [s for s in inst.scores if s.id in score_ids and len(s.items) >= 2]
+    unverified = [v for v in inst.raw.get("verification", []) if v.get("status") == "unverified"]
+    cross_scores = scored.scores.loc[cross.index] if time is not None else scored.scores
+
+    # ---------------------------------------------------------------- sample
+    def sample() -> str:
+        n_rows = len(data)
+        out = [f"<p>{n_rows} rows"]
+        if id:
+            out.append(f" from {data[id].nunique()} people")
+        if time is not None:
+            counts = data[time].value_counts().reindex(occasions)
+            out.append("; occasions (" + _esc(time) + "): "
+                       + ", ".join(f"{_esc(k)}: n = {int(v)}" for k, v in counts.items()))
+        if group is not None:
+            counts = cross[group].value_counts(dropna=False)
+            out.append("; groups (" + _esc(group) + (", first occasion" if time else "") + "): "
+                       + ", ".join(f"{_esc(k)}: n = {int(v)}" for k, v in counts.items()))
+        out.append(".</p>")
+        b.key["n_rows"] = str(n_rows)
+        miss = items_all[scored_items].isna().mean()
+        item_tab = pd.DataFrame({"item": miss.index, "pct_missing": miss.to_numpy() * 100})
+        worst = item_tab.sort_values("pct_missing", ascending=False).head(8)
+        any_missing = float(items_all[scored_items].isna().any(axis=1).mean() * 100)
+        out.append(f"<p>Item answers missing: {miss.mean() * 100:.1f}% of cells overall; "
+                   f"{any_missing:.0f}% of people skipped at least one item"
+                   + (" (first occasion)" if time else "") + ".</p>")
+        summ = scored.summary
+        summ = summ[summ["score"].isin(score_ids)]
+        t = make_table(summ[["score", "n_rows", "n_scored", "n_complete", "n_prorated", "n_missing",
+                             "rule"]].rename(columns={"n_rows": "rows", "n_scored": "scored",
+                                                      "n_complete": "complete", "n_prorated": "prorated",
+                                                      "n_missing": "missing"}),
+                       "Scores computed and missing-data rule applied", columns="all")
+        out.append(b.table(t))
+        t2 = make_table(worst.assign(pct_missing=worst["pct_missing"].map(lambda v: f"{v:.1f}")),
+                        "Items with the most missing answers (%)", columns="all")
+        out.append(b.table(t2))
+        return "".join(out)
+
+    b.run("sample", "Sample and missing data", sample)
+    tick()
+
+    # ---------------------------------------------------------------- items
+    def item_section() -> str:
+        from compassion_scales.reporting.svg import likert_bars
+
+        out = []
+        for s in inst.scores:
+            its = [i for i in s.items if i in items_all.columns]
+            if not its or s.components:
+                continue
+            rs = inst.response_sets[inst.item(its[0]).response_set]
+            codes = [o.score for o in rs.options] if rs.options else \
+                list(np.arange(rs.min, rs.max + 1))
+            opts = list(rs.options) if rs.options else [None] * len(codes)
+            labels = [f"{c:g} {o.label}" if o is not None and o.label else f"{c:g}"
+                      for c, o in zip(codes, opts, strict=True)]
+            props = {}
+            for it in its:
+                v = items_all[it].dropna().to_numpy()
+                props[it] = [float((v == c).mean()) if v.size else 0.0 for c in codes]
+            out.append(f"<figure>{likert_bars(props, labels, title=s.label)}<figcaption>Answers to "
+                       f"the {len(its)} items of {_esc(s.label)} ({_esc(s.id)}), share of people "
+                       "answering each item.</figcaption></figure>")
+        return "".join(out)
+
+    b.run("items", "Item distributions", item_section)
+
+    # ---------------------------------------------------------------- scores
+    def score_section() -> str:
+        rows = []
+        summ = scored.summary.set_index("score")
+        for s in inst.scores:
+            if s.id not in cross_scores.columns:
+                continue
+            v = pd.to_numeric(cross_scores[s.id], errors="coerce").dropna()
+            lo, hi = summ.loc[s.id, "possible_min"], summ.loc[s.id, "possible_max"]
+            norm = next(iter(s.norms), None)
+            row = {"score": s.id, "n": len(v), "mean": v.mean(), "sd": v.std(), "min": v.min(),
+                   "max": v.max(), "floor": f"{(v <= lo).mean() * 100:.1f}",
+                   "ceiling": f"{(v >= hi).mean() * 100:.1f}",
+                   "norm_mean": norm["mean"] if norm else np.nan,
+                   "norm_sd": norm["sd"] if norm else np.nan,
+                   "norm_sample": norm["sample"] if norm else ""}
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        notes = ["Floor and ceiling: percentage of people at the lowest and highest possible score "
+                 "(above 15% is usually reported as a floor or ceiling effect)."]
+        if df["norm_mean"].notna().any():
+            df["departs"] = np.where((df["mean"] - df["norm_mean"]).abs() > 0.5 * df["norm_sd"],
+                                     "yes", "")
+            notes.append("departs: the sample mean differs from the published mean by more than half "
+                         "a published SD.")
+        else:
+            df = df.drop(columns=["norm_mean", "norm_sd", "norm_sample"])
+            notes.append(f"The instrument file has no published norms for {inst.id}; none are compared.")
+        for r in df.itertuples():
+            b.key[f"mean:{r.score}"] = f"{r.mean:.2f}"
+        t = make_table(df.rename(columns={"floor": "floor_prop", "ceiling": "ceiling_prop"}),
+                       "Score descriptives" + (" (first occasion)" if time else ""), columns="all",
+                       notes=notes)
+        t.cells.columns = [{"floor prop": "Floor %", "ceiling prop": "Ceiling %",
+                            "norm mean": "Norm M", "norm sd": "Norm SD",
+                            "norm sample": "Norm sample", "departs": "Departs"}.get(c, c)
+                           for c in t.cells.columns]
+        return b.table(t)
+
+    b.run("scores", "Scores beside published norms", score_section)
+    tick()
+
+    # ---------------------------------------------------------------- reliability
+    def rel_section() -> str:
+        res = cs.reliability(cross, inst, boot=boot, seed=seed, ci=level,
+                             scores=[s.id for s in multi])
+        summ = res.summary.copy()
+        lo_w, hi_w = [], []
+        for s in multi:
+            if omega_boot:
+                its = [i for i in s.items if i in items_all.columns]
+                keyed = _keyed_items(inst, s, items_all[its])
+                lo, hi = _bootstrap_omega(keyed, omega_boot, seed, level, progress)
+            else:
+                lo, hi = np.nan, np.nan
+            lo_w.append(lo)
+            hi_w.append(hi)
+        summ["omega_ci_low"], summ["omega_ci_high"] = lo_w, hi_w
+        pub = []
+        for s in multi:
+            vals = [f"{r['value']:.2f}".lstrip("0") + f" ({r.get('sample', '')})" for r in s.reliability
+                    if r.get("coefficient") == "alpha"]
+            pub.append("; ".join(vals))
+        summ["published_alpha"] = pub
+        keep = ["score", "n_obs", "n_items", "alpha", "ci_low", "ci_high", "boot_ci_low",
+                "boot_ci_high", "omega_total", "omega_ci_low", "omega_ci_high", "published_alpha"]
+        t = make_table(summ[[c for c in keep if c in summ.columns]], "Internal consistency" + (" (first occasion)" if time else ""),
+                       columns="all", ci_label=ci_label,
+                       notes=[f"α: Cronbach's alpha with Feldt {ci_label} and percentile bootstrap "
+                              f"interval ({boot} resamples, seed {seed}); ω: McDonald's omega total "
+                              f"(one-factor minres) with a percentile bootstrap interval "
+                              f"({omega_boot} resamples)."])
+        for r in summ.itertuples():
+            b.key[f"alpha:{r.score}"] = t.cells.loc[r.Index, "α"]
+        b.methods.append(
+            f"Internal consistency was estimated with Cronbach's α (Feldt {ci_label}; percentile "
+            f"bootstrap, {boot} resamples) and McDonald's ω total from a one-factor minimum-residual "
+            f"solution (percentile bootstrap, {omega_boot} resamples), pairwise-complete "
+            "covariances, as in R psych::alpha and psych::omega.")
+        items_t = make_table(res.items, "Item analysis", table="Items")
+        return b.table(t) + b.table(items_t)
+
+    b.run("reliability", "Reliability and item analysis", rel_section)
+    tick()
+
+    # ---------------------------------------------------------------- factor structure
+    def factor_section() -> str:
+        from compassion_scales.reporting.apa import sort_loadings
+        from compassion_scales.reporting.svg import scree_chart
+        from compassion_scales.reporting.tables import cfa_factor_correlations
+
+        out = []
+        pa = cs.parallel_analysis(cross, instrument=inst, seed=seed, progress=progress)
+        ev = pa.eigenvalues
+        nf = max(1, int(pa.n_factors))
+        obs = ev["observed_fa"].to_numpy()
+        sim = ev["simulated_fa_quantile"].to_numpy() if "simulated_fa_quantile" in ev else None
+        out.append(f"<figure>{scree_chart(obs, sim, n_retained=nf)}<figcaption>Scree plot with "
+                   f"parallel analysis ({pa.n_iter} random data sets): {nf} factor(s) "
+                   "suggested.</figcaption></figure>")
+        b.key["pa_factors"] = str(nf)
+        efa = cs.efa(cross, nf, instrument=inst, seed=seed)
+        out.append(b.table(make_table(sort_loadings(efa.summary, cut=0.30),
+                                      f"Exploratory factor analysis: {nf} factor(s), minres, "
+                                      "oblimin (loadings below .30 hidden)", table="EFAResult")))
+        cfa = cs.cfa(cross, inst)
+        f = cfa.fit
+        fit = pd.DataFrame([{"n": cfa.n_obs, "chisq": f["chisq"], "df": f["df"], "p_val": f["p_val"],
+                             "cfi": f["cfi"], "tli": f["tli"], "rmsea": f["rmsea"],
+                             "rmsea_ci_low": f["rmsea_ci_low"], "rmsea_ci_high": f["rmsea_ci_high"],
+                             "srmr": f["srmr"]}])
+        fit_t = make_table(fit, "Confirmatory factor analysis of the declared model (ML)",
+                           columns="all", ci_label="90% CI",
+                           notes=[f"Listwise deletion: {cfa.n_obs} complete cases, {cfa.n_dropped} "
+                                  "dropped."])
+        b.key["cfi"] = fit_t.cells.iloc[0]["CFI"]
+        b.key["rmsea"] = fit_t.cells.iloc[0]["RMSEA"]
+        out.append(b.table(fit_t))
+        phi = cfa_factor_correlations(cfa)
+        if len(phi):
+            out.append(b.table(make_table(phi, "CFA factor correlations", columns="all")))
+        b.methods.append(
+            f"The number of factors was chosen by parallel analysis ({pa.n_iter} simulated data sets, "
+            f"95th percentile; psych::fa.parallel); an exploratory factor analysis (minres, oblimin) "
+            f"with {nf} factor(s) followed. The declared factor model was fitted by maximum "
+            f"likelihood (lavaan's conventions), listwise (n = {cfa.n_obs}).")
+        if group is not None and invariance:
+            t0 = _time.perf_counter()
+            try:
+                inv = cs.invariance(cross, inst, group=group, progress=progress)
+                cols = ["step", "chisq", "df", "p_val", "cfi", "rmsea", "delta_cfi", "delta_rmsea",
+                        "holds"]
+                out.append(b.table(make_table(inv.summary[[c for c in cols if c in inv.summary]],
+                                              f"Measurement invariance across {group}",
+                                              columns="all")))
+                b.methods.append(f"Measurement invariance across {group} was tested by multi-group "
+                                 "CFA (configural, metric, scalar, strict; ΔCFI ≤ .010 and ΔRMSEA ≤ "
+                                 ".015).")
+            except AnalysisError as exc:
+                b.skipped["Measurement invariance"] = str(exc)
+                out.append(f'<h3>Measurement invariance across {_esc(group)}</h3><p class="skipped">'
+                           f"Not computed: {_esc(exc)}</p>")
+            b.timings["(invariance)"] = _time.perf_counter() - t0
+        elif group is not None:
+            out.append('<p class="skipped">Measurement invariance was not requested '
+                       "(--no-invariance).</p>")
+        return "".join(out)
+
+    b.run("factors", "Factor structure", factor_section)
+    tick()
+
+    # ---------------------------------------------------------------- groups and flows
+    if group is not None or any(s.flow for s in inst.scores):
+        def group_section() -> str:
+            out = []
+            if group is not None:
+                cmp = cs.compare(cross_scores.assign(**{group: cross[group]})
+                                 if group not in cross_scores else cross_scores,
+                                 None, group=group, scores=score_ids)
+                out.append(b.table(make_table(cmp.descriptives, "Group descriptives",
+                                              ci_label=ci_label)))
+                out.append(b.table(make_table(cmp.tests, "Group comparison", table="ComparisonResult",
+                                              ci_label=ci_label, notes=cmp._notes()[1:3])))
+                if len(cmp.posthoc):
+                    out.append(b.table(make_table(cmp.posthoc, "Pairwise comparisons",
+                                                  ci_label=ci_label)))
+                b.methods.append(f"Scores were compared across {group} with Welch's tests and "
+                                 f"Hedges' g ({cmp.correction} correction across scores).")
+            if any(s.flow for s in inst.scores):
+                try:
+                    fl = cs.flows(data, inst, group=group, time=time, subject=id)
+                    out.append(b.table(make_table(fl.summary, "Flows of compassion",
+                                                  table="FlowsResult")))
+                    b.methods.append("The flows of compassion were compared within person "
+                                     "(mixed ANOVA on mean item scores).")
+                except AnalysisError as exc:
+                    out.append(f'<p class="skipped">Flows not computed: {_esc(exc)}</p>')
+            return "".join(out)
+
+        b.run("groups", "Flows and group comparisons", group_section)
+    tick()
+
+    # ---------------------------------------------------------------- change
+    if time is not None and id is not None and len(occasions) >= 2:
+        def change_section() -> str:
+            ch = cs.change(scored.scores, None, inst, id=id, time=time, pre_time=occasions[0],
+                           post_time=occasions[-1], scores=score_ids)
+            g = ch.group[ch.group["classification"] == "reliable_change"].copy()
+            g["cell"] = [f"{int(n)}" + (f" ({p:.0f}%)" if pd.notna(p) else "")
+                         for n, p in zip(g["n"], g["percent"], strict=True)]
+            wide = g.pivot(index="score", columns="category", values="cell")
+            order = [c for c in ("reliable_improvement", "no_reliable_change",
+                                 "reliable_deterioration", "not_assessable") if c in wide.columns]
+            wide = wide[order].reindex([s for s in score_ids if s in wide.index]).reset_index()
+            wide.columns = [str(c).replace("_", " ").capitalize() if c != "score" else "score"
+                            for c in wide.columns]
+            out = [b.table(make_table(wide, f"Reliable change from {time} = {occasions[0]} to "
+                                      f"{occasions[-1]} (Jacobson-Truax)", columns="all",
+                                      notes=["n (% of people with both scores); not assessable: "
+                                             "a score missing on one occasion."]))]
+            for r in wide.itertuples(index=False):
+                b.key[f"improved:{r[0]}"] = str(r[1])
+            par = ch.parameters
+            keep = [c for c in ("score", "higher_is", "n_pairs", "sd", "sd_source", "reliability",
+                                "reliability_source", "rc_threshold") if c in par.columns]
+            out.append(b.table(make_table(par[keep], "Reliable change parameters", columns="all",
+                                          notes=ch._notes()[:1])))
+            b.methods.append(f"Change from the first to the last occasion was classified by the "
+                             f"Jacobson-Truax reliable change index (|RCI| > {ch.rci_criterion:g}).")
+            return "".join(out)
+
+        b.run("change", "Change over time", change_section)
+    tick()
+
+    # ---------------------------------------------------------------- methods
+    def methods_section() -> str:
+        from compassion_scales.reporting.labelled import instrument_name
+
+        cite = inst.citation.strip()
+        name = instrument_name(inst)
+        rules = sorted({str(r) for r in scored.summary["rule"]})
+        text = (f"Responses to the {_esc(inst.name)} ({_esc(name)}; {_esc(cite)}) were scored with "
+                f"cscore {cs.__version__} as the instrument file declares ({_esc('; '.join(rules))}). "
+                + (f"Cross-sectional analyses use the first occasion ({_esc(time)} = "
+                   f"{_esc(occasions[0])}). " if time else "")
+                + " ".join(_esc(m) for m in b.methods)
+                + f" Software: {_esc(_versions())}.")
+        out = [f'<p class="methods">{text}</p>']
+        if unverified:
+            out.append('<div class="warnbox"><p><span class="flag">Unverified in the instrument '
+                       "file</span> (check before publishing):</p><ul>"
+                       + "".join(f"<li>{_esc(v['topic'])}: {_esc(v.get('source', ''))}</li>"
+                                 for v in unverified) + "</ul></div>")
+        return "".join(out)
+
+    b.run("methods", "Methods", methods_section)
+    tick()
+    if pbar is not None:
+        pbar.close()
+
+    # ---------------------------------------------------------------- page
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    header = (f"<header><h1>{_esc(inst.name)}: study report</h1>"
+              f'<p class="sub">{_esc(source or "data")} · {len(data)} rows · instrument '
+              f"{_esc(inst.id)} {_esc(inst.version)} · cscore {cs.__version__} · {created}</p>"
+              + ('<div class="warnbox"><span class="flag">' + str(len(unverified))
+                 + " unverified key(s)</span> in the instrument file are flagged in the Methods "
+                 "section.</div>" if unverified else "")
+              + "</header>")
+    nav = "<nav><ol>" + "".join(f'<li><a href="#{sid}">{_esc(t)}</a></li>'
+                                 for sid, t, _ in b.parts) + "</ol></nav>"
+    body = "".join(f'<section id="{sid}"><h2>{_esc(t)}</h2>{h}</section>' for sid, t, h in b.parts)
+    total = sum(v for k, v in b.timings.items() if not k.startswith("("))
+    footer = (f"<footer>Generated by cscore {cs.__version__} in {total:.1f} s. "
+              f"{_esc(_versions())}.</footer>")
+    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_esc(inst.name)}: study report</title><style>{_CSS}{APA_TABLE_CSS}</style>"
+            f"</head><body>{header}{nav}{body}{footer}</body></html>\n")
+    return StudyReport(html=page, sections=tuple(t for _, t, _ in b.parts), timings=b.timings,
+                       skipped=b.skipped, key_numbers=b.key)
+
+
+def _keyed_items(inst: Any, score: Any, items: pd.DataFrame) -> pd.DataFrame:
+    """Items of ``score`` with reverse-keyed items flipped (min + max - x)."""
+    out = items.copy()
+    if getattr(score, "keying", "keyed") != "keyed":
+        return out
+    for it in out.columns:
+        item = inst.item(it)
+        if item.reverse:
+            rs = inst.response_sets[item.response_set]
+            out[it] = rs.min + rs.max - out[it]
+    return out
+
