@@ -349,17 +349,22 @@ def parquet(table: Sequence[Sequence[Any]]) -> Callable[[Path], None]:
 # --------------------------------------------------------------------------- registry
 
 
-def all_cases() -> list[Case]:
-    """Every case of every ``cases_*.py`` module beside this file (ids must be unique)."""
+def cases_of(module_path: Path) -> list[Case]:
+    """The ``CASES`` of one ``cases_*.py`` module."""
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
+    spec = importlib.util.spec_from_file_location(f"corpus_{module_path.stem}", module_path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.CASES)
+
+
+def all_cases() -> list[Case]:
+    """Every case of every ``cases_*.py`` module beside this file (ids must be unique)."""
     cases: list[Case] = []
     for path in sorted(HERE.glob("cases_*.py")):
-        spec = importlib.util.spec_from_file_location(f"corpus_{path.stem}", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        cases.extend(module.CASES)
+        cases.extend(cases_of(path))
     ids = [c.id for c in cases]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
