@@ -9,7 +9,9 @@ Times (median per fit, seconds) for:
 * Holzinger-Swineford 3-factor CFA (301 x 9),
 * bfi 5-factor CFA (25 items, listwise n = 2436),
 * Holzinger-Swineford configural -> strict invariance by school (4 multi-group fits),
-* bfi 5-factor CFA with FIML (n = 2800).
+* bfi 5-factor CFA with FIML (n = 2800),
+* robust ML (``estimator="MLR"``): the HS and bfi CFAs and the HS invariance steps
+  (lavaan: ``estimator = "MLR"``, with ``lavTestLRT``'s scaled difference tests).
 
 Python times include everything ``cfa()`` returns (fit measures, standard errors,
 standardised solution with delta-method SEs, all modification indices). R is timed inside R
@@ -66,6 +68,19 @@ cat("inv", time_it(inv), "\n")
 cat("fiml", time_it(function() {{
   fit <- cfa(bfi_model, data = bfi, missing = "fiml"); fitMeasures(fit); standardizedSolution(fit)
 }}), "\n")
+cat("hs_mlr", time_it(function() one(hs_model, hs, estimator = "MLR")), "\n")
+cat("bfi_mlr", time_it(function() one(bfi_model, bfi, missing = "listwise", estimator = "MLR")), "\n")
+inv_mlr <- function() {{
+  f <- list(cfa(hs_model, data = hs, group = "school", estimator = "MLR"),
+            cfa(hs_model, data = hs, group = "school", group.equal = "loadings", estimator = "MLR"),
+            cfa(hs_model, data = hs, group = "school", group.equal = c("loadings", "intercepts"),
+                estimator = "MLR"),
+            cfa(hs_model, data = hs, group = "school", group.equal = c("loadings", "intercepts", "residuals"),
+                estimator = "MLR"))
+  for (x in f) fitMeasures(x)
+  do.call(lavTestLRT, unname(f))
+}}
+cat("inv_mlr", time_it(inv_mlr), "\n")
 cat("version", as.character(packageVersion("lavaan")), "\n")
 """
 
@@ -97,6 +112,11 @@ def main() -> None:
         "inv": _median_time(lambda: invariance(hs, HS_MODEL, group="school", stop_at_failure=False,
                                                refit_candidates=False), max(3, args.repeat // 4)),
         "fiml": _median_time(lambda: cfa(bfi, BFI_MODEL, missing="fiml"), max(3, args.repeat // 4)),
+        "hs_mlr": _median_time(lambda: cfa(hs, HS_MODEL, estimator="MLR"), args.repeat),
+        "bfi_mlr": _median_time(lambda: cfa(bfi, BFI_MODEL, estimator="MLR"), max(3, args.repeat // 4)),
+        "inv_mlr": _median_time(lambda: invariance(hs, HS_MODEL, group="school", stop_at_failure=False,
+                                                   refit_candidates=False, estimator="MLR",
+                                                   configural_rmsea=0.10), max(3, args.repeat // 4)),
     }
     r: dict[str, float] = {}
     version = "not run"
@@ -115,7 +135,10 @@ def main() -> None:
     labels = {"hs": "Holzinger-Swineford CFA, 3 factors (n = 301)",
               "bfi": "bfi CFA, 25 items, 5 factors (listwise n = 2436)",
               "inv": "HS invariance by school, 4 multi-group fits",
-              "fiml": "bfi CFA, FIML (n = 2800, 364 incomplete)"}
+              "fiml": "bfi CFA, FIML (n = 2800, 364 incomplete)",
+              "hs_mlr": "HS CFA, MLR",
+              "bfi_mlr": "bfi CFA, MLR (listwise n = 2436)",
+              "inv_mlr": "HS invariance by school, MLR + scaled LRT"}
     print(f"median seconds per run; python repeats {args.repeat} (bfi/invariance {max(3, args.repeat // 4)}), "
           f"lavaan {version} repeats {args.repeat}")
     print(f"{'task':52s} {'cscore':>9s} {'lavaan':>9s} {'ratio':>7s}")
