@@ -72,6 +72,7 @@ _EXPORTS: dict[str, str] = {
     "CFAResult": "compassion_scales.confirmatory",
     "parse_model": "compassion_scales.confirmatory",
     "InvarianceResult": "compassion_scales.measurement_invariance",
+    "model_omega": "compassion_scales.model_reliability",
     # flows and comparisons (issue 6)
     "flows": "compassion_scales.flow_analysis",
     "compare": "compassion_scales.group_comparison",
