@@ -179,7 +179,7 @@ def test_user_errors(hs):
         cfa(hs, "visual =~ x1 + x2 + x99")
     with pytest.raises(AnalysisError, match="missing='pairwise' is not available"):
         cfa(hs, HS_MODEL, missing="pairwise")
-    with pytest.raises(AnalysisError, match="only 'ML'"):
+    with pytest.raises(AnalysisError, match="estimator='WLSMV' .* is not available in this version; use 'ML' or 'MLR'"):
         cfa(hs, HS_MODEL, estimator="WLSMV")
     with pytest.raises(AnalysisError, match="more people than items"):
         cfa(hs.head(8), HS_MODEL)
