@@ -14,6 +14,8 @@ Times (median per fit, seconds) for:
   thresholds, polychoric correlations and their asymptotic covariance, DWLS fit, robust SEs,
   scaled-shifted test, fit measures, standardised solution (lavaan: ``cfa(ordered = TRUE,
   estimator = "WLSMV")`` + ``fitMeasures`` + ``standardizedSolution``).
+* robust ML (``estimator="MLR"``): the HS and bfi CFAs and the HS invariance steps
+  (lavaan: ``estimator = "MLR"``, with ``lavTestLRT``'s scaled difference tests).
 
 Python times include everything ``cfa()`` returns (fit measures, standard errors,
 standardised solution with delta-method SEs, all modification indices). R is timed inside R
@@ -76,6 +78,19 @@ ord <- function(model, data) {{
 cat("wlsmv_hs", time_it(function() ord(hs_model, hs_ord)), "\n")
 reps <- max(3, reps %/% 4)
 cat("wlsmv_bfi", time_it(function() ord(bfi_model, bfi[, 1:25])), "\n")
+cat("hs_mlr", time_it(function() one(hs_model, hs, estimator = "MLR")), "\n")
+cat("bfi_mlr", time_it(function() one(bfi_model, bfi, missing = "listwise", estimator = "MLR")), "\n")
+inv_mlr <- function() {{
+  f <- list(cfa(hs_model, data = hs, group = "school", estimator = "MLR"),
+            cfa(hs_model, data = hs, group = "school", group.equal = "loadings", estimator = "MLR"),
+            cfa(hs_model, data = hs, group = "school", group.equal = c("loadings", "intercepts"),
+                estimator = "MLR"),
+            cfa(hs_model, data = hs, group = "school", group.equal = c("loadings", "intercepts", "residuals"),
+                estimator = "MLR"))
+  for (x in f) fitMeasures(x)
+  do.call(lavTestLRT, unname(f))
+}}
+cat("inv_mlr", time_it(inv_mlr), "\n")
 cat("version", as.character(packageVersion("lavaan")), "\n")
 """
 
@@ -110,6 +125,11 @@ def main() -> None:
         "fiml": _median_time(lambda: cfa(bfi, BFI_MODEL, missing="fiml"), max(3, args.repeat // 4)),
         "wlsmv_hs": _median_time(lambda: cfa(hs_ord, HS_MODEL, ordered=True), args.repeat),
         "wlsmv_bfi": _median_time(lambda: cfa(bfi, BFI_MODEL, ordered=True), max(3, args.repeat // 4)),
+        "hs_mlr": _median_time(lambda: cfa(hs, HS_MODEL, estimator="MLR"), args.repeat),
+        "bfi_mlr": _median_time(lambda: cfa(bfi, BFI_MODEL, estimator="MLR"), max(3, args.repeat // 4)),
+        "inv_mlr": _median_time(lambda: invariance(hs, HS_MODEL, group="school", stop_at_failure=False,
+                                                   refit_candidates=False, estimator="MLR",
+                                                   configural_rmsea=0.10), max(3, args.repeat // 4)),
     }
     r: dict[str, float] = {}
     version = "not run"
@@ -131,7 +151,10 @@ def main() -> None:
               "inv": "HS invariance by school, 4 multi-group fits",
               "fiml": "bfi CFA, FIML (n = 2800, 364 incomplete)",
               "wlsmv_hs": "HS cut into 3-4 categories, WLSMV (n = 301)",
-              "wlsmv_bfi": "bfi 6-category items, WLSMV (listwise n = 2436)"}
+              "wlsmv_bfi": "bfi 6-category items, WLSMV (listwise n = 2436)",
+              "hs_mlr": "HS CFA, MLR",
+              "bfi_mlr": "bfi CFA, MLR (listwise n = 2436)",
+              "inv_mlr": "HS invariance by school, MLR + scaled LRT"}
     print(f"median seconds per run; python repeats {args.repeat} (bfi/invariance {max(3, args.repeat // 4)}), "
           f"lavaan {version} repeats {args.repeat}")
     print(f"{'task':52s} {'cscore':>9s} {'lavaan':>9s} {'ratio':>7s}")

@@ -85,6 +85,7 @@ _EXPORTS: dict[str, str] = {
     "OrdinalCFAResult": "compassion_scales.ordinal_cfa",
     "parse_model": "compassion_scales.confirmatory",
     "InvarianceResult": "compassion_scales.measurement_invariance",
+    "model_omega": "compassion_scales.model_reliability",
     # flows and comparisons (issue 6)
     "flows": "compassion_scales.flow_analysis",
     "compare": "compassion_scales.group_comparison",

@@ -1137,11 +1137,10 @@ class CFAResult(ResultMixin):
                 "errors with the observed information as bread and the casewise first-order information as "
                 "meat; Yuan-Bentler scaled chi-square (lavaan's \"yuan.bentler.mplus\" test): chisq_scaled = "
                 f"chisq / {f['scaling_factor']:.4f} = {f['chisq_scaled']:.3f}, p = {f['p_val_scaled']:.4g}; "
-                "robust CFI/TLI/RMSEA as lavaan's .robust columns (Brosseau-Liard & Savalei)"
-                + (". With FIML the robust CFI, TLI and RMSEA need lavaan's missing-data correction, not "
-                   "implemented: they are left empty (NaN)." if self.missing == "fiml" else
-                   f": CFI = {f['cfi_robust']:.3f}, TLI = {f['tli_robust']:.3f}, RMSEA = "
-                   f"{f['rmsea_robust']:.3f} [{f['rmsea_ci_low_robust']:.3f}, {f['rmsea_ci_high_robust']:.3f}]."))
+                "robust CFI/TLI/RMSEA as lavaan's .robust columns (Brosseau-Liard & Savalei"
+                + ("; with FIML, Savalei's FIML-corrected versions as lavaan" if self.missing == "fiml" else "")
+                + f"): CFI = {f['cfi_robust']:.3f}, TLI = {f['tli_robust']:.3f}, RMSEA = "
+                f"{f['rmsea_robust']:.3f} [{f['rmsea_ci_low_robust']:.3f}, {f['rmsea_ci_high_robust']:.3f}].")
         lines = [
             f"Model: {'; '.join(self.model.to_syntax().splitlines())} ({self.source}).",
             ("Estimator: maximum likelihood on the covariance matrix (divisor N, lavaan's convention); "
@@ -1288,20 +1287,58 @@ def _mlr(eng: _Engine, x: np.ndarray, A0: np.ndarray, raw: Sequence[np.ndarray]
         "baseline_chisq_scaled": bchisq / c0,
         "baseline_scaling_factor": float(c0),
     }
+    X3, X3_null, c3, c3_null = chisq, bchisq, cs, c0
     if eng.fiml:
-        # lavaan corrects robust CFI/RMSEA for missing data (Savalei's FIML-corrected versions);
-        # not implemented: leave them out rather than give a different number
-        out.update({k: np.nan for k in ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_low_robust",
-                                         "rmsea_ci_high_robust")})
-        return vcov, out
-    lo, hi = rb.rmsea_ci(out["chisq_scaled"], df, N, c=cs, groups=G)
+        X3, X3_null, c3, c3_null = _fiml_corrected(eng, x, raw)
+    lo, hi = rb.rmsea_ci(X3 / c3, df, N, c=c3, groups=G)
     out.update({
-        "cfi_robust": rb.robust_cfi(chisq, df, bchisq, bdf, cs, c0),
-        "tli_robust": rb.robust_tli(chisq, df, bchisq, bdf, cs, c0),
-        "rmsea_robust": rb.robust_rmsea(chisq, df, N, cs, G),
+        "cfi_robust": rb.robust_cfi(X3, df, X3_null, bdf, c3, c3_null),
+        "tli_robust": rb.robust_tli(X3, df, X3_null, bdf, c3, c3_null),
+        "rmsea_robust": rb.robust_rmsea(X3, df, N, c3, G),
         "rmsea_ci_low_robust": lo, "rmsea_ci_high_robust": hi,
     })
     return vcov, out
+
+
+def _fiml_corrected(eng: _Engine, x: np.ndarray, raw: Sequence[np.ndarray]) -> tuple[float, float, float, float]:
+    """lavaan's ``lav_fit_fiml_corrected`` (V3): the complete-data ML statistic of the model
+    and of the independence model at their FIML estimates, evaluated on the EM moments, and
+    their FIML-corrected scaling factors (robust CFI/TLI/RMSEA with missing data)."""
+    from compassion_scales.stats import robust as rb
+
+    G, p = eng.G, eng.p
+    fg = eng.Ng / eng.N
+    r, cc = rb.vech_index(p)
+    Wm, Jm, Wc, Dm, Dn = [], [], [], [], []
+    X3 = X3n = 0.0
+    nnull = 2 * p
+    for g in range(G):
+        Y, mu1, S1 = raw[g], eng.ybar[g], eng.S[g]
+        n_g = float(Y.shape[0])
+        Wm.append(rb.saturated_observed_information(Y, mu1, S1))
+        s1 = rb.saturated_scores(Y, mu1, S1)
+        Jm.append(s1.T @ s1 / n_g)
+        Wc.append(rb.saturated_information(S1))
+        U, V, c, DM = eng._group_derivatives(x, g)
+        Dm.append(rb.delta_matrix(U, V, c, DM))
+        Dg = np.zeros((p + r.size, G * nnull))
+        Dg[np.arange(p), g * nnull + np.arange(p)] = 1.0
+        Dg[p + np.flatnonzero(r == cc), g * nnull + p + np.arange(p)] = 1.0
+        Dn.append(Dg)
+        Sig, mu = eng.implied(x, g)
+        X3 += n_g * _ml_discrepancy(S1, mu1, Sig, mu)
+        m0, v0 = np.nanmean(Y, axis=0), np.nanvar(Y, axis=0)
+        X3n += n_g * _ml_discrepancy(S1, mu1, np.diag(v0), m0)
+    k = rb.fiml_corrected_scaling(Wm, Jm, Wc, Dm, fg)
+    kn = rb.fiml_corrected_scaling(Wm, Jm, Wc, Dn, fg)
+    return X3, X3n, k / eng.df, kn / (G * p * (p - 1) / 2)
+
+
+def _ml_discrepancy(S: np.ndarray, ybar: np.ndarray, Sig: np.ndarray, mu: np.ndarray) -> float:
+    """Complete-data ML discrepancy with a mean structure (lavaan's F_ML x 2)."""
+    Si = np.linalg.inv(Sig)
+    d = ybar - mu
+    return float(np.linalg.slogdet(Sig)[1] + np.sum(S * Si) - np.linalg.slogdet(S)[1] - len(S) + d @ Si @ d)
 
 
 def _run(spec: ModelSpec, samples: list, labels: list[str] | None, *, std_lv: bool, meanstructure: bool,
@@ -1368,9 +1405,8 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         ``scaling_factor``, ``p_val_scaled``, and ``baseline_chisq_scaled``,
         ``baseline_scaling_factor``) and robust fit indices (``cfi_robust``, ``tli_robust``,
         ``rmsea_robust`` with ``rmsea_ci_low_robust``/``rmsea_ci_high_robust``), as lavaan's
-        ``.robust`` columns. With ``missing="fiml"`` the robust indices need lavaan's
-        missing-data correction, not implemented: they are NaN. Ordinal estimators (WLSMV,
-        ULSMV) raise an error in this version.
+        ``.robust`` columns (with ``missing="fiml"``, lavaan's FIML-corrected versions).
+        Ordinal estimators (WLSMV, ULSMV) raise an error in this version.
     missing : {"listwise", "fiml"}
         ``"listwise"`` (default): rows with a missing answer on any model item are dropped (a
         :class:`~compassion_scales.errors.MissingDataWarning` says how many). ``"fiml"`` (also

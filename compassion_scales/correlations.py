@@ -40,7 +40,7 @@ def r_optimize(f: Any, lower: float, upper: float, tol: float = np.finfo(float).
 
     Examples
     --------
-    >>> round(r_optimize(lambda x: (x - 1 / 3) ** 2, 0, 1), 6)   # R: optimize(function(x) (x - 1/3)^2, c(0, 1))
+    >>> round(float(r_optimize(lambda x: (x - 1 / 3) ** 2, 0, 1)), 6)  # R: optimize(function(x) (x-1/3)^2, c(0, 1))
     0.333333
     """
     c = (3.0 - np.sqrt(5.0)) * 0.5
@@ -101,7 +101,7 @@ def r_optimize(f: Any, lower: float, upper: float, tol: float = np.finfo(float).
                 w, fw = u, fu
             elif fu <= fv or v == x or v == w:
                 v, fv = u, fu
-    return x
+    return float(x)
 
 
 def _finite(v: float) -> float:

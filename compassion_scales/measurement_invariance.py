@@ -350,10 +350,6 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
 
     estimator = _check_estimator(estimator)
     robust = estimator == "MLR"
-    if robust and str(missing).lower() in ("ml", "fiml", "direct"):
-        raise AnalysisError("Invariance with estimator='MLR' and missing='fiml' is not available yet (the "
-                            "robust CFI and RMSEA need lavaan's missing-data correction); use missing='listwise' "
-                            "with MLR, or ML with FIML.")
     from compassion_scales._inputs import InputOptions
 
     spec, df, source = _resolve(data, model, scores, extra_cols=[group],

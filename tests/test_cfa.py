@@ -179,7 +179,7 @@ def test_user_errors(hs):
         cfa(hs, "visual =~ x1 + x2 + x99")
     with pytest.raises(AnalysisError, match="missing='pairwise' is not available"):
         cfa(hs, HS_MODEL, missing="pairwise")
-    with pytest.raises(AnalysisError, match="only 'ML'"):
+    with pytest.raises(AnalysisError, match="Unknown estimator 'GLS'; use one of ML, MLR"):
         cfa(hs, HS_MODEL, estimator="GLS")
     with pytest.raises(AnalysisError, match="more people than items"):
         cfa(hs.head(8), HS_MODEL)

@@ -102,9 +102,36 @@ def test_mlr_with_fiml_matches_lavaan_scaled_test_and_standard_errors():
     m = res.estimates.merge(pd.DataFrame(ref["params"]), on=["lhs", "op", "rhs"], suffixes=("", "_ref"))
     np.testing.assert_allclose(m["est"], m["est_ref"], atol=1e-4)
     assert_se(m["se"], m["se_ref"], atol=1e-5)
-    # lavaan corrects the robust CFI/RMSEA for missing data; not implemented, so left empty
-    assert all(np.isnan(f[k]) for k in ("cfi_robust", "tli_robust", "rmsea_robust"))
-    assert any("left empty (NaN)" in line for line in res._notes())
+    # robust CFI/TLI/RMSEA with lavaan's FIML correction (lav_fit_fiml_corrected, V3)
+    for ours, theirs in INDEX_KEYS.items():
+        assert f[ours] == pytest.approx(r[theirs], abs=1e-6), ours
+    assert any("FIML-corrected" in line for line in res._notes())
+
+
+@pytest.mark.slow
+def test_mlr_fiml_invariance_matches_lavaan():
+    ref = load("cfa_mlr_fiml_invariance_hs.json")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = invariance(data("hs_missing.csv"), HS_MODEL, group="school", estimator="MLR", missing="fiml",
+                         steps=["configural", "metric"], configural_rmsea=0.10, refit_candidates=False)
+    t = res.summary
+    lrt = pd.DataFrame(ref["lrt"])
+    np.testing.assert_allclose(t["chisq"], lrt["Chisq"], rtol=1e-6)
+    assert t["chisq_diff"].iloc[1] == pytest.approx(float(lrt["Chisq diff"].iloc[1]), rel=1e-4)
+    assert t["p_diff"].iloc[1] == pytest.approx(float(lrt["Pr(>Chisq)"].iloc[1]), rel=1e-4)
+    for step, r in ref["fits"].items():
+        row = t[t["step"] == step].iloc[0]
+        assert row["scaling_factor"] == pytest.approx(r["chisq.scaling.factor"], rel=1e-5)
+        for ours, theirs in INDEX_KEYS.items():
+            if ours in row.index:
+                assert row[ours] == pytest.approx(r[theirs], abs=1e-5), (step, ours)
+    metric = res.fits["metric"].estimates
+    metric = metric.assign(g=metric["group"].map({g: k + 1 for k, g in enumerate(res.group_labels)}))
+    m = metric.merge(pd.DataFrame(ref["params_metric"]), left_on=["lhs", "op", "rhs", "g"],
+                     right_on=["lhs", "op", "rhs", "group"], suffixes=("", "_ref"))
+    assert len(m) == len(ref["params_metric"])
+    assert_se(m["se"], m["se_ref"], atol=1e-5)
 
 
 @pytest.mark.parametrize("name,file,model,group", [
@@ -150,8 +177,6 @@ def test_estimator_dispatch_and_messages():
         cfa(hs, HS_MODEL, estimator="WLSMV")
     with pytest.raises(AnalysisError, match="Unknown estimator 'GLS'"):
         cfa(hs, HS_MODEL, estimator="GLS")
-    with pytest.raises(AnalysisError, match="estimator='MLR' and missing='fiml' is not available"):
-        invariance(hs, HS_MODEL, group="school", estimator="MLR", missing="fiml")
 
 
 def test_fixed_by_definition_standardised_values_have_no_se(fitted):

@@ -167,7 +167,9 @@ def test_invariance_errors(hs):
 def test_json_payload(full):
     d = json.loads(full.to_json())
     assert d["highest_level"] == "metric" and d["failed_step"] == "scalar"
-    assert d["thresholds"] == {"delta_cfi": 0.01, "delta_rmsea": 0.015, "use_chisq": False, "alpha": 0.05}
+    assert d["thresholds"] == {"delta_cfi": 0.01, "delta_rmsea": 0.015, "use_chisq": False, "alpha": 0.05,
+                               "configural_cfi": 0.9, "configural_rmsea": LENIENT}
+    assert d["configural_fits"] is True and d["estimator"] == "ML"
     assert [r["step"] for r in d["summary"]] == ["configural", "metric", "scalar", "strict"]
 
 

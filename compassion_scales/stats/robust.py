@@ -34,6 +34,7 @@ __all__ = [
     "yuan_bentler_trace",
     "sandwich",
     "scaled_difference_sb2001",
+    "fiml_corrected_scaling",
     "robust_cfi",
     "robust_tli",
     "robust_rmsea",
@@ -231,6 +232,31 @@ def scaled_difference_sb2001(T0: float, df0: float, c0: float, T1: float, df1: f
     if not cd > 0:  # lavaan: NA when negative (and an infinite statistic when exactly 0)
         return float("nan"), float(m), float("nan")
     return float((T0 - T1) / cd), float(m), float(cd)
+
+
+def fiml_corrected_scaling(Wm: list[np.ndarray], Jm: list[np.ndarray], Wc: list[np.ndarray],
+                           Delta: list[np.ndarray], fg: np.ndarray) -> float:
+    """``tr(U Wm^-1 Wc Wm^-1 U Gamma)`` of lavaan's ``lav_fit_fiml_corrected`` (version "V3").
+
+    Per group: ``Wm`` the saturated model's observed information with missing data (at the
+    EM estimates), ``Jm`` its first-order information, ``Wc`` the complete-data information
+    at the EM moments, ``Delta`` the Jacobian of the group's moments with respect to all free
+    parameters (columns shared across groups). ``fg = n_g / N``. Dividing the result by the
+    df gives the scaling factor ``c.hat3`` of the FIML-corrected robust CFI/TLI/RMSEA
+    (Savalei 2018).
+    """
+    from scipy.linalg import block_diag
+
+    Wmi = [np.linalg.inv(w) for w in Wm]
+    Wm_all = block_diag(*[f * w for f, w in zip(fg, Wm, strict=True)])
+    Wmi_all = block_diag(*[w / f for f, w in zip(fg, Wmi, strict=True)])
+    Wc_all = block_diag(*[f * w for f, w in zip(fg, Wc, strict=True)])
+    Gamma_all = block_diag(*[(wi @ j @ wi) / f for f, wi, j in zip(fg, Wmi, Jm, strict=True)])
+    D = np.vstack(Delta)
+    E_inv = np.linalg.inv(D.T @ Wm_all @ D)
+    U = Wm_all - Wm_all @ D @ E_inv @ D.T @ Wm_all
+    M = Wmi_all @ Wc_all @ Wmi_all
+    return float(np.sum((U @ M @ U) * Gamma_all.T))
 
 
 def robust_cfi(X2: float, df: float, X2_null: float, df_null: float, c: float, c_null: float) -> float:

@@ -92,3 +92,22 @@ inv_case <- function(model, data, group, name, label) {
 }
 inv_case(hs_model, HS, "school", "cfa_mlr_invariance_hs.json", "HolzingerSwineford1939")
 inv_case(fcs_model, fcs, "group", "cfa_mlr_invariance_fcs.json", "fcs_sim_cfa")
+
+# MLR with FIML across groups: HS with 6% of the x1-x9 answers removed at random (seed below)
+set.seed(20261204)
+HSm <- HS
+X <- as.matrix(HSm[, paste0("x", 1:9)])
+X[matrix(runif(length(X)) < .06, nrow(X))] <- NA
+HSm[, paste0("x", 1:9)] <- X
+write.csv(HSm, file.path(dat, "hs_missing.csv"), row.names = FALSE, na = "")
+HSm <- read.csv(file.path(dat, "hs_missing.csv"))
+f1 <- cfa(hs_model, data = HSm, group = "school", estimator = "MLR", missing = "fiml")
+f2 <- cfa(hs_model, data = HSm, group = "school", group.equal = "loadings", estimator = "MLR", missing = "fiml")
+lrt <- lavTestLRT(f1, f2)
+res <- list(call = 'cfa(hs_model, data = hs_missing, group = "school", estimator = "MLR", missing = "fiml"[, group.equal = "loadings"]); lavTestLRT',
+            lavaan_version = as.character(packageVersion("lavaan")),
+            lrt = data.frame(model = rownames(lrt), as.data.frame(lrt), check.names = FALSE),
+            fits = list(configural = as.list(fitMeasures(f1, FM)), metric = as.list(fitMeasures(f2, FM))),
+            params_metric = parameterEstimates(f2)[, c("lhs", "op", "rhs", "group", "est", "se")])
+writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"),
+           file.path(out, "cfa_mlr_fiml_invariance_hs.json"))
