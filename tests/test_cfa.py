@@ -184,7 +184,7 @@ def test_user_errors(hs):
     with pytest.raises(AnalysisError, match="more people than items"):
         cfa(hs.head(8), HS_MODEL)
     bad = hs.assign(x1=hs["x1"].astype(object).where(hs.index != 3, "n/a"))
-    with pytest.raises(AnalysisError, match="Column 'x1' has non-numeric values"):
+    with pytest.raises(AnalysisError, match="row 5, column x1: 'n/a' is not a number"):
         cfa(bad, HS_MODEL)
     with pytest.raises(AnalysisError, match="not identified"):
         cfa(hs, "A =~ x1 + x2")
