@@ -1144,7 +1144,9 @@ class CFAResult(ResultMixin):
         lines = [
             f"Model: {'; '.join(self.model.to_syntax().splitlines())} ({self.source}).",
             ("Estimator: maximum likelihood on the covariance matrix (divisor N, lavaan's convention); "
-             "chi-square = N x F_ML; standard errors from the expected information; " if self.missing == "listwise"
+             "chi-square = N x F_ML; standard errors from the "
+             + ("sandwich (see below); " if self.estimator == "MLR" else "expected information; ")
+             if self.missing == "listwise"
              else "Estimator: full-information maximum likelihood (chi-square = 2 x (logL_h1 - logL)); ")
             + f"{self.optimizer}"
             f"{'' if self.converged else ' - DID NOT CONVERGE'}.",
@@ -1153,8 +1155,9 @@ class CFAResult(ResultMixin):
              if self.missing == "listwise" else
              f"Missing data: full-information ML (FIML, casewise likelihood; the unrestricted model by EM); "
              f"{self.n_obs} cases used, {self.n_incomplete} of them incomplete; {self.n_dropped} dropped "
-             "(no answer on any item). Standard errors from the observed information; SRMR uses the EM "
-             "means and covariances; modification indices are not computed with FIML."),
+             "(no answer on any item). Standard errors from the "
+             + ("sandwich (see below)" if self.estimator == "MLR" else "observed information")
+             + "; SRMR uses the EM means and covariances; modification indices are not computed with FIML."),
             "Fit: CFI/TLI against the independence model; RMSEA with N (x sqrt(G) for G groups), 90% CI, "
             "p-close tests RMSEA <= .05; SRMR is Bentler's (as lavaan's 'srmr'); AIC/BIC from the full "
             "normal log-likelihood.",
