@@ -42,7 +42,8 @@ def have_r(*packages: str) -> bool:
 def run_r(code: str) -> dict[str, Any]:
     """Run R code whose last act is ``cat(jsonlite::toJSON(list(...), auto_unbox = TRUE))``."""
     out = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    last = out.stdout.strip().splitlines()[-1]  # R packages may cat() text without a newline
+    return json.loads(last[last.index("{"):])
 
 
 R_TIMER = """
