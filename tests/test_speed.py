@@ -25,3 +25,31 @@ def test_bootstrap_alpha_runs_blas_on_one_thread(monkeypatch):
     p = 0.025
     np.testing.assert_allclose(with_guard.loc[0, ["boot_ci_low", "boot_ci_high"]].to_numpy(float),
                                np.quantile(boots, [p, 1 - p]), rtol=1e-12)
+
+
+def test_commands_load_statsmodels_and_matplotlib_only_when_needed() -> None:
+    """flows --time (mixed model) and trial (ANCOVA) used to import statsmodels."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from click.testing import CliRunner
+from compassion_scales.cli import main
+data = "examples/responses.csv"
+runs = [["flows", data, "-i", "ceas", "--group", "group", "--time", "time", "--id", "pid"],
+        ["trial", data, "-i", "fcs", "--arm", "group", "--time", "time", "--baseline-time", "1",
+         "--follow-up-time", "2", "--id", "pid"],
+        ["change", data, "-i", "fcs", "--id", "pid", "--time", "time", "--from", "1", "--to", "2"],
+        ["reliability", data, "-i", "fcs"]]
+for args in runs:
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, (args, r.output)
+print(",".join(m for m in ("statsmodels", "matplotlib") if m in sys.modules))
+"""
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == ""
