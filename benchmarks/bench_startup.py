@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import load  # noqa: E402
+from _common import have_r, load  # noqa: E402
 
 DATA = "examples/responses.csv"
 COMMANDS: dict[str, list[str]] = {
@@ -37,6 +37,29 @@ COMMANDS: dict[str, list[str]] = {
     "trial": ["trial", DATA, "-i", "fcs", "--arm", "group", "--time", "time", "--baseline-time", "1",
               "--follow-up-time", "2", "--id", "pid"],
 }
+def _fcs_items() -> dict[str, list[str]]:
+    from compassion_scales.instrument import load_instrument
+
+    inst = load_instrument("fcs")
+    return {s: list(inst.score_items(s)) for s in inst.score_ids}
+
+
+def _r_efa() -> str:
+    items = [i for v in _fcs_items().values() for i in v]
+    return (f'x <- read.csv("{DATA}")[, c({", ".join(repr(i) for i in items)})]; '
+            'suppressPackageStartupMessages(library(psych)); '
+            'print(psych::fa(x, nfactors = 3, fm = "minres", rotate = "oblimin"))')
+
+
+def _r_cfa() -> str:
+    model = "; ".join(f"{s} =~ " + " + ".join(v) for s, v in _fcs_items().items())
+    return (f'x <- read.csv("{DATA}"); suppressPackageStartupMessages(library(lavaan)); '
+            f'print(summary(lavaan::cfa("{model}", data = x, missing = "listwise")))')
+
+
+#: Rscript doing the same analysis from the same file (time to first result, fresh process)
+R_PEERS = {"factors efa": _r_efa, "factors cfa": _r_cfa}
+
 HEAVY = ("statsmodels", "matplotlib", "sklearn", "pingouin", "factor_analyzer", "scipy.stats")
 
 
@@ -84,6 +107,15 @@ def main() -> None:
             imp, loaded = import_share(err)
             med = statistics.median(times)
             print(f"{name:20s} {med:9.2f} {imp:9.2f} {imp / t_imp:6.0%}  {', '.join(sorted(loaded)) or '-'}")
+            if name in R_PEERS and have_r("psych", "lavaan"):
+                code = R_PEERS[name]()
+                r_times = []
+                for _ in range(a.repeat):
+                    t0 = time.perf_counter()
+                    subprocess.run(["Rscript", "-e", code], capture_output=True, check=True)
+                    r_times.append(time.perf_counter() - t0)
+                r_med = statistics.median(r_times)
+                print(f"{'  Rscript peer':20s} {r_med:9.2f}  ratio cscore/R = {med / r_med:.2f}")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ batches); each batch is scored by the same :func:`compassion_scales.scoring.scor
 in-memory path and written out before the next is read, so peak memory depends on the batch
 size, not on the file size. Every row comes out once, in input order. On the same pass:
 
-* identifiers are checked for duplicates across batches (a 64-bit hash per row is kept, 8 bytes
-  a row; a suspected repeat is confirmed on the identifier columns alone before it is reported);
+* identifiers are checked for duplicates across batches (a 64-bit hash and the row number of
+  every row go to bucket files on disk; a suspected repeat is confirmed on the identifier
+  columns alone before it is reported);
 * the per-row ledger is written batch by batch (``row`` numbered over the whole file);
 * the input's SHA-256 for the provenance sidecar is taken from the bytes as they are read (CSV)
   or in one sequential pass (Parquet, whose reader starts at the footer).
@@ -346,7 +347,7 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
                  patterns: Mapping[str, str] | Sequence[str] | str | None = None,
                  prorate: float | None = None, keep: str = "all", delimiter: str | None = None,
                  encoding: str | None = None, batch_rows: int = 100_000,
-                 block_size: int = 16 << 20) -> StreamResult:
+                 block_size: int = 4 << 20) -> StreamResult:
     """Score a CSV/TSV or Parquet file in record batches, writing scores (and ledger) as it goes.
 
     Parameters
@@ -410,8 +411,7 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
     batches: Iterator[pd.DataFrame] = (
         _csv_batches(p, delimiter=delimiter, encoding=encoding, id_cols=ids, block_size=block_size,
                      reader=reader) if is_csv else _parquet_batches(p, batch_rows))
-    seen = np.empty(0, dtype=np.uint64)
-    suspects: list[tuple[int, tuple[str, ...]]] = []
+    hashes = _IdHashes() if ids else None
     failures: list[pd.DataFrame] = []
     invalid: list[pd.DataFrame] = []
     moments: dict[str, _Moments] = {}
@@ -425,8 +425,8 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
             n_batches += 1
             text = batch.attrs.pop("text", None)
             start = first_row + offset
-            if ids and all(c in batch.columns for c in ids):
-                seen = _check_repeats(batch[ids], offset + first_row, seen, suspects)
+            if hashes is not None and all(c in batch.columns for c in ids):
+                hashes.add(batch[ids], offset + first_row)
             with warnings.catch_warnings(record=True) as rec:
                 warnings.simplefilter("always")
                 try:
@@ -467,14 +467,17 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
                 cnt["n_complete"] += int((st == "complete").sum())
                 cnt["n_prorated"] += int(st.isin(["prorated", "mean_of_answered"]).sum())
             offset += len(batch)
+            _release_arrow_memory()
         sha = reader.finish() if reader is not None else _sha256(p)
+        suspects = hashes.repeats() if hashes is not None else {}
         if suspects:
             failures.extend(_confirm_repeats(p, suspects, ids, delimiter=delimiter, encoding=encoding,
                                              first_row=first_row, block_size=block_size,
                                              batch_rows=batch_rows, is_csv=is_csv))
         if failures:
             cases = pd.concat(failures, ignore_index=True).sort_values("row", kind="stable")
-            cases = cases.reset_index(drop=True)
+            # a repeat inside one batch is reported by score() and by the cross-batch check
+            cases = cases.drop_duplicates(["row", "reason", "message"]).reset_index(drop=True)
             raise ResponseValidationError(_message(cases, on_invalid), failure_cases=cases, source=str(path))
         if first is None:
             raise InputFileError(f"{path}: the file has a header but no data rows.")
@@ -482,6 +485,8 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
     finally:
         if reader is not None:
             reader.close()
+        if hashes is not None:
+            hashes.close()
         for writer in writers:
             if writer is not None:
                 writer.close(ok)
@@ -520,6 +525,13 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
                         unused_columns=list(first.unused_columns), provenance=payload)
 
 
+def _release_arrow_memory() -> None:
+    """Hand freed Arrow buffers back to the system between batches (keeps RSS flat)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -533,57 +545,95 @@ def _id_keys(ids: pd.DataFrame) -> pd.Series:
     return text.iloc[:, 0] if text.shape[1] == 1 else text.agg("\x1f".join, axis=1)
 
 
-def _check_repeats(ids: pd.DataFrame, first_row: int, seen: np.ndarray,
-                   suspects: list[tuple[int, tuple[str, ...]]]) -> np.ndarray:
-    """Flag rows whose identifier hash appeared in an earlier batch; return the merged hashes."""
-    keys = _id_keys(ids)
-    valid = keys.notna().to_numpy()
-    h = pd.util.hash_pandas_object(keys[valid], index=False).to_numpy()
-    if seen.size:
-        pos = np.searchsorted(seen, h)
-        hit = seen[np.minimum(pos, seen.size - 1)] == h
-        rows = np.flatnonzero(valid)[hit]
-        for r in rows[:1000 - len(suspects)] if len(suspects) < 1000 else []:
-            suspects.append((int(r) + first_row, tuple(str(v) for v in ids.iloc[r].tolist())))
-    # both sorted: the stable sort merges two runs in linear time
-    return np.sort(np.concatenate([seen, np.sort(h)]), kind="stable")
+def _hash_keys(keys: pd.Series) -> np.ndarray:
+    return pd.util.hash_pandas_object(keys, index=False).to_numpy()
 
 
-def _confirm_repeats(path: Path, suspects: list[tuple[int, tuple[str, ...]]], ids: Sequence[str], *,
+class _IdHashes:
+    """A 64-bit hash of every row's identifier with its row number, spilled to 64 bucket files
+    on disk (16 bytes a row on disk, one bucket in memory at a time), so repeats across batches
+    are found with flat memory."""
+
+    BUCKETS = 64
+    _DTYPE = np.dtype([("h", "<u8"), ("r", "<i8")])
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="cscore-ids-"))
+
+    def add(self, ids: pd.DataFrame, first_row: int) -> None:
+        keys = _id_keys(ids)
+        valid = keys.notna().to_numpy()
+        h = _hash_keys(keys[valid])
+        rows = np.flatnonzero(valid) + first_row
+        bucket = (h >> np.uint64(58)).astype(np.intp)
+        order = np.argsort(bucket, kind="stable")
+        rec = np.empty(h.size, dtype=self._DTYPE)
+        rec["h"], rec["r"] = h[order], rows[order]
+        bounds = np.searchsorted(bucket[order], np.arange(self.BUCKETS + 1))
+        for k in range(self.BUCKETS):
+            if bounds[k] < bounds[k + 1]:
+                with open(self.folder / f"{k}.bin", "ab") as fh:
+                    rec[bounds[k]:bounds[k + 1]].tofile(fh)
+
+    def repeats(self, limit: int = 1000) -> dict[int, int]:
+        """Row -> hash of rows whose identifier hash appeared in an earlier row."""
+        out: dict[int, int] = {}
+        for k in range(self.BUCKETS):
+            f = self.folder / f"{k}.bin"
+            if not f.exists():
+                continue
+            rec = np.fromfile(f, dtype=self._DTYPE)
+            order = np.argsort(rec["h"], kind="stable")  # rows stay in file order within a hash
+            hs, rs = rec["h"][order], rec["r"][order]
+            dup = np.flatnonzero(hs[1:] == hs[:-1]) + 1
+            out.update(zip(rs[dup].tolist(), hs[dup].tolist(), strict=True))
+        return dict(sorted(out.items())[:limit])
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _confirm_repeats(path: Path, suspects: dict[int, int], ids: Sequence[str], *,
                      delimiter: str | None, encoding: str | None, first_row: int, block_size: int,
                      batch_rows: int, is_csv: bool) -> list[pd.DataFrame]:
-    """Re-read the identifier columns only: first row of each suspected repeat (hash collisions
-    are dropped)."""
-    wanted = {key: None for _, key in suspects}
+    """Re-read the identifier columns only: the identifier at each suspected row and the first
+    row holding it (hash collisions between different identifiers are dropped)."""
+    hashes = set(suspects.values())
+    first_at: dict[str, int] = {}
+    key_at: dict[int, tuple[str, str]] = {}
     offset = 0
-    if is_csv:
-        with open(path, "rb") as fh:
-            stream = _csv_batches(path, delimiter=delimiter, encoding=encoding, id_cols=ids,
-                                  block_size=block_size, reader=fh, columns=ids)
-            for b in stream:
-                _first_rows(b, ids, offset + first_row, wanted)
-                offset += len(b)
-    else:
-        for b in _parquet_batches(path, batch_rows, columns=ids):
-            _first_rows(b, ids, offset + first_row, wanted)
+    fh = open(path, "rb") if is_csv else None  # noqa: SIM115 - closed below
+    try:
+        stream = (_csv_batches(path, delimiter=delimiter, encoding=encoding, id_cols=ids,
+                               block_size=block_size, reader=fh, columns=ids) if is_csv
+                  else _parquet_batches(path, batch_rows, columns=ids))
+        for b in stream:
+            b.attrs.pop("text", None)
+            keys = _id_keys(b[list(ids)])
+            valid = keys.notna().to_numpy()
+            h = np.zeros(len(b), dtype=np.uint64)
+            h[valid] = _hash_keys(keys[valid])
+            for pos in np.flatnonzero(valid & np.isin(h, list(hashes))):
+                row = int(pos) + offset + first_row
+                k = str(keys.iloc[pos])
+                first_at.setdefault(k, row)
+                if row in suspects:
+                    shown = " / ".join(str(v) for v in b[list(ids)].iloc[pos].tolist())
+                    key_at[row] = (k, shown)
             offset += len(b)
+    finally:
+        if fh is not None:
+            fh.close()
     rows: list[dict[str, Any]] = []
     col = ", ".join(ids)
-    for row, key in suspects:
-        at = wanted.get(key)
-        if at is not None and at < row:
-            shown = " / ".join(key)
+    for row, (k, shown) in sorted(key_at.items()):
+        at = first_at[k]
+        if at < row:
             rows.append(dict(row=row, column=col, item=None, value=shown, reason=Reason.DUPLICATE_ID.value,
                              message=f"row {row}, column {col}: identifier {shown} already used in row {at}"))
     return [pd.DataFrame(rows, columns=_FAIL_COLUMNS)] if rows else []
-
-
-def _first_rows(b: pd.DataFrame, ids: Sequence[str], first_row: int, wanted: dict[Any, Any]) -> None:
-    keys = [tuple(str(v) for v in t) for t in b[list(ids)].astype("string").itertuples(index=False)] \
-        if len(ids) > 1 else [(str(v),) for v in b[ids[0]].astype("string").tolist()]
-    for pos, k in enumerate(keys):
-        if k in wanted and wanted[k] is None:
-            wanted[k] = pos + first_row
 
 
 def _message(cases: pd.DataFrame, on_invalid: str) -> str:

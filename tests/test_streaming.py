@@ -151,3 +151,18 @@ def test_cli_stream_matches_in_memory(csv_file, tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(a), pd.read_csv(b))
     r3 = CliRunner().invoke(main, ["score", str(csv_file), "-i", "fcs", "--stream"])
     assert r3.exit_code == 2 and "--stream needs --output" in r3.output
+
+
+def test_repeat_inside_one_batch_and_two_id_columns(frame, tmp_path):
+    d = frame.assign(wave=1)
+    d.loc[5, "pid"] = d.loc[4, "pid"]  # same batch: found by score(), reported once
+    d.loc[1300, ["pid"]] = d.loc[2, "pid"]  # later batch, but wave differs: not a repeat
+    d.loc[1300, "wave"] = 2
+    d.loc[1450, "pid"] = d.loc[0, "pid"]  # later batch, same pid and wave: a repeat
+    src = tmp_path / "in.csv"
+    d.to_csv(src, index=False)
+    with pytest.raises(ResponseValidationError) as err:
+        score_stream(src, "fcs", id_cols=["pid", "wave"], output=tmp_path / "o.csv", block_size=BLOCK)
+    assert err.value.failure_cases["message"].tolist() == [
+        "row 7, column pid, wave: identifier p00004 / 1 already used in row 6",
+        "row 1452, column pid, wave: identifier p00000 / 1 already used in row 2"]
