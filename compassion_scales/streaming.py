@@ -49,7 +49,7 @@ _FAIL_COLUMNS = ["row", "column", "item", "value", "reason", "message"]
 
 def should_stream(path: str | Path, output: str | Path | None,
                   threshold: int = STREAM_THRESHOLD_BYTES) -> bool:
-    """True when ``path`` is larger than ``threshold`` bytes (or than a tenth of the free
+    """True when ``path`` is larger than ``threshold`` bytes (or than a tenth of the available
     memory) and both the input and the output formats can be streamed.
 
     Examples
@@ -63,11 +63,20 @@ def should_stream(path: str | Path, output: str | Path | None,
     if p.suffix.lower() not in STREAM_READ_SUFFIXES or Path(output).suffix.lower() not in STREAM_WRITE_SUFFIXES:
         return False
     size = p.stat().st_size
-    try:
-        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not Linux
-        free = None
+    free = _available_memory()
     return size > threshold or (free is not None and size * 10 > free)
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to new processes (Linux ``MemAvailable``), else None."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        return None
+    return None  # pragma: no cover
 
 
 # --------------------------------------------------------------------------- reading
