@@ -10,6 +10,7 @@ Medians of ``--repeat`` fresh processes. Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -21,14 +22,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _common import load  # noqa: E402
 from bench_growth import write_csv  # noqa: E402
 
+# the floor: no pandas, no cscore import; the subscale item lists come in as JSON
 FLOOR = r"""
-import sys, numpy as np, pyarrow as pa, pyarrow.csv as pacsv
-from compassion_scales.instrument import load_instrument
-inst = load_instrument("fcs")
+import json, sys, numpy as np, pyarrow as pa, pyarrow.csv as pacsv
+groups = json.loads(sys.argv[3])
 t = pacsv.read_csv(sys.argv[1])
 cols = {"pid": t.column("pid")}
-for s in inst.score_ids:
-    m = np.column_stack([t.column(i).to_numpy(zero_copy_only=False) for i in inst.score_items(s)])
+for s, items in groups.items():
+    m = np.column_stack([t.column(i).to_numpy(zero_copy_only=False) for i in items])
     cols[s] = m.sum(axis=1)
 pacsv.write_csv(pa.table(cols), sys.argv[2])
 """
@@ -48,6 +49,10 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="+", type=float, default=[1e4, 1e5, 1e6])
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
+    from compassion_scales.instrument import load_instrument
+
+    inst = load_instrument("fcs")
+    groups = {sc: list(inst.score_items(sc)) for sc in inst.score_ids}
     print(f"# cscore score vs pyarrow read + numpy sums + pyarrow write (fresh processes); {load()}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in a.sizes):
@@ -57,7 +62,7 @@ def main() -> None:
                     "-o", out]
             t_mem = wall(base, a.repeat)
             t_str = wall(base + ["--stream"], a.repeat)
-            t_floor = wall([sys.executable, "-c", FLOOR, src, out], a.repeat)
+            t_floor = wall([sys.executable, "-c", FLOOR, src, out, json.dumps(groups)], a.repeat)
             print(f"n = {n:>9,d}: cscore {t_mem:6.2f} s, --stream {t_str:6.2f} s, pyarrow floor "
                   f"{t_floor:6.2f} s; ratios {t_mem / t_floor:.2f} / {t_str / t_floor:.2f}", flush=True)
 
