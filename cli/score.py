@@ -66,6 +66,9 @@ from compassion_scales.cli.norms import apply_norm_options, norms_options
               help="Add careless-responding flag columns (scr_<instrument>_...; see 'cscore screen').")
 @click.option("--reverse-coded", is_flag=True,
               help="The file codes every answer in the opposite direction to the instrument: flip on input.")
+@click.option("--stream", is_flag=True,
+              help="Score CSV/Parquet in batches with flat memory (needs -o .csv/.tsv/.parquet); "
+                   "automatic for files over 256 MB.")
 @handle_errors
 def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[str, ...],
           id_cols: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
@@ -73,7 +76,7 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
           delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None,
           errors_file: str | None, with_band_columns: bool, show_summary: bool,
           out_format: str | None, table_style: str, decimals: int, add_screen: bool = False,
-          reverse_coded: bool = False) -> None:
+          reverse_coded: bool = False, stream: bool = False) -> None:
     """Score RESPONSES (CSV, TSV, Excel, SPSS, Stata or Parquet) with one or more instruments.
 
     Every input row comes out once, in order, with its identifier columns. Invalid
@@ -96,6 +99,11 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         if target:  # fail before reading and scoring, not after
             check_output_path(target, inputs)
     column_map = read_column_map(map_file) if map_file else None
+    if stream or (output and not sheet and not value_labels and _auto_stream(responses, output)):
+        _score_streaming(responses, list(instruments) + list(instrument_files), id_cols, column_map,
+                         patterns, on_invalid, prorate, keep, encoding, delimiter, output, ledger_file,
+                         out_format, table_style, decimals, explicit=stream)
+        return
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=id_cols, value_labels=value_labels, numbers=False)
     wanted = list(instruments) + list(instrument_files)
@@ -166,3 +174,43 @@ def _emit(result, fmt: str, table_style: str, decimals: int, show_summary: bool)
         click.echo(frame.to_csv(index=False), nl=False)
     else:
         click.echo(render_table(frame, fmt=table_style, decimals=decimals))
+
+
+def _auto_stream(responses: str, output: str) -> bool:
+    from compassion_scales.streaming import should_stream
+
+    return should_stream(responses, output)
+
+
+def _score_streaming(responses: str, wanted: list[str], id_cols: tuple[str, ...], column_map,
+                     patterns: tuple[str, ...], on_invalid: str, prorate: float | None, keep: str,
+                     encoding: str | None, delimiter: str | None, output: str | None,
+                     ledger_file: str | None, out_format: str | None, table_style: str, decimals: int,
+                     explicit: bool) -> None:
+    """Batch-by-batch scoring (compassion_scales.streaming): one library call, then the summary."""
+    from compassion_scales._format import render_table
+    from compassion_scales.streaming import score_stream
+
+    if not output:
+        raise click.UsageError("--stream needs --output (-o) FILE (.csv, .tsv or .parquet).")
+    if not explicit:
+        click.echo(f"Note: {responses} is large: scoring it in batches (as with --stream).", err=True)
+    with captured_warnings():
+        res = score_stream(responses, wanted or None, output=output, ledger=ledger_file,
+                           id_cols=list(id_cols), on_invalid=on_invalid, column_map=column_map,
+                           patterns=list(patterns) or None, prorate=prorate, keep=keep,
+                           delimiter=delimiter, encoding=encoding)
+    names = ", ".join(f"{i.id} {i.version}" for i in res.instruments)
+    click.echo(f"Scored {res.n_rows} rows with {names}: " + ", ".join(res.score_columns) + ".", err=True)
+    for line in res._notes()[len(res.instruments):]:
+        click.echo(f"Note: {line}", err=True)
+    for target in (output, ledger_file):
+        if target:
+            click.echo(f"Wrote {target} and {target}.provenance.json", err=True)
+    fmt = out_format or "table"
+    if fmt == "json":
+        click.echo(res.to_json())
+    elif fmt == "csv":
+        click.echo(res.summary.to_csv(index=False), nl=False)
+    else:
+        click.echo(render_table(res.summary, fmt=table_style, decimals=decimals))

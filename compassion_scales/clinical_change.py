@@ -134,6 +134,8 @@ def se_difference(sd: float, reliability: float) -> float:
 
 
 def _as_float_array(x: Any, name: str) -> np.ndarray:
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fiu":  # fast path: already numbers
+        return np.atleast_1d(x.astype(float))
     try:
         arr = np.asarray(pd.to_numeric(pd.Series(np.atleast_1d(np.asarray(x, dtype=object))),
                                        errors="raise"), dtype=float)
@@ -356,10 +358,10 @@ def _add_clinical(out: pd.DataFrame, cutoff: float, chosen: str, direction: str)
     cat[worse] = "deteriorated"
     cat[improved] = "improved"
     cat[improved & crossed] = "recovered"
-    out["criterion"] = pd.Series([chosen] * len(out), dtype="string", index=out.index)
+    out["criterion"] = pd.Series(chosen, dtype="string", index=out.index)
     out["cutoff"] = cutoff
-    out["pre_functional"] = pd.array([None if np.isnan(v) else bool(v) for v in pre_f], dtype="boolean")
-    out["post_functional"] = pd.array([None if np.isnan(v) else bool(v) for v in post_f], dtype="boolean")
+    out["pre_functional"] = pd.arrays.BooleanArray(pre_f == 1.0, np.isnan(pre_f))
+    out["post_functional"] = pd.arrays.BooleanArray(post_f == 1.0, np.isnan(post_f))
     out["clinical_change"] = pd.Series(cat, dtype="string", index=out.index)
 
 
@@ -727,12 +729,14 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
     a_id, b_id = _harmonise_ids(pre_scores[id], post_scores[id])
     pre_scores = pre_scores.assign(**{id: a_id})
     post_scores = post_scores.assign(**{id: b_id})
-    pre_set, post_set = set(a_id), set(b_id)
-    unmatched = pd.DataFrame({
-        "id": [i for i in a_id if i not in post_set] + [i for i in b_id if i not in pre_set],
-        "found_in": (["pre only"] * sum(i not in post_set for i in a_id)
-                     + ["post only"] * sum(i not in pre_set for i in b_id)),
-    })
+    # membership through one factorisation of both id columns (iterating Arrow-backed ids in
+    # Python, directly or through Series.isin, was most of the run time)
+    codes, _ = pd.factorize(pd.concat([a_id, b_id], ignore_index=True))
+    ca, cb = codes[:len(a_id)], codes[len(a_id):]
+    pre_only = a_id[~np.isin(ca, cb)].tolist()
+    post_only = b_id[~np.isin(cb, ca)].tolist()
+    unmatched = pd.DataFrame({"id": pre_only + post_only,
+                              "found_in": ["pre only"] * len(pre_only) + ["post only"] * len(post_only)})
     unmatched["found_in"] = unmatched["found_in"].astype("string")
     merged = pre_scores.merge(post_scores, on=id, how="inner", suffixes=("__pre", "__post"), sort=False)
     if merged.empty:
@@ -882,17 +886,17 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         if chosen is not None:
             _add_clinical(rc, float(cut[chosen]), chosen, direction)  # type: ignore[arg-type]
         else:
-            rc["criterion"] = pd.Series([None] * len(rc), dtype="string")
+            rc["criterion"] = pd.Series(None, index=rc.index, dtype="string")
             rc["cutoff"] = np.nan
-            rc["pre_functional"] = pd.array([None] * len(rc), dtype="boolean")
-            rc["post_functional"] = pd.array([None] * len(rc), dtype="boolean")
-            rc["clinical_change"] = pd.Series([None] * len(rc), dtype="string")
+            rc["pre_functional"] = pd.arrays.BooleanArray(np.zeros(len(rc), bool), np.ones(len(rc), bool))
+            rc["post_functional"] = pd.arrays.BooleanArray(np.zeros(len(rc), bool), np.ones(len(rc), bool))
+            rc["clinical_change"] = pd.Series(None, index=rc.index, dtype="string")
         note = np.full(len(pre_v), None, dtype=object)
         note[np.isnan(post_v)] = "post score missing"
         note[np.isnan(pre_v)] = "pre score missing"
         note[np.isnan(pre_v) & np.isnan(post_v)] = "pre and post score missing"
         rc["note"] = pd.Series(note, dtype="string")
-        rc.insert(0, "score", pd.Series([s] * len(rc), dtype="string"))
+        rc.insert(0, "score", pd.Series(s, index=rc.index, dtype="string"))
         rc.insert(0, id, merged[id].to_numpy())
         frames.append(rc.drop(columns=["se_diff"]))
 

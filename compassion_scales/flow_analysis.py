@@ -459,9 +459,11 @@ class FlowsResult(ResultMixin):
             notes.append(f"Missing data: the ANOVA uses complete cases: {self.n_complete} people, "
                          f"{self.n_dropped} dropped for a missing flow or group.")
         if self.mixed_model_formula:
-            notes.append(f"Linear mixed model (statsmodels MixedLM, REML, random intercept per person, "
-                         f"sum-to-zero contrasts): {self.mixed_model_formula}; uses every available "
-                         "observation (no listwise deletion).")
+            how = "REML" if self.options.get("reml", True) else "ML"
+            notes.append(f"Linear mixed model ({how}, random intercept per person, sum-to-zero contrasts; "
+                         "likelihood profiled over the variance ratio, as lme4::lmer): "
+                         f"{self.mixed_model_formula}; uses every available observation (no listwise "
+                         "deletion).")
             attrs = self.mixed_model_terms.attrs if self.mixed_model_terms is not None else {}
             if attrs:
                 notes.append(f"Mixed model variances: random intercept {attrs['random_intercept_var']:.4g}, "
@@ -547,7 +549,7 @@ class FlowsResult(ResultMixin):
 def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, time: str | None = None,
           subject: str | None = None, *, metric: str = "mean_item", anova_type: int = 3,
           flow_score: Mapping[str, str] | str | None = None, columns: Mapping[str, str] | None = None,
-          group_observed: bool = False, level: float = 0.95,
+          group_observed: bool = False, level: float = 0.95, reml: bool = True,
           column_map: Mapping[str, str] | None = None,
           patterns: Mapping[str, str] | Sequence[str] | str | None = None,
           on_invalid: str = "error", prorate: float | None = None) -> FlowsResult:
@@ -585,6 +587,9 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
         manipulated in generalised eta squared.
     level : float
         Confidence level.
+    reml : bool
+        With ``time``: fit the linear mixed model by restricted maximum likelihood (default, as
+        ``lme4::lmer``) or, with ``False``, by maximum likelihood (``lmer(REML = FALSE)``).
     column_map, patterns, on_invalid, prorate
         How raw answers are matched, validated and scored (see :func:`compassion_scales.score`).
 
@@ -833,65 +838,75 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
     mm = mm_terms = formula = None
     if time:
         mm, mm_terms, formula = _mixed_model(vals, flow_names, g_levels if group and len(g_levels) > 1
-                                             else None, t_levels)
+                                             else None, t_levels, reml=reml)
 
     return FlowsResult(flow_scores=info, values=vals, descriptives=descriptives, anova=anova,
                        sphericity=sph, posthoc=posthoc, correlations=correlations, group_tests=group_tests,
                        time_tests=time_tests, mixed_model=mm, mixed_model_terms=mm_terms,
                        mixed_model_formula=formula, metric=metric_used, anova_type=anova_type, group=group,
                        time=time, subject=subject, level=level, n_complete=n_complete, n_dropped=n_dropped,
-                       options={"rule": rule, "group_observed": group_observed})
+                       options={"rule": rule, "group_observed": group_observed, "reml": reml})
 
 
 def _mixed_model(vals: pd.DataFrame, flow_names: list[str], g_levels: list[Any] | None,
-                 t_levels: list[Any]) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    import re
+                 t_levels: list[Any], reml: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    from scipy.stats import chi2, norm
 
-    import statsmodels.formula.api as smf
+    from compassion_scales.stats.lmm import random_intercept_lmm
 
     long = vals.melt(id_vars=["subject", "group", "time"], value_vars=flow_names, var_name="flow",
                      value_name="value").dropna(subset=["value"])
-    # categorical columns keep the flow / group / time order (sum contrasts drop the last level)
-    long["flow"] = pd.Categorical(long["flow"].astype(str), categories=flow_names)
-    long["time"] = pd.Categorical(long["time"].astype(str), categories=[str(t) for t in t_levels])
-    long["group"] = pd.Categorical(long["group"].astype(str),
-                                   categories=[str(g) for g in (g_levels or [_NO_GROUP])])
-    long["subject"] = long["subject"].astype(str)
-    rhs = "C(flow, Sum) * C(time, Sum)"
+    # sum-to-zero contrasts in the given level order (the last level is dropped), columns ordered
+    # as R and patsy order them: by term degree, the first factor varying fastest within a term
+    levels = {"flow": [str(f) for f in flow_names], "time": [str(t) for t in t_levels]}
+    factors = ["flow", "time"]
     if g_levels:
-        rhs = "C(flow, Sum) * C(group, Sum) * C(time, Sum)"
-    formula = "value ~ " + rhs.replace("C(", "").replace(", Sum)", "") + " + (1 | subject)"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = smf.mixedlm(f"value ~ {rhs}", long, groups=long["subject"])
-        fit = model.fit(reml=True)
-    ci = fit.conf_int()
-    fe_names = list(fit.fe_params.index)
-    nice = [re.sub(r"C\((\w+), Sum\)\[S\.(.*?)\]", r"\1[\2]", n) for n in fe_names]
-    fe = pd.DataFrame({"term": nice, "estimate": fit.fe_params.to_numpy(),
-                       "se": fit.bse_fe.to_numpy(), "z": fit.tvalues[fe_names].to_numpy(),
-                       "p_val": fit.pvalues[fe_names].to_numpy(), "ci_low": ci.loc[fe_names, 0].to_numpy(),
-                       "ci_high": ci.loc[fe_names, 1].to_numpy()})
-    # Wald chi-square per term: coefficients whose name contains exactly that set of factors
-    from scipy.stats import chi2
-
-    cov = fit.cov_params().loc[fe_names, fe_names].to_numpy()
-    beta = fit.fe_params.to_numpy()
-    factors = [f for f in ("flow", "group", "time") if f"C({f}, Sum)" in rhs]
-
-    def fac_set(name: str) -> frozenset[str]:
-        return frozenset(f for f in factors if f"C({f}, Sum)" in name)
-
+        levels["group"] = [str(g) for g in g_levels]
+        factors = ["flow", "group", "time"]
+    contrasts: dict[str, tuple[list[str], np.ndarray]] = {}
+    keep = np.ones(len(long), dtype=bool)  # rows with a missing group or time are left out
+    for f in factors:
+        codes = pd.Categorical(long[f].astype(str), categories=levels[f]).codes
+        k = len(levels[f])
+        coding = np.vstack([np.eye(k - 1), -np.ones((1, k - 1))])  # contr.sum
+        contrasts[f] = ([f"{f}[{lv}]" for lv in levels[f][:-1]], coding[codes])
+        keep &= codes >= 0
+    names, cols = ["Intercept"], [np.ones(len(long))]
+    term_of: list[frozenset[str]] = [frozenset()]
+    for r in range(1, len(factors) + 1):
+        for combo in itertools.combinations(factors, r):
+            t_names, t_cols = contrasts[combo[0]][0], list(contrasts[combo[0]][1].T)
+            for f in combo[1:]:
+                f_names, f_cols = contrasts[f]
+                t_names = [f"{a}:{b}" for b in f_names for a in t_names]
+                t_cols = [a * b for b in f_cols.T for a in t_cols]
+            names += t_names
+            cols += t_cols
+            term_of += [frozenset(combo)] * len(t_names)
+    X = np.column_stack(cols)[keep]
+    try:
+        fit = random_intercept_lmm(long["value"].to_numpy(float)[keep], X,
+                                   long["subject"].astype(str).to_numpy()[keep], reml=reml)
+    except ValueError as exc:
+        raise AnalysisError("The linear mixed model cannot be fitted: some combination of flow, group and "
+                            "time has no observations, or there are too few observations. "
+                            f"Detail: {exc}") from None
+    formula = "value ~ " + " * ".join(factors) + " + (1 | subject)"
+    z = fit.beta / fit.se
+    half = norm.ppf(0.975) * fit.se
+    fe = pd.DataFrame({"term": names, "estimate": fit.beta, "se": fit.se, "z": z,
+                       "p_val": 2 * norm.sf(np.abs(z)), "ci_low": fit.beta - half,
+                       "ci_high": fit.beta + half})
+    # Wald chi-square per model term (the sum-coded coefficients of that term)
     terms = []
-    sets = sorted({fac_set(n) for n in fe_names if fac_set(n)}, key=lambda s: (len(s), [factors.index(f)
-                                                                                         for f in factors if f in s]))
-    for s in sets:
-        idx = [i for i, n in enumerate(fe_names) if fac_set(n) == s]
-        b = beta[idx]
-        w = float(b @ np.linalg.solve(cov[np.ix_(idx, idx)], b))
-        terms.append({"term": ":".join(f for f in factors if f in s), "df": len(idx), "chi2": w,
-                      "p_val": float(chi2.sf(w, len(idx)))})
+    for r in range(1, len(factors) + 1):
+        for combo in itertools.combinations(factors, r):
+            idx = [i for i, s in enumerate(term_of) if s == frozenset(combo)]
+            b = fit.beta[idx]
+            w = float(b @ np.linalg.solve(fit.cov_beta[np.ix_(idx, idx)], b))
+            terms.append({"term": ":".join(combo), "df": len(idx), "chi2": w,
+                          "p_val": float(chi2.sf(w, len(idx)))})
     terms_df = pd.DataFrame(terms)
-    terms_df.attrs["random_intercept_var"] = float(fit.cov_re.iloc[0, 0])
-    terms_df.attrs["residual_var"] = float(fit.scale)
+    terms_df.attrs["random_intercept_var"] = fit.tau2
+    terms_df.attrs["residual_var"] = fit.sigma2
     return fe, terms_df, formula

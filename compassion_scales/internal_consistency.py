@@ -254,7 +254,10 @@ def _alpha_row(items: _Items, ci: float, n_boot: int, seed: int | None) -> dict[
     }
     if n_boot:
         used = _resolve_seed(seed)
-        boots = _boot_alpha(items.X, int(n_boot), used)
+        from compassion_scales.stats.threads import single_thread_blas
+
+        with single_thread_blas():  # the resampling products are tall and thin: one thread is fastest
+            boots = _boot_alpha(items.X, int(n_boot), used)
         ok = boots[np.isfinite(boots)]
         p = (1 - ci) / 2
         row["boot_ci_low"], row["boot_ci_high"] = (

@@ -1,7 +1,7 @@
 """Between-arm analysis of a randomised trial with baseline and follow-up scores.
 
 For each score: ANCOVA of the follow-up score on the baseline score and arm
-(ordinary least squares, statsmodels), the unadjusted comparison of follow-up
+(ordinary least squares, `compassion_scales.stats.ols`), the unadjusted comparison of follow-up
 scores (Welch's t-test) beside it, and the paired change within each arm with
 Cohen's d_z. Participants without a follow-up score are counted per arm and left
 out (complete-case analysis, stated in the output).
@@ -346,7 +346,7 @@ def _pooled_sd(x: pd.Series, groups: pd.Series) -> float:
 
 
 def _ancova(s: str, cc: pd.DataFrame, ref: str, others: list[str]) -> list[dict[str, Any]]:
-    import statsmodels.api as sm
+    from compassion_scales.stats.ols import ols
 
     X = pd.DataFrame({"const": 1.0, "base": cc["base"].to_numpy(dtype=float)})
     for a in others:
@@ -355,8 +355,8 @@ def _ancova(s: str, cc: pd.DataFrame, ref: str, others: list[str]) -> list[dict[
     if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
         raise AnalysisError(f"{s}: the ANCOVA cannot be fitted (an arm has no complete cases or "
                             "the baseline score does not vary).")
-    fit = sm.OLS(y, X.to_numpy()).fit()
-    ci = fit.conf_int(0.05)
+    fit = ols(y, X.to_numpy())
+    ci = fit.conf_int
     mean_base = float(cc["base"].mean())
     rows = []
     ref_mean = fit.params[0] + fit.params[1] * mean_base

@@ -261,10 +261,11 @@ def test_mixed_model_matches_lme4(sai, sai_instrument, reference_dir):
     est = res.mixed_model["estimate"].to_numpy()
     se = res.mixed_model["se"].to_numpy()
     assert res.mixed_model["term"].tolist()[:3] == ["Intercept", "flow[self]", "flow[to_others]"]
-    # REML optimisers differ (lme4 vs statsmodels): agreement to 1e-4
-    np.testing.assert_allclose(est, ref["estimate"], atol=1e-4)
-    np.testing.assert_allclose(se, ref["se"], atol=1e-4)
-    assert res.mixed_model_terms.attrs["residual_var"] == pytest.approx(ref["sigma"] ** 2, rel=1e-3)
+    # same REML criterion and parameterisation as lme4 (stats.lmm): agreement to 1e-6
+    np.testing.assert_allclose(est, ref["estimate"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(se, ref["se"], rtol=0, atol=1e-6)
+    assert res.mixed_model_terms.attrs["residual_var"] == pytest.approx(ref["sigma"] ** 2, abs=1e-6)
+    assert res.mixed_model_terms.attrs["random_intercept_var"] == pytest.approx(ref["var_id"], abs=1e-6)
     assert res.mixed_model_terms["term"].tolist() == ["flow", "time", "flow:time"]
 
 

@@ -1,0 +1,674 @@
+"""Score files larger than memory: read, score and write in record batches.
+
+The file is read in record batches (pyarrow's streaming CSV reader, or a Parquet file's
+batches); each batch is scored by the same :func:`compassion_scales.scoring.score` as the
+in-memory path and written out before the next is read, so peak memory depends on the batch
+size, not on the file size. Every row comes out once, in input order. On the same pass:
+
+* identifiers are checked for duplicates across batches (a 64-bit hash and the row number of
+  every row go to bucket files on disk; a suspected repeat is confirmed on the identifier
+  columns alone before it is reported);
+* the per-row ledger is written batch by batch (``row`` numbered over the whole file);
+* the input's SHA-256 for the provenance sidecar is taken from the bytes as they are read (CSV)
+  or in one sequential pass (Parquet, whose reader starts at the footer).
+
+Scores are identical to the in-memory path. Columns kept as they are (not items) are written
+as the text of the file (CSV) or with the file's types (Parquet).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from compassion_scales.errors import (
+    InputFileError,
+    OutputFileError,
+    Reason,
+    ResponseValidationError,
+)
+from compassion_scales.results import ResultMixin
+
+__all__ = ["StreamResult", "score_stream", "should_stream", "STREAM_THRESHOLD_BYTES",
+           "STREAM_READ_SUFFIXES", "STREAM_WRITE_SUFFIXES"]
+
+#: files larger than this are scored in batches by ``cscore score`` without ``--stream``
+STREAM_THRESHOLD_BYTES = 256 * 1024 * 1024
+STREAM_READ_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq")
+STREAM_WRITE_SUFFIXES = (".csv", ".tsv", ".parquet")
+_FAIL_COLUMNS = ["row", "column", "item", "value", "reason", "message"]
+
+
+def should_stream(path: str | Path, output: str | Path | None,
+                  threshold: int = STREAM_THRESHOLD_BYTES) -> bool:
+    """True when ``path`` is larger than ``threshold`` bytes (or than a tenth of the available
+    memory) and both the input and the output formats can be streamed.
+
+    Examples
+    --------
+    >>> should_stream("no-such-file.csv", "out.csv")
+    False
+    """
+    p = Path(path)
+    if output is None or not p.is_file():
+        return False
+    if p.suffix.lower() not in STREAM_READ_SUFFIXES or Path(output).suffix.lower() not in STREAM_WRITE_SUFFIXES:
+        return False
+    size = p.stat().st_size
+    free = _available_memory()
+    return size > threshold or (free is not None and size * 10 > free)
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to new processes (Linux ``MemAvailable``), else None."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        return None
+    return None  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _HashingReader:
+    """A binary file whose bytes are hashed as they are read (for the provenance sidecar)."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self.sha = hashlib.sha256()
+        self.closed = False
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._fh.read(n)
+        self.sha.update(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def finish(self) -> str:
+        """Hash whatever the reader did not consume and return the hex digest."""
+        for chunk in iter(lambda: self._fh.read(1 << 20), b""):
+            self.sha.update(chunk)
+        return self.sha.hexdigest()
+
+    def close(self) -> None:
+        self._fh.close()
+        self.closed = True
+
+
+def _sniff(path: Path, delimiter: str | None, encoding: str | None) -> tuple[str, list[str]]:
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.strip():
+        raise InputFileError(f"{path}: the file is empty (no header row and no data).")
+    if head[:3] == b"\xef\xbb\xbf":
+        head = head[3:]
+    text = head.decode(encoding or "utf-8", errors="replace")
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if delimiter:
+        sep = delimiter
+    elif path.suffix.lower() in (".tsv", ".tab"):
+        sep = "\t"
+    else:
+        sep = max([",", ";", "\t", "|"], key=first.count)
+    import csv
+
+    header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
+    lines = text.split("\n", 3)
+    if len(lines) >= 3 and '{"ImportId"' in lines[2]:
+        raise InputFileError(f"{path}: Qualtrics exports (two extra header rows) cannot be streamed; "
+                             "score them without --stream.")
+    return sep, header
+
+
+def _csv_batches(path: Path, *, delimiter: str | None, encoding: str | None, id_cols: Sequence[str],
+                 block_size: int, reader: Any, columns: Sequence[str] | None = None
+                 ) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    sep, header = _sniff(path, delimiter, encoding)
+    wanted = list(columns) if columns is not None else header
+    raw_names = None
+    if any(h != h.strip() for h in header):
+        raw_names = header  # names are stripped below, as the in-memory reader does
+    read_opts = pacsv.ReadOptions(block_size=block_size, encoding=encoding or "utf8",
+                                  column_names=raw_names, skip_rows=1 if raw_names else 0)
+    conv = pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                strings_can_be_null=True, include_columns=wanted)
+    stream = pacsv.open_csv(reader, read_options=read_opts,
+                            parse_options=pacsv.ParseOptions(delimiter=sep), convert_options=conv)
+    ids = {c.strip() for c in id_cols}
+    for batch in stream:
+        batch = batch.rename_columns([str(c).strip() for c in batch.schema.names])
+        frame = _numbers_where_possible(batch, ids)
+        frame.attrs["text"] = batch
+        yield frame
+
+
+def _numbers_where_possible(batch: Any, keep_text: set[str]) -> pd.DataFrame:
+    """Columns whose every value reads as a number become float64 (as a typed reader infers);
+    the rest, and the identifier columns, stay text. Scoring validates either the same way."""
+    import pyarrow as pa
+
+    arrays = []
+    for name, arr in zip(batch.schema.names, batch.columns, strict=True):
+        if name not in keep_text:
+            try:
+                arr = arr.cast(pa.float64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass  # some text: scoring converts and validates it cell by cell
+        arrays.append(arr)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names).to_pandas()
+
+
+def _parquet_batches(path: Path, batch_rows: int, columns: Sequence[str] | None = None
+                     ) -> Iterator[pd.DataFrame]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(batch_size=batch_rows, columns=list(columns) if columns else None):
+        yield batch.to_pandas()
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class _BatchWriter:
+    """Write DataFrames batch by batch to CSV/TSV/Parquet through a temporary file that
+    replaces the target only when every batch is written."""
+
+    def __init__(self, path: Path, inputs: Sequence[Path]) -> None:
+        suffix = path.suffix.lower()
+        if suffix not in STREAM_WRITE_SUFFIXES:
+            raise OutputFileError(f"{path}: streaming writes CSV, TSV or Parquet (.csv .tsv .parquet), "
+                                  f"not {suffix!r}.")
+        for inp in inputs:
+            if Path(inp).resolve() == path.resolve():
+                raise OutputFileError(f"{path}: refusing to overwrite the input file; choose another "
+                                      "output name.")
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.exists():
+            raise OutputFileError(f"{path}: the folder {folder} does not exist.")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=folder)
+        os.close(fd)
+        self.path, self.tmp, self.suffix = path, Path(tmp), suffix
+        self._fh: BinaryIO | None = None
+        self._pq: Any = None
+        self._schema: Any = None
+        self.rows = 0
+
+    def write(self, df: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        if self.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            if self._pq is None:
+                self._schema = table.schema
+                self._pq = pq.ParquetWriter(str(self.tmp), self._schema)
+            else:
+                table = table.select(self._schema.names).cast(self._schema)
+            self._pq.write_table(table)
+        else:
+            import pyarrow.csv as pacsv
+
+            sep = "," if self.suffix == ".csv" else "\t"
+            if self._fh is None:
+                self._fh = open(self.tmp, "wb")  # noqa: SIM115 - closed in close()
+            style = "needed" if _needs_quotes(df, sep) else "none"
+            opts = pacsv.WriteOptions(include_header=self.rows == 0, delimiter=sep, quoting_style=style,
+                                      quoting_header=style)
+            sink = pa.BufferOutputStream()
+            pacsv.write_csv(table, sink, write_options=opts)
+            self._fh.write(sink.getvalue().to_pybytes())
+        self.rows += len(df)
+
+    def close(self, ok: bool) -> None:
+        if self._pq is not None:
+            self._pq.close()
+        if self._fh is not None:
+            self._fh.close()
+        if ok:
+            os.replace(self.tmp, self.path)
+        elif self.tmp.exists():
+            self.tmp.unlink()
+
+
+def _needs_quotes(df: pd.DataFrame, sep: str) -> bool:
+    import re
+
+    special = f'[{re.escape(sep)}"\r\n]'
+    if any(re.search(special, str(c)) for c in df.columns):
+        return True
+    texts = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
+             and not pd.api.types.is_bool_dtype(df[c])]
+    return any(df[c].astype("string").str.contains(special, regex=True).fillna(False).any() for c in texts)
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True, repr=False)
+class StreamResult(ResultMixin):
+    """What a streamed scoring run wrote and counted.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        One row per score: the same columns as :attr:`ScoreResult.summary`, accumulated over
+        the batches (means and SDs merged from per-batch moments).
+    rules, invalid : DataFrame
+        As in :class:`~compassion_scales.scoring.ScoreResult` (invalid cells of every batch,
+        row numbers as in the file).
+    n_rows, n_batches : int
+    output, ledger : str or None
+        Files written.
+    input_sha256 : str
+    provenance : dict
+        The payload written to ``OUTPUT.provenance.json``.
+    """
+
+    summary_table: pd.DataFrame
+    rules: pd.DataFrame
+    invalid: pd.DataFrame
+    score_columns: list[str]
+    n_rows: int
+    n_batches: int
+    output: str | None
+    ledger: str | None
+    input_sha256: str
+    instruments: tuple[Any, ...]
+    column_map: dict[str, str]
+    not_scored: dict[str, str]
+    unused_columns: list[str]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    _title = "Scores (streamed)"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.summary_table
+
+    def _notes(self) -> list[str]:
+        notes = [f"Instrument: {i.id} {i.version} ({i.name})." for i in self.instruments]
+        notes.append(f"Streamed in {self.n_batches} batch(es): {self.n_rows} rows scored in input order.")
+        if len(self.invalid):
+            notes.append(f"{len(self.invalid)} invalid answer(s) were treated as missing "
+                         "(--on-invalid missing); see the provenance file for where.")
+        for sid, why in self.not_scored.items():
+            notes.append(f"Not scored: {sid} ({why}).")
+        if self.unused_columns:
+            notes.append("Columns not used: " + ", ".join(self.unused_columns) + ".")
+        return notes
+
+
+class _Moments:
+    """Count, mean, sum of squared deviations, min and max merged over batches (Chan et al.)."""
+
+    def __init__(self) -> None:
+        self.n, self.mean, self.m2 = 0, 0.0, 0.0
+        self.lo, self.hi = np.inf, -np.inf
+
+    def add(self, v: np.ndarray) -> None:
+        v = v[~np.isnan(v)]
+        if not v.size:
+            return
+        n_b, mean_b = v.size, float(v.mean())
+        m2_b = float(((v - mean_b) ** 2).sum())
+        n = self.n + n_b
+        delta = mean_b - self.mean
+        self.mean += delta * n_b / n
+        self.m2 += m2_b + delta * delta * self.n * n_b / n
+        self.n = n
+        self.lo, self.hi = min(self.lo, float(v.min())), max(self.hi, float(v.max()))
+
+
+# --------------------------------------------------------------------------- main entry
+
+
+def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path | None = None,
+                 ledger: str | Path | None = None, id_cols: Sequence[str] | str | None = None,
+                 on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
+                 patterns: Mapping[str, str] | Sequence[str] | str | None = None,
+                 prorate: float | None = None, keep: str = "all", delimiter: str | None = None,
+                 encoding: str | None = None, batch_rows: int = 100_000,
+                 block_size: int = 4 << 20) -> StreamResult:
+    """Score a CSV/TSV or Parquet file in record batches, writing scores (and ledger) as it goes.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV/TSV/TXT or Parquet file.
+    instrument, id_cols, on_invalid, column_map, patterns, prorate, keep
+        As in :func:`compassion_scales.scoring.score`.
+    output : str or Path, optional
+        Scores file (.csv, .tsv or .parquet), written batch by batch with a
+        ``.provenance.json`` sidecar.
+    ledger : str or Path, optional
+        Per-row, per-score ledger file (.csv, .tsv or .parquet).
+    delimiter, encoding : str, optional
+        For text files (default: sniffed delimiter, UTF-8).
+    batch_rows : int
+        Rows per Parquet batch.
+    block_size : int
+        Bytes per CSV block (each block is one batch).
+
+    Returns
+    -------
+    StreamResult
+
+    Raises
+    ------
+    InputFileError, OutputFileError, ScoringError
+    ResponseValidationError
+        Problems of every batch (with file row numbers), after the whole file was read;
+        nothing is written then.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> src = os.path.join(folder, "in.csv")
+    >>> pd.DataFrame({"pid": ["a", "b"], **{f"fcs_self_{i}": [1, 4] for i in range(1, 16)}}
+    ...              ).to_csv(src, index=False)
+    >>> res = score_stream(src, "fcs", id_cols="pid", output=os.path.join(folder, "out.csv"))
+    >>> res.n_rows, res.summary["mean"].tolist()
+    (2, [37.5])
+    """
+    from compassion_scales.scoring import score
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{path}: no such file.")
+    suffix = p.suffix.lower()
+    if suffix not in STREAM_READ_SUFFIXES:
+        raise InputFileError(f"{path}: only CSV/TSV and Parquet files can be streamed; score "
+                             f"{suffix or 'this'} files without --stream.")
+    if p.stat().st_size == 0:
+        raise InputFileError(f"{path}: the file is empty (no header row and no data).")
+    ids = [id_cols] if isinstance(id_cols, str) else list(id_cols or [])
+    is_csv = suffix not in (".parquet", ".pq")
+    first_row = 2 if is_csv else 1
+    inputs = [p]
+    writers = [(_BatchWriter(Path(o), inputs) if o is not None else None) for o in (output, ledger)]
+    out_w, led_w = writers
+    reader = _HashingReader(p) if is_csv else None
+    batches: Iterator[pd.DataFrame] = (
+        _csv_batches(p, delimiter=delimiter, encoding=encoding, id_cols=ids, block_size=block_size,
+                     reader=reader) if is_csv else _parquet_batches(p, batch_rows))
+    hashes = _IdHashes() if ids else None
+    failures: list[pd.DataFrame] = []
+    invalid: list[pd.DataFrame] = []
+    moments: dict[str, _Moments] = {}
+    counts: dict[str, dict[str, int]] = {}
+    caught: dict[tuple[type, str], warnings.WarningMessage] = {}
+    first: Any = None
+    offset = n_batches = 0
+    ok = False
+    try:
+        for batch in batches:
+            n_batches += 1
+            text = batch.attrs.pop("text", None)
+            start = first_row + offset
+            if hashes is not None and all(c in batch.columns for c in ids):
+                hashes.add(batch[ids], offset + first_row)
+            with warnings.catch_warnings(record=True) as rec:
+                warnings.simplefilter("always")
+                try:
+                    res = score(batch, instrument, id_cols=ids, on_invalid=on_invalid,
+                                column_map=column_map, patterns=patterns, prorate=prorate, keep=keep,
+                                source=str(path), first_row=start)
+                except ResponseValidationError as exc:
+                    failures.append(exc.failure_cases)
+                    offset += len(batch)
+                    continue
+            for w in rec:
+                caught.setdefault((w.category, str(w.message)), w)
+            if first is None:
+                first = res
+            scores = res.scores
+            if text is not None:  # columns kept as they are: the file's text
+                kept = [c for c in scores.columns if c not in res.score_columns]
+                scores = scores.assign(**{c: text.column(c).to_pandas().to_numpy() for c in kept})
+                scores = scores.astype({c: "string" for c in kept})
+            if not failures:
+                if out_w is not None:
+                    out_w.write(scores)
+                if led_w is not None:
+                    lg = res.ledger
+                    lg["row"] += offset
+                    for c in ids:
+                        if text is not None:
+                            lg[c] = pd.array(np.repeat(text.column(c).to_pandas().to_numpy(),
+                                                       len(res.score_columns)), dtype="string")
+                    led_w.write(lg)
+            if len(res.invalid):
+                invalid.append(res.invalid)
+            for sid in res.score_columns:
+                moments.setdefault(sid, _Moments()).add(scores[sid].to_numpy(dtype=float))
+                st = res.status[sid]
+                cnt = counts.setdefault(sid, {"n_rows": 0, "n_complete": 0, "n_prorated": 0})
+                cnt["n_rows"] += len(st)
+                cnt["n_complete"] += int((st == "complete").sum())
+                cnt["n_prorated"] += int(st.isin(["prorated", "mean_of_answered"]).sum())
+            offset += len(batch)
+            _release_arrow_memory()
+        sha = reader.finish() if reader is not None else _sha256(p)
+        suspects = hashes.repeats() if hashes is not None else {}
+        if suspects:
+            failures.extend(_confirm_repeats(p, suspects, ids, delimiter=delimiter, encoding=encoding,
+                                             first_row=first_row, block_size=block_size,
+                                             batch_rows=batch_rows, is_csv=is_csv))
+        if failures:
+            cases = pd.concat(failures, ignore_index=True).sort_values("row", kind="stable")
+            # a repeat inside one batch is reported by score() and by the cross-batch check
+            cases = cases.drop_duplicates(["row", "reason", "message"]).reset_index(drop=True)
+            raise ResponseValidationError(_message(cases, on_invalid), failure_cases=cases, source=str(path))
+        if first is None:
+            raise InputFileError(f"{path}: the file has a header but no data rows.")
+        ok = True
+    finally:
+        if reader is not None:
+            reader.close()
+        if hashes is not None:
+            hashes.close()
+        for writer in writers:
+            if writer is not None:
+                writer.close(ok)
+    for msg in caught.values():
+        warnings.warn_explicit(msg.message, msg.category, msg.filename, msg.lineno)
+    summary = _summary(first.rules, moments, counts)
+    bad = (pd.concat(invalid, ignore_index=True) if invalid else pd.DataFrame(columns=_FAIL_COLUMNS))
+    payload = {
+        "command": "score",
+        "input": {"path": str(path), "sha256": sha},
+        "instruments": [{"id": i.id, "version": i.version, "file": i.path, "sha256": i.sha256}
+                        for i in first.instruments],
+        "options": dict(first.options),
+        "rows_read": offset, "rows_out": offset,
+        "scores": {r["score"]: {"n_scored": r["n_scored"], "n_missing": r["n_missing"],
+                                "n_prorated": r["n_prorated"], "rule": r["rule"]}
+                   for _, r in summary.iterrows()},
+        "invalid_cells": int(len(bad)),
+        "invalid": bad.to_dict(orient="records"),
+        "column_map": first.column_map,
+        "not_scored": first.not_scored,
+        "unused_columns": first.unused_columns,
+        "streaming": {"batches": n_batches, "reader": "pyarrow " + ("csv" if is_csv else "parquet")},
+    }
+    if output is not None or ledger is not None:
+        from compassion_scales.io import write_provenance
+
+        for target in (output, ledger):
+            if target is not None:
+                write_provenance(target, payload)
+    return StreamResult(summary_table=summary, rules=first.rules, invalid=bad,
+                        score_columns=list(first.score_columns), n_rows=offset, n_batches=n_batches,
+                        output=str(output) if output else None, ledger=str(ledger) if ledger else None,
+                        input_sha256=sha, instruments=tuple(first.instruments),
+                        column_map=dict(first.column_map), not_scored=dict(first.not_scored),
+                        unused_columns=list(first.unused_columns), provenance=payload)
+
+
+def _release_arrow_memory() -> None:
+    """Hand freed Arrow buffers back to the system between batches (keeps RSS flat)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _id_keys(ids: pd.DataFrame) -> pd.Series:
+    text = ids.astype("string")
+    return text.iloc[:, 0] if text.shape[1] == 1 else text.agg("\x1f".join, axis=1)
+
+
+def _hash_keys(keys: pd.Series) -> np.ndarray:
+    return pd.util.hash_pandas_object(keys, index=False).to_numpy()
+
+
+class _IdHashes:
+    """A 64-bit hash of every row's identifier with its row number, spilled to 64 bucket files
+    on disk (16 bytes a row on disk, one bucket in memory at a time), so repeats across batches
+    are found with flat memory."""
+
+    BUCKETS = 64
+    _DTYPE = np.dtype([("h", "<u8"), ("r", "<i8")])
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="cscore-ids-"))
+
+    def add(self, ids: pd.DataFrame, first_row: int) -> None:
+        keys = _id_keys(ids)
+        valid = keys.notna().to_numpy()
+        h = _hash_keys(keys[valid])
+        rows = np.flatnonzero(valid) + first_row
+        bucket = (h >> np.uint64(58)).astype(np.intp)
+        order = np.argsort(bucket, kind="stable")
+        rec = np.empty(h.size, dtype=self._DTYPE)
+        rec["h"], rec["r"] = h[order], rows[order]
+        bounds = np.searchsorted(bucket[order], np.arange(self.BUCKETS + 1))
+        for k in range(self.BUCKETS):
+            if bounds[k] < bounds[k + 1]:
+                with open(self.folder / f"{k}.bin", "ab") as fh:
+                    rec[bounds[k]:bounds[k + 1]].tofile(fh)
+
+    def repeats(self, limit: int = 1000) -> dict[int, int]:
+        """Row -> hash of rows whose identifier hash appeared in an earlier row."""
+        out: dict[int, int] = {}
+        for k in range(self.BUCKETS):
+            f = self.folder / f"{k}.bin"
+            if not f.exists():
+                continue
+            rec = np.fromfile(f, dtype=self._DTYPE)
+            order = np.argsort(rec["h"], kind="stable")  # rows stay in file order within a hash
+            hs, rs = rec["h"][order], rec["r"][order]
+            dup = np.flatnonzero(hs[1:] == hs[:-1]) + 1
+            out.update(zip(rs[dup].tolist(), hs[dup].tolist(), strict=True))
+        return dict(sorted(out.items())[:limit])
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _confirm_repeats(path: Path, suspects: dict[int, int], ids: Sequence[str], *,
+                     delimiter: str | None, encoding: str | None, first_row: int, block_size: int,
+                     batch_rows: int, is_csv: bool) -> list[pd.DataFrame]:
+    """Re-read the identifier columns only: the identifier at each suspected row and the first
+    row holding it (hash collisions between different identifiers are dropped)."""
+    hashes = set(suspects.values())
+    first_at: dict[str, int] = {}
+    key_at: dict[int, tuple[str, str]] = {}
+    offset = 0
+    fh = open(path, "rb") if is_csv else None  # noqa: SIM115 - closed below
+    try:
+        stream = (_csv_batches(path, delimiter=delimiter, encoding=encoding, id_cols=ids,
+                               block_size=block_size, reader=fh, columns=ids) if is_csv
+                  else _parquet_batches(path, batch_rows, columns=ids))
+        for b in stream:
+            b.attrs.pop("text", None)
+            keys = _id_keys(b[list(ids)])
+            valid = keys.notna().to_numpy()
+            h = np.zeros(len(b), dtype=np.uint64)
+            h[valid] = _hash_keys(keys[valid])
+            for pos in np.flatnonzero(valid & np.isin(h, list(hashes))):
+                row = int(pos) + offset + first_row
+                k = str(keys.iloc[pos])
+                first_at.setdefault(k, row)
+                if row in suspects:
+                    shown = " / ".join(str(v) for v in b[list(ids)].iloc[pos].tolist())
+                    key_at[row] = (k, shown)
+            offset += len(b)
+    finally:
+        if fh is not None:
+            fh.close()
+    rows: list[dict[str, Any]] = []
+    col = ", ".join(ids)
+    for row, (k, shown) in sorted(key_at.items()):
+        at = first_at[k]
+        if at < row:
+            rows.append(dict(row=row, column=col, item=None, value=shown, reason=Reason.DUPLICATE_ID.value,
+                             message=f"row {row}, column {col}: identifier {shown} already used in row {at}"))
+    return [pd.DataFrame(rows, columns=_FAIL_COLUMNS)] if rows else []
+
+
+def _message(cases: pd.DataFrame, on_invalid: str) -> str:
+    n = len(cases)
+    parts = ", ".join(f"{v} {k}" for k, v in cases["reason"].value_counts().items())
+    msg = f"{n} problem{'s' if n != 1 else ''} in the data ({parts})."
+    structural = [Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value, Reason.DUPLICATE_ID.value,
+                  Reason.MISSING_ID.value, Reason.MISSING_ITEM.value]
+    if on_invalid == "error" and not cases["reason"].isin(structural).any():
+        msg += " Fix them, or use --on-invalid missing to treat invalid answers as missing."
+    return msg
+
+
+def _summary(rules: pd.DataFrame, moments: dict[str, _Moments], counts: dict[str, dict[str, int]]
+             ) -> pd.DataFrame:
+    rows = []
+    for _, r in rules.iterrows():
+        sid = r["score"]
+        m, c = moments.get(sid, _Moments()), counts.get(sid, {"n_rows": 0, "n_complete": 0, "n_prorated": 0})
+        rows.append({
+            "instrument": r["instrument"], "score": sid, "n_rows": c["n_rows"], "n_scored": m.n,
+            "n_complete": c["n_complete"], "n_prorated": c["n_prorated"], "n_missing": c["n_rows"] - m.n,
+            "mean": m.mean if m.n else np.nan,
+            "sd": float(np.sqrt(m.m2 / (m.n - 1))) if m.n > 1 else np.nan,
+            "min": m.lo if m.n else np.nan, "max": m.hi if m.n else np.nan,
+            "possible_min": r["possible_min"], "possible_max": r["possible_max"], "rule": r["rule"],
+        })
+    return pd.DataFrame(rows)
+

@@ -1,0 +1,168 @@
+"""Streaming scoring (compassion_scales.streaming): identical to the in-memory path."""
+import hashlib
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from compassion_scales.cli import main
+from compassion_scales.errors import OutputFileError, ResponseValidationError
+from compassion_scales.instrument import load_instrument
+from compassion_scales.io import read_responses
+from compassion_scales.run import provenance_payload, score_file
+from compassion_scales.streaming import score_stream, should_stream
+
+BLOCK = 1 << 14  # small CSV blocks: several batches even for a small file
+
+
+@pytest.fixture(scope="module")
+def frame():
+    inst = load_instrument("fcs")
+    rng = np.random.default_rng(16)
+    n = 1500
+    d = pd.DataFrame(rng.integers(0, 5, (n, len(inst.item_ids))).astype(float), columns=inst.item_ids)
+    d = d.mask(rng.random(d.shape) < 0.03)
+    d.insert(0, "pid", [f"p{i:05d}" for i in range(n)])
+    d.insert(1, "site", rng.choice(["north", "south, east", "west"], n))
+    d.insert(2, "age", rng.integers(18, 80, n))
+    return d
+
+
+@pytest.fixture()
+def csv_file(frame, tmp_path):
+    path = tmp_path / "in.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _in_memory(path, **kw):
+    data = read_responses(path, string_columns=["pid"])
+    return score_file(data, ["fcs"], id_cols=["pid"], **kw)
+
+
+def test_csv_stream_equals_in_memory(csv_file, tmp_path):
+    out, led = tmp_path / "out.csv", tmp_path / "ledger.csv"
+    res = score_stream(csv_file, "fcs", id_cols="pid", output=out, ledger=led, block_size=BLOCK)
+    mem = _in_memory(csv_file)
+    assert res.n_batches > 3 and res.n_rows == len(mem.scores)
+    got = pd.read_csv(out, dtype={"pid": str})
+    want = mem.scores.astype({"pid": str})
+    assert list(got.columns) == list(want.columns)
+    for c in mem.score_columns:  # scores: bit for bit
+        np.testing.assert_array_equal(got[c].to_numpy(), want[c].to_numpy(dtype=float))
+    assert got["pid"].tolist() == want["pid"].tolist()  # every row once, in order
+    assert got["site"].tolist() == want["site"].astype(str).tolist()
+    assert got["age"].tolist() == want["age"].tolist()
+    # ledger: same rows (numbered over the whole file), same outcomes
+    lg, ml = pd.read_csv(led, dtype={"pid": str}), mem.ledger
+    assert lg["row"].tolist() == ml["row"].tolist()
+    for c in ("pid", "score", "status", "rule"):
+        assert lg[c].astype(str).tolist() == ml[c].astype(str).tolist()
+    np.testing.assert_array_equal(lg["n_answered"].to_numpy(), ml["n_answered"].to_numpy())
+    np.testing.assert_array_equal(lg["value"].to_numpy(), ml["value"].to_numpy(dtype=float))
+    # summary: counts exact, moments merged over batches equal to rounding
+    s, ms = res.summary, mem.summary
+    for c in ("n_rows", "n_scored", "n_complete", "n_prorated", "n_missing", "min", "max", "rule"):
+        assert s[c].tolist() == ms[c].tolist()
+    np.testing.assert_allclose(s[["mean", "sd"]].to_numpy(float), ms[["mean", "sd"]].to_numpy(float),
+                               rtol=1e-12)
+    # provenance: the input hash taken on the stream, the same record as the in-memory path
+    assert res.input_sha256 == hashlib.sha256(csv_file.read_bytes()).hexdigest()
+    prov = json.loads((tmp_path / "out.csv.provenance.json").read_text())
+    ref = provenance_payload(mem, str(csv_file))
+    assert prov["input"] == ref["input"]
+    assert set(prov) - {"created", "output", "output_sha256", "versions"} == set(ref) | {"streaming"}
+    assert prov["scores"] == json.loads(json.dumps(ref["scores"]))
+    assert prov["rows_out"] == ref["rows_out"] and prov["column_map"] == ref["column_map"]
+    assert prov["output_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_parquet_in_and_out(frame, tmp_path):
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    frame.to_parquet(src, index=False)
+    res = score_stream(src, "fcs", id_cols="pid", output=out, batch_rows=400)
+    assert res.n_batches == 4
+    mem = score_file(read_responses(src), ["fcs"], id_cols=["pid"])
+    got = pd.read_parquet(out)
+    pd.testing.assert_frame_equal(got, mem.scores.reset_index(drop=True), check_dtype=False)
+    assert res.input_sha256 == hashlib.sha256(src.read_bytes()).hexdigest()
+
+
+def test_repeated_id_in_a_later_batch_is_reported_and_nothing_written(frame, tmp_path):
+    d = frame.copy()
+    d.loc[1400, "pid"] = d.loc[3, "pid"]
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    d.to_csv(src, index=False)
+    with pytest.raises(ResponseValidationError) as err:
+        score_stream(src, "fcs", id_cols="pid", output=out, block_size=BLOCK)
+    cases = err.value.failure_cases
+    assert cases["reason"].tolist() == ["duplicate_id"]
+    # the same wording and rows as the in-memory check (file rows: header = row 1)
+    assert cases["message"].iloc[0] == "row 1402, column pid: identifier p00003 already used in row 5"
+    with pytest.raises(ResponseValidationError) as mem_err:
+        _in_memory(src)
+    assert mem_err.value.failure_cases["message"].tolist() == cases["message"].tolist()
+    assert not out.exists() and not list(tmp_path.glob(".out.csv*"))
+
+
+def test_invalid_answers_in_every_batch_collected_like_in_memory(frame, tmp_path):
+    d = frame.astype({"fcs_self_1": object})
+    d.loc[[10, 700, 1490], "fcs_self_1"] = 9
+    d.loc[900, "fcs_self_1"] = "often"
+    src = tmp_path / "in.csv"
+    d.to_csv(src, index=False)
+    with pytest.raises(ResponseValidationError) as err:
+        score_stream(src, "fcs", id_cols="pid", output=tmp_path / "o.csv", block_size=BLOCK)
+    with pytest.raises(ResponseValidationError) as mem_err:
+        _in_memory(src)
+    cols = ["row", "column", "reason"]
+    pd.testing.assert_frame_equal(err.value.failure_cases[cols].astype(str),
+                                  mem_err.value.failure_cases[cols].astype(str))
+    res = score_stream(src, "fcs", id_cols="pid", output=tmp_path / "o.csv", block_size=BLOCK,
+                       on_invalid="missing")
+    mem = _in_memory(src, on_invalid="missing")
+    assert res.invalid["row"].tolist() == mem.invalid["row"].tolist() == [12, 702, 902, 1492]
+    got = pd.read_csv(tmp_path / "o.csv")
+    np.testing.assert_array_equal(got["fcs_self"].to_numpy(), mem.scores["fcs_self"].to_numpy(float))
+
+
+def test_unsupported_output_and_threshold(csv_file, tmp_path):
+    with pytest.raises(OutputFileError, match="streaming writes CSV, TSV or Parquet"):
+        score_stream(csv_file, "fcs", id_cols="pid", output=tmp_path / "o.xlsx")
+    assert should_stream(csv_file, tmp_path / "o.csv", threshold=10)
+    assert not should_stream(csv_file, tmp_path / "o.csv", threshold=10**12)
+    assert not should_stream(csv_file, tmp_path / "o.xlsx", threshold=10)
+    assert not should_stream(csv_file, None, threshold=10)
+
+
+def test_cli_stream_matches_in_memory(csv_file, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r1 = CliRunner().invoke(main, ["score", str(csv_file), "-i", "fcs", "--id", "pid", "-o", str(a)])
+        r2 = CliRunner().invoke(main, ["score", str(csv_file), "-i", "fcs", "--id", "pid", "-o", str(b),
+                                       "--stream"])
+    assert r1.exit_code == 0, r1.output
+    assert r2.exit_code == 0, r2.output
+    assert "Streamed in" in r2.output
+    pd.testing.assert_frame_equal(pd.read_csv(a), pd.read_csv(b))
+    r3 = CliRunner().invoke(main, ["score", str(csv_file), "-i", "fcs", "--stream"])
+    assert r3.exit_code == 2 and "--stream needs --output" in r3.output
+
+
+def test_repeat_inside_one_batch_and_two_id_columns(frame, tmp_path):
+    d = frame.assign(wave=1)
+    d.loc[5, "pid"] = d.loc[4, "pid"]  # same batch: found by score(), reported once
+    d.loc[1300, ["pid"]] = d.loc[2, "pid"]  # later batch, but wave differs: not a repeat
+    d.loc[1300, "wave"] = 2
+    d.loc[1450, "pid"] = d.loc[0, "pid"]  # later batch, same pid and wave: a repeat
+    src = tmp_path / "in.csv"
+    d.to_csv(src, index=False)
+    with pytest.raises(ResponseValidationError) as err:
+        score_stream(src, "fcs", id_cols=["pid", "wave"], output=tmp_path / "o.csv", block_size=BLOCK)
+    assert err.value.failure_cases["message"].tolist() == [
+        "row 7, column pid, wave: identifier p00004 / 1 already used in row 6",
+        "row 1452, column pid, wave: identifier p00000 / 1 already used in row 2"]
