@@ -157,7 +157,8 @@ def _csv_batches(path: Path, *, delimiter: str | None, encoding: str | None, id_
     read_opts = pacsv.ReadOptions(block_size=block_size, encoding=encoding or "utf8",
                                   column_names=raw_names, skip_rows=1 if raw_names else 0)
     conv = pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
-                                strings_can_be_null=True, include_columns=wanted)
+                                strings_can_be_null=True, null_values=[""],
+                                include_columns=wanted)
     stream = pacsv.open_csv(reader, read_options=read_opts,
                             parse_options=pacsv.ParseOptions(delimiter=sep), convert_options=conv)
     ids = {c.strip() for c in id_cols}
