@@ -271,7 +271,9 @@ def _check_outputs_first(kwargs: dict[str, Any]) -> None:
         if isinstance(kwargs.get(key), str):
             inputs.append(kwargs[key])
     inputs += [f for f in kwargs.get("files") or () if isinstance(f, str)]
-    check_output_path(output, inputs)
+    from compassion_scales.reporting.tables import DOCUMENT_SUFFIXES
+
+    check_output_path(output, inputs, extra_suffixes=DOCUMENT_SUFFIXES)
 
 
 def handle_errors(func: F) -> F:

@@ -113,7 +113,13 @@ def track(sessions_file: str, instruments: tuple[str, ...], id_col: str, session
                            reliability=per_score_values(reliability, "--reliability"),
                            higher_is=higher_is, norm_sample=norm_sample, norms_files=list(norms_files),
                            rule=rule, criterion=criterion, **items.library_kwargs())
-    emit_result(result, out_format, table_style, decimals)
+    if out_format == "table":  # the per-measure outcomes and the service summary, with notes
+        click.echo(result._title)
+        click.echo(result.to_table(fmt=table_style, decimals=decimals if decimals is not None else 2))
+        for line in result._notes():
+            click.echo(line)
+    else:
+        emit_result(result, out_format, table_style, decimals)
     write_result_file(result.sessions, output, inputs=[sessions_file, *items.files])
     if report_dir:
         paths = result.report(report_dir)

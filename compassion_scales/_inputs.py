@@ -360,6 +360,9 @@ def require_numeric(data: pd.DataFrame, columns: Sequence[str], *, what: str = "
                          f"{text.iloc[pos]!r} is not a number")
     if n_bad:
         more = f" (and {n_bad - len(lines)} more)" if n_bad > len(lines) else ""
+        if any(re.search(r": '(NA|NaN|nan|NULL|null|None|<NA>|#N/A|N/A|\.)' is not", ln) for ln in lines):
+            more += (" -- if these mark missing values, leave the cells empty instead (R: "
+                     'write.csv(..., na = ""); SPSS/Stata exports leave them empty)')
         raise AnalysisError("\n".join(lines) + f"\n{n_bad} text cell(s) in {what}s, which must hold "
                             f"numbers{more}; recode them, leave them empty for missing, or score the answers "
                             "with an instrument (-i).")
@@ -445,7 +448,8 @@ def subset_rows(data: pd.DataFrame, mask: Any) -> pd.DataFrame:
     mask = np.asarray(mask, dtype=bool)
     numbers = file_row_numbers(data)[mask]
     out = data.loc[mask]
-    out.attrs = {**data.attrs, "row_numbers": numbers}
+    # a tuple, not an array: pandas compares attrs with == when it combines frames
+    out.attrs = {**data.attrs, "row_numbers": tuple(int(n) for n in numbers)}
     return out
 
 

@@ -1353,7 +1353,8 @@ def read_column_map(path: str | Path) -> dict[str, str]:
     return out
 
 
-def check_output_path(path: str | Path, inputs: Iterable[str | Path] = ()) -> None:
+def check_output_path(path: str | Path, inputs: Iterable[str | Path] = (), *,
+                      extra_suffixes: Sequence[str] = ()) -> None:
     """Fail before any work when ``path`` cannot be an output: unknown extension, a folder
     that does not exist or cannot be written, or one of the ``inputs``.
 
@@ -1363,14 +1364,17 @@ def check_output_path(path: str | Path, inputs: Iterable[str | Path] = ()) -> No
     """
     out = Path(path)
     suffix = out.suffix.lower()
-    if suffix not in WRITE_SUFFIXES:
+    allowed = (*WRITE_SUFFIXES, *extra_suffixes)
+    if suffix not in allowed:
         raise OutputFileError(f"{out}: unknown output type {suffix or '(no extension)'!r}; use one "
-                              "of " + ", ".join(WRITE_SUFFIXES) + ".")
+                              "of " + ", ".join(allowed) + ".")
     for inp in inputs:
         if str(inp) != "-" and (Path(inp).resolve() == out.resolve() or _same_file(Path(inp), out)):
             raise OutputFileError(f"{out}: refusing to overwrite the input file; choose another "
                                   "output name.")
     folder = out.parent if str(out.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise OutputFileError(f"{out}: {folder} is a file, not a folder.")
     if not folder.is_dir():
         raise OutputFileError(f"{out}: the folder {folder} does not exist.")
     if not os.access(folder, os.W_OK | os.X_OK):

@@ -884,7 +884,7 @@ class ScoreResult(ResultMixin):
         >>> import pandas as pd
         >>> df = pd.DataFrame({f"fcs_self_{i}": [1, None] for i in range(1, 16)})
         >>> score(df, "fcs").missing_report()
-        ['fcs_self: 1 of 2 missing (1 with no answers); see --ledger for each row, or --prorate P to score people who skipped items.']
+        ['fcs_self: 1 of 2 missing (1 with no answers); see --ledger for each row.']
         """
         lines = []
         n = len(self.scores)

@@ -173,8 +173,11 @@ def test_mlr_invariance_matches_lavTestLRT(name, file, model, group):
 
 def test_estimator_dispatch_and_messages():
     hs = data("HolzingerSwineford1939.csv")
-    with pytest.raises(AnalysisError, match="estimator='WLSMV' .* is not available in this version"):
+    # WLSMV is implemented for ordinal items; continuous items are refused with a pointer
+    with pytest.raises(AnalysisError, match="more than 10 distinct values"):
         cfa(hs, HS_MODEL, estimator="WLSMV")
+    with pytest.raises(AnalysisError, match="estimator='WLSMV' .* is not available in this version"):
+        invariance(hs, HS_MODEL, group="school", estimator="WLSMV")
     with pytest.raises(AnalysisError, match="Unknown estimator 'GLS'"):
         cfa(hs, HS_MODEL, estimator="GLS")
 
@@ -198,12 +201,12 @@ def test_cli_estimator_mlr_equals_library():
     lib = cfa(pd.read_csv(hs), model, estimator="MLR")
     assert json.loads(r.output) == json.loads(lib.to_json())
     r = CliRunner().invoke(main, ["factors", "cfa", hs, "--model", model, "--estimator", "WLSMV"])
-    assert r.exit_code == 2 and "Invalid value for '--estimator'" in r.output
+    assert r.exit_code == 1 and "more than 10 distinct values" in r.output
     r = CliRunner().invoke(main, ["factors", "invariance", hs, "--model", model, "--group", "school",
                                   "--estimator", "MLR", "--configural-rmsea", ".1"])
     assert r.exit_code == 0, r.output
     assert r.output.startswith("Measurement invariance (multi-group CFA, MLR)")
-    assert "chisq_scaled" in r.output and "Satorra-Bentler (2001)" in r.output
+    assert "chisq scaled" in r.output and "Satorra-Bentler (2001)" in r.output
 
 
 def test_saturated_observed_information_matches_numerical_hessian():

@@ -29,7 +29,7 @@ def wlsmv_json():
 
 
 def test_ordered_table_output():
-    r = run("cfa", HS_ORD, "--model", HS_MODEL, "--ordered")
+    r = run("cfa", HS_ORD, "--model", HS_MODEL, "--ordered", "--style", "plain")
     assert r.exit_code == 0, r.output
     out = r.output
     assert out.startswith("Confirmatory factor analysis of ordinal items (WLSMV)\n")

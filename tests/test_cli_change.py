@@ -142,7 +142,17 @@ def test_trial_cli_matches_r(tmp_path):
 
 
 def test_trial_cli_reports_missing(tmp_path):
-    res = run(["trial", str(REF / "data" / "baumann_long.csv"), "--score", "test1", "--arm", "group",
+    # R writes missing values as NA; cscore never reads text as missing silently (issue 10)
+    src = (REF / "data" / "baumann_long.csv").read_text()
+    refused = tmp_path / "baumann_na.csv"
+    refused.write_text(src)
+    res = run(["trial", str(refused), "--score", "test1", "--arm", "group", "--time", "time",
+               "--baseline-time", "T0", "--follow-up-time", "T1", "--id", "id"])
+    assert res.exit_code == 1 and "column test1: 'NA' is not a number" in res.output
+    assert 'write.csv(..., na = "")' in res.output
+    blank = tmp_path / "baumann.csv"
+    blank.write_text(src.replace(",NA", ","))
+    res = run(["trial", str(blank), "--score", "test1", "--arm", "group",
                "--time", "time", "--baseline-time", "T0", "--follow-up-time", "T1", "--id", "id"])
     assert res.exit_code == 0, res.output
     assert "Warning: test1: 3 participant(s) with a baseline score have no follow-up score" in res.stderr

@@ -24,7 +24,7 @@ def fcs_items():
     d = cs.read_responses("examples/responses.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        prep = cs.prepare_responses(d[d["time"] == 1], "fcs")
+        prep = cs.prepare_responses(d[d["time"] == "1"], "fcs")
     return pd.DataFrame(prep.values, columns=prep.item_ids)
 
 
