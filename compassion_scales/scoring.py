@@ -264,10 +264,22 @@ def _resolve_columns(columns: Sequence[str], inst: Instrument,
     stems = {re.sub(r"\d+$", "", i).casefold() for i in inst.item_ids}
     stems = {s for s in stems if len(s) >= 3}
     used = set(mapping.values())
+    by_fold = {i.casefold(): i for i in inst.item_ids}
+    for it in inst.items:
+        for alias in it.aliases:
+            by_fold.setdefault(alias.casefold(), it.id)
     for c in cols:
         if c in used:
             continue
         low = c.casefold()
+        twin = by_fold.get(low)
+        if twin is not None and twin in mapping:
+            fails.append(dict(row=1, column=f"{mapping[twin]}, {c}", item=twin, value=None,
+                              reason=Reason.AMBIGUOUS_COLUMN.value,
+                              message=f"row 1, columns {mapping[twin]} and {c}: more than one column "
+                                      f"could be item {twin} (names differ only in case or are "
+                                      "aliases); rename or drop one, or use --map"))
+            continue
         for s in stems:
             if low.startswith(s) and low[len(s):].isdigit():
                 fails.append(dict(row=1, column=c, item=None, value=None,

@@ -296,3 +296,7 @@ for name, argv in {
 }.items():
     add(Case(f"col_{name}_text_in_numeric_column", {"d.csv": TXT}, argv, exit_code=1,
              contains=["row 2, column c: 'NULL' is not a number"]))
+add(Case("col_two_columns_differ_only_in_case",
+         {"d.csv": b"pid,toy_1,TOY_1,toy_2,toy_3,toy_5,toy_6\nP1,1,1,2,3,4,5\n"},
+         [*SCORE, "{d}/d.csv"], exit_code=1,
+         contains=["row 1, columns toy_1 and TOY_1: more than one column could be item toy_1"]))
