@@ -443,6 +443,42 @@ def file_row_numbers(data: pd.DataFrame) -> np.ndarray:
     return np.arange(start, start + len(data))
 
 
+def check_unique_ids(data: pd.DataFrame, id_cols: Sequence[str], *, where: str = "") -> None:
+    """Identifiers present and unique, or one error naming file, rows and column.
+
+    Raises
+    ------
+    AnalysisError
+        ``FILE: row 7, column pid: identifier P002 already used in row 5`` (first five),
+        then what to do.
+    """
+    ids = list(id_cols)
+    source = data.attrs.get("source")
+    prefix = f"{source}: " if source else ""
+    rows = file_row_numbers(data)
+    cols = ", ".join(ids)
+    keys = data[ids].astype("string")
+    empty = keys.isna().any(axis=1) | (keys.apply(lambda s: s.str.strip()) == "").any(axis=1)
+    if empty.any():
+        pos = np.flatnonzero(empty.to_numpy())
+        lines = [f"{prefix}row {int(rows[p])}, column {cols}: the identifier is empty" for p in pos[:5]]
+        raise AnalysisError("\n".join(lines) + f"\n{len(pos)} row(s){' of the ' + where + ' data' if where else ''}"
+                            " have no identifier; every row needs one to pair the occasions.")
+    joined = keys.iloc[:, 0] if len(ids) == 1 else keys.agg("\x1f".join, axis=1)
+    dup = joined.duplicated(keep="first").to_numpy()
+    if dup.any():
+        first: dict[str, int] = {}
+        for p, k in enumerate(joined.to_numpy()):
+            first.setdefault(k, p)
+        pos = np.flatnonzero(dup)
+        lines = [f"{prefix}row {int(rows[p])}, column {cols}: identifier "
+                 f"{' / '.join(map(str, keys.iloc[p].tolist()))} already used in row "
+                 f"{int(rows[first[joined.iloc[p]]])}" for p in pos[:5]]
+        raise AnalysisError("\n".join(lines) + f"\n{len(pos)} repeated identifier(s)"
+                            f"{' in the ' + where + ' data' if where else ''}; keep one row per "
+                            "person and occasion.")
+
+
 def subset_rows(data: pd.DataFrame, mask: Any) -> pd.DataFrame:
     """``data[mask]`` that remembers each row's number in the file, for messages."""
     mask = np.asarray(mask, dtype=bool)

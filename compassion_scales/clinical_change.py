@@ -383,15 +383,9 @@ def _check_ids(df: pd.DataFrame, id_col: str, where: str) -> None:
     if id_col not in df.columns:
         raise AnalysisError(f"The id column {id_col!r} is not in the {where} data; columns are: "
                             + ", ".join(map(str, df.columns[:30])) + ". Use --id to name it.")
-    if df[id_col].isna().any():
-        n = int(df[id_col].isna().sum())
-        raise AnalysisError(f"{n} row(s) of the {where} data have no {id_col!r} value; every row "
-                            "needs an id to match before and after.")
-    dup = df[id_col][df[id_col].duplicated()]
-    if len(dup):
-        shown = ", ".join(map(str, pd.unique(dup)[:10]))
-        raise AnalysisError(f"The {where} data have more than one row for id(s) {shown} in column "
-                            f"{id_col!r}; keep one row per person and time.")
+    from compassion_scales._inputs import check_unique_ids
+
+    check_unique_ids(df, [id_col], where=where)
 
 
 def _harmonise_ids(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:

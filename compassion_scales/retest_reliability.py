@@ -311,6 +311,9 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
         if absent:
             raise AnalysisError(f"The id column(s) {', '.join(absent)} are missing at {label}. "
                                 "Give the column that identifies people (--id COL).")
+        from compassion_scales._inputs import check_unique_ids
+
+        check_unique_ids(frame, ids, where=label)
         dup = frame.duplicated(subset=ids, keep=False)
         if dup.any():
             ex = frame.loc[dup, ids].drop_duplicates().head(3).astype(str).agg("/".join, axis=1)

@@ -298,7 +298,7 @@ def test_errors(pre, post):
     with pytest.raises(AnalysisError, match="id column 'pid'"):
         change(pre, post, INST, id="pid")
     dup = pd.concat([pre, pre.head(1)])
-    with pytest.raises(AnalysisError, match="more than one row for id"):
+    with pytest.raises(AnalysisError, match="identifier 1 already used in row 2"):
         change(dup, post, INST, id="client")
     with pytest.raises(AnalysisError, match="No SD is available"):
         change(pre.head(1), post.head(1), id="client", scores=["ct_fear_1"], reliability=0.8)

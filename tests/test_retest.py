@@ -66,7 +66,7 @@ def test_retest_reports_unmatched_and_refuses_duplicates(sai):
     res = retest(t1.iloc[:150], t2, id="id", columns=["anxiety"])
     assert res.n_matched == 150 and res.n_time2 == 200
     assert any("50 at time 2 have no match" in m for m in res.messages)
-    with pytest.raises(AnalysisError, match="Duplicate ids at time 1"):
+    with pytest.raises(AnalysisError, match=r"row 202, column id: identifier 1 already used in row 2(.|\n)*time 1 data"):
         retest(pd.concat([t1, t1.iloc[:2]]), t2, id="id", columns=["anxiety"])
     with pytest.raises(AnalysisError, match="id column"):
         retest(t1, t2, id="pid", columns=["anxiety"])
