@@ -300,3 +300,14 @@ add(Case("col_two_columns_differ_only_in_case",
          {"d.csv": b"pid,toy_1,TOY_1,toy_2,toy_3,toy_5,toy_6\nP1,1,1,2,3,4,5\n"},
          [*SCORE, "{d}/d.csv"], exit_code=1,
          contains=["row 1, columns toy_1 and TOY_1: more than one column could be item toy_1"]))
+
+
+def dup_second_occasion(cols: list[str], rows: list[list[str]]) -> None:
+    """The 4th data row (a time-2 row) takes the id of the 2nd (also time 2)."""
+    rows[3][0] = rows[1][0]
+
+
+for name in ("change", "retest"):
+    add(Case(f"col_{name}_repeated_id_named_by_row", {"d.csv": fcs_bytes(SELF, edit=dup_second_occasion)},
+             ANALYSES[name], exit_code=1,
+             contains=["row 5, column pid: identifier P001 already used in row 3"]))
