@@ -76,6 +76,11 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=id_cols, value_labels=items.value_labels)
+    if id_cols:
+        from compassion_scales._inputs import check_role_columns
+
+        for col in id_cols:
+            check_role_columns(data, {"identifier (--id)": col})
     data = items.screen(data, instrument, id_cols)
     item_list = _split(item_cols)
     if instrument is None and item_list is None and id_cols:

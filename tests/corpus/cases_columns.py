@@ -311,3 +311,6 @@ for name in ("change", "retest"):
     add(Case(f"col_{name}_repeated_id_named_by_row", {"d.csv": fcs_bytes(SELF, edit=dup_second_occasion)},
              ANALYSES[name], exit_code=1,
              contains=["row 5, column pid: identifier P001 already used in row 3"]))
+add(Case("col_reliability_unknown_id_column", {"d.csv": fcs_bytes(SELF)},
+         ["reliability", "{d}/d.csv", "-i", "fcs", "--boot", "0", "--id", "nope"], exit_code=1,
+         contains=["'nope' is not in the data"]))
