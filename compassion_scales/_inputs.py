@@ -280,7 +280,7 @@ def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
             raise AnalysisError("Column(s) not in the data: " + ", ".join(map(str, missing))
                                 + ". Check the spelling against the file's header.")
         check_role_columns(frame, reserved or {})
-        require_numeric(frame, list(wanted), what="score column")
+        frame = numeric_columns(frame, list(wanted), what="score column")
         return ScoredData(frame, None, list(wanted), "columns given by the user")
     inst = _inst(instrument)
     ids = list(wanted) if wanted else list(inst.score_ids)
@@ -292,7 +292,7 @@ def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
     present = [s for s in ids if s in frame.columns]
     if present and len(present) == len(ids):
         check_role_columns(frame, reserved or {})
-        require_numeric(frame, present, what="score column")
+        frame = numeric_columns(frame, present, what="score column")
         return ScoredData(frame, inst, present, "score columns already in the data")
     if present and not has_items:
         if wanted and len(present) < len(ids):
@@ -300,7 +300,7 @@ def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
             raise AnalysisError("Score column(s) " + ", ".join(missing) + " are not in the data, and "
                                 f"the data hold no item of {inst.id!r} to compute them from.")
         check_role_columns(frame, reserved or {})
-        require_numeric(frame, present, what="score column")
+        frame = numeric_columns(frame, present, what="score column")
         return ScoredData(frame, inst, present, "score columns already in the data")
     from compassion_scales.scoring import score
 
@@ -366,6 +366,26 @@ def require_numeric(data: pd.DataFrame, columns: Sequence[str], *, what: str = "
         raise AnalysisError("\n".join(lines) + f"\n{n_bad} text cell(s) in {what}s, which must hold "
                             f"numbers{more}; recode them, leave them empty for missing, or score the answers "
                             "with an instrument (-i).")
+
+
+def numeric_columns(data: pd.DataFrame, columns: Sequence[str] | None = None, *,
+                    what: str = "column") -> pd.DataFrame:
+    """``data`` with ``columns`` as numbers: text holding numbers (as :func:`read_responses`
+    returns every column) is converted; any other text is an error (:func:`require_numeric`).
+
+    Empty cells become missing. Other columns are untouched; ``attrs`` are kept.
+    """
+    cols = [c for c in (columns if columns is not None else data.columns) if c in data.columns]
+    require_numeric(data, cols, what=what)
+    todo = [c for c in cols if not pd.api.types.is_numeric_dtype(data[c].dtype)]
+    if not todo:
+        return data
+    out = data.copy()
+    for c in todo:
+        text = out[c].astype("string").str.strip()
+        out[c] = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
+    out.attrs = dict(data.attrs)
+    return out
 
 
 # --------------------------------------------------------------------------- roles

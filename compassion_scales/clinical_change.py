@@ -710,13 +710,14 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
             raise AnalysisError("Without an instrument, name the score columns to compare "
                                 "(scores=[...]).")
         score_ids = list(scores)
-        from compassion_scales._inputs import require_numeric
+        from compassion_scales._inputs import numeric_columns
 
         for where, df in (("before (pre)", pre_df), ("after (post)", post_df)):
             missing = [s for s in score_ids if s not in df.columns]
             if missing:
                 raise AnalysisError(f"Score column(s) {', '.join(missing)} not in the {where} data.")
-            require_numeric(df, score_ids, what="score column")
+        pre_df = numeric_columns(pre_df, score_ids, what="score column")
+        post_df = numeric_columns(post_df, score_ids, what="score column")
         pre_scores = pre_df[[id, *score_ids]].reset_index(drop=True)
         post_scores = post_df[[id, *score_ids]].reset_index(drop=True)
 

@@ -228,9 +228,9 @@ def _resolve(data: pd.DataFrame, model: Any, scores: Sequence[str] | None = None
         raise AnalysisError(
             f"The model names item(s) {', '.join(missing)} that are not columns of the data. "
             "Check the spelling in the model against the column headers.")
-    from compassion_scales._inputs import require_numeric
+    from compassion_scales._inputs import numeric_columns
 
-    require_numeric(data, spec.items, what="model item")
+    data = numeric_columns(data, spec.items, what="model item")
     cols = spec.items + [c for c in extra_cols if c not in spec.items]
     return spec, data[cols].copy(), "user model"
 

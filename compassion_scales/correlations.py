@@ -116,6 +116,19 @@ def item_matrix(data: pd.DataFrame | np.ndarray, *, what: str = "items") -> tupl
     """
     if isinstance(data, pd.DataFrame):
         names = [str(c) for c in data.columns]
+        if any(pd.api.types.is_string_dtype(data[c].dtype) or pd.api.types.is_object_dtype(data[c].dtype)
+               for c in data.columns):
+            # text holding numbers (read_responses reads every column as text) counts as numbers
+            converted = data.copy()
+            for c in data.columns:
+                s = data[c]
+                if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+                    continue
+                text = s.astype("string").str.strip()
+                num = pd.to_numeric(text.where(text != ""), errors="coerce")
+                if not (num.isna() & text.notna() & (text != "")).any():
+                    converted[c] = num.astype("float64")
+            data = converted
         bad = [c for c in data.columns
                if not (pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c]))]
         if bad:

@@ -171,10 +171,10 @@ def _item_frame(data: Any, items: list[str] | None, instrument: str | Instrument
                                 "columns = items); the data given is not two-dimensional.")
         frame = pd.DataFrame(arr, columns=[f"item_{j + 1}" for j in range(arr.shape[1])])
     if instrument is None and isinstance(data, pd.DataFrame):
-        from compassion_scales._inputs import require_numeric
+        from compassion_scales._inputs import numeric_columns
 
-        require_numeric(frame, [c for c in (items or frame.columns) if c in frame.columns],
-                        what="item column")
+        frame = numeric_columns(frame, [c for c in (items or frame.columns) if c in frame.columns],
+                                what="item column")
     if items is not None:
         items = list(items)
         unknown = [c for c in items if c not in frame.columns]

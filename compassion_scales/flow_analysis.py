@@ -645,7 +645,9 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
         miss = [c for c in columns.values() if c not in data.columns]
         if miss:
             raise AnalysisError("Column(s) not in the data: " + ", ".join(miss) + ".")
-        frame = data
+        from compassion_scales._inputs import numeric_columns
+
+        frame = numeric_columns(data, list(columns.values()), what="flow column")
         info = pd.DataFrame({"flow": list(columns), "score": list(columns.values()),
                              "n_items": [np.nan] * len(columns), "transform": ["as given"] * len(columns)})
         mapping = dict(columns)

@@ -910,10 +910,9 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
             vals, _ = item_matrix(data[cols])
             if np.isfinite(vals).any():
                 item_range = (float(np.nanmin(vals)), float(np.nanmax(vals)))
-        from compassion_scales._inputs import require_numeric
+        from compassion_scales._inputs import numeric_columns
 
-        require_numeric(data, cols, what="item column")
-        sets.append(("items", data[cols], reverse))
+        sets.append(("items", numeric_columns(data, cols, what="item column")[cols], reverse))
     if group is not None:
         g = data[group]
         levels = [v for v in pd.unique(g) if not pd.isna(v)]

@@ -338,7 +338,11 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
             for note in g1.notes():
                 warnings.warn(note, SkippedScoreWarning, stacklevel=2)
     else:
-        s1, s2 = t1, t2
+        from compassion_scales.io import infer_numeric_columns
+
+        # text holding numbers (read_responses reads text) counts as numbers; ids stay text
+        s1 = infer_numeric_columns(t1, keep=ids)
+        s2 = infer_numeric_columns(t2, keep=ids)
         if columns is None:
             cols = [c for c in s1.columns if c in s2.columns and c not in ids
                     and pd.api.types.is_numeric_dtype(s1[c]) and pd.api.types.is_numeric_dtype(s2[c])]
@@ -349,10 +353,10 @@ def retest(time1: pd.DataFrame, time2: pd.DataFrame | None = None,
                 raise AnalysisError(f"Score column(s) {', '.join(absent)} are not present at both "
                                     "time points.")
     if instrument is None:
-        from compassion_scales._inputs import require_numeric
+        from compassion_scales._inputs import numeric_columns
 
-        require_numeric(s1, list(cols), what="score column")
-        require_numeric(s2, list(cols), what="score column")
+        s1 = numeric_columns(s1, list(cols), what="score column")
+        s2 = numeric_columns(s2, list(cols), what="score column")
     if not cols:
         raise AnalysisError("No score column is present at both time points. Name them with "
                             "columns=... or score the data with an instrument (-i ID).")
