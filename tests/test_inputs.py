@@ -311,3 +311,29 @@ def test_exclude_flagged_reaches_analyses(tmp_path, example):
     assert n_obs < int(full.stdout.splitlines()[1].split(",")[1])
     noinst = run(["reliability", f, "--items", ",".join(items), "--exclude-flagged", "1"])
     assert noinst.exit_code == 2 and "needs -i" in noinst.output
+
+
+def test_read_responses_text_counts_as_numbers_in_library_verbs():
+    """read_responses returns text (exact round trips); analyses without an instrument and the
+    kernels take text that holds numbers as numbers, and give the same results as pd.read_csv."""
+    ref = ROOT / "tests" / "reference" / "data" / "bfi.csv"
+    text = cs.read_responses(ref)
+    nums = pd.read_csv(ref)
+    items = ["A1", "A2", "A3", "A4", "A5"]
+    assert not pd.api.types.is_numeric_dtype(text["A1"])
+    a = cs.reliability(text, items=items, boot=0).summary["alpha"].iloc[0]
+    b = cs.reliability(nums, items=items, boot=0).summary["alpha"].iloc[0]
+    assert a == pytest.approx(b, rel=1e-12)
+    assert cs.cronbach_alpha(text[items])["alpha"].iloc[0] == pytest.approx(b, rel=1e-12)
+    la = cs.efa(text, 1, items=items).loadings.to_numpy()
+    lb = cs.efa(nums, 1, items=items).loadings.to_numpy()
+    assert np.allclose(la, lb, atol=1e-10)
+    with pytest.warns(Warning):
+        fa = cs.cfa(text, "f =~ A1 + A2 + A3 + A4 + A5").fit["chisq"]
+    with pytest.warns(Warning):
+        fb = cs.cfa(nums, "f =~ A1 + A2 + A3 + A4 + A5").fit["chisq"]
+    assert fa == pytest.approx(fb, rel=1e-10)
+    bad = text.copy()
+    bad.loc[3, "A2"] = "x"
+    with pytest.raises(AnalysisError, match="row 5, column A2: 'x' is not a number"):
+        cs.reliability(bad, items=items, boot=0)
