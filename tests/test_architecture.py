@@ -2,10 +2,11 @@
 
 Every module of ``compassion_scales`` (and ``cli/``, installed as ``compassion_scales.cli``)
 is parsed with :mod:`ast`, never imported, so the test is fast and sees function-local
-imports too. Two rules:
+imports too. Three rules:
 
-1. no module imports a ``_private`` name defined in another package module, and
-2. the graph of imports between package modules has no cycle.
+1. no module imports a ``_private`` name defined in another package module,
+2. the graph of imports between package modules has no cycle, and
+3. ``stats/`` imports nothing above errors and formatting.
 
 Known debts are listed in the allowlists below, each with a comment; the test fails on
 any NEW violation and also on an allowlist entry that is no longer needed (so the lists
@@ -15,6 +16,7 @@ only shrink).
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +80,7 @@ def _resolve(module: str, is_pkg: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+@lru_cache(maxsize=1)
 def import_graph() -> tuple[dict[str, set[str]], list[tuple[str, str, str]]]:
     """Edges between package modules, and ``(importer, source module, name)`` of private imports."""
     files = _module_files()
@@ -147,6 +150,15 @@ def cycles(edges: dict[str, set[str]]) -> list[tuple[str, ...]]:
 def test_graph_is_not_empty() -> None:
     edges, _ = import_graph()
     assert len(edges) > 40 and sum(map(len, edges.values())) > 50
+
+
+def test_stats_imports_only_the_lowest_layers() -> None:
+    """stats/ (arrays in, arrays out) never imports instruments, scoring, inputs or analyses."""
+    edges, _ = import_graph()
+    allowed = ("compassion_scales.stats", "compassion_scales.errors", "compassion_scales._format")
+    bad = sorted((m, t) for m, ts in edges.items() if m.startswith("compassion_scales.stats")
+                 for t in ts if not t.startswith(allowed))
+    assert not bad, f"stats/ imports a higher layer: {bad}"
 
 
 def test_no_new_private_imports_across_modules() -> None:
