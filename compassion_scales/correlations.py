@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales.errors import AnalysisError, PsychometricWarning
+from compassion_scales.stats.correlation import cor_smooth
 
-__all__ = ["polychoric", "pairwise_cov", "item_matrix", "cov2cor", "pairwise_cor", "SmoothingWarning",
+__all__ = ["polychoric", "pairwise_cov", "item_matrix", "SmoothingWarning",
            "UnequalCategoriesWarning", "r_optimize"]
 
 Missing = Literal["pairwise", "listwise"]
@@ -173,56 +174,6 @@ def pairwise_cov(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         C = (SS - S * S.T / N) / (N - 1)
     C[N < 2] = np.nan
     return C, N
-
-
-def pairwise_cor(X: np.ndarray) -> np.ndarray:
-    """Pearson correlations from pairwise-complete observations, as R's ``cor(x, use="pairwise")``.
-
-    Unlike ``cov2cor(pairwise_cov(X))``, the standard deviations are also taken over
-    the rows where both items are answered (what ``psych::omega`` and
-    ``psych::polychoric``-free code paths use).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> R = pairwise_cor(np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 4.]]))
-    >>> round(float(R[0, 1]), 4)                                           # R: cor(x, use = "pairwise")
-    0.7857
-    """
-    M = ~np.isnan(X)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.nan_to_num(np.nanmean(X, axis=0))
-    X0 = np.where(M, X - centre, 0.0)
-    Mf = M.astype(float)
-    N = Mf.T @ Mf
-    S = X0.T @ Mf
-    SS = X0.T @ X0
-    Q = (X0**2).T @ Mf     # Q[j, k] = sum of x_j^2 over rows where j and k are answered
-    with np.errstate(invalid="ignore", divide="ignore"):
-        R = (SS - S * S.T / N) / np.sqrt((Q - S**2 / N) * (Q.T - S.T**2 / N))
-    R[N < 2] = np.nan
-    np.fill_diagonal(R, 1.0)
-    return R
-
-
-def cov2cor(C: np.ndarray) -> np.ndarray:
-    """Scale a covariance matrix to a correlation matrix (R's ``cov2cor``)."""
-    d = np.sqrt(np.diag(C))
-    R = C / np.outer(d, d)
-    np.fill_diagonal(R, 1.0)
-    return R
-
-
-def cor_smooth(R: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]:
-    """``psych::cor.smooth``: make a correlation matrix positive definite if it is not."""
-    vals, vecs = np.linalg.eigh(R)
-    if vals.min() >= np.finfo(float).eps:
-        return R, False
-    vals = np.where(vals < eig_tol, 100 * eig_tol, vals)
-    vals = vals * R.shape[0] / vals.sum()
-    S = (vecs * vals) @ vecs.T
-    return cov2cor(S), True
 
 
 # ----------------------------------------------------------------- bivariate normal

@@ -33,6 +33,8 @@ from compassion_scales.errors import (
     SkippedScoreWarning,
 )
 from compassion_scales.results import ResultMixin
+from compassion_scales.stats.correlation import cor_smooth, pairwise_cor_n
+from compassion_scales.stats.correlation import smc as squared_multiple_cor
 
 if TYPE_CHECKING:  # pragma: no cover
     from compassion_scales.instrument import Instrument
@@ -121,36 +123,6 @@ def _looks_like_corr(df: pd.DataFrame) -> bool:
     if not np.isfinite(a).all() or np.abs(a).max() > 1 + 1e-8:
         return False
     return bool(np.allclose(a, a.T, atol=1e-8) and np.allclose(np.diag(a), 1.0, atol=1e-8))
-
-
-def _pairwise_corr(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pearson correlations on pairwise-complete cases (as R ``cor(use="pairwise")``).
-
-    Returns the correlation matrix and the matrix of pairwise counts.
-    """
-    m = ~np.isnan(x)
-    if m.all():
-        xc = x - x.mean(axis=0)
-        cov = xc.T @ xc
-        sd = np.sqrt(np.diag(cov))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = cov / np.outer(sd, sd)
-        n = np.full(cov.shape, x.shape[0], dtype=float)
-        np.fill_diagonal(r, 1.0)
-        return r, n
-    mf = m.astype(float)
-    # centre by column means first (reduces cancellation), zero-fill missing cells
-    x0 = np.where(m, x - np.nanmean(x, axis=0), 0.0)
-    n = mf.T @ mf
-    sx = x0.T @ mf          # sum of x_i over rows where x_j is also observed
-    sxx = (x0 * x0).T @ mf  # sum of x_i^2 over the same rows
-    sxy = x0.T @ x0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = sxy - sx * sx.T / n
-        vx = sxx - sx * sx / n
-        r = cov / np.sqrt(vx * vx.T)
-    np.fill_diagonal(r, 1.0)
-    return r, n
 
 
 def _item_frame(data: Any, items: list[str] | None, instrument: str | Instrument | None,
@@ -294,7 +266,7 @@ def _prepare(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
         raise AnalysisError(
             f"Item(s) {', '.join(flat)} have the same answer from everyone (no variance), so "
             "their correlations are undefined. Leave them out with --items.")
-    corr, counts = _pairwise_corr(x)
+    corr, counts = pairwise_cor_n(x)
     if not np.isfinite(corr).all():
         i, j = np.argwhere(~np.isfinite(corr))[0]
         raise AnalysisError(
@@ -305,16 +277,6 @@ def _prepare(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
     return _Prepared(corr=corr, labels=labels, n_obs=n if missing == "listwise" else n_total,
                      missing=missing, input_kind="responses", data=x, n_rows_total=n_total,
                      pair_n_min=int(off.min()), pair_n_max=int(off.max()), pair_counts=counts)
-
-
-def _smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations, ``1 - 1/diag(R^-1)`` (as psych::smc)."""
-    try:
-        inv = np.linalg.inv(r)
-    except np.linalg.LinAlgError:
-        inv = np.linalg.pinv(r)
-    smc = 1.0 - 1.0 / np.diag(inv)
-    return np.clip(smc, 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------- suitability
@@ -550,7 +512,7 @@ def _fit_minres(r: np.ndarray, k: int, start: np.ndarray | None = None) -> _Fit:
         # ULS on the whole matrix (its optimum equals psych's off-diagonal minres fit)
         return 0.5 * float(np.sum(res * res)), -np.diag(res).copy()
 
-    x0 = diag_r - _smc(r) if start is None else start
+    x0 = diag_r - squared_multiple_cor(r) if start is None else start
     x0 = np.clip(x0, _PSI_LOWER, 1.0)
     bounds = [(_PSI_LOWER, 1.0)] * len(r)
     opt = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
@@ -611,7 +573,7 @@ def _fit_ml(r: np.ndarray, k: int) -> _Fit:
     best = None
     nit = 0
     inv_diag = np.diag(np.linalg.inv(r))
-    for x0 in (np.diag(r) - _smc(r), (1.0 - 0.5 * k / p) / inv_diag):
+    for x0 in (np.diag(r) - squared_multiple_cor(r), (1.0 - 0.5 * k / p) / inv_diag):
         x0 = np.clip(x0, _PSI_LOWER, 1.0)
         opt = minimize(fun_scaled, x0 / scale, jac=True, method="L-BFGS-B",
                        bounds=[(_PSI_LOWER / scale, 1.0 / scale)] * p,
@@ -638,7 +600,7 @@ def _fit_pa(r: np.ndarray, k: int, *, min_err: float = 0.001, max_iter: int = 50
     communalities changes by less than ``min_err`` or after ``max_iter`` iterations."""
     rm = r.copy()
     if smc:
-        np.fill_diagonal(rm, _smc(r))
+        np.fill_diagonal(rm, squared_multiple_cor(r))
     comm = float(np.trace(rm))
     err = comm
     i = 1
@@ -839,7 +801,7 @@ def _parallel_impl(prep: _Prepared, *, n_iter: int, quantile: float, seed: int |
             src = prep.data if prep.data is not None else np.empty((0, p))
             idx = rng.integers(0, src.shape[0], size=src.shape)
             x = np.take_along_axis(src, idx, axis=0)
-            r, _ = _pairwise_corr(x)
+            r, _ = pairwise_cor_n(x)
             np.fill_diagonal(r, 1.0)
         if do_pc:
             sim_pc[it] = np.linalg.eigvalsh(r)[::-1]
@@ -942,20 +904,6 @@ def parallel_analysis(data: Any, *, n_iter: int = 20, quantile: float = 0.95, se
 
 # --------------------------------------------------------------------------- EFA
 
-def _cor_smooth(m: np.ndarray) -> np.ndarray:
-    """psych::cor.smooth: lift non-positive eigenvalues to 100 eps, rescale, back to a
-    correlation matrix (a no-op for positive-definite matrices)."""
-    w, v = np.linalg.eigh(m)
-    eps = np.finfo(float).eps
-    if np.all(w >= eps):
-        return m
-    w = np.where(w < eps, 100 * eps, w)
-    w = w * len(w) / w.sum()
-    out = (v * w) @ v.T
-    d = 1.0 / np.sqrt(np.diag(out))
-    return out * np.outer(d, d)
-
-
 def _fit_statistics(r: np.ndarray, lam: np.ndarray, phi: np.ndarray | None, n_obs: int | None,
                     counts: np.ndarray | None) -> dict[str, float]:
     """Goodness-of-fit statistics exactly as psych::fa (``fa.stats``, 90% RMSEA interval)."""
@@ -981,8 +929,8 @@ def _fit_statistics(r: np.ndarray, lam: np.ndarray, phi: np.ndarray | None, n_ob
         crms = np.sqrt(rstar_off / (2 * nh * dof)) if dof > 0 else nan
     m = model.copy()
     np.fill_diagonal(m, np.diag(r))
-    m = _cor_smooth(m)
-    rs = _cor_smooth(r)
+    m = cor_smooth(m)[0]
+    rs = cor_smooth(r)[0]
     mir = np.linalg.solve(m, rs)
     sign, logdet = np.linalg.slogdet(mir)
     objective = float(np.trace(mir) - logdet - p) if sign > 0 else nan

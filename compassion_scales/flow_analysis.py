@@ -22,8 +22,8 @@ import pandas as pd
 
 from compassion_scales.errors import AnalysisError, MissingDataWarning, SkippedScoreWarning
 from compassion_scales.group_comparison import (
-    _group_levels,
     adjust_p,
+    group_levels,
     hedges_g_independent,
     hedges_j,
     t_ci,
@@ -708,8 +708,8 @@ def flows(data: pd.DataFrame, instrument: Any = None, group: str | None = None, 
     if time is None and subject is not None and vals["subject"].duplicated().any():
         raise AnalysisError(f"Identifier {subject!r} repeats; without a time column each person needs one "
                             "row (or name the time column).")
-    g_levels = _group_levels(vals["group"]) if group else [_NO_GROUP]
-    t_levels = _group_levels(vals["time"]) if time else [None]
+    g_levels = group_levels(vals["group"]) if group else [_NO_GROUP]
+    t_levels = group_levels(vals["time"]) if time else [None]
 
     def cells():
         for tm in t_levels:

@@ -215,7 +215,15 @@ def t_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float
     return mean, sd, mean - half, mean + half
 
 
-def _group_levels(values: pd.Series) -> list[Any]:
+def group_levels(values: pd.Series) -> list[Any]:
+    """The groups present in ``values`` in report order: a categorical's category order,
+    otherwise sorted (as text when the values do not sort). Shared by ``compare`` and ``flows``.
+
+    Examples
+    --------
+    >>> group_levels(pd.Series(["b", "a", None, "b"]))
+    ['a', 'b']
+    """
     if isinstance(values.dtype, pd.CategoricalDtype):
         present = set(values.dropna().unique())
         return [c for c in values.cat.categories if c in present]
@@ -408,7 +416,7 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
         data, instrument, scores, ids,
         options=InputOptions.of(column_map, patterns, on_invalid, prorate), reserved={"group": group})
     g_all = frame[group]
-    levels = _group_levels(g_all)
+    levels = group_levels(g_all)
     if len(levels) < 2:
         raise AnalysisError(f"Column {group!r} has {len(levels)} group(s); at least two are needed to compare.")
     from scipy import stats

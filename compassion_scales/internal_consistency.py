@@ -19,9 +19,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales.correlations import (
-    cov2cor,
     item_matrix,
-    pairwise_cor,
     pairwise_cov,
     polychoric,
 )
@@ -33,6 +31,7 @@ from compassion_scales.errors import (
     MissingDataWarning,
 )
 from compassion_scales.results import ResultMixin
+from compassion_scales.stats.correlation import cov2cor, pairwise_cor, smc
 
 if TYPE_CHECKING:  # pragma: no cover
     from compassion_scales.instrument import Instrument
@@ -130,15 +129,6 @@ def _cov(X: np.ndarray) -> np.ndarray:
     return C
 
 
-def _smc(R: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations, ``1 - 1/diag(R^-1)`` (psych::smc)."""
-    try:
-        inv = np.linalg.inv(R)
-    except np.linalg.LinAlgError:
-        inv = np.linalg.pinv(R)
-    return 1.0 - 1.0 / np.diag(inv)
-
-
 # ====================================================================== alpha
 def _alpha_stats(C: np.ndarray) -> dict[str, float]:
     """psych's ``alpha.1``: raw and standardised alpha, G6, average/median r, Q."""
@@ -149,7 +139,7 @@ def _alpha_stats(C: np.ndarray) -> dict[str, float]:
     sumR = R.sum()
     raw = (1 - trC / sumC) * (n / (n - 1))
     std = (1 - n / sumR) * (n / (n - 1))
-    g6 = 1 - (n - _smc(R).sum()) / sumR
+    g6 = 1 - (n - smc(R).sum()) / sumR
     av_r = (sumR - n) / (n * (n - 1))
     low = R[np.tril_indices(n, -1)]
     CC = C @ C
@@ -589,7 +579,7 @@ def _omega_from_R(R: np.ndarray, nf: int, option: str = "equal") -> dict[str, An
         "omega_limit": gsq / (Vt - uniq) if nf > 1 else np.nan,
         "ecv": ev[0] / ev.sum() if nf > 1 else np.nan,
         "alpha_std": (Vt - p) / Vt * p / (p - 1),
-        "lambda6": (Vt + _smc(m).sum() - p) / Vt,
+        "lambda6": (Vt + smc(m).sum() - p) / Vt,
         "loadings": loadings, "flipped": key < 0, "general_1f": g,
     }
 

@@ -180,12 +180,6 @@ def _scores_long(data: pd.DataFrame, instrument: Any, id_col: str, arm: str, tim
     return out, list(got.scores), got.instrument
 
 
-def _rows_at(df: pd.DataFrame, time: str, value: Any) -> pd.DataFrame:
-    from compassion_scales.clinical_change import _select_time
-
-    return _select_time(df, time, value)
-
-
 def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, baseline: Any,
           follow_up: Any, id: str, scores: Sequence[str] | None = None,
           reference: Any = None, higher_is: str | Mapping[str, str] | None = None,
@@ -239,21 +233,15 @@ def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, ba
     >>> float(round(res.ancova.loc[0, "diff"], 3))
     -8.194
     """
-    from compassion_scales._inputs import InputOptions, as_key
+    from compassion_scales._inputs import InputOptions, as_key, occasion_rows
 
     if as_key(pd.Series([baseline])).iloc[0] == as_key(pd.Series([follow_up])).iloc[0]:
         raise AnalysisError(f"Baseline and follow-up are the same time ({time} = {baseline!r}); "
                             "give two different occasions (--baseline-time, --follow-up-time).")
     long, score_ids, inst = _scores_long(data, instrument, id, arm, time, scores,
                                          InputOptions.of(column_map, patterns, on_invalid, prorate))
-    base = _rows_at(long, time, baseline)
-    fu = _rows_at(long, time, follow_up)
-    if base.empty:
-        raise AnalysisError(f"No rows have {time} = {baseline!r}; values present: "
-                            + ", ".join(map(str, pd.unique(long[time].dropna())[:20])) + ".")
-    if fu.empty:
-        raise AnalysisError(f"No rows have {time} = {follow_up!r}; values present: "
-                            + ", ".join(map(str, pd.unique(long[time].dropna())[:20])) + ".")
+    base = occasion_rows(long, time, baseline, role="--baseline-time")
+    fu = occasion_rows(long, time, follow_up, role="--follow-up-time")
     for where, df in (("baseline", base), ("follow-up", fu)):
         dup = df[id][df[id].duplicated()]
         if len(dup):

@@ -9,13 +9,12 @@ import pandas as pd
 import pytest
 
 import compassion_scales as cs
+from compassion_scales.stats.correlation import pairwise_cor, pairwise_cor_stack
 from compassion_scales.stats.omega_bootstrap import (
-    _batched_corr,
     _batched_omega,
     bootstrap_omega_total,
     omega_total_1f,
     one_factor_uls,
-    pairwise_corr,
 )
 
 
@@ -30,7 +29,7 @@ def fcs_items():
 
 def test_pairwise_corr_equals_pandas(fcs_items):
     x = fcs_items.iloc[:, :12]
-    assert np.allclose(pairwise_corr(x.to_numpy()), x.corr().to_numpy(), atol=1e-12)
+    assert np.allclose(pairwise_cor(x.to_numpy()), x.corr().to_numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("score", ["fcs_others", "fcs_from_others", "fcs_self"])
@@ -38,8 +37,8 @@ def test_omega_total_matches_library_omega(fcs_items, score):
     items = list(cs.load_instrument("fcs").score(score).items)
     x = fcs_items[items]
     ref = float(cs.omega(x).loc[0, "omega_total"])          # psych::omega-checked path
-    assert omega_total_1f(pairwise_corr(x.to_numpy())) == pytest.approx(ref, abs=1e-8)
-    r = pairwise_corr(x.to_numpy())
+    assert omega_total_1f(pairwise_cor(x.to_numpy())) == pytest.approx(ref, abs=1e-8)
+    r = pairwise_cor(x.to_numpy())
     batched = _batched_omega(r[None], one_factor_uls(r) ** 2 * 0.9)
     assert batched[0] == pytest.approx(ref, abs=1e-6)
 
@@ -48,14 +47,14 @@ def test_batched_corr_equals_single(fcs_items):
     x = fcs_items.iloc[:, :10].to_numpy()
     rng = np.random.default_rng(3)
     idx = rng.integers(0, len(x), (4, len(x)))
-    many = _batched_corr(x[idx])
+    many = pairwise_cor_stack(x[idx])
     for b in range(4):
-        assert np.allclose(many[b], pairwise_corr(x[idx[b]]), atol=1e-12)
+        assert np.allclose(many[b], pairwise_cor(x[idx[b]]), atol=1e-12)
 
 
 def test_bootstrap_interval_is_seeded_and_brackets_estimate(fcs_items):
     x = fcs_items[list(cs.load_instrument("fcs").score("fcs_self").items)].to_numpy()
     a = bootstrap_omega_total(x, boot=300, seed=5)
     assert a == bootstrap_omega_total(x, boot=300, seed=5)
-    est = omega_total_1f(pairwise_corr(x))
+    est = omega_total_1f(pairwise_cor(x))
     assert a[0] < est < a[1] and a[2] == 300

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compassion_scales.correlations import _bvn_cdf, pairwise_cor, pairwise_cov, polychoric
+from compassion_scales.correlations import _bvn_cdf, pairwise_cov, polychoric
 from compassion_scales.errors import AnalysisError
+from compassion_scales.stats.correlation import pairwise_cor
 
 REF = Path(__file__).resolve().parent / "reference"
 POLY = json.loads((REF / "reliability_polychoric_psych.json").read_text())

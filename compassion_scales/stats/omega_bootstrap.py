@@ -13,31 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pairwise_corr", "one_factor_uls", "omega_total_1f", "bootstrap_omega_total"]
+from compassion_scales.stats.correlation import pairwise_cor, pairwise_cor_stack, smc
 
-
-def pairwise_corr(x: np.ndarray) -> np.ndarray:
-    """Pearson correlations from pairwise-complete observations (NaN = missing).
-
-    Examples
-    --------
-    >>> x = np.array([[1.0, 2], [2, 1], [3, 4], [4, np.nan]])
-    >>> round(float(pairwise_corr(x)[0, 1]), 6)
-    0.6
-    """
-    m = ~np.isnan(x)
-    z = np.where(m, x, 0.0)
-    mf = m.astype(float)
-    n = mf.T @ mf
-    sx = z.T @ mf              # sum of x_i over rows where j is present
-    sxx = (z * z).T @ mf
-    sxy = z.T @ z
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = sxy - sx * sx.T / n
-        vi = sxx - sx * sx / n
-        r = cov / np.sqrt(vi * vi.T)
-    np.fill_diagonal(r, 1.0)
-    return r
+__all__ = ["one_factor_uls", "omega_total_1f", "bootstrap_omega_total"]
 
 
 def one_factor_uls(r: np.ndarray, tol: float = 1e-9, max_iter: int = 1000,
@@ -46,15 +24,8 @@ def one_factor_uls(r: np.ndarray, tol: float = 1e-9, max_iter: int = 1000,
 
     ``start``: initial communalities (default: squared multiple correlations).
     """
-    p = r.shape[0]
-    if start is not None:
-        h = np.asarray(start, dtype=float).copy()
-    else:
-        try:
-            h = 1 - 1 / np.diag(np.linalg.inv(r))
-        except np.linalg.LinAlgError:
-            h = np.full(p, 0.5)
-    lam = np.zeros(p)
+    h = smc(r) if start is None else np.asarray(start, dtype=float).copy()
+    lam = np.zeros(r.shape[0])
     for _ in range(max_iter):
         rr = r.copy()
         np.fill_diagonal(rr, h)
@@ -73,26 +44,6 @@ def omega_total_1f(r: np.ndarray, tol: float = 1e-9, start: np.ndarray | None = 
     lam = one_factor_uls(r, tol=tol, start=start)
     vt = float(r.sum())
     return (vt - float((1 - lam * lam).sum())) / vt
-
-
-def _batched_corr(xs: np.ndarray) -> np.ndarray:
-    """:func:`pairwise_corr` of each ``xs[b]`` (B x n x p) at once."""
-    m = ~np.isnan(xs)
-    z = np.where(m, xs, 0.0)
-    mf = m.astype(float)
-    mt = np.swapaxes(mf, 1, 2)
-    zt = np.swapaxes(z, 1, 2)
-    n = mt @ mf
-    sx = zt @ mf
-    sxx = (zt * zt) @ mf
-    sxy = zt @ z
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = sxy - sx * np.swapaxes(sx, 1, 2) / n
-        vi = sxx - sx * sx / n
-        r = cov / np.sqrt(vi * np.swapaxes(vi, 1, 2))
-    idx = np.arange(xs.shape[2])
-    r[:, idx, idx] = 1.0
-    return r
 
 
 def _batched_omega(r: np.ndarray, start: np.ndarray, tol: float = 1e-8,
@@ -140,18 +91,18 @@ def bootstrap_omega_total(x: np.ndarray, boot: int = 1000, seed: int | None = 0,
     >>> f = rng.normal(size=(300, 1))
     >>> x = f + rng.normal(size=(300, 6))
     >>> lo, hi, n = bootstrap_omega_total(x, boot=200, seed=1)
-    >>> bool(lo < omega_total_1f(pairwise_corr(x)) < hi), n
+    >>> bool(lo < omega_total_1f(pairwise_cor(x)) < hi), n
     (True, 200)
     """
     rng = np.random.default_rng(seed)
     n = x.shape[0]
-    full = pairwise_corr(x)
+    full = pairwise_cor(x)
     start = one_factor_uls(full) ** 2 if np.isfinite(full).all() else np.full(x.shape[1], 0.5)
     vals = np.full(boot, np.nan)
     chunk = 250
     for lo in range(0, boot, chunk):
         k = min(chunk, boot - lo)
-        r = _batched_corr(x[rng.integers(0, n, (k, n))])
+        r = pairwise_cor_stack(x[rng.integers(0, n, (k, n))])
         good = np.isfinite(r).all(axis=(1, 2))
         if good.any():
             # warm start from the full-sample solution; 1e-7 is far below the CI's precision
