@@ -78,6 +78,11 @@ class OrdinalInvarianceResult(ResultMixin):
     def summary(self) -> pd.DataFrame:
         return self.table
 
+    @property
+    def partial(self) -> pd.DataFrame:
+        """No partial-invariance search for ordinal items in this version (an empty table)."""
+        return pd.DataFrame(columns=["step", "group", "parameter"])
+
     def _notes(self) -> list[str]:
         rule = (f"a step holds when scaled CFI drops by no more than {self.delta_cfi:g} and scaled RMSEA "
                 f"rises by no more than {self.delta_rmsea:g}")

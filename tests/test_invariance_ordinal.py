@@ -115,3 +115,23 @@ def test_empty_category_in_a_group_raises() -> None:
     df.loc[(df.school == "Pasteur") & (df.x1 == 4), "x1"] = 3
     with pytest.raises(AnalysisError, match="nobody chose"):
         invariance(df, HS, group="school", ordered=True)
+
+
+@pytest.mark.slow
+def test_cli_invariance_ordered() -> None:
+    from click.testing import CliRunner
+
+    from compassion_scales.cli import main
+
+    path = str(REF / "data" / "hs_ordinal.csv")
+    model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    r = CliRunner().invoke(main, ["factors", "invariance", path, "--model", model, "--group", "school",
+                                  "--ordered", "--format", "csv", "-q"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0].startswith("step,equal,npar,chisq,df")
+    assert [ln.split(",")[0] for ln in lines[1:4]] == ["configural", "thresholds", "metric"]
+    bad = CliRunner().invoke(main, ["factors", "invariance", path, "--model", model, "--group", "school",
+                                    "--ordered", "--estimator", "MLR"])
+    assert bad.exit_code != 0
+    assert bad.output == "Error: --ordered invariance is available with --estimator WLSMV only.\n"
