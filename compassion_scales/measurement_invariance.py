@@ -477,7 +477,7 @@ def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str]
                               use_chisq=use_chisq, alpha=alpha, stop_at_failure=stop_at_failure,
                               configural_cfi=configural_cfi, configural_rmsea=configural_rmsea,
                               estimator="WLSMV", std_lv=std_lv, missing=missing,
-                              ordered=True if ordered is None else ordered)
+                              ordered=ordered)
 
 
 def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: Any, out: dict, step: str,

@@ -124,7 +124,7 @@ def ordinal_invariance(df: pd.DataFrame, spec: Any, group: str, source: str, *,
                        steps: Sequence[str] | None, delta_cfi: float, delta_rmsea: float, use_chisq: bool,
                        alpha: float, stop_at_failure: bool, configural_cfi: float, configural_rmsea: float,
                        estimator: str = "WLSMV", std_lv: bool = True, missing: str = "listwise",
-                       ordered: Any = True) -> OrdinalInvarianceResult:
+                       ordered: Any = None) -> OrdinalInvarianceResult:
     """Run the ordinal invariance steps (called by ``invariance``; arguments already checked there)."""
     from scipy import stats as sps
 
@@ -176,6 +176,12 @@ def ordinal_invariance(df: pd.DataFrame, spec: Any, group: str, source: str, *,
     if len(labels) < 2:
         raise AnalysisError(f"The group column '{group}' has fewer than two groups; invariance needs at least two.")
     codes, ncat, _ = _codes(X, items)
+    many = [it for it, k in zip(items, ncat, strict=True) if k > 10]
+    if many and ordered is None:
+        raise AnalysisError(
+            f"estimator='WLSMV' treats the items as ordered categories, but {', '.join(many[:3])}"
+            f"{' ...' if len(many) > 3 else ''} have more than 10 distinct values. Pass ordered=True "
+            "(--ordered) to treat them as ordinal anyway, or use estimator='ML' or 'MLR' for continuous items.")
     stats = []
     for g in labels:
         cg = codes[gvals == g]
