@@ -203,6 +203,9 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
               help="Missing answers: drop the person (listwise) or use every answer (full-information ML). "
                    "A missing group always drops the person.")
 @_estimator_option
+@click.option("--ordered", is_flag=True,
+              help="Treat every item as ordered categories (WLSMV; steps configural, thresholds, metric "
+                   "as Wu & Estabrook 2016).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is shown only on a terminal).")
 @click.option("--table", "table", type=click.Choice(_INV_TABLES), default="steps", show_default=True,
               help="Table for --format csv and -o: the steps, or the partial-invariance candidates.")
@@ -215,7 +218,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 def invariance(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], group: str,
                delta_cfi: float, delta_rmsea: float, configural_cfi: float, configural_rmsea: float,
                use_chisq: bool, all_steps: bool, std_lv: bool,
-               missing: str, estimator: str, quiet: bool, table: str, sheet: str | None,
+               missing: str, estimator: str, ordered: bool, quiet: bool, table: str, sheet: str | None,
                encoding: str | None, delimiter: str | None, items: ItemChoices, output: str | None,
                out_format: str, table_style: str, decimals: int) -> None:
     """Measurement invariance of a factor model across the groups in column --group.
@@ -231,8 +234,13 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
         cscore factors invariance responses.csv -i fcs --group sample
         cscore factors invariance hs.csv --model model.txt --group school --delta-cfi .01
         cscore factors invariance hs.csv --model model.txt --group school --estimator MLR
+        cscore factors invariance hs.csv --model model.txt --group school --ordered
     """
+    from compassion_scales.errors import AnalysisError
     from compassion_scales.measurement_invariance import invariance as run_invariance
+
+    if ordered and (estimator or "WLSMV").upper() != "WLSMV":
+        raise AnalysisError("--ordered invariance is available with --estimator WLSMV only.")
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       value_labels=items.value_labels)
@@ -244,8 +252,8 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
                                 use_chisq=use_chisq, stop_at_failure=not all_steps, std_lv=std_lv,
                                 missing=missing, scores=list(scores) or None,
                                 configural_cfi=configural_cfi, configural_rmsea=configural_rmsea,
-                                estimator=estimator or "ML", progress=not quiet,
-                                **items.library_kwargs(prorate=False))
+                                estimator=estimator or ("WLSMV" if ordered else "ML"), progress=not quiet,
+                                ordered=True if ordered else None, **items.library_kwargs(prorate=False))
     frames = {"steps": result.summary, "partial": result.partial}
     write_result_file(frames[table], output, inputs=[responses, *items.files])
     if out_format == "json":
@@ -259,6 +267,9 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
         if result.estimator == "MLR":
             cols[2:7] = ["chisq", "chisq_scaled", "scaling_factor", "df", "p_val_scaled", "cfi_robust",
                          "rmsea_robust"]
+        if result.estimator == "WLSMV":
+            cols = ["step", "equal", "chisq", "chisq_scaled", "df", "p_val_scaled", "cfi_scaled", "rmsea_scaled",
+                    "chisq_diff", "df_diff", "p_diff", "delta_cfi", "delta_rmsea", "holds"]
         emit_frame(result.summary[cols], "table", table_style, decimals)
         if len(result.partial):
             click.echo(f"\nPartial invariance candidates for the {result.failed_step} step "

@@ -251,7 +251,8 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
                configural_rmsea: float = 0.08, estimator: str = "ML",
                column_map: Mapping[str, str] | None = None,
                patterns: Mapping[str, str] | Sequence[str] | str | None = None,
-               on_invalid: str = "error", progress: bool = False) -> InvarianceResult:
+               on_invalid: str = "error", progress: bool = False,
+               ordered: bool | Sequence[str] | None = None) -> InvarianceResult:
     """Test measurement invariance across groups: configural, metric, scalar, strict.
 
     Parameters
@@ -301,6 +302,15 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         a model that does not fit, and testing stops (unless ``stop_at_failure=False``).
     progress : bool
         Show a progress bar over the steps (only on a terminal).
+    ordered : True or sequence of str, optional
+        Treat every model item as ordered categories (``estimator="WLSMV"`` does too): the
+        ordinal steps of Wu & Estabrook (2016) as semTools' ``measEq.syntax(ID.fac = "std.lv",
+        ID.cat = "Wu.Estabrook.2016", parameterization = "delta")`` fitted by lavaan's WLSMV:
+        ``steps`` then default to ``("configural", "thresholds", "metric")`` (scalar and strict
+        are not available for ordinal items), steps are compared with lavTestLRT's scaled-shifted
+        difference test and the rule uses the scaled CFI and RMSEA. Returns an
+        :class:`~compassion_scales.ordinal_measurement_invariance.OrdinalInvarianceResult`
+        (no partial-invariance search).
 
     Returns
     -------
@@ -332,6 +342,12 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     >>> res.highest_level
     'strict'
     """
+    if ordered or str(estimator).strip().upper() in ("WLSMV", "ULSMV"):
+        return _ordinal(data, model, group, steps=steps, delta_cfi=delta_cfi, delta_rmsea=delta_rmsea,
+                        use_chisq=use_chisq, alpha=alpha, stop_at_failure=stop_at_failure, std_lv=std_lv,
+                        missing=missing, scores=scores, configural_cfi=configural_cfi,
+                        configural_rmsea=configural_rmsea, estimator=estimator, column_map=column_map,
+                        patterns=patterns, on_invalid=on_invalid, ordered=ordered)
     steps = list(steps)
     bad = [s for s in steps if s not in STEPS]
     if bad:
@@ -432,6 +448,36 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         stopped_at_failure=bool(stop_at_failure), missing=info["missing"],
         configural_cfi=float(configural_cfi), configural_rmsea=float(configural_rmsea),
         configural_fits=configural_fits, estimator=estimator, _extra_notes=tuple(notes))
+
+
+def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str], delta_cfi: float,
+             delta_rmsea: float, use_chisq: bool, alpha: float, stop_at_failure: bool, std_lv: bool, missing: str,
+             scores: Sequence[str] | None, configural_cfi: float, configural_rmsea: float, estimator: str,
+             column_map: Mapping[str, str] | None, patterns: Mapping[str, str] | Sequence[str] | str | None,
+             on_invalid: str, ordered: bool | Sequence[str] | None) -> Any:
+    """Ordinal (WLSMV) invariance: checks, then :mod:`compassion_scales.ordinal_measurement_invariance`."""
+    from compassion_scales._inputs import InputOptions
+    from compassion_scales.ordinal_measurement_invariance import ordinal_invariance
+
+    if group not in data.columns:
+        raise AnalysisError(f"The group column '{group}' is not in the data; choose one of its columns.")
+    if delta_cfi < 0 or delta_rmsea < 0:
+        raise AnalysisError("The thresholds delta_cfi and delta_rmsea must be positive numbers (e.g. 0.01, 0.015).")
+    if not (0 <= configural_cfi <= 1 and configural_rmsea >= 0):
+        raise AnalysisError("configural_cfi must lie between 0 and 1 and configural_rmsea must be positive "
+                            "(e.g. 0.90 and 0.08).")
+    est = str(estimator).strip().upper()
+    if est not in ("ML", "WLSMV"):
+        raise AnalysisError(f"Ordinal measurement invariance is available with estimator='WLSMV' only, "
+                            f"not '{estimator}'.")
+    spec, df, source = _resolve(data, model, scores, extra_cols=[group],
+                                options=InputOptions.of(column_map, patterns, on_invalid))
+    wanted = None if tuple(steps) == tuple(STEPS) else list(steps)
+    return ordinal_invariance(df, spec, group, source, steps=wanted, delta_cfi=delta_cfi, delta_rmsea=delta_rmsea,
+                              use_chisq=use_chisq, alpha=alpha, stop_at_failure=stop_at_failure,
+                              configural_cfi=configural_cfi, configural_rmsea=configural_rmsea,
+                              estimator="WLSMV", std_lv=std_lv, missing=missing,
+                              ordered=ordered)
 
 
 def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: Any, out: dict, step: str,
