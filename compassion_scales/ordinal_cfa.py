@@ -171,7 +171,7 @@ def ordinal_suggestion(data: pd.DataFrame, items: Sequence[str], max_categories:
             "Consider the ordinal estimator (--ordered --estimator WLSMV; cfa(..., ordered=True) in Python).")
 
 
-def _codes(X: np.ndarray, items: Sequence[str]) -> tuple[np.ndarray, list[int], list[list[float]]]:
+def category_codes(X: np.ndarray, items: Sequence[str]) -> tuple[np.ndarray, list[int], list[list[float]]]:
     """Recode each column to 0..K-1 over its observed values (lavaan's ``ordered()``)."""
     codes = np.empty(X.shape, dtype=int)
     ncat, levels = [], []
@@ -339,7 +339,7 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
     if n <= p:
         raise AnalysisError(f"Only {n} complete cases for {p} items; an ordinal CFA needs many more people "
                             "than items (ideally several hundred).")
-    codes, ncat, _levels = _codes(X, items)
+    codes, ncat, _levels = category_codes(X, items)
     many = [it for it, k in zip(items, ncat, strict=True) if k > 10]
     if many and ordered is None:
         raise AnalysisError(

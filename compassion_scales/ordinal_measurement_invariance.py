@@ -128,7 +128,7 @@ def ordinal_invariance(df: pd.DataFrame, spec: Any, group: str, source: str, *,
     """Run the ordinal invariance steps (called by ``invariance``; arguments already checked there)."""
     from scipy import stats as sps
 
-    from compassion_scales.ordinal_cfa import _codes
+    from compassion_scales.ordinal_cfa import category_codes
     from compassion_scales.stats.ordinal_invariance import (
         fit_multigroup_dwls,
         satorra2000_scaled_shifted,
@@ -175,7 +175,7 @@ def ordinal_invariance(df: pd.DataFrame, spec: Any, group: str, source: str, *,
     labels = list(pd.unique(gvals))
     if len(labels) < 2:
         raise AnalysisError(f"The group column '{group}' has fewer than two groups; invariance needs at least two.")
-    codes, ncat, _ = _codes(X, items)
+    codes, ncat, _ = category_codes(X, items)
     many = [it for it, k in zip(items, ncat, strict=True) if k > 10]
     if many and ordered is None:
         raise AnalysisError(

@@ -27,8 +27,8 @@ import numpy as np
 
 from compassion_scales.stats.ordinal_sem import (
     PolychoricStats,
-    _incremental,
-    _lower_pairs,
+    incremental_fit,
+    lower_pairs,
     scaled_shifted,
 )
 
@@ -77,7 +77,7 @@ class MultiGroupOrdinalModel:
         mu = nu + L @ a
         th = d[self.th_item] * (tau - mu[self.th_item])
         S = (d[:, None] * d[None, :]) * (L @ P @ L.T)
-        i, j = _lower_pairs(p)
+        i, j = lower_pairs(p)
         return np.concatenate([th, S[i, j]])
 
     def jacobian(self, x: np.ndarray, g: int, h: float = 1e-6) -> np.ndarray:
@@ -235,8 +235,8 @@ def fit_multigroup_dwls(stats: Sequence[PolychoricStats], model: MultiGroupOrdin
     df_b = float(cor_sel.sum())
     UGb = w[cor_sel][:, None] * gamma[np.ix_(cor_sel, cor_sel)]
     ssb = scaled_shifted(chisq_b, df_b, float(np.trace(UGb)), float((UGb * UGb.T).sum()))
-    cfi, tli = _incremental(chisq, df, chisq_b, df_b)
-    cfi_s, tli_s = _incremental(ss["chisq_scaled"], df, ssb["chisq_scaled"], df_b)
+    cfi, tli = incremental_fit(chisq, df, chisq_b, df_b)
+    cfi_s, tli_s = incremental_fit(ss["chisq_scaled"], df, ssb["chisq_scaled"], df_b)
 
     def rmsea(t: float) -> float:
         return float(np.sqrt(G) * np.sqrt(max(t / n_ls / df - 1.0 / n_ls, 0.0))) if df > 0 else 0.0

@@ -333,7 +333,7 @@ class PolychoricStats:
 
     @property
     def cor_vector(self) -> np.ndarray:
-        i, j = _lower_pairs(self.cor.shape[0])
+        i, j = lower_pairs(self.cor.shape[0])
         return self.cor[i, j]
 
     @property
@@ -341,7 +341,7 @@ class PolychoricStats:
         return np.concatenate([*self.thresholds, self.cor_vector])
 
 
-def _lower_pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
+def lower_pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column indices of the strict lower triangle, column by column (lavaan's vech)."""
     rows, cols = [], []
     for j in range(p - 1):
@@ -407,7 +407,7 @@ def polychoric_nacov(codes: np.ndarray, n_cat: Sequence[int]) -> PolychoricStats
         has_lo = c > 0
         sc_th[rows[has_up], start[j] + c[has_up]] = _dnorm(up[c[has_up]]) / pc[c[has_up]]
         sc_th[rows[has_lo], start[j] + c[has_lo] - 1] = -_dnorm(lo[c[has_lo]]) / pc[c[has_lo]]
-    rr, cc = _lower_pairs(p)
+    rr, cc = lower_pairs(p)
     npair = len(rr)
     kmax = int(max(n_cat))
     # extended thresholds per variable: (-inf, t_1..t_{K-1}, +inf, padded with +inf)
@@ -534,14 +534,14 @@ class OrdinalModel:
         """Implied correlations of the latent responses (vector in lavaan's order)."""
         L, P, T = self.matrices(x)
         S = L @ P @ L.T + T
-        i, j = _lower_pairs(S.shape[0])
+        i, j = lower_pairs(S.shape[0])
         return S[i, j]
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
         """d implied correlations / d structural parameters."""
         L, P, _ = self.matrices(x)
         p = L.shape[0]
-        ri, rj = _lower_pairs(p)
+        ri, rj = lower_pairs(p)
         M = L @ P
         pars = self.parameters()
         J = np.zeros((len(ri), len(pars)))
@@ -636,7 +636,7 @@ def _rmsea_ci(chisq: float, df: float, n: float, level: float = 0.90) -> tuple[f
     return lo, hi, pclose
 
 
-def _incremental(x2: float, df: float, x2b: float, dfb: float) -> tuple[float, float]:
+def incremental_fit(x2: float, df: float, x2b: float, dfb: float) -> tuple[float, float]:
     t1 = max(x2 - df, 0.0)
     t2 = max(x2 - df, x2b - dfb, 0.0)
     cfi = 1.0 if (abs(t1) < 1.5e-8 and abs(t2) < 1.5e-8) else 1.0 - t1 / t2
@@ -674,7 +674,7 @@ def _robust_catml(stats: PolychoricStats, implied: np.ndarray, d_cor: np.ndarray
         return dict.fromkeys(keys, np.nan)
     xx3 = n * (logdet_s + np.trace(R @ Si) - logdet_r - p)
     xx3_null = -n * logdet_r
-    ri, rj = _lower_pairs(p)
+    ri, rj = lower_pairs(p)
     V = Si[np.ix_(ri, ri)] * Si[np.ix_(rj, rj)] + Si[np.ix_(ri, rj)] * Si[np.ix_(rj, ri)]
     gamma = stats.nacov[nth:, nth:]
     WiU = np.eye(len(ri)) - d_cor @ e_inv @ d_cor.T * w[None, :]
@@ -800,8 +800,8 @@ def fit_ordinal_cfa(stats: PolychoricStats, model: OrdinalModel, estimator: str 
     Gc = gamma[nth:, nth:]
     UGb = w[:, None] * Gc
     ssb = scaled_shifted(chisq_b, df_b, float(np.trace(UGb)), float((UGb * UGb.T).sum()))
-    cfi, tli = _incremental(chisq, df, chisq_b, df_b)
-    cfi_s, tli_s = _incremental(ss["chisq_scaled"], df, ssb["chisq_scaled"], df_b)
+    cfi, tli = incremental_fit(chisq, df, chisq_b, df_b)
+    cfi_s, tli_s = incremental_fit(ss["chisq_scaled"], df, ssb["chisq_scaled"], df_b)
     rmsea = float(np.sqrt(max(chisq / n / df - 1.0 / n, 0.0))) if df > 0 else 0.0
     rmsea_s = float(np.sqrt(max(ss["chisq_scaled"] / n / df - 1.0 / n, 0.0))) if df > 0 else 0.0
     lo, hi, pclose = _rmsea_ci(chisq, df, n)
