@@ -478,7 +478,8 @@ def check_unique_ids(data: pd.DataFrame, id_cols: Sequence[str], *, where: str =
     rows = file_row_numbers(data)
     cols = ", ".join(ids)
     keys = data[ids].astype("string")
-    empty = keys.isna().any(axis=1) | (keys.apply(lambda s: s.str.strip()) == "").any(axis=1)
+    blank = pd.concat([keys[c].str.strip() == "" for c in keys.columns], axis=1)  # per id column
+    empty = keys.isna().any(axis=1) | blank.fillna(False).any(axis=1)
     if empty.any():
         pos = np.flatnonzero(empty.to_numpy())
         lines = [f"{prefix}row {int(rows[p])}, column {cols}: the identifier is empty" for p in pos[:5]]
@@ -487,9 +488,8 @@ def check_unique_ids(data: pd.DataFrame, id_cols: Sequence[str], *, where: str =
     joined = keys.iloc[:, 0] if len(ids) == 1 else keys.agg("\x1f".join, axis=1)
     dup = joined.duplicated(keep="first").to_numpy()
     if dup.any():
-        first: dict[str, int] = {}
-        for p, k in enumerate(joined.to_numpy()):
-            first.setdefault(k, p)
+        # position of each key's first row, without a loop over people
+        first = pd.Series(np.arange(len(joined)), index=joined.to_numpy()).groupby(level=0).first()
         pos = np.flatnonzero(dup)
         lines = [f"{prefix}row {int(rows[p])}, column {cols}: identifier "
                  f"{' / '.join(map(str, keys.iloc[p].tolist()))} already used in row "
