@@ -1,0 +1,131 @@
+"""Old argument names that still work for one release (issue #11, the vocabulary).
+
+The 0.2 release renamed arguments so that every verb uses the same word for the same
+thing (``docs/development.md``, "Glossary"). Scripts written for 0.1 keep working: an
+old keyword is translated to the new one with a :class:`FutureWarning` naming both, and
+``inspect.signature`` of a decorated function shows only the new names.
+
+Examples
+--------
+>>> import warnings
+>>> @renamed_arguments(ci="level")
+... def f(data, *, level=0.95):
+...     return level
+>>> with warnings.catch_warnings(record=True) as caught:
+...     warnings.simplefilter("always")
+...     f(None, ci=0.9)
+0.9
+>>> str(caught[0].message)
+'f(): the argument `ci` is now called `level`; `ci` will stop working in version 1.0.'
+>>> import inspect
+>>> str(inspect.signature(f))
+'(data, *, level=0.95)'
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Hook that rewrites a call made in the old style: ``(args, kwargs) -> (args, kwargs)``.
+Adapter = Callable[[tuple[Any, ...], dict[str, Any]], tuple[tuple[Any, ...], dict[str, Any]]]
+
+REMOVED_IN = "1.0"
+
+
+def _warn(func_name: str, old: str, new: str) -> None:
+    warnings.warn(
+        f"{func_name}(): the argument `{old}` is now called `{new}`; `{old}` will stop "
+        f"working in version {REMOVED_IN}.", FutureWarning, stacklevel=3)
+
+
+def renamed_arguments(
+    *,
+    pairs: Mapping[str, tuple[str, str]] | None = None,
+    positional: Sequence[str] = (),
+    adapt: Adapter | None = None,
+    **renames: str,
+) -> Callable[[F], F]:
+    """Accept a function's 0.1 argument names, with a :class:`FutureWarning`.
+
+    Parameters
+    ----------
+    pairs : mapping, optional
+        ``{"occasions": ("pre_time", "post_time")}``: two old arguments that became one
+        2-tuple. Giving either old name fills the tuple (the other element ``None``).
+    positional : sequence of str
+        Names, in order, for positional arguments beyond those the new signature takes
+        positionally (arguments that became keyword-only), e.g. ``("group",)`` so that
+        ``compare(data, "fcs", "arm")`` still means ``group="arm"``.
+    adapt : callable, optional
+        A hook ``(args, kwargs) -> (args, kwargs)`` run first, for old call styles the
+        rules above cannot express (it should warn itself).
+    **renames : str
+        ``old="new"`` keyword renames.
+
+    Returns
+    -------
+    callable
+        A decorator. The decorated function's signature is the new one.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @renamed_arguments(positional=("group",), pairs={"occasions": ("pre", "post")})
+    ... def g(data, instrument=None, *, group=None, occasions=None):
+    ...     return group, occasions
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     g(1, "fcs", "arm", pre="t1", post="t2")
+    ('arm', ('t1', 't2'))
+    """
+    pairs = dict(pairs or {})
+
+    def decorate(func: F) -> F:
+        sig = inspect.signature(func)
+        n_positional = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                           for p in sig.parameters.values())
+        name = func.__name__
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if adapt is not None:
+                args, kwargs = adapt(args, kwargs)
+            if len(args) > n_positional and positional:
+                extra = args[n_positional:]
+                if len(extra) > len(positional):
+                    raise TypeError(f"{name}() takes at most {n_positional + len(positional)} "
+                                    f"positional arguments ({len(args)} given)")
+                for key, value in zip(positional, extra, strict=False):
+                    if key in kwargs:
+                        raise TypeError(f"{name}() got multiple values for argument '{key}'")
+                    warnings.warn(
+                        f"{name}(): give `{key}` by name ({key}=...); passing it by position "
+                        f"will stop working in version {REMOVED_IN}.", FutureWarning, stacklevel=2)
+                    kwargs[key] = value
+                args = args[:n_positional]
+            for old, new in renames.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{name}(): give `{new}` only (`{old}` is its old name)")
+                    _warn(name, old, new)
+                    kwargs[new] = kwargs.pop(old)
+            for new, (first, second) in pairs.items():
+                if first in kwargs or second in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{name}(): give `{new}` only (`{first}`/`{second}` "
+                                        "are its old names)")
+                    _warn(name, f"{first}`/`{second}", f"{new}=({first}, {second})")
+                    kwargs[new] = (kwargs.pop(first, None), kwargs.pop(second, None))
+            return func(*args, **kwargs)
+
+        wrapper.__renamed_arguments__ = {**renames, **{f"{a}/{b}": n for n, (a, b) in pairs.items()},  # type: ignore[attr-defined]
+                                         **{f"positional:{p}": p for p in positional}}
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
