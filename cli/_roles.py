@@ -1,0 +1,71 @@
+"""The option families for roles, shared by every command (docs/development.md, "Glossary").
+
+One word per thing: ``--id`` (the person), ``--time`` and ``--occasions FIRST SECOND``
+(the time column and its two occasions), ``--score`` (a subset of scores), ``--level``
+(confidence level), ``--n-boot`` (bootstrap resamples) and ``--seed``. Commands declare
+them with these decorators so that name, metavar, type and default never drift; each
+takes the help text, which says what the option means for that command.
+
+Examples
+--------
+>>> from click.testing import CliRunner
+>>> @click.command()
+... @occasion_options(time_help="Column with the occasion.")
+... @level_option()
+... def cmd(time, occasions, level):
+...     click.echo(f"{time} {occasions} {level}")
+>>> CliRunner().invoke(cmd, ["--time", "wave", "--occasions", "pre", "post"]).output
+"wave ('pre', 'post') 0.95\\n"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+Decorator = Callable[[Any], Any]
+
+
+def id_option(*, multiple: bool = False, required: bool = False,
+              help: str = "Column identifying the person.") -> Decorator:
+    """``--id COL`` (repeatable with ``multiple=True``); the command parameter is ``id``."""
+    return click.option("--id", "id", multiple=multiple, required=required, metavar="COL",
+                        default=() if multiple else None, help=help)
+
+
+def occasion_options(*, required: bool = False,
+                     time_help: str = "Column holding the occasion (long data).",
+                     occasions_help: str = "The two occasions to compare, first then second "
+                                           "(values of --time).") -> Decorator:
+    """``--time COL`` and ``--occasions FIRST SECOND``; parameters ``time``, ``occasions``."""
+    def decorate(func: Any) -> Any:
+        func = click.option("--occasions", "occasions", nargs=2, default=None, required=required,
+                            metavar="FIRST SECOND", help=occasions_help)(func)
+        return click.option("--time", "time", default=None, required=required, metavar="COL",
+                            help=time_help)(func)
+    return decorate
+
+
+def score_option(help: str = "Analyse only this score (repeatable; default: all).") -> Decorator:
+    """``--score ID`` (repeatable); the command parameter is ``scores`` (a tuple)."""
+    return click.option("--score", "scores", multiple=True, metavar="SCORE", help=help)
+
+
+def level_option(help: str = "Confidence level of the intervals.") -> Decorator:
+    """``--level`` in (0, 1), default 0.95; the command parameter is ``level``."""
+    return click.option("--level", "level", default=0.95, show_default=True, help=help,
+                        type=click.FloatRange(0, 1, min_open=True, max_open=True))
+
+
+def n_boot_option(default: int = 1000, help: str = "Bootstrap resamples (0: none).") -> Decorator:
+    """``--n-boot N``; the command parameter is ``n_boot``."""
+    return click.option("--n-boot", "n_boot", type=click.IntRange(0, None), default=default,
+                        show_default=True, help=help)
+
+
+def seed_option(help: str = "Random seed, for results that can be reproduced.") -> Decorator:
+    """``--seed N``, default 0; the command parameter is ``seed``."""
+    return click.option("--seed", "seed", type=click.IntRange(0, None), default=0,
+                        show_default=True, help=help)
