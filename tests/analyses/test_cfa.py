@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.confirmatory import CFAResult, cfa, parse_model
 from compassion_scales.errors import AnalysisError, HeywoodCaseWarning, MissingDataWarning
@@ -44,9 +45,7 @@ def bfi(reference_dir_module):
 
 @pytest.fixture(scope="module")
 def reference_dir_module():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent / "reference"
+    return REFERENCE
 
 
 def load_ref(reference_dir, name):

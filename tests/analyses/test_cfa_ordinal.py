@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.confirmatory import cfa
 from compassion_scales.errors import AnalysisError, MissingDataWarning
@@ -19,7 +19,7 @@ from compassion_scales.stats.ordinal_sem import (
     scaled_shifted,
 )
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 HS = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
 BFI = "\n".join(f"{n} =~ " + " + ".join(f"{c}{i}" for i in range(1, 6)) for n, c in
                 [("agree", "A"), ("consc", "C"), ("extra", "E"), ("neuro", "N"), ("open", "O")])

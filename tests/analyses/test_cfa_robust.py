@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import REFERENCE
 
 from compassion_scales.cli import main
 from compassion_scales.confirmatory import cfa
@@ -17,7 +17,7 @@ from compassion_scales.errors import AnalysisError
 from compassion_scales.measurement_invariance import invariance
 from compassion_scales.stats import robust as rb
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 HS_MODEL = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
 BFI_MODEL = {f: [f"{c}{i}" for i in range(1, 6)] for f, c in
              zip(["agree", "consc", "extra", "neuro", "open"], "ACENO", strict=True)}

@@ -13,11 +13,11 @@ ct_mood  neutral, alpha .70, no norms: SD from the sample's pre scores [2, 4, 3,
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import DATA
 
 from compassion_scales.clinical_change import (
     ChangeResult,
@@ -33,7 +33,6 @@ from compassion_scales.errors import AnalysisError
 # ct_mood has no published SD: the sample-SD fallback warning is tested on its own below
 pytestmark = pytest.mark.filterwarnings("ignore::compassion_scales.clinical_change.NormsWarning")
 
-DATA = Path(__file__).resolve().parent / "data"
 INST = str(DATA / "change_test_norms.yaml")
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.group_comparison import adjust_p, compare, eta_sq_ci, hedges_j
 
 TOL = 1e-6
 SCORES = ["ACT", "SATV", "SATQ"]
-DATA = Path(__file__).parent / "reference" / "data"
+DATA = REFERENCE / "data"
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def sat():
 
 
 @pytest.fixture(scope="module")
-def ref(reference_dir=Path(__file__).parent / "reference"):
+def ref(reference_dir=REFERENCE):
     return json.loads((reference_dir / "compare_sat_act.json").read_text())["results"]
 
 

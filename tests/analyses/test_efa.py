@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.errors import AnalysisError, HeywoodCaseWarning, OutputFileError
 from compassion_scales.factor import (
@@ -19,7 +19,7 @@ from compassion_scales.factor import (
     scree_plot,
 )
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 ITEMS = [f"{t}{i}" for t in "ACENO" for i in range(1, 6)]
 
 

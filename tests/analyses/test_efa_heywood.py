@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.errors import HeywoodCaseWarning
 from compassion_scales.factor import CorrelationInputWarning, bartlett, efa, kmo, parallel_analysis
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 HEY = json.loads((REF / "efa_heywood_psych.json").read_text())
 
 

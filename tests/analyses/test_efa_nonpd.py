@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.factor import efa
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 GOLD = json.loads((REF / "efa_nonpd_psych.json").read_text())
 CASES = [k for k in GOLD if k != "versions"]
 

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.flow_analysis import (
@@ -30,17 +31,13 @@ def _load(reference_dir, name):
 
 @pytest.fixture(scope="module")
 def obk():
-    from pathlib import Path
-
-    return pd.read_csv(Path(__file__).parent / "reference" / "data" / "obk_phase_wide.csv")
+    return pd.read_csv(REFERENCE / "data" / "obk_phase_wide.csv")
 
 
 @pytest.fixture(scope="module")
 def sai():
     """psychTools::sai XRAY, with the three test 'flow' sums (NA when an item is missing)."""
-    from pathlib import Path
-
-    d = pd.read_csv(Path(__file__).parent / "reference" / "data" / "sai_xray.csv")
+    d = pd.read_csv(REFERENCE / "data" / "sai_xray.csv")
     scales = {"calm_sum": ["calm", "secure", "at.ease", "relaxed", "rested", "comfortable"],
               "tension_sum": ["tense", "nervous", "jittery", "high.strung"],
               "worry_sum": ["worrying", "worried", "upset", "regretful", "rattled"]}
@@ -51,11 +48,9 @@ def sai():
 
 @pytest.fixture(scope="module")
 def sai_instrument():
-    from pathlib import Path
-
     from compassion_scales.instrument import load_instrument
 
-    return load_instrument(Path(__file__).parent / "reference" / "data" / "sai_three_flows.yaml")
+    return load_instrument(REFERENCE / "data" / "sai_three_flows.yaml")
 
 
 def _check_anova(res_anova, ref_rows):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.confirmatory import cfa
 from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.measurement_invariance import STEPS, InvarianceResult, invariance
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 HS_MODEL = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
 # the HS configural model has RMSEA .097 (> the default .08 of the configural fit rule);
 # the tests of the later steps accept it as "mediocre" (MacCallum et al. 1996: <= .10)

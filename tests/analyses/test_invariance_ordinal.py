@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.errors import AnalysisError
 from compassion_scales.measurement_invariance import invariance
@@ -20,7 +20,7 @@ from compassion_scales.stats.ordinal_invariance import (
 )
 from compassion_scales.stats.ordinal_sem import polychoric_nacov
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 HS = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
 ITEMS = [f"x{i}" for i in range(1, 10)]
 GOLD = json.loads((REF / "invariance_ordinal_hs.json").read_text())

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 import compassion_scales as cs
 from compassion_scales.errors import AnalysisError
 from compassion_scales.model_reliability import model_omega
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 OM = json.loads((REF / "model_omega_semtools.json").read_text())
 MODELS = {
     "hs": ("HolzingerSwineford1939.csv", "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"),

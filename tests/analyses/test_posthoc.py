@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.group_comparison import compare
 
-REF = Path(__file__).parent / "reference"
+REF = REFERENCE
 METHODS = {"holm": "holm", "bonferroni": "bonferroni", "fdr_bh": "BH"}
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import EXAMPLES, REFERENCE
 
 from compassion_scales.errors import AnalysisError, KeyingWarning, MissingDataWarning
 from compassion_scales.internal_consistency import (
@@ -23,7 +23,7 @@ from compassion_scales.internal_consistency import (
     split_half,
 )
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 DATA = REF / "data"
 ALPHA = json.loads((REF / "reliability_alpha_psych.json").read_text())
 OMEGA = json.loads((REF / "reliability_omega_psych.json").read_text())
@@ -249,7 +249,7 @@ def test_instrument_path_uses_keyed_item_scores():
     from compassion_scales.io import read_responses
     from compassion_scales.scoring import item_scores
 
-    data = read_responses(REF.parents[1] / "examples" / "responses.csv")
+    data = read_responses(EXAMPLES / "responses.csv")
     res = reliability(data, "fcs", boot=0)
     assert res.instrument == "fcs"
     assert {"fcs_others", "fcs_from_others", "fcs_self"} <= set(res.summary["score"])

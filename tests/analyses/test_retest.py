@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import EXAMPLES, REFERENCE
 
 from compassion_scales.errors import AnalysisError
 from compassion_scales.retest_reliability import RetestResult, icc, retest
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 DATA = REF / "data"
 ICC = json.loads((REF / "reliability_icc_psych.json").read_text())
 ANX = ["tense", "regretful", "upset", "worrying", "anxious", "nervous", "jittery",
@@ -78,7 +78,7 @@ def test_retest_with_instrument_scores_each_time():
     from compassion_scales.io import read_responses
     from compassion_scales.scoring import score
 
-    data = read_responses(REF.parents[1] / "examples" / "responses.csv")
+    data = read_responses(EXAMPLES / "responses.csv")
     res = retest(data, instrument="fcs", id="pid", time="time", times=(1, 2))
     assert res.instrument == "fcs"
     assert "fcs_self" in set(res.summary["score"])

@@ -24,9 +24,6 @@ from compassion_scales.errors import AnalysisError, CodingDirectionWarning, Inst
 from compassion_scales.scoring import item_scores
 from compassion_scales.screening import coding_direction, exclude_flagged, screen
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
 # ---------------------------------------------------------------- simulation
 
 

@@ -15,18 +15,18 @@ tests/data/tracking (a copy of examples/tracking; MADE-UP example norms):
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import DATA as TEST_DATA
+from testkit import DOCS, REFERENCE
 
 from compassion_scales.cli import main
 from compassion_scales.errors import AnalysisError
 from compassion_scales.tracking import MultiMeasureRule, TrackResult, track
 
-DATA = Path(__file__).resolve().parent / "data" / "tracking"
+DATA = TEST_DATA / "tracking"
 SESSIONS = DATA / "sessions.csv"
 NORMS = [str(DATA / "fcs_example_norms.yaml"), str(DATA / "ceas_example_norms.yaml")]
 
@@ -213,7 +213,7 @@ def test_cli_track(tmp_path):
 
 def test_walkthrough_in_docs_matches(result):
     """The worked example of docs/clinical-change.md is this result."""
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "clinical-change.md").read_text()
+    doc = (DOCS / "clinical-change.md").read_text()
 
     def cell(v, r):
         if np.isnan(v):
@@ -228,12 +228,12 @@ def test_walkthrough_in_docs_matches(result):
         row = (f"| {cid} | {s} | " + " | ".join(cells)
                + f" | {'-' if pd.isna(fi) else fi} | {c['clinical_change']} |")
         assert row in doc, row
-    assert (Path(__file__).resolve().parents[1] / "docs" / "images" / "tracking-client-A.png").exists()
+    assert (DOCS / "images" / "tracking-client-A.png").exists()
 
 
 def test_items_scored_and_neutral_scores_never_count():
-    data = pd.read_csv(Path(__file__).resolve().parent / "data" / "change_long.csv")
-    inst = str(Path(__file__).resolve().parent / "data" / "change_test_norms.yaml")
+    data = pd.read_csv(TEST_DATA / "change_long.csv")
+    inst = str(TEST_DATA / "change_test_norms.yaml")
     from compassion_scales.clinical_change import NormsWarning
 
     with pytest.warns(NormsWarning, match="ct_mood: no published SD"):  # first sessions' SD used
@@ -249,7 +249,7 @@ def test_worked_example_against_r(result):
     """tests/reference/norms_tracking.R: SE_diff, RCI and cut-off c of the walkthrough."""
     import json
 
-    ref = json.loads((Path(__file__).resolve().parents[0] / "reference" / "norms_tracking.json").read_text())
+    ref = json.loads((REFERENCE / "norms_tracking.json").read_text())
     p = result.parameters.set_index("score")
     assert p.loc["fcs_self", "se_diff"] == pytest.approx(ref["se_fcs"][0], abs=1e-12)
     assert p.loc["ceas_self_engagement", "se_diff"] == pytest.approx(ref["se_ceas"][0], abs=1e-12)

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.trial_analysis import TrialResult, dz_confidence_interval, trial
@@ -30,9 +31,7 @@ def baumann(reference_dir_module):
 
 @pytest.fixture(scope="module")
 def reference_dir_module():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent / "reference"
+    return REFERENCE
 
 
 def _golden(reference_dir_module, name):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import EXAMPLES, REFERENCE
 
 from compassion_scales.cli import main
 from compassion_scales.confirmatory import cfa
 from compassion_scales.measurement_invariance import invariance
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 HS = str(REF / "data" / "HolzingerSwineford1939.csv")
 HS_MODEL = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
 
@@ -161,7 +161,7 @@ def test_cfa_fiml_option():
 
 
 def test_invariance_says_when_the_configural_model_does_not_fit():
-    example = str(Path(__file__).resolve().parent.parent / "examples" / "responses.csv")
+    example = str(EXAMPLES / "responses.csv")
     r = run("invariance", example, "-i", "fcs", "--group", "group")
     assert r.exit_code == 0, r.output
     assert ("Conclusion: highest level of invariance supported: none; the configural model does not fit "

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import REFERENCE
 
 from compassion_scales.cli import main
 from compassion_scales.confirmatory import cfa
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 HS_ORD = str(REF / "data" / "hs_ordinal.csv")
 HS_MODEL = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import DATA, REFERENCE
 
 from compassion_scales.cli import main
 from compassion_scales.clinical_change import change
 from compassion_scales.io import read_responses
 
-DATA = Path(__file__).resolve().parent / "data"
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 INST = str(DATA / "change_test_norms.yaml")
 PRE, POST, LONG = (str(DATA / f"change_{n}.csv") for n in ("pre", "post", "long"))
 
@@ -26,7 +26,7 @@ def run(args: list[str]):
 
 @pytest.fixture
 def score_files(tmp_path: Path) -> tuple[str, str]:
-    """Pre/post files holding score columns only (hand-checked in tests/test_change.py)."""
+    """Pre/post files holding score columns only (hand-checked in tests/analyses/test_change.py)."""
     pre = pd.DataFrame({"client": [1, 2, 3, 4, 5, 6], "ct_fear": [12, 12, 9, 6, 6, 8]})
     post = pd.DataFrame({"client": [1, 2, 3, 4, 5, 7], "ct_fear": [5, 8, 7, 11, 2, 4]})
     a, b = tmp_path / "pre.csv", tmp_path / "post.csv"

@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import REFERENCE, ROOT
 
 from compassion_scales.cli import main
 from compassion_scales.factor import efa
 
-ROOT = Path(__file__).resolve().parents[1]
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 EXAMPLE = ROOT / "examples" / "responses.csv"
 ITEMS = [f"{t}{i}" for t in "ACENO" for i in range(1, 6)]
 

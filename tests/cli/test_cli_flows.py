@@ -5,17 +5,17 @@ from __future__ import annotations
 import io
 import json
 import warnings
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import REFERENCE
 
 from compassion_scales.cli import main
 from compassion_scales.flow_analysis import flows
 from compassion_scales.group_comparison import compare
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 SAI = str(REF / "data" / "sai_xray.csv")
 SAI_INST = str(REF / "data" / "sai_three_flows.yaml")
 SAT = str(REF / "data" / "sat_act.csv")

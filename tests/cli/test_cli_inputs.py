@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import ROOT
 
 from compassion_scales.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "responses.csv"
 
 

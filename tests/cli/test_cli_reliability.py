@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import ROOT
 
 from compassion_scales.cli import main
 from compassion_scales.internal_consistency import reliability
 from compassion_scales.retest_reliability import retest
 
-ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference"
 BFI = str(REF / "data" / "bfi.csv")
 EXAMPLE = str(ROOT / "examples" / "responses.csv")

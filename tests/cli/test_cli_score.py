@@ -11,13 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import DATA, ROOT
 
 import compassion_scales as cs
 from compassion_scales.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "responses.csv"
-TOY = str(Path(__file__).parent / "data" / "toy_scale.yaml")
+TOY = str(DATA / "toy_scale.yaml")
 
 
 def run(args: list[str]) -> CliRunner.invoke:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from testkit import CORPUS, ROOT
 
 from compassion_scales.cli import main
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
 sys.path.insert(0, str(CORPUS))
 
 import make_corpus  # noqa: E402
@@ -135,7 +135,7 @@ def test_head_closes_the_pipe_quietly(tmp_path: Path) -> None:
 
 
 def test_examples_file_piped_to_head(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     cmd = (f"{sys.executable} -m compassion_scales score {root / 'examples' / 'responses.csv'} "
            "--id pid --id time --format csv | head -1")
     proc = subprocess.run(["bash", "-c", cmd], capture_output=True, timeout=300)

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from testkit import DATA
 
 from compassion_scales.cli import main
-
-DATA = Path(__file__).parent / "data"
 
 
 def test_change_output_has_provenance(tmp_path):

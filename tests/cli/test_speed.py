@@ -1,6 +1,7 @@
 """Speed work (#16): thread guards and lazy imports that keep results identical but faster."""
 import numpy as np
 import pandas as pd
+from testkit import ROOT
 
 
 def test_bootstrap_alpha_runs_blas_on_one_thread(monkeypatch):
@@ -47,9 +48,8 @@ for args in runs:
     assert r.exit_code == 0, (args, r.output)
 print(",".join(m for m in ("statsmodels", "matplotlib") if m in sys.modules))
 """
-    from pathlib import Path
 
-    root = Path(__file__).parent.parent
+    root = ROOT
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == ""

@@ -10,16 +10,15 @@ code), and by ``compassion_scales.scoring.check_examples`` once that module exis
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from testkit import ROOT
 
 import compassion_scales as cs
 
-ROOT = Path(__file__).resolve().parents[1]
 INSTRUMENTS = ROOT / "instruments"
 TEMPLATE = ROOT / "docs" / "templates" / "licensed_instrument_template.yaml"
 

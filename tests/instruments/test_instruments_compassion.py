@@ -9,18 +9,17 @@ Expected values in the scoring tests are computed here with numpy, independently
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from testkit import EXAMPLES, ROOT
 
 import compassion_scales as cs
 from compassion_scales.errors import InstrumentError
 from compassion_scales.scoring import check_examples
 
-INSTRUMENT_DIR = Path(__file__).resolve().parents[1] / "instruments"
+INSTRUMENT_DIR = ROOT / "instruments"
 FILES = ["fcs", "ceas", "scs", "scs_sf", "cs", "fscrs", "socs_s", "socs_o"]
 FLOWS = {"self", "to_others", "from_others"}
 
@@ -402,7 +401,7 @@ def test_scs_sf_long_form_mapping_all_12_items():
         assert sf_sub[f"scs_sf_{short}"] == long_sub[f"scs_{lng}"], short
         assert sf.item(f"scs_sf_{short}").reverse == long_.item(f"scs_{lng}").reverse, short
     # the map file scores the short form from long-form columns, equal to an independent mean
-    map_file = Path(__file__).resolve().parents[1] / "examples" / "scs26_to_scs_sf_map.csv"
+    map_file = EXAMPLES / "scs26_to_scs_sf_map.csv"
     cmap = pd.read_csv(map_file)
     assert dict(zip(cmap["item"], cmap["column"], strict=True)) == {
         f"scs_sf_{s}": f"scs_{lng}" for s, lng in SCS_SF_TO_LONG.items()}

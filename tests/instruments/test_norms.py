@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+from testkit import DATA, REFERENCE
 
 from compassion_scales.cli import main
 from compassion_scales.clinical_change import change
 from compassion_scales.errors import AnalysisError, InstrumentError
 from compassion_scales.norms import apply_norms, load_norms_file, norm_reliability, norm_samples
 
-DATA = Path(__file__).resolve().parent / "data"
 INST = str(DATA / "change_test_norms.yaml")
 NORMS = str(DATA / "change_test_service_norms.yaml")
 pytestmark = pytest.mark.filterwarnings("ignore::compassion_scales.clinical_change.NormsWarning")
@@ -171,7 +171,7 @@ def test_against_r_pnorm():
     """tests/reference/norms_tracking.R (base R pnorm): worst difference below 1e-12."""
     import json
 
-    ref = json.loads((Path(__file__).resolve().parent / "reference" / "norms_tracking.json").read_text())
+    ref = json.loads((REFERENCE / "norms_tracking.json").read_text())
     scores = pd.DataFrame({"ct_fear": [18.0, 10.0, 6.0, 11.0]})
     out = apply_norms(scores, INST, "clinic_a", norms_file=NORMS).scores
     for col, key in (("ct_fear_z", "z"), ("ct_fear_t", "t"), ("ct_fear_pct", "pct")):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testkit import DATA
 
 from compassion_scales.instrument import load_instrument
 from compassion_scales.scoring import _keyed, score
 
-TOY = str(Path(__file__).parent / "data" / "toy_scale.yaml")
+TOY = str(DATA / "toy_scale.yaml")
 FCS_SELF = [f"fcs_self_{i}" for i in range(1, 16)]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

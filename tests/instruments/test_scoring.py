@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import DATA
 
 import compassion_scales as cs
 from compassion_scales.errors import ResponseValidationError, ScoringError
 from compassion_scales.scoring import check_examples, item_scores, score
 
-TOY = str(Path(__file__).parent / "data" / "toy_scale.yaml")
+TOY = str(DATA / "toy_scale.yaml")
 
 
 def toy_frame(rows: list[dict]) -> pd.DataFrame:

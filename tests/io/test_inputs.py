@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from testkit import ROOT
 
 import compassion_scales as cs
 from compassion_scales._inputs import as_key, item_set, pair_people
@@ -23,7 +24,6 @@ from compassion_scales.errors import (
     SkippedScoreWarning,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "responses.csv"
 
 

@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import DATA
 
 from compassion_scales.errors import InputFileError, OutputFileError, ResponseValidationError
 from compassion_scales.io import read_column_map, read_responses, write_table
 from compassion_scales.scoring import score
 
-TOY = str(Path(__file__).parent / "data" / "toy_scale.yaml")
+TOY = str(DATA / "toy_scale.yaml")
 
 
 def test_spss_value_labels_are_matched_to_response_labels(tmp_path: Path) -> None:

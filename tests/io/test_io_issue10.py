@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import DATA
 
 from compassion_scales.errors import InputFileError, OutputFileError, ResponseValidationError
 from compassion_scales.instrument import load_instrument, normalise_label
@@ -24,7 +25,7 @@ from compassion_scales.io import (
 )
 from compassion_scales.scoring import _convert_column, _fast_numeric, score
 
-TOY = str(Path(__file__).parent / "data" / "toy_scale.yaml")
+TOY = str(DATA / "toy_scale.yaml")
 HEAD = "pid,toy_1,toy_2,toy_3,toy_5,toy_6"
 
 

@@ -18,11 +18,12 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testkit import DATA
 
 from compassion_scales.io import read_responses, write_outputs
 from compassion_scales.scoring import score
 
-TOY = str(Path(__file__).parent / "data" / "toy_scale.yaml")
+TOY = str(DATA / "toy_scale.yaml")
 ITEMS = ["toy_1", "toy_2", "toy_3", "toy_5", "toy_6"]
 
 # printable text, no control characters (Excel cannot hold them), never empty (empty = missing)

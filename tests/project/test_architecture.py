@@ -19,7 +19,7 @@ import ast
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # self-contained: also run as a script
 PACKAGE = "compassion_scales"
 
 # Private names imported across modules that are known debts (issue #11): importer -> name.

@@ -6,8 +6,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from testkit import DOCS
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
 spec = importlib.util.spec_from_file_location("docs_generate", DOCS / "generate.py")
 generate = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(generate)  # type: ignore[union-attr]
@@ -44,6 +44,6 @@ def test_instrument_format_example_is_valid(tmp_path: Path) -> None:
 
 
 def test_cli_reference_names_the_program_cscore():
-    text = (Path(__file__).parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
     assert "Usage: main" not in text
     assert "Usage: cscore reliability [OPTIONS] RESPONSES" in text

@@ -9,9 +9,9 @@ fails on a new long function and on a listed one that has become short.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from testkit import ROOT
+
 MAX_LINES = 60
 
 KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {

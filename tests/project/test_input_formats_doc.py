@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from testkit import DOCS
 
 from compassion_scales.cli import main
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "input-formats.md"
+DOC = DOCS / "input-formats.md"
 BLOCK = re.compile(r"```(\w+)([^\n]*)\n(.*?)```", re.S)
 
 

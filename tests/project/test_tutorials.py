@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from testkit import ROOT
 
-ROOT = Path(__file__).parents[1]
 TUTORIALS = sorted((ROOT / "docs" / "tutorials").glob("*.md"))
 
 

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import click
 import pytest
+from testkit import ROOT
 
 import compassion_scales as cs
-
-ROOT = Path(__file__).resolve().parents[1]
 
 #: argument names the glossary replaced: old -> new.
 OLD_ARGUMENTS = {

@@ -11,14 +11,13 @@ import re
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from testkit import ROOT
 
 from compassion_scales.cli import main
 
-ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "responses.csv"
 
 

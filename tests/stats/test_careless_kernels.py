@@ -7,15 +7,14 @@ base R following the formulas of R's careless 1.2, which is not installable here
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.stats import careless
 
-REF = Path(__file__).parent / "reference"
+REF = REFERENCE
 KEYS = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
 
 

@@ -4,17 +4,17 @@ Goldens: tests/reference/lmm.R (lmm_*.json) and flows.R (flows_lmm_sai.json).
 """
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.flow_analysis import flows
 from compassion_scales.stats.lmm import random_intercept_lmm
 
-REF = Path(__file__).parent / "reference"
+REF = REFERENCE
 TOL = 1e-6
 FLOWS = {"self": "self", "to_others": "to_others", "from_others": "from_others"}
 

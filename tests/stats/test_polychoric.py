@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from testkit import REFERENCE
 
 from compassion_scales.correlations import _bvn_cdf, pairwise_cov, polychoric
 from compassion_scales.errors import AnalysisError
 from compassion_scales.stats.correlation import pairwise_cor
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = REFERENCE
 POLY = json.loads((REF / "reliability_polychoric_psych.json").read_text())
 
 
