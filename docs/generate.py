@@ -1,7 +1,7 @@
 """Regenerate the generated documentation: docs/instruments/*.md and docs/cli.md.
 
 Run from the repository root:  python docs/generate.py
-``tests/test_docs.py`` fails when a generated page is stale.
+``tests/project/test_docs.py`` fails when a generated page is stale.
 """
 
 from __future__ import annotations

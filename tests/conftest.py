@@ -1,15 +1,22 @@
-"""Shared fixtures."""
+"""Shared fixtures: the reference (R golden) and test-data folders, once per session."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from testkit import DATA, REFERENCE, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = Path(__file__).resolve().parent / "reference"
+__all__ = ["ROOT", "REFERENCE", "DATA"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def reference_dir() -> Path:
+    """``tests/reference``: R scripts and the golden values they wrote."""
     return REFERENCE
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """``tests/data``: hand-made test data (instruments, norms, responses)."""
+    return DATA

@@ -4,7 +4,7 @@ Every case is a :class:`Case`: the files it needs (bytes, or a function writing 
 the ``cscore`` arguments, and what must happen (exit code, words the message must
 contain, scores computed by hand, columns that must come out exactly as they went in).
 Cases live in the modules ``cases_*.py`` beside this file, each exposing
-``CASES: list[Case]``; :func:`all_cases` collects them. ``tests/test_corpus.py`` runs
+``CASES: list[Case]``; :func:`all_cases` collects them. ``tests/cli/test_corpus.py`` runs
 them; nothing generated is committed.
 
 Writers reproduce what the tools write (as far as their public exports and test

@@ -1,0 +1,275 @@
+"""Internal consistency against R psych (fixtures from tests/reference/reliability.R)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from testkit import EXAMPLES, REFERENCE
+
+from compassion_scales.errors import AnalysisError, KeyingWarning, MissingDataWarning
+from compassion_scales.internal_consistency import (
+    ReliabilityResult,
+    _alpha_stats,
+    _boot_alpha,
+    _cov,
+    cronbach_alpha,
+    item_analysis,
+    omega,
+    reliability,
+    split_half,
+)
+
+REF = REFERENCE
+DATA = REF / "data"
+ALPHA = json.loads((REF / "reliability_alpha_psych.json").read_text())
+OMEGA = json.loads((REF / "reliability_omega_psych.json").read_text())
+POLY = json.loads((REF / "reliability_polychoric_psych.json").read_text())
+KEYS25 = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
+
+
+@pytest.fixture(scope="module")
+def bfi() -> pd.DataFrame:
+    return pd.read_csv(DATA / "bfi.csv")
+
+
+@pytest.fixture(scope="module")
+def datasets(bfi) -> dict[str, pd.DataFrame]:
+    return {"bfi": bfi, "hs": pd.read_csv(DATA / "HolzingerSwineford1939.csv"),
+            "ability": pd.read_csv(DATA / "ability.csv")}
+
+
+def _data(datasets, case: str, items: list[str]) -> pd.DataFrame:
+    key = "bfi" if case.startswith("bfi") else "hs" if case.startswith("hs") else "ability"
+    return datasets[key][items]
+
+
+def _keys(case: dict) -> list[str] | None:
+    k = case["keys"]
+    return [k] if isinstance(k, str) else (list(k) or None)
+
+
+ALPHA_CASES = [k for k in ALPHA if k != "versions"]
+
+
+@pytest.mark.parametrize("case", ALPHA_CASES)
+def test_alpha_matches_psych(datasets, case):
+    c = ALPHA[case]
+    missing = "listwise" if "listwise" in case else "pairwise"
+    res = cronbach_alpha(_data(datasets, case, c["items"]), reverse=_keys(c), missing=missing)
+    row = res.iloc[0]
+    t = c["total"]
+    assert row["n_obs"] == c["n_rows"]
+    assert row["alpha"] == pytest.approx(t["raw_alpha"], abs=1e-6)
+    assert row["std_alpha"] == pytest.approx(t["std.alpha"], abs=1e-6)
+    assert row["g6_smc"] == pytest.approx(t["G6(smc)"], abs=1e-6)
+    assert row["average_r"] == pytest.approx(t["average_r"], abs=1e-6)
+    assert row["median_r"] == pytest.approx(t["median_r"], abs=1e-6)
+    assert row["signal_noise"] == pytest.approx(t["S/N"], abs=1e-6)
+    assert row["ase"] == pytest.approx(t["ase"], abs=1e-6)
+    assert row["ci_low"] == pytest.approx(c["feldt"]["lower"], abs=1e-6)
+    assert row["ci_high"] == pytest.approx(c["feldt"]["upper"], abs=1e-6)
+    assert row["missing"] == missing
+
+
+@pytest.mark.parametrize("case", ALPHA_CASES)
+def test_item_statistics_match_psych(datasets, case):
+    c = ALPHA[case]
+    missing = "listwise" if "listwise" in case else "pairwise"
+    it = item_analysis(_data(datasets, case, c["items"]), reverse=_keys(c), missing=missing)
+    st = pd.DataFrame(c["item_stats"])
+    drop = pd.DataFrame(c["alpha_drop"])
+    assert it["item"].tolist() == c["items"]
+    np.testing.assert_array_equal(it["n"].to_numpy(), st["n"].to_numpy())
+    for ours, theirs in [("r_total", "raw.r"), ("r_total_std", "std.r"), ("r_drop", "r.drop"),
+                         ("mean", "mean"), ("sd", "sd")]:
+        np.testing.assert_allclose(it[ours], st[theirs], atol=1e-6, rtol=0, err_msg=ours)
+    np.testing.assert_allclose(it["alpha_if_dropped"], drop["raw_alpha"], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(it["std_alpha_if_dropped"], drop["std.alpha"], atol=1e-6, rtol=0)
+    keyed = set(_keys(c) or [])
+    assert it["key"].tolist() == ["-" if i in keyed else "+" for i in c["items"]]
+
+
+@pytest.mark.parametrize("case", [k for k in OMEGA if k != "versions"])
+def test_omega_matches_psych(datasets, case):
+    c = OMEGA[case]
+    d = _data(datasets, case, c["items"])
+    rev = KEYS25 if "keyed" in case else None
+    res = omega(d, c["nfactors"], reverse=rev, item_range=(1, 6), ordinal=c["poly"])
+    row = res.iloc[0]
+    assert row["omega_total"] == pytest.approx(c["omega_tot"], abs=1e-3)
+    assert row["alpha"] == pytest.approx(c["alpha"], abs=1e-3)
+    assert row["lambda6"] == pytest.approx(c["G6"], abs=1e-3)
+    if c["nfactors"] > 1:
+        assert row["omega_h"] == pytest.approx(c["omega_h"], abs=1e-3)
+        assert row["omega_limit"] == pytest.approx(c["omega_lim"], abs=1e-3)
+        assert row["ecv"] == pytest.approx(c["ECV"], abs=1e-3)
+        assert "Schmid-Leiman" in row["estimator"]
+    else:
+        assert np.isnan(row["omega_h"])
+    sl = pd.DataFrame(c["sl"])
+    load = res.attrs["loadings"]
+    np.testing.assert_allclose(load["g"], sl["g"], atol=1e-3)
+    np.testing.assert_allclose(load["h2"], sl["h2"], atol=1e-3)
+    assert row["correlation"].startswith("polychoric" if c["poly"] else "Pearson")
+
+
+def test_omega_total_matches_psych_for_ordinal_neuroticism(bfi):
+    c = POLY["bfi_neuroticism"]
+    res = reliability(bfi[c["items"]], boot=0, ordinal=True)
+    assert res.summary["ordinal_alpha"].iloc[0] == pytest.approx(c["ordinal_alpha"], abs=1e-3)
+    assert res.summary["ordinal_omega_total"].iloc[0] == pytest.approx(
+        OMEGA["bfi_neuroticism_poly_1"]["omega_tot"], abs=1e-3)
+
+
+def test_bootstrap_matches_a_naive_loop_complete_and_pairwise():
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=(200, 1))
+    X = np.round(np.clip(2 + f + rng.normal(size=(200, 6)), 0, 4))
+    idx = np.random.default_rng(11).integers(0, 200, size=(150, 200), dtype=np.int32)
+    fast = _boot_alpha(X, 150, 11)
+    naive = [_alpha_stats(np.cov(X[i], rowvar=False))["alpha"] for i in idx]
+    np.testing.assert_allclose(fast, naive, atol=1e-12)
+    Xm = X.copy()
+    Xm[rng.random(X.shape) < 0.1] = np.nan
+    fast = _boot_alpha(Xm, 150, 11)
+    naive = [_alpha_stats(_cov(Xm[i]))["alpha"] for i in idx]
+    np.testing.assert_allclose(fast, naive, atol=1e-12)
+    # small chunks of resamples and of item pairs give the same answer
+    np.testing.assert_allclose(_boot_alpha(Xm, 150, 11, chunk_cells=4000), naive, atol=1e-12)
+
+
+def test_bootstrap_is_seeded_and_reported(bfi):
+    d = bfi[["N1", "N2", "N3", "N4", "N5"]]
+    a = cronbach_alpha(d, boot=500, seed=7).iloc[0]
+    b = cronbach_alpha(d, boot=500, seed=7).iloc[0]
+    c = cronbach_alpha(d, boot=500, seed=8).iloc[0]
+    assert a["boot_ci_low"] == b["boot_ci_low"] and a["boot_ci_high"] == b["boot_ci_high"]
+    assert a["boot_ci_low"] != c["boot_ci_low"]
+    assert a["n_boot"] == 500 and a["seed"] == 7
+    assert a["boot_ci_low"] < a["alpha"] < a["boot_ci_high"]
+    # the bootstrap interval is close to Feldt's for a large sample
+    assert abs(a["boot_ci_low"] - a["ci_low"]) < 0.01
+    unseeded = reliability(d, boot=200)
+    assert isinstance(unseeded.seed, int)
+    assert f"seed {unseeded.seed}" in "\n".join(unseeded._notes())
+
+
+def test_split_half_is_spearman_brown_of_odd_even_sums(bfi):
+    d = bfi[["C1", "C2", "C3", "C4", "C5"]].dropna()
+    res = split_half(d, reverse=["C4", "C5"]).iloc[0]
+    k = d.copy()
+    k[["C4", "C5"]] = 7 - k[["C4", "C5"]]
+    r = np.corrcoef(k[["C1", "C3", "C5"]].sum(axis=1), k[["C2", "C4"]].sum(axis=1))[0, 1]
+    assert res["r_halves"] == pytest.approx(r, abs=1e-12)
+    assert res["split_half_sb"] == pytest.approx(2 * r / (1 + r), abs=1e-12)
+    assert res["lambda6"] == pytest.approx(
+        cronbach_alpha(d, reverse=["C4", "C5"])["g6_smc"].iloc[0], abs=1e-12)
+
+
+def test_keying_audit_flags_an_unreversed_item_and_never_flips(bfi):
+    d = bfi[["A1", "A2", "A3", "A4", "A5"]]
+    with pytest.warns(KeyingWarning, match="A1"):
+        res = reliability(d, boot=0)
+    items = res.items.set_index("item")
+    assert items.loc["A1", "keying_flag"]
+    assert items.loc["A1", "r_drop"] < 0 and items.loc["A1", "loading_1f"] < 0
+    assert not items.drop("A1")["keying_flag"].any()
+    assert res.summary["n_flagged"].iloc[0] == 1
+    # alpha uses the keys as given (not silently flipped)
+    assert res.summary["alpha"].iloc[0] == pytest.approx(
+        cronbach_alpha(d)["alpha"].iloc[0], abs=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", KeyingWarning)
+        ok = reliability(d, reverse=["A1"], boot=0)
+    assert ok.summary["alpha"].iloc[0] == pytest.approx(
+        ALPHA["bfi_agreeableness"]["total"]["raw_alpha"], abs=1e-6)
+
+
+def test_reliability_by_group_and_settings_in_notes(bfi):
+    d = bfi[["C1", "C2", "C3", "C4", "C5", "gender"]]
+    with pytest.warns(MissingDataWarning):
+        res = reliability(d, reverse=["C4", "C5"], group="gender", boot=0, missing="listwise")
+    assert isinstance(res, ReliabilityResult)
+    assert res.summary["group"].tolist() == ["all", "1", "2"]
+    sub = bfi.loc[bfi["gender"] == 2, ["C1", "C2", "C3", "C4", "C5"]]
+    assert res.summary["alpha"].iloc[2] == pytest.approx(
+        cronbach_alpha(sub, reverse=["C4", "C5"], item_range=(1, 6), missing="listwise")["alpha"].iloc[0],
+        abs=1e-12)
+    assert res.summary["n_obs"].iloc[0] == len(d.drop(columns="gender").dropna())
+    notes = "\n".join(res._notes())
+    assert "listwise" in notes and "Feldt" in notes
+    assert set(res.items["group"]) == {"all", "1", "2"}
+    payload = res.to_dict()
+    assert payload["settings"]["missing"] == "listwise" and len(payload["items"]) == 15
+
+
+def test_listwise_warns_about_dropped_people(bfi):
+    with pytest.warns(MissingDataWarning, match="Listwise deletion dropped"):
+        reliability(bfi[["N1", "N2", "N3", "N4", "N5"]], boot=0, missing="listwise")
+
+
+def test_pairwise_is_stated_and_default(bfi):
+    res = reliability(bfi[["N1", "N2", "N3", "N4", "N5"]], boot=0)
+    assert res.missing == "pairwise"
+    assert res._notes()[0].startswith("Missing answers: pairwise")
+
+
+def test_omega_hierarchical_in_reliability(datasets):
+    hs = datasets["hs"][[f"x{i}" for i in range(1, 10)]]
+    res = reliability(hs, boot=0, nfactors=3)
+    assert res.summary["omega_h"].iloc[0] == pytest.approx(OMEGA["hs_3"]["omega_h"], abs=1e-3)
+    assert res.summary["omega_total"].iloc[0] == pytest.approx(OMEGA["hs_3"]["omega_tot"], abs=1e-3)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"reverse": ["Z9"]}, "Cannot reverse-key Z9"),
+    ({"missing": "everything"}, "missing must be 'pairwise' or 'listwise'"),
+    ({"boot": 10}, "too few"),
+    ({"ci": 95}, "ci must be a level between 0 and 1"),
+])
+def test_errors_are_explained(bfi, kwargs, match):
+    with pytest.raises(AnalysisError, match=match):
+        cronbach_alpha(bfi[["A1", "A2", "A3"]], **kwargs)
+
+
+def test_text_columns_and_single_items_are_refused():
+    with pytest.raises(AnalysisError, match="contain text"):
+        cronbach_alpha(pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]}))
+    with pytest.raises(AnalysisError, match="at least 2 items"):
+        cronbach_alpha(pd.DataFrame({"a": [1, 2, 3]}))
+    with pytest.raises(AnalysisError, match="group column 'site'"):
+        reliability(pd.DataFrame({"a": [1, 2, 3], "b": [1, 3, 2]}), group="site")
+
+
+def test_instrument_path_uses_keyed_item_scores():
+    from compassion_scales.io import read_responses
+    from compassion_scales.scoring import item_scores
+
+    data = read_responses(EXAMPLES / "responses.csv")
+    res = reliability(data, "fcs", boot=0)
+    assert res.instrument == "fcs"
+    assert {"fcs_others", "fcs_from_others", "fcs_self"} <= set(res.summary["score"])
+    expected = cronbach_alpha(item_scores(data, "fcs", "fcs_self"))["alpha"].iloc[0]
+    got = res.summary.set_index("score").loc["fcs_self", "alpha"]
+    assert got == pytest.approx(expected, abs=1e-12)
+    assert "instrument 'fcs'" in "\n".join(res._notes())
+    with pytest.raises(AnalysisError, match="do not also give items"):
+        reliability(data, "fcs", items=["fcs_oth_1", "fcs_oth_2"])
+
+
+def test_alpha_invariances(bfi):
+    """Item order, a common linear rescaling, and reversing twice leave alpha unchanged."""
+    d = bfi[["C1", "C2", "C3", "C4", "C5"]]
+    base = cronbach_alpha(d, reverse=["C4", "C5"])["alpha"].iloc[0]
+    shuffled = d[["C5", "C2", "C4", "C1", "C3"]]
+    assert cronbach_alpha(shuffled, reverse=["C5", "C4"])["alpha"].iloc[0] == pytest.approx(base, abs=1e-12)
+    assert cronbach_alpha(2 * d + 3, reverse=["C4", "C5"])["alpha"].iloc[0] == pytest.approx(base, abs=1e-12)
+    flipped = d.copy()
+    flipped[["C4", "C5"]] = 7 - flipped[["C4", "C5"]]
+    assert cronbach_alpha(flipped)["alpha"].iloc[0] == pytest.approx(base, abs=1e-12)
+    twice = cronbach_alpha(flipped, reverse=["C4", "C5"], item_range=(1, 6))["alpha"].iloc[0]
+    assert twice == pytest.approx(cronbach_alpha(d)["alpha"].iloc[0], abs=1e-12)

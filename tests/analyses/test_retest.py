@@ -1,0 +1,96 @@
+"""Test-retest ICCs against psych::ICC (tests/reference/reliability.R)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from testkit import EXAMPLES, REFERENCE
+
+from compassion_scales.errors import AnalysisError
+from compassion_scales.retest_reliability import RetestResult, icc, retest
+
+REF = REFERENCE
+DATA = REF / "data"
+ICC = json.loads((REF / "reliability_icc_psych.json").read_text())
+ANX = ["tense", "regretful", "upset", "worrying", "anxious", "nervous", "jittery",
+       "high.strung", "worried", "rattled"]
+COLS = ["icc", "f", "df1", "df2", "p_val", "ci_low", "ci_high"]
+
+
+@pytest.fixture(scope="module")
+def sai() -> tuple[pd.DataFrame, pd.DataFrame]:
+    t1 = pd.read_csv(DATA / "sai_xray_time1.csv")
+    t2 = pd.read_csv(DATA / "sai_xray_time2.csv")
+    for t in (t1, t2):
+        t["anxiety"] = t[ANX].mean(axis=1, skipna=False)
+    return t1, t2
+
+
+def test_icc_matches_psych_shrout_fleiss():
+    ref = pd.DataFrame(ICC["shrout_fleiss"]["results"])
+    res = icc(pd.read_csv(DATA / "shrout_fleiss.csv"))
+    assert res["type"].tolist() == ref["type"].tolist()
+    for c in COLS:
+        np.testing.assert_allclose(res[c], ref[c], atol=1e-6, rtol=0, err_msg=c)
+    assert res["n_obs"].iloc[0] == 6 and res["n_raters"].iloc[0] == 4
+
+
+def test_retest_two_files_matches_psych(sai):
+    t1, t2 = sai
+    res = retest(t1, t2, id="id", columns=["anxiety"])
+    assert isinstance(res, RetestResult)
+    ref = ICC["sai_xray_anxiety"]
+    for c in COLS:
+        np.testing.assert_allclose(res.icc[c], pd.DataFrame(ref["results"])[c], atol=1e-6, rtol=0)
+    row = res.summary.iloc[0]
+    assert row["n_pairs"] == ref["n_pairs"]
+    assert row["pearson_r"] == pytest.approx(ref["pearson_r"], abs=1e-6)
+    assert row["icc2"] == pytest.approx(res.icc.set_index("type").loc["ICC2", "icc"])
+    assert row["r_ci_low"] < row["pearson_r"] < row["r_ci_high"]
+    assert "200 matched" in "\n".join(res._notes())
+
+
+def test_retest_long_format_equals_two_files(sai):
+    t1, t2 = sai
+    wide = retest(t1, t2, id="id", columns=["anxiety"])
+    long = retest(pd.concat([t2, t1]), id="id", time="time", columns=["anxiety"])
+    pd.testing.assert_frame_equal(wide.summary, long.summary)
+    assert any("time 1 = rows with time = 1" in m for m in long.messages)
+
+
+def test_retest_reports_unmatched_and_refuses_duplicates(sai):
+    t1, t2 = sai
+    res = retest(t1.iloc[:150], t2, id="id", columns=["anxiety"])
+    assert res.n_matched == 150 and res.n_time2 == 200
+    assert any("50 at time 2 have no match" in m for m in res.messages)
+    with pytest.raises(AnalysisError, match=r"row 202, column id: identifier 1 already used in row 2(.|\n)*time 1 data"):
+        retest(pd.concat([t1, t1.iloc[:2]]), t2, id="id", columns=["anxiety"])
+    with pytest.raises(AnalysisError, match="id column"):
+        retest(t1, t2, id="pid", columns=["anxiety"])
+    with pytest.raises(AnalysisError, match="say which two"):
+        retest(pd.concat([t1, t2, t2.assign(time=3)]), id="id", time="time")
+
+
+def test_retest_with_instrument_scores_each_time():
+    from compassion_scales.io import read_responses
+    from compassion_scales.scoring import score
+
+    data = read_responses(EXAMPLES / "responses.csv")
+    res = retest(data, instrument="fcs", id="pid", time="time", times=(1, 2))
+    assert res.instrument == "fcs"
+    assert "fcs_self" in set(res.summary["score"])
+    s1 = score(data[data["time"].astype(int) == 1].drop(columns="time"), "fcs", id_cols=["pid"]).scores
+    s2 = score(data[data["time"].astype(int) == 2].drop(columns="time"), "fcs", id_cols=["pid"]).scores
+    m = s1.merge(s2, on="pid").dropna(subset=["fcs_self_x", "fcs_self_y"])
+    r = np.corrcoef(m["fcs_self_x"], m["fcs_self_y"])[0, 1]
+    assert res.summary.set_index("score").loc["fcs_self", "pearson_r"] == pytest.approx(r, abs=1e-12)
+
+
+def test_times_given_as_text_match_numeric_time_column(sai):
+    t1, t2 = sai
+    long = pd.concat([t1, t2]).astype({"time": float})
+    res = retest(long, id="id", time="time", times=("1", "2"), columns=["anxiety"])
+    assert res.summary["n_pairs"].iloc[0] == ICC["sai_xray_anxiety"]["n_pairs"]

@@ -1,0 +1,182 @@
+"""`cscore change` and `cscore trial` through click's runner."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from testkit import DATA, REFERENCE
+
+from compassion_scales.cli import main
+from compassion_scales.clinical_change import change
+from compassion_scales.io import read_responses
+
+REF = REFERENCE
+INST = str(DATA / "change_test_norms.yaml")
+PRE, POST, LONG = (str(DATA / f"change_{n}.csv") for n in ("pre", "post", "long"))
+
+
+def run(args: list[str]):
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+@pytest.fixture
+def score_files(tmp_path: Path) -> tuple[str, str]:
+    """Pre/post files holding score columns only (hand-checked in tests/analyses/test_change.py)."""
+    pre = pd.DataFrame({"client": [1, 2, 3, 4, 5, 6], "ct_fear": [12, 12, 9, 6, 6, 8]})
+    post = pd.DataFrame({"client": [1, 2, 3, 4, 5, 7], "ct_fear": [5, 8, 7, 11, 2, 4]})
+    a, b = tmp_path / "pre.csv", tmp_path / "post.csv"
+    pre.to_csv(a, index=False)
+    post.to_csv(b, index=False)
+    return str(a), str(b)
+
+
+def test_json_equals_library(score_files):
+    pre, post = score_files
+    res = run(["change", pre, post, "-i", INST, "--id", "client", "--score", "ct_fear",
+               "--format", "json"])
+    assert res.exit_code == 0, res.output
+    lib = change(read_responses(pre, string_columns=["client"]),
+                 read_responses(post, string_columns=["client"]), INST, id="client",
+                 scores=["ct_fear"])
+    assert json.loads(res.stdout) == json.loads(lib.to_json())
+    out = json.loads(res.stdout)
+    # hand-computed: SE_diff = 3*sqrt(2)*0.4; client 1: 12 -> 5
+    assert out["summary"][0]["rci"] == pytest.approx(-7 / (3 * math.sqrt(2) * 0.4))
+    assert [r["clinical_change"] for r in out["summary"]] == [
+        "recovered", "improved", "unchanged", "deteriorated", "improved"]
+    assert out["unmatched"] == [{"id": "6", "found_in": "pre only"},
+                                {"id": "7", "found_in": "post only"}]
+
+
+def test_table_output_states_sources_and_unmatched(score_files):
+    pre, post = score_files
+    res = run(["change", pre, post, "-i", INST, "--id", "client", "--score", "ct_fear"])
+    assert res.exit_code == 0, res.output
+    assert "reliability 0.84 [alpha] (published: test data" in res.stdout
+    assert "clinical cut-off (criterion c) = 6.4" in res.stdout
+    assert "Unmatched ids (before only, no change computed): 6" in res.stdout
+    assert "Group summary" in res.stdout
+
+
+def test_explicit_reliability_and_sd(score_files):
+    pre, post = score_files
+    res = run(["change", pre, post, "-i", INST, "--id", "client", "--score", "ct_fear",
+               "--reliability", "ct_fear=0.9", "--sd", "4", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    p = json.loads(res.stdout)["parameters"][0]
+    assert p["reliability"] == 0.9 and p["sd"] == 4.0 and p["sd_source"] == "given"
+    assert p["se_diff"] == pytest.approx(4 * math.sqrt(2) * math.sqrt(0.1))
+
+
+def test_bad_reliability_value(score_files):
+    pre, post = score_files
+    res = run(["change", pre, post, "-i", INST, "--id", "client", "--reliability", "high"])
+    assert res.exit_code == 2
+    assert "'high' is not a number or SCORE=NUMBER" in res.output
+
+
+def test_no_norms_message_for_fcs(tmp_path):
+    items = [f"fcs_oth_{i}" for i in range(1, 11)]
+    pd.DataFrame({"client": ["a", "b"], **{c: [3, 2] for c in items}}).to_csv(tmp_path / "a.csv", index=False)
+    pd.DataFrame({"client": ["a", "b"], **{c: [1, 2] for c in items}}).to_csv(tmp_path / "b.csv", index=False)
+    res = run(["change", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "-i", "fcs",
+               "--id", "client", "--score", "fcs_others", "--sd", "6"])
+    assert res.exit_code == 0, res.output
+    assert ("no published clinical or non-clinical norms for fcs_others; clinical cut-offs "
+            "(criteria a, b, c) not computed.") in res.stdout
+    assert "reliability 0.72 [alpha] (published: Gilbert et al. 2011" in res.stdout
+
+
+def test_long_form_items_plot_report_output(tmp_path):
+    out = tmp_path / "change.csv"
+    res = run(["change", LONG, "-i", INST, "--id", "client", "--time", "session", "--from", "1",
+               "--to", "12", "--plot", str(tmp_path / "jt.svg"), "--report", str(tmp_path / "rep"),
+               "--report-format", "md", "--format", "csv", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out)
+    assert len(table) == 15  # 5 matched clients x 3 scores
+    assert table.loc[table["score"] == "ct_kind", "clinical_change"].tolist() == [
+        "recovered", "unchanged", "deteriorated", "improved", "recovered"]
+    assert (tmp_path / "jt.svg").read_text().lstrip().startswith("<?xml")
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [f"client_{i}.md" for i in range(1, 6)]
+    two = run(["change", PRE, POST, "-i", INST, "--id", "client", "--format", "csv"])
+    assert two.exit_code == 0, two.output
+    assert two.stdout == res.stdout
+
+
+def test_usage_errors(score_files):
+    pre, post = score_files
+    res = run(["change", pre, "-i", INST, "--id", "client"])
+    assert res.exit_code == 2 and "With one file, give --time COL --from VALUE --to VALUE" in res.output
+    res = run(["change", pre, post, "--id", "client"])
+    assert res.exit_code == 2 and "Give -i INSTRUMENT, or name score columns" in res.output
+    res = run(["change", pre, post, "-i", INST, "--id", "client", "--plot", "x.pdf"])
+    assert res.exit_code == 2 and "use a .png or .svg file name" in res.output
+
+
+def test_library_error_is_one_line(score_files):
+    pre, post = score_files
+    res = run(["change", pre, post, "-i", INST, "--id", "pid"])
+    assert res.exit_code == 1
+    assert res.output.startswith("Error: The id column 'pid' is not in the before (pre) data")
+    assert res.output.count("\n") == 1
+
+
+def test_trial_cli_matches_r(tmp_path):
+    out = tmp_path / "trial.csv"
+    res = run(["trial", str(REF / "data" / "anorexia_long.csv"), "--score", "weight", "--arm", "arm",
+               "--time", "time", "--baseline-time", "pre", "--follow-up-time", "post", "--id", "id",
+               "--reference", "Cont", "--format", "json", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    got = {r["arm"]: r for r in json.loads(res.stdout)["ancova"]}
+    gold = pd.read_csv(REF / "trial_ancova_anorexia.csv")
+    for row in gold.itertuples(index=False):
+        assert got[row.arm]["diff"] == pytest.approx(row.diff, rel=1e-9)
+        assert got[row.arm]["ci_low"] == pytest.approx(row.ci_low, rel=1e-9)
+    assert list(pd.read_csv(out)["arm"]) == ["CBT", "FT"]
+
+
+def test_trial_cli_reports_missing(tmp_path):
+    # R writes missing values as NA; cscore never reads text as missing silently (issue 10)
+    src = (REF / "data" / "baumann_long.csv").read_text()
+    refused = tmp_path / "baumann_na.csv"
+    refused.write_text(src)
+    res = run(["trial", str(refused), "--score", "test1", "--arm", "group", "--time", "time",
+               "--baseline-time", "T0", "--follow-up-time", "T1", "--id", "id"])
+    assert res.exit_code == 1 and "column test1: 'NA' is not a number" in res.output
+    assert 'write.csv(..., na = "")' in res.output
+    blank = tmp_path / "baumann.csv"
+    blank.write_text(src.replace(",NA", ","))
+    res = run(["trial", str(blank), "--score", "test1", "--arm", "group",
+               "--time", "time", "--baseline-time", "T0", "--follow-up-time", "T1", "--id", "id"])
+    assert res.exit_code == 0, res.output
+    assert "Warning: test1: 3 participant(s) with a baseline score have no follow-up score" in res.stderr
+    assert "test1, arm Basal: 1 of 22 with a baseline score have no follow-up score (4.5%)." in res.stdout
+    assert "complete-case analysis" in res.stdout
+
+
+def test_help_has_example():
+    for cmd in ("change", "trial"):
+        res = run([cmd, "--help"])
+        assert res.exit_code == 0 and "Example:" in res.output
+
+
+def test_report_count_equals_files_written(tmp_path):
+    # issue 10: "a/b", "a_b", "a b" and "JD"/"jd" overwrote each other's reports
+    ids = ["a/b", "a_b", "a b", "JD", "jd"]
+    pd.DataFrame({"client": ids, "s": [10, 11, 12, 13, 14]}).to_csv(tmp_path / "pre.csv", index=False)
+    pd.DataFrame({"client": ids, "s": [1, 2, 3, 4, 5]}).to_csv(tmp_path / "post.csv", index=False)
+    rep = tmp_path / "rep"
+    res = CliRunner().invoke(main, ["change", str(tmp_path / "pre.csv"), str(tmp_path / "post.csv"),
+                                    "--id", "client", "--score", "s", "--sd", "3",
+                                    "--reliability", "0.8", "--higher-is", "worse",
+                                    "--report", str(rep), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    written = list(rep.iterdir())
+    assert len(written) == 10 and len({p.name.casefold() for p in written}) == 10
+    assert f"Wrote 10 report file(s) to {rep}" in res.stderr

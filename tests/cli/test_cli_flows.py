@@ -1,0 +1,130 @@
+"""`cscore flows` and `cscore compare` (CliRunner): the CLI is a thin layer over the library."""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from testkit import REFERENCE
+
+from compassion_scales.cli import main
+from compassion_scales.flow_analysis import flows
+from compassion_scales.group_comparison import compare
+
+REF = REFERENCE
+SAI = str(REF / "data" / "sai_xray.csv")
+SAI_INST = str(REF / "data" / "sai_three_flows.yaml")
+SAT = str(REF / "data" / "sat_act.csv")
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture(scope="module")
+def sai_time1(tmp_path_factory):
+    """psychTools::sai XRAY time 1 with a grouping column (odd / even id) for the CLI tests."""
+    d = pd.read_csv(SAI)
+    d = d[d["time"] == 1].copy()
+    d["arm"] = ["odd" if i % 2 else "even" for i in d["id"]]
+    path = tmp_path_factory.mktemp("flows") / "sai_t1.csv"
+    d.to_csv(path, index=False)
+    return str(path), d
+
+
+def test_flows_table_prints_every_part(sai_time1):
+    path, _ = sai_time1
+    r = run("flows", path, "-i", SAI_INST, "--group", "arm", "--id", "id")
+    assert r.exit_code == 0, r.output
+    out = r.stdout
+    assert out.startswith("Flows of compassion\n")
+    for title in ("Flow scores", "Descriptives", "Mixed ANOVA (Type III sums of squares)",
+                  "Sphericity (Mauchly)", "Post hoc comparisons", "Flow inter-correlations",
+                  "Correlations compared between groups (Fisher z)"):
+        assert f"\n{title}\n" in out
+    assert "Missing data: the ANOVA uses complete cases: 179 people, 21 dropped" in out
+    assert "Warning: 21 of 200 people were left out of the ANOVA" in r.stderr
+
+
+def test_flows_csv_equals_library_unrounded(sai_time1):
+    path, d = sai_time1
+    r = run("flows", path, "-i", SAI_INST, "--group", "arm", "--id", "id", "--anova-type", "1",
+            "--format", "csv")
+    assert r.exit_code == 0, r.output
+    got = pd.read_csv(io.StringIO(r.stdout))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lib = flows(d, SAI_INST, group="arm", subject="id", anova_type=1)
+    pd.testing.assert_series_equal(got["f"], lib.anova["f"].reset_index(drop=True), check_names=False,
+                                   rtol=1e-12)
+    assert (got["ss_type"] == 1).all()
+
+
+def test_flows_json_and_part_and_plot(sai_time1, tmp_path):
+    path, _ = sai_time1
+    png = tmp_path / "profile.png"
+    r = run("flows", path, "-i", SAI_INST, "--group", "arm", "--id", "id", "--metric", "pomp",
+            "--format", "json", "--plot", str(png))
+    assert r.exit_code == 0, r.output
+    payload = json.loads(r.stdout)
+    assert payload["metric"] == "pomp" and payload["n_dropped"] == 21
+    assert {"anova", "posthoc", "correlations", "group_tests", "notes"} <= set(payload)
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    r = run("flows", path, "-i", SAI_INST, "--group", "arm", "--id", "id", "--part", "posthoc",
+            "--format", "csv")
+    assert r.exit_code == 0, r.output
+    assert pd.read_csv(io.StringIO(r.stdout))["comparison"].nunique() == 2
+
+
+def test_flows_with_time_uses_mixed_model():
+    r = run("flows", SAI, "-i", SAI_INST, "--time", "time", "--id", "id", "--part", "time_tests",
+            "--format", "csv")
+    assert r.exit_code == 0, r.output
+    tt = pd.read_csv(io.StringIO(r.stdout))
+    assert len(tt) == 3 and {"z", "p_val", "time_1", "time_2"} <= set(tt.columns)
+    r = run("flows", SAI, "-i", SAI_INST, "--time", "time", "--id", "id")
+    assert "Linear mixed model: term tests" in r.stdout
+    assert "value ~ flow * time + (1 | subject)" in r.stdout
+
+
+def test_flows_errors_are_one_line(sai_time1):
+    path, _ = sai_time1
+    r = run("flows", path, "-i", SAI_INST, "--time", "time")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: With a time column, name the person identifier column")
+    r = run("flows", path, "-i", SAI_INST, "--group", "arm", "--part", "mixed_model")
+    assert r.exit_code == 1 and "There is no mixed_model table" in r.stderr
+    r = run("flows", path, "-i", "cbi")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+
+
+def test_compare_csv_equals_library():
+    r = run("compare", SAT, "--group", "gender", "--score", "ACT,SATQ", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    got = pd.read_csv(io.StringIO(r.stdout))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lib = compare(pd.read_csv(SAT), group="gender", scores=["ACT", "SATQ"])
+    pd.testing.assert_series_equal(got["g"], lib.tests["g"], check_names=False, rtol=1e-12)
+    assert "Warning: Rows with a missing score or group were left out: SATQ: 13." in r.stderr
+
+
+def test_compare_table_and_output_file(tmp_path):
+    out = tmp_path / "cmp.csv"
+    r = run("compare", SAT, "--group", "education", "--score", "ACT", "--correction", "bonferroni",
+            "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("Group comparison\n")
+    assert "\nGroup descriptives\n" in r.stdout
+    assert "bonferroni-adjusted across the 1 score(s)" in r.stdout
+    assert pd.read_csv(out)["test"].iloc[0] == "welch_anova"
+
+
+def test_compare_error_is_one_line():
+    r = run("compare", SAT, "--group", "arm", "--score", "ACT")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: Grouping column 'arm' is not in the data")

@@ -1,0 +1,55 @@
+"""Speed work (#16): thread guards and lazy imports that keep results identical but faster."""
+import numpy as np
+import pandas as pd
+from testkit import ROOT
+
+
+def test_bootstrap_alpha_runs_blas_on_one_thread(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    import compassion_scales.internal_consistency as ic
+
+    seen = []
+    real = ic._boot_alpha
+
+    def spy(*args, **kwargs):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ic, "_boot_alpha", spy)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.integers(1, 6, (200, 5)), columns=list("abcde"))
+    with_guard = ic.cronbach_alpha(X, boot=200, seed=3)
+    assert seen == [{1}]
+    # same resamples, same interval as without the guard (up to the last bits of a sum)
+    boots = real(X.to_numpy(float), 200, 3)
+    p = 0.025
+    np.testing.assert_allclose(with_guard.loc[0, ["boot_ci_low", "boot_ci_high"]].to_numpy(float),
+                               np.quantile(boots, [p, 1 - p]), rtol=1e-12)
+
+
+def test_commands_load_statsmodels_and_matplotlib_only_when_needed() -> None:
+    """flows --time (mixed model) and trial (ANCOVA) used to import statsmodels."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from click.testing import CliRunner
+from compassion_scales.cli import main
+data = "examples/responses.csv"
+runs = [["flows", data, "-i", "ceas", "--group", "group", "--time", "time", "--id", "pid"],
+        ["trial", data, "-i", "fcs", "--arm", "group", "--time", "time", "--baseline-time", "1",
+         "--follow-up-time", "2", "--id", "pid"],
+        ["change", data, "-i", "fcs", "--id", "pid", "--time", "time", "--from", "1", "--to", "2"],
+        ["reliability", data, "-i", "fcs"]]
+for args in runs:
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, (args, r.output)
+print(",".join(m for m in ("statsmodels", "matplotlib") if m in sys.modules))
+"""
+
+    root = ROOT
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == ""

@@ -1,0 +1,98 @@
+"""Reading and writing files: formats, encodings, value labels, atomic writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from testkit import DATA
+
+from compassion_scales.errors import InputFileError, OutputFileError, ResponseValidationError
+from compassion_scales.io import read_column_map, read_responses, write_table
+from compassion_scales.scoring import score
+
+TOY = str(DATA / "toy_scale.yaml")
+
+
+def test_spss_value_labels_are_matched_to_response_labels(tmp_path: Path) -> None:
+    import pyreadstat
+
+    # SPSS file coded 10..50 with labels Never..Always (not the instrument's 1-5 codes)
+    labels = {10.0: "Never", 20.0: "Rarely", 30.0: "Sometimes", 40.0: "Often", 50.0: "Always"}
+    df = pd.DataFrame({"toy_5": [10.0, 50.0], "toy_6": [30.0, np.nan]})
+    f = tmp_path / "coded.sav"
+    pyreadstat.write_sav(df, str(f), variable_value_labels={"toy_5": labels, "toy_6": labels})
+    with pytest.raises(ResponseValidationError) as info:
+        score(read_responses(f), TOY)
+    assert info.value.lines()[0] == f"{f}: row 1, column toy_5: 10 is outside the response range 1-5"
+    res = score(read_responses(f, value_labels=True), TOY)
+    assert res.scores["toy_b"].iloc[0] == 2.0          # Never=1, Sometimes=3
+    assert np.isnan(res.scores["toy_b"].iloc[1])
+    assert read_responses(f).attrs["first_row"] == 1
+
+
+def test_excel_sheets(tmp_path: Path) -> None:
+    f = tmp_path / "x.xlsx"
+    with pd.ExcelWriter(f) as w:
+        pd.DataFrame({"a": [1]}).to_excel(w, sheet_name="first", index=False)
+        pd.DataFrame({"toy_5": [2], "toy_6": [4]}).to_excel(w, sheet_name="data", index=False)
+    assert list(read_responses(f, sheet="data").columns) == ["toy_5", "toy_6"]
+    with pytest.raises(InputFileError, match="no sheet 'nope'; the sheets are: first, data"):
+        read_responses(f, sheet="nope")
+
+
+def test_duplicate_and_empty_header(tmp_path: Path) -> None:
+    f = tmp_path / "d.csv"
+    f.write_text("a,b,a,\n1,2,3,4\n")
+    with pytest.raises(InputFileError) as info:
+        read_responses(f)
+    msg = str(info.value)
+    assert f"{f}: row 1, column 4: the header cell is empty" in msg
+    assert f"{f}: row 1, column a: the column name appears more than once." in msg
+
+
+def test_qualtrics_header_rows(tmp_path: Path) -> None:
+    f = tmp_path / "q.csv"
+    f.write_text('ResponseId,toy_5,toy_6\nResponse ID,How often...,How often...\n'
+                 '{"ImportId":"_recordId"},{"ImportId":"QID1"},{"ImportId":"QID2"}\nR_1,2,4\n')
+    df = read_responses(f)
+    assert len(df) == 1 and df.attrs["first_row"] == 4
+    assert "Qualtrics" in df.attrs["notes"][0]
+
+
+def test_identifiers_keep_leading_zeros(tmp_path: Path) -> None:
+    f = tmp_path / "z.csv"
+    f.write_text("pid,toy_5,toy_6\n007,1,2\n")
+    assert read_responses(f, string_columns=["pid"])["pid"].iloc[0] == "007"
+
+
+def test_unknown_suffix(tmp_path: Path) -> None:
+    f = tmp_path / "x.docx"
+    f.write_text("x")
+    with pytest.raises(InputFileError, match="unknown file type '.docx'"):
+        read_responses(f)
+
+
+def test_atomic_write_and_refuse_input(tmp_path: Path) -> None:
+    inp = tmp_path / "in.csv"
+    inp.write_text("a\n1\n")
+    df = pd.DataFrame({"a": [1, 2]})
+    with pytest.raises(OutputFileError, match="refusing to overwrite the input file"):
+        write_table(df, inp, inputs=[inp])
+    out = write_table(df, tmp_path / "out.csv", inputs=[inp])
+    assert out.read_text() == "a\n1\n2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]  # no temp files left
+    with pytest.raises(OutputFileError, match="unknown output type '.doc'"):
+        write_table(df, tmp_path / "out.doc")
+
+
+def test_column_map_formats(tmp_path: Path) -> None:
+    y = tmp_path / "m.yaml"
+    y.write_text("Q1: toy_5\nQ2: toy_6\n")
+    assert read_column_map(y) == {"Q1": "toy_5", "Q2": "toy_6"}
+    c = tmp_path / "m.csv"
+    c.write_text("column,item\nQ1,toy_5\nQ1,toy_6\n")
+    with pytest.raises(InputFileError, match="row 3: column Q1 is mapped twice"):
+        read_column_map(c)

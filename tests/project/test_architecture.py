@@ -1,0 +1,187 @@
+"""The package's import rules (docs/development.md, "Dependency rule").
+
+Every module of ``compassion_scales`` (and ``cli/``, installed as ``compassion_scales.cli``)
+is parsed with :mod:`ast`, never imported, so the test is fast and sees function-local
+imports too. Three rules:
+
+1. no module imports a ``_private`` name defined in another package module,
+2. the graph of imports between package modules has no cycle, and
+3. ``stats/`` imports nothing above errors and formatting.
+
+Known debts are listed in the allowlists below, each with a comment; the test fails on
+any NEW violation and also on an allowlist entry that is no longer needed (so the lists
+only shrink).
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # self-contained: also run as a script
+PACKAGE = "compassion_scales"
+
+# Private names imported across modules that are known debts (issue #11): importer -> name.
+# Remove an entry when the debt is paid; never add one without a comment saying why.
+ALLOWED_PRIVATE_IMPORTS: set[tuple[str, str]] = {
+    # omega's factor extraction reuses EFA's minres fit; to go when extraction moves to
+    # stats/ as a public kernel (factor.py is owned by the SEM branch).
+    ("compassion_scales.internal_consistency", "_fit_minres"),
+    # invariance drives the CFA engine through its internals; to go when the SEM engine
+    # becomes a public stats/ module shared by cfa and invariance.
+    ("compassion_scales.measurement_invariance", "_Par"),
+    ("compassion_scales.measurement_invariance", "_check_estimator"),
+    ("compassion_scales.measurement_invariance", "_check_solution"),
+    ("compassion_scales.measurement_invariance", "_labels"),
+    ("compassion_scales.measurement_invariance", "_make_result"),
+    ("compassion_scales.measurement_invariance", "_prepare"),
+    ("compassion_scales.measurement_invariance", "_resolve"),
+    ("compassion_scales.measurement_invariance", "_run"),
+    ("compassion_scales.measurement_invariance", "_score_tests"),
+    # model-based omega uses the same CFA engine internals (same fix as above).
+    ("compassion_scales.model_reliability", "_Engine"),
+    ("compassion_scales.model_reliability", "_check_estimator"),
+    ("compassion_scales.model_reliability", "_em_saturated"),
+    ("compassion_scales.model_reliability", "_patterns"),
+    ("compassion_scales.model_reliability", "_prepare"),
+    ("compassion_scales.model_reliability", "_resolve"),
+    ("compassion_scales.model_reliability", "_run"),
+    # norms files are read with the instrument reader (YAML/JSON + sha); to go when
+    # instrument.py offers a public file reader (instrument.py is owned by the norms branch).
+    ("compassion_scales.norms", "_read_file"),
+}
+
+# Import cycles (as sorted module tuples of a strongly connected component) that are known debts.
+ALLOWED_CYCLES: set[tuple[str, ...]] = {
+    # instrument.py and scoring.py import each other (check_examples scores an instrument's
+    # golden examples); to go when validation moves to its own module (validate.py).
+    ("compassion_scales.instrument", "compassion_scales.scoring"),
+}
+
+
+def _module_files() -> dict[str, Path]:
+    """Dotted module name -> file, for the package and the CLI (``cli/`` is ``compassion_scales.cli``)."""
+    out: dict[str, Path] = {}
+    for base, prefix in ((ROOT / PACKAGE, PACKAGE), (ROOT / "cli", f"{PACKAGE}.cli")):
+        for path in sorted(base.rglob("*.py")):
+            parts = list(path.relative_to(base).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            out[".".join([prefix, *parts])] = path
+    return out
+
+
+def _resolve(module: str, is_pkg: bool, node: ast.ImportFrom) -> str:
+    if node.level == 0:
+        return node.module or ""
+    base = module.split(".") if is_pkg else module.split(".")[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+@lru_cache(maxsize=1)
+def import_graph() -> tuple[dict[str, set[str]], list[tuple[str, str, str]]]:
+    """Edges between package modules, and ``(importer, source module, name)`` of private imports."""
+    files = _module_files()
+    modules = set(files)
+    edges: dict[str, set[str]] = {m: set() for m in modules}
+    private: list[tuple[str, str, str]] = []
+    for mod, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        is_pkg = path.name == "__init__.py"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name in modules and alias.name != mod:
+                        edges[mod].add(alias.name)
+            elif isinstance(node, ast.ImportFrom):
+                src = _resolve(mod, is_pkg, node)
+                if not src.startswith(PACKAGE):
+                    continue
+                for alias in node.names:
+                    sub = f"{src}.{alias.name}"
+                    target = sub if sub in modules else src
+                    if target in modules and target != mod:
+                        edges[mod].add(target)
+                    if target == src and alias.name.startswith("_") and src != mod \
+                            and not alias.name.startswith("__"):
+                        private.append((mod, src, alias.name))
+    return edges, private
+
+
+def cycles(edges: dict[str, set[str]]) -> list[tuple[str, ...]]:
+    """Strongly connected components with more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[tuple[str, ...]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(edges[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(tuple(sorted(comp)))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_graph_is_not_empty() -> None:
+    edges, _ = import_graph()
+    assert len(edges) > 40 and sum(map(len, edges.values())) > 50
+
+
+def test_stats_imports_only_the_lowest_layers() -> None:
+    """stats/ (arrays in, arrays out) never imports instruments, scoring, inputs or analyses."""
+    edges, _ = import_graph()
+    allowed = ("compassion_scales.stats", "compassion_scales.errors", "compassion_scales._format")
+    bad = sorted((m, t) for m, ts in edges.items() if m.startswith("compassion_scales.stats")
+                 for t in ts if not t.startswith(allowed))
+    assert not bad, f"stats/ imports a higher layer: {bad}"
+
+
+def test_no_new_private_imports_across_modules() -> None:
+    _, private = import_graph()
+    found = {(importer, name) for importer, _, name in private}
+    new = sorted(found - ALLOWED_PRIVATE_IMPORTS)
+    assert not new, f"private names imported across modules (make them public or move them): {new}"
+    stale = sorted(ALLOWED_PRIVATE_IMPORTS - found)
+    assert not stale, f"allowlisted private imports no longer exist, delete them: {stale}"
+
+
+def test_no_new_import_cycles() -> None:
+    edges, _ = import_graph()
+    found = set(cycles(edges))
+    new = sorted(found - ALLOWED_CYCLES)
+    assert not new, f"import cycles between package modules: {new}"
+    stale = sorted(ALLOWED_CYCLES - found)
+    assert not stale, f"allowlisted import cycles no longer exist, delete them: {stale}"
+
+
+if __name__ == "__main__":  # pragma: no cover - measurement helper for the closing note
+    e, p = import_graph()
+    print("modules", len(e), "edges", sum(map(len, e.values())), "cycles", cycles(e),
+          "private cross-imports", len(p))
+    for row in sorted(p):
+        print(*row)

@@ -1,0 +1,49 @@
+"""Generated docs are up to date (run `python docs/generate.py` to refresh)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from testkit import DOCS
+
+spec = importlib.util.spec_from_file_location("docs_generate", DOCS / "generate.py")
+generate = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(generate)  # type: ignore[union-attr]
+
+PAGES = generate.all_pages()
+
+
+@pytest.mark.parametrize("path", sorted(PAGES), ids=lambda p: str(p.relative_to(DOCS)))
+def test_generated_page_is_current(path: Path) -> None:
+    assert path.exists(), f"{path} missing: run python docs/generate.py"
+    assert path.read_text(encoding="utf-8") == PAGES[path], f"{path} is stale: run python docs/generate.py"
+
+
+def test_every_shipped_instrument_has_a_page() -> None:
+    from compassion_scales import list_instruments
+
+    for iid in list_instruments()["id"]:
+        assert (DOCS / "instruments" / f"{iid}.md").exists()
+
+
+def test_instrument_format_example_is_valid(tmp_path: Path) -> None:
+    import re
+
+    from compassion_scales.instrument import load_instrument
+    from compassion_scales.scoring import check_examples
+
+    text = (DOCS / "instrument-format.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    f = tmp_path / "my_scale.yaml"
+    f.write_text(block, encoding="utf-8")
+    inst = load_instrument(f)
+    assert inst.id == "my_scale"
+    assert check_examples(inst) == []
+
+
+def test_cli_reference_names_the_program_cscore():
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    assert "Usage: main" not in text
+    assert "Usage: cscore reliability [OPTIONS] RESPONSES" in text

@@ -1,0 +1,250 @@
+"""One vocabulary (docs/development.md, "Glossary"; issue #11).
+
+Inspects every exported function's signature, every CLI option and the column names the
+package writes, and fails on a word the glossary replaced. Known debts still being paid
+are listed below, grouped by the module that owns them; the test also fails when a listed
+debt is gone (so the lists only shrink).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import click
+import pytest
+from testkit import ROOT
+
+import compassion_scales as cs
+
+#: argument names the glossary replaced: old -> new.
+OLD_ARGUMENTS = {
+    "id_cols": "id", "subject": "id", "pre_time": "occasions", "post_time": "occasions",
+    "baseline": "occasions", "follow_up": "occasions", "times": "occasions", "ci": "level",
+    "nfactors": "n_factors", "boot": "n_boot", "omega_boot": "n_boot",
+    "rci_criterion": "rci_threshold", "columns": "scores", "flow_score": "scores",
+    "time1": "data", "time2": "second_data", "pre_data": "data", "post_data": "second_data",
+}
+#: CLI options the glossary replaced (they may survive only as hidden aliases).
+OLD_OPTIONS = {
+    "--ci": "--level", "--boot": "--n-boot", "--nfactors": "--n-factors", "--from": "--occasions",
+    "--to": "--occasions", "--times": "--occasions", "--baseline-time": "--occasions",
+    "--follow-up-time": "--occasions", "--columns": "--score", "--flow-score": "--score",
+}
+#: output column names the glossary replaced.
+OLD_COLUMNS = {"chi2": "chisq", "p_holm": "p_adj", "pval": "p_val", "p_value": "p_val",
+               "p_unc": "p_val"}
+#: the only names a second positional argument may have.
+SECOND_POSITIONAL = {"instrument", "instruments", "model"}
+#: (function, argument) where an old word means something else and stays: the column
+#: names of a table (not a subset of scores).
+EXEMPT_ARGUMENTS = {("detect_instruments", "columns")}
+
+# ---------------------------------------------------------------------------------------
+# Known debts (issue #11). Remove an entry when it is paid. Grouped by owning module so
+# that branches paying different debts do not touch the same lines.
+
+KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
+    # scoring, screening, norms
+    ("score", "old argument id_cols"),
+    ("screen", "old argument id_cols"),
+    ("exclude_flagged", "keyword-only after 2: n_agree"),
+    ("apply_norms", "keyword-only after 2: name"),
+    ("norm_samples", "instrument typed Any"),
+
+    # reliability, EFA
+    ("cronbach_alpha", "old argument boot"),
+    ("cronbach_alpha", "old argument ci"),
+    ("cronbach_alpha", "seed default None"),
+    ("icc", "old argument ci"),
+    ("omega", "old argument nfactors"),
+    ("omega", "second positional nfactors"),
+    ("reliability", "old argument boot"),
+    ("reliability", "old argument ci"),
+    ("reliability", "old argument nfactors"),
+    ("reliability", "seed default None"),
+    ("efa", "second positional n_factors"),
+
+    # CFA, invariance, model omega
+    ("invariance", "keyword-only after 2: group"),
+    ("model_omega", "old argument ci"),
+
+    # compare, report
+    ("compare", "keyword-only after 2: group"),
+    ("compare", "old argument id_cols"),
+    ("compare", "instrument typed Any"),
+    ("report", "old argument boot"),
+    ("report", "old argument omega_boot"),
+    ("report", "seed default 1"),
+    ("report", "instrument typed Any"),
+
+    # flows, change, trial, retest, track
+    ("flows", "keyword-only after 2: group"),
+    ("flows", "keyword-only after 2: time"),
+    ("flows", "keyword-only after 2: subject"),
+    ("flows", "old argument subject"),
+    ("flows", "old argument flow_score"),
+    ("flows", "old argument columns"),
+    ("flows", "instrument typed Any"),
+    ("change", "old argument pre_data"),
+    ("change", "old argument post_data"),
+    ("change", "old argument pre_time"),
+    ("change", "old argument post_time"),
+    ("change", "old argument rci_criterion"),
+    ("change", "keyword-only after 2: instrument"),
+    ("change", "instrument typed Any"),
+    ("clinical_significance", "old argument rci_criterion"),
+    ("reliable_change", "instrument typed Any"),
+    ("trial", "old argument baseline"),
+    ("trial", "old argument follow_up"),
+    ("trial", "instrument typed Any"),
+    ("retest", "old argument time1"),
+    ("retest", "old argument time2"),
+    ("retest", "old argument times"),
+    ("retest", "old argument columns"),
+    ("retest", "old argument ci"),
+    ("retest", "keyword-only after 2: instrument"),
+    ("track", "old argument rci_criterion"),
+}
+
+KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
+    # reliability, EFA
+    ("reliability", "--boot"),
+    ("reliability", "--ci"),
+    ("reliability", "--nfactors"),
+
+    # compare, report
+    ("compare", "--ci"),
+    ("report", "--boot"),
+
+    # flows, change, trial, retest, track
+    ("flows", "--ci"),
+    ("flows", "--flow-score"),
+    ("change", "--from"),
+    ("change", "--to"),
+    ("trial", "--baseline-time"),
+    ("trial", "--follow-up-time"),
+    ("retest", "--times"),
+    ("retest", "--columns"),
+    ("retest", "--ci"),
+}
+
+KNOWN_COLUMN_DEBTS: set[tuple[str, str]] = {
+    # EFA, Bartlett
+    ("compassion_scales/factor.py", "chi2"),
+
+    # reporting
+    ("compassion_scales/reporting/apa.py", "chi2"),
+
+    # flows
+    ("compassion_scales/flow_analysis.py", "chi2"),
+    ("compassion_scales/flow_analysis.py", "p_holm"),
+}
+
+
+# ---------------------------------------------------------------------------------------
+def _exported_functions() -> dict[str, object]:
+    out = {}
+    for name in sorted(cs._EXPORTS):
+        obj = getattr(cs, name)
+        if inspect.isfunction(obj):
+            out[name] = obj
+    return out
+
+
+def signature_problems(name: str, func: object) -> set[str]:
+    """The glossary rules one exported function breaks, as short labels."""
+    problems: set[str] = set()
+    params = list(inspect.signature(func).parameters.values())  # type: ignore[arg-type]
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    for p in params:
+        if p.name in OLD_ARGUMENTS and (name, p.name) not in EXEMPT_ARGUMENTS:
+            problems.add(f"old argument {p.name}")
+        if p.name == "seed" and p.default != 0:
+            problems.add(f"seed default {p.default}")
+        if p.name == "level" and p.default != 0.95:
+            problems.add(f"level default {p.default}")
+        if p.name in ("instrument", "instruments") and str(p.annotation) in ("Any", "'Any'"):
+            problems.add(f"{p.name} typed Any")
+    for p in positional[2:]:
+        problems.add(f"keyword-only after 2: {p.name}")
+    if (len(positional) >= 2 and positional[0].name == "data"
+            and positional[1].name not in SECOND_POSITIONAL):
+        problems.add(f"second positional {positional[1].name}")
+    return problems
+
+
+def test_exported_signatures_follow_the_glossary() -> None:
+    funcs = _exported_functions()
+    assert len(funcs) > 30, "the exported functions were not found"
+    found = {(name, problem) for name, func in funcs.items()
+             for problem in signature_problems(name, func)}
+    new = found - KNOWN_SIGNATURE_DEBTS
+    assert not new, ("signatures break the glossary (docs/development.md): "
+                     + "; ".join(f"{n}: {p}" for n, p in sorted(new)))
+    paid = KNOWN_SIGNATURE_DEBTS - found
+    assert not paid, f"debts paid, delete them from KNOWN_SIGNATURE_DEBTS: {sorted(paid)}"
+
+
+def _commands() -> dict[str, click.Command]:
+    from compassion_scales.cli import COMMANDS
+
+    out: dict[str, click.Command] = {}
+    for name, target in COMMANDS.items():
+        module, attr = target.split(":")
+        cmd = getattr(importlib.import_module(module), attr)
+        if isinstance(cmd, click.Group):
+            for sub_name, sub in cmd.commands.items():
+                out[sub_name if sub_name not in out else f"{name} {sub_name}"] = sub
+        else:
+            out[name] = cmd
+    return out
+
+
+def test_cli_options_follow_the_glossary() -> None:
+    commands = _commands()
+    assert len(commands) > 10
+    found = set()
+    for name, cmd in commands.items():
+        for param in cmd.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                for opt in param.opts:
+                    # `--columns compact|all` chooses table columns: not a score subset.
+                    table_columns = opt == "--columns" and isinstance(param.type, click.Choice)
+                    if opt in OLD_OPTIONS and not table_columns:
+                        found.add((name, opt))
+    new = found - KNOWN_OPTION_DEBTS
+    assert not new, ("CLI options break the glossary: "
+                     + "; ".join(f"{n} {o} (say {OLD_OPTIONS[o]})" for n, o in sorted(new)))
+    paid = KNOWN_OPTION_DEBTS - found
+    assert not paid, f"debts paid, delete them from KNOWN_OPTION_DEBTS: {sorted(paid)}"
+
+
+def _string_constants(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+
+
+def test_output_columns_follow_the_glossary() -> None:
+    files = sorted((ROOT / "compassion_scales").rglob("*.py")) + sorted((ROOT / "cli").rglob("*.py"))
+    assert len(files) > 20
+    found = set()
+    for path in files:
+        rel = path.relative_to(ROOT).as_posix()
+        for const in _string_constants(path) & OLD_COLUMNS.keys():
+            found.add((rel, const))
+    new = found - KNOWN_COLUMN_DEBTS
+    assert not new, ("column names break the glossary: "
+                     + "; ".join(f"{f}: '{c}' (say '{OLD_COLUMNS[c]}')" for f, c in sorted(new)))
+    paid = KNOWN_COLUMN_DEBTS - found
+    assert not paid, f"debts paid, delete them from KNOWN_COLUMN_DEBTS: {sorted(paid)}"
+
+
+@pytest.mark.parametrize("old, new", sorted(OLD_ARGUMENTS.items()))
+def test_glossary_documents_every_old_word(old: str, new: str) -> None:
+    text = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
+    glossary = text[text.index("## Glossary"):]
+    assert f"`{new}" in glossary and f"`{old}`" in glossary
