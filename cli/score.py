@@ -89,8 +89,13 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         cscore score export.xlsx -i fcs --pattern 'for_self=Q12_{n}' -o scores.sav
         cscore score data.csv --instrument-file my_scale.yaml --on-invalid missing -o out.csv
     """
-    from compassion_scales.io import read_column_map, write_outputs, write_table
-    from compassion_scales.run import provenance_payload, score_file
+    from compassion_scales.io import (
+        provenance_payload,
+        read_column_map,
+        score_file,
+        write_outputs,
+        write_table,
+    )
 
     inputs = [responses] + ([map_file] if map_file else [])
     from compassion_scales.io import check_output_path

@@ -1,10 +1,11 @@
-"""Instrument definitions: the data model, loading, listing and validation.
+"""Instrument definitions: the data model, loading, listing and the semantic checks.
 
 An instrument is a YAML (or JSON) file checked against the JSON Schema shipped as
 ``compassion_scales/instrument.schema.json`` plus semantic checks the schema cannot
 express (every referenced item exists, every item is scored or marked as a filler,
-output column names are unique and valid SPSS/Stata/R names, golden examples score
-as stated...). Shipped instruments live in the ``compassion_scales.instruments``
+output column names are unique and valid SPSS/Stata/R names...). That the golden
+examples score as stated is checked by :mod:`compassion_scales.validate`, which sits
+above scoring. Shipped instruments live in the ``compassion_scales.instruments``
 package; users can pass a path to their own file anywhere an instrument id is
 accepted.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -36,7 +38,8 @@ __all__ = [
     "load_instrument",
     "list_instruments",
     "instrument_schema",
-    "validate_instrument_file",
+    "InstrumentLike",
+    "read_definition_file",
     "FLOWS",
 ]
 
@@ -342,6 +345,11 @@ class Instrument:
         })
 
 
+#: What an ``instrument`` argument accepts everywhere: a shipped id, the path to a
+#: YAML/JSON instrument file, or an :class:`Instrument` (docs/development.md, "Glossary").
+InstrumentLike = str | os.PathLike[str] | Instrument
+
+
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
@@ -598,7 +606,36 @@ def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instru
     return inst
 
 
-def _read_file(path: Path) -> tuple[Any, str]:
+def read_definition_file(path: Path) -> tuple[Any, str]:
+    """Read a YAML/JSON definition file (an instrument or a norms file) safely.
+
+    The bytes are hashed, decoded as UTF-8 (a BOM is allowed) and parsed with a safe
+    loader; YAML anchors and aliases are refused before anything is built.
+
+    Parameters
+    ----------
+    path : Path
+        The file; ``.json`` is read as JSON, anything else as YAML.
+
+    Returns
+    -------
+    tuple
+        ``(data, sha256)``: the parsed content and the hex SHA-256 of the file's bytes.
+
+    Raises
+    ------
+    InstrumentError
+        The file is missing, unreadable, not UTF-8 or not valid YAML/JSON.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = Path(d) / "x.json"
+    ...     _ = p.write_text('{"a": 1}', encoding="utf-8")
+    ...     read_definition_file(p)[0]
+    {'a': 1}
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -667,11 +704,11 @@ def _shipped_files() -> dict[str, Any]:
 def _load_shipped(stem: str) -> Instrument:
     entry = _shipped_files()[stem]
     with resources.as_file(entry) as p:
-        data, sha = _read_file(Path(p))
+        data, sha = read_definition_file(Path(p))
         return _from_data(data, f"instruments/{entry.name}", sha)
 
 
-def load_instrument(id_or_path: str | Path | Instrument) -> Instrument:
+def load_instrument(id_or_path: InstrumentLike) -> Instrument:
     """Load and validate an instrument by shipped id or from a file path.
 
     Parameters
@@ -700,7 +737,7 @@ def load_instrument(id_or_path: str | Path | Instrument) -> Instrument:
     text = str(id_or_path)
     p = Path(text)
     if p.suffix.lower() in _SUFFIXES or p.exists():
-        data, sha = _read_file(p)
+        data, sha = read_definition_file(p)
         return _from_data(data, str(p), sha)
     shipped = _shipped_files()
     if text in shipped:
@@ -748,20 +785,3 @@ def list_instruments() -> pd.DataFrame:
             "item_text": bool(inst.licence.get("item_text_included", False)),
         })
     return pd.DataFrame(rows, columns=["id", "name", "version", "n_items", "scores", "flows", "item_text"])
-
-
-def validate_instrument_file(path: str | Path, check_examples: bool = True) -> Instrument:
-    """Validate an instrument file: schema, semantic checks and golden examples.
-
-    Raises :class:`InstrumentError` listing every problem; returns the instrument when valid.
-    """
-    inst = load_instrument(Path(path))
-    if check_examples:
-        from compassion_scales.scoring import check_examples as _check
-
-        problems = _check(inst)
-        if problems:
-            raise InstrumentError(
-                f"Instrument file {path}: golden examples do not score as stated:\n  - "
-                + "\n  - ".join(problems), problems=problems, source=str(path))
-    return inst

@@ -22,12 +22,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from compassion_scales.errors import InputFileError, OutputFileError
+
+if TYPE_CHECKING:
+    from compassion_scales.scoring import ScoreResult
 
 __all__ = [
     "read_responses",
@@ -43,6 +46,8 @@ __all__ = [
     "RedcapField",
     "limesurvey_columns",
     "is_limesurvey_export",
+    "score_file",
+    "provenance_payload",
     "READ_SUFFIXES",
     "WRITE_SUFFIXES",
 ]
@@ -1381,3 +1386,40 @@ def check_output_path(path: str | Path, inputs: Iterable[str | Path] = (), *,
         raise OutputFileError(f"{out}: the folder {folder} cannot be written (permission denied).")
     if out.is_dir():
         raise OutputFileError(f"{out}: is a folder; give a file name.")
+
+
+# --------------------------------------------------------------------------- whole-file runs
+
+
+def score_file(data: pd.DataFrame, instruments: Sequence[str] | None, **options: Any) -> ScoreResult:
+    """Score a DataFrame read by :func:`read_responses` (the CLI's one library call).
+
+    ``instruments`` may be empty or ``None`` (detect them from the columns); ``options``
+    are passed to :func:`compassion_scales.score`.
+    """
+    from compassion_scales.scoring import score
+
+    return score(data, list(instruments) if instruments else None, **options)
+
+
+def provenance_payload(result: ScoreResult, input_path: str) -> dict[str, Any]:
+    """What the provenance sidecar records about a scoring run."""
+    summary = result.summary
+    opts: Mapping[str, Any] = result.options
+    return {
+        "command": "score",
+        "input": {"path": input_path, "sha256": sha256_file(input_path)},
+        "instruments": [{"id": i.id, "version": i.version, "file": i.path, "sha256": i.sha256}
+                        for i in result.instruments],
+        "options": {k: v for k, v in opts.items()},
+        "rows_read": int(len(result.scores)),
+        "rows_out": int(len(result.scores)),
+        "scores": {row["score"]: {"n_scored": row["n_scored"], "n_missing": row["n_missing"],
+                                  "n_prorated": row["n_prorated"], "rule": row["rule"]}
+                   for _, row in summary.iterrows()},
+        "invalid_cells": int(len(result.invalid)),
+        "invalid": result.invalid.to_dict(orient="records"),
+        "column_map": result.column_map,
+        "not_scored": result.not_scored,
+        "unused_columns": result.unused_columns,
+    }

@@ -90,10 +90,10 @@ def load_norms_file(path: str | Path) -> NormsFile:
         The file is unreadable or does not match the schema (every problem listed),
         or a sample name is used twice for one score.
     """
-    from compassion_scales.instrument import _read_file
+    from compassion_scales.instrument import read_definition_file
 
     p = Path(path)
-    data, _sha = _read_file(p)
+    data, _sha = read_definition_file(p)
     where = str(p)
     if not isinstance(data, dict):
         raise InstrumentError(f"Norms file {where}: expected a mapping of fields at the top level.",
