@@ -116,7 +116,7 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
 
     try:
         with captured_warnings():
-            result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
+            result = score_file(data, wanted or None, id=list(id_cols), on_invalid=on_invalid,
                                 column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
                                 keep=keep, **({"reverse_coded": True} if reverse_coded else {}))
     except ResponseValidationError as exc:

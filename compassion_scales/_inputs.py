@@ -304,7 +304,7 @@ def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
         return ScoredData(frame, inst, present, "score columns already in the data")
     from compassion_scales.scoring import score
 
-    res = score(frame, inst, id_cols=list(id_cols) or None, keep="all", **opts.scoring_kwargs())
+    res = score(frame, inst, id=list(id_cols) or None, keep="all", **opts.scoring_kwargs())
     check_role_columns(frame, reserved or {}, item_columns=res.column_map.values())
     got = [s for s in ids if s in res.scores.columns]
     not_scored = {k.split(":", 1)[1]: v for k, v in res.not_scored.items()}

@@ -440,7 +440,7 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
             with warnings.catch_warnings(record=True) as rec:
                 warnings.simplefilter("always")
                 try:
-                    res = score(batch, instrument, id_cols=ids, on_invalid=on_invalid,
+                    res = score(batch, instrument, id=ids, on_invalid=on_invalid,
                                 column_map=column_map, patterns=patterns, prorate=prorate, keep=keep,
                                 source=str(path), first_row=start)
                 except ResponseValidationError as exc:
