@@ -109,7 +109,7 @@ def screen(responses: str, instrument: str, id_cols: tuple[str, ...], duration: 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=id_cols)
     with captured_warnings():
-        result = run_screen(data, instrument, id_cols=list(id_cols), duration=duration,
+        result = run_screen(data, instrument, id=list(id_cols), duration=duration,
                             thresholds=thr, on_invalid=on_invalid, column_map=column_map,
                             patterns=list(patterns) or None, reverse_coded=reverse_coded,
                             robust=not classical)

@@ -20,8 +20,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     ("compassion_scales/io.py", "_read_delimited"),  # 90 lines
     ("compassion_scales/io.py", "read_responses"),  # 87 lines
     ("compassion_scales/norms.py", "apply_norms"),  # 67 lines
-    ("compassion_scales/screening.py", "_coding_evidence"),  # 70 lines
-    ("compassion_scales/screening.py", "_screen"),  # 179 lines
     ("compassion_scales/streaming.py", "score_stream"),  # 137 lines
 
     # reliability, EFA, polychoric
