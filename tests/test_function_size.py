@@ -19,7 +19,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     ("cli/score.py", "score"),  # 74 lines
     ("compassion_scales/io.py", "_read_delimited"),  # 90 lines
     ("compassion_scales/io.py", "read_responses"),  # 87 lines
-    ("compassion_scales/norms.py", "apply_norms"),  # 67 lines
     ("compassion_scales/streaming.py", "score_stream"),  # 137 lines
 
     # reliability, EFA, polychoric

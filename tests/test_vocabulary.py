@@ -49,8 +49,6 @@ EXEMPT_ARGUMENTS = {("detect_instruments", "columns")}
 
 KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     # scoring, screening, norms
-    ("apply_norms", "keyword-only after 2: name"),
-    ("norm_samples", "instrument typed Any"),
 
     # reliability, EFA
     ("cronbach_alpha", "old argument boot"),
