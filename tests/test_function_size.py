@@ -17,8 +17,6 @@ MAX_LINES = 60
 KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     # scoring, instruments, input, screening, norms, streaming
     ("cli/score.py", "score"),  # 74 lines
-    ("compassion_scales/io.py", "_read_delimited"),  # 90 lines
-    ("compassion_scales/io.py", "read_responses"),  # 87 lines
     ("compassion_scales/streaming.py", "score_stream"),  # 137 lines
 
     # reliability, EFA, polychoric
