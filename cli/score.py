@@ -202,7 +202,7 @@ def _score_streaming(responses: str, wanted: list[str], id_cols: tuple[str, ...]
         click.echo(f"Note: {responses} is large: scoring it in batches (as with --stream).", err=True)
     with captured_warnings():
         res = score_stream(responses, wanted or None, output=output, ledger=ledger_file,
-                           id_cols=list(id_cols), on_invalid=on_invalid, column_map=column_map,
+                           id=list(id_cols), on_invalid=on_invalid, column_map=column_map,
                            patterns=list(patterns) or None, prorate=prorate, keep=keep,
                            delimiter=delimiter, encoding=encoding)
     names = ", ".join(f"{i.id} {i.version}" for i in res.instruments)
