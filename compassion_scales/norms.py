@@ -216,7 +216,7 @@ def norm_samples(instrument: InstrumentLike, norms_file: NormsFile | str | Path 
     return out
 
 
-def find_norm(instrument: Any, score_id: str, name: str,
+def find_norm(instrument: InstrumentLike, score_id: str, name: str,
               norms_file: NormsFile | str | Path | None = None) -> dict[str, Any] | None:
     """The norm sample called ``name`` for one score (None when that score has none)."""
     for e in merged_norms(instrument, norms_file).get(score_id, []):

@@ -45,6 +45,7 @@ from compassion_scales.errors import (
 )
 from compassion_scales.instrument import (
     Instrument,
+    InstrumentLike,
     Item,
     MissingRule,
     Score,
@@ -654,7 +655,7 @@ def _require_frame(data: Any) -> pd.DataFrame:
     raise ScoringError(f"The responses must be a pandas DataFrame, not a {kind}.")
 
 
-def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
+def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
                       column_map: Mapping[str, str] | None = None,
                       patterns: Mapping[str, str] | Sequence[str] | str | None = None,
                       on_invalid: str = "error", source: str | None = None,
@@ -1126,7 +1127,7 @@ def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> li
 
 
 @renamed_arguments(id_cols="id")
-def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Instrument] | None = None,
+def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLike] | None = None,
           *, id: Sequence[str] | str | None = None, on_invalid: str = "error",
           column_map: Mapping[str, str] | None = None,
           patterns: Mapping[str, str] | Sequence[str] | str | None = None,
@@ -1318,7 +1319,7 @@ def _warn_unverified(instruments: Sequence[Instrument], values: Mapping[str, Any
             "'cscore instruments show ID' before relying on them.", UnverifiedKeyWarning, stacklevel=4)
 
 
-def item_scores(data: pd.DataFrame, instrument: str | Instrument, score_id: str | None = None, *,
+def item_scores(data: pd.DataFrame, instrument: InstrumentLike, score_id: str | None = None, *,
                 keyed: bool = True, on_invalid: str = "error",
                 column_map: Mapping[str, str] | None = None,
                 patterns: Mapping[str, str] | Sequence[str] | str | None = None,
@@ -1404,7 +1405,7 @@ def detect_instruments(columns: Sequence[str], *, column_map: Mapping[str, str] 
     return keep
 
 
-def check_examples(instrument: str | Instrument) -> list[str]:
+def check_examples(instrument: InstrumentLike) -> list[str]:
     """Score an instrument's golden examples; return a list of mismatches (empty = all pass)."""
     inst = load_instrument(instrument)
     problems: list[str] = []

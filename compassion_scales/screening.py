@@ -157,7 +157,7 @@ def _unit(values: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
 # --------------------------------------------------------------------------- coding direction
 
 
-def coding_direction(data: pd.DataFrame, instrument: str | Instrument, *,
+def coding_direction(data: pd.DataFrame, instrument: InstrumentLike, *,
                      min_r: float = 0.1, warn: bool = True, on_invalid: str = "error",
                      column_map: Mapping[str, str] | None = None,
                      patterns: Mapping[str, str] | Sequence[str] | str | None = None

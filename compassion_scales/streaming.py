@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ from compassion_scales.errors import (
     ResponseValidationError,
 )
 from compassion_scales.results import ResultMixin
+
+if TYPE_CHECKING:
+    from compassion_scales.instrument import InstrumentLike
 
 __all__ = ["StreamResult", "score_stream", "should_stream", "STREAM_THRESHOLD_BYTES",
            "STREAM_READ_SUFFIXES", "STREAM_WRITE_SUFFIXES"]
@@ -353,7 +356,7 @@ class _Moments:
 
 
 @renamed_arguments(id_cols="id")
-def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path | None = None,
+def score_stream(path: str | Path, instrument: InstrumentLike | Sequence[InstrumentLike] | None = None, *, output: str | Path | None = None,
                  ledger: str | Path | None = None, id: Sequence[str] | str | None = None,
                  on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
                  patterns: Mapping[str, str] | Sequence[str] | str | None = None,
