@@ -33,7 +33,7 @@ class ItemChoices:
         """Input files named by these options (never to be overwritten)."""
         return [self.map_file] if self.map_file else []
 
-    def screen(self, data: Any, instrument: Any, id_cols: Any = ()) -> Any:
+    def screen(self, data: Any, instrument: Any, id: Any = ()) -> Any:
         """With ``--exclude-flagged N``: drop the rows flagged by N or more careless-responding
         indices (``cs.exclude_flagged``), saying who and why on standard error."""
         if not self.exclude_flagged:
@@ -45,10 +45,10 @@ class ItemChoices:
         from compassion_scales.cli._options import captured_warnings
         from compassion_scales.screening import exclude_flagged, exclusion_notes
 
-        ids = [id_cols] if isinstance(id_cols, str) else [c for c in (id_cols or ()) if c]
+        ids = [id] if isinstance(id, str) else [c for c in (id or ()) if c]
         with captured_warnings():
-            kept, excluded = exclude_flagged(data, instrument, self.exclude_flagged,
-                                             id_cols=ids or None,
+            kept, excluded = exclude_flagged(data, instrument, n_agree=self.exclude_flagged,
+                                             id=ids or None,
                                              **self.library_kwargs(prorate=False))
         for line in exclusion_notes(excluded, self.exclude_flagged, len(data)):
             click.echo(f"Note: {line}", err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,6 +16,7 @@ from compassion_scales.cli._options import (
     input_options,
     read_input,
 )
+from compassion_scales.cli._roles import id_option
 from compassion_scales.cli.norms import apply_norm_options, norms_options
 
 
@@ -25,8 +27,8 @@ from compassion_scales.cli.norms import apply_norm_options, norms_options
                    "Repeat for several. Default: detect from the column names.")
 @click.option("--instrument-file", "instrument_files", multiple=True, metavar="FILE",
               type=click.Path(dir_okay=False), help="Your own instrument definition (YAML/JSON).")
-@click.option("--id", "id_cols", multiple=True, metavar="COL",
-              help="Identifier column(s); must be non-empty and unique together (e.g. --id pid --id time).")
+@id_option(multiple=True, help="Identifier column(s); must be non-empty and unique together "
+                               "(e.g. --id pid --id time).")
 @click.option("--map", "map_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Column map (CSV 'column,item' or YAML column: item) for exports with other names.")
 @click.option("--pattern", "patterns", multiple=True, metavar="[SECTION=]TEMPLATE",
@@ -71,7 +73,7 @@ from compassion_scales.cli.norms import apply_norm_options, norms_options
                    "automatic for files over 256 MB.")
 @handle_errors
 def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[str, ...],
-          id_cols: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
+          id: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
           prorate: float | None, keep: str, sheet: str | None, encoding: str | None,
           delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None,
           errors_file: str | None, with_band_columns: bool, show_summary: bool,
@@ -89,39 +91,60 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         cscore score export.xlsx -i fcs --pattern 'for_self=Q12_{n}' -o scores.sav
         cscore score data.csv --instrument-file my_scale.yaml --on-invalid missing -o out.csv
     """
-    from compassion_scales.io import read_column_map, write_outputs, write_table
-    from compassion_scales.run import provenance_payload, score_file
+    from compassion_scales.io import check_output_path, read_column_map
 
     inputs = [responses] + ([map_file] if map_file else [])
-    from compassion_scales.io import check_output_path
-
     for target in (output, ledger_file, errors_file):
         if target:  # fail before reading and scoring, not after
             check_output_path(target, inputs)
     column_map = read_column_map(map_file) if map_file else None
     if stream or (output and not sheet and not value_labels and _auto_stream(responses, output)):
-        _score_streaming(responses, list(instruments) + list(instrument_files), id_cols, column_map,
+        _score_streaming(responses, list(instruments) + list(instrument_files), id, column_map,
                          patterns, on_invalid, prorate, keep, encoding, delimiter, output, ledger_file,
                          out_format, table_style, decimals, explicit=stream)
         return
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=id_cols, value_labels=value_labels, numbers=False)
+                      string_columns=id, value_labels=value_labels, numbers=False)
     wanted = list(instruments) + list(instrument_files)
+    result = _score_data(data, wanted, inputs, errors_file, id=list(id), on_invalid=on_invalid,
+                         column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
+                         keep=keep, **({"reverse_coded": True} if reverse_coded else {}))
+    from compassion_scales.reporting.labelled import with_bands
+
+    result, used_bands = with_bands(result) if with_band_columns else (result, [])
+    result = _report_scored(result)
+    if add_screen:
+        result = _add_screen(result, data, on_invalid=on_invalid, column_map=column_map,
+                             patterns=list(patterns) or None, reverse_coded=reverse_coded)
+    for line in result.missing_report():
+        click.echo(f"Missing: {line}", err=True)
+    _write_files(result, responses, inputs, output=output, ledger_file=ledger_file,
+                 errors_file=errors_file, used_bands=used_bands if with_band_columns else None,
+                 id=id)
+    fmt = out_format or ("table" if (output or show_summary or sys.stdout.isatty()) else "csv")
+    if output and out_format is None:
+        show_summary = True
+    _emit(result, fmt, table_style, decimals, show_summary)
+
+
+def _score_data(data: Any, wanted: list[str], inputs: list[str], errors_file: str | None,
+                **options: Any) -> Any:
+    """The one library call; with --errors, the failure cases are written before failing."""
     from compassion_scales.errors import ResponseValidationError
+    from compassion_scales.io import score_file, write_table
 
     try:
         with captured_warnings():
-            result = score_file(data, wanted or None, id_cols=list(id_cols), on_invalid=on_invalid,
-                                column_map=column_map, patterns=list(patterns) or None, prorate=prorate,
-                                keep=keep, **({"reverse_coded": True} if reverse_coded else {}))
+            return score_file(data, wanted or None, **options)
     except ResponseValidationError as exc:
         if errors_file:
             write_table(exc.failure_cases, errors_file, inputs=[Path(p) for p in inputs])
             click.echo(f"Wrote {len(exc.failure_cases)} problem(s) to {errors_file}", err=True)
         raise
-    from compassion_scales.reporting.labelled import bands_provenance, result_metadata, with_bands
 
-    result, used_bands = with_bands(result) if with_band_columns else (result, [])
+
+def _report_scored(result: Any) -> Any:
+    """Say what was scored and kept (on standard error); apply the --norm options."""
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
     click.echo(f"Scored {len(result.scores)} rows with {names}: "
                + ", ".join(result.score_columns) + ".", err=True)
@@ -131,16 +154,27 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         click.echo("Kept (not items): " + ", ".join(map(str, kept)) + ".", err=True)
     for line in result._notes()[len(result.instruments):]:
         click.echo(f"Note: {line}", err=True)
-    if add_screen:
-        from compassion_scales.screening import add_screen_columns
+    return result
 
-        with captured_warnings():
-            result = add_screen_columns(result, data, on_invalid=on_invalid, column_map=column_map,
-                                        patterns=list(patterns) or None, reverse_coded=reverse_coded)
-        click.echo("Added careless-responding flags: " + ", ".join(
-            c for c in result.scores.columns if str(c).startswith("scr_")) + ".", err=True)
-    for line in result.missing_report():
-        click.echo(f"Missing: {line}", err=True)
+
+def _add_screen(result: Any, data: Any, **options: Any) -> Any:
+    """--screen: careless-responding flag columns beside the scores."""
+    from compassion_scales.screening import add_screen_columns
+
+    with captured_warnings():
+        result = add_screen_columns(result, data, **options)
+    click.echo("Added careless-responding flags: " + ", ".join(
+        c for c in result.scores.columns if str(c).startswith("scr_")) + ".", err=True)
+    return result
+
+
+def _write_files(result: Any, responses: str, inputs: list[str], *, output: str | None,
+                 ledger_file: str | None, errors_file: str | None, used_bands: Any,
+                 id: tuple[str, ...]) -> None:
+    """Scores, ledger and invalid cells: written together with their provenance, or none."""
+    from compassion_scales.io import provenance_payload, write_outputs
+    from compassion_scales.reporting.labelled import bands_provenance, result_metadata
+
     tables = []
     if output:
         tables.append((result.scores, output))
@@ -148,19 +182,16 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         tables.append((result.ledger, ledger_file))
     if errors_file:
         tables.append((result.invalid, errors_file))
-    if tables:  # all outputs of the run are written together, or none is
-        payload = provenance_payload(result, responses)
-        if with_band_columns:
-            payload = {**payload, **bands_provenance(used_bands)}
-        written = write_outputs(tables, inputs=inputs,
-                                provenance={str(t): payload for t in (output, ledger_file) if t},
-                                metadata={str(output): result_metadata(result, used_bands, id_cols)}
-                                if output else None)
-        click.echo("Wrote " + ", ".join(map(str, written)), err=True)
-    fmt = out_format or ("table" if (output or show_summary or sys.stdout.isatty()) else "csv")
-    if output and out_format is None:
-        show_summary = True
-    _emit(result, fmt, table_style, decimals, show_summary)
+    if not tables:
+        return
+    payload = provenance_payload(result, responses)
+    if used_bands is not None:
+        payload = {**payload, **bands_provenance(used_bands)}
+    written = write_outputs(tables, inputs=inputs,
+                            provenance={str(t): payload for t in (output, ledger_file) if t},
+                            metadata={str(output): result_metadata(result, used_bands or [], id)}
+                            if output else None)
+    click.echo("Wrote " + ", ".join(map(str, written)), err=True)
 
 
 def _emit(result, fmt: str, table_style: str, decimals: int, show_summary: bool) -> None:
@@ -197,7 +228,7 @@ def _score_streaming(responses: str, wanted: list[str], id_cols: tuple[str, ...]
         click.echo(f"Note: {responses} is large: scoring it in batches (as with --stream).", err=True)
     with captured_warnings():
         res = score_stream(responses, wanted or None, output=output, ledger=ledger_file,
-                           id_cols=list(id_cols), on_invalid=on_invalid, column_map=column_map,
+                           id=list(id_cols), on_invalid=on_invalid, column_map=column_map,
                            patterns=list(patterns) or None, prorate=prorate, keep=keep,
                            delimiter=delimiter, encoding=encoding)
     names = ", ".join(f"{i.id} {i.version}" for i in res.instruments)

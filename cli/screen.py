@@ -14,6 +14,7 @@ from compassion_scales.cli._options import (
     input_options,
     read_input,
 )
+from compassion_scales.cli._roles import id_option
 
 
 def _parse_thresholds(items: tuple[str, ...]) -> dict[str, float | None]:
@@ -39,8 +40,7 @@ def _parse_thresholds(items: tuple[str, ...]) -> dict[str, float | None]:
 @click.argument("responses", type=click.Path(dir_okay=False))
 @click.option("-i", "--instrument", required=True, metavar="ID",
               help="Instrument id (see 'cscore instruments list') or path to an instrument file.")
-@click.option("--id", "id_cols", multiple=True, metavar="COL",
-              help="Identifier column(s) copied to the per-respondent table.")
+@id_option(multiple=True, help="Identifier column(s) copied to the per-respondent table.")
 @click.option("--duration", default=None, metavar="COL",
               help="Column with the completion time in seconds (flags fewer than 2 s per item).")
 @click.option("--threshold", "thresholds", multiple=True, metavar="NAME=VALUE",
@@ -73,7 +73,7 @@ def _parse_thresholds(items: tuple[str, ...]) -> dict[str, float | None]:
 @click.option("--decimals", type=click.IntRange(0, 12), default=3, show_default=True,
               help="Decimals shown in tables.")
 @handle_errors
-def screen(responses: str, instrument: str, id_cols: tuple[str, ...], duration: str | None,
+def screen(responses: str, instrument: str, id: tuple[str, ...], duration: str | None,
            thresholds: tuple[str, ...], n_agree: int, classical: bool, reverse_coded: bool,
            map_file: str | None, patterns: tuple[str, ...], on_invalid: str, sheet: str | None,
            encoding: str | None, delimiter: str | None, show_respondents: bool, output: str | None,
@@ -107,9 +107,9 @@ def screen(responses: str, instrument: str, id_cols: tuple[str, ...], duration: 
     thr = _parse_thresholds(thresholds)
     column_map = read_column_map(map_file) if map_file else None
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=id_cols)
+                      string_columns=id)
     with captured_warnings():
-        result = run_screen(data, instrument, id_cols=list(id_cols), duration=duration,
+        result = run_screen(data, instrument, id=list(id), duration=duration,
                             thresholds=thr, on_invalid=on_invalid, column_map=column_map,
                             patterns=list(patterns) or None, reverse_coded=reverse_coded,
                             robust=not classical)

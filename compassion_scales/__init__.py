@@ -35,7 +35,7 @@ _EXPORTS: dict[str, str] = {
     "Instrument": "compassion_scales.instrument",
     "load_instrument": "compassion_scales.instrument",
     "list_instruments": "compassion_scales.instrument",
-    "validate_instrument_file": "compassion_scales.instrument",
+    "validate_instrument_file": "compassion_scales.validate",
     "instrument_schema": "compassion_scales.instrument",
     # scoring
     "score": "compassion_scales.scoring",
@@ -152,7 +152,6 @@ if TYPE_CHECKING:  # pragma: no cover
         instrument_schema,
         list_instruments,
         load_instrument,
-        validate_instrument_file,
     )
     from compassion_scales.io import read_responses  # noqa: F401
     from compassion_scales.scoring import (  # noqa: F401
@@ -161,3 +160,4 @@ if TYPE_CHECKING:  # pragma: no cover
         prepare_responses,
         score,
     )
+    from compassion_scales.validate import validate_instrument_file  # noqa: F401

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales.errors import AnalysisError
-from compassion_scales.instrument import Instrument, load_instrument
+from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
 
 __all__ = [
     "InputOptions",
@@ -78,7 +78,7 @@ class InputOptions:
                 "on_invalid": self.on_invalid, "prorate": self.prorate}
 
 
-def _inst(instrument: str | Instrument) -> Instrument:
+def _inst(instrument: InstrumentLike) -> Instrument:
     return instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
 
 
@@ -128,7 +128,7 @@ class ItemSet:
                 + " skipped: their items are not in the data."]
 
 
-def item_set(data: pd.DataFrame, instrument: str | Instrument, *,
+def item_set(data: pd.DataFrame, instrument: InstrumentLike, *,
              scores: Sequence[str] | None = None, min_items: int = 1,
              options: InputOptions | None = None, reserved: Mapping[str, str | None] | None = None
              ) -> ItemSet:
@@ -259,7 +259,7 @@ def _has_items(data: pd.DataFrame, inst: Instrument, options: InputOptions) -> b
     return bool(options.patterns)
 
 
-def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
+def scored_data(data: pd.DataFrame, instrument: InstrumentLike | None,
                 wanted: Sequence[str] | None = None, *, id_cols: Sequence[str] = (),
                 options: InputOptions | None = None,
                 reserved: Mapping[str, str | None] | None = None) -> ScoredData:
@@ -304,7 +304,7 @@ def scored_data(data: pd.DataFrame, instrument: str | Instrument | None,
         return ScoredData(frame, inst, present, "score columns already in the data")
     from compassion_scales.scoring import score
 
-    res = score(frame, inst, id_cols=list(id_cols) or None, keep="all", **opts.scoring_kwargs())
+    res = score(frame, inst, id=list(id_cols) or None, keep="all", **opts.scoring_kwargs())
     check_role_columns(frame, reserved or {}, item_columns=res.column_map.values())
     got = [s for s in ids if s in res.scores.columns]
     not_scored = {k.split(":", 1)[1]: v for k, v in res.not_scored.items()}

@@ -7,7 +7,7 @@ from typing import Any
 
 from compassion_scales._format import render_table
 from compassion_scales.errors import InstrumentError
-from compassion_scales.instrument import Instrument, load_instrument
+from compassion_scales.instrument import Instrument, Score, load_instrument
 
 __all__ = ["describe_instrument", "validate_files"]
 
@@ -120,25 +120,7 @@ def instrument_markdown(inst: Instrument) -> str:
     fill = [i.id for i in inst.items if not i.scored]
     out += ["", "- Reverse-keyed items (scored as min + max - answer): " + (", ".join(rev) if rev else "none"),
             "- Filler items (never scored): " + (", ".join(fill) if fill else "none"), ""]
-    extras = []
-    for s in inst.scores:
-        if s.description:
-            extras.append(f"- `{s.id}`: {' '.join(s.description.split())}")
-        if s.missing.source:
-            extras.append(f"- `{s.id}` missing-data rule source: {s.missing.source}"
-                          + (f" ({s.missing.status})" if s.missing.status else ""))
-        for bs in s.interpretation:
-            bands = "; ".join(f"{b['label']} {b['min']:g}-{b['max']:g}" for b in bs["bands"])
-            extras.append(f"- `{s.id}` bands ({bs['name']}, **{bs['status']}**): {bands}. Source: {bs.get('source', 'not given')}")
-        for c in s.cutoffs:
-            op = ">=" if c["direction"] == "at_or_above" else "<="
-            extras.append(f"- `{s.id}` cut-off {op} {c['value']:g}: {c['label']} (**{c['status']}**). Source: {c.get('source', 'not given')}")
-        for nrm in s.norms:
-            extras.append(f"- `{s.id}` norms, {_norm_label(nrm)}: mean {nrm['mean']:g}, SD {nrm['sd']:g}"
-                          + (f", n = {nrm['n']}" if nrm.get("n") else "") + f". Source: {nrm['source']}")
-        for rel in s.reliability:
-            extras.append(f"- `{s.id}` {rel['coefficient']} = {rel['value']:g}"
-                          + (f" ({rel['sample']})" if rel.get("sample") else "") + f". Source: {rel['source']}")
+    extras = [line for s in inst.scores for line in _score_extras(s)]
     if extras:
         out += ["## Rules, interpretation, norms and reliability", ""] + extras + [""]
     out += ["## Items", "", render_table(inst.items_table(), fmt="github"), ""]
@@ -151,6 +133,29 @@ def instrument_markdown(inst: Instrument) -> str:
     for note in raw.get("notes", []):
         out.append("> " + " ".join(str(note).split()))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _score_extras(s: Score) -> list[str]:
+    """Markdown lines for one score: description, rule source, bands, cut-offs, norms, reliability."""
+    extras = []
+    if s.description:
+        extras.append(f"- `{s.id}`: {' '.join(s.description.split())}")
+    if s.missing.source:
+        extras.append(f"- `{s.id}` missing-data rule source: {s.missing.source}"
+                      + (f" ({s.missing.status})" if s.missing.status else ""))
+    for bs in s.interpretation:
+        bands = "; ".join(f"{b['label']} {b['min']:g}-{b['max']:g}" for b in bs["bands"])
+        extras.append(f"- `{s.id}` bands ({bs['name']}, **{bs['status']}**): {bands}. Source: {bs.get('source', 'not given')}")
+    for c in s.cutoffs:
+        op = ">=" if c["direction"] == "at_or_above" else "<="
+        extras.append(f"- `{s.id}` cut-off {op} {c['value']:g}: {c['label']} (**{c['status']}**). Source: {c.get('source', 'not given')}")
+    for nrm in s.norms:
+        extras.append(f"- `{s.id}` norms, {_norm_label(nrm)}: mean {nrm['mean']:g}, SD {nrm['sd']:g}"
+                      + (f", n = {nrm['n']}" if nrm.get("n") else "") + f". Source: {nrm['source']}")
+    for rel in s.reliability:
+        extras.append(f"- `{s.id}` {rel['coefficient']} = {rel['value']:g}"
+                      + (f" ({rel['sample']})" if rel.get("sample") else "") + f". Source: {rel['source']}")
+    return extras
 
 
 def _norm_label(nrm: dict) -> str:

@@ -1,10 +1,11 @@
-"""Instrument definitions: the data model, loading, listing and validation.
+"""Instrument definitions: the data model, loading, listing and the semantic checks.
 
 An instrument is a YAML (or JSON) file checked against the JSON Schema shipped as
 ``compassion_scales/instrument.schema.json`` plus semantic checks the schema cannot
 express (every referenced item exists, every item is scored or marked as a filler,
-output column names are unique and valid SPSS/Stata/R names, golden examples score
-as stated...). Shipped instruments live in the ``compassion_scales.instruments``
+output column names are unique and valid SPSS/Stata/R names...). That the golden
+examples score as stated is checked by :mod:`compassion_scales.validate`, which sits
+above scoring. Shipped instruments live in the ``compassion_scales.instruments``
 package; users can pass a path to their own file anywhere an instrument id is
 accepted.
 """
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -36,7 +38,8 @@ __all__ = [
     "load_instrument",
     "list_instruments",
     "instrument_schema",
-    "validate_instrument_file",
+    "InstrumentLike",
+    "read_definition_file",
     "FLOWS",
 ]
 
@@ -342,6 +345,11 @@ class Instrument:
         })
 
 
+#: What an ``instrument`` argument accepts everywhere: a shipped id, the path to a
+#: YAML/JSON instrument file, or an :class:`Instrument` (docs/development.md, "Glossary").
+InstrumentLike = str | os.PathLike[str] | Instrument
+
+
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
@@ -411,58 +419,73 @@ def _schema_problems(data: Any) -> list[str]:
 # --------------------------------------------------------------------------- parsing
 
 
-def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instrument:
-    """Build the model from schema-valid data and run the semantic checks."""
-    problems: list[str] = []
+def _parse_response_set(r: Mapping[str, Any], problems: list[str]) -> ResponseSet:
+    """One response set, with the checks that concern it alone."""
+    opts = tuple(
+        ResponseOption(code=float(o["code"]), score=float(o.get("score", o["code"])),
+                       label=o.get("label"), synonyms=tuple(o.get("synonyms", ())))
+        for o in r.get("options", ()))
+    rs = ResponseSet(id=r["id"], min=float(r["min"]), max=float(r["max"]),
+                     integer=bool(r.get("integer", True)), options=opts,
+                     missing_codes=tuple(r.get("missing_codes", ())), note=r.get("note"))
+    if rs.min >= rs.max:
+        problems.append(f"response set {rs.id!r}: min ({_num(rs.min)}) must be below max ({_num(rs.max)})")
+    codes = [o.code for o in opts]
+    if len(set(codes)) != len(codes):
+        problems.append(f"response set {rs.id!r}: an option code is listed twice")
+    for o in opts:
+        if not rs.min <= o.code <= rs.max:
+            problems.append(f"response set {rs.id!r}: option code {_num(o.code)} is outside "
+                            f"min-max {_num(rs.min)}-{_num(rs.max)}")
+    if rs.recodes and rs.integer:
+        expected = {float(c) for c in range(int(rs.min), int(rs.max) + 1)}
+        if set(codes) != expected:
+            problems.append(f"response set {rs.id!r}: when options recode scores, every code from "
+                            f"{_num(rs.min)} to {_num(rs.max)} needs an option")
+    labels = [normalise_label(t) for o in opts for t in ((o.label,) if o.label else ()) + o.synonyms]
+    dup = sorted({t for t in labels if labels.count(t) > 1})
+    if dup:
+        problems.append(f"response set {rs.id!r}: label(s) {dup} map to more than one code")
+    for mc in rs.missing_codes:
+        if isinstance(mc, (int, float)) and rs.min <= mc <= rs.max:
+            problems.append(f"response set {rs.id!r}: missing code {mc} lies inside the valid range")
+    return rs
+
+
+def _parse_response_sets(data: Mapping[str, Any], problems: list[str]) -> dict[str, ResponseSet]:
+    """The file's response sets by id."""
     rsets: dict[str, ResponseSet] = {}
     for r in data["response_sets"]:
-        opts = tuple(
-            ResponseOption(code=float(o["code"]), score=float(o.get("score", o["code"])),
-                           label=o.get("label"), synonyms=tuple(o.get("synonyms", ())))
-            for o in r.get("options", ()))
-        rs = ResponseSet(id=r["id"], min=float(r["min"]), max=float(r["max"]),
-                         integer=bool(r.get("integer", True)), options=opts,
-                         missing_codes=tuple(r.get("missing_codes", ())), note=r.get("note"))
-        if rs.id in rsets:
-            problems.append(f"response_sets: id {rs.id!r} is used twice")
-        if rs.min >= rs.max:
-            problems.append(f"response set {rs.id!r}: min ({_num(rs.min)}) must be below max ({_num(rs.max)})")
-        codes = [o.code for o in opts]
-        if len(set(codes)) != len(codes):
-            problems.append(f"response set {rs.id!r}: an option code is listed twice")
-        for o in opts:
-            if not rs.min <= o.code <= rs.max:
-                problems.append(f"response set {rs.id!r}: option code {_num(o.code)} is outside "
-                                f"min-max {_num(rs.min)}-{_num(rs.max)}")
-        if rs.recodes and rs.integer:
-            expected = {float(c) for c in range(int(rs.min), int(rs.max) + 1)}
-            if set(codes) != expected:
-                problems.append(f"response set {rs.id!r}: when options recode scores, every code from "
-                                f"{_num(rs.min)} to {_num(rs.max)} needs an option")
-        labels = [normalise_label(t) for o in opts for t in ((o.label,) if o.label else ()) + o.synonyms]
-        dup = sorted({t for t in labels if labels.count(t) > 1})
-        if dup:
-            problems.append(f"response set {rs.id!r}: label(s) {dup} map to more than one code")
-        for mc in rs.missing_codes:
-            if isinstance(mc, (int, float)) and rs.min <= mc <= rs.max:
-                problems.append(f"response set {rs.id!r}: missing code {mc} lies inside the valid range")
+        if r["id"] in rsets:
+            problems.append(f"response_sets: id {r['id']!r} is used twice")
+        rs = _parse_response_set(r, problems)
         rsets[rs.id] = rs
+    return rsets
 
+
+def _item_response_set(it: Mapping[str, Any], data: Mapping[str, Any],
+                       rsets: Mapping[str, ResponseSet], problems: list[str]) -> str:
+    """The id of an item's response set (its own, the default, or the only one)."""
+    rs_id = it.get("response_set", data.get("default_response_set"))
+    if rs_id is None:
+        if len(rsets) != 1:
+            problems.append(f"item {it['id']!r}: no response_set given, the file defines several "
+                            "and no default_response_set")
+        return next(iter(rsets))
+    if rs_id not in rsets:
+        problems.append(f"item {it['id']!r}: unknown response set {rs_id!r}")
+        return next(iter(rsets))
+    return rs_id  # type: ignore[no-any-return]
+
+
+def _parse_items(data: Mapping[str, Any], rsets: Mapping[str, ResponseSet],
+                 problems: list[str]) -> list[Item]:
+    """The items, in file order."""
     section_ids = {s["id"] for s in data.get("sections", [])}
     items: list[Item] = []
     seen: set[str] = set()
     for it in data["items"]:
-        rs_id = it.get("response_set", data.get("default_response_set"))
-        if rs_id is None:
-            if len(rsets) == 1:
-                rs_id = next(iter(rsets))
-            else:
-                problems.append(f"item {it['id']!r}: no response_set given, the file defines several "
-                                "and no default_response_set")
-                rs_id = next(iter(rsets))
-        elif rs_id not in rsets:
-            problems.append(f"item {it['id']!r}: unknown response set {rs_id!r}")
-            rs_id = next(iter(rsets))
+        rs_id = _item_response_set(it, data, rsets, problems)
         if it["id"] in seen:
             problems.append(f"items: id {it['id']!r} is used twice")
         seen.add(it["id"])
@@ -474,72 +497,87 @@ def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instru
                           section=it.get("section"), reverse=bool(it.get("reverse", False)),
                           scored=bool(it.get("scored", True)), text=it.get("text"),
                           gist=it.get("gist"), aliases=tuple(it.get("aliases", ()))))
-    item_map = {i.id: i for i in items}
+    return items
 
+
+def _check_score_parts(s: Mapping[str, Any], item_map: Mapping[str, Item],
+                       score_defs: Mapping[str, Mapping[str, Any]], problems: list[str]) -> None:
+    """A score's items or component scores exist and fit its aggregation."""
+    sid, agg = s["id"], s["aggregation"]
+    its = tuple(s.get("items", ()))
+    comps = tuple(s.get("scores", ()))
+    if agg in ("sum", "mean"):
+        if not its or comps:
+            problems.append(f"score {sid!r}: aggregation {agg!r} needs 'items' (and no 'scores')")
+    elif not comps or its:
+        problems.append(f"score {sid!r}: aggregation {agg!r} needs 'scores' (and no 'items')")
+    for i in its:
+        if i not in item_map:
+            problems.append(f"score {sid!r}: unknown item {i!r}")
+        elif not item_map[i].scored:
+            problems.append(f"score {sid!r}: item {i!r} is a filler (scored: false) and cannot count")
+    if len(set(its)) != len(its):
+        problems.append(f"score {sid!r}: an item is listed twice")
+    for c in comps:
+        if c not in score_defs:
+            problems.append(f"score {sid!r}: unknown component score {c!r}")
+        elif c == sid:
+            problems.append(f"score {sid!r}: a score cannot contain itself")
+        elif "scores" in score_defs[c]:
+            problems.append(f"score {sid!r}: component {c!r} must itself be built from items")
+
+
+def _missing_rule(s: Mapping[str, Any], n: int, problems: list[str]) -> MissingRule:
+    """A score's missing-data rule: how many of its ``n`` parts must be answered."""
+    sid, agg = s["id"], s["aggregation"]
+    m = s.get("missing", {})
+    if "min_answered" in m and "min_answered_proportion" in m:
+        problems.append(f"score {sid!r}: give min_answered or min_answered_proportion, not both")
+    if "min_answered" in m:
+        need = int(m["min_answered"])
+    elif "min_answered_proportion" in m:
+        need = max(1, int(-(-float(m["min_answered_proportion"]) * n // 1)))  # ceil
+    else:
+        need = n
+    if n and need > n:
+        problems.append(f"score {sid!r}: min_answered ({need}) is larger than its {n} items")
+    prorate = bool(m.get("prorate", False))
+    if agg == "sum" and need < n and not prorate:
+        problems.append(f"score {sid!r}: a sum that allows unanswered items must set prorate: true "
+                        "(otherwise sums of different numbers of items would be compared)")
+    if prorate and agg != "sum":
+        problems.append(f"score {sid!r}: prorate applies only to aggregation 'sum'")
+    return MissingRule(min_answered=need, prorate=prorate, source=m.get("source"),
+                       status=m.get("status"))
+
+
+def _parse_scores(data: Mapping[str, Any], item_map: Mapping[str, Item],
+                  problems: list[str]) -> list[Score]:
+    """The scores, in file order."""
     scores: list[Score] = []
     score_defs = {s["id"]: s for s in data["scores"]}
-    used_items: set[str] = set()
     for s in data["scores"]:
-        sid = s["id"]
-        agg = s["aggregation"]
+        _check_score_parts(s, item_map, score_defs, problems)
         its = tuple(s.get("items", ()))
         comps = tuple(s.get("scores", ()))
-        if agg in ("sum", "mean"):
-            if not its or comps:
-                problems.append(f"score {sid!r}: aggregation {agg!r} needs 'items' (and no 'scores')")
-        elif not comps or its:
-            problems.append(f"score {sid!r}: aggregation {agg!r} needs 'scores' (and no 'items')")
-        for i in its:
-            if i not in item_map:
-                problems.append(f"score {sid!r}: unknown item {i!r}")
-            elif not item_map[i].scored:
-                problems.append(f"score {sid!r}: item {i!r} is a filler (scored: false) and cannot count")
-            used_items.add(i)
-        if len(set(its)) != len(its):
-            problems.append(f"score {sid!r}: an item is listed twice")
-        for c in comps:
-            if c not in score_defs:
-                problems.append(f"score {sid!r}: unknown component score {c!r}")
-            elif c == sid:
-                problems.append(f"score {sid!r}: a score cannot contain itself")
-            elif "scores" in score_defs[c]:
-                problems.append(f"score {sid!r}: component {c!r} must itself be built from items")
-        n = len(comps) if comps else len(its)
-        m = s.get("missing", {})
-        if "min_answered" in m and "min_answered_proportion" in m:
-            problems.append(f"score {sid!r}: give min_answered or min_answered_proportion, not both")
-        if "min_answered" in m:
-            need = int(m["min_answered"])
-        elif "min_answered_proportion" in m:
-            need = max(1, int(-(-float(m["min_answered_proportion"]) * n // 1)))  # ceil
-        else:
-            need = n
-        if n and need > n:
-            problems.append(f"score {sid!r}: min_answered ({need}) is larger than its {n} items")
-        prorate = bool(m.get("prorate", False))
-        if agg == "sum" and need < n and not prorate:
-            problems.append(f"score {sid!r}: a sum that allows unanswered items must set prorate: true "
-                            "(otherwise sums of different numbers of items would be compared)")
-        if prorate and agg != "sum":
-            problems.append(f"score {sid!r}: prorate applies only to aggregation 'sum'")
-        if s.get("keying") == "raw" and any(item_map[i].reverse for i in its if i in item_map) is False:
-            pass
+        missing = _missing_rule(s, len(comps) if comps else len(its), problems)
         scores.append(Score(
-            id=sid, label=s["label"], aggregation=agg, items=its, components=comps,
+            id=s["id"], label=s["label"], aggregation=s["aggregation"], items=its, components=comps,
             keying=s.get("keying", "keyed"), status=s.get("status", "published"),
-            flow=s.get("flow"), higher_is=s.get("higher_is"),
-            missing=MissingRule(min_answered=need, prorate=prorate, source=m.get("source"),
-                                status=m.get("status")),
+            flow=s.get("flow"), higher_is=s.get("higher_is"), missing=missing,
             description=s.get("description"),
             interpretation=tuple(s.get("interpretation", ())), cutoffs=tuple(s.get("cutoffs", ())),
             norms=tuple(s.get("norms", ())), reliability=tuple(s.get("reliability", ()))))
+    return scores
 
-    # norm sample names: unique within a score
+
+def _check_score_names(scores: Sequence[Score], item_map: Mapping[str, Item],
+                       problems: list[str]) -> None:
+    """Norm-sample names unique within a score; output columns unique, valid, not items."""
     for s in scores:
         named = [str(n["name"]) for n in s.norms if n.get("name")]
         for nme in sorted({x for x in named if named.count(x) > 1}):
             problems.append(f"score {s.id!r}: norm sample name {nme!r} is used twice")
-    # names: unique, valid, not clashing with items
     names = [s.id for s in scores]
     for nme in sorted({x for x in names if names.count(x) > 1}):
         problems.append(f"scores: output column {nme!r} is used twice")
@@ -549,11 +587,17 @@ def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instru
                             "(letters, digits and _, starting with a letter, at most 32 characters)")
         if nme in item_map:
             problems.append(f"score {nme!r}: has the same name as an item")
+
+
+def _check_item_use(items: Sequence[Item], scores: Sequence[Score],
+                    rsets: Mapping[str, ResponseSet], problems: list[str]) -> None:
+    """Every scored item belongs to a score; reverse-keyed items have a range to reverse in."""
+    used_items = {i for s in scores for i in s.items}
     for it in items:
         if it.scored and it.id not in used_items:
             problems.append(f"item {it.id!r}: is scored but belongs to no score "
                             "(add it to a score or mark it 'scored: false' as a filler)")
-    # a keyed score's reverse items must have a response range to reverse within
+    item_map = {i.id: i for i in items}
     for s in scores:
         for i in s.items:
             if i in item_map and item_map[i].reverse:
@@ -561,6 +605,11 @@ def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instru
                 if rs.score_min >= rs.score_max:
                     problems.append(f"item {i!r}: reverse-keyed but its response range is empty")
 
+
+def _parse_attention_checks(data: Mapping[str, Any], item_map: Mapping[str, Item],
+                            rsets: Mapping[str, ResponseSet],
+                            problems: list[str]) -> list[AttentionCheck]:
+    """The attention-check and infrequency items (fillers, expected answers in range)."""
     checks: list[AttentionCheck] = []
     for ac in data.get("attention_checks", ()):
         it_id = ac["item"]
@@ -577,18 +626,36 @@ def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instru
                                 f"is outside its response range {_num(rs.min)}-{_num(rs.max)}")
         checks.append(AttentionCheck(item=it_id, expected=tuple(float(v) for v in ac["expected"]),
                                      kind=ac.get("kind", "attention"), note=ac.get("note")))
+    return checks
+
+
+def _check_bands(inst: Instrument, problems: list[str]) -> None:
+    """Interpretation bands lie within their score's range."""
+    for s in inst.scores:
+        lo, hi = inst.score_range(s.id)
+        for bandset in s.interpretation:
+            for b in bandset["bands"]:
+                if b["min"] > b["max"] or b["min"] < lo - 1e-9 or b["max"] > hi + 1e-9:
+                    problems.append(f"score {s.id!r}: band {b['label']!r} ({b['min']}-{b['max']}) "
+                                    f"lies outside the score's range {_num(lo)}-{_num(hi)}")
+
+
+def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instrument:
+    """Build the model from schema-valid data and run the semantic checks."""
+    problems: list[str] = []
+    rsets = _parse_response_sets(data, problems)
+    items = _parse_items(data, rsets, problems)
+    item_map = {i.id: i for i in items}
+    scores = _parse_scores(data, item_map, problems)
+    _check_score_names(scores, item_map, problems)
+    _check_item_use(items, scores, rsets, problems)
+    checks = _parse_attention_checks(data, item_map, rsets, problems)
     inst = Instrument(id=data["id"], version=str(data["version"]), name=data["name"],
                       citation=data["citation"], response_sets=rsets, items=tuple(items),
                       scores=tuple(scores), raw=data, path=path, sha256=sha,
                       attention_checks=tuple(checks))
     if not problems:
-        for s in scores:
-            lo, hi = inst.score_range(s.id)
-            for bandset in s.interpretation:
-                for b in bandset["bands"]:
-                    if b["min"] > b["max"] or b["min"] < lo - 1e-9 or b["max"] > hi + 1e-9:
-                        problems.append(f"score {s.id!r}: band {b['label']!r} ({b['min']}-{b['max']}) "
-                                        f"lies outside the score's range {_num(lo)}-{_num(hi)}")
+        _check_bands(inst, problems)
     if problems:
         where = path or data.get("id", "instrument")
         raise InstrumentError(
@@ -598,7 +665,36 @@ def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instru
     return inst
 
 
-def _read_file(path: Path) -> tuple[Any, str]:
+def read_definition_file(path: Path) -> tuple[Any, str]:
+    """Read a YAML/JSON definition file (an instrument or a norms file) safely.
+
+    The bytes are hashed, decoded as UTF-8 (a BOM is allowed) and parsed with a safe
+    loader; YAML anchors and aliases are refused before anything is built.
+
+    Parameters
+    ----------
+    path : Path
+        The file; ``.json`` is read as JSON, anything else as YAML.
+
+    Returns
+    -------
+    tuple
+        ``(data, sha256)``: the parsed content and the hex SHA-256 of the file's bytes.
+
+    Raises
+    ------
+    InstrumentError
+        The file is missing, unreadable, not UTF-8 or not valid YAML/JSON.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = Path(d) / "x.json"
+    ...     _ = p.write_text('{"a": 1}', encoding="utf-8")
+    ...     read_definition_file(p)[0]
+    {'a': 1}
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -667,11 +763,11 @@ def _shipped_files() -> dict[str, Any]:
 def _load_shipped(stem: str) -> Instrument:
     entry = _shipped_files()[stem]
     with resources.as_file(entry) as p:
-        data, sha = _read_file(Path(p))
+        data, sha = read_definition_file(Path(p))
         return _from_data(data, f"instruments/{entry.name}", sha)
 
 
-def load_instrument(id_or_path: str | Path | Instrument) -> Instrument:
+def load_instrument(id_or_path: InstrumentLike) -> Instrument:
     """Load and validate an instrument by shipped id or from a file path.
 
     Parameters
@@ -700,7 +796,7 @@ def load_instrument(id_or_path: str | Path | Instrument) -> Instrument:
     text = str(id_or_path)
     p = Path(text)
     if p.suffix.lower() in _SUFFIXES or p.exists():
-        data, sha = _read_file(p)
+        data, sha = read_definition_file(p)
         return _from_data(data, str(p), sha)
     shipped = _shipped_files()
     if text in shipped:
@@ -748,20 +844,3 @@ def list_instruments() -> pd.DataFrame:
             "item_text": bool(inst.licence.get("item_text_included", False)),
         })
     return pd.DataFrame(rows, columns=["id", "name", "version", "n_items", "scores", "flows", "item_text"])
-
-
-def validate_instrument_file(path: str | Path, check_examples: bool = True) -> Instrument:
-    """Validate an instrument file: schema, semantic checks and golden examples.
-
-    Raises :class:`InstrumentError` listing every problem; returns the instrument when valid.
-    """
-    inst = load_instrument(Path(path))
-    if check_examples:
-        from compassion_scales.scoring import check_examples as _check
-
-        problems = _check(inst)
-        if problems:
-            raise InstrumentError(
-                f"Instrument file {path}: golden examples do not score as stated:\n  - "
-                + "\n  - ".join(problems), problems=problems, source=str(path))
-    return inst

@@ -22,12 +22,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from compassion_scales.errors import InputFileError, OutputFileError
+
+if TYPE_CHECKING:
+    from compassion_scales.scoring import ScoreResult
 
 __all__ = [
     "read_responses",
@@ -43,6 +46,8 @@ __all__ = [
     "RedcapField",
     "limesurvey_columns",
     "is_limesurvey_export",
+    "score_file",
+    "provenance_payload",
     "READ_SUFFIXES",
     "WRITE_SUFFIXES",
 ]
@@ -255,26 +260,12 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
                     delimiter: str | None, dictionary: Any = None
                     ) -> tuple[pd.DataFrame, int, list[str]]:
     """Parse delimited text: every column as text, no NA list, one parse (pyarrow)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     if not raw or raw.isspace():
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
     text, data, notes = _decode_bytes(raw, encoding, name)
     if not text or text.isspace():
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
-    end = text.find("\n")
-    first_line = (text if end < 0 else text[:end]).rstrip("\r")
-    offset = 0  # rows before the header (Excel's "sep=;" line)
-    if re.fullmatch(r"sep=.", first_line) and end >= 0:
-        delimiter = delimiter or first_line[4]
-        text = text[end + 1:]
-        cut = data.find(b"\n")
-        data = data[cut + 1:]
-        offset = 1
-        notes.append(f"{name}: row 1 ({first_line!r}) names the delimiter; the header is row 2.")
-        end = text.find("\n")
-        first_line = (text if end < 0 else text[:end]).rstrip("\r")
+    text, data, first_line, offset, delimiter = _skip_sep_line(text, data, delimiter, name, notes)
     sep = delimiter or _sniff_delimiter(first_line, suffix)
     if len(sep) != 1:
         raise InputFileError(f"{name}: the delimiter must be one character, not {sep!r}.")
@@ -288,19 +279,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     if dictionary is not None:
         header, more = _apply_dictionary_header(header, dictionary, name)
         notes.extend(more)
-    problems = []
-    for pos, h in enumerate(header, start=1):
-        if not h and not (trailing and pos == ncols):
-            problems.append(f"{name}: row {1 + offset}, column {pos}: the header cell is empty; "
-                            "give every column a name.")
-    dups = sorted({h for h in header if h and header.count(h) > 1})
-    for d in dups:
-        problems.append(f"{name}: row {1 + offset}, column {d}: the column name appears more than once.")
-    if problems and trailing:
-        problems.insert(0, f"{name}: row {1 + offset}, column {ncols}: the header cell is empty; "
-                           "give every column a name.")
-    if problems:
-        raise InputFileError("\n".join(problems))
+    _check_header(header, trailing, name, 1 + offset)
     skip = qualtrics_header_rows(head)
     if skip:
         notes.append(f"{name}: Qualtrics export detected; row{'s 2-3' if skip == 2 else ' 2'} "
@@ -309,6 +288,63 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     # empty rows so that row numbers stay the file's
     if data.endswith((b"\n\n", b"\r\n\r\n", b"\n\r\n")):
         data = data.rstrip(b"\r\n") + b"\n"
+    table, bad = _arrow_parse(data, sep, ncols, skip, name)
+    if bad:
+        raise _bad_rows(text, sep, ncols, skip, name, bad, offset)
+    df = table.to_pandas()
+    if trailing:
+        last = df.iloc[:, -1]
+        if last.notna().any():
+            pos = int(np.flatnonzero(last.notna().to_numpy())[0])
+            raise InputFileError(f"{name}: row {1 + offset}, column {ncols}: the header cell is empty but "
+                                 f"row {pos + 2 + skip + offset} has a value there; give every column a name.")
+        df = df.iloc[:, :-1]
+        header = header[:-1]
+        notes.append(f"{name}: every line ends with a delimiter; the empty last column was ignored.")
+    df.columns = header
+    first_row = 2 + skip + offset
+    return df, first_row, notes
+
+
+def _skip_sep_line(text: str, data: bytes, delimiter: str | None, name: str, notes: list[str]
+                   ) -> tuple[str, bytes, str, int, str | None]:
+    """Drop Excel's "sep=;" first line (which names the delimiter); also return the first
+    line left, the number of rows dropped and the delimiter."""
+    end = text.find("\n")
+    first_line = (text if end < 0 else text[:end]).rstrip("\r")
+    if not (re.fullmatch(r"sep=.", first_line) and end >= 0):
+        return text, data, first_line, 0, delimiter
+    delimiter = delimiter or first_line[4]
+    text = text[end + 1:]
+    data = data[data.find(b"\n") + 1:]
+    notes.append(f"{name}: row 1 ({first_line!r}) names the delimiter; the header is row 2.")
+    end = text.find("\n")
+    return text, data, (text if end < 0 else text[:end]).rstrip("\r"), 1, delimiter
+
+
+def _check_header(header: list[str], trailing: bool, name: str, row: int) -> None:
+    """Every column has a name (a trailing empty one aside), and no name repeats."""
+    ncols = len(header)
+    problems = []
+    for pos, h in enumerate(header, start=1):
+        if not h and not (trailing and pos == ncols):
+            problems.append(f"{name}: row {row}, column {pos}: the header cell is empty; "
+                            "give every column a name.")
+    dups = sorted({h for h in header if h and header.count(h) > 1})
+    for d in dups:
+        problems.append(f"{name}: row {row}, column {d}: the column name appears more than once.")
+    if problems and trailing:
+        problems.insert(0, f"{name}: row {row}, column {ncols}: the header cell is empty; "
+                           "give every column a name.")
+    if problems:
+        raise InputFileError("\n".join(problems))
+
+
+def _arrow_parse(data: bytes, sep: str, ncols: int, skip: int, name: str) -> tuple[Any, list[Any]]:
+    """One pyarrow parse, every column as text; also the rows with the wrong cell count."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     names = [f"c{i}" for i in range(ncols)]
     bad: list[Any] = []
 
@@ -332,21 +368,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
             raise InputFileError(f"{name}: the file has a header but no data rows.") from None
         raise InputFileError(f"{name}: cannot be read as a table ({msg}). "
                              f"Check the delimiter (detected {sep!r}; set --delimiter).") from None
-    if bad:
-        raise _bad_rows(text, sep, ncols, skip, name, bad, offset)
-    df = table.to_pandas()
-    if trailing:
-        last = df.iloc[:, -1]
-        if last.notna().any():
-            pos = int(np.flatnonzero(last.notna().to_numpy())[0])
-            raise InputFileError(f"{name}: row {1 + offset}, column {ncols}: the header cell is empty but "
-                                 f"row {pos + 2 + skip + offset} has a value there; give every column a name.")
-        df = df.iloc[:, :-1]
-        header = header[:-1]
-        notes.append(f"{name}: every line ends with a delimiter; the empty last column was ignored.")
-    df.columns = header
-    first_row = 2 + skip + offset
-    return df, first_row, notes
+    return table, bad
 
 
 def table_is_empty(msg: str) -> bool:
@@ -397,8 +419,8 @@ def _excel_text(cell: Any) -> str | None:
     return str(value)
 
 
-def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.DataFrame, int, list[str]]:
-    """Read the first (or named) sheet: every cell as the text it shows; empty cells missing."""
+def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[list[Any]], str]:
+    """Every row of the first (or named) sheet as the text its cells show, and its title."""
     import openpyxl
 
     try:
@@ -420,18 +442,13 @@ def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.Dat
         else:
             raise InputFileError(f"{name}: no sheet {sheet!r}; the sheets are: "
                                  + ", ".join(names) + ". Use --sheet NAME.")
-        rows = [[_excel_text(c) for c in r] for r in ws.iter_rows()]
-        title = ws.title
+        return [[_excel_text(c) for c in r] for r in ws.iter_rows()], ws.title
     finally:
         wb.close()
-    _check_formulas(source, name, title, rows)
-    while rows and all(v is None for v in rows[-1]):
-        rows.pop()
-    if not rows:
-        raise InputFileError(f"{name}: the sheet is empty (no header row and no data).")
-    header = ["" if v is None else str(v).strip() for v in rows[0]]
-    while header and header[-1] == "":
-        header.pop()
+
+
+def _check_excel_header(header: list[str], rows: list[list[Any]], name: str) -> None:
+    """Every column named once; no value in a column without a header (first 20 listed)."""
     ncols = len(header)
     problems = []
     for pos, h in enumerate(header, start=1):
@@ -449,6 +466,21 @@ def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.Dat
                 break
     if problems:
         raise InputFileError("\n".join(problems))
+
+
+def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.DataFrame, int, list[str]]:
+    """Read the first (or named) sheet: every cell as the text it shows; empty cells missing."""
+    rows, title = _excel_rows(source, name, sheet)
+    _check_formulas(source, name, title, rows)
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise InputFileError(f"{name}: the sheet is empty (no header row and no data).")
+    header = ["" if v is None else str(v).strip() for v in rows[0]]
+    while header and header[-1] == "":
+        header.pop()
+    ncols = len(header)
+    _check_excel_header(header, rows, name)
     body = [(r + [None] * ncols)[:ncols] for r in rows[1:]]
     notes: list[str] = []
     skip = qualtrics_header_rows([header] + [[("" if v is None else v) for v in r] for r in body[:2]])
@@ -577,67 +609,11 @@ def read_responses(path: str | Path | IO[Any], *, sheet: str | int | None = None
     ('00001', '02100')
     """
     del string_columns  # every text column is read as text
-    raw: bytes | None = None
-    p: Path | None = None
-    if hasattr(path, "read"):
-        content = path.read()  # type: ignore[union-attr]
-        raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
-        name = str(getattr(path, "name", "<stream>"))
-        if not isinstance(getattr(path, "name", None), str) or name.isdigit():
-            name = "<stream>"
-        suffix = _suffix_from_bytes(raw)
-    elif str(path) == "-":
-        import sys
-
-        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-        _start_hash(raw, "-", 0)
-        name = "<stdin>"
-        suffix = _suffix_from_bytes(raw)
-    else:
-        p = Path(path)  # type: ignore[arg-type]
-        name = str(path)
-        if not p.exists():
-            raise InputFileError(f"{name}: no such file.")
-        if p.is_dir():
-            raise InputFileError(f"{name}: is a folder, not a file.")
-        suffix = p.suffix.lower()
-    notes: list[str] = []
-    first_row = 2
+    raw, p, name, suffix = _open_source(path)
     try:
-        if suffix in (".csv", ".tsv", ".tab", ".txt", ""):
-            if raw is None:
-                assert p is not None
-                raw = p.read_bytes()
-                _start_hash(raw, str(p), p.stat().st_mtime_ns)
-            df, first_row, notes = _read_delimited(raw, name, suffix, encoding, delimiter, dictionary)
-        elif suffix in (".xlsx", ".xlsm"):
-            if raw is not None and not raw:
-                raise InputFileError(f"{name}: the file is empty.")
-            if p is not None and p.stat().st_size == 0:
-                raise InputFileError(f"{name}: the file is empty.")
-            df, first_row, notes = _read_excel(_io.BytesIO(raw) if raw is not None else p, name, sheet)
-            if dictionary is not None:
-                header, more = _apply_dictionary_header(list(df.columns), dictionary, name)
-                df.columns = header
-                notes.extend(more)
-        elif suffix == ".xls":
-            try:
-                df = pd.read_excel(_io.BytesIO(raw) if raw is not None else p,
-                                   sheet_name=0 if sheet is None else sheet, dtype=str)
-            except ImportError:
-                raise InputFileError(f"{name}: old-style .xls workbooks need the xlrd package; "
-                                     "save the sheet as .xlsx (or CSV) instead.") from None
-            df.columns = [str(c).strip() for c in df.columns]
-        elif suffix in (".sav", ".zsav", ".dta"):
-            df, first_row, notes = _read_stat(p, raw, suffix, name, value_labels)
-        elif suffix in (".parquet", ".pq"):
-            df = pd.read_parquet(_io.BytesIO(raw) if raw is not None else p)
-            first_row = 1
-            notes.append(f"{name}: row numbers are record numbers (first record = row 1).")
-        else:
-            raise InputFileError(
-                f"{name}: unknown file type {suffix!r}. Use CSV, TSV, Excel (.xlsx), "
-                "SPSS (.sav), Stata (.dta) or Parquet.")
+        df, first_row, notes = _read_by_type(raw, p, name, suffix, sheet=sheet, encoding=encoding,
+                                             delimiter=delimiter, value_labels=value_labels,
+                                             dictionary=dictionary)
         if dictionary is not None:
             df = apply_redcap_dictionary(df, dictionary)
     except InputFileError:
@@ -660,6 +636,77 @@ def read_responses(path: str | Path | IO[Any], *, sheet: str | int | None = None
     df.attrs["first_row"] = first_row
     df.attrs["notes"] = notes
     return df
+
+
+def _open_source(path: str | Path | IO[Any]) -> tuple[bytes | None, Path | None, str, str]:
+    """``(raw bytes or None, path or None, name for messages, suffix)`` of what to read.
+
+    A stream or standard input is read at once (its type told by its first bytes); a
+    path is checked to be an existing file and read later, by its type's reader.
+    """
+    if hasattr(path, "read"):
+        content = path.read()  # type: ignore[union-attr]
+        raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        name = str(getattr(path, "name", "<stream>"))
+        if not isinstance(getattr(path, "name", None), str) or name.isdigit():
+            name = "<stream>"
+        return raw, None, name, _suffix_from_bytes(raw)
+    if str(path) == "-":
+        import sys
+
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        _start_hash(raw, "-", 0)
+        return raw, None, "<stdin>", _suffix_from_bytes(raw)
+    p = Path(path)  # type: ignore[arg-type]
+    name = str(path)
+    if not p.exists():
+        raise InputFileError(f"{name}: no such file.")
+    if p.is_dir():
+        raise InputFileError(f"{name}: is a folder, not a file.")
+    return None, p, name, p.suffix.lower()
+
+
+def _read_by_type(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
+                  sheet: str | int | None, encoding: str | None, delimiter: str | None,
+                  value_labels: bool, dictionary: Any) -> tuple[pd.DataFrame, int, list[str]]:
+    """The reader for the file's type: ``(frame, first data row, notes)``."""
+    notes: list[str] = []
+    first_row = 2
+    if suffix in (".csv", ".tsv", ".tab", ".txt", ""):
+        if raw is None:
+            assert p is not None
+            raw = p.read_bytes()
+            _start_hash(raw, str(p), p.stat().st_mtime_ns)
+        return _read_delimited(raw, name, suffix, encoding, delimiter, dictionary)
+    if suffix in (".xlsx", ".xlsm"):
+        if raw is not None and not raw:
+            raise InputFileError(f"{name}: the file is empty.")
+        if p is not None and p.stat().st_size == 0:
+            raise InputFileError(f"{name}: the file is empty.")
+        df, first_row, notes = _read_excel(_io.BytesIO(raw) if raw is not None else p, name, sheet)
+        if dictionary is not None:
+            header, more = _apply_dictionary_header(list(df.columns), dictionary, name)
+            df.columns = header
+            notes.extend(more)
+        return df, first_row, notes
+    if suffix == ".xls":
+        try:
+            df = pd.read_excel(_io.BytesIO(raw) if raw is not None else p,
+                               sheet_name=0 if sheet is None else sheet, dtype=str)
+        except ImportError:
+            raise InputFileError(f"{name}: old-style .xls workbooks need the xlrd package; "
+                                 "save the sheet as .xlsx (or CSV) instead.") from None
+        df.columns = [str(c).strip() for c in df.columns]
+        return df, first_row, notes
+    if suffix in (".sav", ".zsav", ".dta"):
+        return _read_stat(p, raw, suffix, name, value_labels)
+    if suffix in (".parquet", ".pq"):
+        df = pd.read_parquet(_io.BytesIO(raw) if raw is not None else p)
+        notes.append(f"{name}: row numbers are record numbers (first record = row 1).")
+        return df, 1, notes
+    raise InputFileError(
+        f"{name}: unknown file type {suffix!r}. Use CSV, TSV, Excel (.xlsx), "
+        "SPSS (.sav), Stata (.dta) or Parquet.")
 
 
 def _read_stat(p: Path | None, raw: bytes | None, suffix: str, name: str,
@@ -1381,3 +1428,40 @@ def check_output_path(path: str | Path, inputs: Iterable[str | Path] = (), *,
         raise OutputFileError(f"{out}: the folder {folder} cannot be written (permission denied).")
     if out.is_dir():
         raise OutputFileError(f"{out}: is a folder; give a file name.")
+
+
+# --------------------------------------------------------------------------- whole-file runs
+
+
+def score_file(data: pd.DataFrame, instruments: Sequence[str] | None, **options: Any) -> ScoreResult:
+    """Score a DataFrame read by :func:`read_responses` (the CLI's one library call).
+
+    ``instruments`` may be empty or ``None`` (detect them from the columns); ``options``
+    are passed to :func:`compassion_scales.score`.
+    """
+    from compassion_scales.scoring import score
+
+    return score(data, list(instruments) if instruments else None, **options)
+
+
+def provenance_payload(result: ScoreResult, input_path: str) -> dict[str, Any]:
+    """What the provenance sidecar records about a scoring run."""
+    summary = result.summary
+    opts: Mapping[str, Any] = result.options
+    return {
+        "command": "score",
+        "input": {"path": input_path, "sha256": sha256_file(input_path)},
+        "instruments": [{"id": i.id, "version": i.version, "file": i.path, "sha256": i.sha256}
+                        for i in result.instruments],
+        "options": {k: v for k, v in opts.items()},
+        "rows_read": int(len(result.scores)),
+        "rows_out": int(len(result.scores)),
+        "scores": {row["score"]: {"n_scored": row["n_scored"], "n_missing": row["n_missing"],
+                                  "n_prorated": row["n_prorated"], "rule": row["rule"]}
+                   for _, row in summary.iterrows()},
+        "invalid_cells": int(len(result.invalid)),
+        "invalid": result.invalid.to_dict(orient="records"),
+        "column_map": result.column_map,
+        "not_scored": result.not_scored,
+        "unused_columns": result.unused_columns,
+    }

@@ -18,13 +18,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import renamed_arguments
 from compassion_scales.errors import AnalysisError, InstrumentError
 from compassion_scales.results import ResultMixin
+
+if TYPE_CHECKING:
+    from compassion_scales.instrument import Instrument, InstrumentLike
 
 __all__ = [
     "NormsFile",
@@ -90,10 +94,10 @@ def load_norms_file(path: str | Path) -> NormsFile:
         The file is unreadable or does not match the schema (every problem listed),
         or a sample name is used twice for one score.
     """
-    from compassion_scales.instrument import _read_file
+    from compassion_scales.instrument import read_definition_file
 
     p = Path(path)
-    data, _sha = _read_file(p)
+    data, _sha = read_definition_file(p)
     where = str(p)
     if not isinstance(data, dict):
         raise InstrumentError(f"Norms file {where}: expected a mapping of fields at the top level.",
@@ -146,7 +150,7 @@ def _entries(inst: Any, score_id: str, nf: NormsFile | None) -> list[dict[str, A
     return own + [dict(e) for e in extra]
 
 
-def merged_norms(instrument: Any, norms_file: NormsFile | str | Path | None = None
+def merged_norms(instrument: InstrumentLike, norms_file: NormsFile | str | Path | None = None
                  ) -> dict[str, list[dict[str, Any]]]:
     """Score id -> norm samples of the instrument file followed by those of the norms file."""
     from compassion_scales.instrument import load_instrument
@@ -176,7 +180,7 @@ def norm_reliability(sample: Mapping[str, Any]) -> tuple[float, str] | None:
     return None
 
 
-def norm_samples(instrument: Any, norms_file: NormsFile | str | Path | None = None) -> pd.DataFrame:
+def norm_samples(instrument: InstrumentLike, norms_file: NormsFile | str | Path | None = None) -> pd.DataFrame:
     """A table of every norm sample of an instrument (and of a norms file).
 
     Returns
@@ -212,7 +216,7 @@ def norm_samples(instrument: Any, norms_file: NormsFile | str | Path | None = No
     return out
 
 
-def find_norm(instrument: Any, score_id: str, name: str,
+def find_norm(instrument: InstrumentLike, score_id: str, name: str,
               norms_file: NormsFile | str | Path | None = None) -> dict[str, Any] | None:
     """The norm sample called ``name`` for one score (None when that score has none)."""
     for e in merged_norms(instrument, norms_file).get(score_id, []):
@@ -275,8 +279,9 @@ class NormedScores(ResultMixin):
         return notes
 
 
-def apply_norms(scores: pd.DataFrame, instrument: Any | Sequence[Any], name: str, *,
-                norms_file: NormsFile | str | Path | None = None,
+@renamed_arguments(positional=("name",))
+def apply_norms(scores: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLike], *,
+                name: str, norms_file: NormsFile | str | Path | None = None,
                 score_ids: Sequence[str] | None = None) -> NormedScores:
     """z, T and percentile of each score against the norm sample called ``name``.
 
@@ -288,7 +293,8 @@ def apply_norms(scores: pd.DataFrame, instrument: Any | Sequence[Any], name: str
     instrument : str, Path, Instrument or a list of them
         The instrument(s) whose norm samples are searched.
     name : str
-        The norm sample's ``name`` (see :func:`norm_samples`).
+        The norm sample's ``name`` (see :func:`norm_samples`); keyword-only (giving it by
+        position still works, with a ``FutureWarning``).
     norms_file : NormsFile or path, optional
         A service's own samples, added to the instrument file's.
     score_ids : list of str, optional
@@ -319,77 +325,100 @@ def apply_norms(scores: pd.DataFrame, instrument: Any | Sequence[Any], name: str
     >>> from compassion_scales.instrument import load_instrument
     >>> nf = NormsFile("fcs", {"fcs_self": ({"name": "clinic", "sample": "made-up example",
     ...                                      "mean": 20.0, "sd": 10.0, "source": "example"},)})
-    >>> res = apply_norms(pd.DataFrame({"fcs_self": [30.0, 20.0]}), "fcs", "clinic", norms_file=nf)
+    >>> res = apply_norms(pd.DataFrame({"fcs_self": [30.0, 20.0]}), "fcs", name="clinic",
+    ...                   norms_file=nf)
     >>> res.scores.round(2)
        fcs_self  fcs_self_z  fcs_self_t  fcs_self_pct
     0      30.0         1.0        60.0         84.13
     1      20.0         0.0        50.0         50.00
     """
     from compassion_scales.instrument import Instrument, load_instrument
-    from compassion_scales.stats.change import normal_scores
 
     many = (list(instrument) if isinstance(instrument, Sequence)
             and not isinstance(instrument, (str, Instrument)) else [instrument])
     insts = [load_instrument(i) for i in many]
     nf = _as_norms_file(norms_file)
     if nf is not None:
-        match = [i for i in insts if nf.instrument.lower().replace("-", "_") == i.id.lower()]
+        match = [i for i in insts if _is_for(nf, i)]
         if not match:
             raise AnalysisError(f"The norms file {nf.path} is for instrument {nf.instrument!r}, which "
                                 "is not among the instruments scored: "
                                 + ", ".join(i.id for i in insts) + ".")
         _check_file_matches(match[0], nf)
     out = scores.copy()
-    applied, skipped = [], []
+    applied: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
     available: set[str] = set()
     for inst in insts:
-        file_for = nf if nf is not None and nf.instrument.lower().replace("-", "_") == inst.id.lower() else None
+        file_for = nf if nf is not None and _is_for(nf, inst) else None
         for s in inst.score_ids:
-            if score_ids is not None and s not in score_ids:
-                continue
-            if s not in out.columns:
+            if (score_ids is not None and s not in score_ids) or s not in out.columns:
                 continue
             entries = _entries(inst, s, file_for)
             available.update(str(e["name"]) for e in entries if e.get("name"))
             e = next((x for x in entries if x.get("name") == name), None)
-            if e is None:
-                skipped.append({"score": s, "reason": f"no norm sample named {name!r}"})
+            why_not = _why_not_applicable(e, name)
+            if e is None or why_not is not None:
+                skipped.append({"score": s, "reason": why_not or ""})
                 continue
-            if e.get("metric", "raw") != "raw":
-                skipped.append({"score": s, "reason": (
-                    f"norm sample {name!r} describes published {e.get('metric')} values "
-                    f"(mean {float(e['mean']):g}, SD {float(e['sd']):g}), not the raw scores cscore "
-                    "computes; it is not applied")})
-                continue
-            x = pd.to_numeric(out[s], errors="coerce").to_numpy(dtype=float)
-            z, t, pct = normal_scores(x, float(e["mean"]), float(e["sd"]))
-            pos = out.columns.get_loc(s) + 1
-            for suffix, values in (("_z", z), ("_t", t), ("_pct", pct)):
-                col = f"{s}{suffix}"
-                if col in out.columns:
-                    raise AnalysisError(f"The scores already have a column {col!r}; rename it first.")
-                out.insert(pos, col, values)
-                pos += 1
+            _insert_normed(out, s, e)
             applied.append({"score": s, "name": name, "population": e.get("population"),
                             "country": e.get("country"), "n": e.get("n"), "mean": float(e["mean"]),
                             "sd": float(e["sd"]), "source": e.get("source"),
                             "status": e.get("status"), "origin": e.get("origin"),
                             "description": describe_sample(e)})
     if not applied:
-        ids = ", ".join(i.id for i in insts)
-        why = "; ".join(f"{r['score']}: {r['reason']}" for r in skipped
-                        if "describes published" in r["reason"])
-        if why:
-            raise AnalysisError(f"Norm sample {name!r} cannot be applied to {ids}: {why}.")
-        names = ", ".join(sorted(available)) or "none"
-        raise AnalysisError(
-            f"No score of {ids} has a norm sample named {name!r}. Named samples available: {names}. "
-            "'cscore norms -i ID' lists them; add your own with --norms-file.")
+        _raise_none_applied(insts, name, skipped, available)
     cols = ["score", "name", "population", "country", "n", "mean", "sd", "source", "status",
             "origin", "description"]
     return NormedScores(scores=out, applied=pd.DataFrame(applied, columns=cols),
                         not_applied=pd.DataFrame(skipped, columns=["score", "reason"]), name=name,
                         options={"norms_file": nf.path if nf is not None else None})
+
+
+def _is_for(nf: NormsFile, inst: Instrument) -> bool:
+    """Whether a norms file is for this instrument (ids compared loosely)."""
+    return nf.instrument.lower().replace("-", "_") == inst.id.lower()
+
+
+def _why_not_applicable(e: Mapping[str, Any] | None, name: str) -> str | None:
+    """Why a score's norm sample ``e`` (``None``: none of that name) cannot be applied."""
+    if e is None:
+        return f"no norm sample named {name!r}"
+    if e.get("metric", "raw") != "raw":
+        return (f"norm sample {name!r} describes published {e.get('metric')} values "
+                f"(mean {float(e['mean']):g}, SD {float(e['sd']):g}), not the raw scores cscore "
+                "computes; it is not applied")
+    return None
+
+
+def _insert_normed(out: pd.DataFrame, s: str, e: Mapping[str, Any]) -> None:
+    """Insert ``<s>_z``, ``<s>_t`` and ``<s>_pct`` right after score column ``s``."""
+    from compassion_scales.stats.change import normal_scores
+
+    x = pd.to_numeric(out[s], errors="coerce").to_numpy(dtype=float)
+    z, t, pct = normal_scores(x, float(e["mean"]), float(e["sd"]))
+    pos = out.columns.get_loc(s) + 1
+    for suffix, values in (("_z", z), ("_t", t), ("_pct", pct)):
+        col = f"{s}{suffix}"
+        if col in out.columns:
+            raise AnalysisError(f"The scores already have a column {col!r}; rename it first.")
+        out.insert(pos, col, values)
+        pos += 1
+
+
+def _raise_none_applied(insts: Sequence[Instrument], name: str, skipped: list[dict[str, Any]],
+                        available: set[str]) -> None:
+    """The error when no score has a usable sample of that name."""
+    ids = ", ".join(i.id for i in insts)
+    why = "; ".join(f"{r['score']}: {r['reason']}" for r in skipped
+                    if "describes published" in r["reason"])
+    if why:
+        raise AnalysisError(f"Norm sample {name!r} cannot be applied to {ids}: {why}.")
+    names = ", ".join(sorted(available)) or "none"
+    raise AnalysisError(
+        f"No score of {ids} has a norm sample named {name!r}. Named samples available: {names}. "
+        "'cscore norms -i ID' lists them; add your own with --norms-file.")
 
 
 def add_norms_to_result(result: Any, name: str, norms_file: NormsFile | str | Path | None = None
@@ -401,6 +430,6 @@ def add_norms_to_result(result: Any, name: str, norms_file: NormsFile | str | Pa
     """
     import dataclasses
 
-    normed = apply_norms(result.scores, list(result.instruments), name, norms_file=norms_file,
+    normed = apply_norms(result.scores, list(result.instruments), name=name, norms_file=norms_file,
                          score_ids=result.score_columns)
     return dataclasses.replace(result, scores=normed.scores), normed._notes()

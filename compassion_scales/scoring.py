@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import renamed_arguments
 from compassion_scales.errors import (
     Reason,
     ResponseValidationError,
@@ -44,6 +45,8 @@ from compassion_scales.errors import (
 )
 from compassion_scales.instrument import (
     Instrument,
+    InstrumentLike,
+    Item,
     MissingRule,
     Score,
     load_instrument,
@@ -174,14 +177,27 @@ def _resolve_columns(columns: Sequence[str], inst: Instrument,
                      column_map: Mapping[str, str] | None,
                      patterns: Mapping[str, str] | Sequence[str] | str | None,
                      source: str | None) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """Return item id -> data column, and failure records for unknown/ambiguous columns."""
+    """Return item id -> data column, and failure records for unknown/ambiguous columns.
+
+    Four steps, each adding to the mapping the earlier ones left open: the explicit map,
+    the patterns, item ids (case-insensitive) and aliases; then columns that look like
+    items of this instrument but are none are reported.
+    """
     cols = list(columns)
-    colset = set(cols)
     fails: list[dict[str, Any]] = []
     mapping: dict[str, str] = {}
-    item_ids = set(inst.item_ids)
+    _map_explicitly(cols, inst, column_map, mapping, fails)
+    _map_by_pattern(cols, inst, patterns, mapping, fails)
+    _map_by_name(cols, inst, mapping, fails)
+    _flag_lookalikes(cols, inst, mapping, fails)
+    return mapping, fails
 
-    # 1. explicit map: source column -> item id
+
+def _map_explicitly(cols: Sequence[str], inst: Instrument, column_map: Mapping[str, str] | None,
+                    mapping: dict[str, str], fails: list[dict[str, Any]]) -> None:
+    """Step 1, the explicit map: source column -> item id."""
+    colset = set(cols)
+    item_ids = set(inst.item_ids)
     targets: dict[str, str] = {}
     for src, item in (column_map or {}).items():
         if item not in item_ids:
@@ -200,22 +216,32 @@ def _resolve_columns(columns: Sequence[str], inst: Instrument,
             continue
         mapping[item] = src
 
-    # 2. patterns, e.g. "Q12_{n}" / "Q12_{n:02d}" / "Q{n+15}" for items of one score/section
+
+def _pattern_members(inst: Instrument, target: str | None) -> list[Item] | None:
+    """The items a pattern applies to (``None``: the target belongs to another instrument)."""
+    if target is None:
+        return list(inst.items)
+    sec_items = [i for i in inst.items if i.section == target]
+    if sec_items:
+        return sec_items
+    if target in inst.score_ids:
+        members = [inst.item(i) for i in inst.score_items(target)]
+        # fillers printed in the same block
+        sections = {m.section for m in members if m.section}
+        return [i for i in inst.items if i.section in sections] or members
+    return None  # a pattern for another instrument (unknown targets: check_options)
+
+
+def _map_by_pattern(cols: Sequence[str], inst: Instrument,
+                    patterns: Mapping[str, str] | Sequence[str] | str | None,
+                    mapping: dict[str, str], fails: list[dict[str, Any]]) -> None:
+    """Step 2, patterns, e.g. "Q12_{n}" / "Q12_{n:02d}" / "Q{n+15}" for one score/section."""
+    colset = set(cols)
     for target, tmpl in _parse_patterns(patterns):
         render = _pattern_renderer(tmpl)
-        if target is None:
-            members = [i for i in inst.items]
-        else:
-            sec_items = [i for i in inst.items if i.section == target]
-            if sec_items:
-                members = sec_items
-            elif target in inst.score_ids:
-                members = [inst.item(i) for i in inst.score_items(target)]
-                # fillers printed in the same block
-                sections = {m.section for m in members if m.section}
-                members = [i for i in inst.items if i.section in sections] or members
-            else:
-                continue  # a pattern for another instrument (unknown targets: check_options)
+        members = _pattern_members(inst, target)
+        if members is None:
+            continue
         numbers = [m.number for m in members]
         if target is None and len(set(numbers)) != len(numbers):
             raise ScoringError(
@@ -223,20 +249,23 @@ def _resolve_columns(columns: Sequence[str], inst: Instrument,
                 "sections. Name the section or score: --pattern SECTION=" + tmpl)
         for m in members:
             col = render(m.number)
-            if col is None:
+            if col is None or col not in colset or m.id in mapping:
                 continue
-            if col in colset and m.id not in mapping:
-                if col in mapping.values():
-                    other = next(k for k, v in mapping.items() if v == col)
-                    fails.append(dict(row=1, column=col, item=m.id, value=None,
-                                      reason=Reason.AMBIGUOUS_COLUMN.value,
-                                      message=f"row 1, column {col}: matched to both item {other} and "
-                                              f"item {m.id} (by --map/--pattern); name the section "
-                                              "of each pattern"))
-                    continue
-                mapping[m.id] = col
+            if col in mapping.values():
+                other = next(k for k, v in mapping.items() if v == col)
+                fails.append(dict(row=1, column=col, item=m.id, value=None,
+                                  reason=Reason.AMBIGUOUS_COLUMN.value,
+                                  message=f"row 1, column {col}: matched to both item {other} and "
+                                          f"item {m.id} (by --map/--pattern); name the section "
+                                          "of each pattern"))
+                continue
+            mapping[m.id] = col
 
-    # 3. ids, case-insensitive ids and aliases
+
+def _map_by_name(cols: Sequence[str], inst: Instrument,
+                 mapping: dict[str, str], fails: list[dict[str, Any]]) -> None:
+    """Step 3, item ids, case-insensitive ids and aliases."""
+    colset = set(cols)
     lower: dict[str, list[str]] = {}
     for c in cols:
         lower.setdefault(c.casefold(), []).append(c)
@@ -260,7 +289,10 @@ def _resolve_columns(columns: Sequence[str], inst: Instrument,
                               message=f"row 1, columns {', '.join(cands)}: more than one column "
                                       f"could be item {it.id}; rename one or use --map"))
 
-    # 4. columns that look like items of this instrument but are not
+
+def _flag_lookalikes(cols: Sequence[str], inst: Instrument,
+                     mapping: dict[str, str], fails: list[dict[str, Any]]) -> None:
+    """Step 4, columns that look like items of this instrument but are not."""
     stems = {re.sub(r"\d+$", "", i).casefold() for i in inst.item_ids}
     stems = {s for s in stems if len(s) >= 3}
     used = set(mapping.values())
@@ -280,15 +312,13 @@ def _resolve_columns(columns: Sequence[str], inst: Instrument,
                                       f"could be item {twin} (names differ only in case or are "
                                       "aliases); rename or drop one, or use --map"))
             continue
-        for s in stems:
-            if low.startswith(s) and low[len(s):].isdigit():
-                fails.append(dict(row=1, column=c, item=None, value=None,
-                                  reason=Reason.UNKNOWN_COLUMN.value,
-                                  message=f"row 1, column {c}: looks like an item of {inst.id} but "
-                                          f"{inst.id} has no such item (its items are "
-                                          f"{_item_range(inst, s)}); rename it or use --map"))
-                break
-    return mapping, fails
+        stem = next((s for s in stems if low.startswith(s) and low[len(s):].isdigit()), None)
+        if stem is not None:
+            fails.append(dict(row=1, column=c, item=None, value=None,
+                              reason=Reason.UNKNOWN_COLUMN.value,
+                              message=f"row 1, column {c}: looks like an item of {inst.id} but "
+                                      f"{inst.id} has no such item (its items are "
+                                      f"{_item_range(inst, stem)}); rename it or use --map"))
 
 
 def _item_range(inst: Instrument, stem: str) -> str:
@@ -487,9 +517,6 @@ def _convert_column(series: pd.Series, rs: Any, item_id: str, column: str,
     invalid unless the instrument declares them as missing codes. A true/false column is
     refused as a whole (reason ``not_a_response``).
     """
-    fails: list[dict[str, Any]] = []
-    num_missing = [float(m) for m in rs.missing_codes if isinstance(m, (int, float))
-                   and not isinstance(m, bool)]
     if pd.api.types.is_bool_dtype(series.dtype):
         return _bool_failure(series, rs, item_id, column, first_row)
     lookup = rs.label_lookup()
@@ -498,43 +525,75 @@ def _convert_column(series: pd.Series, rs: Any, item_id: str, column: str,
         bad_text = np.zeros(len(x), dtype=bool)
         raw_text: Any = None
     else:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        text_missing = {normalise_label(str(m)) for m in rs.missing_codes}
-        k = len(uniques)
-        u_val = np.full(k + 1, np.nan)  # last slot: truly missing cells
-        u_bad = np.zeros(k + 1, dtype=bool)
-        u_text = np.empty(k + 1, dtype=object)
-        u_text[k] = None
-        n_bool = 0
-        for j, raw in enumerate(uniques):  # loop over distinct values, not respondents
-            t = str(raw).strip()
-            u_text[j] = t
-            if isinstance(raw, (bool, np.bool_)):
-                n_bool += 1
-                u_bad[j] = True
-                continue
-            if isinstance(raw, (int, float, np.number)):
-                u_val[j] = float(raw)
-                continue
-            norm = normalise_label(t)
-            if t == "" or norm in text_missing:
-                continue
-            if _NUMBER.fullmatch(t):
-                u_val[j] = float(t)
-            elif norm in lookup:
-                u_val[j] = lookup[norm]
-            else:
-                u_bad[j] = True
-                if norm in _TRUE_FALSE:
-                    n_bool += 1
-        if k and n_bool == k:
+        classified = _classify_text(series, rs, lookup)
+        if classified is None:
             return _bool_failure(series, rs, item_id, column, first_row)
-        idx = np.where(codes < 0, k, codes)
-        x = u_val[idx]
-        bad_text = u_bad[idx]
-        raw_text = u_text[idx]
-    for code in num_missing:
+        x, bad_text, raw_text = classified
+    for code in (float(m) for m in rs.missing_codes
+                 if isinstance(m, (int, float)) and not isinstance(m, bool)):
         x[x == code] = np.nan
+    out_range, not_whole = _range_problems(x, rs)
+    bad = bad_text | out_range | not_whole
+    fails: list[dict[str, Any]] = []
+    for pos in np.flatnonzero(bad):  # only the invalid cells
+        shown = series.iloc[pos] if raw_text is None else raw_text[pos]
+        if bad_text[pos]:
+            reason, msg = _text_problem(shown, rs, lookup)
+        elif not_whole[pos]:
+            reason = Reason.NOT_A_WHOLE_NUMBER
+            msg = f"{_fmt(float(x[pos]))} is not a whole number (answers must be {_range_text(rs)})"
+        else:
+            reason = Reason.OUT_OF_RANGE
+            msg = f"{_fmt(float(x[pos]))} is outside the response range {_range_text(rs)}"
+        row = int(pos) + first_row
+        fails.append(dict(row=row, column=column, item=item_id,
+                          value=None if shown is None or shown is pd.NA else str(shown),
+                          reason=reason.value, message=f"row {row}, column {column}: {msg}"))
+    x[bad] = np.nan
+    return x, fails
+
+
+def _classify_text(series: pd.Series, rs: Any, lookup: Mapping[str, float]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Codes, invalid-text mask and stripped text of a text column, classified once per
+    distinct value; ``None`` when every value is true/false (not answers)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    text_missing = {normalise_label(str(m)) for m in rs.missing_codes}
+    k = len(uniques)
+    u_val = np.full(k + 1, np.nan)  # last slot: truly missing cells
+    u_bad = np.zeros(k + 1, dtype=bool)
+    u_text = np.empty(k + 1, dtype=object)
+    u_text[k] = None
+    n_bool = 0
+    for j, raw in enumerate(uniques):  # loop over distinct values, not respondents
+        t = str(raw).strip()
+        u_text[j] = t
+        if isinstance(raw, (bool, np.bool_)):
+            n_bool += 1
+            u_bad[j] = True
+            continue
+        if isinstance(raw, (int, float, np.number)):
+            u_val[j] = float(raw)
+            continue
+        norm = normalise_label(t)
+        if t == "" or norm in text_missing:
+            continue
+        if _NUMBER.fullmatch(t):
+            u_val[j] = float(t)
+        elif norm in lookup:
+            u_val[j] = lookup[norm]
+        else:
+            u_bad[j] = True
+            if norm in _TRUE_FALSE:
+                n_bool += 1
+    if k and n_bool == k:
+        return None
+    idx = np.where(codes < 0, k, codes)
+    return u_val[idx], u_bad[idx], u_text[idx]
+
+
+def _range_problems(x: np.ndarray, rs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of codes outside the range (or not an option's code) and of non-whole codes."""
     finite = ~np.isnan(x)
     out_range = finite & ((x < rs.min) | (x > rs.max))
     not_whole = finite & ~out_range & (x != np.floor(x)) if rs.integer else np.zeros(len(x), bool)
@@ -542,36 +601,24 @@ def _convert_column(series: pd.Series, rs: Any, item_id: str, column: str,
         opt_codes = np.array([o.code for o in rs.options])
         not_code = finite & ~out_range & ~not_whole & ~np.isin(x, opt_codes)
         out_range = out_range | not_code
-    bad = bad_text | out_range | not_whole
-    if bad.any():
-        positions = np.flatnonzero(bad)
-        rng = f"{_fmt(rs.min)}-{_fmt(rs.max)}"
+    return out_range, not_whole
+
+
+def _range_text(rs: Any) -> str:
+    return f"{_fmt(rs.min)}-{_fmt(rs.max)}"
+
+
+def _text_problem(shown: Any, rs: Any, lookup: Mapping[str, float]) -> tuple[Reason, str]:
+    """Reason and message for a text answer that is neither a number nor a label."""
+    hint = ""
+    if isinstance(shown, str) and _DECIMAL_COMMA.fullmatch(shown):
+        hint = (" - it looks like a decimal comma; cscore reads '.' as the decimal "
+                "mark (answers are whole numbers on this scale)")
+    if lookup:
         labels = ", ".join(o.label for o in rs.options if o.label)
-        for pos in positions:  # only the invalid cells
-            row = int(pos) + first_row
-            shown = series.iloc[pos] if raw_text is None else raw_text[pos]
-            if bad_text[pos]:
-                hint = ""
-                if isinstance(shown, str) and _DECIMAL_COMMA.fullmatch(shown):
-                    hint = (" - it looks like a decimal comma; cscore reads '.' as the decimal "
-                            "mark (answers are whole numbers on this scale)")
-                if lookup:
-                    reason = Reason.UNKNOWN_LABEL
-                    msg = f"{shown!r} is not a number nor a response label of this item (labels: {labels}){hint}"
-                else:
-                    reason = Reason.NON_NUMERIC
-                    msg = f"{shown!r} is not a number (answers must be {rng}){hint}"
-            elif not_whole[pos]:
-                reason = Reason.NOT_A_WHOLE_NUMBER
-                msg = f"{_fmt(float(x[pos]))} is not a whole number (answers must be {rng})"
-            else:
-                reason = Reason.OUT_OF_RANGE
-                msg = f"{_fmt(float(x[pos]))} is outside the response range {rng}"
-            fails.append(dict(row=row, column=column, item=item_id,
-                              value=None if shown is None or shown is pd.NA else str(shown),
-                              reason=reason.value, message=f"row {row}, column {column}: {msg}"))
-        x[bad] = np.nan
-    return x, fails
+        return (Reason.UNKNOWN_LABEL,
+                f"{shown!r} is not a number nor a response label of this item (labels: {labels}){hint}")
+    return Reason.NON_NUMERIC, f"{shown!r} is not a number (answers must be {_range_text(rs)}){hint}"
 
 
 def _unlabelled_failure(column: str, item_id: str, codes: Sequence[Any],
@@ -608,7 +655,7 @@ def _require_frame(data: Any) -> pd.DataFrame:
     raise ScoringError(f"The responses must be a pandas DataFrame, not a {kind}.")
 
 
-def prepare_responses(data: pd.DataFrame, instrument: str | Instrument, *,
+def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
                       column_map: Mapping[str, str] | None = None,
                       patterns: Mapping[str, str] | Sequence[str] | str | None = None,
                       on_invalid: str = "error", source: str | None = None,
@@ -965,47 +1012,16 @@ def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patte
                              on_invalid=on_invalid, source=source, first_row=first_row,
                              reverse_coded=reverse_coded)
     present = set(prep.item_ids)
-    col_of = {item: j for j, item in enumerate(prep.item_ids)}
-    reversed_cols = _keyed_columns(prep.columns, prep.item_ids, inst)
+    item_score = _ItemScorer(prep, inst, prorate)
     values: dict[str, np.ndarray] = {}
     answered: dict[str, np.ndarray] = {}
     status: dict[str, np.ndarray] = {}
     rules: list[dict[str, Any]] = []
     not_scored: dict[str, str] = {}
     missing_fails: list[dict[str, Any]] = []
-    keyed_cache: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-
-    def item_score(s: Score, force_keyed: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        cache_key = s.id + ("#k" if force_keyed else "")
-        if cache_key in keyed_cache:
-            return keyed_cache[cache_key]
-        use_keys = s.keying == "keyed" or force_keyed
-        cols = [reversed_cols[col_of[i]] if (use_keys and col_of[i] in reversed_cols)
-                else prep.columns[col_of[i]] for i in s.items]
-        rule = _override_rule(s, len(s.items), prorate)
-        res = _aggregate_items(cols, s.aggregation, rule)
-        keyed_cache[cache_key] = res
-        return res
-
     for s in inst.scores:
-        if s.components:
-            skipped = [c for c in s.components if c in not_scored]
-            if skipped:
-                not_scored[s.id] = f"component score(s) {', '.join(skipped)} not in the data"
-                continue
-        needed = inst.score_items(s.id)
-        absent = [i for i in needed if i not in present]
-        if absent:
-            if len(absent) == len(needed) and not require_all:
-                not_scored[s.id] = "none of its items are in the data"
-                continue
-            if len(absent) < len(needed) or require_all:
-                for i in absent:
-                    missing_fails.append(dict(
-                        row=1, column=None, item=i, value=None, reason=Reason.MISSING_ITEM.value,
-                        message=f"row 1: no column for item {i} (needed by score {s.id}); "
-                                "add the column (empty if unanswered) or map it with --map/--pattern"))
-                continue
+        if not _can_score(s, inst, present, require_all, not_scored, missing_fails):
+            continue
         n = len(s.components) if s.components else len(s.items)
         rule = _override_rule(s, n, prorate if not s.components else None)
         if s.components:
@@ -1026,6 +1042,53 @@ def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patte
             f"{inst.id}: {len(dedup)} item column(s) missing for scores that have some items in "
             "the data.", failure_cases=dedup.reset_index(drop=True), source=source)
     return values, answered, status, rules, prep, not_scored
+
+
+class _ItemScorer:
+    """Scores built from items (keyed or raw), each computed once per scoring run."""
+
+    def __init__(self, prep: PreparedResponses, inst: Instrument, prorate: Any) -> None:
+        self.prep = prep
+        self.prorate = prorate
+        self.col_of = {item: j for j, item in enumerate(prep.item_ids)}
+        self.reversed_cols = _keyed_columns(prep.columns, prep.item_ids, inst)
+        self.cache: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, s: Score, force_keyed: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        cache_key = s.id + ("#k" if force_keyed else "")
+        if cache_key in self.cache:
+            return self.cache[cache_key]
+        use_keys = s.keying == "keyed" or force_keyed
+        cols = [self.reversed_cols[self.col_of[i]]
+                if (use_keys and self.col_of[i] in self.reversed_cols)
+                else self.prep.columns[self.col_of[i]] for i in s.items]
+        rule = _override_rule(s, len(s.items), self.prorate)
+        res = _aggregate_items(cols, s.aggregation, rule)
+        self.cache[cache_key] = res
+        return res
+
+
+def _can_score(s: Score, inst: Instrument, present: set[str], require_all: bool,
+               not_scored: dict[str, str], missing_fails: list[dict[str, Any]]) -> bool:
+    """Whether the data hold what score ``s`` needs; records why not (or the missing items)."""
+    if s.components:
+        skipped = [c for c in s.components if c in not_scored]
+        if skipped:
+            not_scored[s.id] = f"component score(s) {', '.join(skipped)} not in the data"
+            return False
+    needed = inst.score_items(s.id)
+    absent = [i for i in needed if i not in present]
+    if not absent:
+        return True
+    if len(absent) == len(needed) and not require_all:
+        not_scored[s.id] = "none of its items are in the data"
+        return False
+    for i in absent:
+        missing_fails.append(dict(
+            row=1, column=None, item=i, value=None, reason=Reason.MISSING_ITEM.value,
+            message=f"row 1: no column for item {i} (needed by score {s.id}); "
+                    "add the column (empty if unanswered) or map it with --map/--pattern"))
+    return False
 
 
 def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> list[dict[str, Any]]:
@@ -1063,8 +1126,9 @@ def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> li
     return fails
 
 
-def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Instrument] | None = None,
-          *, id_cols: Sequence[str] | str | None = None, on_invalid: str = "error",
+@renamed_arguments(id_cols="id")
+def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLike] | None = None,
+          *, id: Sequence[str] | str | None = None, on_invalid: str = "error",
           column_map: Mapping[str, str] | None = None,
           patterns: Mapping[str, str] | Sequence[str] | str | None = None,
           prorate: float | None = None, keep: str = "all", source: str | None = None,
@@ -1078,8 +1142,9 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
     instrument : str, Instrument, list of them, or None
         Instrument id(s), path(s) to user files, or objects. ``None`` detects the
         shipped instruments whose items are present (see :func:`detect_instruments`).
-    id_cols : str or list of str, optional
-        Identifier column(s). They must exist, be non-empty and unique together
+    id : str or list of str, optional
+        Identifier column(s), the person (``id_cols`` is its old name). They must exist, be
+        non-empty and unique together
         (e.g. ``["pid", "time"]`` for long data); otherwise an error lists the rows.
     on_invalid : {"error", "missing"}
         What to do with invalid answers (see :func:`prepare_responses`).
@@ -1090,7 +1155,7 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
         proportion of items is answered (sums prorated). ``None`` uses each
         instrument's declared rule.
     keep : {"all", "ids"}
-        Keep all non-item columns (default) or only ``id_cols`` in the output.
+        Keep all non-item columns (default) or only the ``id`` columns in the output.
     source, first_row
         File name and first data row number for messages (default from ``data.attrs``).
     reverse_coded : bool
@@ -1113,7 +1178,7 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
     >>> import pandas as pd
     >>> df = pd.DataFrame({"pid": ["a", "b"],
     ...                    **{f"fcs_self_{i}": [1, 4] for i in range(1, 16)}})
-    >>> res = score(df, "fcs", id_cols="pid")
+    >>> res = score(df, "fcs", id="pid")
     >>> res.scores
       pid  fcs_self
     0   a      15.0
@@ -1126,103 +1191,135 @@ def score(data: pd.DataFrame, instrument: str | Instrument | Sequence[str | Inst
         raise ScoringError("keep must be 'all' or 'ids'.")
     src = source if source is not None else data.attrs.get("source")
     start = first_row if first_row is not None else int(data.attrs.get("first_row", 2))
-    ids = [id_cols] if isinstance(id_cols, str) else list(id_cols or [])
-    if len(data) == 0:
-        raise ScoringError(f"{src or 'data'}: there are no rows to score.")
-    if data.columns.duplicated().any():
-        dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
-        raise ScoringError(f"{src or 'data'}: column name(s) {', '.join(dup)} appear more than once.")
+    ids = [id] if isinstance(id, str) else list(id or [])
+    _check_table(data, src)
     id_fails = _check_ids(data, ids, start)
-    if instrument is None:
-        found = detect_instruments(data.columns, column_map=column_map, patterns=patterns)
-        if not found:
-            raise ScoringError(
-                f"{src or 'data'}: no instrument's items were found among the columns. Name the "
-                "instrument with -i ID (see 'cscore instruments list') and map columns with --map "
-                "or --pattern.")
-        instruments = [load_instrument(i) for i in found]
-    else:
-        seq: list[Any] = list(instrument) if isinstance(instrument, (list, tuple)) else [instrument]
-        instruments = [load_instrument(i) for i in seq]
+    instruments = _instruments_to_score(data, instrument, column_map, patterns, src)
     check_options(instruments, column_map=column_map, patterns=patterns)
-
-    all_values: dict[str, np.ndarray] = {}
-    all_answered: dict[str, np.ndarray] = {}
-    all_status: dict[str, np.ndarray] = {}
-    rules: list[dict[str, Any]] = []
-    invalid_frames = []
-    column_map_out: dict[str, str] = {}
-    not_scored: dict[str, str] = {}
-    errors: list[pd.DataFrame] = []
+    parts = _ScoredParts()
     if id_fails:
-        errors.append(_renumber_rows(pd.DataFrame(id_fails, columns=_FAIL_COLUMNS), data, start))
+        parts.errors.append(_renumber_rows(pd.DataFrame(id_fails, columns=_FAIL_COLUMNS), data, start))
     for inst in instruments:
-        try:
-            v, a, st, r, prep, ns = _score_instrument(
-                data, inst, column_map=column_map, patterns=patterns, on_invalid=on_invalid,
-                prorate=prorate, source=src, first_row=start, require_all=False,
-                reverse_coded=reverse_coded)
-        except ResponseValidationError as exc:
-            errors.append(exc.failure_cases)
-            continue
-        for sid in v:
-            if sid in all_values:
-                raise ScoringError(f"Two instruments produce the same output column {sid!r}.")
-        all_values.update(v)
-        all_answered.update(a)
-        all_status.update(st)
-        rules.extend(r)
-        not_scored.update({f"{inst.id}:{k}": why for k, why in ns.items()})
-        if len(prep.failures):
-            invalid_frames.append(prep.failures)
-        column_map_out.update(prep.column_map)
-    if errors:
-        failures = pd.concat(errors, ignore_index=True)
-        failures = failures.sort_values(["row"], kind="stable").reset_index(drop=True)
-        raise ResponseValidationError(_failure_message(failures, on_invalid == "error"),
-                                      failure_cases=failures, source=src)
-    if not all_values:
-        names = ", ".join(i.id for i in instruments)
-        raise ScoringError(
-            f"{src or 'data'}: none of the items of {names} are in the data. Check the column names "
-            f"(items are named like {instruments[0].item_ids[0]}), or map them with --map or --pattern.")
-    item_columns = set(column_map_out.values())
-    if keep == "ids":
-        kept = ids
-    else:
-        kept = [c for c in data.columns if c not in item_columns]
-    # columns that look like items of an instrument but were not recognised were errors above;
-    unused = [str(c) for c in data.columns if c not in item_columns and c not in kept]
-    out = data[kept].copy() if kept else pd.DataFrame(index=data.index)
-    scores_df = pd.DataFrame(all_values, index=data.index)
-    clash = [c for c in scores_df.columns if c in out.columns]
-    if clash:
-        raise ScoringError(f"{src or 'data'}: the data already have column(s) {', '.join(clash)}, "
-                           "which scoring would create. Rename or drop them first.")
-    out = pd.concat([out, scores_df], axis=1)
-    answered = pd.DataFrame(all_answered, index=data.index)
-    status_df = pd.DataFrame(
-        {k: pd.Categorical.from_codes(v, categories=list(STATUS_CODES)) for k, v in all_status.items()},
-        index=data.index)
-    invalid = (pd.concat(invalid_frames, ignore_index=True) if invalid_frames
-               else pd.DataFrame(columns=_FAIL_COLUMNS))
-    unverified = [f"{inst.id}:{s.id}" for inst in instruments for s in inst.scores
-                  if s.status == "unverified" and s.id in all_values]
-    if unverified:
-        warnings.warn(
-            "score(s) " + ", ".join(u.split(":", 1)[1] for u in unverified) + " use a key that the "
-            "instrument file marks as not verified against its published source; check "
-            "'cscore instruments show ID' before relying on them.", UnverifiedKeyWarning, stacklevel=2)
+        parts.add(inst, data, column_map=column_map, patterns=patterns, on_invalid=on_invalid,
+                  prorate=prorate, source=src, first_row=start, reverse_coded=reverse_coded)
+    parts.raise_problems(instruments, on_invalid, src)
+    out, unused = _output_frame(data, parts, ids if keep == "ids" else None, src)
+    _warn_unverified(instruments, parts.values)
     return ScoreResult(
-        scores=out, answered=answered, status=status_df, invalid=invalid,
-        instruments=tuple(instruments), rules=pd.DataFrame(rules), column_map=column_map_out,
-        id_columns=ids, unused_columns=unused, not_scored=not_scored,
+        scores=out, answered=pd.DataFrame(parts.answered, index=data.index),
+        status=pd.DataFrame({k: pd.Categorical.from_codes(v, categories=list(STATUS_CODES))
+                             for k, v in parts.status.items()}, index=data.index),
+        invalid=(pd.concat(parts.invalid_frames, ignore_index=True) if parts.invalid_frames
+                 else pd.DataFrame(columns=_FAIL_COLUMNS)),
+        instruments=tuple(instruments), rules=pd.DataFrame(parts.rules),
+        column_map=parts.column_map, id_columns=ids, unused_columns=unused,
+        not_scored=parts.not_scored,
         options={"on_invalid": on_invalid, "prorate": prorate, "id_cols": ids,
                  "column_map": dict(column_map or {}), "patterns": patterns,
                  **({"reverse_coded": True} if reverse_coded else {})})
 
 
-def item_scores(data: pd.DataFrame, instrument: str | Instrument, score_id: str | None = None, *,
+def _check_table(data: pd.DataFrame, src: str | None) -> None:
+    """The table has rows and no repeated column names."""
+    if len(data) == 0:
+        raise ScoringError(f"{src or 'data'}: there are no rows to score.")
+    if data.columns.duplicated().any():
+        dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+        raise ScoringError(f"{src or 'data'}: column name(s) {', '.join(dup)} appear more than once.")
+
+
+def _instruments_to_score(data: pd.DataFrame, instrument: Any,
+                          column_map: Mapping[str, str] | None,
+                          patterns: Mapping[str, str] | Sequence[str] | str | None,
+                          src: str | None) -> list[Instrument]:
+    """The instruments named, or those whose items the columns hold."""
+    if instrument is not None:
+        seq: list[Any] = list(instrument) if isinstance(instrument, (list, tuple)) else [instrument]
+        return [load_instrument(i) for i in seq]
+    found = detect_instruments(data.columns, column_map=column_map, patterns=patterns)
+    if not found:
+        raise ScoringError(
+            f"{src or 'data'}: no instrument's items were found among the columns. Name the "
+            "instrument with -i ID (see 'cscore instruments list') and map columns with --map "
+            "or --pattern.")
+    return [load_instrument(i) for i in found]
+
+
+@dataclass
+class _ScoredParts:
+    """What scoring each instrument in turn has gathered."""
+
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    answered: dict[str, np.ndarray] = field(default_factory=dict)
+    status: dict[str, np.ndarray] = field(default_factory=dict)
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    invalid_frames: list[pd.DataFrame] = field(default_factory=list)
+    column_map: dict[str, str] = field(default_factory=dict)
+    not_scored: dict[str, str] = field(default_factory=dict)
+    errors: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(self, inst: Instrument, data: pd.DataFrame, **options: Any) -> None:
+        """Score one instrument; keep its failure cases to report them all together."""
+        try:
+            v, a, st, r, prep, ns = _score_instrument(data, inst, require_all=False, **options)
+        except ResponseValidationError as exc:
+            self.errors.append(exc.failure_cases)
+            return
+        for sid in v:
+            if sid in self.values:
+                raise ScoringError(f"Two instruments produce the same output column {sid!r}.")
+        self.values.update(v)
+        self.answered.update(a)
+        self.status.update(st)
+        self.rules.extend(r)
+        self.not_scored.update({f"{inst.id}:{k}": why for k, why in ns.items()})
+        if len(prep.failures):
+            self.invalid_frames.append(prep.failures)
+        self.column_map.update(prep.column_map)
+
+    def raise_problems(self, instruments: Sequence[Instrument], on_invalid: str,
+                       src: str | None) -> None:
+        """Every failure case in one error; an error too when nothing could be scored."""
+        if self.errors:
+            failures = pd.concat(self.errors, ignore_index=True)
+            failures = failures.sort_values(["row"], kind="stable").reset_index(drop=True)
+            raise ResponseValidationError(_failure_message(failures, on_invalid == "error"),
+                                          failure_cases=failures, source=src)
+        if not self.values:
+            names = ", ".join(i.id for i in instruments)
+            raise ScoringError(
+                f"{src or 'data'}: none of the items of {names} are in the data. Check the column "
+                f"names (items are named like {instruments[0].item_ids[0]}), or map them with --map "
+                "or --pattern.")
+
+
+def _output_frame(data: pd.DataFrame, parts: _ScoredParts, kept_ids: list[str] | None,
+                  src: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """Kept columns (the ids, or every non-item column) then the scores; unused columns."""
+    item_columns = set(parts.column_map.values())
+    kept = kept_ids if kept_ids is not None else [c for c in data.columns if c not in item_columns]
+    # columns that look like items of an instrument but were not recognised were errors above;
+    unused = [str(c) for c in data.columns if c not in item_columns and c not in kept]
+    out = data[kept].copy() if kept else pd.DataFrame(index=data.index)
+    scores_df = pd.DataFrame(parts.values, index=data.index)
+    clash = [c for c in scores_df.columns if c in out.columns]
+    if clash:
+        raise ScoringError(f"{src or 'data'}: the data already have column(s) {', '.join(clash)}, "
+                           "which scoring would create. Rename or drop them first.")
+    return pd.concat([out, scores_df], axis=1), unused
+
+
+def _warn_unverified(instruments: Sequence[Instrument], values: Mapping[str, Any]) -> None:
+    unverified = [s.id for inst in instruments for s in inst.scores
+                  if s.status == "unverified" and s.id in values]
+    if unverified:
+        warnings.warn(
+            "score(s) " + ", ".join(unverified) + " use a key that the "
+            "instrument file marks as not verified against its published source; check "
+            "'cscore instruments show ID' before relying on them.", UnverifiedKeyWarning, stacklevel=4)
+
+
+def item_scores(data: pd.DataFrame, instrument: InstrumentLike, score_id: str | None = None, *,
                 keyed: bool = True, on_invalid: str = "error",
                 column_map: Mapping[str, str] | None = None,
                 patterns: Mapping[str, str] | Sequence[str] | str | None = None,
@@ -1308,7 +1405,7 @@ def detect_instruments(columns: Sequence[str], *, column_map: Mapping[str, str] 
     return keep
 
 
-def check_examples(instrument: str | Instrument) -> list[str]:
+def check_examples(instrument: InstrumentLike) -> list[str]:
     """Score an instrument's golden examples; return a list of mismatches (empty = all pass)."""
     inst = load_instrument(instrument)
     problems: list[str] = []

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import renamed_arguments
 from compassion_scales.errors import AnalysisError, CodingDirectionWarning
-from compassion_scales.instrument import Instrument, load_instrument
+from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats import careless
 
@@ -156,7 +157,7 @@ def _unit(values: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
 # --------------------------------------------------------------------------- coding direction
 
 
-def coding_direction(data: pd.DataFrame, instrument: str | Instrument, *,
+def coding_direction(data: pd.DataFrame, instrument: InstrumentLike, *,
                      min_r: float = 0.1, warn: bool = True, on_invalid: str = "error",
                      column_map: Mapping[str, str] | None = None,
                      patterns: Mapping[str, str] | Sequence[str] | str | None = None
@@ -231,9 +232,29 @@ def _coding_evidence(values: pd.DataFrame, inst: Instrument, *, min_r: float = 0
                      warn: bool = True) -> pd.DataFrame:
     """:func:`coding_direction` on prepared item values (scored values, not reversed)."""
     present = set(values.columns)
+    rows, n_opposite, n_rev_total = _reverse_item_evidence(values, inst, present, min_r)
+    partial = n_rev_total > 0 and n_opposite > n_rev_total / 2
+    # anchors for a whole-scale reversal
+    rows_a, flips = _attention_evidence(values, inst, present)
+    rows += rows_a
+    normed = [s for s in inst.scores if s.norms]
+    if normed:
+        rows_n, flips_n = _norm_evidence(values, inst, normed)
+        rows += rows_n
+        flips += flips_n
+    whole = bool(flips) and all(r["opposite"] for r in rows if r["check"] in ("attention_checks", "norms"))
+    table = pd.DataFrame(rows, columns=["check", "scope", "items", "statistic", "value", "opposite", "detail"])
+    if warn:
+        _warn_coding(inst, rows, partial=partial, whole=whole, flips=flips)
+    return table
+
+
+def _reverse_item_evidence(values: pd.DataFrame, inst: Instrument, present: set[str],
+                           min_r: float) -> tuple[list[dict[str, Any]], int, int]:
+    """Each reverse-keyed item against its scale's forward items, after the file's reversal;
+    also the number that correlate negatively and the number of reverse-keyed items."""
     rows: list[dict[str, Any]] = []
-    opposite_items: list[str] = []
-    n_rev_total = 0
+    n_opposite = n_rev_total = 0
     for sid, its in _leaf_scores(inst, present, mixed=True):
         rev = [i for i in its if inst.item(i).reverse]
         fwd = [i for i in its if not inst.item(i).reverse]
@@ -245,14 +266,18 @@ def _coding_evidence(values: pd.DataFrame, inst: Instrument, *, min_r: float = 0
             r = _pair_r(keyed[i].to_numpy(dtype=float), rest)
             opp = bool(r < -min_r)
             n_rev_total += 1
-            if opp:
-                opposite_items.append(i)
+            n_opposite += opp
             rows.append({"check": "reverse_items", "scope": sid, "items": i,
                          "statistic": "r_with_forward_items_after_reversal", "value": r,
                          "opposite": opp,
                          "detail": f"r = {r:.2f} after the file's reversal, {-r:.2f} before it"})
-    partial = n_rev_total > 0 and len(opposite_items) > n_rev_total / 2
-    # ---- anchors for a whole-scale reversal
+    return rows, n_opposite, n_rev_total
+
+
+def _attention_evidence(values: pd.DataFrame, inst: Instrument,
+                        present: set[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Attention-check pass rates as coded and as if the scale were flipped."""
+    rows: list[dict[str, Any]] = []
     flips: list[str] = []
     for ac in inst.attention_checks:
         if ac.item not in present:
@@ -274,14 +299,13 @@ def _coding_evidence(values: pd.DataFrame, inst: Instrument, *, min_r: float = 0
                      "statistic": "pass_rate_as_coded", "value": p_as_is, "opposite": opp,
                      "detail": f"{p_as_is:.0%} pass as coded, {p_flipped:.0%} would pass if the "
                                "scale were flipped"})
-    normed = [s for s in inst.scores if s.norms]
-    if normed:
-        rows_n, flips_n = _norm_evidence(values, inst, normed)
-        rows += rows_n
-        flips += flips_n
-    whole = bool(flips) and all(r["opposite"] for r in rows if r["check"] in ("attention_checks", "norms"))
-    table = pd.DataFrame(rows, columns=["check", "scope", "items", "statistic", "value", "opposite", "detail"])
-    if warn and partial:
+    return rows, flips
+
+
+def _warn_coding(inst: Instrument, rows: list[dict[str, Any]], *, partial: bool, whole: bool,
+                 flips: list[str]) -> None:
+    """The two coding-direction warnings: some reverse items, or the whole scale."""
+    if partial:
         shown = ", ".join(f"{r['items']} (r = {r['value']:.2f})" for r in rows
                           if r["check"] == "reverse_items" and r["opposite"])
         warnings.warn(
@@ -290,15 +314,14 @@ def _coding_evidence(values: pd.DataFrame, inst: Instrument, *, min_r: float = 0
             "to have them in the other direction from the rest (already reversed in the export, or "
             "coded on an opposite scale). Recode those items back (min + max - answer) before "
             "scoring; --reverse-coded flips every item and does not fix this. Nothing was flipped.",
-            CodingDirectionWarning, stacklevel=3)
-    if warn and whole:
+            CodingDirectionWarning, stacklevel=4)
+    if whole:
         warnings.warn(
             f"{inst.id}: the data look coded in the opposite direction to the instrument file "
             f"({'; '.join(flips)}). If your file codes the answers the other way round (e.g. "
             "1 = strongly disagree where the form has 1 = strongly agree), rerun with "
             "--reverse-coded (library: reverse_coded=True). Nothing was flipped.",
-            CodingDirectionWarning, stacklevel=3)
-    return table
+            CodingDirectionWarning, stacklevel=4)
 
 
 def _pair_r(a: np.ndarray, b: np.ndarray) -> float:
@@ -457,8 +480,9 @@ def _robust_z(x: np.ndarray) -> np.ndarray:
     return (x - med) / mad
 
 
-def screen(data: pd.DataFrame, instrument: str | Instrument, *,
-           id_cols: Sequence[str] | str | None = None, duration: str | None = None,
+@renamed_arguments(id_cols="id")
+def screen(data: pd.DataFrame, instrument: InstrumentLike, *,
+           id: Sequence[str] | str | None = None, duration: str | None = None,
            thresholds: Mapping[str, float | None] | None = None,
            on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
            patterns: Mapping[str, str] | Sequence[str] | str | None = None,
@@ -474,8 +498,9 @@ def screen(data: pd.DataFrame, instrument: str | Instrument, *,
         Instrument id, path or object. Its printed item order (long-string, IRV),
         subscales (even-odd), reverse-keyed items (keyed-antonym index), fillers
         (excluded) and declared ``attention_checks`` are used.
-    id_cols : str or list of str, optional
-        Identifier column(s) copied to the per-respondent table.
+    id : str or list of str, optional
+        Identifier column(s), the person, copied to the per-respondent table (``id_cols``
+        is its old name).
     duration : str, optional
         Column with the completion time in seconds; flags fewer than
         ``thresholds["duration"]`` seconds per item presented.
@@ -524,22 +549,18 @@ def screen(data: pd.DataFrame, instrument: str | Instrument, *,
     np.int64(1)
     """
     with _one_blas_thread():
-        return _screen(data, instrument, id_cols=id_cols, duration=duration, thresholds=thresholds,
+        return _screen(data, instrument, id_cols=id, duration=duration, thresholds=thresholds,
                        on_invalid=on_invalid, column_map=column_map, patterns=patterns,
                        reverse_coded=reverse_coded, check_coding=check_coding, robust=robust)
 
 
-def _screen(data: pd.DataFrame, instrument: str | Instrument, *, id_cols: Sequence[str] | str | None,
+def _screen(data: pd.DataFrame, instrument: InstrumentLike, *, id_cols: Sequence[str] | str | None,
             duration: str | None, thresholds: Mapping[str, float | None] | None, on_invalid: str,
             column_map: Mapping[str, str] | None,
             patterns: Mapping[str, str] | Sequence[str] | str | None,
             reverse_coded: bool, check_coding: bool, robust: bool) -> ScreenResult:
     inst = load_instrument(instrument)
-    thr: dict[str, Any] = dict(DEFAULT_THRESHOLDS)
-    for k, v in (thresholds or {}).items():
-        if k not in thr:
-            raise AnalysisError(f"Unknown screening threshold {k!r}; known: {', '.join(thr)}.")
-        thr[k] = v
+    thr = _thresholds(thresholds)
     ids = [id_cols] if isinstance(id_cols, str) else list(id_cols or [])
     missing_ids = [c for c in ids + ([duration] if duration else []) if c not in data.columns]
     if missing_ids:
@@ -554,108 +575,165 @@ def _screen(data: pd.DataFrame, instrument: str | Instrument, *, id_cols: Sequen
                             f"({len(items)} found).")
     if len(values) < 3:
         raise AnalysisError(f"{inst.id}: screening needs at least 3 rows ({len(values)} given).")
-    messages: list[str] = []
-    raw = values[items]
-    X = raw.to_numpy(dtype=float)
-    keyed = _keyed_values(raw, inst)
-    n_answered = (~np.isnan(X)).sum(axis=1)
     first_row = int(data.attrs.get("first_row", 2))
     out = data[ids].copy() if ids else pd.DataFrame(index=data.index)
     out["row"] = np.arange(first_row, first_row + len(data))
-    out["n_answered"] = n_answered
-    flags: dict[str, np.ndarray] = {}
+    run = _Screening(inst=inst, thr=thr, items=items, values=values, out=out)
+    run.string_indices()
+    run.evenodd()
+    run.synonyms()
+    run.keyed_antonym()
+    run.mahalanobis(robust)
+    run.person_total()
+    run.attention()
+    if duration:
+        run.duration(data[duration])
+    run.combine_flags()
+    coding = (_coding_evidence(values, inst) if check_coding
+              else pd.DataFrame(columns=["check", "scope", "items", "statistic", "value", "opposite", "detail"]))
+    messages = run.messages
+    if reverse_coded:
+        messages.append("Answers were flipped on input (reverse_coded): code -> min + max - code.")
+    messages.append("Thresholds: " + ", ".join(f"{k}={v}" for k, v in thr.items()) + ".")
+    return ScreenResult(table=out.reset_index(drop=True), thresholds=thr, coding=coding,
+                        instrument=inst.id, items=items, id_columns=ids, messages=tuple(messages))
 
-    def flag(name: str, cond: np.ndarray, computed: np.ndarray) -> None:
+
+def _thresholds(thresholds: Mapping[str, float | None] | None) -> dict[str, Any]:
+    """:data:`DEFAULT_THRESHOLDS` with the user's overrides (unknown names refused)."""
+    thr: dict[str, Any] = dict(DEFAULT_THRESHOLDS)
+    for k, v in (thresholds or {}).items():
+        if k not in thr:
+            raise AnalysisError(f"Unknown screening threshold {k!r}; known: {', '.join(thr)}.")
+        thr[k] = v
+    return thr
+
+
+class _Screening:
+    """One screening run: each index adds its columns to ``out`` and, with a threshold,
+    its flag (missing where the index could not be computed); notes go to ``messages``."""
+
+    def __init__(self, *, inst: Instrument, thr: dict[str, Any], items: list[str],
+                 values: pd.DataFrame, out: pd.DataFrame) -> None:
+        self.inst, self.thr, self.items, self.values, self.out = inst, thr, items, values, out
+        self.raw = values[items]
+        self.X = self.raw.to_numpy(dtype=float)
+        self.keyed = _keyed_values(self.raw, inst)
+        self.n_answered = (~np.isnan(self.X)).sum(axis=1)
+        out["n_answered"] = self.n_answered
+        self.flags: dict[str, Any] = {}
+        self.messages: list[str] = []
+
+    def flag(self, name: str, cond: np.ndarray, computed: np.ndarray) -> None:
         arr = pd.array(np.where(computed, cond, False), dtype="boolean")
         arr[~computed] = pd.NA
-        flags[name] = arr
+        self.flags[name] = arr
 
-    # long-string and IRV on raw answers, printed order
-    ls_max, ls_avg = careless.longstring(X)
-    out["longstring"] = ls_max
-    out["avgstring"] = ls_avg
-    if thr["longstring"] is not None:
-        flag("longstring", ls_max >= np.ceil(thr["longstring"] * n_answered), n_answered >= 2)
-    v_irv = careless.irv(X)
-    out["irv"] = v_irv
-    if thr["irv_z"] is not None:
-        z = _robust_z(v_irv)
-        flag("irv", np.abs(z) > thr["irv_z"], np.isfinite(z))
-    alt = careless.alternation(X)
-    out["alternation"] = alt
-    if thr["alternation"] is not None:
-        k_ans = n_answered.astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sd_k = np.sqrt(4 * (k_ans - 2) / (k_ans ** 2 - 1))
-        cut = np.maximum(thr["alternation"], 2 + 3 * sd_k)
-        flag("alternation", alt > cut, np.isfinite(alt) & (n_answered >= 3))
-    # even-odd on keyed answers, the instrument's subscales
-    leaves = _leaf_scores(inst, set(items))
-    groups = [[items.index(i) for i in its] for _, its in leaves if len(its) >= 2]
-    if len(groups) >= 2:
-        eo, n_pairs = careless.evenodd(keyed.to_numpy(dtype=float), groups)
-        out["evenodd"] = eo
-        out["evenodd_pairs"] = n_pairs
+    def string_indices(self) -> None:
+        """Long-string, IRV and alternation on raw answers, in printed order."""
+        thr, out, n_answered = self.thr, self.out, self.n_answered
+        ls_max, ls_avg = careless.longstring(self.X)
+        out["longstring"] = ls_max
+        out["avgstring"] = ls_avg
+        if thr["longstring"] is not None:
+            self.flag("longstring", ls_max >= np.ceil(thr["longstring"] * n_answered), n_answered >= 2)
+        v_irv = careless.irv(self.X)
+        out["irv"] = v_irv
+        if thr["irv_z"] is not None:
+            z = _robust_z(v_irv)
+            self.flag("irv", np.abs(z) > thr["irv_z"], np.isfinite(z))
+        alt = careless.alternation(self.X)
+        out["alternation"] = alt
+        if thr["alternation"] is not None:
+            k_ans = n_answered.astype(float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sd_k = np.sqrt(4 * (k_ans - 2) / (k_ans ** 2 - 1))
+            cut = np.maximum(thr["alternation"], 2 + 3 * sd_k)
+            self.flag("alternation", alt > cut, np.isfinite(alt) & (n_answered >= 3))
+
+    def evenodd(self) -> None:
+        """Even-odd consistency on keyed answers, over the instrument's subscales."""
+        thr = self.thr
+        leaves = _leaf_scores(self.inst, set(self.items))
+        groups = [[self.items.index(i) for i in its] for _, its in leaves if len(its) >= 2]
+        if len(groups) < 2:
+            self.messages.append("Even-odd index not computed: the instrument has fewer than 2 "
+                                 "subscales in the data.")
+            return
+        eo, n_pairs = careless.evenodd(self.keyed.to_numpy(dtype=float), groups)
+        self.out["evenodd"] = eo
+        self.out["evenodd_pairs"] = n_pairs
         min_sub = int(thr["evenodd_min_subscales"] or 2)
-        if thr["evenodd"] is not None:
-            med = -float(np.nanmedian(eo)) if np.isfinite(eo).any() else math.nan
-            need = thr["evenodd_min_median"]
-            if len(groups) >= min_sub and (need is None or med >= need):
-                flag("evenodd", eo > thr["evenodd"], np.isfinite(eo) & (n_pairs >= min_sub))
-            elif len(groups) >= min_sub:
-                messages.append(f"Even-odd index not flagged: attentive respondents are not "
-                                f"consistent across these subscales either (sample median "
-                                f"consistency {med:.2f}, below {need:g}).")
-            else:
-                messages.append(f"Even-odd index not flagged: {len(groups)} subscales (at least "
-                                f"{min_sub} are needed for a stable within-person correlation).")
-    else:
-        messages.append("Even-odd index not computed: the instrument has fewer than 2 subscales in the data.")
-    # psychometric synonyms / antonyms on raw answers, pairs from this sample
-    crit = float(thr["psychsyn_critval"] if thr["psychsyn_critval"] is not None else 0.6)
-    R = raw.corr().to_numpy()
-    for name, anto in (("psychsyn", False), ("psychant", True)):
-        sc, npair, pairs = careless.psychsyn(X, crit, anto=anto, R=R)
-        if len(pairs) == 0:
-            messages.append(f"{'Antonyms' if anto else 'Synonyms'} not computed: no item pair "
-                            f"correlates {'below -' if anto else 'above '}{crit:g} in this sample.")
-            continue
-        out[name] = sc
-        out[f"{name}_pairs"] = npair
-        if thr[name] is not None:
-            cond = sc > thr[name] if anto else sc < thr[name]
-            need = int(thr["psychsyn_min_pairs"] or 3)
-            flag(name, cond, np.isfinite(sc) & (npair >= need))
-    # keyed antonyms: reverse-keyed vs forward-keyed items of the same subscale
-    unit = _unit(keyed, inst)
-    diffs = []
-    for _sid, its in _leaf_scores(inst, set(items), mixed=True):
-        rev = [i for i in its if inst.item(i).reverse]
-        fwd = [i for i in its if not inst.item(i).reverse]
-        diffs.append((unit[rev].mean(axis=1) - unit[fwd].mean(axis=1)).abs().to_numpy())
-    if diffs:
+        if thr["evenodd"] is None:
+            return
+        med = -float(np.nanmedian(eo)) if np.isfinite(eo).any() else math.nan
+        need = thr["evenodd_min_median"]
+        if len(groups) >= min_sub and (need is None or med >= need):
+            self.flag("evenodd", eo > thr["evenodd"], np.isfinite(eo) & (n_pairs >= min_sub))
+        elif len(groups) >= min_sub:
+            self.messages.append(f"Even-odd index not flagged: attentive respondents are not "
+                                 f"consistent across these subscales either (sample median "
+                                 f"consistency {med:.2f}, below {need:g}).")
+        else:
+            self.messages.append(f"Even-odd index not flagged: {len(groups)} subscales (at least "
+                                 f"{min_sub} are needed for a stable within-person correlation).")
+
+    def synonyms(self) -> None:
+        """Psychometric synonyms and antonyms on raw answers, pairs from this sample."""
+        thr = self.thr
+        crit = float(thr["psychsyn_critval"] if thr["psychsyn_critval"] is not None else 0.6)
+        R = self.raw.corr().to_numpy()
+        for name, anto in (("psychsyn", False), ("psychant", True)):
+            sc, npair, pairs = careless.psychsyn(self.X, crit, anto=anto, R=R)
+            if len(pairs) == 0:
+                self.messages.append(
+                    f"{'Antonyms' if anto else 'Synonyms'} not computed: no item pair "
+                    f"correlates {'below -' if anto else 'above '}{crit:g} in this sample.")
+                continue
+            self.out[name] = sc
+            self.out[f"{name}_pairs"] = npair
+            if thr[name] is not None:
+                cond = sc > thr[name] if anto else sc < thr[name]
+                need = int(thr["psychsyn_min_pairs"] or 3)
+                self.flag(name, cond, np.isfinite(sc) & (npair >= need))
+
+    def keyed_antonym(self) -> None:
+        """Reverse-keyed vs forward-keyed items of the same subscale."""
+        unit = _unit(self.keyed, self.inst)
+        diffs = []
+        for _sid, its in _leaf_scores(self.inst, set(self.items), mixed=True):
+            rev = [i for i in its if self.inst.item(i).reverse]
+            fwd = [i for i in its if not self.inst.item(i).reverse]
+            diffs.append((unit[rev].mean(axis=1) - unit[fwd].mean(axis=1)).abs().to_numpy())
+        if not diffs:
+            self.messages.append("Keyed-antonym index not computed: no subscale has both "
+                                 "reverse-keyed and forward-keyed items.")
+            return
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             ka = np.nanmean(np.column_stack(diffs), axis=1)
-        out["keyed_antonym"] = ka
-        if thr["keyed_antonym"] is not None:
-            flag("keyed_antonym", ka >= thr["keyed_antonym"], np.isfinite(ka))
-    else:
-        messages.append("Keyed-antonym index not computed: no subscale has both reverse-keyed and "
-                        "forward-keyed items.")
-    # Mahalanobis D2
-    if len(X) > len(items) + 1:
+        self.out["keyed_antonym"] = ka
+        if self.thr["keyed_antonym"] is not None:
+            self.flag("keyed_antonym", ka >= self.thr["keyed_antonym"], np.isfinite(ka))
+
+    def mahalanobis(self, robust: bool) -> None:
+        """Mahalanobis D² (classical always; robust for the flag when rows allow)."""
+        X, n_items, out = self.X, len(self.items), self.out
+        if len(X) <= n_items + 1:
+            self.messages.append(f"Mahalanobis D2 not computed: needs more rows ({len(X)}) than "
+                                 "items + 1.")
+            return
         try:
             d2, p = careless.mahalanobis(X)
         except np.linalg.LinAlgError:
             d2 = p = np.full(len(X), np.nan)
-            messages.append("Mahalanobis D2 not computed: the item covariance matrix is singular.")
+            self.messages.append("Mahalanobis D2 not computed: the item covariance matrix is singular.")
         out["mahalanobis_d2"] = d2
         out["mahalanobis_p"] = p
-        use_robust = robust and len(X) >= 5 * len(items)
+        use_robust = robust and len(X) >= 5 * n_items
         if robust and not use_robust:
-            messages.append(f"Mahalanobis flags use the classical D2: the robust estimate needs at "
-                            f"least 5 rows per item ({5 * len(items)}; {len(X)} given).")
+            self.messages.append(f"Mahalanobis flags use the classical D2: the robust estimate needs "
+                                 f"at least 5 rows per item ({5 * n_items}; {len(X)} given).")
         if use_robust:
             try:
                 d2, p = careless.robust_mahalanobis(X)
@@ -663,26 +741,34 @@ def _screen(data: pd.DataFrame, instrument: str | Instrument, *, id_cols: Sequen
                 d2 = p = np.full(len(X), np.nan)
             out["mahalanobis_robust_d2"] = d2
             out["mahalanobis_robust_p"] = p
-        if thr["mahalanobis_p"] is not None:
-            flag("mahalanobis_robust" if use_robust else "mahalanobis", p < thr["mahalanobis_p"],
-                 np.isfinite(p) & (n_answered > 0))
-    else:
-        messages.append(f"Mahalanobis D2 not computed: needs more rows ({len(X)}) than items + 1.")
-    # person-total correlation
-    pt = careless.person_total(X)
-    out["person_total"] = pt
-    if thr["person_total"] is not None:
+        if self.thr["mahalanobis_p"] is not None:
+            self.flag("mahalanobis_robust" if use_robust else "mahalanobis",
+                      p < self.thr["mahalanobis_p"], np.isfinite(p) & (self.n_answered > 0))
+
+    def person_total(self) -> None:
+        """Person-total correlation (flagged only when the item means differ enough)."""
+        pt = careless.person_total(self.X)
+        self.out["person_total"] = pt
+        if self.thr["person_total"] is None:
+            return
         med = float(np.nanmedian(pt)) if np.isfinite(pt).any() else math.nan
-        need = thr["person_total_min_median"]
+        need = self.thr["person_total_min_median"]
         if need is None or med >= need:
-            flag("person_total", pt < thr["person_total"], np.isfinite(pt))
+            self.flag("person_total", pt < self.thr["person_total"], np.isfinite(pt))
         else:
-            messages.append(f"Person-total correlation not flagged: the items' sample means hardly "
-                            f"differ, so attentive people do not follow them either (median r = "
-                            f"{med:.2f}, below {need:g}).")
-    # attention checks
-    checks = [ac for ac in inst.attention_checks if ac.item in values.columns]
-    if checks:
+            self.messages.append(f"Person-total correlation not flagged: the items' sample means "
+                                 f"hardly differ, so attentive people do not follow them either "
+                                 f"(median r = {med:.2f}, below {need:g}).")
+
+    def attention(self) -> None:
+        """The instrument's declared attention checks."""
+        inst, values = self.inst, self.values
+        checks = [ac for ac in inst.attention_checks if ac.item in values.columns]
+        if not checks:
+            if inst.attention_checks:
+                self.messages.append("Attention checks declared in the instrument file are not "
+                                     "in the data.")
+            return
         failed = np.zeros(len(values))
         seen = np.zeros(len(values))
         for ac in checks:
@@ -691,36 +777,33 @@ def _screen(data: pd.DataFrame, instrument: str | Instrument, *, id_cols: Sequen
             ans = x.notna().to_numpy()
             seen += ans
             failed += ans & ~x.isin(_score_values(rs, ac.expected)).to_numpy()
-        out["attention_failed"] = failed
-        out["attention_answered"] = seen
-        if thr["attention"] is not None:
-            flag("attention", failed >= thr["attention"], seen > 0)
-    elif inst.attention_checks:
-        messages.append("Attention checks declared in the instrument file are not in the data.")
-    # duration
-    if duration:
-        secs = pd.to_numeric(data[duration], errors="coerce").to_numpy(dtype=float)
-        spi = secs / values.shape[1]
-        out["seconds_per_item"] = spi
-        if thr["duration"] is not None:
-            flag("duration", spi < thr["duration"], np.isfinite(spi))
-    for name, arr in flags.items():
-        out[f"flag_{name}"] = arr
-    flag_frame = out[[f"flag_{n}" for n in flags]]
-    out["n_flags"] = flag_frame.fillna(False).astype(int).sum(axis=1).astype(int)
-    names = np.array(list(flags))
-    mat = flag_frame.fillna(False).to_numpy(dtype=bool)
-    out["flagged_by"] = [", ".join(names[m]) for m in mat] if len(names) else ""
-    coding = (_coding_evidence(values, inst) if check_coding
-              else pd.DataFrame(columns=["check", "scope", "items", "statistic", "value", "opposite", "detail"]))
-    if reverse_coded:
-        messages.append("Answers were flipped on input (reverse_coded): code -> min + max - code.")
-    messages.append("Thresholds: " + ", ".join(f"{k}={v}" for k, v in thr.items()) + ".")
-    return ScreenResult(table=out.reset_index(drop=True), thresholds=thr, coding=coding,
-                        instrument=inst.id, items=items, id_columns=ids, messages=tuple(messages))
+        self.out["attention_failed"] = failed
+        self.out["attention_answered"] = seen
+        if self.thr["attention"] is not None:
+            self.flag("attention", failed >= self.thr["attention"], seen > 0)
+
+    def duration(self, seconds: pd.Series) -> None:
+        """Seconds per item presented."""
+        secs = pd.to_numeric(seconds, errors="coerce").to_numpy(dtype=float)
+        spi = secs / self.values.shape[1]
+        self.out["seconds_per_item"] = spi
+        if self.thr["duration"] is not None:
+            self.flag("duration", spi < self.thr["duration"], np.isfinite(spi))
+
+    def combine_flags(self) -> None:
+        """The ``flag_*`` columns, ``n_flags`` and ``flagged_by``."""
+        out = self.out
+        for name, arr in self.flags.items():
+            out[f"flag_{name}"] = arr
+        flag_frame = out[[f"flag_{n}" for n in self.flags]]
+        out["n_flags"] = flag_frame.fillna(False).astype(int).sum(axis=1).astype(int)
+        names = np.array(list(self.flags))
+        mat = flag_frame.fillna(False).to_numpy(dtype=bool)
+        out["flagged_by"] = [", ".join(names[m]) for m in mat] if len(names) else ""
 
 
-def exclude_flagged(data: pd.DataFrame, instrument: str | Instrument, n_agree: int = 2, *,
+@renamed_arguments(positional=("n_agree",))
+def exclude_flagged(data: pd.DataFrame, instrument: InstrumentLike, *, n_agree: int = 2,
                     result: ScreenResult | None = None, **screen_options: Any
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop the rows flagged by at least ``n_agree`` screening indices; say who and why.
@@ -730,7 +813,8 @@ def exclude_flagged(data: pd.DataFrame, instrument: str | Instrument, n_agree: i
     data : DataFrame
     instrument : str or Instrument
     n_agree : int
-        Number of indices that must agree (>= 1).
+        Number of indices that must agree (>= 1); keyword-only (giving it by position
+        still works, with a ``FutureWarning``).
     result : ScreenResult, optional
         A screen already run on ``data`` (otherwise :func:`screen` is called with
         ``screen_options``).
@@ -752,7 +836,7 @@ def exclude_flagged(data: pd.DataFrame, instrument: str | Instrument, n_agree: i
     ...                   columns=[f"fcs_self_{i}" for i in range(1, 16)])
     >>> df.iloc[5] = [0, 4] * 7 + [0]                  # alternating answers
     >>> df.iloc[9] = 2                                 # the middle answer throughout
-    >>> kept, excluded = exclude_flagged(df, "fcs", 2)
+    >>> kept, excluded = exclude_flagged(df, "fcs", n_agree=2)
     >>> excluded.to_dict("records")[:2]
     [{'row': 7, 'n_flags': 4, 'flagged_by': 'irv, alternation, mahalanobis_robust, person_total'}, {'row': 11, 'n_flags': 2, 'flagged_by': 'longstring, irv'}]
     >>> len(kept), len(excluded)   # two genuine floor/ceiling answerers look like straight-lining too

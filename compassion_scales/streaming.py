@@ -24,11 +24,12 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import renamed_arguments
 from compassion_scales.errors import (
     InputFileError,
     OutputFileError,
@@ -36,6 +37,9 @@ from compassion_scales.errors import (
     ResponseValidationError,
 )
 from compassion_scales.results import ResultMixin
+
+if TYPE_CHECKING:
+    from compassion_scales.instrument import InstrumentLike
 
 __all__ = ["StreamResult", "score_stream", "should_stream", "STREAM_THRESHOLD_BYTES",
            "STREAM_READ_SUFFIXES", "STREAM_WRITE_SUFFIXES"]
@@ -351,8 +355,9 @@ class _Moments:
 # --------------------------------------------------------------------------- main entry
 
 
-def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path | None = None,
-                 ledger: str | Path | None = None, id_cols: Sequence[str] | str | None = None,
+@renamed_arguments(id_cols="id")
+def score_stream(path: str | Path, instrument: InstrumentLike | Sequence[InstrumentLike] | None = None, *, output: str | Path | None = None,
+                 ledger: str | Path | None = None, id: Sequence[str] | str | None = None,
                  on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
                  patterns: Mapping[str, str] | Sequence[str] | str | None = None,
                  prorate: float | None = None, keep: str = "all", delimiter: str | None = None,
@@ -364,7 +369,7 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
     ----------
     path : str or Path
         CSV/TSV/TXT or Parquet file.
-    instrument, id_cols, on_invalid, column_map, patterns, prorate, keep
+    instrument, id, on_invalid, column_map, patterns, prorate, keep
         As in :func:`compassion_scales.scoring.score`.
     output : str or Path, optional
         Scores file (.csv, .tsv or .parquet), written batch by batch with a
@@ -396,13 +401,84 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
     >>> src = os.path.join(folder, "in.csv")
     >>> pd.DataFrame({"pid": ["a", "b"], **{f"fcs_self_{i}": [1, 4] for i in range(1, 16)}}
     ...              ).to_csv(src, index=False)
-    >>> res = score_stream(src, "fcs", id_cols="pid", output=os.path.join(folder, "out.csv"))
+    >>> res = score_stream(src, "fcs", id="pid", output=os.path.join(folder, "out.csv"))
     >>> res.n_rows, res.summary["mean"].tolist()
     (2, [37.5])
     """
-    from compassion_scales.scoring import score
-
     p = Path(path)
+    is_csv = _check_stream_input(p, path)
+    ids = [id] if isinstance(id, str) else list(id or [])
+    first_row = 2 if is_csv else 1
+    writers = [(_BatchWriter(Path(o), [p]) if o is not None else None) for o in (output, ledger)]
+    reader = _HashingReader(p) if is_csv else None
+    batches: Iterator[pd.DataFrame] = (
+        _csv_batches(p, delimiter=delimiter, encoding=encoding, id_cols=ids, block_size=block_size,
+                     reader=reader) if is_csv else _parquet_batches(p, batch_rows))
+    hashes = _IdHashes() if ids else None
+    run = _StreamRun(ids=ids, first_row=first_row, out_w=writers[0], led_w=writers[1],
+                     score_options=dict(instrument=instrument, id=ids, on_invalid=on_invalid,
+                                        column_map=column_map, patterns=patterns, prorate=prorate,
+                                        keep=keep, source=str(path)))
+    ok = False
+    try:
+        for batch in batches:
+            text = batch.attrs.pop("text", None)  # before any copy (attrs are deep-copied)
+            if hashes is not None and all(c in batch.columns for c in ids):
+                hashes.add(batch[ids], run.offset + first_row)
+            run.add(batch, text)
+            _release_arrow_memory()
+        sha = reader.finish() if reader is not None else _sha256(p)
+        suspects = hashes.repeats() if hashes is not None else {}
+        if suspects:
+            run.failures.extend(_confirm_repeats(p, suspects, ids, delimiter=delimiter,
+                                                 encoding=encoding, first_row=first_row,
+                                                 block_size=block_size, batch_rows=batch_rows,
+                                                 is_csv=is_csv))
+        first = run.check(path, on_invalid)
+        ok = True
+    finally:
+        _close_all(reader, hashes, writers, ok)
+    for msg in run.caught.values():
+        warnings.warn_explicit(msg.message, msg.category, msg.filename, msg.lineno)
+    summary = _summary(first.rules, run.moments, run.counts)
+    bad = (pd.concat(run.invalid, ignore_index=True) if run.invalid
+           else pd.DataFrame(columns=_FAIL_COLUMNS))
+    payload = _stream_provenance(first, summary, bad, path=path, sha=sha, n_rows=run.offset,
+                                 n_batches=run.n_batches, is_csv=is_csv)
+    _write_sidecars((output, ledger), payload)
+    return StreamResult(summary_table=summary, rules=first.rules, invalid=bad,
+                        score_columns=list(first.score_columns), n_rows=run.offset,
+                        n_batches=run.n_batches, output=str(output) if output else None,
+                        ledger=str(ledger) if ledger else None,
+                        input_sha256=sha, instruments=tuple(first.instruments),
+                        column_map=dict(first.column_map), not_scored=dict(first.not_scored),
+                        unused_columns=list(first.unused_columns), provenance=payload)
+
+
+def _close_all(reader: _HashingReader | None, hashes: _IdHashes | None,
+               writers: Sequence[_BatchWriter | None], ok: bool) -> None:
+    """Close the reader, the id hashes and the writers (which keep their file only if ``ok``)."""
+    if reader is not None:
+        reader.close()
+    if hashes is not None:
+        hashes.close()
+    for writer in writers:
+        if writer is not None:
+            writer.close(ok)
+
+
+def _write_sidecars(targets: Sequence[str | Path | None], payload: dict[str, Any]) -> None:
+    """A ``.provenance.json`` beside each file written."""
+    if any(t is not None for t in targets):
+        from compassion_scales.io import write_provenance
+
+        for target in targets:
+            if target is not None:
+                write_provenance(target, payload)
+
+
+def _check_stream_input(p: Path, path: str | Path) -> bool:
+    """The file exists, is CSV/TSV or Parquet and is not empty; whether it is text."""
     if not p.is_file():
         raise InputFileError(f"{path}: no such file.")
     suffix = p.suffix.lower()
@@ -411,106 +487,96 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
                              f"{suffix or 'this'} files without --stream.")
     if p.stat().st_size == 0:
         raise InputFileError(f"{path}: the file is empty (no header row and no data).")
-    ids = [id_cols] if isinstance(id_cols, str) else list(id_cols or [])
-    is_csv = suffix not in (".parquet", ".pq")
-    first_row = 2 if is_csv else 1
-    inputs = [p]
-    writers = [(_BatchWriter(Path(o), inputs) if o is not None else None) for o in (output, ledger)]
-    out_w, led_w = writers
-    reader = _HashingReader(p) if is_csv else None
-    batches: Iterator[pd.DataFrame] = (
-        _csv_batches(p, delimiter=delimiter, encoding=encoding, id_cols=ids, block_size=block_size,
-                     reader=reader) if is_csv else _parquet_batches(p, batch_rows))
-    hashes = _IdHashes() if ids else None
-    failures: list[pd.DataFrame] = []
-    invalid: list[pd.DataFrame] = []
-    moments: dict[str, _Moments] = {}
-    counts: dict[str, dict[str, int]] = {}
-    caught: dict[tuple[type, str], warnings.WarningMessage] = {}
-    first: Any = None
-    offset = n_batches = 0
-    ok = False
-    try:
-        for batch in batches:
-            n_batches += 1
-            text = batch.attrs.pop("text", None)
-            start = first_row + offset
-            if hashes is not None and all(c in batch.columns for c in ids):
-                hashes.add(batch[ids], offset + first_row)
-            with warnings.catch_warnings(record=True) as rec:
-                warnings.simplefilter("always")
-                try:
-                    res = score(batch, instrument, id_cols=ids, on_invalid=on_invalid,
-                                column_map=column_map, patterns=patterns, prorate=prorate, keep=keep,
-                                source=str(path), first_row=start)
-                except ResponseValidationError as exc:
-                    failures.append(exc.failure_cases)
-                    offset += len(batch)
-                    continue
-            for w in rec:
-                caught.setdefault((w.category, str(w.message)), w)
-            if first is None:
-                first = res
-            scores = res.scores
-            if text is not None:  # columns kept as they are: the file's text
-                kept = [c for c in scores.columns if c not in res.score_columns]
-                scores = scores.assign(**{c: text.column(c).to_pandas().to_numpy() for c in kept})
-                scores = scores.astype({c: "string" for c in kept})
-            if not failures:
-                if out_w is not None:
-                    out_w.write(scores)
-                if led_w is not None:
-                    lg = res.ledger
-                    lg["row"] += offset
-                    for c in ids:
-                        if text is not None:
-                            lg[c] = pd.array(np.repeat(text.column(c).to_pandas().to_numpy(),
-                                                       len(res.score_columns)), dtype="string")
-                    led_w.write(lg)
-            if len(res.invalid):
-                invalid.append(res.invalid)
-            for sid in res.score_columns:
-                moments.setdefault(sid, _Moments()).add(scores[sid].to_numpy(dtype=float))
-                st = res.status[sid]
-                cnt = counts.setdefault(sid, {"n_rows": 0, "n_complete": 0, "n_prorated": 0})
-                cnt["n_rows"] += len(st)
-                cnt["n_complete"] += int((st == "complete").sum())
-                cnt["n_prorated"] += int(st.isin(["prorated", "mean_of_answered"]).sum())
-            offset += len(batch)
-            _release_arrow_memory()
-        sha = reader.finish() if reader is not None else _sha256(p)
-        suspects = hashes.repeats() if hashes is not None else {}
-        if suspects:
-            failures.extend(_confirm_repeats(p, suspects, ids, delimiter=delimiter, encoding=encoding,
-                                             first_row=first_row, block_size=block_size,
-                                             batch_rows=batch_rows, is_csv=is_csv))
-        if failures:
-            cases = pd.concat(failures, ignore_index=True).sort_values("row", kind="stable")
+    return suffix not in (".parquet", ".pq")
+
+
+class _StreamRun:
+    """What scoring the batches in turn gathers: failures of every batch, invalid cells,
+    running moments and counts per score, warnings (once each) and the first result."""
+
+    def __init__(self, *, ids: list[str], first_row: int, out_w: _BatchWriter | None,
+                 led_w: _BatchWriter | None, score_options: dict[str, Any]) -> None:
+        self.ids, self.first_row, self.out_w, self.led_w = ids, first_row, out_w, led_w
+        self.score_options = score_options
+        self.failures: list[pd.DataFrame] = []
+        self.invalid: list[pd.DataFrame] = []
+        self.moments: dict[str, _Moments] = {}
+        self.counts: dict[str, dict[str, int]] = {}
+        self.caught: dict[tuple[type, str], warnings.WarningMessage] = {}
+        self.first: Any = None
+        self.offset = self.n_batches = 0
+
+    def add(self, batch: pd.DataFrame, text: Any) -> None:
+        """Score one batch (``text``: its pyarrow text columns, for CSV); write it unless an
+        earlier batch failed; tally it."""
+        from compassion_scales.scoring import score
+
+        self.n_batches += 1
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            try:
+                res = score(batch, first_row=self.first_row + self.offset, **self.score_options)
+            except ResponseValidationError as exc:
+                self.failures.append(exc.failure_cases)
+                self.offset += len(batch)
+                return
+        for w in rec:
+            self.caught.setdefault((w.category, str(w.message)), w)
+        if self.first is None:
+            self.first = res
+        scores = res.scores
+        if text is not None:  # columns kept as they are: the file's text
+            kept = [c for c in scores.columns if c not in res.score_columns]
+            scores = scores.assign(**{c: text.column(c).to_pandas().to_numpy() for c in kept})
+            scores = scores.astype({c: "string" for c in kept})
+        if not self.failures:
+            self._write(res, scores, text)
+        if len(res.invalid):
+            self.invalid.append(res.invalid)
+        for sid in res.score_columns:
+            self.moments.setdefault(sid, _Moments()).add(scores[sid].to_numpy(dtype=float))
+            st = res.status[sid]
+            cnt = self.counts.setdefault(sid, {"n_rows": 0, "n_complete": 0, "n_prorated": 0})
+            cnt["n_rows"] += len(st)
+            cnt["n_complete"] += int((st == "complete").sum())
+            cnt["n_prorated"] += int(st.isin(["prorated", "mean_of_answered"]).sum())
+        self.offset += len(batch)
+
+    def _write(self, res: Any, scores: pd.DataFrame, text: Any) -> None:
+        if self.out_w is not None:
+            self.out_w.write(scores)
+        if self.led_w is not None:
+            lg = res.ledger
+            lg["row"] += self.offset
+            for c in self.ids:
+                if text is not None:
+                    lg[c] = pd.array(np.repeat(text.column(c).to_pandas().to_numpy(),
+                                               len(res.score_columns)), dtype="string")
+            self.led_w.write(lg)
+
+    def check(self, path: str | Path, on_invalid: str) -> Any:
+        """Raise every batch's problems together; the first batch's result otherwise."""
+        if self.failures:
+            cases = pd.concat(self.failures, ignore_index=True).sort_values("row", kind="stable")
             # a repeat inside one batch is reported by score() and by the cross-batch check
             cases = cases.drop_duplicates(["row", "reason", "message"]).reset_index(drop=True)
-            raise ResponseValidationError(_message(cases, on_invalid), failure_cases=cases, source=str(path))
-        if first is None:
+            raise ResponseValidationError(_message(cases, on_invalid), failure_cases=cases,
+                                          source=str(path))
+        if self.first is None:
             raise InputFileError(f"{path}: the file has a header but no data rows.")
-        ok = True
-    finally:
-        if reader is not None:
-            reader.close()
-        if hashes is not None:
-            hashes.close()
-        for writer in writers:
-            if writer is not None:
-                writer.close(ok)
-    for msg in caught.values():
-        warnings.warn_explicit(msg.message, msg.category, msg.filename, msg.lineno)
-    summary = _summary(first.rules, moments, counts)
-    bad = (pd.concat(invalid, ignore_index=True) if invalid else pd.DataFrame(columns=_FAIL_COLUMNS))
-    payload = {
+        return self.first
+
+
+def _stream_provenance(first: Any, summary: pd.DataFrame, bad: pd.DataFrame, *, path: str | Path,
+                       sha: str, n_rows: int, n_batches: int, is_csv: bool) -> dict[str, Any]:
+    """The provenance sidecar of a streamed run (as :func:`compassion_scales.io.provenance_payload`)."""
+    return {
         "command": "score",
         "input": {"path": str(path), "sha256": sha},
         "instruments": [{"id": i.id, "version": i.version, "file": i.path, "sha256": i.sha256}
                         for i in first.instruments],
         "options": dict(first.options),
-        "rows_read": offset, "rows_out": offset,
+        "rows_read": n_rows, "rows_out": n_rows,
         "scores": {r["score"]: {"n_scored": r["n_scored"], "n_missing": r["n_missing"],
                                 "n_prorated": r["n_prorated"], "rule": r["rule"]}
                    for _, r in summary.iterrows()},
@@ -521,18 +587,6 @@ def score_stream(path: str | Path, instrument: Any = None, *, output: str | Path
         "unused_columns": first.unused_columns,
         "streaming": {"batches": n_batches, "reader": "pyarrow " + ("csv" if is_csv else "parquet")},
     }
-    if output is not None or ledger is not None:
-        from compassion_scales.io import write_provenance
-
-        for target in (output, ledger):
-            if target is not None:
-                write_provenance(target, payload)
-    return StreamResult(summary_table=summary, rules=first.rules, invalid=bad,
-                        score_columns=list(first.score_columns), n_rows=offset, n_batches=n_batches,
-                        output=str(output) if output else None, ledger=str(ledger) if ledger else None,
-                        input_sha256=sha, instruments=tuple(first.instruments),
-                        column_map=dict(first.column_map), not_scored=dict(first.not_scored),
-                        unused_columns=list(first.unused_columns), provenance=payload)
 
 
 def _release_arrow_memory() -> None:

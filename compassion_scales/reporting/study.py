@@ -222,7 +222,7 @@ def report(data: pd.DataFrame, instrument: Any, *, group: str | None = None,
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scored = cs.score(data, inst, id_cols=id_cols or None, on_invalid="missing")
+        scored = cs.score(data, inst, id=id_cols or None, on_invalid="missing")
         prepared = cs.prepare_responses(cross, inst, on_invalid="missing")
     items_all = pd.DataFrame(prepared.values, columns=prepared.item_ids, index=prepared.index)
     scored_items = [i.id for i in inst.items if i.scored and i.id in items_all.columns]

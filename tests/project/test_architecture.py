@@ -47,17 +47,10 @@ ALLOWED_PRIVATE_IMPORTS: set[tuple[str, str]] = {
     ("compassion_scales.model_reliability", "_prepare"),
     ("compassion_scales.model_reliability", "_resolve"),
     ("compassion_scales.model_reliability", "_run"),
-    # norms files are read with the instrument reader (YAML/JSON + sha); to go when
-    # instrument.py offers a public file reader (instrument.py is owned by the norms branch).
-    ("compassion_scales.norms", "_read_file"),
 }
 
 # Import cycles (as sorted module tuples of a strongly connected component) that are known debts.
-ALLOWED_CYCLES: set[tuple[str, ...]] = {
-    # instrument.py and scoring.py import each other (check_examples scores an instrument's
-    # golden examples); to go when validation moves to its own module (validate.py).
-    ("compassion_scales.instrument", "compassion_scales.scoring"),
-}
+ALLOWED_CYCLES: set[tuple[str, ...]] = set()
 
 
 def _module_files() -> dict[str, Path]:

@@ -16,18 +16,6 @@ MAX_LINES = 60
 
 KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     # scoring, instruments, input, screening, norms, streaming
-    ("cli/score.py", "score"),  # 74 lines
-    ("compassion_scales/instrument.py", "_parse"),  # 177 lines
-    ("compassion_scales/io.py", "_read_delimited"),  # 90 lines
-    ("compassion_scales/io.py", "read_responses"),  # 87 lines
-    ("compassion_scales/norms.py", "apply_norms"),  # 67 lines
-    ("compassion_scales/scoring.py", "_convert_column"),  # 87 lines
-    ("compassion_scales/scoring.py", "_resolve_columns"),  # 109 lines
-    ("compassion_scales/scoring.py", "_score_instrument"),  # 67 lines
-    ("compassion_scales/scoring.py", "score"),  # 105 lines
-    ("compassion_scales/screening.py", "_coding_evidence"),  # 70 lines
-    ("compassion_scales/screening.py", "_screen"),  # 179 lines
-    ("compassion_scales/streaming.py", "score_stream"),  # 137 lines
 
     # reliability, EFA, polychoric
     ("compassion_scales/correlations.py", "polychoric"),  # 82 lines

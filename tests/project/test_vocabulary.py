@@ -48,11 +48,6 @@ EXEMPT_ARGUMENTS = {("detect_instruments", "columns")}
 
 KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     # scoring, screening, norms
-    ("score", "old argument id_cols"),
-    ("screen", "old argument id_cols"),
-    ("exclude_flagged", "keyword-only after 2: n_agree"),
-    ("apply_norms", "keyword-only after 2: name"),
-    ("norm_samples", "instrument typed Any"),
 
     # reliability, EFA
     ("cronbach_alpha", "old argument boot"),
