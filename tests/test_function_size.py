@@ -47,7 +47,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     ("compassion_scales/stats/ordinal_sem.py", "polychoric_nacov"),  # 82 lines
 
     # compare, reporting
-    ("compassion_scales/group_comparison.py", "compare"),  # 91 lines
     ("compassion_scales/reporting/study.py", "report"),  # 337 lines
 
     # flows, change, trial, retest, track
