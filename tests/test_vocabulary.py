@@ -73,10 +73,6 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     ("model_omega", "old argument ci"),
 
     # compare, report
-    ("report", "old argument boot"),
-    ("report", "old argument omega_boot"),
-    ("report", "seed default 1"),
-    ("report", "instrument typed Any"),
 
     # flows, change, trial, retest, track
     ("flows", "keyword-only after 2: group"),
@@ -114,7 +110,6 @@ KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
     ("reliability", "--nfactors"),
 
     # compare, report
-    ("report", "--boot"),
 
     # flows, change, trial, retest, track
     ("flows", "--ci"),
