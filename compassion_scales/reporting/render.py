@@ -107,6 +107,15 @@ def _text(result: Any, tables: list[Table], table_style: str) -> str:
     return "\n".join([*head, "\n\n".join(texts), *result.notes()])
 
 
+def _html(result: Any, tables: list[Table]) -> str:
+    """An HTML fragment: the title as a heading, the header facts, then the APA tables."""
+    import html
+
+    facts = header_line(result)
+    return (f"<h4>{html.escape(result.title)}</h4>"
+            + (f"<p>{html.escape(facts)}</p>" if facts else "") + tables_to_html(tables))
+
+
 def render_result(result: Any, fmt: str = "text", *, table_style: str = "simple",
                   style: str = "apa", columns: str = "compact", decimals: int | None = None,
                   indent: int | None = 2) -> str:
@@ -119,8 +128,9 @@ def render_result(result: Any, fmt: str = "text", *, table_style: str = "simple"
     fmt : {"text", "csv", "json", "latex", "html", "markdown"}
         ``text``: title, header facts, every section as a table and the notes (the CLI's
         ``--format table``); ``csv``: the ``summary`` table; ``json``:
-        :func:`result_payload`; ``latex`` (booktabs), ``html`` and ``markdown``: every
-        section as a document table with the notes under the first.
+        :func:`result_payload`; ``latex`` (booktabs), ``html`` (a fragment with the title
+        as a heading, for notebooks) and ``markdown``: every section as a document table
+        with the notes under the first.
     table_style : str
         tabulate style of the text tables (``simple``, ``github``, ``grid``...).
     style : {"apa", "plain"}
@@ -147,7 +157,7 @@ def render_result(result: Any, fmt: str = "text", *, table_style: str = "simple"
     if fmt == "latex":
         return tables_to_latex(tables)
     if fmt == "html":
-        return tables_to_html(tables)
+        return _html(result, tables)
     if fmt == "markdown":
         return _text(result, tables, "github")
     return _text(result, tables, table_style)

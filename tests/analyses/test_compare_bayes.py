@@ -13,7 +13,7 @@ import pytest
 from compassion_scales.errors import MissingDataWarning
 from compassion_scales.group_comparison import JZS_PRIOR_SCALE, compare, jzs_bf10
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 GOLDEN = json.loads((REF / "bayes_factor_ttest.json").read_text())
 RTOL = 1e-6
 

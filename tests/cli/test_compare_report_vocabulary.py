@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import compassion_scales as cs
 from compassion_scales.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAT = ROOT / "tests" / "reference" / "data" / "sat_act.csv"
 TOY = pd.DataFrame({"pid": range(8), "arm": ["b"] * 4 + ["a"] * 4,
                     "x": [1.0, 2, 3, 4, 3, 4, 5, 6]})

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 import compassion_scales as cs
 from compassion_scales.results import ResultMixin
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "reference" / "data"
 TRACKING = ROOT / "tests" / "data" / "tracking"
 HS = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
