@@ -151,3 +151,14 @@ def test_comparison_header_facts_are_printed() -> None:
                             "level": 0.9}
     assert res.render("text").splitlines()[1] == ("group: arm · groups: a, b · correction: holm · "
                                                   "level: 0.9")
+
+
+def test_cli_uses_only_the_public_result_protocol() -> None:
+    """The CLI calls ``title``/``notes()``, never the private ``_title``/``_notes()``."""
+    import re
+
+    offenders = [f"{path.name}:{i}" for path in sorted((ROOT / "cli").glob("*.py"))
+                 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"\._notes\(|\._title\b", line)]
+    assert len(list((ROOT / "cli").glob("*.py"))) > 10
+    assert offenders == [], f"use result.title / result.notes(): {offenders}"
