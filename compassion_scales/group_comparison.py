@@ -2,9 +2,11 @@
 
 :func:`compare` compares every score of an instrument (or any numeric columns) across
 the levels of one grouping column. Two groups: Welch's t-test and the Mann-Whitney U
-test with Hedges' g. More groups: Welch's one-way ANOVA, the classic one-way F test and
-the Kruskal-Wallis test, with eta squared and omega squared. P values are corrected for
-the number of scores compared (Holm by default).
+test with Hedges' g and the default-prior JZS Bayes factor (as R BayesFactor and JASP).
+More groups: Welch's one-way ANOVA, the classic one-way F test and the Kruskal-Wallis
+test, with eta squared and omega squared, and pairwise Welch tests. P values are
+corrected for the number of scores compared (Holm by default). Groups are reported in
+the order of :func:`group_levels`.
 
 The small helpers here (Hedges' correction, noncentral-t and noncentral-F confidence
 intervals, Welch's t-test, p-value corrections) are shared with
