@@ -42,6 +42,7 @@ __all__ = ["FORMATS", "render_result", "result_tables", "result_payload", "heade
 
 #: what :func:`render_result` can produce.
 FORMATS = ("text", "csv", "json", "latex", "html", "markdown")
+_LATEX_STYLES = ("latex", "latex_booktabs", "latex_raw")
 
 
 def ci_label(result: Any) -> str:
@@ -64,19 +65,21 @@ def header_line(result: Any) -> str:
 
 def result_tables(result: Any, *, style: str = "apa", columns: str = "compact",
                   decimals: int | None = None) -> list[Table]:
-    """The result's sections as formatted tables; the notes go under the first one.
+    """The result's sections as formatted tables; the header facts and notes go under the first.
 
     The compact column set of a section (``style="apa"``) is looked up by the result's
     class name for ``summary`` and by the section title for the others.
     """
     label = ci_label(result)
     summary = result.summary
+    facts = header_line(result)
+    first_notes = ([f"{facts}."] if facts else []) + result.notes()
     out = []
     for i, (title, frame) in enumerate(result.sections()):
         key = type(result).__name__ if frame is summary else title
         out.append(make_table(frame, title, table=key, style=style, columns=columns,
                               decimals=decimals, ci_label=label,
-                              notes=result.notes() if i == 0 else ()))
+                              notes=first_notes if i == 0 else ()))
     return out
 
 
@@ -127,7 +130,8 @@ def render_result(result: Any, fmt: str = "text", *, table_style: str = "simple"
         Any result of cscore.
     fmt : {"text", "csv", "json", "latex", "html", "markdown"}
         ``text``: title, header facts, every section as a table and the notes (the CLI's
-        ``--format table``); ``csv``: the ``summary`` table; ``json``:
+        ``--format table``; with ``table_style`` latex or html, the same as ``latex`` or
+        ``html`` without the heading); ``csv``: the ``summary`` table; ``json``:
         :func:`result_payload`; ``latex`` (booktabs), ``html`` (a fragment with the title
         as a heading, for notebooks) and ``markdown``: every section as a document table
         with the notes under the first.
@@ -160,4 +164,8 @@ def render_result(result: Any, fmt: str = "text", *, table_style: str = "simple"
         return _html(result, tables)
     if fmt == "markdown":
         return _text(result, tables, "github")
+    if table_style in _LATEX_STYLES:  # a LaTeX or HTML table style prints the document form
+        return tables_to_latex(tables)
+    if table_style == "html":
+        return tables_to_html(tables)
     return _text(result, tables, table_style)

@@ -96,7 +96,8 @@ def _esc_latex(text: str) -> str:
             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}",
             "<": r"$<$", ">": r"$>$", "α": r"$\alpha$", "ω": r"$\omega$", "η": r"$\eta$",
             "χ": r"$\chi$", "λ": r"$\lambda$", "β": r"$\beta$", "Δ": r"$\Delta$", "²": r"$^2$",
-            "−": "-", "∞": r"$\infty$"}
+            "−": "-", "∞": r"$\infty$",
+            **{chr(0x2080 + d): r"\textsubscript{" + str(d) + "}" for d in range(10)}}
     return "".join(repl.get(ch, ch) for ch in str(text))
 
 
