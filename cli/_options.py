@@ -173,24 +173,22 @@ def emit_frame(df: Any, out_format: str, table_style: str = "simple", decimals: 
 
 def emit_result(result: Any, out_format: str, table_style: str = "simple",
                 decimals: int | None = None) -> None:
-    """Print a result object (a ``ResultMixin``): its summary, or ``to_dict()`` as JSON."""
-    if out_format == "json":
-        click.echo(result.to_json())
-    elif out_format == "csv":
-        click.echo(result.summary.to_csv(index=False), nl=False)
-    else:
-        from compassion_scales.reporting.tables import result_tables
+    """Print a result object through the one renderer (``reporting.render``).
 
-        style, columns = _table_options()
-        tables = result_tables(result, style=style, columns=columns, decimals=decimals)
-        for i, tab in enumerate(tables):
-            _collect(tab)
-            if i:
-                click.echo("")
-            click.echo(tab.to_text(table_style))
-            if i == len(tables) - 1:
-                for line in result._notes():
-                    click.echo(line)
+    ``table``: title, header facts, every section and the notes, in the command's
+    ``--style``/``--columns``; ``csv``: the summary; ``json``: the same payload as the
+    library's ``to_json()``. The tables are kept for ``-o report.docx/.tex/.html/.md``.
+    """
+    from compassion_scales.reporting.render import render_result, result_tables
+
+    if out_format in ("json", "csv"):
+        click.echo(render_result(result, out_format), nl=out_format == "json")
+        return
+    style, columns = _table_options()
+    for tab in result_tables(result, style=style, columns=columns, decimals=decimals):
+        _collect(tab)
+    click.echo(render_result(result, "text", table_style=table_style, style=style,
+                             columns=columns, decimals=decimals))
 
 
 def write_result_file(df: Any, output: str | None, inputs: list[str] | None = None,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._compat import renamed_option
 from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
-    emit_frame,
     emit_result,
     handle_errors,
     input_options,
@@ -15,6 +15,7 @@ from compassion_scales.cli._options import (
     read_input,
     write_result_file,
 )
+from compassion_scales.cli._roles import id_option, level_option, score_option
 
 
 @click.command("compare")
@@ -22,13 +23,13 @@ from compassion_scales.cli._options import (
 @click.option("-i", "--instrument", default=None, metavar="ID",
               help="Instrument id or file; its scores are computed (or read if already present).")
 @click.option("--group", required=True, metavar="COL", help="The grouping column.")
-@click.option("--score", "scores", multiple=True, metavar="SCORE",
-              help="Only these scores (comma-separated or repeated); without -i, the columns to compare.")
-@click.option("--id", "id_cols", multiple=True, metavar="COL", help="Identifier column(s).")
+@score_option(help="Only these scores (comma-separated or repeated); without -i, the columns "
+                   "to compare.")
+@id_option(multiple=True, help="Column identifying the person (repeatable).")
 @click.option("--correction", type=click.Choice(["holm", "bonferroni", "fdr_bh", "none"]), default="holm",
               show_default=True, help="Multiple-comparison correction across the scores.")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True, help="Confidence level.")
+@level_option()
+@renamed_option("--ci", "--level", "level", type=click.FloatRange(0, 1, min_open=True, max_open=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the tests table to FILE (.csv, .xlsx, .json, ...).")
 @input_options
@@ -36,13 +37,15 @@ from compassion_scales.cli._options import (
 @output_options
 @handle_errors
 def compare(responses: str, instrument: str | None, group: str, scores: tuple[str, ...],
-            id_cols: tuple[str, ...], correction: str, ci: float, output: str | None,
+            id: tuple[str, ...], correction: str, level: float, output: str | None,
             sheet: str | None, encoding: str | None, delimiter: str | None, items: ItemChoices,
             out_format: str, table_style: str, decimals: int) -> None:
-    """Compare scores across groups: Welch t / Mann-Whitney U for two groups, Welch
-    ANOVA / F / Kruskal-Wallis for more, with Hedges' g or eta and omega squared.
+    """Compare scores across groups: Welch t / Mann-Whitney U for two groups (with Hedges'
+    g and the default JZS Bayes factor BF10), Welch ANOVA / F / Kruskal-Wallis for more
+    (with eta and omega squared and pairwise Welch tests).
 
-    P values are corrected across scores (Holm by default). See docs/flows.md.
+    P values are corrected across scores (Holm by default). Groups are in sorted order
+    (a categorical column's own order); two groups: first minus second. See docs/flows.md.
 
     \b
     Example:
@@ -54,18 +57,10 @@ def compare(responses: str, instrument: str | None, group: str, scores: tuple[st
 
     wanted = [v.strip() for chunk in scores for v in chunk.split(",") if v.strip()] or None
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=id_cols, value_labels=items.value_labels)
-    data = items.screen(data, instrument, id_cols)
+                      string_columns=id, value_labels=items.value_labels)
+    data = items.screen(data, instrument, id)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
-        result = run(data, instrument, group=group, scores=wanted, correction=correction, level=ci,
-                     id_cols=list(id_cols) or None, **items.library_kwargs())
+        result = run(data, instrument, group=group, scores=wanted, correction=correction,
+                     level=level, id=list(id) or None, **items.library_kwargs())
     emit_result(result, out_format, table_style, decimals)
-    if out_format == "table":
-        click.echo("")
-        emit_frame(result.descriptives, "table", table_style, decimals, title="Group descriptives")
-        if len(result.posthoc):
-            click.echo("")
-            emit_frame(result.posthoc, "table", table_style, decimals, title="Pairwise comparisons",
-                       notes=[f"Welch t-tests; p (adj.) {result.correction}-corrected across the pairs "
-                              "of each score."])
     write_result_file(result.summary, output, inputs=[responses, *items.files])

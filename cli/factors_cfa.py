@@ -12,6 +12,7 @@ from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
     emit_frame,
+    emit_result,
     handle_errors,
     input_options,
     output_options,
@@ -155,11 +156,11 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         frames["omega"] = result.omega
     write_result_file(frames[table], output, inputs=[responses, *items.files])
     if out_format == "json":
-        emit_frame(frames[table], "json", json_payload=result.to_dict())
+        emit_result(result, "json")
     elif out_format == "csv":
         emit_frame(frames[table], "csv")
     else:
-        click.echo(result._title)
+        click.echo(result.title)
         emit_frame(result.summary, "table", table_style, decimals)
         click.echo("\nStandardised loadings (std.all)")
         emit_frame(frames["loadings"], "table", table_style, decimals)
@@ -173,7 +174,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
             click.echo(f"\nLargest modification indices (top {n_mi})")
             emit_frame(result.modification_indices.head(n_mi), "table", table_style, decimals)
         click.echo("")
-        for line in result._notes():
+        for line in result.notes():
             click.echo(line)
         if not ordinal:
             from compassion_scales.ordinal_cfa import ordinal_suggestion
@@ -257,11 +258,11 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
     frames = {"steps": result.summary, "partial": result.partial}
     write_result_file(frames[table], output, inputs=[responses, *items.files])
     if out_format == "json":
-        emit_frame(frames[table], "json", json_payload=result.to_dict())
+        emit_result(result, "json")
     elif out_format == "csv":
         emit_frame(frames[table], "csv")
     else:
-        click.echo(result._title)
+        click.echo(result.title)
         cols = ["step", "equal", "chisq", "df", "p_val", "cfi", "rmsea", "srmr", "chisq_diff", "df_diff",
                 "p_diff", "delta_cfi", "delta_rmsea", "holds"]
         if result.estimator == "MLR":
@@ -278,5 +279,5 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
                                  "rmsea", "delta_cfi", "delta_rmsea", "holds"] if c in result.partial.columns]
             emit_frame(result.partial[pcols].head(10), "table", table_style, decimals)
         click.echo("")
-        for line in result._notes():
+        for line in result.notes():
             click.echo(line)

@@ -89,7 +89,7 @@ def efa(responses: str, instrument: str | None, score_id: str | None, item_cols:
         from compassion_scales.reporting.apa import sort_loadings
 
         emit_frame(sort_loadings(result.summary, cut=cut), "table", table_style, decimals,
-                   title=result._title, notes=result._notes(), table="EFAResult")
+                   title=result.title, notes=result.notes(), table="EFAResult")
     else:
         emit_result(result, out_format, table_style, decimals)
     if out_format == "table":

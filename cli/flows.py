@@ -90,12 +90,12 @@ def flows(responses: str, instrument: str, group: str | None, time_col: str | No
         raise click.ClickException(f"There is no {part} table for this analysis "
                                    "(the ANOVA needs no --time; the mixed model needs --time).")
     if out_format == "table":
-        click.echo(result._title)
+        click.echo(result.title)
         for title, df in result.sections():
             click.echo("")
             emit_frame(df, "table", table_style, decimals, title=title)
         click.echo("")
-        for line in result._notes():
+        for line in result.notes():
             click.echo(line)
     elif out_format == "csv":
         click.echo(table.to_csv(index=False), nl=False)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._compat import renamed_option
 from compassion_scales.cli._options import handle_errors, input_options, read_input
+from compassion_scales.cli._roles import id_option, n_boot_option, seed_option
 
 
 @click.command("report")
@@ -17,12 +19,12 @@ from compassion_scales.cli._options import handle_errors, input_options, read_in
 @click.option("--time", "time_col", default=None, metavar="COL",
               help="Occasion column: change from the first to the last occasion (needs --id); "
                    "cross-sectional analyses use the first occasion.")
-@click.option("--id", "id_col", default=None, metavar="COL", help="Person identifier column.")
-@click.option("--boot", type=click.IntRange(0, None), default=200, show_default=True,
-              help="Bootstrap resamples for alpha's interval.")
-@click.option("--omega-boot", type=click.IntRange(0, None), default=1000, show_default=True,
-              help="Bootstrap resamples for omega's interval (0 = none).")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of every resampling step.")
+@id_option(help="Column identifying the person (needed for change over time).")
+@n_boot_option(help="Resamples of every bootstrap in the report (alpha's and omega's "
+                    "intervals; 0: none).")
+@renamed_option("--boot", "--n-boot", "n_boot", type=click.IntRange(0, None))
+@renamed_option("--omega-boot", "--n-boot", "n_boot", type=click.IntRange(0, None))
+@seed_option(help="Seed of every resampling step.")
 @click.option("--invariance/--no-invariance", default=False, show_default=True,
               help="Also fit multi-group invariance models across --group (slow: about a minute "
                    "or more).")
@@ -32,7 +34,7 @@ from compassion_scales.cli._options import handle_errors, input_options, read_in
 @input_options
 @handle_errors
 def report(responses: str, instrument: str, group: str | None, time_col: str | None,
-           id_col: str | None, boot: int, omega_boot: int, seed: int, invariance: bool,
+           id: str | None, n_boot: int, seed: int, invariance: bool,
            output: str, quiet: bool, sheet: str | None, encoding: str | None,
            delimiter: str | None) -> None:
     """Write one self-contained HTML study report (print it to PDF from a browser).
@@ -56,10 +58,9 @@ def report(responses: str, instrument: str, group: str | None, time_col: str | N
     if Path(output).resolve() == Path(responses).resolve():
         raise OutputFileError(f"{output}: refusing to overwrite the input file; choose another name.")
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=[c for c in (id_col,) if c])
-    result = run(data, instrument, group=group, time=time_col, id=id_col, boot=boot,
-                 omega_boot=omega_boot, seed=seed, invariance=invariance, progress=not quiet,
-                 source=Path(responses).name)
+                      string_columns=[c for c in (id,) if c])
+    result = run(data, instrument, group=group, time=time_col, id=id, n_boot=n_boot, seed=seed,
+                 invariance=invariance, progress=not quiet, source=Path(responses).name)
     try:
         result.save(output)
     except OSError as exc:
@@ -69,7 +70,7 @@ def report(responses: str, instrument: str, group: str | None, time_col: str | N
     write_provenance(output, {"command": "report", "input": {"path": responses,
                                                              "sha256": sha256_file(responses)},
                               "instrument": instrument, "group": group, "time": time_col,
-                              "id": id_col, "boot": boot, "omega_boot": omega_boot, "seed": seed,
+                              "id": id, "n_boot": n_boot, "seed": seed,
                               "invariance": invariance, "timings_s": result.timings,
                               "skipped": result.skipped})
     for section, why in result.skipped.items():

@@ -152,7 +152,7 @@ def _report_scored(result: Any) -> Any:
     result = apply_norm_options(result)
     if kept:
         click.echo("Kept (not items): " + ", ".join(map(str, kept)) + ".", err=True)
-    for line in result._notes()[len(result.instruments):]:
+    for line in result.notes()[len(result.instruments):]:
         click.echo(f"Note: {line}", err=True)
     return result
 
@@ -233,7 +233,7 @@ def _score_streaming(responses: str, wanted: list[str], id_cols: tuple[str, ...]
                            delimiter=delimiter, encoding=encoding)
     names = ", ".join(f"{i.id} {i.version}" for i in res.instruments)
     click.echo(f"Scored {res.n_rows} rows with {names}: " + ", ".join(res.score_columns) + ".", err=True)
-    for line in res._notes()[len(res.instruments):]:
+    for line in res.notes()[len(res.instruments):]:
         click.echo(f"Note: {line}", err=True)
     for target in (output, ledger_file):
         if target:

@@ -133,7 +133,7 @@ def screen(responses: str, instrument: str, id: tuple[str, ...], duration: str |
     if out_format == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
         return
-    click.echo(result._title)
+    click.echo(result.title)
     click.echo(render_table(frame, fmt=table_style, decimals=decimals))
-    for line in result._notes():
+    for line in result.notes():
         click.echo(line)

@@ -114,9 +114,9 @@ def track(sessions_file: str, instruments: tuple[str, ...], id_col: str, session
                            higher_is=higher_is, norm_sample=norm_sample, norms_files=list(norms_files),
                            rule=rule, criterion=criterion, **items.library_kwargs())
     if out_format == "table":  # the per-measure outcomes and the service summary, with notes
-        click.echo(result._title)
+        click.echo(result.title)
         click.echo(result.to_table(fmt=table_style, decimals=decimals if decimals is not None else 2))
-        for line in result._notes():
+        for line in result.notes():
             click.echo(line)
     else:
         emit_result(result, out_format, table_style, decimals)

@@ -2,9 +2,11 @@
 
 :func:`compare` compares every score of an instrument (or any numeric columns) across
 the levels of one grouping column. Two groups: Welch's t-test and the Mann-Whitney U
-test with Hedges' g. More groups: Welch's one-way ANOVA, the classic one-way F test and
-the Kruskal-Wallis test, with eta squared and omega squared. P values are corrected for
-the number of scores compared (Holm by default).
+test with Hedges' g and the default-prior JZS Bayes factor (as R BayesFactor and JASP).
+More groups: Welch's one-way ANOVA, the classic one-way F test and the Kruskal-Wallis
+test, with eta squared and omega squared, and pairwise Welch tests. P values are
+corrected for the number of scores compared (Holm by default). Groups are reported in
+the order of :func:`group_levels`.
 
 The small helpers here (Hedges' correction, noncentral-t and noncentral-F confidence
 intervals, Welch's t-test, p-value corrections) are shared with
@@ -16,15 +18,29 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import renamed_arguments
 from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.results import ResultMixin
 
-__all__ = ["compare", "ComparisonResult", "CORRECTIONS"]
+if TYPE_CHECKING:
+    import os
+
+    from compassion_scales.instrument import Instrument
+
+    # TODO(lead): replace with the package-wide ``InstrumentLike`` alias once engineer
+    # scoring2's definition lands (issue #11, "Glossary": an id, a path or an Instrument).
+    InstrumentLike = str | os.PathLike[str] | Instrument
+
+__all__ = ["compare", "ComparisonResult", "CORRECTIONS", "jzs_bf10", "JZS_PRIOR_SCALE"]
+
+#: Cauchy prior scale of the default JZS Bayes factor: sqrt(2)/2 = 0.7071, R BayesFactor's
+#: ``rscale = "medium"`` (JASP shows it rounded, 0.707).
+JZS_PRIOR_SCALE = math.sqrt(2) / 2
 
 #: p-value corrections offered across scores / comparisons.
 CORRECTIONS = ("holm", "bonferroni", "fdr_bh", "none")
@@ -267,7 +283,8 @@ class ComparisonResult(ResultMixin):
         One row per score (the ``summary``): ``score``, ``n``, ``n_groups``, ``test``,
         ``statistic``, ``df1``, ``df2``, ``p_val``, ``p_adj``; the rank test
         (``np_test``, ``np_statistic``, ``np_p_val``, ``np_p_adj``); effect sizes:
-        two groups ``d``, ``g``, ``g_ci_low``, ``g_ci_high``, ``rank_biserial``; more groups
+        two groups ``mean_diff``, ``d``, ``g``, ``g_ci_low``, ``g_ci_high``, ``rank_biserial``
+        and the default-prior JZS Bayes factor ``bf10``; more groups
         ``f_classic``, ``f_df1``, ``f_df2``, ``f_p_val``, ``eta_sq``, ``omega_sq``,
         ``eta_sq_ci_low``, ``eta_sq_ci_high``.
     descriptives : DataFrame
@@ -302,6 +319,18 @@ class ComparisonResult(ResultMixin):
     def summary(self) -> pd.DataFrame:
         return self.tests
 
+    def header(self) -> dict[str, Any]:
+        """The grouping column, its groups in the order used, the correction and the level."""
+        return {"group": self.group, "groups": [str(x) for x in self.levels],
+                "correction": self.correction, "level": self.level}
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        """The tests, the descriptives per group and (three or more groups) the pairs."""
+        out = [(self.title, self.tests), ("Group descriptives", self.descriptives)]
+        if len(self.posthoc):
+            out.append(("Pairwise comparisons", self.posthoc))
+        return out
+
     def _notes(self) -> list[str]:
         k = len(self.levels)
         pct = f"{self.level * 100:g}%"
@@ -314,6 +343,10 @@ class ComparisonResult(ResultMixin):
             notes.append(f"d = mean difference / pooled SD (n1 + n2 - 2 df; psych::cohen.d's 'hedges.g'); "
                          f"g = J(n1 + n2 - 2) * d, Hedges' exact small-sample correction; {pct} CI of g = J "
                          "times the noncentral-t CI of d. rank_biserial = 2U/(n1 n2) - 1.")
+            notes.append("bf10: default-prior JZS Bayes factor for a difference in means against "
+                         "none (Cauchy prior on the standardised effect, scale sqrt(2)/2 = 0.707; "
+                         "Student t; R BayesFactor::ttestBF and JASP's default); above 1 favours a "
+                         "difference, below 1 no difference. Not adjusted for multiple scores.")
         else:
             notes.append("More than two groups: Welch's one-way ANOVA (R oneway.test(var.equal = FALSE)), the "
                          "classic one-way F test and Kruskal-Wallis (tie-corrected).")
@@ -340,15 +373,145 @@ class ComparisonResult(ResultMixin):
 
         return to_jsonable({"summary": self.tests, "descriptives": self.descriptives,
                             "posthoc": self.posthoc, "group": self.group, "levels": [str(x) for x in self.levels],
-                            "correction": self.correction, "notes": self._notes()})
+                            "correction": self.correction, "level": self.level, "notes": self.notes()})
 
 
 # --------------------------------------------------------------------------- main
 
 
-def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None, *,
-            scores: Sequence[str] | None = None, correction: str = "holm", level: float = 0.95,
-            id_cols: Sequence[str] | str | None = None,
+def jzs_bf10(t: float, n1: int, n2: int, r: float = JZS_PRIOR_SCALE) -> float:
+    """Default-prior (JZS) Bayes factor BF10 of a two-sample t statistic.
+
+    The Jeffreys-Zellner-Siow Bayes factor of Rouder et al. (2009) with a Cauchy prior of
+    scale ``r`` (default sqrt(2)/2) on the standardised effect size, for the pooled-variance
+    (Student) t statistic: the same number as R ``BayesFactor::ttestBF(x, y, rscale =
+    "medium")`` and JASP's default Bayesian independent-samples t-test (whose prior width
+    0.707 is sqrt(2)/2 rounded). Computed by :func:`pingouin.bayesfactor_ttest` (imported
+    only when needed); checked against R in ``tests/reference/bayes_factor.R``.
+
+    Examples
+    --------
+    >>> round(jzs_bf10(2.5, 20, 20), 3)
+    3.338
+    """
+    if not (np.isfinite(t) and n1 >= 2 and n2 >= 2):
+        return float("nan")
+    from pingouin import bayesfactor_ttest
+
+    return float(bayesfactor_ttest(float(t), int(n1), int(n2), paired=False, r=r))
+
+
+def _check_arguments(data: pd.DataFrame, group: str | None, correction: str, level: float) -> str:
+    if correction not in CORRECTIONS:
+        raise AnalysisError(f"Unknown correction {correction!r}; use one of: {', '.join(CORRECTIONS)}.")
+    if not 0 < level < 1:
+        raise AnalysisError(f"The confidence level must be between 0 and 1, not {level}.")
+    if group is None:
+        raise AnalysisError("Name the grouping column (group=...).")
+    if group not in data.columns:
+        raise AnalysisError(f"Grouping column {group!r} is not in the data; columns are: "
+                            + ", ".join(map(str, data.columns)) + ".")
+    return group
+
+
+def _check_group_sizes(sid: str, group: str, levels: Sequence[Any],
+                       samples: Sequence[np.ndarray]) -> None:
+    """Every group needs two values of the score for any test."""
+    small = [str(lv) for lv, x in zip(levels, samples, strict=True) if x.size < 2]
+    if not small:
+        return
+    if len(small) == len(levels):
+        raise AnalysisError(f"Every one of the {len(levels)} groups of {group!r} has fewer than two "
+                            "people, so no test can be run: is it an identifier rather than a "
+                            "grouping column? Name the column that holds the groups.")
+    if len(small) > 10:
+        small = small[:10] + [f"... ({len(small) - 10} more)"]
+    raise AnalysisError(f"Score {sid!r}: group(s) {', '.join(small)} of {group!r} have fewer than two "
+                        "values, so no test can be run. Merge or drop the small groups.")
+
+
+def _samples(values: pd.Series, groups: pd.Series, levels: Sequence[Any]
+             ) -> tuple[list[np.ndarray], int]:
+    """The score's values in each group (rows with the score and the group), and rows left out."""
+    y = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    ok = ~np.isnan(y) & groups.notna().to_numpy()
+    gv, yv = groups.to_numpy()[ok], y[ok]
+    return [yv[gv == lv] for lv in levels], int((~ok).sum())
+
+
+def _descriptives(sid: str, levels: Sequence[Any], samples: Sequence[np.ndarray],
+                  level: float) -> list[dict[str, Any]]:
+    rows = []
+    for lv, x in zip(levels, samples, strict=True):
+        m, sd, lo, hi = t_ci(x, level)
+        rows.append({"score": sid, "group": lv, "n": int(x.size), "mean": m, "sd": sd,
+                     "ci_low": lo, "ci_high": hi,
+                     "median": float(np.median(x)) if x.size else np.nan})
+    return rows
+
+
+def _two_group_row(x1: np.ndarray, x2: np.ndarray, level: float) -> dict[str, Any]:
+    """Welch t, Mann-Whitney U, d / Hedges' g with CI, rank-biserial r and the JZS BF10."""
+    from scipy import stats
+
+    t, df, p = welch_t(x1, x2)
+    u = stats.mannwhitneyu(x1, x2, alternative="two-sided", use_continuity=True,
+                           method="asymptotic")
+    es = hedges_g_independent(x1, x2, level)
+    student_t = es["d"] / math.sqrt(1 / x1.size + 1 / x2.size)
+    return {"test": "welch_t", "statistic": t, "df1": df, "df2": np.nan, "p_val": p,
+            "np_test": "mann_whitney_u", "np_statistic": float(u.statistic),
+            "np_p_val": float(u.pvalue), "mean_diff": float(x1.mean() - x2.mean()), **es,
+            "rank_biserial": float(2 * u.statistic / (x1.size * x2.size) - 1),
+            "bf10": jzs_bf10(student_t, x1.size, x2.size)}
+
+
+def _k_group_row(samples: Sequence[np.ndarray], level: float) -> dict[str, Any]:
+    """Welch ANOVA, classic F, Kruskal-Wallis, eta and omega squared with eta's CI."""
+    from scipy import stats
+
+    k = len(samples)
+    f, df1, df2, p = welch_anova(list(samples))
+    kw = stats.kruskal(*samples)
+    pooled = np.concatenate(samples)
+    grand = pooled.mean()
+    ssb = float(sum(x.size * (x.mean() - grand) ** 2 for x in samples))
+    ssw = float(sum(((x - x.mean()) ** 2).sum() for x in samples))
+    dfb, dfw = k - 1, pooled.size - k
+    msw = ssw / dfw
+    f_c = (ssb / dfb) / msw if msw > 0 else np.nan
+    lo, hi = eta_sq_ci(f_c, dfb, dfw, level)
+    return {"test": "welch_anova", "statistic": f, "df1": df1, "df2": df2, "p_val": p,
+            "np_test": "kruskal_wallis", "np_statistic": float(kw.statistic),
+            "np_p_val": float(kw.pvalue),
+            "f_classic": f_c, "f_df1": float(dfb), "f_df2": float(dfw),
+            "f_p_val": float(stats.f.sf(f_c, dfb, dfw)),
+            "eta_sq": ssb / (ssb + ssw), "omega_sq": (ssb - dfb * msw) / (ssb + ssw + msw),
+            "eta_sq_ci_low": lo, "eta_sq_ci_high": hi}
+
+
+def _adjusted(tests: pd.DataFrame, correction: str) -> pd.DataFrame:
+    """Insert ``p_adj`` and ``np_p_adj`` (corrected across the scores) after their p values."""
+    tests.insert(tests.columns.get_loc("p_val") + 1, "p_adj", adjust_p(tests["p_val"], correction))
+    tests.insert(tests.columns.get_loc("np_p_val") + 1, "np_p_adj",
+                 adjust_p(tests["np_p_val"], correction))
+    return tests
+
+
+def _warn_missing(missing: Mapping[str, int]) -> None:
+    if any(missing.values()):
+        import warnings
+
+        warnings.warn("Rows with a missing score or group were left out: "
+                      + ", ".join(f"{s}: {n}" for s, n in missing.items() if n) + ".",
+                      MissingDataWarning, stacklevel=4)
+
+
+@renamed_arguments(positional=("group",), id_cols="id")
+def compare(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
+            group: str | None = None, scores: Sequence[str] | None = None,
+            correction: str = "holm", level: float = 0.95,
+            id: Sequence[str] | str | None = None,
             column_map: Mapping[str, str] | None = None,
             patterns: Mapping[str, str] | Sequence[str] | str | None = None,
             on_invalid: str = "error", prorate: float | None = None) -> ComparisonResult:
@@ -359,18 +522,20 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
     data : DataFrame
         Raw item responses (scored with :func:`compassion_scales.score`) or a table that
         already holds the score columns.
-    instrument : str, Instrument or None
-        Instrument id or object. ``None``: compare the numeric columns named in ``scores``.
+    instrument : str, path, Instrument or None
+        Instrument id, file or object. ``None``: compare the numeric columns named in ``scores``.
     group : str
-        The grouping column (two or more distinct values).
+        The grouping column (two or more distinct values). Group order: a categorical
+        column's category order, otherwise the sorted values (see :func:`group_levels`);
+        with two groups differences are the first group minus the second.
     scores : list of str, optional
         Which scores (columns) to compare; default every score of the instrument.
     correction : {"holm", "bonferroni", "fdr_bh", "none"}
         Correction across the scores compared.
     level : float
         Confidence level of the intervals.
-    id_cols : str or list of str, optional
-        Identifier columns passed to scoring.
+    id : str or list of str, optional
+        The person's identifier column(s), passed to scoring.
     column_map, patterns, on_invalid, prorate
         How raw answers are matched, validated and scored (see :func:`compassion_scales.score`).
 
@@ -386,10 +551,12 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
     Notes
     -----
     Two groups: Welch's t-test (R ``t.test``), Mann-Whitney U (R ``wilcox.test(exact =
-    FALSE, correct = TRUE)``), d with pooled SD (``psych::cohen.d``'s ``hedges.g``) and
-    Hedges' g = J·d with J the exact correction (Hedges 1981). More groups: Welch's ANOVA
-    (R ``oneway.test``), the classic F test (``aov``), Kruskal-Wallis (``kruskal.test``),
-    η² = SS_b/SS_t, ω² = (SS_b − df_b·MS_w)/(SS_t + MS_w), with a noncentral-F CI.
+    FALSE, correct = TRUE)``), d with pooled SD (``psych::cohen.d``'s ``hedges.g``),
+    Hedges' g = J·d with J the exact correction (Hedges 1981), and the default-prior JZS
+    Bayes factor ``bf10`` (Cauchy scale r = 0.707, R ``BayesFactor::ttestBF`` and JASP's
+    default; see :func:`jzs_bf10`). More groups: Welch's ANOVA (R ``oneway.test``), the
+    classic F test (``aov``), Kruskal-Wallis (``kruskal.test``), η² = SS_b/SS_t,
+    ω² = (SS_b − df_b·MS_w)/(SS_t + MS_w), with a noncentral-F CI.
 
     Examples
     --------
@@ -400,91 +567,32 @@ def compare(data: pd.DataFrame, instrument: Any = None, group: str | None = None
     >>> round(float(res.tests.loc[0, "statistic"]), 3)
     -2.191
     """
-    if correction not in CORRECTIONS:
-        raise AnalysisError(f"Unknown correction {correction!r}; use one of: {', '.join(CORRECTIONS)}.")
-    if not 0 < level < 1:
-        raise AnalysisError(f"The confidence level must be between 0 and 1, not {level}.")
-    if group is None:
-        raise AnalysisError("Name the grouping column (group=...).")
-    if group not in data.columns:
-        raise AnalysisError(f"Grouping column {group!r} is not in the data; columns are: "
-                            + ", ".join(map(str, data.columns)) + ".")
-    ids = [id_cols] if isinstance(id_cols, str) else list(id_cols or [])
+    group = _check_arguments(data, group, correction, level)
+    ids = [id] if isinstance(id, str) else list(id or [])
     from compassion_scales._inputs import InputOptions
 
     frame, _inst, score_ids, source = resolve_scores(
         data, instrument, scores, ids,
         options=InputOptions.of(column_map, patterns, on_invalid, prorate), reserved={"group": group})
-    g_all = frame[group]
-    levels = group_levels(g_all)
+    levels = group_levels(frame[group])
     if len(levels) < 2:
         raise AnalysisError(f"Column {group!r} has {len(levels)} group(s); at least two are needed to compare.")
-    from scipy import stats
-
     rows, desc, missing, pairs = [], [], {}, []
     for sid in score_ids:
-        y = pd.to_numeric(frame[sid], errors="coerce").to_numpy(dtype=float)
-        ok = ~np.isnan(y) & g_all.notna().to_numpy()
-        missing[sid] = int((~ok).sum())
-        gv = g_all.to_numpy()[ok]
-        yv = y[ok]
-        samples = [yv[gv == lv] for lv in levels]
-        for lv, x in zip(levels, samples, strict=True):
-            m, sd, lo, hi = t_ci(x, level)
-            desc.append({"score": sid, "group": lv, "n": int(x.size), "mean": m, "sd": sd,
-                         "ci_low": lo, "ci_high": hi,
-                         "median": float(np.median(x)) if x.size else np.nan})
-        small = [str(lv) for lv, x in zip(levels, samples, strict=True) if x.size < 2]
-        if small and len(small) == len(levels):
-            raise AnalysisError(f"Every one of the {len(levels)} groups of {group!r} has fewer than two "
-                                "people, so no test can be run: is it an identifier rather than a "
-                                "grouping column? Name the column that holds the groups.")
-        if small and len(small) > 10:
-            small = small[:10] + [f"... ({len(small) - 10} more)"]
-        if small:
-            raise AnalysisError(f"Score {sid!r}: group(s) {', '.join(small)} of {group!r} have fewer than two "
-                                "values, so no test can be run. Merge or drop the small groups.")
-        row: dict[str, Any] = {"score": sid, "n": int(yv.size), "n_groups": len(levels)}
+        samples, missing[sid] = _samples(frame[sid], frame[group], levels)
+        desc += _descriptives(sid, levels, samples, level)
+        _check_group_sizes(sid, group, levels, samples)
+        row: dict[str, Any] = {"score": sid, "n": int(sum(x.size for x in samples)),
+                               "n_groups": len(levels)}
         if len(levels) == 2:
-            x1, x2 = samples
-            t, df, p = welch_t(x1, x2)
-            u = stats.mannwhitneyu(x1, x2, alternative="two-sided", use_continuity=True,
-                                   method="asymptotic")
-            es = hedges_g_independent(x1, x2, level)
-            row.update({"test": "welch_t", "statistic": t, "df1": df, "df2": np.nan, "p_val": p,
-                        "np_test": "mann_whitney_u", "np_statistic": float(u.statistic),
-                        "np_p_val": float(u.pvalue),
-                        "mean_diff": float(x1.mean() - x2.mean()), **es,
-                        "rank_biserial": float(2 * u.statistic / (x1.size * x2.size) - 1)})
+            row.update(_two_group_row(samples[0], samples[1], level))
         else:
-            f, df1, df2, p = welch_anova(samples)
-            kw = stats.kruskal(*samples)
-            grand = yv.mean()
-            ssb = float(sum(x.size * (x.mean() - grand) ** 2 for x in samples))
-            ssw = float(sum(((x - x.mean()) ** 2).sum() for x in samples))
-            dfb, dfw = len(levels) - 1, yv.size - len(levels)
-            msw = ssw / dfw
-            f_c = (ssb / dfb) / msw if msw > 0 else np.nan
-            lo, hi = eta_sq_ci(f_c, dfb, dfw, level)
-            row.update({"test": "welch_anova", "statistic": f, "df1": df1, "df2": df2, "p_val": p,
-                        "np_test": "kruskal_wallis", "np_statistic": float(kw.statistic),
-                        "np_p_val": float(kw.pvalue),
-                        "f_classic": f_c, "f_df1": float(dfb), "f_df2": float(dfw),
-                        "f_p_val": float(stats.f.sf(f_c, dfb, dfw)),
-                        "eta_sq": ssb / (ssb + ssw), "omega_sq": (ssb - dfb * msw) / (ssb + ssw + msw),
-                        "eta_sq_ci_low": lo, "eta_sq_ci_high": hi})
+            row.update(_k_group_row(samples, level))
             pairs.append(pairwise_welch(sid, levels, samples, correction, level))
         rows.append(row)
-    tests = pd.DataFrame(rows)
-    tests.insert(tests.columns.get_loc("p_val") + 1, "p_adj", adjust_p(tests["p_val"], correction))
-    tests.insert(tests.columns.get_loc("np_p_val") + 1, "np_p_adj", adjust_p(tests["np_p_val"], correction))
-    if any(missing.values()):
-        import warnings
-
-        warnings.warn("Rows with a missing score or group were left out: "
-                      + ", ".join(f"{s}: {n}" for s, n in missing.items() if n) + ".",
-                      MissingDataWarning, stacklevel=2)
-    return ComparisonResult(tests=tests, descriptives=pd.DataFrame(desc), group=group,
+    _warn_missing(missing)
+    return ComparisonResult(tests=_adjusted(pd.DataFrame(rows), correction),
+                            descriptives=pd.DataFrame(desc), group=group,
                             levels=levels, correction=correction, level=level, source=source,
                             n_missing=missing,
                             posthoc=pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame())

@@ -190,6 +190,7 @@ HEADERS: dict[str, str] = {
     "rc_threshold": "Reliable change >", "norms_source": "Norms", "reliability": "Reliability", "factor_a": "Factor", "factor_b": "with factor", "se_r": "SE", "rows": "Rows", "scored": "Scored", "complete": "Complete",
     "prorated": "Prorated", "rule": "Missing-data rule", "classification": "Classification",
     "category": "Category", "percent": "%", "term": "Term", "chi2": "χ²",
+    "bf10": "BF₁₀",
 }
 
 #: compact column sets per table (result class name or table title); ``--columns all``
@@ -200,7 +201,7 @@ COMPACT_COLUMNS: dict[str, list[str]] = {
     "Items": ["score", "item", "key", "n", "mean", "sd", "r_drop", "alpha_if_dropped",
               "loading_1f", "keying_flag"],
     "ComparisonResult": ["score", "n", "test", "statistic", "df1", "df2", "p_val", "p_adj",
-                         "g", "g_ci_low", "g_ci_high", "eta_sq", "eta_sq_ci_low", "eta_sq_ci_high",
+                         "g", "g_ci_low", "g_ci_high", "bf10", "eta_sq", "eta_sq_ci_low", "eta_sq_ci_high",
                          "omega_sq"],
     "Group descriptives": ["score", "group", "n", "mean", "sd", "ci_low", "ci_high"],
     "Pairwise comparisons": ["score", "group_1", "group_2", "mean_diff", "t", "df", "p_val",

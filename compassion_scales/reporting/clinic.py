@@ -54,7 +54,7 @@ def service_summary_html(result: Any, title: str = "Service summary: clinical ch
     keep = [c for c in ("score", "higher_is", "n_pairs", "sd", "sd_source", "reliability",
                         "reliability_source", "rc_threshold", "cutoff", "norms_source")
             if c in par.columns]
-    add(par[keep], "What the classification used", result._notes()[:1])
+    add(par[keep], "What the classification used", result.notes()[:1])
     plots = []
     for s in list(dict.fromkeys(result.parameters["score"])):
         with tempfile.TemporaryDirectory() as tmp:

@@ -9,6 +9,7 @@ the whole report.
 
 from __future__ import annotations
 
+import functools
 import html as _html
 import platform
 import time as _time
@@ -17,12 +18,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import REMOVED_IN, renamed_arguments
 from compassion_scales.reporting.tables import APA_TABLE_CSS, Table, make_table, table_html
+
+if TYPE_CHECKING:
+    import os
+
+    from compassion_scales.instrument import Instrument
+
+    # TODO(lead): replace with the package-wide ``InstrumentLike`` alias once engineer
+    # scoring2's definition lands (issue #11, "Glossary": an id, a path or an Instrument).
+    InstrumentLike = str | os.PathLike[str] | Instrument
 
 __all__ = ["report", "StudyReport"]
 
@@ -137,21 +148,486 @@ def _versions() -> str:
     return ", ".join(out)
 
 
-def _bootstrap_omega(items: pd.DataFrame, boot: int, seed: int, level: float,
+def _bootstrap_omega(items: pd.DataFrame, n_boot: int, seed: int, level: float,
                      progress: bool) -> tuple[float, float]:
     """Percentile bootstrap CI of omega total (one-factor ULS, pairwise), resampling people."""
     from compassion_scales.progress_bars import bar
     from compassion_scales.stats.omega_bootstrap import bootstrap_omega_total
 
-    with bar(total=boot, desc="omega bootstrap", progress=progress) as pb:
-        lo, hi, _n = bootstrap_omega_total(items.to_numpy(dtype=float), boot, seed, level, pb)
+    with bar(total=n_boot, desc="omega bootstrap", progress=progress) as pb:
+        lo, hi, _n = bootstrap_omega_total(items.to_numpy(dtype=float), n_boot, seed, level, pb)
     return lo, hi
 
 
-def report(data: pd.DataFrame, instrument: Any, *, group: str | None = None,
-           time: str | None = None, id: str | None = None, boot: int = 200,
-           omega_boot: int = 1000, seed: int = 1, invariance: bool = False,
-           progress: bool = False, source: str | None = None,
+@dataclass
+class _Study:
+    """What the sections of one report read: the data, the options and the scored data."""
+
+    data: pd.DataFrame
+    inst: Any
+    group: str | None
+    time: str | None
+    id: str | None
+    n_boot: int
+    seed: int
+    invariance: bool
+    progress: bool
+    level: float
+    b: _Builder
+    occasions: list[Any] = field(default_factory=list)
+    cross: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scored: Any = None
+    items_all: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scored_items: list[str] = field(default_factory=list)
+    score_ids: list[str] = field(default_factory=list)
+    multi: list[Any] = field(default_factory=list)
+    unverified: list[dict[str, Any]] = field(default_factory=list)
+    cross_scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def ci_label(self) -> str:
+        return f"{self.level * 100:g}% CI"
+
+    @property
+    def first(self) -> str:
+        """`` (first occasion)`` after a title when the data has occasions."""
+        return " (first occasion)" if self.time else ""
+
+
+def _check_columns(data: pd.DataFrame, group: str | None, time: str | None, id: str | None) -> None:
+    from compassion_scales.errors import AnalysisError
+
+    for col, what in ((group, "group"), (time, "time"), (id, "id")):
+        if col is not None and col not in data.columns:
+            raise AnalysisError(f"The {what} column {col!r} is not in the data; columns are: "
+                                + ", ".join(map(str, data.columns[:30])) + ".")
+
+
+def _prepare(st: _Study) -> None:
+    """Score every row, and take the first occasion for the cross-sectional analyses.
+
+    Occasions are in sorted order (the first is the smallest value of the time column).
+    """
+    import compassion_scales as cs
+
+    data, inst, time = st.data, st.inst, st.time
+    st.cross = data
+    if time is not None:
+        st.occasions = sorted(data[time].dropna().unique().tolist())
+        st.cross = data[data[time] == st.occasions[0]]
+    id_cols = [c for c in (st.id, time) if c]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        st.scored = cs.score(data, inst, id=id_cols or None, on_invalid="missing")
+        prepared = cs.prepare_responses(st.cross, inst, on_invalid="missing")
+    st.items_all = pd.DataFrame(prepared.values, columns=prepared.item_ids, index=prepared.index)
+    st.scored_items = [i.id for i in inst.items if i.scored and i.id in st.items_all.columns]
+    st.score_ids = [s.id for s in inst.scores if s.id in st.scored.scores.columns]
+    st.multi = [s for s in inst.scores if s.id in st.score_ids and len(s.items) >= 2]
+    st.unverified = [v for v in inst.raw.get("verification", []) if v.get("status") == "unverified"]
+    st.cross_scores = st.scored.scores.loc[st.cross.index] if time is not None else st.scored.scores
+
+
+def _sample_text(st: _Study) -> str:
+    data, group, time = st.data, st.group, st.time
+    out = [f"<p>{len(data)} rows"]
+    if st.id:
+        out.append(f" from {data[st.id].nunique()} people")
+    if time is not None:
+        counts = data[time].value_counts().reindex(st.occasions)
+        out.append("; occasions (" + _esc(time) + "): "
+                   + ", ".join(f"{_esc(k)}: n = {int(v)}" for k, v in counts.items()))
+    if group is not None:
+        counts = st.cross[group].value_counts(dropna=False)
+        out.append("; groups (" + _esc(group) + (", first occasion" if time else "") + "): "
+                   + ", ".join(f"{_esc(k)}: n = {int(v)}" for k, v in counts.items()))
+    out.append(".</p>")
+    return "".join(out)
+
+
+def _sample_section(st: _Study) -> str:
+    b = st.b
+    b.key["n_rows"] = str(len(st.data))
+    answers = st.items_all[st.scored_items]
+    miss = answers.isna().mean()
+    item_tab = pd.DataFrame({"item": miss.index, "pct_missing": miss.to_numpy() * 100})
+    worst = item_tab.sort_values("pct_missing", ascending=False).head(8)
+    any_missing = float(answers.isna().any(axis=1).mean() * 100)
+    out = [_sample_text(st),
+           f"<p>Item answers missing: {miss.mean() * 100:.1f}% of cells overall; "
+           f"{any_missing:.0f}% of people skipped at least one item{st.first}.</p>"]
+    summ = st.scored.summary
+    summ = summ[summ["score"].isin(st.score_ids)]
+    t = make_table(summ[["score", "n_rows", "n_scored", "n_complete", "n_prorated", "n_missing",
+                         "rule"]].rename(columns={"n_rows": "rows", "n_scored": "scored",
+                                                  "n_complete": "complete", "n_prorated": "prorated",
+                                                  "n_missing": "missing"}),
+                   "Scores computed and missing-data rule applied", columns="all")
+    out.append(b.table(t))
+    t2 = make_table(worst.assign(pct_missing=worst["pct_missing"].map(lambda v: f"{v:.1f}")),
+                    "Items with the most missing answers (%)", columns="all")
+    out.append(b.table(t2))
+    return "".join(out)
+
+
+def _items_section(st: _Study) -> str:
+    from compassion_scales.reporting.svg import likert_bars
+
+    inst, items_all = st.inst, st.items_all
+    out = []
+    for s in inst.scores:
+        its = [i for i in s.items if i in items_all.columns]
+        if not its or s.components:
+            continue
+        rs = inst.response_sets[inst.item(its[0]).response_set]
+        codes = [o.score for o in rs.options] if rs.options else \
+            list(np.arange(rs.min, rs.max + 1))
+        opts = list(rs.options) if rs.options else [None] * len(codes)
+        labels = [f"{c:g} {o.label}" if o is not None and o.label else f"{c:g}"
+                  for c, o in zip(codes, opts, strict=True)]
+        props = {}
+        for it in its:
+            v = items_all[it].dropna().to_numpy()
+            props[it] = [float((v == c).mean()) if v.size else 0.0 for c in codes]
+        out.append(f"<figure>{likert_bars(props, labels, title=s.label)}<figcaption>Answers to "
+                   f"the {len(its)} items of {_esc(s.label)} ({_esc(s.id)}), share of people "
+                   "answering each item.</figcaption></figure>")
+    return "".join(out)
+
+
+def _score_rows(st: _Study) -> pd.DataFrame:
+    rows = []
+    summ = st.scored.summary.set_index("score")
+    for s in st.inst.scores:
+        if s.id not in st.cross_scores.columns:
+            continue
+        v = pd.to_numeric(st.cross_scores[s.id], errors="coerce").dropna()
+        lo, hi = summ.loc[s.id, "possible_min"], summ.loc[s.id, "possible_max"]
+        norm = next(iter(s.norms), None)
+        rows.append({"score": s.id, "n": len(v), "mean": v.mean(), "sd": v.std(), "min": v.min(),
+                     "max": v.max(), "floor": f"{(v <= lo).mean() * 100:.1f}",
+                     "ceiling": f"{(v >= hi).mean() * 100:.1f}",
+                     "norm_mean": norm["mean"] if norm else np.nan,
+                     "norm_sd": norm["sd"] if norm else np.nan,
+                     "norm_sample": norm["sample"] if norm else ""})
+    return pd.DataFrame(rows)
+
+
+def _scores_section(st: _Study) -> str:
+    df = _score_rows(st)
+    notes = ["Floor and ceiling: percentage of people at the lowest and highest possible score "
+             "(above 15% is usually reported as a floor or ceiling effect)."]
+    if df["norm_mean"].notna().any():
+        df["departs"] = np.where((df["mean"] - df["norm_mean"]).abs() > 0.5 * df["norm_sd"],
+                                 "yes", "")
+        notes.append("departs: the sample mean differs from the published mean by more than half "
+                     "a published SD.")
+    else:
+        df = df.drop(columns=["norm_mean", "norm_sd", "norm_sample"])
+        notes.append(f"The instrument file has no published norms for {st.inst.id}; none are compared.")
+    for r in df.itertuples():
+        st.b.key[f"mean:{r.score}"] = f"{r.mean:.2f}"
+    t = make_table(df.rename(columns={"floor": "floor_prop", "ceiling": "ceiling_prop"}),
+                   "Score descriptives" + st.first, columns="all", notes=notes)
+    t.cells.columns = [{"floor prop": "Floor %", "ceiling prop": "Ceiling %",
+                        "norm mean": "Norm M", "norm sd": "Norm SD",
+                        "norm sample": "Norm sample", "departs": "Departs"}.get(c, c)
+                       for c in t.cells.columns]
+    return st.b.table(t)
+
+
+def _omega_intervals(st: _Study) -> tuple[list[float], list[float]]:
+    """Bootstrap interval of omega total for each multi-item score (NaN with ``n_boot=0``)."""
+    lo_w, hi_w = [], []
+    for s in st.multi:
+        lo, hi = np.nan, np.nan
+        if st.n_boot:
+            its = [i for i in s.items if i in st.items_all.columns]
+            keyed = _keyed_items(st.inst, s, st.items_all[its])
+            lo, hi = _bootstrap_omega(keyed, st.n_boot, st.seed, st.level, st.progress)
+        lo_w.append(lo)
+        hi_w.append(hi)
+    return lo_w, hi_w
+
+
+def _reliability_section(st: _Study) -> str:
+    import compassion_scales as cs
+
+    b, n_boot, ci_label = st.b, st.n_boot, st.ci_label
+    res = cs.reliability(st.cross, st.inst, boot=n_boot, seed=st.seed, ci=st.level,
+                         scores=[s.id for s in st.multi])
+    summ = res.summary.copy()
+    summ["omega_ci_low"], summ["omega_ci_high"] = _omega_intervals(st)
+    summ["published_alpha"] = ["; ".join(f"{r['value']:.2f}".lstrip("0") + f" ({r.get('sample', '')})"
+                                         for r in s.reliability if r.get("coefficient") == "alpha")
+                               for s in st.multi]
+    keep = ["score", "n_obs", "n_items", "alpha", "ci_low", "ci_high", "boot_ci_low",
+            "boot_ci_high", "omega_total", "omega_ci_low", "omega_ci_high", "published_alpha"]
+    t = make_table(summ[[c for c in keep if c in summ.columns]], "Internal consistency" + st.first,
+                   columns="all", ci_label=ci_label,
+                   notes=[f"α: Cronbach's alpha with Feldt {ci_label} and percentile bootstrap "
+                          f"interval ({n_boot} resamples, seed {st.seed}); ω: McDonald's omega total "
+                          f"(one-factor minres) with a percentile bootstrap interval "
+                          f"({n_boot} resamples)."])
+    for r in summ.itertuples():
+        b.key[f"alpha:{r.score}"] = t.cells.loc[r.Index, "α"]
+    b.methods.append(
+        f"Internal consistency was estimated with Cronbach's α (Feldt {ci_label}; percentile "
+        f"bootstrap, {n_boot} resamples) and McDonald's ω total from a one-factor minimum-residual "
+        f"solution (percentile bootstrap, {n_boot} resamples), pairwise-complete "
+        "covariances, as in R psych::alpha and psych::omega.")
+    items_t = make_table(res.items, "Item analysis", table="Items")
+    return b.table(t) + b.table(items_t)
+
+
+def _exploratory_part(st: _Study) -> str:
+    """Scree plot with parallel analysis, then the EFA with the suggested number of factors."""
+    import compassion_scales as cs
+    from compassion_scales.reporting.apa import sort_loadings
+    from compassion_scales.reporting.svg import scree_chart
+
+    b = st.b
+    pa = cs.parallel_analysis(st.cross, instrument=st.inst, seed=st.seed, progress=st.progress)
+    ev = pa.eigenvalues
+    nf = max(1, int(pa.n_factors))
+    obs = ev["observed_fa"].to_numpy()
+    sim = ev["simulated_fa_quantile"].to_numpy() if "simulated_fa_quantile" in ev else None
+    out = [f"<figure>{scree_chart(obs, sim, n_retained=nf)}<figcaption>Scree plot with "
+           f"parallel analysis ({pa.n_iter} random data sets): {nf} factor(s) "
+           "suggested.</figcaption></figure>"]
+    b.key["pa_factors"] = str(nf)
+    efa = cs.efa(st.cross, nf, instrument=st.inst, seed=st.seed)
+    out.append(b.table(make_table(sort_loadings(efa.summary, cut=0.30),
+                                  f"Exploratory factor analysis: {nf} factor(s), minres, "
+                                  "oblimin (loadings below .30 hidden)", table="EFAResult")))
+    b.methods.append(
+        f"The number of factors was chosen by parallel analysis ({pa.n_iter} simulated data sets, "
+        f"95th percentile; psych::fa.parallel); an exploratory factor analysis (minres, oblimin) "
+        f"with {nf} factor(s) followed.")
+    return "".join(out)
+
+
+def _confirmatory_part(st: _Study) -> str:
+    """The declared model's fit (ML, listwise) and its factor correlations."""
+    import compassion_scales as cs
+    from compassion_scales.reporting.tables import cfa_factor_correlations
+
+    b = st.b
+    cfa = cs.cfa(st.cross, st.inst)
+    f = cfa.fit
+    fit = pd.DataFrame([{"n": cfa.n_obs, "chisq": f["chisq"], "df": f["df"], "p_val": f["p_val"],
+                         "cfi": f["cfi"], "tli": f["tli"], "rmsea": f["rmsea"],
+                         "rmsea_ci_low": f["rmsea_ci_low"], "rmsea_ci_high": f["rmsea_ci_high"],
+                         "srmr": f["srmr"]}])
+    fit_t = make_table(fit, "Confirmatory factor analysis of the declared model (ML)",
+                       columns="all", ci_label="90% CI",
+                       notes=[f"Listwise deletion: {cfa.n_obs} complete cases, {cfa.n_dropped} "
+                              "dropped."])
+    b.key["cfi"] = fit_t.cells.iloc[0]["CFI"]
+    b.key["rmsea"] = fit_t.cells.iloc[0]["RMSEA"]
+    out = [b.table(fit_t)]
+    phi = cfa_factor_correlations(cfa)
+    if len(phi):
+        out.append(b.table(make_table(phi, "CFA factor correlations", columns="all")))
+    b.methods.append(f"The declared factor model was fitted by maximum likelihood (lavaan's "
+                     f"conventions), listwise (n = {cfa.n_obs}).")
+    return "".join(out)
+
+
+def _invariance_part(st: _Study) -> str:
+    """Multi-group invariance across the group, when asked for (the slowest step)."""
+    import compassion_scales as cs
+    from compassion_scales.errors import AnalysisError
+
+    b, group = st.b, st.group
+    if group is None:
+        return ""
+    if not st.invariance:
+        return ('<p class="skipped">Measurement invariance was not requested '
+                "(--no-invariance).</p>")
+    t0 = _time.perf_counter()
+    try:
+        inv = cs.invariance(st.cross, st.inst, group=group, progress=st.progress)
+        cols = ["step", "chisq", "df", "p_val", "cfi", "rmsea", "delta_cfi", "delta_rmsea", "holds"]
+        out = b.table(make_table(inv.summary[[c for c in cols if c in inv.summary]],
+                                 f"Measurement invariance across {group}", columns="all"))
+        b.methods.append(f"Measurement invariance across {group} was tested by multi-group "
+                         "CFA (configural, metric, scalar, strict; ΔCFI ≤ .010 and ΔRMSEA ≤ "
+                         ".015).")
+    except AnalysisError as exc:
+        b.skipped["Measurement invariance"] = str(exc)
+        out = (f'<h3>Measurement invariance across {_esc(group)}</h3><p class="skipped">'
+               f"Not computed: {_esc(exc)}</p>")
+    b.timings["(invariance)"] = _time.perf_counter() - t0
+    return out
+
+
+def _factor_section(st: _Study) -> str:
+    return _exploratory_part(st) + _confirmatory_part(st) + _invariance_part(st)
+
+
+def _comparison_part(st: _Study) -> str:
+    import compassion_scales as cs
+
+    b, group, ci_label = st.b, st.group, st.ci_label
+    assert group is not None
+    scores = st.cross_scores
+    cmp = cs.compare(scores.assign(**{group: st.cross[group]}) if group not in scores else scores,
+                     None, group=group, scores=st.score_ids, level=st.level)
+    method_notes = [n for n in cmp.notes()[1:]
+                    if not n.startswith(("Multiple comparisons", "Missing data", "Post hoc"))]
+    out = [b.table(make_table(cmp.descriptives, "Group descriptives", ci_label=ci_label)),
+           b.table(make_table(cmp.tests, cmp.title, table="ComparisonResult", ci_label=ci_label,
+                              notes=method_notes))]
+    if len(cmp.posthoc):
+        out.append(b.table(make_table(cmp.posthoc, "Pairwise comparisons", ci_label=ci_label)))
+    b.methods.append(f"Scores were compared across {group} with Welch's tests and "
+                     f"Hedges' g ({cmp.correction} correction across scores)"
+                     + (", with default-prior JZS Bayes factors (r = 0.707, as JASP)"
+                        if len(cmp.levels) == 2 else "") + ".")
+    return "".join(out)
+
+
+def _flows_part(st: _Study) -> str:
+    import compassion_scales as cs
+    from compassion_scales.errors import AnalysisError
+
+    try:
+        fl = cs.flows(st.data, st.inst, group=st.group, time=st.time, subject=st.id)
+    except AnalysisError as exc:
+        return f'<p class="skipped">Flows not computed: {_esc(exc)}</p>'
+    st.b.methods.append("The flows of compassion were compared within person "
+                        "(mixed ANOVA on mean item scores).")
+    return st.b.table(make_table(fl.summary, "Flows of compassion", table="FlowsResult"))
+
+
+def _has_flows(st: _Study) -> bool:
+    return any(s.flow for s in st.inst.scores)
+
+
+def _groups_section(st: _Study) -> str:
+    out = _comparison_part(st) if st.group is not None else ""
+    return out + (_flows_part(st) if _has_flows(st) else "")
+
+
+def _change_table(st: _Study, ch: Any) -> pd.DataFrame:
+    """Reliable change per score: n (%) improved, unchanged, deteriorated, not assessable."""
+    g = ch.group[ch.group["classification"] == "reliable_change"].copy()
+    g["cell"] = [f"{int(n)}" + (f" ({p:.0f}%)" if pd.notna(p) else "")
+                 for n, p in zip(g["n"], g["percent"], strict=True)]
+    wide = g.pivot(index="score", columns="category", values="cell")
+    order = [c for c in ("reliable_improvement", "no_reliable_change",
+                         "reliable_deterioration", "not_assessable") if c in wide.columns]
+    wide = wide[order].reindex([s for s in st.score_ids if s in wide.index]).reset_index()
+    wide.columns = [str(c).replace("_", " ").capitalize() if c != "score" else "score"
+                    for c in wide.columns]
+    return wide
+
+
+def _change_section(st: _Study) -> str:
+    import compassion_scales as cs
+
+    b, first, last = st.b, st.occasions[0], st.occasions[-1]
+    ch = cs.change(st.scored.scores, None, st.inst, id=st.id, time=st.time, pre_time=first,
+                   post_time=last, scores=st.score_ids)
+    wide = _change_table(st, ch)
+    out = [b.table(make_table(wide, f"Reliable change from {st.time} = {first} to "
+                              f"{last} (Jacobson-Truax)", columns="all",
+                              notes=["n (% of people with both scores); not assessable: "
+                                     "a score missing on one occasion."]))]
+    for r in wide.itertuples(index=False):
+        b.key[f"improved:{r[0]}"] = str(r[1])
+    par = ch.parameters
+    keep = [c for c in ("score", "higher_is", "n_pairs", "sd", "sd_source", "reliability",
+                        "reliability_source", "rc_threshold") if c in par.columns]
+    out.append(b.table(make_table(par[keep], "Reliable change parameters", columns="all",
+                                  notes=ch.notes()[:1])))
+    threshold = getattr(ch, "rci_threshold", getattr(ch, "rci_criterion", 1.96))
+    b.methods.append(f"Change from the first to the last occasion was classified by the "
+                     f"Jacobson-Truax reliable change index (|RCI| > {threshold:g}).")
+    return "".join(out)
+
+
+def _methods_section(st: _Study) -> str:
+    import compassion_scales as cs
+    from compassion_scales.reporting.labelled import instrument_name
+
+    inst = st.inst
+    cite = inst.citation.strip()
+    rules = sorted({str(r) for r in st.scored.summary["rule"]})
+    text = (f"Responses to the {_esc(inst.name)} ({_esc(instrument_name(inst))}; {_esc(cite)}) were "
+            f"scored with cscore {cs.__version__} as the instrument file declares "
+            f"({_esc('; '.join(rules))}). "
+            + (f"Cross-sectional analyses use the first occasion ({_esc(st.time)} = "
+               f"{_esc(st.occasions[0])}). " if st.time else "")
+            + " ".join(_esc(m) for m in st.b.methods)
+            + f" Software: {_esc(_versions())}.")
+    out = [f'<p class="methods">{text}</p>']
+    if st.unverified:
+        out.append('<div class="warnbox"><p><span class="flag">Unverified in the instrument '
+                   "file</span> (check before publishing):</p><ul>"
+                   + "".join(f"<li>{_esc(v['topic'])}: {_esc(v.get('source', ''))}</li>"
+                             for v in st.unverified) + "</ul></div>")
+    return "".join(out)
+
+
+def _steps(st: _Study) -> list[tuple[str, str, Callable[[_Study], str] | None]]:
+    """(id, title, section) in page order; ``None`` where the section does not apply."""
+    groups = st.group is not None or _has_flows(st)
+    change = st.time is not None and st.id is not None and len(st.occasions) >= 2
+    return [("sample", "Sample and missing data", _sample_section),
+            ("items", "Item distributions", _items_section),
+            ("scores", "Scores beside published norms", _scores_section),
+            ("reliability", "Reliability and item analysis", _reliability_section),
+            ("factors", "Factor structure", _factor_section),
+            ("groups", "Flows and group comparisons", _groups_section if groups else None),
+            ("change", "Change over time", _change_section if change else None),
+            ("methods", "Methods", _methods_section)]
+
+
+def _page(st: _Study, source: str | None) -> str:
+    """The complete HTML page: header, table of contents, sections and footer."""
+    import compassion_scales as cs
+
+    inst, b = st.inst, st.b
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    header = (f"<header><h1>{_esc(inst.name)}: study report</h1>"
+              f'<p class="sub">{_esc(source or "data")} · {len(st.data)} rows · instrument '
+              f"{_esc(inst.id)} {_esc(inst.version)} · cscore {cs.__version__} · {created}</p>"
+              + ('<div class="warnbox"><span class="flag">' + str(len(st.unverified))
+                 + " unverified key(s)</span> in the instrument file are flagged in the Methods "
+                 "section.</div>" if st.unverified else "")
+              + "</header>")
+    nav = "<nav><ol>" + "".join(f'<li><a href="#{sid}">{_esc(t)}</a></li>'
+                                 for sid, t, _ in b.parts) + "</ol></nav>"
+    body = "".join(f'<section id="{sid}"><h2>{_esc(t)}</h2>{h}</section>' for sid, t, h in b.parts)
+    total = sum(v for k, v in b.timings.items() if not k.startswith("("))
+    footer = (f"<footer>Generated by cscore {cs.__version__} in {total:.1f} s. "
+              f"{_esc(_versions())}.</footer>")
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_esc(inst.name)}: study report</title><style>{_CSS}{APA_TABLE_CSS}</style>"
+            f"</head><body>{header}{nav}{body}{footer}</body></html>\n")
+
+
+def _one_bootstrap_count(args: tuple[Any, ...], kwargs: dict[str, Any]
+                         ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """0.1's ``boot`` (alpha) and ``omega_boot`` (omega) became one count, ``n_boot``."""
+    old = {k: kwargs.pop(k) for k in ("boot", "omega_boot") if k in kwargs}
+    if old:
+        if "n_boot" in kwargs:
+            raise TypeError("report(): give `n_boot` only (`boot`/`omega_boot` are its old names)")
+        warnings.warn("report(): the arguments `boot` and `omega_boot` are now one count, "
+                      "`n_boot`, used by every bootstrap of the report; they will stop working "
+                      f"in version {REMOVED_IN}.", FutureWarning, stacklevel=3)
+        kwargs["n_boot"] = old.get("omega_boot", old.get("boot"))
+    return args, kwargs
+
+
+@renamed_arguments(adapt=_one_bootstrap_count)
+def report(data: pd.DataFrame, instrument: InstrumentLike, *, group: str | None = None,
+           time: str | None = None, id: str | None = None, n_boot: int = 1000, seed: int = 0,
+           invariance: bool = False, progress: bool = False, source: str | None = None,
            level: float = 0.95) -> StudyReport:
     """Build a self-contained HTML study report for one instrument.
 
@@ -159,16 +635,15 @@ def report(data: pd.DataFrame, instrument: Any, *, group: str | None = None,
     ----------
     data : DataFrame
         Item responses (one row per person, or per person and occasion with ``time``).
-    instrument : str or Instrument
+    instrument : str, path or Instrument
     group : str, optional
         Grouping column: group comparisons (with post hoc tests), measurement invariance.
     time, id : str, optional
-        Occasion and person columns: change from the first to the last occasion
-        (Jacobson-Truax). Cross-sectional analyses use the first occasion only.
-    boot : int
-        Bootstrap resamples for alpha's interval.
-    omega_boot : int
-        Bootstrap resamples for omega's interval (0 = no interval).
+        Occasion and person columns: change from the first to the last occasion (in sorted
+        order; Jacobson-Truax). Cross-sectional analyses use the first occasion only.
+    n_boot : int
+        Resamples of every bootstrap in the report: alpha's and omega's percentile
+        intervals (0 = no bootstrap intervals).
     seed : int
         Seed of every resampling step.
     invariance : bool
@@ -192,371 +667,29 @@ def report(data: pd.DataFrame, instrument: Any, *, group: str | None = None,
     >>> rep = cs.report(d, "fcs", group="group", time="time", id="pid")  # doctest: +SKIP
     >>> rep.save("report.html")  # doctest: +SKIP
     """
-    import compassion_scales as cs
-    from compassion_scales.errors import AnalysisError
-    from compassion_scales.instrument import load_instrument
+    from compassion_scales.instrument import Instrument, load_instrument
 
-    inst = load_instrument(instrument) if not hasattr(instrument, "scores") else instrument
-    for col, what in ((group, "group"), (time, "time"), (id, "id")):
-        if col is not None and col not in data.columns:
-            raise AnalysisError(f"The {what} column {col!r} is not in the data; columns are: "
-                                + ", ".join(map(str, data.columns[:30])) + ".")
-    b = _Builder(progress)
-    ci_label = f"{level * 100:g}% CI"
-    occasions: list[Any] = []
-    cross = data
-    if time is not None:
-        occasions = sorted(data[time].dropna().unique().tolist())
-        cross = data[data[time] == occasions[0]]
-    id_cols = [c for c in (id, time) if c]
-    steps = ["sample", "items", "scores", "reliability", "factors", "groups", "change", "methods"]
+    inst = load_instrument(instrument if isinstance(instrument, (str, Instrument))
+                           else Path(instrument))
+    _check_columns(data, group, time, id)
+    st = _Study(data=data, inst=inst, group=group, time=time, id=id, n_boot=n_boot, seed=seed,
+                invariance=invariance, progress=progress, level=level, b=_Builder(progress))
+    _prepare(st)
+    steps = _steps(st)
     pbar: Any = None
     if progress:
         from compassion_scales.progress_bars import bar
 
         pbar = bar(total=len(steps), desc="report")
-
-    def tick() -> None:
+    for sid, title, section in steps:
+        if section is not None:
+            st.b.run(sid, title, functools.partial(section, st))
         if pbar is not None:
             pbar.update(1)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        scored = cs.score(data, inst, id=id_cols or None, on_invalid="missing")
-        prepared = cs.prepare_responses(cross, inst, on_invalid="missing")
-    items_all = pd.DataFrame(prepared.values, columns=prepared.item_ids, index=prepared.index)
-    scored_items = [i.id for i in inst.items if i.scored and i.id in items_all.columns]
-    score_ids = [s.id for s in inst.scores if s.id in scored.scores.columns]
-    multi = [s for s in inst.scores if s.id in score_ids and len(s.items) >= 2]
-    unverified = [v for v in inst.raw.get("verification", []) if v.get("status") == "unverified"]
-    cross_scores = scored.scores.loc[cross.index] if time is not None else scored.scores
-
-    # ---------------------------------------------------------------- sample
-    def sample() -> str:
-        n_rows = len(data)
-        out = [f"<p>{n_rows} rows"]
-        if id:
-            out.append(f" from {data[id].nunique()} people")
-        if time is not None:
-            counts = data[time].value_counts().reindex(occasions)
-            out.append("; occasions (" + _esc(time) + "): "
-                       + ", ".join(f"{_esc(k)}: n = {int(v)}" for k, v in counts.items()))
-        if group is not None:
-            counts = cross[group].value_counts(dropna=False)
-            out.append("; groups (" + _esc(group) + (", first occasion" if time else "") + "): "
-                       + ", ".join(f"{_esc(k)}: n = {int(v)}" for k, v in counts.items()))
-        out.append(".</p>")
-        b.key["n_rows"] = str(n_rows)
-        miss = items_all[scored_items].isna().mean()
-        item_tab = pd.DataFrame({"item": miss.index, "pct_missing": miss.to_numpy() * 100})
-        worst = item_tab.sort_values("pct_missing", ascending=False).head(8)
-        any_missing = float(items_all[scored_items].isna().any(axis=1).mean() * 100)
-        out.append(f"<p>Item answers missing: {miss.mean() * 100:.1f}% of cells overall; "
-                   f"{any_missing:.0f}% of people skipped at least one item"
-                   + (" (first occasion)" if time else "") + ".</p>")
-        summ = scored.summary
-        summ = summ[summ["score"].isin(score_ids)]
-        t = make_table(summ[["score", "n_rows", "n_scored", "n_complete", "n_prorated", "n_missing",
-                             "rule"]].rename(columns={"n_rows": "rows", "n_scored": "scored",
-                                                      "n_complete": "complete", "n_prorated": "prorated",
-                                                      "n_missing": "missing"}),
-                       "Scores computed and missing-data rule applied", columns="all")
-        out.append(b.table(t))
-        t2 = make_table(worst.assign(pct_missing=worst["pct_missing"].map(lambda v: f"{v:.1f}")),
-                        "Items with the most missing answers (%)", columns="all")
-        out.append(b.table(t2))
-        return "".join(out)
-
-    b.run("sample", "Sample and missing data", sample)
-    tick()
-
-    # ---------------------------------------------------------------- items
-    def item_section() -> str:
-        from compassion_scales.reporting.svg import likert_bars
-
-        out = []
-        for s in inst.scores:
-            its = [i for i in s.items if i in items_all.columns]
-            if not its or s.components:
-                continue
-            rs = inst.response_sets[inst.item(its[0]).response_set]
-            codes = [o.score for o in rs.options] if rs.options else \
-                list(np.arange(rs.min, rs.max + 1))
-            opts = list(rs.options) if rs.options else [None] * len(codes)
-            labels = [f"{c:g} {o.label}" if o is not None and o.label else f"{c:g}"
-                      for c, o in zip(codes, opts, strict=True)]
-            props = {}
-            for it in its:
-                v = items_all[it].dropna().to_numpy()
-                props[it] = [float((v == c).mean()) if v.size else 0.0 for c in codes]
-            out.append(f"<figure>{likert_bars(props, labels, title=s.label)}<figcaption>Answers to "
-                       f"the {len(its)} items of {_esc(s.label)} ({_esc(s.id)}), share of people "
-                       "answering each item.</figcaption></figure>")
-        return "".join(out)
-
-    b.run("items", "Item distributions", item_section)
-
-    # ---------------------------------------------------------------- scores
-    def score_section() -> str:
-        rows = []
-        summ = scored.summary.set_index("score")
-        for s in inst.scores:
-            if s.id not in cross_scores.columns:
-                continue
-            v = pd.to_numeric(cross_scores[s.id], errors="coerce").dropna()
-            lo, hi = summ.loc[s.id, "possible_min"], summ.loc[s.id, "possible_max"]
-            norm = next(iter(s.norms), None)
-            row = {"score": s.id, "n": len(v), "mean": v.mean(), "sd": v.std(), "min": v.min(),
-                   "max": v.max(), "floor": f"{(v <= lo).mean() * 100:.1f}",
-                   "ceiling": f"{(v >= hi).mean() * 100:.1f}",
-                   "norm_mean": norm["mean"] if norm else np.nan,
-                   "norm_sd": norm["sd"] if norm else np.nan,
-                   "norm_sample": norm["sample"] if norm else ""}
-            rows.append(row)
-        df = pd.DataFrame(rows)
-        notes = ["Floor and ceiling: percentage of people at the lowest and highest possible score "
-                 "(above 15% is usually reported as a floor or ceiling effect)."]
-        if df["norm_mean"].notna().any():
-            df["departs"] = np.where((df["mean"] - df["norm_mean"]).abs() > 0.5 * df["norm_sd"],
-                                     "yes", "")
-            notes.append("departs: the sample mean differs from the published mean by more than half "
-                         "a published SD.")
-        else:
-            df = df.drop(columns=["norm_mean", "norm_sd", "norm_sample"])
-            notes.append(f"The instrument file has no published norms for {inst.id}; none are compared.")
-        for r in df.itertuples():
-            b.key[f"mean:{r.score}"] = f"{r.mean:.2f}"
-        t = make_table(df.rename(columns={"floor": "floor_prop", "ceiling": "ceiling_prop"}),
-                       "Score descriptives" + (" (first occasion)" if time else ""), columns="all",
-                       notes=notes)
-        t.cells.columns = [{"floor prop": "Floor %", "ceiling prop": "Ceiling %",
-                            "norm mean": "Norm M", "norm sd": "Norm SD",
-                            "norm sample": "Norm sample", "departs": "Departs"}.get(c, c)
-                           for c in t.cells.columns]
-        return b.table(t)
-
-    b.run("scores", "Scores beside published norms", score_section)
-    tick()
-
-    # ---------------------------------------------------------------- reliability
-    def rel_section() -> str:
-        res = cs.reliability(cross, inst, boot=boot, seed=seed, ci=level,
-                             scores=[s.id for s in multi])
-        summ = res.summary.copy()
-        lo_w, hi_w = [], []
-        for s in multi:
-            if omega_boot:
-                its = [i for i in s.items if i in items_all.columns]
-                keyed = _keyed_items(inst, s, items_all[its])
-                lo, hi = _bootstrap_omega(keyed, omega_boot, seed, level, progress)
-            else:
-                lo, hi = np.nan, np.nan
-            lo_w.append(lo)
-            hi_w.append(hi)
-        summ["omega_ci_low"], summ["omega_ci_high"] = lo_w, hi_w
-        pub = []
-        for s in multi:
-            vals = [f"{r['value']:.2f}".lstrip("0") + f" ({r.get('sample', '')})" for r in s.reliability
-                    if r.get("coefficient") == "alpha"]
-            pub.append("; ".join(vals))
-        summ["published_alpha"] = pub
-        keep = ["score", "n_obs", "n_items", "alpha", "ci_low", "ci_high", "boot_ci_low",
-                "boot_ci_high", "omega_total", "omega_ci_low", "omega_ci_high", "published_alpha"]
-        t = make_table(summ[[c for c in keep if c in summ.columns]], "Internal consistency" + (" (first occasion)" if time else ""),
-                       columns="all", ci_label=ci_label,
-                       notes=[f"α: Cronbach's alpha with Feldt {ci_label} and percentile bootstrap "
-                              f"interval ({boot} resamples, seed {seed}); ω: McDonald's omega total "
-                              f"(one-factor minres) with a percentile bootstrap interval "
-                              f"({omega_boot} resamples)."])
-        for r in summ.itertuples():
-            b.key[f"alpha:{r.score}"] = t.cells.loc[r.Index, "α"]
-        b.methods.append(
-            f"Internal consistency was estimated with Cronbach's α (Feldt {ci_label}; percentile "
-            f"bootstrap, {boot} resamples) and McDonald's ω total from a one-factor minimum-residual "
-            f"solution (percentile bootstrap, {omega_boot} resamples), pairwise-complete "
-            "covariances, as in R psych::alpha and psych::omega.")
-        items_t = make_table(res.items, "Item analysis", table="Items")
-        return b.table(t) + b.table(items_t)
-
-    b.run("reliability", "Reliability and item analysis", rel_section)
-    tick()
-
-    # ---------------------------------------------------------------- factor structure
-    def factor_section() -> str:
-        from compassion_scales.reporting.apa import sort_loadings
-        from compassion_scales.reporting.svg import scree_chart
-        from compassion_scales.reporting.tables import cfa_factor_correlations
-
-        out = []
-        pa = cs.parallel_analysis(cross, instrument=inst, seed=seed, progress=progress)
-        ev = pa.eigenvalues
-        nf = max(1, int(pa.n_factors))
-        obs = ev["observed_fa"].to_numpy()
-        sim = ev["simulated_fa_quantile"].to_numpy() if "simulated_fa_quantile" in ev else None
-        out.append(f"<figure>{scree_chart(obs, sim, n_retained=nf)}<figcaption>Scree plot with "
-                   f"parallel analysis ({pa.n_iter} random data sets): {nf} factor(s) "
-                   "suggested.</figcaption></figure>")
-        b.key["pa_factors"] = str(nf)
-        efa = cs.efa(cross, nf, instrument=inst, seed=seed)
-        out.append(b.table(make_table(sort_loadings(efa.summary, cut=0.30),
-                                      f"Exploratory factor analysis: {nf} factor(s), minres, "
-                                      "oblimin (loadings below .30 hidden)", table="EFAResult")))
-        cfa = cs.cfa(cross, inst)
-        f = cfa.fit
-        fit = pd.DataFrame([{"n": cfa.n_obs, "chisq": f["chisq"], "df": f["df"], "p_val": f["p_val"],
-                             "cfi": f["cfi"], "tli": f["tli"], "rmsea": f["rmsea"],
-                             "rmsea_ci_low": f["rmsea_ci_low"], "rmsea_ci_high": f["rmsea_ci_high"],
-                             "srmr": f["srmr"]}])
-        fit_t = make_table(fit, "Confirmatory factor analysis of the declared model (ML)",
-                           columns="all", ci_label="90% CI",
-                           notes=[f"Listwise deletion: {cfa.n_obs} complete cases, {cfa.n_dropped} "
-                                  "dropped."])
-        b.key["cfi"] = fit_t.cells.iloc[0]["CFI"]
-        b.key["rmsea"] = fit_t.cells.iloc[0]["RMSEA"]
-        out.append(b.table(fit_t))
-        phi = cfa_factor_correlations(cfa)
-        if len(phi):
-            out.append(b.table(make_table(phi, "CFA factor correlations", columns="all")))
-        b.methods.append(
-            f"The number of factors was chosen by parallel analysis ({pa.n_iter} simulated data sets, "
-            f"95th percentile; psych::fa.parallel); an exploratory factor analysis (minres, oblimin) "
-            f"with {nf} factor(s) followed. The declared factor model was fitted by maximum "
-            f"likelihood (lavaan's conventions), listwise (n = {cfa.n_obs}).")
-        if group is not None and invariance:
-            t0 = _time.perf_counter()
-            try:
-                inv = cs.invariance(cross, inst, group=group, progress=progress)
-                cols = ["step", "chisq", "df", "p_val", "cfi", "rmsea", "delta_cfi", "delta_rmsea",
-                        "holds"]
-                out.append(b.table(make_table(inv.summary[[c for c in cols if c in inv.summary]],
-                                              f"Measurement invariance across {group}",
-                                              columns="all")))
-                b.methods.append(f"Measurement invariance across {group} was tested by multi-group "
-                                 "CFA (configural, metric, scalar, strict; ΔCFI ≤ .010 and ΔRMSEA ≤ "
-                                 ".015).")
-            except AnalysisError as exc:
-                b.skipped["Measurement invariance"] = str(exc)
-                out.append(f'<h3>Measurement invariance across {_esc(group)}</h3><p class="skipped">'
-                           f"Not computed: {_esc(exc)}</p>")
-            b.timings["(invariance)"] = _time.perf_counter() - t0
-        elif group is not None:
-            out.append('<p class="skipped">Measurement invariance was not requested '
-                       "(--no-invariance).</p>")
-        return "".join(out)
-
-    b.run("factors", "Factor structure", factor_section)
-    tick()
-
-    # ---------------------------------------------------------------- groups and flows
-    if group is not None or any(s.flow for s in inst.scores):
-        def group_section() -> str:
-            out = []
-            if group is not None:
-                cmp = cs.compare(cross_scores.assign(**{group: cross[group]})
-                                 if group not in cross_scores else cross_scores,
-                                 None, group=group, scores=score_ids)
-                out.append(b.table(make_table(cmp.descriptives, "Group descriptives",
-                                              ci_label=ci_label)))
-                out.append(b.table(make_table(cmp.tests, "Group comparison", table="ComparisonResult",
-                                              ci_label=ci_label, notes=cmp._notes()[1:3])))
-                if len(cmp.posthoc):
-                    out.append(b.table(make_table(cmp.posthoc, "Pairwise comparisons",
-                                                  ci_label=ci_label)))
-                b.methods.append(f"Scores were compared across {group} with Welch's tests and "
-                                 f"Hedges' g ({cmp.correction} correction across scores).")
-            if any(s.flow for s in inst.scores):
-                try:
-                    fl = cs.flows(data, inst, group=group, time=time, subject=id)
-                    out.append(b.table(make_table(fl.summary, "Flows of compassion",
-                                                  table="FlowsResult")))
-                    b.methods.append("The flows of compassion were compared within person "
-                                     "(mixed ANOVA on mean item scores).")
-                except AnalysisError as exc:
-                    out.append(f'<p class="skipped">Flows not computed: {_esc(exc)}</p>')
-            return "".join(out)
-
-        b.run("groups", "Flows and group comparisons", group_section)
-    tick()
-
-    # ---------------------------------------------------------------- change
-    if time is not None and id is not None and len(occasions) >= 2:
-        def change_section() -> str:
-            ch = cs.change(scored.scores, None, inst, id=id, time=time, pre_time=occasions[0],
-                           post_time=occasions[-1], scores=score_ids)
-            g = ch.group[ch.group["classification"] == "reliable_change"].copy()
-            g["cell"] = [f"{int(n)}" + (f" ({p:.0f}%)" if pd.notna(p) else "")
-                         for n, p in zip(g["n"], g["percent"], strict=True)]
-            wide = g.pivot(index="score", columns="category", values="cell")
-            order = [c for c in ("reliable_improvement", "no_reliable_change",
-                                 "reliable_deterioration", "not_assessable") if c in wide.columns]
-            wide = wide[order].reindex([s for s in score_ids if s in wide.index]).reset_index()
-            wide.columns = [str(c).replace("_", " ").capitalize() if c != "score" else "score"
-                            for c in wide.columns]
-            out = [b.table(make_table(wide, f"Reliable change from {time} = {occasions[0]} to "
-                                      f"{occasions[-1]} (Jacobson-Truax)", columns="all",
-                                      notes=["n (% of people with both scores); not assessable: "
-                                             "a score missing on one occasion."]))]
-            for r in wide.itertuples(index=False):
-                b.key[f"improved:{r[0]}"] = str(r[1])
-            par = ch.parameters
-            keep = [c for c in ("score", "higher_is", "n_pairs", "sd", "sd_source", "reliability",
-                                "reliability_source", "rc_threshold") if c in par.columns]
-            out.append(b.table(make_table(par[keep], "Reliable change parameters", columns="all",
-                                          notes=ch._notes()[:1])))
-            b.methods.append(f"Change from the first to the last occasion was classified by the "
-                             f"Jacobson-Truax reliable change index (|RCI| > {ch.rci_criterion:g}).")
-            return "".join(out)
-
-        b.run("change", "Change over time", change_section)
-    tick()
-
-    # ---------------------------------------------------------------- methods
-    def methods_section() -> str:
-        from compassion_scales.reporting.labelled import instrument_name
-
-        cite = inst.citation.strip()
-        name = instrument_name(inst)
-        rules = sorted({str(r) for r in scored.summary["rule"]})
-        text = (f"Responses to the {_esc(inst.name)} ({_esc(name)}; {_esc(cite)}) were scored with "
-                f"cscore {cs.__version__} as the instrument file declares ({_esc('; '.join(rules))}). "
-                + (f"Cross-sectional analyses use the first occasion ({_esc(time)} = "
-                   f"{_esc(occasions[0])}). " if time else "")
-                + " ".join(_esc(m) for m in b.methods)
-                + f" Software: {_esc(_versions())}.")
-        out = [f'<p class="methods">{text}</p>']
-        if unverified:
-            out.append('<div class="warnbox"><p><span class="flag">Unverified in the instrument '
-                       "file</span> (check before publishing):</p><ul>"
-                       + "".join(f"<li>{_esc(v['topic'])}: {_esc(v.get('source', ''))}</li>"
-                                 for v in unverified) + "</ul></div>")
-        return "".join(out)
-
-    b.run("methods", "Methods", methods_section)
-    tick()
     if pbar is not None:
         pbar.close()
-
-    # ---------------------------------------------------------------- page
-    created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    header = (f"<header><h1>{_esc(inst.name)}: study report</h1>"
-              f'<p class="sub">{_esc(source or "data")} · {len(data)} rows · instrument '
-              f"{_esc(inst.id)} {_esc(inst.version)} · cscore {cs.__version__} · {created}</p>"
-              + ('<div class="warnbox"><span class="flag">' + str(len(unverified))
-                 + " unverified key(s)</span> in the instrument file are flagged in the Methods "
-                 "section.</div>" if unverified else "")
-              + "</header>")
-    nav = "<nav><ol>" + "".join(f'<li><a href="#{sid}">{_esc(t)}</a></li>'
-                                 for sid, t, _ in b.parts) + "</ol></nav>"
-    body = "".join(f'<section id="{sid}"><h2>{_esc(t)}</h2>{h}</section>' for sid, t, h in b.parts)
-    total = sum(v for k, v in b.timings.items() if not k.startswith("("))
-    footer = (f"<footer>Generated by cscore {cs.__version__} in {total:.1f} s. "
-              f"{_esc(_versions())}.</footer>")
-    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_esc(inst.name)}: study report</title><style>{_CSS}{APA_TABLE_CSS}</style>"
-            f"</head><body>{header}{nav}{body}{footer}</body></html>\n")
-    return StudyReport(html=page, sections=tuple(t for _, t, _ in b.parts), timings=b.timings,
-                       skipped=b.skipped, key_numbers=b.key)
+    return StudyReport(html=_page(st, source), sections=tuple(t for _, t, _ in st.b.parts),
+                       timings=st.b.timings, skipped=st.b.skipped, key_numbers=st.b.key)
 
 
 def _keyed_items(inst: Any, score: Any, items: pd.DataFrame) -> pd.DataFrame:

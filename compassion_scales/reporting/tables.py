@@ -1,4 +1,7 @@
-"""One renderer for result tables: text (any tabulate style), HTML, LaTeX (booktabs) and Word.
+"""Formatted tables: text (any tabulate style), HTML, LaTeX (booktabs) and Word.
+
+Result objects are rendered through :mod:`compassion_scales.reporting.render`, which
+turns their sections into these tables.
 
 A :class:`Table` holds a title, the APA-formatted cells (strings) and notes; the same
 object renders to every output, so what the terminal shows is what goes into the paper.
@@ -29,12 +32,7 @@ import pandas as pd
 from compassion_scales.reporting.apa import apa_frame, numeric_columns
 
 __all__ = ["Table", "make_table", "tables_to_html", "tables_to_latex", "write_tables",
-           "DOCUMENT_SUFFIXES", "EXTRA_TABLES", "result_tables", "cfa_factor_correlations"]
-
-#: further tables of a result printed after its summary: class name -> (title, attribute)
-EXTRA_TABLES: dict[str, list[tuple[str, str]]] = {
-    "ChangeResult": [("Parameters", "parameters"), ("Group summary", "group")],
-}
+           "DOCUMENT_SUFFIXES", "cfa_factor_correlations"]
 
 #: output files written as documents (all tables of a command) rather than data
 DOCUMENT_SUFFIXES = (".docx", ".tex", ".html", ".htm", ".md")
@@ -93,30 +91,13 @@ def make_table(df: pd.DataFrame, title: str = "", *, table: str | None = None,
     return Table(title=title, cells=cells, notes=list(notes))
 
 
-def result_tables(result: Any, *, style: str = "apa", columns: str = "compact",
-                  decimals: int | None = None) -> list[Table]:
-    """The tables a result prints: its summary (with notes) and any :data:`EXTRA_TABLES`."""
-    level = getattr(result, "level", None)
-    if not isinstance(level, float):
-        level = getattr(result, "ci", None)
-    ci_label = f"{float(level) * 100:g}% CI" if isinstance(level, float) else "CI"
-    name = type(result).__name__
-    out = [make_table(result.summary, result._title, table=name, style=style, columns=columns,
-                      decimals=decimals, ci_label=ci_label, notes=result._notes())]
-    for title, attr in EXTRA_TABLES.get(name, []):
-        frame = getattr(result, attr, None)
-        if isinstance(frame, pd.DataFrame) and len(frame):
-            out.append(make_table(frame, title, style=style, columns=columns, decimals=decimals,
-                                  ci_label=ci_label))
-    return out
-
-
 def _esc_latex(text: str) -> str:
     repl = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}",
             "<": r"$<$", ">": r"$>$", "α": r"$\alpha$", "ω": r"$\omega$", "η": r"$\eta$",
             "χ": r"$\chi$", "λ": r"$\lambda$", "β": r"$\beta$", "Δ": r"$\Delta$", "²": r"$^2$",
-            "−": "-", "∞": r"$\infty$"}
+            "−": "-", "∞": r"$\infty$",
+            **{chr(0x2080 + d): r"\textsubscript{" + str(d) + "}" for d in range(10)}}
     return "".join(repl.get(ch, ch) for ch in str(text))
 
 

@@ -116,7 +116,7 @@ def test_instrument_path_scores_raw_items():
     df = pd.DataFrame({"pid": [f"p{i}" for i in range(n)], "arm": ["a", "b"] * (n // 2)})
     for it in inst.item_ids:
         df[it] = rng.integers(0, 5, n)
-    res = compare(df, "fcs", group="arm", id_cols="pid")
+    res = compare(df, "fcs", group="arm", id="pid")
     assert set(res.tests["score"]) == {"fcs_others", "fcs_from_others", "fcs_self"}
     total = df[[f"fcs_self_{i}" for i in range(1, 16)]].sum(axis=1)
     desc = res.descriptives.set_index(["score", "group"])

@@ -34,10 +34,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     ("compassion_scales/stats/ordinal_sem.py", "fit_ordinal_cfa"),  # 90 lines
     ("compassion_scales/stats/ordinal_sem.py", "polychoric_nacov"),  # 82 lines
 
-    # compare, reporting
-    ("compassion_scales/group_comparison.py", "compare"),  # 91 lines
-    ("compassion_scales/reporting/study.py", "report"),  # 337 lines
-
     # flows, change, trial, retest, track
     ("compassion_scales/clinical_change.py", "change"),  # 245 lines
     ("compassion_scales/flow_analysis.py", "flows"),  # 218 lines

@@ -67,13 +67,6 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     ("model_omega", "old argument ci"),
 
     # compare, report
-    ("compare", "keyword-only after 2: group"),
-    ("compare", "old argument id_cols"),
-    ("compare", "instrument typed Any"),
-    ("report", "old argument boot"),
-    ("report", "old argument omega_boot"),
-    ("report", "seed default 1"),
-    ("report", "instrument typed Any"),
 
     # flows, change, trial, retest, track
     ("flows", "keyword-only after 2: group"),
@@ -111,8 +104,6 @@ KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
     ("reliability", "--nfactors"),
 
     # compare, report
-    ("compare", "--ci"),
-    ("report", "--boot"),
 
     # flows, change, trial, retest, track
     ("flows", "--ci"),

@@ -117,7 +117,7 @@ def test_library_report_object(tmp_path):
     import compassion_scales as cs
 
     d = cs.read_responses(str(EXAMPLE))
-    rep = cs.report(d[d["time"] == "1"], "fcs", boot=0, omega_boot=0)
+    rep = cs.report(d[d["time"] == "1"], "fcs", n_boot=0)
     assert rep.html.startswith("<!DOCTYPE html>")
     assert "Change over time" not in rep.sections
     assert rep.key_numbers["n_rows"] == "150"
