@@ -28,13 +28,7 @@ from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.results import ResultMixin
 
 if TYPE_CHECKING:
-    import os
-
-    from compassion_scales.instrument import Instrument
-
-    # TODO(lead): replace with the package-wide ``InstrumentLike`` alias once engineer
-    # scoring2's definition lands (issue #11, "Glossary": an id, a path or an Instrument).
-    InstrumentLike = str | os.PathLike[str] | Instrument
+    from compassion_scales.instrument import InstrumentLike
 
 __all__ = ["compare", "ComparisonResult", "CORRECTIONS", "jzs_bf10", "JZS_PRIOR_SCALE"]
 

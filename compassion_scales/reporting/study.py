@@ -27,13 +27,7 @@ from compassion_scales._compat import REMOVED_IN, renamed_arguments
 from compassion_scales.reporting.tables import APA_TABLE_CSS, Table, make_table, table_html
 
 if TYPE_CHECKING:
-    import os
-
-    from compassion_scales.instrument import Instrument
-
-    # TODO(lead): replace with the package-wide ``InstrumentLike`` alias once engineer
-    # scoring2's definition lands (issue #11, "Glossary": an id, a path or an Instrument).
-    InstrumentLike = str | os.PathLike[str] | Instrument
+    from compassion_scales.instrument import InstrumentLike
 
 __all__ = ["report", "StudyReport"]
 
