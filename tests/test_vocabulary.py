@@ -56,17 +56,7 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     ("norm_samples", "instrument typed Any"),
 
     # reliability, EFA
-    ("cronbach_alpha", "old argument boot"),
-    ("cronbach_alpha", "old argument ci"),
-    ("cronbach_alpha", "seed default None"),
     ("icc", "old argument ci"),
-    ("omega", "old argument nfactors"),
-    ("omega", "second positional nfactors"),
-    ("reliability", "old argument boot"),
-    ("reliability", "old argument ci"),
-    ("reliability", "old argument nfactors"),
-    ("reliability", "seed default None"),
-    ("efa", "second positional n_factors"),
 
     # CFA, invariance, model omega
     ("invariance", "keyword-only after 2: group"),
@@ -111,11 +101,6 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
 }
 
 KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
-    # reliability, EFA
-    ("reliability", "--boot"),
-    ("reliability", "--ci"),
-    ("reliability", "--nfactors"),
-
     # compare, report
     ("compare", "--ci"),
     ("report", "--boot"),
@@ -133,9 +118,6 @@ KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
 }
 
 KNOWN_COLUMN_DEBTS: set[tuple[str, str]] = {
-    # EFA, Bartlett
-    ("compassion_scales/factor.py", "chi2"),
-
     # reporting
     ("compassion_scales/reporting/apa.py", "chi2"),
 

@@ -78,9 +78,9 @@ def _batched_omega(r: np.ndarray, start: np.ndarray, tol: float = 1e-8,
     return (vt - (1 - lam * lam).sum(axis=1)) / vt
 
 
-def bootstrap_omega_total(x: np.ndarray, boot: int = 1000, seed: int | None = 0,
+def bootstrap_omega_total(x: np.ndarray, n_boot: int = 1000, seed: int | None = 0,
                           level: float = 0.95, progress: object = None) -> tuple[float, float, int]:
-    """Percentile interval of omega total over ``boot`` resamples of rows.
+    """Percentile interval of omega total over ``n_boot`` resamples of rows.
 
     Returns ``(low, high, n_valid)``; resamples whose correlation matrix has missing
     entries are skipped. ``progress`` is an optional object with ``update(n)`` (a bar).
@@ -90,7 +90,7 @@ def bootstrap_omega_total(x: np.ndarray, boot: int = 1000, seed: int | None = 0,
     >>> rng = np.random.default_rng(0)
     >>> f = rng.normal(size=(300, 1))
     >>> x = f + rng.normal(size=(300, 6))
-    >>> lo, hi, n = bootstrap_omega_total(x, boot=200, seed=1)
+    >>> lo, hi, n = bootstrap_omega_total(x, n_boot=200, seed=1)
     >>> bool(lo < omega_total_1f(pairwise_cor(x)) < hi), n
     (True, 200)
     """
@@ -98,10 +98,10 @@ def bootstrap_omega_total(x: np.ndarray, boot: int = 1000, seed: int | None = 0,
     n = x.shape[0]
     full = pairwise_cor(x)
     start = one_factor_uls(full) ** 2 if np.isfinite(full).all() else np.full(x.shape[1], 0.5)
-    vals = np.full(boot, np.nan)
+    vals = np.full(n_boot, np.nan)
     chunk = 250
-    for lo in range(0, boot, chunk):
-        k = min(chunk, boot - lo)
+    for lo in range(0, n_boot, chunk):
+        k = min(chunk, n_boot - lo)
         r = pairwise_cor_stack(x[rng.integers(0, n, (k, n))])
         good = np.isfinite(r).all(axis=(1, 2))
         if good.any():
