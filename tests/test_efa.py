@@ -136,7 +136,7 @@ def test_fit_without_n_obs_has_only_residual_statistics(harman74):
 
 
 def test_rotation_is_actually_applied(bfi):
-    # guards against a silent break of factor_analyzer's Rotator (e.g. returning its input)
+    # guards against a silent break of the rotation kernel (e.g. returning its input)
     none = efa(bfi[ITEMS], n_factors=5, rotation="none").loadings.to_numpy()
     for rot in ("varimax", "oblimin", "promax", "geomin_obl", "geomin_ort"):
         rotated = efa(bfi[ITEMS], n_factors=5, rotation=rot).loadings.to_numpy()
