@@ -340,7 +340,7 @@ def report(data: pd.DataFrame, instrument: Any, *, group: str | None = None,
 
     # ---------------------------------------------------------------- reliability
     def rel_section() -> str:
-        res = cs.reliability(cross, inst, boot=boot, seed=seed, ci=level,
+        res = cs.reliability(cross, inst, n_boot=boot, seed=seed, level=level,
                              scores=[s.id for s in multi])
         summ = res.summary.copy()
         lo_w, hi_w = [], []
@@ -397,7 +397,7 @@ def report(data: pd.DataFrame, instrument: Any, *, group: str | None = None,
                    f"parallel analysis ({pa.n_iter} random data sets): {nf} factor(s) "
                    "suggested.</figcaption></figure>")
         b.key["pa_factors"] = str(nf)
-        efa = cs.efa(cross, nf, instrument=inst, seed=seed)
+        efa = cs.efa(cross, inst, n_factors=nf, seed=seed)
         out.append(b.table(make_table(sort_loadings(efa.summary, cut=0.30),
                                       f"Exploratory factor analysis: {nf} factor(s), minres, "
                                       "oblimin (loadings below .30 hidden)", table="EFAResult")))
