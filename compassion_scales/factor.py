@@ -128,11 +128,8 @@ def _item_frame(data: Any, items: list[str] | None, instrument: str | Instrument
     elif isinstance(data, pd.DataFrame):
         frame = data
     else:
-        arr = np.asarray(data, dtype=float)
-        if arr.ndim != 2:
-            raise AnalysisError("Factor analysis needs a table of item answers (rows = people, "
-                                "columns = items); the data given is not two-dimensional.")
-        frame = pd.DataFrame(arr, columns=[f"item_{j + 1}" for j in range(arr.shape[1])])
+        arr, names = item_matrix(data)
+        frame = pd.DataFrame(arr, columns=names)
     if instrument is None and isinstance(data, pd.DataFrame):
         from compassion_scales._inputs import numeric_columns
 

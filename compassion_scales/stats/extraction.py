@@ -16,7 +16,7 @@ from compassion_scales.errors import AnalysisError
 from compassion_scales.stats.correlation import smc
 
 __all__ = ["FactorFit", "PSI_LOWER", "METHODS", "extract", "fit_minres", "fit_ml", "fit_pa",
-           "minres_loadings"]
+           "minres_loadings", "one_factor_uls"]
 
 #: extraction methods (names as in ``psych::fa(fm=)``)
 METHODS = ("minres", "ml", "pa")
@@ -229,6 +229,35 @@ def fit_pa(r: np.ndarray, k: int, *, min_err: float = 0.001, max_iter: int = 50,
     h2 = np.sum(lam * lam, axis=1)
     return FactorFit(lam, 1.0 - h2, converged, i - 1,
                      "converged" if converged else f"stopped after {max_iter} iterations", values)
+
+
+def one_factor_uls(r: np.ndarray, tol: float = 1e-9, max_iter: int = 1000,
+                   start: np.ndarray | None = None) -> np.ndarray:
+    """One-factor ULS (minres) loadings by iterated principal axes, signed to a positive sum.
+
+    The fast one-factor case of :func:`fit_minres` (the fixed point of principal axes is the
+    ULS solution; communalities capped at ``1 - PSI_LOWER``), used by the omega bootstrap.
+    ``start``: initial communalities (default: squared multiple correlations).
+
+    Examples
+    --------
+    >>> r = np.array([[1, .5, .5], [.5, 1, .5], [.5, .5, 1]])
+    >>> np.round(one_factor_uls(r), 4).tolist()
+    [0.7071, 0.7071, 0.7071]
+    """
+    h = smc(r) if start is None else np.asarray(start, dtype=float).copy()
+    lam = np.zeros(r.shape[0])
+    for _ in range(max_iter):
+        rr = r.copy()
+        np.fill_diagonal(rr, h)
+        w, v = np.linalg.eigh(rr)
+        lam = v[:, -1] * np.sqrt(max(w[-1], 0.0))
+        h_new = np.minimum(lam * lam, 1.0 - PSI_LOWER)
+        if np.max(np.abs(h_new - h)) < tol:
+            h = h_new
+            break
+        h = h_new
+    return lam if lam.sum() >= 0 else -lam
 
 
 def extract(r: np.ndarray, k: int, method: str = "minres") -> FactorFit:
