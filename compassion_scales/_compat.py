@@ -132,8 +132,8 @@ def renamed_arguments(
     return decorate
 
 
-def number_second(name: str) -> Adapter:
-    """``adapt=`` hook: a whole number given second (0.1 style) is the argument ``name``.
+def number_second(name: str, func: str) -> Adapter:
+    """``adapt=`` hook: a whole number given second (0.1 style) is the argument ``name`` of ``func``.
 
     For ``efa(data, 3)`` and ``omega(data, 2)``, whose second argument is now ``instrument``
     (``efa``) or keyword-only (``omega``): the number moves to ``name=`` with a
@@ -142,7 +142,7 @@ def number_second(name: str) -> Adapter:
     Examples
     --------
     >>> import warnings
-    >>> @renamed_arguments(adapt=number_second("n_factors"))
+    >>> @renamed_arguments(adapt=number_second("n_factors", "h"))
     ... def h(data, instrument=None, *, n_factors=1):
     ...     return instrument, n_factors
     >>> with warnings.catch_warnings():
@@ -154,9 +154,10 @@ def number_second(name: str) -> Adapter:
         if len(args) >= 2 and _whole_number(args[1]):
             value = args[1]
             if name in kwargs:
-                raise TypeError(f"got multiple values for argument '{name}'")
-            warnings.warn(f"give `{name}` by name ({name}=...); passing it second will stop "
-                          f"working in version {REMOVED_IN}.", FutureWarning, stacklevel=3)
+                raise TypeError(f"{func}() got multiple values for argument '{name}'")
+            warnings.warn(f"{func}(): give `{name}` by name ({name}=...); passing it second "
+                          f"will stop working in version {REMOVED_IN}.", FutureWarning,
+                          stacklevel=3)
             return (args[0], *args[2:]), {**kwargs, name: operator.index(value)}
         return args, kwargs
     return adapt

@@ -931,7 +931,7 @@ class EFAResult(ResultMixin):
         return scree_plot(self, path)
 
 
-@renamed_arguments(nfactors="n_factors", adapt=number_second("n_factors"))
+@renamed_arguments(nfactors="n_factors", adapt=number_second("n_factors", "efa"))
 def efa(data: Any, instrument: str | Instrument | None = None, *,
         n_factors: int | None = None, method: str = "minres",
         rotation: str | None = "oblimin", missing: str = "pairwise",

@@ -444,7 +444,7 @@ def _omega_from_R(R: np.ndarray, nf: int, option: str = "equal") -> dict[str, An
     }
 
 
-@renamed_arguments(nfactors="n_factors", adapt=number_second("n_factors"))
+@renamed_arguments(nfactors="n_factors", adapt=number_second("n_factors", "omega"))
 def omega(data: pd.DataFrame | np.ndarray, *, n_factors: int = 1,
           reverse: Sequence[str] | None = None, item_range: tuple[float, float] | None = None,
           missing: Missing = "pairwise", ordinal: bool = False) -> pd.DataFrame:
