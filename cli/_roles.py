@@ -69,3 +69,11 @@ def seed_option(help: str = "Random seed, for results that can be reproduced.") 
     """``--seed N``, default 0; the command parameter is ``seed``."""
     return click.option("--seed", "seed", type=click.IntRange(0, None), default=0,
                         show_default=True, help=help)
+
+
+def n_factors_option(default: int | None = None,
+                     help: str = "Number of factors.") -> Decorator:
+    """``-n/--n-factors N`` (at least 1); the command parameter is ``n_factors``."""
+    return click.option("-n", "--n-factors", "n_factors", type=click.IntRange(1, None),
+                        default=default, show_default=default is not None, metavar="N",
+                        help=help)

@@ -15,6 +15,7 @@ from compassion_scales.cli._options import (
     read_input,
     write_result_file,
 )
+from compassion_scales.cli._roles import n_factors_option, seed_option
 
 METHODS = ("minres", "ml", "pa")
 ROTATIONS = ("oblimin", "promax", "varimax", "geomin_obl", "geomin_ort", "none")
@@ -34,8 +35,7 @@ def _split_items(values: tuple[str, ...]) -> list[str] | None:
 @click.option("--items", "item_cols", multiple=True, metavar="A,B,...",
               help="Item columns to analyse (comma-separated or repeated; default: all columns, "
                    "or the instrument's items).")
-@click.option("-n", "--n-factors", type=click.IntRange(1, None), default=None, metavar="N",
-              help="Number of factors (default: chosen by parallel analysis).")
+@n_factors_option(help="Number of factors (default: chosen by parallel analysis).")
 @click.option("--method", type=click.Choice(METHODS), default="minres", show_default=True,
               help="Extraction: minimum residual, maximum likelihood or principal axis.")
 @click.option("--rotation", type=click.Choice(ROTATIONS), default="oblimin", show_default=True,
@@ -46,8 +46,7 @@ def _split_items(values: tuple[str, ...]) -> list[str] | None:
               help="Parallel analysis: number of random data sets.")
 @click.option("--quantile", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.95, show_default=True, help="Parallel analysis: threshold quantile.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Parallel analysis: random seed.")
+@seed_option(help="Parallel analysis: random seed.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False), default=None,
               metavar="FILE", help="Save a scree plot (.png or .svg).")
 @click.option("--cut", type=click.FloatRange(0, 1), default=None, metavar="X",
@@ -81,7 +80,7 @@ def efa(responses: str, instrument: str | None, score_id: str | None, item_cols:
                       value_labels=items.value_labels)
     data = items.screen(data, instrument, ())
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
-        result = run_efa(data, n_factors, method=method, rotation=rotation, missing=missing,
+        result = run_efa(data, n_factors=n_factors, method=method, rotation=rotation, missing=missing,
                          items=_split_items(item_cols), instrument=instrument, score=score_id,
                          n_iter=n_iter, quantile=quantile, seed=seed,
                          **items.library_kwargs(prorate=False))

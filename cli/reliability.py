@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._compat import renamed_option
 from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
@@ -14,6 +15,14 @@ from compassion_scales.cli._options import (
     output_options,
     read_input,
     write_result_file,
+)
+from compassion_scales.cli._roles import (
+    id_option,
+    level_option,
+    n_boot_option,
+    n_factors_option,
+    score_option,
+    seed_option,
 )
 
 
@@ -27,38 +36,38 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 @click.option("-i", "--instrument", default=None, metavar="ID",
               help="Instrument id or file: every score with 2+ items is analysed on its items, "
                    "validated and keyed as the instrument declares.")
-@click.option("--score", "scores", multiple=True, metavar="SCORE",
-              help="With -i: analyse only these scores (comma-separated or repeated).")
+@score_option(help="With -i: analyse only these scores (comma-separated or repeated).")
 @click.option("--items", "item_cols", multiple=True, metavar="A,B,...",
               help="Without -i: the item columns (default: every column except --group/--id).")
 @click.option("--reverse", multiple=True, metavar="A,B,...",
               help="Without -i: items to reverse-key (min + max - x over the observed answers).")
-@click.option("--id", "id_cols", multiple=True, metavar="COL",
-              help="Without -i and --items: identifier column(s) to leave out of the items.")
+@id_option(multiple=True,
+           help="Without -i and --items: identifier column(s) to leave out of the items.")
 @click.option("--group", default=None, metavar="COL",
               help="Also analyse each group of this column separately.")
-@click.option("--boot", type=click.IntRange(0, None), default=1000, show_default=True,
-              help="Bootstrap resamples for alpha's percentile interval (0 = none).")
-@click.option("--seed", type=click.IntRange(0, None), default=None,
-              help="Bootstrap seed (default: random, and reported).")
+@n_boot_option(help="Bootstrap resamples for alpha's percentile interval (0 = none).")
+@seed_option(help="Bootstrap seed.")
 @click.option("--ordinal", is_flag=True,
               help="Also report ordinal alpha and omega from polychoric correlations.")
 @click.option("--missing", type=click.Choice(["pairwise", "listwise"]), default="pairwise",
               show_default=True, help="How items with missing answers enter (psych's default: pairwise).")
-@click.option("--nfactors", type=click.IntRange(1, None), default=1, show_default=True,
-              help="Group factors for omega hierarchical (Schmid-Leiman); 1 = omega total only.")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True, help="Confidence level.")
+@n_factors_option(default=1, help="Group factors for omega hierarchical (Schmid-Leiman); "
+                                  "1 = omega total only.")
+@level_option(help="Confidence level.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the summary table to FILE (.csv, .xlsx, .json, ...).")
+@renamed_option("--boot", "--n-boot", "n_boot", type=click.IntRange(0, None))
+@renamed_option("--ci", "--level", "level",
+                type=click.FloatRange(0, 1, min_open=True, max_open=True))
+@renamed_option("--nfactors", "--n-factors", "n_factors", type=click.IntRange(1, None))
 @input_options
 @item_options
 @output_options
 @handle_errors
 def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
-                item_cols: tuple[str, ...], reverse: tuple[str, ...], id_cols: tuple[str, ...],
-                group: str | None, boot: int, seed: int | None, ordinal: bool, missing: str,
-                nfactors: int, ci: float, output: str | None, sheet: str | None,
+                item_cols: tuple[str, ...], reverse: tuple[str, ...], id: tuple[str, ...],
+                group: str | None, n_boot: int, seed: int, ordinal: bool, missing: str,
+                n_factors: int, level: float, output: str | None, sheet: str | None,
                 encoding: str | None, delimiter: str | None, items: ItemChoices,
                 out_format: str, table_style: str, decimals: int) -> None:
     """Internal consistency per score: Cronbach's alpha (Feldt and bootstrap CIs),
@@ -68,12 +77,13 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
 
     \b
     Example:
-        cscore reliability responses.csv -i fcs --boot 2000 --seed 1
+        cscore reliability responses.csv -i fcs --n-boot 2000 --seed 1
         cscore reliability responses.csv -i fcs --group site --ordinal --format json
         cscore reliability bfi.csv --items A1,A2,A3,A4,A5 --reverse A1
     """
     from compassion_scales.internal_consistency import reliability as run
 
+    id_cols = id
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=id_cols, value_labels=items.value_labels)
     if id_cols:
@@ -88,9 +98,9 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
         item_list = [c for c in data.columns if c not in skip]
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
         result = run(data, instrument, items=item_list, reverse=_split(reverse), group=group,
-                     boot=boot, seed=seed, ordinal=ordinal,
+                     n_boot=n_boot, seed=seed, ordinal=ordinal,
                      missing=missing,  # type: ignore[arg-type]
-                     ci=ci, nfactors=nfactors, scores=_split(scores),
+                     level=level, n_factors=n_factors, scores=_split(scores),
                      **items.library_kwargs(prorate=False))
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -129,3 +130,44 @@ def renamed_arguments(
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def number_second(name: str, func: str) -> Adapter:
+    """``adapt=`` hook: a whole number given second (0.1 style) is the argument ``name`` of ``func``.
+
+    For ``efa(data, 3)`` and ``omega(data, 2)``, whose second argument is now ``instrument``
+    (``efa``) or keyword-only (``omega``): the number moves to ``name=`` with a
+    :class:`FutureWarning`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @renamed_arguments(adapt=number_second("n_factors", "h"))
+    ... def h(data, instrument=None, *, n_factors=1):
+    ...     return instrument, n_factors
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     h(None, 3)
+    (None, 3)
+    """
+    def adapt(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        if len(args) >= 2 and _whole_number(args[1]):
+            value = args[1]
+            if name in kwargs:
+                raise TypeError(f"{func}() got multiple values for argument '{name}'")
+            warnings.warn(f"{func}(): give `{name}` by name ({name}=...); passing it second "
+                          f"will stop working in version {REMOVED_IN}.", FutureWarning,
+                          stacklevel=3)
+            return (args[0], *args[2:]), {**kwargs, name: operator.index(value)}
+        return args, kwargs
+    return adapt
+
+
+def _whole_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True

@@ -399,19 +399,6 @@ def _harmonise_ids(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
     return as_key(a), as_key(b)
 
 
-def _cronbach_alpha(items: pd.DataFrame) -> tuple[float, int]:
-    """Cronbach's alpha on complete rows; returns (alpha, n_rows)."""
-    x = items.dropna()
-    k = x.shape[1]
-    if k < 2 or len(x) < 3:
-        return float("nan"), len(x)
-    total_var = x.sum(axis=1).var(ddof=1)
-    if not total_var > 0:
-        return float("nan"), len(x)
-    alpha = k / (k - 1) * (1 - x.var(ddof=1).sum() / total_var)
-    return float(alpha), len(x)
-
-
 def _pick_reliability(entries: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     for coef in RELIABILITY_PREFERENCE:
         for e in entries:
@@ -825,7 +812,7 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
             ids_used = merged.loc[complete, id]
             rel_val, n_alpha = _sample_alpha(pre_df, inst, s, id, ids_used, on_invalid, column_map)
             rel_coef = "alpha"
-            rel_source = f"sample: Cronbach's alpha of pre answers (n = {n_alpha} complete)"
+            rel_source = f"sample: Cronbach's alpha of pre answers (n = {n_alpha}, pairwise)"
             if not np.isfinite(rel_val):
                 raise AnalysisError(
                     f"Cronbach's alpha of {s} cannot be computed from the sample (n = {n_alpha}); "
@@ -946,11 +933,13 @@ def _sample_alpha(pre_df: pd.DataFrame, inst: Any, score_id: str, id_col: str, i
                   on_invalid: str, column_map: Mapping[str, str] | None) -> tuple[float, int]:
     from compassion_scales._inputs import as_key
     from compassion_scales.scoring import item_scores
+    from compassion_scales.stats.alpha import item_alpha
 
     items = item_scores(pre_df, inst, score_id, keyed=True, on_invalid=on_invalid,
                         column_map=column_map)
     keep = as_key(pre_df[id_col]).isin(set(ids)).fillna(False).to_numpy()
-    return _cronbach_alpha(items.loc[keep] if len(items) == len(pre_df) else items)
+    sample = items.loc[keep] if len(items) == len(pre_df) else items
+    return item_alpha(sample.to_numpy(dtype=float, na_value=np.nan))  # psych::alpha's rule
 
 
 # --------------------------------------------------------------------------- plot

@@ -236,16 +236,9 @@ def _resolve(data: pd.DataFrame, model: Any, scores: Sequence[str] | None = None
 
 
 def _numeric_items(df: pd.DataFrame, items: list[str]) -> np.ndarray:
-    out = np.empty((len(df), len(items)))
-    for j, c in enumerate(items):
-        col = pd.to_numeric(df[c], errors="coerce")
-        bad = col.isna() & df[c].notna()
-        if bad.any():
-            raise AnalysisError(
-                f"Column '{c}' has non-numeric values (e.g. {df[c][bad].iloc[0]!r}); "
-                "recode answers to numbers or score them with an instrument first.")
-        out[:, j] = col.to_numpy(dtype=float)
-    return out
+    from compassion_scales.correlations import item_matrix  # the one responses -> matrix path
+
+    return item_matrix(df, items, what="model item")[0]
 
 
 # --------------------------------------------------------------------------- engine

@@ -8,13 +8,14 @@ bivariate-normal likelihood of each pair's contingency table).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from compassion_scales.errors import AnalysisError, PsychometricWarning
-from compassion_scales.stats.correlation import cor_smooth
+from compassion_scales.stats.correlation import cor_smooth, pairwise_cov
 
 __all__ = ["polychoric", "pairwise_cov", "item_matrix", "SmoothingWarning",
            "UnequalCategoriesWarning", "r_optimize"]
@@ -110,70 +111,58 @@ def _finite(v: float) -> float:
     return v if np.isfinite(v) else float(np.finfo(float).max)
 
 
-def item_matrix(data: pd.DataFrame | np.ndarray, *, what: str = "items") -> tuple[np.ndarray, list[str]]:
-    """Return ``(X, names)``: a float matrix (NaN = missing) and the column names.
+def item_matrix(data: pd.DataFrame | np.ndarray, columns: Sequence[str] | None = None, *,
+                what: str = "item column") -> tuple[np.ndarray, list[str]]:
+    """Responses to a numeric item matrix: the one path every item analysis uses.
 
-    Raises :class:`AnalysisError` when a column is not numeric.
-    """
-    if isinstance(data, pd.DataFrame):
-        names = [str(c) for c in data.columns]
-        if any(pd.api.types.is_string_dtype(data[c].dtype) or pd.api.types.is_object_dtype(data[c].dtype)
-               for c in data.columns):
-            # text holding numbers (read_responses reads every column as text) counts as numbers
-            converted = data.copy()
-            for c in data.columns:
-                s = data[c]
-                if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-                    continue
-                text = s.astype("string").str.strip()
-                num = pd.to_numeric(text.where(text != ""), errors="coerce")
-                if not (num.isna() & text.notna() & (text != "")).any():
-                    converted[c] = num.astype("float64")
-            data = converted
-        bad = [c for c in data.columns
-               if not (pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c]))]
-        if bad:
-            raise AnalysisError(
-                f"The {what} must hold numbers, but column(s) {', '.join(map(str, bad))} "
-                "contain text. Choose the item columns (items=... / --items, or leave "
-                "identifiers out with --id), recode the answers as numbers, or score them "
-                "with an instrument (-i ID).")
-        X = data.to_numpy(dtype=float, na_value=np.nan)
-    else:
-        X = np.asarray(data, dtype=float)
-        if X.ndim != 2:
-            raise AnalysisError(f"The {what} must be a two-dimensional table (rows = people).")
-        names = [f"V{i + 1}" for i in range(X.shape[1])]
-    return X, names
+    ``reliability``, ``cronbach_alpha``, ``omega``, ``item_analysis``, ``split_half``,
+    ``polychoric``, ``efa`` (and its relatives) and ``cfa`` turn their item columns into
+    numbers here, so they accept and refuse the same tables.
 
+    Parameters
+    ----------
+    data : DataFrame or 2-D array
+        Rows = people, columns = items; NaN (or an empty cell) = missing.
+    columns : list of str, optional
+        The item columns of a DataFrame (default: all, in order).
+    what : str
+        What a column is called in error messages.
 
-def pairwise_cov(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Covariances from pairwise-complete observations, as R's ``cov(x, use="pairwise")``.
+    Returns
+    -------
+    (ndarray, list of str)
+        The float matrix and the column names. Text holding numbers (``"3"``, ``" 4 "``,
+        as ``read_responses`` returns every column) is converted and empty text is missing
+        (:func:`compassion_scales._inputs.numeric_columns`); an array's columns are named
+        ``item_1``, ``item_2``, ...
 
-    Each covariance uses the rows where both items are answered, with means taken
-    over those rows. Returns ``(C, N)`` where ``N`` holds the pair counts.
+    Raises
+    ------
+    AnalysisError
+        When a column holds text that is not a number (listed with its file row), or
+        true/false values.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> C, N = pairwise_cov(np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 4.]]))
-    >>> [round(float(v), 4) for v in (C[0, 0], C[0, 1])], int(N[0, 1])   # R: cov(x, use = "pairwise")
-    ([1.6667, 1.8333], 3)
+    >>> X, names = item_matrix(pd.DataFrame({"a": ["1", "2", ""], "b": [3, 4, 5]}))
+    >>> X.tolist(), names
+    ([[1.0, 3.0], [2.0, 4.0], [nan, 5.0]], ['a', 'b'])
+    >>> item_matrix(np.ones((2, 2)))[1]
+    ['item_1', 'item_2']
     """
-    M = ~np.isnan(X)
-    # centre on column means for numerical accuracy (covariances are shift invariant)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.nan_to_num(np.nanmean(X, axis=0))
-    X0 = np.where(M, X - centre, 0.0)
-    Mf = M.astype(float)
-    N = Mf.T @ Mf
-    S = X0.T @ Mf          # S[j, k] = sum of x_j over rows where j and k are answered
-    SS = X0.T @ X0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        C = (SS - S * S.T / N) / (N - 1)
-    C[N < 2] = np.nan
-    return C, N
+    if isinstance(data, pd.DataFrame):
+        from compassion_scales._inputs import numeric_columns
+
+        cols = list(data.columns) if columns is None else list(columns)
+        frame = numeric_columns(data, cols, what=what)
+        return frame[cols].to_numpy(dtype=float, na_value=np.nan), [str(c) for c in cols]
+    X = np.asarray(data, dtype=float)
+    if X.ndim != 2:
+        raise AnalysisError(f"The {what}s must form a two-dimensional table (rows = people, "
+                            "columns = items).")
+    if columns is not None:
+        raise AnalysisError("Column names select items of a table, not of an array.")
+    return X, [f"item_{i + 1}" for i in range(X.shape[1])]
 
 
 # ----------------------------------------------------------------- bivariate normal
@@ -360,6 +349,41 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, smooth: bool = True,
     True
     """
     X, names = item_matrix(data)
+    lo, ncat = _categories(X, names, max_categories)
+    Xc = X - lo  # categories 0..ncat-1
+    tau = _item_thresholds(Xc, ncat)
+    # psych: when the items' highest categories differ, thresholds are taken per pair
+    tops = np.nanmax(Xc, axis=0)
+    global_ = bool(tops.min() == tops.max())
+    if not global_:
+        short = [n for n, t in zip(names, tops, strict=True) if t < tops.max()]
+        warnings.warn(
+            f"The items do not reach the same highest answer ({', '.join(short)} never reach "
+            f"{lo + ncat - 1:g}), so each pair's polychoric correlation uses that pair's own "
+            "thresholds (psych::polychoric's global = FALSE).", UnequalCategoriesWarning,
+            stacklevel=2)
+    R, n_fixed, renormed = _pair_correlations(Xc, tau, ncat, names, global_, correct)
+    _warn_corrections(n_fixed, correct, renormed)
+    method = ("polychoric (two-step ML, thresholds from each item's margins, pairwise)" if global_ else
+              f"polychoric (two-step ML, thresholds per pair, {correct:g} added to empty cells)")
+    if smooth and not np.isnan(R).any():
+        R, smoothed = cor_smooth(R)
+        if smoothed:
+            warnings.warn("The polychoric correlation matrix was not positive definite and was "
+                          "smoothed (as psych::cor.smooth). Treat results with caution.",
+                          SmoothingWarning, stacklevel=2)
+            method += ", smoothed"
+    out = pd.DataFrame(R, index=names, columns=names)
+    out.attrs["thresholds"] = pd.DataFrame(
+        tau, index=names, columns=[f"tau_{c + 1}" for c in range(ncat - 1)])
+    out.attrs["n_obs"] = int(X.shape[0])
+    out.attrs["method"] = method
+    out.attrs["renormalised_pairs"] = renormed
+    return out
+
+
+def _categories(X: np.ndarray, names: list[str], max_categories: int) -> tuple[float, int]:
+    """Lowest answer and number of categories; refuses data polychoric correlations cannot use."""
     if X.shape[1] < 2:
         raise AnalysisError("Polychoric correlations need at least two items.")
     obs = X[~np.isnan(X)]
@@ -383,24 +407,26 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, smooth: bool = True,
         raise AnalysisError(
             f"Item(s) {', '.join(flat)} have the same answer for everyone (no variance); "
             "remove them before computing polychoric correlations.")
-    Xc = X - lo  # categories 0..ncat-1
-    p = X.shape[1]
-    tau = np.empty((p, ncat - 1))
+    return float(lo), ncat
+
+
+def _item_thresholds(Xc: np.ndarray, ncat: int) -> np.ndarray:
+    """Each item's thresholds from its own margins (items x ncat - 1)."""
     from scipy.special import ndtri
 
-    for j in range(p):
+    tau = np.empty((Xc.shape[1], ncat - 1))
+    for j in range(Xc.shape[1]):
         col = Xc[~np.isnan(Xc[:, j]), j].astype(int)
         freq = np.bincount(col, minlength=ncat) / col.size
         tau[j] = ndtri(np.cumsum(freq)[:-1])
-    # psych: when the items' highest categories differ, thresholds are taken per pair
-    tops = np.nanmax(Xc, axis=0)
-    global_ = bool(tops.min() == tops.max())
-    if not global_:
-        short = [n for n, t in zip(names, tops, strict=True) if t < tops.max()]
-        warnings.warn(
-            f"The items do not reach the same highest answer ({', '.join(short)} never reach "
-            f"{hi:g}), so each pair's polychoric correlation uses that pair's own thresholds "
-            "(psych::polychoric's global = FALSE).", UnequalCategoriesWarning, stacklevel=2)
+    return tau
+
+
+def _pair_correlations(Xc: np.ndarray, tau: np.ndarray, ncat: int, names: list[str],
+                       global_: bool, correct: float
+                       ) -> tuple[np.ndarray, int, list[tuple[str, str]]]:
+    """Every pair's polychoric correlation; also how many pairs were corrected or re-scaled."""
+    p = Xc.shape[1]
     R = np.eye(p)
     n_fixed = 0
     renormed: list[tuple[str, str]] = []
@@ -412,11 +438,15 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, smooth: bool = True,
             n_fixed += int(fixed)
             if renorm:
                 renormed.append((names[j], names[i]))
+    return R, n_fixed, renormed
+
+
+def _warn_corrections(n_fixed: int, correct: float, renormed: list[tuple[str, str]]) -> None:
     if n_fixed and correct > 0:
         warnings.warn(
             f"{n_fixed} pair(s) of items had empty cells in their cross-table; {correct:g} was "
             "added to each empty cell (correction for continuity, as psych::polychoric). "
-            "Examine the data carefully.", UnequalCategoriesWarning, stacklevel=2)
+            "Examine the data carefully.", UnequalCategoriesWarning, stacklevel=3)
     if renormed:
         shown = ", ".join(f"{a}-{b}" for a, b in renormed[:5]) + (" ..." if len(renormed) > 5 else "")
         warnings.warn(
@@ -424,20 +454,4 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, smooth: bool = True,
             "pushed a cumulative proportion to 1 or beyond, so the corrected cross-table was "
             "re-scaled to proportions first (psych stops with an error or gives a value that "
             "depends on rounding here). Some answer categories are very rare: consider "
-            "merging them.", UnequalCategoriesWarning, stacklevel=2)
-    method = ("polychoric (two-step ML, thresholds from each item's margins, pairwise)" if global_ else
-              f"polychoric (two-step ML, thresholds per pair, {correct:g} added to empty cells)")
-    if smooth and not np.isnan(R).any():
-        R, smoothed = cor_smooth(R)
-        if smoothed:
-            warnings.warn("The polychoric correlation matrix was not positive definite and was "
-                          "smoothed (as psych::cor.smooth). Treat results with caution.",
-                          SmoothingWarning, stacklevel=2)
-            method += ", smoothed"
-    out = pd.DataFrame(R, index=names, columns=names)
-    out.attrs["thresholds"] = pd.DataFrame(
-        tau, index=names, columns=[f"tau_{c + 1}" for c in range(ncat - 1)])
-    out.attrs["n_obs"] = int(X.shape[0])
-    out.attrs["method"] = method
-    out.attrs["renormalised_pairs"] = renormed
-    return out
+            "merging them.", UnequalCategoriesWarning, stacklevel=3)

@@ -4,8 +4,9 @@
 Everything is computed on a correlation matrix that this module builds itself
 (Pearson, pairwise or listwise deletion, stated in every result), so no library
 ever imputes missing answers silently. Extraction (minres, maximum likelihood,
-principal axis) is written on numpy/scipy following ``psych::fa``; rotations use
-:class:`factor_analyzer.Rotator`, whose results equal GPArotation's.
+principal axis) is :mod:`compassion_scales.stats.extraction` and rotation
+:func:`compassion_scales.stats.rotation.rotate` (GPArotation's algorithms), the kernels
+``omega`` uses too.
 
 Conventions follow ``psych::fa`` (R): unrotated factors are signed so that each
 column sums to a positive number, rotated factors are signed the same way and
@@ -24,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import number_second, renamed_arguments
 from compassion_scales._inputs import InputOptions
+from compassion_scales.correlations import item_matrix
 from compassion_scales.errors import (
     AnalysisError,
     ConvergenceWarning,
@@ -34,7 +37,9 @@ from compassion_scales.errors import (
 )
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats.correlation import cor_smooth, pairwise_cor_n
-from compassion_scales.stats.correlation import smc as squared_multiple_cor
+from compassion_scales.stats.extraction import METHODS, PSI_LOWER, FactorFit, extract, fit_pa
+from compassion_scales.stats.rotation import ROTATIONS, rotate
+from compassion_scales.stats.threads import single_thread_blas
 
 if TYPE_CHECKING:  # pragma: no cover
     from compassion_scales.instrument import Instrument
@@ -62,24 +67,10 @@ class CorrelationInputWarning(PsychometricWarning):
     """A correlation matrix was given whose row names differ from its column names."""
 
 
-#: extraction methods (names as in ``psych::fa(fm=)``)
-METHODS = ("minres", "ml", "pa")
-#: rotation names accepted; values are factor_analyzer ``Rotator`` methods
-ROTATIONS = {
-    "none": None,
-    "varimax": "varimax",
-    "promax": "promax",
-    "oblimin": "oblimin",
-    "geomin_obl": "geomin_obl",
-    "geomin_ort": "geomin_ort",
-}
 #: psych/GPArotation spellings accepted as aliases
 _ROTATION_ALIASES = {"geominq": "geomin_obl", "geomint": "geomin_ort", "geomin": "geomin_obl"}
-_OBLIQUE = {"promax", "oblimin", "geomin_obl"}
 _METHOD_LABELS = {"minres": "minimum residual (minres, unweighted least squares)",
                   "ml": "maximum likelihood", "pa": "principal axis (iterated)"}
-#: lower bound on uniquenesses used by psych::fa's optimiser (and here)
-_PSI_LOWER = 0.005
 
 
 # --------------------------------------------------------------------------- data
@@ -137,11 +128,8 @@ def _item_frame(data: Any, items: list[str] | None, instrument: str | Instrument
     elif isinstance(data, pd.DataFrame):
         frame = data
     else:
-        arr = np.asarray(data, dtype=float)
-        if arr.ndim != 2:
-            raise AnalysisError("Factor analysis needs a table of item answers (rows = people, "
-                                "columns = items); the data given is not two-dimensional.")
-        frame = pd.DataFrame(arr, columns=[f"item_{j + 1}" for j in range(arr.shape[1])])
+        arr, names = item_matrix(data)
+        frame = pd.DataFrame(arr, columns=names)
     if instrument is None and isinstance(data, pd.DataFrame):
         from compassion_scales._inputs import numeric_columns
 
@@ -157,26 +145,6 @@ def _item_frame(data: Any, items: list[str] | None, instrument: str | Instrument
                 + (" ..." if frame.shape[1] > 30 else "") + ". Check the spelling of --items.")
         frame = frame[items]
     return frame
-
-
-def _numeric_matrix(frame: pd.DataFrame) -> np.ndarray:
-    bad = []
-    cols = []
-    for c in frame.columns:
-        s = frame[c]
-        if pd.api.types.is_bool_dtype(s) or not (pd.api.types.is_numeric_dtype(s)):
-            conv = pd.to_numeric(s, errors="coerce")
-            if conv.notna().sum() < s.notna().sum():
-                bad.append(str(c))
-                continue
-            s = conv
-        cols.append(s.to_numpy(dtype=float, na_value=np.nan))
-    if bad:
-        raise AnalysisError(
-            f"Column(s) {', '.join(bad)} contain text, not numbers. Factor analysis needs numeric "
-            "item answers: pass only item columns (--items, or -i INSTRUMENT to select and recode "
-            "them).")
-    return np.column_stack(cols) if cols else np.empty((len(frame), 0))
 
 
 def correlation_matrix(data: Any, *, missing: str = "pairwise", items: list[str] | None = None,
@@ -248,7 +216,7 @@ def _prepare(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
                          pair_n_min=None, pair_n_max=None)
     if len(labels) < min_items:
         raise AnalysisError(f"Factor analysis needs at least {min_items} items; got {len(labels)}.")
-    x = _numeric_matrix(frame)
+    x = item_matrix(frame)[0]
     answered = ~np.isnan(x).all(axis=1)
     x = x[answered]
     n_total = int(answered.sum())
@@ -392,12 +360,12 @@ class BartlettResult(ResultMixin):
 
     Attributes
     ----------
-    chi2, df, p_val : float
+    chisq, df, p_val : float
     n_obs, n_items : int
     missing : str
     """
 
-    chi2: float
+    chisq: float
     df: int
     p_val: float
     n_obs: int
@@ -407,13 +375,20 @@ class BartlettResult(ResultMixin):
     _title: str = field(default="Bartlett's test of sphericity", init=False)
 
     @property
+    def chi2(self) -> float:
+        """Old name of :attr:`chisq` (until 1.0)."""
+        warnings.warn("BartlettResult.chi2 is now called chisq; chi2 will stop working in "
+                      "version 1.0.", FutureWarning, stacklevel=2)
+        return self.chisq
+
+    @property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame([{"chi2": self.chi2, "df": self.df, "p_val": self.p_val,
+        return pd.DataFrame([{"chisq": self.chisq, "df": self.df, "p_val": self.p_val,
                               "n_obs": self.n_obs, "n_items": self.n_items,
                               "missing": self.missing}])
 
     def _notes(self) -> list[str]:
-        return ["chi2 = -(n - 1 - (2p + 5)/6) ln|R|, df = p(p - 1)/2 (Bartlett 1951; as "
+        return ["chisq = -(n - 1 - (2p + 5)/6) ln|R|, df = p(p - 1)/2 (Bartlett 1951; as "
                 "psych::cortest.bartlett). A small p says the items correlate enough to factor.",
                 self.missing_note]
 
@@ -471,171 +446,13 @@ def bartlett(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
             "pairwise deletion), so Bartlett's test cannot be computed. Try --missing listwise or "
             "remove redundant items.")
     n = prep.n_obs
-    chi2 = float(-(n - 1 - (2 * p + 5) / 6) * logdet)
+    chisq = float(-(n - 1 - (2 * p + 5) / 6) * logdet)
     df = p * (p - 1) // 2
-    return BartlettResult(chi2=chi2, df=int(df), p_val=float(stats.chi2.sf(chi2, df)), n_obs=int(n),
+    return BartlettResult(chisq=chisq, df=int(df), p_val=float(stats.chi2.sf(chisq, df)), n_obs=int(n),
                           n_items=p, missing=prep.missing, missing_note=prep.missing_note())
 
 
 # --------------------------------------------------------------------------- extraction
-
-@dataclass(frozen=True)
-class _Fit:
-    loadings: np.ndarray  # unrotated, p x k
-    psi: np.ndarray       # optimiser's uniquenesses (minres/ml) or 1 - communality (pa)
-    converged: bool
-    n_iter: int
-    message: str
-    #: eigenvalues of the reduced matrix as psych reports them for pa (last iteration's input)
-    reduced_values: np.ndarray | None = None
-
-
-def _top_eigen(a: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    w, v = np.linalg.eigh(a)
-    return w[::-1][:k], v[:, ::-1][:, :k]
-
-
-def _minres_loadings(psi: np.ndarray, r: np.ndarray, k: int) -> np.ndarray:
-    s = r - np.diag(psi)
-    w, v = _top_eigen(s, k)
-    return v * np.sqrt(np.maximum(w, 0.0))
-
-
-def _fit_minres(r: np.ndarray, k: int, start: np.ndarray | None = None) -> _Fit:
-    from scipy.optimize import minimize
-
-    diag_r = np.diag(r).copy()
-
-    def fun(psi: np.ndarray) -> tuple[float, np.ndarray]:
-        lam = _minres_loadings(psi, r, k)
-        res = r - lam @ lam.T - np.diag(psi)
-        # ULS on the whole matrix (its optimum equals psych's off-diagonal minres fit)
-        return 0.5 * float(np.sum(res * res)), -np.diag(res).copy()
-
-    x0 = diag_r - squared_multiple_cor(r) if start is None else start
-    x0 = np.clip(x0, _PSI_LOWER, 1.0)
-    bounds = [(_PSI_LOWER, 1.0)] * len(r)
-    opt = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20})
-    if np.any(opt.x <= _PSI_LOWER * (1 + 1e-6)):
-        # A uniqueness sits on its bound (Heywood case): there the whole-matrix ULS optimum and
-        # psych's criterion (squared off-diagonal residuals, ``fit.residuals``) differ, so polish
-        # with psych's criterion itself (numerical gradient; only reached in Heywood cases).
-        low = np.tril_indices(len(r), -1)
-
-        def offdiag(psi: np.ndarray) -> float:
-            lam = _minres_loadings(psi, r, k)
-            return float(np.sum((r - lam @ lam.T)[low] ** 2))
-
-        opt2 = minimize(offdiag, opt.x, method="L-BFGS-B", bounds=bounds,
-                        options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
-        if opt2.fun <= offdiag(opt.x):
-            opt = opt2
-    return _Fit(_minres_loadings(opt.x, r, k), opt.x, bool(opt.success), int(opt.nit),
-                str(opt.message))
-
-
-def _ml_loadings(psi: np.ndarray, r: np.ndarray, k: int) -> np.ndarray:
-    sc = 1.0 / np.sqrt(psi)
-    w, v = _top_eigen(r * np.outer(sc, sc), k)
-    return (v * np.sqrt(np.maximum(w - 1.0, 0.0))) * np.sqrt(psi)[:, None]
-
-
-def _fit_ml(r: np.ndarray, k: int) -> _Fit:
-    from scipy.optimize import minimize
-
-    p = len(r)
-    if np.linalg.eigvalsh(r)[0] <= 1e-10:
-        raise AnalysisError(
-            "Maximum likelihood needs a positive-definite correlation matrix, and this one is not "
-            "(an item is a combination of others, or pairwise deletion made the correlations "
-            "inconsistent). Use method='minres', --missing listwise, or drop redundant items.")
-
-    def fun(psi: np.ndarray) -> tuple[float, np.ndarray]:
-        sc = 1.0 / np.sqrt(psi)
-        w, v = np.linalg.eigh(r * np.outer(sc, sc))
-        w, v = w[::-1], v[:, ::-1]
-        e = w[k:]
-        f = -(np.sum(np.log(e) - e) - k + p)
-        lam = (v[:, :k] * np.sqrt(np.maximum(w[:k] - 1.0, 0.0))) * np.sqrt(psi)[:, None]
-        g = np.sum(lam * lam, axis=1) + psi - np.diag(r)
-        return float(f), g / psi**2
-
-    # In Heywood cases the likelihood has several local minima on the bounds. Start from
-    # 1 - SMC and from psych's start ((1 - k/2p) / diag(R^-1)), optimise in psych's scale
-    # (``parscale = 0.01``) and keep the lower minimum: never above psych's criterion.
-    scale = 0.01
-
-    def fun_scaled(z: np.ndarray) -> tuple[float, np.ndarray]:
-        f, g = fun(z * scale)
-        return f, g * scale
-
-    best = None
-    nit = 0
-    inv_diag = np.diag(np.linalg.inv(r))
-    for x0 in (np.diag(r) - squared_multiple_cor(r), (1.0 - 0.5 * k / p) / inv_diag):
-        x0 = np.clip(x0, _PSI_LOWER, 1.0)
-        opt = minimize(fun_scaled, x0 / scale, jac=True, method="L-BFGS-B",
-                       bounds=[(_PSI_LOWER / scale, 1.0 / scale)] * p,
-                       options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-12, "maxcor": 20})
-        nit += int(opt.nit)
-        if best is None or opt.fun < best.fun - 1e-12:
-            best = opt
-    assert best is not None
-    psi = np.clip(best.x * scale, _PSI_LOWER, 1.0)
-    # converged: the gradient vanishes except where it pushes a uniqueness against a bound
-    # (L-BFGS-B's own flag often reports a failed line search at this tolerance)
-    g = fun(psi)[1]
-    at_low = (psi <= _PSI_LOWER * (1 + 1e-6)) & (g > 0)
-    at_high = (psi >= 1.0 - 1e-9) & (g < 0)
-    pg = float(np.abs(np.where(at_low | at_high, 0.0, g)).max())
-    converged = bool(best.success) or pg < 1e-5
-    msg = str(best.message) if best.success else f"projected gradient {pg:.1e} ({best.message})"
-    return _Fit(_ml_loadings(psi, r, k), psi, converged, nit, msg)
-
-
-def _fit_pa(r: np.ndarray, k: int, *, min_err: float = 0.001, max_iter: int = 50,
-            smc: bool = True) -> _Fit:
-    """Iterated principal axis exactly as psych::fa(fm="pa"): stop when the sum of
-    communalities changes by less than ``min_err`` or after ``max_iter`` iterations."""
-    rm = r.copy()
-    if smc:
-        np.fill_diagonal(rm, squared_multiple_cor(r))
-    comm = float(np.trace(rm))
-    err = comm
-    i = 1
-    converged = True
-    lam = np.zeros((len(r), k))
-    values = np.linalg.eigvalsh(rm)[::-1]
-    while err > min_err:
-        values = np.linalg.eigvalsh(rm)[::-1]
-        w, v = _top_eigen(rm, k)
-        if np.any(w < 0):
-            raise AnalysisError(
-                "Principal axis factoring met a negative eigenvalue (too many factors for these "
-                "data). Ask for fewer factors or use method='minres'.")
-        lam = v * np.sqrt(w)
-        new = np.sum(lam * lam, axis=1)
-        comm1 = float(new.sum())
-        np.fill_diagonal(rm, new)
-        err = abs(comm - comm1)
-        comm = comm1
-        i += 1
-        if i > max_iter:
-            converged = err <= min_err
-            break
-    h2 = np.sum(lam * lam, axis=1)
-    return _Fit(lam, 1.0 - h2, converged, i - 1,
-                "converged" if converged else f"stopped after {max_iter} iterations", values)
-
-
-def _fit(r: np.ndarray, k: int, method: str) -> _Fit:
-    if method == "minres":
-        return _fit_minres(r, k)
-    if method == "ml":
-        return _fit_ml(r, k)
-    return _fit_pa(r, k)
-
 
 def _resolve_rotation(rotation: str | None) -> str:
     name = "none" if rotation is None else str(rotation).strip().lower()
@@ -644,19 +461,6 @@ def _resolve_rotation(rotation: str | None) -> str:
         raise AnalysisError(f"Unknown rotation {rotation!r}. Choose one of: "
                             f"{', '.join(ROTATIONS)}.")
     return name
-
-
-def _rotate(lam: np.ndarray, rotation: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """Rotate with factor_analyzer's Rotator using GPArotation/psych settings."""
-    if rotation == "none" or lam.shape[1] < 2:
-        return lam, None
-    from factor_analyzer import Rotator
-
-    normalize = rotation in ("varimax", "promax")  # stats::varimax and psych::kaiser normalise
-    rot = Rotator(method=ROTATIONS[rotation], normalize=normalize, max_iter=1000, tol=1e-5)
-    out = np.asarray(rot.fit_transform(lam.copy()), dtype=float)
-    phi = None if rot.phi_ is None else np.asarray(rot.phi_, dtype=float)
-    return out, phi
 
 
 def _col_signs(lam: np.ndarray) -> np.ndarray:
@@ -729,10 +533,7 @@ class ParallelAnalysisResult(ResultMixin):
 
 def _fa_values(r: np.ndarray, method: str, smc: bool = True) -> np.ndarray:
     """Eigenvalues of r with communalities of a one-factor solution on the diagonal."""
-    if method == "pa":
-        fit = _fit_pa(r, 1, smc=smc)
-    else:
-        fit = _fit(r, 1, method)
+    fit = fit_pa(r, 1, smc_start=smc) if method == "pa" else extract(r, 1, method)
     s = r.copy()
     np.fill_diagonal(s, np.sum(fit.loadings**2, axis=1))
     return np.linalg.eigvalsh(s)[::-1]
@@ -743,28 +544,15 @@ def _count_above(observed: np.ndarray, threshold: np.ndarray) -> int:
     return int(below[0]) if below.size else len(observed)
 
 
-def _single_thread_blas() -> Any:
-    """Run BLAS single-threaded: on small (items x items) matrices threads only add overhead,
-    which becomes large on busy machines. Falls back to a no-op without threadpoolctl."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _parallel(prep: _Prepared, *, n_iter: int, quantile: float, seed: int | None, method: str,
               kind: str, reference: str, progress: bool = False) -> ParallelAnalysisResult:
-    with _single_thread_blas():
+    with single_thread_blas():
         return _parallel_impl(prep, n_iter=n_iter, quantile=quantile, seed=seed, method=method,
                               kind=kind, reference=reference, progress=progress)
 
 
-def _parallel_impl(prep: _Prepared, *, n_iter: int, quantile: float, seed: int | None,
-                   method: str, kind: str, reference: str,
-                   progress: bool = False) -> ParallelAnalysisResult:
+def _check_parallel(prep: _Prepared, *, n_iter: int, quantile: float, method: str, kind: str,
+                    reference: str) -> None:
     if kind not in ("both", "fa", "pc"):
         raise AnalysisError(f"Unknown kind {kind!r}: use 'both', 'fa' or 'pc'.")
     if reference not in ("simulate", "resample"):
@@ -781,8 +569,31 @@ def _parallel_impl(prep: _Prepared, *, n_iter: int, quantile: float, seed: int |
     if reference == "resample" and prep.data is None:
         raise AnalysisError("Resampling needs the raw answers, not a correlation matrix; use "
                             "reference='simulate'.")
+
+
+def _random_corr(rng: np.random.Generator, prep: _Prepared, reference: str, n: int,
+                 p: int) -> np.ndarray:
+    """One random data set's correlation matrix: normal data, or each item resampled."""
+    if reference == "simulate":
+        x = rng.standard_normal((n, p))
+        xc = x - x.mean(axis=0)
+        c = xc.T @ xc
+        d = 1.0 / np.sqrt(np.diag(c))
+        return c * np.outer(d, d)
+    src = prep.data if prep.data is not None else np.empty((0, p))
+    idx = rng.integers(0, src.shape[0], size=src.shape)
+    r, _ = pairwise_cor_n(np.take_along_axis(src, idx, axis=0))
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def _parallel_impl(prep: _Prepared, *, n_iter: int, quantile: float, seed: int | None,
+                   method: str, kind: str, reference: str,
+                   progress: bool = False) -> ParallelAnalysisResult:
+    _check_parallel(prep, n_iter=n_iter, quantile=quantile, method=method, kind=kind,
+                    reference=reference)
     p = len(prep.labels)
-    n = int(prep.n_obs)
+    n = int(prep.n_obs or 0)
     rng = np.random.default_rng(seed)
     do_fa = kind in ("both", "fa")
     do_pc = kind in ("both", "pc")
@@ -791,18 +602,7 @@ def _parallel_impl(prep: _Prepared, *, n_iter: int, quantile: float, seed: int |
     from compassion_scales.progress_bars import bar
 
     for it in bar(range(n_iter), desc="parallel analysis", progress=progress):
-        if reference == "simulate":
-            x = rng.standard_normal((n, p))
-            xc = x - x.mean(axis=0)
-            c = xc.T @ xc
-            d = 1.0 / np.sqrt(np.diag(c))
-            r = c * np.outer(d, d)
-        else:
-            src = prep.data if prep.data is not None else np.empty((0, p))
-            idx = rng.integers(0, src.shape[0], size=src.shape)
-            x = np.take_along_axis(src, idx, axis=0)
-            r, _ = pairwise_cor_n(x)
-            np.fill_diagonal(r, 1.0)
+        r = _random_corr(rng, prep, reference, n, p)
         if do_pc:
             sim_pc[it] = np.linalg.eigvalsh(r)[::-1]
         if do_fa:
@@ -904,29 +704,82 @@ def parallel_analysis(data: Any, *, n_iter: int = 20, quantile: float = 0.95, se
 
 # --------------------------------------------------------------------------- EFA
 
+def _residual_fit(r: np.ndarray, resid: np.ndarray, dof: float, n_obs: int | None,
+                  counts: np.ndarray | None) -> dict[str, float]:
+    """psych's ``rms``, ``crms`` and ``fit.off`` (weighted by pairwise n with pairwise deletion)."""
+    from scipy import stats
+
+    p = len(r)
+    off = ~np.eye(p, dtype=bool)
+    nan = float("nan")
+    w = np.ones((p, p)) if counts is None else counts
+    nh = 1.0 if counts is None else float(stats.hmean(counts.ravel()))
+    rstar_off = float(np.sum(resid[off] ** 2 * w[off]))
+    r2_off = float(np.sum(r[off] ** 2 * w[off]))
+    return {"rms": float(np.sqrt(rstar_off / (nh * p * (p - 1)))),
+            "crms": float(np.sqrt(rstar_off / (2 * nh * dof))) if dof > 0 else nan,
+            "fit_off": 1.0 - rstar_off / r2_off}
+
+
+def _rmsea_interval(stat: float, dof: float, n: float, rmsea: float) -> tuple[float, float]:
+    """psych's 90% RMSEA interval from the noncentral chi-square (``fa.stats``)."""
+    from scipy import optimize, stats
+
+    nan = float("nan")
+    tail = 0.05
+    hi = max(n, stat) + 2 * n
+    p_central = stats.chi2.cdf(stat, dof)
+
+    def ncp_root(target: float) -> float:
+        return optimize.brentq(lambda x: stats.ncx2.cdf(stat, dof, max(x, 1e-12)) - target,
+                               0.0, hi, xtol=1e-12)
+
+    upper = 0.0
+    if p_central > tail:
+        try:
+            upper = float(np.sqrt(ncp_root(tail) / (n - 1) / dof))
+        except ValueError:
+            upper = 0.0 if rmsea <= 0 else nan
+    lower = 0.0
+    if p_central > 1 - tail:
+        try:
+            lower = float(np.sqrt(ncp_root(1 - tail) / (n - 1) / dof))
+        except ValueError:
+            lower = nan
+    if not np.isnan(upper) and upper < rmsea:
+        upper = nan
+    if not np.isnan(lower) and lower > rmsea:
+        lower = nan
+    return lower, upper
+
+
+def _chisq_fit(objective: float, f0: float, p: int, k: int, dof: float,
+               n: float) -> dict[str, float]:
+    """Likelihood-ratio chi-square, TLI, RMSEA (90% interval) and BIC as ``psych::fa``."""
+    from scipy import stats
+
+    nm = (n - 1) - (2 * p + 5) / 6 - 2 * k / 3
+    chisq = objective * nm
+    stat = max(chisq, 0.0)
+    out = {"chisq": stat, "null_chisq": f0 * ((n - 1) - (2 * p + 5) / 6)}
+    if dof > 0:
+        mm = objective / dof
+        m0 = f0 * 2 / (p * (p - 1))
+        rmsea = float(np.sqrt(max(chisq / (dof * n) - 1 / (n - 1), 0.0)))
+        low, high = _rmsea_interval(stat, dof, n, rmsea)
+        out.update(p_val=float(stats.chi2.sf(stat, dof)), tli=(m0 - mm) / (m0 - 1 / nm),
+                   rmsea=rmsea, rmsea_ci_low=low, rmsea_ci_high=high,
+                   bic=float(chisq - dof * np.log(n)))
+    return out
+
+
 def _fit_statistics(r: np.ndarray, lam: np.ndarray, phi: np.ndarray | None, n_obs: int | None,
                     counts: np.ndarray | None) -> dict[str, float]:
     """Goodness-of-fit statistics exactly as psych::fa (``fa.stats``, 90% RMSEA interval)."""
-    from scipy import optimize, stats
-
     p, k = lam.shape
     model = lam @ (phi if phi is not None else np.eye(k)) @ lam.T
-    resid = r - model
-    off = ~np.eye(p, dtype=bool)
     dof = p * (p - 1) / 2 - p * k + k * (k - 1) / 2
     nan = float("nan")
-    if counts is None:
-        rstar_off = float(np.sum(resid[off] ** 2))
-        r2_off = float(np.sum(r[off] ** 2))
-        nh = float(n_obs) if n_obs is not None else nan
-        rms = np.sqrt(rstar_off / (p * (p - 1)))
-        crms = np.sqrt(rstar_off / (2 * dof)) if dof > 0 else nan
-    else:
-        rstar_off = float(np.sum(resid[off] ** 2 * counts[off]))
-        r2_off = float(np.sum(r[off] ** 2 * counts[off]))
-        nh = float(stats.hmean(counts.ravel()))
-        rms = np.sqrt(rstar_off / (nh * p * (p - 1)))
-        crms = np.sqrt(rstar_off / (2 * nh * dof)) if dof > 0 else nan
     m = model.copy()
     np.fill_diagonal(m, np.diag(r))
     m = cor_smooth(m)[0]
@@ -935,53 +788,13 @@ def _fit_statistics(r: np.ndarray, lam: np.ndarray, phi: np.ndarray | None, n_ob
     sign, logdet = np.linalg.slogdet(mir)
     objective = float(np.trace(mir) - logdet - p) if sign > 0 else nan
     out = {"n_obs": nan if n_obs is None else float(n_obs), "df": float(dof),
-           "objective": objective, "chi2": nan, "p_val": nan, "tli": nan, "rmsea": nan,
-           "rmsea_ci_low": nan, "rmsea_ci_high": nan, "bic": nan, "null_chi2": nan,
-           "null_df": float(p * (p - 1) / 2), "rms": float(rms), "crms": float(crms),
-           "fit_off": 1.0 - rstar_off / r2_off}
-    if n_obs is None:
-        return out
-    n = float(n_obs)
-    nm = (n - 1) - (2 * p + 5) / 6 - 2 * k / 3
-    chisq = objective * nm
-    stat = max(chisq, 0.0)
-    out["chi2"] = stat
-    if dof > 0:
-        out["p_val"] = float(stats.chi2.sf(stat, dof))
-    sign0, logdet0 = np.linalg.slogdet(rs)
-    f0 = float(np.trace(rs) - logdet0 - p)
-    out["null_chi2"] = f0 * ((n - 1) - (2 * p + 5) / 6)
-    if dof > 0:
-        mm = objective / dof
-        m0 = f0 * 2 / (p * (p - 1))
-        out["tli"] = (m0 - mm) / (m0 - 1 / nm)
-        rmsea = np.sqrt(max(chisq / (dof * n) - 1 / (n - 1), 0.0))
-        tail = 0.05
-        hi = max(n, stat) + 2 * n
-        p_central = stats.chi2.cdf(stat, dof)
-
-        def ncp_root(target: float) -> float:
-            return optimize.brentq(lambda x: stats.ncx2.cdf(stat, dof, max(x, 1e-12)) - target,
-                                   0.0, hi, xtol=1e-12)
-
-        upper = 0.0
-        if p_central > tail:
-            try:
-                upper = float(np.sqrt(ncp_root(tail) / (n - 1) / dof))
-            except ValueError:
-                upper = 0.0 if rmsea <= 0 else nan
-        lower = 0.0
-        if p_central > 1 - tail:
-            try:
-                lower = float(np.sqrt(ncp_root(1 - tail) / (n - 1) / dof))
-            except ValueError:
-                lower = nan
-        if not np.isnan(upper) and upper < rmsea:
-            upper = nan
-        if not np.isnan(lower) and lower > rmsea:
-            lower = nan
-        out.update(rmsea=float(rmsea), rmsea_ci_low=lower, rmsea_ci_high=upper,
-                   bic=float(chisq - dof * np.log(n)))
+           "objective": objective, "chisq": nan, "p_val": nan, "tli": nan, "rmsea": nan,
+           "rmsea_ci_low": nan, "rmsea_ci_high": nan, "bic": nan, "null_chisq": nan,
+           "null_df": float(p * (p - 1) / 2)}
+    out.update(_residual_fit(r, r - model, dof, n_obs, counts))
+    if n_obs is not None:
+        f0 = float(np.trace(rs) - np.linalg.slogdet(rs)[1] - p)
+        out.update(_chisq_fit(objective, f0, p, k, dof, float(n_obs)))
     return out
 
 
@@ -1011,9 +824,9 @@ class EFAResult(ResultMixin):
         The correlation matrix analysed.
     fit : DataFrame
         One row of goodness-of-fit statistics as ``psych::fa`` computes them: ``df``,
-        ``objective``, ``chi2`` and ``p_val`` (likelihood-ratio, with Bartlett's correction),
+        ``objective``, ``chisq`` and ``p_val`` (likelihood-ratio, with Bartlett's correction),
         ``tli``, ``rmsea`` with its 90% interval (``rmsea_ci_low``, ``rmsea_ci_high``), ``bic``,
-        ``null_chi2``, ``null_df``, ``rms`` (root mean square off-diagonal residual, weighted by
+        ``null_chisq``, ``null_df``, ``rms`` (root mean square off-diagonal residual, weighted by
         pairwise n with pairwise deletion), ``crms`` (rms corrected for df) and ``fit_off``.
     parallel : ParallelAnalysisResult or None
         Set when the number of factors was chosen by parallel analysis.
@@ -1073,9 +886,9 @@ class EFAResult(ResultMixin):
             lines.append(f"Factor correlations range {off.min():.2f} to {off.max():.2f} "
                          "(see factor_correlations / --format json).")
         f = self.fit.iloc[0]
-        if not np.isnan(f["chi2"]):
+        if not np.isnan(f["chisq"]):
             p_txt = "p < .001" if f["p_val"] < 0.001 else f"p = {f['p_val']:.3f}"
-            lines.append(f"Fit (as psych::fa): chi2({f['df']:.0f}) = {f['chi2']:.2f}, {p_txt}; "
+            lines.append(f"Fit (as psych::fa): chisq({f['df']:.0f}) = {f['chisq']:.2f}, {p_txt}; "
                          f"TLI = {f['tli']:.3f}; RMSEA = {f['rmsea']:.3f} [90% CI "
                          f"{f['rmsea_ci_low']:.3f}, {f['rmsea_ci_high']:.3f}]; BIC = {f['bic']:.1f}; "
                          f"RMSR = {f['rms']:.3f}.")
@@ -1118,10 +931,11 @@ class EFAResult(ResultMixin):
         return scree_plot(self, path)
 
 
-def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
+@renamed_arguments(nfactors="n_factors", adapt=number_second("n_factors", "efa"))
+def efa(data: Any, instrument: str | Instrument | None = None, *,
+        n_factors: int | None = None, method: str = "minres",
         rotation: str | None = "oblimin", missing: str = "pairwise",
-        items: list[str] | None = None, instrument: str | Instrument | None = None,
-        score: str | None = None,
+        items: list[str] | None = None, score: str | None = None,
         column_map: Mapping[str, str] | None = None,
         patterns: Mapping[str, str] | Sequence[str] | str | None = None,
         on_invalid: str = "error", n_obs: int | None = None, n_iter: int = 20,
@@ -1133,6 +947,9 @@ def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
     data : DataFrame
         Item answers (rows = people, columns = items, NaN = missing), or a correlation
         matrix (square, symmetric, unit diagonal, index equal to columns).
+    instrument : str or Instrument, optional
+        An instrument id or file: items are taken from it, validated and reverse-keyed
+        (all scored items, or those of ``score``).
     n_factors : int, optional
         Number of factors. When omitted, parallel analysis chooses it (factor eigenvalues
         above the 95th percentile of ``n_iter`` simulated data sets; see
@@ -1145,13 +962,15 @@ def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
         factor correlations.
     missing : {"pairwise", "listwise"}
         How missing answers enter the correlation matrix (stated in the result).
-    items, instrument, score : optional
-        Which items to use. With ``instrument`` (and optionally ``score``), items are taken
-        from the instrument, validated and reverse-keyed.
+    items, score : optional
+        Which items to use: columns (without an instrument), or one score of the instrument.
     n_obs : int, optional
         Sample size when ``data`` is a correlation matrix.
     n_iter, quantile, seed :
-        Parallel-analysis settings when ``n_factors`` is omitted.
+        Parallel-analysis settings when ``n_factors`` is omitted (``seed`` default 0).
+
+    The 0.1 call ``efa(data, 3)`` (the number of factors second) still works until 1.0,
+    with a :class:`FutureWarning`.
 
     Returns
     -------
@@ -1192,80 +1011,106 @@ def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
     >>> f = rng.normal(size=(400, 2))
     >>> x = np.hstack([f[:, [0]] + rng.normal(size=(400, 3)), f[:, [1]] + rng.normal(size=(400, 3))])
     >>> df = pd.DataFrame(x, columns=["a1", "a2", "a3", "b1", "b2", "b3"])
-    >>> res = efa(df, 2, method="minres", rotation="oblimin")  # psych::fa(df, 2)
+    >>> res = efa(df, n_factors=2, method="minres", rotation="oblimin")  # psych::fa(df, 2)
     >>> list(res.loadings.columns)
     ['factor_1', 'factor_2']
     >>> primary = res.loadings.abs().idxmax(axis=1)  # factor each item loads most on
     >>> primary["a1"] == primary["a2"] == primary["a3"] != primary["b1"] == primary["b2"] == primary["b3"]
     True
     """
-    method = str(method).lower()
-    if method in ("mle", "maximum_likelihood"):
-        method = "ml"
-    if method not in METHODS:
-        raise AnalysisError(f"Unknown extraction method {method!r}. Choose one of: "
-                            f"{', '.join(METHODS)}.")
+    method = _resolve_method(method)
     rot = _resolve_rotation(rotation)
     prep = _prepare(data, missing=missing, items=items, instrument=instrument, score=score,
                     input_options=InputOptions.of(column_map, patterns, on_invalid),
                     n_obs=n_obs, min_items=3)
-    r = prep.corr
-    p = len(prep.labels)
     pa_result = None
     if n_factors is None:
-        if prep.n_obs is None:
-            raise AnalysisError("Give n_factors, or n_obs so that parallel analysis can choose "
-                                "the number of factors for a correlation matrix.")
-        pa_result = _parallel(prep, n_iter=n_iter, quantile=quantile, seed=seed, method=method,
-                              kind="both", reference="simulate")
-        n_factors = pa_result.n_factors or 0
-        if n_factors < 1:
-            warnings.warn("Parallel analysis found no factor above random data; one factor is "
-                          "extracted. The items may not share a common factor.",
-                          PsychometricWarning, stacklevel=2)
-            n_factors = 1
-    n_factors = int(n_factors)
-    max_k = _max_factors(p)
-    if n_factors < 1 or n_factors > max_k:
-        raise AnalysisError(
-            f"{n_factors} factors cannot be estimated from {p} items: at most {max_k} (the model "
-            "must have no more parameters than correlations). Ask for fewer factors.")
-
-    with _single_thread_blas():
-        fit = _fit(r, n_factors, method)
+        pa_result = _parallel_choice(prep, n_iter=n_iter, quantile=quantile, seed=seed,
+                                     method=method)
+        n_factors = max(pa_result.n_factors or 0, 1)
+    n_factors = _check_n_factors(int(n_factors), len(prep.labels))
+    with single_thread_blas():
+        fit = extract(prep.corr, n_factors, method)
     if not fit.converged:
         warnings.warn(f"The {method} estimator did not converge ({fit.message}); results may be "
                       "unreliable. Try another method or fewer factors.", ConvergenceWarning,
                       stacklevel=2)
     lam0 = fit.loadings * _col_signs(fit.loadings)
-    if n_factors == 1:
-        lam, phi = lam0, None
-        rot_used = "none"
-    else:
-        lam, phi = _rotate(lam0, rot)
-        rot_used = rot
-        s = _col_signs(lam)
-        lam = lam * s
-        if phi is not None:
-            phi = phi * np.outer(s, s)
-        ss = np.diag(phi @ lam.T @ lam) if phi is not None else np.sum(lam**2, axis=0)
-        order = np.argsort(-ss, kind="stable")
-        lam = lam[:, order]
-        if phi is not None:
-            phi = phi[np.ix_(order, order)]
-
+    lam, phi, rot_used = _rotated(lam0, rot)
     h2 = np.sum(lam0**2, axis=1)
-    u2 = np.diag(r) - h2
     heywood = _heywood(prep.labels, fit, h2, method)
     if heywood:
         warnings.warn(
             "Heywood case: " + "; ".join(heywood) + ". The solution is improper (an item's unique "
             "variance is at zero or below); values are reported as estimated. Consider fewer "
             "factors, removing the item, or another method.", HeywoodCaseWarning, stacklevel=2)
+    return _efa_result(prep, fit, lam0, lam, phi, method=method, rotation=rot_used,
+                       parallel=pa_result)
 
-    cols = [f"factor_{j + 1}" for j in range(n_factors)]
-    labels = prep.labels
-    ss = np.diag(phi @ lam.T @ lam) if phi is not None else np.sum(lam**2, axis=0)
+
+def _resolve_method(method: str) -> str:
+    method = str(method).lower()
+    if method in ("mle", "maximum_likelihood"):
+        method = "ml"
+    if method not in METHODS:
+        raise AnalysisError(f"Unknown extraction method {method!r}. Choose one of: "
+                            f"{', '.join(METHODS)}.")
+    return method
+
+
+def _parallel_choice(prep: _Prepared, *, n_iter: int, quantile: float, seed: int | None,
+                     method: str) -> ParallelAnalysisResult:
+    """Parallel analysis choosing the number of factors for :func:`efa` (warns when none)."""
+    if prep.n_obs is None:
+        raise AnalysisError("Give n_factors, or n_obs so that parallel analysis can choose "
+                            "the number of factors for a correlation matrix.")
+    result = _parallel(prep, n_iter=n_iter, quantile=quantile, seed=seed, method=method,
+                       kind="both", reference="simulate")
+    if (result.n_factors or 0) < 1:
+        warnings.warn("Parallel analysis found no factor above random data; one factor is "
+                      "extracted. The items may not share a common factor.",
+                      PsychometricWarning, stacklevel=3)
+    return result
+
+
+def _check_n_factors(n_factors: int, p: int) -> int:
+    max_k = _max_factors(p)
+    if n_factors < 1 or n_factors > max_k:
+        raise AnalysisError(
+            f"{n_factors} factors cannot be estimated from {p} items: at most {max_k} (the model "
+            "must have no more parameters than correlations). Ask for fewer factors.")
+    return n_factors
+
+
+def _rotated(lam0: np.ndarray, rotation: str) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """Rotate, sign columns to positive sums and sort factors by variance (psych::fa)."""
+    if lam0.shape[1] == 1:
+        return lam0, None, "none"
+    rot = rotate(lam0, rotation)
+    lam, phi = rot.loadings, rot.phi
+    s = _col_signs(lam)
+    lam = lam * s
+    if phi is not None:
+        phi = phi * np.outer(s, s)
+    order = np.argsort(-_ss_loadings(lam, phi), kind="stable")
+    lam = lam[:, order]
+    if phi is not None:
+        phi = phi[np.ix_(order, order)]
+    return lam, phi, rotation
+
+
+def _ss_loadings(lam: np.ndarray, phi: np.ndarray | None) -> np.ndarray:
+    return np.diag(phi @ lam.T @ lam) if phi is not None else np.sum(lam**2, axis=0)
+
+
+def _efa_result(prep: _Prepared, fit: FactorFit, lam0: np.ndarray, lam: np.ndarray,
+                phi: np.ndarray | None, *, method: str, rotation: str,
+                parallel: ParallelAnalysisResult | None) -> EFAResult:
+    r, labels = prep.corr, prep.labels
+    p, k = lam.shape
+    cols = [f"factor_{j + 1}" for j in range(k)]
+    h2 = np.sum(lam0**2, axis=1)
+    ss = _ss_loadings(lam, phi)
     total = float(np.trace(r))
     variance = pd.DataFrame({"factor": cols, "ss_loadings": ss, "proportion_var": ss / total,
                              "cumulative_var": np.cumsum(ss / total),
@@ -1279,24 +1124,23 @@ def efa(data: Any, n_factors: int | None = None, *, method: str = "minres",
     eig = pd.DataFrame({"number": np.arange(1, p + 1),
                         "eigenvalue": np.linalg.eigvalsh(r)[::-1], "fa_eigenvalue": fa_values})
     loadings = pd.DataFrame(lam, index=labels, columns=cols)
-    phi_df = None if phi is None else pd.DataFrame(phi, index=cols, columns=cols)
-    structure = loadings if phi is None else pd.DataFrame(lam @ phi, index=labels, columns=cols)
     l2 = lam**2
-    complexity = np.sum(l2, axis=1) ** 2 / np.sum(l2**2, axis=1)
     return EFAResult(
-        loadings=loadings, structure=structure,
+        loadings=loadings,
+        structure=loadings if phi is None else pd.DataFrame(lam @ phi, index=labels, columns=cols),
         unrotated_loadings=pd.DataFrame(lam0, index=labels, columns=cols),
         communalities=pd.Series(h2, index=labels, name="communality"),
-        uniquenesses=pd.Series(u2, index=labels, name="uniqueness"),
-        complexity=pd.Series(complexity, index=labels, name="complexity"),
-        factor_correlations=phi_df, variance=variance, eigenvalues=eig,
+        uniquenesses=pd.Series(np.diag(r) - h2, index=labels, name="uniqueness"),
+        complexity=pd.Series(np.sum(l2, axis=1) ** 2 / np.sum(l2**2, axis=1), index=labels,
+                             name="complexity"),
+        factor_correlations=None if phi is None else pd.DataFrame(phi, index=cols, columns=cols),
+        variance=variance, eigenvalues=eig,
         correlation=pd.DataFrame(r, index=labels, columns=labels),
         fit=pd.DataFrame([_fit_statistics(r, lam, phi, prep.n_obs, prep.pair_counts)]),
-        n_factors=n_factors,
-        method=method, rotation=rot_used, n_obs=prep.n_obs, missing=prep.missing,
+        n_factors=k, method=method, rotation=rotation, n_obs=prep.n_obs, missing=prep.missing,
         converged=fit.converged, n_iter=fit.n_iter,
         heywood_items=tuple(labels[i] for i in range(p) if _is_heywood(fit, h2, i, method)),
-        parallel=pa_result, missing_note=prep.missing_note())
+        parallel=parallel, missing_note=prep.missing_note())
 
 
 def _max_factors(p: int) -> int:
@@ -1307,13 +1151,13 @@ def _max_factors(p: int) -> int:
     return max(k, 1)
 
 
-def _is_heywood(fit: _Fit, h2: np.ndarray, i: int, method: str) -> bool:
+def _is_heywood(fit: FactorFit, h2: np.ndarray, i: int, method: str) -> bool:
     if h2[i] >= 1.0 - 1e-12:
         return True
-    return method in ("minres", "ml") and fit.psi[i] <= _PSI_LOWER * (1 + 1e-6)
+    return method in ("minres", "ml") and fit.psi[i] <= PSI_LOWER * (1 + 1e-6)
 
 
-def _heywood(labels: list[str], fit: _Fit, h2: np.ndarray, method: str) -> list[str]:
+def _heywood(labels: list[str], fit: FactorFit, h2: np.ndarray, method: str) -> list[str]:
     out = []
     for i, lab in enumerate(labels):
         if _is_heywood(fit, h2, i, method):
@@ -1321,7 +1165,7 @@ def _heywood(labels: list[str], fit: _Fit, h2: np.ndarray, method: str) -> list[
                 out.append(f"{lab} has communality {h2[i]:.3f} (>= 1)")
             else:
                 out.append(f"{lab}'s uniqueness reached the estimator's lower bound "
-                           f"{_PSI_LOWER} (communality {h2[i]:.3f})")
+                           f"{PSI_LOWER} (communality {h2[i]:.3f})")
     return out
 
 

@@ -18,11 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from compassion_scales.correlations import (
-    item_matrix,
-    pairwise_cov,
-    polychoric,
-)
+from compassion_scales._compat import number_second, renamed_arguments
+from compassion_scales.correlations import item_matrix, polychoric
 from compassion_scales.errors import (
     AnalysisError,
     ConvergenceWarning,
@@ -31,7 +28,11 @@ from compassion_scales.errors import (
     MissingDataWarning,
 )
 from compassion_scales.results import ResultMixin
-from compassion_scales.stats.correlation import cov2cor, pairwise_cor, smc
+from compassion_scales.stats.alpha import alpha_stats, bootstrap_alpha, feldt_interval
+from compassion_scales.stats.correlation import cov2cor, pairwise_cor, pairwise_cov, smc
+from compassion_scales.stats.extraction import PSI_LOWER, fit_minres
+from compassion_scales.stats.groups import group_levels
+from compassion_scales.stats.rotation import rotate
 
 if TYPE_CHECKING:  # pragma: no cover
     from compassion_scales.instrument import Instrument
@@ -130,35 +131,6 @@ def _cov(X: np.ndarray) -> np.ndarray:
 
 
 # ====================================================================== alpha
-def _alpha_stats(C: np.ndarray) -> dict[str, float]:
-    """psych's ``alpha.1``: raw and standardised alpha, G6, average/median r, Q."""
-    n = C.shape[0]
-    R = cov2cor(C)
-    sumC = C.sum()
-    trC = np.trace(C)
-    sumR = R.sum()
-    raw = (1 - trC / sumC) * (n / (n - 1))
-    std = (1 - n / sumR) * (n / (n - 1))
-    g6 = 1 - (n - smc(R).sum()) / sumR
-    av_r = (sumR - n) / (n * (n - 1))
-    low = R[np.tril_indices(n, -1)]
-    CC = C @ C
-    Q = (2 * n**2 / ((n - 1) ** 2 * sumC**3)) * (sumC * (np.trace(CC) + trC**2) - 2 * trC * CC.sum())
-    return {"alpha": raw, "std_alpha": std, "g6_smc": g6, "average_r": av_r,
-            "median_r": float(np.median(low)), "signal_noise": n * av_r / (1 - av_r), "Q": Q}
-
-
-def _feldt(alpha: float, n_obs: int, n_items: int, ci: float) -> tuple[float, float]:
-    """Feldt (1965) interval for alpha (psych::alpha.ci)."""
-    from scipy.stats import f
-
-    p = 1 - ci
-    df1, df2 = n_obs - 1, (n_obs - 1) * (n_items - 1)
-    low = 1 - (1 - alpha) * f.ppf(1 - p / 2, df1, df2)
-    high = 1 - (1 - alpha) * f.ppf(p / 2, df1, df2)
-    return float(low), float(high)
-
-
 def _resolve_seed(seed: int | None) -> int:
     if seed is None:
         entropy = np.random.SeedSequence().entropy
@@ -168,73 +140,11 @@ def _resolve_seed(seed: int | None) -> int:
     return int(seed)
 
 
-def _boot_counts(rng: np.random.Generator, b: int, n: int) -> np.ndarray:
-    """``b`` x ``n`` matrix of how often each row is drawn in each bootstrap resample."""
-    dtype = np.int32 if n < 2**31 else np.int64
-    idx = rng.integers(0, n, size=(b, n), dtype=dtype)
-    W = np.empty((b, n))
-    for i in range(b):  # row by row: the count vector stays in cache (5x faster than one bincount)
-        W[i] = np.bincount(idx[i], minlength=n)
-    return W
-
-
-def _boot_alpha(X: np.ndarray, n_boot: int, seed: int, chunk_cells: int = 2_000_000) -> np.ndarray:
-    """Raw alpha in ``n_boot`` row resamples of ``X`` (vectorised through resample counts).
-
-    Without missing answers each resample needs only weighted sums of the items, their
-    squares and the total; with missing answers (pairwise) the weighted pair counts,
-    pair sums and cross-products give every pairwise covariance.
-    """
-    rng = np.random.default_rng(seed)
-    n, k = X.shape
-    M = ~np.isnan(X)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        Xc = np.where(M, X - np.nan_to_num(np.nanmean(X, axis=0)), 0.0)
-    complete = bool(M.all())
-    if complete:
-        t = Xc.sum(axis=1)
-        F = np.column_stack([Xc, Xc**2, t, t**2])
-    else:
-        ju, ku = np.triu_indices(k)
-        Mf = M.astype(float)
-        # pairs in blocks so the per-pair feature matrix stays small (about chunk_cells values)
-        blk = max(1, chunk_cells // (4 * n))
-        blocks = [(ju[i:i + blk], ku[i:i + blk]) for i in range(0, ju.size, blk)]
-    out = np.empty(n_boot)
-    chunk = max(1, chunk_cells // n)
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        W = _boot_counts(rng, b, n)
-        if complete:
-            S = W @ F
-            var_items = (S[:, k:2 * k] - S[:, :k] ** 2 / n).sum(axis=1)
-            var_total = S[:, 2 * k + 1] - S[:, 2 * k] ** 2 / n
-            out[start:start + b] = k / (k - 1) * (1 - var_items / var_total)
-            continue
-        tr = np.zeros(b)
-        tot = np.zeros(b)
-        for bj, bk in blocks:
-            P = bj.size
-            Fb = np.column_stack([Mf[:, bj] * Mf[:, bk], Xc[:, bj] * Mf[:, bk],
-                                  Xc[:, bk] * Mf[:, bj], Xc[:, bj] * Xc[:, bk]])
-            S = W @ Fb
-            cnt, sa, sb, sab = S[:, :P], S[:, P:2 * P], S[:, 2 * P:3 * P], S[:, 3 * P:]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                cov = (sab - sa * sb / cnt) / (cnt - 1)
-            cov[cnt < 2] = np.nan
-            diag = bj == bk
-            tr += cov[:, diag].sum(axis=1)
-            tot += cov[:, diag].sum(axis=1) + 2 * cov[:, ~diag].sum(axis=1)
-        out[start:start + b] = k / (k - 1) * (1 - tr / tot)
-    return out
-
-
-def _alpha_row(items: _Items, ci: float, n_boot: int, seed: int | None) -> dict[str, Any]:
+def _alpha_row(items: _Items, level: float, n_boot: int, seed: int | None) -> dict[str, Any]:
     C = _cov(items.X)
-    st = _alpha_stats(C)
+    st = alpha_stats(C)
     n_obs, k = items.X.shape
-    low, high = _feldt(st["alpha"], n_obs, k, ci)
+    low, high = feldt_interval(st["alpha"], n_obs, k, level)
     row: dict[str, Any] = {
         "n_obs": n_obs, "n_items": k,
         "alpha": st["alpha"], "ci_low": low, "ci_high": high,
@@ -247,9 +157,9 @@ def _alpha_row(items: _Items, ci: float, n_boot: int, seed: int | None) -> dict[
         from compassion_scales.stats.threads import single_thread_blas
 
         with single_thread_blas():  # the resampling products are tall and thin: one thread is fastest
-            boots = _boot_alpha(items.X, int(n_boot), used)
+            boots = bootstrap_alpha(items.X, int(n_boot), used)
         ok = boots[np.isfinite(boots)]
-        p = (1 - ci) / 2
+        p = (1 - level) / 2
         row["boot_ci_low"], row["boot_ci_high"] = (
             (float(np.quantile(ok, p)), float(np.quantile(ok, 1 - p))) if ok.size else (np.nan, np.nan))
         row["n_boot"] = int(n_boot)
@@ -257,22 +167,25 @@ def _alpha_row(items: _Items, ci: float, n_boot: int, seed: int | None) -> dict[
     return row
 
 
-def _check_ci(ci: float) -> None:
-    if not (isinstance(ci, (float, int)) and 0 < ci < 1):
-        raise AnalysisError(f"ci must be a level between 0 and 1 (e.g. 0.95), not {ci!r}.")
+def _check_level(level: float) -> None:
+    if not (isinstance(level, (float, int)) and 0 < level < 1):
+        raise AnalysisError(f"level must be a confidence level between 0 and 1 (e.g. 0.95), "
+                            f"not {level!r}.")
 
 
-def _check_boot(boot: int) -> int:
-    if isinstance(boot, bool) or not isinstance(boot, (int, np.integer)) or boot < 0:
-        raise AnalysisError(f"boot must be a whole number of resamples (0 for none), not {boot!r}.")
-    if 0 < boot < 100:
-        raise AnalysisError(f"boot={boot} resamples is too few for a percentile interval; use 1000 or more.")
-    return int(boot)
+def _check_n_boot(n_boot: int) -> int:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+        raise AnalysisError(f"n_boot must be a whole number of resamples (0 for none), not {n_boot!r}.")
+    if 0 < n_boot < 100:
+        raise AnalysisError(f"n_boot={n_boot} resamples is too few for a percentile interval; "
+                            "use 1000 or more.")
+    return int(n_boot)
 
 
+@renamed_arguments(ci="level", boot="n_boot")
 def cronbach_alpha(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | None = None,
                    item_range: tuple[float, float] | None = None, missing: Missing = "pairwise",
-                   ci: float = 0.95, boot: int = 0, seed: int | None = None) -> pd.DataFrame:
+                   level: float = 0.95, n_boot: int = 0, seed: int | None = 0) -> pd.DataFrame:
     """Cronbach's alpha with Feldt and (optionally) bootstrap confidence intervals.
 
     Parameters
@@ -288,18 +201,18 @@ def cronbach_alpha(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | 
         ``"pairwise"`` (psych's default): covariances from all people answering each
         pair of items; people with no answer at all are dropped. ``"listwise"``: only
         people who answered every item.
-    ci : float
-        Confidence level of the intervals.
-    boot : int
-        Number of bootstrap resamples for a percentile interval (0 = none).
-    seed : int, optional
-        Seed of the bootstrap; drawn at random (and reported) when not given.
+    level : float
+        Confidence level of the intervals (0.1: ``ci``).
+    n_boot : int
+        Number of bootstrap resamples for a percentile interval (0 = none; 0.1: ``boot``).
+    seed : int or None
+        Seed of the bootstrap (default 0); ``None`` draws one at random (and reports it).
 
     Returns
     -------
     DataFrame
         One row: ``n_obs, n_items, alpha, ci_low, ci_high`` (Feldt), ``std_alpha,
-        average_r, median_r, g6_smc, signal_noise, ase`` and, with ``boot``,
+        average_r, median_r, g6_smc, signal_noise, ase`` and, with ``n_boot``,
         ``boot_ci_low, boot_ci_high, n_boot, seed``; plus ``missing``.
 
     Notes
@@ -311,6 +224,8 @@ def cronbach_alpha(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | 
     :math:`1 - (1-\\alpha) F_{p/2}(n-1, (n-1)(k-1))` (``psych::alpha.ci``);
     ``ase`` is psych's asymptotic standard error (Duhachek & Iacobucci, 2004).
     The bootstrap resamples people and reports the percentile interval of raw alpha.
+    The kernels are :mod:`compassion_scales.stats.alpha`, shared with ``reliability`` and
+    ``change(from_sample=True)``.
 
     Examples
     --------
@@ -321,10 +236,10 @@ def cronbach_alpha(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | 
     >>> round(float(res["alpha"].iloc[0]), 4)
     0.9448
     """
-    _check_ci(ci)
-    n_boot = _check_boot(boot)
+    _check_level(level)
+    n_boot = _check_n_boot(n_boot)
     items = _prepare(data, reverse=reverse, item_range=item_range, missing=missing)
-    row = _alpha_row(items, ci, n_boot, seed)
+    row = _alpha_row(items, level, n_boot, seed)
     row["missing"] = missing
     return pd.DataFrame([row])
 
@@ -343,7 +258,7 @@ def _item_table(items: _Items, C: np.ndarray, loading: np.ndarray | None) -> pd.
         keep = np.arange(k) != i
         r_drop[i] = (C[:, i].sum() - C[i, i]) / np.sqrt(C[i, i] * C[np.ix_(keep, keep)].sum())
         if k > 2:
-            st = _alpha_stats(C[np.ix_(keep, keep)])
+            st = alpha_stats(C[np.ix_(keep, keep)])
             a_drop[i], sa_drop[i] = st["alpha"], st["std_alpha"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -437,7 +352,7 @@ def split_half(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | None
     C = _cov(items.X)
     r = _split_r(C)
     return pd.DataFrame([{"r_halves": r, "split_half_sb": 2 * r / (1 + r),
-                          "lambda6": _alpha_stats(C)["g6_smc"], "missing": missing}])
+                          "lambda6": alpha_stats(C)["g6_smc"], "missing": missing}])
 
 
 def _split_r(C: np.ndarray) -> float:
@@ -450,12 +365,10 @@ def _split_r(C: np.ndarray) -> float:
 def _minres(R: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
     """Minimum-residual (ULS) factor extraction of a correlation matrix (psych ``fa(fm="minres")``).
 
-    Uses the same extraction as :func:`compassion_scales.efa` (``factor._fit_minres``).
+    The extraction kernel :func:`compassion_scales.stats.extraction.fit_minres` (as ``efa``).
     Returns ``(loadings, uniquenesses)``; columns signed so their sums are positive.
     """
-    from compassion_scales.factor import _fit_minres
-
-    fit = _fit_minres(R, nf)
+    fit = fit_minres(R, nf)
     if not fit.converged:
         warnings.warn(f"The minres factor extraction did not converge ({fit.message}); omega "
                       "may be inaccurate.", ConvergenceWarning, stacklevel=3)
@@ -463,76 +376,27 @@ def _minres(R: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
     signs = np.sign(L.sum(axis=0))
     signs[signs == 0] = 1
     L = L * signs
-    if np.any(fit.psi <= 0.005 + 1e-8):
+    if np.any(fit.psi <= PSI_LOWER + 1e-8):
         warnings.warn("A communality reached 1 in the factor solution (a Heywood case); "
                       "omega is doubtful. Try fewer factors.", HeywoodCaseWarning, stacklevel=3)
     return L, fit.psi
 
 
-def _varimax(A: np.ndarray, eps: float = 1e-5) -> np.ndarray:
-    """R's ``stats::varimax`` (Kaiser normalisation)."""
-    nc = A.shape[1]
-    if nc < 2:
-        return A
-    sc = np.sqrt((A**2).sum(axis=1))
-    x = A / sc[:, None]
-    p = x.shape[0]
-    T = np.eye(nc)
-    d = 0.0
-    for _ in range(1000):
-        z = x @ T
-        B = x.T @ (z**3 - z @ np.diag((z**2).sum(axis=0)) / p)
-        u, s, vt = np.linalg.svd(B)
-        T = u @ vt
-        dpast, d = d, s.sum()
-        if d < dpast * (1 + eps):
-            break
-    return (x @ T) * sc[:, None]
+def _schmid_oblique(L: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """psych::schmid's rotations: varimax, signed, then oblimin (one :func:`rotate`).
 
-
-def _oblimin(A: np.ndarray, gam: float = 0.0, eps: float = 1e-5,
-             maxit: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    """Direct oblimin by gradient projection (GPArotation's ``GPFoblq``, normalize = FALSE).
-
-    Returns ``(pattern loadings, factor correlations Phi)``.
+    Returns ``(orthogonal loadings, oblique pattern, factor correlations)``.
     """
-    k = A.shape[1]
-    off = 1.0 - np.eye(k)
-    p = A.shape[0]
-
-    def vgq(L: np.ndarray) -> tuple[np.ndarray, float]:
-        X = (L**2) @ off
-        if gam != 0:
-            X = (np.eye(p) - gam / p) @ X
-        return L * X, float(np.sum(L**2 * X) / 4)
-
-    T = np.eye(k)
-    al = 1.0
-    L = A @ np.linalg.inv(T).T
-    Gq, f = vgq(L)
-    G = -(L.T @ Gq @ np.linalg.inv(T)).T
-    converged = False
-    for _ in range(maxit + 1):
-        Gp = G - T @ np.diag(np.sum(T * G, axis=0))
-        s = np.sqrt(np.sum(Gp**2))
-        if s < eps:
-            converged = True
-            break
-        al *= 2
-        for _ in range(11):
-            X = T - al * Gp
-            Tt = X / np.sqrt(np.sum(X**2, axis=0))
-            L = A @ np.linalg.inv(Tt).T
-            Gqt, ft = vgq(L)
-            if f - ft > 0.5 * s**2 * al:
-                break
-            al /= 2
-        T, f = Tt, ft
-        G = -(L.T @ Gqt @ np.linalg.inv(Tt)).T
-    if not converged:
+    orth = rotate(L, "varimax").loadings
+    s = np.sign(orth.sum(axis=0))
+    s[s == 0] = 1
+    orth = orth * s
+    rot = rotate(orth, "oblimin")
+    if not rot.converged:
         warnings.warn("The oblimin rotation did not converge; omega hierarchical may be "
-                      "inaccurate.", ConvergenceWarning, stacklevel=3)
-    return A @ np.linalg.inv(T).T, T.T @ T
+                      "inaccurate.", ConvergenceWarning, stacklevel=4)
+    assert rot.phi is not None
+    return orth, rot.loadings, rot.phi
 
 
 def _omega_from_R(R: np.ndarray, nf: int, option: str = "equal") -> dict[str, Any]:
@@ -544,11 +408,7 @@ def _omega_from_R(R: np.ndarray, nf: int, option: str = "equal") -> dict[str, An
         fload = L
         gload = np.array([1.0])
     else:
-        orth = _varimax(L)
-        s = np.sign(orth.sum(axis=0))
-        s[s == 0] = 1
-        orth = orth * s
-        fload, phi = _oblimin(orth)
+        orth, fload, phi = _schmid_oblique(L)
         if nf > 2:
             gl, _ = _minres(phi, 1)
             gload = gl[:, 0]
@@ -584,7 +444,8 @@ def _omega_from_R(R: np.ndarray, nf: int, option: str = "equal") -> dict[str, An
     }
 
 
-def omega(data: pd.DataFrame | np.ndarray, nfactors: int = 1, *,
+@renamed_arguments(nfactors="n_factors", adapt=number_second("n_factors", "omega"))
+def omega(data: pd.DataFrame | np.ndarray, *, n_factors: int = 1,
           reverse: Sequence[str] | None = None, item_range: tuple[float, float] | None = None,
           missing: Missing = "pairwise", ordinal: bool = False) -> pd.DataFrame:
     """McDonald's omega as ``psych::omega`` computes it.
@@ -593,12 +454,13 @@ def omega(data: pd.DataFrame | np.ndarray, nfactors: int = 1, *,
     ----------
     data : DataFrame
         One column per item (keyed), NaN = missing.
-    nfactors : int
+    n_factors : int
         1: omega total from a one-factor minres model. 2 or more: omega hierarchical
         and total from a Schmid-Leiman bifactor solution (minres extraction, oblimin
         rotation, general factor from a one-factor minres solution of the factor
         correlations; with 2 factors their loadings on g are set equal, psych's
-        ``option = "equal"``).
+        ``option = "equal"``). The 0.1 calls ``omega(data, 2)`` and ``nfactors=2`` still
+        work until 1.0, with a :class:`FutureWarning`.
     reverse, item_range, missing
         As in :func:`cronbach_alpha`.
     ordinal : bool
@@ -607,7 +469,7 @@ def omega(data: pd.DataFrame | np.ndarray, nfactors: int = 1, *,
     Returns
     -------
     DataFrame
-        One row: ``n_obs, n_items, nfactors, omega_total, omega_h, omega_limit``
+        One row: ``n_obs, n_items, n_factors, omega_total, omega_h, omega_limit``
         (:math:`\\omega_h/\\omega_t`), ``ecv`` (explained common variance of g),
         ``alpha`` (standardised, from the same matrix), ``lambda6``, ``estimator``,
         ``correlation``, ``missing``. ``.attrs["loadings"]`` holds the
@@ -630,8 +492,9 @@ def omega(data: pd.DataFrame | np.ndarray, nfactors: int = 1, *,
     >>> round(float(res["omega_total"].iloc[0]), 3)
     0.947
     """
-    if isinstance(nfactors, bool) or not isinstance(nfactors, (int, np.integer)) or nfactors < 1:
-        raise AnalysisError(f"nfactors must be a whole number of at least 1, not {nfactors!r}.")
+    if isinstance(n_factors, bool) or not isinstance(n_factors, (int, np.integer)) or n_factors < 1:
+        raise AnalysisError(f"n_factors must be a whole number of at least 1, not {n_factors!r}.")
+    nfactors = int(n_factors)
     items = _prepare(data, reverse=reverse, item_range=item_range, missing=missing, min_items=3)
     R, corr = _corr(items, ordinal)
     if nfactors > 1 and items.X.shape[1] < 2 * nfactors + 1:
@@ -640,7 +503,7 @@ def omega(data: pd.DataFrame | np.ndarray, nfactors: int = 1, *,
             "(at least 2 per factor plus one). Use fewer factors.")
     om = _omega_from_R(R, int(nfactors))
     out = pd.DataFrame([{
-        "n_obs": items.X.shape[0], "n_items": items.X.shape[1], "nfactors": int(nfactors),
+        "n_obs": items.X.shape[0], "n_items": items.X.shape[1], "n_factors": nfactors,
         "omega_total": om["omega_total"], "omega_h": om["omega_h"],
         "omega_limit": om["omega_limit"], "ecv": om["ecv"], "alpha": om["alpha_std"],
         "lambda6": om["lambda6"], "estimator": _estimator(int(nfactors)),
@@ -695,7 +558,7 @@ class ReliabilityResult(ResultMixin):
         One row per score (and group): see :func:`reliability`. Also ``summary``.
     items : DataFrame
         One row per score (and group) and item: item statistics and keying audit.
-    missing, n_boot, seed, ci, nfactors, ordinal, group, instrument
+    missing, n_boot, seed, level, n_factors, ordinal, group, instrument
         The options used.
     """
 
@@ -704,8 +567,8 @@ class ReliabilityResult(ResultMixin):
     missing: str
     n_boot: int
     seed: int | None
-    ci: float
-    nfactors: int
+    level: float
+    n_factors: int
     ordinal: bool
     group: str | None = None
     instrument: str | None = None
@@ -717,8 +580,22 @@ class ReliabilityResult(ResultMixin):
     def summary(self) -> pd.DataFrame:
         return self.table
 
+    @property
+    def ci(self) -> float:
+        """Old name of :attr:`level` (until 1.0)."""
+        warnings.warn("ReliabilityResult.ci is now called level; ci will stop working in "
+                      "version 1.0.", FutureWarning, stacklevel=2)
+        return self.level
+
+    @property
+    def nfactors(self) -> int:
+        """Old name of :attr:`n_factors` (until 1.0)."""
+        warnings.warn("ReliabilityResult.nfactors is now called n_factors; nfactors will stop "
+                      "working in version 1.0.", FutureWarning, stacklevel=2)
+        return self.n_factors
+
     def _notes(self) -> list[str]:
-        pct = f"{self.ci:.0%}"
+        pct = f"{self.level:.0%}"
         miss = ("pairwise: covariances from everyone answering each pair of items (psych's "
                 "default); people with no answers dropped" if self.missing == "pairwise"
                 else "listwise: only people who answered every item")
@@ -733,8 +610,8 @@ class ReliabilityResult(ResultMixin):
         lines.append("omega_total: McDonald's omega total, minres factor analysis of the "
                      f"Pearson correlation matrix ({self.missing}; psych::omega)"
                      + (f"; omega_h: omega hierarchical from a Schmid-Leiman solution with "
-                        f"{self.nfactors} oblimin-rotated group factors." if self.nfactors > 1
-                        else ", 1 factor (omega_h needs nfactors >= 2)."))
+                        f"{self.n_factors} oblimin-rotated group factors." if self.n_factors > 1
+                        else ", 1 factor (omega_h needs n_factors >= 2)."))
         lines.append("split_half_sb: odd-even split half, Spearman-Brown corrected; lambda6: "
                      "Guttman's lambda-6 (smc).")
         if self.ordinal:
@@ -752,49 +629,149 @@ class ReliabilityResult(ResultMixin):
         out = super().to_dict()
         out["items"] = to_jsonable(self.items)
         out["settings"] = {"missing": self.missing, "n_boot": self.n_boot, "seed": self.seed,
-                           "ci": self.ci, "nfactors": self.nfactors, "ordinal": self.ordinal,
-                           "group": self.group, "instrument": self.instrument}
+                           "level": self.level, "n_factors": self.n_factors,
+                           "ordinal": self.ordinal, "group": self.group,
+                           "instrument": self.instrument}
         return out
 
 
-def _one_set(data: pd.DataFrame, *, reverse: Sequence[str] | None,
-             item_range: tuple[float, float] | None, missing: str, ci: float, n_boot: int,
-             seed: int | None, nfactors: int, ordinal: bool) -> tuple[dict[str, Any], pd.DataFrame]:
-    items = _prepare(data, reverse=reverse, item_range=item_range, missing=missing)
-    row = _alpha_row(items, ci, n_boot, seed)
+@dataclass(frozen=True)
+class _Settings:
+    """The options of one :func:`reliability` call, passed to each score and group."""
+
+    missing: str
+    level: float
+    n_boot: int
+    seed: int | None
+    n_factors: int
+    ordinal: bool
+    item_range: tuple[float, float] | None
+
+
+def _omega_columns(row: dict[str, Any], items: _Items, R: np.ndarray,
+                   n_factors: int) -> np.ndarray | None:
+    """Add omega total/hierarchical to ``row``; return the one-factor loadings (or None)."""
+    k = items.X.shape[1]
+    if k < 3:
+        row["omega_total"] = row["omega_h"] = np.nan
+        row["n_factors"] = 0
+        return None
+    nf = n_factors if k >= 2 * n_factors + 1 else 1
+    om = _omega_from_R(R, nf)
+    row["omega_total"] = om["omega_total"]
+    row["omega_h"] = om["omega_h"]
+    row["n_factors"] = nf
+    row["_flipped"] = [n for n, f in zip(items.names, om["flipped"], strict=True) if f]
+    return _one_factor_loading(R)
+
+
+def _one_set(data: pd.DataFrame, reverse: Sequence[str] | None,
+             opts: _Settings) -> tuple[dict[str, Any], pd.DataFrame]:
+    items = _prepare(data, reverse=reverse, item_range=opts.item_range, missing=opts.missing)
+    row = _alpha_row(items, opts.level, opts.n_boot, opts.seed)
     C = _cov(items.X)
-    R = _pearson(items.X)
     k = items.X.shape[1]
     row["n_incomplete"] = items.n_incomplete
-    if k >= 3:
-        nf = nfactors if k >= 2 * nfactors + 1 else 1
-        om = _omega_from_R(R, nf)
-        row["omega_total"] = om["omega_total"]
-        row["omega_h"] = om["omega_h"]
-        row["nfactors"] = nf
-        row["_flipped"] = [n for n, f in zip(items.names, om["flipped"], strict=True) if f]
-        loading = _one_factor_loading(R)
-    else:
-        row["omega_total"] = row["omega_h"] = np.nan
-        row["nfactors"] = 0
-        loading = None
+    loading = _omega_columns(row, items, _pearson(items.X), opts.n_factors)
     row["split_half_sb"] = (lambda r: 2 * r / (1 + r))(_split_r(C))
     row["lambda6"] = row.pop("g6_smc")
-    if ordinal:
+    if opts.ordinal:
         P, _ = _corr(items, True)
-        sumP = P.sum()
-        row["ordinal_alpha"] = (1 - k / sumP) * (k / (k - 1))
+        row["ordinal_alpha"] = (1 - k / P.sum()) * (k / (k - 1))
         row["ordinal_omega_total"] = _omega_from_R(P, 1)["omega_total"] if k >= 3 else np.nan
     tab = _item_table(items, C, loading)
     row["n_flagged"] = int(tab["keying_flag"].sum())
     return row, tab
 
 
+def _item_sets(data: pd.DataFrame, instrument: str | Instrument | None, *,
+               items: Sequence[str] | None, reverse: Sequence[str] | None,
+               item_range: tuple[float, float] | None, group: str | None,
+               scores: Sequence[str] | None, column_map: Mapping[str, str] | None,
+               patterns: Mapping[str, str] | Sequence[str] | str | None, on_invalid: str
+               ) -> tuple[list[tuple[str, pd.DataFrame, Sequence[str] | None]], str | None,
+                          tuple[float, float] | None, list[str]]:
+    """The item tables to analyse: ``(sets, instrument id, answer range, input notes)``."""
+    if instrument is not None:
+        if items is not None or reverse:
+            raise AnalysisError("With an instrument, items and their keys come from the "
+                                "instrument; do not also give items= or reverse=.")
+        from compassion_scales._inputs import InputOptions, item_set
+        from compassion_scales.errors import SkippedScoreWarning
+
+        iset = item_set(data, instrument, scores=scores, min_items=2,
+                        options=InputOptions.of(column_map, patterns, on_invalid),
+                        reserved={"group": group})
+        notes = iset.notes()
+        for note in notes:
+            warnings.warn(note, SkippedScoreWarning, stacklevel=4)
+        return ([(sid, iset.items(sid), None) for sid in iset.scores], iset.instrument.id,
+                item_range, notes)
+    cols = list(items) if items is not None else [c for c in data.columns if c != group]
+    missing_cols = [c for c in cols if c not in data.columns]
+    if missing_cols:
+        raise AnalysisError("Item column(s) not in the data: " + ", ".join(map(str, missing_cols))
+                            + ". Check the names (they are case-sensitive).")
+    vals, _ = item_matrix(data, cols)
+    if reverse and item_range is None and np.isfinite(vals).any():
+        # one answer range for everyone, so groups are keyed alike
+        item_range = (float(np.nanmin(vals)), float(np.nanmax(vals)))
+    return [("items", pd.DataFrame(vals, columns=cols, index=data.index), reverse)], None, \
+        item_range, []
+
+
+def _subsets(data: pd.DataFrame, group: str | None) -> tuple[list[tuple[str, np.ndarray]], int]:
+    """``("all", everyone)`` then each group in report order; and how many lack a group."""
+    out = [("all", np.ones(len(data), dtype=bool))]
+    if group is None:
+        return out, 0
+    g = data[group]
+    out += [(str(v), (g == v).to_numpy()) for v in group_levels(g)]
+    return out, int(g.isna().sum())
+
+
+def _analyse(sid: str, frame: pd.DataFrame, rev: Sequence[str] | None, gname: str,
+             where: str, opts: _Settings,
+             messages: list[str]) -> tuple[dict[str, Any], pd.DataFrame] | None:
+    """One score in one group; doubts re-issued naming the score (and group), once each."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            row, tab = _one_set(frame, rev, opts)
+    except AnalysisError as exc:
+        if gname == "all":
+            raise AnalysisError(f"Score {sid!r}: {exc}") from None
+        messages.append(f"Group {gname!r} of score {sid!r} skipped: {exc}")
+        return None
+    for text, category in dict.fromkeys((f"{where}: {w.message}", w.category) for w in caught):
+        warnings.warn(text, category, stacklevel=4)
+    flipped = row.pop("_flipped", [])
+    if flipped:
+        messages.append(f"omega for {where[0].lower() + where[1:]}: item(s) "
+                        f"{', '.join(flipped)} load negatively on the general factor and were "
+                        "flipped inside the omega computation only (psych::omega convention); "
+                        "alpha and the item table use the keys as given.")
+    return row, tab
+
+
+def _missing_messages(table: pd.DataFrame, missing: str, messages: list[str]) -> None:
+    inc = table.get("n_incomplete")
+    if inc is None or not (inc > 0).any():
+        return
+    if missing == "pairwise":
+        messages.append("Some people skipped items: their answered items count pairwise "
+                        "(n_incomplete people with at least one missing item).")
+    else:
+        warnings.warn(f"Listwise deletion dropped up to {int(inc.max())} people with missing "
+                      "answers.", MissingDataWarning, stacklevel=4)
+
+
+@renamed_arguments(boot="n_boot", ci="level", nfactors="n_factors")
 def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, *,
                 items: Sequence[str] | None = None, reverse: Sequence[str] | None = None,
                 item_range: tuple[float, float] | None = None, group: str | None = None,
-                boot: int = 1000, seed: int | None = None, ordinal: bool = False,
-                missing: Missing = "pairwise", ci: float = 0.95, nfactors: int = 1,
+                n_boot: int = 1000, seed: int | None = 0, ordinal: bool = False,
+                missing: Missing = "pairwise", level: float = 0.95, n_factors: int = 1,
                 scores: Sequence[str] | None = None,
                 column_map: Mapping[str, str] | None = None,
                 patterns: Mapping[str, str] | Sequence[str] | str | None = None,
@@ -816,19 +793,21 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
         Items to reverse-key and the answer range (without an instrument), see
         :func:`cronbach_alpha`.
     group : str, optional
-        Column of ``data``: analyse each group separately (plus everyone).
-    boot : int
-        Bootstrap resamples for alpha's percentile interval (0 = none).
-    seed : int, optional
-        Bootstrap seed; drawn at random and reported when not given.
+        Column of ``data``: analyse each group separately (plus everyone). Groups are
+        reported in category order for a categorical column, otherwise sorted
+        (:func:`compassion_scales.stats.groups.group_levels`, the rule of ``compare``).
+    n_boot : int
+        Bootstrap resamples for alpha's percentile interval (0 = none; 0.1: ``boot``).
+    seed : int or None
+        Bootstrap seed (default 0); ``None`` draws one at random and reports it.
     ordinal : bool
         Also report ordinal alpha and omega from polychoric correlations.
     missing : {"pairwise", "listwise"}
         Missing-answer handling (pairwise is psych's default and ours).
-    ci : float
-        Confidence level.
-    nfactors : int
-        Group factors for omega hierarchical (1 = omega total only).
+    level : float
+        Confidence level (0.1: ``ci``).
+    n_factors : int
+        Group factors for omega hierarchical (1 = omega total only; 0.1: ``nfactors``).
     scores : list of str, optional
         With an instrument, analyse only these scores. Default: every score with two or
         more items whose items are in the data (the others are skipped, and said so).
@@ -842,7 +821,7 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
         ``summary``: one row per score x group with ``score, group, n_obs, n_items,
         alpha, ci_low, ci_high, std_alpha, average_r, median_r, signal_noise, ase,
         [boot_ci_low, boot_ci_high, n_boot, seed], n_incomplete, omega_total, omega_h,
-        nfactors, split_half_sb, lambda6, [ordinal_alpha, ordinal_omega_total],
+        n_factors, split_half_sb, lambda6, [ordinal_alpha, ordinal_omega_total],
         n_flagged``. ``items``: see :func:`item_analysis`.
 
     Warns
@@ -856,121 +835,49 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
     >>> import pandas as pd
     >>> d = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3, 2, 4], "b": [2, 2, 3, 5, 4, 3, 1, 4],
     ...                   "c": [1, 3, 3, 4, 5, 2, 2, 3], "d": [2, 2, 4, 4, 5, 3, 1, 5]})
-    >>> res = reliability(d, boot=2000, seed=1)
+    >>> res = reliability(d, n_boot=2000, seed=1)
     >>> res.summary[["alpha", "omega_total"]].round(3).to_numpy().tolist()
     [[0.945, 0.947]]
     """
-    _check_ci(ci)
-    n_boot = _check_boot(boot)
+    _check_level(level)
+    n_boot = _check_n_boot(n_boot)
     _check_missing(missing)
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)
     if group is not None and group not in data.columns:
         raise AnalysisError(f"The group column {group!r} is not in the data; columns are: "
                             + ", ".join(map(str, data.columns)) + ".")
-    used_seed = _resolve_seed(seed) if n_boot else None
-    inst_id = None
-    input_notes: list[str] = []
-    sets: list[tuple[str, pd.DataFrame, Sequence[str] | None]] = []
-    if instrument is not None:
-        if items is not None or reverse:
-            raise AnalysisError("With an instrument, items and their keys come from the "
-                                "instrument; do not also give items= or reverse=.")
-        from compassion_scales._inputs import InputOptions, item_set
-
-        iset = item_set(data, instrument, scores=scores, min_items=2,
-                        options=InputOptions.of(column_map, patterns, on_invalid),
-                        reserved={"group": group})
-        inst_id = iset.instrument.id
-        for sid in iset.scores:
-            sets.append((sid, iset.items(sid), None))
-        input_notes = iset.notes()
-        for note in input_notes:
-            from compassion_scales.errors import SkippedScoreWarning
-
-            warnings.warn(note, SkippedScoreWarning, stacklevel=2)
-    else:
-        cols = list(items) if items is not None else [c for c in data.columns if c != group]
-        missing_cols = [c for c in cols if c not in data.columns]
-        if missing_cols:
-            raise AnalysisError("Item column(s) not in the data: " + ", ".join(map(str, missing_cols))
-                                + ". Check the names (they are case-sensitive).")
-        if reverse and item_range is None and len(cols):
-            # one answer range for everyone, so groups are keyed alike
-            vals, _ = item_matrix(data[cols])
-            if np.isfinite(vals).any():
-                item_range = (float(np.nanmin(vals)), float(np.nanmax(vals)))
-        from compassion_scales._inputs import numeric_columns
-
-        sets.append(("items", numeric_columns(data, cols, what="item column")[cols], reverse))
-    if group is not None:
-        g = data[group]
-        levels = [v for v in pd.unique(g) if not pd.isna(v)]
-        try:
-            levels = sorted(levels)
-        except TypeError:
-            pass
-        n_na = int(g.isna().sum())
-    rows, tabs = [], []
-    messages: list[str] = list(input_notes)
-    flagged: list[str] = []
+    sets, inst_id, item_range, notes = _item_sets(
+        data, instrument, items=items, reverse=reverse, item_range=item_range, group=group,
+        scores=scores, column_map=column_map, patterns=patterns, on_invalid=on_invalid)
+    opts = _Settings(missing=missing, level=level, n_boot=n_boot,
+                     seed=_resolve_seed(seed) if n_boot else None, n_factors=int(n_factors),
+                     ordinal=ordinal, item_range=item_range)
+    subsets, n_na = _subsets(data, group)
+    rows, tabs, messages, flagged = [], [], list(notes), []
     for sid, frame, rev in sets:
-        subsets = [("all", np.ones(len(frame), dtype=bool))]
-        if group is not None:
-            subsets += [(str(v), (g == v).to_numpy()) for v in levels]
         for gname, mask in subsets:
             where = f"Score {sid!r}" + (f", group {gname!r}" if group is not None else "")
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    row, tab = _one_set(frame[mask], reverse=rev, item_range=item_range,
-                                        missing=missing, ci=ci, n_boot=n_boot, seed=used_seed,
-                                        nfactors=nfactors, ordinal=ordinal)
-                seen = set()
-                for w in caught:  # say which score (and group) each doubt is about, once
-                    text = f"{where}: {w.message}"
-                    if text not in seen:
-                        seen.add(text)
-                        warnings.warn(text, w.category, stacklevel=2)
-            except AnalysisError as exc:
-                if gname == "all":
-                    raise AnalysisError(f"Score {sid!r}: {exc}") from None
-                messages.append(f"Group {gname!r} of score {sid!r} skipped: {exc}")
+            done = _analyse(sid, frame[mask], rev, gname, where, opts, messages)
+            if done is None:
                 continue
-            flipped_omega = row.pop("_flipped", [])
-            if flipped_omega:
-                messages.append(f"omega for {where[0].lower() + where[1:]}: item(s) "
-                                f"{', '.join(flipped_omega)} load negatively on the general factor "
-                                "and were flipped inside the omega computation only "
-                                "(psych::omega convention); alpha and the item table use the keys "
-                                "as given.")
+            row, tab = done
             rows.append({"score": sid, "group": gname, **row})
-            tab.insert(0, "group", gname)
-            tab.insert(0, "score", sid)
-            tabs.append(tab)
+            tabs.append(tab.assign(score=sid, group=gname)[["score", "group", *tab.columns]])
             if gname == "all":
                 flagged += [f"{sid}:{it}" for it in tab.loc[tab["keying_flag"], "item"]]
-    if group is not None and n_na:
+    if n_na:
         messages.append(f"{n_na} people with a missing {group!r} are only in group 'all'.")
-    table = pd.DataFrame(rows)
-    if group is None:
-        table = table.drop(columns="group")
-    item_tab = pd.concat(tabs, ignore_index=True)
-    if group is None:
-        item_tab = item_tab.drop(columns="group")
+    drop = ["group"] if group is None else []
+    table = pd.DataFrame(rows).drop(columns=drop)
     if flagged:
         msg = ("Possible keying or coding error: item(s) " + ", ".join(flagged) + " correlate "
                "negatively with the rest of their scale or load against it on the first factor. "
                "Check the reverse keys and the answer coding; nothing was flipped.")
-        warnings.warn(msg, KeyingWarning, stacklevel=2)
+        warnings.warn(msg, KeyingWarning, stacklevel=3)
         messages.append(msg)
-    inc = table.get("n_incomplete")
-    if inc is not None and missing == "pairwise" and (inc > 0).any():
-        messages.append("Some people skipped items: their answered items count pairwise "
-                        "(n_incomplete people with at least one missing item).")
-    if missing == "listwise" and inc is not None and (inc > 0).any():
-        warnings.warn(f"Listwise deletion dropped up to {int(inc.max())} people with missing answers.",
-                      MissingDataWarning, stacklevel=2)
-    return ReliabilityResult(table=table, items=item_tab, missing=missing, n_boot=n_boot,
-                             seed=used_seed, ci=ci, nfactors=int(nfactors), ordinal=ordinal,
-                             group=group, instrument=inst_id, messages=tuple(messages))
+    _missing_messages(table, missing, messages)
+    return ReliabilityResult(table=table, items=pd.concat(tabs, ignore_index=True).drop(columns=drop),
+                             missing=missing, n_boot=n_boot, seed=opts.seed, level=level,
+                             n_factors=int(n_factors), ordinal=ordinal, group=group,
+                             instrument=inst_id, messages=tuple(messages))

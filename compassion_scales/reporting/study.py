@@ -348,7 +348,7 @@ def _reliability_section(st: _Study) -> str:
     import compassion_scales as cs
 
     b, n_boot, ci_label = st.b, st.n_boot, st.ci_label
-    res = cs.reliability(st.cross, st.inst, boot=n_boot, seed=st.seed, ci=st.level,
+    res = cs.reliability(st.cross, st.inst, n_boot=n_boot, seed=st.seed, level=st.level,
                          scores=[s.id for s in st.multi])
     summ = res.summary.copy()
     summ["omega_ci_low"], summ["omega_ci_high"] = _omega_intervals(st)
@@ -390,7 +390,7 @@ def _exploratory_part(st: _Study) -> str:
            f"parallel analysis ({pa.n_iter} random data sets): {nf} factor(s) "
            "suggested.</figcaption></figure>"]
     b.key["pa_factors"] = str(nf)
-    efa = cs.efa(st.cross, nf, instrument=st.inst, seed=st.seed)
+    efa = cs.efa(st.cross, st.inst, n_factors=nf, seed=st.seed)
     out.append(b.table(make_table(sort_loadings(efa.summary, cut=0.30),
                                   f"Exploratory factor analysis: {nf} factor(s), minres, "
                                   "oblimin (loadings below .30 hidden)", table="EFAResult")))

@@ -12,11 +12,40 @@ import warnings
 
 import numpy as np
 
-__all__ = ["pairwise_cor", "pairwise_cor_n", "pairwise_cor_stack", "cov2cor", "smc", "cor_smooth",
+__all__ = ["pairwise_cov", "pairwise_cor", "pairwise_cor_n", "pairwise_cor_stack", "cov2cor", "smc", "cor_smooth",
            "PSYCH_EIG_TOL"]
 
 #: ``psych::cor.smooth``'s default ``eig.tol``.
 PSYCH_EIG_TOL = 1e-12
+
+
+def pairwise_cov(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Covariances from pairwise-complete observations, as R's ``cov(x, use="pairwise")``.
+
+    Each covariance uses the rows where both items are answered, with means taken
+    over those rows. Returns ``(C, N)`` where ``N`` holds the pair counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> C, N = pairwise_cov(np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 4.]]))
+    >>> [round(float(v), 4) for v in (C[0, 0], C[0, 1])], int(N[0, 1])   # R: cov(x, use = "pairwise")
+    ([1.6667, 1.8333], 3)
+    """
+    M = ~np.isnan(X)
+    # centre on column means for numerical accuracy (covariances are shift invariant)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nan_to_num(np.nanmean(X, axis=0))
+    X0 = np.where(M, X - centre, 0.0)
+    Mf = M.astype(float)
+    N = Mf.T @ Mf
+    S = X0.T @ Mf          # S[j, k] = sum of x_j over rows where j and k are answered
+    SS = X0.T @ X0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        C = (SS - S * S.T / N) / (N - 1)
+    C[N < 2] = np.nan
+    return C, N
 
 
 def pairwise_cor_n(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,9 +1,10 @@
 """Fast percentile bootstrap of McDonald's omega total (one factor), arrays in, numbers out.
 
 Each resample needs a pairwise-complete correlation matrix and a one-factor
-minimum-residual (ULS) solution. Both are done here with plain numpy: pairwise
+minimum-residual (ULS) solution. Both are done with plain numpy: pairwise
 correlations from masked cross-products, and ULS by iterated principal axes (whose fixed
-point is the ULS solution), so a thousand resamples take about a second instead of
+point is the ULS solution; :func:`compassion_scales.stats.extraction.one_factor_uls`, here
+batched over resamples), so a thousand resamples take about a second instead of
 the minutes the general ``omega`` machinery needs.
 
 omega_total = (1'R1 - sum(1 - l_i^2)) / 1'R1, as ``psych::omega`` with ``nfactors = 1``.
@@ -13,30 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from compassion_scales.stats.correlation import pairwise_cor, pairwise_cor_stack, smc
+from compassion_scales.stats.correlation import pairwise_cor, pairwise_cor_stack
+from compassion_scales.stats.extraction import PSI_LOWER, one_factor_uls
 
 __all__ = ["one_factor_uls", "omega_total_1f", "bootstrap_omega_total"]
-
-
-def one_factor_uls(r: np.ndarray, tol: float = 1e-9, max_iter: int = 1000,
-                   start: np.ndarray | None = None) -> np.ndarray:
-    """One-factor ULS (minres) loadings by iterated principal axes, signed to a positive sum.
-
-    ``start``: initial communalities (default: squared multiple correlations).
-    """
-    h = smc(r) if start is None else np.asarray(start, dtype=float).copy()
-    lam = np.zeros(r.shape[0])
-    for _ in range(max_iter):
-        rr = r.copy()
-        np.fill_diagonal(rr, h)
-        w, v = np.linalg.eigh(rr)
-        lam = v[:, -1] * np.sqrt(max(w[-1], 0.0))
-        h_new = np.minimum(lam * lam, 0.995)
-        if np.max(np.abs(h_new - h)) < tol:
-            h = h_new
-            break
-        h = h_new
-    return lam if lam.sum() >= 0 else -lam
 
 
 def omega_total_1f(r: np.ndarray, tol: float = 1e-9, start: np.ndarray | None = None) -> float:
@@ -68,7 +49,7 @@ def _batched_omega(r: np.ndarray, start: np.ndarray, tol: float = 1e-8,
         ev = np.einsum("bi,bi->b", v, u)
         v = u / np.linalg.norm(u, axis=1, keepdims=True)
         lam = v * np.sqrt(np.maximum(ev, 0.0))[:, None]
-        h_new = np.minimum(lam * lam, 0.995)
+        h_new = np.minimum(lam * lam, 1.0 - PSI_LOWER)
         done = np.max(np.abs(h_new - h)) < tol
         h = h_new
         if done:
@@ -78,9 +59,9 @@ def _batched_omega(r: np.ndarray, start: np.ndarray, tol: float = 1e-8,
     return (vt - (1 - lam * lam).sum(axis=1)) / vt
 
 
-def bootstrap_omega_total(x: np.ndarray, boot: int = 1000, seed: int | None = 0,
+def bootstrap_omega_total(x: np.ndarray, n_boot: int = 1000, seed: int | None = 0,
                           level: float = 0.95, progress: object = None) -> tuple[float, float, int]:
-    """Percentile interval of omega total over ``boot`` resamples of rows.
+    """Percentile interval of omega total over ``n_boot`` resamples of rows.
 
     Returns ``(low, high, n_valid)``; resamples whose correlation matrix has missing
     entries are skipped. ``progress`` is an optional object with ``update(n)`` (a bar).
@@ -90,7 +71,7 @@ def bootstrap_omega_total(x: np.ndarray, boot: int = 1000, seed: int | None = 0,
     >>> rng = np.random.default_rng(0)
     >>> f = rng.normal(size=(300, 1))
     >>> x = f + rng.normal(size=(300, 6))
-    >>> lo, hi, n = bootstrap_omega_total(x, boot=200, seed=1)
+    >>> lo, hi, n = bootstrap_omega_total(x, n_boot=200, seed=1)
     >>> bool(lo < omega_total_1f(pairwise_cor(x)) < hi), n
     (True, 200)
     """
@@ -98,10 +79,10 @@ def bootstrap_omega_total(x: np.ndarray, boot: int = 1000, seed: int | None = 0,
     n = x.shape[0]
     full = pairwise_cor(x)
     start = one_factor_uls(full) ** 2 if np.isfinite(full).all() else np.full(x.shape[1], 0.5)
-    vals = np.full(boot, np.nan)
+    vals = np.full(n_boot, np.nan)
     chunk = 250
-    for lo in range(0, boot, chunk):
-        k = min(chunk, boot - lo)
+    for lo in range(0, n_boot, chunk):
+        k = min(chunk, n_boot - lo)
         r = pairwise_cor_stack(x[rng.integers(0, n, (k, n))])
         good = np.isfinite(r).all(axis=(1, 2))
         if good.any():

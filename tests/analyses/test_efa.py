@@ -71,9 +71,9 @@ CASES = [
 
 def run_case(method, rotation, k, dataset, bfi, harman74):
     if dataset == "harman74":
-        return efa(harman74, k, method=method, rotation=rotation, n_obs=145)
+        return efa(harman74, n_factors=k, method=method, rotation=rotation, n_obs=145)
     missing = "listwise" if dataset == "bfi_listwise" else "pairwise"
-    return efa(bfi[ITEMS], k, method=method, rotation=rotation, missing=missing)
+    return efa(bfi[ITEMS], n_factors=k, method=method, rotation=rotation, missing=missing)
 
 
 @pytest.mark.parametrize("method,rotation,k,dataset", CASES,
@@ -119,9 +119,10 @@ def test_fit_statistics_match_psych(method, rotation, k, dataset, bfi, harman74)
     g = golden(f"fit_{method}_{rotation}_{k}_{dataset}.csv").iloc[0]
     f = res.fit.iloc[0]
     assert f["df"] == g["df"] and f["null_df"] == g["null_df"] and f["n_obs"] == g["n_obs"]
-    for col in ("objective", "chi2", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "bic",
-                "null_chi2", "rms", "crms", "fit_off"):
-        assert f[col] == pytest.approx(g[col], rel=1e-5), col
+    for col in ("objective", "chisq", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "bic",
+                "null_chisq", "rms", "crms", "fit_off"):
+        # the goldens keep R's names chi2/null_chi2; ours are chisq/null_chisq (glossary)
+        assert f[col] == pytest.approx(g[col.replace("chisq", "chi2")], rel=1e-5), col
     # p-values are as small as 1e-264 here (or underflow to 0), so compare on the log scale
     if g["p_val"] == 0:
         assert f["p_val"] < 1e-300
@@ -130,26 +131,26 @@ def test_fit_statistics_match_psych(method, rotation, k, dataset, bfi, harman74)
 
 
 def test_fit_without_n_obs_has_only_residual_statistics(harman74):
-    f = efa(harman74, 2).fit.iloc[0]
-    assert np.isnan(f["chi2"]) and np.isnan(f["rmsea"]) and f["rms"] > 0
+    f = efa(harman74, n_factors=2).fit.iloc[0]
+    assert np.isnan(f["chisq"]) and np.isnan(f["rmsea"]) and f["rms"] > 0
 
 
 def test_rotation_is_actually_applied(bfi):
-    # guards against a silent break of factor_analyzer's Rotator (e.g. returning its input)
-    none = efa(bfi[ITEMS], 5, rotation="none").loadings.to_numpy()
+    # guards against a silent break of the rotation kernel (e.g. returning its input)
+    none = efa(bfi[ITEMS], n_factors=5, rotation="none").loadings.to_numpy()
     for rot in ("varimax", "oblimin", "promax", "geomin_obl", "geomin_ort"):
-        rotated = efa(bfi[ITEMS], 5, rotation=rot).loadings.to_numpy()
+        rotated = efa(bfi[ITEMS], n_factors=5, rotation=rot).loadings.to_numpy()
         assert np.abs(rotated - none).max() > 0.1, rot
 
 
 def test_psych_rotation_aliases_and_unknown(bfi):
-    a = efa(bfi[ITEMS], 3, rotation="geominQ").loadings
-    b = efa(bfi[ITEMS], 3, rotation="geomin_obl").loadings
+    a = efa(bfi[ITEMS], n_factors=3, rotation="geominQ").loadings
+    b = efa(bfi[ITEMS], n_factors=3, rotation="geomin_obl").loadings
     pd.testing.assert_frame_equal(a, b)
     with pytest.raises(AnalysisError, match="Unknown rotation 'quartimoo'"):
-        efa(bfi[ITEMS], 3, rotation="quartimoo")
+        efa(bfi[ITEMS], n_factors=3, rotation="quartimoo")
     with pytest.raises(AnalysisError, match="Unknown extraction method"):
-        efa(bfi[ITEMS], 3, method="wls")
+        efa(bfi[ITEMS], n_factors=3, method="wls")
 
 
 def test_kmo_matches_psych(bfi):
@@ -167,7 +168,7 @@ def test_bartlett_matches_psych(bfi):
     g = golden("bartlett_bfi.csv").set_index("missing")
     for missing in ("pairwise", "listwise"):
         res = bartlett(bfi[ITEMS], missing=missing)
-        assert res.chi2 == pytest.approx(g.loc[missing, "chi2"], rel=1e-10)
+        assert res.chisq == pytest.approx(g.loc[missing, "chi2"], rel=1e-10)
         assert res.df == g.loc[missing, "df"]
         assert res.n_obs == g.loc[missing, "n_obs"]
         assert res.p_val == pytest.approx(g.loc[missing, "p_val"], abs=1e-300)
@@ -219,8 +220,8 @@ def test_efa_chooses_n_factors_by_parallel_analysis(bfi):
 
 
 def test_missing_handling_is_stated(bfi):
-    pw = efa(bfi[ITEMS], 5)
-    lw = efa(bfi[ITEMS], 5, missing="listwise")
+    pw = efa(bfi[ITEMS], n_factors=5)
+    lw = efa(bfi[ITEMS], n_factors=5, missing="listwise")
     assert pw.n_obs == 2800 and lw.n_obs == 2436
     assert "pairwise deletion" in pw._notes()[-1]
     assert "listwise deletion, 2436 of 2800 cases used (364 dropped)" in lw._notes()[-1]
@@ -239,7 +240,7 @@ def heywood_corr() -> pd.DataFrame:
 @pytest.mark.parametrize("method", ["minres", "ml", "pa"])
 def test_heywood_case_warns_and_is_not_clipped(method):
     with pytest.warns(HeywoodCaseWarning, match="x1"):
-        res = efa(heywood_corr(), 1, method=method, n_obs=200)
+        res = efa(heywood_corr(), n_factors=1, method=method, n_obs=200)
     assert res.heywood_items == ("x1",)
     if method == "pa":
         # principal axis is unbounded: the improper communality is reported as estimated
@@ -251,30 +252,30 @@ def test_heywood_case_warns_and_is_not_clipped(method):
 def test_no_heywood_warning_on_bfi(bfi):
     with warnings.catch_warnings():
         warnings.simplefilter("error", HeywoodCaseWarning)
-        res = efa(bfi[ITEMS], 5)
+        res = efa(bfi[ITEMS], n_factors=5)
     assert res.heywood_items == ()
 
 
 def test_errors_are_readable(bfi):
     with pytest.raises(AnalysisError, match="at most 18"):
-        efa(bfi[ITEMS], 19)
+        efa(bfi[ITEMS], n_factors=19)
     with pytest.raises(AnalysisError, match="is not a number"):
-        efa(bfi[ITEMS].assign(A1=["x"] * len(bfi)), 2)
+        efa(bfi[ITEMS].assign(A1=["x"] * len(bfi)), n_factors=2)
     with pytest.raises(AnalysisError, match="no variance"):
-        efa(bfi[ITEMS].assign(A1=1.0), 2)
+        efa(bfi[ITEMS].assign(A1=1.0), n_factors=2)
     with pytest.raises(AnalysisError, match="not found"):
-        efa(bfi, 2, items=["A1", "A2", "nope"])
+        efa(bfi, n_factors=2, items=["A1", "A2", "nope"])
     with pytest.raises(AnalysisError, match="n_obs"):
         parallel_analysis(heywood_corr())
     singular = heywood_corr()
     singular.iloc[0, 1] = singular.iloc[1, 0] = 0.99
     singular.iloc[0, 2] = singular.iloc[2, 0] = 0.99
     with pytest.raises(AnalysisError, match="positive-definite"):
-        efa(singular, 1, method="ml", n_obs=100)
+        efa(singular, n_factors=1, method="ml", n_obs=100)
 
 
 def test_result_objects_render(bfi, tmp_path):
-    res = efa(bfi[ITEMS], 3, rotation="oblimin")
+    res = efa(bfi[ITEMS], n_factors=3, rotation="oblimin")
     s = res.summary
     assert list(s.columns) == ["item", "factor_1", "factor_2", "factor_3", "communality",
                                "uniqueness", "complexity"]
@@ -292,13 +293,13 @@ def test_scree_plot(bfi, tmp_path, suffix):
     pa = parallel_analysis(bfi[ITEMS], n_iter=3)
     out = scree_plot(pa, tmp_path / f"scree{suffix}")
     assert out.exists() and out.stat().st_size > 1000
-    res = efa(bfi[ITEMS], 2)
+    res = efa(bfi[ITEMS], n_factors=2)
     assert res.plot(tmp_path / f"efa{suffix}").exists()
 
 
 def test_scree_plot_bad_extension(bfi, tmp_path):
     with pytest.raises(OutputFileError, match=r"\.png or \.svg"):
-        scree_plot(efa(bfi[ITEMS], 2), tmp_path / "scree.pdf")
+        scree_plot(efa(bfi[ITEMS], n_factors=2), tmp_path / "scree.pdf")
 
 
 def test_instrument_path():
@@ -314,9 +315,9 @@ def test_instrument_path():
         for item in inst.score_items(s.id):
             cols[item] = np.clip(np.round(2 + f[:, j] + rng.normal(size=n)), 0, 4)
     df = pd.DataFrame(cols)
-    res = efa(df, 3, instrument="fcs")
+    res = efa(df, n_factors=3, instrument="fcs")
     assert set(res.loadings.index) == set(cols)
-    one = efa(df, 1, instrument="fcs", score=scores[0].id)
+    one = efa(df, n_factors=1, instrument="fcs", score=scores[0].id)
     assert list(one.loadings.index) == inst.score_items(scores[0].id)
 
 
@@ -330,10 +331,26 @@ PSYCH_HEYWOOD = {"minres": [1.00504, 0.78467, 0.78467, 0.50280],
 @pytest.mark.parametrize("method", ["minres", "ml", "pa"])
 def test_heywood_solution_close_to_psych(method):
     with pytest.warns(HeywoodCaseWarning):
-        res = efa(heywood_corr(), 1, method=method, n_obs=200)
+        res = efa(heywood_corr(), n_factors=1, method=method, n_obs=200)
     # at the uniqueness bound psych's optimiser stops a little early; ours reaches the optimum
     # of the same criterion, so boundary solutions agree to 1e-3 (interior ones to 1e-5)
     # at the uniqueness bound psych's optimiser stops early; ours reaches the optimum of the
     # same criterion, so boundary solutions agree to 1e-3 (interior ones to 1e-5)
     np.testing.assert_allclose(res.loadings["factor_1"], PSYCH_HEYWOOD[method],
                                atol=1e-3 if method == "minres" else 1e-4)
+
+
+def test_old_call_styles_still_work_and_warn(bfi):
+    """efa(data, 3) (0.1: the number of factors second) and nfactors= warn and still work."""
+    new = efa(bfi[ITEMS], n_factors=3)
+    with pytest.warns(FutureWarning, match="give `n_factors` by name"):
+        old = efa(bfi[ITEMS], 3)
+    pd.testing.assert_frame_equal(old.loadings, new.loadings)
+    with pytest.warns(FutureWarning, match="`nfactors` is now called `n_factors`"):
+        assert efa(bfi[ITEMS], nfactors=3).n_factors == 3
+    with pytest.raises(TypeError, match="multiple values"):
+        efa(bfi[ITEMS], 3, n_factors=2)
+    b = bartlett(bfi[ITEMS])
+    assert list(b.summary.columns[:3]) == ["chisq", "df", "p_val"]
+    with pytest.warns(FutureWarning, match="chisq"):
+        assert b.chi2 == b.chisq

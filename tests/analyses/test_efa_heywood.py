@@ -34,7 +34,7 @@ def test_ml_heywood_reaches_psych_minimum(case):
     data, n_obs = _data(case)
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        res = efa(data, c["nfactors"], method="ml", rotation="none", n_obs=n_obs)
+        res = efa(data, n_factors=c["nfactors"], method="ml", rotation="none", n_obs=n_obs)
     heywood = [w for w in rec if issubclass(w.category, HeywoodCaseWarning)]
     assert res.converged
     obj = float(res.fit["objective"].iloc[0])
@@ -49,7 +49,7 @@ def test_ml_heywood_reaches_psych_minimum(case):
     np.testing.assert_allclose(res.uniquenesses.to_numpy(), c["uniquenesses"], atol=2e-4)
     np.testing.assert_allclose(res.communalities.to_numpy(), c["communalities"], atol=2e-4)
     if n_obs is not None:
-        assert float(res.fit["chi2"].iloc[0]) == pytest.approx(c["chi"], rel=1e-5)
+        assert float(res.fit["chisq"].iloc[0]) == pytest.approx(c["chi"], rel=1e-5)
 
 
 def test_correlation_matrix_with_other_row_names_is_a_correlation_matrix():
@@ -62,7 +62,7 @@ def test_correlation_matrix_with_other_row_names_is_a_correlation_matrix():
     # psych::cortest.bartlett(Harman.8, n = 305)
     p = 8
     expected = -(305 - 1 - (2 * p + 5) / 6) * np.linalg.slogdet(h8.to_numpy())[1]
-    assert b.chi2 == pytest.approx(expected, rel=1e-12)
+    assert b.chisq == pytest.approx(expected, rel=1e-12)
     with pytest.warns(CorrelationInputWarning):
         k = kmo(h8)
     assert k.per_item.index.tolist() == list(h8.columns)
@@ -70,7 +70,7 @@ def test_correlation_matrix_with_other_row_names_is_a_correlation_matrix():
         pa = parallel_analysis(h8, n_obs=305, n_iter=5, seed=1)
     assert pa.n_obs == 305
     with pytest.warns(CorrelationInputWarning):
-        e = efa(h8, 2, n_obs=305)
+        e = efa(h8, n_factors=2, n_obs=305)
     assert e.n_obs == 305 and e.loadings.index.tolist() == list(h8.columns)
 
 

@@ -31,10 +31,10 @@ def test_smoothed_fit_statistics_match_psych(case):
     assert np.linalg.eigvalsh(r.to_numpy()).min() == pytest.approx(g["min_eigenvalue"], abs=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = efa(r, 1, method=g["method"], rotation="none", n_obs=200)
+        res = efa(r, n_factors=1, method=g["method"], rotation="none", n_obs=200)
     fit = res.fit.iloc[0]
     assert float(fit["df"]) == g["dof"]
-    for ours, theirs in (("objective", "objective"), ("chi2", "chi"), ("rmsea", "rmsea"),
+    for ours, theirs in (("objective", "objective"), ("chisq", "chi"), ("rmsea", "rmsea"),
                          ("tli", "tli"), ("bic", "bic")):
         assert float(fit[ours]) == pytest.approx(g[theirs], rel=1e-5), ours
     assert float(fit["rms"]) == pytest.approx(g["rms"], abs=1e-5)

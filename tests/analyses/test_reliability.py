@@ -13,8 +13,6 @@ from testkit import EXAMPLES, REFERENCE
 from compassion_scales.errors import AnalysisError, KeyingWarning, MissingDataWarning
 from compassion_scales.internal_consistency import (
     ReliabilityResult,
-    _alpha_stats,
-    _boot_alpha,
     _cov,
     cronbach_alpha,
     item_analysis,
@@ -22,6 +20,8 @@ from compassion_scales.internal_consistency import (
     reliability,
     split_half,
 )
+from compassion_scales.stats.alpha import alpha_stats as _alpha_stats
+from compassion_scales.stats.alpha import bootstrap_alpha as _boot_alpha
 
 REF = REFERENCE
 DATA = REF / "data"
@@ -98,7 +98,7 @@ def test_omega_matches_psych(datasets, case):
     c = OMEGA[case]
     d = _data(datasets, case, c["items"])
     rev = KEYS25 if "keyed" in case else None
-    res = omega(d, c["nfactors"], reverse=rev, item_range=(1, 6), ordinal=c["poly"])
+    res = omega(d, n_factors=c["nfactors"], reverse=rev, item_range=(1, 6), ordinal=c["poly"])
     row = res.iloc[0]
     assert row["omega_total"] == pytest.approx(c["omega_tot"], abs=1e-3)
     assert row["alpha"] == pytest.approx(c["alpha"], abs=1e-3)
@@ -119,7 +119,7 @@ def test_omega_matches_psych(datasets, case):
 
 def test_omega_total_matches_psych_for_ordinal_neuroticism(bfi):
     c = POLY["bfi_neuroticism"]
-    res = reliability(bfi[c["items"]], boot=0, ordinal=True)
+    res = reliability(bfi[c["items"]], n_boot=0, ordinal=True)
     assert res.summary["ordinal_alpha"].iloc[0] == pytest.approx(c["ordinal_alpha"], abs=1e-3)
     assert res.summary["ordinal_omega_total"].iloc[0] == pytest.approx(
         OMEGA["bfi_neuroticism_poly_1"]["omega_tot"], abs=1e-3)
@@ -144,18 +144,19 @@ def test_bootstrap_matches_a_naive_loop_complete_and_pairwise():
 
 def test_bootstrap_is_seeded_and_reported(bfi):
     d = bfi[["N1", "N2", "N3", "N4", "N5"]]
-    a = cronbach_alpha(d, boot=500, seed=7).iloc[0]
-    b = cronbach_alpha(d, boot=500, seed=7).iloc[0]
-    c = cronbach_alpha(d, boot=500, seed=8).iloc[0]
+    a = cronbach_alpha(d, n_boot=500, seed=7).iloc[0]
+    b = cronbach_alpha(d, n_boot=500, seed=7).iloc[0]
+    c = cronbach_alpha(d, n_boot=500, seed=8).iloc[0]
     assert a["boot_ci_low"] == b["boot_ci_low"] and a["boot_ci_high"] == b["boot_ci_high"]
     assert a["boot_ci_low"] != c["boot_ci_low"]
     assert a["n_boot"] == 500 and a["seed"] == 7
     assert a["boot_ci_low"] < a["alpha"] < a["boot_ci_high"]
     # the bootstrap interval is close to Feldt's for a large sample
     assert abs(a["boot_ci_low"] - a["ci_low"]) < 0.01
-    unseeded = reliability(d, boot=200)
+    unseeded = reliability(d, n_boot=200, seed=None)
     assert isinstance(unseeded.seed, int)
     assert f"seed {unseeded.seed}" in "\n".join(unseeded._notes())
+    assert reliability(d, n_boot=200).seed == 0  # the default seed is 0 (glossary)
 
 
 def test_split_half_is_spearman_brown_of_odd_even_sums(bfi):
@@ -173,7 +174,7 @@ def test_split_half_is_spearman_brown_of_odd_even_sums(bfi):
 def test_keying_audit_flags_an_unreversed_item_and_never_flips(bfi):
     d = bfi[["A1", "A2", "A3", "A4", "A5"]]
     with pytest.warns(KeyingWarning, match="A1"):
-        res = reliability(d, boot=0)
+        res = reliability(d, n_boot=0)
     items = res.items.set_index("item")
     assert items.loc["A1", "keying_flag"]
     assert items.loc["A1", "r_drop"] < 0 and items.loc["A1", "loading_1f"] < 0
@@ -184,7 +185,7 @@ def test_keying_audit_flags_an_unreversed_item_and_never_flips(bfi):
         cronbach_alpha(d)["alpha"].iloc[0], abs=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("error", KeyingWarning)
-        ok = reliability(d, reverse=["A1"], boot=0)
+        ok = reliability(d, reverse=["A1"], n_boot=0)
     assert ok.summary["alpha"].iloc[0] == pytest.approx(
         ALPHA["bfi_agreeableness"]["total"]["raw_alpha"], abs=1e-6)
 
@@ -192,7 +193,7 @@ def test_keying_audit_flags_an_unreversed_item_and_never_flips(bfi):
 def test_reliability_by_group_and_settings_in_notes(bfi):
     d = bfi[["C1", "C2", "C3", "C4", "C5", "gender"]]
     with pytest.warns(MissingDataWarning):
-        res = reliability(d, reverse=["C4", "C5"], group="gender", boot=0, missing="listwise")
+        res = reliability(d, reverse=["C4", "C5"], group="gender", n_boot=0, missing="listwise")
     assert isinstance(res, ReliabilityResult)
     assert res.summary["group"].tolist() == ["all", "1", "2"]
     sub = bfi.loc[bfi["gender"] == 2, ["C1", "C2", "C3", "C4", "C5"]]
@@ -209,18 +210,18 @@ def test_reliability_by_group_and_settings_in_notes(bfi):
 
 def test_listwise_warns_about_dropped_people(bfi):
     with pytest.warns(MissingDataWarning, match="Listwise deletion dropped"):
-        reliability(bfi[["N1", "N2", "N3", "N4", "N5"]], boot=0, missing="listwise")
+        reliability(bfi[["N1", "N2", "N3", "N4", "N5"]], n_boot=0, missing="listwise")
 
 
 def test_pairwise_is_stated_and_default(bfi):
-    res = reliability(bfi[["N1", "N2", "N3", "N4", "N5"]], boot=0)
+    res = reliability(bfi[["N1", "N2", "N3", "N4", "N5"]], n_boot=0)
     assert res.missing == "pairwise"
     assert res._notes()[0].startswith("Missing answers: pairwise")
 
 
 def test_omega_hierarchical_in_reliability(datasets):
     hs = datasets["hs"][[f"x{i}" for i in range(1, 10)]]
-    res = reliability(hs, boot=0, nfactors=3)
+    res = reliability(hs, n_boot=0, n_factors=3)
     assert res.summary["omega_h"].iloc[0] == pytest.approx(OMEGA["hs_3"]["omega_h"], abs=1e-3)
     assert res.summary["omega_total"].iloc[0] == pytest.approx(OMEGA["hs_3"]["omega_tot"], abs=1e-3)
 
@@ -228,8 +229,8 @@ def test_omega_hierarchical_in_reliability(datasets):
 @pytest.mark.parametrize("kwargs, match", [
     ({"reverse": ["Z9"]}, "Cannot reverse-key Z9"),
     ({"missing": "everything"}, "missing must be 'pairwise' or 'listwise'"),
-    ({"boot": 10}, "too few"),
-    ({"ci": 95}, "ci must be a level between 0 and 1"),
+    ({"n_boot": 10}, "too few"),
+    ({"level": 95}, "level must be a confidence level between 0 and 1"),
 ])
 def test_errors_are_explained(bfi, kwargs, match):
     with pytest.raises(AnalysisError, match=match):
@@ -237,7 +238,7 @@ def test_errors_are_explained(bfi, kwargs, match):
 
 
 def test_text_columns_and_single_items_are_refused():
-    with pytest.raises(AnalysisError, match="contain text"):
+    with pytest.raises(AnalysisError, match="'x' is not a number"):
         cronbach_alpha(pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]}))
     with pytest.raises(AnalysisError, match="at least 2 items"):
         cronbach_alpha(pd.DataFrame({"a": [1, 2, 3]}))
@@ -250,7 +251,7 @@ def test_instrument_path_uses_keyed_item_scores():
     from compassion_scales.scoring import item_scores
 
     data = read_responses(EXAMPLES / "responses.csv")
-    res = reliability(data, "fcs", boot=0)
+    res = reliability(data, "fcs", n_boot=0)
     assert res.instrument == "fcs"
     assert {"fcs_others", "fcs_from_others", "fcs_self"} <= set(res.summary["score"])
     expected = cronbach_alpha(item_scores(data, "fcs", "fcs_self"))["alpha"].iloc[0]
@@ -273,3 +274,43 @@ def test_alpha_invariances(bfi):
     assert cronbach_alpha(flipped)["alpha"].iloc[0] == pytest.approx(base, abs=1e-12)
     twice = cronbach_alpha(flipped, reverse=["C4", "C5"], item_range=(1, 6))["alpha"].iloc[0]
     assert twice == pytest.approx(cronbach_alpha(d)["alpha"].iloc[0], abs=1e-12)
+
+
+def test_old_argument_names_still_work_and_warn(bfi):
+    """0.1 names (boot, ci, nfactors, omega(data, 2)) give the same numbers with a FutureWarning."""
+    d = bfi[["A2", "A3", "A4", "A5", "C1", "C2", "C3"]]
+
+    def messages(record: pytest.WarningsRecorder) -> str:
+        return "\n".join(str(w.message) for w in record if issubclass(w.category, FutureWarning))
+
+    new = cronbach_alpha(d, n_boot=200, level=0.9, seed=4)
+    with pytest.warns(FutureWarning) as rec:
+        old = cronbach_alpha(d, boot=200, ci=0.9, seed=4)
+    assert "`boot` is now called `n_boot`" in messages(rec)
+    assert "`ci` is now called `level`" in messages(rec)
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(FutureWarning) as rec:
+        old_rel = reliability(d, boot=0, nfactors=2)
+    assert "`nfactors` is now called `n_factors`" in messages(rec)
+    assert old_rel.n_factors == 2
+    pd.testing.assert_frame_equal(old_rel.summary, reliability(d, n_boot=0, n_factors=2).summary)
+    with pytest.warns(FutureWarning, match="give `n_factors` by name"):
+        old_om = omega(d, 2)
+    pd.testing.assert_frame_equal(old_om, omega(d, n_factors=2))
+    with pytest.warns(FutureWarning, match="`nfactors` is now called `n_factors`"):
+        omega(d, nfactors=2)
+    with pytest.warns(FutureWarning, match="level"):
+        assert old_rel.ci == 0.95
+
+
+def test_groups_are_reported_in_the_shared_order():
+    """Group order follows stats.groups.group_levels: category order, else sorted."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(120, 1)) + rng.normal(size=(120, 4))
+    d = pd.DataFrame(x, columns=list("abcd"))
+    d["site"] = pd.Categorical(np.repeat(["zeta", "alpha", "mid"], 40),
+                               categories=["zeta", "mid", "alpha"])
+    res = reliability(d, group="site", n_boot=0)
+    assert res.summary["group"].tolist() == ["all", "zeta", "mid", "alpha"]
+    d["site"] = pd.Series([2] * 40 + ["b"] * 40 + [1] * 40, dtype=object)
+    assert reliability(d, group="site", n_boot=0).summary["group"].tolist() == ["all", "1", "2", "b"]

@@ -46,7 +46,7 @@ def test_json_equals_library(bfi_file, bfi_items):
     res = run([str(bfi_file), *items_args(), "-n", "5", "--method", "ml", "--rotation", "varimax",
                "--format", "json"])
     assert res.exit_code == 0, res.output
-    lib = efa(bfi_items, 5, method="ml", rotation="varimax")
+    lib = efa(bfi_items, n_factors=5, method="ml", rotation="varimax")
     assert json.loads(res.stdout) == json.loads(lib.to_json())
 
 
@@ -54,7 +54,7 @@ def test_csv_is_the_summary(bfi_file, bfi_items):
     res = run([str(bfi_file), *items_args(), "-n", "3", "--format", "csv"])
     assert res.exit_code == 0, res.output
     out = pd.read_csv(pd.io.common.StringIO(res.stdout))
-    lib = efa(bfi_items, 3).summary
+    lib = efa(bfi_items, n_factors=3).summary
     assert list(out.columns) == list(lib.columns)
     np.testing.assert_allclose(out[lib.columns[1:]].to_numpy(), lib[lib.columns[1:]].to_numpy(),
                                atol=1e-12)

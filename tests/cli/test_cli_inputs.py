@@ -31,7 +31,7 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 COMMANDS = {
     "score": ["score", "{file}", "-i", "fcs", "--id", "pid", "--id", "time", "--format", "csv"],
-    "reliability": ["reliability", "{file}", "-i", "fcs", "--boot", "0"],
+    "reliability": ["reliability", "{file}", "-i", "fcs", "--n-boot", "0"],
     "factors efa": ["factors", "efa", "{file}", "-i", "fcs", "--n-factors", "3"],
     "factors cfa": ["factors", "cfa", "{file}", "-i", "fcs"],
     "flows": ["flows", "{file}", "-i", "fcs", "--group", "group"],
@@ -55,12 +55,12 @@ def test_reliability_encoding(tmp_path: Path) -> None:
     data = pd.read_csv(EXAMPLE, nrows=40)
     data["pid"] = ["Jos\xe9"] + list(data["pid"][1:])
     f.write_bytes(data.to_csv(index=False).encode("latin-1"))
-    res = run(["reliability", str(f), "-i", "fcs", "--boot", "0"])
+    res = run(["reliability", str(f), "-i", "fcs", "--n-boot", "0"])
     assert res.exit_code == 1
     assert res.output == (f"Error: {f}: row 2: the file is not valid UTF-8 text (byte 0xe9). It was "
                           "probably saved in another encoding; try --encoding latin-1 (or cp1252 for "
                           "Windows Excel exports).\n")
-    ok = run(["reliability", str(f), "-i", "fcs", "--boot", "0", "--encoding", "latin-1",
+    ok = run(["reliability", str(f), "-i", "fcs", "--n-boot", "0", "--encoding", "latin-1",
               "--format", "csv"])
     assert ok.exit_code == 0, ok.output
     assert "fcs_self" in ok.stdout

@@ -25,7 +25,7 @@ def run(*args):
 
 
 def test_reliability_table_shows_summary_items_and_methods():
-    r = run("reliability", BFI, "--items", "A1,A2,A3,A4,A5", "--reverse", "A1", "--boot", "200",
+    r = run("reliability", BFI, "--items", "A1,A2,A3,A4,A5", "--reverse", "A1", "--n-boot", "200",
             "--seed", "5", "--style", "plain")
     assert r.exit_code == 0, r.output
     out = r.stdout
@@ -37,7 +37,7 @@ def test_reliability_table_shows_summary_items_and_methods():
 
 
 def test_reliability_csv_matches_psych_unrounded():
-    r = run("reliability", BFI, "--items", "A1,A2,A3,A4,A5", "--reverse", "A1", "--boot", "0",
+    r = run("reliability", BFI, "--items", "A1,A2,A3,A4,A5", "--reverse", "A1", "--n-boot", "0",
             "--format", "csv")
     assert r.exit_code == 0, r.output
     df = pd.read_csv(io.StringIO(r.stdout))
@@ -48,12 +48,12 @@ def test_reliability_csv_matches_psych_unrounded():
 
 
 def test_reliability_json_equals_library_with_instrument():
-    r = run("reliability", EXAMPLE, "-i", "fcs", "--seed", "3", "--boot", "300", "--group",
+    r = run("reliability", EXAMPLE, "-i", "fcs", "--seed", "3", "--n-boot", "300", "--group",
             "group", "--format", "json")
     assert r.exit_code == 0, r.output
     from compassion_scales.io import read_responses
 
-    lib = reliability(read_responses(EXAMPLE), "fcs", boot=300, seed=3, group="group")
+    lib = reliability(read_responses(EXAMPLE), "fcs", n_boot=300, seed=3, group="group")
     assert json.loads(r.stdout) == json.loads(lib.to_json())
     payload = json.loads(r.stdout)
     assert payload["settings"]["instrument"] == "fcs" and payload["settings"]["seed"] == 3
@@ -61,7 +61,7 @@ def test_reliability_json_equals_library_with_instrument():
 
 
 def test_reliability_keying_warning_goes_to_stderr():
-    r = run("reliability", BFI, "--items", "A1,A2,A3,A4,A5", "--boot", "0", "--format", "csv")
+    r = run("reliability", BFI, "--items", "A1,A2,A3,A4,A5", "--n-boot", "0", "--format", "csv")
     assert r.exit_code == 0
     assert "Warning: Possible keying or coding error: item(s) items:A1" in r.stderr
     assert "Warning" not in r.stdout
@@ -72,7 +72,7 @@ def test_reliability_errors_are_one_line():
     assert r.exit_code == 1
     assert r.output == ("Error: Item column(s) not in the data: Z9. Check the names "
                         "(they are case-sensitive).\n")
-    r = run("reliability", BFI, "--items", "A1", "--boot", "0")
+    r = run("reliability", BFI, "--items", "A1", "--n-boot", "0")
     assert r.exit_code == 1
     assert r.output == ("Error: Score 'items': Internal consistency needs at least 2 items, "
                         "but 1 was given (A1).\n")
@@ -106,3 +106,18 @@ def test_retest_needs_a_second_file_or_time_column():
     r = run("retest", EXAMPLE, "--id", "pid")
     assert r.exit_code == 2
     assert "Give a second file (TIME2), or --time COL for one long file." in r.output
+
+
+def test_reliability_old_option_names_still_work_with_a_note():
+    """0.1 options --boot, --ci and --nfactors are hidden aliases (#11): same numbers, a note."""
+    new = run("reliability", BFI, "--items", "A1,A2,A3,A4,A5", "--reverse", "A1",
+              "--n-boot", "200", "--level", "0.9", "--n-factors", "1", "--format", "csv")
+    old = run("reliability", BFI, "--items", "A1,A2,A3,A4,A5", "--reverse", "A1",
+              "--boot", "200", "--ci", "0.9", "--nfactors", "1", "--format", "csv")
+    assert new.exit_code == 0 and old.exit_code == 0, old.output
+    assert old.stdout == new.stdout
+    for flag, repl in (("--boot", "--n-boot"), ("--ci", "--level"), ("--nfactors", "--n-factors")):
+        assert f"Note: {flag} is now {repl}" in old.stderr
+    helptext = run("reliability", "--help").output
+    assert "--n-boot" in helptext and "--boot" not in helptext.replace("--n-boot", "")
+    assert "--ci" not in helptext and "--nfactors" not in helptext

@@ -10,16 +10,16 @@ def test_bootstrap_alpha_runs_blas_on_one_thread(monkeypatch):
     import compassion_scales.internal_consistency as ic
 
     seen = []
-    real = ic._boot_alpha
+    real = ic.bootstrap_alpha
 
     def spy(*args, **kwargs):
         seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ic, "_boot_alpha", spy)
+    monkeypatch.setattr(ic, "bootstrap_alpha", spy)
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.integers(1, 6, (200, 5)), columns=list("abcde"))
-    with_guard = ic.cronbach_alpha(X, boot=200, seed=3)
+    with_guard = ic.cronbach_alpha(X, n_boot=200, seed=3)
     assert seen == [{1}]
     # same resamples, same interval as without the guard (up to the last bits of a sum)
     boots = real(X.to_numpy(float), 200, 3)

@@ -56,7 +56,7 @@ def self_only_t1(tmp_path_factory, example) -> Path:
 # ------------------------------------------------------------------ partial instruments
 
 PARTIAL_COMMANDS = {
-    "reliability": ["reliability", "{f}", "-i", "fcs", "--boot", "0", "--format", "csv"],
+    "reliability": ["reliability", "{f}", "-i", "fcs", "--n-boot", "0", "--format", "csv"],
     "efa": ["factors", "efa", "{f}", "-i", "fcs", "-n", "1", "--format", "csv"],
     "cfa": ["factors", "cfa", "{f}", "-i", "fcs", "--table", "loadings", "--format", "csv"],
     "compare": ["compare", "{f}", "-i", "fcs", "--group", "group", "--format", "csv"],
@@ -79,9 +79,9 @@ def test_partial_instrument_works_everywhere(command, self_only):
 
 
 def test_partial_instrument_reliability_numbers_equal_full(example, self_only):
-    full = cs.reliability(example, "fcs", boot=0, scores=["fcs_self"]).summary
+    full = cs.reliability(example, "fcs", n_boot=0, scores=["fcs_self"]).summary
     with pytest.warns(SkippedScoreWarning):
-        part = cs.reliability(pd.read_csv(self_only), "fcs", boot=0).summary
+        part = cs.reliability(pd.read_csv(self_only), "fcs", n_boot=0).summary
     assert part["score"].tolist() == ["fcs_self"]
     assert part.loc[0, "alpha"] == pytest.approx(full.loc[0, "alpha"], rel=1e-12)
 
@@ -96,13 +96,13 @@ def test_partial_cfa_model_restricted_to_scores_present(self_only):
 def test_score_with_only_some_items_is_an_error(example):
     data = example.drop(columns=["fcs_self_3"])
     with pytest.raises(cs.ResponseValidationError) as err:
-        cs.reliability(data, "fcs", boot=0)
+        cs.reliability(data, "fcs", n_boot=0)
     assert "fcs_self_3" in err.value.failure_cases["item"].tolist()
 
 
 def test_explicit_score_without_items_is_an_error(self_only):
     with pytest.raises(AnalysisError, match="none of its items"):
-        cs.reliability(pd.read_csv(self_only), "fcs", boot=0, scores=["fcs_others"])
+        cs.reliability(pd.read_csv(self_only), "fcs", n_boot=0, scores=["fcs_others"])
 
 
 def test_no_items_at_all_is_one_clear_error():
@@ -121,7 +121,7 @@ def test_validation_runs_once_per_call(monkeypatch, example):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(scoring, "prepare_responses", counting)
-    cs.reliability(example, "fcs", boot=0)
+    cs.reliability(example, "fcs", n_boot=0)
     assert len(calls) == 1
 
 
@@ -145,7 +145,7 @@ def test_group_naming_an_item_column_is_a_clear_error():
 
 
 def test_unknown_group_column():
-    res = run(["reliability", EXAMPLE, "-i", "fcs", "--boot", "0", "--group", "nope"])
+    res = run(["reliability", EXAMPLE, "-i", "fcs", "--n-boot", "0", "--group", "nope"])
     assert res.exit_code == 1
     assert "nope" in res.output and "probably a bug" not in res.output
 
@@ -162,7 +162,7 @@ def test_zero_variance_item_is_a_clear_error(tmp_path, example):
     data["fcs_oth_3"] = 2
     f = tmp_path / "flat.csv"
     data.to_csv(f, index=False)
-    res = run(["reliability", f, "-i", "fcs", "--boot", "0", "--score", "fcs_others"])
+    res = run(["reliability", f, "-i", "fcs", "--n-boot", "0", "--score", "fcs_others"])
     assert res.exit_code == 1
     assert "fcs_oth_3" in res.output and "no variance" in res.output
     assert "LinAlgError" not in res.output and "probably a bug" not in res.output
@@ -247,8 +247,8 @@ def test_map_to_unknown_item_is_an_error(example):
 def test_analysis_takes_map_and_pattern(example):
     cols = {f"fcs_self_{i}": f"S{i}" for i in range(1, 16)}
     renamed = example[["pid", "time", *cols]].rename(columns=cols)
-    a = cs.reliability(renamed, "fcs", boot=0, patterns=["for_self=S{n}"]).summary
-    b = cs.reliability(example, "fcs", boot=0, scores=["fcs_self"]).summary
+    a = cs.reliability(renamed, "fcs", n_boot=0, patterns=["for_self=S{n}"]).summary
+    b = cs.reliability(example, "fcs", n_boot=0, scores=["fcs_self"]).summary
     assert a.loc[0, "alpha"] == pytest.approx(b.loc[0, "alpha"], rel=1e-12)
 
 
@@ -257,8 +257,8 @@ def test_on_invalid_missing_reaches_analyses(example):
     bad["fcs_self_1"] = bad["fcs_self_1"].astype(object)
     bad.loc[0, "fcs_self_1"] = 9
     with pytest.raises(cs.ResponseValidationError):
-        cs.reliability(bad, "fcs", boot=0)
-    res = cs.reliability(bad, "fcs", boot=0, on_invalid="missing")
+        cs.reliability(bad, "fcs", n_boot=0)
+    res = cs.reliability(bad, "fcs", n_boot=0, on_invalid="missing")
     assert "fcs_self" in res.summary["score"].tolist()
 
 
@@ -301,12 +301,12 @@ def test_exclude_flagged_reaches_analyses(tmp_path, example):
     data.loc[data.index[6:12], items] = [0, 4] * 7 + [0]  # alternating
     f = tmp_path / "careless.csv"
     data.to_csv(f, index=False)
-    res = run(["reliability", f, "-i", "fcs", "--boot", "0", "--score", "fcs_self",
+    res = run(["reliability", f, "-i", "fcs", "--n-boot", "0", "--score", "fcs_self",
                "--exclude-flagged", "2", "--id", "pid", "--format", "csv"])
     assert res.exit_code == 0, res.output
     assert "Excluded" in res.stderr and "alternation" in res.stderr
     n_obs = int(res.stdout.splitlines()[1].split(",")[1])
-    full = run(["reliability", f, "-i", "fcs", "--boot", "0", "--score", "fcs_self",
+    full = run(["reliability", f, "-i", "fcs", "--n-boot", "0", "--score", "fcs_self",
                 "--format", "csv"])
     assert n_obs < int(full.stdout.splitlines()[1].split(",")[1])
     noinst = run(["reliability", f, "--items", ",".join(items), "--exclude-flagged", "1"])
@@ -321,12 +321,12 @@ def test_read_responses_text_counts_as_numbers_in_library_verbs():
     nums = pd.read_csv(ref)
     items = ["A1", "A2", "A3", "A4", "A5"]
     assert not pd.api.types.is_numeric_dtype(text["A1"])
-    a = cs.reliability(text, items=items, boot=0).summary["alpha"].iloc[0]
-    b = cs.reliability(nums, items=items, boot=0).summary["alpha"].iloc[0]
+    a = cs.reliability(text, items=items, n_boot=0).summary["alpha"].iloc[0]
+    b = cs.reliability(nums, items=items, n_boot=0).summary["alpha"].iloc[0]
     assert a == pytest.approx(b, rel=1e-12)
     assert cs.cronbach_alpha(text[items])["alpha"].iloc[0] == pytest.approx(b, rel=1e-12)
-    la = cs.efa(text, 1, items=items).loadings.to_numpy()
-    lb = cs.efa(nums, 1, items=items).loadings.to_numpy()
+    la = cs.efa(text, n_factors=1, items=items).loadings.to_numpy()
+    lb = cs.efa(nums, n_factors=1, items=items).loadings.to_numpy()
     assert np.allclose(la, lb, atol=1e-10)
     with pytest.warns(Warning):
         fa = cs.cfa(text, "f =~ A1 + A2 + A3 + A4 + A5").fit["chisq"]
@@ -336,4 +336,4 @@ def test_read_responses_text_counts_as_numbers_in_library_verbs():
     bad = text.copy()
     bad.loc[3, "A2"] = "x"
     with pytest.raises(AnalysisError, match="row 5, column A2: 'x' is not a number"):
-        cs.reliability(bad, items=items, boot=0)
+        cs.reliability(bad, items=items, n_boot=0)

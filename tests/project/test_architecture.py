@@ -25,9 +25,6 @@ PACKAGE = "compassion_scales"
 # Private names imported across modules that are known debts (issue #11): importer -> name.
 # Remove an entry when the debt is paid; never add one without a comment saying why.
 ALLOWED_PRIVATE_IMPORTS: set[tuple[str, str]] = {
-    # omega's factor extraction reuses EFA's minres fit; to go when extraction moves to
-    # stats/ as a public kernel (factor.py is owned by the SEM branch).
-    ("compassion_scales.internal_consistency", "_fit_minres"),
     # invariance drives the CFA engine through its internals; to go when the SEM engine
     # becomes a public stats/ module shared by cfa and invariance.
     ("compassion_scales.measurement_invariance", "_Par"),

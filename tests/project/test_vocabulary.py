@@ -50,17 +50,7 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     # scoring, screening, norms
 
     # reliability, EFA
-    ("cronbach_alpha", "old argument boot"),
-    ("cronbach_alpha", "old argument ci"),
-    ("cronbach_alpha", "seed default None"),
     ("icc", "old argument ci"),
-    ("omega", "old argument nfactors"),
-    ("omega", "second positional nfactors"),
-    ("reliability", "old argument boot"),
-    ("reliability", "old argument ci"),
-    ("reliability", "old argument nfactors"),
-    ("reliability", "seed default None"),
-    ("efa", "second positional n_factors"),
 
     # CFA, invariance, model omega
     ("invariance", "keyword-only after 2: group"),
@@ -98,11 +88,6 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
 }
 
 KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
-    # reliability, EFA
-    ("reliability", "--boot"),
-    ("reliability", "--ci"),
-    ("reliability", "--nfactors"),
-
     # compare, report
 
     # flows, change, trial, retest, track
@@ -118,9 +103,6 @@ KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
 }
 
 KNOWN_COLUMN_DEBTS: set[tuple[str, str]] = {
-    # EFA, Bartlett
-    ("compassion_scales/factor.py", "chi2"),
-
     # reporting
     ("compassion_scales/reporting/apa.py", "chi2"),
 

@@ -71,7 +71,7 @@ def test_report_renders_in_headless_chromium(built, tmp_path):
     # the numbers printed in the page are the library's (alpha of each FCS scale)
     import compassion_scales as cs
 
-    rel = cs.reliability(cs.read_responses(str(EXAMPLE)).query("time == '1'"), "fcs", boot=0)
+    rel = cs.reliability(cs.read_responses(str(EXAMPLE)).query("time == '1'"), "fcs", n_boot=0)
     alphas = [f"{a:.2f}".lstrip("0") for a in rel.summary["alpha"]]
     browser = _chromium()
     if browser is None:

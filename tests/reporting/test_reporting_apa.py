@@ -118,15 +118,15 @@ def test_cli_reliability_apa_default_and_plain(tmp_path):
                          "x3": [1, 3, 3, 4, 4, 2, 2, 5]})
     path = tmp_path / "d.csv"
     data.to_csv(path, index=False)
-    r = CliRunner().invoke(main, ["reliability", str(path), "--boot", "0"])
+    r = CliRunner().invoke(main, ["reliability", str(path), "--n-boot", "0"])
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     header = lines[lines.index("Reliability (internal consistency)") + 1]
     assert header.split() == ["Score", "n", "k", "α", "95%", "CI", "ω"]
     assert "0.000" not in r.output.split("\n\n")[0]
-    r2 = CliRunner().invoke(main, ["reliability", str(path), "--boot", "0", "--style", "plain"])
+    r2 = CliRunner().invoke(main, ["reliability", str(path), "--n-boot", "0", "--style", "plain"])
     assert "signal_noise" in r2.output
-    r3 = CliRunner().invoke(main, ["reliability", str(path), "--boot", "0", "--columns", "all"])
+    r3 = CliRunner().invoke(main, ["reliability", str(path), "--n-boot", "0", "--columns", "all"])
     assert "signal noise" in r3.output
 
 
@@ -137,7 +137,7 @@ def test_cli_document_output_with_provenance(tmp_path, suffix):
     path = tmp_path / "d.csv"
     data.to_csv(path, index=False)
     out = tmp_path / f"table{suffix}"
-    r = CliRunner().invoke(main, ["reliability", str(path), "--boot", "0", "-o", str(out)])
+    r = CliRunner().invoke(main, ["reliability", str(path), "--n-boot", "0", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert out.exists() and out.with_name(out.name + ".provenance.json").exists()
     if suffix != ".docx":

@@ -54,7 +54,7 @@ def test_batched_corr_equals_single(fcs_items):
 
 def test_bootstrap_interval_is_seeded_and_brackets_estimate(fcs_items):
     x = fcs_items[list(cs.load_instrument("fcs").score("fcs_self").items)].to_numpy()
-    a = bootstrap_omega_total(x, boot=300, seed=5)
-    assert a == bootstrap_omega_total(x, boot=300, seed=5)
+    a = bootstrap_omega_total(x, n_boot=300, seed=5)
+    assert a == bootstrap_omega_total(x, n_boot=300, seed=5)
     est = omega_total_1f(pairwise_cor(x))
     assert a[0] < est < a[1] and a[2] == 300

@@ -101,10 +101,10 @@ def test_ordinal_alpha_and_omega_unequal_categories_match_psych(case):
     c = UNEQUAL[case]
     d = pd.read_csv(REF / "data" / f"{case}.csv")
     with pytest.warns(UnequalCategoriesWarning):
-        res = reliability(d, boot=0, ordinal=True)
+        res = reliability(d, n_boot=0, ordinal=True)
     assert res.summary["ordinal_alpha"].iloc[0] == pytest.approx(c["ordinal_alpha"], abs=1e-10)
     with pytest.warns(UnequalCategoriesWarning):
-        om = omega(d, c["nfactors"], ordinal=True).iloc[0]
+        om = omega(d, n_factors=c["nfactors"], ordinal=True).iloc[0]
     assert om["omega_total"] == pytest.approx(c["omega_tot"], abs=1e-6)
     assert om["alpha"] == pytest.approx(c["alpha"], abs=1e-10)
     assert om["lambda6"] == pytest.approx(c["G6"], abs=1e-6)
