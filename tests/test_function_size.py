@@ -52,8 +52,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
 
     # flows, change, trial, retest, track
     ("compassion_scales/clinical_change.py", "change"),  # 245 lines
-    ("compassion_scales/flow_analysis.py", "flows"),  # 218 lines
-    ("compassion_scales/flow_analysis.py", "mixed_anova"),  # 94 lines
     ("compassion_scales/retest_reliability.py", "icc"),  # 69 lines
     ("compassion_scales/retest_reliability.py", "retest"),  # 140 lines
     ("compassion_scales/tracking.py", "track"),  # 167 lines

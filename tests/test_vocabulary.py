@@ -82,13 +82,6 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     ("report", "instrument typed Any"),
 
     # flows, change, trial, retest, track
-    ("flows", "keyword-only after 2: group"),
-    ("flows", "keyword-only after 2: time"),
-    ("flows", "keyword-only after 2: subject"),
-    ("flows", "old argument subject"),
-    ("flows", "old argument flow_score"),
-    ("flows", "old argument columns"),
-    ("flows", "instrument typed Any"),
     ("change", "old argument pre_data"),
     ("change", "old argument post_data"),
     ("change", "old argument pre_time"),
@@ -121,8 +114,6 @@ KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
     ("report", "--boot"),
 
     # flows, change, trial, retest, track
-    ("flows", "--ci"),
-    ("flows", "--flow-score"),
     ("change", "--from"),
     ("change", "--to"),
     ("trial", "--baseline-time"),
@@ -140,8 +131,6 @@ KNOWN_COLUMN_DEBTS: set[tuple[str, str]] = {
     ("compassion_scales/reporting/apa.py", "chi2"),
 
     # flows
-    ("compassion_scales/flow_analysis.py", "chi2"),
-    ("compassion_scales/flow_analysis.py", "p_holm"),
 }
 
 
