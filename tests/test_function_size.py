@@ -51,11 +51,8 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     ("compassion_scales/reporting/study.py", "report"),  # 337 lines
 
     # flows, change, trial, retest, track
-    ("compassion_scales/clinical_change.py", "change"),  # 245 lines
     ("compassion_scales/retest_reliability.py", "icc"),  # 69 lines
     ("compassion_scales/retest_reliability.py", "retest"),  # 140 lines
-    ("compassion_scales/tracking.py", "track"),  # 167 lines
-    ("compassion_scales/trial_analysis.py", "trial"),  # 88 lines
 }
 
 

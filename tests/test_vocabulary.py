@@ -82,25 +82,12 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     ("report", "instrument typed Any"),
 
     # flows, change, trial, retest, track
-    ("change", "old argument pre_data"),
-    ("change", "old argument post_data"),
-    ("change", "old argument pre_time"),
-    ("change", "old argument post_time"),
-    ("change", "old argument rci_criterion"),
-    ("change", "keyword-only after 2: instrument"),
-    ("change", "instrument typed Any"),
-    ("clinical_significance", "old argument rci_criterion"),
-    ("reliable_change", "instrument typed Any"),
-    ("trial", "old argument baseline"),
-    ("trial", "old argument follow_up"),
-    ("trial", "instrument typed Any"),
     ("retest", "old argument time1"),
     ("retest", "old argument time2"),
     ("retest", "old argument times"),
     ("retest", "old argument columns"),
     ("retest", "old argument ci"),
     ("retest", "keyword-only after 2: instrument"),
-    ("track", "old argument rci_criterion"),
 }
 
 KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
@@ -114,10 +101,6 @@ KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
     ("report", "--boot"),
 
     # flows, change, trial, retest, track
-    ("change", "--from"),
-    ("change", "--to"),
-    ("trial", "--baseline-time"),
-    ("trial", "--follow-up-time"),
     ("retest", "--times"),
     ("retest", "--columns"),
     ("retest", "--ci"),

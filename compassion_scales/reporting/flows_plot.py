@@ -7,37 +7,19 @@ window; saving it is the caller's job (:func:`save_figure` checks the file type)
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from compassion_scales.errors import AnalysisError
+from compassion_scales.reporting.figures import save_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["flows_profile_figure", "save_figure"]
+__all__ = ["flows_profile_figure", "save_figure"]  # save_figure: from reporting.figures
 
 _AXIS_LABEL = {"mean_item": "mean item score", "pomp": "POMP (0-100)", "raw": "score"}
-
-
-def save_figure(fig: Figure, path: str | Path, *, suffixes: tuple[str, ...] = (".png", ".svg")) -> Path:
-    """Save ``fig`` as PNG or SVG (chosen by the file extension) and return the path.
-
-    Raises
-    ------
-    AnalysisError
-        The extension is not one of ``suffixes``.
-    """
-    out = Path(path)
-    suffix = out.suffix.lower()
-    if suffix not in suffixes:
-        raise AnalysisError(f"The plot file must end in {' or '.join(suffixes)}, not "
-                            f"{suffix or '(none)'!r}.")
-    fig.savefig(out, dpi=150)
-    return out
 
 
 def _panel(ax: Any, sub: pd.DataFrame, flows: list[str], groups: list[Any]) -> None:
