@@ -38,6 +38,7 @@ import pandas as pd
 from compassion_scales._compat import renamed_arguments
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.errors import AnalysisError, PsychometricWarning
+from compassion_scales.occasions import second_table_positional, select_occasion, two_occasions
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats.change import (
     CLINICAL_CATEGORIES,
@@ -364,24 +365,6 @@ def _add_clinical(out: pd.DataFrame, cutoff: float, chosen: str, direction: str)
 # --------------------------------------------------------------------------- data handling
 
 
-def select_occasion(df: pd.DataFrame, col: str, value: Any) -> pd.DataFrame:
-    """Rows of ``df`` whose time column ``col`` equals ``value`` (numbers compared as numbers).
-
-    Examples
-    --------
-    >>> long = pd.DataFrame({"t": ["1", "2", "1.0"], "x": [1, 2, 3]})
-    >>> select_occasion(long, "t", 1)["x"].tolist()
-    [1, 3]
-    """
-    if col not in df.columns:
-        raise AnalysisError(f"The time column {col!r} is not in the data; columns are: "
-                            + ", ".join(map(str, df.columns[:30])) + ".")
-    from compassion_scales._inputs import as_key, subset_rows
-
-    mask = as_key(df[col]) == as_key(pd.Series([value])).iloc[0]
-    return subset_rows(df, mask.fillna(False).to_numpy(dtype=bool))
-
-
 def _check_ids(df: pd.DataFrame, id_col: str, where: str) -> None:
     if id_col not in df.columns:
         raise AnalysisError(f"The id column {id_col!r} is not in the {where} data; columns are: "
@@ -604,25 +587,9 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- change()
 
 
-def _second_table_positional(args: tuple[Any, ...], kwargs: dict[str, Any]
-                             ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """0.1 call style ``change(pre_df, post_df, "fcs")``: a table (or None) in second place."""
-    if len(args) >= 2 and (isinstance(args[1], pd.DataFrame) or (args[1] is None and len(args) > 2)):
-        import warnings
-
-        if "second_data" in kwargs or "post_data" in kwargs:
-            raise TypeError("change(): give the second table once (second_data=...)")
-        warnings.warn("change(): give the second occasion's table by name (second_data=...); "
-                      "passing it in second place will stop working in version 1.0.",
-                      FutureWarning, stacklevel=3)
-        if args[1] is not None:
-            kwargs["second_data"] = args[1]
-        args = (args[0], *args[2:])
-    return args, kwargs
-
-
 @renamed_arguments(pre_data="data", post_data="second_data", rci_criterion="rci_threshold",
-                   pairs={"occasions": ("pre_time", "post_time")}, adapt=_second_table_positional)
+                   pairs={"occasions": ("pre_time", "post_time")},
+                   adapt=second_table_positional("change", "post_data"))
 def change(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
            second_data: pd.DataFrame | None = None, id: str, time: str | None = None,
            occasions: tuple[Any, Any] | None = None, scores: Sequence[str] | None = None,
@@ -752,34 +719,6 @@ def change(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
 
 
 # --------------------------------------------------------------------------- change() steps
-
-
-def two_occasions(data: pd.DataFrame, second_data: pd.DataFrame | None = None, *,
-                  time: str | None = None, occasions: tuple[Any, Any] | None = None
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The tables of the first and second occasion: two tables, or one long table split.
-
-    Examples
-    --------
-    >>> long = pd.DataFrame({"id": [1, 1, 2, 2], "t": [1, 2, 1, 2], "x": [5, 6, 7, 8]})
-    >>> first, second = two_occasions(long, time="t", occasions=(1, 2))
-    >>> first["x"].tolist(), second["x"].tolist()
-    ([5, 7], [6, 8])
-    """
-    if second_data is not None:
-        return data, second_data
-    if time is None or occasions is None or any(o is None for o in occasions):
-        raise AnalysisError("Give either two tables (before and after) or one long table with "
-                            "time=... and occasions=(first, second).")
-    first, second = occasions
-    out = []
-    for value in (first, second):
-        part = select_occasion(data, time, value)
-        if part.empty:
-            raise AnalysisError(f"No rows have {time} = {value!r}; values present: "
-                                + ", ".join(map(str, pd.unique(data[time].dropna())[:20])) + ".")
-        out.append(part)
-    return out[0], out[1]
 
 
 def _score_occasions(pre_df: pd.DataFrame, post_df: pd.DataFrame, inst: Any,

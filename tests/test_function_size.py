@@ -49,10 +49,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     # compare, reporting
     ("compassion_scales/group_comparison.py", "compare"),  # 91 lines
     ("compassion_scales/reporting/study.py", "report"),  # 337 lines
-
-    # flows, change, trial, retest, track
-    ("compassion_scales/retest_reliability.py", "icc"),  # 69 lines
-    ("compassion_scales/retest_reliability.py", "retest"),  # 140 lines
 }
 
 

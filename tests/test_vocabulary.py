@@ -59,7 +59,6 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     ("cronbach_alpha", "old argument boot"),
     ("cronbach_alpha", "old argument ci"),
     ("cronbach_alpha", "seed default None"),
-    ("icc", "old argument ci"),
     ("omega", "old argument nfactors"),
     ("omega", "second positional nfactors"),
     ("reliability", "old argument boot"),
@@ -80,14 +79,6 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     ("report", "old argument omega_boot"),
     ("report", "seed default 1"),
     ("report", "instrument typed Any"),
-
-    # flows, change, trial, retest, track
-    ("retest", "old argument time1"),
-    ("retest", "old argument time2"),
-    ("retest", "old argument times"),
-    ("retest", "old argument columns"),
-    ("retest", "old argument ci"),
-    ("retest", "keyword-only after 2: instrument"),
 }
 
 KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
@@ -99,11 +90,6 @@ KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
     # compare, report
     ("compare", "--ci"),
     ("report", "--boot"),
-
-    # flows, change, trial, retest, track
-    ("retest", "--times"),
-    ("retest", "--columns"),
-    ("retest", "--ci"),
 }
 
 KNOWN_COLUMN_DEBTS: set[tuple[str, str]] = {
@@ -112,8 +98,6 @@ KNOWN_COLUMN_DEBTS: set[tuple[str, str]] = {
 
     # reporting
     ("compassion_scales/reporting/apa.py", "chi2"),
-
-    # flows
 }
 
 
