@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
@@ -549,24 +549,29 @@ class ChangeResult(ResultMixin):
         }
 
     # ---- outputs
-    def plot(self, path: str | Path | None = None, score: str | None = None) -> Figure:
+    @overload
+    def plot(self, path: None = None, score: str | None = None) -> Figure: ...
+
+    @overload
+    def plot(self, path: str | Path, score: str | None = None) -> Path: ...
+
+    def plot(self, path: str | Path | None = None, score: str | None = None) -> Figure | Path:
         """Jacobson-Truax plot (pre vs post, RCI band, cut-off), one panel per score or ``score``.
 
         Returns a matplotlib :class:`~matplotlib.figure.Figure` (made without pyplot: the
         backend is left alone); save it with ``fig.savefig("jt.png", bbox_inches="tight")``.
-        ``path`` (deprecated: save the returned figure instead) still writes a PNG or SVG.
+        The 0.1 form ``plot(path)`` still writes a PNG or SVG and returns its path, with a
+        ``FutureWarning`` (it will stop working in 1.0).
         """
         from compassion_scales.reporting.change_plot import jacobson_truax_figure
 
-        if path is not None:
-            warnings.warn("ChangeResult.plot(path): save the returned figure instead "
-                          "(fig.savefig(path)); `path` will stop working in version 1.0.",
-                          FutureWarning, stacklevel=2)
-            _check_plot_path(path)
-        fig = jacobson_truax_figure(self, score=score)
-        if path is not None:
-            _save(fig, path)
-        return fig
+        if path is None:
+            return jacobson_truax_figure(self, score=score)
+        warnings.warn("ChangeResult.plot(path): save the returned figure instead "
+                      "(fig = result.plot(); fig.savefig(path)); `path` will stop working in "
+                      "version 1.0.", FutureWarning, stacklevel=2)
+        _check_plot_path(path)
+        return _save(jacobson_truax_figure(self, score=score), path)
 
     def report(self, directory: str | Path, formats: Sequence[str] = ("html", "md")) -> list[Path]:
         """Write one printable report per client (HTML and/or Markdown); returns the paths."""

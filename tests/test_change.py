@@ -337,8 +337,9 @@ def test_plot_path_still_saves_with_a_warning(result, tmp_path):
     from compassion_scales.clinical_change import jacobson_truax_plot
 
     with pytest.warns(FutureWarning, match="save the returned figure"):
-        result.plot(tmp_path / "jt.png")
-    assert (tmp_path / "jt.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        png = result.plot(tmp_path / "jt.png")
+    assert png == tmp_path / "jt.png"  # the 0.1 form returns the path
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.warns(FutureWarning, match="jacobson_truax_plot"):
         svg = jacobson_truax_plot(result, tmp_path / "jt.svg", score="ct_fear")
     assert "<svg" in svg.read_text()[:500]
