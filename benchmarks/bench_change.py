@@ -58,7 +58,7 @@ def main() -> None:
     def ours():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            change(pre, post, inst, id="client", sd=8.0, reliability=0.85)
+            change(pre, inst, second_data=post, id="client", sd=8.0, reliability=0.85)
 
     t_ours, _ = median_time(ours, a.repeat)
     t_pd, _ = median_time(lambda: plain_pandas(pre, post, inst, 8.0, 0.85), a.repeat)

@@ -75,7 +75,7 @@ cat(jsonlite::toJSON(list(median = tm$median, est = unname(fixef(fit))), digits 
                 print(f"{label} fit: cscore {ours:.4f} s (Rscript with lme4 not available)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        whole, _ = median_time(lambda: flows(d, columns=FLOWS, time="time", subject="id"), 3)
+        whole, _ = median_time(lambda: flows(d, scores=FLOWS, time="time", id="id"), 3)
     print(f"whole flows() call (descriptives, post hoc, correlations, Steiger tests, model): {whole:.3f} s")
     if a.statsmodels:
         import time

@@ -44,7 +44,7 @@ from bench_flows_lmm import make_data, FLOWS
 from compassion_scales.flow_analysis import flows
 d = make_data({n})
 warnings.simplefilter("ignore")
-flows(d, columns=FLOWS, time="time", subject="id")
+flows(d, scores=FLOWS, time="time", id="id")
 """,
     "change": """
 import sys, warnings
@@ -55,7 +55,7 @@ from compassion_scales.instrument import load_instrument
 inst = load_instrument("fcs")
 pre, post = make(inst, {n}, 0, 1), make(inst, {n}, {n} // 50, 2)
 warnings.simplefilter("ignore")
-change(pre, post, inst, id="client", sd=8.0, reliability=0.85)
+change(pre, inst, second_data=post, id="client", sd=8.0, reliability=0.85)
 """,
 }
 

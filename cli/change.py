@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import click
 
+from compassion_scales.cli._compat import REMOVED_IN
 from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
@@ -14,6 +19,38 @@ from compassion_scales.cli._options import (
     read_input,
     write_result_file,
 )
+from compassion_scales.cli._roles import id_option, occasion_options, score_option
+
+
+def renamed_occasion_pair(old_first: str, old_second: str) -> Callable[[Any], Any]:
+    """Hidden 0.1 options ``old_first VALUE old_second VALUE`` standing for ``--occasions``.
+
+    Like :func:`compassion_scales.cli._compat.renamed_option`, for two old options that
+    became one pair: either fills its half of ``occasions`` and prints one note on stderr.
+    """
+    names = ["old_" + o.lstrip("-").replace("-", "_") for o in (old_first, old_second)]
+
+    def decorate(func: Any) -> Any:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            first, second = (kwargs.pop(n, None) for n in names)
+            if first is not None or second is not None:
+                if kwargs.get("occasions"):
+                    raise click.UsageError(f"Give --occasions only ({old_first}/{old_second} are "
+                                           "its old names).")
+                click.echo(f"Note: {old_first}/{old_second} are now --occasions FIRST SECOND; they "
+                           f"will stop working in version {REMOVED_IN}.", err=True)
+                if first is None or second is None:
+                    raise click.UsageError(f"Give both {old_first} and {old_second} (or "
+                                           "--occasions FIRST SECOND).")
+                kwargs["occasions"] = (first, second)
+            return func(*args, **kwargs)
+
+        for old, name in zip((old_second, old_first), reversed(names), strict=True):
+            wrapper = click.option(old, name, hidden=True, default=None, metavar="VALUE")(wrapper)
+        return wrapper
+
+    return decorate
 
 
 def per_score_values(values: tuple[str, ...], what: str) -> float | dict[str, float] | None:
@@ -48,13 +85,11 @@ def _file_options(func):
 @click.option("-i", "--instrument", default=None, metavar="ID",
               help="Instrument id or path to an instrument file. Without it, name score columns "
                    "with --score.")
-@click.option("--id", "id_col", required=True, metavar="COL", help="Column identifying the client.")
-@click.option("--time", "time_col", default=None, metavar="COL",
-              help="Time column of a single long file (with --from and --to).")
-@click.option("--from", "pre_time", default=None, metavar="VALUE", help="Time value before treatment.")
-@click.option("--to", "post_time", default=None, metavar="VALUE", help="Time value after treatment.")
-@click.option("--score", "scores", multiple=True, metavar="SCORE",
-              help="Score to analyse (repeatable). Default: every score of the instrument.")
+@id_option(required=True, help="Column identifying the client.")
+@renamed_occasion_pair("--from", "--to")
+@occasion_options(time_help="Time column of a single long file (with --occasions).",
+                  occasions_help="The time values before and after treatment (with --time).")
+@score_option(help="Score to analyse (repeatable). Default: every score of the instrument.")
 @click.option("--reliability", multiple=True, metavar="R|SCORE=R",
               help="Reliability to use instead of the published one (one number, or SCORE=R per score).")
 @click.option("--sd", multiple=True, metavar="SD|SCORE=SD",
@@ -71,6 +106,8 @@ def _file_options(func):
               help="Direction of every score (default: from the instrument file).")
 @click.option("--criterion", type=click.Choice(["auto", "a", "b", "c"]), default="auto",
               show_default=True, help="Jacobson-Truax clinical cut-off (auto: c when both norms exist).")
+@click.option("--rci-threshold", type=click.FloatRange(0, None, min_open=True), default=1.96,
+              show_default=True, help="|RCI| above which a change is reliable.")
 @click.option("--plot", "plot_file", default=None, metavar="FILE.png|FILE.svg",
               help="Write a Jacobson-Truax plot (pre vs post, reliable-change band, cut-off).")
 @click.option("--report", "report_dir", default=None, metavar="DIR",
@@ -87,18 +124,18 @@ def _file_options(func):
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="Write the per-client table to FILE (.csv .tsv .xlsx .sav .dta .parquet .json).")
 @handle_errors
-def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col: str | None,
-           pre_time: str | None, post_time: str | None, scores: tuple[str, ...],
+def change(files: tuple[str, ...], instrument: str | None, id: str, time: str | None,
+           occasions: tuple[str, str] | None, scores: tuple[str, ...],
            reliability: tuple[str, ...], sd: tuple[str, ...], from_sample: bool,
-           norm_sample: str | None, norms_file: str | None,
-           higher_is: str | None, criterion: str, plot_file: str | None, report_dir: str | None,
+           norm_sample: str | None, norms_file: str | None, higher_is: str | None,
+           criterion: str, rci_threshold: float, plot_file: str | None, report_dir: str | None,
            report_format: str, summary_file: str | None, sheet: str | None, encoding: str | None,
            delimiter: str | None, items: ItemChoices, out_format: str, table_style: str, decimals: int,
            output: str | None) -> None:
     """Reliable and clinically significant change between two occasions.
 
     Give two files (before and after) joined on --id, or one long file with
-    --time, --from and --to. For every client and score: before, after, change,
+    --time and --occasions BEFORE AFTER. For every client and score: before, after, change,
     the Reliable Change Index (Jacobson & Truax 1991) and, where the instrument
     file has published clinical and non-clinical norms, the clinical cut-off and
     recovered / improved / unchanged / deteriorated. Reliability and SD come from
@@ -108,7 +145,7 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
     \b
     Example:
         cscore change pre.csv post.csv -i fcs --id client --sd 8.1
-        cscore change sessions.csv -i fcs --id client --time session --from 1 --to 12 \\
+        cscore change sessions.csv -i fcs --id client --time session --occasions 1 12 \\
             --plot jt.png --report reports/
         cscore change pre.csv post.csv -i fcs --id client --from-sample --format csv -o change.csv
         cscore change pre.csv post.csv -i fcs --id client --norms-file service_norms.yaml \\
@@ -119,10 +156,10 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
     if len(files) > 2:
         raise click.UsageError("Give one long file (with --time) or two files (before, after).")
     long_form = len(files) == 1
-    if long_form and not (time_col and pre_time is not None and post_time is not None):
-        raise click.UsageError("With one file, give --time COL --from VALUE --to VALUE "
+    if long_form and not (time and occasions):
+        raise click.UsageError("With one file, give --time COL --occasions BEFORE AFTER "
                                "(or give two files: before and after).")
-    if not long_form and time_col:
+    if not long_form and time:
         raise click.UsageError("--time is for a single long file; with two files leave it out.")
     if not instrument and not scores:
         raise click.UsageError("Give -i INSTRUMENT, or name score columns with --score.")
@@ -132,24 +169,28 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
     sds = per_score_values(sd, "--sd")
 
     pre = read_input(files[0], sheet=sheet, encoding=encoding, delimiter=delimiter,
-                     string_columns=[id_col], value_labels=items.value_labels)
-    pre = items.screen(pre, instrument, [id_col, time_col] if long_form else [id_col])
+                     string_columns=[id], value_labels=items.value_labels)
+    pre = items.screen(pre, instrument, [id, time] if long_form else [id])
     post = None if long_form else read_input(files[1], sheet=sheet, encoding=encoding,
-                                             delimiter=delimiter, string_columns=[id_col],
+                                             delimiter=delimiter, string_columns=[id],
                                              value_labels=items.value_labels)
     if post is not None:
-        post = items.screen(post, instrument, [id_col])
+        post = items.screen(post, instrument, [id])
     with captured_warnings(lambda w: issubclass(w.category, Warning)
                            and not issubclass(w.category, DeprecationWarning)):
-        result = run_change(pre, post, instrument, id=id_col, time=time_col, pre_time=pre_time,
+        result = run_change(pre, instrument, second_data=post, id=id, time=time,
+                            occasions=occasions if long_form else None,
                             norm_sample=norm_sample, norms_file=norms_file,
-                            post_time=post_time, scores=list(scores) or None, reliability=rel,
+                            scores=list(scores) or None, reliability=rel,
                             sd=sds, from_sample=from_sample, higher_is=higher_is,
-                            criterion=criterion, **items.library_kwargs())
+                            criterion=criterion, rci_threshold=rci_threshold,
+                            **items.library_kwargs())
     emit_result(result, out_format, table_style, decimals)
     write_result_file(result.persons, output, inputs=[*files, *items.files])
     if plot_file:
-        result.plot(plot_file)
+        from compassion_scales.reporting.figures import save_figure
+
+        save_figure(result.plot(), plot_file, bbox_inches="tight")
         click.echo(f"Wrote {plot_file}", err=True)
     if report_dir:
         fmts = ("html", "md") if report_format == "both" else (report_format,)
@@ -169,15 +210,14 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
 @click.argument("responses", type=click.Path(dir_okay=False))
 @click.option("-i", "--instrument", default=None, metavar="ID",
               help="Instrument id or path. Without it, name score columns with --score.")
-@click.option("--arm", "arm_col", required=True, metavar="COL", help="Column with the trial arm.")
-@click.option("--time", "time_col", required=True, metavar="COL", help="Column with the time point.")
-@click.option("--baseline-time", required=True, metavar="VALUE", help="Time value of baseline rows.")
-@click.option("--follow-up-time", required=True, metavar="VALUE", help="Time value of follow-up rows.")
-@click.option("--id", "id_col", required=True, metavar="COL", help="Column identifying the participant.")
+@click.option("--arm", "arm", required=True, metavar="COL", help="Column with the trial arm.")
+@renamed_occasion_pair("--baseline-time", "--follow-up-time")
+@occasion_options(time_help="Column with the time point (required).",
+                  occasions_help="The time values of baseline and follow-up rows (required).")
+@id_option(required=True, help="Column identifying the participant.")
 @click.option("--reference", default=None, metavar="ARM",
               help="Reference (control) arm; default the first arm in sorted order.")
-@click.option("--score", "scores", multiple=True, metavar="SCORE",
-              help="Score to analyse (repeatable). Default: every score of the instrument.")
+@score_option(help="Score to analyse (repeatable). Default: every score of the instrument.")
 @click.option("--higher-is", type=click.Choice(["better", "worse", "neutral"]), default=None,
               help="Direction of every score, for the notes (default: from the instrument file).")
 @_file_options
@@ -185,8 +225,8 @@ def change(files: tuple[str, ...], instrument: str | None, id_col: str, time_col
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="Write the summary table to FILE (.csv .tsv .xlsx .sav .dta .parquet .json).")
 @handle_errors
-def trial(responses: str, instrument: str | None, arm_col: str, time_col: str, baseline_time: str,
-          follow_up_time: str, id_col: str, reference: str | None, scores: tuple[str, ...],
+def trial(responses: str, instrument: str | None, arm: str, time: str | None,
+          occasions: tuple[str, str] | None, id: str, reference: str | None, scores: tuple[str, ...],
           higher_is: str | None, sheet: str | None, encoding: str | None,
           delimiter: str | None, items: ItemChoices, out_format: str, table_style: str, decimals: int,
           output: str | None) -> None:
@@ -200,21 +240,25 @@ def trial(responses: str, instrument: str | None, arm_col: str, time_col: str, b
 
     \b
     Example:
-        cscore trial trial.csv -i fcs --arm arm --time wave --baseline-time 0 \\
-            --follow-up-time 1 --id pid --reference waitlist
-        cscore trial trial.csv -i fcs --arm arm --time wave --baseline-time 0 \\
-            --follow-up-time 1 --id pid --format json -o trial.json
+        cscore trial trial.csv -i fcs --arm arm --time wave --occasions 0 1 --id pid \\
+            --reference waitlist
+        cscore trial trial.csv -i fcs --arm arm --time wave --occasions 0 1 --id pid \\
+            --format json -o trial.json
     """
     from compassion_scales.trial_analysis import trial as run_trial
 
+    if not time:
+        raise click.UsageError("Missing option '--time'.")
+    if not occasions:
+        raise click.UsageError("Missing option '--occasions'.")
     if not instrument and not scores:
         raise click.UsageError("Give -i INSTRUMENT, or name score columns with --score.")
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=[id_col], value_labels=items.value_labels)
-    data = items.screen(data, instrument, [id_col, time_col])
+                      string_columns=[id], value_labels=items.value_labels)
+    data = items.screen(data, instrument, [id, time])
     with captured_warnings(lambda w: not issubclass(w.category, DeprecationWarning)):
-        result = run_trial(data, instrument, arm=arm_col, time=time_col, baseline=baseline_time,
-                           follow_up=follow_up_time, id=id_col, scores=list(scores) or None,
+        result = run_trial(data, instrument, arm=arm, time=time, occasions=occasions,
+                           id=id, scores=list(scores) or None,
                            reference=reference, higher_is=higher_is, **items.library_kwargs())
     emit_result(result, out_format, table_style, decimals)
     write_result_file(result.summary, output, inputs=[responses, *items.files])

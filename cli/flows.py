@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from compassion_scales.cli._compat import renamed_option
 from compassion_scales.cli._items import ItemChoices, item_options
 from compassion_scales.cli._options import (
     captured_warnings,
@@ -15,9 +16,23 @@ from compassion_scales.cli._options import (
     read_input,
     write_result_file,
 )
+from compassion_scales.cli._roles import id_option, level_option, score_option
 
 PARTS = ("summary", "flow_scores", "descriptives", "anova", "sphericity", "posthoc", "correlations",
          "group_tests", "time_tests", "mixed_model", "mixed_model_terms")
+
+
+def _flow_scores(scores: tuple[str, ...] | str) -> dict[str, str] | list[str] | str | None:
+    """``--score`` values: flow=score pairs, one text to match, or score ids."""
+    parts = [p.strip() for v in ((scores,) if isinstance(scores, str) else scores)
+             for p in v.split(",") if p.strip()]
+    if not parts:
+        return None
+    if all("=" in p for p in parts):
+        return dict(p.split("=", 1) for p in parts)
+    if any("=" in p for p in parts):
+        raise click.UsageError("Give --score either as FLOW=SCORE pairs or as score ids, not both.")
+    return parts[0] if len(parts) == 1 else parts
 
 
 @click.command("flows")
@@ -25,22 +40,22 @@ PARTS = ("summary", "flow_scores", "descriptives", "anova", "sphericity", "posth
 @click.option("-i", "--instrument", required=True, metavar="ID",
               help="Instrument id or file whose scores carry flow tags (e.g. ceas, fcs).")
 @click.option("--group", default=None, metavar="COL", help="Between-subject group column (e.g. arm).")
-@click.option("--time", "time_col", default=None, metavar="COL",
+@click.option("--time", "time", default=None, metavar="COL",
               help="Time-point column (long data); a linear mixed model replaces the ANOVA.")
-@click.option("--id", "subject", default=None, metavar="COL",
-              help="Person identifier column (required with --time).")
+@id_option(help="Person identifier column (required with --time).")
 @click.option("--metric", type=click.Choice(["mean_item", "pomp", "raw"]), default="mean_item",
               show_default=True,
               help="Common metric: mean item score, percent of maximum possible, or raw scores.")
 @click.option("--anova-type", type=click.Choice(["3", "1"]), default="3", show_default=True,
               help="Sums of squares: 3 (afex/car, SPSS, JASP) or 1 (sequential, R aov, pingouin).")
-@click.option("--flow-score", default=None, metavar="TEXT|FLOW=SCORE,...",
-              help="Which score stands for each flow: text each flow's score contains (e.g. action) "
-                   "or flow=score pairs. Default: the first non-derived score of each flow.")
+@renamed_option("--flow-score", "--score", "scores")
+@score_option(help="Which score stands for each flow: FLOW=SCORE (repeatable), a score id "
+                   "(repeatable) or text each flow's score contains (e.g. action). Default: the "
+                   "first non-derived score of each flow.")
 @click.option("--observed", "group_observed", is_flag=True,
               help="Treat the group as observed (e.g. clinicians vs patients) in generalised eta squared.")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True, help="Confidence level.")
+@renamed_option("--ci", "--level", "level", type=click.FloatRange(0, 1, min_open=True, max_open=True))
+@level_option()
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Save a profile plot (flows on x, one line per group, CI bars) as .png or .svg.")
 @click.option("--part", type=click.Choice(PARTS), default="summary", show_default=True,
@@ -51,9 +66,9 @@ PARTS = ("summary", "flow_scores", "descriptives", "anova", "sphericity", "posth
 @item_options
 @output_options
 @handle_errors
-def flows(responses: str, instrument: str, group: str | None, time_col: str | None,
-          subject: str | None, metric: str, anova_type: str, flow_score: str | None,
-          group_observed: bool, ci: float, plot_file: str | None, part: str, output: str | None,
+def flows(responses: str, instrument: str, group: str | None, time: str | None,
+          id: str | None, metric: str, anova_type: str, scores: tuple[str, ...] | str,
+          group_observed: bool, level: float, plot_file: str | None, part: str, output: str | None,
           sheet: str | None, encoding: str | None, delimiter: str | None, items: ItemChoices,
           out_format: str, table_style: str, decimals: int) -> None:
     """Compare the flows of compassion (self, to others, from others) across groups.
@@ -71,20 +86,15 @@ def flows(responses: str, instrument: str, group: str | None, time_col: str | No
     """
     from compassion_scales.flow_analysis import flows as run
 
-    chosen: dict[str, str] | str | None = None
-    if flow_score:
-        if "=" in flow_score:
-            chosen = dict(p.split("=", 1) for p in (x.strip() for x in flow_score.split(",")) if p)
-        else:
-            chosen = flow_score
+    chosen = _flow_scores(scores)
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=[subject] if subject else (), value_labels=items.value_labels)
-    data = items.screen(data, instrument, [subject, time_col] if time_col else subject)
+                      string_columns=[id] if id else (), value_labels=items.value_labels)
+    data = items.screen(data, instrument, [id, time] if time else id)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)
                            and "Precision loss" not in str(w.message)):
-        result = run(data, instrument, group=group, time=time_col, subject=subject, metric=metric,
-                     anova_type=int(anova_type), flow_score=chosen, group_observed=group_observed,
-                     level=ci, **items.library_kwargs())
+        result = run(data, instrument, group=group, time=time, id=id, metric=metric,
+                     anova_type=int(anova_type), scores=chosen, group_observed=group_observed,
+                     level=level, **items.library_kwargs())
     table = result.summary if part == "summary" else getattr(result, part)
     if table is None:
         raise click.ClickException(f"There is no {part} table for this analysis "
@@ -102,6 +112,8 @@ def flows(responses: str, instrument: str, group: str | None, time_col: str | No
     else:
         emit_result(result, out_format, table_style, decimals)
     if plot_file:
-        result.plot(plot_file)
+        from compassion_scales.reporting.flows_plot import save_figure
+
+        save_figure(result.plot(), plot_file)
         click.echo(f"Wrote {plot_file}", err=True)
     write_result_file(table, output, inputs=[responses, *items.files])

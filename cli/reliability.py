@@ -21,6 +21,7 @@ from compassion_scales.cli._roles import (
     level_option,
     n_boot_option,
     n_factors_option,
+    occasion_options,
     score_option,
     seed_option,
 )
@@ -110,29 +111,32 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
 
 
 @click.command("retest")
-@click.argument("time1", type=click.Path(dir_okay=False))
-@click.argument("time2", type=click.Path(dir_okay=False), required=False)
-@click.option("--id", "id_cols", multiple=True, required=True, metavar="COL",
-              help="Column(s) identifying people at both time points.")
+@click.argument("first_file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.argument("second_file", metavar="[SECOND_FILE]", type=click.Path(dir_okay=False),
+                required=False)
+@id_option(multiple=True, required=True, help="Column(s) identifying people at both time points.")
 @click.option("-i", "--instrument", default=None, metavar="ID",
               help="Score both time points with this instrument first.")
-@click.option("--time", "time_col", default=None, metavar="COL",
-              help="One long file: the column telling the time point.")
-@click.option("--times", nargs=2, default=None, metavar="A B",
-              help="With --time: the two time values to compare (default: the two present).")
-@click.option("--columns", multiple=True, metavar="A,B,...",
-              help="Without -i: the score columns (default: numeric columns present at both times).")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True, help="Confidence level.")
+@renamed_option("--times", "--occasions", "occasions", nargs=2, metavar="A B")
+@occasion_options(time_help="One long file: the column telling the time point.",
+                  occasions_help="With --time: the two time values to compare (default: the two "
+                                 "present).")
+# the 0.1 name of --score; declared here (not with renamed_option) so that output_options
+# leaves this command without its own --columns compact|all, as before
+@click.option("--columns", "columns", multiple=True, hidden=True, metavar="A,B,...")
+@score_option(help="Without -i: a score column to analyse (repeatable or comma-separated; "
+                   "default: numeric columns present at both times).")
+@renamed_option("--ci", "--level", "level", type=click.FloatRange(0, 1, min_open=True, max_open=True))
+@level_option()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the summary table to FILE (.csv, .xlsx, .json, ...).")
 @input_options
 @item_options
 @output_options
 @handle_errors
-def retest(time1: str, time2: str | None, id_cols: tuple[str, ...], instrument: str | None,
-           time_col: str | None, times: tuple[str, str] | None, columns: tuple[str, ...],
-           ci: float, output: str | None, sheet: str | None, encoding: str | None,
+def retest(first_file: str, second_file: str | None, id: tuple[str, ...], instrument: str | None,
+           time: str | None, occasions: tuple[str, str] | None, columns: tuple[str, ...],
+           scores: tuple[str, ...], level: float, output: str | None, sheet: str | None, encoding: str | None,
            delimiter: str | None, items: ItemChoices, out_format: str, table_style: str,
            decimals: int) -> None:
     """Test-retest reliability: six Shrout-Fleiss ICCs with CIs and Pearson's r per score.
@@ -143,26 +147,32 @@ def retest(time1: str, time2: str | None, id_cols: tuple[str, ...], instrument: 
     \b
     Example:
         cscore retest time1.csv time2.csv --id pid -i fcs
-        cscore retest long.csv --id pid --time wave --times 1 2 -i fcs --format json
-        cscore retest t1_scores.csv t2_scores.csv --id pid --columns total
+        cscore retest long.csv --id pid --time wave --occasions 1 2 -i fcs --format json
+        cscore retest t1_scores.csv t2_scores.csv --id pid --score total
     """
     from compassion_scales.retest_reliability import retest as run
 
-    if time2 is None and time_col is None:
-        raise click.UsageError("Give a second file (TIME2), or --time COL for one long file.")
-    d1 = read_input(time1, sheet=sheet, encoding=encoding, delimiter=delimiter,
+    if columns:
+        click.echo("Note: --columns is now --score; --columns will stop working in version 1.0.",
+                   err=True)
+        scores = (*scores, *columns)
+    if second_file is None and time is None:
+        raise click.UsageError("Give a second file (SECOND_FILE), or --time COL for one long file.")
+    id_cols = list(id)
+    d1 = read_input(first_file, sheet=sheet, encoding=encoding, delimiter=delimiter,
                     string_columns=id_cols, value_labels=items.value_labels)
-    d1 = items.screen(d1, instrument, [*id_cols, time_col] if time_col else id_cols)
-    d2 = (read_input(time2, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                     string_columns=id_cols, value_labels=items.value_labels) if time2 else None)
+    d1 = items.screen(d1, instrument, [*id_cols, time] if time else id_cols)
+    d2 = (read_input(second_file, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                     string_columns=id_cols, value_labels=items.value_labels) if second_file else None)
     if d2 is not None:
         d2 = items.screen(d2, instrument, id_cols)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)):
-        result = run(d1, d2, instrument, id=list(id_cols), time=time_col,
-                     times=(times[0], times[1]) if times else None, columns=_split(columns),
-                     ci=ci, **items.library_kwargs())
+        result = run(d1, instrument, second_data=d2, id=id_cols, time=time,
+                     occasions=(occasions[0], occasions[1]) if occasions else None,
+                     scores=_split(scores), level=level, **items.library_kwargs())
     emit_result(result, out_format, table_style, decimals)
     if out_format == "table":
         click.echo("")
         emit_frame(result.icc, "table", table_style, decimals, title="Intraclass correlations")
-    write_result_file(result.summary, output, inputs=[*(p for p in (time1, time2) if p), *items.files])
+    write_result_file(result.summary, output,
+                      inputs=[*(p for p in (first_file, second_file) if p), *items.files])

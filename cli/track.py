@@ -14,6 +14,7 @@ from compassion_scales.cli._options import (
     read_input,
     write_result_file,
 )
+from compassion_scales.cli._roles import id_option, score_option
 from compassion_scales.cli.change import per_score_values
 
 
@@ -34,13 +35,12 @@ def _min_improved(value: str) -> int | str:
 @click.argument("sessions_file", metavar="SESSIONS", type=click.Path(dir_okay=False))
 @click.option("-i", "--instrument", "instruments", multiple=True, required=True, metavar="ID",
               help="Instrument id or path (repeat for several measures, e.g. -i fcs -i ceas).")
-@click.option("--id", "id_col", required=True, metavar="COL", help="Column identifying the client.")
+@id_option(required=True, help="Column identifying the client.")
 @click.option("--session", "session_col", required=True, metavar="COL",
               help="Column with the session (number or label; one row per client and session).")
 @click.option("--date", "date_col", default=None, metavar="COL",
               help="Date column, carried into the tables (days from the first session).")
-@click.option("--score", "scores", multiple=True, metavar="SCORE",
-              help="Score to track (repeatable). Default: every score present in the data.")
+@score_option(help="Score to track (repeatable). Default: every score present in the data.")
 @click.option("--reliability", multiple=True, metavar="R|SCORE=R",
               help="Reliability to use instead of the published one.")
 @click.option("--sd", multiple=True, metavar="SD|SCORE=SD",
@@ -54,6 +54,8 @@ def _min_improved(value: str) -> int | str:
               help="Direction of every score (default: from the instrument files).")
 @click.option("--criterion", type=click.Choice(["auto", "a", "b", "c"]), default="auto",
               show_default=True, help="Jacobson-Truax clinical cut-off (auto: c when both norms exist).")
+@click.option("--rci-threshold", type=click.FloatRange(0, None, min_open=True), default=1.96,
+              show_default=True, help="|RCI| above which a change is reliable.")
 @click.option("--min-improved", default="1", show_default=True, metavar="N|all",
               help="Reliable improvement needs at least N measures reliably improved ('all': every one).")
 @click.option("--max-deteriorated", type=click.IntRange(0), default=0, show_default=True,
@@ -70,10 +72,10 @@ def _min_improved(value: str) -> int | str:
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="Write the tidy per-client, per-session table to FILE (.csv .xlsx .sav ...).")
 @handle_errors
-def track(sessions_file: str, instruments: tuple[str, ...], id_col: str, session_col: str,
+def track(sessions_file: str, instruments: tuple[str, ...], id: str, session_col: str,
           date_col: str | None, scores: tuple[str, ...], reliability: tuple[str, ...],
           sd: tuple[str, ...], norm_sample: str | None, norms_files: tuple[str, ...],
-          higher_is: str | None, criterion: str, min_improved: str, max_deteriorated: int,
+          higher_is: str | None, criterion: str, rci_threshold: float, min_improved: str, max_deteriorated: int,
           deteriorated_if: int, no_recovery: bool, report_dir: str | None,
           sheet: str | None, encoding: str | None, delimiter: str | None, items: ItemChoices,
           out_format: str,
@@ -103,16 +105,17 @@ def track(sessions_file: str, instruments: tuple[str, ...], id_col: str, session
                             max_deteriorated=max_deteriorated, deteriorated_if=deteriorated_if,
                             recovery=not no_recovery)
     data = read_input(sessions_file, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=[id_col], value_labels=items.value_labels)
+                      string_columns=[id], value_labels=items.value_labels)
     if items.exclude_flagged:
         for inst in instruments:
-            data = items.screen(data, inst, [id_col, session_col])
+            data = items.screen(data, inst, [id, session_col])
     with captured_warnings(lambda w: not issubclass(w.category, DeprecationWarning)):
-        result = run_track(data, list(instruments), id=id_col, session=session_col, date=date_col,
+        result = run_track(data, list(instruments), id=id, session=session_col, date=date_col,
                            scores=list(scores) or None, sd=per_score_values(sd, "--sd"),
                            reliability=per_score_values(reliability, "--reliability"),
                            higher_is=higher_is, norm_sample=norm_sample, norms_files=list(norms_files),
-                           rule=rule, criterion=criterion, **items.library_kwargs())
+                           rule=rule, criterion=criterion, rci_threshold=rci_threshold,
+                           **items.library_kwargs())
     if out_format == "table":  # the per-measure outcomes and the service summary, with notes
         click.echo(result.title)
         click.echo(result.to_table(fmt=table_style, decimals=decimals if decimals is not None else 2))

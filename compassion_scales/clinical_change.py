@@ -26,19 +26,34 @@ Clinical Psychology, 59*(1), 12-19. https://doi.org/10.1037/0022-006X.59.1.12
 
 from __future__ import annotations
 
-import html
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import renamed_arguments
+from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.errors import AnalysisError, PsychometricWarning
+from compassion_scales.occasions import second_table_positional, select_occasion, two_occasions
 from compassion_scales.results import ResultMixin
-from compassion_scales.stats.change import jt_cutoffs, rc_direction, se_diff
+from compassion_scales.stats.change import (
+    CLINICAL_CATEGORIES,
+    NO_RC,
+    RC_LABELS,
+    clinical_categories,
+    functional_side,
+    jt_cutoffs,
+    rc_direction,
+    se_diff,
+)
 from compassion_scales.stats.change import rci as _rci_kernel
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "reliable_change",
@@ -47,31 +62,19 @@ __all__ = [
     "change",
     "ChangeResult",
     "NormsWarning",
+    "per_score",
+    "select_occasion",
+    "two_occasions",
+    "jacobson_truax_plot",
+    "write_reports",
+    "unique_stems",
+    "RC_LABELS",
+    "NO_RC",
+    "CLINICAL_CATEGORIES",
 ]
 
 #: reliability coefficients accepted from instrument files, in order of preference
 RELIABILITY_PREFERENCE = ("alpha", "omega", "test_retest", "icc", "split_half")
-
-RC_LABELS = {
-    "better": ("reliable_improvement", "reliable_deterioration"),
-    "worse": ("reliable_deterioration", "reliable_improvement"),
-    "neutral": ("reliable_increase", "reliable_decrease"),
-}
-NO_RC = "no_reliable_change"
-CLINICAL_CATEGORIES = ("recovered", "improved", "unchanged", "deteriorated")
-
-_PLAIN = {
-    "reliable_improvement": "reliably improved",
-    "reliable_deterioration": "reliably worse",
-    "reliable_increase": "reliably higher",
-    "reliable_decrease": "reliably lower",
-    "no_reliable_change": "no reliable change",
-    "recovered": "recovered",
-    "improved": "improved",
-    "unchanged": "unchanged",
-    "deteriorated": "deteriorated",
-}
-
 
 class NormsWarning(PsychometricWarning):
     """Published norms look inconsistent with the score's direction, or are missing."""
@@ -144,9 +147,9 @@ def _as_float_array(x: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _rc_category(rci: np.ndarray, direction: str, criterion: float) -> pd.Series:
+def _rc_category(rci: np.ndarray, direction: str, rci_threshold: float) -> pd.Series:
     up, down = RC_LABELS[direction]
-    sign = rc_direction(rci, criterion)
+    sign = rc_direction(rci, rci_threshold)
     out = np.full(rci.shape, None, dtype=object)
     out[sign == 0] = NO_RC
     out[sign == 1] = up
@@ -157,9 +160,10 @@ def _rc_category(rci: np.ndarray, direction: str, criterion: float) -> pd.Series
 # --------------------------------------------------------------------------- RCI
 
 
+@renamed_arguments(criterion="rci_threshold")
 def reliable_change(pre: Any, post: Any, *, sd: float, reliability: float,
-                    higher_is: str | None = None, instrument: Any = None, score: str | None = None,
-                    criterion: float = 1.96) -> pd.DataFrame:
+                    higher_is: str | None = None, instrument: InstrumentLike | None = None,
+                    score: str | None = None, rci_threshold: float = 1.96) -> pd.DataFrame:
     """Jacobson-Truax Reliable Change Index for paired scores.
 
     Parameters
@@ -180,8 +184,9 @@ def reliable_change(pre: Any, post: Any, *, sd: float, reliability: float,
         Instrument whose score ``score`` supplies ``higher_is`` when it is not given.
     score : str, optional
         Score id in ``instrument``.
-    criterion : float
+    rci_threshold : float
         ``|RCI|`` must be *greater* than this for a reliable change (1.96: p < .05).
+        (Called ``criterion`` before 0.2; the old name works until 1.0 with a warning.)
 
     Returns
     -------
@@ -194,7 +199,7 @@ def reliable_change(pre: Any, post: Any, *, sd: float, reliability: float,
     Notes
     -----
     ``SE_diff = SD * sqrt(2) * sqrt(1 - r)`` and ``RCI = (post - pre) / SE_diff``
-    (Jacobson & Truax, 1991). A change of exactly ``criterion * SE_diff`` is not
+    (Jacobson & Truax, 1991). A change of exactly ``rci_threshold * SE_diff`` is not
     counted as reliable.
 
     Examples
@@ -219,7 +224,7 @@ def reliable_change(pre: Any, post: Any, *, sd: float, reliability: float,
     rci = _rci_kernel(a, b, se)
     return pd.DataFrame({
         "pre": a, "post": b, "diff": diff, "se_diff": np.full(a.shape, se),
-        "rci": rci, "reliable_change": _rc_category(rci, direction, criterion),
+        "rci": rci, "reliable_change": _rc_category(rci, direction, rci_threshold),
     })
 
 
@@ -271,17 +276,11 @@ def _auto_criterion(cut: Mapping[str, float | None]) -> str | None:
     return None
 
 
-def _functional_side(values: np.ndarray, cutoff: float, direction: str) -> np.ndarray:
-    """True where a score lies beyond the cut-off on the functional side (NaN stays NaN)."""
-    with np.errstate(invalid="ignore"):
-        side = values > cutoff if direction == "better" else values < cutoff
-    return np.where(np.isnan(values), np.nan, side.astype(float))
-
-
+@renamed_arguments(rci_criterion="rci_threshold")
 def clinical_significance(pre: Any, post: Any, *, sd: float, reliability: float, higher_is: str,
                           clinical: tuple[float, float] | None = None,
                           functional: tuple[float, float] | None = None,
-                          criterion: str = "auto", rci_criterion: float = 1.96) -> pd.DataFrame:
+                          criterion: str = "auto", rci_threshold: float = 1.96) -> pd.DataFrame:
     """Jacobson-Truax clinical significance: reliable change plus crossing a cut-off.
 
     Parameters
@@ -297,8 +296,8 @@ def clinical_significance(pre: Any, post: Any, *, sd: float, reliability: float,
     criterion : {"auto", "a", "b", "c"}
         Which cut-off to use. ``auto`` takes c when both norms are given (Jacobson &
         Truax's recommendation), otherwise a (clinical norms only) or b (functional only).
-    rci_criterion : float
-        Threshold for ``|RCI|`` (1.96).
+    rci_threshold : float
+        Threshold for ``|RCI|`` (1.96; called ``rci_criterion`` before 0.2).
 
     Returns
     -------
@@ -339,25 +338,23 @@ def clinical_significance(pre: Any, post: Any, *, sd: float, reliability: float,
         raise AnalysisError(f"criterion must be 'auto', 'a', 'b' or 'c', not {criterion!r}.")
     cutoff = float(cut[chosen])  # type: ignore[arg-type]
     out = reliable_change(pre, post, sd=sd, reliability=reliability, higher_is=direction,
-                          criterion=rci_criterion)
+                          rci_threshold=rci_threshold)
     _add_clinical(out, cutoff, chosen, direction)
     return out
 
 
 def _add_clinical(out: pd.DataFrame, cutoff: float, chosen: str, direction: str) -> None:
     """Add criterion, cutoff, pre/post_functional and clinical_change columns in place."""
-    pre_f = _functional_side(out["pre"].to_numpy(dtype=float), cutoff, direction)
-    post_f = _functional_side(out["post"].to_numpy(dtype=float), cutoff, direction)
+    better = direction == "better"
+    pre_f = functional_side(out["pre"].to_numpy(dtype=float), cutoff, better)
+    post_f = functional_side(out["post"].to_numpy(dtype=float), cutoff, better)
     rc = out["reliable_change"]
-    cat = np.full(len(out), None, dtype=object)
-    improved = (rc == "reliable_improvement").fillna(False).to_numpy(dtype=bool)
-    worse = (rc == "reliable_deterioration").fillna(False).to_numpy(dtype=bool)
-    same = (rc == NO_RC).fillna(False).to_numpy(dtype=bool)
-    crossed = (pre_f == 0.0) & (post_f == 1.0)
-    cat[same] = "unchanged"
-    cat[worse] = "deteriorated"
-    cat[improved] = "improved"
-    cat[improved & crossed] = "recovered"
+
+    def where(label: str) -> np.ndarray:
+        return (rc == label).fillna(False).to_numpy(dtype=bool)
+
+    cat = clinical_categories(where("reliable_improvement"), where("reliable_deterioration"),
+                              where(NO_RC), pre_f, post_f)
     out["criterion"] = pd.Series(chosen, dtype="string", index=out.index)
     out["cutoff"] = cutoff
     out["pre_functional"] = pd.arrays.BooleanArray(pre_f == 1.0, np.isnan(pre_f))
@@ -366,17 +363,6 @@ def _add_clinical(out: pd.DataFrame, cutoff: float, chosen: str, direction: str)
 
 
 # --------------------------------------------------------------------------- data handling
-
-
-def _select_time(df: pd.DataFrame, col: str, value: Any) -> pd.DataFrame:
-    """Rows of ``df`` whose ``col`` equals ``value`` (numbers compared as numbers)."""
-    if col not in df.columns:
-        raise AnalysisError(f"The time column {col!r} is not in the data; columns are: "
-                            + ", ".join(map(str, df.columns[:30])) + ".")
-    from compassion_scales._inputs import as_key, subset_rows
-
-    mask = as_key(df[col]) == as_key(pd.Series([value])).iloc[0]
-    return subset_rows(df, mask.fillna(False).to_numpy(dtype=bool))
 
 
 def _check_ids(df: pd.DataFrame, id_col: str, where: str) -> None:
@@ -426,7 +412,14 @@ def _describe_source(e: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _per_score(value: Any, score_id: str) -> Any:
+def per_score(value: Any, score_id: str) -> Any:
+    """``value[score_id]`` for a mapping (None when absent), else ``value`` itself.
+
+    Examples
+    --------
+    >>> per_score({"a": 0.8}, "a"), per_score({"a": 0.8}, "b"), per_score(0.9, "a")
+    (0.8, None, 0.9)
+    """
     if isinstance(value, Mapping):
         return value.get(score_id)
     return value
@@ -472,10 +465,15 @@ class ChangeResult(ResultMixin):
     instrument_name: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     bands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    rci_criterion: float = 1.96
+    rci_threshold: float = 1.96
     options: dict[str, Any] = field(default_factory=dict)
 
     _title = "Clinical change (Jacobson & Truax)"
+
+    @property
+    def rci_criterion(self) -> float:
+        """The ``|RCI|`` threshold (0.1 name of :attr:`rci_threshold`)."""
+        return self.rci_threshold
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -484,7 +482,7 @@ class ChangeResult(ResultMixin):
     def _notes(self) -> list[str]:
         notes = [
             f"RCI = (post - pre) / SE_diff, SE_diff = SD * sqrt(2) * sqrt(1 - reliability) "
-            f"(Jacobson & Truax, 1991); |RCI| > {self.rci_criterion:g} is a reliable change.",
+            f"(Jacobson & Truax, 1991); |RCI| > {self.rci_threshold:g} is a reliable change.",
         ]
         for row in self.parameters.itertuples(index=False):
             direction = ("no better/worse direction" if row.higher_is == "neutral"
@@ -538,13 +536,35 @@ class ChangeResult(ResultMixin):
         }
 
     # ---- outputs
-    def plot(self, path: str | Path, score: str | None = None) -> Path:
-        """Write a Jacobson-Truax plot (pre vs post, RCI band, cut-off) as PNG or SVG."""
-        return jacobson_truax_plot(self, path, score=score)
+    @overload
+    def plot(self, path: None = None, score: str | None = None) -> Figure: ...
+
+    @overload
+    def plot(self, path: str | Path, score: str | None = None) -> Path: ...
+
+    def plot(self, path: str | Path | None = None, score: str | None = None) -> Figure | Path:
+        """Jacobson-Truax plot (pre vs post, RCI band, cut-off), one panel per score or ``score``.
+
+        Returns a matplotlib :class:`~matplotlib.figure.Figure` (made without pyplot: the
+        backend is left alone); save it with ``fig.savefig("jt.png", bbox_inches="tight")``.
+        The 0.1 form ``plot(path)`` still writes a PNG or SVG and returns its path, with a
+        ``FutureWarning`` (it will stop working in 1.0).
+        """
+        from compassion_scales.reporting.change_plot import jacobson_truax_figure
+
+        if path is None:
+            return jacobson_truax_figure(self, score=score)
+        warnings.warn("ChangeResult.plot(path): save the returned figure instead "
+                      "(fig = result.plot(); fig.savefig(path)); `path` will stop working in "
+                      "version 1.0.", FutureWarning, stacklevel=2)
+        _check_plot_path(path)
+        return _save(jacobson_truax_figure(self, score=score), path)
 
     def report(self, directory: str | Path, formats: Sequence[str] = ("html", "md")) -> list[Path]:
         """Write one printable report per client (HTML and/or Markdown); returns the paths."""
-        return write_reports(self, directory, formats=formats)
+        from compassion_scales.reporting.change_report import write_reports as write
+
+        return write(self, directory, formats=formats)
 
 
 def _display(df: pd.DataFrame) -> pd.DataFrame:
@@ -559,14 +579,18 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- change()
 
 
-def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instrument: Any = None, *,
-           id: str, time: str | None = None, pre_time: Any = None, post_time: Any = None,
-           scores: Sequence[str] | None = None, reliability: float | Mapping[str, float] | None = None,
+@renamed_arguments(pre_data="data", post_data="second_data", rci_criterion="rci_threshold",
+                   pairs={"occasions": ("pre_time", "post_time")},
+                   adapt=second_table_positional("change", "post_data"))
+def change(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
+           second_data: pd.DataFrame | None = None, id: str, time: str | None = None,
+           occasions: tuple[Any, Any] | None = None, scores: Sequence[str] | None = None,
+           reliability: float | Mapping[str, float] | None = None,
            sd: float | Mapping[str, float] | None = None, from_sample: bool = False,
            higher_is: str | Mapping[str, str] | None = None,
            norms: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
            norm_sample: str | None = None, norms_file: Any = None,
-           criterion: str = "auto", rci_criterion: float = 1.96,
+           criterion: str = "auto", rci_threshold: float = 1.96,
            on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
            patterns: Mapping[str, str] | Sequence[str] | str | None = None,
            prorate: float | None = None) -> ChangeResult:
@@ -574,18 +598,20 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
 
     Parameters
     ----------
-    pre_data : DataFrame
+    data : DataFrame
         Answers (or scores) before treatment; or, with ``time``, one long table
         holding both occasions.
-    post_data : DataFrame, optional
-        Answers (or scores) after treatment (omit with ``time``).
-    instrument : str, Path or Instrument, optional
+    instrument : str, path or Instrument, optional
         The instrument whose items are scored. Without it, ``scores`` names columns
         that already hold scores.
+    second_data : DataFrame, optional
+        Answers (or scores) after treatment (omit with ``time``).
     id : str
         Column identifying the person in both tables.
-    time, pre_time, post_time : optional
-        For a long table: the time column and its values before and after.
+    time : str, optional
+        For a long table: the time column.
+    occasions : (first, second), optional
+        For a long table: the values of ``time`` before and after.
     scores : list of str, optional
         Scores to analyse (default: every score of the instrument).
     reliability, sd : float or dict, optional
@@ -609,7 +635,7 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         feed the cut-offs a, b and c.
     criterion : {"auto", "a", "b", "c"}
         Clinical cut-off (auto: c when both populations have norms, else a, else b).
-    rci_criterion : float
+    rci_threshold : float
         ``|RCI|`` threshold (1.96).
     on_invalid, column_map, patterns, prorate
         How raw answers are matched, validated and scored (see :func:`compassion_scales.score`).
@@ -630,12 +656,17 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
     Persons present at one time only are listed in ``unmatched``; a missing score
     keeps its row with a note.
 
+    The 0.1 call styles still work until 1.0, with a ``FutureWarning``:
+    ``change(pre, post, instrument)``, ``pre_data``/``post_data``,
+    ``pre_time``/``post_time`` (now ``occasions``) and ``rci_criterion`` (now
+    ``rci_threshold``).
+
     Examples
     --------
     >>> import pandas as pd
     >>> pre = pd.DataFrame({"client": ["a", "b", "c"], "fear": [30.0, 25.0, 28.0]})
     >>> post = pd.DataFrame({"client": ["a", "b", "d"], "fear": [15.0, 24.0, 10.0]})
-    >>> res = change(pre, post, id="client", scores=["fear"], sd=8, reliability=0.8,
+    >>> res = change(pre, second_data=post, id="client", scores=["fear"], sd=8, reliability=0.8,
     ...              higher_is="worse")
     >>> res.persons[["client", "rci", "reliable_change"]].round(3)
       client    rci       reliable_change
@@ -646,68 +677,93 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
     0  c  pre only
     1  d post only
     """
-    inst = None
-    if instrument is not None:
-        from compassion_scales.instrument import load_instrument
-
-        inst = load_instrument(instrument)
-
-    # ---- split the data into the two occasions
-    if post_data is None:
-        if time is None or pre_time is None or post_time is None:
-            raise AnalysisError("Give either two tables (before and after) or one long table with "
-                                "time=..., pre_time=... and post_time=....")
-        long = pre_data
-        pre_df = _select_time(long, time, pre_time)
-        post_df = _select_time(long, time, post_time)
-        if pre_df.empty:
-            raise AnalysisError(f"No rows have {time} = {pre_time!r}; values present: "
-                                + ", ".join(map(str, pd.unique(long[time].dropna())[:20])) + ".")
-        if post_df.empty:
-            raise AnalysisError(f"No rows have {time} = {post_time!r}; values present: "
-                                + ", ".join(map(str, pd.unique(long[time].dropna())[:20])) + ".")
-    else:
-        pre_df, post_df = pre_data, post_data
+    inst = as_instrument(instrument) if instrument is not None else None
+    pre_df, post_df = two_occasions(data, second_data, time=time, occasions=occasions)
     _check_ids(pre_df, id, "before (pre)")
     _check_ids(post_df, id, "after (post)")
+    opts = {"on_invalid": on_invalid, "column_map": column_map, "patterns": patterns,
+            "prorate": prorate}
+    pre_df, pre_scores, post_scores, score_ids = _score_occasions(pre_df, post_df, inst, scores, id, opts)
+    merged, unmatched = _match_people(pre_scores, post_scores, id)
+    pool = _norm_pool(inst, score_ids, norms=norms, norms_file=norms_file, norm_sample=norm_sample)
+    source = _Sources(sd=sd, reliability=reliability, from_sample=from_sample, norm_sample=norm_sample,
+                      pre_df=pre_df, inst=inst, id=id, on_invalid=on_invalid, column_map=column_map)
+    frames, params, groups = [], [], []
+    for s in score_ids:
+        sc = inst.score(s) if inst is not None else None
+        direction = _direction(per_score(higher_is, s) if higher_is is not None
+                               else (sc.higher_is if sc is not None else None))
+        rc, row = _score_change(s, merged, pool.get(s, []), source, direction=direction,
+                                criterion=criterion, rci_threshold=rci_threshold)
+        frames.append(rc)
+        params.append(row)
+        groups.append(_group_counts(s, rc, direction, row["criterion"] is not None))
+    return ChangeResult(
+        persons=pd.concat(frames, ignore_index=True), parameters=_parameters_frame(params),
+        group=pd.concat(groups, ignore_index=True), unmatched=unmatched, id_col=id,
+        instrument=inst.id if inst is not None else None,
+        instrument_name=inst.name if inst is not None else None,
+        labels={s: inst.score(s).label if inst is not None else s for s in score_ids},
+        bands={s: [dict(b) for b in inst.score(s).interpretation] if inst is not None else []
+               for s in score_ids},
+        rci_threshold=rci_threshold,
+        options={"from_sample": from_sample, "criterion": criterion, "norm_sample": norm_sample})
 
-    # ---- scores
+
+# --------------------------------------------------------------------------- change() steps
+
+
+def _score_occasions(pre_df: pd.DataFrame, post_df: pd.DataFrame, inst: Any,
+                     scores: Sequence[str] | None, id: str, opts: Mapping[str, Any]
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
+    """(pre answers, pre scores, post scores, score ids): id + numeric score columns."""
     if inst is not None:
-        from compassion_scales._inputs import InputOptions, scored_data
+        pre_scores, post_scores, score_ids = _scored_occasions(pre_df, post_df, inst, scores, id, opts)
+        return pre_df, pre_scores, post_scores, score_ids
+    from compassion_scales._inputs import numeric_columns
 
-        opts = InputOptions.of(column_map, patterns, on_invalid, prorate)
-        got = [scored_data(df, inst, scores, id_cols=[id], options=opts) for df in (pre_df, post_df)]
-        score_ids = [s for s in got[0].scores if s in got[1].scores]
-        lost = [s for s in got[0].scores + got[1].scores if s not in score_ids]
-        if not score_ids:
-            raise AnalysisError(f"No score of {inst.id!r} can be computed at both occasions.")
-        for msg in got[0].notes() + ([f"score(s) {', '.join(dict.fromkeys(lost))} are present at one "
-                                       "occasion only and were skipped."] if lost else []):
-            import warnings
+    if not scores:
+        raise AnalysisError("Without an instrument, name the score columns to compare "
+                            "(scores=[...]).")
+    score_ids = list(scores)
+    for where, df in (("before (pre)", pre_df), ("after (post)", post_df)):
+        missing = [s for s in score_ids if s not in df.columns]
+        if missing:
+            raise AnalysisError(f"Score column(s) {', '.join(missing)} not in the {where} data.")
+    pre_df = numeric_columns(pre_df, score_ids, what="score column")
+    post_df = numeric_columns(post_df, score_ids, what="score column")
+    return (pre_df, pre_df[[id, *score_ids]].reset_index(drop=True),
+            post_df[[id, *score_ids]].reset_index(drop=True), score_ids)
 
-            from compassion_scales.errors import SkippedScoreWarning
 
-            warnings.warn(msg, SkippedScoreWarning, stacklevel=2)
-        pre_scores, post_scores = (g.frame[[id, *score_ids]].reset_index(drop=True) for g in got)
-        for frame_ in (pre_scores, post_scores):
-            for s in score_ids:
-                frame_[s] = pd.to_numeric(frame_[s], errors="coerce").astype(float)
-    else:
-        if not scores:
-            raise AnalysisError("Without an instrument, name the score columns to compare "
-                                "(scores=[...]).")
-        score_ids = list(scores)
-        from compassion_scales._inputs import numeric_columns
+def _scored_occasions(pre_df: pd.DataFrame, post_df: pd.DataFrame, inst: Any,
+                      scores: Sequence[str] | None, id: str, opts: Mapping[str, Any]
+                      ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Score the instrument at both occasions; keep the scores present at both."""
+    import warnings
 
-        for where, df in (("before (pre)", pre_df), ("after (post)", post_df)):
-            missing = [s for s in score_ids if s not in df.columns]
-            if missing:
-                raise AnalysisError(f"Score column(s) {', '.join(missing)} not in the {where} data.")
-        pre_df = numeric_columns(pre_df, score_ids, what="score column")
-        post_df = numeric_columns(post_df, score_ids, what="score column")
-        pre_scores = pre_df[[id, *score_ids]].reset_index(drop=True)
-        post_scores = post_df[[id, *score_ids]].reset_index(drop=True)
+    from compassion_scales._inputs import InputOptions, scored_data
+    from compassion_scales.errors import SkippedScoreWarning
 
+    options = InputOptions.of(opts["column_map"], opts["patterns"], opts["on_invalid"], opts["prorate"])
+    got = [scored_data(df, inst, scores, id_cols=[id], options=options) for df in (pre_df, post_df)]
+    score_ids = [s for s in got[0].scores if s in got[1].scores]
+    lost = [s for s in got[0].scores + got[1].scores if s not in score_ids]
+    if not score_ids:
+        raise AnalysisError(f"No score of {inst.id!r} can be computed at both occasions.")
+    for msg in got[0].notes() + ([f"score(s) {', '.join(dict.fromkeys(lost))} are present at one "
+                                  "occasion only and were skipped."] if lost else []):
+        warnings.warn(msg, SkippedScoreWarning, stacklevel=5)
+    pre_scores, post_scores = (g.frame[[id, *score_ids]].reset_index(drop=True) for g in got)
+    for frame_ in (pre_scores, post_scores):
+        for s in score_ids:
+            frame_[s] = pd.to_numeric(frame_[s], errors="coerce").astype(float)
+    return pre_scores, post_scores, score_ids
+
+
+def _match_people(pre_scores: pd.DataFrame, post_scores: pd.DataFrame, id: str
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """People present at both occasions (``score__pre``, ``score__post``) and the unmatched ids."""
     a_id, b_id = _harmonise_ids(pre_scores[id], post_scores[id])
     pre_scores = pre_scores.assign(**{id: a_id})
     post_scores = post_scores.assign(**{id: b_id})
@@ -725,7 +781,12 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         raise AnalysisError(f"No id in column {id!r} appears both before and after; check the id "
                             "column and the files (unmatched ids: "
                             + ", ".join(map(str, unmatched['id'][:10])) + ").")
+    return merged, unmatched
 
+
+def _norm_pool(inst: Any, score_ids: Sequence[str], *, norms: Mapping[str, Sequence[Mapping[str, Any]]] | None,
+               norms_file: Any, norm_sample: str | None) -> dict[str, list[dict[str, Any]]]:
+    """Score -> raw-metric norm entries (given, or the instrument file's plus a norms file's)."""
     merged_entries: dict[str, list[dict[str, Any]]] = {}
     if inst is not None and norms is None:
         from compassion_scales.norms import merged_norms
@@ -733,179 +794,184 @@ def change(pre_data: pd.DataFrame, post_data: pd.DataFrame | None = None, instru
         merged_entries = merged_norms(inst, norms_file)
     elif norms_file is not None:
         raise AnalysisError("A norms file needs the instrument it belongs to (instrument=...).")
-    if norm_sample is not None:
-        pool = (merged_entries if norms is None
-                else {k: [dict(e) for e in v] for k, v in norms.items()})
-        usable = [k for k in score_ids for e in pool.get(k, [])
-                  if e.get("name") == norm_sample and e.get("metric", "raw") == "raw"]
-        if not usable:
-            names = sorted({str(e["name"]) for k in score_ids for e in pool.get(k, []) if e.get("name")})
-            raise AnalysisError(
-                f"No score analysed has a usable norm sample named {norm_sample!r} (samples in the "
-                "raw-score metric: " + (", ".join(names) or "none") + "). Add one with a norms "
-                "file (--norms-file) or leave --norms out.")
+    pool = (merged_entries if norms is None
+            else {k: [dict(e) for e in v] for k, v in norms.items()})
+    # published t-score norms (metric t_score) never meet raw scores
+    raw = {k: [dict(e) for e in v if e.get("metric", "raw") == "raw"] for k, v in pool.items()}
+    if norm_sample is not None and not any(e.get("name") == norm_sample
+                                           for k in score_ids for e in raw.get(k, [])):
+        names = sorted({str(e["name"]) for k in score_ids for e in pool.get(k, []) if e.get("name")})
+        raise AnalysisError(
+            f"No score analysed has a usable norm sample named {norm_sample!r} (samples in the "
+            "raw-score metric: " + (", ".join(names) or "none") + "). Add one with a norms "
+            "file (--norms-file) or leave --norms out.")
+    return raw
 
-    frames, params, groups = [], [], []
-    labels: dict[str, str] = {}
-    bands: dict[str, list[dict[str, Any]]] = {}
-    for s in score_ids:
-        sc = inst.score(s) if inst is not None else None
-        labels[s] = sc.label if sc is not None else s
-        bands[s] = [dict(b) for b in sc.interpretation] if sc is not None else []
-        direction = _direction(_per_score(higher_is, s) if higher_is is not None
-                               else (sc.higher_is if sc is not None else None))
-        pre_v = merged[f"{s}__pre"].to_numpy(dtype=float)
-        post_v = merged[f"{s}__post"].to_numpy(dtype=float)
-        complete = ~np.isnan(pre_v) & ~np.isnan(post_v)
 
-        # -- SD
-        sd_val = _per_score(sd, s)
-        norm_entries = (list(norms.get(s, [])) if norms is not None
-                        else list(merged_entries.get(s, [])))
-        # published t-score norms (metric t_score) never meet raw scores
-        norm_entries = [e for e in norm_entries if e.get("metric", "raw") == "raw"]
-        named = (next((e for e in norm_entries if e.get("name") == norm_sample), None)
-                 if norm_sample is not None else None)
-        if sd_val is not None:
-            sd_source = "given"
-        elif named is not None:
-            sd_val = float(named["sd"])
-            sd_source = f"norm sample {norm_sample}: {_describe_source(named)}"
-        elif not from_sample and (n := _pick_norm(norm_entries, ("clinical", "general"))) is not None:
-            sd_val = float(n["sd"])
-            sd_source = f"published {n.get('population')} norms: {_describe_source(n)}"
-        else:
-            if complete.sum() < 2:
-                raise AnalysisError(
-                    f"No SD is available for {s}: the instrument has no published norms and fewer "
-                    "than 2 people have both scores. Give the SD of a clinical sample (--sd).")
-            sd_val = float(np.std(pre_v[complete], ddof=1))
-            sd_source = (f"sample: SD of pre scores (n = {int(complete.sum())})"
-                         + ("" if from_sample else "; no published norms in the instrument file"))
-            if not from_sample:
-                import warnings
+@dataclass(frozen=True)
+class _Sources:
+    """What the SD and reliability of each score may come from."""
 
-                warnings.warn(f"{s}: no published SD (clinical norms) in the instrument file; "
-                              f"using the SD of these {int(complete.sum())} people's pre scores. "
-                              "Give --sd (sd=...) to use a published value.",
-                              NormsWarning, stacklevel=2)
-        # -- reliability
-        rel_val = _per_score(reliability, s)
-        rel_coef = ""
-        named_rel = None
-        if named is not None:
-            from compassion_scales.norms import norm_reliability
+    sd: float | Mapping[str, float] | None
+    reliability: float | Mapping[str, float] | None
+    from_sample: bool
+    norm_sample: str | None
+    pre_df: pd.DataFrame
+    inst: Any
+    id: str
+    on_invalid: str
+    column_map: Mapping[str, str] | None
 
-            named_rel = norm_reliability(named)
-        if rel_val is not None:
-            rel_source, rel_coef = "given", "given"
-        elif named_rel is not None:
-            rel_val, rel_coef = named_rel
-            has_both = {r.get("type") for r in named.get("reliability", [])} >= {"alpha", "test_retest"}  # type: ignore[union-attr]
-            rel_source = (f"norm sample {norm_sample} ({rel_coef.replace('_', '-')}"
-                          + ("; test-retest preferred over alpha" if has_both else "") + ")")
-        elif not from_sample and sc is not None and (e := _pick_reliability(sc.reliability)) is not None:
-            rel_val = float(e["value"])
-            rel_coef = str(e["coefficient"])
-            rel_source = f"published: {_describe_source(e)}"
-        elif inst is not None:
-            ids_used = merged.loc[complete, id]
-            rel_val, n_alpha = _sample_alpha(pre_df, inst, s, id, ids_used, on_invalid, column_map)
-            rel_coef = "alpha"
-            rel_source = f"sample: Cronbach's alpha of pre answers (n = {n_alpha}, pairwise)"
-            if not np.isfinite(rel_val):
-                raise AnalysisError(
-                    f"Cronbach's alpha of {s} cannot be computed from the sample (n = {n_alpha}); "
-                    "give the reliability (--reliability).")
-        else:
-            raise AnalysisError(f"No reliability is available for {s}; give one (reliability=... "
-                                "or --reliability) or an instrument with published values.")
-        _check_parameters(sd_val, rel_val, s)
-        if norm_sample is not None and named is None:
-            sd_source += f" (no norm sample {norm_sample!r} for {s})"
-        rc = reliable_change(pre_v, post_v, sd=sd_val, reliability=rel_val,
-                             higher_is=direction, criterion=rci_criterion)
 
-        # -- norms and cut-offs
-        cut: dict[str, float | None] = {"a": None, "b": None, "c": None}
-        chosen: str | None = None
-        norms_source = ""
-        clin = _pick_norm(norm_entries, ("clinical",))
-        func = _pick_norm(norm_entries, ("non_clinical",))
-        func_note = ""
-        if func is None and (g := _pick_norm(norm_entries, ("general",))) is not None:
-            func, func_note = g, " (general-population norms used as the functional population)"
-        if direction == "neutral":
-            norms_source = "score has no better/worse direction; clinical significance not assessed."
-        elif clin is None and func is None:
-            norms_source = (f"no published clinical or non-clinical norms for {s}; clinical cut-offs "
+def _sd_for(s: str, src: _Sources, named: Mapping[str, Any] | None, entries: list[dict[str, Any]],
+            pre_v: np.ndarray, complete: np.ndarray) -> tuple[float, str]:
+    """(SD, where it comes from): given, the named norm sample, published norms, or the sample."""
+    given = per_score(src.sd, s)
+    if given is not None:
+        return given, "given"
+    if named is not None:
+        return float(named["sd"]), f"norm sample {src.norm_sample}: {_describe_source(named)}"
+    if not src.from_sample and (n := _pick_norm(entries, ("clinical", "general"))) is not None:
+        return float(n["sd"]), f"published {n.get('population')} norms: {_describe_source(n)}"
+    n_pairs = int(complete.sum())
+    if n_pairs < 2:
+        raise AnalysisError(
+            f"No SD is available for {s}: the instrument has no published norms and fewer "
+            "than 2 people have both scores. Give the SD of a clinical sample (--sd).")
+    if not src.from_sample:
+        import warnings
+
+        warnings.warn(f"{s}: no published SD (clinical norms) in the instrument file; "
+                      f"using the SD of these {n_pairs} people's pre scores. "
+                      "Give --sd (sd=...) to use a published value.", NormsWarning, stacklevel=5)
+    return (float(np.std(pre_v[complete], ddof=1)), f"sample: SD of pre scores (n = {n_pairs})"
+            + ("" if src.from_sample else "; no published norms in the instrument file"))
+
+
+def _reliability_for(s: str, src: _Sources, named: Mapping[str, Any] | None, ids_used: pd.Series
+                     ) -> tuple[float, str, str]:
+    """(reliability, coefficient, source): given, norm sample, published, or sample alpha."""
+    given = per_score(src.reliability, s)
+    if given is not None:
+        return given, "given", "given"
+    if named is not None:
+        from compassion_scales.norms import norm_reliability
+
+        named_rel = norm_reliability(named)
+        if named_rel is not None:
+            value, coef = named_rel
+            has_both = {r.get("type") for r in named.get("reliability", [])} >= {"alpha", "test_retest"}
+            return value, coef, (f"norm sample {src.norm_sample} ({coef.replace('_', '-')}"
+                                 + ("; test-retest preferred over alpha" if has_both else "") + ")")
+    sc = src.inst.score(s) if src.inst is not None else None
+    if not src.from_sample and sc is not None and (e := _pick_reliability(sc.reliability)) is not None:
+        return float(e["value"]), str(e["coefficient"]), f"published: {_describe_source(e)}"
+    if src.inst is None:
+        raise AnalysisError(f"No reliability is available for {s}; give one (reliability=... "
+                            "or --reliability) or an instrument with published values.")
+    value, n_alpha = _sample_alpha(src.pre_df, src.inst, s, src.id, ids_used, src.on_invalid,
+                                   src.column_map)
+    if not np.isfinite(value):
+        raise AnalysisError(f"Cronbach's alpha of {s} cannot be computed from the sample (n = {n_alpha}); "
+                            "give the reliability (--reliability).")
+    return value, "alpha", f"sample: Cronbach's alpha of pre answers (n = {n_alpha}, pairwise)"
+
+
+def _cutoffs_for(s: str, entries: list[dict[str, Any]], direction: str, criterion: str
+                 ) -> tuple[dict[str, float | None], str | None, str]:
+    """(cut-offs a/b/c, criterion used or None, where the norms come from)."""
+    import warnings
+
+    none: dict[str, float | None] = {"a": None, "b": None, "c": None}
+    clin = _pick_norm(entries, ("clinical",))
+    func = _pick_norm(entries, ("non_clinical",))
+    func_note = ""
+    if func is None and (g := _pick_norm(entries, ("general",))) is not None:
+        func, func_note = g, " (general-population norms used as the functional population)"
+    if direction == "neutral":
+        return none, None, "score has no better/worse direction; clinical significance not assessed."
+    if clin is None and func is None:
+        return none, None, (f"no published clinical or non-clinical norms for {s}; clinical cut-offs "
                             "(criteria a, b, c) not computed.")
-        else:
-            cut = jacobson_truax_cutoffs(
-                higher_is=direction,
-                clinical=(float(clin["mean"]), float(clin["sd"])) if clin else None,
-                functional=(float(func["mean"]), float(func["sd"])) if func else None)
-            if clin and func and ((direction == "worse") != (float(clin["mean"]) > float(func["mean"]))):
-                import warnings
+    cut = jacobson_truax_cutoffs(
+        higher_is=direction, clinical=(float(clin["mean"]), float(clin["sd"])) if clin else None,
+        functional=(float(func["mean"]), float(func["sd"])) if func else None)
+    if clin and func and ((direction == "worse") != (float(clin["mean"]) > float(func["mean"]))):
+        warnings.warn(f"{s}: the clinical norm mean ({clin['mean']}) is not on the "
+                      f"{'higher' if direction == 'worse' else 'lower'} side of the "
+                      f"non-clinical mean ({func['mean']}) although higher is {direction}; "
+                      "check the norms.", NormsWarning, stacklevel=5)
+    if criterion == "auto":
+        chosen = _auto_criterion(cut)
+    elif cut.get(criterion) is not None:
+        chosen = criterion
+    else:
+        raise AnalysisError(f"Criterion {criterion} cannot be computed for {s} from the "
+                            "available norms; use criterion 'auto'.")
+    srcs = ([f"clinical: {_describe_source(clin)}"] if clin else []) + (
+        [f"non-clinical: {_describe_source(func)}{func_note}"] if func else [])
+    return cut, chosen, "; ".join(srcs)
 
-                warnings.warn(f"{s}: the clinical norm mean ({clin['mean']}) is not on the "
-                              f"{'higher' if direction == 'worse' else 'lower'} side of the "
-                              f"non-clinical mean ({func['mean']}) although higher is {direction}; "
-                              "check the norms.", NormsWarning, stacklevel=2)
-            if criterion == "auto":
-                chosen = _auto_criterion(cut)
-            elif cut.get(criterion) is not None:
-                chosen = criterion
-            else:
-                raise AnalysisError(f"Criterion {criterion} cannot be computed for {s} from the "
-                                    "available norms; use criterion 'auto'.")
-            srcs = []
-            if clin:
-                srcs.append(f"clinical: {_describe_source(clin)}")
-            if func:
-                srcs.append(f"non-clinical: {_describe_source(func)}{func_note}")
-            norms_source = "; ".join(srcs)
-        if chosen is not None:
-            _add_clinical(rc, float(cut[chosen]), chosen, direction)  # type: ignore[arg-type]
-        else:
-            rc["criterion"] = pd.Series(None, index=rc.index, dtype="string")
-            rc["cutoff"] = np.nan
-            rc["pre_functional"] = pd.arrays.BooleanArray(np.zeros(len(rc), bool), np.ones(len(rc), bool))
-            rc["post_functional"] = pd.arrays.BooleanArray(np.zeros(len(rc), bool), np.ones(len(rc), bool))
-            rc["clinical_change"] = pd.Series(None, index=rc.index, dtype="string")
-        note = np.full(len(pre_v), None, dtype=object)
-        note[np.isnan(post_v)] = "post score missing"
-        note[np.isnan(pre_v)] = "pre score missing"
-        note[np.isnan(pre_v) & np.isnan(post_v)] = "pre and post score missing"
-        rc["note"] = pd.Series(note, dtype="string")
-        rc.insert(0, "score", pd.Series(s, index=rc.index, dtype="string"))
-        rc.insert(0, id, merged[id].to_numpy())
-        frames.append(rc.drop(columns=["se_diff"]))
 
-        se = float(rc["se_diff"].iloc[0]) if len(rc) else se_difference(sd_val, rel_val)
-        params.append({
-            "score": s, "higher_is": direction, "n_pairs": int(complete.sum()),
-            "sd": sd_val, "sd_source": sd_source, "reliability": rel_val,
-            "reliability_coefficient": rel_coef, "reliability_source": rel_source,
-            "se_diff": se, "rc_threshold": rci_criterion * se,
-            "cutoff_a": cut["a"], "cutoff_b": cut["b"], "cutoff_c": cut["c"],
-            "criterion": chosen, "cutoff": float(cut[chosen]) if chosen else np.nan,  # type: ignore[arg-type]
-            "norms_source": norms_source,
-        })
-        groups.append(_group_counts(s, rc, direction, chosen is not None))
+def _no_clinical(rc: pd.DataFrame) -> None:
+    """Empty clinical-significance columns (no norms or no direction), in place."""
+    missing = pd.arrays.BooleanArray(np.zeros(len(rc), bool), np.ones(len(rc), bool))
+    rc["criterion"] = pd.Series(None, index=rc.index, dtype="string")
+    rc["cutoff"] = np.nan
+    rc["pre_functional"] = missing
+    rc["post_functional"] = missing.copy()
+    rc["clinical_change"] = pd.Series(None, index=rc.index, dtype="string")
 
-    persons = pd.concat(frames, ignore_index=True)
+
+def _missing_note(pre_v: np.ndarray, post_v: np.ndarray) -> pd.Series:
+    note = np.full(len(pre_v), None, dtype=object)
+    note[np.isnan(post_v)] = "post score missing"
+    note[np.isnan(pre_v)] = "pre score missing"
+    note[np.isnan(pre_v) & np.isnan(post_v)] = "pre and post score missing"
+    return pd.Series(note, dtype="string")
+
+
+def _score_change(s: str, merged: pd.DataFrame, entries: list[dict[str, Any]], src: _Sources, *,
+                  direction: str, criterion: str, rci_threshold: float
+                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One score: the per-person rows and the parameters row."""
+    pre_v = merged[f"{s}__pre"].to_numpy(dtype=float)
+    post_v = merged[f"{s}__post"].to_numpy(dtype=float)
+    complete = ~np.isnan(pre_v) & ~np.isnan(post_v)
+    named = (next((e for e in entries if e.get("name") == src.norm_sample), None)
+             if src.norm_sample is not None else None)
+    sd_val, sd_source = _sd_for(s, src, named, entries, pre_v, complete)
+    rel_val, rel_coef, rel_source = _reliability_for(s, src, named, merged.loc[complete, src.id])
+    _check_parameters(sd_val, rel_val, s)
+    if src.norm_sample is not None and named is None:
+        sd_source += f" (no norm sample {src.norm_sample!r} for {s})"
+    rc = reliable_change(pre_v, post_v, sd=sd_val, reliability=rel_val, higher_is=direction,
+                         rci_threshold=rci_threshold)
+    cut, chosen, norms_source = _cutoffs_for(s, entries, direction, criterion)
+    if chosen is not None:
+        _add_clinical(rc, float(cut[chosen]), chosen, direction)  # type: ignore[arg-type]
+    else:
+        _no_clinical(rc)
+    rc["note"] = _missing_note(pre_v, post_v)
+    rc.insert(0, "score", pd.Series(s, index=rc.index, dtype="string"))
+    rc.insert(0, src.id, merged[src.id].to_numpy())
+    se = float(rc["se_diff"].iloc[0]) if len(rc) else se_difference(sd_val, rel_val)
+    row = {"score": s, "higher_is": direction, "n_pairs": int(complete.sum()),
+           "sd": sd_val, "sd_source": sd_source, "reliability": rel_val,
+           "reliability_coefficient": rel_coef, "reliability_source": rel_source,
+           "se_diff": se, "rc_threshold": rci_threshold * se,
+           "cutoff_a": cut["a"], "cutoff_b": cut["b"], "cutoff_c": cut["c"],
+           "criterion": chosen, "cutoff": float(cut[chosen]) if chosen else np.nan,  # type: ignore[arg-type]
+           "norms_source": norms_source}
+    return rc.drop(columns=["se_diff"]), row
+
+
+def _parameters_frame(params: list[dict[str, Any]]) -> pd.DataFrame:
     parameters = pd.DataFrame(params)
     for col in ("cutoff_a", "cutoff_b", "cutoff_c", "cutoff"):
         parameters[col] = parameters[col].astype(float)
     parameters["criterion"] = parameters["criterion"].astype("string")
-    group = pd.concat(groups, ignore_index=True)
-    return ChangeResult(
-        persons=persons, parameters=parameters, group=group, unmatched=unmatched, id_col=id,
-        instrument=inst.id if inst is not None else None,
-        instrument_name=inst.name if inst is not None else None,
-        labels=labels, bands=bands, rci_criterion=rci_criterion,
-        options={"from_sample": from_sample, "criterion": criterion, "norm_sample": norm_sample})
+    return parameters
 
 
 def _group_counts(s: str, rc: pd.DataFrame, direction: str, clinical: bool) -> pd.DataFrame:
@@ -942,276 +1008,56 @@ def _sample_alpha(pre_df: pd.DataFrame, inst: Any, score_id: str, id_col: str, i
     return item_alpha(sample.to_numpy(dtype=float, na_value=np.nan))  # psych::alpha's rule
 
 
-# --------------------------------------------------------------------------- plot
+# --------------------------------------------------------------------------- outputs (0.1 names)
 
-_COLOURS = {
-    "recovered": "#1b7837", "improved": "#7fbf7b", "unchanged": "#999999",
-    "deteriorated": "#c51b7d", "reliable_improvement": "#1b7837",
-    "reliable_deterioration": "#c51b7d", "no_reliable_change": "#999999",
-    "reliable_increase": "#2166ac", "reliable_decrease": "#b2182b",
-}
+
+def _check_plot_path(path: str | Path) -> None:
+    if Path(path).suffix.lower() not in (".png", ".svg"):
+        raise AnalysisError(f"Plot file {Path(path).name}: use a .png or .svg name.")
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
+    out = Path(path)
+    _check_plot_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=150, bbox_inches="tight")
+    return out
 
 
 def jacobson_truax_plot(result: ChangeResult, path: str | Path, score: str | None = None) -> Path:
-    """Pre vs post scatter with the no-change line, the RCI band and the clinical cut-off.
+    """Write the Jacobson-Truax plot of ``result`` to ``path`` (PNG or SVG); deprecated.
 
-    One panel per score (or only ``score``). The file type follows the extension
-    (``.png`` or ``.svg``).
+    Use ``result.plot(score=...)``, which returns the Figure, and save that.
     """
-    path = Path(path)
-    if path.suffix.lower() not in (".png", ".svg"):
-        raise AnalysisError(f"Plot file {path.name}: use a .png or .svg name.")
-    # a bare Figure (no pyplot): renders with Agg/SVG and leaves the user's backend alone
-    from matplotlib.figure import Figure
+    from compassion_scales.reporting.change_plot import jacobson_truax_figure
 
-    params = result.parameters.set_index("score")
-    score_ids = [score] if score else list(params.index)
-    for s in score_ids:
-        if s not in params.index:
-            raise AnalysisError(f"No score {s!r} in this result; scores: {', '.join(params.index)}.")
-    n = len(score_ids)
-    fig = Figure(figsize=(5.0 * n, 5.0))
-    axes = fig.subplots(1, n, squeeze=False)
-    for ax, s in zip(axes[0], score_ids, strict=True):
-        p = params.loc[s]
-        d = result.persons[result.persons["score"] == s]
-        d = d[d["pre"].notna() & d["post"].notna()]
-        vals = np.concatenate([d["pre"].to_numpy(float), d["post"].to_numpy(float)])
-        cutoff = p["cutoff"]
-        extra = [cutoff] if np.isfinite(cutoff) else []
-        lo = float(np.nanmin(np.concatenate([vals, extra]))) if len(vals) else 0.0
-        hi = float(np.nanmax(np.concatenate([vals, extra]))) if len(vals) else 1.0
-        pad = max((hi - lo) * 0.08, float(p["rc_threshold"]) * 0.5, 1e-9)
-        lo, hi = lo - pad, hi + pad
-        xs = np.array([lo, hi])
-        thr = float(p["rc_threshold"])
-        ax.fill_between(xs, xs - thr, xs + thr, color="#dddddd", alpha=0.6,
-                        label=f"no reliable change (\u00b1{thr:.3g})")
-        ax.plot(xs, xs, color="#555555", lw=1, label="no change")
-        if np.isfinite(cutoff):
-            ax.axhline(cutoff, color="#2166ac", ls="--", lw=1,
-                       label=f"cut-off {p['criterion']} = {cutoff:.3g}")
-            ax.axvline(cutoff, color="#2166ac", ls=":", lw=1)
-        kind = "clinical_change" if d["clinical_change"].notna().any() else "reliable_change"
-        order = list(CLINICAL_CATEGORIES) if kind == "clinical_change" else [
-            RC_LABELS[p["higher_is"]][0], NO_RC, RC_LABELS[p["higher_is"]][1]]
-        for cat in order:
-            grp = d[(d[kind] == cat).fillna(False).to_numpy(dtype=bool)]
-            if grp.empty:
-                continue
-            label = _PLAIN.get(str(cat), str(cat))
-            ax.scatter(grp["pre"], grp["post"], s=28, color=_COLOURS.get(str(cat), "#333333"),
-                       edgecolor="white", lw=0.5, label=f"{label} ({len(grp)})", zorder=3)
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(lo, hi)
-        ax.set_aspect("equal")
-        ax.set_xlabel("before (pre)")
-        ax.set_ylabel("after (post)")
-        better = {"worse": "lower is better", "better": "higher is better"}.get(p["higher_is"], "")
-        ax.set_title(f"{result.labels.get(s, s)}" + (f"\n({better})" if better else ""), fontsize=10)
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2,
-                  frameon=False)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
-    return path
-
-
-# --------------------------------------------------------------------------- reports
-
-
-def _band(bands: list[dict[str, Any]], value: float) -> str | None:
-    if not bands or value is None or not np.isfinite(value):
-        return None
-    first = bands[0]
-    for b in first.get("bands", []):
-        if float(b["min"]) <= value <= float(b["max"]):
-            return str(b["label"])
-    return None
-
-
-def _fmt(x: Any, digits: int = 1) -> str:
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return "-"
-    if not np.isfinite(f):
-        return "-"
-    return f"{f:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{f:.0f}"
-
-
-def _client_text(result: ChangeResult, pid: Any, rows: pd.DataFrame | None = None) -> dict[str, Any]:
-    """Plain-language content of one client's report."""
-    if rows is None:
-        rows = result.persons[result.persons[result.id_col] == pid]
-    params = result.parameters.set_index("score")
-    entries = []
-    for r in rows.itertuples(index=False):
-        s = r.score
-        p = params.loc[s]
-        direction = p["higher_is"]
-        better_word = {"worse": "Lower scores are better.", "better": "Higher scores are better.",
-                       "neutral": "Higher or lower is neither better nor worse."}[direction]
-        rc = r.reliable_change
-        if pd.isna(rc):
-            meaning = "Change cannot be judged: " + (r.note if isinstance(r.note, str) else "a score is missing") + "."
-        elif rc == NO_RC:
-            meaning = (f"The change of {_fmt(r.diff)} points is within what measurement error alone "
-                       f"could produce (a change of more than {_fmt(p['rc_threshold'])} points is "
-                       "needed), so it is not a reliable change.")
-        else:
-            meaning = (f"The change of {_fmt(r.diff)} points is larger than measurement error alone "
-                       f"would produce (more than {_fmt(p['rc_threshold'])} points): "
-                       f"{_PLAIN[str(rc)]}.")
-        clinical = None
-        if isinstance(r.clinical_change, str):
-            side = "the range of people without these difficulties" if r.post_functional else \
-                "the range typical of people seeking help"
-            clinical = (f"After treatment the score is in {side} (cut-off {_fmt(p['cutoff'])}: "
-                        f"{_CRITERION_PLAIN.get(str(p['criterion']), 'the published cut-off')}). "
-                        f"Overall: {r.clinical_change}.")
-        elif direction != "neutral":
-            clinical = ("No published norms for people with and without difficulties are available "
-                        "for this score, so no clinical cut-off is used.")
-        entries.append({
-            "label": result.labels.get(s, s), "score": s, "pre": r.pre, "post": r.post,
-            "diff": r.diff, "rci": r.rci, "better": better_word, "meaning": meaning,
-            "clinical": clinical,
-            "rc_plain": _PLAIN.get(str(rc), "cannot be judged") if not pd.isna(rc) else "cannot be judged",
-            "overall": str(r.clinical_change) if isinstance(r.clinical_change, str) else "-",
-            "band_pre": _band(result.bands.get(s, []), r.pre),
-            "band_post": _band(result.bands.get(s, []), r.post),
-            "sources": f"Reliability {_fmt(p['reliability'], 2)} ({p['reliability_source']}); "
-                       f"SD {_fmt(p['sd'], 2)} ({p['sd_source']}); norms: {p['norms_source'] or '-'}",
-        })
-    return {"id": pid, "entries": entries}
-
-
-#: Jacobson-Truax cut-off criteria in plain words (instead of "criterion a/b/c")
-_CRITERION_PLAIN = {
-    "a": "two standard deviations better than the average of people seeking help",
-    "b": "within two standard deviations of the average of people without these difficulties",
-    "c": "the point halfway between people seeking help and people without these difficulties",
-}
-
-_EXPLAIN = (
-    "Every questionnaire score contains some measurement error: answering the same questions "
-    "twice gives slightly different numbers even when nothing has changed. The Reliable Change "
-    "Index (RCI; Jacobson & Truax, 1991) divides the change by the size of change that "
-    "measurement error can produce. A change is called reliable when it is larger than "
-    "1.96 times this error, which measurement error alone would produce less than 5 times "
-    "in 100. Where published norms exist, the report also says whether the score moved from "
-    "the range typical of people seeking help into the range of people without these "
-    "difficulties (the clinical cut-off): 'recovered' means a reliable improvement that "
-    "crosses the cut-off; 'improved' a reliable improvement that does not; 'unchanged' no "
-    "reliable change; 'deteriorated' a reliable change for the worse. These numbers support, "
-    "and do not replace, clinical judgement.")
-
-
-def _report_markdown(result: ChangeResult, pid: Any, rows: pd.DataFrame | None = None) -> str:
-    c = _client_text(result, pid, rows)
-    title = result.instrument_name or result.instrument or "Questionnaire scores"
-    lines = [f"# Change report: {title}", "", f"**Client:** {pid}", ""]
-    overall = any(e["overall"] != "-" for e in c["entries"])   # the column only when it has content
-    lines += ["| Scale | Before | After | Change | Reliable change? |" + (" Overall |" if overall else ""),
-              "|---|---|---|---|---|" + ("---|" if overall else "")]
-    for e in c["entries"]:
-        lines.append(f"| {e['label']} | {_fmt(e['pre'])}"
-                     + (f" ({e['band_pre']})" if e["band_pre"] else "")
-                     + f" | {_fmt(e['post'])}" + (f" ({e['band_post']})" if e["band_post"] else "")
-                     + f" | {_fmt(e['diff'])} | {e['rc_plain']} (RCI {_fmt(e['rci'], 2)})"
-                     + (f" | {e['overall']} |" if overall else " |"))
-    lines.append("")
-    for e in c["entries"]:
-        lines += [f"## {e['label']}", "", e["better"], "", e["meaning"], ""]
-        if e["clinical"]:
-            lines += [e["clinical"], ""]
-        lines += [f"*Sources:* {e['sources']}", ""]
-    lines += ["## What these numbers mean", "", _EXPLAIN, ""]
-    return "\n".join(lines)
-
-
-def _report_html(result: ChangeResult, pid: Any, rows: pd.DataFrame | None = None) -> str:
-    c = _client_text(result, pid, rows)
-    esc = html.escape
-    title = esc(result.instrument_name or result.instrument or "Questionnaire scores")
-    rows = []
-    overall = any(e["overall"] != "-" for e in c["entries"])   # the column only when it has content
-    for e in c["entries"]:
-        pre = esc(_fmt(e["pre"]) + (f" ({e['band_pre']})" if e["band_pre"] else ""))
-        post = esc(_fmt(e["post"]) + (f" ({e['band_post']})" if e["band_post"] else ""))
-        rows.append(f"<tr><td>{esc(e['label'])}</td><td>{pre}</td><td>{post}</td>"
-                    f"<td>{esc(_fmt(e['diff']))}</td>"
-                    f"<td>{esc(e['rc_plain'])} (RCI {esc(_fmt(e['rci'], 2))})</td>"
-                    + (f"<td>{esc(e['overall'])}</td>" if overall else "") + "</tr>")
-    sections = []
-    for e in c["entries"]:
-        body = f"<p>{esc(e['better'])}</p><p>{esc(e['meaning'])}</p>"
-        if e["clinical"]:
-            body += f"<p>{esc(e['clinical'])}</p>"
-        body += f"<p class='src'>Sources: {esc(e['sources'])}</p>"
-        sections.append(f"<h2>{esc(e['label'])}</h2>{body}")
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>Change report: {title}, client {esc(str(pid))}</title>"
-        "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;font-size:11pt}"
-        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px}"
-        ".src{font-size:9pt;color:#444}@media print{body{margin:0}}</style></head><body>"
-        f"<h1>Change report: {title}</h1><p><strong>Client:</strong> {esc(str(pid))}</p>"
-        "<table><thead><tr><th>Scale</th><th>Before</th><th>After</th><th>Change</th>"
-        "<th>Reliable change?</th>" + ("<th>Overall</th>" if overall else "") + "</tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>"
-        + "".join(sections)
-        + f"<h2>What these numbers mean</h2><p>{esc(_EXPLAIN)}</p></body></html>\n")
-
-
-def _safe_name(pid: Any) -> str:
-    text = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(pid))
-    return text.strip("._") or "client"
-
-
-def unique_stems(ids: Sequence[Any], prefix: str = "client_") -> list[str]:
-    """One file stem per id, distinct even on case-insensitive disks.
-
-    Ids that clean to the same name (``a/b``, ``a_b``, ``a b``; ``JD`` and ``jd``)
-    get ``_2``, ``_3``... in the order they come.
-
-    Examples
-    --------
-    >>> unique_stems(["a/b", "a_b", "a b", "JD", "jd"])
-    ['client_a_b', 'client_a_b_2', 'client_a_b_3', 'client_JD', 'client_jd_2']
-    """
-    used: set[str] = set()
-    out = []
-    for pid in ids:
-        base = f"{prefix}{_safe_name(pid)}"
-        stem, k = base, 1
-        while stem.casefold() in used:
-            k += 1
-            stem = f"{base}_{k}"
-        used.add(stem.casefold())
-        out.append(stem)
-    return out
+    warnings.warn("jacobson_truax_plot(result, path) will be removed in version 1.0; use "
+                  "result.plot() and save the returned figure.", FutureWarning, stacklevel=2)
+    _check_plot_path(path)
+    return _save(jacobson_truax_figure(result, score=score), path)
 
 
 def write_reports(result: ChangeResult, directory: str | Path,
                   formats: Sequence[str] = ("html", "md")) -> list[Path]:
-    """Write one report per matched client into ``directory``; returns the file paths."""
-    bad = [f for f in formats if f not in ("html", "md")]
-    if bad:
-        raise AnalysisError(f"Report formats are 'html' and 'md', not {', '.join(bad)}.")
-    out_dir = Path(directory)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    groups = list(result.persons.groupby(result.id_col, sort=False))
-    stems = unique_stems([pid for pid, _ in groups])
-    for (pid, rows), stem in zip(groups, stems, strict=True):
-        if "md" in formats:
-            p = out_dir / f"{stem}.md"
-            p.write_text(_report_markdown(result, pid, rows), encoding="utf-8")
-            paths.append(p)
-        if "html" in formats:
-            p = out_dir / f"{stem}.html"
-            p.write_text(_report_html(result, pid, rows), encoding="utf-8")
-            paths.append(p)
-    return paths
+    """Write one report per matched client into ``directory``; returns the file paths.
+
+    Same as ``result.report(directory, formats)`` (see
+    :func:`compassion_scales.reporting.change_report.write_reports`).
+    """
+    from compassion_scales.reporting.change_report import write_reports as write
+
+    return write(result, directory, formats=formats)
+
+
+def unique_stems(ids: Sequence[Any], prefix: str = "client_") -> list[str]:
+    """One file stem per id, distinct even on case-insensitive disks (see
+    :func:`compassion_scales.reporting.change_report.unique_stems`).
+
+    Examples
+    --------
+    >>> unique_stems(["a/b", "a_b"])
+    ['client_a_b', 'client_a_b_2']
+    """
+    from compassion_scales.reporting.change_report import unique_stems as stems
+
+    return stems(ids, prefix)

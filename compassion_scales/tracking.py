@@ -28,13 +28,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import renamed_arguments
+from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.clinical_change import (
     NO_RC,
     change,
+    per_score,
     reliable_change,
 )
 from compassion_scales.errors import AnalysisError
 from compassion_scales.results import ResultMixin
+from compassion_scales.stats.change import functional_side
 
 __all__ = ["track", "TrackResult", "MultiMeasureRule", "OVERALL_CATEGORIES"]
 
@@ -158,10 +162,15 @@ class TrackResult(ResultMixin):
     session_col: str
     date_col: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
-    rci_criterion: float = 1.96
+    rci_threshold: float = 1.96
     options: dict[str, Any] = field(default_factory=dict)
 
     _title = "Session-by-session change (Jacobson & Truax)"
+
+    @property
+    def rci_criterion(self) -> float:
+        """The ``|RCI|`` threshold (0.1 name of :attr:`rci_threshold`)."""
+        return self.rci_threshold
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -169,7 +178,7 @@ class TrackResult(ResultMixin):
 
     def _notes(self) -> list[str]:
         notes = [f"RCI = (score - first score) / SE_diff, SE_diff = SD * sqrt(2) * sqrt(1 - reliability) "
-                 f"(Jacobson & Truax, 1991); |RCI| > {self.rci_criterion:g} is a reliable change. "
+                 f"(Jacobson & Truax, 1991); |RCI| > {self.rci_threshold:g} is a reliable change. "
                  "Also from each session to the previous observed one (rci_previous).",
                  "Rule: " + self.rule.describe() + "."]
         for r in self.parameters.itertuples(index=False):
@@ -282,20 +291,17 @@ def _score_table(data: pd.DataFrame, instruments: Sequence[Any], id_col: str, se
     return out, owner
 
 
-def _per_score(value: Any, score_id: str) -> Any:
-    return value.get(score_id) if isinstance(value, Mapping) else value
-
-
 # --------------------------------------------------------------------------- track()
 
 
-def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, session: str,
-          date: str | None = None, scores: Sequence[str] | None = None,
+@renamed_arguments(rci_criterion="rci_threshold")
+def track(data: pd.DataFrame, instruments: InstrumentLike | Sequence[InstrumentLike], *, id: str,
+          session: str, date: str | None = None, scores: Sequence[str] | None = None,
           sd: float | Mapping[str, float] | None = None,
           reliability: float | Mapping[str, float] | None = None,
           higher_is: str | Mapping[str, str] | None = None, norm_sample: str | None = None,
           norms_files: Sequence[Any] = (), rule: MultiMeasureRule | None = None,
-          criterion: str = "auto", rci_criterion: float = 1.96, on_invalid: str = "error",
+          criterion: str = "auto", rci_threshold: float = 1.96, on_invalid: str = "error",
           column_map: Mapping[str, str] | None = None,
           patterns: Mapping[str, str] | Sequence[str] | str | None = None,
           prorate: float | None = None) -> TrackResult:
@@ -306,7 +312,7 @@ def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, sess
     data : DataFrame
         Long data: one row per client and session, holding the items (or the
         score columns) of the instruments.
-    instruments : str, Path, Instrument or a list of them
+    instruments : str, path, Instrument or a list of them
         The measures (e.g. ``["fcs", "ceas"]``).
     id, session : str
         Client and session columns; one row per client and session.
@@ -314,15 +320,16 @@ def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, sess
         Date column, carried into the tables (``days_from_first``).
     scores : list of str, optional
         Scores to track (default: every score present).
-    sd, reliability, higher_is, norm_sample, criterion, rci_criterion
+    sd, reliability, higher_is, norm_sample, criterion, rci_threshold
         As in :func:`compassion_scales.clinical_change.change` (one value or
-        score -> value).
+        score -> value). ``rci_threshold`` was called ``rci_criterion`` before 0.2 (the
+        old name works until 1.0, with a ``FutureWarning``).
     norms_files : list
         Norms files (one per instrument at most) for ``norm_sample`` and cut-offs.
     rule : MultiMeasureRule, optional
         How measures combine per client (default: improvement on at least one
         measure and deterioration on none; deterioration on any; recovery).
-    on_invalid, column_map
+    on_invalid, column_map, patterns, prorate
         Passed to :func:`compassion_scales.score`.
 
     Returns
@@ -350,13 +357,64 @@ def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, sess
     >>> res.clients["first_improvement_session"].tolist()
     [3]
     """
-    from compassion_scales.instrument import Instrument, load_instrument
+    from compassion_scales._inputs import InputOptions
+    from compassion_scales.instrument import Instrument
     from compassion_scales.norms import load_norms_file
 
     many = (list(instruments) if isinstance(instruments, Sequence)
             and not isinstance(instruments, (str, Instrument)) else [instruments])
-    insts = [load_instrument(i) for i in many]
+    insts = [as_instrument(i) for i in many]
     rule = rule or MultiMeasureRule()
+    _check_sessions(data, id, session, date)
+    nfs = [nf if not isinstance(nf, (str, Path)) else load_norms_file(nf) for nf in norms_files]
+    table, owner = _score_table(data, insts, id, session, scores,
+                                InputOptions.of(column_map, patterns, on_invalid, prorate))
+    session_of = _rank_sessions(table, data, session, date)
+    settings = _Settings(id=id, session=session, date=date, sd=sd, reliability=reliability,
+                         higher_is=higher_is, norm_sample=norm_sample, criterion=criterion,
+                         rci_threshold=rci_threshold, on_invalid=on_invalid, session_of=session_of)
+    frames, client_frames, param_rows = [], [], []
+    for s, inst in owner.items():
+        nf = next((n for n in nfs if n.instrument.lower() == inst.id.lower()), None)
+        grid, clients_s, params_s = _track_score(s, inst, nf, table, settings)
+        frames.append(grid)
+        client_frames.append(clients_s)
+        param_rows.append(params_s)
+    score_ids = list(owner)
+    clients = _clients_frame(client_frames, id, pd.api.types.is_integer_dtype(data[session]))
+    directional = [r["score"] for r in param_rows if r["higher_is"] != "neutral"]
+    outcomes = _outcomes(clients[clients["score"].isin(directional)], id, rule)
+    sessions = _sessions_frame(frames, id, score_ids)
+    return TrackResult(sessions=sessions, clients=clients, outcomes=outcomes,
+                       service=_service(clients, outcomes, score_ids),
+                       missing=_missing_frame(frames, id, session), parameters=pd.DataFrame(param_rows),
+                       rule=rule, id_col=id, session_col=session, date_col=date,
+                       labels={s: inst.score(s).label for s, inst in owner.items()},
+                       rci_threshold=rci_threshold,
+                       options={"norm_sample": norm_sample, "criterion": criterion})
+
+
+# --------------------------------------------------------------------------- track() steps
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The roles and change parameters shared by every score of a :func:`track` call."""
+
+    id: str
+    session: str
+    date: str | None
+    sd: float | Mapping[str, float] | None
+    reliability: float | Mapping[str, float] | None
+    higher_is: str | Mapping[str, str] | None
+    norm_sample: str | None
+    criterion: str
+    rci_threshold: float
+    on_invalid: str
+    session_of: dict[int, Any]
+
+
+def _check_sessions(data: pd.DataFrame, id: str, session: str, date: str | None) -> None:
     for col, what in ((id, "client (--id)"), (session, "session (--session)")):
         if col not in data.columns:
             raise AnalysisError(f"The {what} column {col!r} is not in the data; columns are: "
@@ -372,151 +430,178 @@ def track(data: pd.DataFrame, instruments: Any | Sequence[Any], *, id: str, sess
         shown = ", ".join(f"{a}/{b}" for a, b in data.loc[dup, [id, session]].head(5).itertuples(index=False))
         raise AnalysisError(f"More than one row for client/session {shown}; keep one row per client "
                             "and session.")
-    nfs = [nf if not isinstance(nf, (str, Path)) else load_norms_file(nf) for nf in norms_files]
 
-    from compassion_scales._inputs import InputOptions
 
-    table, owner = _score_table(data, insts, id, session, scores,
-                                InputOptions.of(column_map, patterns, on_invalid, prorate))
-    score_ids = list(owner)
+def _rank_sessions(table: pd.DataFrame, data: pd.DataFrame, session: str, date: str | None
+                   ) -> dict[int, Any]:
+    """Add ``_rank`` (and ``_date``) to ``table`` in place; return rank -> session value."""
     if date is not None:
         table["_date"] = pd.to_datetime(data[date].reset_index(drop=True), errors="coerce")
     table["_order"] = _session_order(table[session])
     levels = np.sort(pd.unique(table["_order"].dropna()))
     rank = {v: i for i, v in enumerate(levels)}
     table["_rank"] = table["_order"].map(rank).astype(int)
-    session_of = dict(zip(table["_rank"], table[session], strict=False))
+    return dict(zip(table["_rank"], table[session], strict=False))
 
-    frames, client_rows, param_rows, missing_rows = [], [], [], []
-    labels: dict[str, str] = {}
-    for s in score_ids:
-        inst = owner[s]
-        labels[s] = inst.score(s).label
-        sub = table[[id, session, "_rank", *(["_date"] if date else []), s]].rename(columns={s: "value"})
-        obs = sub[sub["value"].notna()].sort_values([id, "_rank"])
-        first = obs.groupby(id, sort=False).head(1).set_index(id)
-        latest = obs.groupby(id, sort=False).tail(1).set_index(id)
-        # --- full grid from each client's first to latest session row (any measure)
-        span = table.groupby(id, sort=False)["_rank"].agg(lo="min", hi="max")
-        n_per = (span["hi"] - span["lo"] + 1).to_numpy()
-        grid = pd.DataFrame({id: np.repeat(span.index.to_numpy(), n_per),
-                             "_rank": np.concatenate([np.arange(lo, hi + 1) for lo, hi in
-                                                      zip(span["lo"], span["hi"], strict=True)])
-                             if len(span) else np.array([], dtype=int)})
-        grid = grid.merge(sub.drop(columns=[session]).assign(_row=True), on=[id, "_rank"], how="left")
-        grid[session] = grid["_rank"].map(session_of)
-        has_row = grid["_row"].notna().to_numpy()
-        reason = np.full(len(grid), None, dtype=object)
-        reason[grid["value"].isna().to_numpy()] = "score missing"
-        reason[~has_row] = "no row for this session"
-        grid["observed"] = grid["value"].notna()
-        grid["missing"] = pd.Series(reason, dtype="string")
-        # --- parameters and first -> latest via change() on the two occasions
-        nf = next((n for n in nfs if n.instrument.lower() == inst.id.lower()), None)
-        two = (first.index.to_series()[first["_rank"].to_numpy() != latest.loc[first.index, "_rank"].to_numpy()])
-        pre = first.loc[two.index].reset_index()[[id, "value"]].rename(columns={"value": s})
-        post = latest.loc[two.index].reset_index()[[id, "value"]].rename(columns={"value": s})
-        if pre.empty:
-            raise AnalysisError(f"No client has {s} at two or more sessions; nothing to track.")
-        if (reliability is None or _per_score(reliability, s) is None) and norm_sample is None \
-                and not inst.score(s).reliability:
-            raise AnalysisError(f"No published reliability for {s} in the instrument file; give one "
-                                f"(--reliability {s}=R) or a norm sample with a reliability (--norms).")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=FutureWarning)
-            ch = change(pre, post, inst, id=id, scores=[s], sd=sd, reliability=reliability,
-                        higher_is=higher_is, criterion=criterion, rci_criterion=rci_criterion,
-                        norm_sample=norm_sample, norms_file=nf, on_invalid=on_invalid)
-        p = ch.parameters.iloc[0]
-        param_rows.append(p.to_dict())
-        direction = str(p["higher_is"])
-        sdv, relv, cutoff = float(p["sd"]), float(p["reliability"]), float(p["cutoff"])
-        # --- session by session: from first, and from previous observed
-        grid["first_value"] = grid[id].map(first["value"]).to_numpy(float)
-        rc1 = reliable_change(grid["first_value"], grid["value"], sd=sdv, reliability=relv,
-                              higher_is=direction, criterion=rci_criterion)
-        grid["rci_first"] = rc1["rci"].to_numpy()
-        grid["rc_first"] = rc1["reliable_change"].to_numpy()
-        prev = obs.groupby(id, sort=False)["value"].shift(1)
-        grid = grid.merge(obs[[id, "_rank"]].assign(previous=prev.to_numpy()), on=[id, "_rank"], how="left")
-        rcp = reliable_change(grid["previous"], grid["value"], sd=sdv, reliability=relv,
-                              higher_is=direction, criterion=rci_criterion)
-        grid["rci_previous"] = rcp["rci"].to_numpy()
-        grid["rc_previous"] = rcp["reliable_change"].to_numpy()
-        if np.isfinite(cutoff):
-            with np.errstate(invalid="ignore"):
-                side = grid["value"] > cutoff if direction == "better" else grid["value"] < cutoff
-            grid["functional"] = pd.array([None if np.isnan(v) else bool(f)
-                                           for v, f in zip(grid["value"], side, strict=True)], dtype="boolean")
-        else:
-            grid["functional"] = pd.array([None] * len(grid), dtype="boolean")
-        if date:
-            grid["days_from_first"] = (grid["_date"] - grid[id].map(first["_date"])).dt.days
-        grid.insert(1, "score", pd.Series([s] * len(grid), dtype="string"))
-        keep = [id, "score", session, *(["_date"] if date else []), "value", "observed", "missing",
-                "rci_first", "rc_first", "rci_previous", "rc_previous", "functional",
-                *(["days_from_first"] if date else []), "_rank"]
-        grid = grid[keep].rename(columns={"_date": date} if date else {})
-        frames.append(grid)
-        gap = grid[grid["missing"].notna()]
-        missing_rows += [{"client": c, "score": s, "session": v, "reason": r}
-                         for c, v, r in zip(gap[id], gap[session], gap["missing"], strict=True)]
-        # --- per client summary
-        improved_at = (grid[(grid["rc_first"] == "reliable_improvement").fillna(False).to_numpy(bool)]
-                       .groupby(id, sort=False)["_rank"].min().map(session_of))
-        # change() may key ids as text (e.g. 007 kept as '007'): look clients up by their text
-        per = ch.persons.set_index(ch.persons[id].astype(str))
-        for cid in span.index:
-            g = grid[grid[id] == cid]
-            if cid not in first.index:
-                client_rows.append({id: cid, "score": s, "n_observed": 0,
-                                    "n_missing": int(g["missing"].notna().sum()),
-                                    "note": "no score at any session: change cannot be judged"})
-                continue
-            one = first.loc[cid, "_rank"] == latest.loc[cid, "_rank"]
-            row = {id: cid, "score": s, "first_session": session_of[int(first.loc[cid, "_rank"])],
-                   "latest_session": session_of[int(latest.loc[cid, "_rank"])],
-                   "first": float(first.loc[cid, "value"]), "latest": float(latest.loc[cid, "value"]),
-                   "n_observed": int(g["observed"].sum()), "n_missing": int(g["missing"].notna().sum())}
-            if one:
-                row.update(diff=np.nan, rci=np.nan, reliable_change=None, clinical_change=None,
-                           first_functional=None, latest_functional=None,
-                           note="one session only: change cannot be judged")
-            else:
-                pr = per.loc[str(cid)]
-                row.update(diff=float(pr["diff"]), rci=float(pr["rci"]),
-                           reliable_change=pr["reliable_change"], clinical_change=pr["clinical_change"],
-                           first_functional=pr["pre_functional"], latest_functional=pr["post_functional"],
-                           note=None)
-            row["first_improvement_session"] = improved_at.get(cid, None)
-            client_rows.append(row)
 
+def _session_grid(table: pd.DataFrame, sub: pd.DataFrame, st: _Settings) -> pd.DataFrame:
+    """Every session from each client's first to latest row (any measure), with why a value is missing."""
+    id = st.id
+    span = table.groupby(id, sort=False)["_rank"].agg(lo="min", hi="max")
+    n_per = (span["hi"] - span["lo"] + 1).to_numpy()
+    grid = pd.DataFrame({id: np.repeat(span.index.to_numpy(), n_per),
+                         "_rank": np.concatenate([np.arange(lo, hi + 1) for lo, hi in
+                                                  zip(span["lo"], span["hi"], strict=True)])
+                         if len(span) else np.array([], dtype=int)})
+    grid = grid.merge(sub.drop(columns=[st.session]).assign(_row=True), on=[id, "_rank"], how="left")
+    grid[st.session] = grid["_rank"].map(st.session_of)
+    has_row = grid["_row"].notna().to_numpy()
+    reason = np.full(len(grid), None, dtype=object)
+    reason[grid["value"].isna().to_numpy()] = "score missing"
+    reason[~has_row] = "no row for this session"
+    grid["observed"] = grid["value"].notna()
+    grid["missing"] = pd.Series(reason, dtype="string")
+    return grid
+
+
+def _first_to_latest(s: str, inst: Any, nf: Any, first: pd.DataFrame, latest: pd.DataFrame,
+                     st: _Settings) -> Any:
+    """:func:`change` from each client's first to latest scored session (its parameters too)."""
+    id = st.id
+    two = first.index.to_series()[first["_rank"].to_numpy() != latest.loc[first.index, "_rank"].to_numpy()]
+    pre = first.loc[two.index].reset_index()[[id, "value"]].rename(columns={"value": s})
+    post = latest.loc[two.index].reset_index()[[id, "value"]].rename(columns={"value": s})
+    if pre.empty:
+        raise AnalysisError(f"No client has {s} at two or more sessions; nothing to track.")
+    if (st.reliability is None or per_score(st.reliability, s) is None) and st.norm_sample is None \
+            and not inst.score(s).reliability:
+        raise AnalysisError(f"No published reliability for {s} in the instrument file; give one "
+                            f"(--reliability {s}=R) or a norm sample with a reliability (--norms).")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=FutureWarning)
+        return change(pre, inst, second_data=post, id=id, scores=[s], sd=st.sd,
+                      reliability=st.reliability, higher_is=st.higher_is, criterion=st.criterion,
+                      rci_threshold=st.rci_threshold, norm_sample=st.norm_sample, norms_file=nf,
+                      on_invalid=st.on_invalid)
+
+
+def _session_rci(grid: pd.DataFrame, obs: pd.DataFrame, first: pd.DataFrame, p: pd.Series,
+                 st: _Settings) -> pd.DataFrame:
+    """RCI of each session from the first and from the previous observed session; cut-off side."""
+    id = st.id
+    direction = str(p["higher_is"])
+    sdv, relv = float(p["sd"]), float(p["reliability"])
+    grid["first_value"] = grid[id].map(first["value"]).to_numpy(float)
+    rc1 = reliable_change(grid["first_value"], grid["value"], sd=sdv, reliability=relv,
+                          higher_is=direction, rci_threshold=st.rci_threshold)
+    grid["rci_first"] = rc1["rci"].to_numpy()
+    grid["rc_first"] = rc1["reliable_change"].to_numpy()
+    prev = obs.groupby(id, sort=False)["value"].shift(1)
+    grid = grid.merge(obs[[id, "_rank"]].assign(previous=prev.to_numpy()), on=[id, "_rank"], how="left")
+    rcp = reliable_change(grid["previous"], grid["value"], sd=sdv, reliability=relv,
+                          higher_is=direction, rci_threshold=st.rci_threshold)
+    grid["rci_previous"] = rcp["rci"].to_numpy()
+    grid["rc_previous"] = rcp["reliable_change"].to_numpy()
+    cutoff = float(p["cutoff"])
+    if np.isfinite(cutoff):
+        side = functional_side(grid["value"].to_numpy(float), cutoff, direction == "better")
+        grid["functional"] = pd.arrays.BooleanArray(side == 1.0, np.isnan(side))
+    else:
+        grid["functional"] = pd.array([None] * len(grid), dtype="boolean")
+    if st.date:
+        grid["days_from_first"] = (grid["_date"] - grid[id].map(first["_date"])).dt.days
+    return grid
+
+
+def _client_rows(s: str, grid: pd.DataFrame, first: pd.DataFrame, latest: pd.DataFrame,
+                 persons: pd.DataFrame, st: _Settings) -> pd.DataFrame:
+    """One row per client: first and latest session and score, and the change between them."""
+    id = st.id
+    clients = pd.Index(pd.unique(grid[id]), name=id)
+    counts = grid.groupby(id, sort=False).agg(n_observed=("observed", "sum"),
+                                              n_missing=("missing", "count")).reindex(clients)
+    out = pd.DataFrame({id: clients, "score": s}).set_index(id, drop=False)
+    out["n_observed"] = counts["n_observed"].astype(int)
+    out["n_missing"] = counts["n_missing"].astype(int)
+    has = clients.isin(first.index)
+    fr = first.reindex(clients)
+    la = latest.reindex(clients)
+    out["first_session"] = fr["_rank"].map(st.session_of)
+    out["latest_session"] = la["_rank"].map(st.session_of)
+    out["first"] = fr["value"].astype(float)
+    out["latest"] = la["value"].astype(float)
+    # change() may key ids as text (e.g. 007 kept as '007'): look clients up by their text
+    per = persons.set_index(persons[id].astype(str)).reindex(clients.astype(str))
+    per.index = clients
+    out["diff"] = per["diff"].astype(float)
+    out["rci"] = per["rci"].astype(float)
+    out["reliable_change"] = per["reliable_change"]
+    out["clinical_change"] = per["clinical_change"]
+    out["first_functional"] = per["pre_functional"]
+    out["latest_functional"] = per["post_functional"]
+    one = has & (fr["_rank"] == la["_rank"]).to_numpy()
+    note = np.full(len(out), None, dtype=object)
+    note[one] = "one session only: change cannot be judged"
+    note[~has] = "no score at any session: change cannot be judged"
+    out["note"] = note
+    improved = grid[(grid["rc_first"] == "reliable_improvement").fillna(False).to_numpy(bool)]
+    out["first_improvement_session"] = (improved.groupby(id, sort=False)["_rank"].min()
+                                        .map(st.session_of).reindex(clients))
+    out.loc[~has, ["n_observed"]] = 0
+    return out.reset_index(drop=True)
+
+
+def _track_score(s: str, inst: Any, nf: Any, table: pd.DataFrame, st: _Settings
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """One score: (session grid, client rows, parameters row)."""
+    id, date = st.id, st.date
+    sub = table[[id, st.session, "_rank", *(["_date"] if date else []), s]].rename(columns={s: "value"})
+    obs = sub[sub["value"].notna()].sort_values([id, "_rank"])
+    first = obs.groupby(id, sort=False).head(1).set_index(id)
+    latest = obs.groupby(id, sort=False).tail(1).set_index(id)
+    grid = _session_grid(table, sub, st)
+    ch = _first_to_latest(s, inst, nf, first, latest, st)
+    p = ch.parameters.iloc[0]
+    grid = _session_rci(grid, obs, first, p, st)
+    grid.insert(1, "score", pd.Series([s] * len(grid), dtype="string"))
+    keep = [id, "score", st.session, *(["_date"] if date else []), "value", "observed", "missing",
+            "rci_first", "rc_first", "rci_previous", "rc_previous", "functional",
+            *(["days_from_first"] if date else []), "_rank"]
+    grid = grid[keep].rename(columns={"_date": date} if date else {})
+    return grid, _client_rows(s, grid, first, latest, ch.persons, st), p.to_dict()
+
+
+def _sessions_frame(frames: list[pd.DataFrame], id: str, score_ids: list[str]) -> pd.DataFrame:
     sessions = pd.concat(frames, ignore_index=True).sort_values(["score", id, "_rank"], kind="stable")
     sessions = sessions.drop(columns="_rank").reset_index(drop=True)
     order = {sc: i for i, sc in enumerate(score_ids)}
-    sessions = sessions.sort_values([id, "score"], key=lambda c: c.map(order) if c.name == "score" else c,
-                                    kind="stable").reset_index(drop=True)
+    return sessions.sort_values([id, "score"], key=lambda c: c.map(order) if c.name == "score" else c,
+                                kind="stable").reset_index(drop=True)
+
+
+def _clients_frame(frames: list[pd.DataFrame], id: str, integer_sessions: bool) -> pd.DataFrame:
     cols = [id, "score", "first_session", "latest_session", "first", "latest", "n_observed",
             "n_missing", "diff", "rci", "reliable_change", "clinical_change", "first_functional",
             "latest_functional", "first_improvement_session", "note"]
-    clients = pd.DataFrame(client_rows).reindex(columns=cols)
+    clients = pd.concat(frames, ignore_index=True).reindex(columns=cols)
     for c in ("reliable_change", "clinical_change", "note"):
         clients[c] = clients[c].astype("string")
     for c in ("first_functional", "latest_functional"):
         clients[c] = clients[c].astype("boolean")
-    if pd.api.types.is_integer_dtype(data[session]):
+    if integer_sessions:
         for c in ("first_session", "latest_session", "first_improvement_session"):
             clients[c] = pd.array(clients[c].tolist(), dtype="Int64")
-    missing = pd.DataFrame(missing_rows, columns=["client", "score", "session", "reason"]).rename(
+    return clients
+
+
+def _missing_frame(frames: list[pd.DataFrame], id: str, session: str) -> pd.DataFrame:
+    """Every missing session score, score by score: ``id``, ``score``, ``session``, ``reason``."""
+    gap = pd.concat(frames, ignore_index=True)
+    gap = gap[gap["missing"].notna()]
+    rows = [{"client": c, "score": s, "session": v, "reason": r}
+            for c, s, v, r in zip(gap[id], gap["score"], gap[session], gap["missing"], strict=True)]
+    return pd.DataFrame(rows, columns=["client", "score", "session", "reason"]).rename(
         columns={"client": id})
-    directional = [r["score"] for r in param_rows if r["higher_is"] != "neutral"]
-    outcomes = _outcomes(clients[clients["score"].isin(directional)], id, rule)
-    service = _service(clients, outcomes, score_ids)
-    parameters = pd.DataFrame(param_rows)
-    return TrackResult(sessions=sessions, clients=clients, outcomes=outcomes, service=service,
-                       missing=missing, parameters=parameters, rule=rule, id_col=id,
-                       session_col=session, date_col=date, labels=labels, rci_criterion=rci_criterion,
-                       options={"norm_sample": norm_sample, "criterion": criterion})
 
 
 def _outcomes(clients: pd.DataFrame, id_col: str, rule: MultiMeasureRule) -> pd.DataFrame:

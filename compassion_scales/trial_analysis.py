@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import renamed_arguments
+from compassion_scales._typing import InstrumentLike
 from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.results import ResultMixin
 
@@ -180,8 +182,9 @@ def _scores_long(data: pd.DataFrame, instrument: Any, id_col: str, arm: str, tim
     return out, list(got.scores), got.instrument
 
 
-def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, baseline: Any,
-          follow_up: Any, id: str, scores: Sequence[str] | None = None,
+@renamed_arguments(pairs={"occasions": ("baseline", "follow_up")})
+def trial(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, arm: str, time: str,
+          occasions: tuple[Any, Any], id: str, scores: Sequence[str] | None = None,
           reference: Any = None, higher_is: str | Mapping[str, str] | None = None,
           on_invalid: str = "error", column_map: Mapping[str, str] | None = None,
           patterns: Mapping[str, str] | Sequence[str] | str | None = None,
@@ -193,11 +196,11 @@ def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, ba
     data : DataFrame
         Long data: one row per participant and time point, with an id, an arm and a
         time column plus the items of ``instrument`` (or score columns).
-    instrument : str, Path or Instrument, optional
+    instrument : str, path or Instrument, optional
         Instrument whose items are scored; without it ``scores`` names score columns.
     arm, time, id : str
         Column names.
-    baseline, follow_up
+    occasions : (baseline, follow-up)
         Values of ``time`` marking the baseline and follow-up rows.
     scores : list of str, optional
         Scores to analyse (default: all of the instrument's).
@@ -221,6 +224,9 @@ def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, ba
     difference divided by the pooled within-arm SD of baseline scores of the two
     arms compared.
 
+    ``baseline=`` / ``follow_up=`` (0.1 names) still work until 1.0, with a
+    ``FutureWarning``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -228,26 +234,68 @@ def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, ba
     ...                   "arm": ["cft", "cft", "cft", "wait", "wait", "wait"] * 2,
     ...                   "t": [0] * 6 + [1] * 6,
     ...                   "fear": [30, 25, 28, 29, 27, 31, 18, 20, 19, 28, 26, 27.0]})
-    >>> res = trial(d, arm="arm", time="t", baseline=0, follow_up=1, id="pid",
+    >>> res = trial(d, arm="arm", time="t", occasions=(0, 1), id="pid",
     ...             scores=["fear"], reference="wait")
     >>> float(round(res.ancova.loc[0, "diff"], 3))
     -8.194
     """
-    from compassion_scales._inputs import InputOptions, as_key, occasion_rows
+    from compassion_scales._inputs import InputOptions
 
-    if as_key(pd.Series([baseline])).iloc[0] == as_key(pd.Series([follow_up])).iloc[0]:
-        raise AnalysisError(f"Baseline and follow-up are the same time ({time} = {baseline!r}); "
-                            "give two different occasions (--baseline-time, --follow-up-time).")
+    baseline, follow_up = _check_occasions(occasions, time)
     long, score_ids, inst = _scores_long(data, instrument, id, arm, time, scores,
                                          InputOptions.of(column_map, patterns, on_invalid, prorate))
-    base = occasion_rows(long, time, baseline, role="--baseline-time")
-    fu = occasion_rows(long, time, follow_up, role="--follow-up-time")
+    base, fu = _occasion_tables(long, time, id, (baseline, follow_up))
+    arm_of, extra = _arm_of(base, fu, arm, id)
+    arms = sorted(pd.unique(arm_of.dropna()))
+    ref = _reference_arm(arms, reference, arm)
+    wide = _wide(arm_of, base, fu, id, score_ids)
+    tables: dict[str, list[dict[str, Any]]] = {"ancova": [], "unadjusted": [], "within": [], "missing": []}
+    for s in score_ids:
+        for key, rows in _score_analyses(s, wide, arms, ref).items():
+            tables[key] += rows
+    return TrialResult(
+        ancova=_frame(tables["ancova"]), unadjusted=_frame(tables["unadjusted"]),
+        within=_frame(tables["within"]), missing=_frame(tables["missing"]), reference=ref,
+        arms=tuple(arms), instrument=inst.id if inst is not None else None,
+        options={"baseline": baseline, "follow_up": follow_up,
+                 "higher_is": _directions(inst, score_ids, higher_is),
+                 "follow_up_only_ids": [str(x) for x in extra]})
+
+
+# --------------------------------------------------------------------------- trial() steps
+
+
+def _check_occasions(occasions: Any, time: str) -> tuple[Any, Any]:
+    from compassion_scales._inputs import as_key
+
+    if occasions is None or len(occasions) != 2 or any(o is None for o in occasions):
+        raise AnalysisError("Give the baseline and follow-up values of the time column: "
+                            "occasions=(baseline, follow_up) (--occasions BASELINE FOLLOW_UP).")
+    baseline, follow_up = occasions
+    if as_key(pd.Series([baseline])).iloc[0] == as_key(pd.Series([follow_up])).iloc[0]:
+        raise AnalysisError(f"Baseline and follow-up are the same time ({time} = {baseline!r}); "
+                            "give two different occasions (--occasions BASELINE FOLLOW_UP).")
+    return baseline, follow_up
+
+
+def _occasion_tables(long: pd.DataFrame, time: str, id: str, occasions: tuple[Any, Any]
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Baseline and follow-up rows, one per participant."""
+    from compassion_scales._inputs import occasion_rows
+
+    base = occasion_rows(long, time, occasions[0], role="--occasions, baseline")
+    fu = occasion_rows(long, time, occasions[1], role="--occasions, follow-up")
     for where, df in (("baseline", base), ("follow-up", fu)):
         dup = df[id][df[id].duplicated()]
         if len(dup):
             raise AnalysisError(f"More than one {where} row for id(s) "
                                 + ", ".join(map(str, pd.unique(dup)[:10]))
                                 + f" in column {id!r}; keep one row per participant and time.")
+    return base, fu
+
+
+def _arm_of(base: pd.DataFrame, fu: pd.DataFrame, arm: str, id: str) -> tuple[pd.Series, pd.Index]:
+    """Each participant's arm (from baseline) and the ids found at follow-up only."""
     if base[arm].isna().any():
         raise AnalysisError(f"{int(base[arm].isna().sum())} baseline row(s) have no arm in column "
                             f"{arm!r}; every participant needs an arm.")
@@ -258,70 +306,83 @@ def trial(data: pd.DataFrame, instrument: Any = None, *, arm: str, time: str, ba
     if len(clash):
         raise AnalysisError(f"Participant(s) {', '.join(map(str, clash[:10]))} have a different arm at "
                             "baseline and follow-up; fix the arm column.")
-    extra = fu_arm.index.difference(arm_of.index)
-    arms = sorted(pd.unique(arm_of.dropna()))
+    return arm_of, fu_arm.index.difference(arm_of.index)
+
+
+def _reference_arm(arms: list[str], reference: Any, arm: str) -> str:
     if len(arms) < 2:
         raise AnalysisError(f"The arm column {arm!r} has fewer than two arms at baseline "
                             f"({', '.join(arms) or 'none'}).")
     ref = str(reference) if reference is not None else arms[0]
     if ref not in arms:
         raise AnalysisError(f"Reference arm {reference!r} is not among the arms: {', '.join(arms)}.")
-    others = [a for a in arms if a != ref]
+    return ref
 
+
+def _directions(inst: Any, score_ids: list[str], higher_is: str | Mapping[str, str] | None
+                ) -> dict[str, Any]:
     if inst is not None and higher_is is None:
-        directions = {s: inst.score(s).higher_is for s in score_ids}
-    elif isinstance(higher_is, Mapping):
-        directions = dict(higher_is)
-    else:
-        directions = {s: higher_is for s in score_ids}
+        return {s: inst.score(s).higher_is for s in score_ids}
+    if isinstance(higher_is, Mapping):
+        return dict(higher_is)
+    return {s: higher_is for s in score_ids}
 
+
+def _wide(arm_of: pd.Series, base: pd.DataFrame, fu: pd.DataFrame, id: str, score_ids: list[str]
+          ) -> pd.DataFrame:
+    """One row per participant: id, arm, ``score__base`` and ``score__fu``."""
     wide = pd.DataFrame({id: arm_of.index, "arm": arm_of.to_numpy()})
     for s in score_ids:
         wide = wide.merge(base[[id, s]].rename(columns={s: f"{s}__base"}), on=id, how="left")
         wide = wide.merge(fu[[id, s]].rename(columns={s: f"{s}__fu"}), on=id, how="left")
+    return wide
 
-    ancova_rows, unadj_rows, within_rows, missing_rows = [], [], [], []
+
+def _missing_counts(s: str, wide: pd.DataFrame, arms: list[str], b: np.ndarray, f: np.ndarray
+                    ) -> list[dict[str, Any]]:
+    complete = ~np.isnan(b) & ~np.isnan(f)
+    rows = []
+    for a in arms:
+        in_arm = (wide["arm"] == a).to_numpy(dtype=bool)
+        n_b = int((in_arm & ~np.isnan(b)).sum())
+        n_f = int((in_arm & ~np.isnan(f)).sum())
+        n_c = int((in_arm & complete).sum())
+        rows.append({"score": s, "arm": a, "n_randomised": int(in_arm.sum()),
+                     "n_baseline": n_b, "n_follow_up": n_f, "n_complete": n_c,
+                     "n_missing_follow_up": n_b - n_c,
+                     "percent_missing_follow_up": 100.0 * (n_b - n_c) / n_b if n_b else np.nan})
+    return rows
+
+
+def _score_analyses(s: str, wide: pd.DataFrame, arms: list[str], ref: str
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """ANCOVA, Welch and within-arm rows of one score, and its missing-data counts."""
     import warnings
 
-    for s in score_ids:
-        b = wide[f"{s}__base"].to_numpy(dtype=float)
-        f = wide[f"{s}__fu"].to_numpy(dtype=float)
-        complete = ~np.isnan(b) & ~np.isnan(f)
-        for a in arms:
-            in_arm = (wide["arm"] == a).to_numpy(dtype=bool)
-            n_b = int((in_arm & ~np.isnan(b)).sum())
-            n_f = int((in_arm & ~np.isnan(f)).sum())
-            n_c = int((in_arm & complete).sum())
-            missing_rows.append({"score": s, "arm": a, "n_randomised": int(in_arm.sum()),
-                                 "n_baseline": n_b, "n_follow_up": n_f, "n_complete": n_c,
-                                 "n_missing_follow_up": n_b - n_c,
-                                 "percent_missing_follow_up": 100.0 * (n_b - n_c) / n_b if n_b else np.nan})
-        cc = wide.loc[complete, ["arm", f"{s}__base", f"{s}__fu"]]
-        cc.columns = ["arm", "base", "fu"]
-        if (cc["arm"] == ref).sum() < 2:
-            raise AnalysisError(f"{s}: fewer than 2 complete cases in the reference arm {ref!r}.")
-        ancova_rows += _ancova(s, cc, ref, others)
-        unadj_rows += [_welch(s, cc, a, ref) for a in others]
-        within_rows += [_within(s, cc, a) for a in arms]
-        n_drop = int((~complete & ~np.isnan(b)).sum())
-        if n_drop:
-            warnings.warn(f"{s}: {n_drop} participant(s) with a baseline score have no follow-up "
-                          "score and are left out (complete-case analysis).",
-                          MissingDataWarning, stacklevel=2)
+    b = wide[f"{s}__base"].to_numpy(dtype=float)
+    f = wide[f"{s}__fu"].to_numpy(dtype=float)
+    complete = ~np.isnan(b) & ~np.isnan(f)
+    cc = wide.loc[complete, ["arm", f"{s}__base", f"{s}__fu"]]
+    cc.columns = ["arm", "base", "fu"]
+    if (cc["arm"] == ref).sum() < 2:
+        raise AnalysisError(f"{s}: fewer than 2 complete cases in the reference arm {ref!r}.")
+    others = [a for a in arms if a != ref]
+    n_drop = int((~complete & ~np.isnan(b)).sum())
+    if n_drop:
+        warnings.warn(f"{s}: {n_drop} participant(s) with a baseline score have no follow-up "
+                      "score and are left out (complete-case analysis).",
+                      MissingDataWarning, stacklevel=4)
+    return {"ancova": _ancova(s, cc, ref, others), "unadjusted": [_welch(s, cc, a, ref) for a in others],
+            "within": [_within(s, cc, a) for a in arms],
+            "missing": _missing_counts(s, wide, arms, b, f)}
 
-    def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-        df = pd.DataFrame(rows)
-        for col in ("score", "arm", "reference"):
-            if col in df.columns:
-                df[col] = df[col].astype("string")
-        return df
 
-    return TrialResult(
-        ancova=frame(ancova_rows), unadjusted=frame(unadj_rows), within=frame(within_rows),
-        missing=frame(missing_rows), reference=ref, arms=tuple(arms),
-        instrument=inst.id if inst is not None else None,
-        options={"baseline": baseline, "follow_up": follow_up, "higher_is": directions,
-                 "follow_up_only_ids": [str(x) for x in extra]})
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    for col in ("score", "arm", "reference"):
+        if col in df.columns:
+            df[col] = df[col].astype("string")
+    return df
 
 
 def _pooled_sd(x: pd.Series, groups: pd.Series) -> float:

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 _P_NAMES = re.compile(r"^(p|p_val|p_adj|p_value|p_diff|p_chisq|pr)$|(^|_)p_(val|adj|value|close|diff)$")
-_COUNT_NAMES = re.compile(r"^(n|k|df|df\d|df_\w+|\w+_df\d?|n_\w+|\w+_n|seed|nfactors|npar|iterations|"
+_COUNT_NAMES = re.compile(r"^(n|k|df|df\d|df_\w+|\w+_df\d?|n_\w+|\w+_n|seed|npar|iterations|"
                           r"items|count|n\d|missing_n|rank)$")
 _BOUNDED_NAMES = re.compile(
     r"^(r|rho|tau|phi|kmo|msa|cfi|tli|nfi|rmsea|srmr|alpha|omega|lambda6|icc|h2|"
@@ -189,7 +189,7 @@ HEADERS: dict[str, str] = {
     "sd_source": "SD source", "reliability_source": "Reliability source", "cutoff": "Cut-off",
     "rc_threshold": "Reliable change >", "norms_source": "Norms", "reliability": "Reliability", "factor_a": "Factor", "factor_b": "with factor", "se_r": "SE", "rows": "Rows", "scored": "Scored", "complete": "Complete",
     "prorated": "Prorated", "rule": "Missing-data rule", "classification": "Classification",
-    "category": "Category", "percent": "%", "term": "Term", "chi2": "χ²",
+    "category": "Category", "percent": "%", "term": "Term",
     "bf10": "BF₁₀",
 }
 
@@ -210,7 +210,7 @@ COMPACT_COLUMNS: dict[str, list[str]] = {
     "RetestResult": ["score", "n", "icc", "icc_ci_low", "icc_ci_high", "r", "p_val"],
 }
 
-_VERBOSE = {"seed", "n_boot", "ase", "signal_noise", "median_r", "nfactors", "n_incomplete",
+_VERBOSE = {"seed", "n_boot", "ase", "signal_noise", "median_r", "n_factors", "n_incomplete",
             "std_alpha_if_dropped", "r_total_std", "np_statistic"}
 
 

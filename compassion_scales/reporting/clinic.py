@@ -59,8 +59,9 @@ def service_summary_html(result: Any, title: str = "Service summary: clinical ch
     for s in list(dict.fromkeys(result.parameters["score"])):
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                path = result.plot(Path(tmp) / "jt.svg", score=s)
-                svg = Path(path).read_text(encoding="utf-8")
+                path = Path(tmp) / "jt.svg"
+                result.plot(score=s).savefig(path, dpi=150, bbox_inches="tight")
+                svg = path.read_text(encoding="utf-8")
             except Exception:  # noqa: BLE001 - a plot that cannot be drawn is left out
                 continue
         svg = svg[svg.find("<svg"):]

@@ -487,7 +487,7 @@ def _flows_part(st: _Study) -> str:
     from compassion_scales.errors import AnalysisError
 
     try:
-        fl = cs.flows(st.data, st.inst, group=st.group, time=st.time, subject=st.id)
+        fl = cs.flows(st.data, st.inst, group=st.group, time=st.time, id=st.id)
     except AnalysisError as exc:
         return f'<p class="skipped">Flows not computed: {_esc(exc)}</p>'
     st.b.methods.append("The flows of compassion were compared within person "
@@ -522,8 +522,8 @@ def _change_section(st: _Study) -> str:
     import compassion_scales as cs
 
     b, first, last = st.b, st.occasions[0], st.occasions[-1]
-    ch = cs.change(st.scored.scores, None, st.inst, id=st.id, time=st.time, pre_time=first,
-                   post_time=last, scores=st.score_ids)
+    ch = cs.change(st.scored.scores, st.inst, id=st.id, time=st.time, occasions=(first, last),
+                   scores=st.score_ids)
     wide = _change_table(st, ch)
     out = [b.table(make_table(wide, f"Reliable change from {st.time} = {first} to "
                               f"{last} (Jacobson-Truax)", columns="all",

@@ -17,7 +17,19 @@ import math
 
 import numpy as np
 
-__all__ = ["se_diff", "rci", "rc_direction", "jt_cutoffs", "normal_scores"]
+__all__ = ["se_diff", "rci", "rc_direction", "jt_cutoffs", "normal_scores", "RC_LABELS", "NO_RC",
+           "CLINICAL_CATEGORIES", "functional_side", "clinical_categories"]
+
+#: reliable-change category codes (rise, fall) for each score direction
+RC_LABELS = {
+    "better": ("reliable_improvement", "reliable_deterioration"),
+    "worse": ("reliable_deterioration", "reliable_improvement"),
+    "neutral": ("reliable_increase", "reliable_decrease"),
+}
+#: the code of a change within measurement error
+NO_RC = "no_reliable_change"
+#: Jacobson-Truax clinical-significance category codes
+CLINICAL_CATEGORIES = ("recovered", "improved", "unchanged", "deteriorated")
 
 
 def se_diff(sd: float, reliability: float) -> float:
@@ -98,3 +110,40 @@ def normal_scores(x: np.ndarray, mean: float, sd: float) -> tuple[np.ndarray, np
 
     z = (np.asarray(x, dtype=float) - float(mean)) / float(sd)
     return z, 50.0 + 10.0 * z, 100.0 * ndtr(z)
+
+
+def functional_side(values: np.ndarray, cutoff: float, higher_is_better: bool) -> np.ndarray:
+    """1.0 where a score lies beyond ``cutoff`` on the functional side, 0.0 where not, NaN where NaN.
+
+    A score exactly at the cut-off is not beyond it.
+
+    Examples
+    --------
+    >>> functional_side(np.array([10.0, 20.0, np.nan]), 19.7, higher_is_better=False).tolist()
+    [1.0, 0.0, nan]
+    """
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        side = v > cutoff if higher_is_better else v < cutoff
+    return np.where(np.isnan(v), np.nan, side.astype(float))
+
+
+def clinical_categories(improved: np.ndarray, deteriorated: np.ndarray, unchanged: np.ndarray,
+                        pre_functional: np.ndarray, post_functional: np.ndarray) -> np.ndarray:
+    """Jacobson-Truax categories: recovered (reliable improvement crossing from the clinical
+    into the functional range), improved, unchanged, deteriorated; None where not assessable.
+
+    Examples
+    --------
+    >>> clinical_categories(np.array([True, True, False]), np.array([False, False, True]),
+    ...                     np.array([False, False, False]), np.array([0.0, 1.0, 0.0]),
+    ...                     np.array([1.0, 1.0, 0.0])).tolist()
+    ['recovered', 'improved', 'deteriorated']
+    """
+    cat = np.full(np.shape(improved), None, dtype=object)
+    crossed = (np.asarray(pre_functional) == 0.0) & (np.asarray(post_functional) == 1.0)
+    cat[unchanged] = "unchanged"
+    cat[deteriorated] = "deteriorated"
+    cat[improved] = "improved"
+    cat[improved & crossed] = "recovered"
+    return cat

@@ -48,7 +48,7 @@ def post():
 
 @pytest.fixture(scope="module")
 def result(pre, post):
-    return change(pre, post, INST, id="client")
+    return change(pre, INST, second_data=post, id="client")
 
 
 # --------------------------------------------------------------------------- RCI
@@ -76,7 +76,7 @@ def test_direction_decides_improvement():
 def test_exact_threshold_is_not_reliable():
     se = se_difference(10, 0.875)  # 10*sqrt(2)*sqrt(.125) = 5
     assert se == pytest.approx(5.0)
-    rc = reliable_change([0.0, 0.0], [9.8, 9.81], sd=10, reliability=0.875, criterion=1.96,
+    rc = reliable_change([0.0, 0.0], [9.8, 9.81], sd=10, reliability=0.875, rci_threshold=1.96,
                          higher_is="better")
     assert rc["reliable_change"].tolist() == ["no_reliable_change", "reliable_improvement"]
 
@@ -159,7 +159,7 @@ def test_clinical_significance_criterion_choice():
 
 def test_sample_sd_fallback_warns(pre, post):
     with pytest.warns(NormsWarning, match="ct_mood: no published SD"):
-        change(pre, post, INST, id="client", scores=["ct_mood"])
+        change(pre, INST, second_data=post, id="client", scores=["ct_mood"])
 
 
 def test_change_published_parameters(result):
@@ -215,7 +215,7 @@ def test_group_summary_counts(result):
 
 
 def test_no_norms_said_not_invented(pre, post):
-    res = change(pre, post, INST, id="client", scores=["ct_mood"], higher_is="worse")
+    res = change(pre, INST, second_data=post, id="client", scores=["ct_mood"], higher_is="worse")
     p = res.parameters.iloc[0]
     assert pd.isna(p["cutoff"]) and pd.isna(p["criterion"])
     assert "no published clinical or non-clinical norms" in p["norms_source"]
@@ -228,7 +228,7 @@ def test_fcs_has_no_norms():
     items = [f"fcs_oth_{i}" for i in range(1, 11)]
     pre = pd.DataFrame({"client": ["a", "b", "c"], **{c: [3, 2, 4] for c in items}})
     post = pd.DataFrame({"client": ["a", "b", "c"], **{c: [1, 2, 4] for c in items}})
-    res = change(pre, post, "fcs", id="client", scores=["fcs_others"], sd=6.0)
+    res = change(pre, "fcs", second_data=post, id="client", scores=["fcs_others"], sd=6.0)
     p = res.parameters.iloc[0]
     assert p["reliability"] == 0.72 and p["sd_source"] == "given"
     assert "no published clinical or non-clinical norms for fcs_others" in p["norms_source"]
@@ -238,7 +238,7 @@ def test_fcs_has_no_norms():
 
 
 def test_explicit_values_override(pre, post):
-    res = change(pre, post, INST, id="client", reliability={"ct_fear": 0.9}, sd={"ct_fear": 4.0})
+    res = change(pre, INST, second_data=post, id="client", reliability={"ct_fear": 0.9}, sd={"ct_fear": 4.0})
     p = res.parameters.set_index("score")
     assert p.loc["ct_fear", "reliability"] == 0.9 and p.loc["ct_fear", "sd_source"] == "given"
     assert p.loc["ct_fear", "se_diff"] == pytest.approx(4 * math.sqrt(2) * math.sqrt(0.1))
@@ -247,7 +247,7 @@ def test_explicit_values_override(pre, post):
 
 def test_from_sample_alpha_and_sd(pre, post):
     pytest.importorskip("compassion_scales.scoring")
-    res = change(pre, post, INST, id="client", scores=["ct_fear"], from_sample=True)
+    res = change(pre, INST, second_data=post, id="client", scores=["ct_fear"], from_sample=True)
     p = res.parameters.iloc[0]
     x = pre.loc[pre["client"] <= 5, [f"ct_fear_{i}" for i in range(1, 5)]].to_numpy(float)
     k = x.shape[1]
@@ -259,14 +259,14 @@ def test_from_sample_alpha_and_sd(pre, post):
 
 def test_long_form_equals_two_files(result):
     long = pd.read_csv(DATA / "change_long.csv")
-    res = change(long, None, INST, id="client", time="session", pre_time="1", post_time="12")
+    res = change(long, INST, id="client", time="session", occasions=("1", "12"))
     pd.testing.assert_frame_equal(res.persons, result.persons)
 
 
 def test_scores_only_path_and_string_ids():
     pre = pd.DataFrame({"id": ["1", "2"], "y": [10.0, 12.0]})
     post = pd.DataFrame({"id": [1, 2], "y": [4.0, 12.0]})
-    res = change(pre, post, id="id", scores=["y"], sd=3, reliability=0.84, higher_is="worse",
+    res = change(pre, second_data=post, id="id", scores=["y"], sd=3, reliability=0.84, higher_is="worse",
                  norms={"y": [{"population": "clinical", "mean": 10, "sd": 3, "source": "x"}]})
     assert res.persons["reliable_change"].tolist() == ["reliable_improvement", "no_reliable_change"]
     assert res.parameters["criterion"].iloc[0] == "a"
@@ -277,7 +277,7 @@ def test_scores_only_path_and_string_ids():
 def test_missing_score_kept_with_note():
     pre = pd.DataFrame({"id": [1, 2], "y": [10.0, np.nan]})
     post = pd.DataFrame({"id": [1, 2], "y": [4.0, 12.0]})
-    res = change(pre, post, id="id", scores=["y"], sd=3, reliability=0.84, higher_is="worse")
+    res = change(pre, second_data=post, id="id", scores=["y"], sd=3, reliability=0.84, higher_is="worse")
     assert res.persons["note"].tolist()[1] == "pre score missing"
     g = res.group.set_index("category")
     assert g.loc["not_assessable", "n"] == 1
@@ -289,23 +289,23 @@ def test_norms_direction_warning():
     bad = [{"population": "clinical", "mean": 3, "sd": 1, "source": "x"},
            {"population": "non_clinical", "mean": 10, "sd": 1, "source": "x"}]
     with pytest.warns(NormsWarning, match="check the norms"):
-        change(pre, post, id="id", scores=["y"], sd=3, reliability=0.8, higher_is="worse",
+        change(pre, second_data=post, id="id", scores=["y"], sd=3, reliability=0.8, higher_is="worse",
                norms={"y": bad})
 
 
 def test_errors(pre, post):
     with pytest.raises(AnalysisError, match="id column 'pid'"):
-        change(pre, post, INST, id="pid")
+        change(pre, INST, second_data=post, id="pid")
     dup = pd.concat([pre, pre.head(1)])
     with pytest.raises(AnalysisError, match="identifier 1 already used in row 2"):
-        change(dup, post, INST, id="client")
+        change(dup, INST, second_data=post, id="client")
     with pytest.raises(AnalysisError, match="No SD is available"):
-        change(pre.head(1), post.head(1), id="client", scores=["ct_fear_1"], reliability=0.8)
+        change(pre.head(1), second_data=post.head(1), id="client", scores=["ct_fear_1"], reliability=0.8)
     with pytest.raises(AnalysisError, match="No id in column"):
-        change(pre.assign(client=pre["client"] + 100), post, INST, id="client")
+        change(pre.assign(client=pre["client"] + 100), INST, second_data=post, id="client")
     with pytest.raises(AnalysisError, match="No rows have session = 3"):
-        change(pd.read_csv(DATA / "change_long.csv"), None, INST, id="client", time="session",
-               pre_time=3, post_time=12)
+        change(pd.read_csv(DATA / "change_long.csv"), INST, id="client", time="session",
+               occasions=(3, 12))
 
 
 def test_result_outputs(result, tmp_path):
@@ -317,13 +317,58 @@ def test_result_outputs(result, tmp_path):
     assert any("a change of more than 3.326 points is reliable" in n for n in d["notes"])
 
 
-def test_plot_png_and_svg(result, tmp_path):
-    png = result.plot(tmp_path / "jt.png")
+def test_plot_returns_a_figure(result, tmp_path):
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    before = mpl.get_backend()
+    fig = result.plot()
+    assert isinstance(fig, Figure) and len(fig.axes) == 3 and mpl.get_backend() == before
+    one = result.plot(score="ct_fear")
+    assert len(one.axes) == 1
+    fig.savefig(tmp_path / "jt.png")
+    assert (tmp_path / "jt.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(AnalysisError, match="No score 'nope'"):
+        result.plot(score="nope")
+
+
+def test_plot_path_still_saves_with_a_warning(result, tmp_path):
+    from compassion_scales.clinical_change import jacobson_truax_plot
+
+    with pytest.warns(FutureWarning, match="save the returned figure"):
+        png = result.plot(tmp_path / "jt.png")
+    assert png == tmp_path / "jt.png"  # the 0.1 form returns the path
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    svg = result.plot(tmp_path / "jt.svg", score="ct_fear")
+    with pytest.warns(FutureWarning, match="jacobson_truax_plot"):
+        svg = jacobson_truax_plot(result, tmp_path / "jt.svg", score="ct_fear")
     assert "<svg" in svg.read_text()[:500]
-    with pytest.raises(AnalysisError, match=".png or .svg"):
+    with pytest.warns(FutureWarning), pytest.raises(AnalysisError, match=".png or .svg"):
         result.plot(tmp_path / "jt.pdf")
+
+
+def test_old_call_styles_still_work(tmp_path):
+    pre, post = (pd.read_csv(DATA / f"change_{w}.csv") for w in ("pre", "post"))
+    new = change(pre, INST, second_data=post, id="client", rci_threshold=1.5)
+    with pytest.warns(FutureWarning, match="second_data"):
+        old = change(pre, post, INST, id="client", rci_threshold=1.5)
+    pd.testing.assert_frame_equal(old.persons, new.persons)
+    with pytest.warns(FutureWarning, match="`rci_criterion` is now called `rci_threshold`"):
+        old = change(pre_data=pre, post_data=post, instrument=INST, id="client", rci_criterion=1.5)
+    pd.testing.assert_frame_equal(old.persons, new.persons)
+    assert old.rci_criterion == old.rci_threshold == 1.5
+    long = pd.read_csv(DATA / "change_long.csv")
+    new = change(long, INST, id="client", time="session", occasions=("1", "12"))
+    with pytest.warns(FutureWarning, match="occasions"):
+        old = change(long, None, INST, id="client", time="session", pre_time="1", post_time="12")
+    pd.testing.assert_frame_equal(old.persons, new.persons)
+    pd.testing.assert_frame_equal(old.parameters, new.parameters)
+    with pytest.warns(FutureWarning, match="`criterion` is now called `rci_threshold`"):
+        rc = reliable_change([0.0], [9.81], sd=10, reliability=0.875, criterion=1.96, higher_is="better")
+    assert rc["reliable_change"].iloc[0] == "reliable_improvement"
+    with pytest.warns(FutureWarning, match="rci_threshold"):
+        cs = clinical_significance([12], [3], sd=3, reliability=0.84, higher_is="worse",
+                                   clinical=(10, 3), rci_criterion=1.96)
+    assert cs["clinical_change"].iloc[0] == "recovered"
 
 
 def test_report_names_never_collide(tmp_path):
@@ -331,7 +376,7 @@ def test_report_names_never_collide(tmp_path):
     ids = ["a/b", "a_b", "a b", "JD", "jd"]
     pre = pd.DataFrame({"client": ids, "s": [10.0, 11, 12, 13, 14]})
     post = pd.DataFrame({"client": ids, "s": [1.0, 2, 3, 4, 5]})
-    res = change(pre, post, id="client", scores=["s"], sd=3, reliability=0.8, higher_is="worse")
+    res = change(pre, second_data=post, id="client", scores=["s"], sd=3, reliability=0.8, higher_is="worse")
     paths = res.report(tmp_path, formats=("md",))
     assert len(paths) == 5
     names = [p.name for p in paths]
@@ -363,7 +408,7 @@ def test_ids_pair_as_text_in_library_and_cli(tmp_path):
 
     pre = pd.DataFrame({"client": [1, 2, 3], "fear": [30.0, 25.0, 28.0]})
     post = pd.DataFrame({"client": ["001", "002", "003", "1", "2"], "fear": [1.0, 2, 3, 15, 24]})
-    res = change(pre, post, id="client", scores=["fear"], sd=8, reliability=0.8, higher_is="worse")
+    res = change(pre, second_data=post, id="client", scores=["fear"], sd=8, reliability=0.8, higher_is="worse")
     assert res.persons["client"].tolist() == ["1", "2"]
     assert sorted(res.unmatched["id"]) == ["001", "002", "003", "3"]
     pre.to_csv(tmp_path / "pre.csv", index=False)

@@ -69,7 +69,7 @@ def _check_anova(res_anova, ref_rows):
 
 def test_type3_matches_afex(obk, reference_dir):
     ref = _load(reference_dir, "flows_anova_type3_obk.json")
-    res = flows(obk, group="treatment", subject="id", columns=PHASES)
+    res = flows(obk, group="treatment", id="id", scores=PHASES)
     assert res.anova_type == 3
     _check_anova(res.anova, ref["rows"])
     sph = res.sphericity.iloc[0]
@@ -80,9 +80,9 @@ def test_type3_matches_afex(obk, reference_dir):
 
 def test_type1_matches_aov_and_differs_from_type3(obk, reference_dir):
     ref = _load(reference_dir, "flows_anova_type1_obk.json")
-    res1 = flows(obk, group="treatment", subject="id", columns=PHASES, anova_type=1)
+    res1 = flows(obk, group="treatment", id="id", scores=PHASES, anova_type=1)
     _check_anova(res1.anova, ref["rows"])
-    res3 = flows(obk, group="treatment", subject="id", columns=PHASES, anova_type=3)
+    res3 = flows(obk, group="treatment", id="id", scores=PHASES, anova_type=3)
     ss1 = res1.anova.set_index("term").loc["flow", "ss"]
     ss3 = res3.anova.set_index("term").loc["flow", "ss"]
     assert abs(ss1 - ss3) > 1  # unequal groups (5/4/7): the within main effect changes
@@ -94,7 +94,7 @@ def test_type1_matches_pingouin(obk):
 
     long = obk.melt(id_vars=["id", "treatment"], value_vars=list(PHASES), var_name="phase")
     pgt = pg.mixed_anova(data=long, dv="value", within="phase", between="treatment", subject="id")
-    res = flows(obk, group="treatment", subject="id", columns=PHASES, anova_type=1)
+    res = flows(obk, group="treatment", id="id", scores=PHASES, anova_type=1)
     tab = res.anova.set_index("term")
     assert tab.loc["flow", "f"] == pytest.approx(pgt.loc[pgt.Source == "phase", "F"].iloc[0], rel=1e-9)
     assert tab.loc["group:flow", "f"] == pytest.approx(pgt.loc[pgt.Source == "Interaction", "F"].iloc[0],
@@ -103,13 +103,13 @@ def test_type1_matches_pingouin(obk):
 
 def test_observed_group_ges_matches_afex(obk, reference_dir):
     ref = _load(reference_dir, "flows_anova_type3_observed_obk.json")
-    res = flows(obk, group="treatment", subject="id", columns=PHASES, group_observed=True)
+    res = flows(obk, group="treatment", id="id", scores=PHASES, group_observed=True)
     _check_anova(res.anova, ref["rows"])
 
 
 def test_oneway_repeated_measures_matches_afex(obk, reference_dir):
     ref = _load(reference_dir, "flows_anova_oneway_obk.json")
-    res = flows(obk, subject="id", columns=PHASES)
+    res = flows(obk, id="id", scores=PHASES)
     _check_anova(res.anova, ref["rows"])
     assert res.sphericity.iloc[0]["mauchly_w"] == pytest.approx(ref["mauchly_w"], abs=TOL)
 
@@ -118,7 +118,7 @@ def test_complete_cases_dropped_and_stated(obk):
     d = obk.copy()
     d.loc[[0, 5], "post"] = np.nan
     with pytest.warns(MissingDataWarning, match="2 of 16 people"):
-        res = flows(d, group="treatment", subject="id", columns=PHASES)
+        res = flows(d, group="treatment", id="id", scores=PHASES)
     assert (res.n_complete, res.n_dropped) == (14, 2)
     assert res.anova.set_index("term").loc["flow", "df2"] == 2 * (14 - 3)
     assert any("14 people, 2 dropped" in n for n in res._notes())
@@ -147,7 +147,7 @@ def test_mixed_anova_rejects_bad_type():
 
 def test_posthoc_matches_r(obk, reference_dir):
     ref = _load(reference_dir, "flows_posthoc_obk.json")
-    res = flows(obk, group="treatment", subject="id", columns=PHASES)
+    res = flows(obk, group="treatment", id="id", scores=PHASES)
     ph = res.posthoc
     within = ph[ph.comparison == "flows within group"]
     assert len(within) == 9
@@ -178,7 +178,7 @@ def test_posthoc_matches_r(obk, reference_dir):
     # Holm within each family
     from compassion_scales.group_comparison import adjust_p
 
-    assert np.allclose(within["p_holm"], adjust_p(within["p_val"], "holm"))
+    assert np.allclose(within["p_adj"], adjust_p(within["p_val"], "holm"))
 
 
 def test_paired_g_borenstein_by_hand():
@@ -199,7 +199,7 @@ def test_paired_g_borenstein_by_hand():
 
 def test_correlations_match_cor_test(obk, reference_dir):
     ref = _load(reference_dir, "flows_correlations.json")
-    res = flows(obk, group="treatment", subject="id", columns=PHASES)
+    res = flows(obk, group="treatment", id="id", scores=PHASES)
     c = res.correlations
     for r in ref["cors"]:
         row = c[(c.group == r["group"]) & (c.flow_a == r["a"]) & (c.flow_b == r["b"])].iloc[0]
@@ -223,7 +223,7 @@ def test_steiger_matches_psych_through_flows(sai, sai_instrument, reference_dir)
     wide = sai.pivot(index="id", columns="time", values=["calm_sum", "tension_sum", "worry_sum"])
     keep = wide.dropna().index
     d = sai[sai["id"].isin(keep)]
-    res = flows(d, sai_instrument, time="time", subject="id")
+    res = flows(d, sai_instrument, time="time", id="id")
     tt = res.time_tests
     name = {"calm": "self", "tension": "to_others", "worry": "from_others"}
     assert len(tt) == 3
@@ -249,7 +249,7 @@ def test_mixed_model_matches_lme4(sai, sai_instrument, reference_dir):
     ref = _load(reference_dir, "flows_lmm_sai.json")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingDataWarning)
-        res = flows(sai, sai_instrument, time="time", subject="id")
+        res = flows(sai, sai_instrument, time="time", id="id")
     assert res.anova is None and res.mixed_model is not None
     assert res.mixed_model_formula == "value ~ flow * time + (1 | subject)"
     # same sum-to-zero parameterisation and level order as R (self=calm, to_others=tension)
@@ -266,12 +266,12 @@ def test_mixed_model_matches_lme4(sai, sai_instrument, reference_dir):
 
 def test_metric_mean_item_and_pomp(sai, sai_instrument):
     d = sai[sai["time"] == 1]
-    res = flows(d, sai_instrument, subject="id", metric="mean_item")
+    res = flows(d, sai_instrument, id="id", metric="mean_item")
     assert res.flow_scores["transform"].tolist() == ["sum / 6 items", "sum / 4 items", "sum / 5 items"]
     v = res.values.set_index("subject")
     first = d.set_index("id")
     np.testing.assert_allclose(v["to_others"], first["tension_sum"] / 4)
-    pomp = flows(d, sai_instrument, subject="id", metric="pomp").values.set_index("subject")
+    pomp = flows(d, sai_instrument, id="id", metric="pomp").values.set_index("subject")
     np.testing.assert_allclose(pomp["self"], 100 * (first["calm_sum"] - 6) / (24 - 6))
     assert pomp["self"].max() <= 100
 
@@ -281,13 +281,13 @@ def test_metric_mean_item_and_pomp(sai, sai_instrument):
 
 def test_errors_are_readable(obk):
     with pytest.raises(AnalysisError, match="group column 'arm' is not in the data"):
-        flows(obk, group="arm", columns=PHASES)
+        flows(obk, group="arm", scores=PHASES)
     with pytest.raises(AnalysisError, match="name the person identifier"):
-        flows(obk, time="gender", columns=PHASES)
+        flows(obk, time="gender", scores=PHASES)
     with pytest.raises(AnalysisError, match="Unknown metric"):
-        flows(obk, columns=PHASES, metric="z")
+        flows(obk, scores=PHASES, metric="z")
     with pytest.raises(AnalysisError, match="At least two flows"):
-        flows(obk, columns={"pre": "pre"})
+        flows(obk, scores={"pre": "pre"})
 
 
 def test_instrument_without_flows_is_an_error(obk):
@@ -307,19 +307,63 @@ def test_flow_score_choice_ceas():
     assert all("action" in s for s in action.values())
 
 
-def test_profile_plot_png_and_svg(obk, tmp_path):
-    res = flows(obk, group="treatment", subject="id", columns=PHASES)
+def test_profile_plot_returns_a_figure_and_keeps_the_backend(obk, tmp_path):
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    from compassion_scales.reporting.flows_plot import save_figure
+
+    res = flows(obk, group="treatment", id="id", scores=PHASES)
+    before = mpl.get_backend()
+    fig = res.plot(title="Phases")
+    assert isinstance(fig, Figure) and mpl.get_backend() == before
+    assert fig.get_suptitle() == "Phases" and len(fig.axes) == 1
     png, svg = tmp_path / "p.png", tmp_path / "p.svg"
-    res.plot(str(png))
-    res.plot(str(svg))
+    save_figure(fig, png)
+    save_figure(fig, svg)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:2000]
     with pytest.raises(AnalysisError, match=".png or .svg"):
-        res.plot(str(tmp_path / "p.pdf"))
+        save_figure(fig, tmp_path / "p.pdf")
+
+
+def test_profile_plot_path_still_saves_with_a_warning(obk, tmp_path):
+    res = flows(obk, group="treatment", id="id", scores=PHASES)
+    png = tmp_path / "p.png"
+    with pytest.warns(FutureWarning, match="save the returned figure"):
+        res.plot(str(png))
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_old_argument_names_still_work(obk, sai, sai_instrument):
+    new = flows(obk, group="treatment", id="id", scores=PHASES)
+    with pytest.warns(FutureWarning, match="`columns` is now called `scores`"):
+        old = flows(obk, group="treatment", subject="id", columns=PHASES)
+    pd.testing.assert_frame_equal(old.anova, new.anova)
+    pd.testing.assert_frame_equal(old.posthoc, new.posthoc)
+    with pytest.warns(FutureWarning, match="by position"):
+        positional = flows(obk, None, "treatment", None, "id", scores=PHASES)
+    pd.testing.assert_frame_equal(positional.anova, new.anova)
+    d = sai[sai["time"] == 1]
+    with pytest.warns(FutureWarning, match="`flow_score` is now called `scores`"):
+        old = flows(d, sai_instrument, subject="id", flow_score="sum")
+    new = flows(d, sai_instrument, id="id", scores="sum")
+    pd.testing.assert_frame_equal(old.values, new.values)
+
+
+def test_scores_as_a_list_of_score_ids():
+    from compassion_scales.flow_analysis import _pick_flow_scores
+    from compassion_scales.instrument import load_instrument
+
+    inst = load_instrument("ceas")
+    action = _pick_flow_scores(inst, "action")
+    assert _pick_flow_scores(inst, list(action.values())) == action
+    with pytest.raises(AnalysisError, match="carry no flow tag"):
+        _pick_flow_scores(inst, ["nonsense"])
 
 
 def test_to_dict_has_all_parts(obk):
-    res = flows(obk, group="treatment", subject="id", columns=PHASES)
+    res = flows(obk, group="treatment", id="id", scores=PHASES)
     d = res.to_dict()
     for key in ("anova", "sphericity", "posthoc", "correlations", "descriptives", "group_tests", "notes"):
         assert key in d
@@ -336,13 +380,13 @@ def test_ceas_raw_items_default_flow_scores():
     df = pd.DataFrame({"pid": [f"p{i}" for i in range(n)], "arm": ["cft", "tau", "wait"] * 10})
     for it in inst.item_ids:
         df[it] = rng.integers(1, 11, n)
-    res = flows(df, "ceas", group="arm", subject="pid")
+    res = flows(df, "ceas", group="arm", id="pid")
     fs = res.flow_scores.set_index("flow")
     assert fs.loc["self", "score"] == "ceas_self_engagement" and fs.loc["self", "n_items"] == 6
     scored = [f"ceas_self_e{i}" for i in (1, 2, 4, 5, 6, 8)]
     np.testing.assert_allclose(res.values["self"], df[scored].sum(axis=1) / 6)
     # the derived 10-item total on request: sum of both sections / 10 items
-    tot = flows(df, "ceas", group="arm", subject="pid", flow_score="total")
+    tot = flows(df, "ceas", group="arm", id="pid", scores="total")
     assert tot.flow_scores.set_index("flow").loc["to_others", "n_items"] == 10
     assert set(res.anova["term"]) == {"group", "flow", "group:flow"}
 
@@ -351,7 +395,7 @@ def test_group_and_time_model_and_tests(sai, sai_instrument):
     d = sai.assign(arm=np.where(sai["id"] % 2 == 1, "odd", "even"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingDataWarning)
-        res = flows(d, sai_instrument, group="arm", time="time", subject="id")
+        res = flows(d, sai_instrument, group="arm", time="time", id="id")
     assert res.mixed_model_formula == "value ~ flow * group * time + (1 | subject)"
     assert res.mixed_model_terms["term"].tolist() == ["flow", "group", "time", "flow:group", "flow:time",
                                                       "group:time", "flow:group:time"]

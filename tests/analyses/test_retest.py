@@ -40,7 +40,7 @@ def test_icc_matches_psych_shrout_fleiss():
 
 def test_retest_two_files_matches_psych(sai):
     t1, t2 = sai
-    res = retest(t1, t2, id="id", columns=["anxiety"])
+    res = retest(t1, second_data=t2, id="id", scores=["anxiety"])
     assert isinstance(res, RetestResult)
     ref = ICC["sai_xray_anxiety"]
     for c in COLS:
@@ -55,21 +55,21 @@ def test_retest_two_files_matches_psych(sai):
 
 def test_retest_long_format_equals_two_files(sai):
     t1, t2 = sai
-    wide = retest(t1, t2, id="id", columns=["anxiety"])
-    long = retest(pd.concat([t2, t1]), id="id", time="time", columns=["anxiety"])
+    wide = retest(t1, second_data=t2, id="id", scores=["anxiety"])
+    long = retest(pd.concat([t2, t1]), id="id", time="time", scores=["anxiety"])
     pd.testing.assert_frame_equal(wide.summary, long.summary)
     assert any("time 1 = rows with time = 1" in m for m in long.messages)
 
 
 def test_retest_reports_unmatched_and_refuses_duplicates(sai):
     t1, t2 = sai
-    res = retest(t1.iloc[:150], t2, id="id", columns=["anxiety"])
+    res = retest(t1.iloc[:150], second_data=t2, id="id", scores=["anxiety"])
     assert res.n_matched == 150 and res.n_time2 == 200
     assert any("50 at time 2 have no match" in m for m in res.messages)
     with pytest.raises(AnalysisError, match=r"row 202, column id: identifier 1 already used in row 2(.|\n)*time 1 data"):
-        retest(pd.concat([t1, t1.iloc[:2]]), t2, id="id", columns=["anxiety"])
+        retest(pd.concat([t1, t1.iloc[:2]]), second_data=t2, id="id", scores=["anxiety"])
     with pytest.raises(AnalysisError, match="id column"):
-        retest(t1, t2, id="pid", columns=["anxiety"])
+        retest(t1, second_data=t2, id="pid", scores=["anxiety"])
     with pytest.raises(AnalysisError, match="say which two"):
         retest(pd.concat([t1, t2, t2.assign(time=3)]), id="id", time="time")
 
@@ -79,7 +79,7 @@ def test_retest_with_instrument_scores_each_time():
     from compassion_scales.scoring import score
 
     data = read_responses(EXAMPLES / "responses.csv")
-    res = retest(data, instrument="fcs", id="pid", time="time", times=(1, 2))
+    res = retest(data, instrument="fcs", id="pid", time="time", occasions=(1, 2))
     assert res.instrument == "fcs"
     assert "fcs_self" in set(res.summary["score"])
     s1 = score(data[data["time"].astype(int) == 1].drop(columns="time"), "fcs", id_cols=["pid"]).scores
@@ -92,5 +92,25 @@ def test_retest_with_instrument_scores_each_time():
 def test_times_given_as_text_match_numeric_time_column(sai):
     t1, t2 = sai
     long = pd.concat([t1, t2]).astype({"time": float})
-    res = retest(long, id="id", time="time", times=("1", "2"), columns=["anxiety"])
+    res = retest(long, id="id", time="time", occasions=("1", "2"), scores=["anxiety"])
     assert res.summary["n_pairs"].iloc[0] == ICC["sai_xray_anxiety"]["n_pairs"]
+
+
+def test_old_argument_names_still_work(sai):
+    t1, t2 = sai
+    new = retest(t1, second_data=t2, id="id", scores=["anxiety"], level=0.9)
+    with pytest.warns(FutureWarning):
+        old = retest(t1, t2, id="id", columns=["anxiety"], ci=0.9)
+    pd.testing.assert_frame_equal(old.table, new.table)
+    pd.testing.assert_frame_equal(old.icc, new.icc)
+    with pytest.warns(FutureWarning, match="`time1` is now called `data`"):
+        old = retest(time1=t1, time2=t2, id="id", columns=["anxiety"], ci=0.9)
+    pd.testing.assert_frame_equal(old.table, new.table)
+    assert old.ci == old.level == 0.9
+    long = pd.concat([t1, t2])
+    with pytest.warns(FutureWarning, match="`times` is now called `occasions`"):
+        old = retest(long, id="id", time="time", times=(1, 2), columns=["anxiety"], ci=0.9)
+    pd.testing.assert_frame_equal(old.table, new.table)
+    sf = pd.read_csv(DATA / "shrout_fleiss.csv")
+    with pytest.warns(FutureWarning, match="`ci` is now called `level`"):
+        pd.testing.assert_frame_equal(icc(sf, ci=0.9), icc(sf, level=0.9))

@@ -259,3 +259,13 @@ def test_worked_example_against_r(result):
     for score, key in (("fcs_self", "rci_A_fcs"), ("ceas_self_engagement", "rci_A_ceas")):
         got = s[(s["client"] == "A") & (s["score"] == score)]["rci_first"].to_numpy()
         assert np.abs(got - np.array(ref[key])).max() < 1e-12, key
+
+
+def test_old_rci_criterion_still_works(data):
+    kw = dict(id="client", session="session", sd=10, reliability=0.8)
+    new = track(data, "fcs", rci_threshold=1.5, **kw)
+    with pytest.warns(FutureWarning, match="`rci_criterion` is now called `rci_threshold`"):
+        old = track(data, "fcs", rci_criterion=1.5, **kw)
+    pd.testing.assert_frame_equal(old.sessions, new.sessions)
+    pd.testing.assert_frame_equal(old.clients, new.clients)
+    assert old.rci_criterion == old.rci_threshold == 1.5

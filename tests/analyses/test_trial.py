@@ -16,7 +16,7 @@ from compassion_scales.trial_analysis import TrialResult, dz_confidence_interval
 @pytest.fixture(scope="module")
 def anorexia(reference_dir_module):
     data = pd.read_csv(reference_dir_module / "data" / "anorexia_long.csv")
-    return trial(data, arm="arm", time="time", baseline="pre", follow_up="post", id="id",
+    return trial(data, arm="arm", time="time", occasions=("pre", "post"), id="id",
                  scores=["weight"], reference="Cont", higher_is="better")
 
 
@@ -25,7 +25,7 @@ def baumann(reference_dir_module):
     data = pd.read_csv(reference_dir_module / "data" / "baumann_long.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingDataWarning)
-        return trial(data, arm="group", time="time", baseline="T0", follow_up="T1", id="id",
+        return trial(data, arm="group", time="time", occasions=("T0", "T1"), id="id",
                      scores=["test1", "test2"], reference="Basal")
 
 
@@ -94,7 +94,7 @@ def test_missing_follow_up_reported_per_arm(baumann):
 def test_missing_follow_up_warns(reference_dir_module):
     data = pd.read_csv(reference_dir_module / "data" / "baumann_long.csv")
     with pytest.warns(MissingDataWarning, match="3 participant"):
-        trial(data, arm="group", time="time", baseline="T0", follow_up="T1", id="id",
+        trial(data, arm="group", time="time", occasions=("T0", "T1"), id="id",
               scores=["test1"], reference="Basal")
 
 
@@ -104,7 +104,7 @@ def test_follow_up_row_absent_counts_as_missing():
                       "t": [0] * 6 + [1] * 5,
                       "y": [5, 6, 7, 5, 6, 8, 4, 4, 6, 6, 7.0]})
     with pytest.warns(MissingDataWarning):
-        res = trial(d, arm="arm", time="t", baseline=0, follow_up=1, id="pid", scores=["y"])
+        res = trial(d, arm="arm", time="t", occasions=(0, 1), id="pid", scores=["y"])
     m = res.missing.set_index("arm")
     assert m.loc["b", "n_missing_follow_up"] == 1
     assert m.loc["a", "n_missing_follow_up"] == 0
@@ -140,23 +140,35 @@ def test_dz_ci_brackets_point_estimate():
 def test_errors_are_plain():
     d = pd.DataFrame({"pid": [1, 2], "arm": ["a", "a"], "t": [0, 0], "y": [1.0, 2.0]})
     with pytest.raises(AnalysisError, match="Baseline and follow-up are the same time"):
-        trial(d, arm="arm", time="t", baseline=0, follow_up=0, id="pid", scores=["y"])
+        trial(d, arm="arm", time="t", occasions=(0, 0), id="pid", scores=["y"])
     with pytest.raises(AnalysisError, match="Baseline and follow-up are the same time"):
-        trial(d, arm="arm", time="t", baseline="0", follow_up=0.0, id="pid", scores=["y"])
+        trial(d, arm="arm", time="t", occasions=("0", 0.0), id="pid", scores=["y"])
     d1 = pd.DataFrame({"pid": [1, 2, 1, 2], "arm": ["a"] * 4, "t": [0, 0, 1, 1], "y": [1.0, 2, 3, 4]})
     with pytest.raises(AnalysisError, match="fewer than two arms"):
-        trial(d1, arm="arm", time="t", baseline=0, follow_up=1, id="pid", scores=["y"])
+        trial(d1, arm="arm", time="t", occasions=(0, 1), id="pid", scores=["y"])
     with pytest.raises(AnalysisError, match="No rows have t = 5"):
-        trial(d, arm="arm", time="t", baseline=0, follow_up=5, id="pid", scores=["y"])
+        trial(d, arm="arm", time="t", occasions=(0, 5), id="pid", scores=["y"])
     with pytest.raises(AnalysisError, match="arm column 'group'"):
-        trial(d, arm="group", time="t", baseline=0, follow_up=1, id="pid", scores=["y"])
+        trial(d, arm="group", time="t", occasions=(0, 1), id="pid", scores=["y"])
     d2 = pd.DataFrame({"pid": [1, 2, 1, 2], "arm": ["a", "b", "b", "b"], "t": [0, 0, 1, 1],
                        "y": [1.0, 2.0, 3.0, 4.0]})
     with pytest.raises(AnalysisError, match="different arm"):
-        trial(d2, arm="arm", time="t", baseline=0, follow_up=1, id="pid", scores=["y"])
+        trial(d2, arm="arm", time="t", occasions=(0, 1), id="pid", scores=["y"])
     with pytest.raises(AnalysisError, match="Reference arm 'c'"):
-        trial(d2.assign(arm=["a", "b", "a", "b"]), arm="arm", time="t", baseline=0,
-              follow_up=1, id="pid", scores=["y"], reference="c")
+        trial(d2.assign(arm=["a", "b", "a", "b"]), arm="arm", time="t", occasions=(0, 1),
+              id="pid", scores=["y"], reference="c")
+
+
+def test_old_argument_names_still_work(reference_dir_module):
+    data = pd.read_csv(reference_dir_module / "data" / "anorexia_long.csv")
+    kw = dict(arm="arm", time="time", id="id", scores=["weight"], reference="Cont")
+    new = trial(data, occasions=("pre", "post"), **kw)
+    with pytest.warns(FutureWarning, match="occasions"):
+        old = trial(data, baseline="pre", follow_up="post", **kw)
+    for part in ("ancova", "unadjusted", "within", "missing"):
+        pd.testing.assert_frame_equal(getattr(old, part), getattr(new, part))
+    with pytest.raises(AnalysisError, match="baseline and follow-up values"):
+        trial(data, occasions=("pre", None), **kw)
 
 
 def test_instrument_path_scores_items():
@@ -170,11 +182,11 @@ def test_instrument_path_scores_items():
     rows = [dict(pid=i, arm=arm[i], wave=w, **dict(zip(items, vals.tolist(), strict=True)))
             for w, mat in ((0, base), (1, fu)) for i, vals in enumerate(mat)]
     data = pd.DataFrame(rows)
-    res = trial(data, "fcs", arm="arm", time="wave", baseline=0, follow_up=1, id="pid",
+    res = trial(data, "fcs", arm="arm", time="wave", occasions=(0, 1), id="pid",
                 scores=["fcs_self"], reference="wait")
     # same answer as the scores path on hand-made sums
     sums = data.assign(fcs_self=data[items].sum(axis=1))[["pid", "arm", "wave", "fcs_self"]]
-    ref = trial(sums, arm="arm", time="wave", baseline=0, follow_up=1, id="pid",
+    ref = trial(sums, arm="arm", time="wave", occasions=(0, 1), id="pid",
                 scores=["fcs_self"], reference="wait")
     assert res.ancova["diff"].iloc[0] == pytest.approx(ref.ancova["diff"].iloc[0])
     assert res.instrument == "fcs"

@@ -40,8 +40,8 @@ def test_json_equals_library(score_files):
     res = run(["change", pre, post, "-i", INST, "--id", "client", "--score", "ct_fear",
                "--format", "json"])
     assert res.exit_code == 0, res.output
-    lib = change(read_responses(pre, string_columns=["client"]),
-                 read_responses(post, string_columns=["client"]), INST, id="client",
+    lib = change(read_responses(pre, string_columns=["client"]), INST,
+                 second_data=read_responses(post, string_columns=["client"]), id="client",
                  scores=["ct_fear"])
     assert json.loads(res.stdout) == json.loads(lib.to_json())
     out = json.loads(res.stdout)
@@ -94,8 +94,8 @@ def test_no_norms_message_for_fcs(tmp_path):
 
 def test_long_form_items_plot_report_output(tmp_path):
     out = tmp_path / "change.csv"
-    res = run(["change", LONG, "-i", INST, "--id", "client", "--time", "session", "--from", "1",
-               "--to", "12", "--plot", str(tmp_path / "jt.svg"), "--report", str(tmp_path / "rep"),
+    res = run(["change", LONG, "-i", INST, "--id", "client", "--time", "session", "--occasions", "1",
+               "12", "--plot", str(tmp_path / "jt.svg"), "--report", str(tmp_path / "rep"),
                "--report-format", "md", "--format", "csv", "-o", str(out)])
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out)
@@ -107,12 +107,24 @@ def test_long_form_items_plot_report_output(tmp_path):
     two = run(["change", PRE, POST, "-i", INST, "--id", "client", "--format", "csv"])
     assert two.exit_code == 0, two.output
     assert two.stdout == res.stdout
+    old = run(["change", LONG, "-i", INST, "--id", "client", "--time", "session", "--from", "1",
+               "--to", "12", "--format", "csv"])
+    assert old.exit_code == 0, old.output
+    assert old.stdout == res.stdout
+    assert "Note: --from/--to are now --occasions FIRST SECOND" in old.stderr
+    summary = tmp_path / "summary.html"
+    res = run(["change", PRE, POST, "-i", INST, "--id", "client", "--report-summary", str(summary)])
+    assert res.exit_code == 0, res.output
+    assert summary.read_text().count("<figure><svg") == 3  # one Jacobson-Truax plot per score
+    assert "FutureWarning" not in res.stderr and "plot(path)" not in res.stderr
+    half = run(["change", LONG, "-i", INST, "--id", "client", "--time", "session", "--from", "1"])
+    assert half.exit_code == 2 and "Give both --from and --to" in half.output
 
 
 def test_usage_errors(score_files):
     pre, post = score_files
     res = run(["change", pre, "-i", INST, "--id", "client"])
-    assert res.exit_code == 2 and "With one file, give --time COL --from VALUE --to VALUE" in res.output
+    assert res.exit_code == 2 and "With one file, give --time COL --occasions BEFORE AFTER" in res.output
     res = run(["change", pre, post, "--id", "client"])
     assert res.exit_code == 2 and "Give -i INSTRUMENT, or name score columns" in res.output
     res = run(["change", pre, post, "-i", INST, "--id", "client", "--plot", "x.pdf"])
@@ -130,9 +142,17 @@ def test_library_error_is_one_line(score_files):
 def test_trial_cli_matches_r(tmp_path):
     out = tmp_path / "trial.csv"
     res = run(["trial", str(REF / "data" / "anorexia_long.csv"), "--score", "weight", "--arm", "arm",
-               "--time", "time", "--baseline-time", "pre", "--follow-up-time", "post", "--id", "id",
+               "--time", "time", "--occasions", "pre", "post", "--id", "id",
                "--reference", "Cont", "--format", "json", "-o", str(out)])
     assert res.exit_code == 0, res.output
+    old = run(["trial", str(REF / "data" / "anorexia_long.csv"), "--score", "weight", "--arm", "arm",
+               "--time", "time", "--baseline-time", "pre", "--follow-up-time", "post", "--id", "id",
+               "--reference", "Cont", "--format", "json"])
+    assert old.exit_code == 0 and old.stdout == res.stdout
+    assert "Note: --baseline-time/--follow-up-time are now --occasions" in old.stderr
+    missing = run(["trial", str(REF / "data" / "anorexia_long.csv"), "--score", "weight", "--arm",
+                   "arm", "--time", "time", "--id", "id"])
+    assert missing.exit_code == 2 and "Missing option '--occasions'" in missing.output
     got = {r["arm"]: r for r in json.loads(res.stdout)["ancova"]}
     gold = pd.read_csv(REF / "trial_ancova_anorexia.csv")
     for row in gold.itertuples(index=False):
@@ -147,13 +167,13 @@ def test_trial_cli_reports_missing(tmp_path):
     refused = tmp_path / "baumann_na.csv"
     refused.write_text(src)
     res = run(["trial", str(refused), "--score", "test1", "--arm", "group", "--time", "time",
-               "--baseline-time", "T0", "--follow-up-time", "T1", "--id", "id"])
+               "--occasions", "T0", "T1", "--id", "id"])
     assert res.exit_code == 1 and "column test1: 'NA' is not a number" in res.output
     assert 'write.csv(..., na = "")' in res.output
     blank = tmp_path / "baumann.csv"
     blank.write_text(src.replace(",NA", ","))
     res = run(["trial", str(blank), "--score", "test1", "--arm", "group",
-               "--time", "time", "--baseline-time", "T0", "--follow-up-time", "T1", "--id", "id"])
+               "--time", "time", "--occasions", "T0", "T1", "--id", "id"])
     assert res.exit_code == 0, res.output
     assert "Warning: test1: 3 participant(s) with a baseline score have no follow-up score" in res.stderr
     assert "test1, arm Basal: 1 of 22 with a baseline score have no follow-up score (4.5%)." in res.stdout

@@ -58,10 +58,25 @@ def test_flows_csv_equals_library_unrounded(sai_time1):
     got = pd.read_csv(io.StringIO(r.stdout))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lib = flows(d, SAI_INST, group="arm", subject="id", anova_type=1)
+        lib = flows(d, SAI_INST, group="arm", id="id", anova_type=1)
     pd.testing.assert_series_equal(got["f"], lib.anova["f"].reset_index(drop=True), check_names=False,
                                    rtol=1e-12)
     assert (got["ss_type"] == 1).all()
+
+
+def test_flows_old_options_still_work(sai_time1):
+    path, _ = sai_time1
+    base = ["flows", path, "-i", SAI_INST, "--group", "arm", "--id", "id", "--part", "posthoc",
+            "--format", "csv"]
+    new = run(*base, "--score", "self=calm_sum", "--score", "to_others=tension_sum",
+              "--score", "from_others=worry_sum", "--level", "0.9")
+    old = run(*base, "--flow-score", "self=calm_sum,to_others=tension_sum,from_others=worry_sum",
+              "--ci", "0.9")
+    assert new.exit_code == 0 and old.exit_code == 0, old.output
+    assert old.stdout == new.stdout
+    assert "Note: --flow-score is now --score" in old.stderr
+    assert "Note: --ci is now --level" in old.stderr
+    assert "--flow-score" not in run("flows", "--help").output
 
 
 def test_flows_json_and_part_and_plot(sai_time1, tmp_path):

@@ -91,21 +91,36 @@ def test_retest_cli_long_file_json_equals_library():
 def test_retest_cli_two_files_table(tmp_path):
     sai1 = REF / "data" / "sai_xray_time1.csv"
     sai2 = REF / "data" / "sai_xray_time2.csv"
-    r = run("retest", str(sai1), str(sai2), "--id", "id", "--columns", "tense,calm_missing")
+    r = run("retest", str(sai1), str(sai2), "--id", "id", "--score", "tense,calm_missing")
     assert r.exit_code == 1
     assert r.output == ("Error: Score column(s) calm_missing are not present at both time "
                         "points.\n")
     out = tmp_path / "retest.csv"
-    r = run("retest", str(sai1), str(sai2), "--id", "id", "--columns", "tense", "-o", str(out))
+    r = run("retest", str(sai1), str(sai2), "--id", "id", "--score", "tense", "-o", str(out))
     assert r.exit_code == 0, r.output
     assert "Test-retest reliability" in r.stdout and "Intraclass correlations" in r.stdout
     assert pd.read_csv(out)["score"].tolist() == ["tense"]
 
 
+def test_retest_old_options_still_work():
+    new = run("retest", EXAMPLE, "--id", "pid", "--time", "time", "--occasions", "1", "2", "-i",
+              "fcs", "--level", "0.9", "--format", "json")
+    old = run("retest", EXAMPLE, "--id", "pid", "--time", "time", "--times", "1", "2", "-i", "fcs",
+              "--ci", "0.9", "--format", "json")
+    assert new.exit_code == 0 and old.exit_code == 0, old.output
+    assert old.stdout == new.stdout
+    assert "Note: --times is now --occasions" in old.stderr and "Note: --ci is now --level" in old.stderr
+    sai1, sai2 = REF / "data" / "sai_xray_time1.csv", REF / "data" / "sai_xray_time2.csv"
+    old = run("retest", str(sai1), str(sai2), "--id", "id", "--columns", "tense", "--format", "csv")
+    new = run("retest", str(sai1), str(sai2), "--id", "id", "--score", "tense", "--format", "csv")
+    assert old.exit_code == 0 and old.stdout == new.stdout
+    assert "Note: --columns is now --score" in old.stderr
+
+
 def test_retest_needs_a_second_file_or_time_column():
     r = run("retest", EXAMPLE, "--id", "pid")
     assert r.exit_code == 2
-    assert "Give a second file (TIME2), or --time COL for one long file." in r.output
+    assert "Give a second file (SECOND_FILE), or --time COL for one long file." in r.output
 
 
 def test_reliability_old_option_names_still_work_with_a_note():

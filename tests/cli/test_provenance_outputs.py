@@ -19,7 +19,7 @@ def test_change_output_has_provenance(tmp_path):
     assert r.exit_code == 0, r.output
     prov = json.loads(out.with_name("change.csv.provenance.json").read_text())
     assert prov["command"] == "cscore change"
-    assert prov["options"]["id_col"] == "client"
+    assert prov["options"]["id"] == "client"
     assert [Path(i["path"]).name for i in prov["inputs"]] == ["change_pre.csv", "change_post.csv"]
     assert all(len(i["sha256"]) == 64 for i in prov["inputs"])
     assert prov["output_sha256"] and "versions" in prov

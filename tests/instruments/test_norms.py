@@ -90,7 +90,7 @@ def test_reliability_preference():
 def test_rci_from_named_norm_sample():
     pre = pd.read_csv(DATA / "change_pre.csv")
     post = pd.read_csv(DATA / "change_post.csv")
-    res = change(pre, post, INST, id="client", norm_sample="clinic_a", norms_file=NORMS)
+    res = change(pre, INST, second_data=post, id="client", norm_sample="clinic_a", norms_file=NORMS)
     p = res.parameters.set_index("score")
     # SD 4, test-retest .75 (preferred over alpha .84): SE = 4 * sqrt(2) * sqrt(.25) = 2.828427
     assert p.loc["ct_fear", "sd"] == 4
@@ -111,7 +111,7 @@ def test_criteria_abc_with_clinical_and_non_clinical_samples():
     # from the norms file. a = 6 + 2*2.5 = 11; b = 14 - 2*2 = 10; c = (2.5*14 + 2*6)/4.5 = 10.444444
     pre = pd.read_csv(DATA / "change_pre.csv")
     post = pd.read_csv(DATA / "change_post.csv")
-    res = change(pre, post, INST, id="client", scores=["ct_kind"], norms_file=NORMS)
+    res = change(pre, INST, second_data=post, id="client", scores=["ct_kind"], norms_file=NORMS)
     p = res.parameters.iloc[0]
     assert [p["cutoff_a"], p["cutoff_b"], p["cutoff_c"]] == pytest.approx([11, 10, 47 / 4.5])
     assert p["criterion"] == "c"
@@ -119,7 +119,7 @@ def test_criteria_abc_with_clinical_and_non_clinical_samples():
     # 4 -> 9: RCI 2.83 but 9 < c -> improved; 11 -> 15 (pre already above c) -> improved
     assert res.persons["clinical_change"].tolist() == ["recovered", "unchanged", "deteriorated",
                                                        "improved", "improved"]
-    only_a = change(pre, post, INST, id="client", scores=["ct_kind"], criterion="a")
+    only_a = change(pre, INST, second_data=post, id="client", scores=["ct_kind"], criterion="a")
     assert only_a.parameters.iloc[0]["cutoff_b"] != only_a.parameters.iloc[0]["cutoff_b"]  # NaN
 
 
@@ -127,7 +127,7 @@ def test_named_sample_missing_everywhere_is_an_error():
     pre = pd.read_csv(DATA / "change_pre.csv")
     post = pd.read_csv(DATA / "change_post.csv")
     with pytest.raises(AnalysisError, match="No score analysed has a usable norm sample named 'x'"):
-        change(pre, post, INST, id="client", norm_sample="x", norms_file=NORMS)
+        change(pre, INST, second_data=post, id="client", norm_sample="x", norms_file=NORMS)
 
 
 # --------------------------------------------------------------------------- CLI

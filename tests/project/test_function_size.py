@@ -27,14 +27,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     ("compassion_scales/stats/ordinal_sem.py", "fit_ordinal_cfa"),  # 90 lines
     ("compassion_scales/stats/ordinal_sem.py", "polychoric_nacov"),  # 82 lines
 
-    # flows, change, trial, retest, track
-    ("compassion_scales/clinical_change.py", "change"),  # 245 lines
-    ("compassion_scales/flow_analysis.py", "flows"),  # 218 lines
-    ("compassion_scales/flow_analysis.py", "mixed_anova"),  # 94 lines
-    ("compassion_scales/retest_reliability.py", "icc"),  # 69 lines
-    ("compassion_scales/retest_reliability.py", "retest"),  # 140 lines
-    ("compassion_scales/tracking.py", "track"),  # 167 lines
-    ("compassion_scales/trial_analysis.py", "trial"),  # 88 lines
 }
 
 

@@ -50,7 +50,6 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     # scoring, screening, norms
 
     # reliability, EFA
-    ("icc", "old argument ci"),
 
     # CFA, invariance, model omega
     ("invariance", "keyword-only after 2: group"),
@@ -58,57 +57,15 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
 
     # compare, report
 
-    # flows, change, trial, retest, track
-    ("flows", "keyword-only after 2: group"),
-    ("flows", "keyword-only after 2: time"),
-    ("flows", "keyword-only after 2: subject"),
-    ("flows", "old argument subject"),
-    ("flows", "old argument flow_score"),
-    ("flows", "old argument columns"),
-    ("flows", "instrument typed Any"),
-    ("change", "old argument pre_data"),
-    ("change", "old argument post_data"),
-    ("change", "old argument pre_time"),
-    ("change", "old argument post_time"),
-    ("change", "old argument rci_criterion"),
-    ("change", "keyword-only after 2: instrument"),
-    ("change", "instrument typed Any"),
-    ("clinical_significance", "old argument rci_criterion"),
-    ("reliable_change", "instrument typed Any"),
-    ("trial", "old argument baseline"),
-    ("trial", "old argument follow_up"),
-    ("trial", "instrument typed Any"),
-    ("retest", "old argument time1"),
-    ("retest", "old argument time2"),
-    ("retest", "old argument times"),
-    ("retest", "old argument columns"),
-    ("retest", "old argument ci"),
-    ("retest", "keyword-only after 2: instrument"),
-    ("track", "old argument rci_criterion"),
 }
 
 KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
     # compare, report
 
-    # flows, change, trial, retest, track
-    ("flows", "--ci"),
-    ("flows", "--flow-score"),
-    ("change", "--from"),
-    ("change", "--to"),
-    ("trial", "--baseline-time"),
-    ("trial", "--follow-up-time"),
-    ("retest", "--times"),
-    ("retest", "--columns"),
-    ("retest", "--ci"),
 }
 
 KNOWN_COLUMN_DEBTS: set[tuple[str, str]] = {
-    # reporting
-    ("compassion_scales/reporting/apa.py", "chi2"),
 
-    # flows
-    ("compassion_scales/flow_analysis.py", "chi2"),
-    ("compassion_scales/flow_analysis.py", "p_holm"),
 }
 
 

@@ -84,3 +84,14 @@ write.csv(d0, file.path(dat, "lmm_singular.csv"), row.names = FALSE)
 fit <- suppressMessages(lmer(value ~ time + (1 | id), data = d0, REML = TRUE, control = ctrl))
 save_json(fit_json(fit, "lme4::lmer(value ~ time + (1 | id), data = data/lmm_singular.csv, REML = TRUE); singular fit"),
           "lmm_reml_singular.json")
+
+# ---------------------------------------------------------------- Wald intervals at another level
+# flows(level = 0.90, time = ...) reports lme4's Wald intervals of the fixed effects at that level
+# (issue #16: they used to be 95% whatever the level).
+fit <- lmer(value ~ flow * time + (1 | id), data = lx, REML = FALSE, control = ctrl)
+ci <- confint(fit, method = "Wald", level = 0.90)
+ci <- ci[rownames(ci) %in% names(fixef(fit)), ]
+save_json(list(term = rownames(ci), ci_low = unname(ci[, 1]), ci_high = unname(ci[, 2]), level = 0.90,
+               call = paste("confint(lme4::lmer(value ~ flow * time + (1 | id), REML = FALSE, control",
+                            "as lmm_reml_sim), method = 'Wald', level = 0.90); data as lmm_ml_sai")),
+          "lmm_ml_sai_wald90.json")

@@ -42,7 +42,7 @@ def test_flows_group_time_model_matches_lmer(sim, method):
     ref = _load(f"lmm_{method}_sim.json")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingDataWarning)
-        res = flows(sim, columns=FLOWS, group="arm", time="time", subject="id", reml=method == "reml")
+        res = flows(sim, scores=FLOWS, group="arm", time="time", id="id", reml=method == "reml")
     assert res.mixed_model_formula == "value ~ flow * group * time + (1 | subject)"
     assert len(res.mixed_model) == len(ref["term"]) == 27
     # R names flow1:arm2:time1 = flow[self]:group[tau]:time[1]: same order, first factor fastest
@@ -68,8 +68,24 @@ def test_flows_sai_matches_lmer(name, reml):
     inst = load_instrument(REF / "data" / "sai_three_flows.yaml")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingDataWarning)
-        res = flows(_sai(), inst, time="time", subject="id", reml=reml)
+        res = flows(_sai(), inst, time="time", id="id", reml=reml)
     _check(res.mixed_model, res.mixed_model_terms.attrs, _load(name))
+
+
+def test_flows_mixed_model_intervals_honour_level():
+    """Issue #16: the fixed-effect CIs follow `level` (lme4 confint(method = "Wald"))."""
+    from compassion_scales.instrument import load_instrument
+
+    ref = _load("lmm_ml_sai_wald90.json")
+    inst = load_instrument(REF / "data" / "sai_three_flows.yaml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingDataWarning)
+        res = flows(_sai(), inst, time="time", id="id", reml=False, level=0.90)
+        wide = flows(_sai(), inst, time="time", id="id", reml=False)
+    assert len(ref["ci_low"]) == len(res.mixed_model) == 6
+    np.testing.assert_allclose(res.mixed_model["ci_low"], ref["ci_low"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(res.mixed_model["ci_high"], ref["ci_high"], rtol=0, atol=TOL)
+    assert (wide.mixed_model["ci_high"] > res.mixed_model["ci_high"]).all()
 
 
 def _design(long, factors):
@@ -147,4 +163,4 @@ def test_flows_empty_cell_is_an_analysis_error(sim):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingDataWarning)
         with pytest.raises(AnalysisError, match="cannot be fitted"):
-            flows(d, columns=FLOWS, group="arm", time="time", subject="id")
+            flows(d, scores=FLOWS, group="arm", time="time", id="id")
