@@ -59,14 +59,9 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
 
 }
 
-KNOWN_OPTION_DEBTS: set[tuple[str, str]] = {
-    # compare, report
+KNOWN_OPTION_DEBTS: set[tuple[str, str]] = set()  # all paid (issue #11)
 
-}
-
-KNOWN_COLUMN_DEBTS: set[tuple[str, str]] = {
-
-}
+KNOWN_COLUMN_DEBTS: set[tuple[str, str]] = set()  # all paid (issue #11)
 
 
 # ---------------------------------------------------------------------------------------
