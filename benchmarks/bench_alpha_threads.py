@@ -26,7 +26,7 @@ def main() -> None:
     a = ap.parse_args()
     from threadpoolctl import threadpool_limits
 
-    from compassion_scales.internal_consistency import _boot_alpha, cronbach_alpha
+    from compassion_scales.analyses.reliability import _boot_alpha, cronbach_alpha
 
     bfi = pd.read_csv(DATA)
     items = bfi[[c for c in bfi.columns if c[:1] in "ACENO" and c[1:].isdigit()]]

@@ -110,8 +110,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
 
-    from compassion_scales.confirmatory import cfa
-    from compassion_scales.measurement_invariance import invariance
+    from compassion_scales.analyses.cfa import cfa
+    from compassion_scales.analyses.invariance import invariance
 
     hs = pd.read_csv(DATA / "HolzingerSwineford1939.csv")
     bfi = pd.read_csv(DATA / "bfi.csv")

@@ -48,7 +48,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=5)
     a = ap.parse_args()
-    from compassion_scales.clinical_change import change
+    from compassion_scales.analyses.change import change
     from compassion_scales.instrument import load_instrument
 
     inst = load_instrument("fcs")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from compassion_scales.factor import efa, parallel_analysis
+from compassion_scales.analyses.efa import efa, parallel_analysis
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "reference" / "data" / "bfi.csv"

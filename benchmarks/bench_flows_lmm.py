@@ -41,7 +41,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--statsmodels", action="store_true")
     a = ap.parse_args()
-    from compassion_scales.flow_analysis import _mixed_model, flows
+    from compassion_scales.analyses.flows import _mixed_model, flows
 
     d = make_data(a.people)
     print(f"# flows --time mixed model, {a.people} people x 2 times x 3 flows; {load()}")

@@ -41,7 +41,7 @@ AREA_CODE = {
 import sys, warnings, numpy as np, pandas as pd
 sys.path.insert(0, "benchmarks")
 from bench_flows_lmm import make_data, FLOWS
-from compassion_scales.flow_analysis import flows
+from compassion_scales.analyses.flows import flows
 d = make_data({n})
 warnings.simplefilter("ignore")
 flows(d, scores=FLOWS, time="time", id="id")
@@ -50,7 +50,7 @@ flows(d, scores=FLOWS, time="time", id="id")
 import sys, warnings
 sys.path.insert(0, "benchmarks")
 from bench_change import make
-from compassion_scales.clinical_change import change
+from compassion_scales.analyses.change import change
 from compassion_scales.instrument import load_instrument
 inst = load_instrument("fcs")
 pre, post = make(inst, {n}, 0, 1), make(inst, {n}, {n} // 50, 2)

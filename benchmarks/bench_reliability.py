@@ -57,7 +57,7 @@ def main() -> None:
     ap.add_argument("--boot", type=int, default=2000)
     args = ap.parse_args()
 
-    from compassion_scales.internal_consistency import cronbach_alpha
+    from compassion_scales.analyses.reliability import cronbach_alpha
 
     data = make_data(args.n, args.items)
     print(f"data: {args.n} x {args.items}, bootstrap resamples: {args.boot}")

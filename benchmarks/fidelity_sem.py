@@ -30,12 +30,12 @@ def data(name: str) -> pd.DataFrame:
 
 
 def main() -> None:
-    from compassion_scales.confirmatory import cfa
-    from compassion_scales.correlations import polychoric
-    from compassion_scales.factor import efa
-    from compassion_scales.internal_consistency import omega, reliability
-    from compassion_scales.measurement_invariance import invariance
-    from compassion_scales.model_reliability import model_omega
+    from compassion_scales.analyses.cfa import cfa
+    from compassion_scales.analyses.correlations import polychoric
+    from compassion_scales.analyses.efa import efa
+    from compassion_scales.analyses.invariance import invariance
+    from compassion_scales.analyses.model_omega import model_omega
+    from compassion_scales.analyses.reliability import omega, reliability
 
     warnings.simplefilter("ignore")
     worst: dict[str, float] = {}

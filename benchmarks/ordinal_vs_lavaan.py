@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from compassion_scales.confirmatory import cfa
+from compassion_scales.analyses.cfa import cfa
 
 warnings.simplefilter("ignore")
 HS = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"

@@ -42,8 +42,8 @@ class ItemChoices:
             raise click.UsageError("--exclude-flagged needs -i INSTRUMENT: screening uses the "
                                    "instrument's subscales, keys and response range.")
         from compassion_scales._inputs import subset_rows
+        from compassion_scales.analyses.screen import exclude_flagged, exclusion_notes
         from compassion_scales.cli._options import captured_warnings
-        from compassion_scales.screening import exclude_flagged, exclusion_notes
 
         ids = [id] if isinstance(id, str) else [c for c in (id or ()) if c]
         with captured_warnings():

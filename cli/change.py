@@ -151,7 +151,7 @@ def change(files: tuple[str, ...], instrument: str | None, id: str, time: str | 
         cscore change pre.csv post.csv -i fcs --id client --norms-file service_norms.yaml \\
             --norms our_clinic
     """
-    from compassion_scales.clinical_change import change as run_change
+    from compassion_scales.analyses.change import change as run_change
 
     if len(files) > 2:
         raise click.UsageError("Give one long file (with --time) or two files (before, after).")
@@ -245,7 +245,7 @@ def trial(responses: str, instrument: str | None, arm: str, time: str | None,
         cscore trial trial.csv -i fcs --arm arm --time wave --occasions 0 1 --id pid \\
             --format json -o trial.json
     """
-    from compassion_scales.trial_analysis import trial as run_trial
+    from compassion_scales.analyses.trial import trial as run_trial
 
     if not time:
         raise click.UsageError("Missing option '--time'.")

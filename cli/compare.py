@@ -53,7 +53,7 @@ def compare(responses: str, instrument: str | None, group: str, scores: tuple[st
         cscore compare responses.csv -i ceas --group site --correction fdr_bh --format json
         cscore compare scores.csv --group arm --score total,anxiety
     """
-    from compassion_scales.group_comparison import compare as run
+    from compassion_scales.analyses.compare import compare as run
 
     wanted = [v.strip() for chunk in scores for v in chunk.split(",") if v.strip()] or None
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,

@@ -21,7 +21,7 @@ from compassion_scales.cli._options import (
 )
 
 _CFA_TABLES = ("fit", "loadings", "estimates", "mi", "thresholds", "omega")
-#: estimators offered on the command line (compassion_scales.confirmatory): ML and robust MLR for
+#: estimators offered on the command line (compassion_scales.analyses.cfa): ML and robust MLR for
 #: continuous items; WLSMV and ULSMV for ordinal items
 _ESTIMATORS = ("ML", "MLR", "WLSMV", "ULSMV")
 
@@ -128,7 +128,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         cscore factors cfa responses.csv -i fcs --estimator MLR
         cscore factors cfa responses.csv -i fcs --ordered --estimator WLSMV
     """
-    from compassion_scales.confirmatory import cfa as run_cfa
+    from compassion_scales.analyses.cfa import cfa as run_cfa
     from compassion_scales.errors import AnalysisError
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
@@ -177,7 +177,7 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
         for line in result.notes():
             click.echo(line)
         if not ordinal:
-            from compassion_scales.ordinal_cfa import ordinal_suggestion
+            from compassion_scales.analyses.ordinal_cfa import ordinal_suggestion
 
             hint = ordinal_suggestion(data, result.model.items)
             if hint:
@@ -237,8 +237,8 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
         cscore factors invariance hs.csv --model model.txt --group school --estimator MLR
         cscore factors invariance hs.csv --model model.txt --group school --ordered
     """
+    from compassion_scales.analyses.invariance import invariance as run_invariance
     from compassion_scales.errors import AnalysisError
-    from compassion_scales.measurement_invariance import invariance as run_invariance
 
     if ordered and (estimator or "WLSMV").upper() != "WLSMV":
         raise AnalysisError("--ordered invariance is available with --estimator WLSMV only.")

@@ -74,7 +74,7 @@ def efa(responses: str, instrument: str | None, score_id: str | None, item_cols:
         cscore factors efa bfi.csv --items A1,A2,A3,A4,A5,C1,C2,C3,C4,C5 --plot scree.png
         cscore factors efa responses.csv -i fcs --method ml --rotation varimax --format json
     """
-    from compassion_scales.factor import efa as run_efa
+    from compassion_scales.analyses.efa import efa as run_efa
 
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       value_labels=items.value_labels)

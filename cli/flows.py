@@ -84,7 +84,7 @@ def flows(responses: str, instrument: str, group: str | None, time: str | None,
         cscore flows responses.csv -i fcs --group role --observed --anova-type 1
         cscore flows long.csv -i ceas --group arm --time wave --id pid --format json
     """
-    from compassion_scales.flow_analysis import flows as run
+    from compassion_scales.analyses.flows import flows as run
 
     chosen = _flow_scores(scores)
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,

@@ -82,7 +82,7 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
         cscore reliability responses.csv -i fcs --group site --ordinal --format json
         cscore reliability bfi.csv --items A1,A2,A3,A4,A5 --reverse A1
     """
-    from compassion_scales.internal_consistency import reliability as run
+    from compassion_scales.analyses.reliability import reliability as run
 
     id_cols = id
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
@@ -150,7 +150,7 @@ def retest(first_file: str, second_file: str | None, id: tuple[str, ...], instru
         cscore retest long.csv --id pid --time wave --occasions 1 2 -i fcs --format json
         cscore retest t1_scores.csv t2_scores.csv --id pid --score total
     """
-    from compassion_scales.retest_reliability import retest as run
+    from compassion_scales.analyses.retest import retest as run
 
     if columns:
         click.echo("Note: --columns is now --score; --columns will stop working in version 1.0.",

@@ -159,7 +159,7 @@ def _report_scored(result: Any) -> Any:
 
 def _add_screen(result: Any, data: Any, **options: Any) -> Any:
     """--screen: careless-responding flag columns beside the scores."""
-    from compassion_scales.screening import add_screen_columns
+    from compassion_scales.analyses.screen import add_screen_columns
 
     with captured_warnings():
         result = add_screen_columns(result, data, **options)

@@ -94,8 +94,8 @@ def screen(responses: str, instrument: str, id: tuple[str, ...], duration: str |
         cscore screen survey.csv -i olbi --threshold mahalanobis_p=0.01 --respondents
     """
     from compassion_scales._format import render_table
+    from compassion_scales.analyses.screen import screen as run_screen
     from compassion_scales.io import read_column_map
-    from compassion_scales.screening import screen as run_screen
 
     inputs = [responses] + ([map_file] if map_file else [])
     for target in (output, plot_file):

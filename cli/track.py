@@ -98,8 +98,8 @@ def track(sessions_file: str, instruments: tuple[str, ...], id: str, session_col
             --norms-file fcs_norms.yaml --norms our_clinic --report reports/ -o sessions_rci.csv
         cscore track sessions.csv -i fcs -i ceas --id client --session session --min-improved all
     """
-    from compassion_scales.tracking import MultiMeasureRule
-    from compassion_scales.tracking import track as run_track
+    from compassion_scales.analyses.track import MultiMeasureRule
+    from compassion_scales.analyses.track import track as run_track
 
     rule = MultiMeasureRule(min_improved=_min_improved(min_improved),
                             max_deteriorated=max_deteriorated, deteriorated_if=deteriorated_if,

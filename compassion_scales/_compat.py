@@ -171,3 +171,71 @@ def _whole_number(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+#: 0.1 module paths of the analyses, now in ``compassion_scales.analyses`` (issue #11).
+MOVED_MODULES: dict[str, str] = {
+    f"compassion_scales.{old}": f"compassion_scales.analyses.{new}" for old, new in {
+        "internal_consistency": "reliability", "retest_reliability": "retest", "factor": "efa",
+        "confirmatory": "cfa", "measurement_invariance": "invariance",
+        "ordinal_cfa": "ordinal_cfa", "ordinal_measurement_invariance": "ordinal_invariance",
+        "model_reliability": "model_omega", "group_comparison": "compare",
+        "flow_analysis": "flows", "clinical_change": "change", "trial_analysis": "trial",
+        "tracking": "track", "screening": "screen", "correlations": "correlations",
+    }.items()
+}
+
+
+class MovedModuleFinder:
+    """Import a module's 0.1 path as its new one, with a :class:`FutureWarning`.
+
+    ``import compassion_scales.factor`` gives the module ``compassion_scales.analyses.efa``
+    itself (the same object, not a copy), so old scripts and pickles keep working.
+
+    Examples
+    --------
+    >>> import importlib, warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     old = importlib.import_module("compassion_scales.factor")
+    >>> old is importlib.import_module("compassion_scales.analyses.efa")
+    True
+    >>> old.__name__
+    'compassion_scales.analyses.efa'
+    """
+
+    def __init__(self, moved: dict[str, str]) -> None:
+        self.moved = moved
+        self._specs: dict[str, Any] = {}
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in self.moved:
+            return None
+        import importlib.util
+
+        return importlib.util.spec_from_loader(fullname, self)  # type: ignore[arg-type]
+
+    def create_module(self, spec: Any) -> Any:
+        import importlib
+
+        new = self.moved[spec.name]
+        warnings.warn(f"the module `{spec.name}` is now `{new}`; the old path will stop working "
+                      f"in version {REMOVED_IN}.", FutureWarning, stacklevel=2)
+        module = importlib.import_module(new)
+        self._specs[spec.name] = module.__spec__
+        return module
+
+    def exec_module(self, module: Any) -> None:
+        # the import system has set ``__spec__`` to the alias's spec: give the module its own back
+        for old, real_spec in list(self._specs.items()):
+            if module.__spec__ is not None and module.__spec__.name == old:
+                module.__spec__ = real_spec
+                del self._specs[old]
+
+
+def install_moved_module_finder() -> None:
+    """Let the 0.1 module paths of the analyses still be imported (once per process)."""
+    import sys
+
+    if not any(isinstance(f, MovedModuleFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, MovedModuleFinder(MOVED_MODULES))

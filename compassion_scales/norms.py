@@ -8,7 +8,7 @@ that have a source; a service adds its own in a separate norms file
 (``--norms-file``, schema ``$defs/norms_file``), validated with the same schema.
 
 :func:`apply_norms` turns scores into z, T and percentile columns against one named
-sample; :func:`compassion_scales.clinical_change.change` takes the SD and
+sample; :func:`compassion_scales.analyses.change.change` takes the SD and
 reliability of a named sample for the Reliable Change Index.
 """
 

@@ -687,7 +687,7 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
         agree): every valid code becomes ``min + max - code`` of its response set before
         recoding and reverse keying. Text labels are matched to their own codes and are
         flipped too, so use it only for numerically coded data.
-        See :func:`compassion_scales.screening.coding_direction`.
+        See :func:`compassion_scales.analyses.screen.coding_direction`.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Jacobson-Truax plot of a :class:`~compassion_scales.clinical_change.ChangeResult`.
+"""Jacobson-Truax plot of a :class:`~compassion_scales.analyses.change.ChangeResult`.
 
 Pre vs post scatter with the no-change line, the band of no reliable change and the
 clinical cut-off. The figure is a bare :class:`matplotlib.figure.Figure` (no pyplot): it

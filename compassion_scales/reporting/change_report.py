@@ -1,5 +1,5 @@
 """Printable per-client change reports (HTML and Markdown) for a
-:class:`~compassion_scales.clinical_change.ChangeResult`, in plain language."""
+:class:`~compassion_scales.analyses.change.ChangeResult`, in plain language."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def _counts(group: pd.DataFrame, classification: str, order: list[str]) -> pd.Da
 
 
 def service_summary_html(result: Any, title: str = "Service summary: clinical change") -> str:
-    """The summary page for a :class:`~compassion_scales.clinical_change.ChangeResult`."""
+    """The summary page for a :class:`~compassion_scales.analyses.change.ChangeResult`."""
     n_tab = 0
     parts = []
 

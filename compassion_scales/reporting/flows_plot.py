@@ -1,4 +1,4 @@
-"""Profile plot of a :class:`~compassion_scales.flow_analysis.FlowsResult`.
+"""Profile plot of a :class:`~compassion_scales.analyses.flows.FlowsResult`.
 
 The figure is built with :class:`matplotlib.figure.Figure` directly, never through
 ``pyplot``, so drawing it neither switches the user's matplotlib backend nor opens a

@@ -9,7 +9,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from compassion_scales.screening import ScreenResult
+    from compassion_scales.analyses.screen import ScreenResult
 
 __all__ = ["plot_screening"]
 
@@ -20,7 +20,7 @@ def plot_screening(result: ScreenResult, n_agree: int = 2) -> Figure:
     Parameters
     ----------
     result : ScreenResult
-        From :func:`compassion_scales.screening.screen`.
+        From :func:`compassion_scales.analyses.screen.screen`.
     n_agree : int
         Respondents flagged by at least this many indices are drawn as red crosses.
 
@@ -33,7 +33,7 @@ def plot_screening(result: ScreenResult, n_agree: int = 2) -> Figure:
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from compassion_scales.screening import screen
+    >>> from compassion_scales.analyses.screen import screen
     >>> rng = np.random.default_rng(1)
     >>> df = pd.DataFrame(np.clip(np.round(np.linspace(1, 3, 15) + rng.normal(size=(60, 1))
     ...                   + rng.normal(size=(60, 15))), 0, 4),

@@ -1,4 +1,4 @@
-"""Per-client session charts and reports for :class:`compassion_scales.tracking.TrackResult`.
+"""Per-client session charts and reports for :class:`compassion_scales.analyses.track.TrackResult`.
 
 Charts are bare :class:`matplotlib.figure.Figure` objects (no pyplot), so they never
 switch the user's backend; save them with ``fig.savefig(...)`` or show them in a
@@ -48,7 +48,7 @@ def client_chart(result: Any, client: Any, scores: list[str] | None = None) -> A
     Examples
     --------
     >>> import pandas as pd
-    >>> from compassion_scales.tracking import track
+    >>> from compassion_scales.analyses.track import track
     >>> d = pd.DataFrame({"client": ["a"] * 3, "session": [1, 2, 3], "fcs_self": [34.0, 30.0, 22.0]})
     >>> fig = client_chart(track(d, "fcs", id="client", session="session", sd=10,
     ...                          reliability=0.875), "a")
@@ -159,7 +159,7 @@ def write_client_reports(result: Any, directory: str | Path) -> list[Path]:
     File names are ``client_<id>.md`` / ``.png``, made distinct even on
     case-insensitive disks.
     """
-    from compassion_scales.clinical_change import unique_stems
+    from compassion_scales.analyses.change import unique_stems
 
     out_dir = Path(directory)
     out_dir.mkdir(parents=True, exist_ok=True)

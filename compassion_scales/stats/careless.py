@@ -2,7 +2,7 @@
 
 Every function takes a 2-D float array ``X`` (respondents x items, ``NaN`` = missing)
 and returns one value per respondent (or a small tuple of such arrays). Nothing here
-knows about instruments, files or the command line; :mod:`compassion_scales.screening`
+knows about instruments, files or the command line; :mod:`compassion_scales.analyses.screen`
 chooses the items, their order and the thresholds.
 
 The formulas follow R's ``careless`` package (Yentes & Wilhelm, version 1.2; source

@@ -1,7 +1,7 @@
 """Reliable-change kernels (Jacobson & Truax, 1991): arrays in, arrays out.
 
-Shared by :mod:`compassion_scales.clinical_change` (two occasions) and
-:mod:`compassion_scales.tracking` (many sessions). No instruments, files or wording
+Shared by :mod:`compassion_scales.analyses.change` (two occasions) and
+:mod:`compassion_scales.analyses.track` (many sessions). No instruments, files or wording
 for users here; callers check their parameters and phrase their errors.
 
 References

@@ -3,7 +3,7 @@ squared multiple correlations and ``psych::cor.smooth``. Arrays in, arrays out.
 
 Every analysis of the package (alpha, omega, its bootstrap, EFA, parallel analysis)
 uses these functions; there are no other copies (issue #11). Polychoric correlations
-stay in :mod:`compassion_scales.correlations` for now.
+stay in :mod:`compassion_scales.analyses.correlations` for now.
 """
 
 from __future__ import annotations

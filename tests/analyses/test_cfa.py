@@ -1,4 +1,4 @@
-"""compassion_scales.confirmatory.cfa against lavaan::cfa (fixtures from tests/reference/cfa.R)."""
+"""compassion_scales.analyses.cfa.cfa against lavaan::cfa (fixtures from tests/reference/cfa.R)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
-from compassion_scales.confirmatory import CFAResult, cfa, parse_model
+from compassion_scales.analyses.cfa import CFAResult, cfa, parse_model
 from compassion_scales.errors import AnalysisError, HeywoodCaseWarning, MissingDataWarning
 
 HS_MODEL = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"

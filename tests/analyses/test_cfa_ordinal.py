@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
-from compassion_scales.confirmatory import cfa
+from compassion_scales.analyses.cfa import cfa
+from compassion_scales.analyses.ordinal_cfa import OrdinalCFAResult, categorical_omega
 from compassion_scales.errors import AnalysisError, MissingDataWarning
-from compassion_scales.ordinal_cfa import OrdinalCFAResult, categorical_omega
 from compassion_scales.stats.ordinal_sem import (
     bivariate_normal_cdf,
     polychoric_nacov,

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from testkit import REFERENCE
 
+from compassion_scales.analyses.cfa import cfa
+from compassion_scales.analyses.invariance import invariance
 from compassion_scales.cli import main
-from compassion_scales.confirmatory import cfa
 from compassion_scales.errors import AnalysisError
-from compassion_scales.measurement_invariance import invariance
 from compassion_scales.stats import robust as rb
 
 REF = REFERENCE

@@ -1,4 +1,4 @@
-"""Tests for compassion_scales.clinical_change (values computed by hand in the comments).
+"""Tests for compassion_scales.analyses.change (values computed by hand in the comments).
 
 The instrument tests/data/change_test_norms.yaml holds made-up (test-data) norms:
 ct_fear  higher is worse,  alpha .84 (preferred over its retest .70), clinical 10 (SD 3),
@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from testkit import DATA
 
-from compassion_scales.clinical_change import (
+from compassion_scales.analyses.change import (
     ChangeResult,
     NormsWarning,
     change,
@@ -31,7 +31,7 @@ from compassion_scales.clinical_change import (
 from compassion_scales.errors import AnalysisError
 
 # ct_mood has no published SD: the sample-SD fallback warning is tested on its own below
-pytestmark = pytest.mark.filterwarnings("ignore::compassion_scales.clinical_change.NormsWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::compassion_scales.analyses.change.NormsWarning")
 
 INST = str(DATA / "change_test_norms.yaml")
 
@@ -333,7 +333,7 @@ def test_plot_returns_a_figure(result, tmp_path):
 
 
 def test_plot_path_still_saves_with_a_warning(result, tmp_path):
-    from compassion_scales.clinical_change import jacobson_truax_plot
+    from compassion_scales.analyses.change import jacobson_truax_plot
 
     with pytest.warns(FutureWarning, match="save the returned figure"):
         png = result.plot(tmp_path / "jt.png")

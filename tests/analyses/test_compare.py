@@ -1,4 +1,4 @@
-"""compassion_scales.group_comparison against R golden values (tests/reference/flows.R, sat.act)."""
+"""compassion_scales.analyses.compare against R golden values (tests/reference/flows.R, sat.act)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
+from compassion_scales.analyses.compare import adjust_p, compare, eta_sq_ci, hedges_j
 from compassion_scales.errors import AnalysisError, MissingDataWarning
-from compassion_scales.group_comparison import adjust_p, compare, eta_sq_ci, hedges_j
 
 TOL = 1e-6
 SCORES = ["ACT", "SATV", "SATQ"]

@@ -1,4 +1,4 @@
-"""compassion_scales.factor against R psych golden values (tests/reference/efa.R)."""
+"""compassion_scales.analyses.efa against R psych golden values (tests/reference/efa.R)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
-from compassion_scales.errors import AnalysisError, HeywoodCaseWarning, OutputFileError
-from compassion_scales.factor import (
+from compassion_scales.analyses.efa import (
     bartlett,
     correlation_matrix,
     efa,
@@ -18,6 +17,7 @@ from compassion_scales.factor import (
     parallel_analysis,
     scree_plot,
 )
+from compassion_scales.errors import AnalysisError, HeywoodCaseWarning, OutputFileError
 
 REF = REFERENCE
 ITEMS = [f"{t}{i}" for t in "ACENO" for i in range(1, 6)]

@@ -11,8 +11,14 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
+from compassion_scales.analyses.efa import (
+    CorrelationInputWarning,
+    bartlett,
+    efa,
+    kmo,
+    parallel_analysis,
+)
 from compassion_scales.errors import HeywoodCaseWarning
-from compassion_scales.factor import CorrelationInputWarning, bartlett, efa, kmo, parallel_analysis
 
 REF = REFERENCE
 HEY = json.loads((REF / "efa_heywood_psych.json").read_text())

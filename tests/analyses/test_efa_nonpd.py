@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
-from compassion_scales.factor import efa
+from compassion_scales.analyses.efa import efa
 
 REF = REFERENCE
 GOLD = json.loads((REF / "efa_nonpd_psych.json").read_text())

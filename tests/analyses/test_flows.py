@@ -1,4 +1,4 @@
-"""compassion_scales.flow_analysis against R golden values (tests/reference/flows.R)."""
+"""compassion_scales.analyses.flows against R golden values (tests/reference/flows.R)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
-from compassion_scales.errors import AnalysisError, MissingDataWarning
-from compassion_scales.flow_analysis import (
+from compassion_scales.analyses.compare import hedges_j
+from compassion_scales.analyses.flows import (
     fisher_z_test,
     flows,
     mixed_anova,
     paired_g,
     steiger_test,
 )
-from compassion_scales.group_comparison import hedges_j
+from compassion_scales.errors import AnalysisError, MissingDataWarning
 
 TOL = 1e-6
 PHASES = {"pre": "pre", "post": "post", "fup": "fup"}
@@ -176,7 +176,7 @@ def test_posthoc_matches_r(obk, reference_dir):
         # psych's own interval (uniroot default tolerance) agrees to its precision
         assert lo == pytest.approx(r["d_ci_low_psych"], abs=1e-4)
     # Holm within each family
-    from compassion_scales.group_comparison import adjust_p
+    from compassion_scales.analyses.compare import adjust_p
 
     assert np.allclose(within["p_adj"], adjust_p(within["p_val"], "holm"))
 
@@ -296,7 +296,7 @@ def test_instrument_without_flows_is_an_error(obk):
 
 
 def test_flow_score_choice_ceas():
-    from compassion_scales.flow_analysis import _pick_flow_scores
+    from compassion_scales.analyses.flows import _pick_flow_scores
     from compassion_scales.instrument import load_instrument
 
     inst = load_instrument("ceas")
@@ -352,7 +352,7 @@ def test_old_argument_names_still_work(obk, sai, sai_instrument):
 
 
 def test_scores_as_a_list_of_score_ids():
-    from compassion_scales.flow_analysis import _pick_flow_scores
+    from compassion_scales.analyses.flows import _pick_flow_scores
     from compassion_scales.instrument import load_instrument
 
     inst = load_instrument("ceas")

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
-from compassion_scales.confirmatory import cfa
+from compassion_scales.analyses.cfa import cfa
+from compassion_scales.analyses.invariance import STEPS, InvarianceResult, invariance
 from compassion_scales.errors import AnalysisError, MissingDataWarning
-from compassion_scales.measurement_invariance import STEPS, InvarianceResult, invariance
 
 REF = REFERENCE
 HS_MODEL = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
+from compassion_scales.analyses.invariance import invariance
+from compassion_scales.analyses.ordinal_invariance import OrdinalInvarianceResult
 from compassion_scales.errors import AnalysisError
-from compassion_scales.measurement_invariance import invariance
-from compassion_scales.ordinal_measurement_invariance import OrdinalInvarianceResult
 from compassion_scales.stats.ordinal_invariance import (
     fit_multigroup_dwls,
     satorra2000_scaled_shifted,

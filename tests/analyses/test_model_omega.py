@@ -11,8 +11,8 @@ import pytest
 from testkit import REFERENCE
 
 import compassion_scales as cs
+from compassion_scales.analyses.model_omega import model_omega
 from compassion_scales.errors import AnalysisError
-from compassion_scales.model_reliability import model_omega
 
 REF = REFERENCE
 OM = json.loads((REF / "model_omega_semtools.json").read_text())

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
-from compassion_scales.group_comparison import compare
+from compassion_scales.analyses.compare import compare
 
 REF = REFERENCE
 METHODS = {"holm": "holm", "bonferroni": "bonferroni", "fdr_bh": "BH"}

@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 from testkit import EXAMPLES, REFERENCE
 
-from compassion_scales.errors import AnalysisError, KeyingWarning, MissingDataWarning
-from compassion_scales.internal_consistency import (
+from compassion_scales.analyses.reliability import (
     ReliabilityResult,
     _cov,
     cronbach_alpha,
@@ -20,6 +19,7 @@ from compassion_scales.internal_consistency import (
     reliability,
     split_half,
 )
+from compassion_scales.errors import AnalysisError, KeyingWarning, MissingDataWarning
 from compassion_scales.stats.alpha import alpha_stats as _alpha_stats
 from compassion_scales.stats.alpha import bootstrap_alpha as _boot_alpha
 

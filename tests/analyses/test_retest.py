@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from testkit import EXAMPLES, REFERENCE
 
+from compassion_scales.analyses.retest import RetestResult, icc, retest
 from compassion_scales.errors import AnalysisError
-from compassion_scales.retest_reliability import RetestResult, icc, retest
 
 REF = REFERENCE
 DATA = REF / "data"

@@ -19,10 +19,10 @@ from click.testing import CliRunner
 
 import compassion_scales as cs
 from compassion_scales import load_instrument
+from compassion_scales.analyses.screen import coding_direction, exclude_flagged, screen
 from compassion_scales.cli import main
 from compassion_scales.errors import AnalysisError, CodingDirectionWarning, InstrumentError
 from compassion_scales.scoring import item_scores
-from compassion_scales.screening import coding_direction, exclude_flagged, screen
 
 # ---------------------------------------------------------------- simulation
 
@@ -523,7 +523,7 @@ def test_cli_screen_classical_and_n_agree(fcs_csv: Path) -> None:
 
 
 def test_exclusion_notes_from_exclude_flagged(fcs_data) -> None:
-    from compassion_scales.screening import exclusion_notes
+    from compassion_scales.analyses.screen import exclusion_notes
 
     df, _ = fcs_data
     kept, excluded = exclude_flagged(df, "fcs", 2, id_cols="pid")

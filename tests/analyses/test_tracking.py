@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from testkit import DATA as TEST_DATA
 from testkit import DOCS, REFERENCE
 
+from compassion_scales.analyses.track import MultiMeasureRule, TrackResult, track
 from compassion_scales.cli import main
 from compassion_scales.errors import AnalysisError
-from compassion_scales.tracking import MultiMeasureRule, TrackResult, track
 
 DATA = TEST_DATA / "tracking"
 SESSIONS = DATA / "sessions.csv"
@@ -234,7 +234,7 @@ def test_walkthrough_in_docs_matches(result):
 def test_items_scored_and_neutral_scores_never_count():
     data = pd.read_csv(TEST_DATA / "change_long.csv")
     inst = str(TEST_DATA / "change_test_norms.yaml")
-    from compassion_scales.clinical_change import NormsWarning
+    from compassion_scales.analyses.change import NormsWarning
 
     with pytest.warns(NormsWarning, match="ct_mood: no published SD"):  # first sessions' SD used
         res = track(data, inst, id="client", session="session")

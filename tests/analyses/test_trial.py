@@ -1,4 +1,4 @@
-"""Tests for compassion_scales.trial_analysis (golden values from tests/reference/trial.R)."""
+"""Tests for compassion_scales.analyses.trial (golden values from tests/reference/trial.R)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
+from compassion_scales.analyses.trial import TrialResult, dz_confidence_interval, trial
 from compassion_scales.errors import AnalysisError, MissingDataWarning
-from compassion_scales.trial_analysis import TrialResult, dz_confidence_interval, trial
 
 
 @pytest.fixture(scope="module")

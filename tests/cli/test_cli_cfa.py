@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from testkit import EXAMPLES, REFERENCE
 
+from compassion_scales.analyses.cfa import cfa
+from compassion_scales.analyses.invariance import invariance
 from compassion_scales.cli import main
-from compassion_scales.confirmatory import cfa
-from compassion_scales.measurement_invariance import invariance
 
 REF = REFERENCE
 HS = str(REF / "data" / "HolzingerSwineford1939.csv")

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from testkit import REFERENCE
 
+from compassion_scales.analyses.cfa import cfa
 from compassion_scales.cli import main
-from compassion_scales.confirmatory import cfa
 
 REF = REFERENCE
 HS_ORD = str(REF / "data" / "hs_ordinal.csv")

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from testkit import DATA, REFERENCE
 
+from compassion_scales.analyses.change import change
 from compassion_scales.cli import main
-from compassion_scales.clinical_change import change
 from compassion_scales.io import read_responses
 
 REF = REFERENCE

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from testkit import REFERENCE, ROOT
 
+from compassion_scales.analyses.efa import efa
 from compassion_scales.cli import main
-from compassion_scales.factor import efa
 
 REF = REFERENCE
 EXAMPLE = ROOT / "examples" / "responses.csv"

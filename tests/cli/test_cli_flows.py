@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from testkit import REFERENCE
 
+from compassion_scales.analyses.compare import compare
+from compassion_scales.analyses.flows import flows
 from compassion_scales.cli import main
-from compassion_scales.flow_analysis import flows
-from compassion_scales.group_comparison import compare
 
 REF = REFERENCE
 SAI = str(REF / "data" / "sai_xray.csv")

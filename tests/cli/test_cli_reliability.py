@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from testkit import ROOT
 
+from compassion_scales.analyses.reliability import reliability
+from compassion_scales.analyses.retest import retest
 from compassion_scales.cli import main
-from compassion_scales.internal_consistency import reliability
-from compassion_scales.retest_reliability import retest
 
 REF = ROOT / "tests" / "reference"
 BFI = str(REF / "data" / "bfi.csv")

@@ -7,7 +7,7 @@ from testkit import ROOT
 def test_bootstrap_alpha_runs_blas_on_one_thread(monkeypatch):
     from threadpoolctl import threadpool_info
 
-    import compassion_scales.internal_consistency as ic
+    import compassion_scales.analyses.reliability as ic
 
     seen = []
     real = ic.bootstrap_alpha

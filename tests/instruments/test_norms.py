@@ -17,14 +17,14 @@ import yaml
 from click.testing import CliRunner
 from testkit import DATA, REFERENCE
 
+from compassion_scales.analyses.change import change
 from compassion_scales.cli import main
-from compassion_scales.clinical_change import change
 from compassion_scales.errors import AnalysisError, InstrumentError
 from compassion_scales.norms import apply_norms, load_norms_file, norm_reliability, norm_samples
 
 INST = str(DATA / "change_test_norms.yaml")
 NORMS = str(DATA / "change_test_service_norms.yaml")
-pytestmark = pytest.mark.filterwarnings("ignore::compassion_scales.clinical_change.NormsWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::compassion_scales.analyses.change.NormsWarning")
 
 
 def test_z_t_percentile_by_hand():

@@ -27,23 +27,23 @@ PACKAGE = "compassion_scales"
 ALLOWED_PRIVATE_IMPORTS: set[tuple[str, str]] = {
     # invariance drives the CFA engine through its internals; to go when the SEM engine
     # becomes a public stats/ module shared by cfa and invariance.
-    ("compassion_scales.measurement_invariance", "_Par"),
-    ("compassion_scales.measurement_invariance", "_check_estimator"),
-    ("compassion_scales.measurement_invariance", "_check_solution"),
-    ("compassion_scales.measurement_invariance", "_labels"),
-    ("compassion_scales.measurement_invariance", "_make_result"),
-    ("compassion_scales.measurement_invariance", "_prepare"),
-    ("compassion_scales.measurement_invariance", "_resolve"),
-    ("compassion_scales.measurement_invariance", "_run"),
-    ("compassion_scales.measurement_invariance", "_score_tests"),
+    ("compassion_scales.analyses.invariance", "_Par"),
+    ("compassion_scales.analyses.invariance", "_check_estimator"),
+    ("compassion_scales.analyses.invariance", "_check_solution"),
+    ("compassion_scales.analyses.invariance", "_labels"),
+    ("compassion_scales.analyses.invariance", "_make_result"),
+    ("compassion_scales.analyses.invariance", "_prepare"),
+    ("compassion_scales.analyses.invariance", "_resolve"),
+    ("compassion_scales.analyses.invariance", "_run"),
+    ("compassion_scales.analyses.invariance", "_score_tests"),
     # model-based omega uses the same CFA engine internals (same fix as above).
-    ("compassion_scales.model_reliability", "_Engine"),
-    ("compassion_scales.model_reliability", "_check_estimator"),
-    ("compassion_scales.model_reliability", "_em_saturated"),
-    ("compassion_scales.model_reliability", "_patterns"),
-    ("compassion_scales.model_reliability", "_prepare"),
-    ("compassion_scales.model_reliability", "_resolve"),
-    ("compassion_scales.model_reliability", "_run"),
+    ("compassion_scales.analyses.model_omega", "_Engine"),
+    ("compassion_scales.analyses.model_omega", "_check_estimator"),
+    ("compassion_scales.analyses.model_omega", "_em_saturated"),
+    ("compassion_scales.analyses.model_omega", "_patterns"),
+    ("compassion_scales.analyses.model_omega", "_prepare"),
+    ("compassion_scales.analyses.model_omega", "_resolve"),
+    ("compassion_scales.analyses.model_omega", "_run"),
 }
 
 # Import cycles (as sorted module tuples of a strongly connected component) that are known debts.
@@ -175,3 +175,29 @@ if __name__ == "__main__":  # pragma: no cover - measurement helper for the clos
           "private cross-imports", len(p))
     for row in sorted(p):
         print(*row)
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """Modules imported by the module body itself (not inside functions or classes)."""
+    out: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.add(node.module)
+    return out
+
+
+def test_analyses_sit_below_reporting_and_cli() -> None:
+    """analyses/ never imports cli/; it reaches reporting/ only inside a result's figure or
+    report method (a function-local import), never at module level."""
+    edges, _ = import_graph()
+    files = _module_files()
+    analyses = [m for m in files if m.startswith("compassion_scales.analyses.")]
+    assert len(analyses) >= 10, "the analyses package was not found"
+    to_cli = sorted((m, t) for m in analyses for t in edges[m]
+                    if t.startswith("compassion_scales.cli"))
+    assert not to_cli, f"analyses import the CLI: {to_cli}"
+    top = sorted((m, t) for m in analyses for t in _top_level_imports(files[m])
+                 if t.startswith(("compassion_scales.reporting", "compassion_scales.cli")))
+    assert not top, f"analyses import reporting/cli at module level: {top}"

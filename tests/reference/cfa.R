@@ -1,5 +1,5 @@
-# Golden values for compassion_scales.confirmatory (cfa) and
-# compassion_scales.measurement_invariance (invariance), from lavaan.
+# Golden values for compassion_scales.analyses.cfa (cfa) and
+# compassion_scales.analyses.invariance (invariance), from lavaan.
 # Run once from the repository root:  Rscript tests/reference/cfa.R
 # Writes tests/reference/cfa_*.json and exports the input datasets to
 # tests/reference/data/ (HolzingerSwineford1939.csv; bfi.csv if not already there).

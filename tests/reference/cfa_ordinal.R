@@ -1,4 +1,4 @@
-# Golden values for compassion_scales.ordinal_cfa (cfa(..., ordered=..., estimator="WLSMV"/"ULSMV")),
+# Golden values for compassion_scales.analyses.ordinal_cfa (cfa(..., ordered=..., estimator="WLSMV"/"ULSMV")),
 # from lavaan 0.6-14 and semTools.
 # Run once from the repository root:  Rscript tests/reference/cfa_ordinal.R
 # Writes tests/reference/cfa_ordinal_*.json and the ordinal input data sets

@@ -1,5 +1,5 @@
-# Golden values for robust ML (estimator = "MLR") in compassion_scales.confirmatory (cfa) and
-# compassion_scales.measurement_invariance (invariance), from lavaan 0.6-14.
+# Golden values for robust ML (estimator = "MLR") in compassion_scales.analyses.cfa (cfa) and
+# compassion_scales.analyses.invariance (invariance), from lavaan 0.6-14.
 # MLR = ML estimates, Huber-White sandwich standard errors (observed information as bread,
 # first-order information as meat) and the Yuan-Bentler scaled chi-square (Mplus variant,
 # test = "yuan.bentler.mplus"), robust CFI/TLI/RMSEA as fitMeasures' ".robust" columns.

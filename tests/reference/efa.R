@@ -1,4 +1,4 @@
-# Golden values for compassion_scales.factor (EFA, parallel analysis, KMO, Bartlett).
+# Golden values for compassion_scales.analyses.efa (EFA, parallel analysis, KMO, Bartlett).
 # Run once from the repository root:  Rscript tests/reference/efa.R
 # R 4.2.2, psych 2.2.9, GPArotation 2022.10-2 (Debian r-cran-psych, r-cran-gparotation).
 # Each fixture starts with "# call: ..." lines recording the R call that made it

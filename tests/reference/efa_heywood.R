@@ -1,4 +1,4 @@
-# Golden values for compassion_scales.factor.efa(method="ml") when a uniqueness reaches
+# Golden values for compassion_scales.analyses.efa.efa(method="ml") when a uniqueness reaches
 # the optimiser's lower bound (0.005, a Heywood case), and for correlation-matrix input
 # whose row names differ from its column names (psych's Harman.8 is shipped that way).
 # Run once from the repository root:  Rscript tests/reference/efa_heywood.R

@@ -1,4 +1,4 @@
-# Golden values for compassion_scales.factor.efa fit statistics when the correlation matrix
+# Golden values for compassion_scales.analyses.efa.efa fit statistics when the correlation matrix
 # is not positive definite, so psych::fa.stats smooths it with psych::cor.smooth (default
 # eig.tol = 1e-12) before the objective, chi-square, RMSEA, TLI and BIC (issue #11).
 # Run once from the repository root:  Rscript tests/reference/efa_nonpd.R

@@ -1,5 +1,5 @@
-# Golden values for compassion_scales.flow_analysis (flows) and
-# compassion_scales.group_comparison (compare).
+# Golden values for compassion_scales.analyses.flows (flows) and
+# compassion_scales.analyses.compare (compare).
 # Run once from the repository root:  Rscript tests/reference/flows.R
 # Writes tests/reference/flows_*.json and compare_*.json, and exports the input datasets to
 # tests/reference/data/:

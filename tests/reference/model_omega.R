@@ -1,4 +1,4 @@
-# Golden values for compassion_scales.model_reliability.model_omega, from semTools::compRelSEM
+# Golden values for compassion_scales.analyses.model_omega.model_omega, from semTools::compRelSEM
 # (continuous items, tau.eq = FALSE) on lavaan ML fits.
 # Run once from the repository root:  Rscript tests/reference/model_omega.R
 # Writes tests/reference/model_omega_semtools.json.

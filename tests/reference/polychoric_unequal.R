@@ -1,4 +1,4 @@
-# Golden values for compassion_scales.correlations.polychoric (and ordinal alpha / omega)
+# Golden values for compassion_scales.analyses.correlations.polychoric (and ordinal alpha / omega)
 # when items do not use the same answer categories: psych then sets global = FALSE
 # (per-pair thresholds, 0.5 added to empty cells) and warns.
 # Run once from the repository root:  Rscript tests/reference/polychoric_unequal.R

@@ -1,4 +1,4 @@
-# Golden values for compassion_scales.group_comparison.pairwise_welch (compare() post hoc).
+# Golden values for compassion_scales.analyses.compare.pairwise_welch (compare() post hoc).
 # Run from the repository root: Rscript tests/reference/posthoc.R
 # Writes tests/reference/compare_posthoc_sat_act.json.
 # Input: tests/reference/data/sat_act.csv (psych::sat.act, exported by flows.R).

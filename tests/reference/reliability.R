@@ -1,6 +1,6 @@
-# Golden values for compassion_scales.internal_consistency (reliability, cronbach_alpha,
-# omega), compassion_scales.correlations (polychoric) and
-# compassion_scales.retest_reliability (icc, retest), from R's psych.
+# Golden values for compassion_scales.analyses.reliability (reliability, cronbach_alpha,
+# omega), compassion_scales.analyses.correlations (polychoric) and
+# compassion_scales.analyses.retest (icc, retest), from R's psych.
 # Run once from the repository root:  Rscript tests/reference/reliability.R
 # Writes tests/reference/reliability_*.json and exports the input datasets to
 # tests/reference/data/ (bfi.csv and HolzingerSwineford1939.csv if not already there,

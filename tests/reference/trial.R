@@ -1,4 +1,4 @@
-# Golden values for compassion_scales.trial_analysis.trial (tests/test_trial.py).
+# Golden values for compassion_scales.analyses.trial.trial (tests/test_trial.py).
 # Run once from the repository root:  Rscript tests/reference/trial.R
 # R calls recorded in the "r_call" column of every fixture.
 #   ANCOVA:      lm(post ~ pre + arm) with the reference arm as the first factor level,

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
+from compassion_scales.analyses.flows import flows
 from compassion_scales.errors import AnalysisError, MissingDataWarning
-from compassion_scales.flow_analysis import flows
 from compassion_scales.stats.lmm import random_intercept_lmm
 
 REF = REFERENCE

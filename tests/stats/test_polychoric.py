@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
-from compassion_scales.correlations import _bvn_cdf, pairwise_cov, polychoric
+from compassion_scales.analyses.correlations import _bvn_cdf, pairwise_cov, polychoric
 from compassion_scales.errors import AnalysisError
 from compassion_scales.stats.correlation import pairwise_cor
 
@@ -74,7 +74,7 @@ UNEQUAL = json.loads((REF / "polychoric_unequal_psych.json").read_text())
 @pytest.mark.parametrize("case", [k for k in UNEQUAL if k != "versions"])
 def test_polychoric_unequal_categories_match_psych(case):
     """psych sets global = FALSE (per-pair thresholds, 0.5 in empty cells) and warns."""
-    from compassion_scales.correlations import UnequalCategoriesWarning
+    from compassion_scales.analyses.correlations import UnequalCategoriesWarning
 
     c = UNEQUAL[case]
     d = pd.read_csv(REF / "data" / f"{case}.csv")
@@ -95,8 +95,8 @@ def test_polychoric_unequal_categories_match_psych(case):
 
 @pytest.mark.parametrize("case", [k for k in UNEQUAL if k != "versions"])
 def test_ordinal_alpha_and_omega_unequal_categories_match_psych(case):
-    from compassion_scales.correlations import UnequalCategoriesWarning
-    from compassion_scales.internal_consistency import omega, reliability
+    from compassion_scales.analyses.correlations import UnequalCategoriesWarning
+    from compassion_scales.analyses.reliability import omega, reliability
 
     c = UNEQUAL[case]
     d = pd.read_csv(REF / "data" / f"{case}.csv")
@@ -116,7 +116,7 @@ def test_ordinal_alpha_and_omega_unequal_categories_match_psych(case):
 def test_polychoric_sparse_categories_renormalise_and_say_so():
     """Where the 0.5 correction makes a threshold infinite psych's value rests on rounding
     error; cscore re-scales that pair's table, warns, and matches psych on every other pair."""
-    from compassion_scales.correlations import UnequalCategoriesWarning
+    from compassion_scales.analyses.correlations import UnequalCategoriesWarning
 
     ref = np.array(json.loads((REF / "polychoric_sparse_psych.json").read_text())["rho"])
     d = pd.read_csv(REF / "data" / "fcs_sim_sparse.csv")
@@ -136,7 +136,7 @@ def test_polychoric_sparse_categories_renormalise_and_say_so():
 
 
 def test_r_optimize_follows_r_steps():
-    from compassion_scales.correlations import r_optimize
+    from compassion_scales.analyses.correlations import r_optimize
 
     # R: print(optimize(function(x) sin(3 * x) + x^2 / 5, c(-2, 2))$minimum, digits = 12)
     #    -0.501290529575 (R stops within its tolerance, not at the true minimum -0.5012...)

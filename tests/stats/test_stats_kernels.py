@@ -11,7 +11,7 @@ import pytest
 from testkit import EXAMPLES, REFERENCE
 
 import compassion_scales as cs
-from compassion_scales.correlations import item_matrix
+from compassion_scales.analyses.correlations import item_matrix
 from compassion_scales.errors import AnalysisError
 from compassion_scales.stats.alpha import item_alpha
 from compassion_scales.stats.rotation import ROTATIONS, rotate

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compassion_scales.confirmatory import (
+from compassion_scales.analyses.cfa import (
     CFAResult,
     ModelSpec,
     _check_solution,
@@ -260,7 +260,7 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     data : DataFrame
         One row per person: item columns and the ``group`` column.
     model : str, dict, Instrument or ModelSpec
-        As for :func:`~compassion_scales.confirmatory.cfa` (instrument id, ``{"factor":
+        As for :func:`~compassion_scales.analyses.cfa.cfa` (instrument id, ``{"factor":
         [items]}`` or ``"f =~ a + b + c"`` text).
     group : str
         Column with the group of each person (groups in order of first appearance; the first
@@ -309,7 +309,7 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         ``steps`` then default to ``("configural", "thresholds", "metric")`` (scalar and strict
         are not available for ordinal items), steps are compared with lavTestLRT's scaled-shifted
         difference test and the rule uses the scaled CFI and RMSEA. Returns an
-        :class:`~compassion_scales.ordinal_measurement_invariance.OrdinalInvarianceResult`
+        :class:`~compassion_scales.analyses.ordinal_invariance.OrdinalInvarianceResult`
         (no partial-invariance search).
 
     Returns
@@ -362,7 +362,7 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     if not (0 <= configural_cfi <= 1 and configural_rmsea >= 0):
         raise AnalysisError("configural_cfi must lie between 0 and 1 and configural_rmsea must be positive "
                             "(e.g. 0.90 and 0.08).")
-    from compassion_scales.confirmatory import _check_estimator
+    from compassion_scales.analyses.cfa import _check_estimator
 
     estimator = _check_estimator(estimator)
     robust = estimator == "MLR"
@@ -455,9 +455,9 @@ def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str]
              scores: Sequence[str] | None, configural_cfi: float, configural_rmsea: float, estimator: str,
              column_map: Mapping[str, str] | None, patterns: Mapping[str, str] | Sequence[str] | str | None,
              on_invalid: str, ordered: bool | Sequence[str] | None) -> Any:
-    """Ordinal (WLSMV) invariance: checks, then :mod:`compassion_scales.ordinal_measurement_invariance`."""
+    """Ordinal (WLSMV) invariance: checks, then :mod:`compassion_scales.analyses.ordinal_invariance`."""
     from compassion_scales._inputs import InputOptions
-    from compassion_scales.ordinal_measurement_invariance import ordinal_invariance
+    from compassion_scales.analyses.ordinal_invariance import ordinal_invariance
 
     if group not in data.columns:
         raise AnalysisError(f"The group column '{group}' is not in the data; choose one of its columns.")

@@ -5,9 +5,9 @@ Truax, 1991) from the first to each later session and from each session to the
 next, the first session at which reliable improvement was reached, and, where
 clinical and non-clinical norms give a cut-off, whether the score crossed it. The
 SD, reliability, direction and cut-off of each score come from
-:func:`compassion_scales.clinical_change.change` (run on each client's first and
+:func:`compassion_scales.analyses.change.change` (run on each client's first and
 latest observed session), so the two commands never disagree; the RCI itself is
-:func:`compassion_scales.clinical_change.reliable_change`.
+:func:`compassion_scales.analyses.change.reliable_change`.
 
 Several measures are then combined per client by a stated, configurable rule
 (:class:`MultiMeasureRule`), in the way outcome-monitoring services define
@@ -30,7 +30,7 @@ import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
 from compassion_scales._typing import InstrumentLike, as_instrument
-from compassion_scales.clinical_change import (
+from compassion_scales.analyses.change import (
     NO_RC,
     change,
     per_score,
@@ -321,7 +321,7 @@ def track(data: pd.DataFrame, instruments: InstrumentLike | Sequence[InstrumentL
     scores : list of str, optional
         Scores to track (default: every score present).
     sd, reliability, higher_is, norm_sample, criterion, rci_threshold
-        As in :func:`compassion_scales.clinical_change.change` (one value or
+        As in :func:`compassion_scales.analyses.change.change` (one value or
         score -> value). ``rci_threshold`` was called ``rci_criterion`` before 0.2 (the
         old name works until 1.0, with a ``FutureWarning``).
     norms_files : list

@@ -27,7 +27,7 @@ import pandas as pd
 
 from compassion_scales._compat import number_second, renamed_arguments
 from compassion_scales._inputs import InputOptions
-from compassion_scales.correlations import item_matrix
+from compassion_scales.analyses.correlations import item_matrix
 from compassion_scales.errors import (
     AnalysisError,
     ConvergenceWarning,

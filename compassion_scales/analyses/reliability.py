@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import number_second, renamed_arguments
-from compassion_scales.correlations import item_matrix, polychoric
+from compassion_scales.analyses.correlations import item_matrix, polychoric
 from compassion_scales.errors import (
     AnalysisError,
     ConvergenceWarning,
@@ -522,7 +522,7 @@ def _estimator(nf: int) -> str:
 
 def _corr(items: _Items, ordinal: bool) -> tuple[np.ndarray, str]:
     if ordinal:
-        from compassion_scales.correlations import UnequalCategoriesWarning
+        from compassion_scales.analyses.correlations import UnequalCategoriesWarning
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -22,8 +22,7 @@ import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
 from compassion_scales._typing import InstrumentLike, as_instrument
-from compassion_scales.errors import AnalysisError, MissingDataWarning, SkippedScoreWarning
-from compassion_scales.group_comparison import (
+from compassion_scales.analyses.compare import (
     adjust_p,
     group_levels,
     hedges_g_independent,
@@ -31,6 +30,7 @@ from compassion_scales.group_comparison import (
     t_ci,
     welch_t,
 )
+from compassion_scales.errors import AnalysisError, MissingDataWarning, SkippedScoreWarning
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats.anova import contr_sum, mixed_anova
 
@@ -253,7 +253,7 @@ def _columns_source(data: pd.DataFrame, columns: Any, metric: str) -> _FlowSourc
 def _instrument_source(data: pd.DataFrame, instrument: InstrumentLike, scores: FlowScores | None, *,
                        metric: str, roles: Mapping[str, str | None], options: Any) -> _FlowSource:
     """Score the instrument's flow-tagged scores (or use their columns) and describe the metric."""
-    from compassion_scales.group_comparison import resolve_scores
+    from compassion_scales.analyses.compare import resolve_scores
 
     inst = as_instrument(instrument)
     mapping = _pick_flow_scores(inst, scores)

@@ -26,7 +26,7 @@ Everything is written on numpy/scipy and reproduces ``lavaan::cfa`` (0.6-x):
   from the observed information, as lavaan's ``missing = "fiml"``).
 
 The multi-group engine (equality constraints across groups, mean structure) is
-shared with :mod:`compassion_scales.measurement_invariance`.
+shared with :mod:`compassion_scales.analyses.invariance`.
 """
 
 from __future__ import annotations
@@ -236,7 +236,9 @@ def _resolve(data: pd.DataFrame, model: Any, scores: Sequence[str] | None = None
 
 
 def _numeric_items(df: pd.DataFrame, items: list[str]) -> np.ndarray:
-    from compassion_scales.correlations import item_matrix  # the one responses -> matrix path
+    from compassion_scales.analyses.correlations import (
+        item_matrix,  # the one responses -> matrix path
+    )
 
     return item_matrix(df, items, what="model item")[0]
 
@@ -1415,7 +1417,7 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         its first loading to 1 (marker variable, lavaan's default).
     group : str, optional
         Column defining groups for a multi-group model (with a mean structure; intercepts free).
-        Use :func:`~compassion_scales.measurement_invariance.invariance` for invariance testing.
+        Use :func:`~compassion_scales.analyses.invariance.invariance` for invariance testing.
     group_equal : sequence of str
         With ``group``: parameters held equal across groups, as lavaan's ``group.equal``
         (``"loadings"``, ``"intercepts"``, ``"residuals"``, ``"lv.variances"``,
@@ -1426,7 +1428,7 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         Treat the items as ordered categories (all model items: ``True`` or their names):
         thresholds and polychoric correlations, fitted by ``estimator="WLSMV"`` (the default
         then) or ``"ULSMV"``, as ``lavaan::cfa(..., ordered = ...)``; returns an
-        :class:`~compassion_scales.ordinal_cfa.OrdinalCFAResult`. ``estimator="WLSMV"`` or
+        :class:`~compassion_scales.analyses.ordinal_cfa.OrdinalCFAResult`. ``estimator="WLSMV"`` or
         ``"ULSMV"`` alone also treats every item as ordered.
     parameterization : {"delta", "theta"}
         With ordered items: lavaan's parameterisation of the latent responses.
@@ -1477,8 +1479,8 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
     True
     """
     if ordered or str(estimator).upper() in ("WLSMV", "ULSMV"):
-        # ordinal items: thresholds + polychoric correlations, DWLS/ULS (compassion_scales.ordinal_cfa)
-        from compassion_scales.ordinal_cfa import fit_ordinal_cfa_model
+        # ordinal items: thresholds + polychoric correlations, DWLS/ULS (compassion_scales.analyses.ordinal_cfa)
+        from compassion_scales.analyses.ordinal_cfa import fit_ordinal_cfa_model
 
         if group is not None or group_equal:
             raise AnalysisError("Multi-group ordinal (WLSMV/ULSMV) CFA is not available; fit each group "

@@ -10,7 +10,7 @@ the order of :func:`group_levels`.
 
 The small helpers here (Hedges' correction, noncentral-t and noncentral-F confidence
 intervals, Welch's t-test, p-value corrections) are shared with
-:mod:`compassion_scales.flow_analysis`.
+:mod:`compassion_scales.analyses.flows`.
 """
 
 from __future__ import annotations

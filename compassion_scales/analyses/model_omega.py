@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compassion_scales.confirmatory import _check_estimator, _Engine, _prepare, _resolve, _run
+from compassion_scales.analyses.cfa import _check_estimator, _Engine, _prepare, _resolve, _run
 from compassion_scales.errors import AnalysisError
 
 __all__ = ["model_omega"]
@@ -45,7 +45,7 @@ def model_omega(data: pd.DataFrame, model: Any, *, obs_var: bool = True, n_boot:
     data : DataFrame
         One row per person, one column per item.
     model : str, dict, Instrument or ModelSpec
-        As for :func:`~compassion_scales.confirmatory.cfa`.
+        As for :func:`~compassion_scales.analyses.cfa.cfa`.
     obs_var : bool
         Denominator: the observed variance of the sum score (``1' S 1`` over the factor's
         items, compRelSEM's default ``obs.var = TRUE``), or the model-implied one (``False``).
@@ -56,7 +56,7 @@ def model_omega(data: pd.DataFrame, model: Any, *, obs_var: bool = True, n_boot:
     seed : int or None
         Seed of numpy's random generator for the resampling (default 0: reproducible).
     std_lv, missing, estimator, scores :
-        As for :func:`~compassion_scales.confirmatory.cfa` (the point estimates do not depend
+        As for :func:`~compassion_scales.analyses.cfa.cfa` (the point estimates do not depend
         on the estimator: MLR gives the ML estimates).
 
     Returns
@@ -103,7 +103,7 @@ def model_omega(data: pd.DataFrame, model: Any, *, obs_var: bool = True, n_boot:
     n = X.shape[0]
     boots = np.full((n_boot, eng.m), np.nan)
     if n_boot:
-        from compassion_scales.confirmatory import _em_saturated, _patterns
+        from compassion_scales.analyses.cfa import _em_saturated, _patterns
 
         rng = np.random.default_rng(seed)
         with warnings.catch_warnings():

@@ -2,7 +2,7 @@
 ID.cat = "Wu.Estabrook.2016", parameterization = "delta")`` fitted by ``lavaan::cfa(...,
 ordered = TRUE, estimator = "WLSMV", group = ...)`` and compared with ``lavTestLRT``.
 
-Reached through :func:`compassion_scales.measurement_invariance.invariance` with
+Reached through :func:`compassion_scales.analyses.invariance.invariance` with
 ``ordered=True`` or ``estimator="WLSMV"``. Steps available: configural, thresholds (equal
 thresholds; intercepts and scales of the latent responses free in the other groups) and
 metric (thresholds and loadings equal; factor variances free in the other groups). The
@@ -34,7 +34,7 @@ ORDINAL_STEPS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, repr=False)
 class OrdinalInvarianceResult(ResultMixin):
-    """Result of :func:`~compassion_scales.measurement_invariance.invariance` with ordered items.
+    """Result of :func:`~compassion_scales.analyses.invariance.invariance` with ordered items.
 
     Attributes
     ----------
@@ -128,7 +128,7 @@ def ordinal_invariance(df: pd.DataFrame, spec: Any, group: str, source: str, *,
     """Run the ordinal invariance steps (called by ``invariance``; arguments already checked there)."""
     from scipy import stats as sps
 
-    from compassion_scales.ordinal_cfa import category_codes
+    from compassion_scales.analyses.ordinal_cfa import category_codes
     from compassion_scales.stats.ordinal_invariance import (
         fit_multigroup_dwls,
         satorra2000_scaled_shifted,

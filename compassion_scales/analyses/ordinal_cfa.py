@@ -1,6 +1,6 @@
 """Confirmatory factor analysis of ordinal items (WLSMV / ULSMV), as ``lavaan::cfa(ordered = ...)``.
 
-Reached through :func:`compassion_scales.confirmatory.cfa` with ``ordered=...`` or
+Reached through :func:`compassion_scales.analyses.cfa.cfa` with ``ordered=...`` or
 ``estimator="WLSMV"``/``"ULSMV"``. Items are treated as ordered categories: thresholds and
 polychoric correlations are estimated first, then the factor model is fitted to them by
 diagonally weighted (WLSMV) or unweighted (ULSMV) least squares, with robust standard errors
@@ -34,7 +34,7 @@ _Z975 = 1.959963984540054
 
 @dataclass(frozen=True, repr=False)
 class OrdinalCFAResult(ResultMixin):
-    """Result of :func:`~compassion_scales.confirmatory.cfa` with ordered items (WLSMV / ULSMV).
+    """Result of :func:`~compassion_scales.analyses.cfa.cfa` with ordered items (WLSMV / ULSMV).
 
     Attributes
     ----------
@@ -270,7 +270,7 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
     df : DataFrame
         Item columns of the model (numeric answers).
     spec : ModelSpec
-        The measurement model (:func:`compassion_scales.confirmatory.parse_model`).
+        The measurement model (:func:`compassion_scales.analyses.cfa.parse_model`).
     estimator : {"WLSMV", "ULSMV"}
     std_lv : bool
         Factor variances fixed to 1 instead of marker loadings.
@@ -289,7 +289,7 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from compassion_scales.confirmatory import cfa
+    >>> from compassion_scales.analyses.cfa import cfa
     >>> rng = np.random.default_rng(3)
     >>> f = rng.normal(size=(400, 1))
     >>> y = np.digitize(0.7 * f + rng.normal(scale=0.7, size=(400, 4)), [-0.8, 0.0, 0.8])
