@@ -154,6 +154,15 @@ def ordinal_parameter_table(model: Any, x: np.ndarray, vcov: np.ndarray, items: 
     ``x`` and ``vcov`` its estimates and their robust covariance. Columns ``group``, ``lhs``,
     ``op``, ``rhs``, ``free``, ``est``, ``se``, ``z``, ``p_val`` (fixed and derived values: no
     standard error).
+
+    Examples
+    --------
+    >>> from compassion_scales.stats.ordinal_invariance import wu_estabrook_model
+    >>> model, names = wu_estabrook_model(np.ones((3, 1), dtype=bool), [1, 1, 1], 2, ["thresholds"])
+    >>> x = np.r_[0.7, 0.6, 0.5, 0.0, 0.1, 0.2, 0.7, 0.6, 0.5, np.zeros(3), np.ones(3)]
+    >>> t = ordinal_parameter_table(model, x, np.eye(model.n_free) * 0.01, ["a", "b", "c"], ["f"], ["g1", "g2"])
+    >>> t[(t.group == "g2") & (t.rhs == "a")][["lhs", "op", "free", "est", "se"]].to_string(index=False)
+    'lhs  op  free  est  se\\n  f  =~  True 0.70 0.1\\n  a ~*~  True 1.00 0.1\\n  a  ~~ False 0.51 NaN'
     """
     from scipy import stats as sps
 
