@@ -3,7 +3,7 @@ and lavaan 0.6-14 + semTools' measEq.syntax.
 
 Run from the repository root (golden files from ``Rscript tests/reference/invariance_ordinal.R``)::
 
-    python benchmarks/ordinal_invariance_vs_lavaan.py [hs|bfi|fcs ...]
+    python benchmarks/ordinal_invariance_vs_lavaan.py [hs|bfi|fcs|bfi3 ...]
 
 For each data set it runs the five steps twice (``parameterization="delta"``, where the strict
 step is fitted in the theta parameterisation as semTools requires, and ``"theta"``) and prints
@@ -26,7 +26,8 @@ from compassion_scales.ordinal_measurement_invariance import ordinal_invariance
 
 warnings.simplefilter("ignore")
 REF = Path(__file__).resolve().parents[1] / "tests" / "reference"
-DATA = {"hs": "hs_ordinal.csv", "bfi": "bfi.csv", "fcs": "fcs_sim_cfa.csv"}
+DATA = {"hs": "hs_ordinal.csv", "bfi": "bfi.csv", "fcs": "fcs_sim_cfa.csv", "bfi3": "bfi.csv"}
+EDU3 = {1: "low", 2: "low", 3: "mid", 4: "high", 5: "high"}  # bfi3: three education groups
 # our table column -> lavaan fitMeasures name, and whether the difference is relative
 FIT = {"chisq": ("chisq", True), "chisq_scaled": ("chisq.scaled", True),
        "scaling_factor": ("chisq.scaling.factor", True), "p_val_scaled": ("pvalue.scaled", False),
@@ -48,6 +49,8 @@ def compare_estimates(ours: pd.DataFrame, params: list, labels: list) -> tuple[f
 def run(name: str) -> dict[str, float]:
     gold = json.loads((REF / f"invariance_ordinal_{name}.json").read_text())
     df = pd.read_csv(REF / "data" / DATA[name])
+    if name == "bfi3":
+        df["edu3"] = df["education"].map(EDU3)
     df = df[gold["items"] + [gold["group"]]].dropna()
     spec = parse_model(gold["model"])
     worst: dict[str, float] = {}

@@ -1,6 +1,6 @@
 """Ordinal measurement invariance (WLSMV, Wu & Estabrook 2016) against lavaan 0.6-14 + semTools
 (fixtures from tests/reference/invariance_ordinal.R: HS by school, bfi A/C by gender, simulated
-FCS-shaped 0-4 data by group; five steps in the delta parameterisation -- strict in theta -- and
+FCS-shaped 0-4 data by group, bfi C by three education groups; five steps in the delta parameterisation -- strict in theta -- and
 all five in the theta parameterisation)."""
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from compassion_scales.ordinal_measurement_invariance import (
 from compassion_scales.stats.ordinal_invariance import WU_ESTABROOK_ORDER, wu_estabrook_model
 
 REF = Path(__file__).resolve().parent / "reference"
-FILES = {"hs": "hs_ordinal.csv", "bfi": "bfi.csv", "fcs": "fcs_sim_cfa.csv"}
+FILES = {"hs": "hs_ordinal.csv", "bfi": "bfi.csv", "fcs": "fcs_sim_cfa.csv", "bfi3": "bfi.csv"}
+EDU3 = {1: "low", 2: "low", 3: "mid", 4: "high", 5: "high"}  # bfi3: three education groups
 HS = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
 DATA = pd.read_csv(REF / "data" / "hs_ordinal.csv")
 # ours -> lavaan's fitMeasures name; chi-squares and scaling factors are compared relatively
@@ -45,7 +46,10 @@ def gold(name: str) -> dict:
 @cache
 def run(name: str, pz: str) -> OrdinalInvarianceResult:
     g = gold(name)
-    df = pd.read_csv(REF / "data" / FILES[name])[g["items"] + [g["group"]]].dropna()
+    df = pd.read_csv(REF / "data" / FILES[name])
+    if name == "bfi3":
+        df["edu3"] = df["education"].map(EDU3)
+    df = df[g["items"] + [g["group"]]].dropna()
     return ordinal_invariance(df, parse_model(g["model"]), g["group"], "golden", steps=None, delta_cfi=0.01,
                               delta_rmsea=0.015, use_chisq=False, alpha=0.05, stop_at_failure=False,
                               configural_cfi=0.9, configural_rmsea=0.08, ordered=True, parameterization=pz)

@@ -4,8 +4,9 @@
 #   bfi : tests/reference/data/bfi.csv (psych::bfi), A1-A5 and C1-C5 as ordered (6 categories),
 #         group = gender, listwise deletion
 #   fcs : tests/reference/data/fcs_sim_cfa.csv (simulated FCS-shaped, 0-4), group = group
-# Run once from the repository root:  Rscript tests/reference/invariance_ordinal.R
-# Writes tests/reference/invariance_ordinal_{hs,bfi,fcs}.json. In each file:
+#   bfi3: bfi C1-C5 by education in three groups (1-2 low, 3 mid, 4-5 high), listwise
+# Run once from the repository root:  Rscript tests/reference/invariance_ordinal.R [hs bfi fcs bfi3]
+# Writes tests/reference/invariance_ordinal_{hs,bfi,fcs,bfi3}.json. In each file:
 #   steps : configural, thresholds, metric, scalar with parameterization = "delta" and strict with
 #           parameterization = "theta" (measEq.syntax refuses equal residual variances in the delta
 #           parameterisation); lrt: lavTestLRT of each step against the previous one
@@ -67,17 +68,32 @@ run_set <- function(name, data, model, items, group, data_desc) {
              file.path(out, paste0("invariance_ordinal_", name, ".json")))
 }
 
-hs <- read.csv(file.path(out, "data", "hs_ordinal.csv"))
-run_set("hs", hs, "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9",
-        paste0("x", 1:9), "school", "hs_ordinal.csv")
-bfi <- read.csv(file.path(out, "data", "bfi.csv"))
+sets <- commandArgs(trailingOnly = TRUE)   # e.g. Rscript tests/reference/invariance_ordinal.R bfi3
+if (!length(sets)) sets <- c("hs", "bfi", "fcs", "bfi3")
+if ("hs" %in% sets) {
+  hs <- read.csv(file.path(out, "data", "hs_ordinal.csv"))
+  run_set("hs", hs, "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9",
+          paste0("x", 1:9), "school", "hs_ordinal.csv")
+}
 ac <- c(paste0("A", 1:5), paste0("C", 1:5))
-bfi <- na.omit(bfi[, c(ac, "gender")])
-run_set("bfi", bfi, "agree =~ A1 + A2 + A3 + A4 + A5\n consc =~ C1 + C2 + C3 + C4 + C5", ac, "gender",
-        "na.omit(bfi.csv[, c(A1-A5, C1-C5, gender)])")
-fcs <- read.csv(file.path(out, "data", "fcs_sim_cfa.csv"))
-run_set("fcs", fcs, paste0("others =~ ", paste0("oth_", 1:6, collapse = " + "),
-                           "\n from =~ ", paste0("from_", 1:5, collapse = " + "),
-                           "\n self =~ ", paste0("self_", 1:7, collapse = " + ")),
-        names(fcs)[1:18], "group", "fcs_sim_cfa.csv")
+if ("bfi" %in% sets) {
+  bfi <- read.csv(file.path(out, "data", "bfi.csv"))
+  bfi <- na.omit(bfi[, c(ac, "gender")])
+  run_set("bfi", bfi, "agree =~ A1 + A2 + A3 + A4 + A5\n consc =~ C1 + C2 + C3 + C4 + C5", ac, "gender",
+          "na.omit(bfi.csv[, c(A1-A5, C1-C5, gender)])")
+}
+if ("fcs" %in% sets) {
+  fcs <- read.csv(file.path(out, "data", "fcs_sim_cfa.csv"))
+  run_set("fcs", fcs, paste0("others =~ ", paste0("oth_", 1:6, collapse = " + "),
+                             "\n from =~ ", paste0("from_", 1:5, collapse = " + "),
+                             "\n self =~ ", paste0("self_", 1:7, collapse = " + ")),
+          names(fcs)[1:18], "group", "fcs_sim_cfa.csv")
+}
+if ("bfi3" %in% sets) {  # three groups: education 1-2 "low", 3 "mid", 4-5 "high"
+  b3 <- read.csv(file.path(out, "data", "bfi.csv"))
+  b3 <- na.omit(b3[, c(paste0("C", 1:5), "education")])
+  b3$edu3 <- c("low", "low", "mid", "high", "high")[b3$education]
+  run_set("bfi3", b3, "consc =~ C1 + C2 + C3 + C4 + C5", paste0("C", 1:5), "edu3",
+          "na.omit(bfi.csv[, c(C1-C5, education)]) with edu3 = c(low, low, mid, high, high)[education]")
+}
 cat("done\n")
