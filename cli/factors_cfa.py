@@ -205,8 +205,8 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
                    "A missing group always drops the person.")
 @_estimator_option
 @click.option("--ordered", is_flag=True,
-              help="Treat every item as ordered categories (WLSMV; steps configural, thresholds, metric "
-                   "as Wu & Estabrook 2016).")
+              help="Treat every item as ordered categories (WLSMV; steps configural, thresholds, metric, "
+                   "scalar, strict as Wu & Estabrook 2016).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is shown only on a terminal).")
 @click.option("--table", "table", type=click.Choice(_INV_TABLES), default="steps", show_default=True,
               help="Table for --format csv and -o: the steps, or the partial-invariance candidates.")

@@ -189,7 +189,7 @@ MOVED_MODULES: dict[str, str] = {
 class MovedModuleFinder:
     """Import a module's 0.1 path as its new one, with a :class:`FutureWarning`.
 
-    ``import compassion_scales.factor`` gives the module ``compassion_scales.analyses.efa``
+    ``import compassion_scales.analyses.efa`` gives the module ``compassion_scales.analyses.efa``
     itself (the same object, not a copy), so old scripts and pickles keep working.
 
     Examples
@@ -197,7 +197,7 @@ class MovedModuleFinder:
     >>> import importlib, warnings
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     old = importlib.import_module("compassion_scales.factor")
+    ...     old = importlib.import_module("compassion_scales.analyses.efa")
     >>> old is importlib.import_module("compassion_scales.analyses.efa")
     True
     >>> old.__name__

@@ -306,9 +306,10 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         Treat every model item as ordered categories (``estimator="WLSMV"`` does too): the
         ordinal steps of Wu & Estabrook (2016) as semTools' ``measEq.syntax(ID.fac = "std.lv",
         ID.cat = "Wu.Estabrook.2016", parameterization = "delta")`` fitted by lavaan's WLSMV:
-        ``steps`` then default to ``("configural", "thresholds", "metric")`` (scalar and strict
-        are not available for ordinal items), steps are compared with lavTestLRT's scaled-shifted
-        difference test and the rule uses the scaled CFI and RMSEA. Returns an
+        ``steps`` then default to ``("configural", "thresholds", "metric", "scalar", "strict")``
+        (strict fitted in the theta parameterisation, as semTools requires), steps are compared
+        with lavTestLRT's scaled-shifted difference test and the rule uses the scaled CFI and
+        RMSEA. Returns an
         :class:`~compassion_scales.analyses.ordinal_invariance.OrdinalInvarianceResult`
         (no partial-invariance search).
 

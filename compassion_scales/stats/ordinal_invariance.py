@@ -1,26 +1,33 @@
 """Multi-group ordinal factor models by DWLS (lavaan's WLSMV with ``group =``) for measurement
-invariance with the Wu & Estabrook (2016) identification in the delta parameterisation.
+invariance with the Wu & Estabrook (2016) identification, delta or theta parameterisation.
 
 Arrays in, arrays and dicts out. Follows lavaan 0.6:
 
 * each group has its own thresholds, polychoric correlations and ``NACOV``
   (:func:`~compassion_scales.stats.ordinal_sem.polychoric_nacov`); the fit function is
-  ``F = sum_g (N_g / N) F_g`` with ``F_g`` the DWLS discrepancy of group ``g`` and the
-  chi-square ``T = (N - G) F`` (lavaan's convention for least-squares estimators);
-* model-implied statistics of group ``g`` (delta parameterisation): thresholds
-  ``Delta (tau - nu - Lambda alpha)`` and correlations ``Delta Lambda Psi Lambda' Delta``
-  (off-diagonal), ``Delta`` the diagonal scaling factors (lavaan's ``~*~``);
+  ``F = sum_g ((N_g - 1) / N) F_g`` with ``F_g`` the DWLS discrepancy of group ``g`` (the group
+  weights of lavaan's gradient for least-squares estimators) and the chi-square
+  ``T = sum_g (N_g - 1) F_g``;
+* model-implied statistics of group ``g``: thresholds ``Delta (tau - nu - Lambda alpha)`` and
+  correlations ``Delta Lambda Psi Lambda' Delta`` (off-diagonal), ``Delta`` the diagonal scaling
+  factors (lavaan's ``~*~``). In the delta parameterisation ``Delta`` holds parameters (1 in the
+  first group); in the theta parameterisation it is ``diag(Lambda Psi Lambda' + Theta)^-1/2`` with
+  ``Theta`` the residual variances of the latent responses (1 in the first group);
 * the scaled-shifted statistic uses ``U = W - W D E^-1 D' W`` over the stacked groups
   (``W`` block-diagonal with blocks ``(N_g/N) W_g``, ``Gamma`` with blocks ``NACOV_g N/N_g``);
+  the robust covariance of the estimates is ``E^-1 D'W Gamma W D E^-1 / (N - G)`` (lavaan's
+  ``se = "robust.sem"``);
 * nested models are compared as ``lavTestLRT`` does for WLSMV (``method = "satorra.2000"``,
   scaled and shifted): the constraint matrix ``A`` is the orthogonal complement of
-  ``H = (D1'D1)^-1 D1' D0`` (lavaan's ``A.method = "delta"``).
+  ``H = (D1'D1)^-1 D1' D0`` (lavaan's ``A.method = "delta"``), which makes the test
+  independent of the parameterisation of either model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,8 +39,11 @@ from compassion_scales.stats.ordinal_sem import (
     scaled_shifted,
 )
 
-__all__ = ["GroupSpec", "MultiGroupOrdinalModel", "wu_estabrook_model", "fit_multigroup_dwls",
-           "satorra2000_scaled_shifted"]
+__all__ = ["GroupSpec", "MultiGroupOrdinalModel", "WU_ESTABROOK_ORDER", "wu_estabrook_model",
+           "fit_multigroup_dwls", "satorra2000_scaled_shifted"]
+
+#: the parameters Wu & Estabrook (2016) hold equal, in the order they are added
+WU_ESTABROOK_ORDER = ("thresholds", "loadings", "intercepts", "residuals")
 
 
 @dataclass(frozen=True)
@@ -41,64 +51,205 @@ class GroupSpec:
     """Parameter indices of one group: an index into the free vector, or -1 for fixed.
 
     Fixed values: loadings 0 (where the pattern is 0), factor variances 1, covariances 0, means 0,
-    intercepts 0, scaling factors 1. Thresholds are always free (shared indices = equal).
+    intercepts 0, scaling factors 1 (delta) or residual variances 1 (theta). Thresholds are
+    always free (shared indices = equal across groups).
     """
 
     lam: np.ndarray      # (p, m) int, -1 = fixed 0
     psi: np.ndarray      # (m, m) int symmetric, -1 = fixed (1 on diagonal, 0 off)
     alpha: np.ndarray    # (m,) int, -1 = fixed 0
     nu: np.ndarray       # (p,) int, -1 = fixed 0
-    delta: np.ndarray    # (p,) int, -1 = fixed 1
+    delta: np.ndarray    # (p,) int, -1 = fixed 1 (delta parameterisation)
     tau: np.ndarray      # (n_thresholds,) int
+    theta: np.ndarray    # (p,) int, -1 = fixed 1 (theta parameterisation)
+
+
+@lru_cache(maxsize=64)
+def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
+    return lower_pairs(p)
+
+
+def _take(x: np.ndarray, idx: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    return np.where(idx >= 0, x[np.maximum(idx, 0)], fixed)
 
 
 @dataclass(frozen=True)
 class MultiGroupOrdinalModel:
-    """A multi-group ordinal factor model (delta parameterisation)."""
+    """A multi-group ordinal factor model (delta or theta parameterisation)."""
 
     groups: tuple[GroupSpec, ...]
     n_free: int
     th_item: np.ndarray  # item of each threshold
+    parameterization: str = "delta"
+
+    def matrices(self, x: np.ndarray, g: int) -> dict[str, np.ndarray]:
+        """Model matrices of group ``g`` at ``x``: ``lam``, ``psi``, ``alpha``, ``nu``, ``tau``,
+        ``scale`` (Delta), ``resid`` (residual variances of the latent responses) and ``cov``
+        (``Lambda Psi Lambda'``)."""
+        s = self.groups[g]
+        p, m = s.lam.shape
+        L = _take(x, s.lam, np.zeros(s.lam.shape))
+        P = _take(x, s.psi, np.eye(m))
+        C = L @ P @ L.T
+        if self.parameterization == "theta":
+            resid = _take(x, s.theta, np.ones(p))
+            with np.errstate(invalid="ignore", divide="ignore"):  # trial points of the optimiser
+                scale = 1.0 / np.sqrt(np.diag(C) + resid)
+        else:
+            scale = _take(x, s.delta, np.ones(p))
+            resid = 1.0 / scale ** 2 - np.diag(C)
+        return {"lam": L, "psi": P, "alpha": _take(x, s.alpha, np.zeros(m)), "nu": _take(x, s.nu, np.zeros(p)),
+                "tau": x[s.tau], "scale": scale, "resid": resid, "cov": C}
 
     def implied(self, x: np.ndarray, g: int) -> np.ndarray:
         """Implied (thresholds, correlations) of group ``g`` in lavaan's order."""
-        s = self.groups[g]
-
-        def take(idx: np.ndarray, fixed: np.ndarray) -> np.ndarray:
-            return np.where(idx >= 0, x[np.maximum(idx, 0)], fixed)
-
-        p, m = s.lam.shape
-        L = take(s.lam, np.zeros(s.lam.shape))
-        P = take(s.psi, np.eye(m))
-        a = take(s.alpha, np.zeros(m))
-        nu = take(s.nu, np.zeros(p))
-        d = take(s.delta, np.ones(p))
-        tau = x[s.tau]
-        mu = nu + L @ a
-        th = d[self.th_item] * (tau - mu[self.th_item])
-        S = (d[:, None] * d[None, :]) * (L @ P @ L.T)
-        i, j = lower_pairs(p)
+        M = self.matrices(x, g)
+        d = M["scale"]
+        mu = M["nu"] + M["lam"] @ M["alpha"]
+        th = d[self.th_item] * (M["tau"] - mu[self.th_item])
+        S = (d[:, None] * d[None, :]) * M["cov"]
+        i, j = _pairs(len(d))
         return np.concatenate([th, S[i, j]])
 
-    def jacobian(self, x: np.ndarray, g: int, h: float = 1e-6) -> np.ndarray:
-        """Central-difference Jacobian of :meth:`implied` (exact to about 1e-10 for these polynomials)."""
-        cols = []
-        for k in range(self.n_free):
-            e = np.zeros(self.n_free)
-            e[k] = h
-            cols.append((self.implied(x + e, g) - self.implied(x - e, g)) / (2 * h))
+    def implied_cor(self, x: np.ndarray, g: int) -> np.ndarray:
+        """Implied correlation matrix of the latent responses of group ``g``."""
+        M = self.matrices(x, g)
+        d = M["scale"]
+        S = (d[:, None] * d[None, :]) * M["cov"]
+        np.fill_diagonal(S, 1.0)
+        return S
+
+    def jacobian(self, x: np.ndarray, g: int) -> np.ndarray:
+        """Analytic Jacobian of :meth:`implied` with respect to the free parameters."""
+        s, M = self.groups[g], self.matrices(x, g)
+        p, m = s.lam.shape
+        L, P, d, C, a = M["lam"], M["psi"], M["scale"], M["cov"], M["alpha"]
+        ti = self.th_item
+        pi, pj = _pairs(p)
+        nt = len(ti)
+        tmu = M["tau"] - (M["nu"] + L @ a)[ti]
+        # derivative of the implied statistics with respect to the scales d (rows x p)
+        Gd = np.zeros((nt + len(pi), p))
+        Gd[np.arange(nt), ti] = tmu
+        Gd[nt + np.arange(len(pi)), pi] = d[pj] * C[pi, pj]
+        Gd[nt + np.arange(len(pi)), pj] = d[pi] * C[pi, pj]
+        chain = -0.5 * d ** 3 if self.parameterization == "theta" else None
+        J = np.zeros((nt + len(pi), self.n_free))
+
+        def put(idx: int, col: np.ndarray, dv: np.ndarray | None = None) -> None:
+            if idx >= 0:
+                J[:, idx] += col if (chain is None or dv is None) else col + Gd @ (chain * dv)
+
+        dd = d[pi] * d[pj]
+        LP = L @ P
+        for t in range(nt):
+            unit = np.zeros(nt + len(pi))
+            unit[t] = d[ti[t]]
+            put(s.tau[t], unit)
+        for i in range(p):
+            rows = np.r_[ti == i, np.zeros(len(pi), bool)]
+            put(s.nu[i], -d[i] * rows)
+            put(s.delta[i], Gd[:, i])
+            put(s.theta[i], np.zeros(nt + len(pi)), np.eye(p)[i])
+        for f in range(m):
+            put(s.alpha[f], np.r_[-d[ti] * L[ti, f], np.zeros(len(pi))])
+            for i in np.flatnonzero(s.lam[:, f] >= 0).tolist():
+                dC = np.zeros((p, p))
+                dC[i, :] += LP[:, f]
+                dC[:, i] += LP[:, f]
+                col = np.r_[-d[i] * a[f] * (ti == i), dd * dC[pi, pj]]
+                put(s.lam[i, f], col, np.diag(dC))
+            for h in range(f + 1):
+                dC = np.outer(L[:, f], L[:, h])
+                dC = dC + dC.T if h != f else dC
+                put(s.psi[f, h], np.r_[np.zeros(nt), dd * dC[pi, pj]], np.diag(dC))
+        return J
+
+    def orient(self, x: np.ndarray) -> np.ndarray:
+        """Reflect factors so that the loading of each factor's first item is positive in every
+        group (lavaan's solution: its starting values give the first indicator a positive sign)."""
+        new = x.copy()
+        for s in self.groups:
+            m = s.lam.shape[1]
+            first = [s.lam[np.flatnonzero(s.lam[:, f] >= 0)[0], f] for f in range(m)]
+            sign = np.where(x[first] < 0, -1.0, 1.0)  # from the original x: shared loadings agree
+            for f in range(m):
+                lam = s.lam[:, f][s.lam[:, f] >= 0]
+                new[lam] = sign[f] * x[lam]
+                if s.alpha[f] >= 0:
+                    new[s.alpha[f]] = sign[f] * x[s.alpha[f]]
+                for h in range(f):
+                    if s.psi[f, h] >= 0:
+                        new[s.psi[f, h]] = sign[f] * sign[h] * x[s.psi[f, h]]
+        return new
+
+    def jacobian_numeric(self, x: np.ndarray, g: int, h: float = 1e-6) -> np.ndarray:
+        """Central-difference Jacobian of :meth:`implied` (a check of :meth:`jacobian`)."""
+        E = np.eye(self.n_free) * h
+        cols = [(self.implied(x + E[k], g) - self.implied(x - E[k], g)) / (2 * h) for k in range(self.n_free)]
         return np.column_stack(cols)
 
 
-def wu_estabrook_model(pattern: np.ndarray, n_thr: Sequence[int], n_groups: int,
-                       equal: Sequence[str] = ()) -> tuple[MultiGroupOrdinalModel, list[str]]:
-    """The model of semTools' ``measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016",
-    parameterization = "delta", group.equal = equal)`` for a simple-structure ``pattern``.
+def _check_equal(equal: Sequence[str], parameterization: str) -> set[str]:
+    eq = set(equal)
+    k = len(eq)
+    if eq != set(WU_ESTABROOK_ORDER[:k]):
+        raise ValueError("equality constraints must follow the order " + ", ".join(WU_ESTABROOK_ORDER))
+    if parameterization not in ("delta", "theta"):
+        raise ValueError("parameterization must be 'delta' or 'theta'")
+    if "residuals" in eq and parameterization == "delta":
+        raise ValueError("equal residual variances need the theta parameterisation")
+    return eq
 
-    ``equal`` may hold "thresholds" and "loadings" (loadings only together with thresholds).
-    Configural: everything free per group, intercepts 0, scales 1, factor means 0 and variances 1.
-    Thresholds equal: intercepts and scales free in groups 2..G. Loadings equal as well: factor
-    variances free in groups 2..G. Returns the model and the name of each free parameter.
+
+def _group_spec(g: int, pattern: np.ndarray, n_thr: Sequence[int], eq: set[str], theta_par: bool,
+                shared: dict[str, np.ndarray], new: Callable[[str], int]) -> GroupSpec:
+    p, m = pattern.shape
+    tag = f".g{g + 1}"
+    later = g > 0
+    if "loadings" in eq and later:
+        lam = shared["lam"]
+    else:
+        lam = np.full((p, m), -1)
+        for i, f in zip(*np.nonzero(pattern), strict=True):
+            lam[i, f] = new(f"lambda.{i + 1}_{f + 1}" + ("" if "loadings" in eq else tag))
+    psi = np.full((m, m), -1)
+    for f in range(m):
+        for h in range(f):
+            psi[f, h] = psi[h, f] = new(f"psi.{f + 1}_{h + 1}{tag}")
+        if later and "loadings" in eq:
+            psi[f, f] = new(f"psi.{f + 1}_{f + 1}{tag}")
+    if "thresholds" in eq and later:
+        tau = shared["tau"]
+    else:
+        tau = np.array([new(f"tau.{i + 1}.{k + 1}" + ("" if "thresholds" in eq else tag))
+                        for i in range(p) for k in range(n_thr[i])], dtype=int)
+    shared.setdefault("lam", lam)
+    shared.setdefault("tau", tau)
+    free_g = later and "thresholds" in eq
+
+    def vec(name: str, n: int, free: bool) -> np.ndarray:
+        return np.array([new(f"{name}.{i + 1}{tag}") for i in range(n)], dtype=int) if free else np.full(n, -1)
+
+    return GroupSpec(lam=lam, psi=psi, tau=tau,
+                     nu=vec("nu", p, free_g and "intercepts" not in eq),
+                     delta=vec("delta", p, free_g and not theta_par),
+                     theta=vec("theta", p, free_g and theta_par and "residuals" not in eq),
+                     alpha=vec("alpha", m, later and "intercepts" in eq))
+
+
+def wu_estabrook_model(pattern: np.ndarray, n_thr: Sequence[int], n_groups: int, equal: Sequence[str] = (),
+                       parameterization: str = "delta") -> tuple[MultiGroupOrdinalModel, list[str]]:
+    """The model of semTools' ``measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016",
+    parameterization = parameterization, group.equal = equal)`` for a simple-structure ``pattern``.
+
+    ``equal`` is a leading part of ("thresholds", "loadings", "intercepts", "residuals").
+    Configural: everything free per group; intercepts 0, scales (delta) or residual variances
+    (theta) 1, factor means 0 and variances 1. Thresholds equal: intercepts and scales (residual
+    variances) free in groups 2..G. Loadings equal as well: factor variances free in groups
+    2..G. Intercepts equal: intercepts 0 in every group, factor means free in groups 2..G.
+    Residuals equal (theta only): residual variances 1 in every group. Returns the model and
+    the name of each free parameter.
 
     Examples
     --------
@@ -106,62 +257,36 @@ def wu_estabrook_model(pattern: np.ndarray, n_thr: Sequence[int], n_groups: int,
     >>> model, names = wu_estabrook_model(pattern, [2, 2, 2], 2, ["thresholds"])
     >>> model.n_free, names[:4]
     (18, ['lambda.1_1.g1', 'lambda.2_1.g1', 'lambda.3_1.g1', 'tau.1.1'])
+    >>> model, names = wu_estabrook_model(pattern, [2, 2, 2], 2, WU_ESTABROOK_ORDER, "theta")
+    >>> model.n_free, names[-2:]
+    (11, ['psi.1_1.g2', 'alpha.1.g2'])
     """
     pattern = np.asarray(pattern, dtype=bool)
-    p, m = pattern.shape
-    eq = set(equal)
-    if "loadings" in eq and "thresholds" not in eq:
-        raise ValueError("loadings equality needs thresholds equality in this sequence")
+    eq = _check_equal(equal, parameterization)
     names: list[str] = []
 
     def new(name: str) -> int:
         names.append(name)
         return len(names) - 1
 
-    th_item = np.repeat(np.arange(p), n_thr)
-    shared_lam = shared_tau = None
-    groups = []
-    for g in range(n_groups):
-        tag = f".g{g + 1}"
-        if "loadings" in eq and shared_lam is not None:
-            lam = shared_lam
-        else:
-            lam = np.full((p, m), -1)
-            for f in range(m):
-                for i in np.flatnonzero(pattern[:, f]):
-                    lam[i, f] = new(f"lambda.{i + 1}_{f + 1}" + ("" if "loadings" in eq else tag))
-            shared_lam = lam
-        psi = np.full((m, m), -1)
-        for f in range(m):
-            for h in range(f):
-                psi[f, h] = psi[h, f] = new(f"psi.{f + 1}_{h + 1}{tag}")
-        if g > 0 and "loadings" in eq:
-            for f in range(m):
-                psi[f, f] = new(f"psi.{f + 1}_{f + 1}{tag}")
-        if "thresholds" in eq and shared_tau is not None:
-            tau = shared_tau
-        else:
-            tau = np.array([new(f"tau.{i + 1}.{k + 1}" + ("" if "thresholds" in eq else tag))
-                            for i in range(p) for k in range(n_thr[i])], dtype=int)
-            shared_tau = tau
-        nu = np.full(p, -1)
-        delta = np.full(p, -1)
-        if g > 0 and "thresholds" in eq:
-            nu = np.array([new(f"nu.{i + 1}{tag}") for i in range(p)], dtype=int)
-            delta = np.array([new(f"delta.{i + 1}{tag}") for i in range(p)], dtype=int)
-        groups.append(GroupSpec(lam=lam, psi=psi, alpha=np.full(m, -1), nu=nu, delta=delta, tau=tau))
-    return MultiGroupOrdinalModel(groups=tuple(groups), n_free=len(names), th_item=th_item), names
+    shared: dict[str, np.ndarray] = {}
+    groups = tuple(_group_spec(g, pattern, n_thr, eq, parameterization == "theta", shared, new)
+                   for g in range(n_groups))
+    th_item = np.repeat(np.arange(pattern.shape[0]), n_thr)
+    return MultiGroupOrdinalModel(groups=groups, n_free=len(names), th_item=th_item,
+                                  parameterization=parameterization), names
 
 
 def _start(model: MultiGroupOrdinalModel, stats: Sequence[PolychoricStats], names: list[str]) -> np.ndarray:
     x = np.zeros(model.n_free)
     for k, nm in enumerate(names):
-        if nm.startswith("lambda"):
+        kind = nm.split(".")[0]
+        if kind == "lambda":
             x[k] = 0.7
-        elif nm.startswith("psi"):
+        elif kind == "psi":
             a, b = nm.split(".")[1].split("_")
             x[k] = 1.0 if a == b else 0.3
-        elif nm.startswith("delta"):
+        elif kind in ("delta", "theta"):
             x[k] = 1.0
     for g, s in enumerate(stats):  # thresholds: the sample thresholds (of the first group that has them)
         vals = np.concatenate(s.thresholds)
@@ -171,24 +296,88 @@ def _start(model: MultiGroupOrdinalModel, stats: Sequence[PolychoricStats], name
     return x
 
 
+def _minimise(resid: Callable[[np.ndarray], np.ndarray], jac: Callable[[np.ndarray], np.ndarray],
+              x0: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Levenberg-Marquardt, then Gauss-Newton polishing; returns the solution and convergence."""
+    from scipy import optimize
+
+    sol = optimize.least_squares(resid, x0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15,
+                                 max_nfev=2000)
+    x = sol.x
+    for _ in range(20):
+        step = np.linalg.lstsq(jac(x), -resid(x), rcond=None)[0]
+        x = x + step
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    return x, bool(np.max(np.abs(jac(x).T @ resid(x))) < 1e-8)
+
+
+def _srmr(stats: Sequence[PolychoricStats], model: MultiGroupOrdinalModel, x: np.ndarray, fg: np.ndarray) -> float:
+    """lavaan's SRMR for categorical data: per group over the lower triangle of the correlation
+    residuals (diagonal included), then weighted by ``N_g / N``."""
+    out = 0.0
+    for g, s in enumerate(stats):
+        res = s.cor - model.implied_cor(x, g)
+        out += fg[g] * float(np.sqrt(np.mean(res[np.tril_indices(res.shape[0])] ** 2)))
+    return out
+
+
+def _baseline(stats: Sequence[PolychoricStats], w: np.ndarray, gamma: np.ndarray, n_g: np.ndarray,
+              fg: np.ndarray) -> dict[str, float]:
+    """Multi-group baseline: thresholds free, correlations zero in every group."""
+    svec = [s.vector for s in stats]
+    cor_sel = np.concatenate([np.r_[np.zeros(s.n_thresholds, bool), np.ones(len(v) - s.n_thresholds, bool)]
+                              for s, v in zip(stats, svec, strict=True)])
+    sv = np.concatenate(svec)
+    gw = np.concatenate([np.full(len(v), (n_g[g] - 1) / fg[g]) for g, v in enumerate(svec)])
+    chisq_b = float((gw * w)[cor_sel] @ sv[cor_sel] ** 2)
+    df_b = float(cor_sel.sum())
+    UGb = w[cor_sel][:, None] * gamma[np.ix_(cor_sel, cor_sel)]
+    ssb = scaled_shifted(chisq_b, df_b, float(np.trace(UGb)), float((UGb * UGb.T).sum()))
+    return {"baseline_chisq": chisq_b, "baseline_df": df_b, "baseline_chisq_scaled": ssb["chisq_scaled"],
+            "baseline_chisq_scaling_factor": ssb["scaling_factor"], "baseline_chisq_shift": ssb["shift"]}
+
+
+def _test_statistics(chisq: float, df: float, base: dict[str, float], tr_ug: float, tr_ug2: float,
+                     n_ls: float, n_groups: int) -> dict[str, float]:
+    """Scaled-shifted statistic, CFI/TLI and RMSEA (lavaan multiplies the RMSEA by sqrt(G))."""
+    from scipy import stats as sps
+
+    ss = scaled_shifted(chisq, df, tr_ug, tr_ug2)
+    cfi, tli = incremental_fit(chisq, df, base["baseline_chisq"], base["baseline_df"])
+    cfi_s, tli_s = incremental_fit(ss["chisq_scaled"], df, base["baseline_chisq_scaled"], base["baseline_df"])
+
+    def rmsea(t: float) -> float:
+        return float(np.sqrt(n_groups) * np.sqrt(max(t / n_ls / df - 1.0 / n_ls, 0.0))) if df > 0 else 0.0
+
+    return {"chisq": chisq, "df": df, "p_val": float(sps.chi2.sf(chisq, df)) if df > 0 else np.nan,
+            "chisq_scaled": ss["chisq_scaled"],
+            "p_val_scaled": float(sps.chi2.sf(ss["chisq_scaled"], df)) if df > 0 else np.nan,
+            "chisq_scaling_factor": ss["scaling_factor"], "chisq_shift": ss["shift"],
+            "trace_ugamma": tr_ug, "trace_ugamma2": tr_ug2, **base,
+            "cfi": cfi, "tli": tli, "cfi_scaled": cfi_s, "tli_scaled": tli_s,
+            "rmsea": rmsea(chisq), "rmsea_scaled": rmsea(ss["chisq_scaled"])}
+
+
 def fit_multigroup_dwls(stats: Sequence[PolychoricStats], model: MultiGroupOrdinalModel, names: list[str],
                         x0: np.ndarray | None = None) -> dict[str, Any]:
     """Fit a multi-group ordinal model by DWLS with lavaan's WLSMV test statistics.
 
-    Returns ``x``, ``fit`` (chisq, df, chisq_scaled, chisq_scaling_factor, chisq_shift, baseline
-    statistics, cfi/tli/rmsea and their scaled versions), ``D`` (stacked Jacobian), ``w``
+    Returns ``x``, ``vcov`` (robust covariance of ``x``), ``fit`` (npar, chisq, df, p_val,
+    chisq_scaled, p_val_scaled, chisq_scaling_factor, chisq_shift, baseline statistics,
+    cfi/tli/rmsea and their scaled versions, srmr, n_obs), ``D`` (stacked Jacobian), ``w``
     (stacked weights with the group factors), ``gamma`` (stacked NACOV over the group factors),
-    ``e_inv`` and ``converged``.
+    ``e_inv``, ``converged`` and ``names``.
     """
-    from scipy import optimize
-    from scipy import stats as sps
+    from scipy.linalg import block_diag
 
     n_g = np.array([s.n_obs for s in stats], dtype=float)
     N, G = float(n_g.sum()), len(stats)
     fg = n_g / N
     svec = [s.vector for s in stats]
     ws = [fg[g] / np.diag(s.nacov) for g, s in enumerate(stats)]
-    sw = [np.sqrt(w) for w in ws]
+    # lavaan's gradient for least-squares estimators weights group g by (N_g - 1) / N
+    sw = [np.sqrt((n_g[g] - 1) / N / np.diag(s.nacov)) for g, s in enumerate(stats)]
 
     def resid(x: np.ndarray) -> np.ndarray:
         return np.concatenate([sw[g] * (svec[g] - model.implied(x, g)) for g in range(G)])
@@ -196,62 +385,24 @@ def fit_multigroup_dwls(stats: Sequence[PolychoricStats], model: MultiGroupOrdin
     def jac(x: np.ndarray) -> np.ndarray:
         return np.vstack([-sw[g][:, None] * model.jacobian(x, g) for g in range(G)])
 
-    x = _start(model, stats, names) if x0 is None else np.asarray(x0, float)
-    sol = optimize.least_squares(resid, x, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15,
-                                 max_nfev=2000)
-    x = sol.x
-    for _ in range(20):
-        J = jac(x)
-        step = np.linalg.lstsq(J, -resid(x), rcond=None)[0]
-        x = x + step
-        if np.max(np.abs(step)) < 1e-12:
-            break
+    x, converged = _minimise(resid, jac, _start(model, stats, names) if x0 is None else np.asarray(x0, float))
+    x = model.orient(x)
     r = resid(x)
-    converged = bool(np.max(np.abs(jac(x).T @ r)) < 1e-8)
-    fmin = float(r @ r)
-    n_ls = N - G
-    # lavaan: the statistic of group g is (N_g - 1) F_g
-    rg = np.split(r, np.cumsum([len(v) for v in svec])[:-1])
-    chisq = float(sum((n_g[g] - 1) / fg[g] * float(rg[g] @ rg[g]) for g in range(G)))
+    chisq = N * float(r @ r)  # sum_g (N_g - 1) F_g
     D = np.vstack([model.jacobian(x, g) for g in range(G)])
     w = np.concatenate(ws)
-    from scipy.linalg import block_diag
-
     gamma = block_diag(*[s.nacov / fg[g] for g, s in enumerate(stats)])
     WD = w[:, None] * D
     E_inv = np.linalg.inv(D.T @ WD)
-    U = np.diag(w) - WD @ E_inv @ WD.T
-    UG = U @ gamma
-    tr_ug, tr_ug2 = float(np.trace(UG)), float((UG * UG.T).sum())
-    nstat = len(w)
-    df = float(nstat - model.n_free)
-    ss = scaled_shifted(chisq, df, tr_ug, tr_ug2)
-    # baseline: thresholds free, correlations zero in every group
-    nth = [s.n_thresholds for s in stats]
-    cor_sel = np.concatenate([np.r_[np.zeros(nth[g], bool), np.ones(len(svec[g]) - nth[g], bool)] for g in range(G)])
-    sv = np.concatenate(svec)
-    gw = np.concatenate([np.full(len(svec[g]), (n_g[g] - 1) / fg[g]) for g in range(G)])
-    chisq_b = float((gw * w)[cor_sel] @ sv[cor_sel] ** 2)
-    df_b = float(cor_sel.sum())
-    UGb = w[cor_sel][:, None] * gamma[np.ix_(cor_sel, cor_sel)]
-    ssb = scaled_shifted(chisq_b, df_b, float(np.trace(UGb)), float((UGb * UGb.T).sum()))
-    cfi, tli = incremental_fit(chisq, df, chisq_b, df_b)
-    cfi_s, tli_s = incremental_fit(ss["chisq_scaled"], df, ssb["chisq_scaled"], df_b)
-
-    def rmsea(t: float) -> float:
-        return float(np.sqrt(G) * np.sqrt(max(t / n_ls / df - 1.0 / n_ls, 0.0))) if df > 0 else 0.0
-
-    fit = {"npar": float(model.n_free), "chisq": chisq, "df": df,
-           "p_val": float(sps.chi2.sf(chisq, df)) if df > 0 else np.nan,
-           "chisq_scaled": ss["chisq_scaled"],
-           "p_val_scaled": float(sps.chi2.sf(ss["chisq_scaled"], df)) if df > 0 else np.nan,
-           "chisq_scaling_factor": ss["scaling_factor"], "chisq_shift": ss["shift"],
-           "trace_ugamma": tr_ug, "trace_ugamma2": tr_ug2,
-           "baseline_chisq": chisq_b, "baseline_df": df_b, "baseline_chisq_scaled": ssb["chisq_scaled"],
-           "cfi": cfi, "tli": tli, "cfi_scaled": cfi_s, "tli_scaled": tli_s,
-           "rmsea": rmsea(chisq), "rmsea_scaled": rmsea(ss["chisq_scaled"]), "n_obs": N}
-    return {"x": x, "fit": fit, "fmin": fmin, "D": D, "w": w, "gamma": gamma, "e_inv": E_inv, "converged": converged,
-            "names": names}
+    UG = (np.diag(w) - WD @ E_inv @ WD.T) @ gamma
+    vcov = E_inv @ (WD.T @ gamma @ WD) @ E_inv / (N - G)
+    df = float(len(w) - model.n_free)
+    fit = {"npar": float(model.n_free),
+           **_test_statistics(chisq, df, _baseline(stats, w, gamma, n_g, fg), float(np.trace(UG)),
+                              float((UG * UG.T).sum()), N - G, G),
+           "srmr": _srmr(stats, model, x, fg), "n_obs": N}
+    return {"x": x, "vcov": vcov, "fit": fit, "fmin": float(r @ r), "D": D, "w": w, "gamma": gamma,
+            "e_inv": E_inv, "converged": converged, "names": names}
 
 
 def satorra2000_scaled_shifted(m1: dict[str, Any], m0: dict[str, Any]) -> dict[str, float]:

@@ -1,108 +1,187 @@
 """Ordinal measurement invariance (WLSMV, Wu & Estabrook 2016) against lavaan 0.6-14 + semTools
-(fixtures from tests/reference/invariance_ordinal.R)."""
+(fixtures from tests/reference/invariance_ordinal.R: HS by school, bfi A/C by gender, simulated
+FCS-shaped 0-4 data by group, bfi C by three education groups; five steps in the delta parameterisation -- strict in theta -- and
+all five in the theta parameterisation)."""
 
 from __future__ import annotations
 
 import json
+from functools import cache
 
 import numpy as np
 import pandas as pd
 import pytest
 from testkit import REFERENCE
 
+from compassion_scales.analyses.cfa import parse_model
 from compassion_scales.analyses.invariance import invariance
-from compassion_scales.analyses.ordinal_invariance import OrdinalInvarianceResult
-from compassion_scales.errors import AnalysisError
-from compassion_scales.stats.ordinal_invariance import (
-    fit_multigroup_dwls,
-    satorra2000_scaled_shifted,
-    wu_estabrook_model,
+from compassion_scales.analyses.ordinal_invariance import (
+    ORDINAL_STEPS,
+    OrdinalInvarianceResult,
+    ordinal_invariance,
 )
-from compassion_scales.stats.ordinal_sem import polychoric_nacov
+from compassion_scales.errors import AnalysisError
+from compassion_scales.stats.ordinal_invariance import WU_ESTABROOK_ORDER, wu_estabrook_model
 
 REF = REFERENCE
+FILES = {"hs": "hs_ordinal.csv", "bfi": "bfi.csv", "fcs": "fcs_sim_cfa.csv", "bfi3": "bfi.csv"}
+EDU3 = {1: "low", 2: "low", 3: "mid", 4: "high", 5: "high"}  # bfi3: three education groups
 HS = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
-ITEMS = [f"x{i}" for i in range(1, 10)]
-GOLD = json.loads((REF / "invariance_ordinal_hs.json").read_text())
 DATA = pd.read_csv(REF / "data" / "hs_ordinal.csv")
-STEP_EQ = {"configural": (), "thresholds": ("thresholds",), "loadings": ("thresholds", "loadings")}
-# ours -> lavaan's fitMeasures names
-FIT_KEYS = {"npar": "npar", "chisq": "chisq", "df": "df", "p_val": "pvalue", "chisq_scaled": "chisq.scaled",
-            "p_val_scaled": "pvalue.scaled", "chisq_scaling_factor": "chisq.scaling.factor",
-            "baseline_chisq": "baseline.chisq", "baseline_chisq_scaled": "baseline.chisq.scaled",
-            "cfi": "cfi", "tli": "tli", "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled",
-            "rmsea": "rmsea", "rmsea_scaled": "rmsea.scaled"}
-RELATIVE = {"chisq", "chisq_scaled", "baseline_chisq", "baseline_chisq_scaled"}
+# ours -> lavaan's fitMeasures name; chi-squares and scaling factors are compared relatively
+FIT_KEYS = {"npar": "npar", "df": "df", "chisq": "chisq", "p_val": "pvalue", "chisq_scaled": "chisq.scaled",
+            "p_val_scaled": "pvalue.scaled", "scaling_factor": "chisq.scaling.factor", "cfi": "cfi",
+            "tli": "tli", "rmsea": "rmsea", "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled",
+            "rmsea_scaled": "rmsea.scaled", "srmr": "srmr"}
+RELATIVE = {"chisq", "chisq_scaled", "scaling_factor"}
+SEQ = {"delta": ("steps", "lrt"), "theta": ("theta", "lrt_theta")}
+CASES = [(name, pz) for name in FILES for pz in SEQ]
 
 
-@pytest.fixture(scope="module")
-def fits() -> dict:
-    ncat = [int(DATA[c].nunique()) for c in ITEMS]
-    stats = [polychoric_nacov(DATA.loc[DATA.school == g, ITEMS].to_numpy() - 1, ncat) for g in GOLD["group_levels"]]
-    pattern = np.zeros((9, 3), dtype=bool)
-    pattern[np.arange(9), np.arange(9) // 3] = True
-    out = {}
-    for step, eq in STEP_EQ.items():
-        model, names = wu_estabrook_model(pattern, [k - 1 for k in ncat], 2, eq)
-        out[step] = fit_multigroup_dwls(stats, model, names)
-    return out
+@cache
+def gold(name: str) -> dict:
+    return json.loads((REF / f"invariance_ordinal_{name}.json").read_text())
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("step", list(STEP_EQ))
-def test_fit_measures_match_lavaan(fits: dict, step: str) -> None:
-    res, ref = fits[step], GOLD[step]["fit"]
-    assert res["converged"]
-    for ours, theirs in FIT_KEYS.items():
-        want = ref[theirs]
-        tol = 1e-4 * abs(want) if ours in RELATIVE else 1e-4
-        assert res["fit"][ours] == pytest.approx(want, abs=tol), (step, ours)
-    ss = GOLD[step]["scaled_shifted"]
-    assert res["fit"]["trace_ugamma"] == pytest.approx(ss["trace.UGamma"], rel=1e-4)
-    assert res["fit"]["trace_ugamma2"] == pytest.approx(ss["trace.UGamma2"], rel=1e-4)
+@cache
+def run(name: str, pz: str) -> OrdinalInvarianceResult:
+    g = gold(name)
+    df = pd.read_csv(REF / "data" / FILES[name])
+    if name == "bfi3":
+        df["edu3"] = df["education"].map(EDU3)
+    df = df[g["items"] + [g["group"]]].dropna()
+    return ordinal_invariance(df, parse_model(g["model"]), g["group"], "golden", steps=None, delta_cfi=0.01,
+                              delta_rmsea=0.015, use_chisq=False, alpha=0.05, stop_at_failure=False,
+                              configural_cfi=0.9, configural_rmsea=0.08, ordered=True, parameterization=pz)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("key", "a", "b"), [("thresholds_vs_configural", "configural", "thresholds"),
-                                             ("loadings_vs_thresholds", "thresholds", "loadings")])
-def test_scaled_shifted_difference_matches_lavtestlrt(fits: dict, key: str, a: str, b: str) -> None:
-    d, ref = satorra2000_scaled_shifted(fits[a], fits[b]), GOLD["lrt"][key]
-    assert d["chisq_diff"] == pytest.approx(ref["chisq_diff"], rel=1e-4)
-    assert d["df_diff"] == ref["df_diff"]
-    assert d["p_val"] == pytest.approx(ref["p"], abs=1e-4)
+@pytest.mark.parametrize(("name", "pz"), CASES)
+def test_fit_measures_match_lavaan(name: str, pz: str) -> None:
+    res, (seq, _) = run(name, pz), SEQ[pz]
+    table = res.table.set_index("step")
+    assert list(table.index) == list(ORDINAL_STEPS)
+    for step, ref in gold(name)[seq].items():
+        assert table.loc[step, "parameterization"] == ref["parameterization"]
+        for ours, theirs in FIT_KEYS.items():
+            want = ref["fit"][theirs]
+            tol = 1e-4 * abs(want) if ours in RELATIVE else 1e-4
+            assert table.loc[step, ours] == pytest.approx(want, abs=tol), (step, ours)
+        assert table.loc[step, "shift"] == pytest.approx(ref["scaled_shifted"]["shift.parameter"], rel=1e-4)
 
 
 @pytest.mark.slow
-def test_invariance_api_ordered() -> None:
+@pytest.mark.parametrize(("name", "pz"), CASES)
+def test_scaled_shifted_differences_match_lavtestlrt(name: str, pz: str) -> None:
+    table = run(name, pz).table.set_index("step")
+    for key, ref in gold(name)[SEQ[pz][1]].items():
+        step = key.split("_vs_")[0]
+        assert table.loc[step, "chisq_diff"] == pytest.approx(ref["chisq_diff"], rel=1e-4), key
+        assert table.loc[step, "df_diff"] == ref["df_diff"]
+        assert table.loc[step, "p_diff"] == pytest.approx(ref["p"], abs=1e-4), key
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "pz"), CASES)
+def test_estimates_and_robust_se_match_parameterestimates(name: str, pz: str) -> None:
+    res, g = run(name, pz), gold(name)
+    for step, ref in g[SEQ[pz][0]].items():
+        lav = pd.DataFrame(ref["params"])
+        lav["group"] = [str(g["group_levels"][k - 1]) for k in lav["group"]]
+        m = lav.merge(res.estimates[step], on=["group", "lhs", "op", "rhs"], how="left", suffixes=("_lav", ""))
+        assert m["est"].notna().all(), step
+        assert len(res.estimates[step]) == len(lav)
+        np.testing.assert_allclose(m["est"], m["est_lav"], atol=1e-4, rtol=0, err_msg=step)
+        # lavaan prints 0 for the standard errors of fixed and derived values
+        np.testing.assert_allclose(m["se"].fillna(0.0), m["se_lav"], atol=1e-4, rtol=0, err_msg=step)
+        assert (m["free"] == (m["se_lav"] > 0)).all(), step
+
+
+@pytest.mark.slow
+def test_invariance_api_runs_all_five_steps() -> None:
     res = invariance(DATA, HS, group="school", ordered=True)
     assert isinstance(res, OrdinalInvarianceResult)
     t = res.summary
-    assert list(t["step"]) == ["configural", "thresholds", "metric"]
-    assert res.group_labels == ("Pasteur", "Grant-White")
-    for row, step in zip(t.itertuples(), ["configural", "thresholds", "loadings"], strict=True):
-        ref = GOLD[step]["fit"]
-        assert row.chisq_scaled == pytest.approx(ref["chisq.scaled"], rel=1e-4)
-        assert row.cfi_scaled == pytest.approx(ref["cfi.scaled"], abs=1e-4)
-        assert row.rmsea_scaled == pytest.approx(ref["rmsea.scaled"], abs=1e-4)
-    assert t["chisq_diff"].iloc[1] == pytest.approx(GOLD["lrt"]["thresholds_vs_configural"]["chisq_diff"], rel=1e-4)
-    assert t["chisq_diff"].iloc[2] == pytest.approx(GOLD["lrt"]["loadings_vs_thresholds"]["chisq_diff"], rel=1e-4)
-    assert t["p_diff"].iloc[2] == pytest.approx(GOLD["lrt"]["loadings_vs_thresholds"]["p"], abs=1e-4)
-    assert res.highest_level == "metric"
-    assert any("Wu & Estabrook (2016)" in line for line in res._notes())
-    assert res.to_dict()["highest_level"] == "metric"
+    assert list(t["step"]) == ["configural", "thresholds", "metric", "scalar"]  # stops at scalar
+    assert res.failed_step == "scalar" and res.highest_level == "metric"
+    assert list(t["parameterization"]) == ["delta"] * 4
+    ref = gold("hs")
+    assert t["chisq_diff"].iloc[3] == pytest.approx(ref["lrt"]["scalar_vs_metric"]["chisq_diff"], rel=1e-4)
+    assert any("Not tested because scalar failed: strict" in line for line in res._notes())
+    full = invariance(DATA, HS, group="school", ordered=True, stop_at_failure=False)
+    assert list(full.summary["step"]) == list(ORDINAL_STEPS)
+    assert full.summary["parameterization"].iloc[-1] == "theta"
+    assert full.to_dict()["parameterization"] == "delta"
+    assert set(full.estimates) == set(ORDINAL_STEPS)
     # estimator="WLSMV" alone treats the items as ordered
     res2 = invariance(DATA, HS, group="school", estimator="WLSMV", steps=["configural", "thresholds"])
     assert list(res2.summary["step"]) == ["configural", "thresholds"]
 
 
-@pytest.mark.parametrize("kwargs", [{"steps": ["configural", "metric", "scalar"]},
-                                    {"steps": ["configural", "strict"]},
-                                    {"estimator": "ULSMV"},
-                                    {"missing": "fiml"}])
-def test_unavailable_ordinal_options_raise(kwargs: dict) -> None:
+def test_wu_estabrook_model_counts_match_measeq_syntax() -> None:
+    pattern = np.zeros((9, 3), dtype=bool)
+    pattern[np.arange(9), np.arange(9) // 3] = True
+    ncat = [int(DATA[f"x{i}"].nunique()) for i in range(1, 10)]
+    for pz, seq in (("delta", "steps"), ("theta", "theta")):
+        for k, step in enumerate(ORDINAL_STEPS):
+            par = gold("hs")[seq][step]["parameterization"]
+            model, names = wu_estabrook_model(pattern, [c - 1 for c in ncat], 2, WU_ESTABROOK_ORDER[:k], par)
+            assert model.n_free == len(names) == gold("hs")[seq][step]["fit"]["npar"], (pz, step)
+
+
+def test_wu_estabrook_model_rejects_strict_delta_and_skipped_steps() -> None:
+    pattern = np.ones((3, 1), dtype=bool)
+    with pytest.raises(ValueError, match="theta"):
+        wu_estabrook_model(pattern, [2, 2, 2], 2, WU_ESTABROOK_ORDER, "delta")
+    with pytest.raises(ValueError, match="order"):
+        wu_estabrook_model(pattern, [2, 2, 2], 2, ["loadings"])
+
+
+@pytest.mark.parametrize("pz", ["delta", "theta"])
+def test_analytic_jacobian_equals_numeric(pz: str) -> None:
+    pattern = np.zeros((7, 2), dtype=bool)
+    pattern[:4, 0] = pattern[4:, 1] = True
+    rng = np.random.default_rng(3)
+    for k in range(5 if pz == "theta" else 4):
+        model, _ = wu_estabrook_model(pattern, [2, 3, 1, 2, 4, 2, 3], 3, WU_ESTABROOK_ORDER[:k], pz)
+        x = rng.uniform(0.3, 1.2, model.n_free)
+        for g in range(3):
+            np.testing.assert_allclose(model.jacobian(x, g), model.jacobian_numeric(x, g), atol=1e-8)
+
+
+def test_orient_makes_first_loadings_positive_consistently() -> None:
+    pattern = np.zeros((4, 2), dtype=bool)
+    pattern[:2, 0] = pattern[2:, 1] = True
+    model, names = wu_estabrook_model(pattern, [1, 1, 1, 1], 2, ["thresholds", "loadings", "intercepts"])
+    x = np.arange(1.0, model.n_free + 1)
+    lam0 = model.groups[0].lam
+    x[lam0[lam0 >= 0]] *= np.array([-1, -1, 1, 1])  # factor 1 reflected (loadings shared by both groups)
+    y = model.orient(x)
+    assert (y[lam0[lam0 >= 0]] > 0).all()
+    for s in model.groups:  # the covariance and the mean of factor 1 change sign in every group
+        assert y[s.psi[1, 0]] == -x[s.psi[1, 0]]
+        if s.alpha[0] >= 0:
+            assert y[s.alpha[0]] == -x[s.alpha[0]]
+            assert y[s.alpha[1]] == x[s.alpha[1]]
+    for g in range(2):
+        np.testing.assert_allclose(model.implied(y, g), model.implied(x, g))
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"steps": ["configural", "metric", "scalar"]}, "order"),
+                                               ({"steps": ["configural", "partial"]}, "not available"),
+                                               ({"estimator": "ULSMV"}, "only"),
+                                               ({"missing": "fiml"}, "listwise")])
+def test_unavailable_ordinal_options_raise(kwargs: dict, match: str) -> None:
     kw = {"ordered": True, **kwargs}
-    with pytest.raises(AnalysisError, match="not available|only"):
+    with pytest.raises(AnalysisError, match=match):
         invariance(DATA, HS, group="school", **kw)
+
+
+def test_bad_parameterization_raises() -> None:
+    with pytest.raises(AnalysisError, match="parameterization must be"):
+        ordinal_invariance(DATA, parse_model(HS), "school", "x", steps=None, delta_cfi=0.01, delta_rmsea=0.015,
+                           use_chisq=False, alpha=0.05, stop_at_failure=True, configural_cfi=0.9,
+                           configural_rmsea=0.08, parameterization="probit")
 
 
 def test_ordinal_residual_covariances_not_available() -> None:
@@ -118,7 +197,7 @@ def test_empty_category_in_a_group_raises() -> None:
 
 
 @pytest.mark.slow
-def test_cli_invariance_ordered() -> None:
+def test_cli_invariance_ordered_runs_every_step() -> None:
     from click.testing import CliRunner
 
     from compassion_scales.cli import main
@@ -126,11 +205,11 @@ def test_cli_invariance_ordered() -> None:
     path = str(REF / "data" / "hs_ordinal.csv")
     model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
     r = CliRunner().invoke(main, ["factors", "invariance", path, "--model", model, "--group", "school",
-                                  "--ordered", "--format", "csv", "-q"])
+                                  "--ordered", "--all-steps", "--format", "csv", "-q"])
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    assert lines[0].startswith("step,equal,npar,chisq,df")
-    assert [ln.split(",")[0] for ln in lines[1:4]] == ["configural", "thresholds", "metric"]
+    assert lines[0].startswith("step,equal,parameterization,npar,chisq,df")
+    assert [ln.split(",")[0] for ln in lines[1:6]] == list(ORDINAL_STEPS)
     bad = CliRunner().invoke(main, ["factors", "invariance", path, "--model", model, "--group", "school",
                                     "--ordered", "--estimator", "MLR"])
     assert bad.exit_code != 0

@@ -1,45 +1,99 @@
-# Golden values for ordinal measurement invariance (WLSMV, delta parameterisation, Wu & Estabrook 2016
-# identification), from lavaan 0.6-14 and semTools.
-# Run once from the repository root:  Rscript tests/reference/invariance_ordinal.R
-# Writes tests/reference/invariance_ordinal_hs.json.
+# Golden values for ordinal measurement invariance (WLSMV, Wu & Estabrook 2016 identification as
+# semTools' measEq.syntax), from lavaan 0.6-14 and semTools, on three data sets:
+#   hs  : tests/reference/data/hs_ordinal.csv (HolzingerSwineford1939 cut into 4 categories), group = school
+#   bfi : tests/reference/data/bfi.csv (psych::bfi), A1-A5 and C1-C5 as ordered (6 categories),
+#         group = gender, listwise deletion
+#   fcs : tests/reference/data/fcs_sim_cfa.csv (simulated FCS-shaped, 0-4), group = group
+#   bfi3: bfi C1-C5 by education in three groups (1-2 low, 3 mid, 4-5 high), listwise
+# Run once from the repository root:  Rscript tests/reference/invariance_ordinal.R [hs bfi fcs bfi3]
+# Writes tests/reference/invariance_ordinal_{hs,bfi,fcs,bfi3}.json. In each file:
+#   steps : configural, thresholds, metric, scalar with parameterization = "delta" and strict with
+#           parameterization = "theta" (measEq.syntax refuses equal residual variances in the delta
+#           parameterisation); lrt: lavTestLRT of each step against the previous one
+#   theta : the five steps, all with parameterization = "theta"; lrt_theta likewise
+# Step names -> measEq.syntax group.equal: configural "", thresholds "thresholds",
+#   metric c("thresholds","loadings"), scalar c(...,"intercepts"), strict c(...,"residuals").
 suppressPackageStartupMessages({library(lavaan); library(semTools); library(jsonlite)})
 out <- "tests/reference"
-hs <- read.csv(file.path(out, "data", "hs_ordinal.csv"))
-hs_model <- "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
-items <- paste0("x", 1:9)
 FM <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
         "chisq.scaling.factor", "chisq.shift.parameters", "baseline.chisq", "baseline.df",
-        "baseline.chisq.scaled", "cfi", "tli", "cfi.scaled", "tli.scaled", "rmsea", "rmsea.scaled",
-        "srmr", "ntotal")
-steps <- list(configural = "", thresholds = "thresholds", loadings = c("thresholds", "loadings"))
-fits <- list(); res <- list()
-for (s in names(steps)) {
-  syn <- measEq.syntax(configural.model = hs_model, data = hs, ordered = items, parameterization = "delta",
-                       ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group = "school",
-                       group.equal = steps[[s]])
-  fit <- cfa(as.character(syn), data = hs, ordered = items, estimator = "WLSMV", group = "school",
-             parameterization = "delta")
-  fits[[s]] <- fit
-  pe <- parameterEstimates(fit)
-  ts <- lavInspect(fit, "test")$scaled.shifted
-  res[[s]] <- list(
-    call = paste0('measEq.syntax(configural.model = hs_model, data = hs_ordinal, ordered = paste0("x", 1:9), ',
-                  'parameterization = "delta", ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group = "school", ',
-                  'group.equal = ', deparse(steps[[s]]), '); cfa(syntax, ordered = ..., estimator = "WLSMV", group = "school")'),
-    fit = as.list(fitMeasures(fit, FM)),
-    scaled_shifted = ts[c("stat", "df", "scaling.factor", "shift.parameter", "trace.UGamma", "trace.UGamma2")],
-    params = pe[, intersect(c("lhs", "op", "rhs", "group", "label", "est", "se"), names(pe))])
+        "baseline.chisq.scaled", "baseline.chisq.scaling.factor", "baseline.chisq.shift.parameters",
+        "cfi", "tli", "cfi.scaled", "tli.scaled", "rmsea", "rmsea.scaled", "rmsea.ci.lower",
+        "rmsea.ci.upper", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "srmr", "ntotal")
+GE <- list(configural = "", thresholds = "thresholds", metric = c("thresholds", "loadings"),
+           scalar = c("thresholds", "loadings", "intercepts"),
+           strict = c("thresholds", "loadings", "intercepts", "residuals"))
+
+run_set <- function(name, data, model, items, group, data_desc) {
+  fit_step <- function(step, pz) {
+    syn <- measEq.syntax(configural.model = model, data = data, ordered = items, parameterization = pz,
+                         ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", group = group,
+                         group.equal = GE[[step]])
+    cfa(as.character(syn), data = data, ordered = items, estimator = "WLSMV", group = group,
+        parameterization = pz)
+  }
+  describe <- function(fit, step, pz) {
+    pe <- parameterEstimates(fit)
+    ts <- lavInspect(fit, "test")$scaled.shifted
+    list(call = paste0("measEq.syntax(configural.model = model, data = ", data_desc, ", ordered = items, ",
+                       "parameterization = '", pz, "', ID.fac = 'std.lv', ID.cat = 'Wu.Estabrook.2016', group = '",
+                       group, "', group.equal = ", deparse(GE[[step]]), "); cfa(syntax, ordered = items, ",
+                       "estimator = 'WLSMV', group = '", group, "', parameterization = '", pz, "')"),
+         parameterization = pz,
+         fit = as.list(fitMeasures(fit, FM)),
+         scaled_shifted = ts[c("stat", "df", "scaling.factor", "shift.parameter", "trace.UGamma", "trace.UGamma2")],
+         params = pe[, intersect(c("lhs", "op", "rhs", "group", "label", "est", "se"), names(pe))])
+  }
+  lrt <- function(fits, a, b) {
+    t <- lavTestLRT(fits[[a]], fits[[b]])
+    list(call = paste0("lavTestLRT(fit_", a, ", fit_", b, ")  # method satorra.2000 (scaled.shifted)"),
+         chisq_diff = t[["Chisq diff"]][2], df_diff = t[["Df diff"]][2], p = t[["Pr(>Chisq)"]][2])
+  }
+  pz_delta <- c(configural = "delta", thresholds = "delta", metric = "delta", scalar = "delta", strict = "theta")
+  fd <- lapply(names(GE), function(s) fit_step(s, pz_delta[[s]])); names(fd) <- names(GE)
+  ft <- lapply(names(GE), function(s) fit_step(s, "theta")); names(ft) <- names(GE)
+  res <- list(data = data_desc, model = model, items = items, group = group,
+              group_levels = lavInspect(fd$configural, "group.label"),
+              steps = lapply(names(GE), function(s) describe(fd[[s]], s, pz_delta[[s]])),
+              theta = lapply(names(GE), function(s) describe(ft[[s]], s, "theta")))
+  names(res$steps) <- names(GE); names(res$theta) <- names(GE)
+  pairs <- list(c("configural", "thresholds"), c("thresholds", "metric"), c("metric", "scalar"),
+                c("scalar", "strict"))
+  res$lrt <- lapply(pairs, function(p) lrt(fd, p[1], p[2]))
+  res$lrt_theta <- lapply(pairs, function(p) lrt(ft, p[1], p[2]))
+  names(res$lrt) <- names(res$lrt_theta) <- sapply(pairs, function(p) paste0(p[2], "_vs_", p[1]))
+  res$lavaan_version <- as.character(packageVersion("lavaan"))
+  res$semtools_version <- as.character(packageVersion("semTools"))
+  writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null", dataframe = "columns"),
+             file.path(out, paste0("invariance_ordinal_", name, ".json")))
 }
-lrt <- function(a, b) {
-  t <- lavTestLRT(fits[[a]], fits[[b]])
-  list(call = paste0("lavTestLRT(fit_", a, ", fit_", b, ")  # method satorra.2000 (scaled.shifted)"),
-       chisq_diff = t[["Chisq diff"]][2], df_diff = t[["Df diff"]][2], p = t[["Pr(>Chisq)"]][2])
+
+sets <- commandArgs(trailingOnly = TRUE)   # e.g. Rscript tests/reference/invariance_ordinal.R bfi3
+if (!length(sets)) sets <- c("hs", "bfi", "fcs", "bfi3")
+if ("hs" %in% sets) {
+  hs <- read.csv(file.path(out, "data", "hs_ordinal.csv"))
+  run_set("hs", hs, "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9",
+          paste0("x", 1:9), "school", "hs_ordinal.csv")
 }
-res$lrt <- list(thresholds_vs_configural = lrt("configural", "thresholds"),
-                loadings_vs_thresholds = lrt("thresholds", "loadings"))
-res$lavaan_version <- as.character(packageVersion("lavaan"))
-res$semtools_version <- as.character(packageVersion("semTools"))
-res$group_levels <- lavInspect(fits$configural, "group.label")
-writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"),
-           file.path(out, "invariance_ordinal_hs.json"))
+ac <- c(paste0("A", 1:5), paste0("C", 1:5))
+if ("bfi" %in% sets) {
+  bfi <- read.csv(file.path(out, "data", "bfi.csv"))
+  bfi <- na.omit(bfi[, c(ac, "gender")])
+  run_set("bfi", bfi, "agree =~ A1 + A2 + A3 + A4 + A5\n consc =~ C1 + C2 + C3 + C4 + C5", ac, "gender",
+          "na.omit(bfi.csv[, c(A1-A5, C1-C5, gender)])")
+}
+if ("fcs" %in% sets) {
+  fcs <- read.csv(file.path(out, "data", "fcs_sim_cfa.csv"))
+  run_set("fcs", fcs, paste0("others =~ ", paste0("oth_", 1:6, collapse = " + "),
+                             "\n from =~ ", paste0("from_", 1:5, collapse = " + "),
+                             "\n self =~ ", paste0("self_", 1:7, collapse = " + ")),
+          names(fcs)[1:18], "group", "fcs_sim_cfa.csv")
+}
+if ("bfi3" %in% sets) {  # three groups: education 1-2 "low", 3 "mid", 4-5 "high"
+  b3 <- read.csv(file.path(out, "data", "bfi.csv"))
+  b3 <- na.omit(b3[, c(paste0("C", 1:5), "education")])
+  b3$edu3 <- c("low", "low", "mid", "high", "high")[b3$education]
+  run_set("bfi3", b3, "consc =~ C1 + C2 + C3 + C4 + C5", paste0("C", 1:5), "edu3",
+          "na.omit(bfi.csv[, c(C1-C5, education)]) with edu3 = c(low, low, mid, high, high)[education]")
+}
 cat("done\n")
