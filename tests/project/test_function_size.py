@@ -22,8 +22,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     ("compassion_scales/analyses/cfa.py", "_prepare"),  # 82 lines
     ("compassion_scales/analyses/invariance.py", "invariance"),  # 112 lines
     ("compassion_scales/analyses/ordinal_cfa.py", "fit_ordinal_cfa_model"),  # 184 lines
-    ("compassion_scales/analyses/ordinal_invariance.py", "ordinal_invariance"),  # 131 lines
-    ("compassion_scales/stats/ordinal_invariance.py", "fit_multigroup_dwls"),  # 65 lines
     ("compassion_scales/stats/ordinal_sem.py", "fit_ordinal_cfa"),  # 90 lines
     ("compassion_scales/stats/ordinal_sem.py", "polychoric_nacov"),  # 82 lines
 
