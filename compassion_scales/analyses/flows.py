@@ -22,17 +22,17 @@ import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
 from compassion_scales._typing import InstrumentLike, as_instrument
-from compassion_scales.analyses.compare import (
+from compassion_scales.errors import AnalysisError, MissingDataWarning, SkippedScoreWarning
+from compassion_scales.results import ResultMixin
+from compassion_scales.stats.anova import contr_sum, mixed_anova
+from compassion_scales.stats.group_tests import (
     adjust_p,
-    group_levels,
     hedges_g_independent,
     hedges_j,
     t_ci,
     welch_t,
 )
-from compassion_scales.errors import AnalysisError, MissingDataWarning, SkippedScoreWarning
-from compassion_scales.results import ResultMixin
-from compassion_scales.stats.anova import contr_sum, mixed_anova
+from compassion_scales.stats.groups import group_levels
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -14,8 +14,7 @@ def group_levels(values: pd.Series) -> list[Any]:
 
     A categorical column keeps its category order (only categories present); other
     values are sorted, as text when they do not sort among themselves (mixed types).
-    Missing values are not a group. Used by ``reliability`` (and meant for ``compare``
-    and ``flows``, whose rule it is).
+    Missing values are not a group. Used by ``reliability``, ``compare`` and ``flows``.
 
     Examples
     --------

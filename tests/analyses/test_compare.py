@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
-from compassion_scales.analyses.compare import adjust_p, compare, eta_sq_ci, hedges_j
+from compassion_scales.analyses.compare import compare
 from compassion_scales.errors import AnalysisError, MissingDataWarning
+from compassion_scales.stats.group_tests import adjust_p, eta_sq_ci, hedges_j
 
 TOL = 1e-6
 SCORES = ["ACT", "SATV", "SATQ"]

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from compassion_scales.analyses.compare import JZS_PRIOR_SCALE, compare, jzs_bf10
+from compassion_scales.analyses.compare import compare
 from compassion_scales.errors import MissingDataWarning
+from compassion_scales.stats.group_tests import JZS_PRIOR_SCALE, jzs_bf10
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 GOLDEN = json.loads((REF / "bayes_factor_ttest.json").read_text())

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from testkit import REFERENCE
 
-from compassion_scales.analyses.compare import hedges_j
 from compassion_scales.analyses.flows import (
     fisher_z_test,
     flows,
@@ -19,6 +18,7 @@ from compassion_scales.analyses.flows import (
     steiger_test,
 )
 from compassion_scales.errors import AnalysisError, MissingDataWarning
+from compassion_scales.stats.group_tests import hedges_j
 
 TOL = 1e-6
 PHASES = {"pre": "pre", "post": "post", "fup": "fup"}
@@ -176,7 +176,7 @@ def test_posthoc_matches_r(obk, reference_dir):
         # psych's own interval (uniroot default tolerance) agrees to its precision
         assert lo == pytest.approx(r["d_ci_low_psych"], abs=1e-4)
     # Holm within each family
-    from compassion_scales.analyses.compare import adjust_p
+    from compassion_scales.stats.group_tests import adjust_p
 
     assert np.allclose(within["p_adj"], adjust_p(within["p_val"], "holm"))
 
