@@ -5,21 +5,27 @@ from testkit import ROOT
 
 
 def test_bootstrap_alpha_runs_blas_on_one_thread(monkeypatch):
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     import compassion_scales.internal_consistency as ic
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
 
     seen = []
     real = ic._boot_alpha
 
     def spy(*args, **kwargs):
-        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        seen.append(blas_threads())
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ic, "_boot_alpha", spy)
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.integers(1, 6, (200, 5)), columns=list("abcde"))
-    with_guard = ic.cronbach_alpha(X, boot=200, seed=3)
+    # the suite runs BLAS on one thread (tests/conftest.py): give it two, so the guard has work to do
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads() == {2}
+        with_guard = ic.cronbach_alpha(X, boot=200, seed=3)
     assert seen == [{1}]
     # same resamples, same interval as without the guard (up to the last bits of a sum)
     boots = real(X.to_numpy(float), 200, 3)
