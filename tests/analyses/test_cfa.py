@@ -248,6 +248,7 @@ def fiml_bfi(bfi):
     return cfa(bfi, BFI_MODEL, missing="fiml")
 
 
+@pytest.mark.slow
 def test_fiml_matches_lavaan(fiml_bfi, reference_dir_module):
     ref = load_ref(reference_dir_module, "cfa_fiml_marker_bfi.json")
     res = fiml_bfi

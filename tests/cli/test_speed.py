@@ -1,6 +1,7 @@
 """Speed work (#16): thread guards and lazy imports that keep results identical but faster."""
 import numpy as np
 import pandas as pd
+import pytest
 from testkit import ROOT
 
 
@@ -34,6 +35,7 @@ def test_bootstrap_alpha_runs_blas_on_one_thread(monkeypatch):
                                np.quantile(boots, [p, 1 - p]), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_commands_load_statsmodels_and_matplotlib_only_when_needed() -> None:
     """flows --time (mixed model) and trial (ANCOVA) used to import statsmodels."""
     import subprocess
@@ -48,7 +50,7 @@ runs = [["flows", data, "-i", "ceas", "--group", "group", "--time", "time", "--i
         ["trial", data, "-i", "fcs", "--arm", "group", "--time", "time", "--baseline-time", "1",
          "--follow-up-time", "2", "--id", "pid"],
         ["change", data, "-i", "fcs", "--id", "pid", "--time", "time", "--from", "1", "--to", "2"],
-        ["reliability", data, "-i", "fcs"]]
+        ["reliability", data, "-i", "fcs", "--boot", "0"]]
 for args in runs:
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, (args, r.output)
