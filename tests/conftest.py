@@ -1,11 +1,36 @@
-"""Shared fixtures: the reference (R golden) and test-data folders, once per session."""
+"""Shared fixtures: the reference (R golden) and test-data folders, once per session.
+
+BLAS runs on one thread for the whole session (and in the CLI subprocesses the tests start):
+the matrices here are small, and on a shared machine a second OpenBLAS thread waits for a
+busy core (the FIML information blocks of the SEM engine ran 20x slower with two threads
+on two shared cores). With ``pytest -n 2`` each worker has its own core. Set the variables
+yourself to override.
+
+Hypothesis profiles: ``dev`` (60 examples, no deadline: timings on a shared machine vary) and
+``ci`` (hypothesis' own CI profile, derandomised, with 150 examples), chosen with
+``HYPOTHESIS_PROFILE``; ``ci`` is the default when the ``CI`` variable is set (.ci/run sets it).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
-import pytest
-from testkit import DATA, REFERENCE, ROOT
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+from testkit import DATA, REFERENCE, ROOT  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+# numpy may have been imported before this file (a plugin): limit the loaded BLAS too
+threadpool_limits(limits=int(os.environ["OPENBLAS_NUM_THREADS"]), user_api="blas")
+
+settings.register_profile("dev", deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", parent=settings.get_profile("ci"), max_examples=150)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 __all__ = ["ROOT", "REFERENCE", "DATA"]
 

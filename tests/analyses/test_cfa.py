@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from testkit import REFERENCE
+from testkit import REFERENCE, nonempty
 
 from compassion_scales.analyses.cfa import CFAResult, cfa, parse_model
 from compassion_scales.errors import AnalysisError, HeywoodCaseWarning, MissingDataWarning
@@ -114,7 +114,7 @@ def test_standardised_solution_matches_lavaan(fitted, reference_dir_module, name
     assert_se(m["std_se"], m["se_ref"], atol=1e-5)
     lo = fitted[name].loadings
     ref_lo = m[m["op"] == "=~"]
-    for r in ref_lo.itertuples():
+    for r in nonempty(ref_lo, f"loadings in {name}").itertuples():
         assert lo.loc[r.rhs, r.lhs] == pytest.approx(r._asdict()["std_all"], abs=1e-12)
 
 
@@ -248,6 +248,7 @@ def fiml_bfi(bfi):
     return cfa(bfi, BFI_MODEL, missing="fiml")
 
 
+@pytest.mark.slow
 def test_fiml_matches_lavaan(fiml_bfi, reference_dir_module):
     ref = load_ref(reference_dir_module, "cfa_fiml_marker_bfi.json")
     res = fiml_bfi

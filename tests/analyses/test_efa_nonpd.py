@@ -11,13 +11,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from testkit import REFERENCE
+from testkit import REFERENCE, nonempty
 
 from compassion_scales.analyses.efa import efa
 
 REF = REFERENCE
 GOLD = json.loads((REF / "efa_nonpd_psych.json").read_text())
-CASES = [k for k in GOLD if k != "versions"]
+CASES = nonempty([k for k in GOLD if k != "versions"], "cases in efa_nonpd_psych.json")
 
 
 def test_cases_present():

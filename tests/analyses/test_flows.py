@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from testkit import REFERENCE
+from testkit import REFERENCE, nonempty
 
 from compassion_scales.analyses.flows import (
     fisher_z_test,
@@ -151,14 +151,14 @@ def test_posthoc_matches_r(obk, reference_dir):
     ph = res.posthoc
     within = ph[ph.comparison == "flows within group"]
     assert len(within) == 9
-    for r in ref["paired"]:
+    for r in nonempty(ref["paired"], "paired t tests in flows_posthoc_obk.json"):
         row = within[(within.group == r["group"]) & (within.a == r["a"]) & (within.b == r["b"])].iloc[0]
         assert row["t"] == pytest.approx(r["t"], abs=TOL)
         assert row["df"] == r["df"]
         assert row["p_val"] == pytest.approx(r["p_val"], abs=TOL)
     between = ph[ph.comparison == "groups within flow"]
     assert len(between) == 9
-    for r in ref["welch"]:
+    for r in nonempty(ref["welch"], "Welch tests in flows_posthoc_obk.json"):
         sel = between[between.flow == r["flow"]]
         row = sel[(sel.a == r["a"]) & (sel.b == r["b"])]
         sign = 1
@@ -201,7 +201,7 @@ def test_correlations_match_cor_test(obk, reference_dir):
     ref = _load(reference_dir, "flows_correlations.json")
     res = flows(obk, group="treatment", id="id", scores=PHASES)
     c = res.correlations
-    for r in ref["cors"]:
+    for r in nonempty(ref["cors"], "correlations in flows_correlations.json"):
         row = c[(c.group == r["group"]) & (c.flow_a == r["a"]) & (c.flow_b == r["b"])].iloc[0]
         for key in ("r", "p_val", "ci_low", "ci_high"):
             assert row[key] == pytest.approx(r[key], abs=TOL)
@@ -227,7 +227,7 @@ def test_steiger_matches_psych_through_flows(sai, sai_instrument, reference_dir)
     tt = res.time_tests
     name = {"calm": "self", "tension": "to_others", "worry": "from_others"}
     assert len(tt) == 3
-    for r in ref:
+    for r in nonempty(ref, "Steiger tests in flows_correlations.json"):
         a, b = name[r["a"]], name[r["b"]]
         row = tt[((tt.flow_a == a) & (tt.flow_b == b)) | ((tt.flow_a == b) & (tt.flow_b == a))].iloc[0]
         assert row["n"] == r["n"]

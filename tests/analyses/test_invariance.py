@@ -183,6 +183,7 @@ def test_cfa_group_equal_accepts_a_string_and_rejects_unknown(hs):
         cfa(hs, HS_MODEL, group_equal=["loadings"])
 
 
+@pytest.mark.slow
 def test_multigroup_fiml_matches_lavaan():
     bfi = pd.read_csv(REF / "data" / "bfi.csv")
     model = "\n".join(f"{f} =~ " + " + ".join(f"{c}{i}" for i in range(1, 6))
@@ -206,6 +207,7 @@ def test_multigroup_fiml_matches_lavaan():
     assert_se(m["se"], m["se_ref"], atol=2e-5)
 
 
+@pytest.mark.slow
 def test_invariance_with_fiml_ranks_candidates_by_refit(hs):
     df = hs.copy()
     rng = np.random.default_rng(7)

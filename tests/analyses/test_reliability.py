@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from testkit import EXAMPLES, REFERENCE
+from testkit import EXAMPLES, REFERENCE, nonempty
 
 from compassion_scales.analyses.reliability import (
     ReliabilityResult,
@@ -52,7 +52,7 @@ def _keys(case: dict) -> list[str] | None:
     return [k] if isinstance(k, str) else (list(k) or None)
 
 
-ALPHA_CASES = [k for k in ALPHA if k != "versions"]
+ALPHA_CASES = nonempty([k for k in ALPHA if k != "versions"], "cases in reliability_alpha_psych.json")
 
 
 @pytest.mark.parametrize("case", ALPHA_CASES)
@@ -93,7 +93,7 @@ def test_item_statistics_match_psych(datasets, case):
     assert it["key"].tolist() == ["-" if i in keyed else "+" for i in c["items"]]
 
 
-@pytest.mark.parametrize("case", [k for k in OMEGA if k != "versions"])
+@pytest.mark.parametrize("case", nonempty([k for k in OMEGA if k != "versions"], "cases in reliability_omega_psych.json"))
 def test_omega_matches_psych(datasets, case):
     c = OMEGA[case]
     d = _data(datasets, case, c["items"])

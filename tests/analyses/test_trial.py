@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from testkit import REFERENCE
+from testkit import REFERENCE, nonempty
 
 from compassion_scales.analyses.trial import TrialResult, dz_confidence_interval, trial
 from compassion_scales.errors import AnalysisError, MissingDataWarning
@@ -47,7 +47,7 @@ def test_ancova_matches_r_lm(dataset, request, reference_dir_module):
     res = request.getfixturevalue(dataset)
     gold = _golden(reference_dir_module, f"trial_ancova_{dataset}.csv")
     got = res.ancova.set_index(["score", "arm"])
-    for row in gold.itertuples(index=False):
+    for row in nonempty(gold, f"rows in trial_ancova_{dataset}.csv").itertuples(index=False):
         mine = got.loc[(row.score, row.arm)]
         for col in ANCOVA_COLS:
             assert mine[col] == pytest.approx(getattr(row, col), rel=1e-9, abs=1e-12), (row.arm, col)
@@ -58,7 +58,7 @@ def test_welch_matches_r_t_test(dataset, request, reference_dir_module):
     res = request.getfixturevalue(dataset)
     gold = _golden(reference_dir_module, f"trial_welch_{dataset}.csv")
     got = res.unadjusted.set_index(["score", "arm"])
-    for row in gold.itertuples(index=False):
+    for row in nonempty(gold, f"rows in trial_welch_{dataset}.csv").itertuples(index=False):
         mine = got.loc[(row.score, row.arm)]
         for col in ["diff", "ci_low", "ci_high", "t", "df", "p_val"]:
             assert mine[col] == pytest.approx(getattr(row, col), rel=1e-9, abs=1e-12), (row.arm, col)
@@ -69,7 +69,7 @@ def test_within_arm_matches_r(dataset, request, reference_dir_module):
     res = request.getfixturevalue(dataset)
     gold = _golden(reference_dir_module, f"trial_within_{dataset}.csv")
     got = res.within.set_index(["score", "arm"])
-    for row in gold.itertuples(index=False):
+    for row in nonempty(gold, f"rows in trial_within_{dataset}.csv").itertuples(index=False):
         mine = got.loc[(row.score, row.arm)]
         assert mine["n"] == row.n
         for col in ["mean_change", "sd_change", "ci_low", "ci_high", "t", "p_val", "d_z"]:

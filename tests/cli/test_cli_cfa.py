@@ -160,6 +160,7 @@ def test_cfa_fiml_option():
     assert r.exit_code == 2
 
 
+@pytest.mark.slow
 def test_invariance_says_when_the_configural_model_does_not_fit():
     example = str(EXAMPLES / "responses.csv")
     r = run("invariance", example, "-i", "fcs", "--group", "group")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from testkit import DATA, REFERENCE
+from testkit import DATA, REFERENCE, nonempty
 
 from compassion_scales.analyses.change import change
 from compassion_scales.cli import main
@@ -155,7 +155,7 @@ def test_trial_cli_matches_r(tmp_path):
     assert missing.exit_code == 2 and "Missing option '--occasions'" in missing.output
     got = {r["arm"]: r for r in json.loads(res.stdout)["ancova"]}
     gold = pd.read_csv(REF / "trial_ancova_anorexia.csv")
-    for row in gold.itertuples(index=False):
+    for row in nonempty(gold, "rows in trial_ancova_anorexia.csv").itertuples(index=False):
         assert got[row.arm]["diff"] == pytest.approx(row.diff, rel=1e-9)
         assert got[row.arm]["ci_low"] == pytest.approx(row.ci_low, rel=1e-9)
     assert list(pd.read_csv(out)["arm"]) == ["CBT", "FT"]

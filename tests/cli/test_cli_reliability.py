@@ -48,12 +48,12 @@ def test_reliability_csv_matches_psych_unrounded():
 
 
 def test_reliability_json_equals_library_with_instrument():
-    r = run("reliability", EXAMPLE, "-i", "fcs", "--seed", "3", "--n-boot", "300", "--group",
+    r = run("reliability", EXAMPLE, "-i", "fcs", "--seed", "3", "--n-boot", "100", "--group",
             "group", "--format", "json")
     assert r.exit_code == 0, r.output
     from compassion_scales.io import read_responses
 
-    lib = reliability(read_responses(EXAMPLE), "fcs", n_boot=300, seed=3, group="group")
+    lib = reliability(read_responses(EXAMPLE), "fcs", n_boot=100, seed=3, group="group")
     assert json.loads(r.stdout) == json.loads(lib.to_json())
     payload = json.loads(r.stdout)
     assert payload["settings"]["instrument"] == "fcs" and payload["settings"]["seed"] == 3

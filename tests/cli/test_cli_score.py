@@ -245,6 +245,7 @@ def test_debug_shows_traceback() -> None:
     assert res.exception is not None and type(res.exception).__name__ == "InputFileError"
 
 
+@pytest.mark.slow
 def test_real_subprocess(tmp_path: Path) -> None:
     out = tmp_path / "s.csv"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from testkit import CORPUS, ROOT
+from testkit import CORPUS, ROOT, nonempty
 
 from compassion_scales.cli import main
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(CORPUS))
 
 import make_corpus  # noqa: E402
 
-CASES = make_corpus.all_cases()
+CASES = nonempty(make_corpus.all_cases(), "corpus cases (tests/corpus/cases_*.py)")
 
 
 def files_under(folder: Path) -> set[str]:

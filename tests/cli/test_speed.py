@@ -1,25 +1,32 @@
 """Speed work (#16): thread guards and lazy imports that keep results identical but faster."""
 import numpy as np
 import pandas as pd
+import pytest
 from testkit import ROOT
 
 
 def test_bootstrap_alpha_runs_blas_on_one_thread(monkeypatch):
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     import compassion_scales.analyses.reliability as ic
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
 
     seen = []
     real = ic.bootstrap_alpha
 
     def spy(*args, **kwargs):
-        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        seen.append(blas_threads())
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ic, "bootstrap_alpha", spy)
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.integers(1, 6, (200, 5)), columns=list("abcde"))
-    with_guard = ic.cronbach_alpha(X, n_boot=200, seed=3)
+    # the suite runs BLAS on one thread (tests/conftest.py): give it two, so the guard has work to do
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads() == {2}
+        with_guard = ic.cronbach_alpha(X, n_boot=200, seed=3)
     assert seen == [{1}]
     # same resamples, same interval as without the guard (up to the last bits of a sum)
     boots = real(X.to_numpy(float), 200, 3)
@@ -28,6 +35,7 @@ def test_bootstrap_alpha_runs_blas_on_one_thread(monkeypatch):
                                np.quantile(boots, [p, 1 - p]), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_commands_load_statsmodels_and_matplotlib_only_when_needed() -> None:
     """flows --time (mixed model) and trial (ANCOVA) used to import statsmodels."""
     import subprocess
@@ -42,7 +50,7 @@ runs = [["flows", data, "-i", "ceas", "--group", "group", "--time", "time", "--i
         ["trial", data, "-i", "fcs", "--arm", "group", "--time", "time", "--baseline-time", "1",
          "--follow-up-time", "2", "--id", "pid"],
         ["change", data, "-i", "fcs", "--id", "pid", "--time", "time", "--from", "1", "--to", "2"],
-        ["reliability", data, "-i", "fcs"]]
+        ["reliability", data, "-i", "fcs", "--boot", "0"]]
 for args in runs:
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, (args, r.output)

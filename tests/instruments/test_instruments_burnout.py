@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from testkit import ROOT
+from testkit import ROOT, nonempty
 
 import compassion_scales as cs
 
@@ -312,9 +312,9 @@ def _same(a, b) -> bool:
                          ids=FILES + ["template"])
 def test_golden_examples_independent_scorer(path):
     raw = yaml.safe_load(path.read_text("utf-8"))
-    for ex in raw["examples"]:
+    for ex in nonempty(raw["examples"], f"golden examples in {path.name}"):
         got = _reference_scores(raw, ex["responses"])
-        for sid, want in ex["expected"].items():
+        for sid, want in nonempty(ex["expected"], f"expected scores in {path.name}").items():
             assert _same(got[sid], want), (ex["description"], sid, got[sid], want)
         # every item of the instrument is given in every example
         assert set(ex["responses"]) == {i["id"] for i in raw["items"]}, ex["description"]

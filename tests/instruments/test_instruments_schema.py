@@ -10,6 +10,7 @@ from importlib import resources
 import jsonschema
 import pytest
 import yaml
+from testkit import nonempty
 
 from compassion_scales.errors import InstrumentError
 from compassion_scales.instrument import (
@@ -20,8 +21,8 @@ from compassion_scales.instrument import (
 )
 from compassion_scales.scoring import check_examples
 
-SHIPPED = sorted(e.name for e in resources.files("compassion_scales.instruments").iterdir()
-                 if e.name.endswith((".yaml", ".yml", ".json")))
+SHIPPED = nonempty(sorted(e.name for e in resources.files("compassion_scales.instruments").iterdir()
+                 if e.name.endswith((".yaml", ".yml", ".json"))), "shipped instrument files")
 
 
 def test_schema_is_valid_json_schema() -> None:
@@ -56,7 +57,7 @@ def test_round_trip_through_json(name: str) -> None:
 
 def test_output_columns_unique_across_library() -> None:
     seen: dict[str, str] = {}
-    for inst in iter_shipped():
+    for inst in nonempty(list(iter_shipped()), "shipped instruments"):
         for sid in inst.score_ids:
             assert sid not in seen, f"{sid} is produced by {seen.get(sid)} and {inst.id}"
             seen[sid] = inst.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from testkit import DATA
 
@@ -13,7 +13,7 @@ from compassion_scales.scoring import _keyed, score
 
 TOY = str(DATA / "toy_scale.yaml")
 FCS_SELF = [f"fcs_self_{i}" for i in range(1, 16)]
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings()  # the profile of tests/conftest.py: 60 examples (dev), 150 (ci)
 
 answers = st.one_of(st.none(), st.integers(0, 4))
 rows = st.lists(st.lists(answers, min_size=15, max_size=15), min_size=1, max_size=25)

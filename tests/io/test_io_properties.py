@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from testkit import DATA
@@ -50,6 +51,7 @@ def read_back(path: Path) -> pd.DataFrame:
     return read_responses(path)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(CELL, CELL, st.lists(st.integers(1, 5), min_size=5, max_size=5)),
                 min_size=1, max_size=6))

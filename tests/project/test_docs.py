@@ -6,13 +6,13 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from testkit import DOCS
+from testkit import DOCS, nonempty
 
 spec = importlib.util.spec_from_file_location("docs_generate", DOCS / "generate.py")
 generate = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(generate)  # type: ignore[union-attr]
 
-PAGES = generate.all_pages()
+PAGES = nonempty(generate.all_pages(), "generated doc pages")
 
 
 @pytest.mark.parametrize("path", sorted(PAGES), ids=lambda p: str(p.relative_to(DOCS)))

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from testkit import ROOT
+from testkit import ROOT, nonempty
 
-TUTORIALS = sorted((ROOT / "docs" / "tutorials").glob("*.md"))
+TUTORIALS = nonempty(sorted((ROOT / "docs" / "tutorials").glob("*.md")), "tutorials in docs/tutorials")
 
 
 def _blocks(path: Path) -> list[str]:
