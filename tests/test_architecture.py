@@ -28,25 +28,6 @@ ALLOWED_PRIVATE_IMPORTS: set[tuple[str, str]] = {
     # omega's factor extraction reuses EFA's minres fit; to go when extraction moves to
     # stats/ as a public kernel (factor.py is owned by the SEM branch).
     ("compassion_scales.internal_consistency", "_fit_minres"),
-    # invariance drives the CFA engine through its internals; to go when the SEM engine
-    # becomes a public stats/ module shared by cfa and invariance.
-    ("compassion_scales.measurement_invariance", "_Par"),
-    ("compassion_scales.measurement_invariance", "_check_estimator"),
-    ("compassion_scales.measurement_invariance", "_check_solution"),
-    ("compassion_scales.measurement_invariance", "_labels"),
-    ("compassion_scales.measurement_invariance", "_make_result"),
-    ("compassion_scales.measurement_invariance", "_prepare"),
-    ("compassion_scales.measurement_invariance", "_resolve"),
-    ("compassion_scales.measurement_invariance", "_run"),
-    ("compassion_scales.measurement_invariance", "_score_tests"),
-    # model-based omega uses the same CFA engine internals (same fix as above).
-    ("compassion_scales.model_reliability", "_Engine"),
-    ("compassion_scales.model_reliability", "_check_estimator"),
-    ("compassion_scales.model_reliability", "_em_saturated"),
-    ("compassion_scales.model_reliability", "_patterns"),
-    ("compassion_scales.model_reliability", "_prepare"),
-    ("compassion_scales.model_reliability", "_resolve"),
-    ("compassion_scales.model_reliability", "_run"),
     # norms files are read with the instrument reader (YAML/JSON + sha); to go when
     # instrument.py offers a public file reader (instrument.py is owned by the norms branch).
     ("compassion_scales.norms", "_read_file"),

@@ -37,9 +37,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     ("compassion_scales/internal_consistency.py", "reliability"),  # 119 lines
 
     # CFA, invariance, ordinal SEM
-    ("compassion_scales/confirmatory.py", "_mlr"),  # 70 lines
-    ("compassion_scales/confirmatory.py", "_prepare"),  # 82 lines
-    ("compassion_scales/measurement_invariance.py", "invariance"),  # 112 lines
     ("compassion_scales/ordinal_cfa.py", "fit_ordinal_cfa_model"),  # 184 lines
     ("compassion_scales/ordinal_measurement_invariance.py", "ordinal_invariance"),  # 131 lines
     ("compassion_scales/stats/ordinal_invariance.py", "fit_multigroup_dwls"),  # 65 lines

@@ -68,10 +68,6 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
     ("reliability", "seed default None"),
     ("efa", "second positional n_factors"),
 
-    # CFA, invariance, model omega
-    ("invariance", "keyword-only after 2: group"),
-    ("model_omega", "old argument ci"),
-
     # compare, report
     ("compare", "keyword-only after 2: group"),
     ("compare", "old argument id_cols"),
