@@ -100,7 +100,7 @@ if (run("inv_mlr")) cat("inv_mlr", time_it(inv_mlr), "\n")
 if (run("fcs_inv")) {{
   fcs <- read.csv("{fcs}")
   fcs_inv <- function() {{
-    eq <- list(character(0), "loadings", c("loadings", "intercepts"), c("loadings", "intercepts", "residuals"))
+    eq <- list("", "loadings", c("loadings", "intercepts"), c("loadings", "intercepts", "residuals"))
     f <- lapply(eq, function(e) cfa("{fcs_model}", data = fcs, group = "group", group.equal = e))
     for (x in f) fitMeasures(x)
     do.call(lavTestLRT, unname(f))
