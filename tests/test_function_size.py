@@ -37,7 +37,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     ("compassion_scales/internal_consistency.py", "reliability"),  # 119 lines
 
     # CFA, invariance, ordinal SEM
-    ("compassion_scales/ordinal_cfa.py", "fit_ordinal_cfa_model"),  # 184 lines
     ("compassion_scales/ordinal_measurement_invariance.py", "ordinal_invariance"),  # 131 lines
     ("compassion_scales/stats/ordinal_invariance.py", "fit_multigroup_dwls"),  # 65 lines
     ("compassion_scales/stats/ordinal_sem.py", "fit_ordinal_cfa"),  # 90 lines
