@@ -39,8 +39,6 @@ KNOWN_LONG_FUNCTIONS: set[tuple[str, str]] = {
     # CFA, invariance, ordinal SEM
     ("compassion_scales/ordinal_measurement_invariance.py", "ordinal_invariance"),  # 131 lines
     ("compassion_scales/stats/ordinal_invariance.py", "fit_multigroup_dwls"),  # 65 lines
-    ("compassion_scales/stats/ordinal_sem.py", "fit_ordinal_cfa"),  # 90 lines
-    ("compassion_scales/stats/ordinal_sem.py", "polychoric_nacov"),  # 82 lines
 
     # compare, reporting
     ("compassion_scales/group_comparison.py", "compare"),  # 91 lines
