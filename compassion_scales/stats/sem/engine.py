@@ -299,11 +299,16 @@ class SEMEngine:
         return float(F)
 
     # -- FIML (casewise likelihood, by missing-data pattern); F = -2 logL / N
-    def _group_patterns(self, g: int) -> list[Pattern]:
-        pats = self.patterns[g]
-        if pats is None:  # pragma: no cover - FIML samples always carry their patterns
-            raise AnalysisError("Internal error: no missing-data patterns for a FIML group.")
-        return pats
+    def _group_patterns(self, g: int) -> list[tuple[np.ndarray, int, np.ndarray, np.ndarray, Any]]:
+        """Group g's patterns as (observed columns, n, mean, covariance, np.ix_ of the observed block)."""
+        if not hasattr(self, "_pattern_cache"):
+            self._pattern_cache: dict[int, list[tuple[np.ndarray, int, np.ndarray, np.ndarray, Any]]] = {}
+        if g not in self._pattern_cache:
+            pats = self.patterns[g]
+            if pats is None:  # pragma: no cover - FIML samples always carry their patterns
+                raise AnalysisError("Internal error: no missing-data patterns for a FIML group.")
+            self._pattern_cache[g] = [(o, n, yb, Sk, np.ix_(o, o)) for o, n, yb, Sk in pats]
+        return self._pattern_cache[g]
 
     def _h1_sum(self, key: str) -> float:
         """Sum of one saturated-model (h1) statistic over the groups (FIML only)."""
@@ -318,8 +323,8 @@ class SEMEngine:
         total = 0.0
         for g in range(self.G):
             Sig, mu = self.implied(x, g)
-            for o, n, yb, Sk in self._group_patterns(g):
-                So = Sig[np.ix_(o, o)]
+            for o, n, yb, Sk, ix in self._group_patterns(g):
+                So = Sig[ix]
                 try:
                     c = np.linalg.cholesky(So)
                 except np.linalg.LinAlgError:
@@ -340,12 +345,13 @@ class SEMEngine:
             Gfull = np.zeros((self.p, self.p))
             gmu = np.zeros(self.p)
             block = np.zeros((len(fc), len(fc)))
-            for o, n, yb, Sk in self._group_patterns(g):
-                Si = np.linalg.inv(Sig[np.ix_(o, o)])
+            for o, n, yb, Sk, ix in self._group_patterns(g):
+                Si = np.linalg.inv(Sig[ix])
                 d = yb - mu[o]
                 wk = n / self.N
-                Gfull[np.ix_(o, o)] += wk * (Si - Si @ (Sk + np.outer(d, d)) @ Si)
-                gmu[o] += wk * (-2.0 * Si @ d)
+                SiD = Si @ d
+                Gfull[ix] += wk * (Si - Si @ Sk @ Si - np.outer(SiD, SiD))
+                gmu[o] += wk * (-2.0 * SiD)
                 if want_info:
                     der = (U[o], V[o], c, DM[o])
                     block += wk * info_block(Si, der, der, means=True)
