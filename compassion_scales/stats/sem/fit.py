@@ -151,15 +151,58 @@ def parameter_labels(eng: SEMEngine, q: Parameter) -> tuple[str, str, str]:
     return eng.factors[q.i], "~1", ""
 
 
+def _std_batch(eng: SEMEngine, g: int, V: np.ndarray) -> np.ndarray:
+    """std.all of group g's rows for a batch of parameter-value vectors ``V`` (batch x rows)."""
+    p, m, B = eng.p, eng.m, V.shape[0]
+    lay = eng.layout(g)
+    k, i, j = lay.kind, lay.i, lay.j
+    L, P, T = np.zeros((B, p, m)), np.zeros((B, m, m)), np.zeros((B, p, p))
+    nu, al = np.zeros((B, p)), np.zeros((B, m))
+    s = k == 0
+    L[:, i[s], j[s]] = V[:, s]
+    s = k == 1
+    P[:, i[s], j[s]] = V[:, s]
+    P[:, j[s], i[s]] = V[:, s]
+    s = k == 2
+    T[:, i[s], j[s]] = V[:, s]
+    T[:, j[s], i[s]] = V[:, s]
+    s = k == 3
+    nu[:, i[s]] = V[:, s]
+    s = k == 4
+    al[:, i[s]] = V[:, s]
+    sig = np.einsum("bim,bmn,bin->bi", L, P, L) + np.diagonal(T, axis1=1, axis2=2)
+    sd, psd = np.sqrt(sig), np.sqrt(np.abs(np.diagonal(P, axis1=1, axis2=2)))
+    out = np.empty(V.shape)
+    s = k == 0
+    out[:, s] = L[:, i[s], j[s]] * psd[:, j[s]] / sd[:, i[s]]
+    s = k == 1
+    out[:, s] = P[:, i[s], j[s]] / (psd[:, i[s]] * psd[:, j[s]])
+    s = (k == 2) & (i == j)
+    out[:, s] = T[:, i[s], i[s]] / sig[:, i[s]]
+    s = (k == 2) & (i != j)
+    out[:, s] = T[:, i[s], j[s]] / np.sqrt(T[:, i[s], i[s]] * T[:, j[s], j[s]])
+    s = k == 3
+    out[:, s] = nu[:, i[s]] / sd[:, i[s]]
+    s = k == 4
+    out[:, s] = al[:, i[s]] / psd[:, i[s]]
+    return out
+
+
 def _std_jacobian(eng: SEMEngine, x: np.ndarray) -> np.ndarray:
-    """d std.all / d free parameters by central differences (delta-method SEs)."""
+    """d std.all / d free parameters by central differences (delta-method SEs), all the
+    perturbations of one group's parameters evaluated at once."""
     J = np.zeros((len(eng.pars), eng.nfree))
-    for k in range(eng.nfree):
-        h = 1e-6 * max(1.0, abs(x[k]))
-        xp, xm = x.copy(), x.copy()
-        xp[k] += h
-        xm[k] -= h
-        J[:, k] = (std_values(eng, xp) - std_values(eng, xm)) / (2 * h)
+    for g in range(eng.G):
+        lay = eng.layout(g)
+        pos = np.flatnonzero(lay.free >= 0)
+        cols = lay.free[pos]
+        h = 1e-6 * np.maximum(1.0, np.abs(x[cols]))
+        base = lay.values(x)
+        V = np.tile(base, (2 * len(pos), 1))
+        V[np.arange(len(pos)), pos] += h
+        V[len(pos) + np.arange(len(pos)), pos] -= h
+        S = _std_batch(eng, g, V)
+        J[np.ix_(eng.group_rows[g], cols)] = ((S[:len(pos)] - S[len(pos):]) / (2 * h)[:, None]).T
     return J
 
 
@@ -349,6 +392,8 @@ def fit_sem(spec: ModelSpec, samples: Sequence[Sample], labels: list[str] | None
     >>> out["fit"]["df"], bool(out["opt"]["converged"])
     (0.0, True)
     """
+    import scipy.linalg  # noqa: F401 - loaded before the BLAS limit so that the limit covers scipy's BLAS
+
     from compassion_scales.stats.threads import single_thread_blas
 
     eng = SEMEngine(spec, samples, std_lv=std_lv, meanstructure=meanstructure, equal=equal, released=released)
