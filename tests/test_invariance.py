@@ -250,3 +250,11 @@ def test_group_given_by_position_still_works_with_a_future_warning(hs):
     pd.testing.assert_frame_equal(old.summary, new.summary)
     with pytest.raises(TypeError, match="multiple values for argument 'group'"):
         invariance(hs, HS_MODEL, "school", group="school")
+
+
+def test_modification_indices_of_a_step_are_computed_when_read(full):
+    fit = full.fits["metric"]
+    mi = fit.modification_indices
+    assert set(mi["group"]) == {"Pasteur", "Grant-White"}
+    assert list(mi.columns) == ["group", "lhs", "op", "rhs", "mi", "p_val", "epc", "sepc_all"]
+    assert mi["mi"].is_monotonic_decreasing and fit.modification_indices is mi   # computed once
