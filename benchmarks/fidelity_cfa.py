@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from compassion_scales.confirmatory import cfa
-from compassion_scales.measurement_invariance import invariance
-from compassion_scales.model_reliability import model_omega
+from compassion_scales.analyses.cfa import cfa
+from compassion_scales.analyses.invariance import invariance
+from compassion_scales.analyses.model_omega import model_omega
 
 warnings.simplefilter("ignore")
 REF = Path(__file__).resolve().parents[1] / "tests" / "reference"
