@@ -28,7 +28,6 @@ from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats.group_tests import (
     CORRECTIONS,
-    JZS_PRIOR_SCALE,
     adjust_p,
     eta_sq_ci,
     hedges_g_independent,

@@ -19,20 +19,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._compat import renamed_arguments
 from compassion_scales.analyses.cfa import (
     CFAResult,
-    ModelSpec,
-    _check_solution,
-    _labels,
-    _make_result,
-    _Par,
-    _prepare,
-    _resolve,
-    _run,
-    _score_tests,
+    make_cfa_result,
+    prepare_samples,
+    resolve_model,
 )
 from compassion_scales.errors import AnalysisError
 from compassion_scales.results import ResultMixin
+from compassion_scales.stats.sem import (
+    ModelSpec,
+    Parameter,
+    SEMEngine,
+    check_estimator,
+    check_solution,
+    fit_sem,
+    parameter_labels,
+    score_tests,
+)
 
 __all__ = ["invariance", "InvarianceResult", "STEPS"]
 
@@ -242,7 +247,8 @@ def _holds(cmp: dict[str, float], delta_cfi: float, delta_rmsea: float, use_chis
     return bool(ok)
 
 
-def invariance(data: pd.DataFrame, model: Any, group: str, *,
+@renamed_arguments(positional=("group",))
+def invariance(data: pd.DataFrame, model: Any, *, group: str,
                steps: Sequence[str] = ("configural", "metric", "scalar", "strict"),
                delta_cfi: float = 0.010, delta_rmsea: float = 0.015, use_chisq: bool = False,
                alpha: float = 0.05, stop_at_failure: bool = True, std_lv: bool = False,
@@ -263,7 +269,8 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
         As for :func:`~compassion_scales.analyses.cfa.cfa` (instrument id, ``{"factor":
         [items]}`` or ``"f =~ a + b + c"`` text).
     group : str
-        Column with the group of each person (groups in order of first appearance; the first
+        Column with the group of each person (keyword-only; passing it by position still works
+        until 1.0, with a FutureWarning) (groups in order of first appearance; the first
         is the reference group whose latent means are fixed to 0).
     steps : sequence of str
         The steps to test, in order (default all four).
@@ -349,6 +356,38 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
                         missing=missing, scores=scores, configural_cfi=configural_cfi,
                         configural_rmsea=configural_rmsea, estimator=estimator, column_map=column_map,
                         patterns=patterns, on_invalid=on_invalid, ordered=ordered)
+    steps = _check_steps(steps)
+    _check_rule(data, group, delta_cfi, delta_rmsea, configural_cfi, configural_rmsea)
+    estimator = check_estimator(estimator)
+    from compassion_scales._inputs import InputOptions
+
+    spec, df, source = resolve_model(data, model, scores, extra_cols=[group],
+                                     options=InputOptions.of(column_map, patterns, on_invalid))
+    samples, labels, info = prepare_samples(df, spec.items, group, missing)
+    if labels is None:  # pragma: no cover - prepare_samples always returns the labels when given a group column
+        raise AnalysisError(f"No groups were found in the column '{group}'.")
+    run = _Run(spec=spec, samples=samples, labels=labels, info=info, source=source, std_lv=std_lv,
+               estimator=estimator, rule=_Rule(delta_cfi, delta_rmsea, use_chisq, alpha),
+               configural=(configural_cfi, configural_rmsea), refit=refit_candidates)
+    from compassion_scales.progress_bars import bar
+
+    for step in bar(steps, desc="invariance steps", progress=progress):
+        if not run.step(step) and stop_at_failure:
+            break
+    notes = _skipped_notes(steps, run.failed, stop_at_failure)
+    ident = ("factor variances fixed to 1 in the first group" if std_lv
+             else "marker variables (first loading of each factor fixed to 1)")
+    return InvarianceResult(
+        table=pd.DataFrame(run.rows), fits=run.fits, partial=run.partial, highest_level=run.highest,
+        failed_step=run.failed, delta_cfi=float(delta_cfi), delta_rmsea=float(delta_rmsea),
+        use_chisq=bool(use_chisq), alpha=float(alpha), group=group, group_labels=tuple(labels),
+        group_n=tuple(int(n) for n in info["n_obs"]), n_dropped=int(info["n_dropped"]), model=spec,
+        identification=ident, source=source, stopped_at_failure=bool(stop_at_failure), missing=info["missing"],
+        configural_cfi=float(configural_cfi), configural_rmsea=float(configural_rmsea),
+        configural_fits=run.configural_fits, estimator=estimator, _extra_notes=tuple(notes))
+
+
+def _check_steps(steps: Sequence[str]) -> list[str]:
     steps = list(steps)
     bad = [s for s in steps if s not in STEPS]
     if bad:
@@ -356,6 +395,11 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     order = list(STEPS)
     if [order.index(s) for s in steps] != sorted(order.index(s) for s in steps) or len(set(steps)) != len(steps):
         raise AnalysisError("Invariance steps must be given in the order configural, metric, scalar, strict.")
+    return steps
+
+
+def _check_rule(data: pd.DataFrame, group: str, delta_cfi: float, delta_rmsea: float, configural_cfi: float,
+                configural_rmsea: float) -> None:
     if group not in data.columns:
         raise AnalysisError(f"The group column '{group}' is not in the data; choose one of its columns.")
     if delta_cfi < 0 or delta_rmsea < 0:
@@ -363,74 +407,10 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
     if not (0 <= configural_cfi <= 1 and configural_rmsea >= 0):
         raise AnalysisError("configural_cfi must lie between 0 and 1 and configural_rmsea must be positive "
                             "(e.g. 0.90 and 0.08).")
-    from compassion_scales.analyses.cfa import _check_estimator
 
-    estimator = _check_estimator(estimator)
-    robust = estimator == "MLR"
-    from compassion_scales._inputs import InputOptions
 
-    spec, df, source = _resolve(data, model, scores, extra_cols=[group],
-                                options=InputOptions.of(column_map, patterns, on_invalid))
-    samples, labels, info = _prepare(df, spec.items, group, missing)
-    if labels is None:  # pragma: no cover - _prepare always returns the labels when given a group column
-        raise AnalysisError(f"No groups were found in the column '{group}'.")
-    G = len(labels)
-
-    rows: list[dict[str, Any]] = []
-    fits: dict[str, CFAResult] = {}
-    prev: dict[str, float] | None = None
-    highest = "none"
-    failed: str | None = None
-    partial = pd.DataFrame()
-    notes: list[str] = []
-    configural_fits = True
-    from compassion_scales.progress_bars import bar
-
-    for step in bar(steps, desc="invariance steps", progress=progress):
-        equal = STEPS[step]
-        eng, out = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=equal,
-                        estimator=estimator, raw=info["raw"])
-        sol_notes = _check_solution(eng, out["x"])
-        fits[step] = _make_result(spec, eng, out, info, labels, std_lv, source, equal, sol_notes,
-                                  estimator=estimator)
-        f = out["fit"]
-        row: dict[str, Any] = {"step": step, "equal": ", ".join(equal) if equal else "none"}
-        for k in ("npar", "chisq", "df", "p_val", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high",
-                  "srmr", "aic", "bic") + (_ROBUST_COLS if robust else ()):
-            row[k] = f[k]
-        if prev is None:
-            row.update({"chisq_diff": np.nan, "df_diff": np.nan, "p_diff": np.nan, "rmsea_diff": np.nan,
-                        "delta_cfi": np.nan, "delta_rmsea": np.nan, "holds": None})
-            ok = True
-            if step == "configural":
-                cfi_c, rmsea_c = (f["cfi_robust"], f["rmsea_robust"]) if robust else (f["cfi"], f["rmsea"])
-                configural_fits = bool(cfi_c >= configural_cfi and rmsea_c <= configural_rmsea)
-                row["holds"] = configural_fits
-                if not configural_fits:
-                    failed = "configural"
-                    rows.append(row)
-                    if stop_at_failure:
-                        break
-                    prev = f
-                    continue
-        else:
-            cmp = _compare(prev, f, G, estimator)
-            ok = _holds(cmp, delta_cfi, delta_rmsea, use_chisq, alpha)
-            row.update(cmp)
-            row["holds"] = ok
-        rows.append(row)
-        if ok and failed is None:
-            highest = step
-        elif not ok and failed is None:
-            failed = step
-            partial = _partial_candidates(spec, samples, labels, eng, out, step, prev, G, std_lv,
-                                          delta_cfi, delta_rmsea, use_chisq, alpha, refit_candidates,
-                                          estimator=estimator, raw=info["raw"])
-            if stop_at_failure:
-                break
-        # the next step is compared with this one (with stop_at_failure=False, even if it failed)
-        prev = f
-    table = pd.DataFrame(rows)
+def _skipped_notes(steps: list[str], failed: str | None, stop_at_failure: bool) -> list[str]:
+    notes = []
     if failed is not None and stop_at_failure:
         skipped = steps[steps.index(failed) + 1:]
         if skipped:
@@ -439,16 +419,111 @@ def invariance(data: pd.DataFrame, model: Any, group: str, *,
             notes.append(f"Not tested because {why}: {', '.join(skipped)}.")
     if steps and steps[0] != "configural":
         notes.append(f"The first step tested ({steps[0]}) is taken as the baseline without a decision.")
-    ident = ("factor variances fixed to 1 in the first group" if std_lv
-             else "marker variables (first loading of each factor fixed to 1)")
-    return InvarianceResult(
-        table=table, fits=fits, partial=partial, highest_level=highest, failed_step=failed,
-        delta_cfi=float(delta_cfi), delta_rmsea=float(delta_rmsea), use_chisq=bool(use_chisq),
-        alpha=float(alpha), group=group, group_labels=tuple(labels), group_n=tuple(int(n) for n in info["n_obs"]),
-        n_dropped=int(info["n_dropped"]), model=spec, identification=ident, source=source,
-        stopped_at_failure=bool(stop_at_failure), missing=info["missing"],
-        configural_cfi=float(configural_cfi), configural_rmsea=float(configural_rmsea),
-        configural_fits=configural_fits, estimator=estimator, _extra_notes=tuple(notes))
+    return notes
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """The decision rule between two nested steps."""
+
+    delta_cfi: float
+    delta_rmsea: float
+    use_chisq: bool
+    alpha: float
+
+    def holds(self, cmp: dict[str, float]) -> bool:
+        return _holds(cmp, self.delta_cfi, self.delta_rmsea, self.use_chisq, self.alpha)
+
+
+_FIT_COLS = ("npar", "chisq", "df", "p_val", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high",
+             "srmr", "aic", "bic")
+_NO_COMPARISON = {"chisq_diff": np.nan, "df_diff": np.nan, "p_diff": np.nan, "rmsea_diff": np.nan,
+                  "delta_cfi": np.nan, "delta_rmsea": np.nan, "holds": None}
+
+
+@dataclass
+class _Run:
+    """The steps fitted so far: each step is fitted from the previous step's solution."""
+
+    spec: ModelSpec
+    samples: list
+    labels: list[str]
+    info: dict[str, Any]
+    source: str
+    std_lv: bool
+    estimator: str
+    rule: _Rule
+    configural: tuple[float, float]
+    refit: bool
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    fits: dict[str, CFAResult] = field(default_factory=dict)
+    prev: dict[str, float] | None = None
+    last: tuple[SEMEngine, np.ndarray] | None = None
+    highest: str = "none"
+    failed: str | None = None
+    partial: pd.DataFrame = field(default_factory=pd.DataFrame)
+    configural_fits: bool = True
+
+    def fit(self, equal: Sequence[str], released: Sequence[tuple[str, int]] = (),
+            start: tuple[SEMEngine, np.ndarray] | None = None, estimates: bool = True
+            ) -> tuple[SEMEngine, dict[str, Any]]:
+        eng = SEMEngine(self.spec, self.samples, std_lv=self.std_lv, meanstructure=True, equal=equal,
+                        released=released)
+        x0 = warm_start(start[0], start[1], eng) if start is not None else None
+        return fit_sem(self.spec, self.samples, self.labels, std_lv=self.std_lv, meanstructure=True,
+                       equal=equal, released=released, estimator=self.estimator, raw=self.info["raw"],
+                       x0=x0, estimates=estimates)
+
+    def step(self, step: str) -> bool:
+        """Fit one step, compare it with the previous one; False when it fails."""
+        equal = STEPS[step]
+        eng, out = self.fit(equal, start=self.last)
+        self.last = (eng, out["x"])
+        notes = check_solution(eng, out["x"])
+        self.fits[step] = make_cfa_result(self.spec, eng, out, self.info, self.labels, self.std_lv, self.source,
+                                          equal, notes, estimator=self.estimator)
+        f = out["fit"]
+        row: dict[str, Any] = {"step": step, "equal": ", ".join(equal) if equal else "none"}
+        row.update({k: f[k] for k in _FIT_COLS + (_ROBUST_COLS if self.estimator == "MLR" else ())})
+        if self.prev is None:
+            row.update(_NO_COMPARISON)
+            ok = True
+            if step == "configural":
+                ok = self.configural_fits = self._configural_ok(f)
+                row["holds"] = ok
+        else:
+            cmp = _compare(self.prev, f, len(self.labels), self.estimator)
+            ok = self.rule.holds(cmp)
+            row.update(cmp)
+            row["holds"] = ok
+        self.rows.append(row)
+        if ok and self.failed is None:
+            self.highest = step
+        elif not ok and self.failed is None:
+            self.failed = step
+            if step != "configural":
+                self.partial = _partial_candidates(self, eng, out["x"], step)
+        # the next step is compared with this one (with stop_at_failure=False, even if it failed)
+        self.prev = f
+        return ok
+
+    def _configural_ok(self, f: dict[str, float]) -> bool:
+        robust = self.estimator == "MLR"
+        cfi, rmsea = (f["cfi_robust"], f["rmsea_robust"]) if robust else (f["cfi"], f["rmsea"])
+        return bool(cfi >= self.configural[0] and rmsea <= self.configural[1])
+
+
+def warm_start(old: SEMEngine, x: np.ndarray, new: SEMEngine) -> np.ndarray:
+    """Start values for ``new`` from the solution ``x`` of ``old``, a model with the same parameter
+    table and other equality constraints: each free parameter starts at the mean of the values
+    its elements had (held-equal elements start at their groups' mean)."""
+    total = np.zeros(new.nfree)
+    count = np.zeros(new.nfree)
+    for qo, qn in zip(old.pars, new.pars, strict=True):
+        if qn.free >= 0:
+            total[qn.free] += x[qo.free] if qo.free >= 0 else qo.value
+            count[qn.free] += 1
+    return total / np.maximum(count, 1)
 
 
 def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str], delta_cfi: float,
@@ -471,8 +546,8 @@ def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str]
     if est not in ("ML", "WLSMV"):
         raise AnalysisError(f"Ordinal measurement invariance is available with estimator='WLSMV' only, "
                             f"not '{estimator}'.")
-    spec, df, source = _resolve(data, model, scores, extra_cols=[group],
-                                options=InputOptions.of(column_map, patterns, on_invalid))
+    spec, df, source = resolve_model(data, model, scores, extra_cols=[group],
+                                     options=InputOptions.of(column_map, patterns, on_invalid))
     wanted = None if tuple(steps) == tuple(STEPS) else list(steps)
     return ordinal_invariance(df, spec, group, source, steps=wanted, delta_cfi=delta_cfi, delta_rmsea=delta_rmsea,
                               use_chisq=use_chisq, alpha=alpha, stop_at_failure=stop_at_failure,
@@ -481,47 +556,42 @@ def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str]
                               ordered=ordered)
 
 
-def _partial_candidates(spec: ModelSpec, samples: list, labels: list[str], eng: Any, out: dict, step: str,
-                        prev: dict[str, float] | None, G: int, std_lv: bool, delta_cfi: float,
-                        delta_rmsea: float, use_chisq: bool, alpha: float, refit: bool,
-                        estimator: str = "ML", raw: Any = None) -> pd.DataFrame:
+def _partial_candidates(run: _Run, eng: SEMEngine, x: np.ndarray, step: str) -> pd.DataFrame:
     """Score tests (and refits) for releasing each constraint the failing step added."""
     from scipy import stats
 
     cls = _NEW.get(step)
-    cands: list[tuple[int, _Par]] = []
-    for q in eng.pars:
-        if q.group >= 1 and q.shared and q.cls == cls:
-            cands.append((q.group, q))
+    cands: list[tuple[int, Parameter]] = [(q.group, q) for q in eng.pars if q.group >= 1 and q.shared and q.cls == cls]
     if not cands:
         return pd.DataFrame()
-    if eng.fiml:
-        # score tests here use the complete-data information; with FIML rank by refitting instead
-        tests = [{"mi": np.nan, "epc": np.nan} for _ in cands]
-        refit = True
-    else:
-        tests = _score_tests(eng, out["x"], cands)
+    refit = run.refit or eng.fiml
+    # score tests use the complete-data information; with FIML rank by refitting instead
+    tests = ([{"mi": np.nan, "epc": np.nan} for _ in cands] if eng.fiml else score_tests(eng, x, cands))
     rows = []
     for (g, q), t in zip(cands, tests, strict=True):
-        lhs, op, rhs = _labels(eng, q)
-        row = {"step": step, "group": labels[g], "lhs": lhs, "op": op, "rhs": rhs,
+        lhs, op, rhs = parameter_labels(eng, q)
+        row = {"step": step, "group": run.labels[g], "lhs": lhs, "op": op, "rhs": rhs,
                "parameter": f"{lhs} {op} {rhs}".strip(), "score_chisq": t["mi"],
-               "score_p_val": float(stats.chi2.sf(t["mi"], 1)),
-               "epc": t["epc"]}
+               "score_p_val": float(stats.chi2.sf(t["mi"], 1)), "epc": t["epc"]}
         if refit:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                e2, o2 = _run(spec, samples, labels, std_lv=std_lv, meanstructure=True, equal=STEPS[step],
-                              released=[(q.key, g)], with_mi=False, estimator=estimator, raw=raw)
-            f2 = o2["fit"]
-            row.update({"chisq": f2["chisq"], "df": f2["df"], "cfi": f2["cfi"], "rmsea": f2["rmsea"]})
-            if estimator == "MLR":
-                row.update({"chisq_scaled": f2["chisq_scaled"], "cfi_robust": f2["cfi_robust"],
-                            "rmsea_robust": f2["rmsea_robust"]})
-            if prev is not None:
-                cmp = _compare(prev, f2, G, estimator)
-                row.update({"delta_cfi": cmp["delta_cfi"], "delta_rmsea": cmp["delta_rmsea"],
-                            "holds": _holds(cmp, delta_cfi, delta_rmsea, use_chisq, alpha)})
+            row.update(_refit_released(run, eng, x, step, q.key, g))
         rows.append(row)
     key, asc = ("chisq", True) if eng.fiml else ("score_chisq", False)
     return pd.DataFrame(rows).sort_values(key, ascending=asc, kind="stable").reset_index(drop=True)
+
+
+def _refit_released(run: _Run, eng: SEMEngine, x: np.ndarray, step: str, key: str, g: int) -> dict[str, Any]:
+    """Fit of the failing step with one constraint released (from the step's own solution)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, o2 = run.fit(STEPS[step], released=[(key, g)], start=(eng, x), estimates=False)
+    f2 = o2["fit"]
+    row = {"chisq": f2["chisq"], "df": f2["df"], "cfi": f2["cfi"], "rmsea": f2["rmsea"]}
+    if run.estimator == "MLR":
+        row.update({"chisq_scaled": f2["chisq_scaled"], "cfi_robust": f2["cfi_robust"],
+                    "rmsea_robust": f2["rmsea_robust"]})
+    if run.prev is not None:
+        cmp = _compare(run.prev, f2, len(run.labels), run.estimator)
+        row.update({"delta_cfi": cmp["delta_cfi"], "delta_rmsea": cmp["delta_rmsea"],
+                    "holds": run.rule.holds(cmp)})
+    return row

@@ -15,13 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compassion_scales.analyses.cfa import _check_estimator, _Engine, _prepare, _resolve, _run
+from compassion_scales._compat import renamed_arguments
+from compassion_scales.analyses.cfa import prepare_samples, resolve_model
 from compassion_scales.errors import AnalysisError
+from compassion_scales.stats.sem import SEMEngine, check_estimator, fit_sem
+from compassion_scales.stats.sem.moments import complete_moments, fiml_moments
 
 __all__ = ["model_omega"]
 
 
-def _omegas(eng: _Engine, x: np.ndarray, S: np.ndarray, obs_var: bool) -> np.ndarray:
+def _omegas(eng: SEMEngine, x: np.ndarray, S: np.ndarray, obs_var: bool) -> np.ndarray:
     """compRelSEM's omega per factor: (sum of loadings)^2 psi / variance of the sum score."""
     L, P, T, *_ = eng.matrices(x, 0)
     Sig = L @ P @ L.T + T
@@ -34,8 +37,9 @@ def _omegas(eng: _Engine, x: np.ndarray, S: np.ndarray, obs_var: bool) -> np.nda
     return out
 
 
+@renamed_arguments(ci="level")
 def model_omega(data: pd.DataFrame, model: Any, *, obs_var: bool = True, n_boot: int = 1000,
-                ci: float = 0.95, seed: int | None = 0, std_lv: bool = False,
+                level: float = 0.95, seed: int | None = 0, std_lv: bool = False,
                 missing: str = "listwise", estimator: str = "ML",
                 scores: Sequence[str] | None = None) -> pd.DataFrame:
     """Omega (composite reliability) of each factor of a CFA, as ``semTools::compRelSEM``.
@@ -51,8 +55,8 @@ def model_omega(data: pd.DataFrame, model: Any, *, obs_var: bool = True, n_boot:
         items, compRelSEM's default ``obs.var = TRUE``), or the model-implied one (``False``).
     n_boot : int
         Bootstrap resamples for the percentile interval (0 = no interval).
-    ci : float
-        Confidence level.
+    level : float
+        Confidence level (``ci`` before 0.2; the old name works until 1.0 with a FutureWarning).
     seed : int or None
         Seed of numpy's random generator for the resampling (default 0: reproducible).
     std_lv, missing, estimator, scores :
@@ -88,57 +92,56 @@ def model_omega(data: pd.DataFrame, model: Any, *, obs_var: bool = True, n_boot:
     >>> bool(res["ci_low"].iloc[0] < res["omega"].iloc[0] < res["ci_high"].iloc[0])
     True
     """
-    estimator = _check_estimator(estimator)
-    if not 0 < ci < 1:
-        raise AnalysisError(f"ci must lie between 0 and 1 (got {ci}).")
+    estimator = check_estimator(estimator)
+    if not 0 < level < 1:
+        raise AnalysisError(f"level must lie between 0 and 1 (got {level}).")
     if n_boot < 0:
         raise AnalysisError(f"n_boot must be 0 or more (got {n_boot}).")
-    spec, df, _ = _resolve(data, model, scores)
-    samples, _, info = _prepare(df, spec.items, None, missing)
+    spec, df, _ = resolve_model(data, model, scores)
+    samples, _, info = prepare_samples(df, spec.items, None, missing)
     fiml = info["missing"] == "fiml"
-    eng, out = _run(spec, samples, None, std_lv=std_lv, meanstructure=fiml, with_mi=False)
+    eng, out = fit_sem(spec, samples, None, std_lv=std_lv, meanstructure=fiml, estimates=False)
     x = out["x"]
     est = _omegas(eng, x, eng.S[0], obs_var)
     X = info["raw"][0]
-    n = X.shape[0]
-    boots = np.full((n_boot, eng.m), np.nan)
-    if n_boot:
-        from compassion_scales.analyses.cfa import _em_saturated, _patterns
-
-        rng = np.random.default_rng(seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for b in range(n_boot):
-                Xb = X[rng.integers(0, n, size=n)]
-                if fiml:
-                    pats = _patterns(Xb)
-                    yb, Sb, ll, _ = _em_saturated(Xb, pats)
-                    smp: list[Any] = [(Sb, yb, n, pats, {"logl": ll, "logl_independence": 0.0})]
-                else:
-                    yb = Xb.mean(axis=0)
-                    C = Xb - yb
-                    Sb = C.T @ C / n
-                    smp = [(Sb, yb, n)]
-                try:
-                    e = _Engine(spec, smp, std_lv=std_lv, meanstructure=fiml)
-                    fit = e.fit(x0=x)
-                except (np.linalg.LinAlgError, ValueError, AnalysisError):
-                    continue
-                if fit["converged"]:
-                    boots[b] = _omegas(e, fit["x"], Sb, obs_var)
+    boots = _bootstrap(eng, x, X, n_boot, seed, obs_var=obs_var, fiml=fiml)
     ok = ~np.isnan(boots).any(axis=1)
-    lo_q, hi_q = (1 - ci) / 2, 1 - (1 - ci) / 2
+    lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
     rows = []
     for k, f in enumerate(eng.factors):
         bk = boots[ok, k]
         rows.append({"factor": f, "n_items": len(spec.factors[f]), "omega": float(est[k]),
                      "ci_low": float(np.quantile(bk, lo_q)) if bk.size else np.nan,
                      "ci_high": float(np.quantile(bk, hi_q)) if bk.size else np.nan,
-                     "n_boot": int(ok.sum()), "n_obs": int(n)})
+                     "n_boot": int(ok.sum()), "n_obs": int(X.shape[0])})
     res = pd.DataFrame(rows)
     res.attrs["method"] = (f"omega = (sum of loadings)^2 x factor variance / "
                            f"{'observed' if obs_var else 'model-implied'} variance of the sum score "
                            f"(semTools::compRelSEM, tau.eq = FALSE); {estimator} estimates; "
-                           f"{ci:.0%} percentile bootstrap interval, {int(ok.sum())} of {n_boot} "
+                           f"{level:.0%} percentile bootstrap interval, {int(ok.sum())} of {n_boot} "
                            f"resamples, seed {seed}.")
     return res
+
+
+def _bootstrap(eng: SEMEngine, x: np.ndarray, X: np.ndarray, n_boot: int, seed: int | None, *,
+               obs_var: bool, fiml: bool) -> np.ndarray:
+    """Omegas of ``n_boot`` case resamples, each refitted from the full-sample estimates ``x``
+    (NaN rows for resamples that fail or do not converge)."""
+    from compassion_scales.stats.threads import single_thread_blas
+
+    n = X.shape[0]
+    boots = np.full((n_boot, eng.m), np.nan)
+    rng = np.random.default_rng(seed)
+    with warnings.catch_warnings(), single_thread_blas():
+        warnings.simplefilter("ignore")
+        for b in range(n_boot):
+            Xb = X[rng.integers(0, n, size=n)]
+            smp: Any = fiml_moments(Xb, 0.0)[0] if fiml else complete_moments(Xb)
+            try:
+                e = SEMEngine(eng.spec, [smp], std_lv=eng.std_lv, meanstructure=fiml)
+                fit = e.fit(x0=x)
+            except (np.linalg.LinAlgError, ValueError, AnalysisError):
+                continue
+            if fit["converged"]:
+                boots[b] = _omegas(e, fit["x"], smp[0], obs_var)
+    return boots

@@ -297,10 +297,40 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
     >>> res.estimator, res.fit["df"]
     ('WLSMV', 2.0)
     """
-    from scipy import stats as sps
+    from compassion_scales.stats.ordinal_sem import fit_ordinal_cfa, polychoric_nacov
 
-    from compassion_scales.stats.ordinal_sem import OrdinalModel, fit_ordinal_cfa, polychoric_nacov
+    est_name, param = _check_options(estimator, parameterization, missing)
+    items = list(spec.items)
+    _check_ordered(ordered, items)
+    X, n_drop = _complete_cases(df, items)
+    codes, ncat = _categories(X, items, ordered, est_name)
+    model = _ordinal_model(spec, items, std_lv)
+    st = polychoric_nacov(codes, ncat)
+    if len(model.parameters()) + st.n_thresholds > st.n_thresholds + len(items) * (len(items) - 1) // 2:
+        raise AnalysisError("The model has more free parameters than the data have polychoric correlations; "
+                            "it is not identified. Add items or remove factors.")
+    out = fit_ordinal_cfa(st, model, "DWLS" if est_name == "WLSMV" else "ULS")
+    notes: list[str] = []
+    if not out["converged"]:
+        warnings.warn("The ordinal CFA estimation did not converge; the estimates and fit indices may be wrong.",
+                      ConvergenceWarning, stacklevel=3)
+    if st.zero_cell_pairs:
+        notes.append(f"{len(st.zero_cell_pairs)} item pair(s) have empty cells in their contingency table "
+                     "(no correction added, as lavaan).")
+    sol = _Solution.of(model, out, st, param == "theta")
+    est_df = _estimates(sol, items, list(spec.factors))
+    notes += _heywood(sol, items)
+    loadings, thr, poly, omega = _tables(sol, est_df, items, list(spec.factors))
+    ident = ("standardised latent variables (factor variances fixed to 1, all loadings free)" if std_lv
+             else "marker variable (first loading of each factor fixed to 1)")
+    return OrdinalCFAResult(
+        fit=out["fit"], estimates=est_df, loadings=loadings, thresholds=thr, polychoric=poly, omega=omega,
+        model=spec, n_obs=X.shape[0], n_dropped=n_drop, identification=ident, estimator=est_name,
+        parameterization=param, converged=bool(out["converged"]), iterations=int(out["iterations"]),
+        source=source, n_categories=tuple(ncat), _extra_notes=tuple(notes))
 
+
+def _check_options(estimator: str, parameterization: str, missing: str) -> tuple[str, str]:
     est_name = str(estimator).upper()
     if est_name not in ("WLSMV", "ULSMV"):
         raise AnalysisError(f"estimator='{estimator}' is not available for ordered items; use 'WLSMV' or 'ULSMV'.")
@@ -310,17 +340,25 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
     if str(missing).lower() != "listwise":
         raise AnalysisError("Ordinal (WLSMV/ULSMV) models use listwise deletion; missing='fiml' is only "
                             "available with estimator='ML'.")
-    items = list(spec.items)
-    if ordered is not True and ordered is not None:
-        wanted = [ordered] if isinstance(ordered, str) else list(ordered)
-        unknown = [i for i in wanted if i not in items]
-        if unknown:
-            raise AnalysisError(f"ordered names item(s) {', '.join(unknown)} that are not in the model.")
-        rest = [i for i in items if i not in wanted]
-        if rest:
-            raise AnalysisError(
-                f"Items {', '.join(rest)} are in the model but not in ordered; models mixing ordinal and "
-                "continuous items are not supported. Use ordered=True to treat every item as ordinal.")
+    return est_name, param
+
+
+def _check_ordered(ordered: Any, items: list[str]) -> None:
+    if ordered is True or ordered is None:
+        return
+    wanted = [ordered] if isinstance(ordered, str) else list(ordered)
+    unknown = [i for i in wanted if i not in items]
+    if unknown:
+        raise AnalysisError(f"ordered names item(s) {', '.join(unknown)} that are not in the model.")
+    rest = [i for i in items if i not in wanted]
+    if rest:
+        raise AnalysisError(
+            f"Items {', '.join(rest)} are in the model but not in ordered; models mixing ordinal and "
+            "continuous items are not supported. Use ordered=True to treat every item as ordinal.")
+
+
+def _complete_cases(df: pd.DataFrame, items: list[str]) -> tuple[np.ndarray, int]:
+    """The numeric item matrix of the complete cases, and how many rows were dropped."""
     X = np.empty((len(df), len(items)))
     for j, c in enumerate(items):
         col = pd.to_numeric(df[c], errors="coerce")
@@ -333,12 +371,16 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
     n_drop = int((~keep).sum())
     if n_drop:
         warnings.warn(f"{n_drop} of {len(df)} rows were dropped (listwise deletion: a missing answer on a "
-                      "model item).", MissingDataWarning, stacklevel=3)
+                      "model item).", MissingDataWarning, stacklevel=4)
     X = X[keep]
     n, p = X.shape
     if n <= p:
         raise AnalysisError(f"Only {n} complete cases for {p} items; an ordinal CFA needs many more people "
                             "than items (ideally several hundred).")
+    return X, n_drop
+
+
+def _categories(X: np.ndarray, items: list[str], ordered: Any, est_name: str) -> tuple[np.ndarray, list[int]]:
     codes, ncat, _levels = category_codes(X, items)
     many = [it for it, k in zip(items, ncat, strict=True) if k > 10]
     if many and ordered is None:
@@ -348,129 +390,168 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
             "(--ordered) to treat them as ordinal anyway, or use estimator='ML' for continuous items.")
     if many:
         warnings.warn(f"Item(s) {', '.join(many[:3])} have more than 10 distinct values; each gets its own "
-                      "thresholds. Check that these are Likert-type items.", PsychometricWarning, stacklevel=3)
-    factors = list(spec.factors)
+                      "thresholds. Check that these are Likert-type items.", PsychometricWarning, stacklevel=4)
+    return codes, ncat
+
+
+def _ordinal_model(spec: Any, items: list[str], std_lv: bool) -> Any:
+    from compassion_scales.stats.ordinal_sem import OrdinalModel
+
     idx = {it: k for k, it in enumerate(items)}
-    pattern = np.zeros((p, len(factors)), dtype=bool)
+    pattern = np.zeros((len(items), len(spec.factors)), dtype=bool)
     for f, its in enumerate(spec.factors.values()):
         for it in its:
             pattern[idx[it], f] = True
     rescov = tuple((idx[a], idx[b]) for a, b in spec.residual_covariances)
-    model = OrdinalModel(pattern=pattern, std_lv=std_lv, residual_covariances=rescov)
-    st = polychoric_nacov(codes, ncat)
-    if len(model.parameters()) + st.n_thresholds > st.n_thresholds + p * (p - 1) // 2:
-        raise AnalysisError("The model has more free parameters than the data have polychoric correlations; "
-                            "it is not identified. Add items or remove factors.")
-    out = fit_ordinal_cfa(st, model, "DWLS" if est_name == "WLSMV" else "ULS")
-    notes: list[str] = []
-    if not out["converged"]:
-        warnings.warn("The ordinal CFA estimation did not converge; the estimates and fit indices may be wrong.",
-                      ConvergenceWarning, stacklevel=3)
-    if st.zero_cell_pairs:
-        notes.append(f"{len(st.zero_cell_pairs)} item pair(s) have empty cells in their contingency table "
-                     "(no correction added, as lavaan).")
-    pars = model.parameters()
-    ns = len(pars)
-    xs, tau = out["x"], out["thresholds"]
-    th_item = np.concatenate([np.full(len(t), j) for j, t in enumerate(st.thresholds)]).astype(int)
-    xfull = np.concatenate([xs, tau])
-    vcov = out["vcov"]
-    theta_par = param == "theta"
-    if theta_par:
-        def tf(v: np.ndarray) -> np.ndarray:
-            return _to_theta(model, v[:ns], v[ns:], th_item)
-        xt = tf(xfull)
-        J = _num_jac(tf, xfull)
-        vcov = J @ vcov @ J.T
-        xfull = xt
+    return OrdinalModel(pattern=pattern, std_lv=std_lv, residual_covariances=rescov)
 
-    def std_vec(v: np.ndarray) -> np.ndarray:
-        L, P, Th, sd = _std_all(model, v[:ns], theta_par)
-        psd = np.sqrt(np.abs(np.diag(P)))
-        vals = []
-        for kind, i, j in pars:
-            if kind == "lambda":
-                vals.append(L[i, j] * psd[j] / sd[i])
-            elif kind == "psi":
-                vals.append(P[i, j] / (psd[i] * psd[j]))
-            else:
-                vals.append(Th[i, j] / np.sqrt(Th[i, i] * Th[j, j]))
-        vals += list(v[ns:] / sd[th_item])
-        # fixed rows: marker loadings, residual variances, factor variances (std_lv)
-        extra = []
-        for f in range(len(factors)):
-            first = int(np.flatnonzero(pattern[:, f])[0])
-            extra.append(L[first, f] * psd[f] / sd[first])
-        extra += list(np.diag(Th) / sd ** 2)
-        return np.array(vals + extra)
 
-    std = std_vec(xfull)
-    Js = _num_jac(std_vec, xfull)
-    std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Js, vcov, Js), 0, None))
-    se = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    L, P, Th, sd = _std_all(model, xfull[:ns], theta_par)
+@dataclass(frozen=True)
+class _Solution:
+    """An ordinal CFA's solution in the reported parameterisation, with standard errors and the
+    standardised values (delta-method SEs)."""
+
+    model: Any
+    st: Any
+    theta_par: bool
+    x_delta: np.ndarray  # structural values, delta parameterisation
+    tau: np.ndarray  # thresholds, delta parameterisation
+    xfull: np.ndarray  # structural values then thresholds, reported parameterisation
+    se: np.ndarray
+    std: np.ndarray
+    std_se: np.ndarray
+    th_item: np.ndarray
+
+    @property
+    def ns(self) -> int:
+        return len(self.model.parameters())
+
+    @classmethod
+    def of(cls, model: Any, out: dict[str, Any], st: Any, theta_par: bool) -> _Solution:
+        ns = len(model.parameters())
+        xs, tau = out["x"], out["thresholds"]
+        th_item = np.concatenate([np.full(len(t), j) for j, t in enumerate(st.thresholds)]).astype(int)
+        xfull = np.concatenate([xs, tau])
+        vcov = out["vcov"]
+        if theta_par:
+            def tf(v: np.ndarray) -> np.ndarray:
+                return _to_theta(model, v[:ns], v[ns:], th_item)
+            xt = tf(xfull)
+            J = _num_jac(tf, xfull)
+            vcov = J @ vcov @ J.T
+            xfull = xt
+
+        def std_vec(v: np.ndarray) -> np.ndarray:
+            return _std_vector(model, v, ns, th_item, theta_par)
+
+        std = std_vec(xfull)
+        Js = _num_jac(std_vec, xfull)
+        std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Js, vcov, Js), 0, None))
+        return cls(model, st, theta_par, xs, tau, xfull, np.sqrt(np.clip(np.diag(vcov), 0, None)), std, std_se, th_item)
+
+
+def _std_vector(model: Any, v: np.ndarray, ns: int, th_item: np.ndarray, theta_par: bool) -> np.ndarray:
+    """Standardised values: free structural parameters, thresholds, then the fixed rows (marker
+    loadings, residual variances)."""
+    L, P, Th, sd = _std_all(model, v[:ns], theta_par)
+    psd = np.sqrt(np.abs(np.diag(P)))
+    vals = []
+    for kind, i, j in model.parameters():
+        if kind == "lambda":
+            vals.append(L[i, j] * psd[j] / sd[i])
+        elif kind == "psi":
+            vals.append(P[i, j] / (psd[i] * psd[j]))
+        else:
+            vals.append(Th[i, j] / np.sqrt(Th[i, i] * Th[j, j]))
+    vals += list(v[ns:] / sd[th_item])
+    # fixed rows: marker loadings, residual variances, factor variances (std_lv)
+    extra = []
+    for f in range(model.pattern.shape[1]):
+        first = int(np.flatnonzero(model.pattern[:, f])[0])
+        extra.append(L[first, f] * psd[f] / sd[first])
+    extra += list(np.diag(Th) / sd ** 2)
+    return np.array(vals + extra)
+
+
+def _row(lhs: str, op: str, rhs: str, est: float, s: float | None, sv: float, sse: float | None) -> dict[str, Any]:
+    z = est / s if s is not None and s > 0 else np.nan
+    return {"lhs": lhs, "op": op, "rhs": rhs, "free": s is not None, "est": float(est),
+            "se": float(s) if s is not None else np.nan, "z": float(z),
+            "ci_low": float(est - _Z975 * s) if s is not None else np.nan,
+            "ci_high": float(est + _Z975 * s) if s is not None else np.nan,
+            "std_all": float(sv),
+            "std_se": float(sse) if sse is not None and sse > 1e-12 else np.nan}
+
+
+def _estimates(sol: _Solution, items: list[str], factors: list[str]) -> pd.DataFrame:
+    """The parameter table in lavaan's order: loadings, thresholds, residual variances, factor
+    (co)variances, residual covariances."""
+    from scipy import stats as sps
+
+    model, xfull, se, std, std_se = sol.model, sol.xfull, sol.se, sol.std, sol.std_se
+    pattern = model.pattern
+    pos = {(kind, i, j): c for c, (kind, i, j) in enumerate(model.parameters())}
+    n_std_free = len(xfull)
+    _, _, Th, _ = _std_all(model, xfull[:sol.ns], sol.theta_par)
+
+    def free(lhs: str, op: str, rhs: str, c: int) -> dict[str, Any]:
+        return _row(lhs, op, rhs, xfull[c], se[c], std[c], std_se[c])
+
     rows: list[dict[str, Any]] = []
-
-    def add(lhs: str, op: str, rhs: str, est: float, s: float | None, sv: float, sse: float | None) -> None:
-        z = est / s if s is not None and s > 0 else np.nan
-        rows.append({"lhs": lhs, "op": op, "rhs": rhs, "free": s is not None, "est": float(est),
-                     "se": float(s) if s is not None else np.nan, "z": float(z),
-                     "ci_low": float(est - _Z975 * s) if s is not None else np.nan,
-                     "ci_high": float(est + _Z975 * s) if s is not None else np.nan,
-                     "std_all": float(sv),
-                     "std_se": float(sse) if sse is not None and sse > 1e-12 else np.nan})
-
-    n_std_free = ns + len(tau)
-    pos = {(kind, i, j): c for c, (kind, i, j) in enumerate(pars)}
     for f, fname in enumerate(factors):
         for r, ii in enumerate(np.flatnonzero(pattern[:, f]).tolist()):
-            if r == 0 and not std_lv:
-                add(fname, "=~", items[ii], 1.0, None, std[n_std_free + f], std_se[n_std_free + f])
+            if r == 0 and not model.std_lv:
+                rows.append(_row(fname, "=~", items[ii], 1.0, None, std[n_std_free + f], std_se[n_std_free + f]))
             else:
-                c = pos[("lambda", ii, f)]
-                add(fname, "=~", items[ii], xfull[c], se[c], std[c], std_se[c])
-    k = ns
-    for j, t in enumerate(st.thresholds):
+                rows.append(free(fname, "=~", items[ii], pos[("lambda", ii, f)]))
+    k = sol.ns
+    for j, t in enumerate(sol.st.thresholds):
         for h in range(len(t)):
-            add(items[j], "|", f"t{h + 1}", xfull[k], se[k], std[k], std_se[k])
+            rows.append(free(items[j], "|", f"t{h + 1}", k))
             k += 1
     off = n_std_free + len(factors)
-    for i, it in enumerate(items):
-        add(it, "~~", it, Th[i, i], None, std[off + i], std_se[off + i])
+    rows += [_row(it, "~~", it, Th[i, i], None, std[off + i], std_se[off + i]) for i, it in enumerate(items)]
     for f in range(len(factors)):
         for g in range(f, len(factors)):
             key = ("psi", g, f)
-            if key in pos:
-                c = pos[key]
-                add(factors[f], "~~", factors[g], xfull[c], se[c], std[c], std_se[c])
-            else:
-                add(factors[f], "~~", factors[g], 1.0, None, 1.0, None)
-    for a, b in rescov:
-        c = pos[("theta", max(a, b), min(a, b))]
-        add(items[a], "~~", items[b], xfull[c], se[c], std[c], std_se[c])
+            rows.append(free(factors[f], "~~", factors[g], pos[key]) if key in pos
+                        else _row(factors[f], "~~", factors[g], 1.0, None, 1.0, None))
+    for a, b in model.residual_covariances:
+        rows.append(free(items[a], "~~", items[b], pos[("theta", max(a, b), min(a, b))]))
     est_df = pd.DataFrame(rows)
     est_df["p_val"] = 2.0 * sps.norm.sf(np.abs(est_df["z"].to_numpy()))
     est_df["std_z"] = est_df["std_all"] / est_df["std_se"]
-    est_df = est_df[["lhs", "op", "rhs", "free", "est", "se", "z", "p_val", "ci_low", "ci_high",
-                     "std_all", "std_se", "std_z"]]
-    # Heywood check (delta: residual variance 1 - R2 must be positive)
-    resid = 1.0 - np.diag(L @ P @ L.T) / (sd ** 2 if theta_par else 1.0)
-    neg = [items[i] for i in range(p) if resid[i] < 0]
-    if neg:
-        warnings.warn(f"Negative residual variance (Heywood case) for item(s) {', '.join(neg)}; the solution "
-                      "is improper. Check the model before using it.", HeywoodCaseWarning, stacklevel=3)
-        notes.append(f"Heywood case: negative residual variance for {', '.join(neg)}.")
+    return est_df[["lhs", "op", "rhs", "free", "est", "se", "z", "p_val", "ci_low", "ci_high",
+                   "std_all", "std_se", "std_z"]]
+
+
+def _heywood(sol: _Solution, items: list[str]) -> list[str]:
+    """Heywood check (delta: residual variance 1 - R2 must be positive)."""
+    L, P, _, sd = _std_all(sol.model, sol.xfull[:sol.ns], sol.theta_par)
+    resid = 1.0 - np.diag(L @ P @ L.T) / (sd ** 2 if sol.theta_par else 1.0)
+    neg = [items[i] for i in range(len(items)) if resid[i] < 0]
+    if not neg:
+        return []
+    warnings.warn(f"Negative residual variance (Heywood case) for item(s) {', '.join(neg)}; the solution "
+                  "is improper. Check the model before using it.", HeywoodCaseWarning, stacklevel=4)
+    return [f"Heywood case: negative residual variance for {', '.join(neg)}."]
+
+
+def _tables(sol: _Solution, est_df: pd.DataFrame, items: list[str], factors: list[str]
+            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Standardised loadings (items x factors), thresholds, polychoric correlations and the
+    categorical omega of each factor (from the delta-parameterisation solution)."""
+    st, pattern = sol.st, sol.model.pattern
     lo = est_df[est_df["op"] == "=~"]
     wide = lo.pivot_table(index="rhs", columns="lhs", values="std_all", aggfunc="first")
     loadings = wide.reindex(index=items, columns=factors).fillna(0.0).astype(float)
     loadings.index.name = "item"
     loadings.columns.name = None
-    thr = pd.DataFrame({"item": [items[j] for j in th_item],
+    thr = pd.DataFrame({"item": [items[j] for j in sol.th_item],
                         "threshold": [f"t{h + 1}" for t in st.thresholds for h in range(len(t))],
-                        "est": tau})
+                        "est": sol.tau})
     poly = pd.DataFrame(st.cor, index=pd.Index(items, name="item"), columns=items)
-    # categorical omega per factor, from the delta-parameterisation solution
-    Ld, Pd, _ = model.matrices(xs)
+    Ld, Pd, _ = sol.model.matrices(sol.x_delta)
     om_rows = []
     for f, fname in enumerate(factors):
         its = np.flatnonzero(pattern[:, f]).tolist()
@@ -479,14 +560,7 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
         om_rows.append({"factor": fname, "omega": categorical_omega(
             Ld[np.ix_(its, [f])], Pd[np.ix_([f], [f])], [st.thresholds[i] for i in its],
             st.cor[np.ix_(its, its)])})
-    omega = pd.DataFrame(om_rows, columns=["factor", "omega"])
-    ident = ("standardised latent variables (factor variances fixed to 1, all loadings free)" if std_lv
-             else "marker variable (first loading of each factor fixed to 1)")
-    return OrdinalCFAResult(
-        fit=out["fit"], estimates=est_df, loadings=loadings, thresholds=thr, polychoric=poly, omega=omega,
-        model=spec, n_obs=n, n_dropped=n_drop, identification=ident, estimator=est_name,
-        parameterization=param, converged=bool(out["converged"]), iterations=int(out["iterations"]),
-        source=source, n_categories=tuple(ncat), _extra_notes=tuple(notes))
+    return loadings, thr, poly, pd.DataFrame(om_rows, columns=["factor", "omega"])
 
 
 def _num_jac(fun: Any, x: np.ndarray) -> np.ndarray:

@@ -389,57 +389,80 @@ def polychoric_nacov(codes: np.ndarray, n_cat: Sequence[int]) -> PolychoricStats
     th = ordinal_thresholds(codes, n_cat)
     nth = [len(t) for t in th]
     start = np.r_[0, np.cumsum(nth)[:-1]].astype(int)
-    ntht = int(sum(nth))
-    # univariate scores: for a case in category c, d/d tau_c = phi(tau_c)/p_c, d/d tau_{c-1} = -phi(tau_{c-1})/p_c
-    sc_th = np.zeros((n, ntht))
-    upper: list[np.ndarray] = []  # per variable and category: upper/lower thresholds (+-inf as +-100 like lavaan)
-    lower: list[np.ndarray] = []
-    for j in range(p):
-        t = th[j]
-        up = np.r_[t, 100.0]
-        lo = np.r_[-100.0, t]
-        upper.append(up)
-        lower.append(lo)
-        pc = _phi(up) - _phi(lo)
-        c = codes[:, j]
-        rows = np.arange(n)
-        has_up = c < nth[j]
-        has_lo = c > 0
-        sc_th[rows[has_up], start[j] + c[has_up]] = _dnorm(up[c[has_up]]) / pc[c[has_up]]
-        sc_th[rows[has_lo], start[j] + c[has_lo] - 1] = -_dnorm(lo[c[has_lo]]) / pc[c[has_lo]]
+    sc_th = _threshold_scores(codes, th, start)
     rr, cc = lower_pairs(p)
-    npair = len(rr)
     kmax = int(max(n_cat))
     # extended thresholds per variable: (-inf, t_1..t_{K-1}, +inf, padded with +inf)
     ext = np.full((p, kmax + 1), np.inf)
     for j in range(p):
         ext[j, 0] = -np.inf
         ext[j, 1:nth[j] + 1] = th[j]
-    # the same with +-100 for infinite thresholds (lavaan's casewise score formulas)
-    ext100 = np.clip(ext, -100.0, 100.0)
-    freq = np.zeros((npair, kmax, kmax))
-    np.add.at(freq, (np.repeat(np.arange(npair), n), codes[:, rr].T.ravel(), codes[:, cc].T.ravel()), 1.0)
-    zero_pairs = [(int(cc[k]), int(rr[k])) for k in range(npair)
-                  if (freq[k, :n_cat[rr[k]], :n_cat[cc[k]]] == 0).any()]
-    e1, e2 = ext[rr], ext[cc]
-    start_rho = np.zeros(npair)
-    zc = codes - codes.mean(0)
-    sd = np.sqrt((zc * zc).mean(0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        start_rho = np.nan_to_num((zc[:, rr] * zc[:, cc]).mean(0) / (sd[rr] * sd[cc]))
-    rho, ok = _polychoric_many(freq, e1, e2, start_rho)
-    for k in range(npair):
-        i, j = int(rr[k]), int(cc[k])
-        if (n_cat[i] == 2 and n_cat[j] == 2) or not ok[k]:
-            rho[k] = _polychoric_pair(freq[k, :n_cat[i], :n_cat[j]], th[i], th[j])
+    freq, zero_pairs = _pair_tables(codes, n_cat, rr, cc, kmax)
+    rho = _pair_correlations(codes, n_cat, th, freq, ext, rr, cc)
     cor = np.eye(p)
     cor[rr, cc] = rho
     cor[cc, rr] = rho
     # casewise scores, computed per cell of each table
-    pi, d1, _ = _grid_cells(rho, e1, e2)
-    pair_idx = np.arange(npair)[None, :]
-    ci, cj = codes[:, rr], codes[:, cc]
-    sc_cor = (d1 / pi)[pair_idx, ci, cj]
+    pi, d1, _ = _grid_cells(rho, ext[rr], ext[cc])
+    sc_cor = (d1 / pi)[np.arange(len(rr))[None, :], codes[:, rr], codes[:, cc]]
+    a21 = _score_cross_products(freq, pi, d1, rho, ext, rr, cc, nth, start)
+    nacov = _muthen_nacov(sc_th, sc_cor, a21, nth, start, n)
+    return PolychoricStats(thresholds=th, cor=cor, nacov=nacov, n_obs=n, zero_cell_pairs=zero_pairs)
+
+
+def _threshold_scores(codes: np.ndarray, th: list[np.ndarray], start: np.ndarray) -> np.ndarray:
+    """Casewise scores of the univariate probit log-likelihoods: for a case in category c,
+    d/d tau_c = phi(tau_c)/p_c, d/d tau_{c-1} = -phi(tau_{c-1})/p_c (+-inf as +-100, as lavaan)."""
+    n, p = codes.shape
+    nth = [len(t) for t in th]
+    sc_th = np.zeros((n, int(sum(nth))))
+    rows = np.arange(n)
+    for j in range(p):
+        up = np.r_[th[j], 100.0]
+        lo = np.r_[-100.0, th[j]]
+        pc = _phi(up) - _phi(lo)
+        c = codes[:, j]
+        has_up = c < nth[j]
+        has_lo = c > 0
+        sc_th[rows[has_up], start[j] + c[has_up]] = _dnorm(up[c[has_up]]) / pc[c[has_up]]
+        sc_th[rows[has_lo], start[j] + c[has_lo] - 1] = -_dnorm(lo[c[has_lo]]) / pc[c[has_lo]]
+    return sc_th
+
+
+def _pair_tables(codes: np.ndarray, n_cat: Sequence[int], rr: np.ndarray, cc: np.ndarray, kmax: int
+                 ) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Contingency table of every item pair (padded to kmax x kmax), and the pairs with an empty cell."""
+    n = codes.shape[0]
+    npair = len(rr)
+    freq = np.zeros((npair, kmax, kmax))
+    np.add.at(freq, (np.repeat(np.arange(npair), n), codes[:, rr].T.ravel(), codes[:, cc].T.ravel()), 1.0)
+    zero_pairs = [(int(cc[k]), int(rr[k])) for k in range(npair)
+                  if (freq[k, :n_cat[rr[k]], :n_cat[cc[k]]] == 0).any()]
+    return freq, zero_pairs
+
+
+def _pair_correlations(codes: np.ndarray, n_cat: Sequence[int], th: list[np.ndarray], freq: np.ndarray,
+                       ext: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
+    """Polychoric correlation of every pair: all at once by Newton, from the Pearson correlations
+    of the codes; 2 x 2 tables and pairs that did not converge one by one."""
+    zc = codes - codes.mean(0)
+    sd = np.sqrt((zc * zc).mean(0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        start_rho = np.nan_to_num((zc[:, rr] * zc[:, cc]).mean(0) / (sd[rr] * sd[cc]))
+    rho, ok = _polychoric_many(freq, ext[rr], ext[cc], start_rho)
+    for k in range(len(rr)):
+        i, j = int(rr[k]), int(cc[k])
+        if (n_cat[i] == 2 and n_cat[j] == 2) or not ok[k]:
+            rho[k] = _polychoric_pair(freq[k, :n_cat[i], :n_cat[j]], th[i], th[j])
+    return rho
+
+
+def _score_cross_products(freq: np.ndarray, pi: np.ndarray, d1: np.ndarray, rho: np.ndarray, ext: np.ndarray,
+                          rr: np.ndarray, cc: np.ndarray, nth: list[int], start: np.ndarray) -> np.ndarray:
+    """A21: the correlation scores times the derivatives of the bivariate log-likelihoods with
+    respect to the thresholds, summed over the cases (cell by cell)."""
+    # the extended thresholds with +-100 for infinite ones (lavaan's casewise score formulas)
+    ext100 = np.clip(ext, -100.0, 100.0)
     R = np.sqrt(1.0 - rho * rho)[:, None, None]
     r3 = rho[:, None, None]
     u1, l1 = ext100[rr, 1:, None], ext100[rr, :-1, None]  # (npair, K, 1)
@@ -451,15 +474,22 @@ def polychoric_nacov(codes: np.ndarray, n_cat: Sequence[int]) -> PolychoricStats
     wcell = freq * (d1 / pi) / pi  # sum over the cases of a cell of (correlation score / likelihood)
     g_up, g_lo = (wcell * z1).sum(2), (wcell * z2).sum(2)
     h_up, h_lo = (wcell * w1).sum(1), (wcell * w2).sum(1)
-    a21 = np.zeros((npair, ntht))
-    for k in range(npair):
+    a21 = np.zeros((len(rr), int(sum(nth))))
+    for k in range(len(rr)):
         i, j = int(rr[k]), int(cc[k])
         a21[k, start[i]:start[i] + nth[i]] = g_up[k, :nth[i]] - g_lo[k, 1:nth[i] + 1]
         a21[k, start[j]:start[j] + nth[j]] = h_up[k, :nth[j]] - h_lo[k, 1:nth[j] + 1]
+    return a21
+
+
+def _muthen_nacov(sc_th: np.ndarray, sc_cor: np.ndarray, a21: np.ndarray, nth: list[int], start: np.ndarray,
+                  n: int) -> np.ndarray:
+    """NACOV = N B^-1 (sum_i s_i s_i') B^-T with B^-1 = [[A11^-1, 0], [-A22^-1 A21 A11^-1, A22^-1]]."""
+    ntht, npair = sc_th.shape[1], sc_cor.shape[1]
     sc = np.hstack([sc_th, sc_cor])
     inner = sc.T @ sc
     a11_inv = np.zeros((ntht, ntht))
-    for j in range(p):
+    for j in range(len(nth)):
         s = slice(start[j], start[j] + nth[j])
         a11_inv[s, s] = np.linalg.inv(inner[s, s])
     a22_inv = 1.0 / np.einsum("ij,ij->j", sc_cor, sc_cor)
@@ -467,8 +497,7 @@ def polychoric_nacov(codes: np.ndarray, n_cat: Sequence[int]) -> PolychoricStats
     b_inv[:ntht, :ntht] = a11_inv
     b_inv[ntht:, :ntht] = -(a22_inv[:, None] * a21) @ a11_inv
     b_inv[ntht:, ntht:] = np.diag(a22_inv)
-    nacov = n * (b_inv @ inner @ b_inv.T)
-    return PolychoricStats(thresholds=th, cor=cor, nacov=nacov, n_obs=n, zero_cell_pairs=zero_pairs)
+    return n * (b_inv @ inner @ b_inv.T)
 
 
 # --------------------------------------------------------------------------- model
@@ -733,7 +762,6 @@ def fit_ordinal_cfa(stats: PolychoricStats, model: OrdinalModel, estimator: str 
     ``tr((U Gamma)^2)`` for :func:`scaled_shifted`. The baseline model has free thresholds and
     zero correlations.
     """
-    from scipy import optimize
     from scipy import stats as sps
 
     est = estimator.upper()
@@ -746,32 +774,8 @@ def fit_ordinal_cfa(stats: PolychoricStats, model: OrdinalModel, estimator: str 
     npair = len(r)
     w_all = 1.0 / np.diag(gamma) if est == "DWLS" else np.ones(nth + npair)
     w = w_all[nth:]
-    sw = np.sqrt(w)
-
-    def resid(x: np.ndarray) -> np.ndarray:
-        return sw * (r - model.implied(x))
-
-    def jac(x: np.ndarray) -> np.ndarray:
-        return -sw[:, None] * model.jacobian(x)
-
-    x0 = model.start(stats.cor)
-    npar_s = len(x0)
-    if npar_s:
-        sol = optimize.least_squares(resid, x0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15,
-                                     max_nfev=max_iter)
-        x = sol.x
-        # polish with Gauss-Newton steps
-        for _ in range(20):
-            J = jac(x)
-            g = J.T @ resid(x)
-            step = np.linalg.lstsq(J, -resid(x), rcond=None)[0]
-            x = x + step
-            if np.max(np.abs(step)) < 1e-13 and np.max(np.abs(g)) < 1e-12:
-                break
-        converged = bool(sol.status > 0) and bool(np.max(np.abs(jac(x).T @ resid(x))) < 1e-8)
-        iterations = int(sol.nfev)
-    else:
-        x, converged, iterations = x0, True, 0
+    x, converged, iterations = _least_squares(model, r, np.sqrt(w), model.start(stats.cor), max_iter)
+    npar_s = len(x)
     diff = r - model.implied(x)
     fmin = float((w * diff * diff).sum())
     chisq = n * fmin
@@ -780,18 +784,7 @@ def fit_ordinal_cfa(stats: PolychoricStats, model: OrdinalModel, estimator: str 
     D = np.zeros((nth + npair, npar))
     D[nth:, :npar_s] = model.jacobian(x)
     D[:nth, npar_s:] = np.eye(nth)
-    WD = w_all[:, None] * D
-    E = D.T @ WD
-    E_inv: np.ndarray | None = None
-    try:
-        E_inv = np.linalg.inv(E)
-        vcov = E_inv @ (WD.T @ gamma @ WD) @ E_inv / n
-        U = np.diag(w_all) - WD @ E_inv @ WD.T
-        UG = U @ gamma
-        tr_ug, tr_ug2 = float(np.trace(UG)), float((UG * UG.T).sum())
-    except np.linalg.LinAlgError:
-        vcov = np.full((npar, npar), np.nan)
-        tr_ug = tr_ug2 = np.nan
+    E_inv, vcov, tr_ug, tr_ug2 = _robust_vcov(D, w_all, gamma, n)
     df = float(nth + npair - npar)
     ss = scaled_shifted(chisq, df, tr_ug, tr_ug2)
     # baseline: thresholds free, correlations zero
@@ -806,13 +799,7 @@ def fit_ordinal_cfa(stats: PolychoricStats, model: OrdinalModel, estimator: str 
     rmsea_s = float(np.sqrt(max(ss["chisq_scaled"] / n / df - 1.0 / n, 0.0))) if df > 0 else 0.0
     lo, hi, pclose = _rmsea_ci(chisq, df, n)
     lo_s, hi_s, pclose_s = _rmsea_ci(ss["chisq_scaled"], df, n)
-    p = stats.cor.shape[0]
-    L, P, T = model.matrices(x)
-    implied = L @ P @ L.T + T
-    np.fill_diagonal(implied, 1.0)
-    res = stats.cor - implied
-    il = np.tril_indices(p)
-    srmr = float(np.sqrt(np.mean(res[il] ** 2)))
+    implied, srmr = _implied_srmr(model, x, stats.cor)
     rob = _robust_catml(stats, implied, D[nth:, :], E_inv, w, n, df)
     fit = {
         "npar": float(npar), "chisq": chisq, "df": df,
@@ -830,3 +817,57 @@ def fit_ordinal_cfa(stats: PolychoricStats, model: OrdinalModel, estimator: str 
     }
     return {"x": x, "thresholds": np.concatenate(stats.thresholds), "vcov": vcov, "fit": fit,
             "converged": converged, "iterations": iterations, "implied": implied, "fmin": fmin}
+
+
+def _least_squares(model: OrdinalModel, r: np.ndarray, sw: np.ndarray, x0: np.ndarray, max_iter: int
+                   ) -> tuple[np.ndarray, bool, int]:
+    """Minimise sum(w (r - sigma(x))^2) by Levenberg-Marquardt polished with Gauss-Newton steps:
+    (x, converged, function evaluations)."""
+    from scipy import optimize
+
+    def resid(x: np.ndarray) -> np.ndarray:
+        return sw * (r - model.implied(x))
+
+    def jac(x: np.ndarray) -> np.ndarray:
+        return -sw[:, None] * model.jacobian(x)
+
+    if not len(x0):
+        return x0, True, 0
+    sol = optimize.least_squares(resid, x0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15,
+                                 max_nfev=max_iter)
+    x = sol.x
+    # polish with Gauss-Newton steps
+    for _ in range(20):
+        J = jac(x)
+        g = J.T @ resid(x)
+        step = np.linalg.lstsq(J, -resid(x), rcond=None)[0]
+        x = x + step
+        if np.max(np.abs(step)) < 1e-13 and np.max(np.abs(g)) < 1e-12:
+            break
+    converged = bool(sol.status > 0) and bool(np.max(np.abs(jac(x).T @ resid(x))) < 1e-8)
+    return x, converged, int(sol.nfev)
+
+
+def _robust_vcov(D: np.ndarray, w_all: np.ndarray, gamma: np.ndarray, n: float
+                 ) -> tuple[np.ndarray | None, np.ndarray, float, float]:
+    """(E^-1, robust vcov, tr(U Gamma), tr((U Gamma)^2)); NaN when E is singular."""
+    WD = w_all[:, None] * D
+    E = D.T @ WD
+    try:
+        E_inv = np.linalg.inv(E)
+    except np.linalg.LinAlgError:
+        return None, np.full((D.shape[1], D.shape[1]), np.nan), np.nan, np.nan
+    vcov = E_inv @ (WD.T @ gamma @ WD) @ E_inv / n
+    U = np.diag(w_all) - WD @ E_inv @ WD.T
+    UG = U @ gamma
+    return E_inv, vcov, float(np.trace(UG)), float((UG * UG.T).sum())
+
+
+def _implied_srmr(model: OrdinalModel, x: np.ndarray, cor: np.ndarray) -> tuple[np.ndarray, float]:
+    """Implied correlation matrix (unit diagonal) and the SRMR of the polychoric correlations."""
+    L, P, T = model.matrices(x)
+    implied = L @ P @ L.T + T
+    np.fill_diagonal(implied, 1.0)
+    res = cor - implied
+    il = np.tril_indices(cor.shape[0])
+    return implied, float(np.sqrt(np.mean(res[il] ** 2)))

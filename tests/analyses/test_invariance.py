@@ -243,3 +243,20 @@ def test_configural_fit_is_judged_first(hs):
     assert res.failed_step == "configural" and "CFI = 0.923 < 0.95" in "\n".join(res._notes())
     with pytest.raises(AnalysisError, match="configural_cfi must lie between 0 and 1"):
         invariance(hs, HS_MODEL, group="school", configural_cfi=1.5)
+
+
+def test_group_given_by_position_still_works_with_a_future_warning(hs):
+    new = invariance(hs, HS_MODEL, group="school", configural_rmsea=LENIENT, steps=["configural", "metric"])
+    with pytest.warns(FutureWarning, match=r"give `group` by name"):
+        old = invariance(hs, HS_MODEL, "school", configural_rmsea=LENIENT, steps=["configural", "metric"])
+    pd.testing.assert_frame_equal(old.summary, new.summary)
+    with pytest.raises(TypeError, match="multiple values for argument 'group'"):
+        invariance(hs, HS_MODEL, "school", group="school")
+
+
+def test_modification_indices_of_a_step_are_computed_when_read(full):
+    fit = full.fits["metric"]
+    mi = fit.modification_indices
+    assert set(mi["group"]) == {"Pasteur", "Grant-White"}
+    assert list(mi.columns) == ["group", "lhs", "op", "rhs", "mi", "p_val", "epc", "sepc_all"]
+    assert mi["mi"].is_monotonic_decreasing and fit.modification_indices is mi   # computed once

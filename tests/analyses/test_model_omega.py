@@ -50,5 +50,16 @@ def test_bootstrap_interval_is_seeded_and_brackets_the_estimate():
     assert (a["ci_low"] < a["omega"]).all() and (a["omega"] < a["ci_high"]).all()
     assert (a["n_boot"] == 30).all() and "percentile bootstrap" in a.attrs["method"]
     assert cs.model_omega is model_omega
-    with pytest.raises(AnalysisError, match="ci must lie between 0 and 1"):
-        model_omega(d, model, ci=95)
+    with pytest.raises(AnalysisError, match="level must lie between 0 and 1"):
+        model_omega(d, model, level=95)
+
+
+def test_old_ci_keyword_still_works_with_a_future_warning():
+    d = pd.read_csv(REF / "data" / "HolzingerSwineford1939.csv")
+    model = MODELS["hs"][1]
+    new = model_omega(d, model, n_boot=10, seed=2, level=0.9)
+    with pytest.warns(FutureWarning, match="`ci` is now called `level`"):
+        old = model_omega(d, model, n_boot=10, seed=2, ci=0.9)
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.raises(TypeError, match="give `level` only"):
+        model_omega(d, model, n_boot=0, ci=0.9, level=0.9)

@@ -24,27 +24,7 @@ PACKAGE = "compassion_scales"
 
 # Private names imported across modules that are known debts (issue #11): importer -> name.
 # Remove an entry when the debt is paid; never add one without a comment saying why.
-ALLOWED_PRIVATE_IMPORTS: set[tuple[str, str]] = {
-    # invariance drives the CFA engine through its internals; to go when the SEM engine
-    # becomes a public stats/ module shared by cfa and invariance.
-    ("compassion_scales.analyses.invariance", "_Par"),
-    ("compassion_scales.analyses.invariance", "_check_estimator"),
-    ("compassion_scales.analyses.invariance", "_check_solution"),
-    ("compassion_scales.analyses.invariance", "_labels"),
-    ("compassion_scales.analyses.invariance", "_make_result"),
-    ("compassion_scales.analyses.invariance", "_prepare"),
-    ("compassion_scales.analyses.invariance", "_resolve"),
-    ("compassion_scales.analyses.invariance", "_run"),
-    ("compassion_scales.analyses.invariance", "_score_tests"),
-    # model-based omega uses the same CFA engine internals (same fix as above).
-    ("compassion_scales.analyses.model_omega", "_Engine"),
-    ("compassion_scales.analyses.model_omega", "_check_estimator"),
-    ("compassion_scales.analyses.model_omega", "_em_saturated"),
-    ("compassion_scales.analyses.model_omega", "_patterns"),
-    ("compassion_scales.analyses.model_omega", "_prepare"),
-    ("compassion_scales.analyses.model_omega", "_resolve"),
-    ("compassion_scales.analyses.model_omega", "_run"),
-}
+ALLOWED_PRIVATE_IMPORTS: set[tuple[str, str]] = set()  # all paid (issue #11)
 
 # Import cycles (as sorted module tuples of a strongly connected component) that are known debts.
 ALLOWED_CYCLES: set[tuple[str, ...]] = set()
@@ -169,14 +149,6 @@ def test_no_new_import_cycles() -> None:
     assert not stale, f"allowlisted import cycles no longer exist, delete them: {stale}"
 
 
-if __name__ == "__main__":  # pragma: no cover - measurement helper for the closing note
-    e, p = import_graph()
-    print("modules", len(e), "edges", sum(map(len, e.values())), "cycles", cycles(e),
-          "private cross-imports", len(p))
-    for row in sorted(p):
-        print(*row)
-
-
 def _top_level_imports(path: Path) -> set[str]:
     """Modules imported by the module body itself (not inside functions or classes)."""
     out: set[str] = set()
@@ -201,3 +173,11 @@ def test_analyses_sit_below_reporting_and_cli() -> None:
     top = sorted((m, t) for m in analyses for t in _top_level_imports(files[m])
                  if t.startswith(("compassion_scales.reporting", "compassion_scales.cli")))
     assert not top, f"analyses import reporting/cli at module level: {top}"
+
+
+if __name__ == "__main__":  # pragma: no cover - measurement helper for the closing note
+    e, p = import_graph()
+    print("modules", len(e), "edges", sum(map(len, e.values())), "cycles", cycles(e),
+          "private cross-imports", len(p))
+    for row in sorted(p):
+        print(*row)

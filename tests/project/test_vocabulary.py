@@ -51,10 +51,6 @@ KNOWN_SIGNATURE_DEBTS: set[tuple[str, str]] = {
 
     # reliability, EFA
 
-    # CFA, invariance, model omega
-    ("invariance", "keyword-only after 2: group"),
-    ("model_omega", "old argument ci"),
-
     # compare, report
 
 }

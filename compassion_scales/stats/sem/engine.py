@@ -1,0 +1,590 @@
+"""The multi-group confirmatory factor model fitted by maximum likelihood (ML and FIML).
+
+Arrays in, arrays out: the engine takes a :class:`~compassion_scales.stats.sem.spec.ModelSpec`
+and per-group sample moments (:mod:`compassion_scales.stats.sem.moments`), builds lavaan's
+parameter table (marker or std.lv identification, optional mean structure, equality
+constraints across groups by lavaan's ``group.equal`` classes, released constraints),
+computes the implied moments, the ML discrepancy (or the casewise FIML likelihood by
+missing-data pattern) with its analytic gradient and expected information, and minimises it
+by Fisher scoring with step halving (scipy's BFGS with the analytic gradient as a fallback).
+
+Every derivative of a CFA's implied covariance matrix is ``c (u v' + v u')``, so the
+gradient and the information are computed from p x q factors ``U``, ``V`` without a
+p^2 x q Jacobian; each group contributes only to the block of its own free parameters.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from compassion_scales.errors import AnalysisError
+from compassion_scales.stats.sem.spec import ModelSpec
+
+__all__ = ["KIND_CODE", "LOADING", "LV_COV", "RESIDUAL", "INTERCEPT", "LV_MEAN", "Parameter", "SEMEngine",
+           "Pattern", "Sample", "LOG2PI", "Derivatives"]
+
+LOG2PI = float(np.log(2.0 * np.pi))
+
+# parameter kinds (lavaan's operators; rows of the parameter table are (group, kind, i, j))
+LOADING, LV_COV, RESIDUAL, INTERCEPT, LV_MEAN = "=~", "~~lv", "~~ov", "~1ov", "~1lv"
+KIND_CODE = {LOADING: 0, LV_COV: 1, RESIDUAL: 2, INTERCEPT: 3, LV_MEAN: 4}
+
+#: one missing-data pattern: (observed columns, n, mean, covariance with divisor n)
+Pattern = tuple[np.ndarray, int, np.ndarray, np.ndarray]
+#: one group's sample statistics: (S, ybar, n), plus (patterns, h1 log-likelihoods) with FIML
+Sample = (tuple[np.ndarray, np.ndarray, int]
+          | tuple[np.ndarray, np.ndarray, int, list[Pattern], dict[str, float]])
+#: derivatives of (Sigma, mu): (U, V, c, DM), dSigma_k = c_k (u_k v_k' + v_k u_k'), dmu_k = DM[:, k]
+Derivatives = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass
+class Parameter:
+    """One row of the parameter table."""
+
+    group: int
+    kind: str
+    i: int
+    j: int
+    free: int  # -1 = fixed
+    value: float
+    key: str  # parameter key, e.g. 'visual=~x2' (the same in every group)
+    cls: str | None = None  # lavaan group.equal class ('loadings', 'intercepts', ...)
+    shared: bool = False  # held equal across groups
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """One group's parameters as arrays (kind code, row, column, free index, fixed value)."""
+
+    kind: np.ndarray
+    i: np.ndarray
+    j: np.ndarray
+    free: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def of(cls, pars: Sequence[Parameter]) -> _Layout:
+        return cls(np.array([KIND_CODE[q.kind] for q in pars], dtype=int), np.array([q.i for q in pars], dtype=int),
+                   np.array([q.j for q in pars], dtype=int), np.array([q.free for q in pars], dtype=int),
+                   np.array([q.value for q in pars], dtype=float))
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        v = self.value.copy()
+        f = self.free >= 0
+        v[f] = x[self.free[f]]
+        return v
+
+
+def derivative_factors(kind: np.ndarray, i: np.ndarray, j: np.ndarray, cols: np.ndarray, ncol: int,
+                       L: np.ndarray, P: np.ndarray, al: np.ndarray) -> Derivatives:
+    """Derivatives of (Sigma, mu) for parameters (kind code, i, j) placed in columns ``cols``.
+
+    Returns (U, V, c, DM) with one column per parameter: dSigma = c (u v' + v u'), dmu = DM.
+    """
+    p = L.shape[0]
+    U, V, DM, c = np.zeros((p, ncol)), np.zeros((p, ncol)), np.zeros((p, ncol)), np.zeros(ncol)
+    LP = L @ P
+    m = kind == 0
+    U[i[m], cols[m]] = 1.0
+    V[:, cols[m]] = LP[:, j[m]]
+    c[cols[m]] = 1.0
+    DM[i[m], cols[m]] = al[j[m]]
+    m = kind == 1
+    U[:, cols[m]] = L[:, i[m]]
+    V[:, cols[m]] = L[:, j[m]]
+    c[cols[m]] = np.where(i[m] == j[m], 0.5, 1.0)
+    m = kind == 2
+    U[i[m], cols[m]] = 1.0
+    V[j[m], cols[m]] = 1.0
+    c[cols[m]] = np.where(i[m] == j[m], 0.5, 1.0)
+    m = kind == 3
+    DM[i[m], cols[m]] = 1.0
+    m = kind == 4
+    DM[:, cols[m]] = L[:, i[m]]
+    return U, V, c, DM
+
+
+def info_block(Si: np.ndarray, a: Derivatives, b: Derivatives, means: bool) -> np.ndarray:
+    """0.5 tr(Si dA Si dB) + dmuA' Si dmuB for all pairs of columns of a and b."""
+    Ua, Va, ca, Ma = a
+    Ub, Vb, cb, Mb = b
+    SUb, SVb = Si @ Ub, Si @ Vb
+    # 0.5 tr(Si ca(u v'+v u') Si cb(u2 v2'+v2 u2')) = ca cb [(v'Si u2)(u'Si v2) + (v'Si v2)(u'Si u2)]
+    out = np.outer(ca, cb) * ((Va.T @ SUb) * (Ua.T @ SVb) + (Va.T @ SVb) * (Ua.T @ SUb))
+    if means:
+        out += Ma.T @ Si @ Mb
+    return out
+
+
+def info_diagonal(Si: np.ndarray, a: Derivatives, means: bool) -> np.ndarray:
+    """The diagonal of ``info_block(Si, a, a, means)`` without the off-diagonal elements."""
+    U, V, c, M = a
+    SU, SV = Si @ U, Si @ V
+    out = c * c * ((V * SU).sum(axis=0) * (U * SV).sum(axis=0) + (V * SV).sum(axis=0) * (U * SU).sum(axis=0))
+    if means:
+        out += (M * (Si @ M)).sum(axis=0)
+    return out
+
+
+class SEMEngine:
+    """Multi-group CFA with optional mean structure and equality constraints (ML and FIML).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    samples : sequence of Sample
+        Per group ``(S, ybar, n)`` (covariance with divisor n, means, size), with FIML also the
+        missing-data patterns and the saturated log-likelihoods
+        (:func:`~compassion_scales.stats.sem.moments.sample_moments`).
+    std_lv : bool
+        Factor variances fixed to 1 instead of marker loadings.
+    meanstructure : bool
+        Model the means (intercepts free, latent means 0 in group 1).
+    equal : sequence of str
+        lavaan ``group.equal`` classes held equal across groups.
+    released : sequence of (str, int)
+        (parameter key, group) pairs freed from their equality constraint.
+    """
+
+    def __init__(self, spec: ModelSpec, samples: Sequence[Sample],
+                 *, std_lv: bool = False, meanstructure: bool = False,
+                 equal: Sequence[str] = (), released: Sequence[tuple[str, int]] = ()):
+        self.spec = spec
+        self.items = spec.items
+        self.factors = list(spec.factors)
+        self.p, self.m = len(self.items), len(self.factors)
+        self.G = len(samples)
+        self.S = [s[0] for s in samples]
+        self.ybar = [s[1] for s in samples]
+        self.Ng = np.array([s[2] for s in samples], dtype=float)
+        # FIML: per group, a list of missing-data patterns (observed index, n, mean, cov) and h1
+        self.patterns: list[list[Pattern] | None] = [s[3] if len(s) > 3 else None for s in samples]  # type: ignore[misc]
+        self.fiml = any(pt is not None for pt in self.patterns)
+        self._h1: list[dict[str, float] | None] = [s[4] if len(s) > 4 else None for s in samples]  # type: ignore[misc]
+        self.N = float(self.Ng.sum())
+        self.w = self.Ng / self.N
+        self.std_lv = std_lv
+        self.meanstructure = meanstructure
+        self.equal = set(equal)
+        self.released = set(released)
+        self._logdetS = [float(np.linalg.slogdet(S)[1]) for S in self.S]
+        self.f_h1 = 0.0
+        self.x = np.zeros(0)
+        self.fmin = np.nan
+        self._build_table()
+
+    # -- parameter table
+    def _group_rows(self, g: int) -> list[tuple[str, int, int, str, float | None, str | None]]:
+        """(kind, i, j, key, fixed value or None, equality class) of every element in group g."""
+        idx = {it: k for k, it in enumerate(self.items)}
+        eq_loadings = "loadings" in self.equal
+        rows: list[tuple[str, int, int, str, float | None, str | None]] = []
+        for k, f in enumerate(self.factors):
+            for r, it in enumerate(self.spec.factors[f]):
+                rows.append((LOADING, idx[it], k, f"{f}=~{it}", 1.0 if (r == 0 and not self.std_lv) else None,
+                             "loadings"))
+        for k, f in enumerate(self.factors):
+            # std.lv: variances fixed at 1, freed in groups 2.. when loadings are equal
+            rows.append((LV_COV, k, k, f"{f}~~{f}", 1.0 if (self.std_lv and (g == 0 or not eq_loadings)) else None,
+                         "lv.variances"))
+            rows += [(LV_COV, k, k2, f"{f}~~{self.factors[k2]}", None, "lv.covariances")
+                     for k2 in range(k + 1, self.m)]
+        rows += [(RESIDUAL, i, i, f"{it}~~{it}", None, "residuals") for i, it in enumerate(self.items)]
+        for a, b in self.spec.residual_covariances:
+            i, j = sorted((idx[a], idx[b]))
+            rows.append((RESIDUAL, i, j, f"{self.items[i]}~~{self.items[j]}", None, "residual.covariances"))
+        if self.meanstructure:
+            rows += [(INTERCEPT, i, 0, f"{it}~1", None, "intercepts") for i, it in enumerate(self.items)]
+            free_means = "intercepts" in self.equal and g > 0
+            rows += [(LV_MEAN, k, 0, f"{f}~1", None if free_means else 0.0, "means")
+                     for k, f in enumerate(self.factors)]
+        return rows
+
+    def _build_table(self) -> None:
+        pars: list[Parameter] = []
+        keymap: dict[str, int] = {}
+        for g in range(self.G):
+            for kind, i, j, key, fixed, eq_class in self._group_rows(g):
+                if fixed is not None:
+                    pars.append(Parameter(g, kind, i, j, -1, fixed, key, eq_class))
+                    continue
+                shared = eq_class is not None and eq_class in self.equal and (key, g) not in self.released
+                gkey = key if shared else f"{key}@{g}"
+                free = keymap.setdefault(gkey, len(keymap))
+                pars.append(Parameter(g, kind, i, j, free, np.nan, key, eq_class, shared))
+        self.pars = pars
+        self.nfree = len(keymap)
+        self.keymap = keymap
+        self.group_pars = [[q for q in pars if q.group == g] for g in range(self.G)]
+        self.group_rows = [np.array([r for r, q in enumerate(pars) if q.group == g], dtype=int)
+                           for g in range(self.G)]
+        self._layout = [_Layout.of(gp) for gp in self.group_pars]
+        # per group: the free parameters (their free indices), in table order
+        self._free_cols = [lay.free[lay.free >= 0] for lay in self._layout]
+        if any(len(np.unique(fc)) != len(fc) for fc in self._free_cols):  # pragma: no cover
+            raise AnalysisError("Internal error: a parameter appears twice in one group.")
+
+    def layout(self, g: int) -> _Layout:
+        """Group g's parameters as arrays (kind code, i, j, free index, fixed value)."""
+        return self._layout[g]
+
+    # -- matrices
+    def matrices(self, x: np.ndarray, g: int) -> tuple[np.ndarray, ...]:
+        """(Lambda, Psi, Theta, nu, alpha) of group g at parameter vector x."""
+        p, m = self.p, self.m
+        lay = self._layout[g]
+        v = lay.values(x)
+        k, i, j = lay.kind, lay.i, lay.j
+        L, P, T = np.zeros((p, m)), np.zeros((m, m)), np.zeros((p, p))
+        nu, al = np.zeros(p), np.zeros(m)
+        s = k == 0
+        L[i[s], j[s]] = v[s]
+        s = k == 1
+        P[i[s], j[s]] = v[s]
+        P[j[s], i[s]] = v[s]
+        s = k == 2
+        T[i[s], j[s]] = v[s]
+        T[j[s], i[s]] = v[s]
+        s = k == 3
+        nu[i[s]] = v[s]
+        s = k == 4
+        al[i[s]] = v[s]
+        return L, P, T, nu, al
+
+    def implied(self, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+        """Model-implied covariance matrix and means of group g."""
+        L, P, T, nu, al = self.matrices(x, g)
+        return L @ P @ L.T + T, nu + L @ al
+
+    def group_derivatives(self, x: np.ndarray, g: int, full: bool = True) -> Derivatives:
+        """Derivatives of group g's (Sigma, mu) for the free parameters: one column per free
+        parameter of the model (``full``) or per free parameter of the group (its columns are
+        ``free_columns(g)``)."""
+        L, P, T, nu, al = self.matrices(x, g)
+        lay = self._layout[g]
+        f = lay.free >= 0
+        cols = lay.free[f] if full else np.arange(int(f.sum()))
+        ncol = self.nfree if full else int(f.sum())
+        return derivative_factors(lay.kind[f], lay.i[f], lay.j[f], cols, ncol, L, P, al)
+
+    def free_columns(self, g: int) -> np.ndarray:
+        """Free indices of group g's free parameters (the columns of ``group_derivatives(full=False)``)."""
+        return self._free_cols[g]
+
+    # -- objective
+    def objective(self, x: np.ndarray) -> float:
+        """The ML discrepancy F (FIML: -2 logL / N)."""
+        if self.fiml:
+            return self._objective_fiml(x)
+        F = 0.0
+        for g in range(self.G):
+            Sig, mu = self.implied(x, g)
+            try:
+                c = np.linalg.cholesky(Sig)
+            except np.linalg.LinAlgError:
+                return np.inf
+            logdet = 2.0 * np.log(np.diag(c)).sum()
+            Si = np.linalg.inv(Sig)
+            d = self.ybar[g] - mu
+            Fg = logdet + np.sum(self.S[g] * Si) - self._logdetS[g] - self.p
+            if self.meanstructure:
+                Fg += d @ Si @ d
+            F += self.w[g] * Fg
+        return float(F)
+
+    # -- FIML (casewise likelihood, by missing-data pattern); F = -2 logL / N
+    def _group_patterns(self, g: int) -> list[tuple[np.ndarray, int, np.ndarray, np.ndarray, Any]]:
+        """Group g's patterns as (observed columns, n, mean, covariance, np.ix_ of the observed block)."""
+        if not hasattr(self, "_pattern_cache"):
+            self._pattern_cache: dict[int, list[tuple[np.ndarray, int, np.ndarray, np.ndarray, Any]]] = {}
+        if g not in self._pattern_cache:
+            pats = self.patterns[g]
+            if pats is None:  # pragma: no cover - FIML samples always carry their patterns
+                raise AnalysisError("Internal error: no missing-data patterns for a FIML group.")
+            self._pattern_cache[g] = [(o, n, yb, Sk, np.ix_(o, o)) for o, n, yb, Sk in pats]
+        return self._pattern_cache[g]
+
+    def _h1_sum(self, key: str) -> float:
+        """Sum of one saturated-model (h1) statistic over the groups (FIML only)."""
+        total = 0.0
+        for h in self._h1:
+            if h is None:  # pragma: no cover - FIML samples always carry their h1 log-likelihoods
+                raise AnalysisError("Internal error: no saturated-model log-likelihood for a FIML group.")
+            total += h[key]
+        return total
+
+    def _objective_fiml(self, x: np.ndarray) -> float:
+        total = 0.0
+        for g in range(self.G):
+            Sig, mu = self.implied(x, g)
+            for o, n, yb, Sk, ix in self._group_patterns(g):
+                So = Sig[ix]
+                try:
+                    c = np.linalg.cholesky(So)
+                except np.linalg.LinAlgError:
+                    return np.inf
+                Si = np.linalg.inv(So)
+                d = yb - mu[o]
+                total += n * (len(o) * LOG2PI + 2.0 * np.log(np.diag(c)).sum() + np.sum(Si * Sk) + d @ Si @ d)
+        return float(total / self.N)
+
+    def _grad_info_fiml(self, x: np.ndarray, want_info: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        q = self.nfree
+        grad = np.zeros(q)
+        info = np.zeros((q, q))
+        for g in range(self.G):
+            Sig, mu = self.implied(x, g)
+            U, V, c, DM = self.group_derivatives(x, g, full=False)
+            fc = self._free_cols[g]
+            Gfull = np.zeros((self.p, self.p))
+            gmu = np.zeros(self.p)
+            block = np.zeros((len(fc), len(fc)))
+            for o, n, yb, Sk, ix in self._group_patterns(g):
+                Si = np.linalg.inv(Sig[ix])
+                d = yb - mu[o]
+                wk = n / self.N
+                SiD = Si @ d
+                Gfull[ix] += wk * (Si - Si @ Sk @ Si - np.outer(SiD, SiD))
+                gmu[o] += wk * (-2.0 * SiD)
+                if want_info:
+                    der = (U[o], V[o], c, DM[o])
+                    block += wk * info_block(Si, der, der, means=True)
+            grad[fc] += 2.0 * c * np.einsum("iq,iq->q", U, Gfull @ V) + DM.T @ gmu
+            if want_info:
+                info[np.ix_(fc, fc)] += block
+        return grad, info
+
+    def gradient(self, x: np.ndarray) -> np.ndarray:
+        """Gradient of F (no information matrix)."""
+        if self.fiml:
+            return self._grad_info_fiml(x, False)[0]
+        return self._grad_info_ml(x, False)[0]
+
+    def observed_information(self, x: np.ndarray) -> np.ndarray:
+        """Hessian of -logL / N by central differences of the analytic gradient (FIML SEs,
+        and the bread of the MLR sandwich, as lavaan's ``information = "observed"``)."""
+        q = self.nfree
+        H = np.zeros((q, q))
+        for k in range(q):
+            h = 1e-5 * max(1.0, abs(x[k]))
+            xp, xm = x.copy(), x.copy()
+            xp[k] += h
+            xm[k] -= h
+            H[:, k] = (self.gradient(xp) - self.gradient(xm)) / (2 * h)
+        return 0.25 * (H + H.T)  # dF/dx = -2/N dlogL/dx, symmetrised
+
+    def grad_info(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient of F and the expected information per observation (F's Hessian ~ 2 I)."""
+        if self.fiml:
+            return self._grad_info_fiml(x)
+        return self._grad_info_ml(x, True)
+
+    def _grad_info_ml(self, x: np.ndarray, want_info: bool) -> tuple[np.ndarray, np.ndarray]:
+        q = self.nfree
+        grad = np.zeros(q)
+        info = np.zeros((q, q) if want_info else (0, 0))
+        for g in range(self.G):
+            Sig, mu = self.implied(x, g)
+            Si = np.linalg.inv(Sig)
+            d = self.ybar[g] - mu
+            der = self.group_derivatives(x, g, full=False)
+            fc = self._free_cols[g]
+            grad[fc] += self.w[g] * self.group_gradient(Si, d, g, der)
+            if want_info:
+                info[np.ix_(fc, fc)] += self.w[g] * info_block(Si, der, der, self.meanstructure)
+        return grad, info
+
+    def group_gradient(self, Si: np.ndarray, d: np.ndarray, g: int, der: Derivatives) -> np.ndarray:
+        """Group g's gradient of its ML discrepancy for the columns of ``der``."""
+        U, V, c, DM = der
+        M = self.S[g] + (np.outer(d, d) if self.meanstructure else 0.0)
+        Gm = Si - Si @ M @ Si
+        # sum(G * c (u v' + v u')) = 2 c u' G v
+        out = 2.0 * c * np.einsum("iq,iq->q", U, Gm @ V)
+        if self.meanstructure:
+            out += DM.T @ (-2.0 * Si @ d)
+        return out
+
+    # -- start values
+    def _group_start(self, g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Loadings, factor variances and covariances to start from in group g."""
+        S = self.S[g]
+        idx = {it: k for k, it in enumerate(self.items)}
+        lam = np.zeros((self.p, self.m))
+        psi = np.ones(self.m)
+        W = np.zeros((self.p, self.m))  # unit-weighted composites, for factor covariances
+        for k, f in enumerate(self.factors):
+            cols = [idx[i] for i in self.spec.factors[f]]
+            Sf = S[np.ix_(cols, cols)]
+            if len(cols) >= 2:
+                ev, evec = np.linalg.eigh(Sf)
+                v = evec[:, -1] * np.sqrt(max(ev[-1], 1e-6))
+                if v.sum() < 0:
+                    v = -v
+            else:
+                v = np.sqrt(np.diag(Sf)) * 0.7
+            if not self.std_lv:
+                marker = v[0] if abs(v[0]) > 1e-3 * np.sqrt(Sf[0, 0]) else np.sqrt(Sf[0, 0])
+                psi[k] = marker ** 2
+                v = v / marker
+            lam[cols, k] = v
+            W[cols, k] = np.where(v >= 0, 1.0, -1.0)
+        C = W.T @ S @ W
+        sdc = np.sqrt(np.maximum(np.diag(C), 1e-12))
+        phi = C / np.outer(sdc, sdc) * np.sqrt(np.outer(psi, psi))
+        return lam, psi, phi
+
+    def start(self) -> np.ndarray:
+        """Start values (lavaan-like: first principal component per factor, half the variances)."""
+        x = np.zeros(self.nfree)
+        cnt = np.zeros(self.nfree)
+        for g in range(self.G):
+            lam, psi, phi = self._group_start(g)
+            S = self.S[g]
+            for par in self.group_pars[g]:
+                if par.free < 0:
+                    continue
+                if par.kind == LOADING:
+                    v = lam[par.i, par.j]
+                elif par.kind == LV_COV:
+                    v = psi[par.i] if par.i == par.j else phi[par.i, par.j]
+                elif par.kind == RESIDUAL:
+                    v = 0.5 * S[par.i, par.i] if par.i == par.j else 0.0
+                elif par.kind == INTERCEPT:
+                    v = self.ybar[g][par.i]
+                else:
+                    v = 0.0
+                x[par.free] += v
+                cnt[par.free] += 1
+        return x / np.maximum(cnt, 1)
+
+    # -- fit
+    def _fisher_step(self, x: np.ndarray, f: float) -> tuple[np.ndarray, float, str]:
+        """One Fisher-scoring step with step halving: (x, f, status in 'converged', 'step', 'stuck')."""
+        from scipy import linalg
+
+        grad, info = self.grad_info(x)
+        if np.max(np.abs(grad)) < self._tol:
+            return x, f, "converged"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", linalg.LinAlgWarning)
+                step = linalg.solve(2.0 * info, grad, assume_a="pos")
+        except (linalg.LinAlgError, linalg.LinAlgWarning, ValueError):
+            # (nearly) singular information: minimum-norm step
+            step = np.linalg.lstsq(2.0 * info, grad, rcond=1e-12)[0]
+        t = 1.0
+        while t > 1e-10:
+            xn = x - t * step
+            fn = self.objective(xn)
+            if np.isfinite(fn) and fn <= f + 1e-14 * abs(f):
+                break
+            t /= 2.0
+        else:
+            return x, f, "stuck"
+        if abs(f - fn) < 1e-15 and np.max(np.abs(x - xn)) < 1e-12:
+            return xn, fn, "converged"
+        return xn, fn, "step"
+
+    def _bfgs(self, x: np.ndarray, f: float) -> tuple[np.ndarray, float, bool]:
+        from scipy import optimize
+
+        def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
+            val = self.objective(z)
+            if not np.isfinite(val):
+                return 1e10, np.zeros_like(z)
+            return val, self.gradient(z)
+
+        res = optimize.minimize(fun, x, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 5000})
+        if res.fun <= f:
+            x, f = res.x, float(res.fun)
+        return x, f, bool(np.max(np.abs(self.gradient(x))) < 1e-6)
+
+    def fit(self, x0: np.ndarray | None = None, max_iter: int = 500, tol: float = 1e-10) -> dict[str, Any]:
+        """Minimise F by Fisher scoring with step halving (then scipy's BFGS if needed).
+
+        Returns a dict with ``x``, ``f``, ``converged``, ``iterations`` and ``method``.
+        """
+        # F at the saturated model (0 for complete data by construction of F)
+        self.f_h1 = -2.0 * self.loglik_h1() / self.N if self.fiml else 0.0
+        self._tol = tol
+        x = self.start() if x0 is None else np.array(x0, dtype=float)
+        f = self.objective(x)
+        if not np.isfinite(f):
+            x = self.start()
+            f = self.objective(x)
+        status, it = "step", 0
+        for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
+            x, f, status = self._fisher_step(x, f)
+            if status != "step":
+                break
+        converged = status == "converged"
+        method = "Fisher scoring"
+        if not converged:
+            x, f, converged = self._bfgs(x, f)
+            method = "Fisher scoring, then scipy BFGS"
+        self.x = x
+        self.fmin = f
+        return {"x": x, "f": f, "converged": converged, "iterations": it, "method": method}
+
+    # -- derived quantities
+    @property
+    def npar(self) -> int:
+        """Number of free parameters."""
+        return self.nfree
+
+    @property
+    def df(self) -> int:
+        """Degrees of freedom of the model's chi-square."""
+        mom = self.p * (self.p + 1) // 2 + (self.p if self.meanstructure else 0)
+        return self.G * mom - self.nfree
+
+    def loglik(self, x: np.ndarray) -> float:
+        """The model's normal log-likelihood."""
+        if self.fiml:
+            return float(-0.5 * self.N * self._objective_fiml(x))
+        ll = 0.0
+        for g in range(self.G):
+            Sig, mu = self.implied(x, g)
+            Si = np.linalg.inv(Sig)
+            d = self.ybar[g] - mu
+            val = self.p * LOG2PI + np.linalg.slogdet(Sig)[1] + np.sum(self.S[g] * Si)
+            if self.meanstructure:
+                val += d @ Si @ d
+            ll += -0.5 * self.Ng[g] * val
+        return float(ll)
+
+    def loglik_h1(self) -> float:
+        """The saturated (unrestricted) model's log-likelihood."""
+        if self.fiml:
+            return float(self._h1_sum("logl"))
+        return float(sum(-0.5 * n * (self.p * LOG2PI + ld + self.p) for n, ld in zip(self.Ng, self._logdetS, strict=True)))
+
+    def baseline_chisq(self) -> float:
+        """Chi-square of the independence (baseline) model."""
+        if self.fiml:
+            return float(2.0 * (self.loglik_h1() - self._h1_sum("logl_independence")))
+        return float(sum(n * (np.sum(np.log(np.diag(S))) - ld) for n, S, ld in zip(self.Ng, self.S, self._logdetS, strict=True)))
+
+    def srmr(self, x: np.ndarray) -> float:
+        """Bentler's SRMR (means included with a mean structure), weighted over groups."""
+        tot = 0.0
+        p = self.p
+        il = np.tril_indices(p)
+        for g in range(self.G):
+            Sig, mu = self.implied(x, g)
+            sd = np.sqrt(np.diag(self.S[g]))
+            R = (self.S[g] - Sig) / np.outer(sd, sd)
+            ss = np.sum(R[il] ** 2)
+            e = p * (p + 1) / 2
+            if self.meanstructure:
+                ss += np.sum(((self.ybar[g] - mu) / sd) ** 2)
+                e += p
+            tot += self.w[g] * np.sqrt(ss / e)
+        return float(tot)

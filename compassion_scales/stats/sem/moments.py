@@ -1,0 +1,173 @@
+"""Sample moments the SEM engine fits: covariance (divisor N) and means per group, and with
+missing data (FIML) the missing-data patterns and the unrestricted model estimated by EM."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+from compassion_scales.errors import AnalysisError, ConvergenceWarning
+from compassion_scales.stats.sem.engine import LOG2PI, Pattern, Sample
+
+__all__ = ["missing_patterns", "em_saturated", "sample_moments", "complete_moments", "fiml_moments"]
+
+
+def missing_patterns(X: np.ndarray) -> list[Pattern]:
+    """Missing-data patterns: (observed columns, n, mean, covariance with divisor n) per pattern.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 2.0], [3.0, np.nan], [2.0, 4.0]])
+    >>> [(o.tolist(), n) for o, n, _, _ in missing_patterns(X)]
+    [([0], 1), ([0, 1], 2)]
+    """
+    obs = ~np.isnan(X)
+    keys, inv = np.unique(obs, axis=0, return_inverse=True)
+    out = []
+    for k, key in enumerate(keys):
+        o = np.flatnonzero(key)
+        Xk = X[inv.ravel() == k][:, o]
+        n = Xk.shape[0]
+        m = Xk.mean(axis=0)
+        C = Xk - m
+        out.append((o, n, m, C.T @ C / n))
+    return out
+
+
+def _em_step(mu: np.ndarray, Sig: np.ndarray, stats_: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+    p = len(mu)
+    T1 = np.zeros(p)
+    T2 = np.zeros((p, p))
+    for o, k, s1, s2 in stats_:
+        if len(o) == p:
+            T1 += s1
+            T2 += s2
+            continue
+        mis = np.setdiff1d(np.arange(p), o)
+        Soo = Sig[np.ix_(o, o)]
+        B = np.linalg.solve(Soo, Sig[np.ix_(o, mis)]).T  # regression of missing on observed
+        Cmm = Sig[np.ix_(mis, mis)] - B @ Sig[np.ix_(o, mis)]
+        # centred observed sums
+        r1 = s1 - k * mu[o]
+        r2 = s2 - np.outer(s1, mu[o]) - np.outer(mu[o], s1) + k * np.outer(mu[o], mu[o])
+        xm = k * mu[mis] + B @ r1
+        T1[o] += s1
+        T1[mis] += xm
+        T2[np.ix_(o, o)] += s2
+        om = np.outer(s1, mu[mis]) + (s2 - np.outer(s1, mu[o])) @ B.T
+        T2[np.ix_(o, mis)] += om
+        T2[np.ix_(mis, o)] += om.T
+        T2[np.ix_(mis, mis)] += (k * np.outer(mu[mis], mu[mis]) + np.outer(mu[mis], B @ r1)
+                                 + np.outer(B @ r1, mu[mis]) + B @ r2 @ B.T + k * Cmm)
+    mu_new = T1 / n
+    return mu_new, T2 / n - np.outer(mu_new, mu_new)
+
+
+def em_saturated(X: np.ndarray, pats: Sequence[Pattern], tol: float = 1e-12, max_iter: int = 10000
+                 ) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """ML mean and covariance of incomplete normal data by EM (the FIML 'h1' model).
+
+    Returns (mean, covariance, log-likelihood, converged).
+    """
+    n = X.shape[0]
+    mu = np.nanmean(X, axis=0)
+    Sig = np.diag(np.nanvar(X, axis=0))
+    # sufficient statistics per pattern
+    stats_ = [(o, k, k * m, k * (S + np.outer(m, m))) for o, k, m, S in pats]
+    converged = False
+    for _ in range(max_iter):
+        mu_new, Sig_new = _em_step(mu, Sig, stats_, n)
+        delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(Sig_new - Sig)))
+        mu, Sig = mu_new, Sig_new
+        if delta < tol:
+            converged = True
+            break
+    ll = 0.0
+    for o, k, m, S in pats:
+        So = Sig[np.ix_(o, o)]
+        d = m - mu[o]
+        Si = np.linalg.inv(So)
+        ll += -0.5 * k * (len(o) * LOG2PI + np.linalg.slogdet(So)[1] + np.sum(Si * S) + d @ Si @ d)
+    return mu, Sig, float(ll), converged
+
+
+def complete_moments(X: np.ndarray) -> Sample:
+    """(S, ybar, n) of complete data, S with divisor n."""
+    n = X.shape[0]
+    ybar = X.mean(axis=0)
+    C = X - ybar
+    return C.T @ C / n, ybar, n
+
+
+def fiml_moments(X: np.ndarray, logl_independence: float | None = None) -> tuple[Sample, bool]:
+    """FIML sample of incomplete data: (EM covariance, EM means, n, patterns, h1 log-likelihoods),
+    and whether EM converged. ``logl_independence`` defaults to the independence model's value."""
+    pats = missing_patterns(X)
+    ybar, S, ll, conv = em_saturated(X, pats)
+    if logl_independence is None:
+        nobs_item = (~np.isnan(X)).sum(axis=0)
+        v = np.nanvar(X, axis=0)
+        logl_independence = float(np.sum(-0.5 * nobs_item * (LOG2PI + np.log(v) + 1.0)))
+    return (S, ybar, X.shape[0], pats, {"logl": ll, "logl_independence": logl_independence}), conv
+
+
+def _check_moments(S: np.ndarray, items: Sequence[str], where: str) -> None:
+    sd = np.sqrt(np.diag(S))
+    if np.any(sd == 0):
+        bad = [items[int(j)] for j in np.flatnonzero(sd == 0)]
+        raise AnalysisError(f"Item(s) {', '.join(bad)} have no variance{where}; remove them from the model.")
+    ev = np.linalg.eigvalsh(S / np.outer(sd, sd))
+    if ev[0] < 1e-10:
+        raise AnalysisError(
+            f"The item covariance matrix{where} is singular (some items are exact copies or linear "
+            "combinations of others); remove the redundant items.")
+
+
+def sample_moments(X: np.ndarray, items: Sequence[str], *, fiml: bool = False, where: str = "") -> Sample:
+    """One group's sample for :class:`~compassion_scales.stats.sem.engine.SEMEngine`, checked.
+
+    Parameters
+    ----------
+    X : ndarray
+        Cases x items (NaN = missing; without ``fiml`` the rows must be complete).
+    items : sequence of str
+        Item names, for the messages.
+    fiml : bool
+        Missing-data patterns and the EM estimate of the unrestricted model.
+    where : str
+        Text naming the group in messages (e.g. " in group 'a'").
+
+    Raises
+    ------
+    AnalysisError
+        Fewer cases than items, an item with fewer than two answers or no variance, or a
+        singular covariance matrix.
+
+    Examples
+    --------
+    >>> S, ybar, n = sample_moments(np.array([[1.0, 2], [2, 1], [3, 5], [4, 3]]), ["a", "b"])
+    >>> n, ybar.tolist()
+    (4, [2.5, 2.75])
+    """
+    n, p = X.shape
+    if n <= p:
+        raise AnalysisError(
+            f"Only {n} {'usable' if fiml else 'complete'} cases{where} for {p} items; a CFA needs more "
+            "people than items (ideally 200 or more).")
+    if not fiml:
+        sample = complete_moments(X)
+    else:
+        nobs_item = (~np.isnan(X)).sum(axis=0)
+        if np.any(nobs_item < 2):
+            bad = [items[int(j)] for j in np.flatnonzero(nobs_item < 2)]
+            raise AnalysisError(f"Item(s) {', '.join(bad)} have fewer than two answers{where}.")
+        v = np.nanvar(X, axis=0)
+        ll_ind = float(sum(-0.5 * c * (LOG2PI + np.log(vj) + 1.0) for c, vj in zip(nobs_item, v, strict=True)))
+        sample, conv = fiml_moments(X, ll_ind)
+        if not conv:
+            warnings.warn(f"The EM estimate of the unrestricted model{where} did not converge; "
+                          "chi-square and fit indices may be inaccurate.", ConvergenceWarning, stacklevel=4)
+    _check_moments(sample[0], items, where)
+    return sample
