@@ -207,6 +207,9 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 @click.option("--ordered", is_flag=True,
               help="Treat every item as ordered categories (WLSMV; steps configural, thresholds, metric, "
                    "scalar, strict as Wu & Estabrook 2016).")
+@click.option("--parameterization", type=click.Choice(["delta", "theta"]), default="delta", show_default=True,
+              help="With --ordered: the latent responses' parameterisation (delta fits the strict step in "
+                   "theta, as semTools does).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is shown only on a terminal).")
 @click.option("--table", "table", type=click.Choice(_INV_TABLES), default="steps", show_default=True,
               help="Table for --format csv and -o: the steps, or the partial-invariance candidates.")
@@ -219,7 +222,8 @@ def cfa(responses: str, instrument: str | None, model: str | None, scores: tuple
 def invariance(responses: str, instrument: str | None, model: str | None, scores: tuple[str, ...], group: str,
                delta_cfi: float, delta_rmsea: float, configural_cfi: float, configural_rmsea: float,
                use_chisq: bool, all_steps: bool, std_lv: bool,
-               missing: str, estimator: str, ordered: bool, quiet: bool, table: str, sheet: str | None,
+               missing: str, estimator: str, ordered: bool, parameterization: str, quiet: bool, table: str,
+               sheet: str | None,
                encoding: str | None, delimiter: str | None, items: ItemChoices, output: str | None,
                out_format: str, table_style: str, decimals: int) -> None:
     """Measurement invariance of a factor model across the groups in column --group.
@@ -254,7 +258,8 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
                                 missing=missing, scores=list(scores) or None,
                                 configural_cfi=configural_cfi, configural_rmsea=configural_rmsea,
                                 estimator=estimator or ("WLSMV" if ordered else "ML"), progress=not quiet,
-                                ordered=True if ordered else None, **items.library_kwargs(prorate=False))
+                                ordered=True if ordered else None, parameterization=parameterization,
+                                **items.library_kwargs(prorate=False))
     frames = {"steps": result.summary, "partial": result.partial}
     write_result_file(frames[table], output, inputs=[responses, *items.files])
     if out_format == "json":
@@ -269,8 +274,10 @@ def invariance(responses: str, instrument: str | None, model: str | None, scores
             cols[2:7] = ["chisq", "chisq_scaled", "scaling_factor", "df", "p_val_scaled", "cfi_robust",
                          "rmsea_robust"]
         if result.estimator == "WLSMV":
-            cols = ["step", "equal", "chisq", "chisq_scaled", "df", "p_val_scaled", "cfi_scaled", "rmsea_scaled",
-                    "chisq_diff", "df_diff", "p_diff", "delta_cfi", "delta_rmsea", "holds"]
+            cols = ["step", "equal", "parameterization", "chisq", "chisq_scaled", "df", "p_val_scaled",
+                    "cfi_scaled", "rmsea_scaled", "chisq_diff", "df_diff", "p_diff", "delta_cfi", "delta_rmsea",
+                    "holds"]
+            cols = [c for c in cols if c in result.summary.columns]
         emit_frame(result.summary[cols], "table", table_style, decimals)
         if len(result.partial):
             click.echo(f"\nPartial invariance candidates for the {result.failed_step} step "

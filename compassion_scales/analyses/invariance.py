@@ -258,7 +258,8 @@ def invariance(data: pd.DataFrame, model: Any, *, group: str,
                column_map: Mapping[str, str] | None = None,
                patterns: Mapping[str, str] | Sequence[str] | str | None = None,
                on_invalid: str = "error", progress: bool = False,
-               ordered: bool | Sequence[str] | None = None) -> InvarianceResult:
+               ordered: bool | Sequence[str] | None = None,
+               parameterization: str = "delta") -> InvarianceResult:
     """Test measurement invariance across groups: configural, metric, scalar, strict.
 
     Parameters
@@ -319,6 +320,10 @@ def invariance(data: pd.DataFrame, model: Any, *, group: str,
         RMSEA. Returns an
         :class:`~compassion_scales.analyses.ordinal_invariance.OrdinalInvarianceResult`
         (no partial-invariance search).
+    parameterization : {"delta", "theta"}
+        Ordinal items only: the parameterisation of the latent responses (semTools'
+        ``measEq.syntax(parameterization = ...)``). With ``"delta"`` (the default) the strict
+        step is fitted in theta, as semTools requires; with ``"theta"`` every step is.
 
     Returns
     -------
@@ -355,7 +360,11 @@ def invariance(data: pd.DataFrame, model: Any, *, group: str,
                         use_chisq=use_chisq, alpha=alpha, stop_at_failure=stop_at_failure, std_lv=std_lv,
                         missing=missing, scores=scores, configural_cfi=configural_cfi,
                         configural_rmsea=configural_rmsea, estimator=estimator, column_map=column_map,
-                        patterns=patterns, on_invalid=on_invalid, ordered=ordered)
+                        patterns=patterns, on_invalid=on_invalid, ordered=ordered,
+                        parameterization=parameterization)
+    if parameterization != "delta":
+        raise AnalysisError("parameterization applies to ordered items only (ordered=True or "
+                            "estimator='WLSMV'); continuous items have none.")
     steps = _check_steps(steps)
     _check_rule(data, group, delta_cfi, delta_rmsea, configural_cfi, configural_rmsea)
     estimator = check_estimator(estimator)
@@ -530,7 +539,7 @@ def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str]
              delta_rmsea: float, use_chisq: bool, alpha: float, stop_at_failure: bool, std_lv: bool, missing: str,
              scores: Sequence[str] | None, configural_cfi: float, configural_rmsea: float, estimator: str,
              column_map: Mapping[str, str] | None, patterns: Mapping[str, str] | Sequence[str] | str | None,
-             on_invalid: str, ordered: bool | Sequence[str] | None) -> Any:
+             on_invalid: str, ordered: bool | Sequence[str] | None, parameterization: str) -> Any:
     """Ordinal (WLSMV) invariance: checks, then :mod:`compassion_scales.analyses.ordinal_invariance`."""
     from compassion_scales._inputs import InputOptions
     from compassion_scales.analyses.ordinal_invariance import ordinal_invariance
@@ -542,6 +551,8 @@ def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str]
     if not (0 <= configural_cfi <= 1 and configural_rmsea >= 0):
         raise AnalysisError("configural_cfi must lie between 0 and 1 and configural_rmsea must be positive "
                             "(e.g. 0.90 and 0.08).")
+    if parameterization not in ("delta", "theta"):
+        raise AnalysisError(f"parameterization must be 'delta' or 'theta', not {parameterization!r}.")
     est = str(estimator).strip().upper()
     if est not in ("ML", "WLSMV"):
         raise AnalysisError(f"Ordinal measurement invariance is available with estimator='WLSMV' only, "
@@ -553,7 +564,7 @@ def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str]
                               use_chisq=use_chisq, alpha=alpha, stop_at_failure=stop_at_failure,
                               configural_cfi=configural_cfi, configural_rmsea=configural_rmsea,
                               estimator="WLSMV", std_lv=std_lv, missing=missing,
-                              ordered=ordered)
+                              ordered=ordered, parameterization=parameterization)
 
 
 def _partial_candidates(run: _Run, eng: SEMEngine, x: np.ndarray, step: str) -> pd.DataFrame:

@@ -5,6 +5,7 @@ all five in the theta parameterisation)."""
 
 from __future__ import annotations
 
+import io
 import json
 from functools import cache
 
@@ -214,3 +215,31 @@ def test_cli_invariance_ordered_runs_every_step() -> None:
                                     "--ordered", "--estimator", "MLR"])
     assert bad.exit_code != 0
     assert bad.output == "Error: --ordered invariance is available with --estimator WLSMV only.\n"
+
+
+@pytest.mark.slow
+def test_theta_through_invariance_and_cli_matches_lavaan() -> None:
+    """invariance(..., parameterization="theta") and --parameterization theta reach the theta
+    fit whose goldens the tests above check (semTools parameterization = "theta")."""
+    from click.testing import CliRunner
+
+    from compassion_scales.cli import main
+
+    res = invariance(DATA, HS, group="school", ordered=True, parameterization="theta",
+                     stop_at_failure=False)
+    assert set(res.summary["parameterization"]) == {"theta"}
+    for step, ref in gold("hs")["theta"].items():
+        got = res.summary.set_index("step").loc[step, "chisq_scaled"]
+        assert got == pytest.approx(ref["fit"]["chisq.scaled"], rel=1e-4), step
+    path = str(REF / "data" / "hs_ordinal.csv")
+    r = CliRunner().invoke(main, ["factors", "invariance", path, "--model", HS, "--group", "school",
+                                  "--ordered", "--parameterization", "theta", "--all-steps",
+                                  "--format", "csv", "-q"])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(io.StringIO(r.stdout))
+    assert list(table["parameterization"]) == ["theta"] * 5
+
+
+def test_parameterization_needs_ordered_items() -> None:
+    with pytest.raises(AnalysisError, match="ordered items only"):
+        invariance(DATA, HS, group="school", parameterization="theta")
