@@ -283,8 +283,9 @@ class CFAResult(ResultMixin):
     @property
     def standardized_loadings(self) -> pd.DataFrame:
         """Loading rows of :attr:`estimates` (factor, item, est, std_all, std_se, ...)."""
-        est = self.estimates
-        return est[est["op"] == "=~"].rename(columns={"lhs": "factor", "rhs": "item"}).reset_index(drop=True)
+        from compassion_scales.stats.sem.fit import loading_rows
+
+        return loading_rows(self.estimates)
 
     def _notes(self) -> list[str]:
         f = self.fit

@@ -544,13 +544,7 @@ def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str]
     from compassion_scales._inputs import InputOptions
     from compassion_scales.analyses.ordinal_invariance import ordinal_invariance
 
-    if group not in data.columns:
-        raise AnalysisError(f"The group column '{group}' is not in the data; choose one of its columns.")
-    if delta_cfi < 0 or delta_rmsea < 0:
-        raise AnalysisError("The thresholds delta_cfi and delta_rmsea must be positive numbers (e.g. 0.01, 0.015).")
-    if not (0 <= configural_cfi <= 1 and configural_rmsea >= 0):
-        raise AnalysisError("configural_cfi must lie between 0 and 1 and configural_rmsea must be positive "
-                            "(e.g. 0.90 and 0.08).")
+    _check_rule(data, group, delta_cfi, delta_rmsea, configural_cfi, configural_rmsea)
     if parameterization not in ("delta", "theta"):
         raise AnalysisError(f"parameterization must be 'delta' or 'theta', not {parameterization!r}.")
     est = str(estimator).strip().upper()

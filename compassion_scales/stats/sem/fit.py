@@ -30,7 +30,7 @@ from compassion_scales.stats.sem.engine import (
 )
 from compassion_scales.stats.sem.spec import ModelSpec
 
-__all__ = ["ESTIMATORS", "check_estimator", "fit_sem", "fit_indices", "std_values", "parameter_labels",
+__all__ = ["ESTIMATORS", "check_estimator", "loading_rows", "fit_sem", "fit_indices", "std_values", "parameter_labels",
            "estimates_table", "score_tests", "modification_indices", "check_solution", "MI_COLUMNS"]
 
 #: estimators cfa() and invariance() accept; the ordinal estimators are dispatched in check_estimator
@@ -422,3 +422,10 @@ def fit_sem(spec: ModelSpec, samples: Sequence[Sample], labels: list[str] | None
         if estimates:
             out["estimates"] = estimates_table(eng, x, vcov, labels)
     return eng, out
+
+
+def loading_rows(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The loading rows (``op == "=~"``) of a lavaan-style estimates table, with ``lhs``/``rhs``
+    named ``factor``/``item``; shared by the ML and the ordinal CFA results."""
+    est = estimates[estimates["op"] == "=~"]
+    return est.rename(columns={"lhs": "factor", "rhs": "item"}).reset_index(drop=True)
