@@ -184,6 +184,8 @@ MOVED_MODULES: dict[str, str] = {
         "tracking": "track", "screening": "screen", "correlations": "correlations",
     }.items()
 }
+#: ``run.py`` (score_file, provenance_payload) was folded into ``io.py``.
+MOVED_MODULES["compassion_scales.run"] = "compassion_scales.io"
 
 
 class MovedModuleFinder:

@@ -11,8 +11,7 @@ from click.testing import CliRunner
 from compassion_scales.cli import main
 from compassion_scales.errors import OutputFileError, ResponseValidationError
 from compassion_scales.instrument import load_instrument
-from compassion_scales.io import read_responses
-from compassion_scales.run import provenance_payload, score_file
+from compassion_scales.io import provenance_payload, read_responses, score_file
 from compassion_scales.streaming import score_stream, should_stream
 
 BLOCK = 1 << 14  # small CSV blocks: several batches even for a small file
