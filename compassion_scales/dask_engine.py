@@ -3,7 +3,7 @@
 ``compassion_scales.score(ddf, ...)`` on a Dask DataFrame comes here. Every partition is
 scored by the same function as the in-memory path (:func:`compassion_scales.scoring.score`,
 passed in as ``score_fn`` so that this module does not import the scoring module back), through
-``map_partitions`` with an explicit ``meta`` taken from scoring the first partition. The
+``map_partitions`` with an explicit ``meta`` taken from scoring the first non-empty partition. The
 result is a lazy Dask DataFrame of scores with the partitions' index, rows in input order and
 the identifier (and other kept) columns; once computed, it equals the in-memory scores of the
 concatenated data.
@@ -55,7 +55,7 @@ def score_partitions(ddf: Any, score_fn: Callable[..., Any], instrument: Any = N
         The in-memory scoring function, :func:`compassion_scales.scoring.score`.
     instrument
         As for :func:`compassion_scales.scoring.score`; ``None`` detects the instruments
-        once, from the first partition, and scores every partition with them.
+        once, from the first non-empty partition, and scores every partition with them.
     id : str or list of str, optional
         Identifier column(s): non-empty and unique together across all partitions.
     first_row : int, optional
@@ -98,8 +98,11 @@ def score_partitions(ddf: Any, score_fn: Callable[..., Any], instrument: Any = N
     starts = first_row + np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))[:-1]])
     if repeated is not None and len(repeated):
         _raise_repeated(ddf, ids, repeated, starts)
-    first = ddf.partitions[0].compute()
-    head = score_fn(first, instrument, id=ids, first_row=int(starts[0]), **options)
+    filled = [i for i, n in enumerate(lengths) if n]
+    if not filled:
+        raise ScoringError(f"{options.get('source') or 'data'}: there are no rows to score.")
+    first = ddf.partitions[filled[0]].compute()
+    head = score_fn(first, instrument, id=ids, first_row=int(starts[filled[0]]), **options)
     instruments = list(head.instruments)
     meta = head.scores.iloc[:0]
 

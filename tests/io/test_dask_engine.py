@@ -135,3 +135,14 @@ def test_cli_dask_errors_are_one_line(tmp_path, responses) -> None:
     res = runner.invoke(main, ["score", str(files[0]), "--engine", "dask", "--ledger", "l.csv"])
     assert res.exit_code == 2
     assert "--ledger cannot be used with --engine dask" in res.output
+
+
+def test_empty_partitions(responses) -> None:
+    with dask.config.set(scheduler="synchronous"):
+        ddf = dd.from_pandas(responses, npartitions=3)
+        kept = ddf[ddf["pid"] > "P060"]  # the first partition is emptied
+        got = cs.score(kept, "fcs", id=IDS).compute()
+        expected = cs.score(kept.compute(), "fcs", id=IDS).scores
+        assert_frame_equal(got, expected)
+        with pytest.raises(cs.ScoringError, match="no rows to score"):
+            cs.score(ddf[ddf["pid"] == "nobody"], "fcs", id=IDS)
