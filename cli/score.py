@@ -21,7 +21,7 @@ from compassion_scales.cli.norms import apply_norm_options, norms_options
 
 
 @click.command("score")
-@click.argument("responses", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="RESPONSES...")
 @click.option("-i", "--instrument", "instruments", multiple=True, metavar="ID",
               help="Instrument id (see 'cscore instruments list') or path to an instrument file. "
                    "Repeat for several. Default: detect from the column names.")
@@ -71,14 +71,17 @@ from compassion_scales.cli.norms import apply_norm_options, norms_options
 @click.option("--stream", is_flag=True,
               help="Score CSV/Parquet in batches with flat memory (needs -o .csv/.tsv/.parquet); "
                    "automatic for files over 256 MB.")
+@click.option("--engine", type=click.Choice(["pandas", "dask"]), default="pandas", show_default=True,
+              help="dask: score several files or a folder of Parquet files (a partitioned dataset) "
+                   "with Dask, each file scored as the in-memory path does (needs the 'dask' extra).")
 @handle_errors
-def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[str, ...],
+def score(paths: tuple[str, ...], instruments: tuple[str, ...], instrument_files: tuple[str, ...],
           id: tuple[str, ...], map_file: str | None, patterns: tuple[str, ...], on_invalid: str,
           prorate: float | None, keep: str, sheet: str | None, encoding: str | None,
           delimiter: str | None, value_labels: bool, output: str | None, ledger_file: str | None,
           errors_file: str | None, with_band_columns: bool, show_summary: bool,
           out_format: str | None, table_style: str, decimals: int, add_screen: bool = False,
-          reverse_coded: bool = False, stream: bool = False) -> None:
+          reverse_coded: bool = False, stream: bool = False, engine: str = "pandas") -> None:
     """Score RESPONSES (CSV, TSV, Excel, SPSS, Stata or Parquet) with one or more instruments.
 
     Every input row comes out once, in order, with its identifier columns. Invalid
@@ -90,8 +93,28 @@ def score(responses: str, instruments: tuple[str, ...], instrument_files: tuple[
         cscore score examples/responses.csv --id pid --id time
         cscore score export.xlsx -i fcs --pattern 'for_self=Q12_{n}' -o scores.sav
         cscore score data.csv --instrument-file my_scale.yaml --on-invalid missing -o out.csv
+        cscore score data/*.parquet --engine dask --id pid -o scores.parquet
     """
     from compassion_scales.io import check_output_path, read_column_map
+
+    if engine == "dask":
+        unsupported = [name for name, given in [
+            ("--ledger", ledger_file), ("--errors", errors_file), ("--bands", with_band_columns),
+            ("--summary", show_summary), ("--screen", add_screen), ("--stream", stream),
+            ("--sheet", sheet), ("--value-labels", value_labels)] if given]
+        if unsupported:
+            raise click.UsageError(f"{', '.join(unsupported)} cannot be used with --engine dask.")
+        from compassion_scales.cli._dask import score_with_dask
+
+        score_with_dask(paths, list(instruments) + list(instrument_files), id=list(id),
+                        map_file=map_file, patterns=list(patterns) or None, on_invalid=on_invalid,
+                        prorate=prorate, keep=keep, reverse_coded=reverse_coded, output=output,
+                        out_format=out_format, table_style=table_style, decimals=decimals)
+        return
+    if len(paths) != 1 or Path(paths[0]).is_dir():
+        raise click.UsageError("give one RESPONSES file; several files or a folder of Parquet "
+                               "files need --engine dask.")
+    responses = paths[0]
 
     inputs = [responses] + ([map_file] if map_file else [])
     for target in (output, ledger_file, errors_file):

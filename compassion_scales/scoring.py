@@ -1164,6 +1164,10 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     Returns
     -------
     ScoreResult
+        For a Dask DataFrame ``data`` (install the ``dask`` extra): a lazy Dask DataFrame of
+        the scores instead, each partition scored by this function (see
+        :mod:`compassion_scales.dask_engine`); computed, it equals ``score(data.compute(),
+        ...).scores``.
 
     Raises
     ------
@@ -1184,6 +1188,13 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     0   a      15.0
     1   b      60.0
     """
+    if type(data).__module__.startswith("dask"):  # a partitioned dataset (#16)
+        from compassion_scales.dask_engine import score_partitions
+
+        return score_partitions(data, score, instrument, id=id, on_invalid=on_invalid,
+                                column_map=column_map, patterns=patterns, prorate=prorate,
+                                keep=keep, source=source, first_row=first_row,
+                                reverse_coded=reverse_coded)
     data = _require_frame(data)
     if prorate is not None and not (0 < float(prorate) <= 1):
         raise ScoringError(f"prorate must be a proportion in (0, 1], not {prorate}.")

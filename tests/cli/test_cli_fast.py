@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from compassion_scales.cli import COMMANDS, main
 
-HEAVY = ("pingouin", "factor_analyzer", "matplotlib", "statsmodels", "sklearn")
+HEAVY = ("pingouin", "factor_analyzer", "matplotlib", "statsmodels", "sklearn", "dask")
 
 
 def test_help_does_not_import_heavy_libraries() -> None:
