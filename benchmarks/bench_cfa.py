@@ -27,7 +27,8 @@ Times (median per fit, seconds) for:
   cells blank (MCAR) at n = 10,000: ``fiml_fcs``. Each file is written once to a temporary
   folder; cscore and lavaan read the same file (reading is not timed). These tasks are not
   warmed up and are timed ``--repeat`` times on both sides (``--r-skip`` names tasks lavaan
-  should not run, e.g. when one lavaan fit would take many minutes). They run only when named
+  should not run, e.g. when one lavaan fit would take many minutes; ``--py-skip`` likewise for
+  cscore). They run only when named
   in ``--only``, or with ``--only sim`` (all of them).
 
 Python times include everything ``cfa()`` returns (fit measures, standard errors,
@@ -201,6 +202,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--only", default=None, help="comma-separated tasks to run (e.g. fcs_inv,inv)")
     ap.add_argument("--r-skip", default="", help="comma-separated tasks lavaan does not run (too slow)")
+    ap.add_argument("--py-skip", default="", help="comma-separated sim tasks cscore does not run (timed before)")
     args = ap.parse_args()
     print("start:", _uptime(), flush=True)
 
@@ -240,7 +242,7 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory()
     sim_paths = _sim_files(sim_names, tmp.name)
     py = {k: _median_time(fn, reps) for k, (fn, reps) in tasks.items() if k in only}
-    for name in sim_names:
+    for name in [k for k in sim_names if k not in args.py_skip.split(",")]:
         fn = _sim_task(name, sim_paths[name])
         py[name] = statistics.median(_time_once(fn) for _ in range(args.repeat))
         print(f"cscore {name}: {py[name]:.3f} s ({_uptime()})", flush=True)
@@ -281,11 +283,11 @@ def main() -> None:
           f"lavaan {version} repeats {args.repeat}")
     print(f"{'task':56s} {'cscore':>9s} {'lavaan':>9s} {'ratio':>7s}")
     for k, lab in labels.items():
-        if k not in py:
+        if k not in py and k not in r:
             continue
-        rv = r.get(k)
-        ratio = f"{py[k] / rv:7.2f}" if rv else "     - "
-        print(f"{lab:56s} {py[k]:9.4f} {rv if rv is not None else float('nan'):9.4f} {ratio}")
+        rv, pv = r.get(k), py.get(k, float("nan"))
+        ratio = f"{pv / rv:7.2f}" if rv and k in py else "     - "
+        print(f"{lab:56s} {pv:9.4f} {rv if rv is not None else float('nan'):9.4f} {ratio}")
 
 
 if __name__ == "__main__":
