@@ -137,7 +137,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     a = ap.parse_args()
     defaults = {"score-stream": [1e5, 1e6, 1e7], "score": [1e4, 1e5, 1e6], "flows-lmm": [1e3, 1e4, 1e5],
-                "change": [1e4, 1e5, 1e6], "cfa": [1e4, 1e5, 1e6], "cfa-fiml": [1e3, 3e3, 1e4],
+                "change": [1e4, 1e5, 1e6], "cfa": [1e4, 1e5, 1e6], "cfa-fiml": [250, 500, 1000],
                 "invariance": [1e3, 1e4, 1e5]}
     sizes = [int(s) for s in (a.sizes or defaults[a.area])]
     print(f"# growth: {a.area}, sizes {sizes}, median of {a.repeat} run(s); {load()}")
