@@ -7,8 +7,11 @@ Usage::
     python benchmarks/bench_growth.py [--area score-stream] [--sizes 1e5 1e6 1e7] [--repeat 1]
 
 Areas: ``score-stream`` (``cscore score --stream``), ``score`` (in memory), ``flows-lmm``
-(people x 2 times x 3 flows), ``change`` (clients, FCS). Scoring files are FCS-shaped
-(38 items, 0-4, about 2% blank) and written once to a temporary folder.
+(people x 2 times x 3 flows), ``change`` (clients, FCS), ``cfa`` (the FCS 3-factor CFA, ML,
+on simulated FCS data, ``sim_fcs.py``), ``invariance`` (configural -> strict, 5 groups,
+``stop_at_failure=False``, same data), ``cfa-fiml`` (the FCS CFA by FIML, 5% of cells blank).
+Scoring files are FCS-shaped (38 items, 0-4, about 2% blank) and written once to a temporary
+folder; the CFA areas simulate their data inside the timed process (a small part of the time).
 """
 from __future__ import annotations
 
@@ -57,6 +60,33 @@ pre, post = make(inst, {n}, 0, 1), make(inst, {n}, {n} // 50, 2)
 warnings.simplefilter("ignore")
 change(pre, inst, second_data=post, id="client", sd=8.0, reliability=0.85)
 """,
+    "cfa": """
+import sys, warnings
+sys.path.insert(0, "benchmarks")
+from sim_fcs import make_fcs
+from compassion_scales.analyses.cfa import cfa
+d = make_fcs({n})
+warnings.simplefilter("ignore")
+cfa(d, "fcs")
+""",
+    "cfa-fiml": """
+import sys, warnings
+sys.path.insert(0, "benchmarks")
+from sim_fcs import make_fcs
+from compassion_scales.analyses.cfa import cfa
+d = make_fcs({n}, missing=0.05)
+warnings.simplefilter("ignore")
+cfa(d, "fcs", missing="fiml")
+""",
+    "invariance": """
+import sys, warnings
+sys.path.insert(0, "benchmarks")
+from sim_fcs import make_fcs
+from compassion_scales.analyses.invariance import invariance
+d = make_fcs({n}, groups=5)
+warnings.simplefilter("ignore")
+invariance(d, "fcs", group="group", stop_at_failure=False, refit_candidates=False)
+""",
 }
 
 
@@ -101,12 +131,14 @@ def slope(x: list[float], y: list[float]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--area", default="score-stream", choices=["score-stream", "score", "flows-lmm", "change"])
+    ap.add_argument("--area", default="score-stream", choices=["score-stream", "score", "flows-lmm", "change", "cfa",
+                                                           "cfa-fiml", "invariance"])
     ap.add_argument("--sizes", nargs="+", type=float, default=None)
     ap.add_argument("--repeat", type=int, default=1)
     a = ap.parse_args()
     defaults = {"score-stream": [1e5, 1e6, 1e7], "score": [1e4, 1e5, 1e6], "flows-lmm": [1e3, 1e4, 1e5],
-                "change": [1e4, 1e5, 1e6]}
+                "change": [1e4, 1e5, 1e6], "cfa": [1e4, 1e5, 1e6], "cfa-fiml": [250, 500, 1000],
+                "invariance": [1e3, 1e4, 1e5]}
     sizes = [int(s) for s in (a.sizes or defaults[a.area])]
     print(f"# growth: {a.area}, sizes {sizes}, median of {a.repeat} run(s); {load()}")
     times, mems = [], []
