@@ -76,3 +76,19 @@ def test_doctest_data_matches_ttestbf() -> None:
 def test_more_than_two_groups_have_no_bayes_factor() -> None:
     df = pd.DataFrame({"arm": list("aaabbbccc"), "x": [1.0, 2, 3, 2, 3, 4, 5, 6, 7]})
     assert "bf10" not in compare(df, group="arm", scores=["x"]).tests.columns
+
+
+@pytest.mark.parametrize(("t", "n1", "n2", "exact"), [
+    # 30-digit mpmath integrals of Rouder et al.'s eq. 1 (mp.quad split at g = t^2/n)
+    (30.0, 500, 500, 2.422583391e137),
+    (-5.0, 10, 1000, 15011.07904),
+    (15.0, 10, 10, 325702053.5),
+    (0.1, 3, 3, 0.5640026519),
+])
+def test_large_and_small_t_match_a_high_precision_integral(t: float, n1: int, n2: int, exact: float) -> None:
+    assert jzs_bf10(t, n1, n2) == pytest.approx(exact, rel=1e-8)
+
+
+def test_bayes_factor_beyond_float_range_is_inf() -> None:
+    assert jzs_bf10(60.0, 500, 500) == math.inf  # 5.85e328 by mpmath
+    assert math.isnan(jzs_bf10(math.nan, 10, 10))

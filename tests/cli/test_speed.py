@@ -37,7 +37,8 @@ def test_bootstrap_alpha_runs_blas_on_one_thread(monkeypatch):
 
 @pytest.mark.slow
 def test_commands_load_statsmodels_and_matplotlib_only_when_needed() -> None:
-    """flows --time (mixed model) and trial (ANCOVA) used to import statsmodels."""
+    """flows --time (mixed model) and trial (ANCOVA) used to import statsmodels; compare
+    imported pingouin (statsmodels, matplotlib, seaborn) for its Bayes factor."""
     import subprocess
     import sys
 
@@ -50,7 +51,8 @@ runs = [["flows", data, "-i", "ceas", "--group", "group", "--time", "time", "--i
         ["trial", data, "-i", "fcs", "--arm", "group", "--time", "time", "--baseline-time", "1",
          "--follow-up-time", "2", "--id", "pid"],
         ["change", data, "-i", "fcs", "--id", "pid", "--time", "time", "--from", "1", "--to", "2"],
-        ["reliability", data, "-i", "fcs", "--boot", "0"]]
+        ["reliability", data, "-i", "fcs", "--boot", "0"],
+        ["compare", data, "-i", "fcs", "--group", "group"]]
 for args in runs:
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, (args, r.output)
