@@ -430,7 +430,7 @@ def bartlett(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
     >>> res.df, res.p_val < 0.001
     (6, True)
     """
-    from scipy import stats
+    from compassion_scales.stats.distributions import chi2
 
     prep = _prepare(data, missing=missing, items=items, instrument=instrument, score=score,
                     input_options=InputOptions.of(column_map, patterns, on_invalid),
@@ -448,7 +448,7 @@ def bartlett(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
     n = prep.n_obs
     chisq = float(-(n - 1 - (2 * p + 5) / 6) * logdet)
     df = p * (p - 1) // 2
-    return BartlettResult(chisq=chisq, df=int(df), p_val=float(stats.chi2.sf(chisq, df)), n_obs=int(n),
+    return BartlettResult(chisq=chisq, df=int(df), p_val=float(chi2.sf(chisq, df)), n_obs=int(n),
                           n_items=p, missing=prep.missing, missing_note=prep.missing_note())
 
 
@@ -707,13 +707,13 @@ def parallel_analysis(data: Any, *, n_iter: int = 20, quantile: float = 0.95, se
 def _residual_fit(r: np.ndarray, resid: np.ndarray, dof: float, n_obs: int | None,
                   counts: np.ndarray | None) -> dict[str, float]:
     """psych's ``rms``, ``crms`` and ``fit.off`` (weighted by pairwise n with pairwise deletion)."""
-    from scipy import stats
+    from compassion_scales.stats.distributions import hmean
 
     p = len(r)
     off = ~np.eye(p, dtype=bool)
     nan = float("nan")
     w = np.ones((p, p)) if counts is None else counts
-    nh = 1.0 if counts is None else float(stats.hmean(counts.ravel()))
+    nh = 1.0 if counts is None else float(hmean(counts.ravel()))
     rstar_off = float(np.sum(resid[off] ** 2 * w[off]))
     r2_off = float(np.sum(r[off] ** 2 * w[off]))
     return {"rms": float(np.sqrt(rstar_off / (nh * p * (p - 1)))),
@@ -723,15 +723,17 @@ def _residual_fit(r: np.ndarray, resid: np.ndarray, dof: float, n_obs: int | Non
 
 def _rmsea_interval(stat: float, dof: float, n: float, rmsea: float) -> tuple[float, float]:
     """psych's 90% RMSEA interval from the noncentral chi-square (``fa.stats``)."""
-    from scipy import optimize, stats
+    from scipy import optimize
+
+    from compassion_scales.stats.distributions import chi2, ncx2
 
     nan = float("nan")
     tail = 0.05
     hi = max(n, stat) + 2 * n
-    p_central = stats.chi2.cdf(stat, dof)
+    p_central = chi2.cdf(stat, dof)
 
     def ncp_root(target: float) -> float:
-        return optimize.brentq(lambda x: stats.ncx2.cdf(stat, dof, max(x, 1e-12)) - target,
+        return optimize.brentq(lambda x: ncx2.cdf(stat, dof, max(x, 1e-12)) - target,
                                0.0, hi, xtol=1e-12)
 
     upper = 0.0
@@ -756,7 +758,7 @@ def _rmsea_interval(stat: float, dof: float, n: float, rmsea: float) -> tuple[fl
 def _chisq_fit(objective: float, f0: float, p: int, k: int, dof: float,
                n: float) -> dict[str, float]:
     """Likelihood-ratio chi-square, TLI, RMSEA (90% interval) and BIC as ``psych::fa``."""
-    from scipy import stats
+    from compassion_scales.stats.distributions import chi2
 
     nm = (n - 1) - (2 * p + 5) / 6 - 2 * k / 3
     chisq = objective * nm
@@ -767,7 +769,7 @@ def _chisq_fit(objective: float, f0: float, p: int, k: int, dof: float,
         m0 = f0 * 2 / (p * (p - 1))
         rmsea = float(np.sqrt(max(chisq / (dof * n) - 1 / (n - 1), 0.0)))
         low, high = _rmsea_interval(stat, dof, n, rmsea)
-        out.update(p_val=float(stats.chi2.sf(stat, dof)), tli=(m0 - mm) / (m0 - 1 / nm),
+        out.update(p_val=float(chi2.sf(stat, dof)), tli=(m0 - mm) / (m0 - 1 / nm),
                    rmsea=rmsea, rmsea_ci_low=low, rmsea_ci_high=high,
                    bic=float(chisq - dof * np.log(n)))
     return out

@@ -59,7 +59,7 @@ def fisher_z_test(r1: float, n1: int, r2: float, n2: int) -> tuple[float, float]
     >>> round(z, 3), round(p, 3)
     (1.696, 0.09)
     """
-    from scipy.stats import norm
+    from compassion_scales.stats.distributions import norm
 
     if not (abs(r1) < 1 and abs(r2) < 1 and n1 > 3 and n2 > 3):
         return float("nan"), float("nan")
@@ -81,7 +81,7 @@ def steiger_test(n: int, r12: float, r34: float, r13: float, r14: float, r23: fl
     >>> round(z, 3), round(p, 4)
     (2.043, 0.0411)
     """
-    from scipy.stats import norm
+    from compassion_scales.stats.distributions import norm
 
     if not (abs(r12) < 1 and abs(r34) < 1 and n > 3):
         return float("nan"), float("nan")
@@ -97,7 +97,7 @@ def steiger_test(n: int, r12: float, r34: float, r13: float, r14: float, r23: fl
 
 def _paired_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Paired t-test (t, two-sided p) as R's ``t.test(paired = TRUE)``; NaN when the differences are constant."""
-    from scipy.stats import t as t_dist
+    from compassion_scales.stats.distributions import t as t_dist
 
     d = x - y
     sd = float(d.std(ddof=1))
@@ -108,8 +108,8 @@ def _paired_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def _cor_row(a: np.ndarray, b: np.ndarray, level: float) -> dict[str, float]:
-    from scipy.stats import norm
-    from scipy.stats import t as t_dist
+    from compassion_scales.stats.distributions import norm
+    from compassion_scales.stats.distributions import t as t_dist
 
     n = a.size
     if n < 3 or a.std() == 0 or b.std() == 0:
@@ -133,7 +133,7 @@ def paired_g(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> dict[str, flo
     d = mean difference / S_within with S_within = S_diff / sqrt(2(1 − r)); var(d) =
     (1/n + d²/(2n)) · 2(1 − r); g = J(n − 1)·d with Hedges' exact J; normal-theory CI.
     """
-    from scipy.stats import norm
+    from compassion_scales.stats.distributions import norm
 
     n = x.size
     diff = x - y
@@ -807,7 +807,7 @@ def _sum_coded_design(long: pd.DataFrame, levels: dict[str, list[str]], factors:
 
 def _wald_terms(fit: Any, term_of: list[frozenset[str]], factors: list[str]) -> pd.DataFrame:
     """Wald chi-square per model term (the sum-coded coefficients of that term)."""
-    from scipy.stats import chi2
+    from compassion_scales.stats.distributions import chi2
 
     terms = []
     for r in range(1, len(factors) + 1):
@@ -828,8 +828,7 @@ def _mixed_model(vals: pd.DataFrame, flow_names: list[str], g_levels: list[Any] 
                  ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """``value ~ flow * [group *] time + (1 | subject)``: fixed effects with Wald ``level`` CIs
     (as ``confint(fit, method = "Wald", level = level)`` in lme4) and Wald term tests."""
-    from scipy.stats import norm
-
+    from compassion_scales.stats.distributions import norm
     from compassion_scales.stats.lmm import random_intercept_lmm
 
     long = vals.melt(id_vars=["subject", "group", "time"], value_vars=flow_names, var_name="flow",

@@ -156,7 +156,7 @@ class RetestResult(ResultMixin):
 
 
 def _pearson_ci(r: float, n: int, level: float) -> tuple[float, float]:
-    from scipy.stats import norm
+    from compassion_scales.stats.distributions import norm
 
     if n < 4 or not np.isfinite(r) or abs(r) >= 1:
         return np.nan, np.nan

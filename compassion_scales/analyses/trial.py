@@ -428,7 +428,7 @@ def _ancova(s: str, cc: pd.DataFrame, ref: str, others: list[str]) -> list[dict[
 
 
 def _welch(s: str, cc: pd.DataFrame, a: str, ref: str) -> dict[str, Any]:
-    from scipy import stats
+    from compassion_scales.stats.distributions import t as t_dist
 
     x = cc.loc[cc["arm"] == a, "fu"].to_numpy(dtype=float)
     y = cc.loc[cc["arm"] == ref, "fu"].to_numpy(dtype=float)
@@ -437,15 +437,15 @@ def _welch(s: str, cc: pd.DataFrame, a: str, ref: str) -> dict[str, Any]:
     df = float((vx + vy) ** 2 / (vx ** 2 / (len(x) - 1) + vy ** 2 / (len(y) - 1)))
     diff = float(x.mean() - y.mean())
     t = diff / se
-    q = float(stats.t.ppf(0.975, df))
+    q = float(t_dist.ppf(0.975, df))
     return {"score": s, "arm": a, "reference": ref, "n_arm": len(x), "n_reference": len(y),
             "mean_arm": float(x.mean()), "mean_reference": float(y.mean()), "diff": diff,
             "se": se, "ci_low": diff - q * se, "ci_high": diff + q * se, "t": t, "df": df,
-            "p_val": float(2 * stats.t.sf(abs(t), df))}
+            "p_val": float(2 * t_dist.sf(abs(t), df))}
 
 
 def _within(s: str, cc: pd.DataFrame, a: str) -> dict[str, Any]:
-    from scipy import stats
+    from compassion_scales.stats.distributions import t as t_dist
 
     g = cc[cc["arm"] == a]
     d = (g["fu"] - g["base"]).to_numpy(dtype=float)
@@ -460,10 +460,10 @@ def _within(s: str, cc: pd.DataFrame, a: str) -> dict[str, Any]:
         return row
     sd = float(d.std(ddof=1))
     se = sd / np.sqrt(n)
-    q = float(stats.t.ppf(0.975, n - 1))
+    q = float(t_dist.ppf(0.975, n - 1))
     t = row["mean_change"] / se if se > 0 else np.nan
     lo, hi = dz_confidence_interval(t, n) if np.isfinite(t) else (np.nan, np.nan)
     row.update(sd_change=sd, ci_low=row["mean_change"] - q * se, ci_high=row["mean_change"] + q * se,
-               t=t, df=float(n - 1), p_val=float(2 * stats.t.sf(abs(t), n - 1)) if np.isfinite(t) else np.nan,
+               t=t, df=float(n - 1), p_val=float(2 * t_dist.sf(abs(t), n - 1)) if np.isfinite(t) else np.nan,
                d_z=row["mean_change"] / sd if sd > 0 else np.nan, d_z_ci_low=lo, d_z_ci_high=hi)
     return row

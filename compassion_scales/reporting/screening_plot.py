@@ -43,7 +43,8 @@ def plot_screening(result: ScreenResult, n_agree: int = 2) -> Figure:
     ['Long-string vs IRV', 'Mahalanobis D² Q-Q plot']
     """
     from matplotlib.figure import Figure
-    from scipy import stats
+
+    from compassion_scales.stats.distributions import chi2
 
     tab = result.table
     flagged = result.flagged(n_agree).to_numpy()
@@ -65,7 +66,7 @@ def plot_screening(result: ScreenResult, n_agree: int = 2) -> Figure:
         order = np.argsort(d2[ok], kind="stable")
         k = len(result.items)
         n = int(ok.sum())
-        q = stats.chi2.ppf((np.arange(1, n + 1) - 0.5) / n, df=k)  # R ppoints for n > 10
+        q = chi2.ppf((np.arange(1, n + 1) - 0.5) / n, df=k)  # R ppoints for n > 10
         d_sorted = d2[ok][order]
         f_sorted = flagged[ok][order]
         ax2.scatter(q[~f_sorted], d_sorted[~f_sorted], s=14, c="0.45", alpha=0.7)
@@ -74,7 +75,7 @@ def plot_screening(result: ScreenResult, n_agree: int = 2) -> Figure:
         ax2.plot(lim, lim, color="0.6", lw=1)
         cut = result.thresholds.get("mahalanobis_p")
         if cut:
-            ax2.axhline(stats.chi2.isf(cut, df=k), color="tab:red", lw=0.8, ls="--",
+            ax2.axhline(chi2.isf(cut, df=k), color="tab:red", lw=0.8, ls="--",
                         label=f"p = {cut:g}")
             ax2.legend(loc="upper left", fontsize="small")
         ax2.set_xlabel(f"Quantiles of chi-square ({k} df)")

@@ -78,7 +78,7 @@ def feldt_interval(alpha: float, n_obs: int, n_items: int, level: float) -> tupl
     >>> [round(v, 2) for v in feldt_interval(0.8, 100, 10, 0.95)]  # R: psych::alpha.ci(.8, 100, p.val = .05, 10)
     [0.74, 0.85]
     """
-    from scipy.stats import f
+    from compassion_scales.stats.distributions import f
 
     p = 1 - level
     df1, df2 = n_obs - 1, (n_obs - 1) * (n_items - 1)

@@ -81,7 +81,7 @@ def _project(m: np.ndarray, p: np.ndarray) -> float:
 
 def _sphericity(fit: _Fit, within: str) -> tuple[pd.DataFrame, float, float]:
     """Mauchly's test and the GG / HF epsilons (``car::summary.Anova.mlm``)."""
-    from scipy.stats import chi2
+    from compassion_scales.stats.distributions import chi2
 
     k, pp, df_e = fit.k, fit.k - 1, fit.df_e
     if pp < 2:
@@ -137,7 +137,7 @@ def _terms(fit: _Fit, y: np.ndarray, ss_type: int, within: str, between: str) ->
 
 def _tests(tab: pd.DataFrame, gg: float, hf: float, between: str, group_observed: bool) -> pd.DataFrame:
     """F tests, partial and generalised eta squared, GG / HF corrected p values."""
-    from scipy.stats import f as f_dist
+    from compassion_scales.stats.distributions import f as f_dist
 
     tab["ms_error"] = tab["ss_error"] / tab["df2"]
     tab["f"] = (tab["ss"] / tab["df1"]) / tab["ms_error"]

@@ -282,14 +282,15 @@ def mahalanobis(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     A = _as_matrix(X)
     import pandas as pd
-    from scipy import stats
+
+    from compassion_scales.stats.distributions import chi2
 
     S = pd.DataFrame(A).cov().to_numpy()
     S_inv = np.linalg.pinv(S) if not np.all(np.isfinite(S)) else np.linalg.inv(S)
     D = A - np.nanmean(A, axis=0)
     D = np.where(np.isnan(D), 0.0, D)
     d2 = ((D @ S_inv) * D).sum(axis=1)
-    p = stats.chi2.sf(d2, df=A.shape[1])
+    p = chi2.sf(d2, df=A.shape[1])
     return d2, p
 
 
@@ -326,7 +327,7 @@ def robust_mahalanobis(X: np.ndarray, support: float = 0.75, max_iter: int = 50
     >>> bool(pr[:12].max() < .001)
     True
     """
-    from scipy import stats
+    from compassion_scales.stats.distributions import chi2
 
     A = _as_matrix(X).copy()
     n, k = A.shape
@@ -354,11 +355,11 @@ def robust_mahalanobis(X: np.ndarray, support: float = 0.75, max_iter: int = 50
         if np.array_equal(new, np.sort(subset)):
             break
         subset = new
-    d2 = d2 * (stats.chi2.ppf(0.5, k) / np.median(d2))
-    keep = np.flatnonzero(d2 <= stats.chi2.ppf(0.975, k))
+    d2 = d2 * (chi2.ppf(0.5, k) / np.median(d2))
+    keep = np.flatnonzero(d2 <= chi2.ppf(0.975, k))
     _, d2 = fit(keep)
-    d2 = d2 * (stats.chi2.ppf(0.5, k) / np.median(d2))
-    return d2, stats.chi2.sf(d2, df=k)
+    d2 = d2 * (chi2.ppf(0.5, k) / np.median(d2))
+    return d2, chi2.sf(d2, df=k)
 
 
 def person_total(X: np.ndarray) -> np.ndarray:

@@ -127,8 +127,9 @@ def eta_sq_ci(f: float, df1: float, df2: float, level: float = 0.95) -> tuple[fl
     F is at the upper/lower tail quantile, then convert with λ / (λ + N), N = df1 + df2 + 1.
     A bound is 0 when even λ = 0 does not reach the quantile.
     """
-    from scipy.stats import f as f_dist
     from scipy.stats import ncf
+
+    from compassion_scales.stats.distributions import f as f_dist
 
     if not np.isfinite(f):
         return float("nan"), float("nan")
@@ -152,7 +153,7 @@ def eta_sq_ci(f: float, df1: float, df2: float, level: float = 0.95) -> tuple[fl
 
 def welch_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     """Welch's t-test (t, df, two-sided p) for mean(x) - mean(y), as R's ``t.test``."""
-    from scipy.stats import t as t_dist
+    from compassion_scales.stats.distributions import t as t_dist
 
     n1, n2 = x.size, y.size
     v1, v2 = x.var(ddof=1) / n1, y.var(ddof=1) / n2
@@ -181,7 +182,7 @@ def hedges_g_independent(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> d
 
 def welch_anova(groups: list[np.ndarray]) -> tuple[float, float, float, float]:
     """Welch's (1951) one-way ANOVA: F, df1, df2, p (as R's ``oneway.test(var.equal = FALSE)``)."""
-    from scipy.stats import f as f_dist
+    from compassion_scales.stats.distributions import f as f_dist
 
     k = len(groups)
     n = np.array([g.size for g in groups], dtype=float)
@@ -202,7 +203,7 @@ def welch_anova(groups: list[np.ndarray]) -> tuple[float, float, float, float]:
 
 def t_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float]:
     """mean, SD, and the t-based CI of the mean."""
-    from scipy.stats import t as t_dist
+    from compassion_scales.stats.distributions import t as t_dist
 
     n = x.size
     mean = float(x.mean()) if n else float("nan")

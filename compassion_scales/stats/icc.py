@@ -67,7 +67,7 @@ def _estimates(m: MeanSquares) -> dict[str, float]:
 
 def _f_intervals(m: MeanSquares, q: float) -> tuple[dict[str, float], dict[str, float]]:
     """Intervals of ICC1, ICC3 and their k forms from the F distribution."""
-    from scipy.stats import f as fdist
+    from compassion_scales.stats.distributions import f as fdist
 
     n, k = m.n, m.k
     f11, f21 = m.msb / m.msw, m.msb / m.mse
@@ -84,7 +84,7 @@ def _f_intervals(m: MeanSquares, q: float) -> tuple[dict[str, float], dict[str, 
 
 def _icc2_interval(m: MeanSquares, icc2: float, q: float) -> tuple[float, float]:
     """Interval of ICC2 with Satterthwaite degrees of freedom (psych::ICC)."""
-    from scipy.stats import f as fdist
+    from compassion_scales.stats.distributions import f as fdist
 
     n, k, MSB, MSJ, MSE = m.n, m.k, m.msb, m.msj, m.mse
     fj = MSJ / MSE
@@ -114,7 +114,7 @@ def icc_table(x: np.ndarray, level: float = 0.95) -> pd.DataFrame:
     >>> icc_table(sf)["icc"].round(2).tolist()
     [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
     """
-    from scipy.stats import f as fdist
+    from compassion_scales.stats.distributions import f as fdist
 
     m = mean_squares(np.asarray(x, dtype=float))
     n, k = m.n, m.k

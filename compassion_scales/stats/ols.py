@@ -60,7 +60,7 @@ def ols(y: np.ndarray, X: np.ndarray, level: float = 0.95) -> OLSFit:
     >>> fit.params.round(3).tolist(), round(fit.rsquared, 4)
     ([0.05, 1.99], 0.9973)
     """
-    from scipy.stats import t as t_dist
+    from compassion_scales.stats.distributions import t as t_dist
 
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
