@@ -27,15 +27,16 @@ COMMANDS: dict[str, list[str]] = {
     "instruments list": ["instruments", "list"],
     "score": ["score", DATA, "--id", "pid", "--id", "time", "-o", "{tmp}/scores.csv"],
     "reliability": ["reliability", DATA, "-i", "fcs"],
-    "retest": ["retest", DATA, "--id", "pid", "--time", "time", "--times", "1", "2", "-i", "fcs"],
+    "retest": ["retest", DATA, "--id", "pid", "--time", "time", "--occasions", "1", "2", "-i", "fcs"],
     "factors efa": ["factors", "efa", DATA, "-i", "fcs", "--n-factors", "3"],
     "factors cfa": ["factors", "cfa", DATA, "-i", "fcs"],
     "factors invariance": ["factors", "invariance", DATA, "-i", "fcs", "--group", "group"],
     "flows": ["flows", DATA, "-i", "ceas", "--group", "group", "--time", "time", "--id", "pid"],
     "compare": ["compare", DATA, "-i", "fcs", "--group", "group"],
-    "change": ["change", DATA, "-i", "fcs", "--id", "pid", "--time", "time", "--from", "1", "--to", "2"],
-    "trial": ["trial", DATA, "-i", "fcs", "--arm", "group", "--time", "time", "--baseline-time", "1",
-              "--follow-up-time", "2", "--id", "pid"],
+    "screen": ["screen", DATA, "-i", "fcs"],
+    "change": ["change", DATA, "-i", "fcs", "--id", "pid", "--time", "time", "--occasions", "1", "2"],
+    "trial": ["trial", DATA, "-i", "fcs", "--arm", "group", "--time", "time", "--occasions", "1", "2",
+              "--id", "pid"],
 }
 def _fcs_items() -> dict[str, list[str]]:
     from compassion_scales.instrument import load_instrument
@@ -60,7 +61,7 @@ def _r_cfa() -> str:
 #: Rscript doing the same analysis from the same file (time to first result, fresh process)
 R_PEERS = {"factors efa": _r_efa, "factors cfa": _r_cfa}
 
-HEAVY = ("statsmodels", "matplotlib", "sklearn", "pingouin", "factor_analyzer", "scipy.stats")
+HEAVY = ("statsmodels", "matplotlib", "sklearn", "pingouin", "factor_analyzer", "scipy.stats", "dask")
 
 
 def run(args: list[str], importtime: bool) -> tuple[float, str, int]:
