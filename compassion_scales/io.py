@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -1334,6 +1335,13 @@ def _write_delimited(df: pd.DataFrame, path: Path, sep: str) -> None:
 
 
 def _versions() -> dict[str, str]:
+    return dict(_package_versions())
+
+
+@lru_cache(maxsize=1)
+def _package_versions() -> tuple[tuple[str, str], ...]:
+    """Python's and the packages' versions, looked up once per process (reading the packages'
+    metadata costs ~14 ms, paid by every written output before)."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
@@ -1343,7 +1351,7 @@ def _versions() -> dict[str, str]:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
             pass
-    return out
+    return tuple(out.items())
 
 
 def write_provenance(output: str | Path, payload: dict[str, Any]) -> Path:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import dask
-import dask.dataframe as dd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from distributed import Client, LocalCluster
 from pandas.testing import assert_frame_equal
 
 import compassion_scales as cs
@@ -18,6 +16,15 @@ from compassion_scales.errors import ResponseValidationError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "responses.csv"
 IDS = ["pid", "time"]
+
+
+def _dask() -> tuple[Any, Any]:
+    """``dask`` and ``dask.dataframe``, imported when a test runs (not while pytest collects:
+    importing dask.dataframe and distributed costs every xdist worker ~2.5 s of CPU)."""
+    import dask
+    import dask.dataframe as dd
+
+    return dask, dd
 
 
 def _dataset(folder: Path, data: pd.DataFrame) -> list[Path]:
@@ -34,6 +41,10 @@ def _dataset(folder: Path, data: pd.DataFrame) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def client():
+    """One real in-process LocalCluster, used by the test that scores through it; the other
+    tests use the synchronous scheduler, or the CLI's default (threads) as a user gets it."""
+    from distributed import Client, LocalCluster
+
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                       dashboard_address=None) as cluster, Client(cluster) as c:
         yield c
@@ -46,6 +57,7 @@ def responses() -> pd.DataFrame:
 
 @pytest.mark.slow
 def test_score_on_dask_frame_equals_in_memory(tmp_path, responses, client) -> None:
+    _, dd = _dask()
     _dataset(tmp_path / "data", responses)
     ddf = dd.read_parquet(str(tmp_path / "data"))
     assert ddf.npartitions == 3
@@ -62,6 +74,7 @@ def test_score_on_dask_frame_equals_in_memory(tmp_path, responses, client) -> No
 
 
 def test_options_pass_through(responses) -> None:
+    dask, dd = _dask()
     with dask.config.set(scheduler="synchronous"):
         ddf = dd.from_pandas(responses, npartitions=4)
         got = cs.score(ddf, "fcs", id=IDS, prorate=0.8, keep="ids").compute()
@@ -71,6 +84,7 @@ def test_options_pass_through(responses) -> None:
 
 
 def test_repeated_identifier_across_partitions_is_one_error(responses) -> None:
+    dask, dd = _dask()
     bad = pd.concat([responses, responses.iloc[[5]]], ignore_index=True)
     with dask.config.set(scheduler="synchronous"):
         ddf = dd.from_pandas(bad, npartitions=3)
@@ -85,6 +99,7 @@ def test_repeated_identifier_across_partitions_is_one_error(responses) -> None:
 
 
 def test_invalid_answer_row_numbers_count_over_the_dataset(responses) -> None:
+    dask, dd = _dask()
     bad = responses.copy()
     bad.loc[250, "fcs_self_1"] = "9"
     with dask.config.set(scheduler="synchronous"):
@@ -97,7 +112,7 @@ def test_invalid_answer_row_numbers_count_over_the_dataset(responses) -> None:
 
 
 @pytest.mark.slow
-def test_cli_engine_dask_equals_in_memory(tmp_path, responses, client) -> None:
+def test_cli_engine_dask_equals_in_memory(tmp_path, responses) -> None:
     files = _dataset(tmp_path / "data", responses)
     whole = tmp_path / "all.parquet"
     responses.to_parquet(whole, index=False)
@@ -138,6 +153,7 @@ def test_cli_dask_errors_are_one_line(tmp_path, responses) -> None:
 
 
 def test_empty_partitions(responses) -> None:
+    dask, dd = _dask()
     with dask.config.set(scheduler="synchronous"):
         ddf = dd.from_pandas(responses, npartitions=3)
         kept = ddf[ddf["pid"] > "P060"]  # the first partition is emptied

@@ -20,6 +20,13 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # self-contained: also run as a script
+
+try:  # under pytest (tests/support on the path): one parse per process, shared with the other project tests
+    from testkit import parsed
+except ImportError:  # run as a script
+    def parsed(path: Path) -> tuple[str, ast.Module]:
+        text = path.read_text(encoding="utf-8")
+        return text, ast.parse(text)
 PACKAGE = "compassion_scales"
 
 # Private names imported across modules that are known debts (issue #11): importer -> name.
@@ -58,7 +65,7 @@ def import_graph() -> tuple[dict[str, set[str]], list[tuple[str, str, str]]]:
     edges: dict[str, set[str]] = {m: set() for m in modules}
     private: list[tuple[str, str, str]] = []
     for mod, path in files.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        _, tree = parsed(path)
         is_pkg = path.name == "__init__.py"
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -152,7 +159,7 @@ def test_no_new_import_cycles() -> None:
 def _top_level_imports(path: Path) -> set[str]:
     """Modules imported by the module body itself (not inside functions or classes)."""
     out: set[str] = set()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for node in parsed(path)[1].body:
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

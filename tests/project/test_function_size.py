@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from testkit import ROOT
+from testkit import ROOT, parsed
 
 MAX_LINES = 60
 
@@ -37,9 +37,9 @@ def long_functions() -> dict[tuple[str, str], int]:
     files = sorted((ROOT / "compassion_scales").rglob("*.py")) + sorted((ROOT / "cli").rglob("*.py"))
     out: dict[tuple[str, str], int] = {}
     for path in files:
-        text = path.read_text(encoding="utf-8")
+        text, tree = parsed(path)
         lines = text.splitlines()
-        for node in ast.walk(ast.parse(text)):
+        for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 n = code_lines(lines, node)
                 if n > MAX_LINES:

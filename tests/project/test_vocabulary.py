@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 import pytest
-from testkit import ROOT
+from testkit import ROOT, parsed
 
 import compassion_scales as cs
 
@@ -132,7 +132,7 @@ def test_cli_options_follow_the_glossary() -> None:
 
 
 def _string_constants(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    _, tree = parsed(path)
     return {node.value for node in ast.walk(tree)
             if isinstance(node, ast.Constant) and isinstance(node.value, str)}
 

@@ -9,7 +9,9 @@ Fixtures built on it (``reference_dir``, ``data_dir``, loaded goldens) live in `
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sized
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -43,3 +45,19 @@ def nonempty(cases: S, what: str) -> S:
     if len(cases) == 0:
         raise AssertionError(f"no {what}: the loop over them would pass vacuously")
     return cases
+
+
+@cache
+def parsed(path: Path) -> tuple[str, ast.Module]:
+    """The text of a source file and its :mod:`ast` tree, read once per test process.
+
+    The architecture, function-size and vocabulary tests each walk every module of the
+    package; parsing them costs ~1.3 s of CPU, paid once per process instead of per test.
+    Callers must not modify the tree.
+
+    >>> text, tree = parsed(TESTS / "support" / "testkit.py")
+    >>> isinstance(tree, ast.Module) and "def parsed" in text
+    True
+    """
+    text = path.read_text(encoding="utf-8")
+    return text, ast.parse(text)
