@@ -226,8 +226,9 @@ def lowrank_sums(basis: MomentBasis, B0: np.ndarray, W: float, Hs: Sequence[tupl
     quartic = np.zeros((q, q))
     for w, H in Hs:
         r = H.shape[2]
-        for a in range(0, len(w), max(1, 2_000_000 // (q * r * r))):
-            wk, Hk = w[a:a + 2_000_000 // (q * r * r)], H[a:a + 2_000_000 // (q * r * r)]
+        step = max(1, 2_000_000 // (q * r * r))  # at most ~2e6 numbers in X
+        for a in range(0, len(w), step):
+            wk, Hk = w[a:a + step], H[a:a + step]
             Hm = Hk.transpose(1, 0, 2).reshape(nb, -1)
             Rbar += (Hm * np.repeat(wk, r)) @ Hm.T
             X = (Hk[:, b.iv, :, None] * Hk[:, b.iu, None, :]).transpose(0, 2, 3, 1)  # (K, s, t, q)

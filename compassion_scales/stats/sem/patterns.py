@@ -8,6 +8,12 @@ over a (K, p, p) stack then replaces a Python loop over the K patterns; the stac
 processed in chunks of at most :data:`CHUNK` patterns so that memory stays bounded.
 The inverses returned here are zero outside the observed block ("zero-padded"), which makes
 every sum over a pattern's observed items a sum over all p items.
+
+Patterns missing few items (at most :data:`LOW_RANK`) are cheaper as low-rank updates of the
+full inverse ``Omega = Sigma^-1``: ``Sigma_oo^-1`` (zero-padded) ``= Omega - F F'`` with F
+p x r (r missing items) and ``log|Sigma_oo| = log|Sigma| + log|Omega_mm|``
+(:func:`missing_factors`), so sums over those patterns are matrix products over the stacked
+factors, O(p^2 r) per pattern instead of O(p^3) (:class:`LowRankSums`).
 """
 
 from __future__ import annotations
