@@ -16,7 +16,6 @@ p^2 x q Jacobian; each group contributes only to the block of its own free param
 from __future__ import annotations
 
 import warnings
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ from compassion_scales.stats.sem.patterns import (
     padded_inverse,
     pattern_loglik,
     split_patterns,
+    stacked_patterns,
 )
 from compassion_scales.stats.sem.spec import ModelSpec
 
@@ -298,23 +298,6 @@ def second_order_block(kind: np.ndarray, i: np.ndarray, j: np.ndarray, L: np.nda
     return H
 
 
-#: the split stacks of the last few pattern lists (invariance and score tests fit many engines
-#: to the same samples); keyed by id, with the list kept so that the id stays valid
-_SPLIT_CACHE: OrderedDict[int, tuple[list[Pattern], list[PatternPart]]] = OrderedDict()
-
-
-def _split_cached(pats: list[Pattern], p: int) -> list[PatternPart]:
-    hit = _SPLIT_CACHE.get(id(pats))
-    if hit is not None and hit[0] is pats and hit[1][0].stack.obs.shape[1] == p:
-        _SPLIT_CACHE.move_to_end(id(pats))
-        return hit[1]
-    parts = split_patterns(PatternStack.of(pats, p))
-    _SPLIT_CACHE[id(pats)] = (pats, parts)
-    while len(_SPLIT_CACHE) > 4:
-        _SPLIT_CACHE.popitem(last=False)
-    return parts
-
-
 def _positive_definite(A: np.ndarray) -> bool:
     try:
         np.linalg.cholesky(A)
@@ -501,7 +484,7 @@ class SEMEngine:
                 stack = PatternStack(obs, self.Ng[g:g + 1], self.ybar[g][None], self.S[g][None])
                 self._stacks[g] = split_patterns(stack)
             else:
-                self._stacks[g] = _split_cached(pats, self.p)
+                self._stacks[g] = stacked_patterns(pats, self.p)
         return self._stacks[g]
 
     def _h1_sum(self, key: str) -> float:

@@ -12,11 +12,11 @@ from compassion_scales.errors import AnalysisError, ConvergenceWarning
 from compassion_scales.stats.sem.engine import LOG2PI, Pattern, Sample
 from compassion_scales.stats.sem.patterns import (
     LowRankSums,
+    PatternList,
     PatternPart,
-    PatternStack,
     padded_inverse,
     pattern_loglik,
-    split_patterns,
+    stacked_patterns,
 )
 
 __all__ = ["missing_patterns", "em_saturated", "sample_moments", "complete_moments", "fiml_moments"]
@@ -36,7 +36,7 @@ def missing_patterns(X: np.ndarray) -> list[Pattern]:
     inv = inv.ravel()
     order = np.argsort(inv, kind="stable")
     starts = np.searchsorted(inv[order], np.arange(len(keys) + 1))
-    out = []
+    out = PatternList()
     for k, key in enumerate(keys):
         o = np.flatnonzero(key)
         Xk = X[order[starts[k]:starts[k + 1]]][:, o]
@@ -109,7 +109,7 @@ def em_saturated(X: np.ndarray, pats: Sequence[Pattern], tol: float = 1e-12, max
     n = X.shape[0]
     mu = np.nanmean(X, axis=0)
     Sig = np.diag(np.nanvar(X, axis=0))
-    parts = split_patterns(PatternStack.of(pats, X.shape[1]))
+    parts = stacked_patterns(pats, X.shape[1])
     converged = False
     for _ in range(max_iter):
         mu_new, Sig_new = _em_step(mu, Sig, parts, n)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CHUNK", "LOW_RANK", "PatternStack", "PatternPart", "split_patterns", "padded_inverse", "pattern_loglik",
-           "missing_factors", "LowRankSums", "lowrank_gradient"]
+           "missing_factors", "LowRankSums", "lowrank_gradient", "PatternList", "stacked_patterns"]
 
 #: the most patterns held in one (K, p, p) stack
 CHUNK = 2000
@@ -120,6 +120,32 @@ def split_patterns(stack: PatternStack, rmax: int = LOW_RANK) -> list[PatternPar
         parts.append(PatternPart(stack.take(idx), np.nonzero(~stack.obs[idx])[1].reshape(len(idx), int(k))))
     if np.any(r > rmax):
         parts.append(PatternPart(stack.take(np.flatnonzero(r > rmax)), None))
+    return parts
+
+
+class PatternList(list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]):
+    """The missing-data patterns of one sample (``moments.missing_patterns``), read-only once made;
+    they keep their stacked, split form (:func:`stacked_patterns`) for every engine fitted to them."""
+
+    split: list[PatternPart] | None = None
+
+
+def stacked_patterns(pats: Sequence[tuple[np.ndarray, int, np.ndarray, np.ndarray]], p: int) -> list[PatternPart]:
+    """``split_patterns(PatternStack.of(pats, p))``, computed once per :class:`PatternList`
+    (an invariance run fits many engines to the same samples).
+
+    Examples
+    --------
+    >>> pats = PatternList([(np.array([0]), 1, np.array([0.0]), np.zeros((1, 1)))])
+    >>> stacked_patterns(pats, 2) is stacked_patterns(pats, 2)
+    True
+    """
+    cached = getattr(pats, "split", None)
+    if cached is not None and cached[0].stack.obs.shape[1] == p:
+        return cached
+    parts = split_patterns(PatternStack.of(pats, p))
+    if isinstance(pats, PatternList):
+        pats.split = parts
     return parts
 
 
