@@ -5,8 +5,10 @@ and per-group sample moments (:mod:`compassion_scales.stats.sem.moments`), build
 parameter table (marker or std.lv identification, optional mean structure, equality
 constraints across groups by lavaan's ``group.equal`` classes, released constraints),
 computes the implied moments, the ML discrepancy (or the casewise FIML likelihood by
-missing-data pattern) with its analytic gradient and expected information, and minimises it
-by Fisher scoring with step halving (scipy's BFGS with the analytic gradient as a fallback).
+missing-data pattern, all patterns at once: :mod:`compassion_scales.stats.sem.patterns`) with
+its analytic gradient, expected information and observed information (the Hessian, for FIML
+standard errors and the MLR bread), and minimises it by Fisher scoring with step halving
+(scipy's BFGS with the analytic gradient as a fallback).
 
 Every derivative of a CFA's implied covariance matrix is ``c (u v' + v u')``, so the
 gradient and the information are computed from p x q factors ``U``, ``V`` without a
