@@ -9,7 +9,7 @@ Usage::
 Areas: ``score-stream`` (``cscore score --stream``), ``score`` (in memory), ``flows-lmm``
 (people x 2 times x 3 flows), ``change`` (clients, FCS), ``cfa`` (the FCS 3-factor CFA, ML,
 on simulated FCS data, ``sim_fcs.py``), ``invariance`` (configural -> strict, 5 groups,
-``stop_at_failure=False``, same data), ``cfa-fiml`` (the FCS CFA by FIML, 5% of cells blank).
+``stop_at_failure=False``, same data), ``cfa-fiml`` (the FCS CFA by FIML, 5% of cells blank; 1,000 to 10,000 people).
 Scoring files are FCS-shaped (38 items, 0-4, about 2% blank) and written once to a temporary
 folder; the CFA areas simulate their data inside the timed process (a small part of the time).
 """
@@ -137,7 +137,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     a = ap.parse_args()
     defaults = {"score-stream": [1e5, 1e6, 1e7], "score": [1e4, 1e5, 1e6], "flows-lmm": [1e3, 1e4, 1e5],
-                "change": [1e4, 1e5, 1e6], "cfa": [1e4, 1e5, 1e6], "cfa-fiml": [250, 500, 1000],
+                "change": [1e4, 1e5, 1e6], "cfa": [1e4, 1e5, 1e6], "cfa-fiml": [1000, 3000, 10000],
                 "invariance": [1e3, 1e4, 1e5]}
     sizes = [int(s) for s in (a.sizes or defaults[a.area])]
     print(f"# growth: {a.area}, sizes {sizes}, median of {a.repeat} run(s); {load()}")

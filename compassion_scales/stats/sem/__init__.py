@@ -6,9 +6,12 @@ spec
     :class:`ModelSpec` and :func:`parse_model` (lavaan-style model text or a dict).
 engine
     :class:`SEMEngine`: parameter table, implied moments, ML/FIML discrepancy, analytic
-    gradient and expected information, Fisher scoring.
+    gradient, expected and observed information, Fisher scoring.
 moments
     Sample moments per group; missing-data patterns and the EM (h1) model for FIML.
+patterns
+    Missing-data patterns as padded stacks and low-rank updates (FIML without a Python loop
+    over patterns).
 fit
     :func:`fit_sem` (fit, standard errors, fit measures, estimates), score tests and
     modification indices, estimator names, checks of the solution.

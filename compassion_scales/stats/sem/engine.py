@@ -5,8 +5,10 @@ and per-group sample moments (:mod:`compassion_scales.stats.sem.moments`), build
 parameter table (marker or std.lv identification, optional mean structure, equality
 constraints across groups by lavaan's ``group.equal`` classes, released constraints),
 computes the implied moments, the ML discrepancy (or the casewise FIML likelihood by
-missing-data pattern) with its analytic gradient and expected information, and minimises it
-by Fisher scoring with step halving (scipy's BFGS with the analytic gradient as a fallback).
+missing-data pattern, all patterns at once: :mod:`compassion_scales.stats.sem.patterns`) with
+its analytic gradient, expected information and observed information (the Hessian, for FIML
+standard errors and the MLR bread), and minimises it by Fisher scoring with step halving
+(scipy's BFGS with the analytic gradient as a fallback).
 
 Every derivative of a CFA's implied covariance matrix is ``c (u v' + v u')``, so the
 gradient and the information are computed from p x q factors ``U``, ``V`` without a
@@ -23,10 +25,22 @@ from typing import Any
 import numpy as np
 
 from compassion_scales.errors import AnalysisError
+from compassion_scales.stats.sem.patterns import (
+    CHUNK,
+    PatternPart,
+    PatternStack,
+    lowrank_gradient,
+    missing_factors,
+    padded_inverse,
+    pattern_loglik,
+    split_patterns,
+    stacked_patterns,
+)
 from compassion_scales.stats.sem.spec import ModelSpec
 
 __all__ = ["KIND_CODE", "LOADING", "LV_COV", "RESIDUAL", "INTERCEPT", "LV_MEAN", "Parameter", "SEMEngine",
-           "Pattern", "Sample", "LOG2PI", "Derivatives"]
+           "Pattern", "Sample", "LOG2PI", "Derivatives", "MomentBasis",
+           "expected_sums", "lowrank_sums", "observed_sums", "second_order_block"]
 
 LOG2PI = float(np.log(2.0 * np.pi))
 
@@ -132,6 +146,168 @@ def info_diagonal(Si: np.ndarray, a: Derivatives, means: bool) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class MomentBasis:
+    """A group's free parameters as single columns of the basis ``E = [I_p, Lambda, Lambda Psi]``.
+
+    Every derivative of a CFA's moments is one basis column (or a multiple of one):
+    ``dSigma_q = c_q (e_iu e_iv' + e_iv e_iu')`` in the basis (``E`` applied on both sides)
+    and ``dmu_q = sm_q E[:, im_q]``; so ``U' X V`` for any p x p ``X`` is a gather from
+    ``E' X E`` ((p + 2m)^2 numbers per pattern) instead of a product with p x q factors.
+    """
+
+    E: np.ndarray
+    iu: np.ndarray
+    iv: np.ndarray
+    c: np.ndarray
+    im: np.ndarray
+    sm: np.ndarray
+
+    @classmethod
+    def of(cls, kind: np.ndarray, i: np.ndarray, j: np.ndarray, L: np.ndarray, P: np.ndarray, al: np.ndarray,
+           means: bool) -> MomentBasis:
+        """The basis of parameters (kind code, i, j) at (Lambda, Psi, alpha); no mean part without ``means``."""
+        p, m = L.shape
+        q = len(kind)
+        iu, iv, im = np.zeros(q, dtype=int), np.zeros(q, dtype=int), np.zeros(q, dtype=int)
+        c, sm = np.zeros(q), np.zeros(q)
+        s = kind == 0
+        iu[s], iv[s], c[s], im[s], sm[s] = i[s], p + m + j[s], 1.0, i[s], al[j[s]]
+        for code, off in ((1, p), (2, 0)):
+            s = kind == code
+            iu[s], iv[s], c[s] = off + i[s], off + j[s], np.where(i[s] == j[s], 0.5, 1.0)
+        s = kind == 3
+        im[s], sm[s] = i[s], 1.0
+        s = kind == 4
+        im[s], sm[s] = p + i[s], 1.0
+        if not means:
+            sm[:] = 0.0
+        return cls(np.hstack([np.eye(p), L, L @ P]), iu, iv, c, im, sm)
+
+    def chunk_size(self) -> int:
+        """Patterns per chunk so that each (K, q, q) gather holds at most about 10^6 numbers."""
+        return int(max(1, min(CHUNK, 1_000_000 // max(1, len(self.c)) ** 2)))
+
+    def sandwich(self, X: np.ndarray) -> np.ndarray:
+        """``E' X_k E`` for a stack of p x p matrices, flattened with the patterns last: (nb^2, K)."""
+        B = self.E.T @ (X @ self.E)
+        return np.ascontiguousarray(B.reshape(B.shape[0], -1).T)
+
+    def gather(self, BT: np.ndarray, r: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """``B_k[r_a, s_b]`` for all pairs (a, b) from a ``sandwich``: a (q, q, K) array."""
+        nb = self.E.shape[1]
+        return BT[(r[:, None] * nb + s[None, :]).ravel()].reshape(len(r), len(s), -1)
+
+    def weighted(self, BT: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """``sum_k w_k E' X_k E`` from a ``sandwich``."""
+        nb = self.E.shape[1]
+        return (BT @ w).reshape(nb, nb)
+
+
+def expected_sums(basis: MomentBasis, BP: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Sum over patterns of ``w_k`` times the expected information block (``info_block`` per pattern),
+    from ``BP = E' P_k E`` (a ``sandwich``; P_k the zero-padded inverse of the pattern's Sigma_oo)."""
+    b = basis
+    PVU = b.gather(BP, b.iv, b.iu)
+    Z = PVU * PVU.transpose(1, 0, 2)
+    Z += b.gather(BP, b.iv, b.iv) * b.gather(BP, b.iu, b.iu)
+    return (Z @ w) * np.outer(b.c, b.c) + np.outer(b.sm, b.sm) * b.weighted(BP, w)[np.ix_(b.im, b.im)]
+
+
+def lowrank_sums(basis: MomentBasis, B0: np.ndarray, W: float, Hs: Sequence[tuple[np.ndarray, np.ndarray]]
+                 ) -> np.ndarray:
+    """``expected_sums`` for patterns whose ``E' P_k E = B0 - H_k H_k'`` (H_k nb x r, r small).
+
+    ``W`` is the patterns' total weight and ``Hs`` holds (weights (K,), H (K, nb, r)) per number of
+    missing items. Each product of two gathers from ``B0 - H H'`` expands into gathers from
+    ``B0`` and ``sum_k w_k H_k H_k'`` plus one quartic term, a matrix product over (pattern, s, t).
+    """
+    b = basis
+    q, nb = len(b.c), B0.shape[0]
+    Rbar = np.zeros((nb, nb))
+    quartic = np.zeros((q, q))
+    for w, H in Hs:
+        r = H.shape[2]
+        step = max(1, 2_000_000 // (q * r * r))  # at most ~2e6 numbers in X
+        for a in range(0, len(w), step):
+            wk, Hk = w[a:a + step], H[a:a + step]
+            Hm = Hk.transpose(1, 0, 2).reshape(nb, -1)
+            Rbar += (Hm * np.repeat(wk, r)) @ Hm.T
+            X = (Hk[:, b.iv, :, None] * Hk[:, b.iu, None, :]).transpose(0, 2, 3, 1)  # (K, s, t, q)
+            Y = (X + X.transpose(0, 2, 1, 3)).reshape(-1, q)
+            quartic += (X * wk[:, None, None, None]).reshape(-1, q).T @ Y
+
+    def pair(A: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return A[np.ix_(x, y)]
+
+    vu, vv, uu = pair(B0, b.iv, b.iu), pair(B0, b.iv, b.iv), pair(B0, b.iu, b.iu)
+    Rvu = pair(Rbar, b.iv, b.iu)
+    out = W * (vu * vu.T + vv * uu) - vu * Rvu.T - Rvu * vu.T
+    out -= vv * pair(Rbar, b.iu, b.iu) + pair(Rbar, b.iv, b.iv) * uu
+    out = (out + quartic) * np.outer(b.c, b.c)
+    return out + np.outer(b.sm, b.sm) * pair(W * B0 - Rbar, b.im, b.im)
+
+
+def observed_sums(basis: MomentBasis, BP: np.ndarray, BW: np.ndarray, bd: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Sum over patterns of ``w_k`` times the Hessian of f_k in the parameters through the moments
+    (``J' H_k J``), from the sandwiches ``BP = E' P E`` and ``BW = E' P (S_k + d d') P E`` and from
+    ``bd = E' P d`` (nb x K).
+
+    Per pattern, for covariance directions A, B and mean directions a, b:
+    ``d2f = -tr(PAPB) + tr(APBW) + tr(BPAW)`` (covariances), ``2 a'Pb`` (means) and
+    ``2 a'PBPd`` (mean x covariance), with ``W = P (S_k + d d') P``.
+    """
+    b = basis
+    PVU, PUU = b.gather(BP, b.iv, b.iu), b.gather(BP, b.iu, b.iu)
+    Z = b.gather(BP, b.iv, b.iv) * (b.gather(BW, b.iu, b.iu) - PUU) - PVU * PVU.transpose(1, 0, 2)
+    Z += PUU * b.gather(BW, b.iv, b.iv)
+    A1 = (PVU * b.gather(BW, b.iu, b.iv)) @ w
+    H = 2.0 * np.outer(b.c, b.c) * (Z @ w + A1 + A1.T)
+    H += 2.0 * np.outer(b.sm, b.sm) * b.weighted(BP, w)[np.ix_(b.im, b.im)]
+    if np.any(b.sm):
+        wd = bd * w
+        C = (np.einsum("abk,bk->ab", b.gather(BP, b.im, b.iu), wd[b.iv])
+             + np.einsum("abk,bk->ab", b.gather(BP, b.im, b.iv), wd[b.iu]))
+        C *= 2.0 * np.outer(b.sm, b.c)
+        H += C + C.T
+    return H
+
+
+def second_order_block(kind: np.ndarray, i: np.ndarray, j: np.ndarray, L: np.ndarray, P: np.ndarray,
+                       G: np.ndarray, gmu: np.ndarray) -> np.ndarray:
+    """``sum_ij G_ij d2Sigma_ij / dtheta_a dtheta_b + sum_i gmu_i d2mu_i / dtheta_a dtheta_b``.
+
+    ``G = dF/dSigma`` (symmetric) and ``gmu = dF/dmu``. ``Sigma = Lambda Psi Lambda' + Theta`` and
+    ``mu = nu + Lambda alpha`` are bilinear, so only loading x loading (``2 G_il Psi_jr``),
+    loading x factor covariance and loading x latent mean (``gmu_i``) pairs are non-zero.
+    """
+    q = len(kind)
+    H = np.zeros((q, q))
+    a = np.flatnonzero(kind == 0)
+    li, lj = i[a], j[a]
+    H[np.ix_(a, a)] = 2.0 * G[np.ix_(li, li)] * P[np.ix_(lj, lj)]
+    b = np.flatnonzero(kind == 1)
+    ci, cj = i[b], j[b]
+    LG = L.T @ G
+    X = 2.0 * np.where(ci == cj, 0.5, 1.0) * ((lj[:, None] == ci[None, :]) * LG[cj][:, li].T
+                                             + (lj[:, None] == cj[None, :]) * LG[ci][:, li].T)
+    H[np.ix_(a, b)] = X
+    H[np.ix_(b, a)] = X.T
+    e = np.flatnonzero(kind == 4)
+    Y = gmu[li][:, None] * (lj[:, None] == i[e][None, :])
+    H[np.ix_(a, e)] = Y
+    H[np.ix_(e, a)] = Y.T
+    return H
+
+
+def _positive_definite(A: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
 class SEMEngine:
     """Multi-group CFA with optional mean structure and equality constraints (ML and FIML).
 
@@ -177,6 +353,7 @@ class SEMEngine:
         self.f_h1 = 0.0
         self.x = np.zeros(0)
         self.fmin = np.nan
+        self._stacks: dict[int, list[PatternPart]] = {}
         self._build_table()
 
     # -- parameter table
@@ -299,16 +476,18 @@ class SEMEngine:
         return float(F)
 
     # -- FIML (casewise likelihood, by missing-data pattern); F = -2 logL / N
-    def _group_patterns(self, g: int) -> list[tuple[np.ndarray, int, np.ndarray, np.ndarray, Any]]:
-        """Group g's patterns as (observed columns, n, mean, covariance, np.ix_ of the observed block)."""
-        if not hasattr(self, "_pattern_cache"):
-            self._pattern_cache: dict[int, list[tuple[np.ndarray, int, np.ndarray, np.ndarray, Any]]] = {}
-        if g not in self._pattern_cache:
+    def _parts(self, g: int) -> list[PatternPart]:
+        """Group g's missing-data patterns as padded stacks split by their number of missing items
+        (with complete data: one pattern holding the group's sample moments)."""
+        if g not in self._stacks:
             pats = self.patterns[g]
-            if pats is None:  # pragma: no cover - FIML samples always carry their patterns
-                raise AnalysisError("Internal error: no missing-data patterns for a FIML group.")
-            self._pattern_cache[g] = [(o, n, yb, Sk, np.ix_(o, o)) for o, n, yb, Sk in pats]
-        return self._pattern_cache[g]
+            if pats is None:
+                obs = np.ones((1, self.p), dtype=bool)
+                stack = PatternStack(obs, self.Ng[g:g + 1], self.ybar[g][None], self.S[g][None])
+                self._stacks[g] = split_patterns(stack)
+            else:
+                self._stacks[g] = stacked_patterns(pats, self.p)
+        return self._stacks[g]
 
     def _h1_sum(self, key: str) -> float:
         """Sum of one saturated-model (h1) statistic over the groups (FIML only)."""
@@ -323,41 +502,80 @@ class SEMEngine:
         total = 0.0
         for g in range(self.G):
             Sig, mu = self.implied(x, g)
-            for o, n, yb, Sk, ix in self._group_patterns(g):
-                So = Sig[ix]
-                try:
-                    c = np.linalg.cholesky(So)
-                except np.linalg.LinAlgError:
-                    return np.inf
-                Si = np.linalg.inv(So)
-                d = yb - mu[o]
-                total += n * (len(o) * LOG2PI + 2.0 * np.log(np.diag(c)).sum() + np.sum(Si * Sk) + d @ Si @ d)
-        return float(total / self.N)
+            try:
+                total += pattern_loglik(self._parts(g), mu, Sig)
+            except np.linalg.LinAlgError:
+                return np.inf
+        return float(-2.0 * total / self.N)
+
+    def _pattern_sums(self, x: np.ndarray, g: int, basis: MomentBasis | None, lowrank: bool
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Over group g's patterns: ``Gfull = dF/dSigma``, ``gmu = dF/dmu`` and, with a basis, the
+        Hessian of F through the moments (:func:`observed_sums`). With ``lowrank`` (and Sigma
+        positive definite) the parts missing few items are summed by :func:`lowrank_gradient`."""
+        Sig, mu = self.implied(x, g)
+        means = self.fiml or self.meanstructure
+        parts = self._parts(g)
+        Gfull, gmu = np.zeros((self.p, self.p)), np.zeros(self.p)
+        if lowrank and means and _positive_definite(Sig):
+            low = [pt for pt in parts if pt.miss is not None]
+            if low:
+                Gfull, gmu = lowrank_gradient(low, mu, np.linalg.inv(Sig), self.N)
+            parts = [pt for pt in parts if pt.miss is None]
+        q = 0 if basis is None else len(basis.c)
+        block = np.zeros((q, q))
+        for pt in parts:
+            for st in pt.stack.chunks(CHUNK if basis is None else basis.chunk_size()):
+                P, _ = padded_inverse(Sig, st.obs, logdet=False)
+                w = st.n / self.N
+                d = (st.ybar - mu) * st.obs if means else np.zeros_like(st.ybar)
+                Pd = np.matmul(P, d[:, :, None])[:, :, 0]
+                PSP = P @ st.S @ P
+                Gfull += np.tensordot(w, P - PSP, axes=1) - (w[:, None] * Pd).T @ Pd
+                gmu -= 2.0 * (w @ Pd)
+                if basis is not None:
+                    BW = basis.sandwich(PSP + Pd[:, :, None] * Pd[:, None, :])
+                    bd = np.ascontiguousarray((Pd @ basis.E).T)
+                    block += observed_sums(basis, basis.sandwich(P), BW, bd, w)
+        return Gfull, gmu, block
+
+    def _basis(self, x: np.ndarray, g: int) -> MomentBasis:
+        L, P, _, _, al = self.matrices(x, g)
+        lay = self._layout[g]
+        f = lay.free >= 0
+        return MomentBasis.of(lay.kind[f], lay.i[f], lay.j[f], L, P, al, self.fiml or self.meanstructure)
+
+    def _expected_info(self, x: np.ndarray, g: int) -> np.ndarray:
+        """Group g's expected information block (sum over patterns of ``info_block``): patterns
+        missing few items as low-rank updates of the complete-data inverse (:func:`lowrank_sums`),
+        the others from their padded inverses (:func:`expected_sums`)."""
+        basis = self._basis(x, g)
+        Sig, _ = self.implied(x, g)
+        parts = self._parts(g)
+        Omega = np.linalg.inv(Sig)
+        low = [pt for pt in parts if pt.miss is not None]
+        Hs = [(pt.stack.n / self.N, basis.E.T @ missing_factors(Omega, pt.miss))
+              for pt in low if pt.miss is not None and pt.miss.shape[1] > 0]
+        W = float(sum(pt.stack.n.sum() for pt in low)) / self.N
+        block = lowrank_sums(basis, basis.E.T @ Omega @ basis.E, W, Hs)
+        for pt in parts:
+            if pt.miss is None:
+                for st in pt.stack.chunks(basis.chunk_size()):
+                    BP = basis.sandwich(padded_inverse(Sig, st.obs, logdet=False)[0])
+                    block += expected_sums(basis, BP, st.n / self.N)
+        return block
 
     def _grad_info_fiml(self, x: np.ndarray, want_info: bool = True) -> tuple[np.ndarray, np.ndarray]:
         q = self.nfree
         grad = np.zeros(q)
         info = np.zeros((q, q))
         for g in range(self.G):
-            Sig, mu = self.implied(x, g)
             U, V, c, DM = self.group_derivatives(x, g, full=False)
             fc = self._free_cols[g]
-            Gfull = np.zeros((self.p, self.p))
-            gmu = np.zeros(self.p)
-            block = np.zeros((len(fc), len(fc)))
-            for o, n, yb, Sk, ix in self._group_patterns(g):
-                Si = np.linalg.inv(Sig[ix])
-                d = yb - mu[o]
-                wk = n / self.N
-                SiD = Si @ d
-                Gfull[ix] += wk * (Si - Si @ Sk @ Si - np.outer(SiD, SiD))
-                gmu[o] += wk * (-2.0 * SiD)
-                if want_info:
-                    der = (U[o], V[o], c, DM[o])
-                    block += wk * info_block(Si, der, der, means=True)
+            Gfull, gmu, _ = self._pattern_sums(x, g, None, True)
             grad[fc] += 2.0 * c * np.einsum("iq,iq->q", U, Gfull @ V) + DM.T @ gmu
             if want_info:
-                info[np.ix_(fc, fc)] += block
+                info[np.ix_(fc, fc)] += self._expected_info(x, g)
         return grad, info
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
@@ -367,8 +585,28 @@ class SEMEngine:
         return self._grad_info_ml(x, False)[0]
 
     def observed_information(self, x: np.ndarray) -> np.ndarray:
-        """Hessian of -logL / N by central differences of the analytic gradient (FIML SEs,
-        and the bread of the MLR sandwich, as lavaan's ``information = "observed"``)."""
+        """Hessian of -logL / N, analytic (FIML SEs, and the bread of the MLR sandwich, as
+        lavaan's ``information = "observed"``).
+
+        Half the Hessian of F: per group ``J' H_m J`` (each pattern's exact second derivatives
+        in its moments, mean x covariance terms included; :func:`observed_sums`) plus
+        ``sum (dF/dSigma) d2Sigma`` and ``sum (dF/dmu) d2mu`` (:func:`second_order_block`).
+        """
+        q = self.nfree
+        H = np.zeros((q, q))
+        for g in range(self.G):
+            L, P, _, _, _ = self.matrices(x, g)
+            lay = self._layout[g]
+            f = lay.free >= 0
+            Gfull, gmu, H1 = self._pattern_sums(x, g, self._basis(x, g), False)
+            H2 = second_order_block(lay.kind[f], lay.i[f], lay.j[f], L, P, Gfull, gmu)
+            fc = self._free_cols[g]
+            H[np.ix_(fc, fc)] += 0.5 * (H1 + H2)
+        return 0.5 * (H + H.T)
+
+    def _observed_information_numeric(self, x: np.ndarray) -> np.ndarray:
+        """Hessian of -logL / N by central differences of the analytic gradient (the cross-check
+        of :meth:`observed_information`)."""
         q = self.nfree
         H = np.zeros((q, q))
         for k in range(q):

@@ -10,6 +10,14 @@ import numpy as np
 
 from compassion_scales.errors import AnalysisError, ConvergenceWarning
 from compassion_scales.stats.sem.engine import LOG2PI, Pattern, Sample
+from compassion_scales.stats.sem.patterns import (
+    LowRankSums,
+    PatternList,
+    PatternPart,
+    padded_inverse,
+    pattern_loglik,
+    stacked_patterns,
+)
 
 __all__ = ["missing_patterns", "em_saturated", "sample_moments", "complete_moments", "fiml_moments"]
 
@@ -25,10 +33,13 @@ def missing_patterns(X: np.ndarray) -> list[Pattern]:
     """
     obs = ~np.isnan(X)
     keys, inv = np.unique(obs, axis=0, return_inverse=True)
-    out = []
+    inv = inv.ravel()
+    order = np.argsort(inv, kind="stable")
+    starts = np.searchsorted(inv[order], np.arange(len(keys) + 1))
+    out = PatternList()
     for k, key in enumerate(keys):
         o = np.flatnonzero(key)
-        Xk = X[inv.ravel() == k][:, o]
+        Xk = X[order[starts[k]:starts[k + 1]]][:, o]
         n = Xk.shape[0]
         m = Xk.mean(axis=0)
         C = Xk - m
@@ -36,33 +47,57 @@ def missing_patterns(X: np.ndarray) -> list[Pattern]:
     return out
 
 
-def _em_step(mu: np.ndarray, Sig: np.ndarray, stats_: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _em_sums_padded(mu: np.ndarray, Sig: np.ndarray, part: PatternPart) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of the completed cases and their cross-products (conditional covariances included)
+    over patterns by their padded inverses.
+
+    With ``P`` the zero-padded inverse of a pattern's ``Sigma_oo``, ``R = Sigma P`` regresses every
+    item on the observed ones (its observed rows are exactly unit rows, its missing columns 0),
+    so the completed cases are ``(I - R) mu + R y``, and the missing block of the conditional
+    covariance is ``Sigma - R Sigma``.
+    """
     p = len(mu)
-    T1 = np.zeros(p)
-    T2 = np.zeros((p, p))
-    for o, k, s1, s2 in stats_:
-        if len(o) == p:
-            T1 += s1
-            T2 += s2
-            continue
-        mis = np.setdiff1d(np.arange(p), o)
-        Soo = Sig[np.ix_(o, o)]
-        B = np.linalg.solve(Soo, Sig[np.ix_(o, mis)]).T  # regression of missing on observed
-        Cmm = Sig[np.ix_(mis, mis)] - B @ Sig[np.ix_(o, mis)]
-        # centred observed sums
-        r1 = s1 - k * mu[o]
-        r2 = s2 - np.outer(s1, mu[o]) - np.outer(mu[o], s1) + k * np.outer(mu[o], mu[o])
-        xm = k * mu[mis] + B @ r1
-        T1[o] += s1
-        T1[mis] += xm
-        T2[np.ix_(o, o)] += s2
-        om = np.outer(s1, mu[mis]) + (s2 - np.outer(s1, mu[o])) @ B.T
-        T2[np.ix_(o, mis)] += om
-        T2[np.ix_(mis, o)] += om.T
-        T2[np.ix_(mis, mis)] += (k * np.outer(mu[mis], mu[mis]) + np.outer(mu[mis], B @ r1)
-                                 + np.outer(B @ r1, mu[mis]) + B @ r2 @ B.T + k * Cmm)
+    T1, T2 = np.zeros(p), np.zeros((p, p))
+    for st in part.stack.chunks():
+        P = padded_inverse(Sig, st.obs, logdet=False)[0]
+        R = np.where(st.obs[:, :, None], np.eye(p)[None], Sig @ P)
+        miss = ~st.obs
+        nk = st.n[:, None]
+        s1 = nk * st.ybar
+        s2 = st.n[:, None, None] * (st.S + st.ybar[:, :, None] * st.ybar[:, None, :])
+        a = mu - R @ mu                      # (I - R) mu: 0 in the observed items
+        Rs1 = np.matmul(R, s1[:, :, None])[:, :, 0]
+        T1 += (nk * a + Rs1).sum(axis=0)
+        C = (Sig - R @ Sig) * (miss[:, :, None] & miss[:, None, :])
+        cross = a.T @ Rs1
+        T2 += (nk * a).T @ a + cross + cross.T + (R @ s2 @ R.transpose(0, 2, 1) + st.n[:, None, None] * C).sum(axis=0)
+    return T1, T2
+
+
+def _em_step(mu: np.ndarray, Sig: np.ndarray, parts: Sequence[PatternPart], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """One EM step over all patterns at once.
+
+    Patterns missing few items: with ``Q = F F'`` (``Sigma_oo^-1 = Omega - Q``, zero-padded) the
+    completed cases are ``mu + (I - Sigma Q)(y - mu)`` and the conditional covariance is
+    ``Sigma Q Sigma``, so the sums need only :class:`~compassion_scales.stats.sem.patterns.LowRankSums`.
+    """
+    low = [pt for pt in parts if pt.miss is not None]
+    T1, T2 = np.zeros(len(mu)), np.zeros((len(mu), len(mu)))
+    if low:
+        t = LowRankSums.of(low, mu, np.linalg.inv(Sig), float(n))
+        e = t.d - Sig @ t.Fd                 # sum w (I - Sigma Q) d
+        SA = Sig @ t.A.T
+        T1 = n * (t.W * mu + e)
+        T2 = n * (t.W * np.outer(mu, mu) + np.outer(mu, e) + np.outer(e, mu) + t.M - SA - SA.T
+                  + Sig @ (t.B + t.C) @ Sig)
+    for pt in parts:
+        if pt.miss is None:
+            a, b = _em_sums_padded(mu, Sig, pt)
+            T1 += a
+            T2 += b
     mu_new = T1 / n
-    return mu_new, T2 / n - np.outer(mu_new, mu_new)
+    Sig_new = T2 / n - np.outer(mu_new, mu_new)
+    return mu_new, 0.5 * (Sig_new + Sig_new.T)  # rounding must not build up an asymmetric part
 
 
 def em_saturated(X: np.ndarray, pats: Sequence[Pattern], tol: float = 1e-12, max_iter: int = 10000
@@ -74,23 +109,16 @@ def em_saturated(X: np.ndarray, pats: Sequence[Pattern], tol: float = 1e-12, max
     n = X.shape[0]
     mu = np.nanmean(X, axis=0)
     Sig = np.diag(np.nanvar(X, axis=0))
-    # sufficient statistics per pattern
-    stats_ = [(o, k, k * m, k * (S + np.outer(m, m))) for o, k, m, S in pats]
+    parts = stacked_patterns(pats, X.shape[1])
     converged = False
     for _ in range(max_iter):
-        mu_new, Sig_new = _em_step(mu, Sig, stats_, n)
+        mu_new, Sig_new = _em_step(mu, Sig, parts, n)
         delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(Sig_new - Sig)))
         mu, Sig = mu_new, Sig_new
         if delta < tol:
             converged = True
             break
-    ll = 0.0
-    for o, k, m, S in pats:
-        So = Sig[np.ix_(o, o)]
-        d = m - mu[o]
-        Si = np.linalg.inv(So)
-        ll += -0.5 * k * (len(o) * LOG2PI + np.linalg.slogdet(So)[1] + np.sum(Si * S) + d @ Si @ d)
-    return mu, Sig, float(ll), converged
+    return mu, Sig, pattern_loglik(parts, mu, Sig), converged
 
 
 def complete_moments(X: np.ndarray) -> Sample:
