@@ -221,7 +221,7 @@ def _compare(prev: dict[str, float], cur: dict[str, float], G: int, estimator: s
     difference of the two ML chi-squares (lavTestLRT's default for MLR; no RMSEA of the
     difference), and the changes in robust CFI and RMSEA.
     """
-    from scipy import stats
+    from compassion_scales.stats.distributions import chi2
 
     ddf = cur["df"] - prev["df"]
     if estimator == "MLR":
@@ -235,7 +235,7 @@ def _compare(prev: dict[str, float], cur: dict[str, float], G: int, estimator: s
         dchi = cur["chisq"] - prev["chisq"]
         rd = float(np.sqrt(max(0.0, (dchi - ddf) / (cur["n_obs"] * ddf))) * np.sqrt(G)) if ddf > 0 else np.nan
         cfi, rmsea = "cfi", "rmsea"
-    p = float(stats.chi2.sf(dchi, ddf)) if ddf > 0 and np.isfinite(dchi) else np.nan
+    p = float(chi2.sf(dchi, ddf)) if ddf > 0 and np.isfinite(dchi) else np.nan
     return {"chisq_diff": dchi, "df_diff": ddf, "p_diff": p, "rmsea_diff": rd,
             "delta_cfi": cur[cfi] - prev[cfi], "delta_rmsea": cur[rmsea] - prev[rmsea]}
 
@@ -563,7 +563,7 @@ def _ordinal(data: pd.DataFrame, model: Any, group: str, *, steps: Sequence[str]
 
 def _partial_candidates(run: _Run, eng: SEMEngine, x: np.ndarray, step: str) -> pd.DataFrame:
     """Score tests (and refits) for releasing each constraint the failing step added."""
-    from scipy import stats
+    from compassion_scales.stats.distributions import chi2
 
     cls = _NEW.get(step)
     cands: list[tuple[int, Parameter]] = [(q.group, q) for q in eng.pars if q.group >= 1 and q.shared and q.cls == cls]
@@ -577,7 +577,7 @@ def _partial_candidates(run: _Run, eng: SEMEngine, x: np.ndarray, step: str) -> 
         lhs, op, rhs = parameter_labels(eng, q)
         row = {"step": step, "group": run.labels[g], "lhs": lhs, "op": op, "rhs": rhs,
                "parameter": f"{lhs} {op} {rhs}".strip(), "score_chisq": t["mi"],
-               "score_p_val": float(stats.chi2.sf(t["mi"], 1)), "epc": t["epc"]}
+               "score_p_val": float(chi2.sf(t["mi"], 1)), "epc": t["epc"]}
         if refit:
             row.update(_refit_released(run, eng, x, step, q.key, g))
         rows.append(row)

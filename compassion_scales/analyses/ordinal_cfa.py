@@ -487,7 +487,7 @@ def _row(lhs: str, op: str, rhs: str, est: float, s: float | None, sv: float, ss
 def _estimates(sol: _Solution, items: list[str], factors: list[str]) -> pd.DataFrame:
     """The parameter table in lavaan's order: loadings, thresholds, residual variances, factor
     (co)variances, residual covariances."""
-    from scipy import stats as sps
+    from compassion_scales.stats.distributions import norm
 
     model, xfull, se, std, std_se = sol.model, sol.xfull, sol.se, sol.std, sol.std_se
     pattern = model.pattern
@@ -520,7 +520,7 @@ def _estimates(sol: _Solution, items: list[str], factors: list[str]) -> pd.DataF
     for a, b in model.residual_covariances:
         rows.append(free(items[a], "~~", items[b], pos[("theta", max(a, b), min(a, b))]))
     est_df = pd.DataFrame(rows)
-    est_df["p_val"] = 2.0 * sps.norm.sf(np.abs(est_df["z"].to_numpy()))
+    est_df["p_val"] = 2.0 * norm.sf(np.abs(est_df["z"].to_numpy()))
     est_df["std_z"] = est_df["std_all"] / est_df["std_se"]
     return est_df[["lhs", "op", "rhs", "free", "est", "se", "z", "p_val", "ci_low", "ci_high",
                    "std_all", "std_se", "std_z"]]

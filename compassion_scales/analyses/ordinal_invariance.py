@@ -164,7 +164,7 @@ def ordinal_parameter_table(model: Any, x: np.ndarray, vcov: np.ndarray, items: 
     >>> t[(t.group == "g2") & (t.rhs == "a")][["lhs", "op", "free", "est", "se"]].to_string(index=False)
     'lhs  op  free  est  se\\n  f  =~  True 0.70 0.1\\n  a ~*~  True 1.00 0.1\\n  a  ~~ False 0.51 NaN'
     """
-    from scipy import stats as sps
+    from compassion_scales.stats.distributions import norm
 
     se_all = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
     derived = -2
@@ -194,7 +194,7 @@ def ordinal_parameter_table(model: Any, x: np.ndarray, vcov: np.ndarray, items: 
     out["est"] = out["est"].astype(float)
     out["se"] = np.where(idx >= 0, se_all[np.maximum(idx, 0)], np.nan)
     out["z"] = out["est"] / out["se"]
-    out["p_val"] = 2 * sps.norm.sf(np.abs(out["z"]))
+    out["p_val"] = 2 * norm.sf(np.abs(out["z"]))
     return out
 
 

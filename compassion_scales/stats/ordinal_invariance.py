@@ -341,7 +341,7 @@ def _baseline(stats: Sequence[PolychoricStats], w: np.ndarray, gamma: np.ndarray
 def _test_statistics(chisq: float, df: float, base: dict[str, float], tr_ug: float, tr_ug2: float,
                      n_ls: float, n_groups: int) -> dict[str, float]:
     """Scaled-shifted statistic, CFI/TLI and RMSEA (lavaan multiplies the RMSEA by sqrt(G))."""
-    from scipy import stats as sps
+    from compassion_scales.stats.distributions import chi2
 
     ss = scaled_shifted(chisq, df, tr_ug, tr_ug2)
     cfi, tli = incremental_fit(chisq, df, base["baseline_chisq"], base["baseline_df"])
@@ -350,9 +350,9 @@ def _test_statistics(chisq: float, df: float, base: dict[str, float], tr_ug: flo
     def rmsea(t: float) -> float:
         return float(np.sqrt(n_groups) * np.sqrt(max(t / n_ls / df - 1.0 / n_ls, 0.0))) if df > 0 else 0.0
 
-    return {"chisq": chisq, "df": df, "p_val": float(sps.chi2.sf(chisq, df)) if df > 0 else np.nan,
+    return {"chisq": chisq, "df": df, "p_val": float(chi2.sf(chisq, df)) if df > 0 else np.nan,
             "chisq_scaled": ss["chisq_scaled"],
-            "p_val_scaled": float(sps.chi2.sf(ss["chisq_scaled"], df)) if df > 0 else np.nan,
+            "p_val_scaled": float(chi2.sf(ss["chisq_scaled"], df)) if df > 0 else np.nan,
             "chisq_scaling_factor": ss["scaling_factor"], "chisq_shift": ss["shift"],
             "trace_ugamma": tr_ug, "trace_ugamma2": tr_ug2, **base,
             "cfi": cfi, "tli": tli, "cfi_scaled": cfi_s, "tli_scaled": tli_s,
@@ -411,8 +411,9 @@ def satorra2000_scaled_shifted(m1: dict[str, Any], m0: dict[str, Any]) -> dict[s
     ``m1``: the less restricted fit, ``m0``: the more restricted one (both from
     :func:`fit_multigroup_dwls`). Returns ``chisq_diff``, ``df_diff``, ``p_val``.
     """
-    from scipy import stats as sps
     from scipy.linalg import null_space
+
+    from compassion_scales.stats.distributions import chi2
 
     D1, D0 = m1["D"], m0["D"]
     H = np.linalg.solve(D1.T @ D1, D1.T @ D0)
@@ -427,4 +428,4 @@ def satorra2000_scaled_shifted(m1: dict[str, Any], m0: dict[str, Any]) -> dict[s
     a = np.sqrt(r / tr2)
     b = r - a * tr1
     t = float(a * (m0["fit"]["chisq"] - m1["fit"]["chisq"]) + b)
-    return {"chisq_diff": t, "df_diff": r, "p_val": float(sps.chi2.sf(t, r))}
+    return {"chisq_diff": t, "df_diff": r, "p_val": float(chi2.sf(t, r))}

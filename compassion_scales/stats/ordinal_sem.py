@@ -641,14 +641,16 @@ def scaled_shifted(chisq: float, df: float, trace_ug: float, trace_ug2: float) -
 
 def _rmsea_ci(chisq: float, df: float, n: float, level: float = 0.90) -> tuple[float, float, float]:
     """RMSEA 90% CI and p(RMSEA <= .05) from the non-central chi-square (lavaan's ``lav_fit_rmsea_ci``)."""
-    from scipy import optimize, stats
+    from scipy import optimize
+
+    from compassion_scales.stats.distributions import chi2, ncx2
 
     if df < 1 or not np.isfinite(chisq):
         return 0.0, 0.0, np.nan
     up_p, lo_p = 1 - (1 - level) / 2, (1 - level) / 2
 
     def cdf(lam: float) -> float:
-        return float(stats.ncx2.cdf(chisq, df, lam)) if lam > 0 else float(stats.chi2.cdf(chisq, df))
+        return float(ncx2.cdf(chisq, df, lam)) if lam > 0 else float(chi2.cdf(chisq, df))
 
     if cdf(0.0) - up_p < 0:
         lo = 0.0
@@ -661,7 +663,7 @@ def _rmsea_ci(chisq: float, df: float, n: float, level: float = 0.90) -> tuple[f
     else:
         lam = optimize.brentq(lambda v: cdf(v) - lo_p, 0.0, n_r, xtol=1e-12)
         hi = float(np.sqrt(lam / (n * df)))
-    pclose = float(stats.ncx2.sf(chisq, df, n * df * 0.05 ** 2))
+    pclose = float(ncx2.sf(chisq, df, n * df * 0.05 ** 2))
     return lo, hi, pclose
 
 
@@ -686,7 +688,8 @@ def _robust_catml(stats: PolychoricStats, implied: np.ndarray, d_cor: np.ndarray
     polychoric matrix is not positive definite (as lavaan).
     """
     from scipy import optimize
-    from scipy import stats as sps
+
+    from compassion_scales.stats.distributions import chi2, ncx2
 
     keys = ["cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_low_robust", "rmsea_ci_high_robust",
             "rmsea_p_close_robust"]
@@ -720,7 +723,7 @@ def _robust_catml(stats: PolychoricStats, implied: np.ndarray, d_cor: np.ndarray
     x2s = xx3 / c_hat
 
     def cdf(lam: float) -> float:
-        return float(sps.ncx2.cdf(x2s, df, lam)) if lam > 0 else float(sps.chi2.cdf(x2s, df))
+        return float(ncx2.cdf(x2s, df, lam)) if lam > 0 else float(chi2.cdf(x2s, df))
 
     if df < 1 or cdf(0.0) - 0.95 < 0:
         lo = 0.0
@@ -731,7 +734,7 @@ def _robust_catml(stats: PolychoricStats, implied: np.ndarray, d_cor: np.ndarray
         hi = 0.0
     else:
         hi = float(np.sqrt(c_hat * optimize.brentq(lambda v: cdf(v) - 0.05, 0.0, n_r, xtol=1e-12) / (n_ls * df)))
-    pclose = float(sps.ncx2.sf(x2s, df, n_ls * df / c_hat * 0.05 ** 2))
+    pclose = float(ncx2.sf(x2s, df, n_ls * df / c_hat * 0.05 ** 2))
     return dict(zip(keys, [float(cfi), float(tli), rmsea, lo, hi, pclose], strict=True))
 
 
@@ -762,7 +765,7 @@ def fit_ordinal_cfa(stats: PolychoricStats, model: OrdinalModel, estimator: str 
     ``tr((U Gamma)^2)`` for :func:`scaled_shifted`. The baseline model has free thresholds and
     zero correlations.
     """
-    from scipy import stats as sps
+    from compassion_scales.stats.distributions import chi2
 
     est = estimator.upper()
     gamma = stats.nacov
@@ -803,9 +806,9 @@ def fit_ordinal_cfa(stats: PolychoricStats, model: OrdinalModel, estimator: str 
     rob = _robust_catml(stats, implied, D[nth:, :], E_inv, w, n, df)
     fit = {
         "npar": float(npar), "chisq": chisq, "df": df,
-        "p_val": float(sps.chi2.sf(chisq, df)) if df > 0 else np.nan,
+        "p_val": float(chi2.sf(chisq, df)) if df > 0 else np.nan,
         "chisq_scaled": ss["chisq_scaled"],
-        "p_val_scaled": float(sps.chi2.sf(ss["chisq_scaled"], df)) if df > 0 else np.nan,
+        "p_val_scaled": float(chi2.sf(ss["chisq_scaled"], df)) if df > 0 else np.nan,
         "chisq_scaling_factor": ss["scaling_factor"], "chisq_shift": ss["shift"],
         "trace_ugamma": tr_ug, "trace_ugamma2": tr_ug2,
         "baseline_chisq": chisq_b, "baseline_df": df_b, "baseline_chisq_scaled": ssb["chisq_scaled"],

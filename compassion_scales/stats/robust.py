@@ -297,14 +297,16 @@ def rmsea_ci(X2: float, df: float, n: float, *, c: float = 1.0, groups: int = 1,
              ) -> tuple[float, float]:
     """RMSEA confidence interval by inverting the noncentral chi-square, as lavaan's
     ``lav_fit_rmsea_ci``; with the scaled statistic and ``c`` it gives the robust interval."""
-    from scipy import optimize, stats
+    from scipy import optimize
+
+    from compassion_scales.stats.distributions import chi2, ncx2
 
     if not (np.isfinite(X2) and np.isfinite(df)) or df < 1:
         return 0.0, 0.0
     up, lo = 1 - (1 - level) / 2, (1 - level) / 2
 
     def cdf(lam: float) -> float:
-        return float(stats.ncx2.cdf(X2, df, lam)) if lam > 0 else float(stats.chi2.cdf(X2, df))
+        return float(ncx2.cdf(X2, df, lam)) if lam > 0 else float(chi2.cdf(X2, df))
 
     if cdf(0.0) - up < 0:
         lower = 0.0

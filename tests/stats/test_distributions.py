@@ -61,3 +61,11 @@ def test_importing_it_does_not_import_scipy_stats() -> None:
     code = "import sys, compassion_scales.stats.distributions; print('scipy.stats' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_noncentral_chi_square() -> None:
+    x = np.abs(RNG.standard_normal(400)) * 300
+    df = RNG.integers(1, 700, 400).astype(float)
+    nc = RNG.uniform(1e-9, 500, 400)
+    same(d.ncx2.cdf(x, df, nc), st.ncx2.cdf(x, df, nc))
+    np.testing.assert_allclose(d.ncx2.sf(x, df, nc), st.ncx2.sf(x, df, nc), rtol=0, atol=5e-15)

@@ -62,10 +62,12 @@ def check_estimator(estimator: str) -> str:
 
 def _rmsea_ci(chisq: float, df: float, N: float, G: int) -> tuple[float, float, float]:
     """RMSEA's 90% CI and p-close from the non-central chi-square, as lavaan."""
-    from scipy import optimize, stats
+    from scipy import optimize
+
+    from compassion_scales.stats.distributions import chi2, ncx2
 
     def cdf(lam: float) -> float:
-        return float(stats.ncx2.cdf(chisq, df, lam)) if lam > 0 else float(stats.chi2.cdf(chisq, df))
+        return float(ncx2.cdf(chisq, df, lam)) if lam > 0 else float(chi2.cdf(chisq, df))
 
     if cdf(0.0) < 0.95:
         lo = 0.0
@@ -79,18 +81,18 @@ def _rmsea_ci(chisq: float, df: float, N: float, G: int) -> tuple[float, float, 
         lam = optimize.brentq(lambda v: cdf(v) - 0.05, 0.0, n_r, xtol=1e-12)
         hi = np.sqrt(lam / (N * df)) * np.sqrt(G)
     ncp = N * df * 0.05 ** 2 / G
-    return float(lo), float(hi), float(stats.ncx2.sf(chisq, df, ncp))
+    return float(lo), float(hi), float(ncx2.sf(chisq, df, ncp))
 
 
 def fit_indices(eng: SEMEngine, x: np.ndarray) -> dict[str, float]:
     """lavaan's fit measures of a fitted engine at its solution ``x``."""
-    from scipy import stats
+    from compassion_scales.stats.distributions import chi2
 
     N, G, df = eng.N, eng.G, eng.df
     chisq = max(float(N * (eng.fmin - eng.f_h1)), 0.0)
     bchisq = eng.baseline_chisq()
     bdf = G * eng.p * (eng.p - 1) // 2
-    pval = float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan
+    pval = float(chi2.sf(chisq, df)) if df > 0 else np.nan
     num = max(chisq - df, 0.0)
     den = max(chisq - df, bchisq - bdf, 0.0)
     cfi = 1.0 - num / den if den > 0 else 1.0
@@ -210,7 +212,7 @@ def estimates_table(eng: SEMEngine, x: np.ndarray, vcov: np.ndarray, group_label
                     ) -> pd.DataFrame:
     """One row per parameter: lhs, op, rhs, free, est, se, z, p_val, ci_low, ci_high, std_all,
     std_se, std_z (multi-group: also group and equal_across_groups)."""
-    from scipy import stats
+    from compassion_scales.stats.distributions import norm
 
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
     std = std_values(eng, x)
@@ -231,7 +233,7 @@ def estimates_table(eng: SEMEngine, x: np.ndarray, vcov: np.ndarray, group_label
         "group": [group_labels[q.group] for q in eng.pars] if group_labels else None,
         "lhs": [a for a, _, _ in labels], "op": [b for _, b, _ in labels], "rhs": [c for _, _, c in labels],
         "free": free, "equal_across_groups": [bool(q.shared) for q in eng.pars],
-        "est": est, "se": se, "z": z, "p_val": 2.0 * stats.norm.sf(np.abs(z)),
+        "est": est, "se": se, "z": z, "p_val": 2.0 * norm.sf(np.abs(z)),
         "ci_low": np.where(free, est - _Z975 * se, est), "ci_high": np.where(free, est + _Z975 * se, est),
         "std_all": std, "std_se": std_se, "std_z": std_z,
     })
@@ -312,7 +314,7 @@ def _mi_candidates(eng: SEMEngine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def modification_indices(eng: SEMEngine, x: np.ndarray, group_labels: list[str] | None) -> pd.DataFrame:
     """Score tests for each fixed-to-zero cross-loading and residual covariance, largest first
     (``mi``, ``p_val``, ``epc``, ``sepc_all``; as lavaan's ``modindices``). Empty with FIML."""
-    from scipy import stats
+    from compassion_scales.stats.distributions import chi2
 
     kind, i, j = _mi_candidates(eng)
     if eng.fiml or not len(kind):
@@ -334,7 +336,7 @@ def modification_indices(eng: SEMEngine, x: np.ndarray, group_labels: list[str] 
             "lhs": np.where(lo, fnames[np.where(lo, j, 0)], names[i]),
             "op": np.where(lo, "=~", "~~"),
             "rhs": np.where(lo, names[i], names[j]),
-            "mi": mi, "p_val": stats.chi2.sf(mi, 1), "epc": epc, "sepc_all": sepc}))
+            "mi": mi, "p_val": chi2.sf(mi, 1), "epc": epc, "sepc_all": sepc}))
     df = pd.concat(frames, ignore_index=True)
     df = df.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
     if not group_labels:

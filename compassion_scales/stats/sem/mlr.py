@@ -66,7 +66,7 @@ def mlr(eng: SEMEngine, x: np.ndarray, A0: np.ndarray, raw: Sequence[np.ndarray]
     chi-square (lavaan's ``yuan.bentler.mplus`` test), with the baseline model's scaling factor
     for the robust CFI/TLI. Returns (vcov, robust fit measures).
     """
-    from scipy import stats
+    from compassion_scales.stats.distributions import chi2
 
     N, G = eng.N, eng.G
     E_inv = np.linalg.inv(A0)
@@ -88,7 +88,7 @@ def mlr(eng: SEMEngine, x: np.ndarray, A0: np.ndarray, raw: Sequence[np.ndarray]
     c0 = tr_null / bdf
     out: dict[str, float] = {
         "chisq_scaled": chisq / cs if df > 0 else chisq,
-        "p_val_scaled": float(stats.chi2.sf(chisq / cs, df)) if df > 0 else np.nan,
+        "p_val_scaled": float(chi2.sf(chisq / cs, df)) if df > 0 else np.nan,
         "scaling_factor": float(cs),
         "baseline_chisq_scaled": bchisq / c0,
         "baseline_scaling_factor": float(c0),
