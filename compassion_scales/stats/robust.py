@@ -127,14 +127,14 @@ def _pattern_moments(Y: np.ndarray, mu: np.ndarray, size: int) -> Iterator[tuple
     ``z`` the case's ``y - mu`` (0 where missing), the sums of ``z`` (K, p) and ``z z'`` (K, p, p).
 
     A chunk holds at most ``size`` patterns and, unless it is a single pattern, at most about
-    10^7 numbers of casewise outer products.
+    2 x 10^6 numbers of casewise outer products.
     """
     n, p = Y.shape
     miss = np.isnan(Y)
     keys, inv, counts = np.unique(~miss, axis=0, return_inverse=True, return_counts=True)
     Z = np.where(miss, 0.0, Y - mu)[np.argsort(inv.ravel(), kind="stable")]
     starts = np.concatenate([[0], np.cumsum(counts)])
-    most = max(1, 10**7 // (p * p))
+    most = max(1, 2 * 10**6 // (p * p))
     a = 0
     while a < len(keys):
         b = min(a + size, int(np.searchsorted(starts, starts[a] + most, side="right")) - 1)
