@@ -23,6 +23,8 @@ corrected test statistic with nonnormal data in SEM. Multivariate Behavioral Res
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 __all__ = [
@@ -120,12 +122,39 @@ def saturated_information(Sigma: np.ndarray, *, meanstructure: bool = True) -> n
     return A
 
 
-def _pair_trace(X: np.ndarray, Y: np.ndarray, r: np.ndarray, c: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """``tr(E_b X E_a Y)`` for all pairs of vech elements a = (k, l), b = (m, n), where
-    ``E_a = f_a (e_k e_l' + e_l e_k')`` (X and Y symmetric)."""
+def _pattern_moments(Y: np.ndarray, mu: np.ndarray, size: int) -> Iterator[tuple[np.ndarray, ...]]:
+    """The missing-data patterns of ``Y`` in chunks: observed items (K, p), cases (K,) and, with
+    ``z`` the case's ``y - mu`` (0 where missing), the sums of ``z`` (K, p) and ``z z'`` (K, p, p).
+
+    A chunk holds at most ``size`` patterns and, unless it is a single pattern, at most about
+    2 x 10^6 numbers of casewise outer products.
+    """
+    n, p = Y.shape
+    miss = np.isnan(Y)
+    keys, inv, counts = np.unique(~miss, axis=0, return_inverse=True, return_counts=True)
+    Z = np.where(miss, 0.0, Y - mu)[np.argsort(inv.ravel(), kind="stable")]
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    most = max(1, 2 * 10**6 // (p * p))
+    a = 0
+    while a < len(keys):
+        b = min(a + size, int(np.searchsorted(starts, starts[a] + most, side="right")) - 1)
+        b = max(b, a + 1)
+        Zc = Z[starts[a]:starts[b]]
+        if b == a + 1:
+            zz = (Zc.T @ Zc)[None]
+        else:
+            zz = np.add.reduceat(Zc[:, :, None] * Zc[:, None, :], starts[a:b] - starts[a], axis=0)
+        yield keys[a:b], counts[a:b].astype(float), np.add.reduceat(Zc, starts[a:b] - starts[a], axis=0), zz
+        a = b
+
+
+def _pair_gather(G: np.ndarray, v: np.ndarray, r: np.ndarray, c: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """``sum_k tr(E_b X_k E_a Y_k)`` for all pairs of vech elements a = (k, l), b = (m, n), from
+    ``G[vech(i, j), vech(s, t)] = sum_k X_k[i, j] Y_k[s, t]`` (``v`` maps (i, j) to its vech
+    position; ``E_a = f_a (e_k e_l' + e_l e_k')``, X and Y symmetric)."""
     k, q = r[:, None], c[:, None]   # a = (k, q)
     m, n = r[None, :], c[None, :]   # b = (m, n)
-    return np.outer(f, f) * (X[n, k] * Y[q, m] + X[n, q] * Y[k, m] + X[m, k] * Y[q, n] + X[m, q] * Y[k, n])
+    return np.outer(f, f) * (G[v[n, k], v[q, m]] + G[v[n, q], v[k, m]] + G[v[m, k], v[q, n]] + G[v[m, q], v[k, n]])
 
 
 def saturated_observed_information(Y: np.ndarray, mu: np.ndarray, Sigma: np.ndarray, *,
@@ -138,40 +167,43 @@ def saturated_observed_information(Y: np.ndarray, mu: np.ndarray, Sigma: np.ndar
     ``S_k``, with ``P = Sigma_oo^-1``, ``d = ybar_k - mu_o``, ``W = P (S_k + d d') P``:
     ``n_k P`` (means), ``n_k P E_b P d`` (means x covariances) and
     ``n_k / 2 [-tr(P E_b P E_a) + tr(E_b P E_a W) + tr(E_a P E_b W)]`` (covariances).
+    With P and W zero-padded to p x p these are the full-p formulas for every pattern, so the
+    patterns are summed in chunks as matrix products: ``sum_k n_k vech(P_k) vech(P_k)'``,
+    ``sum_k vech(P_k) vech(n_k W_k)'`` and ``sum_k vech(P_k) (n_k P_k d_k)'``.
+
+    Examples
+    --------
+    >>> Y = np.random.default_rng(2).normal(size=(200, 3))
+    >>> S = np.cov(Y, rowvar=False, bias=True)
+    >>> bool(np.allclose(saturated_observed_information(Y, Y.mean(0), S), saturated_information(S)))
+    True
     """
+    from compassion_scales.stats.sem.patterns import CHUNK, padded_inverse
+
     Y = np.asarray(Y, dtype=float)
     n_all, p = Y.shape
-    R, C = vech_index(p)
-    pos = {(int(i), int(j)): t for t, (i, j) in enumerate(zip(R, C, strict=True))}
-    off = p if meanstructure else 0
-    A = np.zeros((off + R.size, off + R.size))
-    miss = np.isnan(Y)
-    keys, inv = np.unique(~miss, axis=0, return_inverse=True)
-    inv = inv.ravel()
-    for kk, key in enumerate(keys):
-        o = np.flatnonzero(key)
-        if o.size == 0:
-            continue
-        Xk = Y[np.ix_(inv == kk, o)]
-        nk = Xk.shape[0]
-        yb = Xk.mean(axis=0)
-        Sk = (Xk - yb).T @ (Xk - yb) / nk
-        P = np.linalg.inv(Sigma[np.ix_(o, o)])
-        d = yb - mu[o]
-        W = P @ (Sk + np.outer(d, d)) @ P
-        r, c = vech_index(o.size)
-        f = np.where(r == c, 0.5, 1.0)
-        g = off + np.array([pos[(int(o[i]), int(o[j]))] for i, j in zip(r, c, strict=True)])
-        Tss = _pair_trace(P, W, r, c, f)
-        A[np.ix_(g, g)] += 0.5 * nk * (-_pair_trace(P, P, r, c, f) + Tss + Tss.T)
+    r, c = vech_index(p)
+    f = np.where(r == c, 0.5, 1.0)
+    v = np.zeros((p, p), dtype=int)
+    v[r, c] = v[c, r] = np.arange(r.size)
+    Gpp, Gpw = np.zeros((r.size, r.size)), np.zeros((r.size, r.size))
+    Psum, H = np.zeros((p, p)), np.zeros((r.size, p))
+    for obs, nk, zs, zz in _pattern_moments(Y, np.asarray(mu, dtype=float), CHUNK):
+        P = padded_inverse(Sigma, obs, logdet=False)[0]
+        Pv = P[:, r, c]
+        Gpp += Pv.T @ (nk[:, None] * Pv)
+        Gpw += Pv.T @ (P @ zz @ P)[:, r, c]
         if meanstructure:
-            A[np.ix_(o, o)] += nk * P
-            Pd = P @ d
-            # n_k [P E_b P d]_j = n_k f_b (P_jm (Pd)_n + P_jn (Pd)_m), b = (m, n)
-            cross = nk * f[None, :] * (P[:, r] * Pd[c][None, :] + P[:, c] * Pd[r][None, :])
-            A[np.ix_(o, g)] += cross
-            A[np.ix_(g, o)] += cross.T
-    return A / n_all
+            Psum += np.tensordot(nk, P, axes=1)
+            H += Pv.T @ np.matmul(P, zs[:, :, None])[:, :, 0]
+    Tpw = _pair_gather(Gpw, v, r, c, f)
+    A_ss = 0.5 * (Tpw + Tpw.T - _pair_gather(Gpp, v, r, c, f))
+    if not meanstructure:
+        return A_ss / n_all
+    # sum_k n_k [P E_b P d]_j = f_b (H[(j, m), n] + H[(j, n), m]), b = (m, n)
+    j = np.arange(p)[:, None]
+    cross = f[None, :] * (H[v[j, r[None, :]], c[None, :]] + H[v[j, c[None, :]], r[None, :]])
+    return np.block([[Psum, cross], [cross.T, A_ss]]) / n_all
 
 
 def delta_matrix(U: np.ndarray, V: np.ndarray, cvec: np.ndarray, DM: np.ndarray | None) -> np.ndarray:
