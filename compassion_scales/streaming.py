@@ -531,9 +531,8 @@ class _StreamRun:
         if self.first is None:
             self.first = res
         scores = res.scores
-        if text is not None:  # columns kept as they are: the file's text
+        if text is not None:  # columns kept as they are: the file's text (the batch is text)
             kept = [c for c in scores.columns if c not in res.score_columns]
-            scores = scores.assign(**{c: text.column(c).to_pandas().to_numpy() for c in kept})
             scores = scores.astype({c: "string" for c in kept})
         if not self.failures:
             self._write(res, scores, text)
@@ -556,8 +555,7 @@ class _StreamRun:
             lg["row"] += self.offset
             for c in self.ids:
                 if text is not None:
-                    lg[c] = pd.array(np.repeat(text.column(c).to_pandas().to_numpy(),
-                                               len(res.score_columns)), dtype="string")
+                    lg[c] = lg[c].astype("string")
             self.led_w.write(lg)
 
     def check(self, path: str | Path, on_invalid: str) -> Any:
