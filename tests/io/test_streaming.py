@@ -165,3 +165,47 @@ def test_repeat_inside_one_batch_and_two_id_columns(frame, tmp_path):
     assert err.value.failure_cases["message"].tolist() == [
         "row 7, column pid, wave: identifier p00004 / 1 already used in row 6",
         "row 1452, column pid, wave: identifier p00000 / 1 already used in row 2"]
+
+
+def test_text_nan_in_an_item_is_reported_as_in_memory(tmp_path):
+    """Batches stay text: 'nan' is an invalid answer when streaming too (a cast read it as blank)."""
+    header = "pid," + ",".join(f"fcs_self_{i}" for i in range(1, 16))
+    rows = [f"p{k}," + ",".join("nan" if (k, i) == (3, 2) else "2" for i in range(1, 16)) for k in range(6)]
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join([header, *rows]) + "\n")
+    with pytest.raises(ResponseValidationError) as err:
+        score_stream(src, "fcs", id="pid", output=tmp_path / "o.csv")
+    with pytest.raises(ResponseValidationError) as mem_err:
+        _in_memory(src)
+    cols = ["row", "column", "value", "reason", "message"]
+    pd.testing.assert_frame_equal(err.value.failure_cases[cols], mem_err.value.failure_cases[cols])
+    assert err.value.failure_cases["row"].tolist() == [5]
+
+
+def test_csv_reader_reads_only_a_few_blocks_ahead(csv_file):
+    """pyarrow's reader would read the whole file ahead of a slow consumer (memory growing with
+    the file up to 32 blocks); the gate keeps it within ``ahead`` blocks of the batches taken."""
+    import time
+
+    from compassion_scales.streaming import _csv_batches, _HashingReader
+
+    reader = _HashingReader(csv_file, ahead=3)
+    lead = []
+    read = reader.read
+
+    def spy(n=-1):
+        data = read(n)
+        lead.append(reader._reads - reader._taken)
+        return data
+
+    reader.read = spy
+    n_batches = 0
+    try:
+        for _ in _csv_batches(csv_file, delimiter=None, encoding=None, id_cols=["pid"],
+                              block_size=BLOCK, reader=reader):
+            n_batches += 1
+            time.sleep(0.02)  # a slow consumer: the reader has every chance to run ahead
+    finally:
+        reader.close()
+    assert n_batches > 8
+    assert max(lead) <= 3 and len(lead) >= n_batches
