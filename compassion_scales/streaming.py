@@ -92,26 +92,35 @@ class _HashingReader:
 
     Reads at most ``ahead`` blocks beyond the batches taken (:meth:`taken`): pyarrow's
     streaming CSV reader reads ahead in a background thread, up to 32 blocks (128 MB of
-    4 MB blocks), so without this gate memory grows with the file until that cap.
+    4 MB blocks), so without this gate memory grows with the file until that cap. A read
+    that has waited ``patience`` seconds goes ahead anyway, so a reader that needs more
+    blocks before its next batch (a row longer than ``ahead`` blocks) can never stall.
     """
+
+    patience = 10.0
 
     def __init__(self, path: Path, ahead: int = 3) -> None:
         self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by close()
         self.sha = hashlib.sha256()
         self.closed = False
         self.ahead = ahead
-        self._reads = self._taken = 0
+        self._reads = self._taken = self._busy = 0
         self._turn = threading.Condition()
 
     def read(self, n: int = -1) -> bytes:
         with self._turn:  # waits (without the GIL) until the consumer has caught up
-            self._turn.wait_for(lambda: self.closed or self._reads - self._taken < self.ahead)
+            self._busy += 1
+            self._turn.wait_for(lambda: self.closed or self._reads - self._taken < self.ahead,
+                                timeout=self.patience)
             self._reads += 1
-            if self.closed:
-                return b""
-        data = self._fh.read(n)
-        self.sha.update(data)
-        return data
+        try:
+            data = b"" if self.closed else self._fh.read(n)
+            self.sha.update(data)
+            return data
+        finally:
+            with self._turn:
+                self._busy -= 1
+                self._turn.notify_all()
 
     def taken(self) -> None:
         """One batch has been handed to the consumer: one more block may be read."""
@@ -138,9 +147,11 @@ class _HashingReader:
         return self.sha.hexdigest()
 
     def close(self) -> None:
+        """Release a read waiting in pyarrow's thread, and let it leave, before closing."""
         with self._turn:
             self.closed = True
             self._turn.notify_all()
+            self._turn.wait_for(lambda: self._busy == 0, timeout=self.patience)
         self._fh.close()
 
 
