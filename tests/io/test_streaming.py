@@ -209,3 +209,20 @@ def test_csv_reader_reads_only_a_few_blocks_ahead(csv_file):
         reader.close()
     assert n_batches > 8
     assert max(lead) <= 3 and len(lead) >= n_batches
+
+
+def test_parse_error_mid_stream_exits_cleanly(tmp_path):
+    """A read waiting at the gate in pyarrow's thread is let go before the process ends (it
+    used to abort with 'Fatal Python error: PyGILState_Release' at exit)."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "long.csv"
+    src.write_text("pid,fcs_self_1,note\na,1," + "x" * 5000 + "\nb,2,y\n")
+    code = ("import sys\nfrom compassion_scales.streaming import score_stream\n"
+            "try:\n    score_stream(sys.argv[1], 'fcs', output=sys.argv[2], block_size=1024)\n"
+            "except Exception as exc:\n    print(type(exc).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(src), str(tmp_path / "o.csv")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "Fatal" not in out.stderr, out.stderr[-500:]
+    assert out.stdout.strip() == "ArrowInvalid"
