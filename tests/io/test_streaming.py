@@ -219,9 +219,13 @@ def test_parse_error_mid_stream_exits_cleanly(tmp_path):
 
     src = tmp_path / "long.csv"
     src.write_text("pid,fcs_self_1,note\na,1," + "x" * 5000 + "\nb,2,y\n")
-    code = ("import sys\nfrom compassion_scales.streaming import score_stream\n"
-            "try:\n    score_stream(sys.argv[1], 'fcs', output=sys.argv[2], block_size=1024)\n"
-            "except Exception as exc:\n    print(type(exc).__name__)\n")
+    code = ("import sys\nfrom pathlib import Path\n"
+            "from compassion_scales.streaming import _csv_batches, _HashingReader\n"
+            "reader = _HashingReader(Path(sys.argv[1]))\n"
+            "try:\n    list(_csv_batches(Path(sys.argv[1]), delimiter=None, encoding=None, "
+            "id_cols=['pid'], block_size=1024, reader=reader))\n"
+            "except Exception as exc:\n    print(type(exc).__name__)\n"
+            "reader.close()\n")
     out = subprocess.run([sys.executable, "-c", code, str(src), str(tmp_path / "o.csv")],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "Fatal" not in out.stderr, out.stderr[-500:]
