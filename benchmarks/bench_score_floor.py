@@ -1,17 +1,22 @@
 """Scoring against the I/O floor: ``cscore score`` vs reading and writing with pyarrow alone.
 
-For each size: the whole ``cscore score FILE -i fcs --id pid -o OUT`` process (in memory and
-``--stream``) against a process that reads the same CSV with pyarrow, sums the items of each
-FCS subscale with numpy and writes id + sums with pyarrow (the floor any scorer must pay).
-Medians of ``--repeat`` fresh processes. Usage::
+For each size and format (CSV, Parquet): the whole ``cscore score FILE -i fcs --id pid -o OUT``
+process (in memory and ``--stream``, OUT of the input's format) against a process that reads
+the same file with pyarrow, sums the items of each FCS subscale with numpy and writes id + sums
+with pyarrow (the floor any scorer must pay). The runs of one size alternate (floor, in memory,
+streamed, floor, ...) so that a change in the machine's load hits all three alike. Reported:
+medians over ``--repeat`` fresh processes of wall time and of CPU time (user + system of the
+child), the ratios to the floor, and the load average beside each line. On a shared machine
+the CPU ratio is the steadier one. Usage::
 
-    python benchmarks/bench_score_floor.py [--sizes 1e4 1e5 1e6] [--repeat 3]
+    python benchmarks/bench_score_floor.py [--sizes 1e4 1e5 1e6] [--formats csv parquet] [--repeat 3]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,47 +29,79 @@ from bench_growth import write_csv  # noqa: E402
 
 # the floor: no pandas, no cscore import; the subscale item lists come in as JSON
 FLOOR = r"""
-import json, sys, numpy as np, pyarrow as pa, pyarrow.csv as pacsv
+import json, sys, numpy as np, pyarrow as pa
 groups = json.loads(sys.argv[3])
-t = pacsv.read_csv(sys.argv[1])
+if sys.argv[1].endswith(".parquet"):
+    import pyarrow.parquet as pq
+    t = pq.read_table(sys.argv[1])
+else:
+    import pyarrow.csv as pacsv
+    t = pacsv.read_csv(sys.argv[1])
 cols = {"pid": t.column("pid")}
 for s, items in groups.items():
     m = np.column_stack([t.column(i).to_numpy(zero_copy_only=False) for i in items])
     cols[s] = m.sum(axis=1)
-pacsv.write_csv(pa.table(cols), sys.argv[2])
+if sys.argv[2].endswith(".parquet"):
+    pq.write_table(pa.table(cols), sys.argv[2])
+else:
+    pacsv.write_csv(pa.table(cols), sys.argv[2])
 """
 
 
-def wall(cmd: list[str], repeat: int) -> float:
-    times = []
+def run(cmd: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def measure(cmds: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU time of each command, the commands taking turns."""
+    runs: dict[str, list[tuple[float, float]]] = {k: [] for k in cmds}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for k, cmd in cmds.items():
+            runs[k].append(run(cmd))
+    return {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+            for k, v in runs.items()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", nargs="+", type=float, default=[1e4, 1e5, 1e6])
+    ap.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"])
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     from compassion_scales.instrument import load_instrument
 
     inst = load_instrument("fcs")
-    groups = {sc: list(inst.score_items(sc)) for sc in inst.score_ids}
-    print(f"# cscore score vs pyarrow read + numpy sums + pyarrow write (fresh processes); {load()}")
+    groups = json.dumps({sc: list(inst.score_items(sc)) for sc in inst.score_ids})
+    print(f"# cscore score vs pyarrow read + numpy sums + pyarrow write (fresh processes, median of "
+          f"{a.repeat}); {load()}")
+    print("# size, format: wall s (floor / in memory / --stream), ratios; cpu s (same), ratios; load")
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in a.sizes):
-            src, out = os.path.join(tmp, "in.csv"), os.path.join(tmp, "out.csv")
-            write_csv(src, n)
-            base = [sys.executable, "-m", "compassion_scales", "score", src, "-i", "fcs", "--id", "pid",
-                    "-o", out]
-            t_mem = wall(base, a.repeat)
-            t_str = wall(base + ["--stream"], a.repeat)
-            t_floor = wall([sys.executable, "-c", FLOOR, src, out, json.dumps(groups)], a.repeat)
-            print(f"n = {n:>9,d}: cscore {t_mem:6.2f} s, --stream {t_str:6.2f} s, pyarrow floor "
-                  f"{t_floor:6.2f} s; ratios {t_mem / t_floor:.2f} / {t_str / t_floor:.2f}", flush=True)
+            src_csv = os.path.join(tmp, "in.csv")
+            write_csv(src_csv, n)
+            for fmt in a.formats:
+                src = src_csv
+                if fmt == "parquet":
+                    import pyarrow.csv as pacsv
+                    import pyarrow.parquet as pq
+
+                    src = os.path.join(tmp, "in.parquet")
+                    pq.write_table(pacsv.read_csv(src_csv), src)
+                out = os.path.join(tmp, f"out.{fmt}")
+                base = [sys.executable, "-m", "compassion_scales", "score", src, "-i", "fcs", "--id",
+                        "pid", "-o", out]
+                r = measure({"floor": [sys.executable, "-c", FLOOR, src, out, groups],
+                             "memory": base, "stream": base + ["--stream"]}, a.repeat)
+                (fw, fc), (mw, mc), (sw, sc) = r["floor"], r["memory"], r["stream"]
+                print(f"n = {n:>9,d} {fmt:>7}: wall {fw:6.2f} / {mw:6.2f} / {sw:6.2f} s, ratios "
+                      f"{mw / fw:.2f} / {sw / fw:.2f}; cpu {fc:6.2f} / {mc:6.2f} / {sc:6.2f} s, ratios "
+                      f"{mc / fc:.2f} / {sc / fc:.2f}; {load()}", flush=True)
 
 
 if __name__ == "__main__":

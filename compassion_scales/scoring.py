@@ -368,14 +368,15 @@ class PreparedResponses:
         return pd.DataFrame(self.values, index=self.index, columns=self.item_ids)
 
 
-def _short_whole_numbers(chunk: Any) -> np.ndarray | None:
+def _short_whole_numbers(chunk: Any, out: np.ndarray | None = None) -> np.ndarray | None:
     """Parse one arrow string chunk of small whole numbers with numpy, reading its buffers.
 
     Handles the cells survey exports write for Likert answers when every non-empty cell
     has the same form: one digit (``4``), two digits (``12``) or a digit and ``.0``
     (``4.0``); empty/null cells are NaN. The characters of such a column lie back to
     back in the arrow data buffer, so they are read as one (n x width) byte matrix.
-    Returns None for anything else (the caller then uses pyarrow's cast). Exact.
+    Returns None for anything else (the caller then uses pyarrow's cast). Exact. The values
+    go to ``out`` (float64, the chunk's length) when given.
     """
     import pyarrow as pa
 
@@ -386,12 +387,13 @@ def _short_whole_numbers(chunk: Any) -> np.ndarray | None:
     off_t = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
     offs = np.frombuffer(bufs[1], dtype=off_t)[chunk.offset: chunk.offset + n + 1]
     lens = np.diff(offs)
-    x = np.full(n, np.nan)
+    x = np.empty(n) if out is None else out
+    x.fill(np.nan)
     filled = lens != 0
     if not filled.any():
         return x
     width = int(lens.max())
-    if int(lens[filled].min()) != width or width > 3:
+    if width > 3 or np.count_nonzero(lens == width) != np.count_nonzero(filled):
         return None
     data = np.frombuffer(bufs[2], dtype=np.uint8)[int(offs[0]): int(offs[-1])]
     m = data.reshape(-1, width) - np.uint8(48)  # uint8: non-digits wrap above 9
@@ -409,8 +411,10 @@ def _short_whole_numbers(chunk: Any) -> np.ndarray | None:
             return None
         values = m[:, 0]
     x[filled] = values
-    if chunk.null_count:
-        x[np.asarray(chunk.is_null())] = np.nan
+    if chunk.null_count and bufs[0] is not None:  # null cells (empty ones are NaN already)
+        valid = np.unpackbits(np.frombuffer(bufs[0], dtype=np.uint8), count=chunk.offset + n,
+                              bitorder="little")[chunk.offset:]
+        x[valid == 0] = np.nan
     return x
 
 
@@ -432,10 +436,11 @@ def _arrow_floats(series: pd.Series) -> tuple[np.ndarray, bool] | None:
         if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
             return None
         chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-        fast = [_short_whole_numbers(c) for c in chunks]
-        parsed = [f for f in fast if f is not None]
-        if len(parsed) == len(fast) and parsed:
-            return (parsed[0] if len(parsed) == 1 else np.concatenate(parsed)), True
+        values = np.empty(len(arr))  # each chunk parses into its part: no concatenation
+        bounds = np.cumsum([0] + [len(c) for c in chunks])
+        if chunks and all(_short_whole_numbers(c, values[a:b]) is not None
+                          for c, a, b in zip(chunks, bounds[:-1], bounds[1:], strict=True)):
+            return values, True
         floats = pc.cast(arr, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
         return None

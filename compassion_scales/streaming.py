@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -87,17 +88,45 @@ def _available_memory() -> int | None:
 
 
 class _HashingReader:
-    """A binary file whose bytes are hashed as they are read (for the provenance sidecar)."""
+    """A binary file whose bytes are hashed as they are read (for the provenance sidecar).
 
-    def __init__(self, path: Path) -> None:
+    Reads at most ``ahead`` blocks beyond the batches taken (:meth:`taken`): pyarrow's
+    streaming CSV reader reads ahead in a background thread, up to 32 blocks (128 MB of
+    4 MB blocks), so without this gate memory grows with the file until that cap. A read
+    that has waited ``patience`` seconds goes ahead anyway, so a reader that needs more
+    blocks before its next batch (a row longer than ``ahead`` blocks) can never stall.
+    """
+
+    patience = 10.0
+
+    def __init__(self, path: Path, ahead: int = 3) -> None:
         self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by close()
         self.sha = hashlib.sha256()
         self.closed = False
+        self.ahead = ahead
+        self._reads = self._taken = self._busy = 0
+        self._turn = threading.Condition()
 
     def read(self, n: int = -1) -> bytes:
-        data = self._fh.read(n)
-        self.sha.update(data)
-        return data
+        with self._turn:  # waits (without the GIL) until the consumer has caught up
+            self._busy += 1
+            self._turn.wait_for(lambda: self.closed or self._reads - self._taken < self.ahead,
+                                timeout=self.patience)
+            self._reads += 1
+        try:
+            data = b"" if self.closed else self._fh.read(n)
+            self.sha.update(data)
+            return data
+        finally:
+            with self._turn:
+                self._busy -= 1
+                self._turn.notify_all()
+
+    def taken(self) -> None:
+        """One batch has been handed to the consumer: one more block may be read."""
+        with self._turn:
+            self._taken += 1
+            self._turn.notify_all()
 
     def readable(self) -> bool:
         return True
@@ -118,8 +147,12 @@ class _HashingReader:
         return self.sha.hexdigest()
 
     def close(self) -> None:
+        """Release a read waiting in pyarrow's thread, and let it leave, before closing."""
+        with self._turn:
+            self.closed = True
+            self._turn.notify_all()
+            self._turn.wait_for(lambda: self._busy == 0, timeout=self.patience)
         self._fh.close()
-        self.closed = True
 
 
 def _sniff(path: Path, delimiter: str | None, encoding: str | None) -> tuple[str, list[str]]:
@@ -165,28 +198,14 @@ def _csv_batches(path: Path, *, delimiter: str | None, encoding: str | None, id_
                                 include_columns=wanted)
     stream = pacsv.open_csv(reader, read_options=read_opts,
                             parse_options=pacsv.ParseOptions(delimiter=sep), convert_options=conv)
-    ids = {c.strip() for c in id_cols}
+    del id_cols  # every column is read as text, as the in-memory reader does
     for batch in stream:
+        if isinstance(reader, _HashingReader):
+            reader.taken()
         batch = batch.rename_columns([str(c).strip() for c in batch.schema.names])
-        frame = _numbers_where_possible(batch, ids)
+        frame = batch.to_pandas()  # text: scoring converts item columns (digits straight from the buffers)
         frame.attrs["text"] = batch
         yield frame
-
-
-def _numbers_where_possible(batch: Any, keep_text: set[str]) -> pd.DataFrame:
-    """Columns whose every value reads as a number become float64 (as a typed reader infers);
-    the rest, and the identifier columns, stay text. Scoring validates either the same way."""
-    import pyarrow as pa
-
-    arrays = []
-    for name, arr in zip(batch.schema.names, batch.columns, strict=True):
-        if name not in keep_text:
-            try:
-                arr = arr.cast(pa.float64())
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                pass  # some text: scoring converts and validates it cell by cell
-        arrays.append(arr)
-    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names).to_pandas()
 
 
 def _parquet_batches(path: Path, batch_rows: int, columns: Sequence[str] | None = None
@@ -220,7 +239,7 @@ class _BatchWriter:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=folder)
         os.close(fd)
         self.path, self.tmp, self.suffix = path, Path(tmp), suffix
-        self._fh: BinaryIO | None = None
+        self._fh: Any = None
         self._pq: Any = None
         self._schema: Any = None
         self.rows = 0
@@ -243,13 +262,11 @@ class _BatchWriter:
 
             sep = "," if self.suffix == ".csv" else "\t"
             if self._fh is None:
-                self._fh = open(self.tmp, "wb")  # noqa: SIM115 - closed in close()
+                self._fh = pa.OSFile(str(self.tmp), "wb")  # closed in close()
             style = "needed" if _needs_quotes(df, sep) else "none"
             opts = pacsv.WriteOptions(include_header=self.rows == 0, delimiter=sep, quoting_style=style,
                                       quoting_header=style)
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(table, sink, write_options=opts)
-            self._fh.write(sink.getvalue().to_pybytes())
+            pacsv.write_csv(table, self._fh, write_options=opts)
         self.rows += len(df)
 
     def close(self, ok: bool) -> None:
@@ -525,9 +542,8 @@ class _StreamRun:
         if self.first is None:
             self.first = res
         scores = res.scores
-        if text is not None:  # columns kept as they are: the file's text
+        if text is not None:  # columns kept as they are: the file's text (the batch is text)
             kept = [c for c in scores.columns if c not in res.score_columns]
-            scores = scores.assign(**{c: text.column(c).to_pandas().to_numpy() for c in kept})
             scores = scores.astype({c: "string" for c in kept})
         if not self.failures:
             self._write(res, scores, text)
@@ -550,8 +566,7 @@ class _StreamRun:
             lg["row"] += self.offset
             for c in self.ids:
                 if text is not None:
-                    lg[c] = pd.array(np.repeat(text.column(c).to_pandas().to_numpy(),
-                                               len(res.score_columns)), dtype="string")
+                    lg[c] = lg[c].astype("string")
             self.led_w.write(lg)
 
     def check(self, path: str | Path, on_invalid: str) -> Any:
@@ -610,7 +625,8 @@ def _id_keys(ids: pd.DataFrame) -> pd.Series:
 
 
 def _hash_keys(keys: pd.Series) -> np.ndarray:
-    return pd.util.hash_pandas_object(keys, index=False).to_numpy()
+    # the values of hash_pandas_object(keys, index=False), without factorizing the texts first
+    return pd.util.hash_array(keys.to_numpy(dtype=object), categorize=False)
 
 
 class _IdHashes:
@@ -668,7 +684,7 @@ def _confirm_repeats(path: Path, suspects: dict[int, int], ids: Sequence[str], *
     first_at: dict[str, int] = {}
     key_at: dict[int, tuple[str, str]] = {}
     offset = 0
-    fh = open(path, "rb") if is_csv else None  # noqa: SIM115 - closed below
+    fh = _HashingReader(path) if is_csv else None
     try:
         stream = (_csv_batches(path, delimiter=delimiter, encoding=encoding, id_cols=ids,
                                block_size=block_size, reader=fh, columns=ids) if is_csv

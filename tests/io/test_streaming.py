@@ -165,3 +165,68 @@ def test_repeat_inside_one_batch_and_two_id_columns(frame, tmp_path):
     assert err.value.failure_cases["message"].tolist() == [
         "row 7, column pid, wave: identifier p00004 / 1 already used in row 6",
         "row 1452, column pid, wave: identifier p00000 / 1 already used in row 2"]
+
+
+def test_text_nan_in_an_item_is_reported_as_in_memory(tmp_path):
+    """Batches stay text: 'nan' is an invalid answer when streaming too (a cast read it as blank)."""
+    header = "pid," + ",".join(f"fcs_self_{i}" for i in range(1, 16))
+    rows = [f"p{k}," + ",".join("nan" if (k, i) == (3, 2) else "2" for i in range(1, 16)) for k in range(6)]
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join([header, *rows]) + "\n")
+    with pytest.raises(ResponseValidationError) as err:
+        score_stream(src, "fcs", id="pid", output=tmp_path / "o.csv")
+    with pytest.raises(ResponseValidationError) as mem_err:
+        _in_memory(src)
+    cols = ["row", "column", "value", "reason", "message"]
+    pd.testing.assert_frame_equal(err.value.failure_cases[cols], mem_err.value.failure_cases[cols])
+    assert err.value.failure_cases["row"].tolist() == [5]
+
+
+def test_csv_reader_reads_only_a_few_blocks_ahead(csv_file):
+    """pyarrow's reader would read the whole file ahead of a slow consumer (memory growing with
+    the file up to 32 blocks); the gate keeps it within ``ahead`` blocks of the batches taken."""
+    import time
+
+    from compassion_scales.streaming import _csv_batches, _HashingReader
+
+    reader = _HashingReader(csv_file, ahead=3)
+    lead = []
+    read = reader.read
+
+    def spy(n=-1):
+        data = read(n)
+        lead.append(reader._reads - reader._taken)
+        return data
+
+    reader.read = spy
+    n_batches = 0
+    try:
+        for _ in _csv_batches(csv_file, delimiter=None, encoding=None, id_cols=["pid"],
+                              block_size=BLOCK, reader=reader):
+            n_batches += 1
+            time.sleep(0.02)  # a slow consumer: the reader has every chance to run ahead
+    finally:
+        reader.close()
+    assert n_batches > 8
+    assert max(lead) <= 3 and len(lead) >= n_batches
+
+
+def test_parse_error_mid_stream_exits_cleanly(tmp_path):
+    """A read waiting at the gate in pyarrow's thread is let go before the process ends (it
+    used to abort with 'Fatal Python error: PyGILState_Release' at exit)."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "long.csv"
+    src.write_text("pid,fcs_self_1,note\na,1," + "x" * 5000 + "\nb,2,y\n")
+    code = ("import sys\nfrom pathlib import Path\n"
+            "from compassion_scales.streaming import _csv_batches, _HashingReader\n"
+            "reader = _HashingReader(Path(sys.argv[1]))\n"
+            "try:\n    list(_csv_batches(Path(sys.argv[1]), delimiter=None, encoding=None, "
+            "id_cols=['pid'], block_size=1024, reader=reader))\n"
+            "except Exception as exc:\n    print(type(exc).__name__)\n"
+            "reader.close()\n")
+    out = subprocess.run([sys.executable, "-c", code, str(src), str(tmp_path / "o.csv")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "Fatal" not in out.stderr, out.stderr[-500:]
+    assert out.stdout.strip() == "ArrowInvalid"
