@@ -121,7 +121,10 @@ def score(paths: tuple[str, ...], instruments: tuple[str, ...], instrument_files
         if target:  # fail before reading and scoring, not after
             check_output_path(target, inputs)
     column_map = read_column_map(map_file) if map_file else None
-    if stream or (output and not sheet and not value_labels and _auto_stream(responses, output)):
+    if _use_stream(stream, responses, output, encoding, delimiter, errors_file=errors_file,
+                   with_band_columns=with_band_columns, show_summary=show_summary,
+                   add_screen=add_screen, reverse_coded=reverse_coded, sheet=sheet,
+                   value_labels=value_labels):
         _score_streaming(responses, list(instruments) + list(instrument_files), id, column_map,
                          patterns, on_invalid, prorate, keep, encoding, delimiter, output, ledger_file,
                          out_format, table_style, decimals, explicit=stream)
@@ -230,10 +233,36 @@ def _emit(result, fmt: str, table_style: str, decimals: int, show_summary: bool)
         click.echo(render_table(frame, fmt=table_style, decimals=decimals))
 
 
-def _auto_stream(responses: str, output: str) -> bool:
-    from compassion_scales.streaming import should_stream
+def _use_stream(stream: bool, responses: str, output: str | None, encoding: str | None,
+                delimiter: str | None, **given: Any) -> bool:
+    """--stream (refused with options the batch path lacks), or a large plain file."""
+    blockers = _stream_blockers(**given)
+    if stream and blockers:
+        raise click.UsageError(f"{', '.join(blockers)} cannot be used with --stream; "
+                               "score without --stream.")
+    return stream or bool(output and not blockers and _auto_stream(responses, output, encoding, delimiter))
 
-    return should_stream(responses, output)
+
+def _stream_blockers(**given: Any) -> list[str]:
+    """The options given that the batch-by-batch path does not support."""
+    ctx = click.get_current_context()
+    names = {"errors_file": "--errors", "with_band_columns": "--bands", "show_summary": "--summary",
+             "add_screen": "--screen", "reverse_coded": "--reverse-coded", "sheet": "--sheet",
+             "value_labels": "--value-labels"}
+    out = [names[k] for k, v in given.items() if v]
+    if ctx.meta.get("cscore_dictionary"):
+        out.append("--dictionary")
+    if ctx.meta.get("cscore.norms", (None, None))[0]:
+        out.append("--norms")
+    return out
+
+
+def _auto_stream(responses: str, output: str, encoding: str | None, delimiter: str | None) -> bool:
+    """Large plain files are scored in batches; an export that needs the full reader is not."""
+    from compassion_scales.streaming import should_stream, stream_blockers
+
+    return should_stream(responses, output) and not stream_blockers(
+        responses, encoding=encoding, delimiter=delimiter)
 
 
 def _score_streaming(responses: str, wanted: list[str], id_cols: tuple[str, ...], column_map,

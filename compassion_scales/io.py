@@ -90,17 +90,21 @@ def _sniff_delimiter(first_line: str, suffix: str) -> str:
 _UTF8 = (None, "utf-8", "utf8", "utf-8-sig", "utf_8", "ascii")
 
 
+def encoding_error(name: str, line: int, byte_hex: str, encoding: str) -> InputFileError:
+    """The one message for a file that is not valid text in its encoding (row = line)."""
+    return InputFileError(
+        f"{name}: row {line}: the file is not valid {encoding.replace('-sig', '').upper()} text "
+        f"(byte 0x{byte_hex}). It was probably saved in another encoding; try "
+        "--encoding latin-1 (or cp1252 for Windows Excel exports).")
+
+
 def _decode(raw: bytes, encoding: str | None, name: str) -> str:
     enc = encoding or "utf-8-sig"
     try:
         return raw.decode(enc)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        bad = raw[exc.start: exc.start + 1].hex()
-        raise InputFileError(
-            f"{name}: row {line}: the file is not valid {enc.replace('-sig', '').upper()} text "
-            f"(byte 0x{bad}). It was probably saved in another encoding; try "
-            "--encoding latin-1 (or cp1252 for Windows Excel exports).") from None
+        raise encoding_error(name, line, raw[exc.start: exc.start + 1].hex(), enc) from None
     except LookupError:
         raise InputFileError(f"{name}: unknown encoding {encoding!r} "
                              "(try utf-8, utf-16, latin-1 or cp1252).") from None
@@ -193,13 +197,25 @@ def _bad_rows(text: str, sep: str, ncols: int, skip: int, name: str,
         found = []
     if not found:  # fall back on what the parser saw
         found = [(0, int(r.actual_columns)) for r in arrow_rows]
+    return ragged_rows_error(name, found, ncols, sep, header_row=1 + offset)
+
+
+def ragged_rows_error(name: str, found: Sequence[tuple[int, int]], ncols: int, sep: str, *,
+                      header_row: int = 1, more: str | None = None) -> InputFileError:
+    """The one message for rows whose field count differs from the header's.
+
+    ``found`` holds (row number, fields) pairs (row 0: unknown); the first 20 are listed.
+    ``more`` replaces the count of the rest (e.g. when a scan stopped early).
+    """
     lines = []
     for rownum, n in found[:20]:
         where = f"row {rownum}: " if rownum else ""
         hint = (" (a delimiter at the end of the line?)" if n == ncols + 1
                 else " (an unquoted delimiter inside a value, or a missing one?)")
-        lines.append(f"{name}: {where}{n} fields but the header (row {1 + offset}) has {ncols}{hint}")
-    if len(found) > 20:
+        lines.append(f"{name}: {where}{n} fields but the header (row {header_row}) has {ncols}{hint}")
+    if more is not None:
+        lines.append(f"{name}: {more}")
+    elif len(found) > 20:
         lines.append(f"{name}: ... and {len(found) - 20} more rows with the wrong number of fields")
     lines.append(f"{name}: every row must have as many fields as the header; fix the rows above "
                  f"(detected delimiter {sep!r}; set --delimiter if that is wrong).")
@@ -636,6 +652,42 @@ def read_responses(path: str | Path | IO[Any], *, sheet: str | int | None = None
     df.attrs["source"] = name
     df.attrs["first_row"] = first_row
     df.attrs["notes"] = notes
+    return df
+
+
+def _balanced_cut(head: bytes) -> bytes:
+    """``head`` up to its last line break outside a quoted value (quotes balanced before it)."""
+    quotes = head.count(b'"')
+    end = len(head)
+    for _ in range(10_000):
+        nl = head.rfind(b"\n", 0, end)
+        if nl < 0:
+            return head
+        quotes -= head.count(b'"', nl, end)
+        if quotes % 2 == 0:
+            return head[: nl + 1]
+        end = nl
+    return head
+
+
+def read_head(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
+              limit: int = 1 << 20) -> pd.DataFrame:
+    """The first ``limit`` bytes of a text file (cut at a row end), read as :func:`read_responses`
+    reads the whole file: the same checks, messages and ``attrs`` (``first_row``, ``notes``).
+
+    The streaming path uses it to find exports that need the full reader.
+    """
+    p = Path(path)
+    with open(p, "rb") as fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raw = _balanced_cut(raw[:limit])
+    df, first_row, notes = _read_by_type(raw, p, str(path), p.suffix.lower(), sheet=None,
+                                         encoding=encoding, delimiter=delimiter,
+                                         value_labels=False, dictionary=None)
+    if is_limesurvey_export([str(c) for c in df.columns]):
+        notes.append("a LimeSurvey export")
+    df.attrs.update(first_row=first_row, notes=notes)
     return df
 
 

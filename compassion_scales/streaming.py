@@ -163,7 +163,7 @@ def _sniff(path: Path, delimiter: str | None, encoding: str | None) -> tuple[str
     if head[:3] == b"\xef\xbb\xbf":
         head = head[3:]
     text = head.decode(encoding or "utf-8", errors="replace")
-    first = text.split("\n", 1)[0].rstrip("\r")
+    first = (text.splitlines() or [""])[0]
     if delimiter:
         sep = delimiter
     elif path.suffix.lower() in (".tsv", ".tab"):
@@ -196,16 +196,81 @@ def _csv_batches(path: Path, *, delimiter: str | None, encoding: str | None, id_
     conv = pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
                                 strings_can_be_null=True, null_values=[""],
                                 include_columns=wanted)
-    stream = pacsv.open_csv(reader, read_options=read_opts,
-                            parse_options=pacsv.ParseOptions(delimiter=sep), convert_options=conv)
     del id_cols  # every column is read as text, as the in-memory reader does
-    for batch in stream:
+    try:
+        # a quoted value may hold a line break: pyarrow must then split blocks quote-aware
+        parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=_has_quote(path))
+        stream = pacsv.open_csv(reader, read_options=read_opts, parse_options=parse,
+                                convert_options=conv)
+        for batch in stream:
+            if isinstance(reader, _HashingReader):
+                reader.taken()
+            batch = batch.rename_columns([str(c).strip() for c in batch.schema.names])
+            frame = batch.to_pandas()  # text: scoring converts item columns (digits straight from the buffers)
+            frame.attrs["text"] = batch
+            yield frame
+    except pa.ArrowInvalid as exc:
         if isinstance(reader, _HashingReader):
-            reader.taken()
-        batch = batch.rename_columns([str(c).strip() for c in batch.schema.names])
-        frame = batch.to_pandas()  # text: scoring converts item columns (digits straight from the buffers)
-        frame.attrs["text"] = batch
-        yield frame
+            reader.close()  # let pyarrow's read-ahead thread leave before the file is scanned again
+        raise _parse_error(path, sep, len(header), encoding, str(exc)) from None
+
+
+def _has_quote(path: Path) -> bool:
+    """Whether the file has a double quote anywhere (a byte scan, stops at the first)."""
+    with open(path, "rb") as fh:
+        return any(b'"' in chunk for chunk in iter(lambda: fh.read(1 << 24), b""))
+
+
+def _parse_error(path: Path, sep: str, ncols: int, encoding: str | None, msg: str) -> InputFileError:
+    """The in-memory reader's one-line messages for what pyarrow's stream reader refused.
+
+    Error path only: the file is scanned again to name the rows (ragged rows, bytes that are
+    not valid UTF-8); anything else is reported with pyarrow's first line.
+    """
+    from compassion_scales.io import encoding_error, ragged_rows_error
+
+    name = str(path)
+    if "columns, got" in msg:
+        found, more = _ragged_rows(path, sep, ncols, encoding)
+        return ragged_rows_error(name, found, ncols, sep, more=more)
+    if "invalid UTF8" in msg or "UTF-8" in msg:
+        line, byte = _first_invalid_utf8(path)
+        if line:
+            return encoding_error(name, line, byte, "utf-8")
+    first = msg.strip().splitlines()[0] if msg.strip() else "parse error"
+    return InputFileError(f"{name}: cannot be read as a table ({first}). "
+                          f"Check the delimiter (detected {sep!r}; set --delimiter).")
+
+
+def _ragged_rows(path: Path, sep: str, ncols: int, encoding: str | None, limit: int = 20
+                 ) -> tuple[list[tuple[int, int]], str | None]:
+    """(row number, fields) of the first ``limit`` rows whose field count is not ``ncols``."""
+    import csv
+
+    found: list[tuple[int, int]] = []
+    with open(path, encoding=encoding or "utf-8-sig", errors="replace", newline="") as fh:
+        for rownum, rec in enumerate(csv.reader(fh, delimiter=sep), start=1):
+            if rownum > 1 and rec and len(rec) != ncols:
+                if len(found) == limit:
+                    return found, "... and more rows with the wrong number of fields"
+                found.append((rownum, len(rec)))
+    return found, None
+
+
+def _first_invalid_utf8(path: Path) -> tuple[int, str]:
+    """(line, byte in hex) of the first byte that is not valid UTF-8; (0, "") if none."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + chunk[: max(exc.start, 0)].count(b"\n"), chunk[exc.start: exc.start + 1].hex()
+            line += chunk.count(b"\n")
+    return 0, ""
 
 
 def _parquet_batches(path: Path, batch_rows: int, columns: Sequence[str] | None = None
@@ -424,6 +489,7 @@ def score_stream(path: str | Path, instrument: InstrumentLike | Sequence[Instrum
     """
     p = Path(path)
     is_csv = _check_stream_input(p, path)
+    _check_stream_targets(p, output, ledger, encoding=encoding, delimiter=delimiter)
     ids = [id] if isinstance(id, str) else list(id or [])
     first_row = 2 if is_csv else 1
     writers = [(_BatchWriter(Path(o), [p]) if o is not None else None) for o in (output, ledger)]
@@ -492,6 +558,63 @@ def _write_sidecars(targets: Sequence[str | Path | None], payload: dict[str, Any
         for target in targets:
             if target is not None:
                 write_provenance(target, payload)
+
+
+def stream_blockers(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+                    ) -> list[str]:
+    """Why a text file cannot be scored in batches exactly as in memory (empty: it can).
+
+    The head of the file is read by the in-memory reader (:func:`compassion_scales.io.read_head`):
+    its errors (a repeated or empty column name, bytes that are not valid text...) are raised
+    as they are; exports it rewrites (UTF-16, Qualtrics' extra header rows, a ``sep=`` line,
+    a delimiter at the end of every line, LimeSurvey columns, a header it cleans) are
+    reasons to read the whole file instead.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> src = os.path.join(tempfile.mkdtemp(), "plain.csv")
+    >>> _ = open(src, "w").write("pid,fcs_self_1\\na,3\\n")
+    >>> stream_blockers(src)
+    []
+    """
+    from compassion_scales.io import read_head
+
+    p = Path(path)
+    if p.suffix.lower() in (".parquet", ".pq"):
+        return []
+    head = read_head(p, encoding=encoding, delimiter=delimiter)
+    reasons = [str(n) for n in head.attrs.get("notes", [])]
+    if head.attrs.get("first_row") != 2:
+        reasons.append("rows above the data besides the header")
+    if not reasons and _blank_line_inside(p):
+        reasons.append("a blank line between data rows")
+    if not reasons:
+        _, header = _sniff(p, delimiter, encoding)
+        if header != [str(c) for c in head.columns]:
+            reasons.append("a header the full reader has to clean")
+    return reasons
+
+
+def _blank_line_inside(p: Path, limit: int = 1 << 20) -> bool:
+    """A blank line before the last row in the file's first ``limit`` bytes (the batch reader
+    would drop it silently, where the full reader keeps it as a row)."""
+    import re
+
+    with open(p, "rb") as fh:
+        head = fh.read(limit)
+    return re.search(rb"\n[ \t]*\r?\n[ \t]*[^\s]", head) is not None
+
+
+def _check_stream_targets(p: Path, output: str | Path | None, ledger: str | Path | None, *,
+                         encoding: str | None, delimiter: str | None) -> None:
+    """Two outputs in one file, or an input only the full reader reads faithfully: refused."""
+    if output is not None and ledger is not None and Path(output).resolve() == Path(ledger).resolve():
+        raise OutputFileError(f"{output}: named twice as an output; give each output its own file.")
+    reasons = stream_blockers(p, encoding=encoding, delimiter=delimiter)
+    if reasons:
+        raise InputFileError(f"{p}: cannot be scored in batches ({reasons[0].removeprefix(f'{p}: ')}); "
+                             "score it without --stream.")
 
 
 def _check_stream_input(p: Path, path: str | Path) -> bool:

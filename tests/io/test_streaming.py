@@ -229,4 +229,86 @@ def test_parse_error_mid_stream_exits_cleanly(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(src), str(tmp_path / "o.csv")],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "Fatal" not in out.stderr, out.stderr[-500:]
-    assert out.stdout.strip() == "ArrowInvalid"
+    assert out.stdout.strip() == "InputFileError"  # the one-line message, not pyarrow's
+
+
+def _both_errors(path, **kw):
+    """The messages of the in-memory reader and of the stream for the same bad file."""
+    from compassion_scales.errors import InputFileError
+
+    with pytest.raises(InputFileError) as mem:
+        read_responses(path, string_columns=["pid"])
+    with pytest.raises(InputFileError) as st:
+        score_stream(path, "fcs", id="pid", output=path.parent / "out.csv", block_size=BLOCK, **kw)
+    assert not (path.parent / "out.csv").exists()
+    return str(mem.value), str(st.value)
+
+
+def test_ragged_row_in_a_later_batch_is_named_as_in_memory(frame, tmp_path):
+    path = tmp_path / "ragged.csv"
+    lines = frame.to_csv(index=False).splitlines()
+    lines[1200] += ",extra"  # file row 1201, far past the first 16 KB block
+    path.write_text("\n".join(lines) + "\n")
+    mem, st = _both_errors(path)
+    assert "row 1201: " in st and "fields but the header (row 1)" in st
+    assert st == mem
+
+
+def test_bytes_that_are_not_utf8_are_named_as_in_memory(frame, tmp_path):
+    path = tmp_path / "latin.csv"
+    text = frame.to_csv(index=False).splitlines()
+    text[900] = text[900].replace("north", "Jos\u00e9", 1).replace("west", "Jos\u00e9", 1)
+    path.write_bytes(("\n".join(text) + "\n").encode("latin-1"))
+    mem, st = _both_errors(path)
+    assert "row 901: the file is not valid UTF-8 text (byte 0xe9)" in st
+    assert st == mem
+
+
+def test_quoted_line_breaks_across_blocks_equal_in_memory(frame, tmp_path):
+    path = tmp_path / "notes.csv"
+    d = frame.assign(note=np.where(np.arange(len(frame)) % 3 == 0, "two\nlines, one comma", "ok"))
+    d.to_csv(path, index=False)
+    res = score_stream(path, "fcs", id="pid", output=tmp_path / "s.csv", block_size=BLOCK)
+    assert res.n_batches > 3
+    mem = score_file(read_responses(path, string_columns=["pid"]), ["fcs"], id=["pid"])
+    streamed = pd.read_csv(tmp_path / "s.csv", dtype={"pid": str})
+    assert streamed["note"].tolist() == d["note"].tolist()
+    np.testing.assert_allclose(streamed[list(mem.score_columns)].to_numpy(float),
+                               mem.scores[list(mem.score_columns)].to_numpy(float))
+
+
+QUALTRICS = (b'StartDate,EndDate,pid,fcs_self_1\n"Start Date","End Date","pid","I fear..."\n'
+             b'"{""ImportId"":""startDate""}","{""ImportId"":""endDate""}","{""ImportId"":""pid""}",'
+             b'"{""ImportId"":""QID1""}"\n2024-01-01,2024-01-01,a,3\n')
+
+
+@pytest.mark.parametrize(("data", "args", "words"), [
+    (QUALTRICS, [], "cannot be scored in batches (Qualtrics export detected"),
+    ("pid,fcs_self_1\n1,2\n".encode("utf-16"), [], "cannot be scored in batches (read as UTF-16"),
+    (b"sep=;\npid;fcs_self_1\n1;2\n", [], "cannot be scored in batches (row 1 ('sep=;')"),
+    (b"pid,fcs_self_1,\n1,2,\n2,3,\n", [], "every line ends with a delimiter"),
+    (b"pid,fcs_self_1\n1,2\n\n2,3\n", [], "cannot be scored in batches (a blank line between data rows)"),
+    (b"pid,fcs_self_1,fcs_self_1\n1,2,3\n", [], "column fcs_self_1: the column name appears more than once"),
+    (b"pid,fcs_self_1\n1,2\n", ["--errors", "{d}/e.csv"], "--errors cannot be used with --stream"),
+    (b"pid,fcs_self_1\n1,2\n", ["--ledger", "{d}/o.csv"], "named twice as an output"),
+])
+def test_stream_refuses_what_only_the_full_reader_reads(tmp_path, data, args, words):
+    src = tmp_path / "in.csv"
+    src.write_bytes(data)
+    argv = ["score", str(src), "-i", "fcs", "--stream", "-o", str(tmp_path / "o.csv"),
+            *[a.replace("{d}", str(tmp_path)) for a in args]]
+    res = CliRunner().invoke(main, argv)
+    assert res.exit_code in (1, 2), res.output
+    assert words in res.output and "probably a bug" not in res.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_auto_stream_leaves_exports_to_the_full_reader(tmp_path):
+    from compassion_scales.streaming import stream_blockers
+
+    src = tmp_path / "q.csv"
+    src.write_bytes(QUALTRICS)
+    assert stream_blockers(src) and not stream_blockers(tmp_path / "q.parquet")
+    plain = tmp_path / "p.csv"
+    plain.write_bytes(b"pid,fcs_self_1\n1,2\n")
+    assert stream_blockers(plain) == []
