@@ -1230,7 +1230,7 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
         instruments=tuple(instruments), rules=pd.DataFrame(parts.rules),
         column_map=parts.column_map, id_columns=ids, unused_columns=unused,
         not_scored=parts.not_scored,
-        options={"on_invalid": on_invalid, "prorate": prorate, "id_cols": ids,
+        options={"on_invalid": on_invalid, "prorate": prorate, "id": ids,
                  "column_map": dict(column_map or {}), "patterns": patterns,
                  **({"reverse_coded": True} if reverse_coded else {})})
 

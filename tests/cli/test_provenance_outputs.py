@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from testkit import DATA
+from testkit import DATA, EXAMPLES
 
 from compassion_scales.cli import main
 
@@ -68,3 +68,13 @@ def test_client_reports_hide_empty_overall_and_explain_criteria(tmp_path):
     one = res2.report(tmp_path / "without", formats=("md", "html"))[:2]
     for p in one:
         assert "Overall" not in p.read_text(encoding="utf-8")
+
+
+def test_score_provenance_names_the_person_id(tmp_path):
+    """The provenance's options use the glossary's words: the person is `id` (was `id_cols`)."""
+    out = tmp_path / "s.csv"
+    res = CliRunner().invoke(main, ["score", str(EXAMPLES / "responses.csv"), "--id", "pid", "--id", "time",
+                                    "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    prov = json.loads((tmp_path / "s.csv.provenance.json").read_text())
+    assert prov["options"]["id"] == ["pid", "time"] and "id_cols" not in prov["options"]
