@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -695,6 +696,12 @@ def read_definition_file(path: Path) -> tuple[Any, str]:
     ...     read_definition_file(p)[0]
     {'a': 1}
     """
+    raw, sha = _file_bytes(path)
+    return _parse_definition(raw, path), sha
+
+
+def _file_bytes(path: Path) -> tuple[bytes, str]:
+    """The file's bytes and their hex SHA-256, or a one-line InstrumentError."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -702,7 +709,11 @@ def read_definition_file(path: Path) -> tuple[Any, str]:
     except OSError as exc:
         raise InstrumentError(f"Instrument file {path} cannot be read: {exc.strerror}.",
                               source=str(path)) from None
-    sha = hashlib.sha256(raw).hexdigest()
+    return raw, hashlib.sha256(raw).hexdigest()
+
+
+def _parse_definition(raw: bytes, path: Path) -> Any:
+    """Decode and parse a definition file's bytes (see :func:`read_definition_file`)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -732,7 +743,7 @@ def read_definition_file(path: Path) -> tuple[Any, str]:
         detail = " ".join(first[:3])
         raise InstrumentError(f"Instrument file {path} is not valid YAML/JSON: {detail}",
                               source=str(path)) from None
-    return data, sha
+    return data
 
 
 def _from_data(data: Any, path: str | None, sha: str | None) -> Instrument:
@@ -747,6 +758,28 @@ def _from_data(data: Any, path: str | None, sha: str | None) -> Instrument:
             f"{'s' if len(problems) != 1 else ''}):\n  - " + "\n  - ".join(problems),
             problems=problems, source=where)
     return _parse(data, path, sha)
+
+
+_FILE_CACHE: OrderedDict[tuple[str, str], Instrument] = OrderedDict()
+
+
+def _load_file(path: Path) -> Instrument:
+    """A user's instrument file, remembered by path and content hash.
+
+    The file is read and hashed on every call, so an edited file is parsed and validated
+    again; the same bytes at the same path give the same frozen Instrument without
+    parsing them again. Invalid files are never remembered.
+    """
+    raw, sha = _file_bytes(path)
+    key = (str(path), sha)
+    if key in _FILE_CACHE:
+        _FILE_CACHE.move_to_end(key)
+        return _FILE_CACHE[key]
+    inst = _from_data(_parse_definition(raw, path), str(path), sha)
+    _FILE_CACHE[key] = inst
+    if len(_FILE_CACHE) > 64:
+        _FILE_CACHE.popitem(last=False)
+    return inst
 
 
 def _shipped_files() -> dict[str, Any]:
@@ -796,8 +829,7 @@ def load_instrument(id_or_path: InstrumentLike) -> Instrument:
     text = str(id_or_path)
     p = Path(text)
     if p.suffix.lower() in _SUFFIXES or p.exists():
-        data, sha = read_definition_file(p)
-        return _from_data(data, str(p), sha)
+        return _load_file(p)
     shipped = _shipped_files()
     if text in shipped:
         return _load_shipped(text)

@@ -94,3 +94,26 @@ def test_golden_example_mismatch_is_reported() -> None:
     inst = _from_data(data, "mutated.yaml", None)
     problems = check_examples(inst)
     assert problems == ["example 1 (every answer 0 gives the minimum of each scale): fcs_self expected 1, got 0"]
+
+
+def test_a_user_file_is_parsed_again_only_when_its_bytes_change(tmp_path) -> None:
+    """load_instrument remembers a user's file by path and content hash, never stale."""
+    from testkit import DATA
+
+    from compassion_scales.instrument import load_instrument
+
+    path = tmp_path / "toy.yaml"
+    text = (DATA / "toy_scale.yaml").read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    first = load_instrument(path)
+    assert load_instrument(str(path)) is first  # same bytes, same path: the remembered object
+    assert load_instrument(path).path == first.path == str(path)
+    path.write_text(text.replace(first.name, first.name + " (edited)", 1), encoding="utf-8")
+    edited = load_instrument(path)
+    assert edited is not first and edited.name == first.name + " (edited)"
+    path.write_text(text.replace("items:", "itemz:", 1), encoding="utf-8")
+    with pytest.raises(InstrumentError):  # an invalid edit is reported, not served from memory
+        load_instrument(path)
+    copy_path = tmp_path / "copy.yaml"
+    copy_path.write_text(text, encoding="utf-8")
+    assert load_instrument(copy_path).path == str(copy_path)  # another path: its own object
