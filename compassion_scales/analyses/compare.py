@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
-from compassion_scales.errors import AnalysisError, MissingDataWarning
+from compassion_scales.errors import AnalysisError, MissingDataWarning, PsychometricWarning
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats.group_tests import (
     CORRECTIONS,
@@ -124,6 +124,19 @@ class ComparisonResult(ResultMixin):
             out.append(("Pairwise comparisons", self.posthoc))
         return out
 
+    def _no_variation(self) -> list[str]:
+        """Scores whose test is undefined because they do not vary within (some) groups."""
+        if not len(self.tests) or "statistic" not in self.tests:
+            return []
+        flat = self.descriptives[self.descriptives["sd"] == 0]
+        out = []
+        for s, stat in zip(self.tests["score"], self.tests["statistic"], strict=True):
+            groups = [str(g) for g in flat.loc[flat["score"] == s, "group"]]
+            if pd.isna(stat) and groups:
+                every = len(groups) == len(self.levels)
+                out.append(f"{s} (no variation within {'every group' if every else 'group ' + ', '.join(groups)})")
+        return out
+
     def _notes(self) -> list[str]:
         k = len(self.levels)
         pct = f"{self.level * 100:g}%"
@@ -153,6 +166,11 @@ class ComparisonResult(ResultMixin):
             notes.append(f"Post hoc: pairwise Welch t-tests between the {k} groups, p_adj "
                          f"{self.correction}-adjusted across the {k * (k - 1) // 2} pairs of each score "
                          "(R pairwise.t.test(pool.sd = FALSE)); g as for two groups.")
+        flat = self._no_variation()
+        if flat:
+            notes.append("No test for " + "; ".join(flat) + ": everyone in such a group has the same "
+                         "value, so Welch's test (which weights each group by 1 / its variance) and the "
+                         "other statistics that divide by a variance are undefined (left empty).")
         dropped = {s: n for s, n in self.n_missing.items() if n}
         if dropped:
             notes.append("Missing data: each score uses the rows where it and the group are present; left out: "
@@ -191,6 +209,10 @@ def _check_group_sizes(sid: str, group: str, levels: Sequence[Any],
     small = [str(lv) for lv, x in zip(levels, samples, strict=True) if x.size < 2]
     if not small:
         return
+    if not any(x.size for x in samples):
+        raise AnalysisError(f"Score {sid!r} has no values in any group of {group!r} (it is missing "
+                            "in every row with a group): check its item columns and the missing-data "
+                            "rule, or choose the other scores (--score; scores= in Python).")
     if len(small) == len(levels):
         raise AnalysisError(f"Every one of the {len(levels)} groups of {group!r} has fewer than two "
                             "people, so no test can be run: is it an identifier rather than a "
@@ -243,7 +265,8 @@ def _k_group_row(samples: Sequence[np.ndarray], level: float) -> dict[str, Any]:
 
     k = len(samples)
     f, df1, df2, p = welch_anova(list(samples))
-    kw = stats.kruskal(*samples)
+    with np.errstate(invalid="ignore", divide="ignore"):  # all values tied: H is undefined (NaN)
+        kw = stats.kruskal(*samples)
     pooled = np.concatenate(samples)
     grand = pooled.mean()
     ssb = float(sum(x.size * (x.mean() - grand) ** 2 for x in samples))
@@ -257,7 +280,8 @@ def _k_group_row(samples: Sequence[np.ndarray], level: float) -> dict[str, Any]:
             "np_p_val": float(kw.pvalue),
             "f_classic": f_c, "f_df1": float(dfb), "f_df2": float(dfw),
             "f_p_val": float(stats.f.sf(f_c, dfb, dfw)),
-            "eta_sq": ssb / (ssb + ssw), "omega_sq": (ssb - dfb * msw) / (ssb + ssw + msw),
+            "eta_sq": ssb / (ssb + ssw) if ssb + ssw > 0 else np.nan,
+            "omega_sq": (ssb - dfb * msw) / (ssb + ssw + msw) if ssb + ssw > 0 else np.nan,
             "eta_sq_ci_low": lo, "eta_sq_ci_high": hi}
 
 
@@ -362,11 +386,18 @@ def compare(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
             pairs.append(pairwise_welch(sid, levels, samples, correction, level))
         rows.append(row)
     _warn_missing(missing)
-    return ComparisonResult(tests=_adjusted(pd.DataFrame(rows), correction),
+    result = ComparisonResult(tests=_adjusted(pd.DataFrame(rows), correction),
                             descriptives=pd.DataFrame(desc), group=group,
                             levels=levels, correction=correction, level=level, source=source,
                             n_missing=missing,
                             posthoc=pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame())
+    flat = result._no_variation()
+    if flat:
+        import warnings
+
+        warnings.warn(f"No test for {'; '.join(flat)}.",
+                      PsychometricWarning, stacklevel=3)
+    return result
 
 
 def pairwise_welch(score: str, levels: Sequence[Any], samples: Sequence[np.ndarray],

@@ -149,3 +149,30 @@ def test_partial_score_columns_without_items_is_an_error():
     # without a score list, the score columns present are compared
     res = compare(df, "fcs", group="arm")
     assert res.tests["score"].tolist() == ["fcs_self"]
+
+
+@pytest.mark.parametrize("n_groups", [2, 3])
+def test_a_score_without_variation_gives_empty_tests_and_says_why(n_groups: int) -> None:
+    """Constant scores: no ZeroDivisionError, empty statistics, a warning and a note."""
+    from compassion_scales.errors import PsychometricWarning
+
+    groups = ["a"] * 5 + ["b"] * 4 + (["c"] * 3 if n_groups == 3 else [])
+    df = pd.DataFrame({"g": groups, "x": 3.0})
+    with pytest.warns(PsychometricWarning, match="no variation within every group"):
+        res = compare(df, group="g", scores=["x"])
+    assert np.isnan(res.tests.loc[0, "statistic"]) and np.isnan(res.tests.loc[0, "p_val"])
+    assert any(n.startswith("No test for x (no variation within every group)") for n in res._notes())
+    df.loc[df["g"] == "b", "x"] = [1.0, 2, 3, 4]
+    if n_groups == 2:  # Welch's t needs variation in one group only
+        res = compare(df, group="g", scores=["x"])
+        assert res.tests.loc[0, "statistic"] == pytest.approx(0.7745966692)
+        return
+    with pytest.warns(PsychometricWarning, match="no variation within group a"):  # weights 1/variance
+        res = compare(df, group="g", scores=["x"])
+    assert np.isnan(res.tests.loc[0, "statistic"])
+
+
+def test_a_score_missing_in_every_row_is_named() -> None:
+    df = pd.DataFrame({"g": ["a"] * 3 + ["b"] * 3, "x": np.nan, "y": [1.0, 2, 3, 2, 3, 4]})
+    with pytest.raises(AnalysisError, match="Score 'x' has no values in any group of 'g'"):
+        compare(df, group="g", scores=["x", "y"])
