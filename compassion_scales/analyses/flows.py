@@ -775,6 +775,14 @@ def flows(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, group
 # --------------------------------------------------------------------------- linear mixed model
 
 
+def _empty_cells(long: pd.DataFrame, levels: dict[str, list[str]], factors: list[str]) -> list[str]:
+    """The combinations of the factors' levels with no observation (the first five, named)."""
+    seen = set(map(tuple, long[factors].astype(str).to_numpy().tolist()))
+    empty = [", ".join(f"{f} = {v}" for f, v in zip(factors, combo, strict=True))
+             for combo in itertools.product(*(levels[f] for f in factors)) if combo not in seen]
+    return empty[:5] + ([f"... ({len(empty) - 5} more)"] if len(empty) > 5 else [])
+
+
 def _sum_coded_design(long: pd.DataFrame, levels: dict[str, list[str]], factors: list[str]
                       ) -> tuple[list[str], np.ndarray, list[frozenset[str]], np.ndarray]:
     """Full-factorial sum-coded design: (column names, X, term of each column, rows kept).
@@ -843,6 +851,12 @@ def _mixed_model(vals: pd.DataFrame, flow_names: list[str], g_levels: list[Any] 
         fit = random_intercept_lmm(long["value"].to_numpy(float)[keep], X,
                                    long["subject"].astype(str).to_numpy()[keep], reml=reml)
     except ValueError as exc:
+        empty = _empty_cells(long, levels, factors)
+        if empty:
+            raise AnalysisError("The linear mixed model cannot be fitted: no observations for "
+                                + "; ".join(empty) + ". Every combination of "
+                                + ", ".join(factors) + " needs data; drop or merge the empty "
+                                "group or time point.") from None
         raise AnalysisError("The linear mixed model cannot be fitted: some combination of flow, group and "
                             "time has no observations, or there are too few observations. "
                             f"Detail: {exc}") from None

@@ -402,3 +402,13 @@ def test_group_and_time_model_and_tests(sai, sai_instrument):
     # Fisher z per time point (3 flow pairs x 1 group pair x 2 times), Steiger per group
     assert len(res.group_tests) == 6 and len(res.time_tests) == 6
     assert set(res.descriptives["time"]) == {1, 2}
+
+
+def test_mixed_model_names_the_empty_cell() -> None:
+    """A group seen at one time point only: the error names the empty flow x group x time cells."""
+    from testkit import EXAMPLES
+
+    df = pd.read_csv(EXAMPLES / "responses.csv")
+    df.loc[0, "group"] = "third"  # one person, baseline only
+    with pytest.raises(AnalysisError, match="no observations for flow = self, group = third, time = 2"):
+        flows(df, "ceas", group="group", time="time", id="pid")
