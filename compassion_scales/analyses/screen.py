@@ -548,7 +548,12 @@ def screen(data: pd.DataFrame, instrument: InstrumentLike, *,
     >>> res.summary.set_index("index").loc["longstring", "n_flagged"]
     np.int64(1)
     """
-    with _one_blas_thread():
+    with _one_blas_thread(), warnings.catch_warnings():
+        # numpy's notices for rows or items without answers (all-NaN slices): such rows are
+        # reported as not computed, so the notices say nothing more
+        for msg in ("All-NaN slice", "Mean of empty slice", "Degrees of freedom <= 0",
+                    "invalid value encountered"):
+            warnings.filterwarnings("ignore", message=msg, category=RuntimeWarning)
         return _screen(data, instrument, id_cols=id, duration=duration, thresholds=thresholds,
                        on_invalid=on_invalid, column_map=column_map, patterns=patterns,
                        reverse_coded=reverse_coded, check_coding=check_coding, robust=robust)
@@ -575,6 +580,10 @@ def _screen(data: pd.DataFrame, instrument: InstrumentLike, *, id_cols: Sequence
                             f"({len(items)} found).")
     if len(values) < 3:
         raise AnalysisError(f"{inst.id}: screening needs at least 3 rows ({len(values)} given).")
+    if not values[items].notna().to_numpy().any():
+        raise AnalysisError(f"{inst.id}: none of the {len(values)} rows has an answer to the "
+                            f"{len(items)} scored items, so there is nothing to screen; check the "
+                            "item columns and the missing-value codes.")
     first_row = int(data.attrs.get("first_row", 2))
     out = data[ids].copy() if ids else pd.DataFrame(index=data.index)
     out["row"] = np.arange(first_row, first_row + len(data))

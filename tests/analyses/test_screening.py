@@ -532,3 +532,24 @@ def test_exclusion_notes_from_exclude_flagged(fcs_data) -> None:
     assert len(lines) == len(excluded) + 1
     first = excluded.iloc[0]
     assert lines[1] == f"  row {first['row']} (pid {first['pid']}): {first['flagged_by']}"
+
+
+def test_rows_and_items_without_answers_raise_no_numpy_notices() -> None:
+    """Blank rows and a blank item are 'not computed', without numpy's all-NaN notices."""
+    import warnings
+
+    from testkit import EXAMPLES
+
+    from compassion_scales.analyses.screen import screen
+
+    df = pd.read_csv(EXAMPLES / "responses.csv")
+    items = [c for c in df.columns if c.startswith("fcs_")]
+    df.loc[[3, 10, 50], items] = None
+    df["fcs_oth_1"] = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        res = screen(df, "fcs")
+    assert len(res.table) == len(df)
+    df[items] = None
+    with pytest.raises(AnalysisError, match="none of the 300 rows has an answer to the 38 scored items"):
+        screen(df, "fcs")
