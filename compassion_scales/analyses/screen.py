@@ -552,7 +552,7 @@ def screen(data: pd.DataFrame, instrument: InstrumentLike, *,
         # numpy's notices for rows or items without answers (all-NaN slices): such rows are
         # reported as not computed, so the notices say nothing more
         for msg in ("All-NaN slice", "Mean of empty slice", "Degrees of freedom <= 0",
-                    "invalid value encountered"):
+                    "invalid value encountered", "divide by zero encountered"):
             warnings.filterwarnings("ignore", message=msg, category=RuntimeWarning)
         return _screen(data, instrument, id_cols=id, duration=duration, thresholds=thresholds,
                        on_invalid=on_invalid, column_map=column_map, patterns=patterns,
