@@ -293,6 +293,7 @@ def scored_data(data: pd.DataFrame, instrument: InstrumentLike | None,
     if present and len(present) == len(ids):
         check_role_columns(frame, reserved or {})
         frame = numeric_columns(frame, present, what="score column")
+        check_score_range(frame, inst, present)
         return ScoredData(frame, inst, present, "score columns already in the data")
     if present and not has_items:
         if wanted and len(present) < len(ids):
@@ -301,6 +302,7 @@ def scored_data(data: pd.DataFrame, instrument: InstrumentLike | None,
                                 f"the data hold no item of {inst.id!r} to compute them from.")
         check_role_columns(frame, reserved or {})
         frame = numeric_columns(frame, present, what="score column")
+        check_score_range(frame, inst, present)
         return ScoredData(frame, inst, present, "score columns already in the data")
     from compassion_scales.scoring import score
 
@@ -321,7 +323,89 @@ def scored_data(data: pd.DataFrame, instrument: InstrumentLike | None,
                       skipped)
 
 
+# --------------------------------------------------------------------------- dates
+
+_DATE_FORMATS = (("%d/%m/%Y", "day/month/year"), ("%m/%d/%Y", "month/day/year"),
+                 ("%d.%m.%Y", "day.month.year"), ("%d-%m-%Y", "day-month-year"))
+
+
+def parse_dates(data: pd.DataFrame, column: str) -> pd.Series:
+    """A date column as datetimes, read the one way its text allows, or one clear error.
+
+    Dates already stored as dates (Excel, SPSS, Stata, Parquet) are used as they are. Text
+    is read as ISO 8601 (``2026-01-05``, with or without a time); failing that, as
+    day/month/year or month/day/year (``/``, ``.`` or ``-``) when exactly one of them reads
+    every cell. Text both orders read (every day 12 or less), text no format reads, and
+    impossible dates are refused, naming the file, row and column: a wrong order would
+    silently change every interval. Empty cells are missing.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"d": ["2026-01-05", "2026-01-19", None]})
+    >>> parse_dates(df, "d").dt.day.tolist()
+    [5.0, 19.0, nan]
+    """
+    s = data[column]
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s
+    text = s.astype("string").str.strip()
+    text = text.where(text != "")
+    filled = text.notna().to_numpy()
+    iso = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    if not (iso.isna().to_numpy() & filled).any():
+        return iso
+    fits = [(pd.to_datetime(text, format=f, errors="coerce"), name) for f, name in _DATE_FORMATS]
+    full = [(d, name) for d, name in fits if not (d.isna().to_numpy() & filled).any()]
+    source = data.attrs.get("source")
+    where = f"{source}: " if source else ""
+    if len(full) == 1:
+        return full[0][0]
+    rows = file_row_numbers(data)
+    if len(full) > 1:
+        raise AnalysisError(f"{where}column {column}: dates such as {text[filled].iloc[0]!r} read as "
+                            f"{full[0][1]} or {full[1][1]}, and no day is above 12 to tell which; "
+                            "write them as year-month-day (2026-01-05).")
+    best = min(fits + [(iso, "ISO")], key=lambda f: int((f[0].isna().to_numpy() & filled).sum()))[0]
+    pos = int(np.flatnonzero(best.isna().to_numpy() & filled)[0])
+    raise AnalysisError(f"{where}row {int(rows[pos])}, column {column}: {text.iloc[pos]!r} is not a "
+                        "date; write dates as year-month-day (2026-01-05) or leave the cell empty.")
+
+
 # --------------------------------------------------------------------------- numbers
+
+
+def check_score_range(data: pd.DataFrame, inst: Instrument, scores: Sequence[str]) -> None:
+    """Score columns taken from the data must lie within the instrument's possible range.
+
+    A total of 999 on a 0-60 scale (a typo, or a missing-value code such as 999 or -9 that was
+    not removed) is never analysed as a score: the first cells are listed with the file's
+    row numbers.
+
+    Raises
+    ------
+    AnalysisError
+    """
+    source = data.attrs.get("source")
+    lines: list[str] = []
+    n_bad = 0
+    for sid in scores:
+        lo, hi = inst.score_range(sid)
+        x = data[sid].to_numpy(dtype=float, na_value=np.nan)
+        tol = 1e-9 * max(1.0, abs(lo), abs(hi))
+        bad = (x < lo - tol) | (x > hi + tol)
+        if not bad.any():
+            continue
+        rows = file_row_numbers(data)
+        n_bad += int(bad.sum())
+        for pos in np.flatnonzero(bad)[: max(0, 5 - len(lines))]:
+            lines.append(f"{source + ': ' if source else ''}row {int(rows[pos])}, column {sid}: "
+                         f"{x[pos]:g} is outside the possible range of {sid} ({lo:g}-{hi:g})")
+    if n_bad:
+        more = f" (and {n_bad - len(lines)} more)" if n_bad > len(lines) else ""
+        raise AnalysisError("\n".join(lines) + f"\n{n_bad} score value(s) outside the possible range"
+                            f"{more}; correct them, or leave missing-value codes (such as 999 or "
+                            "-9) empty.")
+
 
 
 def require_numeric(data: pd.DataFrame, columns: Sequence[str], *, what: str = "column") -> None:

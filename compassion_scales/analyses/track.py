@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
+from compassion_scales._inputs import parse_dates
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.analyses.change import (
     NO_RC,
@@ -427,7 +428,10 @@ def _check_sessions(data: pd.DataFrame, id: str, session: str, date: str | None)
                             "needs a client and a session.")
     dup = data.duplicated([id, session])
     if dup.any():
-        shown = ", ".join(f"{a}/{b}" for a, b in data.loc[dup, [id, session]].head(5).itertuples(index=False))
+        pairs = data.loc[dup, [id, session]].drop_duplicates()
+        shown = ", ".join(f"{a}/{b}" for a, b in pairs.head(5).itertuples(index=False))
+        if len(pairs) > 5:
+            shown += f" and {len(pairs) - 5} more"
         raise AnalysisError(f"More than one row for client/session {shown}; keep one row per client "
                             "and session.")
 
@@ -436,7 +440,7 @@ def _rank_sessions(table: pd.DataFrame, data: pd.DataFrame, session: str, date: 
                    ) -> dict[int, Any]:
     """Add ``_rank`` (and ``_date``) to ``table`` in place; return rank -> session value."""
     if date is not None:
-        table["_date"] = pd.to_datetime(data[date].reset_index(drop=True), errors="coerce")
+        table["_date"] = parse_dates(data, date).reset_index(drop=True)
     table["_order"] = _session_order(table[session])
     levels = np.sort(pd.unique(table["_order"].dropna()))
     rank = {v: i for i, v in enumerate(levels)}

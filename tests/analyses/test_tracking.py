@@ -269,3 +269,27 @@ def test_old_rci_criterion_still_works(data):
     pd.testing.assert_frame_equal(old.sessions, new.sessions)
     pd.testing.assert_frame_equal(old.clients, new.clients)
     assert old.rci_criterion == old.rci_threshold == 1.5
+
+
+def test_dates_are_read_one_way_or_refused() -> None:
+    """Day/month dates give the same days as ISO dates; ambiguous or bad dates are refused."""
+    from testkit import EXAMPLES
+
+    from compassion_scales._inputs import parse_dates
+    from compassion_scales.analyses.track import track
+    from compassion_scales.errors import AnalysisError
+
+    iso = pd.read_csv(EXAMPLES / "tracking" / "sessions.csv", dtype=str)
+    dmy = iso.assign(date=pd.to_datetime(iso["date"]).dt.strftime("%d/%m/%Y"))
+    kw = dict(id="client", session="session", date="date", sd=8.0, reliability=0.9)
+    a, b = track(iso, "fcs", **kw), track(dmy, "fcs", **kw)
+    pd.testing.assert_series_equal(a.sessions["days_from_first"], b.sessions["days_from_first"])
+    assert a.sessions["days_from_first"].max() > 7  # real intervals, compared above
+    bad = iso.copy()
+    bad.attrs["source"] = "s.csv"
+    bad.loc[2, "date"] = "not a date"
+    with pytest.raises(AnalysisError, match=r"s.csv: row 4, column date: 'not a date' is not a date"):
+        track(bad, "fcs", **kw)
+    ambiguous = pd.DataFrame({"d": ["05/01/2026", "12/01/2026"]})
+    with pytest.raises(AnalysisError, match="read as day/month/year or month/day/year"):
+        parse_dates(ambiguous, "d")

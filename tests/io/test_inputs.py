@@ -337,3 +337,20 @@ def test_read_responses_text_counts_as_numbers_in_library_verbs():
     bad.loc[3, "A2"] = "x"
     with pytest.raises(AnalysisError, match="row 5, column A2: 'x' is not a number"):
         cs.reliability(bad, items=items, n_boot=0)
+
+
+def test_score_columns_outside_the_possible_range_are_refused() -> None:
+    """A pre-scored total of 999 on fcs_self (0-60) is named, never analysed as a score."""
+    import pandas as pd
+
+    from compassion_scales import compare
+    from compassion_scales.errors import AnalysisError
+
+    df = pd.DataFrame({"g": ["a", "a", "a", "b", "b", "b"],
+                       "fcs_self": [10.0, 20, 999, 30, 40, 50]})
+    df.attrs["source"] = "pre.csv"
+    with pytest.raises(AnalysisError, match=r"pre.csv: row 4, column fcs_self: 999 is outside the "
+                                            r"possible range of fcs_self \(0-60\)"):
+        compare(df, "fcs", group="g", scores=["fcs_self"])
+    df.loc[2, "fcs_self"] = 60.0  # the top of the range is a valid score
+    assert compare(df, "fcs", group="g", scores=["fcs_self"]).tests.loc[0, "n"] == 6
