@@ -360,6 +360,9 @@ def _check_ordered(ordered: Any, items: list[str]) -> None:
 
 def _complete_cases(df: pd.DataFrame, items: list[str]) -> tuple[np.ndarray, int]:
     """The numeric item matrix of the complete cases, and how many rows were dropped."""
+    from compassion_scales._inputs import require_numeric
+
+    require_numeric(df, items, what="model item")  # names file, row and column
     X = np.empty((len(df), len(items)))
     for j, c in enumerate(items):
         col = pd.to_numeric(df[c], errors="coerce")

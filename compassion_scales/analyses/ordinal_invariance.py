@@ -231,6 +231,9 @@ def _complete_codes(df: pd.DataFrame, items: list[str], group: str, ordered: Any
         wanted = [ordered] if isinstance(ordered, str) else list(ordered)
         if sorted(wanted) != sorted(items):
             raise AnalysisError("Ordinal invariance needs every model item ordered; use ordered=True.")
+    from compassion_scales._inputs import require_numeric
+
+    require_numeric(df, items, what="model item")  # names file, row and column
     num = df[items].apply(pd.to_numeric, errors="coerce")
     bad = [c for c in items if (num[c].isna() & df[c].notna()).any()]
     if bad:

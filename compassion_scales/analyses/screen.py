@@ -572,6 +572,14 @@ def _screen(data: pd.DataFrame, instrument: InstrumentLike, *, id_cols: Sequence
         raise AnalysisError(f"Column(s) {', '.join(missing_ids)} are not in the data "
                             f"(columns: {', '.join(map(str, data.columns[:12]))}"
                             f"{', ...' if len(data.columns) > 12 else ''}).")
+    if duration:
+        from compassion_scales._inputs import require_numeric
+
+        require_numeric(data, [duration], what="duration column")
+    if duration:
+        from compassion_scales._inputs import require_numeric
+
+        require_numeric(data, [duration], what="duration column")
     values = _item_matrix(data, inst, on_invalid=on_invalid, column_map=column_map,
                           patterns=patterns, reverse_coded=reverse_coded)
     items = [i for i in inst.item_ids if i in values.columns and inst.item(i).scored]

@@ -553,3 +553,16 @@ def test_rows_and_items_without_answers_raise_no_numpy_notices() -> None:
     df[items] = None
     with pytest.raises(AnalysisError, match="none of the 300 rows has an answer to the 38 scored items"):
         screen(df, "fcs")
+
+
+def test_text_in_the_duration_column_is_named() -> None:
+    from testkit import EXAMPLES
+
+    from compassion_scales.analyses.screen import screen
+
+    df = pd.read_csv(EXAMPLES / "responses.csv")
+    df["secs"] = pd.Series([300.0] * len(df), dtype=object)
+    df.loc[4, "secs"] = "5 min"
+    df.attrs["source"] = "x.csv"
+    with pytest.raises(AnalysisError, match=r"x.csv: row 6, column secs: '5 min' is not a number"):
+        screen(df, "fcs", duration="secs")
