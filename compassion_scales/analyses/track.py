@@ -241,11 +241,40 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _session_order(values: pd.Series) -> pd.Series:
-    """Sortable key of session values: numbers as numbers, otherwise text."""
+    """Sortable key of session values: numbers as numbers, otherwise text in natural order.
+
+    Text labels sort by their text with the numbers inside compared as numbers, so
+    ``week 2`` comes before ``week 10`` and ``S9`` before ``S10`` (plain text order would
+    put ``S10`` second). Labels without any number (``pre``, ``post``, ``follow-up``) keep
+    the order in which they first appear, with a warning. The key is the label's rank.
+
+    Examples
+    --------
+    >>> _session_order(pd.Series(["S10", "S2", "S1", "S2"])).tolist()
+    [2.0, 1.0, 0.0, 1.0]
+    """
     num = pd.to_numeric(values, errors="coerce")
     if num.notna().sum() == values.notna().sum():
         return num.astype(float)
-    return values.astype("string")
+    labels = values.dropna().astype(str).unique()  # in order of first appearance
+    if all(len(_natural_key(v)) == 1 for v in labels):  # no numbers in any label
+        order = list(labels)
+        warnings.warn("Session labels without numbers (" + ", ".join(order[:6])
+                      + (", ..." if len(order) > 6 else "") + ") are taken in the order they first "
+                      "appear in the file; number them (1, 2, ... or 'week 1') to make the order explicit.",
+                      UserWarning, stacklevel=4)
+    else:
+        order = sorted(labels, key=_natural_key)
+    rank = {v: float(i) for i, v in enumerate(order)}
+    return values.map(lambda v: rank.get(str(v), np.nan) if pd.notna(v) else np.nan).astype(float)
+
+
+def _natural_key(text: str) -> tuple[tuple[int, float | str], ...]:
+    """``"week 10"`` -> ((1, "week "), (0, 10.0)): numbers compare as numbers."""
+    import re
+
+    parts = re.split(r"(\d+(?:\.\d+)?)", text.strip().lower())
+    return tuple((0, float(p)) if i % 2 else (1, p) for i, p in enumerate(parts) if p != "")
 
 
 def _score_table(data: pd.DataFrame, instruments: Sequence[Any], id_col: str, session_col: str,

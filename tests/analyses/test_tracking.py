@@ -293,3 +293,17 @@ def test_dates_are_read_one_way_or_refused() -> None:
     ambiguous = pd.DataFrame({"d": ["05/01/2026", "12/01/2026"]})
     with pytest.raises(AnalysisError, match="read as day/month/year or month/day/year"):
         parse_dates(ambiguous, "d")
+
+
+def test_session_labels_in_natural_or_file_order() -> None:
+    """S1..S10 sort as numbers (not S1, S10, S2); labels without numbers keep the file's order."""
+    from compassion_scales.analyses.track import _session_order
+
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"client": np.repeat(["A", "B", "C"], 10),
+                       "session": [f"S{k}" for k in range(1, 11)] * 3,
+                       "fcs_self": rng.integers(10, 50, 30).astype(float)})
+    res = track(df, "fcs", id="client", session="session", sd=8.0, reliability=0.9)
+    assert set(res.clients["first_session"]) == {"S1"} and set(res.clients["latest_session"]) == {"S10"}
+    with pytest.warns(UserWarning, match="in the order they first appear"):
+        assert _session_order(pd.Series(["pre", "post", "follow-up", "pre"])).tolist() == [0, 1, 2, 0]
