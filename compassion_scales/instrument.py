@@ -498,7 +498,24 @@ def _parse_items(data: Mapping[str, Any], rsets: Mapping[str, ResponseSet],
                           section=it.get("section"), reverse=bool(it.get("reverse", False)),
                           scored=bool(it.get("scored", True)), text=it.get("text"),
                           gist=it.get("gist"), aliases=tuple(it.get("aliases", ()))))
+    _check_item_numbers(items, problems)
     return items
+
+
+def _check_item_numbers(items: Sequence[Item], problems: list[str]) -> None:
+    """An item number (the number printed on the form) is used once per section.
+
+    Column patterns such as ``Q12_{n}`` find an item by its number (within its section):
+    two items with one number could not be told apart.
+    """
+    first: dict[tuple[str, str], str] = {}
+    for it in items:
+        key = (it.section or "", it.number)
+        if key in first:
+            where = f" in section {it.section!r}" if it.section else ""
+            problems.append(f"items: number {it.number} is used by both {first[key]!r} and "
+                            f"{it.id!r}{where}; number the items as printed on the form")
+        first.setdefault(key, it.id)
 
 
 def _check_score_parts(s: Mapping[str, Any], item_map: Mapping[str, Item],

@@ -79,6 +79,8 @@ def _fcs_raw() -> dict:
     (lambda d: d["items"][0].update(text="wording"), "item_text_included is false"),
     (lambda d: d.update(colour="blue"), "unknown field(s) not allowed"),
     (lambda d: d["scores"][0].update(aggregation="median"), "is not one of"),
+    (lambda d: d["items"][1].update(number=d["items"][0]["number"]),
+     "number 1 is used by both 'fcs_oth_1' and 'fcs_oth_2' in section 'for_others'"),
 ])
 def test_semantic_and_schema_errors(mutate, expected: str) -> None:
     data = _fcs_raw()
