@@ -852,6 +852,10 @@ def _mixed_model(vals: pd.DataFrame, flow_names: list[str], g_levels: list[Any] 
                                    long["subject"].astype(str).to_numpy()[keep], reml=reml)
     except ValueError as exc:
         empty = _empty_cells(long, levels, factors)
+        if "do not vary" in str(exc):
+            raise AnalysisError("The linear mixed model cannot be fitted: the flow scores do not "
+                                "vary within the flow x group x time cells (every residual is zero), "
+                                "so no variance can be estimated.") from None
         if empty:
             raise AnalysisError("The linear mixed model cannot be fitted: no observations for "
                                 + "; ".join(empty) + ". Every combination of "

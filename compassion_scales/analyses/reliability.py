@@ -173,7 +173,8 @@ def _check_level(level: float) -> None:
                             f"not {level!r}.")
 
 
-def _check_n_boot(n_boot: int) -> int:
+def check_n_boot(n_boot: int) -> int:
+    """``n_boot`` as an int: 0 (no bootstrap) or 100 resamples or more, else an AnalysisError."""
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise AnalysisError(f"n_boot must be a whole number of resamples (0 for none), not {n_boot!r}.")
     if 0 < n_boot < 100:
@@ -237,7 +238,7 @@ def cronbach_alpha(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | 
     0.9448
     """
     _check_level(level)
-    n_boot = _check_n_boot(n_boot)
+    n_boot = check_n_boot(n_boot)
     items = _prepare(data, reverse=reverse, item_range=item_range, missing=missing)
     row = _alpha_row(items, level, n_boot, seed)
     row["missing"] = missing
@@ -840,7 +841,7 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
     [[0.945, 0.947]]
     """
     _check_level(level)
-    n_boot = _check_n_boot(n_boot)
+    n_boot = check_n_boot(n_boot)
     _check_missing(missing)
     if not isinstance(data, pd.DataFrame):
         data = pd.DataFrame(data)

@@ -666,6 +666,9 @@ def report(data: pd.DataFrame, instrument: InstrumentLike, *, group: str | None 
     inst = load_instrument(instrument if isinstance(instrument, (str, Instrument))
                            else Path(instrument))
     _check_columns(data, group, time, id)
+    from compassion_scales.analyses.reliability import check_n_boot
+
+    n_boot = check_n_boot(n_boot)  # refused up front, not by dropping the reliability section
     st = _Study(data=data, inst=inst, group=group, time=time, id=id, n_boot=n_boot, seed=seed,
                 invariance=invariance, progress=progress, level=level, b=_Builder(progress))
     _prepare(st)

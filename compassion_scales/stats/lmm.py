@@ -14,6 +14,7 @@ within-cluster cross-products and one between-cluster cross-product per cluster 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -67,6 +68,19 @@ def _cluster_sums(values: np.ndarray, codes: np.ndarray, m: int) -> np.ndarray:
     for j in range(values.shape[1]):  # loop over predictors, not people
         out[:, j] = np.bincount(codes, weights=values[:, j], minlength=m)
     return out
+
+
+def _checked_inputs(y: Any, X: Any, groups: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``y`` and ``X`` as float arrays of matching rows, complete, with more rows than columns."""
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0] or len(groups) != y.shape[0]:
+        raise ValueError("y, X and groups must have the same number of rows.")
+    if not (np.isfinite(y).all() and np.isfinite(X).all()):
+        raise ValueError("y and X must not contain missing values.")
+    if X.shape[0] <= X.shape[1]:
+        raise ValueError("More observations than fixed effects are needed.")
+    return y, X
 
 
 def random_intercept_lmm(y: np.ndarray, X: np.ndarray, groups: np.ndarray, *,
@@ -128,15 +142,8 @@ def random_intercept_lmm(y: np.ndarray, X: np.ndarray, groups: np.ndarray, *,
     """
     from scipy.optimize import minimize_scalar
 
-    y = np.asarray(y, dtype=float)
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0] or len(groups) != y.shape[0]:
-        raise ValueError("y, X and groups must have the same number of rows.")
-    if not (np.isfinite(y).all() and np.isfinite(X).all()):
-        raise ValueError("y and X must not contain missing values.")
+    y, X = _checked_inputs(y, X, groups)
     n, p = X.shape
-    if n <= p:
-        raise ValueError("More observations than fixed effects are needed.")
     _, codes = np.unique(np.asarray(groups), return_inverse=True)
     codes = codes.ravel()
     m = int(codes.max()) + 1
@@ -171,9 +178,12 @@ def random_intercept_lmm(y: np.ndarray, X: np.ndarray, groups: np.ndarray, *,
         return out + logdet_a if reml else out
 
     try:
-        crit(0.0)
+        _, _, rss0, _, _ = pieces(0.0)
     except np.linalg.LinAlgError:
         raise ValueError("The fixed-effects design is rank deficient.") from None
+    if rss0 <= 1e-12 * max(float(y @ y), 1e-300):
+        raise ValueError("The values do not vary around the fixed effects (every residual is "
+                         "zero), so no variance can be estimated.")
     # search on t = theta / (1 + theta) in [0, 1): theta from 0 (no cluster variance) upwards
     res = minimize_scalar(lambda t: crit(t / (1.0 - t)), bounds=(0.0, 1.0 - 1e-9), method="bounded",
                           options={"xatol": xatol, "maxiter": 500})

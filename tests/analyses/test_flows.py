@@ -412,3 +412,23 @@ def test_mixed_model_names_the_empty_cell() -> None:
     df.loc[0, "group"] = "third"  # one person, baseline only
     with pytest.raises(AnalysisError, match="no observations for flow = self, group = third, time = 2"):
         flows(df, "ceas", group="group", time="time", id="pid")
+
+
+def test_flow_scores_without_variation_are_one_line() -> None:
+    """Every answer the same: a one-line AnalysisError, not numpy's "Singular matrix"."""
+    from testkit import EXAMPLES
+
+    df = pd.read_csv(EXAMPLES / "responses.csv")
+    df[[c for c in df.columns if c.startswith("ceas")]] = 5
+    with pytest.raises(AnalysisError, match="the flow scores do not vary"):
+        flows(df, "ceas", group="group", time="time", id="pid")
+
+
+def test_report_refuses_too_few_resamples_up_front() -> None:
+    from testkit import EXAMPLES
+
+    import compassion_scales as cs
+
+    df = pd.read_csv(EXAMPLES / "responses.csv")
+    with pytest.raises(AnalysisError, match="n_boot=50 resamples is too few"):
+        cs.report(df, "fcs", n_boot=50)
