@@ -30,12 +30,15 @@ from compassion_scales.cli._roles import id_option, n_boot_option, seed_option
                    "or more).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="report.html",
               show_default=True, metavar="FILE", help="The HTML page to write.")
+@click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error", show_default=True,
+              help="Invalid answers stop with a list of every bad cell, or become missing in every "
+                   "section (their count is stated in the report).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @input_options
 @handle_errors
 def report(responses: str, instrument: str, group: str | None, time_col: str | None,
            id: str | None, n_boot: int, seed: int, invariance: bool,
-           output: str, quiet: bool, sheet: str | None, encoding: str | None,
+           output: str, on_invalid: str, quiet: bool, sheet: str | None, encoding: str | None,
            delimiter: str | None) -> None:
     """Write one self-contained HTML study report (print it to PDF from a browser).
 
@@ -60,7 +63,8 @@ def report(responses: str, instrument: str, group: str | None, time_col: str | N
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=[c for c in (id,) if c])
     result = run(data, instrument, group=group, time=time_col, id=id, n_boot=n_boot, seed=seed,
-                 invariance=invariance, progress=not quiet, source=Path(responses).name)
+                 invariance=invariance, progress=not quiet, source=Path(responses).name,
+                 on_invalid=on_invalid)
     try:
         result.save(output)
     except OSError as exc:
@@ -71,7 +75,8 @@ def report(responses: str, instrument: str, group: str | None, time_col: str | N
                                                              "sha256": sha256_file(responses)},
                               "instrument": instrument, "group": group, "time": time_col,
                               "id": id, "n_boot": n_boot, "seed": seed,
-                              "invariance": invariance, "timings_s": result.timings,
+                              "invariance": invariance, "on_invalid": on_invalid,
+                              "timings_s": result.timings,
                               "skipped": result.skipped})
     for section, why in result.skipped.items():
         click.echo(f"Note: {section} not computed: {why}", err=True)

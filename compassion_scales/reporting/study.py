@@ -177,6 +177,8 @@ class _Study:
     multi: list[Any] = field(default_factory=list)
     unverified: list[dict[str, Any]] = field(default_factory=list)
     cross_scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    on_invalid: str = "error"
+    n_invalid: int = 0
 
     @property
     def ci_label(self) -> str:
@@ -204,6 +206,10 @@ def _prepare(st: _Study) -> None:
     """
     import compassion_scales as cs
 
+    if st.on_invalid == "error":  # invalid answers stop here, listed as every command lists them
+        cs.score(st.data, st.inst, id=[c for c in (st.id, st.time) if c] or None)
+    else:
+        st.data = _blank_invalid(st)
     data, inst, time = st.data, st.inst, st.time
     st.cross = data
     if time is not None:
@@ -222,6 +228,27 @@ def _prepare(st: _Study) -> None:
     st.cross_scores = st.scored.scores.loc[st.cross.index] if time is not None else st.scored.scores
 
 
+def _blank_invalid(st: _Study) -> pd.DataFrame:
+    """The data with every invalid answer blanked (``on_invalid="missing"``); counts them."""
+    import compassion_scales as cs
+    from compassion_scales._inputs import file_row_numbers
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bad = cs.score(st.data, st.inst, id=[c for c in (st.id, st.time) if c] or None,
+                       on_invalid="missing").invalid
+    if not len(bad):
+        return st.data
+    pos = {int(r): k for k, r in enumerate(file_row_numbers(st.data))}
+    out = st.data.copy()
+    for row, col in zip(bad["row"], bad["column"], strict=True):
+        if col in out.columns and int(row) in pos:
+            out.iloc[pos[int(row)], out.columns.get_loc(col)] = None
+    out.attrs = dict(st.data.attrs)
+    st.n_invalid = len(bad)
+    return out
+
+
 def _sample_text(st: _Study) -> str:
     data, group, time = st.data, st.group, st.time
     out = [f"<p>{len(data)} rows"]
@@ -236,6 +263,10 @@ def _sample_text(st: _Study) -> str:
         out.append("; groups (" + _esc(group) + (", first occasion" if time else "") + "): "
                    + ", ".join(f"{_esc(k)}: n = {int(v)}" for k, v in counts.items()))
     out.append(".</p>")
+    if st.n_invalid:
+        out.append(f"<p>{st.n_invalid} invalid answer{'s' if st.n_invalid != 1 else ''} (out of "
+                   f"range, or text that is no answer) {'were' if st.n_invalid != 1 else 'was'} "
+                   "treated as missing in every section (on_invalid = missing).</p>")
     return "".join(out)
 
 
@@ -622,7 +653,7 @@ def _one_bootstrap_count(args: tuple[Any, ...], kwargs: dict[str, Any]
 def report(data: pd.DataFrame, instrument: InstrumentLike, *, group: str | None = None,
            time: str | None = None, id: str | None = None, n_boot: int = 1000, seed: int = 0,
            invariance: bool = False, progress: bool = False, source: str | None = None,
-           level: float = 0.95) -> StudyReport:
+           level: float = 0.95, on_invalid: str = "error") -> StudyReport:
     """Build a self-contained HTML study report for one instrument.
 
     Parameters
@@ -648,6 +679,10 @@ def report(data: pd.DataFrame, instrument: InstrumentLike, *, group: str | None 
         Name of the data file, printed in the header.
     level : float
         Confidence level.
+    on_invalid : {"error", "missing"}
+        Invalid answers (out of range, text that is no answer) stop the report with a list of
+        every bad cell (default, as every other command), or are blanked before any section
+        is computed, with their count stated in the report.
 
     Returns
     -------
@@ -669,8 +704,13 @@ def report(data: pd.DataFrame, instrument: InstrumentLike, *, group: str | None 
     from compassion_scales.analyses.reliability import check_n_boot
 
     n_boot = check_n_boot(n_boot)  # refused up front, not by dropping the reliability section
+    from compassion_scales.errors import AnalysisError
+
+    if on_invalid not in ("error", "missing"):
+        raise AnalysisError(f"on_invalid must be 'error' or 'missing', not {on_invalid!r}.")
     st = _Study(data=data, inst=inst, group=group, time=time, id=id, n_boot=n_boot, seed=seed,
-                invariance=invariance, progress=progress, level=level, b=_Builder(progress))
+                invariance=invariance, progress=progress, level=level, b=_Builder(progress),
+                on_invalid=on_invalid)
     _prepare(st)
     steps = _steps(st)
     pbar: Any = None

@@ -105,3 +105,22 @@ def test_cli_report_n_boot_and_hidden_old_flags(flag: str, monkeypatch: pytest.M
     assert ("is now --n-boot" in r.stderr) == (flag != "--n-boot")
     help_text = _cli("report", "--help").output
     assert "--n-boot" in help_text and "--boot" not in help_text and "--omega-boot" not in help_text
+
+
+def test_report_stops_on_invalid_answers_or_blanks_them_and_says_so(tmp_path: Path) -> None:
+    """No silent 'missing': invalid answers stop the report unless --on-invalid missing."""
+    from testkit import EXAMPLES
+
+    df = pd.read_csv(EXAMPLES / "responses.csv", dtype=str, keep_default_na=False)
+    df.loc[7, "fcs_oth_3"] = "9"
+    src = tmp_path / "bad.csv"
+    df.to_csv(src, index=False)
+    args = ["report", str(src), "-i", "fcs", "--group", "group", "--n-boot", "0", "-q"]
+    res = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "a.html")])
+    assert res.exit_code == 1
+    assert "row 9, column fcs_oth_3: 9 is outside the response range 0-4" in res.output
+    assert not (tmp_path / "a.html").exists()
+    res = CliRunner().invoke(main, [*args, "--on-invalid", "missing", "-o", str(tmp_path / "b.html")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert "1 invalid answer (out of range, or text that is no answer) was treated as missing" in page

@@ -4,7 +4,7 @@ Writes about 35 variants of ``examples/responses.csv`` (blank, constant and coll
 blank rows, one group, a group of one, a third or text time point, duplicate and blank ids,
 Latin-1 bytes, a BOM with semicolons, CRLF, empty files...) and runs ``reliability``,
 ``factors efa|cfa|invariance``, ``compare``, ``change``, ``retest``, ``trial``, ``flows``,
-``screen`` and ``score`` on each through click's runner. Prints one line per run and marks
+``screen``, ``score`` and ``report`` on each through click's runner. Prints one line per run and marks
 ``TRACEBACK`` (an exception escaped), ``BUG-MSG`` ("probably a bug"), ``NUMPY-NOTICE`` (a raw
 numpy warning reached the user) and ``EXIT0-NAN`` (exit 0 with "nan" printed). The exit code
 is the number of marked runs. Takes several minutes; run from the repository root::
@@ -56,6 +56,7 @@ def variants(folder: Path) -> dict[str, Path]:
     edit("const_item", setcol(items[0], "3"))
     edit("all_const", lambda f: f.assign(**{c: "3" for c in items}))
     edit("all_blank_items", lambda f: f.assign(**{c: "" for c in items}))
+    edit("all_const_ceas", lambda f: f.assign(**{c: "5" for c in f.columns if c.startswith("ceas")}))
     def blank_rows(f: pd.DataFrame) -> pd.DataFrame:
         f.loc[[3, 10, 50], items] = ""
         return f
@@ -101,6 +102,8 @@ COMMANDS = {
     "flows": ["flows", "{f}", "-i", "ceas", "--group", "group", "--time", "time", "--id", "pid"],
     "screen": ["screen", "{f}", *FCS],
     "score": ["score", "{f}", "--id", "pid", "--id", "time"],
+    "report": ["report", "{f}", *FCS, "--group", "group", "--time", "time", "--id", "pid",
+               "--n-boot", "0", "-o", "{o}"],
 }
 
 
@@ -128,7 +131,9 @@ def main(only: list[str]) -> int:
         for (name, argv), (variant, path) in itertools.product(COMMANDS.items(), files.items()):
             if only and name not in only:
                 continue
-            result = CliRunner().invoke(cscore, [a.replace("{f}", str(path)) for a in argv])
+            out = Path(d) / f"{name}-{variant}.html"
+            result = CliRunner().invoke(cscore, [a.replace("{f}", str(path)).replace("{o}", str(out))
+                                                 for a in argv])
             tag = mark(result)
             marked += bool(tag)
             last = result.output.strip().splitlines()[-1][:140] if result.output.strip() else ""
