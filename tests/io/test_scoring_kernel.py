@@ -328,7 +328,7 @@ def random_instruments(draw: Any) -> Instrument:
     return _instrument(sets, items, raw, composite)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(inst=random_instruments(), seed=st.integers(0, 2**16), blank=st.sampled_from([0.0, 0.2, 0.6]),
        prorate=st.sampled_from([None, 0.5]), reverse_coded=st.booleans())
 def test_random_instruments(paths: Paths, inst: Instrument, seed: int, blank: float,
