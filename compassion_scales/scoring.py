@@ -1057,7 +1057,10 @@ def _fused_scorer(data: pd.DataFrame, inst: Instrument, column_map: Mapping[str,
         return None
     X, column = block
     spec, out = wanted
-    scored = score_kernel.score_block(X, items._replace(column=column), spec)
+    try:
+        scored = score_kernel.score_block(X, items._replace(column=column), spec)
+    except ImportError:  # numba installed but not importable (e.g. a numpy it does not support)
+        return None
     if scored is None or scored[3]:
         return None
     values, answered, status, _ = scored

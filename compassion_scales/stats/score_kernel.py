@@ -29,6 +29,8 @@ this module; the kernel itself is in :mod:`compassion_scales.stats.score_kernel_
 """
 from __future__ import annotations
 
+import importlib.util
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -57,7 +59,7 @@ def worth_compiling(n_cells: int) -> bool:
 
     Below :data:`COMPILE_THRESHOLD` numba is not imported (a 300-row file never pays for it);
     once the kernel is loaded, blocks of :data:`LOADED_THRESHOLD` cells and more use it.
-    Either way the numbers are the same.
+    Either way the numbers are the same. False when numba is not installed.
 
     Examples
     --------
@@ -65,7 +67,13 @@ def worth_compiling(n_cells: int) -> bool:
     False
     """
     limit = LOADED_THRESHOLD if _KERNEL is not None else COMPILE_THRESHOLD
-    return n_cells >= limit
+    return n_cells >= limit and _numba_installed()
+
+
+@lru_cache(maxsize=1)
+def _numba_installed() -> bool:
+    """numba can be found (without importing it); without it every call uses numpy."""
+    return importlib.util.find_spec("numba") is not None
 
 
 class ItemSpec(NamedTuple):

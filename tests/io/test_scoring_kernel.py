@@ -249,6 +249,21 @@ def test_small_calls_do_not_use_the_kernel(monkeypatch: pytest.MonkeyPatch) -> N
     assert calls == [1]
 
 
+def test_without_numba_the_numpy_path_scores(paths: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    inst = load_instrument("fcs")
+    data = answers(inst, 300)
+
+    def broken() -> None:
+        raise ImportError("numba does not support this numpy")
+
+    monkeypatch.setattr(score_kernel, "load_kernel", broken)
+    ref, got = paths.run(data, inst, id="pid")
+    assert_same(ref, got)
+    assert paths.used == []
+    monkeypatch.setattr(score_kernel, "_numba_installed", lambda: False)
+    assert not score_kernel.worth_compiling(10**12)
+
+
 def test_item_order_keeps_every_score_order() -> None:
     def spec(lists: list[list[int]]) -> score_kernel.ScoreSpec:
         ptr = np.cumsum([0] + [len(m) for m in lists])
