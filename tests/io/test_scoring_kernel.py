@@ -134,6 +134,19 @@ def test_missing_codes_are_blanks(paths: Paths) -> None:
     assert ref.answered.iloc[5:40].to_numpy().min() < 38
 
 
+def test_negative_zero_answers(paths: Paths) -> None:
+    """-0.0 is a valid 0 answer: sums, means and reversed items keep the numpy path's bits."""
+    inst = load_instrument("scs_sf")  # 1-5, reverse-keyed items, means
+    data = answers(inst, 100)
+    fcs = load_instrument("fcs")  # 0-4, sums
+    zeros = answers(fcs, 100).drop(columns="pid")
+    zeros.iloc[:, :] = np.where(np.arange(100)[:, None] % 2 == 0, -0.0, zeros.to_numpy())
+    data = pd.concat([data, zeros], axis=1)
+    ref, got = paths.run(data, [inst, fcs], id="pid")
+    assert_same(ref, got)
+    assert paths.used == [True, True]
+
+
 @pytest.mark.parametrize("bad", [7.0, 2.5, -1.0, np.inf])
 @pytest.mark.parametrize("on_invalid", ["error", "missing"])
 def test_invalid_cells_go_to_the_numpy_path(paths: Paths, bad: float, on_invalid: str) -> None:
