@@ -21,6 +21,12 @@ The pipeline, all vectorised over respondents (no Python loops over rows):
 
 Every input row comes out once, in order, with its identifier columns; a per-row,
 per-score ledger records items answered, the rule applied and the outcome.
+
+Steps 2-4 have two implementations of one contract: the numpy code here, column by column
+(the reference, and what every call below 1.5e8 rows x items uses, so that small data never
+import numba), and a compiled single pass for big data,
+:mod:`compassion_scales.stats.score_kernel`, which gives the same results bit for bit and
+leaves to the numpy code whatever it does not take as it is (invalid cells among them).
 """
 
 from __future__ import annotations
