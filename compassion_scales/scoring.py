@@ -21,6 +21,12 @@ The pipeline, all vectorised over respondents (no Python loops over rows):
 
 Every input row comes out once, in order, with its identifier columns; a per-row,
 per-score ledger records items answered, the rule applied and the outcome.
+
+Steps 2-4 have two implementations of one contract: the numpy code here, column by column
+(the reference, and what every call below 1.5e8 rows x items uses, so that small data never
+import numba), and a compiled single pass for big data,
+:mod:`compassion_scales.stats.score_kernel`, which gives the same results bit for bit and
+leaves to the numpy code whatever it does not take as it is (invalid cells among them).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -70,6 +76,7 @@ __all__ = [
 #: Outcome of a score for one respondent (the ``status`` column of the ledger).
 STATUS_CODES = ("complete", "prorated", "mean_of_answered", "too_few_answered", "no_answers")
 _COMPLETE, _PRORATED, _MEAN_ANSWERED, _TOO_FEW, _NONE = range(5)
+_STATUS_DTYPE = pd.CategoricalDtype(list(STATUS_CODES))
 
 _FAIL_COLUMNS = ["row", "column", "item", "value", "reason", "message"]
 
@@ -1009,15 +1016,237 @@ class ScoreResult(ResultMixin):
         })
 
 
+class _KernelScorer:
+    """The scores of one instrument, all computed by the compiled kernel in one pass.
+
+    Answers the same calls as :class:`_ItemScorer` (its reference implementation) with the
+    same arrays, bit for bit.
+    """
+
+    def __init__(self, results: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        self.results = results
+
+    def __call__(self, s: Score, force_keyed: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.results[s.id]
+
+    def of_scores(self, s: Score, inst: Instrument, rule: MissingRule
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.results[s.id]
+
+
+def _fused_scorer(data: pd.DataFrame, inst: Instrument, column_map: Mapping[str, str] | None,
+                  patterns: Mapping[str, str] | Sequence[str] | str | None, prorate: Any,
+                  reverse_coded: bool) -> tuple[PreparedResponses, _KernelScorer] | None:
+    """Every score of ``inst`` in one compiled pass, or None for the numpy path.
+
+    For numeric columns (numpy dtypes, not booleans) without column problems. None when a
+    cell is invalid (the numpy path then lists the cells, or turns them into missing values
+    with ``on_invalid="missing"``) or the instrument needs what the kernel leaves out (a
+    missing code inside the response range, codes that are not whole numbers in a recoded
+    set, scores of scores of scores, scores whose item orders conflict over fractional
+    values).
+    """
+    from compassion_scales.stats import score_kernel
+
+    mapping, fails = _resolve_columns([str(c) for c in data.columns], inst, column_map, patterns, None)
+    present = [i for i in inst.item_ids if i in mapping]
+    if fails or not present:
+        return None
+    unlabelled = data.attrs.get("unlabelled_codes") or {}
+    if any(mapping[i] in unlabelled for i in present):
+        return None
+    items = _kernel_items(inst, present, reverse_coded)
+    wanted = _kernel_scores(inst, present, prorate)
+    block = _item_block(data, [mapping[i] for i in present],
+                        [inst.response_sets[inst.item(i).response_set] for i in present])
+    if items is None or wanted is None or block is None:
+        return None
+    X, column = block
+    spec, out = wanted
+    try:
+        scored = score_kernel.score_block(X, items._replace(column=column), spec)
+    except ImportError:  # numba installed but not importable (e.g. a numpy it does not support)
+        return None
+    if scored is None or scored[3]:
+        return None
+    values, answered, status, _ = scored
+    results = {sid: (values[j], answered[j], status[j]) for j, sid in enumerate(out)}
+    prep = PreparedResponses(columns=(), item_ids=present, column_map=mapping,
+                             failures=pd.DataFrame(columns=_FAIL_COLUMNS),
+                             missing_items=[i for i in inst.item_ids if i not in mapping],
+                             index=data.index)
+    return prep, _KernelScorer(results)
+
+
+def _kernel_scores(inst: Instrument, present: list[str], prorate: Any) -> Any:
+    """The kernel's per-score arrays and the ids of the scores in its first rows: every score
+    whose items are all present, in the instrument's order, then the keyed versions of
+    components that scores of scores add. None for what the kernel leaves out."""
+    from compassion_scales.stats.score_kernel import ScoreSpec
+
+    have = set(present)
+    pos = {item_id: j for j, item_id in enumerate(present)}
+    out = [s for s in inst.scores if all(i in have for i in inst.score_items(s.id))]
+    rows = {(s.id, s.keying == "keyed" and not s.components): j for j, s in enumerate(out)}
+    for c in (c for s in out for c in s.components):
+        rows.setdefault((c, True), len(rows))
+    specs: list[Any] = [None] * len(rows)  # (members, keyed, mean, rule, of scores) per row
+    for (sid, keyed), j in rows.items():
+        s = inst.score(sid)
+        if s.components:
+            if any(inst.score(c).components for c in s.components):
+                return None
+            rule = _override_rule(s, len(s.components), None)
+            specs[j] = ([rows[(c, True)] for c in s.components], False,
+                        s.aggregation == "mean_of_scores", MissingRule(min_answered=rule.min_answered,
+                                                                      prorate=False), True)
+        elif not s.items or s.aggregation not in ("sum", "mean"):
+            return None
+        else:
+            specs[j] = ([pos[i] for i in s.items], keyed, s.aggregation == "mean",
+                        _override_rule(s, len(s.items), prorate), False)
+    spec = ScoreSpec(ptr=np.cumsum([0] + [len(m) for m, *_ in specs]).astype(np.int64),
+                     item=np.array([i for m, *_ in specs for i in m], dtype=np.int64),
+                     keyed=np.array([k for _, k, *_ in specs], dtype=bool),
+                     mean=np.array([x[2] for x in specs], dtype=bool),
+                     min_answered=np.array([x[3].min_answered for x in specs], dtype=np.int64),
+                     prorate=np.array([bool(x[3].prorate) for x in specs], dtype=bool),
+                     of_scores=np.array([x[4] for x in specs], dtype=bool))
+    return spec, [s.id for s in out]
+
+
+def _kernel_items(inst: Instrument, present: list[str], reverse_coded: bool) -> Any:
+    """The kernel's per-item arrays (block columns filled in later), or None if it cannot
+    read them exactly as :func:`prepare_responses` does."""
+    from compassion_scales.stats.score_kernel import ItemSpec
+
+    cols: dict[str, list[Any]] = {k: [] for k in ("lo", "hi", "whole", "flip", "key")}
+    miss: list[list[float]] = []
+    tables: list[list[float]] = []
+    for item_id in present:
+        it = inst.item(item_id)
+        rs = inst.response_sets[it.response_set]
+        numeric = [float(m) for m in rs.missing_codes
+                   if isinstance(m, (int, float)) and not isinstance(m, bool)]
+        table = _recode_table(rs)
+        if any(rs.min <= m <= rs.max for m in numeric) or table is None:
+            return None  # the fast numpy path keeps such codes as answers, the slow one not
+        miss.append(numeric)
+        tables.append(table)
+        cols["lo"].append(float(rs.min))
+        cols["hi"].append(float(rs.max))
+        cols["whole"].append(bool(rs.integer))
+        cols["flip"].append(float(rs.min + rs.max) if reverse_coded else np.nan)
+        cols["key"].append(float(rs.score_min + rs.score_max) if it.reverse else np.nan)
+    flat = np.array([v for t in tables for v in t], dtype=np.float64)
+    return ItemSpec(column=np.zeros(0, dtype=np.int64),
+                    **{k: np.array(v, dtype=bool if k == "whole" else np.float64) for k, v in cols.items()},
+                    miss_ptr=np.cumsum([0] + [len(m) for m in miss]).astype(np.int64),
+                    miss=np.array([v for m in miss for v in m], dtype=np.float64),
+                    table_ptr=np.cumsum([0] + [len(t) for t in tables]).astype(np.int64),
+                    is_code=~np.isinf(flat), table=np.where(np.isinf(flat), np.nan, flat))
+
+
+def _recode_table(rs: Any) -> list[float] | None:
+    """Scored value of each code ``min..max`` of a recoded set (``inf``: not an option's code;
+    the last option with a code wins, as in :func:`_recode`); [] when the set does not
+    recode; None when the kernel cannot use a table (codes not whole numbers)."""
+    if not rs.recodes:
+        return []
+    lo, hi = float(rs.min), float(rs.max)
+    if not (rs.integer and lo.is_integer() and hi.is_integer() and hi - lo < 10_000):
+        return None
+    table = [math.inf] * (int(hi - lo) + 1)
+    for o in rs.options:
+        code = float(o.code)
+        if lo <= code <= hi and code.is_integer():  # other codes never match a valid answer
+            table[int(code - lo)] = np.nan if o.score is None else float(o.score)
+    return table
+
+
+def _item_block(data: pd.DataFrame, columns: list[str], sets: list[Any]
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The item columns as one float64 (rows x columns) array and each item's column in it.
+
+    Columns of one float64 block of the frame (the usual case in memory) are read in place:
+    the array is that block, found through the columns' common numpy base. Other numeric
+    columns, and text columns (a CSV read as text: see :func:`_text_codes`), are copied into
+    a new array. None for anything else (booleans, nullable types go to the numpy path).
+    """
+    arrays = []
+    for c, rs in zip(columns, sets, strict=True):
+        col = data[c]
+        dtype = col.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind in "fiu":
+            arrays.append(col.to_numpy())
+        elif not pd.api.types.is_bool_dtype(dtype) and (
+                pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)):
+            parsed = _text_codes(col, rs)
+            if parsed is None:
+                return None
+            arrays.append(parsed)
+        else:
+            return None
+    found = _common_base(arrays)
+    if found is not None:
+        return found
+    X = np.empty((len(data), len(arrays)), order="F")
+    for j, a in enumerate(arrays):
+        X[:, j] = a
+    return X, np.arange(len(arrays), dtype=np.int64)
+
+
+def _text_codes(col: pd.Series, rs: Any) -> np.ndarray | None:
+    """A text column's codes as the numpy path reads them, or None if a cell is no answer.
+
+    Plain numbers and empty cells are cast in one pyarrow call, as ``_fast_numeric`` does;
+    otherwise each distinct text is classified as ``_convert_column`` does (labels, text
+    missing codes, numbers). None when a cell is neither (the numpy path reports it).
+    """
+    parsed = _arrow_floats(col)
+    if parsed is not None:
+        return parsed[0]
+    classified = _classify_text(col, rs, rs.label_lookup())
+    if classified is None or classified[1].any():
+        return None
+    return classified[0]
+
+
+def _common_base(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The 2-D float64 array all ``arrays`` are columns of, and their column positions."""
+    base = arrays[0].base
+    if not isinstance(base, np.ndarray) or base.ndim != 2 or base.dtype != np.float64:
+        return None
+    n = len(arrays[0])
+    start = base.__array_interface__["data"][0]
+    step = base.strides[1]
+    idx = []
+    for a in arrays:
+        offset = a.__array_interface__["data"][0] - start
+        if (a.base is not base or a.dtype != np.float64 or a.shape != (n,) or base.shape[0] != n
+                or a.strides != base.strides[:1] or step <= 0 or offset % step):
+            return None
+        j = offset // step
+        if not 0 <= j < base.shape[1]:
+            return None
+        idx.append(j)
+    return base, np.array(idx, dtype=np.int64)
+
+
 def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patterns, on_invalid,
-                      prorate, source, first_row, require_all: bool, reverse_coded: bool = False
+                      prorate, source, first_row, require_all: bool, reverse_coded: bool = False,
+                      compiled: bool = False
                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray],
                                  list[dict[str, Any]], PreparedResponses, dict[str, str]]:
-    prep = prepare_responses(data, inst, column_map=column_map, patterns=patterns,
-                             on_invalid=on_invalid, source=source, first_row=first_row,
-                             reverse_coded=reverse_coded)
+    fused = _fused_scorer(data, inst, column_map, patterns, prorate, reverse_coded) if compiled else None
+    if fused is None:  # the reference path: small data, or something the kernel leaves to it
+        prep = prepare_responses(data, inst, column_map=column_map, patterns=patterns,
+                                 on_invalid=on_invalid, source=source, first_row=first_row,
+                                 reverse_coded=reverse_coded)
+        item_score: _ItemScorer | _KernelScorer = _ItemScorer(prep, inst, prorate)
+    else:
+        prep, item_score = fused
     present = set(prep.item_ids)
-    item_score = _ItemScorer(prep, inst, prorate)
     values: dict[str, np.ndarray] = {}
     answered: dict[str, np.ndarray] = {}
     status: dict[str, np.ndarray] = {}
@@ -1030,10 +1259,7 @@ def _score_instrument(data: pd.DataFrame, inst: Instrument, *, column_map, patte
         n = len(s.components) if s.components else len(s.items)
         rule = _override_rule(s, n, prorate if not s.components else None)
         if s.components:
-            comp = [item_score(inst.score(c), force_keyed=True)[0] for c in s.components]
-            agg = "mean" if s.aggregation == "mean_of_scores" else "sum"
-            comp_rule = MissingRule(min_answered=rule.min_answered, prorate=False)
-            v, a, st = _aggregate_items(comp, agg, comp_rule)  # a sum needs every component
+            v, a, st = item_score.of_scores(s, inst, rule)
         else:
             v, a, st = item_score(s)
         values[s.id], answered[s.id], status[s.id] = v, a, st
@@ -1071,6 +1297,14 @@ class _ItemScorer:
         res = _aggregate_items(cols, s.aggregation, rule)
         self.cache[cache_key] = res
         return res
+
+    def of_scores(self, s: Score, inst: Instrument, rule: MissingRule
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A score of scores: its components (keyed), added as items are."""
+        comp = [self(inst.score(c), force_keyed=True)[0] for c in s.components]
+        agg = "mean" if s.aggregation == "mean_of_scores" else "sum"
+        comp_rule = MissingRule(min_answered=rule.min_answered, prorate=False)
+        return _aggregate_items(comp, agg, comp_rule)  # a sum needs every component
 
 
 def _can_score(s: Score, inst: Instrument, present: set[str], require_all: bool,
@@ -1213,17 +1447,19 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     instruments = _instruments_to_score(data, instrument, column_map, patterns, src)
     check_options(instruments, column_map=column_map, patterns=patterns)
     parts = _ScoredParts()
+    compiled = _use_kernel(len(data), instruments)
     if id_fails:
         parts.errors.append(_renumber_rows(pd.DataFrame(id_fails, columns=_FAIL_COLUMNS), data, start))
     for inst in instruments:
         parts.add(inst, data, column_map=column_map, patterns=patterns, on_invalid=on_invalid,
-                  prorate=prorate, source=src, first_row=start, reverse_coded=reverse_coded)
+                  prorate=prorate, source=src, first_row=start, reverse_coded=reverse_coded,
+                  compiled=compiled)
     parts.raise_problems(instruments, on_invalid, src)
     out, unused = _output_frame(data, parts, ids if keep == "ids" else None, src)
     _warn_unverified(instruments, parts.values)
     return ScoreResult(
-        scores=out, answered=pd.DataFrame(parts.answered, index=data.index),
-        status=pd.DataFrame({k: pd.Categorical.from_codes(v, categories=list(STATUS_CODES))
+        scores=out, answered=_columns_frame(parts.answered, data.index),
+        status=pd.DataFrame({k: pd.Categorical.from_codes(v, dtype=_STATUS_DTYPE, validate=False)
                              for k, v in parts.status.items()}, index=data.index),
         invalid=(pd.concat(parts.invalid_frames, ignore_index=True) if parts.invalid_frames
                  else pd.DataFrame(columns=_FAIL_COLUMNS)),
@@ -1233,6 +1469,15 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
         options={"on_invalid": on_invalid, "prorate": prorate, "id": ids,
                  "column_map": dict(column_map or {}), "patterns": patterns,
                  **({"reverse_coded": True} if reverse_coded else {})})
+
+
+def _use_kernel(n_rows: int, instruments: Sequence[Instrument]) -> bool:
+    """Whether this call scores with the compiled kernel: rows x items of the instruments
+    reach :func:`compassion_scales.stats.score_kernel.worth_compiling`'s threshold (numba is
+    imported only then; smaller data use the numpy path, the same numbers)."""
+    from compassion_scales.stats.score_kernel import worth_compiling
+
+    return worth_compiling(n_rows * sum(len(i.item_ids) for i in instruments))
 
 
 def _check_table(data: pd.DataFrame, src: str | None) -> None:
@@ -1317,12 +1562,54 @@ def _output_frame(data: pd.DataFrame, parts: _ScoredParts, kept_ids: list[str] |
     # columns that look like items of an instrument but were not recognised were errors above;
     unused = [str(c) for c in data.columns if c not in item_columns and c not in kept]
     out = data[kept].copy() if kept else pd.DataFrame(index=data.index)
-    scores_df = pd.DataFrame(parts.values, index=data.index)
+    scores_df = _columns_frame(parts.values, data.index)
     clash = [c for c in scores_df.columns if c in out.columns]
     if clash:
         raise ScoringError(f"{src or 'data'}: the data already have column(s) {', '.join(clash)}, "
                            "which scoring would create. Rename or drop them first.")
     return pd.concat([out, scores_df], axis=1), unused
+
+
+def _columns_frame(columns: Mapping[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    """``pd.DataFrame(columns, index=index)``, without copying runs of columns that are the
+    consecutive rows of one 2-D array (the compiled kernel's results): each run becomes one
+    block of the frame as it is. Same frame, same dtypes."""
+    runs: list[tuple[list[str], list[np.ndarray]]] = []
+    for name, a in columns.items():
+        prev = runs[-1][1][-1] if runs else None
+        if prev is not None and (_next_row(prev, a) or (_base_row(prev) is None and _base_row(a) is None)):
+            runs[-1][0].append(name)
+            runs[-1][1].append(a)
+        else:
+            runs.append(([name], [a]))
+    if all(len(names) == 1 for names, _ in runs):
+        return pd.DataFrame(dict(columns), index=index)
+    frames = []
+    for names, arrays in runs:
+        first = _base_row(arrays[0])
+        if first is not None:
+            block = cast(np.ndarray, arrays[0].base)[first:first + len(arrays)]
+            frames.append(pd.DataFrame(block.T, index=index, columns=names, copy=False))
+        else:
+            frames.append(pd.DataFrame(dict(zip(names, arrays, strict=True)), index=index))
+    return pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
+
+
+def _base_row(a: np.ndarray) -> int | None:
+    """Which row ``a`` is of its C-contiguous 2-D base array (None: not such a row)."""
+    base = a.base
+    if not (isinstance(base, np.ndarray) and base.ndim == 2 and base.flags.c_contiguous
+            and a.dtype == base.dtype and a.shape == base.shape[1:] and a.flags.c_contiguous):
+        return None
+    offset = a.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    row, rest = divmod(offset, base.strides[0]) if base.strides[0] else (0, 1)
+    return row if rest == 0 and 0 <= row < base.shape[0] else None
+
+
+def _next_row(a: np.ndarray, b: np.ndarray) -> bool:
+    """``b`` is the row after ``a`` of the same C-contiguous 2-D array."""
+    row = _base_row(a)
+    return row is not None and b.base is a.base and _base_row(b) == row + 1
 
 
 def _warn_unverified(instruments: Sequence[Instrument], values: Mapping[str, Any]) -> None:

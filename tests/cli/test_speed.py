@@ -56,10 +56,35 @@ runs = [["flows", data, "-i", "ceas", "--group", "group", "--time", "time", "--i
 for args in runs:
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, (args, r.output)
-print(",".join(m for m in ("statsmodels", "matplotlib") if m in sys.modules))
+print(",".join(m for m in ("statsmodels", "matplotlib", "numba") if m in sys.modules))
 """
 
     root = ROOT
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == ""
+
+
+def test_small_scoring_never_imports_numba() -> None:
+    """The compiled scoring kernel (#16) is for big data only: --help, a 300-row file (CLI and
+    library, every instrument it holds) and a stream must not pay for importing numba."""
+    import subprocess
+    import sys
+
+    code = """
+import os, sys, tempfile
+from click.testing import CliRunner
+from compassion_scales.cli import main
+import compassion_scales as cs
+data = "examples/responses.csv"
+streamed = os.path.join(tempfile.mkdtemp(), "scores.csv")
+for args in (["--help"], ["score", data, "-i", "fcs", "--id", "pid", "--id", "time"],
+             ["score", data, "--id", "pid", "--id", "time", "--stream", "-o", streamed]):
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, (args, r.output)
+cs.score(cs.read_responses(data), id=["pid", "time"])
+print("numba" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,274 @@
+"""A compiled single pass that validates, recodes, keys and adds item answers (#16).
+
+One contract, two implementations. For every row of an instrument's item block and every
+score, compute the score, the number of items (or component scores) answered and the outcome
+code. :mod:`compassion_scales.scoring` does it column by column with numpy (``prepare_responses``
+then ``_aggregate_items``): that is the reference implementation, and the one small data use,
+because a 300-row file must never pay for importing numba. This module is the compiled one: a
+numba kernel that reads each cell of the block once (tile of rows by tile of rows, so the
+per-tile totals stay in cache), checks it (range, whole number, option code), turns missing
+codes into blanks, flips it (``reverse_coded``), recodes it, and adds it, reverse keyed where a
+score asks for it, to every score that has the item; then it finishes each score with its
+missing-data rule and adds the scores of scores. :func:`worth_compiling` says when the
+compiled pass pays for importing numba.
+
+Exactness: each score meets its items in its own order (:func:`item_order`) and adds them
+from ``+0.0`` with the same floating-point operations as the numpy path (``k - x`` for a
+reversed item, ``total / answered`` for a mean, ``total / answered * n_items`` for a prorated
+sum), so the results are bit-for-bit identical (tests/io/test_scoring_kernel.py compares both
+paths over every shipped instrument and with hypothesis). The kernel runs on one thread:
+``numba.prange`` over the tiles was slower on the shared 2-core machine (see the notes of
+issue #16), and rows are independent anyway.
+
+A cell the kernel cannot take as it is (out of range and not a missing code, not whole, not
+an option's code) only sets the ``invalid`` flag: the caller then scores with the numpy path,
+which lists the cells (or turns them into missing values) with its messages and ledger.
+
+numba is imported by :func:`load_kernel` (called by :func:`score_block`), never by importing
+this module; the kernel itself is in :mod:`compassion_scales.stats.score_kernel_numba`.
+"""
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = ["COMPILE_THRESHOLD", "ItemSpec", "ScoreSpec", "item_order", "load_kernel", "score_block",
+           "worth_compiling"]
+
+#: Rows x items of one scoring call from which the compiled pass pays for itself. Importing
+#: numba and loading the cached kernel costs about 1.0-1.5 s once per process (numba imports
+#: scipy.linalg and its own numpy layer on the first call); the kernel saves about 6 ns per
+#: cell on one instrument (FCS: 9.0 -> 3.2 ns) and 9 ns on a wide survey (232 items:
+#: 14.4 -> 5.1 ns), so it pays from about 1.3e8-2.1e8 cells. Measured on the 2-core machine
+#: with /tmp/fused_once2.py and /tmp/fused_cross.py of issue #16 (see its notes).
+COMPILE_THRESHOLD = 150_000_000
+#: Once the kernel is loaded in this process (a long session, Dask workers), calls from this
+#: size on use it (FCS, 10,000 rows: 21 ms with numpy, 9 ms compiled).
+LOADED_THRESHOLD = 100_000
+#: Rows per tile: the tile's score totals (scores x rows) stay in the core's cache.
+TILE_ROWS = 2048
+
+_KERNEL: Any = None
+
+
+def worth_compiling(n_cells: int) -> bool:
+    """Whether a block of ``n_cells`` (rows x items) goes through the compiled kernel.
+
+    Below :data:`COMPILE_THRESHOLD` numba is not imported (a 300-row file never pays for it);
+    once the kernel is loaded, blocks of :data:`LOADED_THRESHOLD` cells and more use it.
+    Either way the numbers are the same. False when numba is not installed.
+
+    Examples
+    --------
+    >>> worth_compiling(300 * 15)
+    False
+    """
+    limit = LOADED_THRESHOLD if _KERNEL is not None else COMPILE_THRESHOLD
+    return n_cells >= limit and _numba_installed()
+
+
+@lru_cache(maxsize=1)
+def _numba_installed() -> bool:
+    """numba can be found (without importing it); without it every call uses numpy."""
+    return importlib.util.find_spec("numba") is not None
+
+
+class ItemSpec(NamedTuple):
+    """Per-item arrays (length ``n_items``) describing how each block column is read.
+
+    ``column``: the block column holding the item; ``lo``/``hi``: valid code range;
+    ``whole``: codes must be whole numbers; ``flip``: ``lo + hi`` to flip the code
+    (``reverse_coded``), NaN for none; ``key``: ``score_min + score_max`` of a reverse-keyed
+    item, NaN otherwise; ``miss_ptr``/``miss``: missing codes of item ``j`` are
+    ``miss[miss_ptr[j]:miss_ptr[j + 1]]``; ``code_ptr``/``codes``/``scores``: option codes and
+    their scored values (recoded items; empty range: the code is the value).
+    """
+
+    column: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    whole: np.ndarray
+    flip: np.ndarray
+    key: np.ndarray
+    miss_ptr: np.ndarray
+    miss: np.ndarray
+    table_ptr: np.ndarray
+    is_code: np.ndarray
+    table: np.ndarray
+
+
+class ScoreSpec(NamedTuple):
+    """Per-score arrays (length ``n_scores``); score ``s`` adds ``item[ptr[s]:ptr[s + 1]]``,
+    in that order: positions into :class:`ItemSpec`, or, for a score of scores
+    (``of_scores[s]``), the scores (rows of the result) it adds.
+
+    ``keyed``: reverse keys apply; ``mean``: a mean (else a sum); ``min_answered``: items
+    (scores) needed for a score; ``prorate``: a sum with fewer answered is prorated. Scores
+    of scores are computed after all the others, and add scores that are not themselves
+    scores of scores, without keys.
+    """
+
+    ptr: np.ndarray
+    item: np.ndarray
+    keyed: np.ndarray
+    mean: np.ndarray
+    min_answered: np.ndarray
+    prorate: np.ndarray
+    of_scores: np.ndarray
+
+
+def load_kernel() -> Any:
+    """Import numba and compile (or load from its on-disk cache) the kernel; returns it."""
+    global _KERNEL
+    if _KERNEL is None:
+        from compassion_scales.stats.score_kernel_numba import score_tiles
+
+        _KERNEL = score_tiles
+    return _KERNEL
+
+
+def score_block(X: np.ndarray, items: ItemSpec, scores: ScoreSpec, *, tile: int = TILE_ROWS
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool] | None:
+    """Every score of an item block in one compiled pass.
+
+    Each item is read once per tile of rows and added to every score that has it, so the
+    items are visited in one order that keeps each score's own order (see
+    :func:`item_order`); None when the scores' orders conflict and a value may have a
+    fraction (then the order of the additions could change the last bit of a sum).
+
+    Parameters
+    ----------
+    X : ndarray of float64, shape (n_rows, n_columns)
+        The answers (NaN = blank); any strides (a DataFrame's column-major block is read in
+        place).
+    items : ItemSpec
+        How to read, check, recode and key each item's column.
+    scores : ScoreSpec
+        Which items each score adds, and its missing-data rule.
+    tile : int
+        Rows per tile.
+
+    Returns
+    -------
+    None, or a tuple of
+    values : ndarray, shape (n_scores, n_rows)
+        Scores (NaN = missing).
+    answered : ndarray of int32, shape (n_scores, n_rows)
+        Items answered.
+    status : ndarray of int8, shape (n_scores, n_rows)
+        0 complete, 1 prorated, 2 mean of answered, 3 too few answered, 4 no answers.
+    invalid : bool
+        Some cell was out of range, not whole or not an option's code: the results are not
+        to be used (score the block with the numpy path, which reports the cells).
+
+    Examples
+    --------
+    A 3-item sum with the second item reverse keyed on a 1-5 scale, and the mean of items
+    1 and 3 (scored when at least one is answered):
+
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0, 5.0], [np.nan, 4.0, 3.0]])
+    >>> none = np.array([np.nan] * 3)
+    >>> items = ItemSpec(column=np.arange(3), lo=np.ones(3), hi=np.full(3, 5.0),
+    ...                  whole=np.ones(3, bool), flip=none, key=np.array([np.nan, 6.0, np.nan]),
+    ...                  miss_ptr=np.zeros(4, np.int64), miss=np.empty(0),
+    ...                  table_ptr=np.zeros(4, np.int64), is_code=np.empty(0, bool),
+    ...                  table=np.empty(0))
+    >>> scores = ScoreSpec(ptr=np.array([0, 3, 5]), item=np.array([0, 1, 2, 0, 2]),
+    ...                    keyed=np.array([True, True]), mean=np.array([False, True]),
+    ...                    min_answered=np.array([3, 1]), prorate=np.array([False, False]),
+    ...                    of_scores=np.array([False, False]))
+    >>> values, answered, status, invalid = score_block(X, items, scores)
+    >>> values.tolist(), answered.tolist(), status.tolist(), invalid
+    ([[10.0, nan], [3.0, 3.0]], [[3, 2], [2, 1]], [[0, 3], [0, 2]], False)
+    """
+    order = item_order(items, scores)
+    if order is None:
+        return None
+    kernel = load_kernel()
+    n_scores = len(scores.ptr) - 1
+    n = X.shape[0]
+    values = np.empty((n_scores, n))
+    answered = np.empty((n_scores, n), dtype=np.int32)
+    status = np.empty((n_scores, n), dtype=np.int8)
+    bad = np.zeros(max(1, -(-n // tile)), dtype=np.bool_)
+    if n:
+        it = (items.lo, items.hi, items.whole, items.flip, items.miss_ptr, items.miss,
+              items.table_ptr, items.is_code, items.table)
+        kernel(X, items.column, it, (order, *_memberships(items, scores)), tuple(scores), tile,
+               values, answered, status, bad)
+    return values, answered, status, bool(bad.any())
+
+
+def _memberships(items: ItemSpec, scores: ScoreSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each item, the scores (not of scores) that add it and the key they add it with:
+    ``score[ptr[j]:ptr[j + 1]]`` and ``key[...]`` (NaN: not reversed)."""
+    k = len(items.lo)
+    per_item: list[list[tuple[int, float]]] = [[] for _ in range(k)]
+    for s in range(len(scores.ptr) - 1):
+        if scores.of_scores[s]:
+            continue
+        for p in range(scores.ptr[s], scores.ptr[s + 1]):
+            j = int(scores.item[p])
+            per_item[j].append((s, float(items.key[j]) if scores.keyed[s] else np.nan))
+    ptr = np.cumsum([0] + [len(m) for m in per_item]).astype(np.int64)
+    return (ptr, np.array([s for m in per_item for s, _ in m], dtype=np.int64),
+            np.array([key for m in per_item for _, key in m], dtype=np.float64))
+
+
+def item_order(items: ItemSpec, scores: ScoreSpec) -> np.ndarray | None:
+    """An order of the items in which every score meets its items in its own order.
+
+    The first such order in item position (a topological sort of "item a before item b"
+    for each score's neighbours). When the scores' orders conflict, any order gives the
+    same sums if every scored value is a whole number (then the item positions); otherwise
+    None.
+
+    Examples
+    --------
+    >>> ptr, item = np.array([0, 2, 4]), np.array([2, 0, 0, 1])
+    >>> scores = ScoreSpec(ptr, item, *([np.zeros(2, bool)] * 4), of_scores=np.zeros(2, bool))
+    >>> items = ItemSpec(*([np.zeros(3)] * 11))
+    >>> item_order(items, scores).tolist()
+    [2, 0, 1]
+    """
+    import heapq
+
+    k = len(items.lo)
+    after: list[set[int]] = [set() for _ in range(k)]
+    for s in range(len(scores.ptr) - 1):
+        members = scores.item[scores.ptr[s]:scores.ptr[s + 1]]
+        if not scores.of_scores[s]:
+            for a, b in zip(members[:-1], members[1:], strict=True):
+                if a != b:
+                    after[int(a)].add(int(b))
+    waiting = np.zeros(k, dtype=np.int64)
+    for nxt in after:
+        for b in nxt:
+            waiting[b] += 1
+    ready = [j for j in range(k) if waiting[j] == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        j = heapq.heappop(ready)
+        order.append(j)
+        for b in after[j]:
+            waiting[b] -= 1
+            if waiting[b] == 0:
+                heapq.heappush(ready, b)
+    if len(order) == k:
+        return np.array(order, dtype=np.int64)
+    return np.arange(k, dtype=np.int64) if _all_whole(items) else None
+
+
+def _all_whole(items: ItemSpec) -> bool:
+    """Every value an item can add (answer, flipped, recoded, reversed) is a whole number."""
+    def whole(a: np.ndarray) -> bool:
+        a = a[~np.isnan(a)]
+        return bool(np.all(a == np.floor(a)))
+
+    return (bool(np.all(items.whole)) and whole(items.lo) and whole(items.flip)
+            and whole(items.key) and whole(items.table))

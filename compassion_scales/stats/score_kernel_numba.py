@@ -1,0 +1,179 @@
+"""The numba kernel of :mod:`compassion_scales.stats.score_kernel` (importing this imports numba).
+
+Compiled on first use and cached on disk (``cache=True``); see ``score_kernel`` for the
+contract and :func:`compassion_scales.stats.score_kernel.score_block` for the entry point.
+``error_model="numpy"``: a float division by zero gives inf/NaN (as numpy), no check in the
+loops, so that they vectorise; no result depends on it (rows with nothing answered are NaN).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+
+__all__ = ["score_tiles"]
+
+_JIT = dict(cache=True, nogil=True, error_model="numpy")
+
+
+@numba.njit(**_JIT)
+def _plain_item(X: np.ndarray, r0: int, m: int, c: int, lo: float, hi: float, whole: bool,
+                w: np.ndarray) -> bool:
+    """Copy rows ``r0:r0 + m`` of block column ``c`` to ``w``; True when some cell is outside
+    the range or not whole (a missing code, or invalid: :func:`_general_item` then reads the
+    column again)."""
+    nbad = 0
+    for r in range(m):
+        x = X[r0 + r, c]
+        w[r] = x
+        nbad += (x < lo) | (x > hi) | (whole & (x == x) & (x != np.floor(x)))
+    return nbad > 0
+
+
+@numba.njit(**_JIT)
+def _code_item(w: np.ndarray, m: int, lo: float, flip: float, t0: int, t1: int,
+               is_code: np.ndarray, table: np.ndarray) -> bool:
+    """Valid codes in ``w`` -> scored values: option check, flip, recoding. True when a code
+    is not an option's."""
+    recoded = t1 > t0
+    nbad = 0
+    for r in range(m):
+        v = w[r]
+        if v == v:
+            if recoded:
+                nbad += not is_code[t0 + int(v - lo)]
+            if flip == flip:
+                v = flip - v
+            if recoded:  # the last option with this code, as numpy's successive masked writes
+                p = t0 + int(v - lo)
+                v = table[p] if is_code[p] else np.nan
+            w[r] = v
+    return nbad > 0
+
+
+@numba.njit(**_JIT)
+def _general_item(X: np.ndarray, r0: int, m: int, c: int, j: int, it: Any, w: np.ndarray) -> bool:
+    """Rows ``r0:r0 + m`` of block column ``c`` (item ``j``) -> scored values in ``w`` (NaN =
+    missing) when some cell is outside the range: missing codes become blanks, other such
+    cells are invalid (True)."""
+    lo, hi, whole, flip, miss_ptr, miss, table_ptr, is_code, table = it
+    bad = False
+    for r in range(m):
+        x = X[r0 + r, c]
+        if x == x and (x < lo[j] or x > hi[j] or (whole[j] and x != np.floor(x))):
+            known = False  # a missing code (all lie outside the range) is a blank
+            for p in range(miss_ptr[j], miss_ptr[j + 1]):
+                known = known or x == miss[p]
+            bad = bad or not known
+            x = np.nan
+        w[r] = x
+    t0, t1 = table_ptr[j], table_ptr[j + 1]
+    if t1 > t0 or flip[j] == flip[j]:
+        bad = _code_item(w, m, lo[j], flip[j], t0, t1, is_code, table) or bad
+    return bad
+
+
+@numba.njit(**_JIT)
+def _add(src: np.ndarray, m: int, key: float, total: np.ndarray, count: np.ndarray,
+         s: int) -> None:
+    """Add ``src[:m]`` (reversed as ``key - x`` unless ``key`` is NaN) to the totals of
+    score ``s`` (row ``s`` of ``total`` and ``count``).
+
+    A blank adds +0.0, which changes no total: totals start at +0.0 and so are never -0.0.
+    """
+    if key == key:
+        for r in range(m):
+            v = src[r]
+            ok = v == v
+            total[s, r] += (key - v) if ok else 0.0
+            count[s, r] += ok
+    else:
+        for r in range(m):
+            v = src[r]
+            ok = v == v
+            total[s, r] += v if ok else 0.0
+            count[s, r] += ok
+
+
+@numba.njit(**_JIT)
+def _add_score(values: np.ndarray, q: int, r0: int, m: int, total: np.ndarray,
+               count: np.ndarray, s: int) -> None:
+    """Add score ``q`` (a row of ``values``, NaN = missing) to the totals of score ``s``."""
+    for r in range(m):
+        v = values[q, r0 + r]
+        ok = v == v
+        total[s, r] += v if ok else 0.0
+        count[s, r] += ok
+
+
+@numba.njit(**_JIT)
+def _finish(total: np.ndarray, count: np.ndarray, s: int, m: int, r0: int, sc: Any,
+            values: np.ndarray, answered: np.ndarray, status: np.ndarray) -> None:
+    """Scores and outcome codes (those of scoring.STATUS_CODES) of score ``s`` on a tile."""
+    ptr, mean, need, prorate = sc[0], sc[3][s], sc[4][s], sc[5][s]
+    n_items = ptr[s + 1] - ptr[s]
+    fn = float(n_items)
+    for r in range(m):
+        a = count[s, r]
+        t = total[s, r]
+        complete = a == n_items
+        partial = (a >= need) & (a != n_items) & (a > 0)
+        q = t / a
+        if mean:
+            res = q if (complete | partial) else np.nan
+            st = 2 if partial else 3
+        else:
+            res = t if complete else (q * fn if (prorate & partial) else np.nan)
+            st = 1 if (prorate & partial) else 3
+        st = 0 if complete else st
+        values[s, r0 + r] = np.nan if a == 0 else res
+        answered[s, r0 + r] = a
+        status[s, r0 + r] = 4 if a == 0 else st
+
+
+@numba.njit(**_JIT)
+def _tile(X: np.ndarray, r0: int, r1: int, column: np.ndarray, it: Any, member: Any, sc: Any,
+          values: np.ndarray, answered: np.ndarray, status: np.ndarray) -> bool:
+    """Rows ``r0:r1``: read each item once, in ``order``, adding it to every score that has
+    it; then finish the scores, then the scores of scores. True if a cell is invalid."""
+    order, mem_ptr, mem_score, mem_key = member
+    lo, hi, whole, flip, table_ptr, is_code, table = it[0], it[1], it[2], it[3], it[6], it[7], it[8]
+    ptr, item, of_scores = sc[0], sc[1], sc[6]
+    m = r1 - r0
+    ns = ptr.shape[0] - 1
+    total = np.zeros((ns, m))
+    count = np.zeros((ns, m), dtype=np.int32)
+    w = np.empty(m)
+    bad = False
+    for q in range(order.shape[0]):
+        j = order[q]
+        c = column[j]
+        if _plain_item(X, r0, m, c, lo[j], hi[j], whole[j], w):
+            bad = _general_item(X, r0, m, c, j, it, w) or bad
+        elif table_ptr[j + 1] > table_ptr[j] or flip[j] == flip[j]:
+            bad = _code_item(w, m, lo[j], flip[j], table_ptr[j], table_ptr[j + 1],
+                             is_code, table) or bad
+        for p in range(mem_ptr[j], mem_ptr[j + 1]):
+            _add(w, m, mem_key[p], total, count, mem_score[p])
+    for s in range(ns):
+        if not of_scores[s]:
+            _finish(total, count, s, m, r0, sc, values, answered, status)
+    for s in range(ns):  # scores of scores, in the order of their scores
+        if of_scores[s]:
+            for p in range(ptr[s], ptr[s + 1]):
+                _add_score(values, item[p], r0, m, total, count, s)
+            _finish(total, count, s, m, r0, sc, values, answered, status)
+    return bad
+
+
+@numba.njit(**_JIT)
+def score_tiles(X: np.ndarray, column: np.ndarray, it: Any, member: Any, sc: Any, tile: int,
+                values: np.ndarray, answered: np.ndarray, status: np.ndarray,
+                bad: np.ndarray) -> None:
+    """Score every tile of ``tile`` rows (in parallel); ``bad[t]``: tile ``t`` has an invalid cell."""
+    n = X.shape[0]
+    n_tiles = (n + tile - 1) // tile
+    for t in range(n_tiles):
+        r0 = t * tile
+        bad[t] = _tile(X, r0, min(n, r0 + tile), column, it, member, sc, values, answered, status)
