@@ -65,14 +65,20 @@ efa_job <- function(j) {
   if (identical(j$missing, "listwise")) x <- na.omit(x)
   x <- x[rowSums(!is.na(x)) > 0, , drop = FALSE]
   r <- cor(x, use = "pairwise")
-  res <- list(kmo = psych::KMO(r)$MSA, kmo_items = num(psych::KMO(r)$MSAi),
+  km <- suppressMessages(tryCatch(psych::KMO(r), error = function(e) list(MSA = NA, MSAi = NA)))
+  res <- list(kmo = km$MSA, kmo_items = num(km$MSAi),
               bartlett = psych::cortest.bartlett(x)$chisq,
               bartlett_p = psych::cortest.bartlett(x)$p.value, bartlett_df = psych::cortest.bartlett(x)$df,
               pa_values = num(suppressWarnings(psych::fa(r, 1, fm = "minres", warnings = FALSE))$values),
               fits = list())
   for (s in j$solutions) {
-    f <- suppressMessages(suppressWarnings(psych::fa(x, nfactors = s$nf, fm = s$fm,
-                                                     rotate = s$rotate, warnings = FALSE)))
+    f <- tryCatch(suppressMessages(suppressWarnings(psych::fa(x, nfactors = s$nf, fm = s$fm,
+                                                     rotate = s$rotate, warnings = FALSE))),
+                  error = function(e) conditionMessage(e))
+    if (is.character(f)) {
+      res$fits[[length(res$fits) + 1]] <- list(nf = s$nf, fm = s$fm, rotate = s$rotate, error = f)
+      next
+    }
     L <- unclass(f$loadings)
     res$fits[[length(res$fits) + 1]] <- list(
       nf = s$nf, fm = s$fm, rotate = s$rotate, loadings = unname(L),
@@ -109,6 +115,26 @@ eta_ci <- function(f, df1, df2, level = 0.95) {
   l <- c(bound(1 - a), bound(a)); l / (l + N)
 }
 
+multi_job <- function(j) {
+  d <- rd(j$file); g <- d[[j$group]]; lv <- sort(unique(g))
+  p <- np <- c()
+  for (sc in unlist(j$scores)) {
+    y <- d[[sc]]; ok <- !is.na(y)
+    if (length(lv) == 2) {
+      p <- c(p, t.test(y[ok & g == lv[1]], y[ok & g == lv[2]])$p.value)
+      np <- c(np, wilcox.test(y[ok & g == lv[1]], y[ok & g == lv[2]], exact = FALSE)$p.value)
+    } else {
+      p <- c(p, oneway.test(y ~ factor(g), subset = ok)$p.value)
+      np <- c(np, kruskal.test(y[ok], factor(g[ok]))$p.value)
+    }
+  }
+  out <- list()
+  for (m in c("holm", "BH", "bonferroni")) {
+    out[[paste0("p_", m)]] <- p.adjust(p, m); out[[paste0("np_", m)]] <- p.adjust(np, m)
+  }
+  out
+}
+
 icc_job <- function(j) {
   x <- rd(j$file)
   ic <- psych::ICC(na.omit(x), lmer = FALSE)$results  # psych stops on missing data: listwise as cscore
@@ -130,12 +156,12 @@ compare_job <- function(j) {
     dd <- (mean(y1) - mean(y2)) / sqrt(((n1 - 1) * var(y1) + (n2 - 1) * var(y2)) / (n1 + n2 - 2))
     J <- exp(lgamma((n1 + n2 - 2) / 2) - lgamma((n1 + n2 - 3) / 2)) / sqrt((n1 + n2 - 2) / 2)
     ci <- exact_d_ci(dd, n1, n2)
-    bf <- exp(BayesFactor::ttestBF(x = y1, y = y2)@bayesFactor$bf)
+    bf <- BayesFactor::ttestBF(x = y1, y = y2)@bayesFactor$bf / log(10)
     rb <- 2 * num(w$statistic) / (n1 * n2) - 1
     list(t = num(tt$statistic), df = num(tt$parameter), p = tt$p.value,
          w = num(w$statistic), w_p = w$p.value, psych_hedges_g = -num(cd$hedges.g[1, 2]),
          psych_d_ci = -rev(num(cd$hedges.g[1, c(1, 3)])), d = dd, g = J * dd,
-         g_ci = J * ci, bf10 = bf, rank_biserial = rb, mean_ci = group_ci(y, g, lv))
+         g_ci = J * ci, log10_bf10 = bf, rank_biserial = rb, mean_ci = group_ci(y, g, lv))
   } else {
     ow <- oneway.test(y ~ factor(g))
     kw <- kruskal.test(y, factor(g))
@@ -206,7 +232,7 @@ res <- list()
 for (j in jobs) {
   if (nzchar(Sys.getenv("FIDELITY_DEBUG"))) message(j$name)
   res[[j$name]] <- switch(j$kind, alpha = alpha_job(j), efa = efa_job(j),
-                          compare = compare_job(j), icc = icc_job(j), retest = retest_job(j), change = change_job(j))
+                          compare = compare_job(j), icc = icc_job(j), multi = multi_job(j), retest = retest_job(j), change = change_job(j))
 }
 res$versions <- list(R = R.version.string, psych = as.character(packageVersion("psych")),
                      GPArotation = as.character(packageVersion("GPArotation")),

@@ -119,6 +119,9 @@ def simulate(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     # n = 120, 7 items 1-5, one item reverse-worded (negative loading), not reversed
     sets["n120_k7_unreversed"] = _likert(_factor_data(
         rng, 120, _simple(7, [.7, .6, -.6, .65, .5, .55, .6])), 1, 5)
+    # n = 200, 5 items 1-5 plus their total (a singular correlation matrix)
+    x = _likert(_factor_data(rng, 200, _simple(5, .55)), 1, 5)
+    sets["n200_k6_total_column"] = np.column_stack([x, x.sum(axis=1)])
     # n = 12, 10 items (n barely above k), continuous
     sets["n12_k10_cont"] = _factor_data(rng, 12, _simple(10, .6))
     return {name: pd.DataFrame(v, columns=[f"i{j + 1}" for j in range(v.shape[1])])
@@ -140,6 +143,16 @@ def simulate_groups(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     d = frame([rng.gamma(2, 4, 400), rng.gamma(2.4, 4, 1100)], ["f", "m"])
     d.loc[rng.choice(len(d), 60, replace=False), "y"] = np.nan
     out["g2_400v1100_skew_missing"] = d
+    out["g2_300v300_big_effect"] = frame([rng.normal(0, 1, 300), rng.normal(1.3, 1.1, 300)],
+                                         ["p", "q"])
+    for name, sizes in (("multi_g2", [35, 50]), ("multi_g3", [30, 25, 40])):
+        g = np.repeat([f"arm{i}" for i in range(len(sizes))], sizes)
+        shift = np.repeat(np.arange(len(sizes)), sizes)
+        m = pd.DataFrame({"g": g})
+        for j, eff in enumerate([0.0, .25, .5, .05][:len(MULTI[name])]):
+            m[f"y{j + 1}"] = rng.normal(size=len(g)) + eff * shift
+        m.loc[rng.random(len(m)) < .05, "y2"] = np.nan
+        out[name] = m
     out["g3_20v50v130"] = frame([rng.normal(0, 1, 20), rng.normal(.4, 1.5, 50),
                                  rng.normal(.2, .7, 130)], ["s1", "s2", "s3"])
     out["g5_unequal_ties"] = frame([np.round(rng.gamma(2, 2, n)) + s for n, s in
@@ -241,9 +254,11 @@ EFA_PLAN = {
     "n1000_k15_cont_3f": [(3, "minres", "varimax"), (3, "ml", "oblimin"), (3, "minres", "promax"),
                           (3, "pa", "oblimin"), (3, "ml", "geominT")],
     "n800_k20_4f_skew": [(4, "minres", "oblimin"), (4, "ml", "promax"), (4, "pa", "varimax")],
+    "n200_k6_total_column": [(1, "pa", "none"), (2, "pa", "varimax")],
     "n150_k8_likert04_skew": [(1, "minres", "none"), (2, "minres", "oblimin"), (2, "ml", "geominQ"),
                               (2, "minres", "none"), (2, "ml", "none")],
 }
+MULTI = {"multi_g2": ["y1", "y2", "y3", "y4"], "multi_g3": ["y1", "y2", "y3"]}
 KEYED = {"n150_k8_likert04_skew": ["i2", "i5"], "n120_k7_unreversed": ["i3"],
          "n45_k4_likert04_mcar15": ["i4"]}
 ORDINAL = ["n300_k12_likert17_block", "n45_k4_likert04_mcar15"]
@@ -286,7 +301,10 @@ def manifest(items: dict[str, pd.DataFrame], groups: dict[str, pd.DataFrame]) ->
                      "items": list(items[name].columns), "missing": "listwise",
                      "solutions": [{"nf": nf, "fm": fm, "rotate": rot} for nf, fm, rot in plan]})
     jobs.append({"name": "icc:raters5", "kind": "icc", "file": "raters5.csv"})
-    for name in groups:
+    for name in MULTI:
+        jobs.append({"name": f"multi:{name}", "kind": "multi", "file": f"{name}.csv",
+                     "scores": MULTI[name], "group": "g"})
+    for name in [g for g in groups if g not in MULTI]:
         jobs.append({"name": f"compare:{name}", "kind": "compare", "file": f"{name}.csv",
                      "score": "y", "group": "g"})
     scores = [{"id": "fcs_others", "items": FCS_OTH}, {"id": "fcs_from_others", "items": FCS_FROM},
@@ -380,20 +398,29 @@ def _align(ours: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, tuple[int,
 def check_efa(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any], missing: str = "pairwise") -> None:
     import compassion_scales as cs
 
+    name = name if missing == "pairwise" else f"{name} (listwise)"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        k = cs.kmo(d, missing=missing)
-        b = cs.bartlett(d, missing=missing)
         pa = cs.parallel_analysis(d, n_iter=2, seed=1, kind="fa", missing=missing)
-    name = name if missing == "pairwise" else f"{name} (listwise)"
-    log.add("KMO overall", name, k.overall, r["kmo"])
-    log.add("KMO per item", name, k.per_item, r["kmo_items"])
-    log.add("Bartlett chisq", name, b.chisq, r["bartlett"])
-    log.add("Bartlett df, p (log10)", name, [b.df, np.log10(max(b.p_val, 1e-300))],
-            [r["bartlett_df"], np.log10(max(r["bartlett_p"], 1e-300))])
+        try:
+            k = cs.kmo(d, missing=missing)
+            b = cs.bartlett(d, missing=missing)
+        except cs.AnalysisError as exc:
+            log.decisions.append(f"KMO/Bartlett @ {name}: cscore refuses ({str(exc)[:60]}...); "
+                                 f"psych gives KMO {r['kmo']}, Bartlett {r['bartlett']}")
+            k = b = None
+    if k is not None and b is not None:
+        log.add("KMO overall", name, k.overall, r["kmo"])
+        log.add("KMO per item", name, k.per_item, r["kmo_items"])
+        log.add("Bartlett chisq", name, b.chisq, r["bartlett"])
+        log.add("Bartlett df, p (log10)", name, [b.df, np.log10(max(b.p_val, 1e-300))],
+                [r["bartlett_df"], np.log10(max(r["bartlett_p"], 1e-300))])
     log.add("parallel observed fa values", name, pa.eigenvalues["observed_fa"], r["pa_values"])
     for f in r["fits"]:
         where = f"{name} {f['fm']}/{f['rotate']}/{f['nf']}"
+        if "error" in f:
+            log.decisions.append(f"efa @ {where}: psych::fa fails ({f['error'][:50]}); not compared")
+            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = cs.efa(d, n_factors=f["nf"], method=f["fm"], rotation=ROTATIONS[f["rotate"]],
@@ -466,7 +493,7 @@ def check_compare(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any]) -> No
         j = t["g"] / t["d"]
         log.add("d CI vs psych cohen.d.ci (loose tol)", name,
                 [t["g_ci_low"] / j, t["g_ci_high"] / j], r["psych_d_ci"])
-        log.add("bf10 (ttestBF)", name, t["bf10"], r["bf10"])
+        log.add("log10 bf10 (ttestBF)", name, np.log10(t["bf10"]), r["log10_bf10"])
         log.add("rank biserial (by hand)", name, t["rank_biserial"], r["rank_biserial"])
     else:
         log.add("welch anova F (oneway.test)", name, t["statistic"], r["f"])
@@ -486,6 +513,17 @@ def check_compare(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any]) -> No
     desc = res.descriptives
     log.add("group mean t CI (t.test)", name, np.c_[desc["ci_low"], desc["ci_high"]],
             np.array(r["mean_ci"], dtype=float))
+
+
+def check_multi(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any], scores: list[str]) -> None:
+    import compassion_scales as cs
+
+    for corr, key in (("holm", "holm"), ("fdr_bh", "BH"), ("bonferroni", "bonferroni")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = cs.compare(d, group="g", scores=scores, correction=corr).tests
+        log.add(f"p_adj across scores ({corr} = p.adjust {key})", name, t["p_adj"], r["p_" + key])
+        log.add(f"np_p_adj across scores ({corr})", name, t["np_p_adj"], r["np_" + key])
 
 
 def check_icc(log: Log, d: pd.DataFrame, r: dict[str, Any]) -> None:
@@ -628,6 +666,8 @@ def main(argv: list[str] | None = None) -> int:
             check_alpha(log, name, frame, job["missing"], r, job)
         elif kind == "efa":
             check_efa(log, name, back[name], r, job.get("missing", "pairwise"))
+        elif kind == "multi":
+            check_multi(log, name, back[name], r, job["scores"])
         elif kind == "icc":
             check_icc(log, pd.read_csv(folder / job["file"]), r)
         elif kind == "compare":

@@ -746,6 +746,11 @@ def _analyse(sid: str, frame: pd.DataFrame, rev: Sequence[str] | None, gname: st
     for text, category in dict.fromkeys((f"{where}: {w.message}", w.category) for w in caught):
         warnings.warn(text, category, stacklevel=4)
     flipped = row.pop("_flipped", [])
+    if opts.n_factors > 1 and row["n_factors"] == 1:
+        messages.append(f"omega for {where[0].lower() + where[1:]}: its {row['n_items']} items are "
+                        f"too few for {opts.n_factors} group factors (omega needs at least 2 items "
+                        "per factor plus one), so omega_total is from one factor and omega_h is "
+                        "not computed.")
     if flipped:
         messages.append(f"omega for {where[0].lower() + where[1:]}: item(s) "
                         f"{', '.join(flipped)} load negatively on the general factor and were "

@@ -186,6 +186,12 @@ def cor_smooth(r: np.ndarray, eig_tol: float = PSYCH_EIG_TOL) -> tuple[np.ndarra
     rebuilt and scaled back to a unit diagonal. Returns the matrix and whether it was smoothed
     (a positive-definite matrix comes back unchanged).
 
+    A singular matrix (smallest eigenvalue below ``p * eps`` times the largest, numpy's rank
+    tolerance: an item that is the sum of others, fewer people than items) is smoothed too. Its
+    smallest eigenvalue is rounding noise that falls on either side of machine epsilon depending
+    on the eigen solver; psych smooths whenever R's falls below, which is the usual case, and
+    the smoothed matrix does not depend on that noise.
+
     Examples
     --------
     >>> r = np.array([[1.0, 0.9, 0.9], [0.9, 1.0, 0.1], [0.9, 0.1, 1.0]])   # not positive definite
@@ -194,7 +200,8 @@ def cor_smooth(r: np.ndarray, eig_tol: float = PSYCH_EIG_TOL) -> tuple[np.ndarra
     (True, True)
     """
     vals, vecs = np.linalg.eigh(r)
-    if vals.min() >= np.finfo(float).eps:
+    eps = np.finfo(float).eps
+    if vals.min() >= max(eps, r.shape[0] * eps * vals.max()):
         return r, False
     vals = np.where(vals < eig_tol, 100 * eig_tol, vals)
     vals = vals * r.shape[0] / vals.sum()

@@ -75,3 +75,15 @@ def test_kmo_and_bartlett_refuse_a_singular_matrix(case):
         kmo(_data(case))
     with pytest.raises(AnalysisError, match="singular"):
         bartlett(_data(case))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fit_statistics_smooth_a_singular_matrix_as_psych(case):
+    g = GOLD[case]["pa_fit"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = efa(_data(case), n_factors=1, method="pa", rotation="none").fit.iloc[0]
+    assert float(fit["df"]) == g["dof"]
+    for ours, theirs in (("objective", "objective"), ("chisq", "chisq"), ("null_chisq", "null_chisq"),
+                         ("tli", "tli"), ("rmsea", "rmsea"), ("bic", "bic")):
+        assert float(fit[ours]) == pytest.approx(g[theirs], rel=1e-5), ours

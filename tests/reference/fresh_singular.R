@@ -9,6 +9,9 @@
 # instead of failing, so lambda-6 was 1.0 (psych: 0.7695) for the total-score data.
 # psych::KMO's solve() fails on these matrices ("computationally singular"); cscore raises its
 # documented AnalysisError (recorded here as kmo_error).
+# psych::fa.stats smooths a singular matrix (cor.smooth) before the chi-square: R's smallest
+# eigenvalue of it is rounding noise below machine epsilon; numpy's fell just above, so cscore
+# did not smooth and reported chisq 5480 where psych reports 3301 (pa_fit, total_column).
 # Run once from the repository root:  Rscript tests/reference/fresh_singular.R
 # Writes tests/reference/fresh_singular_psych.json.
 suppressPackageStartupMessages({library(psych); library(jsonlite)})
@@ -24,7 +27,10 @@ case <- function(file, call) {
        raw_alpha = a$total$raw_alpha, std_alpha = a$total$std.alpha,
        g6 = a$total[["G6(smc)"]], smc = unname(suppressMessages(psych::smc(r))),
        pa_loadings = unname(c(unclass(pa$loadings))), pa_communality = unname(pa$communality),
-       omega_g6 = o$G6, kmo_error = kmo)
+       omega_g6 = o$G6, kmo_error = kmo,
+       pa_fit = list(objective = pa$objective, chisq = unname(pa$STATISTIC), dof = pa$dof,
+                     null_chisq = pa$null.chisq, tli = pa$TLI, rmsea = unname(pa$RMSEA[1]),
+                     bic = pa$BIC, min_eigenvalue_R = min(eigen(r)$values)))
 }
 res <- list(
   total_column = case("fresh_total_column.csv",
