@@ -71,6 +71,12 @@ efa_job <- function(j) {
               bartlett_p = psych::cortest.bartlett(x)$p.value, bartlett_df = psych::cortest.bartlett(x)$df,
               pa_values = num(suppressWarnings(psych::fa(r, 1, fm = "minres", warnings = FALSE))$values),
               fits = list())
+  if (isTRUE(j$corr_input)) {  # the matrix itself, with n.obs: psych weights nothing by pair counts
+    f <- suppressMessages(suppressWarnings(psych::fa(r, nfactors = 2, n.obs = nrow(x), warnings = FALSE)))
+    res$corr_fit <- list(chisq = f$STATISTIC, tli = f$TLI, rmsea = num(f$RMSEA[1:3]), bic = f$BIC,
+                         rms = f$rms, crms = f$crms, loadings = unname(unclass(f$loadings)))
+    write.csv(r, file.path(dir, paste0("corr_", j$file)))
+  }
   for (s in j$solutions) {
     f <- tryCatch(suppressMessages(suppressWarnings(psych::fa(x, nfactors = s$nf, fm = s$fm,
                                                      rotate = s$rotate, warnings = FALSE))),

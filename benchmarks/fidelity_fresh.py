@@ -196,6 +196,7 @@ class Log:
         self.worst: dict[str, dict[str, Any]] = {}
         self.decisions: list[str] = []
         self.counts: dict[str, int] = defaultdict(int)
+        self.verdicts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
 
     def add(self, stat: str, where: str, ours: Any, theirs: Any) -> None:
         a = np.atleast_1d(np.asarray(ours, dtype=float)).ravel()
@@ -225,7 +226,10 @@ class Log:
 
     def same(self, stat: str, where: str, ours: Any, theirs: Any) -> None:
         self.counts[stat] += 1
-        if list(ours) != list(theirs):
+        bad = list(ours) != list(theirs)
+        self.verdicts[stat][0] += 1
+        self.verdicts[stat][1] += int(bad)
+        if bad:
             self.decisions.append(f"{stat} @ {where}: ours {list(ours)} vs R {list(theirs)}")
 
     def report(self) -> str:
@@ -234,7 +238,10 @@ class Log:
             w = self.worst[stat]
             lines.append(f"{stat:44s} {self.counts[stat]:6d} {w['abs']:10.2e} {w['rel']:9.1e} "
                          f"{w['max_rel']:9.1e}  {w['where']}")
-        lines.append(f"\n{sum(self.counts.values())} numbers compared.")
+        lines.append("\nDecisions (same answer as R?):")
+        for stat, (n, bad) in sorted(self.verdicts.items()):
+            lines.append(f"  {stat:60s} {n:4d} compared, {bad} differ")
+        lines.append(f"\n{sum(self.counts.values())} numbers and decisions compared.")
         lines.append(f"Decision / NaN / shape disagreements: {len(self.decisions)}")
         lines += ["  " + d for d in self.decisions]
         return "\n".join(lines)
@@ -259,6 +266,7 @@ EFA_PLAN = {
                               (2, "minres", "none"), (2, "ml", "none")],
 }
 MULTI = {"multi_g2": ["y1", "y2", "y3", "y4"], "multi_g3": ["y1", "y2", "y3"]}
+CORR_INPUT = ("n300_k12_likert17_block", "n250_k9_3f_mcar20")
 KEYED = {"n150_k8_likert04_skew": ["i2", "i5"], "n120_k7_unreversed": ["i3"],
          "n45_k4_likert04_mcar15": ["i4"]}
 ORDINAL = ["n300_k12_likert17_block", "n45_k4_likert04_mcar15"]
@@ -283,6 +291,7 @@ def manifest(items: dict[str, pd.DataFrame], groups: dict[str, pd.DataFrame]) ->
                          "items": cols, "missing": missing, "omega_nf": OMEGA_NF.get(name)})
         if name in EFA_PLAN:
             jobs.append({"name": f"efa:{name}", "kind": "efa", "file": f"{name}.csv", "items": cols,
+                     "corr_input": name in CORR_INPUT,
                          "solutions": [{"nf": nf, "fm": fm, "rotate": rot}
                                        for nf, fm, rot in EFA_PLAN[name]]})
     for name, keys in KEYED.items():
@@ -335,6 +344,10 @@ def check_alpha(log: Log, name: str, d: pd.DataFrame, missing: str, r: dict[str,
         else:
             res = cs.reliability(d, n_factors=nf, **opts)
         res1 = cs.reliability(d, n_factors=1, **opts) if nf > 1 else res
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cs.omega(d[list(job["items"])], missing=missing, reverse=job.get("keys") or None)
+    hey = " [Heywood case]" if any(issubclass(w.category, cs.HeywoodCaseWarning) for w in caught) else ""
     s = res.summary.iloc[0]
     s1 = res1.summary.iloc[0]
     it = res.items
@@ -363,7 +376,7 @@ def check_alpha(log: Log, name: str, d: pd.DataFrame, missing: str, r: dict[str,
     log.add("alpha if dropped std", where, it["std_alpha_if_dropped"], r["std_alpha_drop"])
     log.add("split half (odd-even SB)", where, s["split_half_sb"], r["split_half_sb"])
     if "omega_total_1" in r:
-        log.add("omega total (1 factor)", where, s1["omega_total"], r["omega_total_1"])
+        log.add("omega total (1 factor)" + hey, where, s1["omega_total"], r["omega_total_1"])
     if "omega_h_nf" in r and s["n_factors"] > 1:
         log.add("omega total (n factors)", where, s["omega_total"], r["omega_total_nf"])
         log.add("omega h (n factors)", where, s["omega_h"], r["omega_h_nf"])
@@ -395,7 +408,26 @@ def _align(ours: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, tuple[int,
     return ours[:, best_perm] * best_s, best_perm, best_s
 
 
-def check_efa(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any], missing: str = "pairwise") -> None:
+def _check_corr_input(log: Log, name: str, folder: Path, f: dict[str, Any]) -> None:
+    """efa() on the correlation matrix R analysed (with n_obs), as psych::fa(r, n.obs =)."""
+    import compassion_scales as cs
+
+    r = pd.read_csv(folder / f"corr_{name}.csv", index_col=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cs.efa(r, n_factors=2, n_obs=int(pd.read_csv(folder / f"{name}.csv").shape[0]))
+    fit = res.fit.iloc[0]
+    where = f"{name} (correlation matrix input)"
+    log.add("efa on R + n_obs: fit (chisq, tli, rmsea+CI, bic, rms, crms)", where,
+            [fit["chisq"], fit["tli"], fit["rmsea"], fit["rmsea_ci_low"], fit["rmsea_ci_high"],
+             fit["bic"], fit["rms"], fit["crms"]],
+            [f["chisq"], f["tli"], *f["rmsea"], f["bic"], f["rms"], f["crms"]])
+    RL = np.array(f["loadings"], dtype=float)
+    log.add("efa on R + n_obs: loadings (psych order)", where, res.loadings.to_numpy(), RL)
+
+
+def check_efa(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any], missing: str = "pairwise",
+              folder: Path | None = None) -> None:
     import compassion_scales as cs
 
     name = name if missing == "pairwise" else f"{name} (listwise)"
@@ -415,7 +447,12 @@ def check_efa(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any], missing: 
         log.add("Bartlett chisq", name, b.chisq, r["bartlett"])
         log.add("Bartlett df, p (log10)", name, [b.df, np.log10(max(b.p_val, 1e-300))],
                 [r["bartlett_df"], np.log10(max(r["bartlett_p"], 1e-300))])
-    log.add("parallel observed fa values", name, pa.eigenvalues["observed_fa"], r["pa_values"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hey = " [Heywood case]" if cs.efa(d, n_factors=1, missing=missing).heywood_items else ""
+    log.add("parallel observed fa values" + hey, name, pa.eigenvalues["observed_fa"], r["pa_values"])
+    if "corr_fit" in r and folder is not None:
+        _check_corr_input(log, name, folder, r["corr_fit"])
     for f in r["fits"]:
         where = f"{name} {f['fm']}/{f['rotate']}/{f['nf']}"
         if "error" in f:
@@ -665,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
             frame = pd.read_csv(folder / job["file"]) if "subset" in job else back[name]
             check_alpha(log, name, frame, job["missing"], r, job)
         elif kind == "efa":
-            check_efa(log, name, back[name], r, job.get("missing", "pairwise"))
+            check_efa(log, name, back[name], r, job.get("missing", "pairwise"), folder)
         elif kind == "multi":
             check_multi(log, name, back[name], r, job["scores"])
         elif kind == "icc":
