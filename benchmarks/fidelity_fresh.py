@@ -122,6 +122,9 @@ def simulate(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     # n = 200, 5 items 1-5 plus their total (a singular correlation matrix)
     x = _likert(_factor_data(rng, 200, _simple(5, .55)), 1, 5)
     sets["n200_k6_total_column"] = np.column_stack([x, x.sum(axis=1)])
+    # n = 180, 12 items 1-5, half of them reverse-worded and not reversed (a balanced scale)
+    sets["n180_k12_balanced_unreversed"] = _likert(_factor_data(
+        rng, 180, _simple(12, np.tile([.65, -.6], 6))), 1, 5)
     # n = 12, 10 items (n barely above k), continuous
     sets["n12_k10_cont"] = _factor_data(rng, 12, _simple(10, .6))
     return {name: pd.DataFrame(v, columns=[f"i{j + 1}" for j in range(v.shape[1])])
@@ -199,8 +202,10 @@ class Log:
         self.verdicts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
 
     def add(self, stat: str, where: str, ours: Any, theirs: Any) -> None:
-        a = np.atleast_1d(np.asarray(ours, dtype=float)).ravel()
-        b = np.atleast_1d(np.asarray(theirs, dtype=float)).ravel()
+        a = np.atleast_1d(np.asarray(ours, dtype=object)).ravel()
+        b = np.atleast_1d(np.asarray(theirs, dtype=object)).ravel()
+        a = np.array([np.nan if v is None else v for v in a], dtype=float)
+        b = np.array([np.nan if v is None else v for v in b], dtype=float)
         if a.shape != b.shape:
             self.decisions.append(f"{stat} @ {where}: shape {a.shape} vs R {b.shape}")
             return
@@ -408,6 +413,10 @@ def _align(ours: np.ndarray, theirs: np.ndarray) -> tuple[np.ndarray, tuple[int,
     return ours[:, best_perm] * best_s, best_perm, best_s
 
 
+def _log10p(p: float | None) -> float:
+    return np.nan if p is None or np.isnan(p) else float(np.log10(max(p, 1e-300)))
+
+
 def _check_corr_input(log: Log, name: str, folder: Path, f: dict[str, Any]) -> None:
     """efa() on the correlation matrix R analysed (with n_obs), as psych::fa(r, n.obs =)."""
     import compassion_scales as cs
@@ -445,8 +454,8 @@ def check_efa(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any], missing: 
         log.add("KMO overall", name, k.overall, r["kmo"])
         log.add("KMO per item", name, k.per_item, r["kmo_items"])
         log.add("Bartlett chisq", name, b.chisq, r["bartlett"])
-        log.add("Bartlett df, p (log10)", name, [b.df, np.log10(max(b.p_val, 1e-300))],
-                [r["bartlett_df"], np.log10(max(r["bartlett_p"], 1e-300))])
+        log.add("Bartlett df, p (log10)", name, [b.df, _log10p(b.p_val)],
+                [r["bartlett_df"], _log10p(r["bartlett_p"])])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hey = " [Heywood case]" if cs.efa(d, n_factors=1, missing=missing).heywood_items else ""
