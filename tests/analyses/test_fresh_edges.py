@@ -61,8 +61,8 @@ def test_negative_average_covariance_matches_psych_and_is_flagged():
     row = res.summary.iloc[0]
     assert row["alpha"] < 0
     _check_alpha(row, res.items, g)
-    flagged = set(res.items.loc[res.items["keying_flag"], "item"])
-    assert set(_as_list(g["pc_negative"])) <= flagged        # what psych warns about, at least
+    flagged = sorted(res.items.loc[res.items["keying_flag"], "item"])
+    assert flagged == sorted(_as_list(g["pc_negative"])) == sorted(_as_list(g["check_keys"]))
 
 
 def test_constant_group_matches_r():
