@@ -349,10 +349,8 @@ def check_alpha(log: Log, name: str, d: pd.DataFrame, missing: str, r: dict[str,
         else:
             res = cs.reliability(d, n_factors=nf, **opts)
         res1 = cs.reliability(d, n_factors=1, **opts) if nf > 1 else res
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        cs.omega(d[list(job["items"])], missing=missing, reverse=job.get("keys") or None)
-    hey = " [Heywood case]" if any(issubclass(w.category, cs.HeywoodCaseWarning) for w in caught) else ""
+    hey = _heywood_tag(d[list(job["items"])], missing, job.get("keys") or None, 1)
+    hey_nf = _heywood_tag(d[list(job["items"])], missing, job.get("keys") or None, nf) if nf > 1 else ""
     s = res.summary.iloc[0]
     s1 = res1.summary.iloc[0]
     it = res.items
@@ -383,12 +381,25 @@ def check_alpha(log: Log, name: str, d: pd.DataFrame, missing: str, r: dict[str,
     if "omega_total_1" in r:
         log.add("omega total (1 factor)" + hey, where, s1["omega_total"], r["omega_total_1"])
     if "omega_h_nf" in r and s["n_factors"] > 1:
-        log.add("omega total (n factors)", where, s["omega_total"], r["omega_total_nf"])
-        log.add("omega h (n factors)", where, s["omega_h"], r["omega_h_nf"])
+        log.add("omega total (n factors)" + hey_nf, where, s["omega_total"], r["omega_total_nf"])
+        log.add("omega h (n factors)" + hey_nf, where, s["omega_h"], r["omega_h_nf"])
     flagged = sorted(it.loc[it["keying_flag"], "item"])
     flips = sorted(r.get("check_keys_flips") or [])
     log.same("keying flag vs psych check.keys flips", where, flagged, flips)
     log.same("keying flag vs psych's warning (PC1 < 0)", where, flagged, sorted(r.get("pc_negative") or []))
+
+
+def _heywood_tag(d: pd.DataFrame, missing: str, keys: list[str] | None, nf: int) -> str:
+    """" [Heywood case]" when cscore's omega with ``nf`` factors warns of one, else ""."""
+    import compassion_scales as cs
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            cs.omega(d, n_factors=nf, missing=missing, reverse=keys)
+        except cs.AnalysisError:
+            return ""
+    return " [Heywood case]" if any(issubclass(w.category, cs.HeywoodCaseWarning) for w in caught) else ""
 
 
 def _one_group(res: Any, value: str) -> Any:
