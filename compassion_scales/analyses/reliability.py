@@ -265,7 +265,8 @@ def _keying_flags(R: np.ndarray, r_drop: np.ndarray) -> np.ndarray:
 
 
 def _item_table(items: _Items, C: np.ndarray, loading: np.ndarray | None,
-                R: np.ndarray) -> pd.DataFrame:
+                pearson: np.ndarray) -> pd.DataFrame:
+    """The item table; ``pearson`` is R's ``cor(x, use = "pairwise")`` (psych::principal's)."""
     X = items.X
     k = C.shape[0]
     R = cov2cor(C)
@@ -300,7 +301,7 @@ def _item_table(items: _Items, C: np.ndarray, loading: np.ndarray | None,
     })
     if loading is not None:
         df["loading_1f"] = loading
-    df["keying_flag"] = _keying_flags(R, r_drop)
+    df["keying_flag"] = _keying_flags(pearson, r_drop)
     return df
 
 

@@ -12,7 +12,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["pairwise_cov", "pairwise_cor", "pairwise_cor_n", "pairwise_cor_stack", "cov2cor", "smc", "pinv_psych", "cor_smooth",
+__all__ = ["pairwise_cov", "pairwise_cor", "pairwise_cor_n", "pairwise_cor_stack", "cov2cor", "smc",
+           "pinv_psych", "cor_smooth",
            "PSYCH_EIG_TOL"]
 
 #: ``psych::cor.smooth``'s default ``eig.tol``.
