@@ -284,6 +284,20 @@ class KMOResult(ResultMixin):
                 "unacceptable.", self.missing_note]
 
 
+def _singular(r: np.ndarray) -> bool:
+    """True when ``r`` is singular to working precision: its reciprocal condition number (1-norm)
+    is below machine epsilon, the test of R's ``solve()`` ("system is computationally singular").
+
+    Examples
+    --------
+    >>> _singular(np.array([[1.0, 1.0], [1.0, 1.0]])), _singular(np.eye(2))
+    (True, False)
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.linalg.cond(r, 1)
+    return bool(not np.isfinite(cond) or 1.0 / cond < np.finfo(float).eps)
+
+
 def _kaiser_label(v: float) -> str:
     for cut, label in ((0.9, "marvelous"), (0.8, "meritorious"), (0.7, "middling"),
                        (0.6, "mediocre"), (0.5, "miserable")):
@@ -338,6 +352,8 @@ def kmo(data: Any, *, missing: str = "pairwise", items: list[str] | None = None,
                     input_options=InputOptions.of(column_map, patterns, on_invalid))
     r = prep.corr
     try:
+        if _singular(r):  # as R's solve(): a reciprocal condition number below machine epsilon
+            raise np.linalg.LinAlgError
         q = np.linalg.inv(r)
     except np.linalg.LinAlgError:
         raise AnalysisError(
@@ -440,7 +456,7 @@ def bartlett(data: Any, *, missing: str = "pairwise", items: list[str] | None = 
                             "pass n_obs=.")
     p = len(prep.labels)
     sign, logdet = np.linalg.slogdet(prep.corr)
-    if sign <= 0:
+    if sign <= 0 or _singular(prep.corr):
         raise AnalysisError(
             "The correlation matrix is not positive definite (singular, or made inconsistent by "
             "pairwise deletion), so Bartlett's test cannot be computed. Try --missing listwise or "

@@ -246,7 +246,28 @@ def cronbach_alpha(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | 
 
 
 # ====================================================================== item analysis
-def _item_table(items: _Items, C: np.ndarray, loading: np.ndarray | None) -> pd.DataFrame:
+def _first_component(R: np.ndarray) -> np.ndarray:
+    """First principal component loadings of ``R``, signed to a positive sum (``psych::principal``)."""
+    w, v = np.linalg.eigh(R)
+    pc = v[:, -1] * np.sqrt(max(w[-1], 0.0))
+    return pc if pc.sum() >= 0 else -pc
+
+
+def _keying_flags(R: np.ndarray, r_drop: np.ndarray) -> np.ndarray:
+    """psych's reverse-key check: a negative loading on the first principal component.
+
+    ``psych::alpha`` warns about (and ``check.keys = TRUE`` flips) exactly these items. With two
+    items the component cannot tell which one is reversed: both are flagged when they correlate
+    negatively (item-rest r below 0).
+    """
+    if R.shape[0] < 3:
+        return r_drop < 0
+    return _first_component(R) < 0
+
+
+def _item_table(items: _Items, C: np.ndarray, loading: np.ndarray | None,
+                pearson: np.ndarray) -> pd.DataFrame:
+    """The item table; ``pearson`` is R's ``cor(x, use = "pairwise")`` (psych::principal's)."""
     X = items.X
     k = C.shape[0]
     R = cov2cor(C)
@@ -281,9 +302,7 @@ def _item_table(items: _Items, C: np.ndarray, loading: np.ndarray | None) -> pd.
     })
     if loading is not None:
         df["loading_1f"] = loading
-        df["keying_flag"] = (r_drop < 0) | (loading < 0)
-    else:
-        df["keying_flag"] = r_drop < 0
+    df["keying_flag"] = _keying_flags(pearson, r_drop)
     return df
 
 
@@ -300,8 +319,10 @@ def item_analysis(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | N
         ``r_drop`` (item-rest r, psych ``r.drop``), ``alpha_if_dropped``,
         ``std_alpha_if_dropped``, ``loading_1f`` (loading on one minres factor,
         signed so that most loadings are positive) and ``keying_flag``: True when the
-        item-rest correlation is negative or the loading's sign is opposite to the
-        scale's, a likely reverse-key or data-coding error. Keys are never flipped.
+        item loads negatively on the first principal component (signed to a positive
+        sum), a likely reverse-key or data-coding error: the items ``psych::alpha`` warns
+        about and ``check.keys = TRUE`` would flip (with two items: when they correlate
+        negatively). Keys are never flipped.
 
     Examples
     --------
@@ -309,13 +330,13 @@ def item_analysis(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | N
     >>> d = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3, 2, 4], "b": [2, 2, 3, 5, 4, 3, 1, 4],
     ...                   "c": [1, 3, 3, 4, 5, 2, 2, 3], "d": [2, 2, 4, 4, 5, 3, 1, 5]})
     >>> d["c"] = 6 - d["c"]                        # as if c's reverse key were forgotten
-    >>> item_analysis(d)["keying_flag"].tolist()   # R: psych::alpha(d)$item.stats$r.drop
+    >>> item_analysis(d)["keying_flag"].tolist()   # R: psych::alpha(d, check.keys = TRUE)$keys
     [False, False, True, False]
     """
     items = _prepare(data, reverse=reverse, item_range=item_range, missing=missing)
     C = _cov(items.X)
-    loading = _one_factor_loading(_pearson(items.X))
-    return _item_table(items, C, loading)
+    R = _pearson(items.X)
+    return _item_table(items, C, _one_factor_loading(R), R)
 
 
 def _one_factor_loading(R: np.ndarray) -> np.ndarray | None:
@@ -673,14 +694,17 @@ def _one_set(data: pd.DataFrame, reverse: Sequence[str] | None,
     C = _cov(items.X)
     k = items.X.shape[1]
     row["n_incomplete"] = items.n_incomplete
-    loading = _omega_columns(row, items, _pearson(items.X), opts.n_factors)
+    R = _pearson(items.X)
+    loading = _omega_columns(row, items, R, opts.n_factors)
     row["split_half_sb"] = (lambda r: 2 * r / (1 + r))(_split_r(C))
     row["lambda6"] = row.pop("g6_smc")
     if opts.ordinal:
         P, _ = _corr(items, True)
         row["ordinal_alpha"] = (1 - k / P.sum()) * (k / (k - 1))
         row["ordinal_omega_total"] = _omega_from_R(P, 1)["omega_total"] if k >= 3 else np.nan
-    tab = _item_table(items, C, loading)
+    tab = _item_table(items, C, loading, R)
+    declared = data.attrs.get("declared_reverse", [])  # keyed by the instrument, before this call
+    tab.loc[tab["item"].isin(declared), "key"] = "-"
     row["n_flagged"] = int(tab["keying_flag"].sum())
     return row, tab
 
@@ -706,8 +730,8 @@ def _item_sets(data: pd.DataFrame, instrument: str | Instrument | None, *,
         notes = iset.notes()
         for note in notes:
             warnings.warn(note, SkippedScoreWarning, stacklevel=4)
-        return ([(sid, iset.items(sid), None) for sid in iset.scores], iset.instrument.id,
-                item_range, notes)
+        return ([(sid, _declared_keys(iset.items(sid), iset.instrument, sid), None)
+                 for sid in iset.scores], iset.instrument.id, item_range, notes)
     cols = list(items) if items is not None else [c for c in data.columns if c != group]
     missing_cols = [c for c in cols if c not in data.columns]
     if missing_cols:
@@ -719,6 +743,14 @@ def _item_sets(data: pd.DataFrame, instrument: str | Instrument | None, *,
         item_range = (float(np.nanmin(vals)), float(np.nanmax(vals)))
     return [("items", pd.DataFrame(vals, columns=cols, index=data.index), reverse)], None, \
         item_range, []
+
+
+def _declared_keys(frame: pd.DataFrame, inst: Any, sid: str) -> pd.DataFrame:
+    """Record in ``frame.attrs`` which items the instrument reversed (shown as key ``-``)."""
+    score = inst.score(sid)
+    frame.attrs["declared_reverse"] = ([i for i in score.items if inst.item(i).reverse]
+                                       if score.keying == "keyed" else [])
+    return frame
 
 
 def _subsets(data: pd.DataFrame, group: str | None) -> tuple[list[tuple[str, np.ndarray]], int]:
@@ -747,6 +779,11 @@ def _analyse(sid: str, frame: pd.DataFrame, rev: Sequence[str] | None, gname: st
     for text, category in dict.fromkeys((f"{where}: {w.message}", w.category) for w in caught):
         warnings.warn(text, category, stacklevel=4)
     flipped = row.pop("_flipped", [])
+    if opts.n_factors > 1 and row["n_factors"] == 1:
+        messages.append(f"omega for {where[0].lower() + where[1:]}: its {row['n_items']} items are "
+                        f"too few for {opts.n_factors} group factors (omega needs at least 2 items "
+                        "per factor plus one), so omega_total is from one factor and omega_h is "
+                        "not computed.")
     if flipped:
         messages.append(f"omega for {where[0].lower() + where[1:]}: item(s) "
                         f"{', '.join(flipped)} load negatively on the general factor and were "
@@ -828,8 +865,8 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
     Warns
     -----
     KeyingWarning
-        When an item's item-rest correlation is negative or its first-factor loading
-        has the opposite sign to the scale's (a likely reverse-key or coding error).
+        When an item loads negatively on the first principal component, as
+        ``psych::alpha`` warns (a likely reverse-key or coding error).
 
     Examples
     --------
@@ -872,8 +909,9 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
     drop = ["group"] if group is None else []
     table = pd.DataFrame(rows).drop(columns=drop)
     if flagged:
-        msg = ("Possible keying or coding error: item(s) " + ", ".join(flagged) + " correlate "
-               "negatively with the rest of their scale or load against it on the first factor. "
+        msg = ("Possible keying or coding error: item(s) " + ", ".join(flagged) + " load "
+               "against the rest of their scale (negatively on its first principal component; "
+               "psych::alpha's check). "
                "Check the reverse keys and the answer coding; nothing was flipped.")
         warnings.warn(msg, KeyingWarning, stacklevel=3)
         messages.append(msg)

@@ -12,7 +12,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["pairwise_cov", "pairwise_cor", "pairwise_cor_n", "pairwise_cor_stack", "cov2cor", "smc", "cor_smooth",
+__all__ = ["pairwise_cov", "pairwise_cor", "pairwise_cor_n", "pairwise_cor_stack", "cov2cor", "smc",
+           "pinv_psych", "cor_smooth",
            "PSYCH_EIG_TOL"]
 
 #: ``psych::cor.smooth``'s default ``eig.tol``.
@@ -139,14 +140,33 @@ def cov2cor(c: np.ndarray) -> np.ndarray:
     return r
 
 
+def pinv_psych(x: np.ndarray) -> np.ndarray:
+    """``psych::Pinv``: the pseudo-inverse keeping singular values above ``sqrt(eps)`` times the largest.
+
+    Equals the inverse of a well-conditioned matrix; for a singular or nearly singular one
+    (an item that is a sum of others, fewer people than items) it drops the directions that
+    carry no information, as psych does. ``numpy.linalg.pinv``'s default cut-off (1e-15)
+    would keep them and give huge, meaningless values.
+
+    Examples
+    --------
+    >>> r = np.array([[1.0, 1.0], [1.0, 1.0]])                    # singular
+    >>> pinv_psych(r).round(4).tolist()                           # R: psych::Pinv(r)
+    [[0.25, 0.25], [0.25, 0.25]]
+    """
+    u, d, vt = np.linalg.svd(x)
+    keep = d > max(np.sqrt(np.finfo(float).eps) * d[0], 0.0)
+    return (vt[keep].T / d[keep]) @ u[:, keep].T
+
+
 def smc(r: np.ndarray) -> np.ndarray:
     """Squared multiple correlations ``1 - 1/diag(R^-1)`` of a correlation matrix, as ``psych::smc``.
 
-    Like psych, values are clipped to [0, 1] (they can only leave that range when ``r`` is
-    not positive definite); a singular matrix is inverted with the pseudo-inverse (psych
-    always uses ``Pinv``, which equals the inverse for an invertible matrix). Unlike psych,
-    ``r`` must be a correlation matrix without missing entries (psych rescales a covariance
-    matrix and works around NaN entries; no caller here needs that).
+    Like psych, ``R^-1`` is psych's pseudo-inverse :func:`pinv_psych` (the inverse when ``r`` is
+    well conditioned) and values are clipped to [0, 1] (they can only leave that range when ``r``
+    is singular or not positive definite). Unlike psych, ``r`` must be a correlation matrix
+    without missing entries (psych rescales a covariance matrix and works around NaN entries; no
+    caller here needs that).
 
     Examples
     --------
@@ -154,11 +174,9 @@ def smc(r: np.ndarray) -> np.ndarray:
     >>> smc(r).round(4).tolist()                                  # R: psych::smc(r)
     [0.2619, 0.3187, 0.1733]
     """
-    try:
-        inv = np.linalg.inv(r)
-    except np.linalg.LinAlgError:
-        inv = np.linalg.pinv(r)
-    return np.clip(1.0 - 1.0 / np.diag(inv), 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 1.0 - 1.0 / np.diag(pinv_psych(r))
+    return np.clip(np.nan_to_num(out, nan=0.0, neginf=0.0, posinf=1.0), 0.0, 1.0)
 
 
 def cor_smooth(r: np.ndarray, eig_tol: float = PSYCH_EIG_TOL) -> tuple[np.ndarray, bool]:
@@ -169,6 +187,12 @@ def cor_smooth(r: np.ndarray, eig_tol: float = PSYCH_EIG_TOL) -> tuple[np.ndarra
     rebuilt and scaled back to a unit diagonal. Returns the matrix and whether it was smoothed
     (a positive-definite matrix comes back unchanged).
 
+    A singular matrix (smallest eigenvalue below ``p * eps`` times the largest, numpy's rank
+    tolerance: an item that is the sum of others, fewer people than items) is smoothed too. Its
+    smallest eigenvalue is rounding noise that falls on either side of machine epsilon depending
+    on the eigen solver; psych smooths whenever R's falls below, which is the usual case, and
+    the smoothed matrix does not depend on that noise.
+
     Examples
     --------
     >>> r = np.array([[1.0, 0.9, 0.9], [0.9, 1.0, 0.1], [0.9, 0.1, 1.0]])   # not positive definite
@@ -177,7 +201,8 @@ def cor_smooth(r: np.ndarray, eig_tol: float = PSYCH_EIG_TOL) -> tuple[np.ndarra
     (True, True)
     """
     vals, vecs = np.linalg.eigh(r)
-    if vals.min() >= np.finfo(float).eps:
+    eps = np.finfo(float).eps
+    if vals.min() >= max(eps, r.shape[0] * eps * vals.max()):
         return r, False
     vals = np.where(vals < eig_tol, 100 * eig_tol, vals)
     vals = vals * r.shape[0] / vals.sum()
