@@ -14,10 +14,11 @@ import numpy as np
 
 __all__ = ["score_tiles"]
 
-_JIT = dict(cache=True, nogil=True, error_model="numpy")
+#: numba.njit with the kernel's options (cached to disk, no GIL, numpy's error model)
+_jit: Any = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
-@numba.njit(**_JIT)
+@_jit
 def _plain_item(X: np.ndarray, r0: int, m: int, c: int, lo: float, hi: float, whole: bool,
                 w: np.ndarray) -> bool:
     """Copy rows ``r0:r0 + m`` of block column ``c`` to ``w``; True when some cell is outside
@@ -31,7 +32,7 @@ def _plain_item(X: np.ndarray, r0: int, m: int, c: int, lo: float, hi: float, wh
     return nbad > 0
 
 
-@numba.njit(**_JIT)
+@_jit
 def _code_item(w: np.ndarray, m: int, lo: float, flip: float, t0: int, t1: int,
                is_code: np.ndarray, table: np.ndarray) -> bool:
     """Valid codes in ``w`` -> scored values: option check, flip, recoding. True when a code
@@ -52,7 +53,7 @@ def _code_item(w: np.ndarray, m: int, lo: float, flip: float, t0: int, t1: int,
     return nbad > 0
 
 
-@numba.njit(**_JIT)
+@_jit
 def _general_item(X: np.ndarray, r0: int, m: int, c: int, j: int, it: Any, w: np.ndarray) -> bool:
     """Rows ``r0:r0 + m`` of block column ``c`` (item ``j``) -> scored values in ``w`` (NaN =
     missing) when some cell is outside the range: missing codes become blanks, other such
@@ -74,7 +75,7 @@ def _general_item(X: np.ndarray, r0: int, m: int, c: int, j: int, it: Any, w: np
     return bad
 
 
-@numba.njit(**_JIT)
+@_jit
 def _add(src: np.ndarray, m: int, key: float, total: np.ndarray, count: np.ndarray,
          s: int) -> None:
     """Add ``src[:m]`` (reversed as ``key - x`` unless ``key`` is NaN) to the totals of
@@ -96,7 +97,7 @@ def _add(src: np.ndarray, m: int, key: float, total: np.ndarray, count: np.ndarr
             count[s, r] += ok
 
 
-@numba.njit(**_JIT)
+@_jit
 def _add_score(values: np.ndarray, q: int, r0: int, m: int, total: np.ndarray,
                count: np.ndarray, s: int) -> None:
     """Add score ``q`` (a row of ``values``, NaN = missing) to the totals of score ``s``."""
@@ -107,7 +108,7 @@ def _add_score(values: np.ndarray, q: int, r0: int, m: int, total: np.ndarray,
         count[s, r] += ok
 
 
-@numba.njit(**_JIT)
+@_jit
 def _finish(total: np.ndarray, count: np.ndarray, s: int, m: int, r0: int, sc: Any,
             values: np.ndarray, answered: np.ndarray, status: np.ndarray) -> None:
     """Scores and outcome codes (those of scoring.STATUS_CODES) of score ``s`` on a tile."""
@@ -132,7 +133,7 @@ def _finish(total: np.ndarray, count: np.ndarray, s: int, m: int, r0: int, sc: A
         status[s, r0 + r] = 4 if a == 0 else st
 
 
-@numba.njit(**_JIT)
+@_jit
 def _tile(X: np.ndarray, r0: int, r1: int, column: np.ndarray, it: Any, member: Any, sc: Any,
           values: np.ndarray, answered: np.ndarray, status: np.ndarray) -> bool:
     """Rows ``r0:r1``: read each item once, in ``order``, adding it to every score that has
@@ -167,7 +168,7 @@ def _tile(X: np.ndarray, r0: int, r1: int, column: np.ndarray, it: Any, member: 
     return bad
 
 
-@numba.njit(**_JIT)
+@_jit
 def score_tiles(X: np.ndarray, column: np.ndarray, it: Any, member: Any, sc: Any, tile: int,
                 values: np.ndarray, answered: np.ndarray, status: np.ndarray,
                 bad: np.ndarray) -> None:
