@@ -14,7 +14,7 @@ import pandas as pd
 
 from compassion_scales.errors import AnalysisError
 
-__all__ = ["select_occasion", "two_occasions", "second_table_positional"]
+__all__ = ["select_occasion", "two_occasions", "second_table_positional", "check_distinct_occasions"]
 
 
 def select_occasion(df: pd.DataFrame, col: str, value: Any) -> pd.DataFrame:
@@ -35,6 +35,26 @@ def select_occasion(df: pd.DataFrame, col: str, value: Any) -> pd.DataFrame:
     return subset_rows(df, mask.fillna(False).to_numpy(dtype=bool))
 
 
+def check_distinct_occasions(occasions: tuple[Any, Any], time: str | None,
+                             what: str = "The two occasions") -> None:
+    """Refuse two occasions that are the same value of the time column (``1`` and ``1.0`` too).
+
+    Examples
+    --------
+    >>> check_distinct_occasions((1, "2"), "t")
+    >>> check_distinct_occasions((1, "1.0"), "t")
+    Traceback (most recent call last):
+    ...
+    compassion_scales.errors.AnalysisError: The two occasions are the same time (t = 1); give two different occasions (--occasions FIRST SECOND).
+    """
+    from compassion_scales._inputs import as_key
+
+    first, second = (as_key(pd.Series([o])).iloc[0] for o in occasions)
+    if first == second:
+        raise AnalysisError(f"{what} are the same time ({time or 'time'} = {occasions[0]!r}); give "
+                            "two different occasions (--occasions FIRST SECOND).")
+
+
 def two_occasions(data: pd.DataFrame, second_data: pd.DataFrame | None = None, *,
                   time: str | None = None, occasions: tuple[Any, Any] | None = None
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -52,6 +72,7 @@ def two_occasions(data: pd.DataFrame, second_data: pd.DataFrame | None = None, *
     if time is None or occasions is None or any(o is None for o in occasions):
         raise AnalysisError("Give either two tables (before and after) or one long table with "
                             "time=... and occasions=(first, second).")
+    check_distinct_occasions(occasions, time)
     out = []
     for value in occasions:
         part = select_occasion(data, time, value)

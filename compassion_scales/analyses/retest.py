@@ -18,7 +18,7 @@ import pandas as pd
 from compassion_scales._compat import renamed_arguments
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.errors import AnalysisError
-from compassion_scales.occasions import second_table_positional
+from compassion_scales.occasions import check_distinct_occasions, second_table_positional
 from compassion_scales.results import ResultMixin
 
 __all__ = ["icc", "retest", "RetestResult"]
@@ -266,6 +266,7 @@ def retest(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
 def _two_values(data: pd.DataFrame, time: str, occasions: tuple[Any, Any] | None) -> tuple[Any, Any]:
     """The two occasions to compare: given, or the two values of ``time`` present, sorted."""
     if occasions is not None:
+        check_distinct_occasions(occasions, time)
         return occasions[0], occasions[1]
     present = [v for v in pd.unique(data[time]) if not pd.isna(v)]
     if len(present) != 2:

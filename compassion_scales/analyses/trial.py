@@ -266,15 +266,13 @@ def trial(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, arm: 
 
 
 def _check_occasions(occasions: Any, time: str) -> tuple[Any, Any]:
-    from compassion_scales._inputs import as_key
+    from compassion_scales.occasions import check_distinct_occasions
 
     if occasions is None or len(occasions) != 2 or any(o is None for o in occasions):
         raise AnalysisError("Give the baseline and follow-up values of the time column: "
                             "occasions=(baseline, follow_up) (--occasions BASELINE FOLLOW_UP).")
     baseline, follow_up = occasions
-    if as_key(pd.Series([baseline])).iloc[0] == as_key(pd.Series([follow_up])).iloc[0]:
-        raise AnalysisError(f"Baseline and follow-up are the same time ({time} = {baseline!r}); "
-                            "give two different occasions (--occasions BASELINE FOLLOW_UP).")
+    check_distinct_occasions((baseline, follow_up), time, what="Baseline and follow-up")
     return baseline, follow_up
 
 

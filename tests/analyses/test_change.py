@@ -420,3 +420,17 @@ def test_ids_pair_as_text_in_library_and_cli(tmp_path):
     assert out.exit_code == 0, out.output
     assert out.stdout.splitlines()[1].split(",")[0] == "1"
     assert len([ln for ln in out.stdout.splitlines()[1:] if ln]) == 2
+
+
+def test_the_same_occasion_twice_is_refused() -> None:
+    """--occasions 1 1 (or 1 and 1.0) compared everyone with themselves: exit 0, all RCIs 0."""
+    from testkit import EXAMPLES
+
+    import compassion_scales as cs
+    from compassion_scales.errors import AnalysisError
+
+    df = pd.read_csv(EXAMPLES / "responses.csv")
+    with pytest.raises(AnalysisError, match=r"The two occasions are the same time \(time = 1\)"):
+        cs.change(df, "fcs", id="pid", time="time", occasions=(1, "1.0"))
+    with pytest.raises(AnalysisError, match="The two occasions are the same time"):
+        cs.retest(df, "fcs", id="pid", time="time", occasions=(2, 2))
