@@ -683,7 +683,7 @@ def _parse(data: Mapping[str, Any], path: str | None, sha: str | None) -> Instru
     return inst
 
 
-def read_definition_file(path: Path) -> tuple[Any, str]:
+def read_definition_file(path: Path, kind: str = "Instrument") -> tuple[Any, str]:
     """Read a YAML/JSON definition file (an instrument or a norms file) safely.
 
     The bytes are hashed, decoded as UTF-8 (a BOM is allowed) and parsed with a safe
@@ -693,6 +693,8 @@ def read_definition_file(path: Path) -> tuple[Any, str]:
     ----------
     path : Path
         The file; ``.json`` is read as JSON, anything else as YAML.
+    kind : str
+        What the file is, for messages (``"Instrument"``, ``"Norms"``).
 
     Returns
     -------
@@ -713,28 +715,28 @@ def read_definition_file(path: Path) -> tuple[Any, str]:
     ...     read_definition_file(p)[0]
     {'a': 1}
     """
-    raw, sha = _file_bytes(path)
-    return _parse_definition(raw, path), sha
+    raw, sha = _file_bytes(path, kind)
+    return _parse_definition(raw, path, kind), sha
 
 
-def _file_bytes(path: Path) -> tuple[bytes, str]:
+def _file_bytes(path: Path, kind: str = "Instrument") -> tuple[bytes, str]:
     """The file's bytes and their hex SHA-256, or a one-line InstrumentError."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InstrumentError(f"Instrument file {path} does not exist.", source=str(path)) from None
+        raise InstrumentError(f"{kind} file {path} does not exist.", source=str(path)) from None
     except OSError as exc:
-        raise InstrumentError(f"Instrument file {path} cannot be read: {exc.strerror}.",
+        raise InstrumentError(f"{kind} file {path} cannot be read: {exc.strerror}.",
                               source=str(path)) from None
     return raw, hashlib.sha256(raw).hexdigest()
 
 
-def _parse_definition(raw: bytes, path: Path) -> Any:
+def _parse_definition(raw: bytes, path: Path, kind: str = "Instrument") -> Any:
     """Decode and parse a definition file's bytes (see :func:`read_definition_file`)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InstrumentError(f"Instrument file {path} is not UTF-8 text; save it as UTF-8.",
+        raise InstrumentError(f"{kind} file {path} is not UTF-8 text; save it as UTF-8.",
                               source=str(path)) from None
     try:
         if path.suffix.lower() == ".json":
@@ -749,8 +751,8 @@ def _parse_definition(raw: bytes, path: Path) -> Any:
                 if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                     line = event.start_mark.line + 1 if event.start_mark is not None else 1
                     raise InstrumentError(
-                        f"Instrument file {path}: line {line}: YAML anchors and aliases "
-                        "(&name / *name) are not allowed in instrument files; write each value "
+                        f"{kind} file {path}: line {line}: YAML anchors and aliases "
+                        "(&name / *name) are not allowed in definition files; write each value "
                         "out in full.", source=str(path))
             data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except InstrumentError:
@@ -758,7 +760,7 @@ def _parse_definition(raw: bytes, path: Path) -> Any:
     except Exception as exc:  # yaml.YAMLError / json.JSONDecodeError
         first = str(exc).strip().splitlines()
         detail = " ".join(first[:3])
-        raise InstrumentError(f"Instrument file {path} is not valid YAML/JSON: {detail}",
+        raise InstrumentError(f"{kind} file {path} is not valid YAML/JSON: {detail}",
                               source=str(path)) from None
     return data
 

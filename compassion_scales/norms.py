@@ -97,7 +97,7 @@ def load_norms_file(path: str | Path) -> NormsFile:
     from compassion_scales.instrument import read_definition_file
 
     p = Path(path)
-    data, _sha = read_definition_file(p)
+    data, _sha = read_definition_file(p, kind="Norms")
     where = str(p)
     if not isinstance(data, dict):
         raise InstrumentError(f"Norms file {where}: expected a mapping of fields at the top level.",

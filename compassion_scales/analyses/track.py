@@ -397,6 +397,12 @@ def track(data: pd.DataFrame, instruments: InstrumentLike | Sequence[InstrumentL
     rule = rule or MultiMeasureRule()
     _check_sessions(data, id, session, date)
     nfs = [nf if not isinstance(nf, (str, Path)) else load_norms_file(nf) for nf in norms_files]
+    ids = {i.id.lower() for i in insts}
+    for nf in nfs:  # a norms file of another instrument would be ignored without a word
+        if nf.instrument.lower().replace("-", "_") not in ids:
+            raise AnalysisError(f"The norms file {nf.path} is for instrument {nf.instrument!r}, not "
+                                f"for {', '.join(sorted(i.id for i in insts))}; give the norms file "
+                                "of an instrument being tracked.")
     table, owner = _score_table(data, insts, id, session, scores,
                                 InputOptions.of(column_map, patterns, on_invalid, prorate))
     session_of = _rank_sessions(table, data, session, date)

@@ -307,3 +307,17 @@ def test_session_labels_in_natural_or_file_order() -> None:
     assert set(res.clients["first_session"]) == {"S1"} and set(res.clients["latest_session"]) == {"S10"}
     with pytest.warns(UserWarning, match="in the order they first appear"):
         assert _session_order(pd.Series(["pre", "post", "follow-up", "pre"])).tolist() == [0, 1, 2, 0]
+
+
+def test_a_norms_file_of_another_instrument_is_refused() -> None:
+    from testkit import EXAMPLES
+
+    df = pd.read_csv(EXAMPLES / "tracking" / "sessions.csv")
+    with pytest.raises(AnalysisError, match="is for instrument 'ceas', not for fcs"):
+        track(df, "fcs", id="client", session="session",
+              norms_files=[EXAMPLES / "tracking" / "ceas_example_norms.yaml"])
+    from compassion_scales.errors import InstrumentError
+    from compassion_scales.norms import load_norms_file
+
+    with pytest.raises(InstrumentError, match="Norms file nope.yaml does not exist"):
+        load_norms_file("nope.yaml")
