@@ -216,7 +216,8 @@ def change(files: tuple[str, ...], instrument: str | None, id: str, time: str | 
                   occasions_help="The time values of baseline and follow-up rows (required).")
 @id_option(required=True, help="Column identifying the participant.")
 @click.option("--reference", default=None, metavar="ARM",
-              help="Reference (control) arm; default the first arm in sorted order.")
+              help="Reference (control) arm; default the first arm in R's factor() order "
+                   "(control before Treatment; 2 before 10).")
 @score_option(help="Score to analyse (repeatable). Default: every score of the instrument.")
 @click.option("--higher-is", type=click.Choice(["better", "worse", "neutral"]), default=None,
               help="Direction of every score, for the notes (default: from the instrument file).")

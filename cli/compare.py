@@ -44,7 +44,7 @@ def compare(responses: str, instrument: str | None, group: str, scores: tuple[st
     g and the default JZS Bayes factor BF10), Welch ANOVA / F / Kruskal-Wallis for more
     (with eta and omega squared and pairwise Welch tests).
 
-    P values are corrected across scores (Holm by default). Groups are in sorted order
+    P values are corrected across scores (Holm by default). Groups are in R's factor() order
     (a categorical column's own order); two groups: first minus second. See docs/flows.md.
 
     \b

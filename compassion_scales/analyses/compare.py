@@ -321,7 +321,7 @@ def compare(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
         Instrument id, file or object. ``None``: compare the numeric columns named in ``scores``.
     group : str
         The grouping column (two or more distinct values). Group order: a categorical
-        column's category order, otherwise the sorted values (see :func:`group_levels`);
+        column's category order, otherwise R's ``factor()`` order (see :func:`group_levels`);
         with two groups differences are the first group minus the second.
     scores : list of str, optional
         Which scores (columns) to compare; default every score of the instrument.

@@ -20,6 +20,7 @@ from compassion_scales._compat import renamed_arguments
 from compassion_scales._typing import InstrumentLike
 from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.results import ResultMixin
+from compassion_scales.stats.groups import group_levels
 
 __all__ = ["trial", "TrialResult", "dz_confidence_interval"]
 
@@ -205,7 +206,8 @@ def trial(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, arm: 
     scores : list of str, optional
         Scores to analyse (default: all of the instrument's).
     reference : optional
-        The reference (control) arm; default the first arm in sorted order.
+        The reference (control) arm; default the first arm in R's factor() order
+        (:func:`compassion_scales.stats.groups.group_levels`).
     higher_is : str or dict, optional
         Direction per score, only used for the notes (default: the instrument's).
     on_invalid, column_map, patterns, prorate
@@ -246,7 +248,7 @@ def trial(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, arm: 
                                          InputOptions.of(column_map, patterns, on_invalid, prorate))
     base, fu = _occasion_tables(long, time, id, (baseline, follow_up))
     arm_of, extra = _arm_of(base, fu, arm, id)
-    arms = sorted(pd.unique(arm_of.dropna()))
+    arms = group_levels(arm_of)  # R's factor() order: the default reference is R's first level
     ref = _reference_arm(arms, reference, arm)
     wide = _wide(arm_of, base, fu, id, score_ids)
     tables: dict[str, list[dict[str, Any]]] = {"ancova": [], "unadjusted": [], "within": [], "missing": []}

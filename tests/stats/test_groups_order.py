@@ -25,3 +25,20 @@ def test_numbers_read_as_text_sort_by_value() -> None:
     """read.csv makes a column of 2, 10 numeric, so R's first group is 2."""
     assert group_levels(pd.Series(["10", "2", "2", None])) == ["2", "10"]
     assert group_levels(pd.Series(["Treatment", "control"])) == ["control", "Treatment"]
+
+
+def test_trial_default_reference_is_rs_first_level() -> None:
+    """lm(post ~ pre + arm) takes R's first factor level as the reference: 'control', not 'Treatment'."""
+    import numpy as np
+
+    import compassion_scales as cs
+
+    rng = np.random.default_rng(3)
+    n = 40
+    arm = np.where(np.arange(n) < 20, "control", "Treatment")
+    pre = rng.normal(30, 5, n)
+    long = pd.DataFrame({"id": np.tile(np.arange(n), 2), "arm": np.tile(arm, 2),
+                         "time": np.repeat([1, 2], n),
+                         "x": np.concatenate([pre, pre + rng.normal(0, 3, n)])})
+    res = cs.trial(long, scores=["x"], arm="arm", time="time", occasions=(1, 2), id="id")
+    assert res.reference == "control"
