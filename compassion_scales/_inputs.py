@@ -385,7 +385,6 @@ def check_score_range(data: pd.DataFrame, inst: Instrument, scores: Sequence[str
     ------
     AnalysisError
     """
-    source = data.attrs.get("source")
     lines: list[str] = []
     n_bad = 0
     for sid in scores:
@@ -393,19 +392,28 @@ def check_score_range(data: pd.DataFrame, inst: Instrument, scores: Sequence[str
         x = data[sid].to_numpy(dtype=float, na_value=np.nan)
         tol = 1e-9 * max(1.0, abs(lo), abs(hi))
         bad = (x < lo - tol) | (x > hi + tol)
-        if not bad.any():
-            continue
-        rows = file_row_numbers(data)
-        n_bad += int(bad.sum())
-        for pos in np.flatnonzero(bad)[: max(0, 5 - len(lines))]:
-            lines.append(f"{source + ': ' if source else ''}row {int(rows[pos])}, column {sid}: "
-                         f"{x[pos]:g} is outside the possible range of {sid} ({lo:g}-{hi:g})")
+        if bad.any():
+            n_bad += _list_cells(lines, data, sid, bad, x, "{value:g} is outside the possible "
+                                 f"range of {sid} ({lo:g}-{hi:g})")
     if n_bad:
         more = f" (and {n_bad - len(lines)} more)" if n_bad > len(lines) else ""
         raise AnalysisError("\n".join(lines) + f"\n{n_bad} score value(s) outside the possible range"
                             f"{more}; correct them, or leave missing-value codes (such as 999 or "
                             "-9) empty.")
 
+
+
+def _list_cells(lines: list[str], data: pd.DataFrame, column: str, bad: np.ndarray,
+                values: Sequence[Any], message: str) -> int:
+    """Add ``FILE: row R, column C: <message>`` for the first bad cells (five lines in all,
+    with the file's row numbers; ``{value}`` in ``message`` is the cell) to ``lines``;
+    return how many cells are bad."""
+    source = data.attrs.get("source")
+    rows = file_row_numbers(data)
+    for pos in np.flatnonzero(bad)[: max(0, 5 - len(lines))]:
+        lines.append(f"{source + ': ' if source else ''}row {int(rows[pos])}, column {column}: "
+                     + message.format(value=values[pos]))
+    return int(bad.sum())
 
 
 def require_numeric(data: pd.DataFrame, columns: Sequence[str], *, what: str = "column") -> None:
@@ -419,7 +427,6 @@ def require_numeric(data: pd.DataFrame, columns: Sequence[str], *, what: str = "
     AnalysisError
     """
     source = data.attrs.get("source")
-    rows = None
     lines: list[str] = []
     n_bad = 0
     for col in columns:
@@ -434,14 +441,9 @@ def require_numeric(data: pd.DataFrame, columns: Sequence[str], *, what: str = "
         text = s.astype("string").str.strip()
         conv = pd.to_numeric(text.where(text != ""), errors="coerce")
         bad = (conv.isna() & text.notna() & (text != "")).to_numpy()
-        if not bad.any():
-            continue
-        if rows is None:
-            rows = file_row_numbers(data)
-        n_bad += int(bad.sum())
-        for pos in np.flatnonzero(bad)[: max(0, 5 - len(lines))]:
-            lines.append(f"{source + ': ' if source else ''}row {int(rows[pos])}, column {col}: "
-                         f"{text.iloc[pos]!r} is not a number")
+        if bad.any():
+            n_bad += _list_cells(lines, data, col, bad, text.to_numpy(dtype=object),
+                                 "{value!r} is not a number")
     if n_bad:
         more = f" (and {n_bad - len(lines)} more)" if n_bad > len(lines) else ""
         if any(re.search(r": '(NA|NaN|nan|NULL|null|None|<NA>|#N/A|N/A|\.)' is not", ln) for ln in lines):

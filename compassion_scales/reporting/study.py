@@ -203,22 +203,24 @@ def _prepare(st: _Study) -> None:
     """Score every row, and take the first occasion for the cross-sectional analyses.
 
     Occasions are in sorted order (the first is the smallest value of the time column).
+    Invalid answers stop the report here (``on_invalid="error"``, listed as every command
+    lists them) or are blanked in the data every section reads (``"missing"``).
     """
     import compassion_scales as cs
 
-    if st.on_invalid == "error":  # invalid answers stop here, listed as every command lists them
-        cs.score(st.data, st.inst, id=[c for c in (st.id, st.time) if c] or None)
-    else:
-        st.data = _blank_invalid(st)
+    id_cols = [c for c in (st.id, st.time) if c]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        st.scored = cs.score(st.data, st.inst, id=id_cols or None, on_invalid=st.on_invalid)
+    st.n_invalid = len(st.scored.invalid)
+    st.data = _blank_invalid(st.data, st.scored.invalid)
     data, inst, time = st.data, st.inst, st.time
     st.cross = data
     if time is not None:
         st.occasions = sorted(data[time].dropna().unique().tolist())
         st.cross = data[data[time] == st.occasions[0]]
-    id_cols = [c for c in (st.id, time) if c]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        st.scored = cs.score(data, inst, id=id_cols or None, on_invalid="missing")
         prepared = cs.prepare_responses(st.cross, inst, on_invalid="missing")
     st.items_all = pd.DataFrame(prepared.values, columns=prepared.item_ids, index=prepared.index)
     st.scored_items = [i.id for i in inst.items if i.scored and i.id in st.items_all.columns]
@@ -228,24 +230,18 @@ def _prepare(st: _Study) -> None:
     st.cross_scores = st.scored.scores.loc[st.cross.index] if time is not None else st.scored.scores
 
 
-def _blank_invalid(st: _Study) -> pd.DataFrame:
-    """The data with every invalid answer blanked (``on_invalid="missing"``); counts them."""
-    import compassion_scales as cs
+def _blank_invalid(data: pd.DataFrame, invalid: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with the cells listed in ``invalid`` (file row, column) blanked."""
     from compassion_scales._inputs import file_row_numbers
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        bad = cs.score(st.data, st.inst, id=[c for c in (st.id, st.time) if c] or None,
-                       on_invalid="missing").invalid
-    if not len(bad):
-        return st.data
-    pos = {int(r): k for k, r in enumerate(file_row_numbers(st.data))}
-    out = st.data.copy()
-    for row, col in zip(bad["row"], bad["column"], strict=True):
+    if not len(invalid):
+        return data
+    pos = {int(r): k for k, r in enumerate(file_row_numbers(data))}
+    out = data.copy()
+    for row, col in zip(invalid["row"], invalid["column"], strict=True):
         if col in out.columns and int(row) in pos:
             out.iloc[pos[int(row)], out.columns.get_loc(col)] = None
-    out.attrs = dict(st.data.attrs)
-    st.n_invalid = len(bad)
+    out.attrs = dict(data.attrs)
     return out
 
 
