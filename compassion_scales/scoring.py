@@ -59,6 +59,7 @@ from compassion_scales.instrument import (
     normalise_label,
 )
 from compassion_scales.results import ResultMixin
+from compassion_scales.stats.descriptives import column_descriptives
 
 __all__ = [
     "score",
@@ -922,30 +923,33 @@ class ScoreResult(ResultMixin):
         return out
 
     @cached_property
+    def _counts(self) -> dict[str, np.ndarray]:
+        """Per score (in rules order): status counts and the descriptives of the values."""
+        sids = list(self.rules["score"])
+        status = self.status[sids].to_numpy(dtype=object)
+        counts = {code: (status == code).sum(axis=0) for code in
+                  ("complete", "prorated", "mean_of_answered", "too_few_answered", "no_answers")}
+        counts.update(column_descriptives(self.scores[sids].to_numpy(dtype=float)))
+        return counts
+
+    @cached_property
     def summary(self) -> pd.DataFrame:
         """One row per score: counts by outcome and descriptive statistics."""
-        rows = []
-        for _, r in self.rules.iterrows():
-            sid = r["score"]
-            v = self.scores[sid]
-            st = self.status[sid]
-            rows.append({
-                "instrument": r["instrument"],
-                "score": sid,
-                "n_rows": len(v),
-                "n_scored": int(v.notna().sum()),
-                "n_complete": int((st == "complete").sum()),
-                "n_prorated": int(st.isin(["prorated", "mean_of_answered"]).sum()),
-                "n_missing": int(v.isna().sum()),
-                "mean": float(v.mean()) if v.notna().any() else np.nan,
-                "sd": float(v.std()) if v.notna().sum() > 1 else np.nan,
-                "min": float(v.min()) if v.notna().any() else np.nan,
-                "max": float(v.max()) if v.notna().any() else np.nan,
-                "possible_min": r["possible_min"],
-                "possible_max": r["possible_max"],
-                "rule": r["rule"],
-            })
-        return pd.DataFrame(rows)
+        c = self._counts
+        r = self.rules
+        return pd.DataFrame({
+            "instrument": r["instrument"].to_numpy(dtype=object),
+            "score": r["score"].to_numpy(dtype=object),
+            "n_rows": len(self.scores),
+            "n_scored": c["count"],
+            "n_complete": c["complete"],
+            "n_prorated": c["prorated"] + c["mean_of_answered"],
+            "n_missing": len(self.scores) - c["count"],
+            "mean": c["mean"], "sd": c["sd"], "min": c["min"], "max": c["max"],
+            "possible_min": r["possible_min"].to_numpy(),
+            "possible_max": r["possible_max"].to_numpy(),
+            "rule": r["rule"].to_numpy(dtype=object),
+        })
 
     def missing_report(self) -> list[str]:
         """One line per score with missing values: how many, and why (from the ledger).
@@ -959,17 +963,15 @@ class ScoreResult(ResultMixin):
         """
         lines = []
         n = len(self.scores)
-        for _, r in self.rules.iterrows():
-            sid = r["score"]
-            st = self.status[sid]
-            n_missing = int(self.scores[sid].isna().sum())
+        c = self._counts
+        for j, (sid, rule) in enumerate(zip(self.rules["score"], self.rules["rule"], strict=True)):
+            n_missing = n - int(c["count"][j])
             if not n_missing:
                 continue
-            too_few = int((st == "too_few_answered").sum())
-            none = int((st == "no_answers").sum())
+            too_few, none = int(c["too_few_answered"][j]), int(c["no_answers"][j])
             parts = []
             if too_few:
-                parts.append(f"{too_few} answered fewer items than the rule requires ({r['rule']})")
+                parts.append(f"{too_few} answered fewer items than the rule requires ({rule})")
             if none:
                 parts.append(f"{none} with no answers")
             other = n_missing - too_few - none
