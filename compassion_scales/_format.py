@@ -18,20 +18,22 @@ __all__ = ["TABLE_STYLES", "render_table", "to_jsonable", "dumps_json", "frame_r
 TABLE_STYLES = ("simple", "plain", "github", "grid", "pipe", "latex", "latex_booktabs", "html", "rst")
 
 
-def _round_frame(df: pd.DataFrame, decimals: int) -> pd.DataFrame:
-    out = df.copy()
-    for col in out.columns:
-        series = out[col]
-        if series.dtype == object:
-            # object columns holding only numbers and missing values are shown as numbers
-            nonnull = series.dropna()
-            if len(nonnull) and all(isinstance(v, (int, float, np.integer, np.floating))
-                                    and not isinstance(v, bool) for v in nonnull):
-                series = pd.to_numeric(series)
-                out[col] = series
-        if pd.api.types.is_float_dtype(series):
-            out[col] = series.round(decimals)
-    return out
+def _shown_column(series: pd.Series, decimals: int) -> tuple[list[Any], bool]:
+    """One column as tabulate cells (None = missing; floats rounded) and whether it is numeric."""
+    if series.dtype == object:
+        # object columns holding only numbers and missing values are shown as numbers
+        nonnull = series.dropna()
+        if len(nonnull) and all(isinstance(v, (int, float, np.integer, np.floating))
+                                and not isinstance(v, bool) for v in nonnull):
+            series = pd.to_numeric(series)
+    if pd.api.types.is_float_dtype(series):
+        series = series.round(decimals)
+    # object cells keep each column's own type (integers are not shown as 1.0)
+    cells = series.to_numpy(dtype=object, copy=True)
+    missing = series.isna().to_numpy()
+    if missing.any():
+        cells[missing] = None
+    return cells.tolist(), pd.api.types.is_numeric_dtype(series)
 
 
 def render_table(df: pd.DataFrame, fmt: str = "simple", decimals: int = 3,
@@ -61,19 +63,17 @@ def render_table(df: pd.DataFrame, fmt: str = "simple", decimals: int = 3,
     """
     from tabulate import tabulate
 
-    shown = _round_frame(df, decimals)
     floatfmt = f".{decimals}f"
+    shown = [_shown_column(df.iloc[:, j], decimals) for j in range(df.shape[1])]
     # text columns stay text (an item numbered "2.10" must not print as 2.100)
     offset = 1 if index else 0
-    text_cols = [j + offset for j, col in enumerate(shown.columns)
-                 if not pd.api.types.is_numeric_dtype(shown[col])]
-    # object cells keep each column's own type (integers are not shown as 1.0)
-    cells = shown.astype(object).where(shown.notna(), None)
-    rows = cells.values.tolist()
-    headers = [str(c) for c in shown.columns]
+    text_cols = [j + offset for j, (_, numeric) in enumerate(shown) if not numeric]
+    rows = [list(r) for r in zip(*(cells for cells, _ in shown), strict=True)] if shown else \
+        [[] for _ in range(len(df))]
+    headers = [str(c) for c in df.columns]
     if index:
-        rows = [[i, *r] for i, r in zip(shown.index, rows, strict=True)]
-        headers = [str(shown.index.name or ""), *headers]
+        rows = [[i, *r] for i, r in zip(df.index, rows, strict=True)]
+        headers = [str(df.index.name or ""), *headers]
     return tabulate(rows, headers=headers, tablefmt=fmt, floatfmt=floatfmt, missingval=missing,
                     disable_numparse=text_cols or False)
 

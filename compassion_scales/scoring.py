@@ -379,10 +379,10 @@ class PreparedResponses:
 def _short_whole_numbers(chunk: Any, out: np.ndarray | None = None) -> np.ndarray | None:
     """Parse one arrow string chunk of small whole numbers with numpy, reading its buffers.
 
-    Handles the cells survey exports write for Likert answers when every non-empty cell
-    has the same form: one digit (``4``), two digits (``12``) or a digit and ``.0``
-    (``4.0``); empty/null cells are NaN. The characters of such a column lie back to
-    back in the arrow data buffer, so they are read as one (n x width) byte matrix.
+    Handles the cells survey exports write for Likert answers: one digit (``4``), two
+    digits (``12``), one or two digits mixed (a 0-10 scale), or, when every non-empty cell
+    has that form, a digit and ``.0`` (``4.0``); empty/null cells are NaN. The characters
+    lie back to back in the arrow data buffer, so they are read without Python objects.
     Returns None for anything else (the caller then uses pyarrow's cast). Exact. The values
     go to ``out`` (float64, the chunk's length) when given.
     """
@@ -401,29 +401,85 @@ def _short_whole_numbers(chunk: Any, out: np.ndarray | None = None) -> np.ndarra
     if not filled.any():
         return x
     width = int(lens.max())
-    if width > 3 or np.count_nonzero(lens == width) != np.count_nonzero(filled):
+    if width > 3:
         return None
     data = np.frombuffer(bufs[2], dtype=np.uint8)[int(offs[0]): int(offs[-1])]
-    m = data.reshape(-1, width) - np.uint8(48)  # uint8: non-digits wrap above 9
-    if width == 1:
-        digits = m[:, 0]
-        if digits.max() > 9:
-            return None
-        values = digits
+    if np.count_nonzero(lens == width) == np.count_nonzero(filled):
+        values = _same_width_digits(data, width)
     elif width == 2:
-        if m.max() > 9:
-            return None
-        values = m[:, 0].astype(np.int16) * 10 + m[:, 1]
-    else:  # "d.0"
-        if m[:, 0].max() > 9 or (m[:, 1] != np.uint8(254)).any() or m[:, 2].any():
-            return None
-        values = m[:, 0]
+        values = _one_or_two_digits(data, (offs[:-1] - offs[0])[filled], lens[filled] == 2)
+    else:
+        return None
+    if values is None:
+        return None
     x[filled] = values
     if chunk.null_count and bufs[0] is not None:  # null cells (empty ones are NaN already)
         valid = np.unpackbits(np.frombuffer(bufs[0], dtype=np.uint8), count=chunk.offset + n,
                               bitorder="little")[chunk.offset:]
         x[valid == 0] = np.nan
     return x
+
+
+def _same_width_digits(data: np.ndarray, width: int) -> np.ndarray | None:
+    """Cells of ``width`` characters back to back: ``d``, ``dd`` or ``d.0``; None otherwise."""
+    m = data.reshape(-1, width) - np.uint8(48)  # uint8: non-digits wrap above 9
+    if width == 1:
+        return None if m[:, 0].max() > 9 else m[:, 0]
+    if width == 2:
+        return None if m.max() > 9 else m[:, 0].astype(np.int16) * 10 + m[:, 1]
+    if m[:, 0].max() > 9 or (m[:, 1] != np.uint8(254)).any() or m[:, 2].any():  # "d.0"
+        return None
+    return m[:, 0]
+
+
+def _one_or_two_digits(data: np.ndarray, start: np.ndarray, two: np.ndarray) -> np.ndarray | None:
+    """Cells of one or two digits mixed (a 0-10 scale), starting at ``start`` in ``data``."""
+    first = data[start] - np.uint8(48)
+    second = data[start[two] + 1] - np.uint8(48)
+    if first.max() > 9 or (len(second) and second.max() > 9):
+        return None
+    values = first.astype(np.int16)
+    values[two] = values[two] * 10 + second
+    return values
+
+
+def _text_block(items: Sequence[tuple[str, pd.Series, Any]]) -> dict[str, np.ndarray]:
+    """Clean text item columns parsed together: item id -> float64 (read-only view).
+
+    ``items`` holds (item id, column, response set) of items without recodes. The text
+    columns (arrow strings, as the input layer reads them) are joined into one arrow array
+    and parsed by :func:`_short_whole_numbers` in one call, then each column's range is
+    checked with one reduction over the block: the per-column work of :func:`_fast_numeric`
+    (two dozen small numpy calls per item) is done once per instrument. Columns this does
+    not decide (other widths, out-of-range values, non-text dtypes) are left out; the
+    caller scores them one by one. Exact: the values are those :func:`_fast_numeric` gives.
+    """
+    import pyarrow as pa
+
+    picked = [(i, c, rs) for i, c, rs in items
+              if isinstance(c.dtype, pd.StringDtype) and c.dtype.storage == "pyarrow"]
+    n = len(picked[0][1]) if picked else 0
+    if len(picked) < 2 or n == 0:
+        return {}
+    try:
+        chunks = [ch for _, c, _ in picked for ch in pa.chunked_array(pa.array(c.array)).chunks]
+        if len({ch.type for ch in chunks}) != 1:
+            return {}
+        joined = pa.concat_arrays(chunks)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # pragma: no cover - defensive
+        return {}
+    values = _short_whole_numbers(joined)
+    if values is None:
+        return {}
+    block = values.reshape(len(picked), n)  # one row per item, contiguous
+    lo, hi = np.fmin.reduce(block, axis=1), np.fmax.reduce(block, axis=1)
+    out: dict[str, np.ndarray] = {}
+    for j, (item_id, _, rs) in enumerate(picked):
+        if np.isnan(lo[j]) or (rs.min <= lo[j] and hi[j] <= rs.max):
+            view = block[j].view()
+            view.flags.writeable = False
+            out[item_id] = view
+    return out
 
 
 def _arrow_floats(series: pd.Series) -> tuple[np.ndarray, bool] | None:
@@ -717,14 +773,18 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
     # column-major, so each item's answers are contiguous (fast column writes and sums)
     columns: list[np.ndarray] = []
     unlabelled = data.attrs.get("unlabelled_codes") or {}
+    sets = {i: inst.response_sets[inst.item(i).response_set] for i in present}
+    series = {i: data[mapping[i]] for i in present}
+    parsed = _text_block([(i, series[i], sets[i]) for i in present if not sets[i].recodes])
     for item_id in present:
-        it = inst.item(item_id)
-        rs = inst.response_sets[it.response_set]
-        col = data[mapping[item_id]]
+        rs = sets[item_id]
+        col = series[item_id]
         if mapping[item_id] in unlabelled:
             fails.append(_unlabelled_failure(mapping[item_id], item_id, unlabelled[mapping[item_id]],
                                              data.attrs.get("value_labels", {}).get(mapping[item_id], {})))
-        clean = None if rs.recodes else _fast_numeric(col, rs)
+        clean = parsed.get(item_id)
+        if clean is None and not rs.recodes:
+            clean = _fast_numeric(col, rs)
         if clean is None:
             x, f = _convert_column(col, rs, item_id, mapping[item_id], start)
             fails.extend(f)

@@ -1,0 +1,77 @@
+"""Text answers parsed from arrow buffers equal pyarrow's own cast, column by column and as a block."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compassion_scales.instrument import load_instrument
+from compassion_scales.scoring import (
+    _fast_numeric,
+    _short_whole_numbers,
+    _text_block,
+    prepare_responses,
+)
+
+cell = st.one_of(st.none(), st.just(""), st.integers(0, 10).map(str), st.integers(0, 99).map(str),
+                 st.sampled_from(["4.0", "x", "-1", "1.5", " 3", "05"]))
+
+
+def cast(values: list[str | None]) -> np.ndarray | None:
+    arr = pa.array([None if v == "" else v for v in values], pa.large_string())
+    try:
+        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        return None
+
+
+@given(st.lists(cell, min_size=1, max_size=30), st.integers(0, 3))
+def test_buffer_parse_equals_the_cast_or_declines(values: list[str | None], cut: int) -> None:
+    arr = pa.array(["9"] * cut + values, pa.large_string()).slice(cut)  # a non-zero offset too
+    got = _short_whole_numbers(arr)
+    if got is None:
+        return  # declined: the caller casts
+    expected = cast(values)
+    assert expected is not None, values
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_mixed_one_and_two_digits_are_read_not_declined() -> None:
+    got = _short_whole_numbers(pa.array(["10", "3", None, "", "0", "07"], pa.large_string()))
+    assert got is not None
+    np.testing.assert_array_equal(got, [10, 3, np.nan, np.nan, 0, 7])
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(0, 5).map(str), st.just("7"), st.just("x")),
+                         min_size=3, max_size=3), min_size=1, max_size=20))
+def test_block_equals_column_by_column(rows: list[list[str | None]]) -> None:
+    inst = load_instrument("fcs")
+    rs = inst.response_sets[inst.item("fcs_self_1").response_set]
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"], dtype="str")
+    block = _text_block([(c, frame[c], rs) for c in frame.columns])
+    for c in frame.columns:
+        one = _fast_numeric(frame[c], rs)
+        if c in block:
+            assert one is not None
+            np.testing.assert_array_equal(block[c], one)
+            assert not block[c].flags.writeable
+        else:  # the whole block declined (a cell that is not a digit), or this column is out of range
+            assert block == {} or one is None
+
+
+def test_prepared_values_are_the_same_with_and_without_the_block(monkeypatch) -> None:
+    from testkit import EXAMPLES
+
+    import compassion_scales.scoring as scoring
+    from compassion_scales.io import read_responses
+
+    data = read_responses(EXAMPLES / "responses.csv")
+    fast = prepare_responses(data, "ceas")
+    monkeypatch.setattr(scoring, "_text_block", lambda items: {})
+    slow = prepare_responses(data, "ceas")
+    assert fast.item_ids == slow.item_ids and len(fast.item_ids) > 20
+    np.testing.assert_array_equal(fast.values, slow.values)
