@@ -847,11 +847,11 @@ def infer_numeric_columns(df: pd.DataFrame, keep: Sequence[str] = ()) -> pd.Data
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    out = df.copy()
-    out.attrs = dict(df.attrs)
     keep_set = {str(k) for k in keep}
-    for col in df.columns:
-        series = df[col]
+    columns: dict[Any, Any] = {}
+    for j, col in enumerate(df.columns):
+        series = df.iloc[:, j]
+        columns[j] = series
         if str(col) in keep_set or not pd.api.types.is_string_dtype(series.dtype):
             continue
         try:
@@ -861,17 +861,20 @@ def infer_numeric_columns(df: pd.DataFrame, keep: Sequence[str] = ()) -> pd.Data
                 continue
             try:
                 ints = pc.cast(arr, pa.int64())
-                out[col] = (ints.to_numpy(zero_copy_only=False) if ints.null_count == 0
-                            else ints.to_numpy(zero_copy_only=False).astype("float64"))
+                columns[j] = (ints.to_numpy(zero_copy_only=False) if ints.null_count == 0
+                              else ints.to_numpy(zero_copy_only=False).astype("float64"))
                 continue
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 pass
             floats = pc.cast(arr, pa.float64())
-            if pc.any(pc.is_nan(floats)).as_py():
-                continue
-            out[col] = floats.to_numpy(zero_copy_only=False)
+            if not pc.any(pc.is_nan(floats)).as_py():
+                columns[j] = floats.to_numpy(zero_copy_only=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
             continue
+    # one frame built at once (not a copy then a write per column), the columns as they were
+    out = pd.DataFrame(columns, index=df.index, copy=True)
+    out.columns = df.columns
+    out.attrs = dict(df.attrs)
     return out
 
 
