@@ -971,7 +971,7 @@ class ScoreResult(ResultMixin):
         if k == 0:
             return pd.DataFrame(columns=["row", "score", "n_items", "n_answered", "status", "rule", "value"])
         rules = self.rules.set_index("score")
-        out = pd.DataFrame({"row": np.repeat(np.arange(n), k)})
+        out: dict[str, Any] = {"row": np.repeat(np.arange(n), k)}
         for c in self.id_columns:
             out[c] = np.repeat(self.scores[c].to_numpy(), k)
         out["score"] = np.tile(np.array(self.score_columns, dtype=object), n)
@@ -980,7 +980,7 @@ class ScoreResult(ResultMixin):
         out["status"] = self.status.to_numpy().reshape(-1)
         out["rule"] = np.tile(rules.loc[self.score_columns, "rule"].to_numpy(), n)
         out["value"] = self.scores[self.score_columns].to_numpy(dtype=float).reshape(-1)
-        return out
+        return pd.DataFrame(out)
 
     @cached_property
     def _counts(self) -> dict[str, np.ndarray]:
