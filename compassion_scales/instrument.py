@@ -862,6 +862,11 @@ def load_instrument(id_or_path: InstrumentLike) -> Instrument:
         "To use your own definition, give the path to its YAML file.", source=text)
 
 
+def shipped_ids() -> list[str]:
+    """The stems of the shipped instrument files, sorted (no file is read)."""
+    return sorted(_shipped_files())
+
+
 def iter_shipped() -> Iterable[Instrument]:
     """Every shipped instrument, loaded and validated, sorted by id."""
     for stem in sorted(_shipped_files()):

@@ -31,6 +31,7 @@ leaves to the numpy code whatever it does not take as it is (invalid cells among
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import warnings
@@ -1742,15 +1743,37 @@ def detect_instruments(columns: Sequence[str], *, column_map: Mapping[str, str] 
     Variants (files with ``base_instrument``) are only reported when their base is not
     also a match with more items present.
     """
+    def frozen(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return ("map", tuple(sorted((str(k), str(v)) for k, v in value.items())))
+        return value if value is None or isinstance(value, str) else ("seq", tuple(map(str, value)))
+
+    from compassion_scales.instrument import shipped_ids
+
+    return list(_detect_cached(tuple(str(c) for c in columns), frozen(column_map), frozen(patterns),
+                               tuple(shipped_ids())))
+
+
+@functools.lru_cache(maxsize=64)
+def _detect_cached(cols: tuple[str, ...], column_map: Any, patterns: Any,
+                   shipped: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`detect_instruments` on hashable arguments. The shipped files are part of the
+    key (a shipped file is read once per process anyway), so the same header with the same
+    options gives the answer of the first call."""
     from compassion_scales.instrument import iter_shipped
 
-    cols = [str(c) for c in columns]
+    def thawed(value: Any) -> Any:
+        if isinstance(value, tuple):
+            return dict(value[1]) if value[0] == "map" else list(value[1])
+        return value
+
+    cmap, pats = thawed(column_map), thawed(patterns)
     found: list[tuple[str, int, str | None]] = []
     for inst in iter_shipped():
         if inst.licence.get("proprietary"):
             continue
         try:
-            mapping, _ = _resolve_columns(cols, inst, column_map, patterns, None)
+            mapping, _ = _resolve_columns(list(cols), inst, cmap, pats, None)
         except ScoringError:
             continue
         present = set(mapping)
@@ -1767,7 +1790,7 @@ def detect_instruments(columns: Sequence[str], *, column_map: Mapping[str, str] 
         if variants:
             continue
         keep.append(iid)
-    return keep
+    return tuple(keep)
 
 
 def check_examples(instrument: InstrumentLike) -> list[str]:
