@@ -15,6 +15,11 @@ Each name has the interface of its scipy.stats counterpart for the methods used 
     t.sf(x, df)     t.cdf(x, df)     t.ppf(q, df)
     f.sf(x, dfn, dfd)  f.cdf(x, dfn, dfd)  f.ppf(q, dfn, dfd)
     ncx2.cdf(x, df, nc)  ncx2.sf(x, df, nc)  (sf as 1 - cdf: within 5e-15 absolute)
+    nct.cdf(x, df, nc)   ncf.cdf(x, dfn, dfd, nc)
+
+The noncentral t and F CDFs are Boost's, as scipy.stats' (``nctdtr``, ``ncfdtr``): the same
+numbers at about 4 microseconds a call instead of 90 (the confidence intervals of effect
+sizes invert them with hundreds of calls).
 
 Examples
 --------
@@ -136,8 +141,26 @@ class _Ncx2:
         return _out(1.0 - sc.chndtr(_nonneg(x), _pos(df), nc))
 
 
+class _Nct:
+    """The noncentral t distribution (CDF only)."""
+
+    @staticmethod
+    def cdf(x: Array, df: Array, nc: Array) -> Array:
+        return _out(sc.nctdtr(_pos(df), nc, x))
+
+
+class _Ncf:
+    """The noncentral F distribution (CDF only)."""
+
+    @staticmethod
+    def cdf(x: Array, dfn: Array, dfd: Array, nc: Array) -> Array:
+        return _out(sc.ncfdtr(_pos(dfn), _pos(dfd), nc, _nonneg(x)))
+
+
 chi2 = _Chi2()
 ncx2 = _Ncx2()
+nct = _Nct()
+ncf = _Ncf()
 norm = _Norm()
 t = _T()
 f = _F()

@@ -98,7 +98,7 @@ def d_ci_independent(d: float, n1: int, n2: int, level: float = 0.95) -> tuple[f
     t distribution with ``n1 + n2 - 2`` df; the bounds are scaled back to d. This is the
     method of ``psych::cohen.d.ci`` (which solves with a looser tolerance).
     """
-    from scipy.stats import nct
+    from compassion_scales.stats.distributions import nct
 
     if not (np.isfinite(d) and n1 >= 2 and n2 >= 2):
         return float("nan"), float("nan")
@@ -109,8 +109,10 @@ def d_ci_independent(d: float, n1: int, n2: int, level: float = 0.95) -> tuple[f
 
     def cdf(q: float) -> float:
         c = float(nct.cdf(t, df, q))
-        if not np.isfinite(c):  # scipy's nct.cdf can give NaN far in a tail
-            c = 1.0 - float(nct.sf(t, df, q))
+        if not np.isfinite(c):  # the CDF can give NaN far in a tail
+            from scipy.stats import nct as nct_scipy
+
+            c = 1.0 - float(nct_scipy.sf(t, df, q))
         if not np.isfinite(c):
             c = 1.0 if q < t else 0.0
         return c
@@ -127,9 +129,8 @@ def eta_sq_ci(f: float, df1: float, df2: float, level: float = 0.95) -> tuple[fl
     F is at the upper/lower tail quantile, then convert with λ / (λ + N), N = df1 + df2 + 1.
     A bound is 0 when even λ = 0 does not reach the quantile.
     """
-    from scipy.stats import ncf
-
     from compassion_scales.stats.distributions import f as f_dist
+    from compassion_scales.stats.distributions import ncf
 
     if not np.isfinite(f):
         return float("nan"), float("nan")

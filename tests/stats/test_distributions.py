@@ -69,3 +69,15 @@ def test_noncentral_chi_square() -> None:
     nc = RNG.uniform(1e-9, 500, 400)
     same(d.ncx2.cdf(x, df, nc), st.ncx2.cdf(x, df, nc))
     np.testing.assert_allclose(d.ncx2.sf(x, df, nc), st.ncx2.sf(x, df, nc), rtol=0, atol=5e-15)
+
+
+def test_noncentral_t_and_f_cdfs_are_scipy_stats_bit_for_bit() -> None:
+    x = RNG.normal(0, 6, 500)
+    df = RNG.integers(1, 600, 500).astype(float)
+    nc = x + RNG.uniform(-8, 8, 500)
+    same(d.nct.cdf(x, df, nc), st.nct.cdf(x, df, nc))
+    f = RNG.exponential(3, 500)
+    dfn = RNG.integers(1, 12, 500).astype(float)
+    lam = RNG.exponential(20, 500)
+    same(d.ncf.cdf(f, dfn, df, lam), st.ncf.cdf(f, dfn, df, lam))
+    assert np.isnan(d.nct.cdf(1.0, 0.0, 0.5)) and d.ncf.cdf(-1.0, 2.0, 10.0, 3.0) == 0.0
