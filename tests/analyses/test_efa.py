@@ -29,6 +29,19 @@ def bfi() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
+def pa3(bfi):
+    """A quick parallel analysis of the bfi items (3 iterations), computed once for the tests
+    that only render it."""
+    return parallel_analysis(bfi[ITEMS], n_iter=3)
+
+
+@pytest.fixture(scope="module")
+def efa2(bfi):
+    """A two-factor solution of the bfi items, computed once for the plotting tests."""
+    return efa(bfi[ITEMS], n_factors=2)
+
+
+@pytest.fixture(scope="module")
 def harman74() -> pd.DataFrame:
     return pd.read_csv(REF / "data" / "harman74_cor.csv", index_col=0)
 
@@ -274,7 +287,7 @@ def test_errors_are_readable(bfi):
         efa(singular, n_factors=1, method="ml", n_obs=100)
 
 
-def test_result_objects_render(bfi, tmp_path):
+def test_result_objects_render(bfi, pa3, tmp_path):
     res = efa(bfi[ITEMS], n_factors=3, rotation="oblimin")
     s = res.summary
     assert list(s.columns) == ["item", "factor_1", "factor_2", "factor_3", "communality",
@@ -284,22 +297,19 @@ def test_result_objects_render(bfi, tmp_path):
     assert d["n_factors"] == 3 and d["factor_correlations"][0]["factor"] == "factor_1"
     assert d["heywood_items"] == [] and d["missing"] == "pairwise"
     assert "<h4>" in res._repr_html_()
-    pa = parallel_analysis(bfi[ITEMS], n_iter=3)
-    assert pa.to_dict()["n_iter"] == 3
+    assert pa3.to_dict()["n_iter"] == 3
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
-def test_scree_plot(bfi, tmp_path, suffix):
-    pa = parallel_analysis(bfi[ITEMS], n_iter=3)
-    out = scree_plot(pa, tmp_path / f"scree{suffix}")
+def test_scree_plot(pa3, efa2, tmp_path, suffix):
+    out = scree_plot(pa3, tmp_path / f"scree{suffix}")
     assert out.exists() and out.stat().st_size > 1000
-    res = efa(bfi[ITEMS], n_factors=2)
-    assert res.plot(tmp_path / f"efa{suffix}").exists()
+    assert efa2.plot(tmp_path / f"efa{suffix}").exists()
 
 
-def test_scree_plot_bad_extension(bfi, tmp_path):
+def test_scree_plot_bad_extension(efa2, tmp_path):
     with pytest.raises(OutputFileError, match=r"\.png or \.svg"):
-        scree_plot(efa(bfi[ITEMS], n_factors=2), tmp_path / "scree.pdf")
+        scree_plot(efa2, tmp_path / "scree.pdf")
 
 
 def test_instrument_path():

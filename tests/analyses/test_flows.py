@@ -35,6 +35,18 @@ def obk():
 
 
 @pytest.fixture(scope="module")
+def obk_flows(obk):
+    """The default analysis of the OBK data (type III), computed once: several tests read it."""
+    return flows(obk, group="treatment", id="id", scores=PHASES)
+
+
+@pytest.fixture(scope="module")
+def obk_flows_type1(obk):
+    """The type I analysis of the OBK data, computed once."""
+    return flows(obk, group="treatment", id="id", scores=PHASES, anova_type=1)
+
+
+@pytest.fixture(scope="module")
 def sai():
     """psychTools::sai XRAY, with the three test 'flow' sums (NA when an item is missing)."""
     d = pd.read_csv(REFERENCE / "data" / "sai_xray.csv")
@@ -67,9 +79,9 @@ def _check_anova(res_anova, ref_rows):
 # --------------------------------------------------------------------------- ANOVA
 
 
-def test_type3_matches_afex(obk, reference_dir):
+def test_type3_matches_afex(obk_flows, reference_dir):
     ref = _load(reference_dir, "flows_anova_type3_obk.json")
-    res = flows(obk, group="treatment", id="id", scores=PHASES)
+    res = obk_flows
     assert res.anova_type == 3
     _check_anova(res.anova, ref["rows"])
     sph = res.sphericity.iloc[0]
@@ -78,9 +90,9 @@ def test_type3_matches_afex(obk, reference_dir):
     assert any("Type III" in n for n in res._notes())
 
 
-def test_type1_matches_aov_and_differs_from_type3(obk, reference_dir):
+def test_type1_matches_aov_and_differs_from_type3(obk, obk_flows_type1, reference_dir):
     ref = _load(reference_dir, "flows_anova_type1_obk.json")
-    res1 = flows(obk, group="treatment", id="id", scores=PHASES, anova_type=1)
+    res1 = obk_flows_type1
     _check_anova(res1.anova, ref["rows"])
     res3 = flows(obk, group="treatment", id="id", scores=PHASES, anova_type=3)
     ss1 = res1.anova.set_index("term").loc["flow", "ss"]
@@ -89,12 +101,12 @@ def test_type1_matches_aov_and_differs_from_type3(obk, reference_dir):
     assert any("Type I (sequential)" in n for n in res1._notes())
 
 
-def test_type1_matches_pingouin(obk):
+def test_type1_matches_pingouin(obk, obk_flows_type1):
     import pingouin as pg
 
     long = obk.melt(id_vars=["id", "treatment"], value_vars=list(PHASES), var_name="phase")
     pgt = pg.mixed_anova(data=long, dv="value", within="phase", between="treatment", subject="id")
-    res = flows(obk, group="treatment", id="id", scores=PHASES, anova_type=1)
+    res = obk_flows_type1
     tab = res.anova.set_index("term")
     assert tab.loc["flow", "f"] == pytest.approx(pgt.loc[pgt.Source == "phase", "F"].iloc[0], rel=1e-9)
     assert tab.loc["group:flow", "f"] == pytest.approx(pgt.loc[pgt.Source == "Interaction", "F"].iloc[0],
@@ -145,9 +157,9 @@ def test_mixed_anova_rejects_bad_type():
 # --------------------------------------------------------------------------- post hoc
 
 
-def test_posthoc_matches_r(obk, reference_dir):
+def test_posthoc_matches_r(obk_flows, reference_dir):
     ref = _load(reference_dir, "flows_posthoc_obk.json")
-    res = flows(obk, group="treatment", id="id", scores=PHASES)
+    res = obk_flows
     ph = res.posthoc
     within = ph[ph.comparison == "flows within group"]
     assert len(within) == 9
@@ -197,9 +209,9 @@ def test_paired_g_borenstein_by_hand():
 # --------------------------------------------------------------------------- correlations
 
 
-def test_correlations_match_cor_test(obk, reference_dir):
+def test_correlations_match_cor_test(obk_flows, reference_dir):
     ref = _load(reference_dir, "flows_correlations.json")
-    res = flows(obk, group="treatment", id="id", scores=PHASES)
+    res = obk_flows
     c = res.correlations
     for r in nonempty(ref["cors"], "correlations in flows_correlations.json"):
         row = c[(c.group == r["group"]) & (c.flow_a == r["a"]) & (c.flow_b == r["b"])].iloc[0]
@@ -307,13 +319,13 @@ def test_flow_score_choice_ceas():
     assert all("action" in s for s in action.values())
 
 
-def test_profile_plot_returns_a_figure_and_keeps_the_backend(obk, tmp_path):
+def test_profile_plot_returns_a_figure_and_keeps_the_backend(obk_flows, tmp_path):
     import matplotlib as mpl
     from matplotlib.figure import Figure
 
     from compassion_scales.reporting.flows_plot import save_figure
 
-    res = flows(obk, group="treatment", id="id", scores=PHASES)
+    res = obk_flows
     before = mpl.get_backend()
     fig = res.plot(title="Phases")
     assert isinstance(fig, Figure) and mpl.get_backend() == before
@@ -327,16 +339,16 @@ def test_profile_plot_returns_a_figure_and_keeps_the_backend(obk, tmp_path):
         save_figure(fig, tmp_path / "p.pdf")
 
 
-def test_profile_plot_path_still_saves_with_a_warning(obk, tmp_path):
-    res = flows(obk, group="treatment", id="id", scores=PHASES)
+def test_profile_plot_path_still_saves_with_a_warning(obk_flows, tmp_path):
+    res = obk_flows
     png = tmp_path / "p.png"
     with pytest.warns(FutureWarning, match="save the returned figure"):
         res.plot(str(png))
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_old_argument_names_still_work(obk, sai, sai_instrument):
-    new = flows(obk, group="treatment", id="id", scores=PHASES)
+def test_old_argument_names_still_work(obk, obk_flows, sai, sai_instrument):
+    new = obk_flows
     with pytest.warns(FutureWarning, match="`columns` is now called `scores`"):
         old = flows(obk, group="treatment", subject="id", columns=PHASES)
     pd.testing.assert_frame_equal(old.anova, new.anova)
@@ -362,8 +374,8 @@ def test_scores_as_a_list_of_score_ids():
         _pick_flow_scores(inst, ["nonsense"])
 
 
-def test_to_dict_has_all_parts(obk):
-    res = flows(obk, group="treatment", id="id", scores=PHASES)
+def test_to_dict_has_all_parts(obk_flows):
+    res = obk_flows
     d = res.to_dict()
     for key in ("anova", "sphericity", "posthoc", "correlations", "descriptives", "group_tests", "notes"):
         assert key in d

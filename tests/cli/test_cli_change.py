@@ -115,7 +115,10 @@ def test_long_form_items_plot_report_output(tmp_path):
     summary = tmp_path / "summary.html"
     res = run(["change", PRE, POST, "-i", INST, "--id", "client", "--report-summary", str(summary)])
     assert res.exit_code == 0, res.output
-    assert summary.read_text().count("<figure><svg") == 3  # one Jacobson-Truax plot per score
+    page = summary.read_text(encoding="utf-8")
+    assert page.count("<figure><svg") == 3  # one Jacobson-Truax plot per score
+    assert "Reliable change (Jacobson-Truax RCI)" in page and "What the classification used" in page
+    assert summary.with_name("summary.html.provenance.json").exists()
     assert "FutureWarning" not in res.stderr and "plot(path)" not in res.stderr
     half = run(["change", LONG, "-i", INST, "--id", "client", "--time", "session", "--from", "1"])
     assert half.exit_code == 2 and "Give both --from and --to" in half.output

@@ -65,15 +65,23 @@ def test_output_file_and_provenance(tmp_path: Path) -> None:
     assert set(prov["scores"]) == {"fcs_others", "fcs_from_others", "fcs_self"}
 
 
+@pytest.fixture(scope="module")
+def example_scores_csv() -> pd.DataFrame:
+    """The FCS scores of the example file as printed with --format csv (run once: every format of
+    test_round_trip_formats is compared with it)."""
+    res = run(["score", str(EXAMPLE), "-i", "fcs", "--id", "pid", "--id", "time", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    return pd.read_csv(pd.io.common.StringIO(res.stdout))
+
+
 @pytest.mark.parametrize("suffix", [".xlsx", ".sav", ".dta", ".parquet", ".tsv"])
-def test_round_trip_formats(tmp_path: Path, suffix: str) -> None:
+def test_round_trip_formats(tmp_path: Path, suffix: str, example_scores_csv: pd.DataFrame) -> None:
     out = tmp_path / f"scores{suffix}"
     res = run(["score", str(EXAMPLE), "-i", "fcs", "--id", "pid", "--id", "time", "-o", str(out)])
     assert res.exit_code == 0, res.output
     back = cs.read_responses(out)
     assert len(back) == 300
-    expected = pd.read_csv(pd.io.common.StringIO(
-        run(["score", str(EXAMPLE), "-i", "fcs", "--id", "pid", "--id", "time", "--format", "csv"]).stdout))
+    expected = example_scores_csv
     pd.testing.assert_series_equal(back["fcs_self"].astype(float).reset_index(drop=True),
                                    expected["fcs_self"].astype(float), check_names=False)
     assert list(back["pid"].astype(str)) == list(expected["pid"].astype(str))

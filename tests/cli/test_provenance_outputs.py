@@ -1,4 +1,8 @@
-"""Every command that writes a file writes its provenance sidecar."""
+"""Every command that writes a file writes its provenance sidecar.
+
+(The sidecar and the sections of the `change --report-summary` page are checked in
+tests/cli/test_cli_change.py, on the same run that checks its plots.)
+"""
 
 from __future__ import annotations
 
@@ -33,18 +37,6 @@ def test_compare_output_has_provenance(tmp_path):
     assert r.exit_code == 0, r.output
     assert out.exists()
     assert json.loads(out.with_name("cmp.xlsx.provenance.json").read_text())["inputs"][0]["sha256"]
-
-
-def test_change_report_summary_page(tmp_path):
-    out = tmp_path / "summary.html"
-    r = CliRunner().invoke(main, ["change", str(DATA / "change_pre.csv"), str(DATA / "change_post.csv"),
-                                  "-i", str(DATA / "change_test_norms.yaml"), "--id", "client",
-                                  "--report-summary", str(out)])
-    assert r.exit_code == 0, r.output
-    page = out.read_text(encoding="utf-8")
-    assert "Reliable change (Jacobson-Truax RCI)" in page and "<svg" in page
-    assert "What the classification used" in page
-    assert out.with_name("summary.html.provenance.json").exists()
 
 
 def test_client_reports_hide_empty_overall_and_explain_criteria(tmp_path):

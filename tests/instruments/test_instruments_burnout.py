@@ -14,8 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
-from testkit import ROOT, nonempty
+from testkit import ROOT, load_yaml, nonempty
 
 import compassion_scales as cs
 
@@ -238,7 +237,7 @@ def test_no_mbi_key_shipped():
     ids = {p.stem.lower() for p in INSTRUMENTS.glob("*.y*ml")}
     assert not any("mbi" in i or "maslach" in i for i in ids)
     for p in INSTRUMENTS.glob("*.y*ml"):
-        assert "maslach" not in yaml.safe_load(p.read_text("utf-8")).get("name", "").lower()
+        assert "maslach" not in load_yaml(p.read_text("utf-8")).get("name", "").lower()
 
 
 # --------------------------------------------------------------------------- template
@@ -311,7 +310,7 @@ def _same(a, b) -> bool:
 @pytest.mark.parametrize("path", [INSTRUMENTS / f"{s}.yaml" for s in FILES] + [TEMPLATE],
                          ids=FILES + ["template"])
 def test_golden_examples_independent_scorer(path):
-    raw = yaml.safe_load(path.read_text("utf-8"))
+    raw = load_yaml(path.read_text("utf-8"))
     for ex in nonempty(raw["examples"], f"golden examples in {path.name}"):
         got = _reference_scores(raw, ex["responses"])
         for sid, want in nonempty(ex["expected"], f"expected scores in {path.name}").items():
@@ -330,7 +329,7 @@ def test_golden_examples_with_cscore(path):
 
 def test_reference_scorer_catches_a_wrong_reverse_key():
     """The golden examples fail if the CBI reverse key is moved (so the test can fail)."""
-    raw = yaml.safe_load((INSTRUMENTS / "cbi.yaml").read_text("utf-8"))
+    raw = load_yaml((INSTRUMENTS / "cbi.yaml").read_text("utf-8"))
     for it in raw["items"]:
         it["reverse"] = it["id"] == "cbi_w6"
     ex = raw["examples"][0]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from testkit import EXAMPLES, ROOT
+from testkit import EXAMPLES, ROOT, load_yaml
 
 import compassion_scales as cs
 from compassion_scales.errors import InstrumentError
@@ -92,7 +92,7 @@ def test_output_columns_unique_across_these_files():
 
 def test_a_wrong_key_makes_golden_examples_fail(tmp_path):
     """Counting a CEAS filler (a plausible wrong edit) must break the golden examples."""
-    data = yaml.safe_load((INSTRUMENT_DIR / "ceas.yaml").read_text("utf-8"))
+    data = load_yaml((INSTRUMENT_DIR / "ceas.yaml").read_text("utf-8"))
     for it in data["items"]:
         if it["id"] == "ceas_self_e3":
             it.pop("scored")
@@ -106,7 +106,7 @@ def test_a_wrong_key_makes_golden_examples_fail(tmp_path):
 
 
 def test_a_filler_may_not_be_scored(tmp_path):
-    data = yaml.safe_load((INSTRUMENT_DIR / "ceas.yaml").read_text("utf-8"))
+    data = load_yaml((INSTRUMENT_DIR / "ceas.yaml").read_text("utf-8"))
     for s in data["scores"]:
         if s["id"] == "ceas_oth_action":
             s["items"].append("ceas_oth_a3")
