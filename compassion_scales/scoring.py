@@ -444,6 +444,51 @@ def _one_or_two_digits(data: np.ndarray, start: np.ndarray, two: np.ndarray) -> 
     return values
 
 
+def _parsed_in_blocks(data: pd.DataFrame, present: Sequence[str], mapping: Mapping[str, str],
+                      sets: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, pd.Series]]:
+    """Clean items decided a block at a time (numeric columns, then text columns), and the
+    columns of the other items (converted one by one by the caller)."""
+    plain = [i for i in present if not sets[i].recodes]
+    parsed = _numeric_block(data, [(i, mapping[i], sets[i]) for i in plain])
+    series = {i: data[mapping[i]] for i in present if i not in parsed}
+    parsed.update(_text_block([(i, series[i], sets[i]) for i in plain if i in series]))
+    return parsed, series
+
+
+def _numeric_block(data: pd.DataFrame, items: Sequence[tuple[str, str, Any]]) -> dict[str, np.ndarray]:
+    """Clean numeric item columns decided together: item id -> float64 (read-only view).
+
+    The columns with a numpy integer or float dtype are taken as one float64 matrix, and
+    each column's range (and, for float columns of integer sets, wholeness) is checked by
+    one reduction over the matrix: the checks of :func:`_fast_numeric` without a pandas
+    Series per column. Columns that fail a check are left out (the caller converts them one
+    by one and reports their cells). Exact: the values are those :func:`_fast_numeric` gives.
+    """
+    if len(data) == 0 or len(items) < 2 or not data.columns.is_unique:
+        return {}
+    dtypes = dict(zip(data.columns, data.dtypes, strict=True))
+    picked = [(i, c, rs) for i, c, rs in items
+              if isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "fiu"]
+    if len(picked) < 2:
+        return {}
+    block = np.asfortranarray(data[[c for _, c, _ in picked]].to_numpy(dtype=np.float64))
+    lo, hi = np.fmin.reduce(block, axis=0), np.fmax.reduce(block, axis=0)
+    mins = np.array([rs.min for _, _, rs in picked], dtype=float)
+    maxs = np.array([rs.max for _, _, rs in picked], dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = np.isnan(lo) | ((lo >= mins) & (hi <= maxs))
+        check_whole = np.array([rs.integer and dtypes[c].kind == "f" for _, c, rs in picked])
+        if (ok & check_whole).any():
+            frac = np.fmax.reduce(block - np.floor(block), axis=0)  # NaN only for empty columns
+            ok &= ~check_whole | np.isnan(lo) | (frac == 0)
+    out: dict[str, np.ndarray] = {}
+    for j in np.flatnonzero(ok):
+        view = block[:, j].view()
+        view.flags.writeable = False
+        out[picked[j][0]] = view
+    return out
+
+
 def _text_block(items: Sequence[tuple[str, pd.Series, Any]]) -> dict[str, np.ndarray]:
     """Clean text item columns parsed together: item id -> float64 (read-only view).
 
@@ -775,19 +820,17 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
     columns: list[np.ndarray] = []
     unlabelled = data.attrs.get("unlabelled_codes") or {}
     sets = {i: inst.response_sets[inst.item(i).response_set] for i in present}
-    series = {i: data[mapping[i]] for i in present}
-    parsed = _text_block([(i, series[i], sets[i]) for i in present if not sets[i].recodes])
+    parsed, series = _parsed_in_blocks(data, present, mapping, sets)
     for item_id in present:
         rs = sets[item_id]
-        col = series[item_id]
         if mapping[item_id] in unlabelled:
             fails.append(_unlabelled_failure(mapping[item_id], item_id, unlabelled[mapping[item_id]],
                                              data.attrs.get("value_labels", {}).get(mapping[item_id], {})))
         clean = parsed.get(item_id)
         if clean is None and not rs.recodes:
-            clean = _fast_numeric(col, rs)
+            clean = _fast_numeric(series[item_id], rs)
         if clean is None:
-            x, f = _convert_column(col, rs, item_id, mapping[item_id], start)
+            x, f = _convert_column(series[item_id], rs, item_id, mapping[item_id], start)
             fails.extend(f)
             if reverse_coded:
                 x = (rs.min + rs.max) - x

@@ -1,4 +1,5 @@
-"""Text answers parsed from arrow buffers equal pyarrow's own cast, column by column and as a block."""
+"""Answers decided a block at a time equal the column-by-column path: text parsed from arrow
+buffers equals pyarrow's cast; numeric blocks equal :func:`_fast_numeric` column by column."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from compassion_scales.instrument import load_instrument
 from compassion_scales.scoring import (
     _fast_numeric,
+    _numeric_block,
     _short_whole_numbers,
     _text_block,
     prepare_responses,
@@ -73,5 +75,42 @@ def test_prepared_values_are_the_same_with_and_without_the_block(monkeypatch) ->
     fast = prepare_responses(data, "ceas")
     monkeypatch.setattr(scoring, "_text_block", lambda items: {})
     slow = prepare_responses(data, "ceas")
+    assert fast.item_ids == slow.item_ids and len(fast.item_ids) > 20
+    np.testing.assert_array_equal(fast.values, slow.values)
+
+
+numeric_cell = st.one_of(st.just(np.nan), st.integers(-1, 6).map(float), st.sampled_from([2.5, np.inf, -0.0]))
+
+
+@given(st.lists(st.lists(numeric_cell, min_size=4, max_size=4), min_size=1, max_size=15),
+       st.sampled_from(["float64", "int64", "mixed"]))
+def test_numeric_block_equals_column_by_column(rows: list[list[float]], kind: str) -> None:
+    inst = load_instrument("fcs")
+    rs = inst.response_sets[inst.item("fcs_self_1").response_set]
+    frame = pd.DataFrame(rows, columns=["a", "b", "c", "d"])
+    if kind != "float64":
+        ints = frame.fillna(0).replace([np.inf, 2.5], 1).astype("int64")
+        frame = ints if kind == "int64" else frame.assign(a=ints["a"], c=ints["c"])
+    block = _numeric_block(frame, [(c, c, rs) for c in frame.columns])
+    for c in frame.columns:
+        one = _fast_numeric(frame[c], rs)
+        if c in block:
+            assert one is not None, c
+            np.testing.assert_array_equal(block[c], one)
+            assert block[c].dtype == np.float64 and not block[c].flags.writeable
+        else:
+            assert one is None, c
+
+
+def test_prepared_values_are_the_same_without_the_numeric_block(monkeypatch) -> None:
+    import compassion_scales.scoring as scoring
+
+    rng = np.random.default_rng(3)
+    inst = load_instrument("ceas")
+    data = pd.DataFrame(rng.integers(1, 11, (40, len(inst.item_ids))).astype(float), columns=list(inst.item_ids))
+    data.iloc[::7, 3] = np.nan
+    fast = prepare_responses(data, inst)
+    monkeypatch.setattr(scoring, "_numeric_block", lambda data, items: {})
+    slow = prepare_responses(data, inst)
     assert fast.item_ids == slow.item_ids and len(fast.item_ids) > 20
     np.testing.assert_array_equal(fast.values, slow.values)
