@@ -1392,6 +1392,18 @@ def write_table(df: pd.DataFrame, path: str | Path, *, inputs: Iterable[str | Pa
                          metadata={str(path): metadata} if metadata is not None else None)[0]
 
 
+def _has_any(column: Any, series: pd.Series, characters: Sequence[str]) -> bool:
+    """Whether some cell of a text column holds one of ``characters`` (arrow text searched
+    in place; other columns as the text pandas gives them)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return any(pc.any(pc.match_substring(column, ch)).as_py() for ch in characters)
+    return bool(series.astype("string").str.contains(
+        "[" + re.escape("".join(characters)) + "]", regex=True).fillna(False).any())
+
+
 def _write_delimited(df: pd.DataFrame, path: Path, sep: str) -> None:
     """CSV/TSV through pyarrow's writer (about 6x faster than pandas), pandas as fallback."""
     try:
@@ -1404,7 +1416,8 @@ def _write_delimited(df: pd.DataFrame, path: Path, sep: str) -> None:
         texts = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
                  and not pd.api.types.is_bool_dtype(df[c])]
         risky = any(re.search(special, str(c)) for c in df.columns) or any(
-            df[c].astype("string").str.contains(special, regex=True).fillna(False).any() for c in texts)
+            _has_any(table.column(j), df.iloc[:, j], (sep, '"', "\r", "\n"))
+            for j, c in enumerate(df.columns) if c in texts)
         style = "needed" if risky else "none"
         opts = pacsv.WriteOptions(include_header=True, delimiter=sep, quoting_style=style,
                                   quoting_header=style)
