@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales.errors import AnalysisError
+from compassion_scales.idkeys import join_columns
 from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
 
 __all__ = [
@@ -571,7 +572,7 @@ def check_unique_ids(data: pd.DataFrame, id_cols: Sequence[str], *, where: str =
         lines = [f"{prefix}row {int(rows[p])}, column {cols}: the identifier is empty" for p in pos[:5]]
         raise AnalysisError("\n".join(lines) + f"\n{len(pos)} row(s){' of the ' + where + ' data' if where else ''}"
                             " have no identifier; every row needs one to pair the occasions.")
-    joined = keys.iloc[:, 0] if len(ids) == 1 else keys.agg("\x1f".join, axis=1)
+    joined = join_columns(keys)
     dup = joined.duplicated(keep="first").to_numpy()
     if dup.any():
         # position of each key's first row, without a loop over people

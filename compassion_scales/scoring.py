@@ -50,6 +50,7 @@ from compassion_scales.errors import (
     ScoringError,
     UnverifiedKeyWarning,
 )
+from compassion_scales.idkeys import join_columns
 from compassion_scales.instrument import (
     Instrument,
     InstrumentLike,
@@ -1457,7 +1458,7 @@ def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> li
            else ids.duplicated(keep="first")).to_numpy() & ~miss
     if dup.any():
         firsts = ids.reset_index(drop=True)
-        keyed = firsts.astype(str).agg("\x1f".join, axis=1) if len(id_cols) > 1 else firsts.iloc[:, 0].astype(str)
+        keyed = join_columns(firsts.astype(str))
         first_pos: dict[str, int] = {}
         for pos, k in enumerate(keyed.to_numpy()):
             first_pos.setdefault(k, pos)

@@ -37,6 +37,7 @@ from compassion_scales.errors import (
     Reason,
     ResponseValidationError,
 )
+from compassion_scales.idkeys import join_columns
 from compassion_scales.results import ResultMixin
 
 if TYPE_CHECKING:
@@ -743,8 +744,7 @@ def _sha256(path: Path) -> str:
 
 
 def _id_keys(ids: pd.DataFrame) -> pd.Series:
-    text = ids.astype("string")
-    return text.iloc[:, 0] if text.shape[1] == 1 else text.agg("\x1f".join, axis=1)
+    return join_columns(ids.astype("string"))
 
 
 def _hash_keys(keys: pd.Series) -> np.ndarray:
