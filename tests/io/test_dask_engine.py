@@ -14,6 +14,9 @@ import compassion_scales as cs
 from compassion_scales.cli import main
 from compassion_scales.errors import ResponseValidationError
 
+# one xdist worker imports dask and distributed for all these tests (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("dask")
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "responses.csv"
 IDS = ["pid", "time"]
 

@@ -21,6 +21,9 @@ from compassion_scales.instrument import Instrument, _from_data, iter_shipped, l
 from compassion_scales.scoring import score
 from compassion_scales.stats import score_kernel
 
+# one xdist worker loads numba and the compiled kernels for all these tests (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("numba")
+
 SHIPPED = sorted(i.id for i in iter_shipped())
 FRAMES = ("scores", "answered", "status", "rules", "invalid", "ledger")
 
