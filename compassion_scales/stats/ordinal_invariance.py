@@ -120,50 +120,22 @@ class MultiGroupOrdinalModel:
         return S
 
     def jacobian(self, x: np.ndarray, g: int) -> np.ndarray:
-        """Analytic Jacobian of :meth:`implied` with respect to the free parameters."""
+        """Analytic Jacobian of :meth:`implied` with respect to the free parameters.
+
+        All parameters at once, scattered into ``J`` from (row, free index, value) triplets
+        (:func:`_jacobian_entries`, plus :func:`_theta_chain_entries` for the chain rule
+        through the scales ``Delta`` of the theta parameterisation).
+        """
         s, M = self.groups[g], self.matrices(x, g)
-        p, m = s.lam.shape
-        L, P, d, C, a = M["lam"], M["psi"], M["scale"], M["cov"], M["alpha"]
-        ti = self.th_item
-        pi, pj = _pairs(p)
-        nt = len(ti)
-        tmu = M["tau"] - (M["nu"] + L @ a)[ti]
-        # derivative of the implied statistics with respect to the scales d (rows x p)
-        Gd = np.zeros((nt + len(pi), p))
-        Gd[np.arange(nt), ti] = tmu
-        Gd[nt + np.arange(len(pi)), pi] = d[pj] * C[pi, pj]
-        Gd[nt + np.arange(len(pi)), pj] = d[pi] * C[pi, pj]
-        chain = -0.5 * d ** 3 if self.parameterization == "theta" else None
-        J = np.zeros((nt + len(pi), self.n_free))
-
-        def put(idx: int, col: np.ndarray, dv: np.ndarray | None = None) -> None:
-            if idx >= 0:
-                J[:, idx] += col if (chain is None or dv is None) else col + Gd @ (chain * dv)
-
-        dd = d[pi] * d[pj]
-        LP = L @ P
-        for t in range(nt):
-            unit = np.zeros(nt + len(pi))
-            unit[t] = d[ti[t]]
-            put(s.tau[t], unit)
-        for i in range(p):
-            rows = np.r_[ti == i, np.zeros(len(pi), bool)]
-            put(s.nu[i], -d[i] * rows)
-            put(s.delta[i], Gd[:, i])
-            put(s.theta[i], np.zeros(nt + len(pi)), np.eye(p)[i])
-        for f in range(m):
-            put(s.alpha[f], np.r_[-d[ti] * L[ti, f], np.zeros(len(pi))])
-            for i in np.flatnonzero(s.lam[:, f] >= 0).tolist():
-                dC = np.zeros((p, p))
-                dC[i, :] += LP[:, f]
-                dC[:, i] += LP[:, f]
-                col = np.r_[-d[i] * a[f] * (ti == i), dd * dC[pi, pj]]
-                put(s.lam[i, f], col, np.diag(dC))
-            for h in range(f + 1):
-                dC = np.outer(L[:, f], L[:, h])
-                dC = dC + dC.T if h != f else dC
-                put(s.psi[f, h], np.r_[np.zeros(nt), dd * dC[pi, pj]], np.diag(dC))
-        return J
+        Gd = _scale_entries(M, self.th_item)
+        parts = _jacobian_entries(s, M, self.th_item, Gd)
+        if self.parameterization == "theta":
+            parts += _theta_chain_entries(s, M, Gd)
+        r, c, v = (np.concatenate([q[k] for q in parts]) for k in range(3))
+        nrow = len(self.th_item) + len(_pairs(s.lam.shape[0])[0])
+        ok = c >= 0
+        return np.bincount(r[ok] * self.n_free + c[ok], weights=v[ok],
+                           minlength=nrow * self.n_free).reshape(nrow, self.n_free)
 
     def orient(self, x: np.ndarray) -> np.ndarray:
         """Reflect factors so that the loading of each factor's first item is positive in every
@@ -188,6 +160,65 @@ class MultiGroupOrdinalModel:
         E = np.eye(self.n_free) * h
         cols = [(self.implied(x + E[k], g) - self.implied(x - E[k], g)) / (2 * h) for k in range(self.n_free)]
         return np.column_stack(cols)
+
+
+#: (rows, free indices or item indices, values): a sparse matrix as triplets
+Triplets = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _scale_entries(M: dict[str, np.ndarray], ti: np.ndarray) -> Triplets:
+    """Derivatives of the implied (thresholds, correlations) with respect to the scales ``Delta``
+    as (row, item, value) triplets: one per threshold, two per correlation."""
+    d, C = M["scale"], M["cov"]
+    pi, pj = _pairs(len(d))
+    nt = len(ti)
+    t, k = np.arange(nt), nt + np.arange(len(pi))
+    tmu = M["tau"] - (M["nu"] + M["lam"] @ M["alpha"])[ti]
+    c = C[pi, pj]
+    return np.concatenate([t, k, k]), np.concatenate([ti, pi, pj]), np.concatenate([tmu, d[pj] * c, d[pi] * c])
+
+
+def _jacobian_entries(s: GroupSpec, M: dict[str, np.ndarray], ti: np.ndarray, Gd: Triplets) -> list[Triplets]:
+    """The direct derivatives of group ``s``'s implied statistics as (row, free index, value)
+    triplets (free index -1 = fixed; repeated positions add up): thresholds, intercepts, scales
+    (``Gd``, :func:`_scale_entries`), factor means, loadings and factor (co)variances."""
+    L, d, a = M["lam"], M["scale"], M["alpha"]
+    m = L.shape[1]
+    pi, pj = _pairs(L.shape[0])
+    nt, npair = len(ti), len(pi)
+    t, k = np.arange(nt), nt + np.arange(npair)
+    dti = d[ti]
+    dd = (d[pi] * d[pj])[:, None]
+    LP = L @ M["psi"]
+    fi, hi = np.tril_indices(m)
+    # loadings (i, f): dC = e_i (L Psi)_f' + (L Psi)_f e_i'; thresholds -d_i alpha_f on item i's rows
+    # factor (co)variances (f, h): dC = L_f L_h' (+ its transpose off the diagonal)
+    psi_cor = L[pi][:, fi] * L[pj][:, hi] + (fi != hi) * L[pi][:, hi] * L[pj][:, fi]
+    tm, km = np.repeat(t, m), np.repeat(k, m)
+    return [(t, s.tau, dti), (t, s.nu[ti], -dti), (Gd[0], s.delta[Gd[1]], Gd[2]),
+            (tm, np.tile(s.alpha, nt), (-dti[:, None] * L[ti]).ravel()),
+            (tm, s.lam[ti].ravel(), np.tile(-a, nt) * np.repeat(dti, m)),
+            (km, s.lam[pi].ravel(), (dd * LP[pj]).ravel()), (km, s.lam[pj].ravel(), (dd * LP[pi]).ravel()),
+            (np.repeat(k, len(fi)), np.tile(s.psi[fi, hi], npair), (dd * psi_cor).ravel())]
+
+
+def _theta_chain_entries(s: GroupSpec, M: dict[str, np.ndarray], Gd: Triplets) -> list[Triplets]:
+    """The theta parameterisation's chain rule through the scales, ``Delta = diag^-1/2`` with
+    ``diag`` the diagonal of ``Lambda Psi Lambda' + Theta``, as (row, free index, value) triplets:
+    ``(dstat/dDelta) (dDelta/ddiag) (ddiag/dparameter)`` with ``ddiag/dparameter`` ``e_i`` for the
+    residual variance of item i, ``2 (Lambda Psi)_if e_i`` for loading (i, f) and ``L_f * L_h``
+    (twice off the diagonal) for factor (co)variance (f, h)."""
+    L, d = M["lam"], M["scale"]
+    p, m = L.shape
+    gr, gi, gv = Gd
+    gc = gv * (-0.5 * d[gi] ** 3)
+    fi, hi = np.tril_indices(m)
+    nrow = int(gr.max()) + 1 if len(gr) else 0
+    dense = np.zeros((nrow, p))
+    dense[gr, gi] = gc  # at most one entry per (row, item)
+    psi = dense @ (L[:, fi] * L[:, hi] * (1.0 + (fi != hi)))
+    return [(gr, s.theta[gi], gc), (np.repeat(gr, m), s.lam[gi].ravel(), (gc[:, None] * 2.0 * (L @ M["psi"])[gi]).ravel()),
+            (np.repeat(np.arange(nrow), len(fi)), np.tile(s.psi[fi, hi], nrow), psi.ravel())]
 
 
 def _check_equal(equal: Sequence[str], parameterization: str) -> set[str]:
