@@ -300,12 +300,9 @@ def second_order_block(kind: np.ndarray, i: np.ndarray, j: np.ndarray, L: np.nda
     return H
 
 
-def _positive_definite(A: np.ndarray) -> bool:
-    try:
-        np.linalg.cholesky(A)
-    except np.linalg.LinAlgError:
-        return False
-    return True
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
 
 
 class SEMEngine:
@@ -354,6 +351,8 @@ class SEMEngine:
         self.x = np.zeros(0)
         self.fmin = np.nan
         self._stacks: dict[int, list[PatternPart]] = {}
+        # per group: the model matrices and moments at the last parameter vector (see _at)
+        self._cache: list[dict[str, Any]] = [{} for _ in range(self.G)]
         self._build_table()
 
     # -- parameter table
@@ -412,8 +411,38 @@ class SEMEngine:
         return self._layout[g]
 
     # -- matrices
-    def matrices(self, x: np.ndarray, g: int) -> tuple[np.ndarray, ...]:
-        """(Lambda, Psi, Theta, nu, alpha) of group g at parameter vector x."""
+    def _at(self, x: np.ndarray, g: int) -> dict[str, Any]:
+        """Group g's model matrices and moments at ``x``, kept until another ``x`` is asked for.
+
+        A Fisher step evaluates F at the trial point and then the gradient and information at
+        the same point; each is computed once. The arrays are read-only (shared by the callers).
+        ``logdet`` (None when Sigma is not positive definite) and ``Si`` are added on demand.
+        """
+        key = x.tobytes()
+        c = self._cache[g]
+        if c.get("key") == key:
+            return c
+        L, P, T, nu, al = self._matrices(x, g)
+        c = {"key": key, "mats": (L, P, T, nu, al), "Sig": _readonly(L @ P @ L.T + T), "mu": _readonly(nu + L @ al)}
+        self._cache[g] = c
+        return c
+
+    def _logdet(self, c: dict[str, Any]) -> float | None:
+        """log det Sigma of a cache entry (:meth:`_at`) by Cholesky; None if not positive definite."""
+        if "logdet" not in c:
+            try:
+                c["logdet"] = 2.0 * np.log(np.diag(np.linalg.cholesky(c["Sig"]))).sum()
+            except np.linalg.LinAlgError:
+                c["logdet"] = None
+        return c["logdet"]  # type: ignore[no-any-return]
+
+    def _inv(self, c: dict[str, Any]) -> np.ndarray:
+        """Sigma^-1 of a cache entry (:meth:`_at`)."""
+        if "Si" not in c:
+            c["Si"] = _readonly(np.linalg.inv(c["Sig"]))
+        return c["Si"]  # type: ignore[no-any-return]
+
+    def _matrices(self, x: np.ndarray, g: int) -> tuple[np.ndarray, ...]:
         p, m = self.p, self.m
         lay = self._layout[g]
         v = lay.values(x)
@@ -432,12 +461,16 @@ class SEMEngine:
         nu[i[s]] = v[s]
         s = k == 4
         al[i[s]] = v[s]
-        return L, P, T, nu, al
+        return tuple(_readonly(a) for a in (L, P, T, nu, al))
+
+    def matrices(self, x: np.ndarray, g: int) -> tuple[np.ndarray, ...]:
+        """(Lambda, Psi, Theta, nu, alpha) of group g at parameter vector x (read-only arrays)."""
+        return self._at(x, g)["mats"]  # type: ignore[no-any-return]
 
     def implied(self, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
-        """Model-implied covariance matrix and means of group g."""
-        L, P, T, nu, al = self.matrices(x, g)
-        return L @ P @ L.T + T, nu + L @ al
+        """Model-implied covariance matrix and means of group g (read-only arrays)."""
+        c = self._at(x, g)
+        return c["Sig"], c["mu"]
 
     def group_derivatives(self, x: np.ndarray, g: int, full: bool = True) -> Derivatives:
         """Derivatives of group g's (Sigma, mu) for the free parameters: one column per free
@@ -461,14 +494,12 @@ class SEMEngine:
             return self._objective_fiml(x)
         F = 0.0
         for g in range(self.G):
-            Sig, mu = self.implied(x, g)
-            try:
-                c = np.linalg.cholesky(Sig)
-            except np.linalg.LinAlgError:
+            c = self._at(x, g)
+            logdet = self._logdet(c)
+            if logdet is None:
                 return np.inf
-            logdet = 2.0 * np.log(np.diag(c)).sum()
-            Si = np.linalg.inv(Sig)
-            d = self.ybar[g] - mu
+            Si = self._inv(c)
+            d = self.ybar[g] - c["mu"]
             Fg = logdet + np.sum(self.S[g] * Si) - self._logdetS[g] - self.p
             if self.meanstructure:
                 Fg += d @ Si @ d
@@ -513,14 +544,15 @@ class SEMEngine:
         """Over group g's patterns: ``Gfull = dF/dSigma``, ``gmu = dF/dmu`` and, with a basis, the
         Hessian of F through the moments (:func:`observed_sums`). With ``lowrank`` (and Sigma
         positive definite) the parts missing few items are summed by :func:`lowrank_gradient`."""
-        Sig, mu = self.implied(x, g)
+        c = self._at(x, g)
+        Sig, mu = c["Sig"], c["mu"]
         means = self.fiml or self.meanstructure
         parts = self._parts(g)
         Gfull, gmu = np.zeros((self.p, self.p)), np.zeros(self.p)
-        if lowrank and means and _positive_definite(Sig):
+        if lowrank and means and self._logdet(c) is not None:
             low = [pt for pt in parts if pt.miss is not None]
             if low:
-                Gfull, gmu = lowrank_gradient(low, mu, np.linalg.inv(Sig), self.N)
+                Gfull, gmu = lowrank_gradient(low, mu, self._inv(c), self.N)
             parts = [pt for pt in parts if pt.miss is None]
         q = 0 if basis is None else len(basis.c)
         block = np.zeros((q, q))
@@ -550,9 +582,10 @@ class SEMEngine:
         missing few items as low-rank updates of the complete-data inverse (:func:`lowrank_sums`),
         the others from their padded inverses (:func:`expected_sums`)."""
         basis = self._basis(x, g)
-        Sig, _ = self.implied(x, g)
+        c = self._at(x, g)
+        Sig = c["Sig"]
         parts = self._parts(g)
-        Omega = np.linalg.inv(Sig)
+        Omega = self._inv(c)
         low = [pt for pt in parts if pt.miss is not None]
         Hs = [(pt.stack.n / self.N, basis.E.T @ missing_factors(Omega, pt.miss))
               for pt in low if pt.miss is not None and pt.miss.shape[1] > 0]
@@ -628,9 +661,9 @@ class SEMEngine:
         grad = np.zeros(q)
         info = np.zeros((q, q) if want_info else (0, 0))
         for g in range(self.G):
-            Sig, mu = self.implied(x, g)
-            Si = np.linalg.inv(Sig)
-            d = self.ybar[g] - mu
+            c = self._at(x, g)
+            Si = self._inv(c)
+            d = self.ybar[g] - c["mu"]
             der = self.group_derivatives(x, g, full=False)
             fc = self._free_cols[g]
             grad[fc] += self.w[g] * self.group_gradient(Si, d, g, der)
