@@ -43,6 +43,8 @@ __all__ = ["KIND_CODE", "LOADING", "LV_COV", "RESIDUAL", "INTERCEPT", "LV_MEAN",
            "expected_sums", "lowrank_sums", "observed_sums", "second_order_block"]
 
 LOG2PI = float(np.log(2.0 * np.pi))
+#: largest gradient element below which the optimiser takes Newton steps (exact Hessian)
+NEWTON_FROM = 1e-3
 
 # parameter kinds (lavaan's operators; rows of the parameter table are (group, kind, i, j))
 LOADING, LV_COV, RESIDUAL, INTERCEPT, LV_MEAN = "=~", "~~lv", "~~ov", "~1ov", "~1lv"
@@ -736,18 +738,28 @@ class SEMEngine:
         return x / np.maximum(cnt, 1)
 
     # -- fit
-    def _fisher_step(self, x: np.ndarray, f: float) -> tuple[np.ndarray, float, str]:
-        """One Fisher-scoring step with step halving: (x, f, status in 'converged', 'step', 'stuck')."""
+    def _fisher_step(self, x: np.ndarray, f: float, newton: bool = False) -> tuple[np.ndarray, float, str]:
+        """One Fisher-scoring step with step halving: (x, f, status in 'converged', 'step', 'stuck').
+
+        With ``newton`` the step uses the exact Hessian (twice :meth:`observed_information`)
+        instead of twice the expected information, if it is positive definite: near the minimum
+        Fisher scoring converges linearly (55 steps for the Holzinger-Swineford CFA to a gradient
+        of 1e-10), Newton's method quadratically. Status 'fisher' asks for Fisher steps again
+        (the Hessian is not positive definite or its step does not decrease F).
+        """
         from scipy import linalg
 
-        grad, info = self.grad_info(x)
-        if np.max(np.abs(grad)) < self._tol:
+        grad, info = self._direction(x, newton)
+        self._gmax = float(np.max(np.abs(grad)))
+        if self._gmax < self._tol:
             return x, f, "converged"
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", linalg.LinAlgWarning)
                 step = linalg.solve(2.0 * info, grad, assume_a="pos")
         except (linalg.LinAlgError, linalg.LinAlgWarning, ValueError):
+            if newton:
+                return x, f, "fisher"
             # (nearly) singular information: minimum-norm step
             step = np.linalg.lstsq(2.0 * info, grad, rcond=1e-12)[0]
         t = 1.0
@@ -758,10 +770,17 @@ class SEMEngine:
                 break
             t /= 2.0
         else:
-            return x, f, "stuck"
+            return x, f, "fisher" if newton else "stuck"
         if abs(f - fn) < 1e-15 and np.max(np.abs(x - xn)) < 1e-12:
             return xn, fn, "converged"
         return xn, fn, "step"
+
+    def _direction(self, x: np.ndarray, newton: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The gradient of F and half the matrix of the step: the expected information, or with
+        ``newton`` the observed information (half F's Hessian)."""
+        if not newton:
+            return self.grad_info(x)
+        return self.gradient(x), self.observed_information(x)
 
     def _bfgs(self, x: np.ndarray, f: float) -> tuple[np.ndarray, float, bool]:
         from scipy import optimize
@@ -785,14 +804,19 @@ class SEMEngine:
         # F at the saturated model (0 for complete data by construction of F)
         self.f_h1 = -2.0 * self.loglik_h1() / self.N if self.fiml else 0.0
         self._tol = tol
+        self._gmax = np.inf
         x = self.start() if x0 is None else np.array(x0, dtype=float)
         f = self.objective(x)
         if not np.isfinite(f):
             x = self.start()
             f = self.objective(x)
-        status, it = "step", 0
+        status, it, newton, allow_newton = "step", 0, False, True
         for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
-            x, f, status = self._fisher_step(x, f)
+            x, f, status = self._fisher_step(x, f, newton)
+            if status == "fisher":  # Newton failed: Fisher scoring to the end
+                newton, allow_newton, status = False, False, "step"
+            # close to the minimum (Fisher scoring has shrunk the gradient): Newton steps
+            newton = newton or (allow_newton and self._gmax < NEWTON_FROM)
             if status != "step":
                 break
         converged = status == "converged"
