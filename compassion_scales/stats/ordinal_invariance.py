@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -119,23 +119,46 @@ class MultiGroupOrdinalModel:
         np.fill_diagonal(S, 1.0)
         return S
 
+    @cached_property
+    def _jacobian_index(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per group: the rows and the positions in the row-major Jacobian of the triplets of
+        :func:`_entry_index` with a free index, and which triplets those are."""
+        out = []
+        for s in self.groups:
+            r, c = _entry_index(s, self.th_item, self.parameterization == "theta")
+            ok = c >= 0
+            out.append((r[ok], r[ok] * self.n_free + c[ok], ok))
+        return out
+
     def jacobian(self, x: np.ndarray, g: int) -> np.ndarray:
         """Analytic Jacobian of :meth:`implied` with respect to the free parameters.
 
         All parameters at once, scattered into ``J`` from (row, free index, value) triplets
-        (:func:`_jacobian_entries`, plus :func:`_theta_chain_entries` for the chain rule
-        through the scales ``Delta`` of the theta parameterisation).
+        (:func:`_entry_index`, :func:`_entry_values`; the positions are computed once per model).
         """
-        s, M = self.groups[g], self.matrices(x, g)
-        Gd = _scale_entries(M, self.th_item)
-        parts = _jacobian_entries(s, M, self.th_item, Gd)
-        if self.parameterization == "theta":
-            parts += _theta_chain_entries(s, M, Gd)
-        r, c, v = (np.concatenate([q[k] for q in parts]) for k in range(3))
-        nrow = len(self.th_item) + len(_pairs(s.lam.shape[0])[0])
-        ok = c >= 0
-        return np.bincount(r[ok] * self.n_free + c[ok], weights=v[ok],
-                           minlength=nrow * self.n_free).reshape(nrow, self.n_free)
+        return self.stacked_jacobian(x, [g])
+
+    def stacked_jacobian(self, x: np.ndarray, groups: Sequence[int], row_scale: Sequence[np.ndarray] | None = None
+                         ) -> np.ndarray:
+        """The Jacobians of ``groups`` stacked (rows of the first group first), each row of group
+        ``groups[k]`` multiplied by ``row_scale[k]`` if given."""
+        flat, vals = [], []
+        offset = 0
+        for k, g in enumerate(groups):
+            rows, pos, ok = self._jacobian_index[g]
+            v = _entry_values(self.matrices(x, g), self.th_item, self.parameterization == "theta")[ok]
+            if row_scale is not None:
+                v = v * row_scale[k][rows]
+            flat.append(pos + offset * self.n_free)
+            vals.append(v)
+            offset += self._n_rows
+        return np.bincount(np.concatenate(flat), weights=np.concatenate(vals),
+                           minlength=offset * self.n_free).reshape(offset, self.n_free)
+
+    @property
+    def _n_rows(self) -> int:
+        """Implied statistics per group (thresholds and correlations)."""
+        return len(self.th_item) + len(_pairs(self.groups[0].lam.shape[0])[0])
 
     def orient(self, x: np.ndarray) -> np.ndarray:
         """Reflect factors so that the loading of each factor's first item is positive in every
@@ -162,63 +185,64 @@ class MultiGroupOrdinalModel:
         return np.column_stack(cols)
 
 
-#: (rows, free indices or item indices, values): a sparse matrix as triplets
-Triplets = tuple[np.ndarray, np.ndarray, np.ndarray]
+def _entry_index(s: GroupSpec, ti: np.ndarray, theta: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and free indices (-1 = fixed) of the triplets whose values :func:`_entry_values`
+    gives, in the same order; repeated positions add up.
 
-
-def _scale_entries(M: dict[str, np.ndarray], ti: np.ndarray) -> Triplets:
-    """Derivatives of the implied (thresholds, correlations) with respect to the scales ``Delta``
-    as (row, item, value) triplets: one per threshold, two per correlation."""
-    d, C = M["scale"], M["cov"]
-    pi, pj = _pairs(len(d))
-    nt = len(ti)
-    t, k = np.arange(nt), nt + np.arange(len(pi))
-    tmu = M["tau"] - (M["nu"] + M["lam"] @ M["alpha"])[ti]
-    c = C[pi, pj]
-    return np.concatenate([t, k, k]), np.concatenate([ti, pi, pj]), np.concatenate([tmu, d[pj] * c, d[pi] * c])
-
-
-def _jacobian_entries(s: GroupSpec, M: dict[str, np.ndarray], ti: np.ndarray, Gd: Triplets) -> list[Triplets]:
-    """The direct derivatives of group ``s``'s implied statistics as (row, free index, value)
-    triplets (free index -1 = fixed; repeated positions add up): thresholds, intercepts, scales
-    (``Gd``, :func:`_scale_entries`), factor means, loadings and factor (co)variances."""
-    L, d, a = M["lam"], M["scale"], M["alpha"]
-    m = L.shape[1]
-    pi, pj = _pairs(L.shape[0])
+    Blocks: thresholds, intercepts, scales (one per threshold, two per correlation: the
+    derivatives with respect to the scales ``Delta``), factor means, loadings on the threshold
+    rows, loadings on the correlation rows (twice), factor (co)variances; in the theta
+    parameterisation then the chain rule through the scales for residual variances, loadings and
+    factor (co)variances.
+    """
+    p, m = s.lam.shape
+    pi, pj = _pairs(p)
     nt, npair = len(ti), len(pi)
     t, k = np.arange(nt), nt + np.arange(npair)
+    gr, gi = np.concatenate([t, k, k]), np.concatenate([ti, pi, pj])
+    fi, hi = np.tril_indices(m)
+    tm, km = np.repeat(t, m), np.repeat(k, m)
+    blocks = [(t, s.tau), (t, s.nu[ti]), (gr, s.delta[gi]), (tm, np.tile(s.alpha, nt)), (tm, s.lam[ti].ravel()),
+              (km, s.lam[pi].ravel()), (km, s.lam[pj].ravel()),
+              (np.repeat(k, len(fi)), np.tile(s.psi[fi, hi], npair))]
+    if theta:
+        nrow = nt + npair
+        blocks += [(gr, s.theta[gi]), (np.repeat(gr, m), s.lam[gi].ravel()),
+                   (np.repeat(np.arange(nrow), len(fi)), np.tile(s.psi[fi, hi], nrow))]
+    return np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]).astype(int)
+
+
+def _entry_values(M: dict[str, np.ndarray], ti: np.ndarray, theta: bool) -> np.ndarray:
+    """Values of the Jacobian triplets of :func:`_entry_index` at the model matrices ``M``.
+
+    Loading (i, f): ``dC = e_i (L Psi)_f' + (L Psi)_f e_i'`` and ``-d_i alpha_f`` on item i's
+    threshold rows; factor (co)variance (f, h): ``dC = L_f L_h'`` (plus its transpose off the
+    diagonal). Theta parameterisation: ``Delta = diag^-1/2`` with ``diag`` the diagonal of
+    ``Lambda Psi Lambda' + Theta``, chain ``(dstat/dDelta) (dDelta/ddiag) (ddiag/dparameter)``
+    with ``ddiag/dparameter`` ``e_i`` for the residual variance of item i, ``2 (L Psi)_if e_i``
+    for loading (i, f) and ``L_f * L_h`` (twice off the diagonal) for factor (co)variance (f, h).
+    """
+    L, d, a, C = M["lam"], M["scale"], M["alpha"], M["cov"]
+    p, m = L.shape
+    pi, pj = _pairs(p)
+    nt = len(ti)
     dti = d[ti]
     dd = (d[pi] * d[pj])[:, None]
     LP = L @ M["psi"]
     fi, hi = np.tril_indices(m)
-    # loadings (i, f): dC = e_i (L Psi)_f' + (L Psi)_f e_i'; thresholds -d_i alpha_f on item i's rows
-    # factor (co)variances (f, h): dC = L_f L_h' (+ its transpose off the diagonal)
+    c = C[pi, pj]
+    gv = np.concatenate([M["tau"] - (M["nu"] + L @ a)[ti], d[pj] * c, d[pi] * c])  # d stat / d Delta
     psi_cor = L[pi][:, fi] * L[pj][:, hi] + (fi != hi) * L[pi][:, hi] * L[pj][:, fi]
-    tm, km = np.repeat(t, m), np.repeat(k, m)
-    return [(t, s.tau, dti), (t, s.nu[ti], -dti), (Gd[0], s.delta[Gd[1]], Gd[2]),
-            (tm, np.tile(s.alpha, nt), (-dti[:, None] * L[ti]).ravel()),
-            (tm, s.lam[ti].ravel(), np.tile(-a, nt) * np.repeat(dti, m)),
-            (km, s.lam[pi].ravel(), (dd * LP[pj]).ravel()), (km, s.lam[pj].ravel(), (dd * LP[pi]).ravel()),
-            (np.repeat(k, len(fi)), np.tile(s.psi[fi, hi], npair), (dd * psi_cor).ravel())]
-
-
-def _theta_chain_entries(s: GroupSpec, M: dict[str, np.ndarray], Gd: Triplets) -> list[Triplets]:
-    """The theta parameterisation's chain rule through the scales, ``Delta = diag^-1/2`` with
-    ``diag`` the diagonal of ``Lambda Psi Lambda' + Theta``, as (row, free index, value) triplets:
-    ``(dstat/dDelta) (dDelta/ddiag) (ddiag/dparameter)`` with ``ddiag/dparameter`` ``e_i`` for the
-    residual variance of item i, ``2 (Lambda Psi)_if e_i`` for loading (i, f) and ``L_f * L_h``
-    (twice off the diagonal) for factor (co)variance (f, h)."""
-    L, d = M["lam"], M["scale"]
-    p, m = L.shape
-    gr, gi, gv = Gd
-    gc = gv * (-0.5 * d[gi] ** 3)
-    fi, hi = np.tril_indices(m)
-    nrow = int(gr.max()) + 1 if len(gr) else 0
-    dense = np.zeros((nrow, p))
-    dense[gr, gi] = gc  # at most one entry per (row, item)
-    psi = dense @ (L[:, fi] * L[:, hi] * (1.0 + (fi != hi)))
-    return [(gr, s.theta[gi], gc), (np.repeat(gr, m), s.lam[gi].ravel(), (gc[:, None] * 2.0 * (L @ M["psi"])[gi]).ravel()),
-            (np.repeat(np.arange(nrow), len(fi)), np.tile(s.psi[fi, hi], nrow), psi.ravel())]
+    vals = [dti, -dti, gv, (-dti[:, None] * L[ti]).ravel(), np.tile(-a, nt) * np.repeat(dti, m),
+            (dd * LP[pj]).ravel(), (dd * LP[pi]).ravel(), (dd * psi_cor).ravel()]
+    if theta:
+        gi = np.concatenate([ti, pi, pj])
+        gc = gv * (-0.5 * d[gi] ** 3)
+        dense = np.zeros((nt + len(pi), p))
+        dense[np.concatenate([np.arange(nt), nt + np.arange(len(pi)), nt + np.arange(len(pi))]), gi] = gc
+        vals += [gc, (gc[:, None] * 2.0 * LP[gi]).ravel(),
+                 (dense @ (L[:, fi] * L[:, hi] * (1.0 + (fi != hi)))).ravel()]
+    return np.concatenate(vals)
 
 
 def _check_equal(equal: Sequence[str], parameterization: str) -> set[str]:
@@ -413,14 +437,16 @@ def fit_multigroup_dwls(stats: Sequence[PolychoricStats], model: MultiGroupOrdin
     def resid(x: np.ndarray) -> np.ndarray:
         return np.concatenate([sw[g] * (svec[g] - model.implied(x, g)) for g in range(G)])
 
+    neg_sw = [-v for v in sw]
+
     def jac(x: np.ndarray) -> np.ndarray:
-        return np.vstack([-sw[g][:, None] * model.jacobian(x, g) for g in range(G)])
+        return model.stacked_jacobian(x, range(G), neg_sw)
 
     x, converged = _minimise(resid, jac, _start(model, stats, names) if x0 is None else np.asarray(x0, float))
     x = model.orient(x)
     r = resid(x)
     chisq = N * float(r @ r)  # sum_g (N_g - 1) F_g
-    D = np.vstack([model.jacobian(x, g) for g in range(G)])
+    D = model.stacked_jacobian(x, range(G))
     w = np.concatenate(ws)
     gamma = block_diag(*[s.nacov / fg[g] for g, s in enumerate(stats)])
     WD = w[:, None] * D
