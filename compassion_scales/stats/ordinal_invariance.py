@@ -69,10 +69,6 @@ def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
     return lower_pairs(p)
 
 
-def _take(x: np.ndarray, idx: np.ndarray, fixed: np.ndarray) -> np.ndarray:
-    return np.where(idx >= 0, x[np.maximum(idx, 0)], fixed)
-
-
 @dataclass(frozen=True)
 class MultiGroupOrdinalModel:
     """A multi-group ordinal factor model (delta or theta parameterisation)."""
@@ -82,24 +78,52 @@ class MultiGroupOrdinalModel:
     th_item: np.ndarray  # item of each threshold
     parameterization: str = "delta"
 
+    @cached_property
+    def _gather(self) -> list[dict[str, np.ndarray]]:
+        """Per group: the positions of the model matrices' elements in ``[x, 0, 1]`` (fixed
+        elements point at their constant: loadings, covariances, means and intercepts 0, factor
+        variances, scales and residual variances 1)."""
+        zero, one = self.n_free, self.n_free + 1
+        out = []
+        for s in self.groups:
+            unit = np.where(np.eye(s.psi.shape[0], dtype=bool), one, zero)
+            out.append({"lam": np.where(s.lam >= 0, s.lam, zero), "psi": np.where(s.psi >= 0, s.psi, unit),
+                        "alpha": np.where(s.alpha >= 0, s.alpha, zero), "nu": np.where(s.nu >= 0, s.nu, zero),
+                        "delta": np.where(s.delta >= 0, s.delta, one), "theta": np.where(s.theta >= 0, s.theta, one),
+                        "tau": s.tau})
+        return out
+
+    @cached_property
+    def _last(self) -> dict[int, tuple[bytes, dict[str, np.ndarray]]]:
+        """Per group: the matrices at the last ``x`` (the optimiser asks for the residuals and the
+        Jacobian at the same point)."""
+        return {}
+
     def matrices(self, x: np.ndarray, g: int) -> dict[str, np.ndarray]:
         """Model matrices of group ``g`` at ``x``: ``lam``, ``psi``, ``alpha``, ``nu``, ``tau``,
         ``scale`` (Delta), ``resid`` (residual variances of the latent responses) and ``cov``
-        (``Lambda Psi Lambda'``)."""
-        s = self.groups[g]
-        p, m = s.lam.shape
-        L = _take(x, s.lam, np.zeros(s.lam.shape))
-        P = _take(x, s.psi, np.eye(m))
+        (``Lambda Psi Lambda'``); read-only arrays."""
+        key = x.tobytes()
+        last = self._last.get(g)
+        if last is not None and last[0] == key:
+            return dict(last[1])
+        ix = self._gather[g]
+        xe = np.concatenate([x, (0.0, 1.0)])
+        L, P = xe[ix["lam"]], xe[ix["psi"]]
         C = L @ P @ L.T
         if self.parameterization == "theta":
-            resid = _take(x, s.theta, np.ones(p))
+            resid = xe[ix["theta"]]
             with np.errstate(invalid="ignore", divide="ignore"):  # trial points of the optimiser
                 scale = 1.0 / np.sqrt(np.diag(C) + resid)
         else:
-            scale = _take(x, s.delta, np.ones(p))
+            scale = xe[ix["delta"]]
             resid = 1.0 / scale ** 2 - np.diag(C)
-        return {"lam": L, "psi": P, "alpha": _take(x, s.alpha, np.zeros(m)), "nu": _take(x, s.nu, np.zeros(p)),
-                "tau": x[s.tau], "scale": scale, "resid": resid, "cov": C}
+        out = {"lam": L, "psi": P, "alpha": xe[ix["alpha"]], "nu": xe[ix["nu"]], "tau": xe[ix["tau"]],
+               "scale": scale, "resid": resid, "cov": C}
+        for v in out.values():
+            v.setflags(write=False)
+        self._last[g] = (key, out)
+        return dict(out)
 
     def implied(self, x: np.ndarray, g: int) -> np.ndarray:
         """Implied (thresholds, correlations) of group ``g`` in lavaan's order."""
