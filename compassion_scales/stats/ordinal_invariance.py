@@ -375,14 +375,44 @@ def _start(model: MultiGroupOrdinalModel, stats: Sequence[PolychoricStats], name
     return x
 
 
+def _levenberg_marquardt(resid: Callable[[np.ndarray], np.ndarray], jac: Callable[[np.ndarray], np.ndarray],
+                         x: np.ndarray, max_iter: int = 2000) -> np.ndarray:
+    """Levenberg-Marquardt with Marquardt's scaling by the normal equations (``J'J`` is small:
+    parameters x parameters; MINPACK's QR of the tall ``J`` cost 10-30 ms a step for 38 items).
+
+    Stops when a step changes F by less than 1e-15 relative or no longer decreases it.
+    """
+    r = resid(x)
+    f = float(r @ r)
+    lam = 1e-3
+    J = jac(x)
+    for _ in range(max_iter):
+        A, g = J.T @ J, J.T @ r
+        dA = np.maximum(np.diag(A), 1e-12 * max(float(np.max(np.diag(A))), 1e-300))
+        try:
+            step = -np.linalg.solve(A + lam * np.diag(dA), g)
+        except np.linalg.LinAlgError:
+            step = np.full_like(x, np.nan)
+        xn = x + step
+        rn = resid(xn)
+        fn = float(rn @ rn)
+        if np.isfinite(fn) and fn <= f:
+            done = f - fn <= 1e-15 * f or np.max(np.abs(step)) < 1e-15
+            x, r, f, lam = xn, rn, fn, max(lam / 3.0, 1e-12)
+            if done:
+                break
+            J = jac(x)
+        else:
+            lam *= 4.0
+            if lam > 1e16:
+                break
+    return x
+
+
 def _minimise(resid: Callable[[np.ndarray], np.ndarray], jac: Callable[[np.ndarray], np.ndarray],
               x0: np.ndarray) -> tuple[np.ndarray, bool]:
     """Levenberg-Marquardt, then Gauss-Newton polishing; returns the solution and convergence."""
-    from scipy import optimize
-
-    sol = optimize.least_squares(resid, x0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15,
-                                 max_nfev=2000)
-    x = sol.x
+    x = _levenberg_marquardt(resid, jac, x0)
     for _ in range(20):
         step = np.linalg.lstsq(jac(x), -resid(x), rcond=None)[0]
         x = x + step
