@@ -627,8 +627,12 @@ class SEMEngine:
         in its moments, mean x covariance terms included; :func:`observed_sums`) plus
         ``sum (dF/dSigma) d2Sigma`` and ``sum (dF/dmu) d2mu`` (:func:`second_order_block`).
         """
+        return self._gradient_hessian(x)[1]
+
+    def _gradient_hessian(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The gradient of F (from the same pattern sums) and :meth:`observed_information`."""
         q = self.nfree
-        H = np.zeros((q, q))
+        H, grad = np.zeros((q, q)), np.zeros(q)
         for g in range(self.G):
             L, P, _, _, _ = self.matrices(x, g)
             lay = self._layout[g]
@@ -637,7 +641,9 @@ class SEMEngine:
             H2 = second_order_block(lay.kind[f], lay.i[f], lay.j[f], L, P, Gfull, gmu)
             fc = self._free_cols[g]
             H[np.ix_(fc, fc)] += 0.5 * (H1 + H2)
-        return 0.5 * (H + H.T)
+            U, V, c, DM = self.group_derivatives(x, g, full=False)
+            grad[fc] += 2.0 * c * np.einsum("iq,iq->q", U, Gfull @ V) + DM.T @ gmu
+        return grad, 0.5 * (H + H.T)
 
     def _observed_information_numeric(self, x: np.ndarray) -> np.ndarray:
         """Hessian of -logL / N by central differences of the analytic gradient (the cross-check
@@ -778,9 +784,7 @@ class SEMEngine:
     def _direction(self, x: np.ndarray, newton: bool) -> tuple[np.ndarray, np.ndarray]:
         """The gradient of F and half the matrix of the step: the expected information, or with
         ``newton`` the observed information (half F's Hessian)."""
-        if not newton:
-            return self.grad_info(x)
-        return self.gradient(x), self.observed_information(x)
+        return self._gradient_hessian(x) if newton else self.grad_info(x)
 
     def _bfgs(self, x: np.ndarray, f: float) -> tuple[np.ndarray, float, bool]:
         from scipy import optimize
