@@ -7,8 +7,10 @@ constraints across groups by lavaan's ``group.equal`` classes, released constrai
 computes the implied moments, the ML discrepancy (or the casewise FIML likelihood by
 missing-data pattern, all patterns at once: :mod:`compassion_scales.stats.sem.patterns`) with
 its analytic gradient, expected information and observed information (the Hessian, for FIML
-standard errors and the MLR bread), and minimises it by Fisher scoring with step halving
-(scipy's BFGS with the analytic gradient as a fallback).
+standard errors and the MLR bread), and minimises it by Fisher scoring with step halving,
+then Newton steps with the observed information once the gradient is small (scipy's BFGS with
+the analytic gradient as a fallback). The model matrices, implied moments and Sigma^-1 of each
+group are computed once per parameter vector.
 
 Every derivative of a CFA's implied covariance matrix is ``c (u v' + v u')``, so the
 gradient and the information are computed from p x q factors ``U``, ``V`` without a
@@ -801,7 +803,8 @@ class SEMEngine:
         return x, f, bool(np.max(np.abs(self.gradient(x))) < 1e-6)
 
     def fit(self, x0: np.ndarray | None = None, max_iter: int = 500, tol: float = 1e-10) -> dict[str, Any]:
-        """Minimise F by Fisher scoring with step halving (then scipy's BFGS if needed).
+        """Minimise F by Fisher scoring with step halving, Newton steps once the largest gradient
+        element is below ``NEWTON_FROM`` (then scipy's BFGS if needed).
 
         Returns a dict with ``x``, ``f``, ``converged``, ``iterations`` and ``method``.
         """
