@@ -414,7 +414,11 @@ def _minimise(resid: Callable[[np.ndarray], np.ndarray], jac: Callable[[np.ndarr
     """Levenberg-Marquardt, then Gauss-Newton polishing; returns the solution and convergence."""
     x = _levenberg_marquardt(resid, jac, x0)
     for _ in range(20):
-        step = np.linalg.lstsq(jac(x), -resid(x), rcond=None)[0]
+        J, r = jac(x), resid(x)
+        try:  # the normal equations (parameters x parameters); a least-squares solve if singular
+            step = -np.linalg.solve(J.T @ J, J.T @ r)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(J, -r, rcond=None)[0]
         x = x + step
         if np.max(np.abs(step)) < 1e-12:
             break
