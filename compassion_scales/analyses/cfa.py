@@ -425,7 +425,8 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
     :math:`F = \\log|\\Sigma| + \\operatorname{tr}(S\\Sigma^{-1}) - \\log|S| - p`
     (plus :math:`(\\bar y - \\mu)'\\Sigma^{-1}(\\bar y - \\mu)` with a mean structure) with
     :math:`S` the covariance matrix with divisor N; :math:`\\chi^2 = N F`. It is minimised by
-    Fisher scoring with step halving (scipy's BFGS with the analytic gradient as a fallback).
+    Fisher scoring with step halving, finished by Newton steps with the analytic observed
+    information (scipy's BFGS with the analytic gradient as a fallback).
 
     References
     ----------

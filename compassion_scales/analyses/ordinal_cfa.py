@@ -298,7 +298,10 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
     >>> res.estimator, res.fit["df"]
     ('WLSMV', 2.0)
     """
+    import scipy.linalg  # noqa: F401 - loaded before the BLAS limit so that the limit covers scipy's BLAS
+
     from compassion_scales.stats.ordinal_sem import fit_ordinal_cfa, polychoric_nacov
+    from compassion_scales.stats.threads import single_thread_blas
 
     est_name, param = _check_options(estimator, parameterization, missing)
     items = list(spec.items)
@@ -306,11 +309,12 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
     X, n_drop = _complete_cases(df, items)
     codes, ncat = _categories(X, items, ordered, est_name)
     model = _ordinal_model(spec, items, std_lv)
-    st = polychoric_nacov(codes, ncat)
-    if len(model.parameters()) + st.n_thresholds > st.n_thresholds + len(items) * (len(items) - 1) // 2:
-        raise AnalysisError("The model has more free parameters than the data have polychoric correlations; "
-                            "it is not identified. Add items or remove factors.")
-    out = fit_ordinal_cfa(st, model, "DWLS" if est_name == "WLSMV" else "ULS")
+    with single_thread_blas():  # small least-squares problems: extra BLAS threads only wait
+        st = polychoric_nacov(codes, ncat)
+        if len(model.parameters()) + st.n_thresholds > st.n_thresholds + len(items) * (len(items) - 1) // 2:
+            raise AnalysisError("The model has more free parameters than the data have polychoric correlations; "
+                                "it is not identified. Add items or remove factors.")
+        out = fit_ordinal_cfa(st, model, "DWLS" if est_name == "WLSMV" else "ULS")
     notes: list[str] = []
     if not out["converged"]:
         warnings.warn("The ordinal CFA estimation did not converge; the estimates and fit indices may be wrong.",

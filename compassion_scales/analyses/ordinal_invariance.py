@@ -324,40 +324,44 @@ def ordinal_invariance(df: pd.DataFrame, spec: Any, group: str, source: str, *,
     strict in the theta one (semTools allows equal residual variances only there);
     ``"theta"`` fits every step in the theta parameterisation.
     """
+    import scipy.linalg  # noqa: F401 - loaded before the BLAS limit so that the limit covers scipy's BLAS
+
     from compassion_scales.stats.ordinal_invariance import fit_multigroup_dwls, wu_estabrook_model
+    from compassion_scales.stats.threads import single_thread_blas
 
     steps = _check_options(steps, estimator, missing, parameterization, spec)
-    items, factors = list(spec.items), list(spec.factors)
-    codes, ncat, gvals, n_drop = _complete_codes(df, items, group, ordered)
-    labels, stats = _group_statistics(codes, ncat, gvals, items, group)
-    pattern = _pattern(spec, items)
-    rule = {"delta_cfi": delta_cfi, "delta_rmsea": delta_rmsea, "use_chisq": use_chisq, "alpha": alpha,
-            "configural_cfi": configural_cfi, "configural_rmsea": configural_rmsea}
-    rows: list[dict[str, Any]] = []
-    estimates: dict[str, pd.DataFrame] = {}
-    prev: dict[str, Any] | None = None
-    highest, failed, notes = "none", None, []
-    for step in steps:
-        pz = "theta" if step == "strict" else parameterization
-        model, names = wu_estabrook_model(pattern, [k - 1 for k in ncat], len(labels), ORDINAL_STEPS[step], pz)
-        res = fit_multigroup_dwls(stats, model, names)
-        if not res["converged"]:
-            warnings.warn(f"The {step} model did not converge; its fit is not trustworthy.", ConvergenceWarning,
-                          stacklevel=3)
-        estimates[step] = ordinal_parameter_table(model, res["x"], res["vcov"], items, factors, labels)
-        row = _step_row(step, pz, res, prev)
-        row["holds"] = _holds(row, prev is None, rule)
-        rows.append(row)
-        if failed is None and row["holds"]:
-            highest = step
-        elif failed is None:
-            failed = step
-            rest = steps[steps.index(step) + 1:]
-            if stop_at_failure and rest:
-                notes.append(f"Not tested because {step} failed: {', '.join(rest)}.")
-            if stop_at_failure:
-                break
-        prev = res
+    with single_thread_blas():  # small least-squares problems: extra BLAS threads only wait
+        items, factors = list(spec.items), list(spec.factors)
+        codes, ncat, gvals, n_drop = _complete_codes(df, items, group, ordered)
+        labels, stats = _group_statistics(codes, ncat, gvals, items, group)
+        pattern = _pattern(spec, items)
+        rule = {"delta_cfi": delta_cfi, "delta_rmsea": delta_rmsea, "use_chisq": use_chisq, "alpha": alpha,
+                "configural_cfi": configural_cfi, "configural_rmsea": configural_rmsea}
+        rows: list[dict[str, Any]] = []
+        estimates: dict[str, pd.DataFrame] = {}
+        prev: dict[str, Any] | None = None
+        highest, failed, notes = "none", None, []
+        for step in steps:
+            pz = "theta" if step == "strict" else parameterization
+            model, names = wu_estabrook_model(pattern, [k - 1 for k in ncat], len(labels), ORDINAL_STEPS[step], pz)
+            res = fit_multigroup_dwls(stats, model, names)
+            if not res["converged"]:
+                warnings.warn(f"The {step} model did not converge; its fit is not trustworthy.", ConvergenceWarning,
+                              stacklevel=3)
+            estimates[step] = ordinal_parameter_table(model, res["x"], res["vcov"], items, factors, labels)
+            row = _step_row(step, pz, res, prev)
+            row["holds"] = _holds(row, prev is None, rule)
+            rows.append(row)
+            if failed is None and row["holds"]:
+                highest = step
+            elif failed is None:
+                failed = step
+                rest = steps[steps.index(step) + 1:]
+                if stop_at_failure and rest:
+                    notes.append(f"Not tested because {step} failed: {', '.join(rest)}.")
+                if stop_at_failure:
+                    break
+            prev = res
     return OrdinalInvarianceResult(
         table=pd.DataFrame(rows, columns=_TABLE_COLUMNS), highest_level=highest, failed_step=failed, group=group,
         group_labels=tuple(labels), group_n=tuple(int(s.n_obs) for s in stats), n_dropped=n_drop, model=spec,

@@ -2,9 +2,22 @@
 from __future__ import annotations
 
 import contextlib
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["single_thread_blas"]
+
+
+@lru_cache(maxsize=1)
+def _controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries, found once (scanning the loaded
+    libraries took 1.5-6 ms per call; a fit of a small CFA takes a few ms). numpy's and scipy's
+    BLAS are loaded first so that both are under the limit."""
+    import numpy as np  # noqa: F401
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def single_thread_blas() -> Any:
@@ -22,7 +35,7 @@ def single_thread_blas() -> Any:
     6.0
     """
     try:
-        from threadpoolctl import threadpool_limits
+        controller = _controller()
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")

@@ -142,12 +142,15 @@ def test_wu_estabrook_model_rejects_strict_delta_and_skipped_steps() -> None:
 def test_analytic_jacobian_equals_numeric(pz: str) -> None:
     pattern = np.zeros((7, 2), dtype=bool)
     pattern[:4, 0] = pattern[4:, 1] = True
+    wide = np.zeros((9, 3), dtype=bool)  # three factors, one item loading on two
+    wide[:3, 0] = wide[3:6, 1] = wide[6:, 2] = wide[2, 1] = True
     rng = np.random.default_rng(3)
-    for k in range(5 if pz == "theta" else 4):
-        model, _ = wu_estabrook_model(pattern, [2, 3, 1, 2, 4, 2, 3], 3, WU_ESTABROOK_ORDER[:k], pz)
-        x = rng.uniform(0.3, 1.2, model.n_free)
-        for g in range(3):
-            np.testing.assert_allclose(model.jacobian(x, g), model.jacobian_numeric(x, g), atol=1e-8)
+    for pat, n_thr in ((pattern, [2, 3, 1, 2, 4, 2, 3]), (wide, [1, 2, 3, 1, 2, 3, 1, 2, 3])):
+        for k in range(5 if pz == "theta" else 4):
+            model, _ = wu_estabrook_model(pat, n_thr, 3, WU_ESTABROOK_ORDER[:k], pz)
+            x = rng.uniform(0.3, 1.2, model.n_free)
+            for g in range(3):
+                np.testing.assert_allclose(model.jacobian(x, g), model.jacobian_numeric(x, g), atol=1e-8)
 
 
 def test_orient_makes_first_loadings_positive_consistently() -> None:

@@ -7,8 +7,10 @@ constraints across groups by lavaan's ``group.equal`` classes, released constrai
 computes the implied moments, the ML discrepancy (or the casewise FIML likelihood by
 missing-data pattern, all patterns at once: :mod:`compassion_scales.stats.sem.patterns`) with
 its analytic gradient, expected information and observed information (the Hessian, for FIML
-standard errors and the MLR bread), and minimises it by Fisher scoring with step halving
-(scipy's BFGS with the analytic gradient as a fallback).
+standard errors and the MLR bread), and minimises it by Fisher scoring with step halving,
+then Newton steps with the observed information once the gradient is small (scipy's BFGS with
+the analytic gradient as a fallback). The model matrices, implied moments and Sigma^-1 of each
+group are computed once per parameter vector.
 
 Every derivative of a CFA's implied covariance matrix is ``c (u v' + v u')``, so the
 gradient and the information are computed from p x q factors ``U``, ``V`` without a
@@ -43,6 +45,8 @@ __all__ = ["KIND_CODE", "LOADING", "LV_COV", "RESIDUAL", "INTERCEPT", "LV_MEAN",
            "expected_sums", "lowrank_sums", "observed_sums", "second_order_block"]
 
 LOG2PI = float(np.log(2.0 * np.pi))
+#: largest gradient element below which the optimiser takes Newton steps (exact Hessian)
+NEWTON_FROM = 1e-3
 
 # parameter kinds (lavaan's operators; rows of the parameter table are (group, kind, i, j))
 LOADING, LV_COV, RESIDUAL, INTERCEPT, LV_MEAN = "=~", "~~lv", "~~ov", "~1ov", "~1lv"
@@ -300,12 +304,9 @@ def second_order_block(kind: np.ndarray, i: np.ndarray, j: np.ndarray, L: np.nda
     return H
 
 
-def _positive_definite(A: np.ndarray) -> bool:
-    try:
-        np.linalg.cholesky(A)
-    except np.linalg.LinAlgError:
-        return False
-    return True
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
 
 
 class SEMEngine:
@@ -354,6 +355,8 @@ class SEMEngine:
         self.x = np.zeros(0)
         self.fmin = np.nan
         self._stacks: dict[int, list[PatternPart]] = {}
+        # per group: the model matrices and moments at the last parameter vector (see _at)
+        self._cache: list[dict[str, Any]] = [{} for _ in range(self.G)]
         self._build_table()
 
     # -- parameter table
@@ -412,8 +415,38 @@ class SEMEngine:
         return self._layout[g]
 
     # -- matrices
-    def matrices(self, x: np.ndarray, g: int) -> tuple[np.ndarray, ...]:
-        """(Lambda, Psi, Theta, nu, alpha) of group g at parameter vector x."""
+    def _at(self, x: np.ndarray, g: int) -> dict[str, Any]:
+        """Group g's model matrices and moments at ``x``, kept until another ``x`` is asked for.
+
+        A Fisher step evaluates F at the trial point and then the gradient and information at
+        the same point; each is computed once. The arrays are read-only (shared by the callers).
+        ``logdet`` (None when Sigma is not positive definite) and ``Si`` are added on demand.
+        """
+        key = x.tobytes()
+        c = self._cache[g]
+        if c.get("key") == key:
+            return c
+        L, P, T, nu, al = self._matrices(x, g)
+        c = {"key": key, "mats": (L, P, T, nu, al), "Sig": _readonly(L @ P @ L.T + T), "mu": _readonly(nu + L @ al)}
+        self._cache[g] = c
+        return c
+
+    def _logdet(self, c: dict[str, Any]) -> float | None:
+        """log det Sigma of a cache entry (:meth:`_at`) by Cholesky; None if not positive definite."""
+        if "logdet" not in c:
+            try:
+                c["logdet"] = 2.0 * np.log(np.diag(np.linalg.cholesky(c["Sig"]))).sum()
+            except np.linalg.LinAlgError:
+                c["logdet"] = None
+        return c["logdet"]  # type: ignore[no-any-return]
+
+    def _inv(self, c: dict[str, Any]) -> np.ndarray:
+        """Sigma^-1 of a cache entry (:meth:`_at`)."""
+        if "Si" not in c:
+            c["Si"] = _readonly(np.linalg.inv(c["Sig"]))
+        return c["Si"]  # type: ignore[no-any-return]
+
+    def _matrices(self, x: np.ndarray, g: int) -> tuple[np.ndarray, ...]:
         p, m = self.p, self.m
         lay = self._layout[g]
         v = lay.values(x)
@@ -432,12 +465,16 @@ class SEMEngine:
         nu[i[s]] = v[s]
         s = k == 4
         al[i[s]] = v[s]
-        return L, P, T, nu, al
+        return tuple(_readonly(a) for a in (L, P, T, nu, al))
+
+    def matrices(self, x: np.ndarray, g: int) -> tuple[np.ndarray, ...]:
+        """(Lambda, Psi, Theta, nu, alpha) of group g at parameter vector x (read-only arrays)."""
+        return self._at(x, g)["mats"]  # type: ignore[no-any-return]
 
     def implied(self, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
-        """Model-implied covariance matrix and means of group g."""
-        L, P, T, nu, al = self.matrices(x, g)
-        return L @ P @ L.T + T, nu + L @ al
+        """Model-implied covariance matrix and means of group g (read-only arrays)."""
+        c = self._at(x, g)
+        return c["Sig"], c["mu"]
 
     def group_derivatives(self, x: np.ndarray, g: int, full: bool = True) -> Derivatives:
         """Derivatives of group g's (Sigma, mu) for the free parameters: one column per free
@@ -461,14 +498,12 @@ class SEMEngine:
             return self._objective_fiml(x)
         F = 0.0
         for g in range(self.G):
-            Sig, mu = self.implied(x, g)
-            try:
-                c = np.linalg.cholesky(Sig)
-            except np.linalg.LinAlgError:
+            c = self._at(x, g)
+            logdet = self._logdet(c)
+            if logdet is None:
                 return np.inf
-            logdet = 2.0 * np.log(np.diag(c)).sum()
-            Si = np.linalg.inv(Sig)
-            d = self.ybar[g] - mu
+            Si = self._inv(c)
+            d = self.ybar[g] - c["mu"]
             Fg = logdet + np.sum(self.S[g] * Si) - self._logdetS[g] - self.p
             if self.meanstructure:
                 Fg += d @ Si @ d
@@ -513,14 +548,15 @@ class SEMEngine:
         """Over group g's patterns: ``Gfull = dF/dSigma``, ``gmu = dF/dmu`` and, with a basis, the
         Hessian of F through the moments (:func:`observed_sums`). With ``lowrank`` (and Sigma
         positive definite) the parts missing few items are summed by :func:`lowrank_gradient`."""
-        Sig, mu = self.implied(x, g)
+        c = self._at(x, g)
+        Sig, mu = c["Sig"], c["mu"]
         means = self.fiml or self.meanstructure
         parts = self._parts(g)
         Gfull, gmu = np.zeros((self.p, self.p)), np.zeros(self.p)
-        if lowrank and means and _positive_definite(Sig):
+        if lowrank and means and self._logdet(c) is not None:
             low = [pt for pt in parts if pt.miss is not None]
             if low:
-                Gfull, gmu = lowrank_gradient(low, mu, np.linalg.inv(Sig), self.N)
+                Gfull, gmu = lowrank_gradient(low, mu, self._inv(c), self.N)
             parts = [pt for pt in parts if pt.miss is None]
         q = 0 if basis is None else len(basis.c)
         block = np.zeros((q, q))
@@ -550,9 +586,10 @@ class SEMEngine:
         missing few items as low-rank updates of the complete-data inverse (:func:`lowrank_sums`),
         the others from their padded inverses (:func:`expected_sums`)."""
         basis = self._basis(x, g)
-        Sig, _ = self.implied(x, g)
+        c = self._at(x, g)
+        Sig = c["Sig"]
         parts = self._parts(g)
-        Omega = np.linalg.inv(Sig)
+        Omega = self._inv(c)
         low = [pt for pt in parts if pt.miss is not None]
         Hs = [(pt.stack.n / self.N, basis.E.T @ missing_factors(Omega, pt.miss))
               for pt in low if pt.miss is not None and pt.miss.shape[1] > 0]
@@ -592,8 +629,12 @@ class SEMEngine:
         in its moments, mean x covariance terms included; :func:`observed_sums`) plus
         ``sum (dF/dSigma) d2Sigma`` and ``sum (dF/dmu) d2mu`` (:func:`second_order_block`).
         """
+        return self._gradient_hessian(x)[1]
+
+    def _gradient_hessian(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The gradient of F (from the same pattern sums) and :meth:`observed_information`."""
         q = self.nfree
-        H = np.zeros((q, q))
+        H, grad = np.zeros((q, q)), np.zeros(q)
         for g in range(self.G):
             L, P, _, _, _ = self.matrices(x, g)
             lay = self._layout[g]
@@ -602,7 +643,9 @@ class SEMEngine:
             H2 = second_order_block(lay.kind[f], lay.i[f], lay.j[f], L, P, Gfull, gmu)
             fc = self._free_cols[g]
             H[np.ix_(fc, fc)] += 0.5 * (H1 + H2)
-        return 0.5 * (H + H.T)
+            U, V, c, DM = self.group_derivatives(x, g, full=False)
+            grad[fc] += 2.0 * c * np.einsum("iq,iq->q", U, Gfull @ V) + DM.T @ gmu
+        return grad, 0.5 * (H + H.T)
 
     def _observed_information_numeric(self, x: np.ndarray) -> np.ndarray:
         """Hessian of -logL / N by central differences of the analytic gradient (the cross-check
@@ -628,9 +671,9 @@ class SEMEngine:
         grad = np.zeros(q)
         info = np.zeros((q, q) if want_info else (0, 0))
         for g in range(self.G):
-            Sig, mu = self.implied(x, g)
-            Si = np.linalg.inv(Sig)
-            d = self.ybar[g] - mu
+            c = self._at(x, g)
+            Si = self._inv(c)
+            d = self.ybar[g] - c["mu"]
             der = self.group_derivatives(x, g, full=False)
             fc = self._free_cols[g]
             grad[fc] += self.w[g] * self.group_gradient(Si, d, g, der)
@@ -703,18 +746,28 @@ class SEMEngine:
         return x / np.maximum(cnt, 1)
 
     # -- fit
-    def _fisher_step(self, x: np.ndarray, f: float) -> tuple[np.ndarray, float, str]:
-        """One Fisher-scoring step with step halving: (x, f, status in 'converged', 'step', 'stuck')."""
+    def _fisher_step(self, x: np.ndarray, f: float, newton: bool = False) -> tuple[np.ndarray, float, str]:
+        """One Fisher-scoring step with step halving: (x, f, status in 'converged', 'step', 'stuck').
+
+        With ``newton`` the step uses the exact Hessian (twice :meth:`observed_information`)
+        instead of twice the expected information, if it is positive definite: near the minimum
+        Fisher scoring converges linearly (55 steps for the Holzinger-Swineford CFA to a gradient
+        of 1e-10), Newton's method quadratically. Status 'fisher' asks for Fisher steps again
+        (the Hessian is not positive definite or its step does not decrease F).
+        """
         from scipy import linalg
 
-        grad, info = self.grad_info(x)
-        if np.max(np.abs(grad)) < self._tol:
+        grad, info = self._direction(x, newton)
+        self._gmax = float(np.max(np.abs(grad)))
+        if self._gmax < self._tol:
             return x, f, "converged"
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", linalg.LinAlgWarning)
                 step = linalg.solve(2.0 * info, grad, assume_a="pos")
         except (linalg.LinAlgError, linalg.LinAlgWarning, ValueError):
+            if newton:
+                return x, f, "fisher"
             # (nearly) singular information: minimum-norm step
             step = np.linalg.lstsq(2.0 * info, grad, rcond=1e-12)[0]
         t = 1.0
@@ -725,10 +778,15 @@ class SEMEngine:
                 break
             t /= 2.0
         else:
-            return x, f, "stuck"
+            return x, f, "fisher" if newton else "stuck"
         if abs(f - fn) < 1e-15 and np.max(np.abs(x - xn)) < 1e-12:
             return xn, fn, "converged"
         return xn, fn, "step"
+
+    def _direction(self, x: np.ndarray, newton: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The gradient of F and half the matrix of the step: the expected information, or with
+        ``newton`` the observed information (half F's Hessian)."""
+        return self._gradient_hessian(x) if newton else self.grad_info(x)
 
     def _bfgs(self, x: np.ndarray, f: float) -> tuple[np.ndarray, float, bool]:
         from scipy import optimize
@@ -745,21 +803,27 @@ class SEMEngine:
         return x, f, bool(np.max(np.abs(self.gradient(x))) < 1e-6)
 
     def fit(self, x0: np.ndarray | None = None, max_iter: int = 500, tol: float = 1e-10) -> dict[str, Any]:
-        """Minimise F by Fisher scoring with step halving (then scipy's BFGS if needed).
+        """Minimise F by Fisher scoring with step halving, Newton steps once the largest gradient
+        element is below ``NEWTON_FROM`` (then scipy's BFGS if needed).
 
         Returns a dict with ``x``, ``f``, ``converged``, ``iterations`` and ``method``.
         """
         # F at the saturated model (0 for complete data by construction of F)
         self.f_h1 = -2.0 * self.loglik_h1() / self.N if self.fiml else 0.0
         self._tol = tol
+        self._gmax = np.inf
         x = self.start() if x0 is None else np.array(x0, dtype=float)
         f = self.objective(x)
         if not np.isfinite(f):
             x = self.start()
             f = self.objective(x)
-        status, it = "step", 0
+        status, it, newton, allow_newton = "step", 0, False, True
         for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
-            x, f, status = self._fisher_step(x, f)
+            x, f, status = self._fisher_step(x, f, newton)
+            if status == "fisher":  # Newton failed: Fisher scoring to the end
+                newton, allow_newton, status = False, False, "step"
+            # close to the minimum (Fisher scoring has shrunk the gradient): Newton steps
+            newton = newton or (allow_newton and self._gmax < NEWTON_FROM)
             if status != "step":
                 break
         converged = status == "converged"
