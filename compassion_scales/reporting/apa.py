@@ -366,8 +366,9 @@ def apa_frame(df: pd.DataFrame, table: str | None = None, columns: str = "compac
 def numeric_columns(formatted: pd.DataFrame, original: pd.DataFrame | None = None) -> list[bool]:
     """Which formatted columns hold numbers (right-aligned in every output)."""
     flags = []
-    for c in formatted.columns:
-        vals = [v for v in formatted[c] if v]
-        flags.append(bool(vals) and all(re.match(r"^[<>\[\-−.\d∞ ]", v) and not re.search(r"[A-Za-z]", v)
-                                        for v in vals))
+    for j in range(formatted.shape[1]):
+        text = formatted.iloc[:, j].astype("str")  # one vectorised match per column, not per cell
+        vals = text[text.notna() & (text != "")]
+        flags.append(bool(len(vals)) and bool(
+            (vals.str.match(r"[<>\[\-−.\d∞ ]") & ~vals.str.contains(r"[A-Za-z]", regex=True)).all()))
     return flags
