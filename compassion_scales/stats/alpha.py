@@ -110,17 +110,36 @@ def _pair_blocks(k: int, n: int, chunk_cells: int) -> list[tuple[np.ndarray, np.
 
 
 def _alpha_pairwise(w: np.ndarray, xc: np.ndarray, mf: np.ndarray,
-                    blocks: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Alpha in each weighted resample (rows of ``w``) from pairwise covariances."""
+                    blocks: list[tuple[np.ndarray, np.ndarray]],
+                    full: np.ndarray | None = None) -> np.ndarray:
+    """Alpha in each weighted resample (rows of ``w``) from pairwise covariances.
+
+    ``full`` marks the rows with every item answered: their pair counts and sums need no
+    per-pair missingness masks (one weighted sum of the items and of each pair's product),
+    so only the other rows go through the four masked sums per pair.
+    """
     b, k = w.shape[0], xc.shape[1]
+    if full is None or not full.any():
+        w_part, x_part, m_part = w, xc, mf
+        w_full = None
+    else:
+        w_full, x_full = w[:, full], xc[full]
+        w_part, x_part, m_part = w[:, ~full], xc[~full], mf[~full]
+        n_full = w_full.sum(axis=1)
+        s_full = w_full @ x_full
     tr = np.zeros(b)
     tot = np.zeros(b)
     for bj, bk in blocks:
         p = bj.size
-        fb = np.column_stack([mf[:, bj] * mf[:, bk], xc[:, bj] * mf[:, bk],
-                              xc[:, bk] * mf[:, bj], xc[:, bj] * xc[:, bk]])
-        s = w @ fb
+        fb = np.column_stack([m_part[:, bj] * m_part[:, bk], x_part[:, bj] * m_part[:, bk],
+                              x_part[:, bk] * m_part[:, bj], x_part[:, bj] * x_part[:, bk]])
+        s = w_part @ fb
         cnt, sa, sb, sab = s[:, :p], s[:, p:2 * p], s[:, 2 * p:3 * p], s[:, 3 * p:]
+        if w_full is not None:
+            cnt = cnt + n_full[:, None]
+            sa = sa + s_full[:, bj]
+            sb = sb + s_full[:, bk]
+            sab = sab + w_full @ (x_full[:, bj] * x_full[:, bk])
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = (sab - sa * sb / cnt) / (cnt - 1)
         cov[cnt < 2] = np.nan
@@ -157,6 +176,7 @@ def bootstrap_alpha(x: np.ndarray, n_boot: int, seed: int,
         feats = np.column_stack([xc, xc**2, t, t**2])
     else:
         mf = m.astype(float)
+        full = m.all(axis=1)
         blocks = _pair_blocks(k, n, chunk_cells)
     out = np.empty(n_boot)
     chunk = max(1, chunk_cells // n)
@@ -169,5 +189,5 @@ def bootstrap_alpha(x: np.ndarray, n_boot: int, seed: int,
             var_total = s[:, 2 * k + 1] - s[:, 2 * k] ** 2 / n
             out[start:start + b] = k / (k - 1) * (1 - var_items / var_total)
         else:
-            out[start:start + b] = _alpha_pairwise(w, xc, mf, blocks)
+            out[start:start + b] = _alpha_pairwise(w, xc, mf, blocks, full)
     return out

@@ -91,3 +91,18 @@ def test_text_digits_count_as_numbers_in_every_item_analysis():
         item_matrix(text.assign(q1=["x"] * 200))
     assert item_matrix(nums.to_numpy())[1][:2] == ["item_1", "item_2"]
     assert cs.cronbach_alpha(nums.to_numpy()).loc[0, "n_items"] == 6
+
+
+def test_bootstrap_alpha_with_missing_answers_is_item_alpha_of_each_resample() -> None:
+    """Each resample's alpha (complete rows summed apart from the rows with missing answers)
+    equals item_alpha on that resample's rows, drawn with the same seed."""
+    from compassion_scales.stats.alpha import bootstrap_alpha, item_alpha, resample_counts
+
+    rng = np.random.default_rng(5)
+    x = np.round(rng.normal(size=(60, 1)) + rng.normal(size=(60, 5)))
+    x[rng.random(x.shape) < 0.08] = np.nan
+    assert 0 < int(np.isnan(x).any(axis=1).sum()) < 60  # both kinds of rows
+    got = bootstrap_alpha(x, 120, seed=3)
+    counts = resample_counts(np.random.default_rng(3), 120, 60)  # one chunk: the same draws
+    expected = [item_alpha(np.repeat(x, counts[i].astype(int), axis=0))[0] for i in range(120)]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
