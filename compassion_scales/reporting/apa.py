@@ -363,12 +363,15 @@ def apa_frame(df: pd.DataFrame, table: str | None = None, columns: str = "compac
     return result
 
 
+_NUMBER_START = re.compile(r"^[<>\[\-−.\d∞ ]")
+_LETTER = re.compile(r"[A-Za-z]")
+
+
 def numeric_columns(formatted: pd.DataFrame, original: pd.DataFrame | None = None) -> list[bool]:
     """Which formatted columns hold numbers (right-aligned in every output)."""
     flags = []
     for j in range(formatted.shape[1]):
-        text = formatted.iloc[:, j].astype("str")  # one vectorised match per column, not per cell
-        vals = text[text.notna() & (text != "")]
-        flags.append(bool(len(vals)) and bool(
-            (vals.str.match(r"[<>\[\-−.\d∞ ]") & ~vals.str.contains(r"[A-Za-z]", regex=True)).all()))
+        # each distinct cell once: a long table repeats its formatted numbers
+        vals = {v for v in formatted.iloc[:, j].tolist() if v}
+        flags.append(bool(vals) and all(_NUMBER_START.match(v) and not _LETTER.search(v) for v in vals))
     return flags
