@@ -472,21 +472,29 @@ def _numeric_block(data: pd.DataFrame, items: Sequence[tuple[str, str, Any]]) ->
               if isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "fiu"]
     if len(picked) < 2:
         return {}
-    block = np.asfortranarray(data[[c for _, c, _ in picked]].to_numpy(dtype=np.float64))
-    lo, hi = np.fmin.reduce(block, axis=0), np.fmax.reduce(block, axis=0)
-    mins = np.array([rs.min for _, _, rs in picked], dtype=float)
-    maxs = np.array([rs.max for _, _, rs in picked], dtype=float)
+    # one row per item, contiguous (the transpose of a column-major matrix)
+    block = np.asfortranarray(data[[c for _, c, _ in picked]].to_numpy(dtype=np.float64)).T
+    whole = np.array([rs.integer and dtypes[c].kind == "f" for _, c, rs in picked])
+    return _clean_rows(block, [(i, rs) for i, _, rs in picked], whole)
+
+
+def _clean_rows(block: np.ndarray, items: Sequence[tuple[str, Any]],
+                check_whole: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Item id -> its row of ``block`` (read-only view) for the rows within their response
+    set's range (and whole where ``check_whole``), or all missing; one reduction per check."""
+    lo, hi = np.fmin.reduce(block, axis=1), np.fmax.reduce(block, axis=1)
+    mins = np.array([rs.min for _, rs in items], dtype=float)
+    maxs = np.array([rs.max for _, rs in items], dtype=float)
     with np.errstate(invalid="ignore"):
         ok = np.isnan(lo) | ((lo >= mins) & (hi <= maxs))
-        check_whole = np.array([rs.integer and dtypes[c].kind == "f" for _, c, rs in picked])
-        if (ok & check_whole).any():
-            frac = np.fmax.reduce(block - np.floor(block), axis=0)  # NaN only for empty columns
+        if check_whole is not None and (ok & check_whole).any():
+            frac = np.fmax.reduce(block - np.floor(block), axis=1)  # NaN only for empty rows
             ok &= ~check_whole | np.isnan(lo) | (frac == 0)
     out: dict[str, np.ndarray] = {}
     for j in np.flatnonzero(ok):
-        view = block[:, j].view()
+        view = block[j].view()
         view.flags.writeable = False
-        out[picked[j][0]] = view
+        out[items[int(j)][0]] = view
     return out
 
 
@@ -518,15 +526,8 @@ def _text_block(items: Sequence[tuple[str, pd.Series, Any]]) -> dict[str, np.nda
     values = _short_whole_numbers(joined)
     if values is None:
         return {}
-    block = values.reshape(len(picked), n)  # one row per item, contiguous
-    lo, hi = np.fmin.reduce(block, axis=1), np.fmax.reduce(block, axis=1)
-    out: dict[str, np.ndarray] = {}
-    for j, (item_id, _, rs) in enumerate(picked):
-        if np.isnan(lo[j]) or (rs.min <= lo[j] and hi[j] <= rs.max):
-            view = block[j].view()
-            view.flags.writeable = False
-            out[item_id] = view
-    return out
+    # one row per item, contiguous; whole numbers by construction
+    return _clean_rows(values.reshape(len(picked), n), [(i, rs) for i, _, rs in picked])
 
 
 def _arrow_floats(series: pd.Series) -> tuple[np.ndarray, bool] | None:
