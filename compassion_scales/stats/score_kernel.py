@@ -38,12 +38,13 @@ import numpy as np
 __all__ = ["COMPILE_THRESHOLD", "ItemSpec", "ScoreSpec", "item_order", "load_kernel", "score_block",
            "worth_compiling"]
 
-#: Rows x items of one scoring call from which the compiled pass pays for itself. Importing
-#: numba and loading the cached kernel costs about 1.0-1.5 s once per process (numba imports
-#: scipy.linalg and its own numpy layer on the first call); the kernel saves about 6 ns per
-#: cell on one instrument (FCS: 9.0 -> 3.2 ns) and 9 ns on a wide survey (232 items:
-#: 14.4 -> 5.1 ns), so it pays from about 1.3e8-2.1e8 cells. Measured on the 2-core machine
-#: with /tmp/fused_once2.py and /tmp/fused_cross.py of issue #16 (see its notes).
+#: Rows x items of one scoring call from which the compiled pass is used. Importing numba and
+#: loading the cached kernel costs about 0.4 s of CPU once per process (numba 0.68, measured
+#: 2026-12-02 with /tmp/first.py of issue #16's notes); the vectorised kernel saves about
+#: 4.6 ns per cell on one instrument (FCS: 5.9 -> 1.3 ns) and 6.7 ns on a wide survey (232
+#: items: 8.7 -> 2.1 ns; /tmp/thr.py, load 4), so it would pay from about 1e8 cells. The
+#: threshold stays higher because the first use after installing compiles the kernel (about
+#: 10 s per array layout) before numba's disk cache holds it.
 COMPILE_THRESHOLD = 150_000_000
 #: Once the kernel is loaded in this process (a long session, Dask workers), calls from this
 #: size on use it (FCS, 10,000 rows: 21 ms with numpy, 9 ms compiled).
