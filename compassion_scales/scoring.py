@@ -1568,7 +1568,7 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
     return ScoreResult(
         scores=out, answered=_columns_frame(parts.answered, data.index),
         status=pd.DataFrame({k: pd.Categorical.from_codes(v, dtype=_STATUS_DTYPE, validate=False)
-                             for k, v in parts.status.items()}, index=data.index),
+                             for k, v in parts.status.items()}, index=data.index, copy=False),
         invalid=(pd.concat(parts.invalid_frames, ignore_index=True) if parts.invalid_frames
                  else pd.DataFrame(columns=_FAIL_COLUMNS)),
         instruments=tuple(instruments), rules=pd.DataFrame(parts.rules),
