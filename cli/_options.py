@@ -179,16 +179,16 @@ def emit_result(result: Any, out_format: str, table_style: str = "simple",
     ``--style``/``--columns``; ``csv``: the summary; ``json``: the same payload as the
     library's ``to_json()``. The tables are kept for ``-o report.docx/.tex/.html/.md``.
     """
-    from compassion_scales.reporting.render import render_result, result_tables
+    from compassion_scales.reporting.render import render_result, render_tables, result_tables
 
     if out_format in ("json", "csv"):
         click.echo(render_result(result, out_format), nl=out_format == "json")
         return
     style, columns = _table_options()
-    for tab in result_tables(result, style=style, columns=columns, decimals=decimals):
+    tables = result_tables(result, style=style, columns=columns, decimals=decimals)
+    for tab in tables:
         _collect(tab)
-    click.echo(render_result(result, "text", table_style=table_style, style=style,
-                             columns=columns, decimals=decimals))
+    click.echo(render_tables(result, tables, "text", table_style=table_style))
 
 
 def write_result_file(df: Any, output: str | None, inputs: list[str] | None = None,

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -277,6 +278,36 @@ def sort_loadings(loadings: pd.DataFrame, factors: Sequence[str] | None = None,
     return out
 
 
+def _fmt_text(v: Any) -> str:
+    """A cell of a text column: empty for missing, yes/no for booleans, else ``str``."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return ""
+    return fmt_number(v) if isinstance(v, (bool, np.bool_)) else str(v)
+
+
+def _per_distinct(values: pd.Series, fmt: Callable[[Any], str]) -> list[str]:
+    """``[fmt(v) for v in values]``, calling ``fmt`` once per distinct value of a numeric or
+    string column (a person table repeats few values; 90,000 rows took 1 s cell by cell).
+
+    Missing cells get ``fmt(None)``; ``fmt`` must give a missing value (None, NaN, NA) the
+    same text whatever its kind, and equal numbers (0.0 and -0.0) the same text, as
+    :func:`fmt_number` and :func:`_fmt_text` do. Other dtypes (object, booleans,
+    categories) are formatted cell by cell.
+
+    Examples
+    --------
+    >>> _per_distinct(pd.Series([0.5, float("nan"), 0.5]), lambda v: fmt_number(v, "bounded"))
+    ['.50', '', '.50']
+    """
+    dtype = values.dtype
+    if not ((isinstance(dtype, np.dtype) and dtype.kind in "fiu")
+            or (pd.api.types.is_string_dtype(dtype) and not (isinstance(dtype, np.dtype) and dtype.kind == "O"))):
+        return [fmt(v) for v in values]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    shown = np.array([fmt(u) for u in uniques] + [fmt(None)], dtype=object)
+    return list(shown[codes])
+
+
 def apa_frame(df: pd.DataFrame, table: str | None = None, columns: str = "compact",
               decimals: int | None = None, ci_label: str = "CI",
               headers: bool = True) -> pd.DataFrame:
@@ -339,14 +370,12 @@ def apa_frame(df: pd.DataFrame, table: str | None = None, columns: str = "compac
             continue
         kind = kinds[c]
         if kind == "text":
-            out[c] = ["" if (v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA)
-                      else fmt_number(v) if isinstance(v, (bool, np.bool_)) else str(v)
-                      for v in frame[c]]
+            out[c] = _per_distinct(frame[c], _fmt_text)
         elif long_key is not None and c == "value":
             out[c] = [fmt_number(v, column_kind(str(m)), decimals)
                       for m, v in zip(frame[long_key], frame[c], strict=True)]
         else:
-            out[c] = [fmt_number(v, kind, decimals) for v in frame[c]]
+            out[c] = _per_distinct(frame[c], partial(fmt_number, kind=kind, decimals=decimals))
     result = pd.DataFrame(out, index=frame.index)
     if headers:
         def head(c: str) -> str:

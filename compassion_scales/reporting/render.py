@@ -38,7 +38,7 @@ import pandas as pd
 from compassion_scales._format import dumps_json, to_jsonable
 from compassion_scales.reporting.tables import Table, make_table, tables_to_html, tables_to_latex
 
-__all__ = ["FORMATS", "render_result", "result_tables", "result_payload", "header_line"]
+__all__ = ["FORMATS", "render_result", "render_tables", "result_tables", "result_payload", "header_line"]
 
 #: what :func:`render_result` can produce.
 FORMATS = ("text", "csv", "json", "latex", "html", "markdown")
@@ -158,6 +158,26 @@ def render_result(result: Any, fmt: str = "text", *, table_style: str = "simple"
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format {fmt!r}; use one of: {', '.join(FORMATS)}.")
     tables = result_tables(result, style=style, columns=columns, decimals=decimals)
+    return render_tables(result, tables, fmt, table_style=table_style)
+
+
+def render_tables(result: Any, tables: list[Table], fmt: str = "text", *,
+                  table_style: str = "simple") -> str:
+    """Render a result whose tables :func:`result_tables` already made (as
+    :func:`render_result` does with ``fmt`` text, latex, html or markdown), so that a caller
+    who keeps the tables (the CLI, for ``-o report.docx``) formats them once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from compassion_scales.results import ResultMixin
+    >>> class Tiny(ResultMixin):
+    ...     title = "Tiny"
+    ...     summary = pd.DataFrame({"score": ["a"], "p_val": [0.0004]})
+    >>> tables = result_tables(Tiny())
+    >>> render_tables(Tiny(), tables, "markdown") == render_result(Tiny(), "markdown")
+    True
+    """
     if fmt == "latex":
         return tables_to_latex(tables)
     if fmt == "html":
