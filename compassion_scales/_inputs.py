@@ -631,15 +631,17 @@ def as_key(values: pd.Series | Sequence[Any] | Any) -> pd.Series:
         out[frac] = num[frac].map(repr).to_numpy()
         return out
     text = s.astype("string").str.strip()
-    # numbers written as text: "1.0" == "1"; text with leading zeros stays text
-    parsed = pd.to_numeric(text, errors="coerce")
-    # only decimals are rewritten ("1.0" -> "1", "2.50" -> "2.5"); whole numbers written as text
-    # stay as they are, so long ids keep every digit
-    plain = text.str.fullmatch(r"[+-]?(0|[1-9]\d{0,14})\.\d+").fillna(False)
-    conv = plain & parsed.notna()
-    if conv.any():
-        text = text.copy()
-        text[conv] = as_key(parsed[conv].astype("float64")).to_numpy()
+    # numbers written as text: "1.0" == "1"; text with leading zeros stays text. Only decimals
+    # are rewritten ("1.0" -> "1", "2.50" -> "2.5"); whole numbers written as text stay as
+    # they are, so long ids keep every digit. Only those cells are parsed (parsing every id
+    # took 0.3 s per 100,000 rows).
+    plain = text.str.fullmatch(r"[+-]?(0|[1-9]\d{0,14})\.\d+").fillna(False).to_numpy(dtype=bool)
+    if plain.any():
+        parsed = pd.to_numeric(text[plain], errors="coerce")
+        ok = parsed.notna().to_numpy()
+        if ok.any():
+            text = text.copy()
+            text.iloc[np.flatnonzero(plain)[ok]] = as_key(parsed[ok].astype("float64")).to_numpy()
     return text.where(text != "", pd.NA)
 
 

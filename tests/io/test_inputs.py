@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 from click.testing import CliRunner
 from testkit import ROOT
@@ -377,3 +379,26 @@ def test_row_numbers_of_a_subset_are_shared_not_copied_by_pandas() -> None:
     both = pd.concat([second, second])
     assert both.attrs["row_numbers"] == numbers
     assert list(file_row_numbers(subset_rows(second, second["x"] > 5))) == [10, 12]
+
+
+def _as_key_reference(values: pd.Series) -> pd.Series:
+    """as_key's text branch as it was before only decimal-looking cells were parsed."""
+    text = values.astype("string").str.strip()
+    parsed = pd.to_numeric(text, errors="coerce")
+    plain = text.str.fullmatch(r"[+-]?(0|[1-9]\d{0,14})\.\d+").fillna(False)
+    conv = plain & parsed.notna()
+    if conv.any():
+        text = text.copy()
+        text[conv] = as_key(parsed[conv].astype("float64")).to_numpy()
+    return text.where(text != "", pd.NA)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "1", "1.0", " 2.50 ", "-0.0", "+3.10", "007",
+                                                      "007.5", "1e3", "a", "1.5x", "99999999999999999.5"]),
+                          st.floats(allow_nan=False, allow_infinity=False).map(repr),
+                          st.text(alphabet="0123456789.+- ab", max_size=6)), min_size=1, max_size=12),
+       st.booleans())
+def test_as_key_parses_only_decimals_as_before(cells: list[str | None], duplicate_index: bool) -> None:
+    s = pd.Series(cells, dtype="str", index=[0] * len(cells) if duplicate_index else None)
+    pd.testing.assert_series_equal(as_key(s), _as_key_reference(s))
