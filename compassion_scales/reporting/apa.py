@@ -290,9 +290,9 @@ def _per_distinct(values: pd.Series, fmt: Callable[[Any], str]) -> list[str]:
     string column (a person table repeats few values; 90,000 rows took 1 s cell by cell).
 
     Missing cells get ``fmt(None)``; ``fmt`` must give a missing value (None, NaN, NA) the
-    same text whatever its kind, and equal numbers (0.0 and -0.0) the same text, as
-    :func:`fmt_number` and :func:`_fmt_text` do. Other dtypes (object, booleans,
-    categories) are formatted cell by cell.
+    same text whatever its kind, as :func:`fmt_number` and :func:`_fmt_text` do. Other
+    dtypes (object, booleans, categories), and float columns holding -0.0 (which factorizes
+    with 0.0 but may print differently), are formatted cell by cell.
 
     Examples
     --------
@@ -303,6 +303,10 @@ def _per_distinct(values: pd.Series, fmt: Callable[[Any], str]) -> list[str]:
     if not ((isinstance(dtype, np.dtype) and dtype.kind in "fiu")
             or (pd.api.types.is_string_dtype(dtype) and not (isinstance(dtype, np.dtype) and dtype.kind == "O"))):
         return [fmt(v) for v in values]
+    if dtype.kind == "f":
+        x = values.to_numpy()
+        if np.any((x == 0) & np.signbit(x)):  # -0.0 and 0.0 are one value to factorize
+            return [fmt(v) for v in values]
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     shown = np.array([fmt(u) for u in uniques] + [fmt(None)], dtype=object)
     return list(shown[codes])
