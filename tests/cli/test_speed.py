@@ -71,3 +71,20 @@ print(",".join(m for m in ("statsmodels", "matplotlib", "numba") if m in sys.mod
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == ""
+
+
+def test_a_command_leaves_the_objects_to_the_os_at_exit() -> None:
+    """The CLI registers gc.freeze as an exit handler (#16): an exit handler registered
+    before it runs after it and sees every object frozen; output and exit status unchanged."""
+    import subprocess
+    import sys
+
+    code = ("import atexit, gc\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+            "from compassion_scales.cli import main\n"
+            "main(['--version'])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    from compassion_scales import __version__
+
+    assert out.stdout == f"cscore, version {__version__}\nfrozen True\n"
