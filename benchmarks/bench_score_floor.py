@@ -7,9 +7,16 @@ with pyarrow (the floor any scorer must pay). The runs of one size alternate (fl
 streamed, floor, ...) so that a change in the machine's load hits all three alike. Reported:
 medians over ``--repeat`` fresh processes of wall time and of CPU time (user + system of the
 child), the ratios to the floor, and the load average beside each line. On a shared machine
-the CPU ratio is the steadier one. Usage::
+the CPU ratio is the steadier one.
 
-    python benchmarks/bench_score_floor.py [--sizes 1e4 1e5 1e6] [--formats csv parquet] [--repeat 3]
+Python compiles a module that has no cached bytecode on every import: with
+``PYTHONDONTWRITEBYTECODE`` set and a source checkout never compiled, each cscore process
+pays ~70 ms CPU (10,000 rows: a tenth of the floor) that an installed wheel does not (pip
+compiles at install). The header says which case is measured; ``--compile`` byte-compiles
+cscore's own modules first, as pip does (the floor's modules are in site-packages, compiled).
+Usage::
+
+    python benchmarks/bench_score_floor.py [--sizes 1e4 1e5 1e6] [--formats csv parquet] [--repeat 3] [--compile]
 """
 from __future__ import annotations
 
@@ -68,18 +75,50 @@ def measure(cmds: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, f
             for k, v in runs.items()}
 
 
+def _package_dirs() -> list[str]:
+    import compassion_scales.cli
+
+    return [os.path.dirname(m.__file__ or "") for m in (compassion_scales, compassion_scales.cli)]
+
+
+def bytecode_state() -> str:
+    """Whether cscore's modules load from cached bytecode or are compiled in every process."""
+    import importlib.util
+
+    missing = [f for d in _package_dirs() for f in os.listdir(d) if f.endswith(".py")
+               and not os.path.exists(importlib.util.cache_from_source(os.path.join(d, f)))]
+    if not missing:
+        return "cached (as installed by pip)"
+    return (f"{len(missing)} top modules without cached bytecode"
+            + (" and PYTHONDONTWRITEBYTECODE set: compiled in every process (~70 ms CPU each); "
+               "--compile to measure an installed package" if sys.dont_write_bytecode else ""))
+
+
+def compile_package() -> None:
+    import compileall
+
+    for d in _package_dirs():
+        compileall.compile_dir(d, quiet=1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", nargs="+", type=float, default=[1e4, 1e5, 1e6])
     ap.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--compile", action="store_true",
+                    help="byte-compile cscore's modules first (as pip does when installing)")
     a = ap.parse_args()
     from compassion_scales.instrument import load_instrument
+
+    if a.compile:
+        compile_package()
 
     inst = load_instrument("fcs")
     groups = json.dumps({sc: list(inst.score_items(sc)) for sc in inst.score_ids})
     print(f"# cscore score vs pyarrow read + numpy sums + pyarrow write (fresh processes, median of "
           f"{a.repeat}); {load()}")
+    print(f"# cscore's bytecode: {bytecode_state()}")
     print("# size, format: wall s (floor / in memory / --stream), ratios; cpu s (same), ratios; load")
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in a.sizes):

@@ -7,7 +7,9 @@ imported inside the commands that need them, so ``cscore --help`` stays fast.
 
 from __future__ import annotations
 
+import functools
 import importlib
+from typing import Any
 
 import click
 
@@ -34,12 +36,35 @@ def _quiet_broken_pipe() -> None:
     sys.exit(141)
 
 
+@functools.cache
+def _no_collection_at_exit() -> None:
+    """Leave the objects alive at exit to the operating system instead of the collector (#16).
+
+    At exit the interpreter's last garbage collections collect and free, one by one, what
+    importing pandas, numpy and pyarrow made (modules, classes and functions hold each other
+    in reference cycles): ~130 ms of CPU, a fifth of scoring a 10,000-row file, spent on
+    memory the process is about to hand back. ``gc.freeze()`` as an exit handler moves those
+    objects out of the collector's sight; the other exit handlers still run and the
+    standard streams are still flushed (objects kept alive only by a reference cycle are
+    not finalised, which Python does not promise at exit either). Registered once per
+    process, by the first command run.
+    """
+    import atexit
+    import gc
+
+    atexit.register(gc.freeze)
+
+
 class LazyGroup(click.Group):
     """A click group whose subcommands live in their own modules and load on demand."""
 
     def __init__(self, *args, lazy_subcommands: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lazy_subcommands = lazy_subcommands or {}
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _no_collection_at_exit()
+        return super().main(*args, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self.lazy_subcommands))

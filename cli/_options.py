@@ -200,7 +200,7 @@ def write_result_file(df: Any, output: str | None, inputs: list[str] | None = No
     """
     if not output:
         return
-    from compassion_scales.reporting.tables import DOCUMENT_SUFFIXES
+    from compassion_scales._format import DOCUMENT_SUFFIXES
 
     if Path(output).suffix.lower() in DOCUMENT_SUFFIXES:
         for p in inputs or []:
@@ -269,7 +269,7 @@ def _check_outputs_first(kwargs: dict[str, Any]) -> None:
         if isinstance(kwargs.get(key), str):
             inputs.append(kwargs[key])
     inputs += [f for f in kwargs.get("files") or () if isinstance(f, str)]
-    from compassion_scales.reporting.tables import DOCUMENT_SUFFIXES
+    from compassion_scales._format import DOCUMENT_SUFFIXES
 
     check_output_path(output, inputs, extra_suffixes=DOCUMENT_SUFFIXES)
 

@@ -259,10 +259,13 @@ def _stream_blockers(**given: Any) -> list[str]:
 
 def _auto_stream(responses: str, output: str, encoding: str | None, delimiter: str | None) -> bool:
     """Large plain files are scored in batches; an export that needs the full reader is not."""
-    from compassion_scales.streaming import should_stream, stream_blockers
+    from compassion_scales.io import should_stream
 
-    return should_stream(responses, output) and not stream_blockers(
-        responses, encoding=encoding, delimiter=delimiter)
+    if not should_stream(responses, output):
+        return False
+    from compassion_scales.streaming import stream_blockers
+
+    return not stream_blockers(responses, encoding=encoding, delimiter=delimiter)
 
 
 def _score_streaming(responses: str, wanted: list[str], id_cols: tuple[str, ...], column_map,

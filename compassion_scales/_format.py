@@ -12,10 +12,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["TABLE_STYLES", "render_table", "to_jsonable", "dumps_json", "frame_records"]
+__all__ = ["TABLE_STYLES", "DOCUMENT_SUFFIXES", "render_table", "to_jsonable", "dumps_json", "frame_records"]
 
 #: tabulate styles offered by ``--fmt``.
 TABLE_STYLES = ("simple", "plain", "github", "grid", "pipe", "latex", "latex_booktabs", "html", "rst")
+
+#: Output files written as documents (all tables of a command) rather than data
+#: (``reporting.tables.write_tables``); kept here so that checking an output path does not
+#: import the reporting layer (#16).
+DOCUMENT_SUFFIXES = (".docx", ".tex", ".html", ".htm", ".md")
 
 
 def _shown_column(series: pd.Series, decimals: int) -> tuple[list[Any], bool]:

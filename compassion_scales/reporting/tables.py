@@ -29,13 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._format import DOCUMENT_SUFFIXES
 from compassion_scales.reporting.apa import apa_frame, numeric_columns
 
 __all__ = ["Table", "make_table", "tables_to_html", "tables_to_latex", "write_tables",
            "DOCUMENT_SUFFIXES", "cfa_factor_correlations"]
-
-#: output files written as documents (all tables of a command) rather than data
-DOCUMENT_SUFFIXES = (".docx", ".tex", ".html", ".htm", ".md")
 
 
 @dataclass

@@ -71,3 +71,42 @@ print(",".join(m for m in ("statsmodels", "matplotlib", "numba") if m in sys.mod
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == ""
+
+
+def test_a_command_leaves_the_objects_to_the_os_at_exit() -> None:
+    """The CLI registers gc.freeze as an exit handler (#16): an exit handler registered
+    before it runs after it and sees every object frozen; output and exit status unchanged."""
+    import subprocess
+    import sys
+
+    code = ("import atexit, gc\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+            "from compassion_scales.cli import main\n"
+            "main(['--version'])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    from compassion_scales import __version__
+
+    assert out.stdout == f"cscore, version {__version__}\nfrozen True\n"
+
+
+def test_scoring_a_small_file_imports_only_what_it_uses(tmp_path) -> None:
+    """Start-up (#16): `cscore score FILE -i fcs -o OUT.csv` on a small file reads the shipped
+    instrument without PyYAML or jsonschema, decides not to stream without importing the
+    streaming module, and checks -o without importing the document writers."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from compassion_scales.cli import main\n"
+            "try:\n"
+            f"    main(['score', 'examples/responses.csv', '-i', 'fcs', '--id', 'pid', '--id', 'time',"
+            f" '-o', {str(tmp_path / 'scores.csv')!r}])\n"
+            "except SystemExit as e:\n"
+            "    assert not e.code, e.code\n"
+            "heavy = ('yaml', 'jsonschema', 'compassion_scales.streaming', 'compassion_scales.reporting.tables')\n"
+            "print(','.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stderr.splitlines()[-1] == ""
+    assert (tmp_path / "scores.csv").exists()

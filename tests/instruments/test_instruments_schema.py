@@ -21,8 +21,10 @@ from compassion_scales.instrument import (
 )
 from compassion_scales.scoring import check_examples
 
+# a leading underscore marks a file that is not an instrument (the manifest _verified.json)
 SHIPPED = nonempty(sorted(e.name for e in resources.files("compassion_scales.instruments").iterdir()
-                 if e.name.endswith((".yaml", ".yml", ".json"))), "shipped instrument files")
+                 if e.name.endswith((".yaml", ".yml", ".json")) and not e.name.startswith("_")),
+                   "shipped instrument files")
 
 
 @cache
