@@ -83,11 +83,17 @@ def render_table(df: pd.DataFrame, fmt: str = "simple", decimals: int = 3,
                     disable_numparse=text_cols or False)
 
 
+#: exact types to_jsonable returns unchanged (subclasses such as numpy.str_ take the long way)
+_PLAIN = frozenset({str, int, bool})
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert numpy/pandas scalars and containers into plain JSON-able Python objects.
 
     NaN and infinities become ``None``.
     """
+    if value is None or type(value) in _PLAIN:  # most cells: returned as they are, no checks
+        return value
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

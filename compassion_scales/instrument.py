@@ -19,7 +19,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,12 @@ class ResponseSet:
         return max(o.score for o in self.options) if self.recodes else self.max
 
     def label_lookup(self) -> dict[str, float]:
-        """Normalised label/synonym text -> code (case- and space-insensitive)."""
+        """Normalised label/synonym text -> code (case- and space-insensitive); a new dict."""
+        return dict(self._label_codes)
+
+    @cached_property
+    def _label_codes(self) -> dict[str, float]:
+        # normalised once per response set (the set is frozen); scoring asks for every column
         out: dict[str, float] = {}
         for o in self.options:
             for text in ((o.label,) if o.label else ()) + o.synonyms:
@@ -801,13 +806,36 @@ def _load_file(path: Path) -> Instrument:
     return inst
 
 
-def _shipped_files() -> dict[str, Any]:
-    base = resources.files("compassion_scales.instruments")
+@lru_cache(maxsize=1)
+def _shipped_folder() -> Any:
+    """The shipped instruments' folder (found once: ``resources.files`` costs ~0.2 ms)."""
+    return resources.files("compassion_scales.instruments")
+
+
+#: the last listing of the shipped folder: (folder modification time, stem -> file)
+_SHIPPED_LISTING: list[tuple[int, dict[str, Any]]] = []
+
+
+def _shipped_files() -> Mapping[str, Any]:
+    """Stem -> file of each shipped instrument file.
+
+    Listed again only when the folder's modification time changes (a file added, removed or
+    renamed); a folder without one (inside a zip) is listed on every call.
+    """
+    base = _shipped_folder()
+    try:
+        stamp = os.stat(base).st_mtime_ns
+    except (TypeError, OSError):
+        stamp = None
+    if stamp is not None and _SHIPPED_LISTING and _SHIPPED_LISTING[0][0] == stamp:
+        return _SHIPPED_LISTING[0][1]
     out = {}
     for entry in base.iterdir():
         name = entry.name
         if entry.is_file() and name.lower().endswith(_SUFFIXES) and not name.startswith("_"):
             out[name.rsplit(".", 1)[0]] = entry
+    if stamp is not None:
+        _SHIPPED_LISTING[:] = [(stamp, out)]
     return out
 
 

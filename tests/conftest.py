@@ -45,3 +45,27 @@ def reference_dir() -> Path:
 def data_dir() -> Path:
     """``tests/data``: hand-made test data (instruments, norms, responses)."""
     return DATA
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make ``--dist loadgroup`` group again under pytest 9.
+
+    pytest-xdist marks a grouped test by appending ``@group`` to ``item._nodeid``; pytest 9
+    keeps the node id in a structured ``item._id``, so the mark is lost and the groups
+    (``numba``, ``dask``, ``ast``) were spread over every worker, each loading numba, dask or
+    the parsed sources (pytest-dev/pytest-xdist#1386). Here the suffix goes into the id
+    pytest 9 reads; nothing happens when xdist already set it, outside an xdist worker, or
+    if pytest's internals differ (the tests then run ungrouped, as before).
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest < 9: xdist's own suffix works
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid and isinstance(getattr(item, "_id", None), NodeId):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")

@@ -253,15 +253,17 @@ def test_debug_shows_traceback() -> None:
     assert res.exception is not None and type(res.exception).__name__ == "InputFileError"
 
 
-@pytest.mark.slow
 def test_real_subprocess(tmp_path: Path) -> None:
+    """The error path in a real process: exit status 1, one line on stderr, no traceback.
+
+    The success path of ``score`` in a real process (``-o`` written, status 0) is run by the
+    corpus's subprocess cases and the piped-to-head tests (tests/cli/test_corpus.py); here
+    it goes through click's runner."""
     out = tmp_path / "s.csv"
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run([sys.executable, "-m", "compassion_scales", "score", str(EXAMPLE), "--id", "pid",
-                           "--id", "time", "-o", str(out)], capture_output=True, text=True, env=env,
-                          cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    res = run(["score", str(EXAMPLE), "--id", "pid", "--id", "time", "-o", str(out)])
+    assert res.exit_code == 0, res.output
     assert len(pd.read_csv(out)) == 300
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     bad = subprocess.run([sys.executable, "-m", "compassion_scales", "score", str(tmp_path / "none.csv")],
                          capture_output=True, text=True, env=env, cwd=tmp_path)
     assert bad.returncode == 1

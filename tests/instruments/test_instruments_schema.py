@@ -132,3 +132,25 @@ def test_a_user_file_is_parsed_again_only_when_its_bytes_change(tmp_path) -> Non
     copy_path = tmp_path / "copy.yaml"
     copy_path.write_text(text, encoding="utf-8")
     assert load_instrument(copy_path).path == str(copy_path)  # another path: its own object
+
+
+def test_shipped_listing_follows_the_folder(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The listing of the shipped folder is kept, and redone when a file is added or removed."""
+    import os
+
+    from compassion_scales import instrument as inst_mod
+
+    folder = tmp_path / "instruments"
+    folder.mkdir()
+    (folder / "aaa.yaml").write_text("id: aaa\n")
+    monkeypatch.setattr(inst_mod, "_shipped_folder", lambda: folder)
+    monkeypatch.setattr(inst_mod, "_SHIPPED_LISTING", [])
+    first = inst_mod._shipped_files()
+    assert sorted(first) == ["aaa"]
+    assert inst_mod._shipped_files() is first  # kept while the folder is unchanged
+    (folder / "bbb.yml").write_text("id: bbb\n")
+    os.utime(folder, ns=(0, os.stat(folder).st_mtime_ns + 1_000_000))  # a coarse clock
+    assert sorted(inst_mod._shipped_files()) == ["aaa", "bbb"]
+    (folder / "aaa.yaml").unlink()
+    os.utime(folder, ns=(0, os.stat(folder).st_mtime_ns + 1_000_000))
+    assert inst_mod.shipped_ids() == ["bbb"]

@@ -19,6 +19,8 @@ import ast
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]  # self-contained: also run as a script
 
 try:  # under pytest (tests/support on the path): one parse per process, shared with the other project tests
@@ -28,6 +30,9 @@ except ImportError:  # run as a script
         text = path.read_text(encoding="utf-8")
         return text, ast.parse(text)
 PACKAGE = "compassion_scales"
+
+# the tests that parse every module (testkit.parsed, once per process) share one xdist worker
+pytestmark = pytest.mark.xdist_group("ast")
 
 # Private names imported across modules that are known debts (issue #11): importer -> name.
 # Remove an entry when the debt is paid; never add one without a comment saying why.

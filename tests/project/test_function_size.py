@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import ast
 
+import pytest
 from testkit import ROOT, parsed
+
+# parses every module: on the xdist worker of the other such tests (testkit.parsed, once per process)
+pytestmark = pytest.mark.xdist_group("ast")
 
 MAX_LINES = 60
 

@@ -137,6 +137,7 @@ def _string_constants(path: Path) -> set[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str)}
 
 
+@pytest.mark.xdist_group("ast")  # parses every module, as test_architecture (testkit.parsed)
 def test_output_columns_follow_the_glossary() -> None:
     files = sorted((ROOT / "compassion_scales").rglob("*.py")) + sorted((ROOT / "cli").rglob("*.py"))
     assert len(files) > 20
