@@ -77,6 +77,8 @@ class _HashingReader:
         self.ahead = ahead
         self._reads = self._taken = self._busy = 0
         self._turn = threading.Condition()
+        self._live = 0  # blocks handed to pyarrow and not yet released by it
+        self._block = type("_Block", (bytes,), {"__slots__": (), "__del__": self._released})
 
     def read(self, n: int = -1) -> bytes:
         with self._turn:  # waits (without the GIL) until the consumer has caught up
@@ -87,7 +89,9 @@ class _HashingReader:
         try:
             data = b"" if self.closed else self._fh.read(n)
             self.sha.update(data)
-            return data
+            with self._turn:
+                self._live += 1
+            return self._block(data)
         finally:
             with self._turn:
                 self._busy -= 1
@@ -117,12 +121,26 @@ class _HashingReader:
             self.sha.update(chunk)
         return self.sha.hexdigest()
 
-    def close(self) -> None:
-        """Release a read waiting in pyarrow's thread, and let it leave, before closing."""
+    def _released(self, _block: bytes | None = None) -> None:
+        """A block pyarrow had is freed (it may be in one of pyarrow's threads)."""
+        with self._turn:
+            self._live -= 1
+            self._turn.notify_all()
+
+    def close(self, drain: bool = False) -> None:
+        """Release a read waiting in pyarrow's thread, and let it leave, before closing.
+
+        ``drain`` (after a parse error, once the pyarrow reader is dropped): also wait, at
+        most :attr:`patience` seconds, until pyarrow has freed every block it read. Its
+        threads free them later; one that does so while the interpreter shuts down is ended
+        by Python inside pyarrow's C++ code, and the process aborts ("terminate called
+        without an active exception", exit -6).
+        """
         with self._turn:
             self.closed = True
             self._turn.notify_all()
-            self._turn.wait_for(lambda: self._busy == 0, timeout=self.patience)
+            self._turn.wait_for(lambda: self._busy == 0 and (not drain or self._live <= 0),
+                                timeout=self.patience)
         self._fh.close()
 
 
@@ -181,9 +199,13 @@ def _csv_batches(path: Path, *, delimiter: str | None, encoding: str | None, id_
             frame.attrs["text"] = batch
             yield frame
     except pa.ArrowInvalid as exc:
+        message = str(exc)
         if isinstance(reader, _HashingReader):
-            reader.close()  # let pyarrow's read-ahead thread leave before the file is scanned again
-        raise _parse_error(path, sep, len(header), encoding, str(exc)) from None
+            # let pyarrow's read-ahead thread leave and free what it read before the file is
+            # scanned again and before the process may end (see _HashingReader.close)
+            stream = None
+            reader.close(drain=True)
+        raise _parse_error(path, sep, len(header), encoding, message) from None
 
 
 def _has_quote(path: Path) -> bool:
