@@ -39,10 +39,11 @@ __all__ = ["COMPILE_THRESHOLD", "ItemSpec", "ScoreSpec", "item_order", "load_ker
            "worth_compiling"]
 
 #: Rows x items of one scoring call from which the compiled pass is used. Importing numba and
-#: loading the cached kernel costs about 0.4 s of CPU once per process (numba 0.68, measured
-#: 2026-12-02 with /tmp/first.py of issue #16's notes); the vectorised kernel saves about
+#: loading the cached kernel costs about 0.4 s of CPU once per process (numba 0.68, the first
+#: compiled call of a fresh process, 2026-12-02); the vectorised kernel saves about
 #: 4.6 ns per cell on one instrument (FCS: 5.9 -> 1.3 ns) and 6.7 ns on a wide survey (232
-#: items: 8.7 -> 2.1 ns; /tmp/thr.py, load 4), so it would pay from about 1e8 cells. The
+#: items: 8.7 -> 2.1 ns; CPU per cell of score() with either path on bench_score_step's
+#: data, load 4), so it would pay from about 1e8 cells. The
 #: threshold stays higher because the first use after installing compiles the kernel (about
 #: 10 s per array layout) before numba's disk cache holds it.
 COMPILE_THRESHOLD = 150_000_000
