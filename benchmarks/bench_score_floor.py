@@ -3,8 +3,9 @@
 For each size and format (CSV, Parquet): the whole ``cscore score FILE -i fcs --id pid -o OUT``
 process (in memory and ``--stream``, OUT of the input's format) against a process that reads
 the same file with pyarrow, sums the items of each FCS subscale with numpy and writes id + sums
-with pyarrow (the floor any scorer must pay). The runs of one size alternate (floor, in memory,
-streamed, floor, ...) so that a change in the machine's load hits all three alike. Reported:
+with pyarrow (the floor any scorer must pay). The runs of one size take turns, in an order
+that rotates (see :func:`measure`), so that a change in the machine's load hits all three
+alike; they run in a scratch folder, as a user's would. Reported:
 medians over ``--repeat`` fresh processes of wall time and of CPU time (user + system of the
 child), the ratios to the floor, and the load average beside each line. On a shared machine
 the CPU ratio is the steadier one.
@@ -55,22 +56,30 @@ else:
 """
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
+def run(cmd: list[str], cwd: str | None = None) -> tuple[float, float]:
     """Wall and CPU seconds (user + system) of one fresh process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
+    subprocess.run(cmd, check=True, capture_output=True, cwd=cwd)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def measure(cmds: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, float]]:
-    """Median wall and CPU time of each command, the commands taking turns."""
+def measure(cmds: dict[str, list[str]], repeat: int, cwd: str | None = None
+            ) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU time of each command, the commands taking turns.
+
+    The order rotates from one round to the next. On this machine (a virtual machine that
+    hands freed memory back to its host) the process that runs after one that freed a lot of
+    memory pays more system time to touch fresh memory; a fixed order would always charge
+    that to the same command.
+    """
     runs: dict[str, list[tuple[float, float]]] = {k: [] for k in cmds}
-    for _ in range(repeat):
-        for k, cmd in cmds.items():
-            runs[k].append(run(cmd))
+    keys = list(cmds)
+    for r in range(repeat):
+        for k in keys[r % len(keys):] + keys[:r % len(keys)]:
+            runs[k].append(run(cmds[k], cwd))
     return {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
             for k, v in runs.items()}
 
@@ -136,7 +145,7 @@ def main() -> None:
                 base = [sys.executable, "-m", "compassion_scales", "score", src, "-i", "fcs", "--id",
                         "pid", "-o", out]
                 r = measure({"floor": [sys.executable, "-c", FLOOR, src, out, groups],
-                             "memory": base, "stream": base + ["--stream"]}, a.repeat)
+                             "memory": base, "stream": base + ["--stream"]}, a.repeat, cwd=tmp)
                 (fw, fc), (mw, mc), (sw, sc) = r["floor"], r["memory"], r["stream"]
                 print(f"n = {n:>9,d} {fmt:>7}: wall {fw:6.2f} / {mw:6.2f} / {sw:6.2f} s, ratios "
                       f"{mw / fw:.2f} / {sw / fw:.2f}; cpu {fc:6.2f} / {mc:6.2f} / {sc:6.2f} s, ratios "

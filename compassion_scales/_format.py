@@ -41,9 +41,48 @@ def _shown_column(series: pd.Series, decimals: int) -> tuple[list[Any], bool]:
     return cells.tolist(), pd.api.types.is_numeric_dtype(series)
 
 
+def plain_table(rows: list[list[Any]], headers: list[str], align: list[str], fmt: str
+                 ) -> str | None:
+    """tabulate's ``simple`` or ``plain`` text of a table of printable ASCII strings, byte for
+    byte, without tabulate's per-cell type detection (about 20x faster: a 90,000-row ``change``
+    table took 6.5 s in tabulate). None for anything else, which tabulate renders.
+
+    As tabulate with ``disable_numparse=True`` and ``colalign``: cells are stripped, a
+    column is as wide as its widest cell and at least its header plus 2, cells and headers
+    are padded to the column's alignment, columns are joined by two spaces, lines are
+    right-stripped, and ``simple`` puts a line of dashes under the header.
+    ``tests/reporting/test_tables_text.py`` compares both on random tables.
+    """
+    if fmt not in ("simple", "plain") or not rows or not headers or len(align) != len(headers):
+        return None
+    if any(a not in ("left", "right") for a in align) or any(len(r) != len(headers) for r in rows):
+        return None
+    columns = list(zip(*rows, strict=True))
+    try:
+        text = " ".join([*headers, *(" ".join(col) for col in columns)])
+    except TypeError:  # a cell that is not text
+        return None
+    if not (text.isascii() and text.isprintable()):  # wide, control or escape characters
+        return None
+    shown, names, dashes = [], [], []
+    for name, col, a in zip(headers, columns, align, strict=True):
+        cells = [c.strip() for c in col]
+        width = max(len(name) + 2, max(map(len, cells)))
+        right = a == "right"
+        shown.append([c.rjust(width) for c in cells] if right else [c.ljust(width) for c in cells])
+        names.append(name.rjust(width) if right else name.ljust(width))
+        dashes.append("-" * width)
+    lines = ["  ".join(names).rstrip()]
+    if fmt == "simple":
+        lines.append("  ".join(dashes).rstrip())
+    lines.extend("  ".join(r).rstrip() for r in zip(*shown, strict=True))
+    return "\n".join(lines)
+
+
 def render_table(df: pd.DataFrame, fmt: str = "simple", decimals: int = 3,
                  index: bool = False, missing: str = "") -> str:
-    """Render ``df`` through tabulate.
+    """Render ``df`` as tabulate does (``simple`` and ``plain`` tables of plain cells are
+    written without it, byte for byte the same).
 
     Parameters
     ----------
@@ -66,21 +105,55 @@ def render_table(df: pd.DataFrame, fmt: str = "simple", decimals: int = 3,
     -------  -------
     a           1.23
     """
+    shown = [_shown_column(df.iloc[:, j], decimals) for j in range(df.shape[1])]
+    headers = [str(c) for c in df.columns]
+    if not index and not missing:
+        fast = _fast_table(shown, headers, fmt, decimals)
+        if fast is not None:
+            return fast
     from tabulate import tabulate
 
-    floatfmt = f".{decimals}f"
-    shown = [_shown_column(df.iloc[:, j], decimals) for j in range(df.shape[1])]
     # text columns stay text (an item numbered "2.10" must not print as 2.100)
     offset = 1 if index else 0
     text_cols = [j + offset for j, (_, numeric) in enumerate(shown) if not numeric]
     rows = [list(r) for r in zip(*(cells for cells, _ in shown), strict=True)] if shown else \
         [[] for _ in range(len(df))]
-    headers = [str(c) for c in df.columns]
     if index:
         rows = [[i, *r] for i, r in zip(df.index, rows, strict=True)]
         headers = [str(df.index.name or ""), *headers]
-    return tabulate(rows, headers=headers, tablefmt=fmt, floatfmt=floatfmt, missingval=missing,
-                    disable_numparse=text_cols or False)
+    return tabulate(rows, headers=headers, tablefmt=fmt, floatfmt=f".{decimals}f",
+                    missingval=missing, disable_numparse=text_cols or False)
+
+
+def _fast_table(shown: list[tuple[list[Any], bool]], headers: list[str], fmt: str,
+                decimals: int) -> str | None:
+    """What :func:`render_table` gets from tabulate (no index, missing shown as ""), written
+    by :func:`plain_table`; None when a cell is not a str, an int or a finite float (a bool,
+    a date, infinity: tabulate types or aligns those its own way) or not printable ASCII.
+
+    As tabulate does: a numeric column of ints is written ``str(v)``, one with a float
+    ``format(v, ".{decimals}f")`` (its ints too), both right-aligned (tabulate's ``decimal``
+    alignment is the same here: every number has the same decimals, and a missing cell,
+    padded by it, never sets the width); a text column, or one with no value, left-aligned.
+    """
+    columns, align = [], []
+    for cells, numeric in shown:
+        kinds = {type(v) for v in cells} - {type(None)}
+        if numeric and kinds and kinds <= {int, float}:
+            if float in kinds:
+                if not all(v is None or math.isfinite(v) for v in cells):
+                    return None
+                columns.append(["" if v is None else format(float(v), f".{decimals}f") for v in cells])
+            else:
+                columns.append(["" if v is None else str(v) for v in cells])
+            align.append("right")
+        elif kinds <= {str} and not (numeric and kinds):
+            columns.append(["" if v is None else v for v in cells])
+            align.append("left")
+        else:
+            return None
+    rows = [list(r) for r in zip(*columns, strict=True)]
+    return plain_table(rows, headers, align, fmt)
 
 
 #: exact types to_jsonable returns unchanged (subclasses such as numpy.str_ take the long way)

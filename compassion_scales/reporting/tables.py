@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compassion_scales._format import DOCUMENT_SUFFIXES
+from compassion_scales._format import DOCUMENT_SUFFIXES, plain_table
 from compassion_scales.reporting.apa import apa_frame, numeric_columns
 
 __all__ = ["Table", "make_table", "tables_to_html", "tables_to_latex", "write_tables",
@@ -58,51 +58,13 @@ class Table:
         align = ["right" if n else "left" for n in self.numeric]
         rows = self.cells.values.tolist()
         headers = [str(c) for c in self.cells.columns]
-        body = _plain_table(rows, headers, align, fmt)
+        body = plain_table(rows, headers, align, fmt)
         if body is None:
             from tabulate import tabulate
 
             body = tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True,
                             colalign=align if align else None)
         return f"{self.title}\n{body}" if title and self.title else body
-
-
-def _plain_table(rows: list[list[Any]], headers: list[str], align: list[str], fmt: str
-                 ) -> str | None:
-    """tabulate's ``simple`` or ``plain`` text of a table of printable ASCII strings, byte for
-    byte, without tabulate's per-cell type detection (about 20x faster: a 90,000-row ``change``
-    table took 6.5 s in tabulate). None for anything else, which tabulate renders.
-
-    As tabulate with ``disable_numparse=True`` and ``colalign``: cells are stripped, a
-    column is as wide as its widest cell and at least its header plus 2, cells and headers
-    are padded to the column's alignment, columns are joined by two spaces, lines are
-    right-stripped, and ``simple`` puts a line of dashes under the header.
-    ``tests/reporting/test_tables_text.py`` compares both on random tables.
-    """
-    if fmt not in ("simple", "plain") or not rows or not headers or len(align) != len(headers):
-        return None
-    if any(a not in ("left", "right") for a in align) or any(len(r) != len(headers) for r in rows):
-        return None
-    columns = list(zip(*rows, strict=True))
-    try:
-        text = " ".join([*headers, *(" ".join(col) for col in columns)])
-    except TypeError:  # a cell that is not text
-        return None
-    if not (text.isascii() and text.isprintable()):  # wide, control or escape characters
-        return None
-    shown, names, dashes = [], [], []
-    for name, col, a in zip(headers, columns, align, strict=True):
-        cells = [c.strip() for c in col]
-        width = max(len(name) + 2, max(map(len, cells)))
-        right = a == "right"
-        shown.append([c.rjust(width) for c in cells] if right else [c.ljust(width) for c in cells])
-        names.append(name.rjust(width) if right else name.ljust(width))
-        dashes.append("-" * width)
-    lines = ["  ".join(names).rstrip()]
-    if fmt == "simple":
-        lines.append("  ".join(dashes).rstrip())
-    lines.extend("  ".join(r).rstrip() for r in zip(*shown, strict=True))
-    return "\n".join(lines)
 
 
 def make_table(df: pd.DataFrame, title: str = "", *, table: str | None = None,

@@ -61,8 +61,37 @@ def test_block_equals_column_by_column(rows: list[list[str | None]]) -> None:
             assert one is not None
             np.testing.assert_array_equal(block[c], one)
             assert not block[c].flags.writeable
-        else:  # the whole block declined (a cell that is not a digit), or this column is out of range
-            assert block == {} or one is None
+        else:  # this column declined (a cell that is not a digit, or out of range), or fewer
+            # than two columns were decided (then the block leaves every column to the caller)
+            assert one is None or block == {}
+    # columns of digits and blanks are parsed; of those, the ones in range are decided
+    parsed = [c for c in frame.columns if "x" not in frame[c].tolist()]
+    decided = {c for c in frame.columns if _fast_numeric(frame[c], rs) is not None}
+    assert set(block) == (decided if len(parsed) >= 2 else set())
+
+
+chunk_cell = st.one_of(st.none(), st.just(""), st.integers(0, 4).map(str),
+                       st.sampled_from(["4.0", "3.0", "10", "x"]))
+
+
+@given(st.lists(st.lists(chunk_cell, min_size=3, max_size=3), min_size=2, max_size=20),
+       st.integers(1, 19))
+def test_chunked_columns_equal_column_by_column(rows: list[list[str | None]], cut: int) -> None:
+    """Columns made of several arrow chunks (as the CSV reader gives for a large file), each
+    chunk parsed into its part of the column's row: the same values as column by column."""
+    inst = load_instrument("fcs")
+    rs = inst.response_sets[inst.item("fcs_self_1").response_set]
+    cut = min(cut, len(rows) - 1)
+    frame = pd.DataFrame({
+        c: pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
+            [pa.array([r[j] for r in rows[:cut]], pa.large_string()),
+             pa.array([r[j] for r in rows[cut:]], pa.large_string())])))
+        for j, c in enumerate(["a", "b", "c"])})
+    block = _text_block([(c, frame[c], rs) for c in frame.columns])
+    decided = {c: _fast_numeric(frame[c], rs) for c in frame.columns}
+    for c, values in block.items():
+        assert decided[c] is not None
+        np.testing.assert_array_equal(values, decided[c])
 
 
 def test_prepared_values_are_the_same_with_and_without_the_block(monkeypatch) -> None:
