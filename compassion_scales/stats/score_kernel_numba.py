@@ -187,11 +187,12 @@ def _tile(X: np.ndarray, r0: int, r1: int, column: np.ndarray, it: Any, member: 
 
 @_jit
 def score_tiles(X: np.ndarray, column: np.ndarray, it: Any, member: Any, sc: Any, tile: int,
-                values: np.ndarray, answered: np.ndarray, status: np.ndarray,
-                bad: np.ndarray) -> None:
-    """Score every tile of ``tile`` rows (in parallel); ``bad[t]``: tile ``t`` has an invalid cell."""
+                t_first: int, t_last: int, values: np.ndarray, answered: np.ndarray,
+                status: np.ndarray, bad: np.ndarray) -> None:
+    """Score tiles ``t_first:t_last`` of ``tile`` rows; ``bad[t]``: tile ``t`` has an invalid
+    cell. Tiles write disjoint columns of the outputs: threads may score other tiles at once
+    (the GIL is released)."""
     n = X.shape[0]
-    n_tiles = (n + tile - 1) // tile
-    for t in range(n_tiles):
+    for t in range(t_first, t_last):
         r0 = t * tile
         bad[t] = _tile(X, r0, min(n, r0 + tile), column, it, member, sc, values, answered, status)

@@ -369,3 +369,46 @@ def test_random_instruments(paths: Paths, inst: Instrument, seed: int, blank: fl
         data.iloc[7, 1] = -99  # a missing code
     ref, got = paths.run(data, inst, id="pid", prorate=prorate, reverse_coded=reverse_coded)
     assert_same(ref, got)
+
+
+@pytest.mark.parametrize("bad_row", [None, 40, 99])
+@pytest.mark.parametrize("inst_id", ["fcs", "ceas", "scs_sf"])
+def test_tiles_scored_in_threads(paths: Paths, monkeypatch: pytest.MonkeyPatch, inst_id: str,
+                                 bad_row: int | None) -> None:
+    """Runs of tiles scored by three threads at once give the numpy path's results; an invalid
+    cell in a tile that a worker thread scored still sends the block to the numpy path."""
+    import threading
+
+    kernel = score_kernel.load_kernel()
+    calls: list[tuple[int, int, int]] = []
+
+    def recording(*args: Any) -> None:
+        calls.append((threading.get_ident(), args[6], args[7]))
+        kernel(*args)
+
+    monkeypatch.setattr(score_kernel, "_KERNEL", recording)
+    spy = score_kernel.score_block
+    monkeypatch.setattr(score_kernel, "score_block", lambda X, i, s: spy(X, i, s, tile=7))
+    monkeypatch.setattr(score_kernel, "_threads", lambda n_tiles: 3)
+    inst = load_instrument(inst_id)
+    data = answers(inst, 100, seed=5)
+    if bad_row is not None:
+        data.iloc[bad_row, 2] = 99.0
+    ref, got = paths.run(data, inst, id="pid")
+    assert_same(ref, got)
+    assert paths.used == [bad_row is None]
+    # the calling thread scores the last run; pool threads the others (a pool thread that is
+    # done may take the next run, so two or three threads)
+    assert [(a, b) for ident, a, b in calls if ident == threading.get_ident()] == [(10, 15)]
+    assert sorted((a, b) for _, a, b in calls) == [(0, 5), (5, 10), (10, 15)]  # 100 rows: 15 tiles
+
+
+def test_threads_follow_cores_and_tiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    per = score_kernel.TILES_PER_THREAD
+    assert [score_kernel._threads(n) for n in (0, 1, per, 2 * per - 1, 2 * per, 100 * per)] == \
+           [1, 1, 1, 1, 2, 2]
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert score_kernel._threads(100 * per) == score_kernel.MAX_THREADS
