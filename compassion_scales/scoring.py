@@ -50,7 +50,7 @@ from compassion_scales.errors import (
     ScoringError,
     UnverifiedKeyWarning,
 )
-from compassion_scales.idkeys import join_columns
+from compassion_scales.idkeys import join_columns, surely_unique
 from compassion_scales.instrument import (
     Instrument,
     InstrumentLike,
@@ -1495,6 +1495,8 @@ def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> li
         fails.append(dict(row=int(pos) + first_row, column=col, item=None, value=None,
                           reason=Reason.MISSING_ID.value,
                           message=f"row {int(pos) + first_row}, column {col}: the identifier is empty"))
+    if len(id_cols) == 1 and surely_unique(data[id_cols[0]]):  # the usual case, ~6x faster
+        return fails
     dup = (data[id_cols[0]].duplicated(keep="first") if len(id_cols) == 1
            else ids.duplicated(keep="first")).to_numpy() & ~miss
     if dup.any():
