@@ -93,20 +93,24 @@ def test_a_command_leaves_the_objects_to_the_os_at_exit() -> None:
 def test_scoring_a_small_file_imports_only_what_it_uses(tmp_path) -> None:
     """Start-up (#16): `cscore score FILE -i fcs -o OUT.csv` on a small file reads the shipped
     instrument without PyYAML or jsonschema, decides not to stream without importing the
-    streaming module, and checks -o without importing the document writers."""
+    streaming module, checks -o without importing the document writers, prints its summary
+    without tabulate and records package versions without importlib.metadata (run from a
+    scratch folder: in the repository, setuptools' ``cscore.egg-info`` is found first and
+    sends the version lookup to importlib.metadata, as it should)."""
     import subprocess
     import sys
 
     code = ("import sys\n"
             "from compassion_scales.cli import main\n"
             "try:\n"
-            f"    main(['score', 'examples/responses.csv', '-i', 'fcs', '--id', 'pid', '--id', 'time',"
+            f"    main(['score', {str(ROOT / 'examples' / 'responses.csv')!r}, '-i', 'fcs', '--id', 'pid', '--id', 'time',"
             f" '-o', {str(tmp_path / 'scores.csv')!r}])\n"
             "except SystemExit as e:\n"
             "    assert not e.code, e.code\n"
-            "heavy = ('yaml', 'jsonschema', 'compassion_scales.streaming', 'compassion_scales.reporting.tables')\n"
+            "heavy = ('yaml', 'jsonschema', 'compassion_scales.streaming', 'compassion_scales.reporting.tables',"
+            " 'tabulate', 'importlib.metadata')\n"
             "print(','.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stderr.splitlines()[-1] == ""
     assert (tmp_path / "scores.csv").exists()
