@@ -6,9 +6,11 @@ the same file with pyarrow, sums the items of each FCS subscale with numpy and w
 with pyarrow (the floor any scorer must pay). The runs of one size take turns, in an order
 that rotates (see :func:`measure`), so that a change in the machine's load hits all three
 alike; they run in a scratch folder, as a user's would. Reported:
-medians over ``--repeat`` fresh processes of wall time and of CPU time (user + system of the
-child), the ratios to the floor, and the load average beside each line. On a shared machine
-the CPU ratio is the steadier one.
+medians over ``--repeat`` fresh processes of wall time, of CPU time (user + system of the
+child; system time shown apart) and of peak memory, the ratios to the floor, and the load
+average beside each size. On a shared machine the CPU ratio is the steadier one; on this
+virtual machine system time varies most (touching fresh memory can cost 20 ms or 600 ms per
+300 MB, depending on what the host reclaimed), so use many repeats.
 
 Python compiles a module that has no cached bytecode on every import: with
 ``PYTHONDONTWRITEBYTECODE`` set and a source checkout never compiled, each cscore process
@@ -18,13 +20,13 @@ cscore's own modules first, as pip does (the floor's modules are in site-package
 Usage::
 
     python benchmarks/bench_score_floor.py [--sizes 1e4 1e5 1e6] [--formats csv parquet] [--repeat 3] [--compile]
+        [--baseline DIR]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -56,32 +58,39 @@ else:
 """
 
 
-def run(cmd: list[str], cwd: str | None = None) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system) of one fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def run(cmd: list[str], cwd: str | None = None, env: dict[str, str] | None = None
+        ) -> tuple[float, float, float, float]:
+    """Wall, user and system seconds and peak memory (MB) of one fresh process."""
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, cwd=cwd)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd,
+                            env={**os.environ, **(env or {})})
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if status:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{err[-2000:]}")
+    return wall, usage.ru_utime, usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def measure(cmds: dict[str, list[str]], repeat: int, cwd: str | None = None
-            ) -> dict[str, tuple[float, float]]:
-    """Median wall and CPU time of each command, the commands taking turns.
+def measure(cmds: dict[str, tuple[list[str], dict[str, str]]], repeat: int, cwd: str | None = None
+            ) -> dict[str, dict[str, float]]:
+    """Median wall, CPU (user + system), system time and peak memory of each command, the
+    commands taking turns.
 
     The order rotates from one round to the next. On this machine (a virtual machine that
     hands freed memory back to its host) the process that runs after one that freed a lot of
     memory pays more system time to touch fresh memory; a fixed order would always charge
     that to the same command.
     """
-    runs: dict[str, list[tuple[float, float]]] = {k: [] for k in cmds}
+    runs: dict[str, list[tuple[float, float, float, float]]] = {k: [] for k in cmds}
     keys = list(cmds)
     for r in range(repeat):
         for k in keys[r % len(keys):] + keys[:r % len(keys)]:
-            runs[k].append(run(cmds[k], cwd))
-    return {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
-            for k, v in runs.items()}
+            runs[k].append(run(cmds[k][0], cwd, cmds[k][1]))
+    return {k: {"wall": statistics.median(x[0] for x in v),
+                "cpu": statistics.median(x[1] + x[2] for x in v),
+                "sys": statistics.median(x[2] for x in v),
+                "rss": statistics.median(x[3] for x in v)} for k, v in runs.items()}
 
 
 def _package_dirs() -> list[str]:
@@ -117,6 +126,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--compile", action="store_true",
                     help="byte-compile cscore's modules first (as pip does when installing)")
+    ap.add_argument("--baseline", metavar="DIR",
+                    help="also time `cscore score` (in memory) from an older checkout in DIR, put "
+                         "first on PYTHONPATH (e.g. `git worktree add --detach DIR COMMIT`)")
     a = ap.parse_args()
     from compassion_scales.instrument import load_instrument
 
@@ -128,7 +140,8 @@ def main() -> None:
     print(f"# cscore score vs pyarrow read + numpy sums + pyarrow write (fresh processes, median of "
           f"{a.repeat}); {load()}")
     print(f"# cscore's bytecode: {bytecode_state()}")
-    print("# size, format: wall s (floor / in memory / --stream), ratios; cpu s (same), ratios; load")
+    print("# per command: median wall s, CPU s (user + system; system in brackets), peak MB; "
+          "ratios to the floor (wall / CPU)")
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in a.sizes):
             src_csv = os.path.join(tmp, "in.csv")
@@ -144,12 +157,17 @@ def main() -> None:
                 out = os.path.join(tmp, f"out.{fmt}")
                 base = [sys.executable, "-m", "compassion_scales", "score", src, "-i", "fcs", "--id",
                         "pid", "-o", out]
-                r = measure({"floor": [sys.executable, "-c", FLOOR, src, out, groups],
-                             "memory": base, "stream": base + ["--stream"]}, a.repeat, cwd=tmp)
-                (fw, fc), (mw, mc), (sw, sc) = r["floor"], r["memory"], r["stream"]
-                print(f"n = {n:>9,d} {fmt:>7}: wall {fw:6.2f} / {mw:6.2f} / {sw:6.2f} s, ratios "
-                      f"{mw / fw:.2f} / {sw / fw:.2f}; cpu {fc:6.2f} / {mc:6.2f} / {sc:6.2f} s, ratios "
-                      f"{mc / fc:.2f} / {sc / fc:.2f}; {load()}", flush=True)
+                cmds = {"floor": ([sys.executable, "-c", FLOOR, src, out, groups], {}),
+                        "memory": (base, {}), "stream": (base + ["--stream"], {})}
+                if a.baseline:
+                    cmds["baseline"] = (base, {"PYTHONPATH": a.baseline})
+                r = measure(cmds, a.repeat, cwd=tmp)
+                f = r["floor"]
+                print(f"n = {n:>9,d} {fmt}: {load()}", flush=True)
+                for k, m in r.items():
+                    print(f"    {k:>9}: {m['wall']:6.2f} s, CPU {m['cpu']:6.2f} s ({m['sys']:5.2f}), "
+                          f"{m['rss']:6.0f} MB; ratios {m['wall'] / f['wall']:.2f} / "
+                          f"{m['cpu'] / f['cpu']:.2f}", flush=True)
 
 
 if __name__ == "__main__":
