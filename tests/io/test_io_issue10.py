@@ -238,3 +238,34 @@ def test_xlsx_output_keeps_text_that_looks_like_a_formula(tmp_path: Path) -> Non
     back = read_responses(out)
     assert back["note"].tolist() == ["=1+1", "00001"]
     assert back["x"].iloc[0] == "1.5" and pd.isna(back["x"].iloc[1])
+
+
+@pytest.mark.parametrize("sep_line", [False, True])
+def test_ragged_row_past_the_decoded_head_is_named(tmp_path, sep_line: bool) -> None:
+    """A plain ASCII file is decoded only as far as the header checks read (#16); a ragged
+    row after that is still named by its row number, with Excel's "sep=" line too."""
+    from compassion_scales import io as csio
+
+    n = csio._HEAD_CHARS // 10 + 1000  # rows of 12 bytes: the file is longer than the head
+    lines = ["pid,toy_1,toy_2"] + [f"p{i:06d},1,2" for i in range(n)]
+    bad = n - 5  # 0-based data row
+    lines[1 + bad] += ",9"
+    text = ("sep=,\n" if sep_line else "") + "\n".join(lines) + "\n"
+    path = tmp_path / "big.csv"
+    path.write_bytes(text.encode("ascii"))
+    assert path.stat().st_size > csio._HEAD_CHARS
+    with pytest.raises(InputFileError) as info:
+        read_responses(path)
+    row = bad + 2 + (1 if sep_line else 0)
+    header = 2 if sep_line else 1
+    assert f"row {row}: 4 fields but the header (row {header}) has 3" in str(info.value)
+
+
+def test_a_long_ascii_file_reads_whole(tmp_path) -> None:
+    from compassion_scales import io as csio
+
+    n = csio._HEAD_CHARS // 10 + 1000
+    path = tmp_path / "big.csv"
+    path.write_bytes(("pid,toy_1\n" + "".join(f"p{i:07d},3\n" for i in range(n))).encode("ascii"))
+    df = read_responses(path)
+    assert len(df) == n and df["pid"].iloc[-1] == f"p{n - 1:07d}"
