@@ -58,6 +58,8 @@ def surely_unique(values: pd.Series) -> bool:
         chunks = pa.chunked_array(pa.array(values.array)).chunks
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # pragma: no cover - defensive
         return False
+    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
+        return False  # string views, dictionaries: another buffer layout
     offsets = [_offsets(c) for c in chunks]
     longest = max((int(np.diff(o).max()) for o in offsets if len(o) > 1), default=0)
     if longest > PACKED_BYTES:

@@ -48,6 +48,8 @@ def test_sliced_arrays_and_other_dtypes() -> None:
     assert surely_unique(pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr]))))
     assert not surely_unique(pd.Series(["p1", "p2"], dtype=object))  # cannot tell: pandas checks
     assert not surely_unique(pd.Series([1, 2]))
+    view = pa.chunked_array([pa.array(["p1", "p2"], pa.string_view())])  # other buffers
+    assert not surely_unique(pd.Series(pd.arrays.ArrowExtensionArray(view)))
     long = ["x" * (PACKED_BYTES + 1) + str(i) for i in range(3)]
     assert not surely_unique(arrow_text(long))  # too long to pack: pandas checks
 
