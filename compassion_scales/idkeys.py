@@ -87,34 +87,101 @@ def _offsets(chunk: Any) -> np.ndarray:
     return np.frombuffer(bufs[1], dtype=off_t)[chunk.offset: chunk.offset + len(chunk) + 1].astype(np.int64)
 
 
-def _packed_keys(chunk: Any, offs: np.ndarray, n_words: int) -> np.ndarray | None:
-    """The non-missing texts of one arrow string chunk as uint64 keys made of ``n_words``
-    words (equal texts, equal keys; one word: different texts, different keys), or None (a
-    NUL byte)."""
+def _chunk_bytes(chunk: Any, offs: np.ndarray) -> np.ndarray:
+    """The bytes of one arrow string chunk's texts, back to back (a view)."""
+    data = chunk.buffers()[2]
+    return np.frombuffer(data, dtype=np.uint8)[int(offs[0]):int(offs[-1])] if data is not None \
+        else np.empty(0, np.uint8)
+
+
+def _words(data: np.ndarray, offs: np.ndarray, n_words: int) -> np.ndarray:
+    """Each text (``data[offs[i] - offs[0]:offs[i + 1] - offs[0]]``) as ``n_words`` little-endian
+    64-bit words, zero after its end: shape (n_texts, n_words), a new array. Texts longer than
+    ``8 * n_words`` bytes are cut."""
     from numpy.lib.stride_tricks import sliding_window_view
 
-    n = len(chunk)
-    bufs = chunk.buffers()
-    if n == 0:
-        return np.empty(0, np.uint64)
     lens = np.diff(offs)
-    base = int(offs[0])
-    data = np.frombuffer(bufs[2], dtype=np.uint8)[base:int(offs[-1])] if bufs[2] is not None \
-        else np.empty(0, np.uint8)
-    if not data.all():  # a NUL byte: "a" and "a\0" would pack alike
-        return None
     padded = np.concatenate([data, np.zeros(8 * n_words, np.uint8)])
-    words = sliding_window_view(padded, 8 * n_words)[offs[:-1] - base].view("<u8")
+    words = sliding_window_view(padded, 8 * n_words)[offs[:-1] - offs[0]].view("<u8")
     for w in range(n_words):  # zero the bytes after each text's end (they belong to the next)
         left = np.clip(lens - 8 * w, 0, 8)
         part = left < 8
         words[part, w] &= np.left_shift(np.uint64(1), (8 * left[part]).astype(np.uint64)) - np.uint64(1)
+    return words
+
+
+def _packed_keys(chunk: Any, offs: np.ndarray, n_words: int) -> np.ndarray | None:
+    """The non-missing texts of one arrow string chunk as uint64 keys made of ``n_words``
+    words (equal texts, equal keys; one word: different texts, different keys), or None (a
+    NUL byte)."""
+    n = len(chunk)
+    if n == 0:
+        return np.empty(0, np.uint64)
+    data = _chunk_bytes(chunk, offs)
+    if not data.all():  # a NUL byte: "a" and "a\0" would pack alike
+        return None
+    words = _words(data, offs, n_words)
+    lens = np.diff(offs).astype(np.uint64)
     key = words[:, 0].copy()
     for w in range(1, n_words):  # mix the words (a collision only sends the check to pandas)
         key *= np.uint64(0x9E3779B97F4A7C15)
-        key ^= words[:, w] + np.uint64(w) * lens.astype(np.uint64)
-    if chunk.null_count and bufs[0] is not None:
-        valid = np.unpackbits(np.frombuffer(bufs[0], dtype=np.uint8),
+        key ^= words[:, w] + np.uint64(w) * lens
+    validity = chunk.buffers()[0]
+    if chunk.null_count and validity is not None:
+        valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8),
                               count=chunk.offset + n, bitorder="little")[chunk.offset:]
         key = key[valid.astype(bool)]
     return key
+
+
+def text_hashes(values: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each text of a column: equal texts, equal hashes, whatever the other
+    texts in the column (so that hashes of separate batches of one file can be compared).
+
+    Arrow text (every CSV column, every ``astype("string")``): a text of at most
+    :data:`PACKED_BYTES` bytes is hashed from its bytes read straight from the arrow buffers
+    as four zero-padded 64-bit words and its length (~10x faster than
+    ``pandas.util.hash_array`` on the texts as Python objects); a longer text, and every text
+    of another dtype, with ``pandas.util.hash_array``. Which of the two a text gets depends
+    only on the text (and the column's dtype), never on its neighbours. Missing values get
+    some hash: leave them out. Different texts may share a hash (check a repeat exactly).
+    """
+    from pandas.util import hash_array
+
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return np.asarray(hash_array(values.to_numpy(dtype=object), categorize=False))
+    import pyarrow as pa
+
+    chunks = pa.chunked_array(pa.array(values.array)).chunks
+    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
+        return np.asarray(hash_array(values.to_numpy(dtype=object), categorize=False))
+    parts, lengths = [], []
+    for chunk in chunks:
+        offs = _offsets(chunk)
+        parts.append(_mixed_words(chunk, offs))
+        lengths.append(np.diff(offs))
+    h = np.concatenate(parts) if parts else np.empty(0, np.uint64)
+    long = np.concatenate(lengths) > PACKED_BYTES if lengths else np.zeros(0, bool)
+    if long.any():
+        h[long] = hash_array(values[long].to_numpy(dtype=object), categorize=False)
+    return h
+
+
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def _mixed_words(chunk: Any, offs: np.ndarray) -> np.ndarray:
+    """splitmix64-style mix of each text's length and its first :data:`PACKED_BYTES` bytes
+    as four zero-padded words (only texts up to that length are used by the caller)."""
+    if len(chunk) == 0:
+        return np.empty(0, np.uint64)
+    lens = np.diff(offs)
+    words = _words(_chunk_bytes(chunk, offs), offs, PACKED_BYTES // 8)
+    h = lens.astype(np.uint64) * _MIX[0]
+    for w in range(PACKED_BYTES // 8):
+        h ^= words[:, w]
+        h *= _MIX[1]
+        h ^= h >> np.uint64(31)
+    h *= _MIX[2]
+    h ^= h >> np.uint64(29)
+    return h

@@ -37,7 +37,7 @@ from compassion_scales.errors import (
     Reason,
     ResponseValidationError,
 )
-from compassion_scales.idkeys import join_columns
+from compassion_scales.idkeys import join_columns, text_hashes
 from compassion_scales.io import (  # the decision lives where files are read (#16)
     STREAM_READ_SUFFIXES,
     STREAM_THRESHOLD_BYTES,
@@ -740,8 +740,8 @@ def _id_keys(ids: pd.DataFrame) -> pd.Series:
 
 
 def _hash_keys(keys: pd.Series) -> np.ndarray:
-    # the values of hash_pandas_object(keys, index=False), without factorizing the texts first
-    return pd.util.hash_array(keys.to_numpy(dtype=object), categorize=False)
+    # the same text, the same hash in every batch (repeats are then confirmed exactly)
+    return text_hashes(keys)
 
 
 class _IdHashes:

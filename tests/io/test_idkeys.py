@@ -76,3 +76,40 @@ def test_scoring_still_reports_repeated_ids(dup_at: int | None) -> None:
         score(data, inst, id="pid")
     assert info.value.failure_cases["message"].tolist() == [
         "row 9, column pid: identifier p2 already used in row 4"]
+
+
+HASHED = st.one_of(st.text(alphabet="ab1\u00e9\u0000 ", max_size=12),
+                   st.text(alphabet="ab", min_size=28, max_size=40))  # around the packed limit
+
+
+@given(st.lists(HASHED, min_size=1, max_size=40), st.lists(st.integers(0, 40), max_size=3),
+       st.booleans())
+@example(["a" * 32, "a" * 33, "b"], [1], False)
+@example(["ab", "ab\u0000"], [1], True)
+def test_equal_texts_hash_alike_in_any_batch(texts: list[str], cuts: list[int], large: bool) -> None:
+    """Streaming compares hashes of separate batches: a text's hash must not depend on the
+    other texts of its batch (their lengths, chunks) or on the arrow offset width."""
+    from compassion_scales.idkeys import text_hashes
+
+    bounds = sorted({0, len(texts), *(min(c, len(texts)) for c in cuts)})
+    got: dict[str, set[int]] = {}
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        batch = arrow_text(texts[a:b], (b - a) // 2, large)
+        for t, h in zip(texts[a:b], text_hashes(batch).tolist(), strict=True):
+            got.setdefault(t, set()).add(h)
+    alone = {t: int(text_hashes(arrow_text([t]))[0]) for t in got}
+    assert all(hs == {alone[t]} for t, hs in got.items())
+
+
+def test_hashes_of_other_dtypes_and_spread() -> None:
+    from pandas.util import hash_array
+
+    from compassion_scales.idkeys import text_hashes
+
+    obj = pd.Series(["p1", "p2"], dtype=object)
+    np.testing.assert_array_equal(text_hashes(obj), hash_array(obj.to_numpy(), categorize=False))
+    ids = arrow_text([f"p{i}" for i in range(4096)])
+    h = text_hashes(ids)
+    assert len(set(h.tolist())) == 4096
+    top = np.bincount((h >> np.uint64(58)).astype(np.intp), minlength=64)  # streaming's buckets
+    assert top.min() > 20  # short ids spread over the buckets, not all in one
