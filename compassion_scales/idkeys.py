@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales.arrow_text import is_plain_text, null_mask, text_bytes, text_offsets
+
 #: joins the parts of a key (a control character no identifier holds)
 KEY_SEPARATOR = "\x1f"
 
@@ -50,23 +52,16 @@ def surely_unique(values: pd.Series) -> bool:
     >>> surely_unique(ids), surely_unique(pd.Series(["P1", "P2", "P1"], dtype="string[pyarrow]"))
     (True, False)
     """
-    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+    chunks = _text_chunks(values)
+    if chunks is None:
         return False
-    import pyarrow as pa
-
-    try:
-        chunks = pa.chunked_array(pa.array(values.array)).chunks
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # pragma: no cover - defensive
-        return False
-    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
-        return False  # string views, dictionaries: another buffer layout
-    offsets = [_offsets(c) for c in chunks]
+    offsets = [offs for _, offs in chunks]
     longest = max((int(np.diff(o).max()) for o in offsets if len(o) > 1), default=0)
     if longest > PACKED_BYTES:
         return False
     n_words = max(1, -(-longest // 8))  # the same for every chunk: equal texts, equal keys
     keys = []
-    for chunk, offs in zip(chunks, offsets, strict=True):
+    for chunk, offs in chunks:
         packed = _packed_keys(chunk, offs, n_words)
         if packed is None:
             return False
@@ -76,22 +71,26 @@ def surely_unique(values: pd.Series) -> bool:
     return not bool((key[1:] == key[:-1]).any())
 
 
-def _offsets(chunk: Any) -> np.ndarray:
-    """The offsets of one arrow string chunk (its texts' starts and the end), as int64."""
+def _text_chunks(values: pd.Series) -> list[tuple[Any, np.ndarray]] | None:
+    """The arrow chunks of a text column with their offsets, or None when it is not arrow
+    ``string``/``large_string`` text (string views, dictionaries, Python objects)."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return None
     import pyarrow as pa
 
-    bufs = chunk.buffers()
-    if len(chunk) == 0 or len(bufs) < 3 or bufs[1] is None:
-        return np.zeros(1, np.int64)
-    off_t = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-    return np.frombuffer(bufs[1], dtype=off_t)[chunk.offset: chunk.offset + len(chunk) + 1].astype(np.int64)
-
-
-def _chunk_bytes(chunk: Any, offs: np.ndarray) -> np.ndarray:
-    """The bytes of one arrow string chunk's texts, back to back (a view)."""
-    data = chunk.buffers()[2]
-    return np.frombuffer(data, dtype=np.uint8)[int(offs[0]):int(offs[-1])] if data is not None \
-        else np.empty(0, np.uint8)
+    try:
+        chunks = pa.chunked_array(pa.array(values.array)).chunks
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # pragma: no cover - defensive
+        return None
+    if not all(is_plain_text(c) for c in chunks):
+        return None
+    out = []
+    for chunk in chunks:
+        offs = text_offsets(chunk)
+        if offs is None:  # pragma: no cover - arrow text always has offsets
+            return None
+        out.append((chunk, offs))
+    return out
 
 
 def _words(data: np.ndarray, offs: np.ndarray, n_words: int) -> np.ndarray:
@@ -117,7 +116,7 @@ def _packed_keys(chunk: Any, offs: np.ndarray, n_words: int) -> np.ndarray | Non
     n = len(chunk)
     if n == 0:
         return np.empty(0, np.uint64)
-    data = _chunk_bytes(chunk, offs)
+    data = text_bytes(chunk, offs)
     if not data.all():  # a NUL byte: "a" and "a\0" would pack alike
         return None
     words = _words(data, offs, n_words)
@@ -126,12 +125,8 @@ def _packed_keys(chunk: Any, offs: np.ndarray, n_words: int) -> np.ndarray | Non
     for w in range(1, n_words):  # mix the words (a collision only sends the check to pandas)
         key *= np.uint64(0x9E3779B97F4A7C15)
         key ^= words[:, w] + np.uint64(w) * lens
-    validity = chunk.buffers()[0]
-    if chunk.null_count and validity is not None:
-        valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8),
-                              count=chunk.offset + n, bitorder="little")[chunk.offset:]
-        key = key[valid.astype(bool)]
-    return key
+    nulls = null_mask(chunk)
+    return key if nulls is None else key[~nulls]
 
 
 def text_hashes(values: pd.Series) -> np.ndarray:
@@ -148,18 +143,11 @@ def text_hashes(values: pd.Series) -> np.ndarray:
     """
     from pandas.util import hash_array
 
-    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+    chunks = _text_chunks(values)
+    if chunks is None:
         return np.asarray(hash_array(values.to_numpy(dtype=object), categorize=False))
-    import pyarrow as pa
-
-    chunks = pa.chunked_array(pa.array(values.array)).chunks
-    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
-        return np.asarray(hash_array(values.to_numpy(dtype=object), categorize=False))
-    parts, lengths = [], []
-    for chunk in chunks:
-        offs = _offsets(chunk)
-        parts.append(_mixed_words(chunk, offs))
-        lengths.append(np.diff(offs))
+    parts = [_mixed_words(chunk, offs) for chunk, offs in chunks]
+    lengths = [np.diff(offs) for _, offs in chunks]
     h = np.concatenate(parts) if parts else np.empty(0, np.uint64)
     long = np.concatenate(lengths) > PACKED_BYTES if lengths else np.zeros(0, bool)
     if long.any():
@@ -176,7 +164,7 @@ def _mixed_words(chunk: Any, offs: np.ndarray) -> np.ndarray:
     if len(chunk) == 0:
         return np.empty(0, np.uint64)
     lens = np.diff(offs)
-    words = _words(_chunk_bytes(chunk, offs), offs, PACKED_BYTES // 8)
+    words = _words(text_bytes(chunk, offs), offs, PACKED_BYTES // 8)
     h = lens.astype(np.uint64) * _MIX[0]
     for w in range(PACKED_BYTES // 8):
         h ^= words[:, w]

@@ -28,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales.arrow_text import is_plain_text
 from compassion_scales.errors import InputFileError, OutputFileError
 
 if TYPE_CHECKING:
@@ -1456,10 +1457,9 @@ def write_table(df: pd.DataFrame, path: str | Path, *, inputs: Iterable[str | Pa
 def _has_any(column: Any, series: pd.Series, characters: Sequence[str]) -> bool:
     """Whether some cell of a text column holds one of ``characters`` (arrow text searched
     in place; other columns as the text pandas gives them)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+    if is_plain_text(column):
         return any(pc.any(pc.match_substring(column, ch)).as_py() for ch in characters)
     return bool(series.astype("string").str.contains(
         "[" + re.escape("".join(characters)) + "]", regex=True).fillna(False).any())

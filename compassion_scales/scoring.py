@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
+from compassion_scales.arrow_text import is_plain_text, null_mask, text_bytes, text_offsets
 from compassion_scales.errors import (
     Reason,
     ResponseValidationError,
@@ -388,14 +389,10 @@ def _short_whole_numbers(chunk: Any, out: np.ndarray | None = None) -> np.ndarra
     Returns None for anything else (the caller then uses pyarrow's cast). Exact. The values
     go to ``out`` (float64, the chunk's length) when given.
     """
-    import pyarrow as pa
-
     n = len(chunk)
-    bufs = chunk.buffers()
-    if len(bufs) < 3 or bufs[1] is None:
+    offs = text_offsets(chunk)
+    if offs is None:
         return None
-    off_t = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-    offs = np.frombuffer(bufs[1], dtype=off_t)[chunk.offset: chunk.offset + n + 1]
     lens = np.diff(offs)
     x = np.empty(n) if out is None else out
     x.fill(np.nan)
@@ -405,7 +402,7 @@ def _short_whole_numbers(chunk: Any, out: np.ndarray | None = None) -> np.ndarra
     width = int(lens.max())
     if width > 3:
         return None
-    data = np.frombuffer(bufs[2], dtype=np.uint8)[int(offs[0]): int(offs[-1])]
+    data = text_bytes(chunk, offs)
     if np.count_nonzero(lens == width) == np.count_nonzero(filled):
         values = _same_width_digits(data, width)
     elif width == 2:
@@ -415,10 +412,9 @@ def _short_whole_numbers(chunk: Any, out: np.ndarray | None = None) -> np.ndarra
     if values is None:
         return None
     x[filled] = values
-    if chunk.null_count and bufs[0] is not None:  # null cells (empty ones are NaN already)
-        valid = np.unpackbits(np.frombuffer(bufs[0], dtype=np.uint8), count=chunk.offset + n,
-                              bitorder="little")[chunk.offset:]
-        x[valid == 0] = np.nan
+    nulls = null_mask(chunk)
+    if nulls is not None:  # null cells (empty ones are NaN already)
+        x[nulls] = np.nan
     return x
 
 
@@ -553,7 +549,7 @@ def _parse_into(column: pd.Series, out: np.ndarray) -> bool:
         return False
     start = 0
     for chunk in chunks:
-        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        if not is_plain_text(chunk):
             return False  # pragma: no cover - the dtype check admits text columns only
         if _short_whole_numbers(chunk, out[start:start + len(chunk)]) is None:
             return False
@@ -576,7 +572,7 @@ def _arrow_floats(series: pd.Series) -> tuple[np.ndarray, bool] | None:
     try:
         arr = pa.array(series.array) if hasattr(series.array, "__arrow_array__") else pa.array(
             series.to_numpy(dtype=object), from_pandas=True)
-        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        if not is_plain_text(arr):
             return None
         chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
         values = np.empty(len(arr))  # each chunk parses into its part: no concatenation
