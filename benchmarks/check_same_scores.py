@@ -10,7 +10,7 @@ checkout put first on ``PYTHONPATH``, e.g. ``git worktree add --detach /tmp/old 
 invalid, ledger, summary and its printed table) or the error with its failure cases must be
 the same. Usage::
 
-    python benchmarks/check_same_scores.py --baseline /tmp/old [--files 300] [--seed 1]
+    python benchmarks/check_same_scores.py --baseline /tmp/old [--files 300] [--seed 1] [--kernel]
 
 Exit code 1 and the first differences when some case differs.
 """
@@ -38,6 +38,10 @@ from compassion_scales._format import render_table
 from compassion_scales.io import read_responses
 from compassion_scales.scoring import score
 folder = sys.argv[1]
+if sys.argv[2:] == ["kernel"]:  # every block through the compiled kernel, in small tiles
+    from compassion_scales.stats import score_kernel
+    score_kernel.COMPILE_THRESHOLD = score_kernel.LOADED_THRESHOLD = 0
+    score_kernel.TILE_ROWS, score_kernel.MIN_TILE_ROWS = 512, 64
 meta = json.load(open(os.path.join(folder, "meta.json")))
 out = {}
 for name, m in sorted(meta.items()):
@@ -125,9 +129,10 @@ def write_files(folder: str, count: int, seed: int) -> None:
         json.dump(meta, fh)
 
 
-def digests(folder: str, pythonpath: str | None) -> dict[str, str]:
+def digests(folder: str, pythonpath: str | None, kernel: bool) -> dict[str, str]:
     env = {**os.environ, **({"PYTHONPATH": pythonpath} if pythonpath else {})}
-    out = subprocess.run([sys.executable, "-c", SCORER, folder], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", SCORER, folder, *(["kernel"] if kernel else [])],
+                         capture_output=True, text=True,
                          env=env, cwd=folder, check=True)
     return json.loads(out.stdout)
 
@@ -137,10 +142,13 @@ def main() -> None:
     ap.add_argument("--baseline", required=True, metavar="DIR")
     ap.add_argument("--files", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--kernel", action="store_true",
+                    help="score every block with the compiled kernel (this checkout: tiles of 64-512 "
+                         "rows, so that files span many tiles and threads)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         write_files(folder, a.files, a.seed)
-        new, old = digests(folder, None), digests(folder, a.baseline)
+        new, old = digests(folder, None, a.kernel), digests(folder, a.baseline, a.kernel)
     differ = [k for k in sorted(old) if old[k] != new.get(k)]
     errors = sum(not (len(v) == 64 and " " not in v) for v in old.values())
     print(f"{len(old)} cases ({errors} ending in an error), {len(differ)} differ "

@@ -36,7 +36,8 @@ PACKED_BYTES = 32
 
 
 def surely_unique(values: pd.Series) -> bool:
-    """True when the non-missing values of an arrow text column are certainly all different.
+    """True when the non-missing values of an arrow text column, or of a numpy integer or
+    float column, are certainly all different.
 
     Each text of at most :data:`PACKED_BYTES` bytes (and no NUL byte) is read from the arrow
     buffers as 64-bit words, zero after its end: two texts are equal exactly when their words
@@ -44,14 +45,20 @@ def surely_unique(values: pd.Series) -> bool:
     texts may meet (then the answer is False). Sorting those numbers finds a repeat ~6x
     faster than hashing the texts (10⁶ ids: 22 ms against 140 ms for
     ``Series.duplicated``). False also when this cannot tell (not arrow text, longer
-    texts): the caller then checks exactly.
+    texts): the caller then checks exactly. Numbers are sorted as they are (a column that
+    already rises row by row, such as 1, 2, 3, ..., is not sorted at all: 10⁶ ids, 1 ms
+    against 9 ms for ``Series.duplicated``); ``-0.0`` and ``0.0`` meet, and NaN is missing.
 
     Examples
     --------
     >>> ids = pd.Series(["P1", "P2", None, "P10"], dtype="string[pyarrow]")
     >>> surely_unique(ids), surely_unique(pd.Series(["P1", "P2", "P1"], dtype="string[pyarrow]"))
     (True, False)
+    >>> surely_unique(pd.Series([1, 2, 5])), surely_unique(pd.Series([3.0, np.nan, 1.0, 3.0]))
+    (True, False)
     """
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iuf":
+        return _numbers_unique(values.to_numpy())
     chunks = _text_chunks(values)
     if chunks is None:
         return False
@@ -69,6 +76,18 @@ def surely_unique(values: pd.Series) -> bool:
     key = np.concatenate(keys) if keys else np.empty(0, np.uint64)
     key.sort()
     return not bool((key[1:] == key[:-1]).any())
+
+
+def _numbers_unique(a: np.ndarray) -> bool:
+    """No two non-missing numbers of ``a`` are equal (``-0.0 == 0.0``; NaN is missing)."""
+    if a.dtype.kind == "f":
+        if len(a) > 1 and bool(np.all(a[1:] > a[:-1])):  # rising: no NaN, no repeat
+            return True
+        a = a[~np.isnan(a)]
+    if len(a) < 2 or bool(np.all(a[1:] > a[:-1])):
+        return True
+    a = np.sort(a)
+    return not bool((a[1:] == a[:-1]).any())
 
 
 def _text_chunks(values: pd.Series) -> list[tuple[Any, np.ndarray]] | None:

@@ -151,18 +151,30 @@ def _finish(total: np.ndarray, count: np.ndarray, s: int, m: int, r0: int, sc: A
 
 
 @_jit
+def _finish_tile(total: np.ndarray, count: np.ndarray, r0: int, m: int, sc: Any,
+                 values: np.ndarray, answered: np.ndarray, status: np.ndarray) -> None:
+    """Finish the scores of a tile, then add and finish the scores of scores."""
+    ptr, item, of_scores = sc[0], sc[1], sc[6]
+    ns = ptr.shape[0] - 1
+    for s in range(ns):
+        if not of_scores[s]:
+            _finish(total, count, s, m, r0, sc, values, answered, status)
+    for s in range(ns):  # scores of scores, in the order of their scores
+        if of_scores[s]:
+            for p in range(ptr[s], ptr[s + 1]):
+                _add_score(values, item[p], r0, m, total, count, s)
+            _finish(total, count, s, m, r0, sc, values, answered, status)
+
+
+@_jit
 def _tile(X: np.ndarray, r0: int, r1: int, column: np.ndarray, it: Any, member: Any, sc: Any,
-          values: np.ndarray, answered: np.ndarray, status: np.ndarray) -> bool:
+          values: np.ndarray, answered: np.ndarray, status: np.ndarray, scratch: Any) -> bool:
     """Rows ``r0:r1``: read each item once, in ``order``, adding it to every score that has
     it; then finish the scores, then the scores of scores. True if a cell is invalid."""
     order, mem_ptr, mem_score, mem_key = member
     lo, hi, whole, flip, table_ptr, is_code, table = it[0], it[1], it[2], it[3], it[6], it[7], it[8]
-    ptr, item, of_scores = sc[0], sc[1], sc[6]
     m = r1 - r0
-    ns = ptr.shape[0] - 1
-    total = np.zeros((ns, m))
-    count = np.zeros((ns, m), dtype=np.int32)
-    w = np.empty(m)
+    total, count, w = _cleared(scratch, m)
     bad = False
     for q in range(order.shape[0]):
         j = order[q]
@@ -174,25 +186,124 @@ def _tile(X: np.ndarray, r0: int, r1: int, column: np.ndarray, it: Any, member: 
                              is_code, table) or bad
         for p in range(mem_ptr[j], mem_ptr[j + 1]):
             _add(w, m, mem_key[p], total, count, mem_score[p])
-    for s in range(ns):
-        if not of_scores[s]:
-            _finish(total, count, s, m, r0, sc, values, answered, status)
-    for s in range(ns):  # scores of scores, in the order of their scores
-        if of_scores[s]:
-            for p in range(ptr[s], ptr[s + 1]):
-                _add_score(values, item[p], r0, m, total, count, s)
-            _finish(total, count, s, m, r0, sc, values, answered, status)
+    _finish_tile(total, count, r0, m, sc, values, answered, status)
     return bad
 
 
 @_jit
-def score_tiles(X: np.ndarray, column: np.ndarray, it: Any, member: Any, sc: Any, tile: int,
-                t_first: int, t_last: int, values: np.ndarray, answered: np.ndarray,
-                status: np.ndarray, bad: np.ndarray) -> None:
+def _cleared(scratch: Any, m: int) -> Any:
+    """Totals and counts for ``m`` rows (flat buffers of ``scores x tile`` seen as
+    ``(scores, m)``), set to zero, and the value buffer. Allocated once per run of tiles: a tile's totals are megabytes, and fresh
+    memory costs page faults every time (issue #16)."""
+    ns = scratch[0].shape[0] // scratch[2].shape[0]
+    total = scratch[0][:ns * m].reshape((ns, m))
+    count = scratch[1][:ns * m].reshape((ns, m))
+    total[:] = 0.0
+    count[:] = 0
+    return total, count, scratch[2][:m]
+
+
+@_jit
+def _check(col: np.ndarray, m: int, lo: float, hi: float, whole: bool) -> bool:
+    """True when a cell of ``col[:m]`` is outside the range or not whole (an item no score
+    adds)."""
+    nbad = 0
+    for r in range(m):
+        x = col[r]
+        nbad += (x < lo) | (x > hi) | (whole & (x == x) & (x != np.floor(x)))
+    return nbad > 0
+
+
+@_jit
+def _fused1(col: np.ndarray, m: int, lo: float, hi: float, whole: bool, af: np.ndarray,
+            g: float, k: float, tot: np.ndarray, cnt: np.ndarray) -> bool:
+    """Check ``col[:m]`` and add ``g * (a * (s * x + f) + b) + k`` (with ``af = (s, f, a, b)``)
+    to one score's totals: flip, affine recoding and reverse key in one pass. True when a
+    cell is outside the range or not whole."""
+    s1, f, a, b = af[0], af[1], af[2], af[3]
+    nbad = 0
+    for r in range(m):
+        x = col[r]
+        ok = x == x
+        nbad += (x < lo) | (x > hi) | (whole & ok & (x != np.floor(x)))
+        v = g * (a * (s1 * x + f) + b) + k
+        tot[r] += v if ok else 0.0
+        cnt[r] += ok
+    return nbad > 0
+
+
+@_jit
+def _fused2(col: np.ndarray, m: int, lo: float, hi: float, whole: bool, af: np.ndarray,
+            g: float, k: float, tot: np.ndarray, cnt: np.ndarray, g2: float, k2: float,
+            tot2: np.ndarray, cnt2: np.ndarray) -> bool:
+    """:func:`_fused1` for an item two scores add."""
+    s1, f, a, b = af[0], af[1], af[2], af[3]
+    nbad = 0
+    for r in range(m):
+        x = col[r]
+        ok = x == x
+        nbad += (x < lo) | (x > hi) | (whole & ok & (x != np.floor(x)))
+        v = a * (s1 * x + f) + b
+        tot[r] += (g * v + k) if ok else 0.0
+        cnt[r] += ok
+        tot2[r] += (g2 * v + k2) if ok else 0.0
+        cnt2[r] += ok
+    return nbad > 0
+
+
+@_jit
+def _tile_fused(X: np.ndarray, r0: int, r1: int, column: np.ndarray, it: Any, member: Any,
+                fz: Any, sc: Any, values: np.ndarray, answered: np.ndarray,
+                status: np.ndarray, scratch: Any) -> bool:
+    """:func:`_tile` reading each fusable item in one pass (check, flip, recode, key, add:
+    :func:`_fused1`); False when it scored the tile, True when a cell is outside the range
+    or not an option's code (then :func:`_tile` scores the tile again: missing codes, or
+    invalid cells)."""
+    order, mem_ptr, mem_score, mem_key = member
+    fuse, aff, gk = fz
+    lo, hi, whole, flip, table_ptr, is_code, table = it[0], it[1], it[2], it[3], it[6], it[7], it[8]
+    m = r1 - r0
+    total, count, w = _cleared(scratch, m)
+    for q in range(order.shape[0]):
+        j = order[q]
+        col = X[r0:r1, column[j]]
+        p0, n_mem = mem_ptr[j], mem_ptr[j + 1] - mem_ptr[j]
+        if fuse[j] and n_mem == 0:
+            redo = _check(col, m, lo[j], hi[j], whole[j])
+        elif fuse[j] and n_mem == 1:
+            redo = _fused1(col, m, lo[j], hi[j], whole[j], aff[j], gk[p0, 0], gk[p0, 1],
+                           total[mem_score[p0]], count[mem_score[p0]])
+        elif fuse[j]:
+            s, s2 = mem_score[p0], mem_score[p0 + 1]
+            redo = _fused2(col, m, lo[j], hi[j], whole[j], aff[j], gk[p0, 0], gk[p0, 1],
+                           total[s], count[s], gk[p0 + 1, 0], gk[p0 + 1, 1], total[s2], count[s2])
+        else:
+            redo = _plain_item(X, r0, m, column[j], lo[j], hi[j], whole[j], w) or (
+                (table_ptr[j + 1] > table_ptr[j] or flip[j] == flip[j])
+                and _code_item(w, m, lo[j], flip[j], table_ptr[j], table_ptr[j + 1], is_code,
+                               table))
+            for p in range(mem_ptr[j], mem_ptr[j + 1]):
+                _add(w, m, mem_key[p], total, count, mem_score[p])
+        if redo:
+            return True
+    _finish_tile(total, count, r0, m, sc, values, answered, status)
+    return False
+
+
+@_jit
+def score_tiles(X: np.ndarray, column: np.ndarray, it: Any, member: Any, fz: Any, sc: Any,
+                tile: int, t_first: int, t_last: int, values: np.ndarray, answered: np.ndarray,
+                status: np.ndarray, bad: np.ndarray, scratch: Any) -> None:
     """Score tiles ``t_first:t_last`` of ``tile`` rows; ``bad[t]``: tile ``t`` has an invalid
-    cell. Tiles write disjoint columns of the outputs: threads may score other tiles at once
-    (the GIL is released)."""
+    cell. Each tile is scored by :func:`_tile_fused`, and again by :func:`_tile` when a cell
+    is outside the range. ``scratch``: this run's buffers (float64 and int32 of ``scores x
+    tile``, float64 of ``tile``), allocated by the caller: numpy asks the kernel for huge
+    pages, numba's allocator does not, and a few thousand page faults per call cost more
+    than the bigger tiles save (issue #16). Tiles write disjoint columns of the outputs: threads may score
+    other tiles at once (the GIL is released)."""
     n = X.shape[0]
     for t in range(t_first, t_last):
         r0 = t * tile
-        bad[t] = _tile(X, r0, min(n, r0 + tile), column, it, member, sc, values, answered, status)
+        r1 = min(n, r0 + tile)
+        if _tile_fused(X, r0, r1, column, it, member, fz, sc, values, answered, status, scratch):
+            bad[t] = _tile(X, r0, r1, column, it, member, sc, values, answered, status, scratch)

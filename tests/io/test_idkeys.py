@@ -43,11 +43,30 @@ def test_never_unique_when_a_text_repeats(values: list[str | None], cut: int, la
         assert got is True  # short texts without NUL: always decided
 
 
+@given(st.lists(st.one_of(st.integers(-3, 6), st.sampled_from([0.5, -0.0, 0.0, np.nan, np.inf])),
+                max_size=30), st.sampled_from(["int64", "uint8", "float64", "float32"]),
+       st.booleans())
+@example([0.0, -0.0], "float64", False)
+@example([np.nan, np.nan, 1.0], "float64", False)
+@example([1, 2, 3, 3], "int64", True)
+def test_numbers_never_unique_when_one_repeats(values: list[float], dtype: str, rising: bool) -> None:
+    """Integer and float ids: a repeat (``-0.0`` is ``0.0``; NaN is missing) is always seen,
+    sorted or not; pandas' ``duplicated`` is the reference."""
+    a = np.array(values, dtype=np.float64)
+    if dtype[0] in "iu":
+        a = np.abs(np.nan_to_num(a, nan=1.0, posinf=9.0)).astype(dtype)
+    a = np.sort(a) if rising else a
+    s = pd.Series(a.astype(dtype))
+    truly = not s[s.notna()].duplicated().any()
+    assert surely_unique(s) is bool(truly)
+
+
 def test_sliced_arrays_and_other_dtypes() -> None:
     arr = pa.array(["x", "p1", "p2", "p1", "y"]).slice(1, 2)  # offset into shared buffers
     assert surely_unique(pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr]))))
     assert not surely_unique(pd.Series(["p1", "p2"], dtype=object))  # cannot tell: pandas checks
-    assert not surely_unique(pd.Series([1, 2]))
+    assert not surely_unique(pd.Series([True, False]))  # booleans: pandas checks
+    assert not surely_unique(pd.Series(pd.array([1, 2], dtype="Int64")))  # nullable: pandas
     view = pa.chunked_array([pa.array(["p1", "p2"], pa.string_view())])  # other buffers
     assert not surely_unique(pd.Series(pd.arrays.ArrowExtensionArray(view)))
     long = ["x" * (PACKED_BYTES + 1) + str(i) for i in range(3)]

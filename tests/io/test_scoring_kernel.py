@@ -137,6 +137,45 @@ def test_missing_codes_are_blanks(paths: Paths) -> None:
     assert ref.answered.iloc[5:40].to_numpy().min() < 38
 
 
+@pytest.mark.parametrize("inst_id", ["fcs", "cbi", "socs_o"])
+def test_missing_code_in_one_tile_of_many(paths: Paths, monkeypatch: pytest.MonkeyPatch,
+                                          inst_id: str) -> None:
+    """A tile with a missing code is scored again cell by cell; the tiles around it keep the
+    one-pass reading; both give the numpy path's results."""
+    spy = score_kernel.score_block
+    monkeypatch.setattr(score_kernel, "score_block", lambda X, i, s: spy(X, i, s, tile=16))
+    inst = load_instrument(inst_id)
+    data = answers(inst, 200, seed=3)
+    data.iloc[37, 2] = -99 if -99 in inst.response_sets[inst.item(inst.item_ids[1]).response_set].missing_codes else np.nan
+    data.iloc[150:170, 4] = np.nan
+    for reverse_coded in (False, True):
+        ref, got = paths.run(data, inst, id="pid", reverse_coded=reverse_coded)
+        assert_same(ref, got)
+    assert paths.used == [True, True]
+
+
+def test_affine_recodings_read_in_one_pass() -> None:
+    """A recoding is read in one pass only when every code scores exactly on a line."""
+    def fused(table: list[float], lo: float = 1.0, flip: float = np.nan) -> Any:
+        k = len(table)
+        items = score_kernel.ItemSpec(np.arange(1), np.array([lo]), np.array([lo + k - 1]),
+                                      np.ones(1, bool), np.array([flip]), np.array([np.nan]),
+                                      np.zeros(2, np.int64), np.empty(0), np.array([0, k]),
+                                      ~np.isnan(table), np.array(table))
+        f, aff, _ = score_kernel._fusions(items, np.array([0, 1]), np.array([np.nan]))
+        return bool(f[0]), aff[0].tolist()
+
+    assert fused([100.0, 75.0, 50.0, 25.0, 0.0]) == (True, [1.0, 0.0, -25.0, 125.0])
+    assert fused([0.25, 0.75, 1.25, 1.75]) == (True, [1.0, 0.0, 0.5, -0.25])
+    # a slope of 0.1: 0.1 * 4 is rounded in float64, and a fused multiply-add would round
+    # once, not twice: not read in one pass, whatever the table says
+    assert not fused([0.0, 0.1, 0.2, 0.30000000000000004])[0]
+    assert not fused([0.0, 0.1, 0.2, 0.3])[0]
+    assert not fused([0.0, 1.0, 3.0])[0]  # not on a line
+    assert not fused([0.0, np.nan, 2.0])[0]  # an option without a score
+    assert fused([5.0], lo=2.0, flip=4.0) == (True, [-1.0, 4.0, 0.0, 5.0])
+
+
 def test_negative_zero_answers(paths: Paths) -> None:
     """-0.0 is a valid 0 answer: sums, means and reversed items keep the numpy path's bits."""
     inst = load_instrument("scs_sf")  # 1-5, reverse-keyed items, means
@@ -340,6 +379,12 @@ def random_instruments(draw: Any) -> Instrument:
                                min_size=len(codes), max_size=len(codes), unique=True))
         sets.append({"id": "b", "min": 1, "max": codes[-1],
                      "options": [{"code": c, "score": v} for c, v in zip(codes, scores, strict=True)]})
+    if draw(st.booleans()):  # a recoded set with scores on a line (read in one pass)
+        slope = draw(st.sampled_from([-25.0, -1.0, 0.5, 2.0, 0.1]))
+        start = draw(st.sampled_from([0.0, 100.0, 0.25, 0.3]))
+        top = draw(st.integers(2, 6))
+        sets.append({"id": "d", "min": 1, "max": top,
+                     "options": [{"code": c, "score": start + slope * (c - 1)} for c in range(1, top + 1)]})
     if draw(st.booleans()):  # a continuous scale
         sets.append({"id": "c", "min": 0, "max": 10, "integer": False})
     n_items = draw(st.integers(2, 7))
@@ -383,7 +428,7 @@ def test_tiles_scored_in_threads(paths: Paths, monkeypatch: pytest.MonkeyPatch, 
     calls: list[tuple[int, int, int]] = []
 
     def recording(*args: Any) -> None:
-        calls.append((threading.get_ident(), args[6], args[7]))
+        calls.append((threading.get_ident(), args[7], args[8]))
         kernel(*args)
 
     monkeypatch.setattr(score_kernel, "_KERNEL", recording)
