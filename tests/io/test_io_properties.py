@@ -93,3 +93,33 @@ def test_rows_come_out_once_in_order(answers: list[list[str]]) -> None:
     res = score(data, TOY, id_cols="pid", on_invalid="missing")
     assert res.scores["pid"].tolist() == [f"{k:05d}" for k in range(len(answers))]
     assert len(res.ledger) == len(answers) * len(res.score_columns)
+
+
+FLOATS = st.one_of(st.integers(-20, 20).map(float), st.sampled_from(
+    [np.nan, -0.0, 0.5, -2.25, 1e9 - 1, 1e9, -1e9, 1e10, 123456789.0, 1e300, np.inf, -np.inf]))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")  # 1e300 as float32
+@settings(deadline=None)
+@given(st.lists(st.lists(FLOATS, min_size=3, max_size=3), min_size=1, max_size=12),
+       st.sampled_from(["float64", "float32", "Float64", "double[pyarrow]"]))
+def test_whole_float_columns_written_as_pyarrow_writes_them(rows: list[list[float]], dtype: str) -> None:
+    """Writing whole-number float columns as integers changes no byte of a CSV: the file is
+    the one pyarrow writes from the floats themselves (NaN as missing; ``-0.0``, large and
+    infinite values and fractions keep the float writing)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from compassion_scales import io as cio
+
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"])
+    frame["b"] = frame["b"].round()  # more whole columns
+    frame = frame.astype(dtype)
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = Path(tmp) / "ours.csv"
+        cio._write_delimited(frame, ours, ",")
+        ref = io.BytesIO()
+        opts = pacsv.WriteOptions(include_header=True, delimiter=",", quoting_style="none",
+                                  quoting_header="none")
+        pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), ref, write_options=opts)
+        assert ours.read_bytes() == ref.getvalue()
