@@ -169,6 +169,11 @@ def _score_data(data: Any, wanted: list[str], inputs: list[str], errors_file: st
         raise
 
 
+#: Kept columns named on standard error; a wide survey scored for one instrument keeps
+#: hundreds (all are in the output file).
+KEPT_SHOWN = 12
+
+
 def _report_scored(result: Any) -> Any:
     """Say what was scored and kept (on standard error); apply the --norm options."""
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
@@ -177,7 +182,9 @@ def _report_scored(result: Any) -> Any:
     kept = [c for c in result.scores.columns if c not in result.score_columns]
     result = apply_norm_options(result)
     if kept:
-        click.echo("Kept (not items): " + ", ".join(map(str, kept)) + ".", err=True)
+        shown = ", ".join(map(str, kept[:KEPT_SHOWN]))
+        more = f" and {len(kept) - KEPT_SHOWN} more ({len(kept)} columns)" if len(kept) > KEPT_SHOWN else ""
+        click.echo(f"Kept (not items): {shown}{more}.", err=True)
     for line in result.notes()[len(result.instruments):]:
         click.echo(f"Note: {line}", err=True)
     return result

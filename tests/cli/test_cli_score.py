@@ -269,3 +269,24 @@ def test_real_subprocess(tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert bad.stderr == f"Error: {tmp_path / 'none.csv'}: no such file.\n"
     assert "Traceback" not in bad.stderr
+
+
+def test_many_kept_columns_named_briefly_and_all_written(tmp_path: Path) -> None:
+    """A wide survey scored for one instrument: standard error names the first kept columns
+    and counts the rest; the output file has every one of them, as they went in."""
+    import numpy as np
+
+    inst = cs.load_instrument("scs_sf")
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame(rng.integers(1, 6, (30, 12)), columns=inst.item_ids)
+    for k in range(40):
+        data[f"q{k}"] = rng.integers(0, 9, 30)
+    data.insert(0, "pid", range(30))
+    src, out = tmp_path / "wide.csv", tmp_path / "scores.csv"
+    data.to_csv(src, index=False)
+    res = CliRunner().invoke(main, ["score", str(src), "-i", "scs_sf", "--id", "pid", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "Kept (not items): pid, q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10 and 29 more (41 columns)." \
+        in res.stderr
+    written = pd.read_csv(out)
+    pd.testing.assert_frame_equal(written.drop(columns="scs_sf_total"), data.drop(columns=inst.item_ids))
