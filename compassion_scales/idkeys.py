@@ -46,8 +46,8 @@ def surely_unique(values: pd.Series) -> bool:
     faster than hashing the texts (10⁶ ids: 22 ms against 140 ms for
     ``Series.duplicated``). False also when this cannot tell (not arrow text, longer
     texts): the caller then checks exactly. Numbers are sorted as they are (a column that
-    already rises row by row, such as 1, 2, 3, ..., is not sorted at all: 10⁶ ids, 1 ms
-    against 9 ms for ``Series.duplicated``); ``-0.0`` and ``0.0`` meet, and NaN is missing.
+    already rises row by row, such as 1, 2, 3, ..., is not sorted at all: 10⁶ ids, 0.2 ms,
+    shuffled 5.4 ms, against 12-16 ms for ``Series.duplicated``); ``-0.0`` and ``0.0`` meet, and NaN is missing.
 
     Examples
     --------

@@ -9,8 +9,10 @@ numba kernel that reads each cell of the block once (tile of rows by tile of row
 per-tile totals stay in cache), checks it (range, whole number, option code), turns missing
 codes into blanks, flips it (``reverse_coded``), recodes it, and adds it, reverse keyed where a
 score asks for it, to every score that has the item; then it finishes each score with its
-missing-data rule and adds the scores of scores. :func:`worth_compiling` says when the
-compiled pass pays for importing numba.
+missing-data rule and adds the scores of scores. Most items take one loop per tile for all of
+that (:func:`_fusions`); a tile with a cell outside the range is scored again with a value
+buffer per item, which turns missing codes into blanks. :func:`worth_compiling` says when
+the compiled pass pays for importing numba.
 
 Exactness: each score meets its items in its own order (:func:`item_order`) and adds them
 from ``+0.0`` with the same floating-point operations as the numpy path (``k - x`` for a
