@@ -21,6 +21,14 @@ __all__ = ["score_tiles"]
 
 #: numba.njit with the kernel's options (cached to disk, no GIL, numpy's error model)
 _jit: Any = numba.njit(cache=True, nogil=True, error_model="numpy")
+#: the same, inlined at numba's level into each caller's loop (which then still vectorises)
+_inline: Any = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+
+
+@_inline
+def _outside(x: float, lo: float, hi: float, whole: bool) -> bool:
+    """``x`` is outside ``lo..hi``, or not a whole number where one is needed (NaN is not)."""
+    return (x < lo) | (x > hi) | (whole & (x == x) & (x != np.floor(x)))
 
 
 @_jit
@@ -34,7 +42,7 @@ def _plain_item(X: np.ndarray, r0: int, m: int, c: int, lo: float, hi: float, wh
     for r in range(m):
         x = col[r]
         w[r] = x
-        nbad += (x < lo) | (x > hi) | (whole & (x == x) & (x != np.floor(x)))
+        nbad += _outside(x, lo, hi, whole)
     return nbad > 0
 
 
@@ -209,8 +217,7 @@ def _check(col: np.ndarray, m: int, lo: float, hi: float, whole: bool) -> bool:
     adds)."""
     nbad = 0
     for r in range(m):
-        x = col[r]
-        nbad += (x < lo) | (x > hi) | (whole & (x == x) & (x != np.floor(x)))
+        nbad += _outside(col[r], lo, hi, whole)
     return nbad > 0
 
 
@@ -224,10 +231,9 @@ def _fused1(col: np.ndarray, m: int, lo: float, hi: float, whole: bool, af: np.n
     nbad = 0
     for r in range(m):
         x = col[r]
+        nbad += _outside(x, lo, hi, whole)
         ok = x == x
-        nbad += (x < lo) | (x > hi) | (whole & ok & (x != np.floor(x)))
-        v = g * (a * (s1 * x + f) + b) + k
-        tot[r] += v if ok else 0.0
+        tot[r] += (g * (a * (s1 * x + f) + b) + k) if ok else 0.0
         cnt[r] += ok
     return nbad > 0
 
@@ -237,12 +243,13 @@ def _fused2(col: np.ndarray, m: int, lo: float, hi: float, whole: bool, af: np.n
             g: float, k: float, tot: np.ndarray, cnt: np.ndarray, g2: float, k2: float,
             tot2: np.ndarray, cnt2: np.ndarray) -> bool:
     """:func:`_fused1` for an item two scores add."""
-    s1, f, a, b = af[0], af[1], af[2], af[3]
+    s1, f = af[0], af[1]
+    a, b = af[2], af[3]
     nbad = 0
     for r in range(m):
         x = col[r]
+        nbad += _outside(x, lo, hi, whole)
         ok = x == x
-        nbad += (x < lo) | (x > hi) | (whole & ok & (x != np.floor(x)))
         v = a * (s1 * x + f) + b
         tot[r] += (g * v + k) if ok else 0.0
         cnt[r] += ok
