@@ -64,6 +64,9 @@ LOADED_THRESHOLD = 100_000
 TILE_ROWS = 131_072
 #: Fewest rows per tile when a block is split between threads.
 MIN_TILE_ROWS = 16_384
+#: Most bytes of score totals and counts per thread (12 per score and row): an instrument
+#: with many scores gets shorter tiles.
+SCRATCH_BYTES = 16 * 2**20
 #: Most threads one call uses, and the fewest tiles worth a thread of their own.
 MAX_THREADS = 4
 TILES_PER_THREAD = 1
@@ -208,7 +211,7 @@ def score_block(X: np.ndarray, items: ItemSpec, scores: ScoreSpec, *, tile: int 
     kernel = load_kernel()
     n_scores = len(scores.ptr) - 1
     n = X.shape[0]
-    tile = tile or tile_rows(n)
+    tile = tile or tile_rows(n, n_scores)
     values = np.empty((n_scores, n))
     answered = np.empty((n_scores, n), dtype=np.int32)
     status = np.empty((n_scores, n), dtype=np.int8)
@@ -241,18 +244,21 @@ def _scratch(n_scores: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             buf[cells * 12:].view(np.float64))
 
 
-def tile_rows(n: int) -> int:
-    """Rows per tile for a block of ``n`` rows: at most :data:`TILE_ROWS`, as many tiles for
-    each thread (one per core, at most :data:`MAX_THREADS`), and at least
-    :data:`MIN_TILE_ROWS` rows.
+def tile_rows(n: int, n_scores: int = 1) -> int:
+    """Rows per tile for a block of ``n`` rows and ``n_scores`` scores: at most
+    :data:`TILE_ROWS` (and :data:`SCRATCH_BYTES` of totals), as many tiles for each thread
+    (one per core, at most :data:`MAX_THREADS`), and at least :data:`MIN_TILE_ROWS` rows.
 
     Examples
     --------
     >>> tile_rows(1_000) == MIN_TILE_ROWS
     True
+    >>> tile_rows(10**7, n_scores=40) <= SCRATCH_BYTES // (12 * 40)
+    True
     """
+    longest = max(MIN_TILE_ROWS, min(TILE_ROWS, SCRATCH_BYTES // (12 * max(1, n_scores))))
     per_core = -(-n // min(_cores(), MAX_THREADS))
-    tiles_per_core = -(-per_core // TILE_ROWS)
+    tiles_per_core = -(-per_core // longest)
     return max(MIN_TILE_ROWS, -(-per_core // max(1, tiles_per_core)))
 
 
