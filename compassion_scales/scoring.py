@@ -1717,7 +1717,7 @@ def _output_frame(data: pd.DataFrame, parts: _ScoredParts, kept_ids: list[str] |
 
 
 def _kept_columns(data: pd.DataFrame, kept: list[Any]) -> pd.DataFrame:
-    """The columns ``kept`` of ``data`` (in its order), the caller's own frame to change.
+    """The columns ``kept`` of ``data``, in that order, the caller's own frame to change.
 
     With copy-on-write (pandas 3, or 2.x with the option on) the columns are dropped rather
     than selected: pandas then shares each column with ``data`` until one of the two is
@@ -1727,9 +1727,10 @@ def _kept_columns(data: pd.DataFrame, kept: list[Any]) -> pd.DataFrame:
     """
     if not kept:
         return pd.DataFrame(index=data.index)
-    if not _copy_on_write():
-        return data[kept].copy()
     keep = set(kept)
+    in_order = [c for c in data.columns if c in keep] == list(kept)
+    if not (in_order and _copy_on_write()):  # identifiers asked for in another order
+        return data[kept].copy()
     return data.drop(columns=[c for c in data.columns if c not in keep])
 
 

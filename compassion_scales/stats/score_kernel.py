@@ -59,8 +59,9 @@ LOADED_THRESHOLD = 100_000
 #: Most rows per tile. Each item is read a tile at a time, so a tile is a run of
 #: ``8 x rows`` contiguous bytes of its column: long runs stream from memory at close to a
 #: sum's speed, while the tile's score totals (12 bytes per row and score) stay in the
-#: cache. Measured on 10^6 rows x 232 items, one thread: 2,048 rows 0.96-1.35 ns per cell,
-#: 32,768 0.96-1.05, 131,072 0.73-0.81, 524,288 0.97 (``benchmarks/bench_score_step.py``).
+#: cache. The kernel alone on 10^6 rows x 232 items, one thread
+#: (``benchmarks/bench_score_kernel.py``, 2026-12-02): 2,048 rows 0.81 ns per cell, 32,768
+#: 0.95, 131,072 0.69 (and in an earlier run 262,144 0.76, 524,288 0.97).
 TILE_ROWS = 131_072
 #: Fewest rows per tile when a block is split between threads.
 MIN_TILE_ROWS = 16_384

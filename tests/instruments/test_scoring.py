@@ -211,3 +211,17 @@ def test_other_columns_are_the_results_own(monkeypatch: pytest.MonkeyPatch, copy
     pd.testing.assert_frame_equal(data, before)
     data.loc[2, "age"] = -2.0
     assert r.scores.loc[2, "age"] == before.loc[2, "age"]
+
+
+def test_kept_columns_keep_their_order() -> None:
+    """Kept columns come out in the data's order; with ``keep="ids"`` the identifiers come
+    out in the order asked for (as before the kept columns were shared with the input)."""
+    inst = load_instrument("scs_sf")
+    data = pd.DataFrame(np.full((4, 12), 3.0), columns=inst.item_ids)
+    data.insert(0, "pid", ["a", "a", "b", "b"])
+    data.insert(1, "time", [1, 2, 1, 2])
+    data["site"] = ["x", "y", "x", "y"]
+    r = score(data, inst, id=["time", "pid"])
+    assert list(r.scores.columns) == ["pid", "time", "site", "scs_sf_total"]
+    r = score(data, inst, id=["time", "pid"], keep="ids")
+    assert list(r.scores.columns) == ["time", "pid", "scs_sf_total"]
