@@ -760,8 +760,8 @@ class _IdHashes:
         valid = keys.notna().to_numpy()
         h = _hash_keys(keys[valid])
         rows = np.flatnonzero(valid) + first_row
-        bucket = (h >> np.uint64(58)).astype(np.intp)
-        order = np.argsort(bucket, kind="stable")
+        bucket = (h >> np.uint64(58)).astype(np.uint8)
+        order = np.argsort(bucket, kind="stable")  # a radix sort for 8-bit keys
         rec = np.empty(h.size, dtype=self._DTYPE)
         rec["h"], rec["r"] = h[order], rows[order]
         bounds = np.searchsorted(bucket[order], np.arange(self.BUCKETS + 1))
@@ -778,9 +778,14 @@ class _IdHashes:
             if not f.exists():
                 continue
             rec = np.fromfile(f, dtype=self._DTYPE)
-            order = np.argsort(rec["h"], kind="stable")  # rows stay in file order within a hash
-            hs, rs = rec["h"][order], rec["r"][order]
-            dup = np.flatnonzero(hs[1:] == hs[:-1]) + 1
+            if rec.size == 0:
+                continue
+            hs = np.ascontiguousarray(rec["h"])
+            order = np.argsort(hs)  # not stable (faster): the first row of a hash is its least
+            hs, rs = hs[order], rec["r"][order]
+            start = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
+            first = np.repeat(np.minimum.reduceat(rs, start), np.diff(np.r_[start, hs.size]))
+            dup = np.flatnonzero(rs != first)
             out.update(zip(rs[dup].tolist(), hs[dup].tolist(), strict=True))
         return dict(sorted(out.items())[:limit])
 
