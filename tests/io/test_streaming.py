@@ -314,3 +314,42 @@ def test_auto_stream_leaves_exports_to_the_full_reader(tmp_path):
     plain = tmp_path / "p.csv"
     plain.write_bytes(b"pid,fcs_self_1\n1,2\n")
     assert stream_blockers(plain) == []
+
+
+def test_id_hashes_report_every_later_row_of_a_repeated_identifier() -> None:
+    """The spilled identifier hashes name each row whose identifier appeared in an earlier row
+    (in any batch), never the first row of an identifier, and at most ``limit`` rows."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from compassion_scales.streaming import _IdHashes
+
+    @settings(deadline=None, max_examples=60)
+    @given(st.lists(st.sampled_from(["a", "b", "c", "d", "e", None, "P0001", "long id " * 5]),
+                    min_size=1, max_size=60), st.lists(st.integers(1, 20), min_size=1, max_size=5))
+    def check(ids: list[str | None], cuts: list[int]) -> None:
+        store = _IdHashes()
+        try:
+            start = 0
+            for size in cuts + [len(ids)]:
+                part = ids[start:start + size]
+                if part:
+                    frame = pd.DataFrame({"pid": pd.array(part, dtype="string[pyarrow]")})
+                    store.add(frame, start + 2)
+                start += size
+                if start >= len(ids):
+                    break
+            seen: set[str] = set()
+            later = []
+            for row, v in enumerate(ids, start=2):
+                if v is None:
+                    continue
+                if v in seen:
+                    later.append(row)
+                seen.add(v)
+            assert sorted(store.repeats()) == later
+            assert sorted(store.repeats(limit=2)) == later[:2]
+        finally:
+            store.close()
+
+    check()
