@@ -289,8 +289,9 @@ def _tile_fused(X: np.ndarray, r0: int, r1: int, column: np.ndarray, it: Any, me
                 (table_ptr[j + 1] > table_ptr[j] or flip[j] == flip[j])
                 and _code_item(w, m, lo[j], flip[j], table_ptr[j], table_ptr[j + 1], is_code,
                                table))
-            for p in range(mem_ptr[j], mem_ptr[j + 1] if not redo else mem_ptr[j]):
-                _add(w, m, mem_key[p], total, count, mem_score[p])
+            if not redo:
+                for p in range(mem_ptr[j], mem_ptr[j + 1]):
+                    _add(w, m, mem_key[p], total, count, mem_score[p])
         if redo:  # _tile scores the tile again: nothing added here is kept
             return True
     _finish_tile(total, count, r0, m, sc, values, answered, status)
