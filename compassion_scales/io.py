@@ -861,11 +861,16 @@ def _read_stat(p: Path | None, raw: bytes | None, suffix: str, name: str,
         tmp = Path(tmp_name)
     try:
         reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
-        df, meta = reader(str(tmp or p), apply_value_formats=False, user_missing=False)
+        # SPSS's user-missing codes come back as written and are blanked below with a note
+        df, meta = reader(str(tmp or p), apply_value_formats=False, user_missing=suffix != ".dta")
     finally:
         if tmp is not None:
             tmp.unlink()
     notes = [f"{name}: row numbers are case numbers (first case = row 1)."]
+    blanked = _blank_user_missing(df, getattr(meta, "missing_ranges", None) or {})
+    if blanked:
+        notes.append(f"{name}: cells holding a code the file declares missing (SPSS user-missing) "
+                     f"were read as blank: {'; '.join(blanked)}.")
     labels_of = {col: dict(meta.variable_value_labels.get(col, {})) for col in df.columns}
     df.attrs["value_labels"] = labels_of
     if value_labels:
@@ -888,6 +893,41 @@ def _read_stat(p: Path | None, raw: bytes | None, suffix: str, name: str,
             notes.append(f"{name}: --value-labels: column(s) {', '.join(gaps)} have codes without a "
                          "value label and were left as codes.")
     return df, 1, notes
+
+
+def _blank_user_missing(df: pd.DataFrame, ranges: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Blank the cells whose code an SPSS file declares missing; one phrase per column touched.
+
+    SPSS treats such codes (for example 9 = "refused") as missing in every analysis; so does
+    cscore, and it says how many cells that was, column by column.
+    """
+    blanked = []
+    for col, spans in ranges.items():
+        if col not in df.columns or not spans:
+            continue
+        values = df[col]
+        hit = np.zeros(len(df), dtype=bool)
+        for span in spans:
+            lo, hi = span["lo"], span["hi"]
+            if isinstance(lo, str) or isinstance(hi, str):
+                hit |= (values.astype("string") == str(lo)).fillna(False).to_numpy(dtype=bool)
+            else:
+                numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                with np.errstate(invalid="ignore"):
+                    hit |= (numbers >= float(lo)) & (numbers <= float(hi))
+        if hit.any():
+            codes = ", ".join(_fmt_code(v) for v in pd.unique(values[hit]))
+            df[col] = values.mask(hit)
+            n = int(hit.sum())
+            blanked.append(f"{col} ({codes}: {n} cell{'s' if n != 1 else ''})")
+    return blanked
+
+
+def _fmt_code(value: Any) -> str:
+    """A declared-missing code as SPSS shows it: 9, not 9.0."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def infer_numeric_columns(df: pd.DataFrame, keep: Sequence[str] = ()) -> pd.DataFrame:

@@ -33,6 +33,30 @@ def test_spss_value_labels_are_matched_to_response_labels(tmp_path: Path) -> Non
     assert read_responses(f).attrs["first_row"] == 1
 
 
+def test_spss_user_missing_codes_are_blank_and_reported(tmp_path: Path) -> None:
+    import pyreadstat
+
+    # 9 = "refused" declared missing in SPSS for toy_5, and 8-9 for toy_6: SPSS leaves such cells
+    # out of every analysis; so do we, and the note says how many cells that was
+    df = pd.DataFrame({"pid": ["a", "b", "c"], "toy_5": [2.0, 9.0, 3.0], "toy_6": [8.0, 9.0, 4.0]})
+    f = tmp_path / "refused.sav"
+    pyreadstat.write_sav(df, str(f), missing_ranges={"toy_5": [9.0], "toy_6": [{"lo": 8.0, "hi": 9.0}]})
+    read = read_responses(f)
+    assert read["toy_5"].isna().tolist() == [False, True, False]
+    assert read["toy_6"].isna().tolist() == [True, True, False]
+    assert read["pid"].tolist() == ["a", "b", "c"]
+    assert ("cells holding a code the file declares missing (SPSS user-missing) were read as blank: "
+            "toy_5 (9: 1 cell); toy_6 (8, 9: 2 cells).") in read.attrs["notes"][1]
+    # 9 is outside toy's 1-5 range, yet nothing is refused: those cells are blank
+    res = score(read, TOY, keep="all")
+    assert res.scores["pid"].tolist() == ["a", "b", "c"]
+    # a file without declared missing codes gets no such note
+    pyreadstat.write_sav(df, str(tmp_path / "plain.sav"))
+    plain = read_responses(tmp_path / "plain.sav")
+    assert plain["toy_5"].tolist() == [2.0, 9.0, 3.0]
+    assert not any("user-missing" in n for n in plain.attrs["notes"])
+
+
 def test_excel_sheets(tmp_path: Path) -> None:
     f = tmp_path / "x.xlsx"
     with pd.ExcelWriter(f) as w:
