@@ -116,6 +116,35 @@ class ResponseValidationError(CompassionScalesError, ValueError):
         self.failure_cases = failure_cases
         self.source = source
 
+    #: reasons a different ``--on-invalid`` cannot mend: the columns or identifiers are wrong
+    STRUCTURAL = ("unknown_column", "ambiguous_column", "duplicate_id", "missing_id", "missing_item")
+
+    @staticmethod
+    def summary_message(failures: pd.DataFrame, suggest_missing: bool) -> str:
+        """The error's one-line message: problems counted by reason, and what to do next.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> cases = pd.DataFrame({"reason": ["duplicate_id", "out_of_range", "out_of_range"]})
+        >>> print(ResponseValidationError.summary_message(cases, suggest_missing=True))
+        3 problems in the data (2 out_of_range, 1 duplicate_id). Several rows per person (one per occasion or REDCap event)? Name the column that tells them apart as another identifier (e.g. --id record_id --id redcap_event_name).
+        """
+        reasons = failures["reason"]
+        n = len(failures)
+        parts = ", ".join(f"{v} {k}" for k, v in reasons.value_counts().items())
+        msg = f"{n} problem{'s' if n != 1 else ''} in the data ({parts})."
+        if suggest_missing and not reasons.isin(ResponseValidationError.STRUCTURAL).any():
+            msg += " Fix them, or use --on-invalid missing to treat invalid answers as missing."
+        repeated = reasons == Reason.DUPLICATE_ID.value
+        if repeated.any() and ("column" not in failures
+                               or not failures.loc[repeated, "column"].astype(str).str.contains(",").all()):
+            col = str(failures.loc[repeated, "column"].iloc[0]) if "column" in failures else "record_id"
+            msg += (" Several rows per person (one per occasion or REDCap event)? Name the column "
+                    f"that tells them apart as another identifier (e.g. --id {col} --id "
+                    "redcap_event_name).")
+        return msg
+
     def lines(self, limit: int | None = 20) -> list[str]:
         """Return one human-readable line per problem (at most ``limit``)."""
         prefix = f"{self.source}: " if self.source else ""

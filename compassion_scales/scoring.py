@@ -872,7 +872,7 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
                                           Reason.UNLABELLED_CODE.value])
     if len(failures) and (on_invalid == "error" or structural.any()):
         to_raise = failures if on_invalid == "error" else failures[structural]
-        raise ResponseValidationError(_failure_message(to_raise, on_invalid == "error"),
+        raise ResponseValidationError(ResponseValidationError.summary_message(to_raise, on_invalid == "error"),
                                       failure_cases=to_raise.reset_index(drop=True), source=src)
     missing_items = [i for i in inst.item_ids if i not in mapping]
     return PreparedResponses(columns=tuple(columns), item_ids=present, column_map=mapping,
@@ -902,18 +902,6 @@ def _renumber_rows(failures: pd.DataFrame, data: pd.DataFrame, start: int) -> pd
     out["message"] = [_ROW_REF.sub(lambda m: f"row {file_row(int(m.group(1)))}", str(msg))
                       for msg in out["message"]]
     return out
-
-
-def _failure_message(failures: pd.DataFrame, suggest_missing: bool) -> str:
-    n = len(failures)
-    counts = failures["reason"].value_counts()
-    parts = ", ".join(f"{v} {k}" for k, v in counts.items())
-    msg = f"{n} problem{'s' if n != 1 else ''} in the data ({parts})."
-    if suggest_missing and not failures["reason"].isin(
-            [Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value, Reason.DUPLICATE_ID.value,
-             Reason.MISSING_ID.value, Reason.MISSING_ITEM.value]).any():
-        msg += " Fix them, or use --on-invalid missing to treat invalid answers as missing."
-    return msg
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -1690,7 +1678,7 @@ class _ScoredParts:
         if self.errors:
             failures = pd.concat(self.errors, ignore_index=True)
             failures = failures.sort_values(["row"], kind="stable").reset_index(drop=True)
-            raise ResponseValidationError(_failure_message(failures, on_invalid == "error"),
+            raise ResponseValidationError(ResponseValidationError.summary_message(failures, on_invalid == "error"),
                                           failure_cases=failures, source=src)
         if not self.values:
             names = ", ".join(i.id for i in instruments)

@@ -691,7 +691,7 @@ class _StreamRun:
             cases = pd.concat(self.failures, ignore_index=True).sort_values("row", kind="stable")
             # a repeat inside one batch is reported by score() and by the cross-batch check
             cases = cases.drop_duplicates(["row", "reason", "message"]).reset_index(drop=True)
-            raise ResponseValidationError(_message(cases, on_invalid), failure_cases=cases,
+            raise ResponseValidationError(ResponseValidationError.summary_message(cases, on_invalid == "error"), failure_cases=cases,
                                           source=str(path))
         if self.first is None:
             raise InputFileError(f"{path}: the file has a header but no data rows.")
@@ -834,17 +834,6 @@ def _confirm_repeats(path: Path, suspects: dict[int, int], ids: Sequence[str], *
             rows.append(dict(row=row, column=col, item=None, value=shown, reason=Reason.DUPLICATE_ID.value,
                              message=f"row {row}, column {col}: identifier {shown} already used in row {at}"))
     return [pd.DataFrame(rows, columns=_FAIL_COLUMNS)] if rows else []
-
-
-def _message(cases: pd.DataFrame, on_invalid: str) -> str:
-    n = len(cases)
-    parts = ", ".join(f"{v} {k}" for k, v in cases["reason"].value_counts().items())
-    msg = f"{n} problem{'s' if n != 1 else ''} in the data ({parts})."
-    structural = [Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value, Reason.DUPLICATE_ID.value,
-                  Reason.MISSING_ID.value, Reason.MISSING_ITEM.value]
-    if on_invalid == "error" and not cases["reason"].isin(structural).any():
-        msg += " Fix them, or use --on-invalid missing to treat invalid answers as missing."
-    return msg
 
 
 def _summary(rules: pd.DataFrame, moments: dict[str, _Moments], counts: dict[str, dict[str, int]]

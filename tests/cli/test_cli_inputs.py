@@ -67,3 +67,29 @@ def test_reliability_encoding(tmp_path: Path) -> None:
               "--format", "csv"])
     assert ok.exit_code == 0, ok.output
     assert "fcs_self" in ok.stdout
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_repeated_person_in_a_longitudinal_redcap_export_suggests_the_event_column(
+        tmp_path: Path, stream: bool) -> None:
+    # REDCap's longitudinal export: one row per record and event, so record_id repeats
+    items = [f"toy_{i}" for i in range(1, 9)]
+    lines = ["record_id,redcap_event_name," + ",".join(items)]
+    for rid in ("1", "2"):
+        for event in ("baseline_arm_1", "week_8_arm_1"):
+            lines.append(f"{rid},{event}," + ",".join(["2"] * len(items)))
+    f = tmp_path / "redcap.csv"
+    f.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    toy = str(ROOT / "tests" / "data" / "toy_scale.yaml")
+    args = ["score", str(f), "--instrument-file", toy, "-o", str(tmp_path / "out.csv")]
+    args += ["--stream"] if stream else []
+    res = CliRunner().invoke(main, [*args, "--id", "record_id"])
+    assert res.exit_code == 1
+    assert f"{f}: row 3, column record_id: identifier 1 already used in row 2" in res.output
+    assert ("2 problems in the data (2 duplicate_id). Several rows per person (one per occasion or "
+            "REDCap event)? Name the column that tells them apart as another identifier "
+            "(e.g. --id record_id --id redcap_event_name).") in res.output
+    assert not (tmp_path / "out.csv").exists()
+    res = CliRunner().invoke(main, [*args, "--id", "record_id", "--id", "redcap_event_name"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(tmp_path / "out.csv")["record_id"].tolist() == [1, 1, 2, 2]
