@@ -31,7 +31,7 @@ def main() -> None:
     bfi = pd.read_csv(DATA)
     items = bfi[[c for c in bfi.columns if c[:1] in "ACENO" and c[1:].isdigit()]]
     print(f"# bootstrap alpha, {items.shape[0]} x {items.shape[1]} items, {a.boot} resamples; {load()}")
-    ours, _ = median_time(lambda: cronbach_alpha(items, boot=a.boot, seed=1), a.repeat)
+    ours, _ = median_time(lambda: cronbach_alpha(items, n_boot=a.boot, seed=1), a.repeat)
     X = items.to_numpy(float)
     for threads in (None, 1):
         def run(t=threads):

@@ -46,7 +46,7 @@ for (i in seq_len({repeats})) {{
 
 def time_python(repeats: int, references: tuple[str, ...]) -> tuple[list[float], int]:
     data = pd.read_csv(DATA)[ITEMS]
-    efa(data, 6)  # warm-up: imports, BLAS initialisation
+    efa(data, n_factors=6)  # warm-up: imports, BLAS initialisation
     times = []
     k = 0
     for _ in range(repeats):
@@ -56,7 +56,7 @@ def time_python(repeats: int, references: tuple[str, ...]) -> tuple[list[float],
             pa = parallel_analysis(data, n_iter=100, seed=1, reference=ref)
         assert pa is not None
         k = pa.n_factors or 1
-        efa(data, k, method="minres", rotation="oblimin")
+        efa(data, n_factors=k, method="minres", rotation="oblimin")
         times.append(time.perf_counter() - t0)
     return times, k
 

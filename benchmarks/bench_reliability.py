@@ -1,6 +1,6 @@
 """Benchmark: bootstrap CI of Cronbach's alpha (2,000 resamples of 10,000 people x 15 items).
 
-Compares ``compassion_scales.cronbach_alpha(boot=2000)`` with R's
+Compares ``compassion_scales.cronbach_alpha(n_boot=2000)`` with R's
 ``psych::alpha(n.iter = 2000)`` (timed inside R, only the alpha call; skipped when
 ``Rscript`` is not installed) and with ``pingouin.cronbach_alpha`` (one call, and a
 bootstrap loop of pingouin calls extrapolated from 100 resamples).
@@ -61,14 +61,14 @@ def main() -> None:
 
     data = make_data(args.n, args.items)
     print(f"data: {args.n} x {args.items}, bootstrap resamples: {args.boot}")
-    cronbach_alpha(data.iloc[:200], boot=200, seed=0)  # warm-up (imports)
-    res = cronbach_alpha(data, boot=args.boot, seed=1).iloc[0]
-    t_ours = best_of(lambda: cronbach_alpha(data, boot=args.boot, seed=1))
-    print(f"cscore cronbach_alpha(boot={args.boot}):  {t_ours:8.3f} s   "
+    cronbach_alpha(data.iloc[:200], n_boot=200, seed=0)  # warm-up (imports)
+    res = cronbach_alpha(data, n_boot=args.boot, seed=1).iloc[0]
+    t_ours = best_of(lambda: cronbach_alpha(data, n_boot=args.boot, seed=1))
+    print(f"cscore cronbach_alpha(n_boot={args.boot}):  {t_ours:8.3f} s   "
           f"alpha={res['alpha']:.6f} boot CI=[{res['boot_ci_low']:.6f}, {res['boot_ci_high']:.6f}]")
 
     datam = data.mask(np.random.default_rng(5).random(data.shape) < 0.05)
-    t_pair = best_of(lambda: cronbach_alpha(datam, boot=args.boot, seed=1), repeat=1)
+    t_pair = best_of(lambda: cronbach_alpha(datam, n_boot=args.boot, seed=1), repeat=1)
     print(f"cscore, 5% missing (pairwise bootstrap):  {t_pair:8.3f} s")
 
     t_r = None

@@ -49,7 +49,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     df = make_data(args.rows)
-    score_s = timeit(lambda: cs.score(df, "fcs", id_cols="pid", prorate=0.8), args.repeat)
+    score_s = timeit(lambda: cs.score(df, "fcs", id="pid", prorate=0.8), args.repeat)
     print(f"score step, {args.rows:,} x 38 items: {score_s:.3f} s (target < 1 s)")
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.csv"

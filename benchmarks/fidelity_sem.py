@@ -49,9 +49,9 @@ def main() -> None:
         c, d = uq[case], data(f"{case}.csv")
         note("polychoric rho (unequal categories), abs", np.abs(polychoric(d).to_numpy() - np.array(c["rho"])).max())
         note("ordinal alpha (unequal categories), abs",
-             abs(reliability(d, boot=0, ordinal=True).summary["ordinal_alpha"].iloc[0] - c["ordinal_alpha"]))
+             abs(reliability(d, n_boot=0, ordinal=True).summary["ordinal_alpha"].iloc[0] - c["ordinal_alpha"]))
         note("ordinal omega total (unequal categories), abs",
-             abs(omega(d, c["nfactors"], ordinal=True).iloc[0]["omega_total"] - c["omega_tot"]))
+             abs(omega(d, n_factors=c["nfactors"], ordinal=True).iloc[0]["omega_total"] - c["omega_tot"]))
     # EFA ML Heywood: cscore objective minus psych's (<= 0 means at least psych's minimum)
     hey = json.loads((REF / "efa_heywood_psych.json").read_text())
     inputs = {"ability_5": (data("ability.csv"), None), "bfi_E_O_5": (data("bfi.csv").iloc[:, 10:20], None),

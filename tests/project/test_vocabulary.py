@@ -158,3 +158,43 @@ def test_glossary_documents_every_old_word(old: str, new: str) -> None:
     text = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
     glossary = text[text.index("## Glossary"):]
     assert f"`{new}" in glossary and f"`{old}`" in glossary
+
+
+def _old_call_styles() -> dict[str, tuple[set[str], int]]:
+    """Exported function -> (its old keyword names, how many arguments it takes by position)."""
+    out = {}
+    for name, func in _exported_functions().items():
+        renamed = getattr(func, "__renamed_arguments__", None)
+        if renamed is None:
+            continue
+        old = {part for key in renamed if not key.startswith("positional:") for part in key.split("/")}
+        params = inspect.signature(func).parameters.values()  # type: ignore[arg-type]
+        out[name] = (old, sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params))
+    return out
+
+
+def test_our_own_scripts_call_in_the_current_words() -> None:
+    # benchmarks and examples are read as models; an old keyword or an argument passed by
+    # position that is now keyword-only prints a FutureWarning in every run of them
+    styles = _old_call_styles()
+    assert len(styles) > 10, "no function with renamed arguments was found"
+    scripts = sorted([*(ROOT / "benchmarks").glob("*.py"), *(ROOT / "examples").rglob("*.py")])
+    assert scripts, "no benchmark or example script found"
+    found = []
+    for path in scripts:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name not in styles:
+                continue
+            old, n_positional = styles[name]
+            where = f"{path.relative_to(ROOT)}:{node.lineno} {name}()"
+            found += [f"{where}: {kw.arg}=" for kw in node.keywords if kw.arg in old]
+            if len(node.args) > n_positional and not any(isinstance(a, ast.Starred) for a in node.args):
+                found.append(f"{where}: {len(node.args)} arguments by position")
+            if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(
+                    node.args[1].value, (int, float)) and not isinstance(node.args[1].value, bool):
+                found.append(f"{where}: a number second (give it by name)")
+    assert not found, "old call styles: " + "; ".join(found)
