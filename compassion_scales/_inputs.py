@@ -533,7 +533,8 @@ def require_one_row_per_person(data: pd.DataFrame, id_cols: Sequence[str] | str 
             else "name the column that tells the occasions apart with --time")
     where = f"{source}: " if source else ""
     raise AnalysisError(
-        f"{where}{n_people} people have more than one row (up to {per}) with the same "
+        f"{where}{n_people} {'person has' if n_people == 1 else 'people have'} more than one row "
+        f"(up to {per}) with the same "
         f"{' / '.join(ids)}: the data look long (one row per person and occasion). This analysis "
         f"needs one row per person: {hint}, or keep one row per person.")
 

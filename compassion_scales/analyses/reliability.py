@@ -103,7 +103,8 @@ def _prepare(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | None,
         X = X[~miss.all(axis=1)]
     if X.shape[0] < 3:
         raise AnalysisError(
-            f"Only {X.shape[0]} people have usable answers ({missing} deletion); internal "
+            f"Only {X.shape[0]} {'person has' if X.shape[0] == 1 else 'people have'} usable "
+            f"answers ({missing} deletion); internal "
             "consistency needs at least 3. Check the item columns and missing-value codes.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

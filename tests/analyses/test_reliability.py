@@ -237,6 +237,13 @@ def test_errors_are_explained(bfi, kwargs, match):
         cronbach_alpha(bfi[["A1", "A2", "A3"]], **kwargs)
 
 
+@pytest.mark.parametrize("n, words", [(1, "Only 1 person has usable answers"),
+                                      (2, "Only 2 people have usable answers")])
+def test_too_few_people_are_counted_in_words(bfi, n, words):
+    with pytest.raises(AnalysisError, match=words):
+        cronbach_alpha(bfi[["A1", "A2", "A3"]].dropna().head(n))
+
+
 def test_text_columns_and_single_items_are_refused():
     with pytest.raises(AnalysisError, match="'x' is not a number"):
         cronbach_alpha(pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]}))
