@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    /opt/cs/bin/python benchmarks/bench_cfa.py [--repeat 20]
+    python benchmarks/bench_cfa.py [--repeat 20]
 
 Times (median per fit, seconds) for:
 

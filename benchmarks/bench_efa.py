@@ -9,7 +9,7 @@ resampled comparison; cscore computes one reference per call, so both are timed:
 (simulated only, what ``cscore factors efa`` runs) and simulated + resampled (the same work
 as psych). Note psych runs its iterations with ``parallel::mclapply`` (2 cores by default).
 
-Run:  /opt/cs/bin/python benchmarks/bench_efa.py [--repeats 3]
+Run:  python benchmarks/bench_efa.py [--repeats 3]
 """
 
 from __future__ import annotations
