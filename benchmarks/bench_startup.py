@@ -37,6 +37,8 @@ COMMANDS: dict[str, list[str]] = {
     "change": ["change", DATA, "-i", "fcs", "--id", "pid", "--time", "time", "--occasions", "1", "2"],
     "trial": ["trial", DATA, "-i", "fcs", "--arm", "group", "--time", "time", "--occasions", "1", "2",
               "--id", "pid"],
+    "report": ["report", DATA, "-i", "fcs", "--group", "group", "--time", "time", "--id", "pid",
+               "-o", "{tmp}/report.html", "--quiet"],
 }
 def _fcs_items() -> dict[str, list[str]]:
     from compassion_scales.instrument import load_instrument

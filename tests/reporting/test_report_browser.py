@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -32,12 +31,10 @@ def _chromium() -> str | None:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "report.html"
-    t0 = time.perf_counter()
     r = CliRunner().invoke(main, ["report", str(EXAMPLE), "-i", "fcs", "--group", "group", "--time",
                                   "time", "--id", "pid", "-o", str(out), "--quiet"])
-    seconds = time.perf_counter() - t0
     assert r.exit_code == 0, r.output
-    return out, seconds, r.output
+    return out, r.output
 
 
 def _run(browser: str, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -63,7 +60,7 @@ KEY = [
 
 @pytest.mark.slow
 def test_report_renders_in_headless_chromium(built, tmp_path):
-    html_path, seconds, _ = built
+    html_path, _ = built
     html = html_path.read_text(encoding="utf-8")
     # self-contained: no external resources
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
@@ -106,9 +103,9 @@ def test_report_renders_in_headless_chromium(built, tmp_path):
     assert pages >= 4, pages
 
 
-def test_report_builds_quickly_and_writes_provenance(built):
-    html_path, seconds, output = built
-    assert seconds < 60   # 30 s is the target on an idle machine; CI runs beside other work
+def test_report_writes_provenance(built):
+    # its speed is measured by benchmarks/bench_startup.py ("report"), not timed here
+    html_path, output = built
     prov = html_path.with_name(html_path.name + ".provenance.json")
     assert prov.exists()
     assert "Wrote" in output and "sections" in output
