@@ -861,12 +861,17 @@ def _read_stat(p: Path | None, raw: bytes | None, suffix: str, name: str,
         tmp = Path(tmp_name)
     try:
         reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
-        # SPSS's user-missing codes come back as written and are blanked below with a note
-        df, meta = reader(str(tmp or p), apply_value_formats=False, user_missing=suffix != ".dta")
+        # SPSS's user-missing codes and Stata's .a-.z come back as written; blanked below with a note
+        df, meta = reader(str(tmp or p), apply_value_formats=False, user_missing=True)
     finally:
         if tmp is not None:
             tmp.unlink()
     notes = [f"{name}: row numbers are case numbers (first case = row 1)."]
+    if suffix == ".dta":
+        blanked = _blank_stata_extended(df, getattr(meta, "readstat_variable_types", None) or {})
+        if blanked:
+            notes.append(f"{name}: cells holding a Stata extended missing value were read as blank: "
+                         f"{'; '.join(blanked)}.")
     blanked = _blank_user_missing(df, getattr(meta, "missing_ranges", None) or {})
     if blanked:
         notes.append(f"{name}: cells holding a code the file declares missing (SPSS user-missing) "
@@ -921,6 +926,38 @@ def _blank_user_missing(df: pd.DataFrame, ranges: dict[str, list[dict[str, Any]]
             n = int(hit.sum())
             blanked.append(f"{col} ({codes}: {n} cell{'s' if n != 1 else ''})")
     return blanked
+
+
+def _blank_stata_extended(df: pd.DataFrame, types: dict[str, str]) -> list[str]:
+    """Blank Stata's extended missing values (.a-.z) in numeric columns; one phrase per column.
+
+    pyreadstat gives them back as their letter (``"a"``) in a numeric column; Stata leaves
+    them out of every analysis like ``.``, and so does cscore, saying where.
+    """
+    blanked = []
+    for col in df.columns:
+        values = df[col]
+        if types.get(col, "string") == "string" or not (values.dtype == object
+                                                        or pd.api.types.is_string_dtype(values.dtype)):
+            continue
+        hit = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if hit.any():
+            codes = ", ".join(f".{v}" for v in sorted(pd.unique(values[hit])))
+            df[col] = _without_letters(values, hit)
+            n = int(hit.sum())
+            blanked.append(f"{col} ({codes}: {n} cell{'s' if n != 1 else ''})")
+    return blanked
+
+
+def _without_letters(values: pd.Series, hit: np.ndarray) -> pd.Series:
+    """``values`` with the ``hit`` cells blank, typed as pyreadstat types a column without them."""
+    masked = values.astype(object).mask(hit, np.nan)
+    rest = masked[~hit].dropna()
+    if all(isinstance(v, float) for v in rest):
+        return masked.astype("float64")
+    if all(isinstance(v, int) for v in rest):  # integer columns: objects, as pyreadstat gives
+        return masked
+    return masked.infer_objects()  # dates and times
 
 
 def _fmt_code(value: Any) -> str:

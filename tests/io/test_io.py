@@ -57,6 +57,30 @@ def test_spss_user_missing_codes_are_blank_and_reported(tmp_path: Path) -> None:
     assert not any("user-missing" in n for n in plain.attrs["notes"])
 
 
+def test_stata_extended_missing_values_are_blank_and_reported(tmp_path: Path) -> None:
+    import pyreadstat
+
+    # .a ("refused") and .z in toy_5: Stata leaves them out like ".", and the note says so,
+    # column by column, as for SPSS user-missing codes
+    df = pd.DataFrame({"pid": ["a", "b", "c"], "toy_5": [2.0, "a", "z"], "toy_6": [3.0, 4.0, np.nan],
+                       "note": ["a", "z", "."]})
+    f = tmp_path / "refused.dta"
+    pyreadstat.write_dta(df, str(f), missing_user_values={"toy_5": ["a", "z"]})
+    read = read_responses(f)
+    assert read["toy_5"].isna().tolist() == [False, True, True]
+    assert read["toy_5"].dtype == np.float64
+    assert read["toy_6"].tolist()[:2] == [3.0, 4.0]
+    assert read["note"].tolist() == ["a", "z", "."]
+    assert ("cells holding a Stata extended missing value were read as blank: "
+            "toy_5 (.a, .z: 2 cells).") in read.attrs["notes"][1]
+    res = score(read, TOY, keep="all")
+    assert res.scores["pid"].tolist() == ["a", "b", "c"]
+    # system missing (".") alone gets no such note
+    pyreadstat.write_dta(df.assign(toy_5=[2.0, np.nan, 3.0]), str(tmp_path / "plain.dta"))
+    plain = read_responses(tmp_path / "plain.dta")
+    assert not any("extended missing" in n for n in plain.attrs["notes"])
+
+
 def test_excel_sheets(tmp_path: Path) -> None:
     f = tmp_path / "x.xlsx"
     with pd.ExcelWriter(f) as w:
