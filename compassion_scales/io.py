@@ -1365,9 +1365,12 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
 
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("Sheet1")
-    ws.append([str(c) for c in df.columns])
+    rows, cols = df.shape[0] + 1, df.shape[1]
+    if rows > _XLSX_ROWS or cols > _XLSX_COLUMNS:
+        what = f"{rows} rows" if rows > _XLSX_ROWS else f"{cols} columns"
+        raise OutputFileError(f"{path}: the table has {what} with its header and an Excel sheet holds at "
+                              f"most {_XLSX_ROWS:,} rows and {_XLSX_COLUMNS:,} columns; write .csv, .tsv "
+                              "or .parquet instead (or keep fewer columns with --keep ids).")
     columns: list[list[Any]] = []
     for col in df.columns:
         s = df[col]
@@ -1380,6 +1383,10 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
         else:
             columns.append([None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
                             else (v if isinstance(v, str) else str(v)) for v in s.astype(object).tolist()])
+            _check_xlsx_text(columns[-1], len(columns), str(col), path)
+    wb = openpyxl.Workbook(write_only=True)  # after the checks: an abandoned sheet writer warns
+    ws = wb.create_sheet("Sheet1")
+    ws.append([str(c) for c in df.columns])
     for row in zip(*columns, strict=True) if columns else []:
         cells = []
         for v in row:
@@ -1391,6 +1398,30 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
                 cells.append(v)
         ws.append(cells)
     wb.save(path)
+
+
+#: the most characters an Excel cell holds (openpyxl cuts longer text short without a word)
+_XLSX_CELL_CHARS = 32_767
+#: the most rows and columns of an Excel sheet
+_XLSX_ROWS, _XLSX_COLUMNS = 1_048_576, 16_384
+
+
+def _check_xlsx_text(values: list[Any], number: int, col: str, path: Path) -> None:
+    """Refuse text an Excel cell cannot hold (too long, control characters), naming the cell."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    for i, v in enumerate(values):
+        if not isinstance(v, str):
+            continue
+        where = f"{path}: cell {get_column_letter(number)}{i + 2} (column {col})"
+        if len(v) > _XLSX_CELL_CHARS:
+            raise OutputFileError(f"{where}: the text has {len(v)} characters and an Excel cell holds "
+                                  "at most 32,767; write .csv, .tsv or .parquet instead.")
+        bad = ILLEGAL_CHARACTERS_RE.search(v)
+        if bad:
+            raise OutputFileError(f"{where}: the text holds a control character ({bad.group()!r}) that "
+                                  "an Excel cell cannot hold; write .csv, .tsv or .parquet instead.")
 
 
 def _provenance_text(output: Path, output_sha256: str | None, payload: Mapping[str, Any]) -> str:

@@ -420,6 +420,17 @@ add(Case(id="errors_file_on_failure", files={"data.csv": csv_bytes(toy_table(
     exit_code=1, contains=["row 2, column toy_3", "row 3, column toy_2", "Wrote 2 problem(s) to {d}/errors.csv"],
     absent=["out.csv"]))
 
+add(Case(id="output_xlsx_text_longer_than_a_cell",
+         files={"data.csv": csv_bytes(toy_table(GOOD_ROWS, extra={"essay": ["short", "x" * 40_000, ""]}))},
+         args=[*SCORE, "{d}/data.csv", "-o", "{d}/out.xlsx"], exit_code=1,
+         contains=["{d}/out.xlsx: cell B3 (column essay)", "40000 characters", "32,767"],
+         absent=["out.xlsx", "out.xlsx.provenance.json"]))
+add(Case(id="output_xlsx_control_character",
+         files={"data.csv": csv_bytes(toy_table(GOOD_ROWS, extra={"note": ["a\x0bb", "", ""]}))},
+         args=[*SCORE, "{d}/data.csv", "-o", "{d}/out.xlsx"], exit_code=1,
+         contains=["{d}/out.xlsx: cell B2 (column note)", "control character ('\\x0b')"],
+         absent=["out.xlsx"]))
+
 # --------------------------------------------------------------------------- more odd files
 
 

@@ -136,6 +136,39 @@ def test_atomic_write_and_refuse_input(tmp_path: Path) -> None:
         write_table(df, tmp_path / "out.doc")
 
 
+def test_xlsx_output_refuses_text_an_excel_cell_cannot_hold(tmp_path: Path) -> None:
+    # an open-text answer longer than an Excel cell holds (32,767 characters) was cut short
+    # without a word; a control character (a vertical tab from a pasted line break) gave
+    # "cannot be written (a)". Both now name the cell and suggest another format; no file left.
+    long = "x" * 40_000
+    df = pd.DataFrame({"pid": ["P1", "P2"], "note": ["fine", long], "toy_a": [1.0, 2.0]})
+    with pytest.raises(OutputFileError) as info:
+        write_table(df, tmp_path / "out.xlsx")
+    msg = str(info.value)
+    assert msg.startswith(f"{tmp_path / 'out.xlsx'}: cell B3 (column note): the text has 40000 characters")
+    assert "32,767" in msg and ".csv" in msg and ".tmp" not in msg
+    df = pd.DataFrame({"pid": ["P1", "P2"], "note": ["line\x0bbreak", "ok"], "toy_a": [1.0, 2.0]})
+    with pytest.raises(OutputFileError) as info:
+        write_table(df, tmp_path / "out.xlsx")
+    assert str(info.value).startswith(f"{tmp_path / 'out.xlsx'}: cell B2 (column note): the text holds "
+                                      "a control character ('\\x0b')")
+    assert list(tmp_path.iterdir()) == []
+    # the longest text a cell holds is written whole
+    df = pd.DataFrame({"pid": ["P1"], "note": ["y" * 32_767]})
+    out = write_table(df, tmp_path / "out.xlsx")
+    import openpyxl
+
+    assert openpyxl.load_workbook(out).active["B2"].value == "y" * 32_767
+    # more columns than a sheet holds (a wide export kept whole) was "Invalid column index 18279"
+    # or, up to 18,278 columns, a workbook Excel cannot open
+    wide = pd.DataFrame([[1] * 16_385], columns=[f"c{k}" for k in range(16_385)])
+    with pytest.raises(OutputFileError, match="16385 columns with its header"):
+        write_table(wide, tmp_path / "wide.xlsx")
+    with pytest.raises(OutputFileError, match="1048577 rows with its header"):
+        write_table(pd.DataFrame({"a": np.zeros(1_048_576)}), tmp_path / "tall.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
+
+
 def test_column_map_formats(tmp_path: Path) -> None:
     y = tmp_path / "m.yaml"
     y.write_text("Q1: toy_5\nQ2: toy_6\n")
