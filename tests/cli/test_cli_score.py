@@ -290,3 +290,32 @@ def test_many_kept_columns_named_briefly_and_all_written(tmp_path: Path) -> None
         in res.stderr
     written = pd.read_csv(out)
     pd.testing.assert_frame_equal(written.drop(columns="scs_sf_total"), data.drop(columns=inst.item_ids))
+
+
+def test_spss_date_time_columns_in_json_output(tmp_path: Path) -> None:
+    # a date of birth (DATE11) and a time (TIME8) beside the items: --format json said "probably
+    # a bug in cscore" and -o out.json "cannot be written (Object of type date ...)"
+    import datetime as dt
+    import decimal
+
+    import pyreadstat
+
+    items = {c: [1.0, 5.0] for c in ("toy_1", "toy_2", "toy_3", "toy_5", "toy_6")}
+    frame = pd.DataFrame({"pid": ["001", "002"], "dob": [dt.date(1990, 1, 2), dt.date(1985, 12, 31)],
+                          "t": [dt.time(10, 0, 5), dt.time(23, 59, 59)], **items})
+    sav = tmp_path / "dates.sav"
+    pyreadstat.write_sav(frame, str(sav))
+    res = run(["score", str(sav), "--instrument-file", TOY, "--id", "pid", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)["scores"]
+    assert [(r["pid"], r["dob"], r["t"]) for r in rows] == [("001", "1990-01-02", "10:00:05"),
+                                                             ("002", "1985-12-31", "23:59:59")]
+    res = run(["score", str(sav), "--instrument-file", TOY, "--id", "pid", "-o", str(tmp_path / "o.json")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "o.json").read_text())[0]["dob"] == "1990-01-02"
+    # a Parquet decimal column keeps its digits, as in CSV output
+    pq = tmp_path / "dec.parquet"
+    frame.drop(columns=["dob", "t"]).assign(w=[decimal.Decimal("1.10"), None]).to_parquet(pq, index=False)
+    res = run(["score", str(pq), "--instrument-file", TOY, "--id", "pid", "-o", str(tmp_path / "d.json")])
+    assert res.exit_code == 0, res.output
+    assert [r["w"] for r in json.loads((tmp_path / "d.json").read_text())] == ["1.10", None]
