@@ -394,6 +394,8 @@ class StreamResult(ResultMixin):
         return self.summary_table
 
     def _notes(self) -> list[str]:
+        from compassion_scales.scoring import name_briefly
+
         notes = [f"Instrument: {i.id} {i.version} ({i.name})." for i in self.instruments]
         notes.append(f"Streamed in {self.n_batches} batch(es): {self.n_rows} rows scored in input order.")
         if len(self.invalid):
@@ -402,7 +404,7 @@ class StreamResult(ResultMixin):
         for sid, why in self.not_scored.items():
             notes.append(f"Not scored: {sid} ({why}).")
         if self.unused_columns:
-            notes.append("Columns not used: " + ", ".join(self.unused_columns) + ".")
+            notes.append(f"Columns not used: {name_briefly(self.unused_columns)}.")
         return notes
 
 

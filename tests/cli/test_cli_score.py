@@ -319,3 +319,36 @@ def test_spss_date_time_columns_in_json_output(tmp_path: Path) -> None:
     res = run(["score", str(pq), "--instrument-file", TOY, "--id", "pid", "-o", str(tmp_path / "d.json")])
     assert res.exit_code == 0, res.output
     assert [r["w"] for r in json.loads((tmp_path / "d.json").read_text())] == ["1.10", None]
+
+
+def test_many_unused_columns_named_briefly(tmp_path: Path) -> None:
+    """--keep ids on a wide export: the note names the first columns left out and counts the
+    rest (it listed all of them, a line of 200 kB for 20,000 columns); the provenance file
+    still lists every one."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame(rng.integers(1, 6, (5, 5)), columns=["toy_1", "toy_2", "toy_3", "toy_5", "toy_6"])
+    for k in range(40):
+        data[f"q{k}"] = k
+    data.insert(0, "pid", range(5))
+    src, out = tmp_path / "wide.csv", tmp_path / "scores.csv"
+    data.to_csv(src, index=False)
+    for extra in ([], ["--stream"]):
+        res = CliRunner().invoke(main, ["score", str(src), "--instrument-file", TOY, "--id", "pid",
+                                        "--keep", "ids", "-o", str(out), *extra])
+        assert res.exit_code == 0, res.output
+        assert ("Note: Columns not used: q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11 and 28 more "
+                "(40 columns).\n") in res.stderr
+        prov = json.loads(Path(f"{out}.provenance.json").read_text())
+        assert next(v for k, v in _walk(prov) if k == "unused_columns") == [f"q{k}" for k in range(40)]
+
+
+def _walk(obj: object):  # (key, value) pairs of a nested JSON object
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield k, v
+            yield from _walk(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _walk(v)
