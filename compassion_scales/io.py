@@ -431,6 +431,10 @@ def _arrow_parse(data: bytes, sep: str, ncols: int, skip: int, name: str) -> tup
     try:
         return _arrow_read(data, sep, ncols, skip, None), []
     except pa.ArrowInvalid as exc:
+        if "straddl" in str(exc) and not data.endswith((b"\n", b"\r")):
+            # a header with no line break after it (Google Sheets ends files so): pyarrow
+            # cannot skip it; with the break, the file reads as "a header but no data rows"
+            return _arrow_parse(data + b"\n", sep, ncols, skip, name)
         if not _WRONG_FIELD_COUNT.search(str(exc)):
             raise _arrow_error(exc, sep, name) from None
     bad: list[Any] = []

@@ -174,6 +174,13 @@ structural("blank_line_middle_with_id", ("\n".join(lines[:2] + [""] + lines[2:])
 structural("empty_file", b"", ["the file is empty"])
 structural("whitespace_file", b"\n\n  \r\n", ["the file is empty"])
 structural("header_only", b"pid,toy_1,toy_2\n", ["a header but no data rows"])
+# Google Sheets' CSV download ends without a line break: a form with no answers yet
+structural("header_only_no_final_newline", b"pid,toy_1,toy_2", ["a header but no data rows"])
+structural("header_only_no_final_newline_stream", b"pid,toy_1,toy_2", ["a header but no data rows"],
+           args=["--stream"])
+structural("header_only_quoted_no_final_newline", b'"pid","toy_1","toy_2"', ["a header but no data rows"])
+structural("qualtrics_header_rows_only_no_final_newline", qualtrics_csv([]).rstrip(b"\r\n"),
+           ["a header but no data rows"])
 structural("duplicate_header", b"pid,toy_1,toy_1,toy_2\n1,2,3,4\n",
            ["row 1, column toy_1: the column name appears more than once"])
 structural("empty_header_cell", b"pid,,toy_1\n1,2,3\n", ["row 1, column 2: the header cell is empty"])
