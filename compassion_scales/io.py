@@ -365,8 +365,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
                      f"({'question text and import ids' if skip == 2 else 'question text'}) skipped.")
     # trailing blank lines are not respondents; blank lines inside the data are kept as
     # empty rows so that row numbers stay the file's
-    if data.endswith((b"\n\n", b"\r\n\r\n", b"\n\r\n")):
-        data = data.rstrip(b"\r\n") + b"\n"
+    data = _drop_trailing_blank_lines(data)
     table, bad = _arrow_parse(data, sep, ncols, skip, name)
     if bad:
         raise _bad_rows(data.decode("utf-8"), sep, ncols, skip, name, bad, offset)
@@ -383,6 +382,22 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     df.columns = header
     first_row = 2 + skip + offset
     return df, first_row, notes
+
+
+def _drop_trailing_blank_lines(data: bytes) -> bytes:
+    """``data`` without the blank lines at its end, whatever ends its lines (LF, CRLF, CR).
+
+    Examples
+    --------
+    >>> _drop_trailing_blank_lines(b"a\\r1\\r\\r"), _drop_trailing_blank_lines(b"a\\r\\n1\\r\\n")
+    (b'a\\r1\\n', b'a\\r\\n1\\r\\n')
+    """
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    if len(data[end:].replace(b"\r\n", b"\n")) > 1:  # more than one line break: blank lines
+        return data[:end] + b"\n"
+    return data
 
 
 def _skip_sep_line(text: str, data: bytes, delimiter: str | None, name: str, notes: list[str]

@@ -218,6 +218,11 @@ good("bom_crlf", {"data.csv": csv_bytes(GOOD, bom=True, crlf=True)}, "{d}/data.c
 good("no_final_newline", {"data.csv": GOOD_CSV.rstrip(b"\n")}, "{d}/data.csv", kept={"pid": IDS})
 good("trailing_blank_lines", {"data.csv": GOOD_CSV + b"\n\n\r\n"}, "{d}/data.csv", kept={"pid": IDS})
 good("cr_only_line_ends", {"data.csv": GOOD_CSV.replace(b"\n", b"\r")}, "{d}/data.csv", kept={"pid": IDS})
+# blank lines at the end are ignored whatever ends the lines (they came out as empty rows)
+good("trailing_blank_lines_cr_only", {"data.csv": GOOD_CSV.replace(b"\n", b"\r") + b"\r\r"}, "{d}/data.csv",
+     kept={"pid": IDS})
+good("trailing_blank_lines_cr_crlf", {"data.csv": csv_bytes(GOOD, crlf=True) + b"\r\r\n"}, "{d}/data.csv",
+     kept={"pid": IDS})
 good("trailing_delimiter_every_line",
      {"data.csv": ("\n".join(ln + "," for ln in lines) + "\n").encode()}, "{d}/data.csv",
      kept={"pid": IDS}, contains=["every line ends with a delimiter"])
