@@ -541,8 +541,9 @@ def _excel_text(cell: Any) -> str | None:
     return str(value)
 
 
-def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[list[Any]], str]:
-    """Every row of the first (or named) sheet as the text its cells show, and its title."""
+def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[list[Any]], str, str]:
+    """Every row of the first visible (or named) sheet as the text its cells show, its title
+    and, when no sheet was named, the first sheet's."""
     import openpyxl
 
     try:
@@ -552,8 +553,9 @@ def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[l
         raise InputFileError(f"{name}: cannot be read as an Excel workbook ({detail}).") from None
     try:
         names = wb.sheetnames
-        if sheet is None:
-            ws = wb[names[0]]
+        if sheet is None:  # a hidden sheet is not what Excel shows (or anyone means)
+            visible = [n for n in names if getattr(wb[n], "sheet_state", "visible") == "visible"]
+            ws = wb[(visible or names)[0]]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(names):
                 raise InputFileError(f"{name}: no sheet {sheet}; the sheets are: "
@@ -564,7 +566,8 @@ def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[l
         else:
             raise InputFileError(f"{name}: no sheet {sheet!r}; the sheets are: "
                                  + ", ".join(names) + ". Use --sheet NAME.")
-        return [[_excel_text(c) for c in r] for r in ws.iter_rows()], ws.title
+        first = names[0] if sheet is None else ws.title  # differs: a hidden first sheet passed over
+        return [[_excel_text(c) for c in r] for r in ws.iter_rows()], ws.title, first
     finally:
         wb.close()
 
@@ -592,7 +595,7 @@ def _check_excel_header(header: list[str], rows: list[list[Any]], name: str) -> 
 
 def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.DataFrame, int, list[str]]:
     """Read the first (or named) sheet: every cell as the text it shows; empty cells missing."""
-    rows, title = _excel_rows(source, name, sheet)
+    rows, title, first = _excel_rows(source, name, sheet)
     _check_formulas(source, name, title, rows)
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
@@ -605,6 +608,9 @@ def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.Dat
     _check_excel_header(header, rows, name)
     body = [(r + [None] * ncols)[:ncols] for r in rows[1:]]
     notes: list[str] = []
+    if first != title:
+        notes.append(f"{name}: the first sheet, {first!r}, is hidden; read sheet {title!r} "
+                     "(choose another with --sheet).")
     skip = qualtrics_header_rows([header] + [[("" if v is None else v) for v in r] for r in body[:2]])
     if skip:
         notes.append(f"{name}: Qualtrics export detected; row{'s 2-3' if skip == 2 else ' 2'} skipped.")

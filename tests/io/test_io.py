@@ -87,8 +87,33 @@ def test_excel_sheets(tmp_path: Path) -> None:
         pd.DataFrame({"a": [1]}).to_excel(w, sheet_name="first", index=False)
         pd.DataFrame({"toy_5": [2], "toy_6": [4]}).to_excel(w, sheet_name="data", index=False)
     assert list(read_responses(f, sheet="data").columns) == ["toy_5", "toy_6"]
+    assert not any("hidden" in n for n in read_responses(f, sheet="data").attrs["notes"])
     with pytest.raises(InputFileError, match="no sheet 'nope'; the sheets are: first, data"):
         read_responses(f, sheet="nope")
+
+
+def test_excel_hidden_first_sheet_is_passed_over(tmp_path: Path) -> None:
+    # a hidden first sheet (a lookup list, a codebook) is not what Excel shows nor what anyone
+    # means; it was read and the file refused with "a header but no data rows"
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    notes.title = "lookup"
+    notes.append(["read me"])
+    notes.sheet_state = "hidden"
+    ws = wb.create_sheet("answers")
+    ws.append(["pid", "toy_5", "toy_6"])
+    ws.append(["a", 2, 4])
+    f = tmp_path / "h.xlsx"
+    wb.save(f)
+    read = read_responses(f)
+    assert list(read.columns) == ["pid", "toy_5", "toy_6"]
+    assert (f"{f}: the first sheet, 'lookup', is hidden; read sheet 'answers' (choose another "
+            "with --sheet).") in read.attrs["notes"]
+    for asked in ("lookup", 0):  # asked for by name or number, the hidden sheet is read
+        with pytest.raises(InputFileError, match="a header but no data rows"):
+            read_responses(f, sheet=asked)
 
 
 def test_duplicate_and_empty_header(tmp_path: Path) -> None:
