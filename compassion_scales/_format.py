@@ -5,6 +5,8 @@ Rounding happens here, at rendering time only; returned DataFrames are never rou
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import json
 import math
 from typing import Any
@@ -186,8 +188,10 @@ def to_jsonable(value: Any) -> Any:
         return None if (math.isnan(f) or math.isinf(f)) else f
     if value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, (pd.Timestamp, dt.date, dt.time)):  # SPSS/Stata dates and times
         return value.isoformat()
+    if isinstance(value, decimal.Decimal):  # Parquet decimals: their digits, as CSV output writes them
+        return str(value)
     if hasattr(value, "value") and hasattr(value, "name") and type(value).__module__ != "builtins":
         # Enum members
         return to_jsonable(value.value)

@@ -365,8 +365,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
                      f"({'question text and import ids' if skip == 2 else 'question text'}) skipped.")
     # trailing blank lines are not respondents; blank lines inside the data are kept as
     # empty rows so that row numbers stay the file's
-    if data.endswith((b"\n\n", b"\r\n\r\n", b"\n\r\n")):
-        data = data.rstrip(b"\r\n") + b"\n"
+    data = _drop_trailing_blank_lines(data)
     table, bad = _arrow_parse(data, sep, ncols, skip, name)
     if bad:
         raise _bad_rows(data.decode("utf-8"), sep, ncols, skip, name, bad, offset)
@@ -383,6 +382,22 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     df.columns = header
     first_row = 2 + skip + offset
     return df, first_row, notes
+
+
+def _drop_trailing_blank_lines(data: bytes) -> bytes:
+    """``data`` without the blank lines at its end, whatever ends its lines (LF, CRLF, CR).
+
+    Examples
+    --------
+    >>> _drop_trailing_blank_lines(b"a\\r1\\r\\r"), _drop_trailing_blank_lines(b"a\\r\\n1\\r\\n")
+    (b'a\\r1\\n', b'a\\r\\n1\\r\\n')
+    """
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    if len(data[end:].replace(b"\r\n", b"\n")) > 1:  # more than one line break: blank lines
+        return data[:end] + b"\n"
+    return data
 
 
 def _skip_sep_line(text: str, data: bytes, delimiter: str | None, name: str, notes: list[str]
@@ -431,6 +446,10 @@ def _arrow_parse(data: bytes, sep: str, ncols: int, skip: int, name: str) -> tup
     try:
         return _arrow_read(data, sep, ncols, skip, None), []
     except pa.ArrowInvalid as exc:
+        if "straddl" in str(exc) and not data.endswith((b"\n", b"\r")):
+            # a header with no line break after it (Google Sheets ends files so): pyarrow
+            # cannot skip it; with the break, the file reads as "a header but no data rows"
+            return _arrow_parse(data + b"\n", sep, ncols, skip, name)
         if not _WRONG_FIELD_COUNT.search(str(exc)):
             raise _arrow_error(exc, sep, name) from None
     bad: list[Any] = []
@@ -522,8 +541,9 @@ def _excel_text(cell: Any) -> str | None:
     return str(value)
 
 
-def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[list[Any]], str]:
-    """Every row of the first (or named) sheet as the text its cells show, and its title."""
+def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[list[Any]], str, str]:
+    """Every row of the first visible (or named) sheet as the text its cells show, its title
+    and, when no sheet was named, the first sheet's."""
     import openpyxl
 
     try:
@@ -533,8 +553,9 @@ def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[l
         raise InputFileError(f"{name}: cannot be read as an Excel workbook ({detail}).") from None
     try:
         names = wb.sheetnames
-        if sheet is None:
-            ws = wb[names[0]]
+        if sheet is None:  # a hidden sheet is not what Excel shows (or anyone means)
+            visible = [n for n in names if getattr(wb[n], "sheet_state", "visible") == "visible"]
+            ws = wb[(visible or names)[0]]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(names):
                 raise InputFileError(f"{name}: no sheet {sheet}; the sheets are: "
@@ -545,7 +566,8 @@ def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[l
         else:
             raise InputFileError(f"{name}: no sheet {sheet!r}; the sheets are: "
                                  + ", ".join(names) + ". Use --sheet NAME.")
-        return [[_excel_text(c) for c in r] for r in ws.iter_rows()], ws.title
+        first = names[0] if sheet is None else ws.title  # differs: a hidden first sheet passed over
+        return [[_excel_text(c) for c in r] for r in ws.iter_rows()], ws.title, first
     finally:
         wb.close()
 
@@ -573,7 +595,7 @@ def _check_excel_header(header: list[str], rows: list[list[Any]], name: str) -> 
 
 def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.DataFrame, int, list[str]]:
     """Read the first (or named) sheet: every cell as the text it shows; empty cells missing."""
-    rows, title = _excel_rows(source, name, sheet)
+    rows, title, first = _excel_rows(source, name, sheet)
     _check_formulas(source, name, title, rows)
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
@@ -586,6 +608,9 @@ def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.Dat
     _check_excel_header(header, rows, name)
     body = [(r + [None] * ncols)[:ncols] for r in rows[1:]]
     notes: list[str] = []
+    if first != title:
+        notes.append(f"{name}: the first sheet, {first!r}, is hidden; read sheet {title!r} "
+                     "(choose another with --sheet).")
     skip = qualtrics_header_rows([header] + [[("" if v is None else v) for v in r] for r in body[:2]])
     if skip:
         notes.append(f"{name}: Qualtrics export detected; row{'s 2-3' if skip == 2 else ' 2'} skipped.")
@@ -861,12 +886,17 @@ def _read_stat(p: Path | None, raw: bytes | None, suffix: str, name: str,
         tmp = Path(tmp_name)
     try:
         reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
-        # SPSS's user-missing codes come back as written and are blanked below with a note
-        df, meta = reader(str(tmp or p), apply_value_formats=False, user_missing=suffix != ".dta")
+        # SPSS's user-missing codes and Stata's .a-.z come back as written; blanked below with a note
+        df, meta = reader(str(tmp or p), apply_value_formats=False, user_missing=True)
     finally:
         if tmp is not None:
             tmp.unlink()
     notes = [f"{name}: row numbers are case numbers (first case = row 1)."]
+    if suffix == ".dta":
+        blanked = _blank_stata_extended(df, getattr(meta, "readstat_variable_types", None) or {})
+        if blanked:
+            notes.append(f"{name}: cells holding a Stata extended missing value were read as blank: "
+                         f"{'; '.join(blanked)}.")
     blanked = _blank_user_missing(df, getattr(meta, "missing_ranges", None) or {})
     if blanked:
         notes.append(f"{name}: cells holding a code the file declares missing (SPSS user-missing) "
@@ -921,6 +951,38 @@ def _blank_user_missing(df: pd.DataFrame, ranges: dict[str, list[dict[str, Any]]
             n = int(hit.sum())
             blanked.append(f"{col} ({codes}: {n} cell{'s' if n != 1 else ''})")
     return blanked
+
+
+def _blank_stata_extended(df: pd.DataFrame, types: dict[str, str]) -> list[str]:
+    """Blank Stata's extended missing values (.a-.z) in numeric columns; one phrase per column.
+
+    pyreadstat gives them back as their letter (``"a"``) in a numeric column; Stata leaves
+    them out of every analysis like ``.``, and so does cscore, saying where.
+    """
+    blanked = []
+    for col in df.columns:
+        values = df[col]
+        if types.get(col, "string") == "string" or not (values.dtype == object
+                                                        or pd.api.types.is_string_dtype(values.dtype)):
+            continue
+        hit = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if hit.any():
+            codes = ", ".join(f".{v}" for v in sorted(pd.unique(values[hit])))
+            df[col] = _without_letters(values, hit)
+            n = int(hit.sum())
+            blanked.append(f"{col} ({codes}: {n} cell{'s' if n != 1 else ''})")
+    return blanked
+
+
+def _without_letters(values: pd.Series, hit: np.ndarray) -> pd.Series:
+    """``values`` with the ``hit`` cells blank, typed as pyreadstat types a column without them."""
+    masked = values.astype(object).mask(hit, np.nan)
+    rest = masked[~hit].dropna()
+    if all(isinstance(v, float) for v in rest):
+        return masked.astype("float64")
+    if all(isinstance(v, int) for v in rest):  # integer columns: objects, as pyreadstat gives
+        return masked
+    return masked.infer_objects()  # dates and times
 
 
 def _fmt_code(value: Any) -> str:
@@ -1328,9 +1390,12 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
 
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("Sheet1")
-    ws.append([str(c) for c in df.columns])
+    rows, cols = df.shape[0] + 1, df.shape[1]
+    if rows > _XLSX_ROWS or cols > _XLSX_COLUMNS:
+        what = f"{rows} rows" if rows > _XLSX_ROWS else f"{cols} columns"
+        raise OutputFileError(f"{path}: the table has {what} with its header and an Excel sheet holds at "
+                              f"most {_XLSX_ROWS:,} rows and {_XLSX_COLUMNS:,} columns; write .csv, .tsv "
+                              "or .parquet instead (or keep fewer columns with --keep ids).")
     columns: list[list[Any]] = []
     for col in df.columns:
         s = df[col]
@@ -1343,6 +1408,10 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
         else:
             columns.append([None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
                             else (v if isinstance(v, str) else str(v)) for v in s.astype(object).tolist()])
+            _check_xlsx_text(columns[-1], len(columns), str(col), path)
+    wb = openpyxl.Workbook(write_only=True)  # after the checks: an abandoned sheet writer warns
+    ws = wb.create_sheet("Sheet1")
+    ws.append([str(c) for c in df.columns])
     for row in zip(*columns, strict=True) if columns else []:
         cells = []
         for v in row:
@@ -1354,6 +1423,30 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
                 cells.append(v)
         ws.append(cells)
     wb.save(path)
+
+
+#: the most characters an Excel cell holds (openpyxl cuts longer text short without a word)
+_XLSX_CELL_CHARS = 32_767
+#: the most rows and columns of an Excel sheet
+_XLSX_ROWS, _XLSX_COLUMNS = 1_048_576, 16_384
+
+
+def _check_xlsx_text(values: list[Any], number: int, col: str, path: Path) -> None:
+    """Refuse text an Excel cell cannot hold (too long, control characters), naming the cell."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    for i, v in enumerate(values):
+        if not isinstance(v, str):
+            continue
+        where = f"{path}: cell {get_column_letter(number)}{i + 2} (column {col})"
+        if len(v) > _XLSX_CELL_CHARS:
+            raise OutputFileError(f"{where}: the text has {len(v)} characters and an Excel cell holds "
+                                  "at most 32,767; write .csv, .tsv or .parquet instead.")
+        bad = ILLEGAL_CHARACTERS_RE.search(v)
+        if bad:
+            raise OutputFileError(f"{where}: the text holds a control character ({bad.group()!r}) that "
+                                  "an Excel cell cannot hold; write .csv, .tsv or .parquet instead.")
 
 
 def _provenance_text(output: Path, output_sha256: str | None, payload: Mapping[str, Any]) -> str:

@@ -1124,7 +1124,7 @@ class ScoreResult(ResultMixin):
         for sid, why in self.not_scored.items():
             notes.append(f"Not scored: {sid} ({why}).")
         if self.unused_columns:
-            notes.append("Columns not used: " + ", ".join(self.unused_columns) + ".")
+            notes.append(f"Columns not used: {name_briefly(self.unused_columns)}.")
         if self.options.get("prorate") is not None:
             notes.append(f"Missing-data rule overridden by the user: prorate={self.options['prorate']}.")
         if self.options.get("reverse_coded"):
@@ -1460,6 +1460,22 @@ def _can_score(s: Score, inst: Instrument, present: set[str], require_all: bool,
             message=f"row 1: no column for item {i} (needed by score {s.id}); "
                     "add the column (empty if unanswered) or map it with --map/--pattern"))
     return False
+
+
+#: column names a note shows before counting the rest
+NAMES_SHOWN = 12
+
+
+def name_briefly(columns: Sequence[Any], shown: int = NAMES_SHOWN) -> str:
+    """The first ``shown`` names and a count of the rest (a wide export has thousands).
+
+    Examples
+    --------
+    >>> name_briefly(["a", "b", "c"], shown=2)
+    'a, b and 1 more (3 columns)'
+    """
+    names = ", ".join(map(str, columns[:shown]))
+    return f"{names} and {len(columns) - shown} more ({len(columns)} columns)" if len(columns) > shown else names
 
 
 def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> list[dict[str, Any]]:

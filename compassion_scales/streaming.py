@@ -220,9 +220,11 @@ def _parse_error(path: Path, sep: str, ncols: int, encoding: str | None, msg: st
     Error path only: the file is scanned again to name the rows (ragged rows, bytes that are
     not valid UTF-8); anything else is reported with pyarrow's first line.
     """
-    from compassion_scales.io import encoding_error, ragged_rows_error
+    from compassion_scales.io import encoding_error, ragged_rows_error, table_is_empty
 
     name = str(path)
+    if table_is_empty(msg):  # a header with no line break after it, as the in-memory reader says
+        return InputFileError(f"{name}: the file has a header but no data rows.")
     if "columns, got" in msg:
         found, more = _ragged_rows(path, sep, ncols, encoding)
         return ragged_rows_error(name, found, ncols, sep, more=more)
@@ -394,6 +396,8 @@ class StreamResult(ResultMixin):
         return self.summary_table
 
     def _notes(self) -> list[str]:
+        from compassion_scales.scoring import name_briefly
+
         notes = [f"Instrument: {i.id} {i.version} ({i.name})." for i in self.instruments]
         notes.append(f"Streamed in {self.n_batches} batch(es): {self.n_rows} rows scored in input order.")
         if len(self.invalid):
@@ -402,7 +406,7 @@ class StreamResult(ResultMixin):
         for sid, why in self.not_scored.items():
             notes.append(f"Not scored: {sid} ({why}).")
         if self.unused_columns:
-            notes.append("Columns not used: " + ", ".join(self.unused_columns) + ".")
+            notes.append(f"Columns not used: {name_briefly(self.unused_columns)}.")
         return notes
 
 

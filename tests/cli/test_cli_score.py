@@ -290,3 +290,65 @@ def test_many_kept_columns_named_briefly_and_all_written(tmp_path: Path) -> None
         in res.stderr
     written = pd.read_csv(out)
     pd.testing.assert_frame_equal(written.drop(columns="scs_sf_total"), data.drop(columns=inst.item_ids))
+
+
+def test_spss_date_time_columns_in_json_output(tmp_path: Path) -> None:
+    # a date of birth (DATE11) and a time (TIME8) beside the items: --format json said "probably
+    # a bug in cscore" and -o out.json "cannot be written (Object of type date ...)"
+    import datetime as dt
+    import decimal
+
+    import pyreadstat
+
+    items = {c: [1.0, 5.0] for c in ("toy_1", "toy_2", "toy_3", "toy_5", "toy_6")}
+    frame = pd.DataFrame({"pid": ["001", "002"], "dob": [dt.date(1990, 1, 2), dt.date(1985, 12, 31)],
+                          "t": [dt.time(10, 0, 5), dt.time(23, 59, 59)], **items})
+    sav = tmp_path / "dates.sav"
+    pyreadstat.write_sav(frame, str(sav))
+    res = run(["score", str(sav), "--instrument-file", TOY, "--id", "pid", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)["scores"]
+    assert [(r["pid"], r["dob"], r["t"]) for r in rows] == [("001", "1990-01-02", "10:00:05"),
+                                                             ("002", "1985-12-31", "23:59:59")]
+    res = run(["score", str(sav), "--instrument-file", TOY, "--id", "pid", "-o", str(tmp_path / "o.json")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "o.json").read_text())[0]["dob"] == "1990-01-02"
+    # a Parquet decimal column keeps its digits, as in CSV output
+    pq = tmp_path / "dec.parquet"
+    frame.drop(columns=["dob", "t"]).assign(w=[decimal.Decimal("1.10"), None]).to_parquet(pq, index=False)
+    res = run(["score", str(pq), "--instrument-file", TOY, "--id", "pid", "-o", str(tmp_path / "d.json")])
+    assert res.exit_code == 0, res.output
+    assert [r["w"] for r in json.loads((tmp_path / "d.json").read_text())] == ["1.10", None]
+
+
+def test_many_unused_columns_named_briefly(tmp_path: Path) -> None:
+    """--keep ids on a wide export: the note names the first columns left out and counts the
+    rest (it listed all of them, a line of 200 kB for 20,000 columns); the provenance file
+    still lists every one."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame(rng.integers(1, 6, (5, 5)), columns=["toy_1", "toy_2", "toy_3", "toy_5", "toy_6"])
+    for k in range(40):
+        data[f"q{k}"] = k
+    data.insert(0, "pid", range(5))
+    src, out = tmp_path / "wide.csv", tmp_path / "scores.csv"
+    data.to_csv(src, index=False)
+    for extra in ([], ["--stream"]):
+        res = CliRunner().invoke(main, ["score", str(src), "--instrument-file", TOY, "--id", "pid",
+                                        "--keep", "ids", "-o", str(out), *extra])
+        assert res.exit_code == 0, res.output
+        assert ("Note: Columns not used: q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11 and 28 more "
+                "(40 columns).\n") in res.stderr
+        prov = json.loads(Path(f"{out}.provenance.json").read_text())
+        assert next(v for k, v in _walk(prov) if k == "unused_columns") == [f"q{k}" for k in range(40)]
+
+
+def _walk(obj: object):  # (key, value) pairs of a nested JSON object
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield k, v
+            yield from _walk(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _walk(v)

@@ -174,6 +174,13 @@ structural("blank_line_middle_with_id", ("\n".join(lines[:2] + [""] + lines[2:])
 structural("empty_file", b"", ["the file is empty"])
 structural("whitespace_file", b"\n\n  \r\n", ["the file is empty"])
 structural("header_only", b"pid,toy_1,toy_2\n", ["a header but no data rows"])
+# Google Sheets' CSV download ends without a line break: a form with no answers yet
+structural("header_only_no_final_newline", b"pid,toy_1,toy_2", ["a header but no data rows"])
+structural("header_only_no_final_newline_stream", b"pid,toy_1,toy_2", ["a header but no data rows"],
+           args=["--stream"])
+structural("header_only_quoted_no_final_newline", b'"pid","toy_1","toy_2"', ["a header but no data rows"])
+structural("qualtrics_header_rows_only_no_final_newline", qualtrics_csv([]).rstrip(b"\r\n"),
+           ["a header but no data rows"])
 structural("duplicate_header", b"pid,toy_1,toy_1,toy_2\n1,2,3,4\n",
            ["row 1, column toy_1: the column name appears more than once"])
 structural("empty_header_cell", b"pid,,toy_1\n1,2,3\n", ["row 1, column 2: the header cell is empty"])
@@ -211,6 +218,11 @@ good("bom_crlf", {"data.csv": csv_bytes(GOOD, bom=True, crlf=True)}, "{d}/data.c
 good("no_final_newline", {"data.csv": GOOD_CSV.rstrip(b"\n")}, "{d}/data.csv", kept={"pid": IDS})
 good("trailing_blank_lines", {"data.csv": GOOD_CSV + b"\n\n\r\n"}, "{d}/data.csv", kept={"pid": IDS})
 good("cr_only_line_ends", {"data.csv": GOOD_CSV.replace(b"\n", b"\r")}, "{d}/data.csv", kept={"pid": IDS})
+# blank lines at the end are ignored whatever ends the lines (they came out as empty rows)
+good("trailing_blank_lines_cr_only", {"data.csv": GOOD_CSV.replace(b"\n", b"\r") + b"\r\r"}, "{d}/data.csv",
+     kept={"pid": IDS})
+good("trailing_blank_lines_cr_crlf", {"data.csv": csv_bytes(GOOD, crlf=True) + b"\r\r\n"}, "{d}/data.csv",
+     kept={"pid": IDS})
 good("trailing_delimiter_every_line",
      {"data.csv": ("\n".join(ln + "," for ln in lines) + "\n").encode()}, "{d}/data.csv",
      kept={"pid": IDS}, contains=["every line ends with a delimiter"])
@@ -419,6 +431,17 @@ add(Case(id="errors_file_on_failure", files={"data.csv": csv_bytes(toy_table(
     args=[*SCORE, "{d}/data.csv", "-o", "{d}/out.csv", "--errors", "{d}/errors.csv", "--format", "json"],
     exit_code=1, contains=["row 2, column toy_3", "row 3, column toy_2", "Wrote 2 problem(s) to {d}/errors.csv"],
     absent=["out.csv"]))
+
+add(Case(id="output_xlsx_text_longer_than_a_cell",
+         files={"data.csv": csv_bytes(toy_table(GOOD_ROWS, extra={"essay": ["short", "x" * 40_000, ""]}))},
+         args=[*SCORE, "{d}/data.csv", "-o", "{d}/out.xlsx"], exit_code=1,
+         contains=["{d}/out.xlsx: cell B3 (column essay)", "40000 characters", "32,767"],
+         absent=["out.xlsx", "out.xlsx.provenance.json"]))
+add(Case(id="output_xlsx_control_character",
+         files={"data.csv": csv_bytes(toy_table(GOOD_ROWS, extra={"note": ["a\x0bb", "", ""]}))},
+         args=[*SCORE, "{d}/data.csv", "-o", "{d}/out.xlsx"], exit_code=1,
+         contains=["{d}/out.xlsx: cell B2 (column note)", "control character ('\\x0b')"],
+         absent=["out.xlsx"]))
 
 # --------------------------------------------------------------------------- more odd files
 

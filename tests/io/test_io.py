@@ -57,14 +57,63 @@ def test_spss_user_missing_codes_are_blank_and_reported(tmp_path: Path) -> None:
     assert not any("user-missing" in n for n in plain.attrs["notes"])
 
 
+def test_stata_extended_missing_values_are_blank_and_reported(tmp_path: Path) -> None:
+    import pyreadstat
+
+    # .a ("refused") and .z in toy_5: Stata leaves them out like ".", and the note says so,
+    # column by column, as for SPSS user-missing codes
+    df = pd.DataFrame({"pid": ["a", "b", "c"], "toy_5": [2.0, "a", "z"], "toy_6": [3.0, 4.0, np.nan],
+                       "note": ["a", "z", "."]})
+    f = tmp_path / "refused.dta"
+    pyreadstat.write_dta(df, str(f), missing_user_values={"toy_5": ["a", "z"]})
+    read = read_responses(f)
+    assert read["toy_5"].isna().tolist() == [False, True, True]
+    assert read["toy_5"].dtype == np.float64
+    assert read["toy_6"].tolist()[:2] == [3.0, 4.0]
+    assert read["note"].tolist() == ["a", "z", "."]
+    assert ("cells holding a Stata extended missing value were read as blank: "
+            "toy_5 (.a, .z: 2 cells).") in read.attrs["notes"][1]
+    res = score(read, TOY, keep="all")
+    assert res.scores["pid"].tolist() == ["a", "b", "c"]
+    # system missing (".") alone gets no such note
+    pyreadstat.write_dta(df.assign(toy_5=[2.0, np.nan, 3.0]), str(tmp_path / "plain.dta"))
+    plain = read_responses(tmp_path / "plain.dta")
+    assert not any("extended missing" in n for n in plain.attrs["notes"])
+
+
 def test_excel_sheets(tmp_path: Path) -> None:
     f = tmp_path / "x.xlsx"
     with pd.ExcelWriter(f) as w:
         pd.DataFrame({"a": [1]}).to_excel(w, sheet_name="first", index=False)
         pd.DataFrame({"toy_5": [2], "toy_6": [4]}).to_excel(w, sheet_name="data", index=False)
     assert list(read_responses(f, sheet="data").columns) == ["toy_5", "toy_6"]
+    assert not any("hidden" in n for n in read_responses(f, sheet="data").attrs["notes"])
     with pytest.raises(InputFileError, match="no sheet 'nope'; the sheets are: first, data"):
         read_responses(f, sheet="nope")
+
+
+def test_excel_hidden_first_sheet_is_passed_over(tmp_path: Path) -> None:
+    # a hidden first sheet (a lookup list, a codebook) is not what Excel shows nor what anyone
+    # means; it was read and the file refused with "a header but no data rows"
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    notes.title = "lookup"
+    notes.append(["read me"])
+    notes.sheet_state = "hidden"
+    ws = wb.create_sheet("answers")
+    ws.append(["pid", "toy_5", "toy_6"])
+    ws.append(["a", 2, 4])
+    f = tmp_path / "h.xlsx"
+    wb.save(f)
+    read = read_responses(f)
+    assert list(read.columns) == ["pid", "toy_5", "toy_6"]
+    assert (f"{f}: the first sheet, 'lookup', is hidden; read sheet 'answers' (choose another "
+            "with --sheet).") in read.attrs["notes"]
+    for asked in ("lookup", 0):  # asked for by name or number, the hidden sheet is read
+        with pytest.raises(InputFileError, match="a header but no data rows"):
+            read_responses(f, sheet=asked)
 
 
 def test_duplicate_and_empty_header(tmp_path: Path) -> None:
@@ -110,6 +159,39 @@ def test_atomic_write_and_refuse_input(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]  # no temp files left
     with pytest.raises(OutputFileError, match="unknown output type '.doc'"):
         write_table(df, tmp_path / "out.doc")
+
+
+def test_xlsx_output_refuses_text_an_excel_cell_cannot_hold(tmp_path: Path) -> None:
+    # an open-text answer longer than an Excel cell holds (32,767 characters) was cut short
+    # without a word; a control character (a vertical tab from a pasted line break) gave
+    # "cannot be written (a)". Both now name the cell and suggest another format; no file left.
+    long = "x" * 40_000
+    df = pd.DataFrame({"pid": ["P1", "P2"], "note": ["fine", long], "toy_a": [1.0, 2.0]})
+    with pytest.raises(OutputFileError) as info:
+        write_table(df, tmp_path / "out.xlsx")
+    msg = str(info.value)
+    assert msg.startswith(f"{tmp_path / 'out.xlsx'}: cell B3 (column note): the text has 40000 characters")
+    assert "32,767" in msg and ".csv" in msg and ".tmp" not in msg
+    df = pd.DataFrame({"pid": ["P1", "P2"], "note": ["line\x0bbreak", "ok"], "toy_a": [1.0, 2.0]})
+    with pytest.raises(OutputFileError) as info:
+        write_table(df, tmp_path / "out.xlsx")
+    assert str(info.value).startswith(f"{tmp_path / 'out.xlsx'}: cell B2 (column note): the text holds "
+                                      "a control character ('\\x0b')")
+    assert list(tmp_path.iterdir()) == []
+    # the longest text a cell holds is written whole
+    df = pd.DataFrame({"pid": ["P1"], "note": ["y" * 32_767]})
+    out = write_table(df, tmp_path / "out.xlsx")
+    import openpyxl
+
+    assert openpyxl.load_workbook(out).active["B2"].value == "y" * 32_767
+    # more columns than a sheet holds (a wide export kept whole) was "Invalid column index 18279"
+    # or, up to 18,278 columns, a workbook Excel cannot open
+    wide = pd.DataFrame([[1] * 16_385], columns=[f"c{k}" for k in range(16_385)])
+    with pytest.raises(OutputFileError, match="16385 columns with its header"):
+        write_table(wide, tmp_path / "wide.xlsx")
+    with pytest.raises(OutputFileError, match="1048577 rows with its header"):
+        write_table(pd.DataFrame({"a": np.zeros(1_048_576)}), tmp_path / "tall.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
 
 
 def test_column_map_formats(tmp_path: Path) -> None:
