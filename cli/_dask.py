@@ -75,7 +75,9 @@ def score_with_dask(paths: Sequence[str], wanted: list[str], *, id: list[str], m
         return
     fmt = out_format or ("table" if sys.stdout.isatty() else "csv")
     if fmt == "csv":
-        click.echo(scores.to_csv(index=False), nl=False)
+        from compassion_scales.io import csv_text
+
+        click.echo(csv_text(scores), nl=False)
     elif fmt == "json":
         click.echo(scores.to_json(orient="records"))
     else:

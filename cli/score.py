@@ -235,7 +235,9 @@ def _emit(result, fmt: str, table_style: str, decimals: int, show_summary: bool)
         return
     frame = result.summary if show_summary else result.scores
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        from compassion_scales.io import csv_text
+
+        click.echo(csv_text(frame), nl=False)
     else:
         click.echo(render_table(frame, fmt=table_style, decimals=decimals))
 
@@ -304,6 +306,8 @@ def _score_streaming(responses: str, wanted: list[str], id_cols: tuple[str, ...]
     if fmt == "json":
         click.echo(res.to_json())
     elif fmt == "csv":
-        click.echo(res.summary.to_csv(index=False), nl=False)
+        from compassion_scales.io import csv_text
+
+        click.echo(csv_text(res.summary), nl=False)
     else:
         click.echo(render_table(res.summary, fmt=table_style, decimals=decimals))

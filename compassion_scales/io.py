@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 __all__ = [
     "read_responses",
     "write_table",
+    "csv_text",
+    "write_csv_table",
     "write_provenance",
     "write_outputs",
     "sha256_file",
@@ -1598,11 +1600,27 @@ def _has_any(column: Any, series: pd.Series, characters: Sequence[str]) -> bool:
         "[" + re.escape("".join(characters)) + "]", regex=True).fillna(False).any())
 
 
-def _write_delimited(df: pd.DataFrame, path: Path, sep: str) -> None:
+def csv_text(df: pd.DataFrame, sep: str = ",") -> str:
+    """The CSV (or, with ``sep="\\t"``, TSV) text :func:`write_table` writes for ``df``.
+
+    For printing a table the way it would be saved: whole numbers as ``3``, not ``3.0``.
+
+    Examples
+    --------
+    >>> print(csv_text(pd.DataFrame({"pid": ["a", "b"], "score": [3.0, 2.5]})), end="")
+    pid,score
+    a,3
+    b,2.5
+    """
+    buffer = _io.BytesIO()
+    _write_delimited(df, buffer, sep)
+    return buffer.getvalue().decode("utf-8")
+
+
+def _write_delimited(df: pd.DataFrame, path: str | Path | IO[bytes], sep: str) -> None:
     """CSV/TSV through pyarrow's writer (about 6x faster than pandas), pandas as fallback."""
     try:
         import pyarrow as pa
-        import pyarrow.csv as pacsv
 
         table = _whole_floats_as_ints(pa.Table.from_pandas(df, preserve_index=False))
         # quote only when some text could break the CSV (pyarrow's "needed" quotes all text)
@@ -1612,25 +1630,86 @@ def _write_delimited(df: pd.DataFrame, path: Path, sep: str) -> None:
         risky = any(re.search(special, str(c)) for c in df.columns) or any(
             _has_any(table.column(j), df.iloc[:, j], (sep, '"', "\r", "\n"))
             for j, c in enumerate(df.columns) if c in texts)
-        style = "needed" if risky else "none"
-        opts = pacsv.WriteOptions(include_header=True, delimiter=sep, quoting_style=style,
-                                  quoting_header=style)
-        pacsv.write_csv(table, str(path), write_options=opts)
+        write_csv_table(table, str(path) if isinstance(path, (str, Path)) else path, sep=sep,
+                        quote="needed" if risky else "none")
     except Exception:  # noqa: BLE001 - unusual dtypes: let pandas do it
+        if not isinstance(path, (str, Path)):
+            path.seek(0)
+            path.truncate()
         df.to_csv(path, index=False, sep=sep)
 
 
-#: Whole float values below this are written as pyarrow writes them as integers (from 1e10
-#: pyarrow writes floats with an exponent, "1e+10").
-_WHOLE_LIMIT = 1e9
+def write_csv_table(table: Any, sink: Any, *, sep: str = ",", quote: str = "none",
+                    header: bool = True) -> None:
+    """Write an arrow table as CSV/TSV with pyarrow's writer (``quote``: its quoting style).
+
+    A table of one column is the exception when some of its cells are empty: pyarrow
+    writes such a cell as an empty line, which pandas, R and spreadsheet programs skip,
+    so the row would be lost on reading. Those cells are written ``""`` instead (as
+    Python's csv module and pandas do); the other cells keep pyarrow's text.
+
+    Examples
+    --------
+    >>> import io, pyarrow as pa
+    >>> out = io.BytesIO()
+    >>> write_csv_table(pa.table({"score": [15, None, 12]}), out)
+    >>> out.getvalue().decode()
+    'score\\n15\\n""\\n12\\n'
+    """
+    import pyarrow.csv as pacsv
+
+    if table.num_columns == 1 and table.num_rows and _has_empty_cell(table.column(0)):
+        text = _one_column_text(table, sep, header)
+        if isinstance(sink, str):
+            Path(sink).write_bytes(text)
+        else:
+            sink.write(text)
+        return
+    opts = pacsv.WriteOptions(include_header=header, delimiter=sep, quoting_style=quote,
+                              quoting_header=quote)
+    pacsv.write_csv(table, sink, write_options=opts)
+
+
+def _has_empty_cell(column: Any) -> bool:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column.null_count:
+        return True
+    return bool((pa.types.is_string(column.type) or pa.types.is_large_string(column.type))
+                and pc.any(pc.equal(column, "")).as_py())
+
+
+def _one_column_text(table: Any, sep: str, header: bool) -> bytes:
+    """One column as CSV lines, empty cells as ``""``, quoting where the text needs it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def quoted(values: Any) -> Any:
+        needs = pc.match_substring_regex(values, f'[{re.escape(sep)}"\r\n]')
+        wrapped = pc.binary_join_element_wise('"', pc.replace_substring(values, '"', '""'), '"', "")
+        return pc.if_else(needs, wrapped, values)
+
+    values = pc.cast(table.column(0), pa.string())
+    cells = pc.if_else(pc.fill_null(pc.equal(values, ""), True), '""', quoted(pc.fill_null(values, "")))
+    lines = ([quoted(pa.array([table.column_names[0]])).to_pylist()[0]] if header else [])
+    lines += cells.to_pylist()
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+#: Whole float values below this are written as integers (pyarrow writes floats from 1e10 on
+#: with an exponent, "1e+10").
+_WHOLE_LIMIT = 2.0 ** 53  # every whole number below it is exact in float64
 
 
 def _whole_floats_as_ints(table: Any) -> Any:
     """``table`` with each float64 column whose values are all whole numbers (below
     :data:`_WHOLE_LIMIT`, no ``-0.0``, nulls allowed) as int64: pyarrow's CSV writer then
     writes the same bytes ("3", not "3.0", either way) faster (survey answers read from
-    Parquet, SPSS or Excel are floats: 200,000 rows x 222 columns, 3.0 -> 2.4 s). Other
-    columns as they are.
+    Parquet, SPSS or Excel are floats: 200,000 rows x 222 columns, 3.0 -> 2.4 s), and whole
+    numbers from 10^10 on keep their digits (an SPSS identifier 123456789012 stays
+    ``123456789012``; pyarrow writes the float as ``1.23456789012e+11``). Other columns as
+    they are.
 
     Examples
     --------

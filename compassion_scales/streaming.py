@@ -43,6 +43,7 @@ from compassion_scales.io import (  # the decision lives where files are read (#
     STREAM_THRESHOLD_BYTES,
     STREAM_WRITE_SUFFIXES,
     should_stream,
+    write_csv_table,
 )
 from compassion_scales.results import ResultMixin
 
@@ -318,15 +319,11 @@ class _BatchWriter:
                 table = table.select(self._schema.names).cast(self._schema)
             self._pq.write_table(table)
         else:
-            import pyarrow.csv as pacsv
-
             sep = "," if self.suffix == ".csv" else "\t"
             if self._fh is None:
                 self._fh = pa.OSFile(str(self.tmp), "wb")  # closed in close()
-            style = "needed" if _needs_quotes(df, sep) else "none"
-            opts = pacsv.WriteOptions(include_header=self.rows == 0, delimiter=sep, quoting_style=style,
-                                      quoting_header=style)
-            pacsv.write_csv(table, self._fh, write_options=opts)
+            write_csv_table(table, self._fh, sep=sep, quote="needed" if _needs_quotes(df, sep) else "none",
+                            header=self.rows == 0)
         self.rows += len(df)
 
     def close(self, ok: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -202,3 +203,26 @@ def test_column_map_formats(tmp_path: Path) -> None:
     c.write_text("column,item\nQ1,toy_5\nQ1,toy_6\n")
     with pytest.raises(InputFileError, match="row 3: column Q1 is mapped twice"):
         read_column_map(c)
+
+
+def test_a_one_column_csv_keeps_its_empty_cells_as_rows(tmp_path: Path) -> None:
+    # pyarrow writes an empty cell of a one-column table as an empty line, which pandas, R
+    # and spreadsheets skip: the row would be lost on reading. It is written "" instead.
+    from compassion_scales.io import csv_text
+
+    frame = pd.DataFrame({"fcs_self": [15.0, np.nan, 12.0, np.nan]})
+    write_table(frame, tmp_path / "one.csv")
+    assert (tmp_path / "one.csv").read_bytes() == b'fcs_self\n15\n""\n12\n""\n'
+    assert csv_text(frame) == 'fcs_self\n15\n""\n12\n""\n'
+    back = pd.read_csv(tmp_path / "one.csv")
+    assert len(back) == 4 and back["fcs_self"].isna().tolist() == [False, True, False, True]
+    assert read_responses(tmp_path / "one.csv")["fcs_self"].isna().tolist() == [False, True, False, True]
+    # text: empty and missing cells alike, text that needs quotes quoted, others as they are
+    text = pd.DataFrame({"note": ["a", "", None, 'say "hi", then go', "x\ny"]})
+    assert csv_text(text) == 'note\na\n""\n""\n"say ""hi"", then go"\n"x\ny"\n'
+    assert pd.read_csv(io.StringIO(csv_text(text)), keep_default_na=False)["note"].tolist() == [
+        "a", "", "", 'say "hi", then go', "x\ny"]
+    assert csv_text(text, sep="\t").startswith('note\na\n""\n""\n')
+    # two columns, or one column without empty cells: pyarrow's own writing
+    assert csv_text(pd.DataFrame({"a": [1.0, np.nan], "b": [2, 3]})) == "a,b\n1,2\n,3\n"
+    assert csv_text(pd.DataFrame({"a": [1.0, 2.5]})) == "a\n1\n2.5\n"
