@@ -2,7 +2,7 @@
 
     python benchmarks/fidelity_robust_fresh.py [--seed 20261202] [--only NAME ...] [--keep DIR]
 
-Needs ``Rscript`` with lavaan and semTools (about 30 s in all). Simulates twelve seeded data
+Needs ``Rscript`` with lavaan and semTools (about 30 s in all). Simulates thirteen seeded data
 sets the tests have never seen, writes them as CSV to a temporary folder, fits them all in one
 Rscript run (with the R calls of the project's goldens: tests/reference/cfa_robust.R,
 cfa_ordinal.R and invariance_ordinal.R), fits the same models in cscore, and prints per
@@ -19,12 +19,12 @@ analysis and statistic the worst absolute and relative difference and the fit wh
   ``cfa(ordered=True, estimator="WLSMV")`` and ``"ULSMV"`` against ``lavaan::cfa(ordered = items,
   estimator = ...)``, the mixed set also with ``std_lv`` and the theta parameterisation; the
   thresholds and polychoric correlations as well (``*_scaled`` and ``*_robust`` indices both).
-* Ordinal invariance (2 sets: 4 categories in 2 groups, delta and theta; 5 categories in 3
-  groups): ``invariance(ordered=True, estimator="WLSMV")`` against semTools' ``measEq.syntax(ID.fac
+* Ordinal invariance (3 sets: 4 categories in 2 groups, delta and theta; 5 categories in 3
+  groups; 3 categories in 2 groups, where the thresholds step adds no constraint): ``invariance(ordered=True, estimator="WLSMV")`` against semTools' ``measEq.syntax(ID.fac
   = "std.lv", ID.cat = "Wu.Estabrook.2016")`` fitted by lavaan's WLSMV and ``lavTestLRT``.
 
 Estimates, standard errors, p values and fit indices are compared absolutely; chi-squares,
-scaling factors, shifts, log-likelihoods and AIC/BIC relatively; tolerance 1e-4. For every fit
+scaling factors, shifts, log-likelihoods and AIC/BIC relatively (to max(|lavaan|, 1)); tolerance 1e-4. For every fit
 with a larger difference a second Rscript run evaluates lavaan at cscore's estimates (start
 values with ``optim.method = "none"``: lavaan's formulas, no optimiser). Agreement there, with
 cscore's unscaled chi-square (N x the fit function) not above lavaan's, means lavaan's optimiser
@@ -85,6 +85,9 @@ SETS: list[dict[str, Any]] = [
     {"name": "ordinv4_2grp_n900", "kind": "ordinv", "n": 900, "sizes": [4, 4], "ncat": 4, "groups": 2,
      "variants": ["delta", "theta"]},
     {"name": "ordinv5_3grp_n1200", "kind": "ordinv", "n": 1200, "sizes": [6], "ncat": 5, "groups": 3,
+     "variants": ["delta"]},
+    # every item with 3 categories: the thresholds step is the configural model again (df_diff 0)
+    {"name": "ordinv3_2grp_n700", "kind": "ordinv", "n": 700, "sizes": [4, 4], "ncat": 3, "groups": 2,
      "variants": ["delta"]},
 ]
 for _s in SETS:
@@ -272,12 +275,15 @@ class Worst:
         self.flagged: dict[str, list[str]] = {}
 
     def add(self, analysis: str, stat: str, ours: float, theirs: float, where: str, rel: bool = False) -> None:
-        ours, theirs = float(ours), float(theirs)
+        ours, theirs = float(ours), math.nan if theirs is None else float(theirs)   # JSON null = R's NA
         if not (math.isfinite(ours) and math.isfinite(theirs)):
             ad = 0.0 if (math.isnan(ours) and math.isnan(theirs)) else math.inf
         else:
             ad = abs(ours - theirs)
-        rd = ad / abs(theirs) if theirs != 0.0 else (0.0 if ad == 0.0 else math.nan)
+        # relative to max(|lavaan|, 1) for the statistics compared relatively (a difference test of
+        # equivalent models is 0 up to rounding), to |lavaan| for the information column of the others
+        scale = max(abs(theirs), 1.0) if rel else abs(theirs)
+        rd = ad / scale if scale != 0.0 else (0.0 if ad == 0.0 else math.nan)
         r = self.rows.setdefault((analysis, stat), {"abs": -1.0, "abs_at": "", "rel": -1.0, "rel_at": "",
                                                      "rel_kind": rel})
         if ad > r["abs"]:
