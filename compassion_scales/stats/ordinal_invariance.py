@@ -530,6 +530,9 @@ def satorra2000_scaled_shifted(m1: dict[str, Any], m0: dict[str, Any]) -> dict[s
 
     from compassion_scales.stats.distributions import chi2
 
+    r = float(m0["fit"]["df"] - m1["fit"]["df"])
+    if r == 0:  # equivalent models (e.g. the thresholds step with 3 categories): as lavaan, no test
+        return {"chisq_diff": float(m0["fit"]["chisq"] - m1["fit"]["chisq"]), "df_diff": 0.0, "p_val": np.nan}
     D1, D0 = m1["D"], m0["D"]
     H = np.linalg.solve(D1.T @ D1, D1.T @ D0)
     A = null_space(H.T).T
@@ -538,7 +541,6 @@ def satorra2000_scaled_shifted(m1: dict[str, Any], m0: dict[str, Any]) -> dict[s
     Umid = PA @ np.linalg.inv(A @ PA) @ PA.T
     WD = m1["w"][:, None] * D1
     UG = WD @ Umid @ WD.T @ m1["gamma"]
-    r = float(m0["fit"]["df"] - m1["fit"]["df"])
     tr1, tr2 = float(np.trace(UG)), float((UG * UG.T).sum())
     a = np.sqrt(r / tr2)
     b = r - a * tr1

@@ -25,7 +25,8 @@ from compassion_scales.errors import AnalysisError
 from compassion_scales.stats.ordinal_invariance import WU_ESTABROOK_ORDER, wu_estabrook_model
 
 REF = REFERENCE
-FILES = {"hs": "hs_ordinal.csv", "bfi": "bfi.csv", "fcs": "fcs_sim_cfa.csv", "bfi3": "bfi.csv"}
+FILES = {"hs": "hs_ordinal.csv", "bfi": "bfi.csv", "fcs": "fcs_sim_cfa.csv", "bfi3": "bfi.csv",
+         "cat3": "ordinal_3cat_groups.csv"}
 EDU3 = {1: "low", 2: "low", 3: "mid", 4: "high", 5: "high"}  # bfi3: three education groups
 HS = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
 DATA = pd.read_csv(REF / "data" / "hs_ordinal.csv")
@@ -77,9 +78,13 @@ def test_scaled_shifted_differences_match_lavtestlrt(name: str, pz: str) -> None
     table = run(name, pz).table.set_index("step")
     for key, ref in gold(name)[SEQ[pz][1]].items():
         step = key.split("_vs_")[0]
-        assert table.loc[step, "chisq_diff"] == pytest.approx(ref["chisq_diff"], rel=1e-4), key
+        # equivalent models (df_diff 0): lavaan's plain difference (numerically 0) and p NA
+        assert table.loc[step, "chisq_diff"] == pytest.approx(ref["chisq_diff"], rel=1e-4, abs=1e-6), key
         assert table.loc[step, "df_diff"] == ref["df_diff"]
-        assert table.loc[step, "p_diff"] == pytest.approx(ref["p"], abs=1e-4), key
+        if ref["p"] is None:
+            assert np.isnan(table.loc[step, "p_diff"]), key
+        else:
+            assert table.loc[step, "p_diff"] == pytest.approx(ref["p"], abs=1e-4), key
 
 
 @pytest.mark.slow
@@ -117,6 +122,24 @@ def test_invariance_api_runs_all_five_steps() -> None:
     # estimator="WLSMV" alone treats the items as ordered
     res2 = invariance(DATA, HS, group="school", estimator="WLSMV", steps=["configural", "thresholds"])
     assert list(res2.summary["step"]) == ["configural", "thresholds"]
+
+
+def test_three_category_items_thresholds_step_is_the_configural_model_again() -> None:
+    # with 3 categories, equal thresholds with free intercepts and scales (Wu & Estabrook, 2016) has
+    # as many parameters as the configural model: lavTestLRT gives the plain difference, df 0 and p NA
+    # (fixture: Rscript tests/reference/invariance_ordinal.R cat3)
+    g = gold("cat3")
+    df = pd.read_csv(REF / "data" / FILES["cat3"])
+    t = invariance(df, g["model"], group="grp", ordered=True, stop_at_failure=False).summary.set_index("step")
+    ref = g["lrt"]["thresholds_vs_configural"]
+    assert t.loc["thresholds", "df_diff"] == ref["df_diff"] == 0
+    assert t.loc["thresholds", "npar"] == g["steps"]["thresholds"]["fit"]["npar"] == g["steps"]["configural"]["fit"]["npar"]
+    assert t.loc["thresholds", "chisq"] == pytest.approx(g["steps"]["thresholds"]["fit"]["chisq"], rel=1e-6)
+    assert t.loc["thresholds", "chisq_diff"] == pytest.approx(ref["chisq_diff"], abs=1e-6)
+    assert ref["p"] is None and np.isnan(t.loc["thresholds", "p_diff"])
+    nxt = g["lrt"]["metric_vs_thresholds"]
+    assert t.loc["metric", "chisq_diff"] == pytest.approx(nxt["chisq_diff"], rel=1e-4)
+    assert t.loc["metric", "p_diff"] == pytest.approx(nxt["p"], abs=1e-4)
 
 
 def test_wu_estabrook_model_counts_match_measeq_syntax() -> None:

@@ -5,8 +5,11 @@
 #         group = gender, listwise deletion
 #   fcs : tests/reference/data/fcs_sim_cfa.csv (simulated FCS-shaped, 0-4), group = group
 #   bfi3: bfi C1-C5 by education in three groups (1-2 low, 3 mid, 4-5 high), listwise
-# Run once from the repository root:  Rscript tests/reference/invariance_ordinal.R [hs bfi fcs bfi3]
-# Writes tests/reference/invariance_ordinal_{hs,bfi,fcs,bfi3}.json. In each file:
+#   cat3: simulated, every item with 3 categories (tests/reference/data/ordinal_3cat_groups.csv, written
+#         here), group = grp: the thresholds step is then equivalent to the configural one (same df;
+#         lavTestLRT returns the plain difference, df 0 and p NA)
+# Run once from the repository root:  Rscript tests/reference/invariance_ordinal.R [hs bfi fcs bfi3 cat3]
+# Writes tests/reference/invariance_ordinal_{hs,bfi,fcs,bfi3,cat3}.json. In each file:
 #   steps : configural, thresholds, metric, scalar with parameterization = "delta" and strict with
 #           parameterization = "theta" (measEq.syntax refuses equal residual variances in the delta
 #           parameterisation); lrt: lavTestLRT of each step against the previous one
@@ -69,7 +72,7 @@ run_set <- function(name, data, model, items, group, data_desc) {
 }
 
 sets <- commandArgs(trailingOnly = TRUE)   # e.g. Rscript tests/reference/invariance_ordinal.R bfi3
-if (!length(sets)) sets <- c("hs", "bfi", "fcs", "bfi3")
+if (!length(sets)) sets <- c("hs", "bfi", "fcs", "bfi3", "cat3")
 if ("hs" %in% sets) {
   hs <- read.csv(file.path(out, "data", "hs_ordinal.csv"))
   run_set("hs", hs, "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9",
@@ -95,5 +98,20 @@ if ("bfi3" %in% sets) {  # three groups: education 1-2 "low", 3 "mid", 4-5 "high
   b3$edu3 <- c("low", "low", "mid", "high", "high")[b3$education]
   run_set("bfi3", b3, "consc =~ C1 + C2 + C3 + C4 + C5", paste0("C", 1:5), "edu3",
           "na.omit(bfi.csv[, c(C1-C5, education)]) with edu3 = c(low, low, mid, high, high)[education]")
+}
+if ("cat3" %in% sets) {  # 2 factors x 4 items, all with 3 categories (skewed), two groups
+  set.seed(20261202)
+  n <- 700
+  grp <- sample(c("a", "b"), n, replace = TRUE)
+  eta <- matrix(rnorm(n * 2), n) %*% chol(matrix(c(1, .45, .45, 1), 2))
+  lam <- c(.75, .65, .70, .55, .80, .60, .70, .50)
+  ys <- sapply(1:8, function(j) lam[j] * eta[, (j - 1) %/% 4 + 1] + sqrt(1 - lam[j]^2) * rnorm(n))
+  c3 <- as.data.frame(apply(ys, 2, function(y) findInterval(y, c(-0.2, 1.1)) + 1L))
+  names(c3) <- paste0("u", 1:8)
+  c3$grp <- grp
+  write.csv(c3, file.path(out, "data", "ordinal_3cat_groups.csv"), row.names = FALSE)
+  c3 <- read.csv(file.path(out, "data", "ordinal_3cat_groups.csv"))
+  run_set("cat3", c3, "f1 =~ u1 + u2 + u3 + u4\n f2 =~ u5 + u6 + u7 + u8", paste0("u", 1:8), "grp",
+          "ordinal_3cat_groups.csv")
 }
 cat("done\n")
