@@ -362,7 +362,7 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         that contain other scores are skipped), a dict ``{"factor": ["item", ...]}``, or
         lavaan-style text ``"visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6"``
         (``item1 ~~ item2`` adds a residual covariance).
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV", "ULSMV"}
         ``"ML"``: normal-theory maximum likelihood. ``"MLR"``: robust ML as lavaan's
         ``estimator = "MLR"``: the same estimates with Huber-White (sandwich) standard errors
         (observed information as bread, casewise first-order information as meat), the
@@ -371,7 +371,7 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
         ``baseline_scaling_factor``) and robust fit indices (``cfi_robust``, ``tli_robust``,
         ``rmsea_robust`` with ``rmsea_ci_low_robust``/``rmsea_ci_high_robust``), as lavaan's
         ``.robust`` columns (with ``missing="fiml"``, lavaan's FIML-corrected versions).
-        Ordinal estimators (WLSMV, ULSMV) raise an error in this version.
+        ``"WLSMV"`` and ``"ULSMV"`` treat the items as ordered categories (see ``ordered``).
     missing : {"listwise", "fiml"}
         ``"listwise"`` (default): rows with a missing answer on any model item are dropped (a
         :class:`~compassion_scales.errors.MissingDataWarning` says how many). ``"fiml"`` (also

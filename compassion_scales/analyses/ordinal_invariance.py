@@ -250,6 +250,13 @@ def _complete_codes(df: pd.DataFrame, items: list[str], group: str, ordered: Any
             f"estimator='WLSMV' treats the items as ordered categories, but {', '.join(many[:3])}"
             f"{' ...' if len(many) > 3 else ''} have more than 10 distinct values. Pass ordered=True "
             "(--ordered) to treat them as ordinal anyway, or use estimator='ML' or 'MLR' for continuous items.")
+    binary = [it for it, k in zip(items, ncat, strict=True) if k == 2]
+    if binary:  # one threshold cannot identify both an intercept and a scale (Wu & Estabrook, 2016)
+        raise AnalysisError(
+            f"Ordinal invariance needs at least three answer categories per item, but {', '.join(binary[:3])}"
+            f"{' ...' if len(binary) > 3 else ''} {'has' if len(binary) == 1 else 'have'} two. Binary items need "
+            "other identification rules (semTools' measEq.syntax fixes their intercepts and scales), which "
+            "this version does not have: test them in R, or leave them out.")
     return codes, ncat, df[group][keep].astype(str).to_numpy(), n_drop
 
 

@@ -142,6 +142,17 @@ def test_three_category_items_thresholds_step_is_the_configural_model_again() ->
     assert t.loc["metric", "p_diff"] == pytest.approx(nxt["p"], abs=1e-4)
 
 
+def test_binary_items_are_refused_in_words_not_a_singular_matrix() -> None:
+    # one threshold cannot identify a free intercept and scale: the fit used to stop with
+    # numpy's "Singular matrix"; semTools has other rules for binary items, which we lack
+    df = pd.read_csv(REF / "data" / "hs_binary.csv")
+    with pytest.raises(AnalysisError, match=r"at least three answer categories per item, but x1, x2, x3 \.\.\. have two"):
+        invariance(df, HS, group="school", ordered=True)
+    mixed = df.assign(x1=df["x1"] + (df.index % 3 == 0))  # x1 now has three categories
+    with pytest.raises(AnalysisError, match="but x2, x3, x4 ... have two"):
+        invariance(mixed, HS, group="school", ordered=True)
+
+
 def test_wu_estabrook_model_counts_match_measeq_syntax() -> None:
     pattern = np.zeros((9, 3), dtype=bool)
     pattern[np.arange(9), np.arange(9) // 3] = True
