@@ -158,9 +158,7 @@ def emit_frame(df: Any, out_format: str, table_style: str = "simple", decimals: 
     if out_format == "json":
         click.echo(dumps_json(json_payload if json_payload is not None else df))
     elif out_format == "csv":
-        from compassion_scales.io import csv_text
-
-        click.echo(csv_text(df), nl=False)
+        click.echo(df.to_csv(index=False), nl=False)
     else:
         from compassion_scales.reporting.tables import make_table
 

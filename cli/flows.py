@@ -108,9 +108,7 @@ def flows(responses: str, instrument: str, group: str | None, time: str | None,
         for line in result.notes():
             click.echo(line)
     elif out_format == "csv":
-        from compassion_scales.io import csv_text
-
-        click.echo(csv_text(table), nl=False)
+        click.echo(table.to_csv(index=False), nl=False)
     else:
         emit_result(result, out_format, table_style, decimals)
     if plot_file:

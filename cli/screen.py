@@ -131,9 +131,7 @@ def screen(responses: str, instrument: str, id: tuple[str, ...], duration: str |
         return
     frame = result.table if show_respondents else result.summary
     if out_format == "csv":
-        from compassion_scales.io import csv_text
-
-        click.echo(csv_text(frame), nl=False)
+        click.echo(frame.to_csv(index=False), nl=False)
         return
     click.echo(result.title)
     click.echo(render_table(frame, fmt=table_style, decimals=decimals))
