@@ -344,6 +344,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     if not raw or raw.isspace():
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
     text, data, notes = _decode_bytes(raw, encoding, name)  # text: maybe only the first MiBs
+    text, data = _doubled_carriage_returns(text, data, name, notes)
     if not text or (len(text) < _HEAD_CHARS and text.isspace()):
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
     text, data, first_line, offset, delimiter = _skip_sep_line(text, data, delimiter, name, notes)
@@ -384,6 +385,29 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     df.columns = header
     first_row = 2 + skip + offset
     return df, first_row, notes
+
+
+def _doubled_carriage_returns(text: str, data: bytes, name: str, notes: list[str]) -> tuple[str, bytes]:
+    r"""Lines that all end in CR CR LF read as CRLF lines, with a note.
+
+    A CRLF file passed once more through Windows' text-mode line-end conversion ends every
+    line so; read literally, a blank line would follow every row (pandas and R skip them).
+
+    Examples
+    --------
+    >>> notes = []
+    >>> _doubled_carriage_returns("a\r\r\n1\r\r\n", b"a\r\r\n1\r\r\n", "f.csv", notes)
+    ('a\r\n1\r\n', b'a\r\n1\r\n')
+    >>> _doubled_carriage_returns("a\r\n1\r\r\n", b"a\r\n1\r\r\n", "f.csv", [])[1]
+    b'a\r\n1\r\r\n'
+    """
+    doubled = data.count(b"\r\r\n")
+    if not doubled or doubled != data.count(b"\n"):
+        return text, data
+    notes.append(f"{name}: every line ends in CR CR LF (line ends converted twice, as a file written "
+                 "in Windows text mode from CRLF lines gets); each is read as one line break, and "
+                 "row numbers count it once.")
+    return text.replace("\r\r\n", "\r\n"), data.replace(b"\r\r\n", b"\r\n")
 
 
 def _drop_trailing_blank_lines(data: bytes) -> bytes:

@@ -226,3 +226,22 @@ def test_a_one_column_csv_keeps_its_empty_cells_as_rows(tmp_path: Path) -> None:
     # two columns, or one column without empty cells: pyarrow's own writing
     assert csv_text(pd.DataFrame({"a": [1.0, np.nan], "b": [2, 3]})) == "a,b\n1,2\n,3\n"
     assert csv_text(pd.DataFrame({"a": [1.0, 2.5]})) == "a\n1\n2.5\n"
+
+
+def test_lines_ending_in_cr_cr_lf_are_one_row_each(tmp_path: Path) -> None:
+    # a CRLF file written again in Windows text mode: read literally, every row would be
+    # followed by an empty one (scores missing, or "the identifier is empty" with an id)
+    from compassion_scales.streaming import stream_blockers
+
+    f = tmp_path / "twice.csv"
+    f.write_bytes(b"pid,toy_5,toy_6\r\r\na,2,4\r\r\nb,3,5\r\r\n")
+    df = read_responses(f)
+    assert df["pid"].tolist() == ["a", "b"] and df["toy_6"].tolist() == ["4", "5"]
+    assert any("every line ends in CR CR LF" in n for n in df.attrs["notes"])
+    res = score(df, TOY, id="pid")
+    assert res.scores["pid"].tolist() == ["a", "b"]
+    assert stream_blockers(f)  # read whole, never in batches
+    # one such line among CRLF lines is left as it is (a blank line inside is an empty row)
+    g = tmp_path / "once.csv"
+    g.write_bytes(b"pid,toy_5,toy_6\r\na,2,4\r\r\nb,3,5\r\n")
+    assert len(read_responses(g)) == 3
