@@ -348,6 +348,9 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     if not text or (len(text) < _HEAD_CHARS and text.isspace()):
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
     text, data, first_line, offset, delimiter = _skip_sep_line(text, data, delimiter, name, notes)
+    if not first_line.strip():
+        raise InputFileError(f"{name}: row {offset + 1} is blank, but it must hold the column names; "
+                             "delete the blank line(s) above the header.")
     sep = delimiter or _sniff_delimiter(first_line, suffix)
     if len(sep) != 1:
         raise InputFileError(f"{name}: the delimiter must be one character, not {sep!r}.")

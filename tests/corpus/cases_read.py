@@ -172,6 +172,11 @@ structural("many_bad_rows", ("\n".join([lines[0]] + [lines[1] + ","] * 30) + "\n
 structural("blank_line_middle_with_id", ("\n".join(lines[:2] + [""] + lines[2:]) + "\n").encode(),
            ["row 3, column pid", "the identifier is empty"], args=["--id", "pid"])
 structural("empty_file", b"", ["the file is empty"])
+# a blank line above the header (the message said "the header (row 1) has 0" fields)
+structural("blank_line_before_header", b"\n" + ("\n".join(lines) + "\n").encode(),
+           ["row 1 is blank, but it must hold the column names"])
+structural("blank_line_before_header_stream", b"\r\n" + ("\n".join(lines) + "\n").encode(),
+           ["row 1 is blank, but it must hold the column names"], args=["--stream"])
 structural("whitespace_file", b"\n\n  \r\n", ["the file is empty"])
 structural("header_only", b"pid,toy_1,toy_2\n", ["a header but no data rows"])
 # Google Sheets' CSV download ends without a line break: a form with no answers yet
@@ -223,6 +228,10 @@ good("trailing_blank_lines_cr_only", {"data.csv": GOOD_CSV.replace(b"\n", b"\r")
      kept={"pid": IDS})
 good("trailing_blank_lines_cr_crlf", {"data.csv": csv_bytes(GOOD, crlf=True) + b"\r\r\n"}, "{d}/data.csv",
      kept={"pid": IDS})
+# CRLF lines written again in Windows text mode: every line ends in \r\r\n (an empty row
+# followed every respondent)
+good("cr_cr_lf_every_line", {"data.csv": csv_bytes(GOOD, crlf=True).replace(b"\r\n", b"\r\r\n")},
+     "{d}/data.csv", kept={"pid": IDS}, contains=["every line ends in CR CR LF"])
 good("trailing_delimiter_every_line",
      {"data.csv": ("\n".join(ln + "," for ln in lines) + "\n").encode()}, "{d}/data.csv",
      kept={"pid": IDS}, contains=["every line ends with a delimiter"])
