@@ -169,11 +169,6 @@ def _score_data(data: Any, wanted: list[str], inputs: list[str], errors_file: st
         raise
 
 
-#: Kept columns named on standard error; a wide survey scored for one instrument keeps
-#: hundreds (all are in the output file).
-KEPT_SHOWN = 12
-
-
 def _report_scored(result: Any) -> Any:
     """Say what was scored and kept (on standard error); apply the --norm options."""
     names = ", ".join(f"{i.id} {i.version}" for i in result.instruments)
@@ -181,10 +176,10 @@ def _report_scored(result: Any) -> Any:
                + ", ".join(result.score_columns) + ".", err=True)
     kept = [c for c in result.scores.columns if c not in result.score_columns]
     result = apply_norm_options(result)
-    if kept:
-        shown = ", ".join(map(str, kept[:KEPT_SHOWN]))
-        more = f" and {len(kept) - KEPT_SHOWN} more ({len(kept)} columns)" if len(kept) > KEPT_SHOWN else ""
-        click.echo(f"Kept (not items): {shown}{more}.", err=True)
+    if kept:  # a wide survey scored for one instrument keeps hundreds (all are in the output file)
+        from compassion_scales.scoring import name_briefly
+
+        click.echo(f"Kept (not items): {name_briefly(kept)}.", err=True)
     for line in result.notes()[len(result.instruments):]:
         click.echo(f"Note: {line}", err=True)
     return result
