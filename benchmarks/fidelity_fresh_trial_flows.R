@@ -9,8 +9,12 @@
 #           psych::r.test(n, r12, r34, r13, r14, r23, r24) (Steiger); t.test Welch / paired;
 #           psych::cohen.d-style pooled d; lme4::lmer(value ~ flow * group * time + (1 | subject),
 #           contrasts contr.sum, REML = TRUE / FALSE): fixef, SE, VarCorr, logLik
+#   anova (flows without time; complete cases): car::Anova(lm(cbind(flows) ~ group, contrasts
+#           contr.sum), idata, idesign = ~flow, type = 3) + summary(multivariate = FALSE) (what
+#           afex::aov_ez(type = 3) runs; afex is not installed here); Type I: summary(aov(value ~
+#           group * flow + Error(id / flow))); ges = SS / (SS + all error SS) as afex
 #   retest: psych::ICC(lmer = FALSE) and cor.test on the complete pairs
-suppressPackageStartupMessages({library(psych); library(jsonlite); library(lme4)})
+suppressPackageStartupMessages({library(psych); library(jsonlite); library(lme4); library(car)})
 args <- commandArgs(trailingOnly = TRUE)
 dir <- args[1]
 jobs <- fromJSON(file.path(dir, "manifest.json"), simplifyVector = FALSE)
@@ -135,9 +139,7 @@ flows_job <- function(j) {
          else list(flow = "contr.sum", time = "contr.sum")
   lmm <- list()
   for (reml in c(TRUE, FALSE)) {
-    fit <- lmer(fml, data = long, REML = reml, contrasts = ctr,
-                control = lmerControl(optimizer = "nloptwrap",
-                                      optCtrl = list(xtol_abs = 1e-12, ftol_abs = 1e-14, maxeval = 1e5)))
+    fit <- lmer(fml, data = long, REML = reml, contrasts = ctr)  # lme4's default optimiser (nloptwrap)
     vc <- as.data.frame(VarCorr(fit))
     lmm[[if (reml) "reml" else "ml"]] <- list(names = names(fixef(fit)), beta = num(fixef(fit)),
       se = num(sqrt(diag(as.matrix(vcov(fit))))), tau2 = vc$vcov[1], sigma2 = vc$vcov[2],
@@ -163,9 +165,48 @@ retest_job <- function(j) {
   out
 }
 
+anova_job <- function(j) {
+  d <- rd(j$file)
+  flows <- unlist(j$flows)
+  for (fl in flows) d[[fl]] <- sums(d, unlist(j$items[[fl]])) / length(j$items[[fl]])
+  grouped <- !is.null(j$group)
+  w <- d[complete.cases(d[, c(flows, if (grouped) "grp")]), ]
+  if (grouped) w$grp <- factor(w$grp)
+  Y <- as.matrix(w[, flows])
+  mlm <- if (grouped) lm(Y ~ grp, data = w, contrasts = list(grp = "contr.sum")) else lm(Y ~ 1)
+  idata <- data.frame(flow = factor(flows, levels = flows))
+  s <- summary(car::Anova(mlm, idata = idata, idesign = ~flow, type = 3), multivariate = FALSE)
+  uni <- unclass(s$univariate.tests); adj <- unclass(s$pval.adjustments); sph <- unclass(s$sphericity.tests)
+  terms <- if (grouped) c("grp", "flow", "grp:flow") else "flow"
+  err_all <- sum(unique(uni[, "Error SS"]))
+  t3 <- lapply(terms, function(tm) {
+    r <- list(term = sub("grp", "group", tm), df1 = uni[tm, "num Df"], df2 = uni[tm, "den Df"],
+              ss = uni[tm, "Sum Sq"], ss_error = uni[tm, "Error SS"], f = uni[tm, "F value"],
+              p = uni[tm, "Pr(>F)"], pes = uni[tm, "Sum Sq"] / (uni[tm, "Sum Sq"] + uni[tm, "Error SS"]),
+              ges = uni[tm, "Sum Sq"] / (uni[tm, "Sum Sq"] + err_all))
+    if (tm %in% rownames(adj)) r <- c(r, list(gg_eps = adj[tm, "GG eps"], p_gg = adj[tm, "Pr(>F[GG])"],
+                                            hf_eps = adj[tm, "HF eps"], p_hf = adj[tm, "Pr(>F[HF])"]))
+    r
+  })
+  long <- do.call(rbind, lapply(flows, function(fl) data.frame(id = factor(w$id), flow = fl, value = w[[fl]],
+                                                             grp = if (grouped) w$grp else "all")))
+  long$flow <- factor(long$flow, levels = flows)
+  a1 <- summary(if (grouped) aov(value ~ grp * flow + Error(id / flow), data = long)
+                else aov(value ~ flow + Error(id / flow), data = long))
+  b <- a1[["Error: id"]][[1]]; wi <- a1[["Error: id:flow"]][[1]]
+  rownames(b) <- trimws(rownames(b)); rownames(wi) <- trimws(rownames(wi))
+  t1 <- lapply(terms, function(tm) {
+    tab <- if (tm == "grp") b else wi
+    list(term = sub("grp", "group", tm), ss = tab[tm, "Sum Sq"], f = tab[tm, "F value"], p = tab[tm, "Pr(>F)"])
+  })
+  list(n = nrow(w), type3 = t3, type1 = t1, mauchly_w = unname(sph[1, "Test statistic"]),
+       mauchly_p = unname(sph[1, "p-value"]))
+}
+
 res <- list()
 for (j in jobs) {
-  res[[j$name]] <- switch(j$kind, trial = trial_job(j), flows = flows_job(j), retest = retest_job(j))
+  res[[j$name]] <- switch(j$kind, trial = trial_job(j), flows = flows_job(j), retest = retest_job(j),
+                          anova = anova_job(j))
 }
 res$versions <- list(R = R.version.string, psych = as.character(packageVersion("psych")),
                      lme4 = as.character(packageVersion("lme4")))

@@ -18,6 +18,13 @@ R calls (as the docs name them; docs/clinical-change.md, docs/flows.md, docs/rel
   REML and ML (fixed effects, SEs, variance components, log-likelihood).
 - retest (long data, ``time=``/``occasions=``): ``psych::ICC(lmer = FALSE)``, ``cor.test``.
 
+What to expect (seed 20261203): everything agrees to <= 1e-12 except the mixed model, where
+lmer's variances differ by up to ~2e-7 relative (fixed effects ~1e-9 absolute). That is where
+lme4's default optimiser stops on a flat criterion, not a cscore difference: lme4's own
+``devFunOnly`` deviance at cscore's theta equals that at lmer's theta to ~1e-12, and a
+``optimize(devfun, tol = 1e-14)`` optimum lies between the two thetas (both ~1e-8 from it).
+The log-likelihoods agree to ~1e-12.
+
 Takes about 10 s.
 """
 
@@ -59,7 +66,8 @@ def simulate_trial(rng: np.random.Generator, sizes: list[int], effects: list[flo
                    drop_fu: float, blank_fu: int, item_na: float,
                    labels: list[str] | None = None) -> pd.DataFrame:
     """Long FCS data (id, arm, wave 0/1): drops some follow-up rows, blanks some follow-up
-    rows and leaves single items unanswered (a missing item makes that score missing)."""
+    rows, leaves single items unanswered (a missing item makes that score missing) and adds
+    three follow-up rows of ids with no baseline row."""
     arms = np.repeat(labels or [f"arm{i}" for i in range(len(sizes))], sizes)
     eff = np.repeat(effects, sizes)
     n = arms.size
@@ -84,7 +92,9 @@ def simulate_trial(rng: np.random.Generator, sizes: list[int], effects: list[flo
         d.insert(0, "arm", arms)
         d.insert(0, "id", ids)
     fu = fu[rng.random(n) >= drop_fu]
-    return pd.concat([base, fu]).sample(frac=1, random_state=int(rng.integers(1e6))).reset_index(drop=True)
+    # three people seen at follow-up only (no baseline row): left out by both sides
+    extra = fu.iloc[:3].assign(id=np.arange(9001, 9004))
+    return pd.concat([base, fu, extra]).sample(frac=1, random_state=int(rng.integers(1e6))).reset_index(drop=True)
 
 
 def simulate_flows(rng: np.random.Generator, sizes: list[int], n_times: int, miss_occ: float,
@@ -278,6 +288,34 @@ def _names_note(log: Log, name: str, ours: list[str], theirs: list[str]) -> None
           + ", ".join(f"{a}={b}" for a, b in list(zip(ours, theirs, strict=True))[::7]))
 
 
+def check_anova(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any], grouped: bool) -> None:
+    import compassion_scales as cs
+
+    kw = {"group": "grp"} if grouped else {}
+    for ss_type in (3, 1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = cs.flows(d, "ceas", anova_type=ss_type, **kw)
+        an = res.anova.set_index("term")
+        tag = "Type III (car::Anova)" if ss_type == 3 else "Type I (aov)"
+        log.add("flows anova n complete", name, res.n_complete, r["n"])
+        for rr in r["type3" if ss_type == 3 else "type1"]:
+            a = an.loc[rr["term"]]
+            log.add(f"flows anova {tag} SS", name, a["ss"], rr["ss"])
+            log.add(f"flows anova {tag} F", name, a["f"], rr["f"])
+            log.add(f"flows anova {tag} p", name, a["p_val"], rr["p"])
+            if ss_type == 3:
+                log.add("flows anova df1, df2, SS_error", name, [a["df1"], a["df2"], a["ss_error"]],
+                        [rr["df1"], rr["df2"], rr["ss_error"]])
+                log.add("flows anova pes, ges (afex formula)", name, [a["pes"], a["ges"]], [rr["pes"], rr["ges"]])
+                if "gg_eps" in rr:
+                    log.add("flows anova GG/HF eps", name, [a["gg_eps"], a["hf_eps"]], [rr["gg_eps"], rr["hf_eps"]])
+                    log.add("flows anova GG/HF p", name, [a["p_gg"], a["p_hf"]], [rr["p_gg"], rr["p_hf"]])
+        if ss_type == 3:
+            log.add("flows Mauchly W, p", name, res.sphericity[["mauchly_w", "p_val"]].iloc[0],
+                    [r["mauchly_w"], r["mauchly_p"]])
+
+
 def check_retest(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any]) -> None:
     import compassion_scales as cs
 
@@ -324,6 +362,11 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append({"name": f"flows:{name}", "kind": "flows", "file": f"{name}.csv",
                      "flows": list(CEAS_FLOWS), "items": CEAS_SCORED,
                      "group": "grp" if len(sizes) > 1 else None})
+        first = d[d["wave"] == 1].drop(columns="wave")  # one row per person: the mixed ANOVA
+        first.to_csv(folder / f"{name}_t1.csv", index=False, na_rep="")
+        jobs.append({"name": f"anova:{name}_t1", "kind": "anova", "file": f"{name}_t1.csv",
+                     "flows": list(CEAS_FLOWS), "items": CEAS_SCORED,
+                     "group": "grp" if len(sizes) > 1 else None})
     (folder / "manifest.json").write_text(json.dumps(jobs))
     t0 = time.perf_counter()
     with open(folder / "r_log.txt", "w") as rlog:
@@ -345,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
             check_flows(log, name, d, r, job["group"] is not None)
         elif kind == "retest":
             check_retest(log, name, d, r)
+        elif kind == "anova":
+            check_anova(log, name, d, r, job["group"] is not None)
     t_py = time.perf_counter() - t0
     print(log.report())
     v = rres["versions"]
