@@ -345,6 +345,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
     text, data, notes = _decode_bytes(raw, encoding, name)  # text: maybe only the first MiBs
     text, data = _doubled_carriage_returns(text, data, name, notes)
+    text, data = _dos_end_of_file(text, data, name, notes)
     if not text or (len(text) < _HEAD_CHARS and text.isspace()):
         raise InputFileError(f"{name}: the file is empty (no header row and no data).")
     text, data, first_line, offset, delimiter = _skip_sep_line(text, data, delimiter, name, notes)
@@ -411,6 +412,26 @@ def _doubled_carriage_returns(text: str, data: bytes, name: str, notes: list[str
                  "in Windows text mode from CRLF lines gets); each is read as one line break, and "
                  "row numbers count it once.")
     return text.replace("\r\r\n", "\r\n"), data.replace(b"\r\r\n", b"\r\n")
+
+
+def _dos_end_of_file(text: str, data: bytes, name: str, notes: list[str]) -> tuple[str, bytes]:
+    r"""Drop a Ctrl-Z (0x1A) that ends the file, as old DOS programs wrote it, with a note.
+
+    Examples
+    --------
+    >>> notes = []
+    >>> _dos_end_of_file("a\n1\n\x1a", b"a\n1\n\x1a", "f.csv", notes)
+    ('a\n1\n', b'a\n1\n')
+    >>> len(notes)
+    1
+    """
+    end = data.rstrip(b"\r\n")
+    if not end.endswith(b"\x1a"):
+        return text, data
+    notes.append(f"{name}: the file ends with a Ctrl-Z (an old DOS end-of-file mark); it was ignored.")
+    data = end[:-1]
+    tail = text.rstrip("\r\n")
+    return (tail[:-1] if tail.endswith("\x1a") else text), data
 
 
 def _drop_trailing_blank_lines(data: bytes) -> bytes:

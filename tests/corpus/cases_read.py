@@ -232,6 +232,9 @@ good("trailing_blank_lines_cr_crlf", {"data.csv": csv_bytes(GOOD, crlf=True) + b
 # followed every respondent)
 good("cr_cr_lf_every_line", {"data.csv": csv_bytes(GOOD, crlf=True).replace(b"\r\n", b"\r\r\n")},
      "{d}/data.csv", kept={"pid": IDS}, contains=["every line ends in CR CR LF"])
+# old DOS programs end a file with Ctrl-Z (0x1A): it was read as a row of one field
+good("dos_ctrl_z_at_end", {"data.csv": csv_bytes(GOOD, crlf=True) + b"\x1a"}, "{d}/data.csv",
+     kept={"pid": IDS}, contains=["ends with a Ctrl-Z"])
 good("trailing_delimiter_every_line",
      {"data.csv": ("\n".join(ln + "," for ln in lines) + "\n").encode()}, "{d}/data.csv",
      kept={"pid": IDS}, contains=["every line ends with a delimiter"])
