@@ -1050,7 +1050,7 @@ def efa(data: Any, instrument: str | Instrument | None = None, *,
     with single_thread_blas():
         fit = extract(prep.corr, n_factors, method)
     if not fit.converged:
-        warnings.warn(f"The {method} estimator did not converge ({fit.message}); results may be "
+        warnings.warn(f"The {method} estimator did not converge ({str(fit.message).strip().rstrip(':')}); results may be "
                       "unreliable. Try another method or fewer factors.", ConvergenceWarning,
                       stacklevel=2)
     lam0 = fit.loadings * _col_signs(fit.loadings)

@@ -393,7 +393,7 @@ def _minres(R: np.ndarray, nf: int) -> tuple[np.ndarray, np.ndarray]:
     """
     fit = fit_minres(R, nf)
     if not fit.converged:
-        warnings.warn(f"The minres factor extraction did not converge ({fit.message}); omega "
+        warnings.warn(f"The minres factor extraction did not converge ({str(fit.message).strip().rstrip(':')}); omega "
                       "may be inaccurate.", ConvergenceWarning, stacklevel=3)
     L = fit.loadings
     signs = np.sign(L.sum(axis=0))
