@@ -35,6 +35,7 @@ __all__ = [
     "item_set",
     "scored_data",
     "check_role_columns",
+    "check_group_labels",
     "require_one_row_per_person",
     "as_key",
     "occasion_rows",
@@ -497,6 +498,30 @@ def check_role_columns(data: pd.DataFrame, roles: Mapping[str, str | None], *,
             raise AnalysisError(f"The {role} column {col!r} is an item of the instrument, not a "
                                 f"{role.lstrip('-')} column; name the column that holds the "
                                 f"{role.lstrip('-')}.")
+        if role.lstrip("-") in ("group", "arm"):
+            check_group_labels(data, col)
+
+
+def check_group_labels(data: pd.DataFrame, column: str) -> None:
+    """Refuse group labels that differ only by capitals or surrounding spaces (``CFT`` and
+    ``cft ``): they would be analysed as separate groups that look alike in every table."""
+    values = data[column]
+    if pd.api.types.is_numeric_dtype(values.dtype) or isinstance(values.dtype, pd.CategoricalDtype):
+        return
+    text = pd.Series(values.to_numpy(dtype=object)).dropna().astype(str)  # index = position
+    firsts = text[~text.duplicated()]
+    folded = firsts.str.strip().str.casefold()
+    clash = folded[folded.duplicated(keep=False)]
+    if clash.empty:
+        return
+    same = firsts[folded == clash.iloc[0]]
+    source = data.attrs.get("source")
+    rows = file_row_numbers(data)
+    pos = {label: int(rows[i]) for i, label in same.items()}
+    shown = " and ".join(f"{label!r} (row {row})" for label, row in pos.items())
+    raise AnalysisError(f"{source + ': ' if source else ''}column {column}: the groups {shown} "
+                        "differ only by capitals or spaces, so they would be analysed as "
+                        "separate groups; write each group the same way in every row.")
 
 
 _TIME_NAMES = re.compile(r"^(time|t|wave|session|visit|occasion|timepoint|time_point|phase|"
