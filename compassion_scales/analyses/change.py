@@ -764,6 +764,8 @@ def _scored_occasions(pre_df: pd.DataFrame, post_df: pd.DataFrame, inst: Any,
 def _match_people(pre_scores: pd.DataFrame, post_scores: pd.DataFrame, id: str
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """People present at both occasions (``score__pre``, ``score__post``) and the unmatched ids."""
+    from compassion_scales._inputs import check_padded_ids
+
     a_id, b_id = _harmonise_ids(pre_scores[id], post_scores[id])
     pre_scores = pre_scores.assign(**{id: a_id})
     post_scores = post_scores.assign(**{id: b_id})
@@ -773,6 +775,7 @@ def _match_people(pre_scores: pd.DataFrame, post_scores: pd.DataFrame, id: str
     ca, cb = codes[:len(a_id)], codes[len(a_id):]
     pre_only = a_id[~np.isin(ca, cb)].tolist()
     post_only = b_id[~np.isin(cb, ca)].tolist()
+    check_padded_ids([str(x) for x in pre_only], [str(x) for x in post_only], id)
     unmatched = pd.DataFrame({"id": pre_only + post_only,
                               "found_in": ["pre only"] * len(pre_only) + ["post only"] * len(post_only)})
     unmatched["found_in"] = unmatched["found_in"].astype("string")
