@@ -698,6 +698,7 @@ def change(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
         frames.append(rc)
         params.append(row)
         groups.append(_group_counts(s, rc, direction, row["criterion"] is not None))
+    _require_some_change(frames, score_ids)
     return ChangeResult(
         persons=pd.concat(frames, ignore_index=True), parameters=_parameters_frame(params),
         group=pd.concat(groups, ignore_index=True), unmatched=unmatched, id_col=id,
@@ -711,6 +712,16 @@ def change(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
 
 
 # --------------------------------------------------------------------------- change() steps
+
+
+def _require_some_change(frames: Sequence[pd.DataFrame], score_ids: Sequence[str]) -> None:
+    """Refuse a result with no change at all: every client lacks a before or an after score
+    (e.g. the instrument's items are blank in the file)."""
+    if any(f["diff"].notna().any() for f in frames):
+        return
+    raise AnalysisError(f"No client has both a before and an after score for any score "
+                        f"({', '.join(score_ids)}), so no change can be computed; check that the "
+                        "item columns hold answers at both occasions and the missing-value codes.")
 
 
 def _score_occasions(pre_df: pd.DataFrame, post_df: pd.DataFrame, inst: Any,

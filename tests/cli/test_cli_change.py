@@ -228,3 +228,17 @@ def test_ids_differing_only_by_leading_zeros_between_files_are_pointed_out(padde
     warning = [ln for ln in r.stderr.splitlines() if "leading zeros" in ln]
     assert len(warning) == 1, r.stderr
     assert warning[0].startswith("Warning: 99 pid value(s)") and "'001' before and '1' after" in warning[0]
+
+
+def test_change_with_no_client_measured_at_both_occasions_is_an_error(tmp_path: Path):
+    # every CEAS item blank (the survey skipped the instrument): with --sd/--reliability given
+    # this printed 1350 rows of "post score missing" and exited 0 with no change at all
+    data = pd.read_csv(Path(__file__).parents[2] / "examples" / "responses.csv", dtype=str,
+                       keep_default_na=False)
+    data = data.assign(**{c: "" for c in data.columns if c.startswith("ceas_")})
+    path = tmp_path / "no_ceas.csv"
+    data.to_csv(path, index=False)
+    r = CliRunner().invoke(main, ["change", str(path), "-i", "ceas", "--id", "pid", "--time", "time",
+                                  "--occasions", "1", "2", "--sd", "1", "--reliability", "0.8"])
+    assert r.exit_code == 1, r.output
+    assert "No client has both a before and an after score" in r.output, r.output
