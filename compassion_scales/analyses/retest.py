@@ -274,10 +274,13 @@ def _two_values(data: pd.DataFrame, time: str, occasions: tuple[Any, Any] | None
             f"The time column {time!r} has {len(present)} different values "
             f"({', '.join(map(str, present[:6]))}); say which two to compare "
             "(occasions=(first, second) / --occasions FIRST SECOND).")
-    try:
-        first, second = sorted(present)
-    except TypeError:
-        first, second = present
+    numbers = pd.to_numeric(pd.Series(present, dtype=object).astype(str).str.strip(), errors="coerce")
+    if numbers.isna().any():
+        raise AnalysisError(
+            f"The time column {time!r} holds the labels {present[0]!r} and {present[1]!r}, which "
+            "cannot be put in order by themselves; say which comes first with "
+            "occasions=(first, second) / --occasions FIRST SECOND.")
+    first, second = (present[i] for i in np.argsort(numbers.to_numpy(), kind="stable"))
     return first, second
 
 
