@@ -17,6 +17,7 @@ Every analysis verb (``reliability``, ``efa``, ``cfa``, ``invariance``, ``flows`
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compassion_scales.errors import AnalysisError
+from compassion_scales.errors import AnalysisError, MissingDataWarning
 from compassion_scales.idkeys import join_columns
 from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
 
@@ -35,10 +36,12 @@ __all__ = [
     "item_set",
     "scored_data",
     "check_role_columns",
+    "check_group_labels",
     "require_one_row_per_person",
     "as_key",
     "occasion_rows",
     "pair_people",
+    "check_padded_ids",
 ]
 
 
@@ -497,6 +500,30 @@ def check_role_columns(data: pd.DataFrame, roles: Mapping[str, str | None], *,
             raise AnalysisError(f"The {role} column {col!r} is an item of the instrument, not a "
                                 f"{role.lstrip('-')} column; name the column that holds the "
                                 f"{role.lstrip('-')}.")
+        if role.lstrip("-") in ("group", "arm"):
+            check_group_labels(data, col)
+
+
+def check_group_labels(data: pd.DataFrame, column: str) -> None:
+    """Refuse group labels that differ only by capitals or surrounding spaces (``CFT`` and
+    ``cft ``): they would be analysed as separate groups that look alike in every table."""
+    values = data[column]
+    if pd.api.types.is_numeric_dtype(values.dtype) or isinstance(values.dtype, pd.CategoricalDtype):
+        return
+    text = pd.Series(values.to_numpy(dtype=object)).dropna().astype(str)  # index = position
+    firsts = text[~text.duplicated()]
+    folded = firsts.str.strip().str.casefold()
+    clash = folded[folded.duplicated(keep=False)]
+    if clash.empty:
+        return
+    same = firsts[folded == clash.iloc[0]]
+    source = data.attrs.get("source")
+    rows = file_row_numbers(data)
+    pos = {label: int(rows[i]) for i, label in same.items()}
+    shown = " and ".join(f"{label!r} (row {row})" for label, row in pos.items())
+    raise AnalysisError(f"{source + ': ' if source else ''}column {column}: the groups {shown} "
+                        "differ only by capitals or spaces, so they would be analysed as "
+                        "separate groups; write each group the same way in every row.")
 
 
 _TIME_NAMES = re.compile(r"^(time|t|wave|session|visit|occasion|timepoint|time_point|phase|"
@@ -688,4 +715,27 @@ def pair_people(pre: pd.DataFrame, post: pd.DataFrame, id_col: str) -> tuple[np.
     matched_b = np.zeros(len(b), dtype=bool)
     matched_b[ib] = True
     only_b = [str(x) for x in b[~matched_b & b.notna().to_numpy()]]
+    check_padded_ids(only_a, only_b, id_col)
     return ia, np.asarray(ib, dtype=int), only_a, only_b
+
+
+def check_padded_ids(only_first: Sequence[str], only_second: Sequence[str], id_label: str) -> None:
+    """Warn about ids that match between two occasions only without their leading zeros
+    (``007`` and ``7``): one file probably stored the ids as numbers, and those people are
+    left unpaired (ids pair as text, so ``007`` is not ``7``).
+
+    The keys are :func:`as_key` text; parts of a joined key are separated by ``\\x1f``.
+    """
+    def unpad(key: str) -> str:
+        return re.sub(r"(^|\x1f)0+(?=\d)", r"\1", key)
+
+    second = {unpad(k): k for k in only_second}
+    pairs = [(k, second[unpad(k)]) for k in only_first if unpad(k) in second]
+    if not pairs:
+        return
+    first, other = (p.replace("\x1f", "/") for p in pairs[0])
+    warnings.warn(
+        f"{len(pairs)} {id_label} value(s) differ between the two occasions only by leading "
+        f"zeros (e.g. {first!r} before and {other!r} after), so those people were not paired: "
+        "one file probably stores the ids as numbers (Excel drops leading zeros). Write the ids "
+        "the same way in both files.", MissingDataWarning, stacklevel=3)

@@ -698,6 +698,7 @@ def change(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
         frames.append(rc)
         params.append(row)
         groups.append(_group_counts(s, rc, direction, row["criterion"] is not None))
+    _require_some_change(frames, score_ids)
     return ChangeResult(
         persons=pd.concat(frames, ignore_index=True), parameters=_parameters_frame(params),
         group=pd.concat(groups, ignore_index=True), unmatched=unmatched, id_col=id,
@@ -711,6 +712,16 @@ def change(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
 
 
 # --------------------------------------------------------------------------- change() steps
+
+
+def _require_some_change(frames: Sequence[pd.DataFrame], score_ids: Sequence[str]) -> None:
+    """Refuse a result with no change at all: every client lacks a before or an after score
+    (e.g. the instrument's items are blank in the file)."""
+    if any(f["diff"].notna().any() for f in frames):
+        return
+    raise AnalysisError(f"No client has both a before and an after score for any score "
+                        f"({', '.join(score_ids)}), so no change can be computed; check that the "
+                        "item columns hold answers at both occasions and the missing-value codes.")
 
 
 def _score_occasions(pre_df: pd.DataFrame, post_df: pd.DataFrame, inst: Any,
@@ -764,6 +775,8 @@ def _scored_occasions(pre_df: pd.DataFrame, post_df: pd.DataFrame, inst: Any,
 def _match_people(pre_scores: pd.DataFrame, post_scores: pd.DataFrame, id: str
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """People present at both occasions (``score__pre``, ``score__post``) and the unmatched ids."""
+    from compassion_scales._inputs import check_padded_ids
+
     a_id, b_id = _harmonise_ids(pre_scores[id], post_scores[id])
     pre_scores = pre_scores.assign(**{id: a_id})
     post_scores = post_scores.assign(**{id: b_id})
@@ -773,6 +786,7 @@ def _match_people(pre_scores: pd.DataFrame, post_scores: pd.DataFrame, id: str
     ca, cb = codes[:len(a_id)], codes[len(a_id):]
     pre_only = a_id[~np.isin(ca, cb)].tolist()
     post_only = b_id[~np.isin(cb, ca)].tolist()
+    check_padded_ids([str(x) for x in pre_only], [str(x) for x in post_only], id)
     unmatched = pd.DataFrame({"id": pre_only + post_only,
                               "found_in": ["pre only"] * len(pre_only) + ["post only"] * len(post_only)})
     unmatched["found_in"] = unmatched["found_in"].astype("string")

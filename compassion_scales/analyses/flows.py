@@ -323,6 +323,21 @@ def _flow_values(src: _FlowSource, roles: Mapping[str, str | None]) -> pd.DataFr
     return vals
 
 
+def _warn_ungrouped(vals: pd.DataFrame, frame: pd.DataFrame, group: str | None) -> None:
+    """Long data: rows with no group enter no table and not the mixed model; say how many and
+    which (file rows)."""
+    from compassion_scales._inputs import file_row_numbers
+
+    blank = vals["group"].isna().to_numpy() if group else np.zeros(0, dtype=bool)
+    if blank.any():
+        shown = ", ".join(str(int(r)) for r in file_row_numbers(frame)[blank][:10])
+        more = ", ..." if blank.sum() > 10 else ""
+        warnings.warn(f"{int(blank.sum())} of {len(vals)} rows have no group (rows {shown}{more} of "
+                      f"{frame.attrs.get('source') or 'the data'}, column {group!r}); they were "
+                      "left out of every table and the mixed model.", MissingDataWarning,
+                      stacklevel=4)
+
+
 @dataclass(frozen=True)
 class _Design:
     """The flow values with their flows, group levels and time points."""
@@ -752,6 +767,8 @@ def flows(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, group
         raise AnalysisError("At least two flows are needed; the instrument tags only "
                             + ", ".join(src.mapping) + ".")
     d = _Design.of(_flow_values(src, roles), list(src.mapping), group, time)
+    if time:
+        _warn_ungrouped(d.vals, data if len(data) == len(d.vals) else src.frame, group)
     anova = sph = None
     n_complete, n_dropped = len(d.vals.dropna(subset=d.flows + (["group"] if group else []))), 0
     if time is None:

@@ -277,7 +277,9 @@ def _group_statistics(codes: np.ndarray, ncat: list[int], gvals: np.ndarray, ite
         short = [items[j] for j, k in enumerate(ncat) if used[j] < k]
         if short:
             raise AnalysisError(
-                f"In group '{g}' nobody chose some answer of item '{short[0]}' that other groups used; "
+                f"In group '{g}' nobody chose some answer of item '{short[0]}' that other groups used"
+                f"{' (also ' + ', '.join(short[1:4]) + ')' if short[1:] else ''}, counting its {len(cg)} "
+                "complete cases (listwise deletion); "
                 "thresholds cannot be compared across groups. Merge rare answer categories first.")
         stats.append(polychoric_nacov(cg, ncat))
     return labels, stats

@@ -565,8 +565,9 @@ def _pearson(X: np.ndarray) -> np.ndarray:
     R = pairwise_cor(X)
     if np.isnan(R).any():
         raise AnalysisError(
-            "Some pairs of items were never answered by the same two or more people, so "
-            "their correlation cannot be computed. Use missing='listwise' or check the data.")
+            "Some pairs of items were never answered by the same two or more people, or one "
+            "item of the pair has the same answer from everyone who answered both, so their "
+            "correlation cannot be computed. Use missing='listwise' or check the data.")
     return R
 
 

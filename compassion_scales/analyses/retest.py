@@ -274,10 +274,13 @@ def _two_values(data: pd.DataFrame, time: str, occasions: tuple[Any, Any] | None
             f"The time column {time!r} has {len(present)} different values "
             f"({', '.join(map(str, present[:6]))}); say which two to compare "
             "(occasions=(first, second) / --occasions FIRST SECOND).")
-    try:
-        first, second = sorted(present)
-    except TypeError:
-        first, second = present
+    numbers = pd.to_numeric(pd.Series(present, dtype=object).astype(str).str.strip(), errors="coerce")
+    if numbers.isna().any():
+        raise AnalysisError(
+            f"The time column {time!r} holds the labels {present[0]!r} and {present[1]!r}, which "
+            "cannot be put in order by themselves; say which comes first with "
+            "occasions=(first, second) / --occasions FIRST SECOND.")
+    first, second = (present[i] for i in np.argsort(numbers.to_numpy(), kind="stable"))
     return first, second
 
 
@@ -372,7 +375,7 @@ def _retest_scores(t1: pd.DataFrame, t2: pd.DataFrame, instrument: InstrumentLik
 def _join_occasions(s1: pd.DataFrame, s2: pd.DataFrame, cols: list[str], ids: list[str]
                     ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The score columns at both times, indexed by the joined id key; the number matched."""
-    from compassion_scales._inputs import as_key
+    from compassion_scales._inputs import as_key, check_padded_ids
 
     if not cols:
         raise AnalysisError("No score column is present at both time points. Name them with "
@@ -387,6 +390,8 @@ def _join_occasions(s1: pd.DataFrame, s2: pd.DataFrame, cols: list[str], ids: li
 
     a1 = s1[cols].set_axis(key(s1).to_numpy())
     a2 = s2[cols].set_axis(key(s2).to_numpy())
+    check_padded_ids(list(a1.index.difference(a2.index)), list(a2.index.difference(a1.index)),
+                     "/".join(ids))
     n_match = len(a1.index.intersection(a2.index))
     if n_match < 3:
         raise AnalysisError(f"Only {n_match} people appear at both time points (joined on "

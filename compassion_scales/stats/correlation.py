@@ -49,6 +49,13 @@ def pairwise_cov(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return C, N
 
 
+def _flat(var: np.ndarray, sxx: np.ndarray) -> np.ndarray:
+    """Where an item has no spread over the rows shared with another (R: "the standard
+    deviation is zero"); rounding leaves ``var`` a tiny +-epsilon there, not exactly zero."""
+    with np.errstate(invalid="ignore"):
+        return ~(var > 1e-12 * sxx)
+
+
 def pairwise_cor_n(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pearson correlations on pairwise-complete rows, and the number of such rows per pair.
 
@@ -74,9 +81,10 @@ def pairwise_cor_n(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sx = x0.T @ mf               # sx[i, j] = sum of x_i over rows where x_j is also answered
     sxx = (x0 * x0).T @ mf       # the same for x_i^2
     sxy = x0.T @ x0
+    var = sxx - sx * sx / n      # n x the variance of x_i over the rows where x_j is answered
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = (sxy - sx * sx.T / n) / np.sqrt((sxx - sx * sx / n) * (sxx.T - sx.T * sx.T / n))
-    r[n < 2] = np.nan
+        r = (sxy - sx * sx.T / n) / np.sqrt(var * var.T)
+    r[(n < 2) | _flat(var, sxx) | _flat(var, sxx).T] = np.nan
     np.fill_diagonal(r, 1.0)
     return r, n
 
@@ -121,6 +129,8 @@ def pairwise_cor_stack(xs: np.ndarray) -> np.ndarray:
         cov = sxy - sx * np.swapaxes(sx, 1, 2) / n
         vi = sxx - sx * sx / n
         r = cov / np.sqrt(vi * np.swapaxes(vi, 1, 2))
+    flat = _flat(vi, sxx)
+    r[flat | np.swapaxes(flat, 1, 2)] = np.nan
     idx = np.arange(xs.shape[2])
     r[:, idx, idx] = 1.0
     return r

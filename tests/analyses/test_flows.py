@@ -444,3 +444,17 @@ def test_report_refuses_too_few_resamples_up_front() -> None:
     df = pd.read_csv(EXAMPLES / "responses.csv")
     with pytest.raises(AnalysisError, match="n_boot=50 resamples is too few"):
         cs.report(df, "fcs", n_boot=50)
+
+
+def test_long_rows_without_a_group_are_reported_not_silently_dropped():
+    """With time: rows whose group is blank enter no table and not the mixed model; they were
+    left out without a word (the notes even said "no listwise deletion")."""
+    from testkit import EXAMPLES
+
+    data = pd.read_csv(EXAMPLES / "responses.csv", dtype={"group": "string"})
+    data.loc[[0, 1, 5], "group"] = pd.NA
+    with pytest.warns(MissingDataWarning, match=r"3 of 300 rows have no group \(rows 2, 3, 7 of "):
+        res = flows(data, "ceas", group="group", time="time", id="pid")
+    assert int(res.descriptives["n"].sum()) < int(flows(
+        pd.read_csv(EXAMPLES / "responses.csv"), "ceas", group="group", time="time",
+        id="pid").descriptives["n"].sum())

@@ -280,3 +280,15 @@ def test_theta_through_invariance_and_cli_matches_lavaan() -> None:
 def test_parameterization_needs_ordered_items() -> None:
     with pytest.raises(AnalysisError, match="ordered items only"):
         invariance(DATA, HS, group="school", parameterization="theta")
+
+
+def test_empty_category_message_says_it_counts_complete_cases_only() -> None:
+    # the answer may well be in the file, in rows dropped for a missing answer elsewhere
+    df = DATA.copy()
+    df.loc[(df.school == "Pasteur") & (df.x1 == 4), "x1"] = 3
+    n = int(((df.school == "Pasteur") & df[["x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"]]
+             .notna().all(axis=1)).sum())
+    with pytest.raises(AnalysisError, match=rf"In group 'Pasteur' nobody chose some answer of item "
+                                            rf"'x1' that other groups used, counting its {n} complete "
+                                            r"cases \(listwise deletion\)"):
+        invariance(df, HS, group="school", ordered=True)

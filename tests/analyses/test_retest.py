@@ -114,3 +114,18 @@ def test_old_argument_names_still_work(sai):
     sf = pd.read_csv(DATA / "shrout_fleiss.csv")
     with pytest.warns(FutureWarning, match="`ci` is now called `level`"):
         pd.testing.assert_frame_equal(icc(sf, ci=0.9), icc(sf, level=0.9))
+
+
+@pytest.mark.parametrize("labels", [("Pre", "Post"), ("before", "after"), ("baseline", "week 8")])
+def test_two_text_time_labels_without_occasions_are_not_ordered_alphabetically(labels):
+    """'Post' sorts before 'Pre' and 'after' before 'before': time 1 was the second occasion,
+    so mean_t1 and mean_diff were the other way round (exit 0). Text labels need occasions."""
+    from testkit import EXAMPLES
+
+    data = pd.read_csv(EXAMPLES / "responses.csv")
+    data["time"] = data["time"].map({1: labels[0], 2: labels[1]})
+    with pytest.raises(AnalysisError, match=r"say which comes first.*--occasions"):
+        retest(data, "fcs", id="pid", time="time")
+    res = retest(data, "fcs", id="pid", time="time", occasions=labels)
+    clean = retest(pd.read_csv(EXAMPLES / "responses.csv"), "fcs", id="pid", time="time")
+    assert res.summary["mean_t1"].tolist() == clean.summary["mean_t1"].tolist()

@@ -136,3 +136,17 @@ def test_reliability_old_option_names_still_work_with_a_note():
     helptext = run("reliability", "--help").output
     assert "--n-boot" in helptext and "--boot" not in helptext.replace("--n-boot", "")
     assert "--ci" not in helptext and "--nfactors" not in helptext
+
+
+def test_reliability_by_group_skips_a_tiny_group_whose_pairwise_correlations_are_undefined(tmp_path):
+    # three people in one arm: some item pairs answered by the same two people, one of whom
+    # gave the same answer both times; the group is skipped with a reason, not a LinAlgError
+    data = pd.read_csv(EXAMPLE, dtype=str, keep_default_na=False)
+    few = data["pid"].isin(data["pid"].unique()[:3])
+    data["group"] = data["group"].where(~few, "pilot").where(few, "main")
+    path = tmp_path / "unequal.csv"
+    data.to_csv(path, index=False)
+    r = run("reliability", str(path), "-i", "fcs", "--group", "group", "--n-boot", "0")
+    assert r.exit_code == 0, r.output
+    assert "probably a bug" not in r.output and "LinAlgError" not in r.output
+    assert "Group 'pilot' of score 'fcs_self' skipped" in r.output

@@ -106,3 +106,16 @@ def test_bootstrap_alpha_with_missing_answers_is_item_alpha_of_each_resample() -
     counts = resample_counts(np.random.default_rng(3), 120, 60)  # one chunk: the same draws
     expected = [item_alpha(np.repeat(x, counts[i].astype(int), axis=0))[0] for i in range(120)]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_pairwise_correlation_of_an_item_constant_where_both_are_answered_is_nan_not_inf():
+    # items 2 and 3 are both answered in rows 3 and 6 only, where item 2 is 4 both times:
+    # R's cor(use = "pairwise") gives NA ("the standard deviation is zero"), never -Inf
+    from compassion_scales.stats.correlation import pairwise_cor_n, pairwise_cor_stack
+
+    x = np.array([[np.nan, 0, np.nan], [1, 2, np.nan], [2, 4, 2], [2, 3, np.nan],
+                  [np.nan, np.nan, 0], [3, 4, 0]])
+    r, n = pairwise_cor_n(x)
+    assert int(n[1, 2]) == 2 and np.isnan(r[1, 2]) and np.isnan(r[2, 1])
+    assert round(float(r[0, 1]), 4) == 0.8528
+    assert np.isnan(pairwise_cor_stack(x[None])[0, 1, 2])
