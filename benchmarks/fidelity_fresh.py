@@ -505,7 +505,11 @@ def check_efa(log: Log, name: str, d: pd.DataFrame, r: dict[str, Any], missing: 
         fit = res.fit.iloc[0]
         add("efa fit chisq", where, fit["chisq"], f["chisq"])
         add("efa fit df", where, fit["df"], f["dof"])
-        if f["dof"] and f["dof"] > 0:
+        if f["dof"] and f["dof"] > 0 and f["p"] is None:
+            if not np.isnan(fit["p_val"]):  # both without a p (singular fit) agree
+                log.decisions.append(f"efa fit p @ {where}: psych gives no p (PVAL NULL); cscore "
+                                     f"chisq {fit['chisq']:.6g}, p {fit['p_val']:.6g}")
+        elif f["dof"] and f["dof"] > 0:
             add("efa fit p (log10)", where, np.log10(max(fit["p_val"], 1e-300)),
                     np.log10(max(f["p"], 1e-300)))
             add("efa fit TLI", where, fit["tli"], f["tli"])

@@ -84,8 +84,11 @@ def validate(files: tuple[str, ...], out_format: str) -> None:
     else:
         for entry in report:
             if entry["valid"]:
+                n_scores, n_examples = entry["n_scores"], entry["n_examples"]
+                examples = (f"{n_examples} golden example{'s' if n_examples != 1 else ''} "
+                            f"pass{'es' if n_examples == 1 else ''}")
                 click.echo(f"{entry['file']}: valid ({entry['id']}, {entry['n_items']} items, "
-                           f"{entry['n_scores']} scores, {entry['n_examples']} golden examples pass)")
+                           f"{n_scores} score{'s' if n_scores != 1 else ''}, {examples})")
             else:
                 click.echo(f"{entry['file']}: INVALID")
                 for p in entry["problems"]:

@@ -745,20 +745,14 @@ def _parse_definition(raw: bytes, path: Path, kind: str = "Instrument") -> Any:
                               source=str(path)) from None
     try:
         if path.suffix.lower() == ".json":
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=lambda pairs: _unique_keys(pairs, path, kind))
         else:
             import yaml
 
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
-            # anchors and aliases (&a / *a) are refused before anything is built: nested
-            # aliases can expand a few hundred bytes into gigabytes ("billion laughs")
-            for event in yaml.parse(text, Loader=loader):
-                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                    line = event.start_mark.line + 1 if event.start_mark is not None else 1
-                    raise InstrumentError(
-                        f"{kind} file {path}: line {line}: YAML anchors and aliases "
-                        "(&name / *name) are not allowed in definition files; write each value "
-                        "out in full.", source=str(path))
+            problem = _yaml_event_problem(yaml, text, loader)
+            if problem:
+                raise InstrumentError(f"{kind} file {path}: {problem}", source=str(path))
             data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except InstrumentError:
         raise
@@ -768,6 +762,53 @@ def _parse_definition(raw: bytes, path: Path, kind: str = "Instrument") -> Any:
         raise InstrumentError(f"{kind} file {path} is not valid YAML/JSON: {detail}",
                               source=str(path)) from None
     return data
+
+
+def _unique_keys(pairs: list[tuple[str, Any]], path: Path, kind: str) -> dict[str, Any]:
+    """A JSON object's pairs as a dict, or an InstrumentError naming a key given twice."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise InstrumentError(f"{kind} file {path}: the key {key!r} appears twice in the same "
+                                  "object; keep one (the second would silently replace the first).",
+                                  source=str(path))
+        out[key] = value
+    return out
+
+
+def _yaml_event_problem(yaml: Any, text: str, loader: Any) -> str | None:
+    """What makes a YAML text unsafe or ambiguous to load, read from its events, or None.
+
+    Anchors and aliases (``&a`` / ``*a``) are refused before anything is built: nested
+    aliases can expand a few hundred bytes into gigabytes ("billion laughs"). A key given
+    twice in one mapping is refused too: YAML loaders keep the last value without a word,
+    so a second ``scores:`` block or ``reverse: true, reverse: false`` would silently
+    replace the first.
+    """
+    stack: list[list[Any]] = []  # per open collection: [is_mapping, expecting_key, keys]
+    for event in yaml.parse(text, Loader=loader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return (f"line {line}: YAML anchors and aliases (&name / *name) are not allowed in "
+                    "definition files; write each value out in full.")
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
+            continue
+        if not isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            continue
+        if stack and stack[-1][0]:  # a node inside a mapping: a key or a value, in turn
+            parent = stack[-1]
+            if parent[1] and isinstance(event, yaml.ScalarEvent):
+                if event.value in parent[2]:
+                    return (f"line {line}: the key {event.value!r} appears twice in the same "
+                            "mapping; keep one (the second would silently replace the first).")
+                parent[2].add(event.value)
+            parent[1] = not parent[1]
+        if isinstance(event, yaml.MappingStartEvent):
+            stack.append([True, True, set()])
+        elif isinstance(event, yaml.SequenceStartEvent):
+            stack.append([False, False, None])
+    return None
 
 
 def _from_data(data: Any, path: str | None, sha: str | None) -> Instrument:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales.arrow_text import is_plain_text
-from compassion_scales.errors import InputFileError, OutputFileError
+from compassion_scales.errors import InputFileError, InstrumentError, OutputFileError
 
 if TYPE_CHECKING:
     from compassion_scales.scoring import ScoreResult
@@ -1888,12 +1888,12 @@ def read_column_map(path: str | Path) -> dict[str, str]:
         raise InputFileError(f"{path}: no such map file.")
     suffix = p.suffix.lower()
     if suffix in (".yaml", ".yml", ".json"):
-        import yaml
+        from compassion_scales.instrument import read_definition_file
 
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-        except Exception as exc:  # noqa: BLE001
-            raise InputFileError(f"{path}: not valid YAML/JSON ({str(exc).splitlines()[0]}).") from None
+        try:  # the same safe reading as instrument files: no aliases, no key given twice
+            data, _sha = read_definition_file(p, kind="Map")
+        except InstrumentError as exc:
+            raise InputFileError(str(exc)) from None
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             raise InputFileError(f"{path}: a map file must be a mapping of data column -> item id.")
         return {str(k): str(v) for k, v in data.items()}
@@ -1905,7 +1905,7 @@ def read_column_map(path: str | Path) -> dict[str, str]:
     for pos, (src, item) in enumerate(zip(df.iloc[:, 0], df.iloc[:, 1], strict=True)):
         if pd.isna(src) or pd.isna(item):
             raise InputFileError(f"{path}: row {pos + first}: both the column and the item id are needed.")
-        if str(src) in out:
+        if str(src).strip() in out:
             raise InputFileError(f"{path}: row {pos + first}: column {src} is mapped twice.")
         out[str(src).strip()] = str(item).strip()
     return out

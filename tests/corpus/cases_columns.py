@@ -269,6 +269,10 @@ add(Case("col_yaml_alias_instrument", {"d.csv": toy_table(ITEMS),
                                        "inst.yaml": b"a: &a [1, 2]\nb: [*a, *a]\n"},
          ["score", "{d}/d.csv", "--instrument-file", "{d}/inst.yaml"], exit_code=1,
          contains=["anchors and aliases"]))
+add(Case("col_yaml_key_twice_instrument", {"d.csv": toy_table(ITEMS),
+                                           "inst.yaml": b"id: a\nname: b\nid: c\n"},
+         ["score", "{d}/d.csv", "--instrument-file", "{d}/inst.yaml"], exit_code=1,
+         contains=["line 3: the key 'id' appears twice"]))
 
 # outputs that cannot be written fail before any work, for every command with -o
 for name, argv in {**ANALYSES, "score": ["score", "{d}/d.csv", "-i", "fcs"]}.items():

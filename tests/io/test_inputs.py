@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from testkit import ROOT
+from testkit import DATA, ROOT
 
 import compassion_scales as cs
 from compassion_scales._inputs import as_key, item_set, pair_people
@@ -25,6 +25,7 @@ from compassion_scales.errors import (
     ScoringError,
     SkippedScoreWarning,
 )
+from compassion_scales.instrument import read_definition_file
 
 EXAMPLE = ROOT / "examples" / "responses.csv"
 
@@ -293,6 +294,30 @@ def test_yaml_aliases_are_refused(tmp_path):
         cs.load_instrument(bomb)
     res = run(["score", EXAMPLE, "--instrument-file", bomb])
     assert res.exit_code == 1 and "anchors and aliases" in res.output
+
+
+def test_a_key_given_twice_in_a_definition_file_is_refused(tmp_path):
+    """YAML and JSON loaders keep the last of two equal keys without a word: a second
+    ``scores:`` block or ``reverse: true, reverse: false`` silently replaced the first."""
+    src = (DATA / "toy_scale.yaml").read_text()
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(src.replace("  - {id: toy_2, number: 2, reverse: true,",
+                                 "  - {id: toy_2, number: 2, reverse: true, reverse: false,"))
+    with pytest.raises(InstrumentError, match=r"line \d+: the key 'reverse' appears twice"):
+        cs.load_instrument(twice)
+    nested = tmp_path / "nested.yaml"  # the same key in two different mappings is fine
+    nested.write_text("a: {id: 1}\nb: {id: 2}\nc: [{id: 3}, {id: 4}]\n")
+    assert read_definition_file(nested)[0] == {"a": {"id": 1}, "b": {"id": 2}, "c": [{"id": 3}, {"id": 4}]}
+    top = tmp_path / "top.yaml"
+    top.write_text(src + "id: other\n")
+    res = run(["instruments", "validate", top])
+    assert res.exit_code == 1 and "the key 'id' appears twice" in res.output
+    res = run(["score", EXAMPLE, "--instrument-file", top])
+    assert res.exit_code == 1 and "the key 'id' appears twice" in res.output
+    js = tmp_path / "twice.json"
+    js.write_text('{"id": "a", "scores": [], "id": "b"}')
+    with pytest.raises(InstrumentError, match="the key 'id' appears twice in the same object"):
+        read_definition_file(js)
 
 
 def test_exclude_flagged_reaches_analyses(tmp_path, example):

@@ -199,6 +199,9 @@ def test_column_map_formats(tmp_path: Path) -> None:
     y = tmp_path / "m.yaml"
     y.write_text("Q1: toy_5\nQ2: toy_6\n")
     assert read_column_map(y) == {"Q1": "toy_5", "Q2": "toy_6"}
+    y.write_text("Q1: toy_5\nQ2: toy_6\nQ1: toy_7\n")  # a loader would keep Q1: toy_7 silently
+    with pytest.raises(InputFileError, match="line 3: the key 'Q1' appears twice"):
+        read_column_map(y)
     c = tmp_path / "m.csv"
     c.write_text("column,item\nQ1,toy_5\nQ1,toy_6\n")
     with pytest.raises(InputFileError, match="row 3: column Q1 is mapped twice"):
