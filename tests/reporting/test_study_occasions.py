@@ -42,3 +42,12 @@ def test_occasions_left_out_of_the_report_and_errors(numbered: pd.DataFrame) -> 
     one = cs.report(text, "fcs", time="time", id="pid", n_boot=0, occasions=["post"])
     assert re.search(r"150 rows from 150 people; occasions \(time\): post: n = 150\.", one.html)
     assert "Change over time" not in one.sections and "Flows not computed" not in one.html
+
+
+def test_numbers_read_as_text_are_in_numeric_order(numbered: pd.DataFrame) -> None:
+    """Week "2" then week "10": Python's sorted() put "10" first (text order)."""
+    text = numbered.assign(time=numbered["time"].map({1: "2", 2: "10"}))
+    got = cs.report(text, "fcs", time="time", id="pid", n_boot=0)
+    assert "Reliable change from time = 2 to 10 (Jacobson-Truax)" in got.html
+    want = cs.report(numbered, "fcs", time="time", id="pid", n_boot=0)
+    assert got.key_numbers == want.key_numbers
