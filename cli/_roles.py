@@ -1,7 +1,8 @@
 """The option families for roles, shared by every command (docs/development.md, "Glossary").
 
 One word per thing: ``--id`` (the person), ``--time`` and ``--occasions FIRST SECOND``
-(the time column and its two occasions), ``--score`` (a subset of scores), ``--level``
+(the time column and its two occasions; ``--occasions LABEL``, repeated in time order, where
+a command takes every occasion), ``--score`` (a subset of scores), ``--level``
 (confidence level), ``--n-boot`` (bootstrap resamples) and ``--seed``. Commands declare
 them with these decorators so that name, metavar, type and default never drift; each
 takes the help text, which says what the option means for that command.
@@ -45,6 +46,23 @@ def occasion_options(*, required: bool = False,
                             metavar="FIRST SECOND", help=occasions_help)(func)
         return click.option("--time", "time", default=None, required=required, metavar="COL",
                             help=time_help)(func)
+    return decorate
+
+
+def occasion_order_options(*, time_help: str = "Column holding the occasion (long data).",
+                           occasions_help: str = "The occasions to analyse, in time order "
+                                                 "(repeat: --occasions pre --occasions post); "
+                                                 "needed when --time holds text labels.") -> Decorator:
+    """``--time COL`` and ``--occasions LABEL`` (repeatable, in time order); parameters
+    ``time`` and ``occasions`` (a tuple, empty when not given).
+
+    For commands that take every occasion (``flows``, ``report``), where
+    :func:`occasion_options` takes two.
+    """
+    def decorate(func: Any) -> Any:
+        func = click.option("--occasions", "occasions", multiple=True, metavar="LABEL",
+                            help=occasions_help)(func)
+        return click.option("--time", "time", default=None, metavar="COL", help=time_help)(func)
     return decorate
 
 

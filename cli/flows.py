@@ -16,7 +16,12 @@ from compassion_scales.cli._options import (
     read_input,
     write_result_file,
 )
-from compassion_scales.cli._roles import id_option, level_option, score_option
+from compassion_scales.cli._roles import (
+    id_option,
+    level_option,
+    occasion_order_options,
+    score_option,
+)
 
 PARTS = ("summary", "flow_scores", "descriptives", "anova", "sphericity", "posthoc", "correlations",
          "group_tests", "time_tests", "mixed_model", "mixed_model_terms")
@@ -40,8 +45,10 @@ def _flow_scores(scores: tuple[str, ...] | str) -> dict[str, str] | list[str] | 
 @click.option("-i", "--instrument", required=True, metavar="ID",
               help="Instrument id or file whose scores carry flow tags (e.g. ceas, fcs).")
 @click.option("--group", default=None, metavar="COL", help="Between-subject group column (e.g. arm).")
-@click.option("--time", "time", default=None, metavar="COL",
-              help="Time-point column (long data); a linear mixed model replaces the ANOVA.")
+@occasion_order_options(time_help="Time-point column (long data); a linear mixed model replaces "
+                                  "the ANOVA.",
+                        occasions_help="The occasions of --time to analyse, in time order (repeat: "
+                                       "--occasions pre --occasions post); needed for text labels.")
 @id_option(help="Person identifier column (required with --time).")
 @click.option("--metric", type=click.Choice(["mean_item", "pomp", "raw"]), default="mean_item",
               show_default=True,
@@ -67,7 +74,7 @@ def _flow_scores(scores: tuple[str, ...] | str) -> dict[str, str] | list[str] | 
 @output_options
 @handle_errors
 def flows(responses: str, instrument: str, group: str | None, time: str | None,
-          id: str | None, metric: str, anova_type: str, scores: tuple[str, ...] | str,
+          occasions: tuple[str, ...], id: str | None, metric: str, anova_type: str, scores: tuple[str, ...] | str,
           group_observed: bool, level: float, plot_file: str | None, part: str, output: str | None,
           sheet: str | None, encoding: str | None, delimiter: str | None, items: ItemChoices,
           out_format: str, table_style: str, decimals: int) -> None:
@@ -83,6 +90,7 @@ def flows(responses: str, instrument: str, group: str | None, time: str | None,
         cscore flows responses.csv -i ceas --group arm --id pid --plot flows.png
         cscore flows responses.csv -i fcs --group role --observed --anova-type 1
         cscore flows long.csv -i ceas --group arm --time wave --id pid --format json
+        cscore flows long.csv -i ceas --time wave --occasions pre --occasions post --id pid
     """
     from compassion_scales.analyses.flows import flows as run
 
@@ -92,7 +100,8 @@ def flows(responses: str, instrument: str, group: str | None, time: str | None,
     data = items.screen(data, instrument, [id, time] if time else id)
     with captured_warnings(lambda w: issubclass(w.category, RuntimeWarning)
                            and "Precision loss" not in str(w.message)):
-        result = run(data, instrument, group=group, time=time, id=id, metric=metric,
+        result = run(data, instrument, group=group, time=time, occasions=occasions or None, id=id,
+                     metric=metric,
                      anova_type=int(anova_type), scores=chosen, group_observed=group_observed,
                      level=level, **items.library_kwargs())
     table = result.summary if part == "summary" else getattr(result, part)

@@ -6,7 +6,12 @@ import click
 
 from compassion_scales.cli._compat import renamed_option
 from compassion_scales.cli._options import handle_errors, input_options, read_input
-from compassion_scales.cli._roles import id_option, n_boot_option, seed_option
+from compassion_scales.cli._roles import (
+    id_option,
+    n_boot_option,
+    occasion_order_options,
+    seed_option,
+)
 
 
 @click.command("report")
@@ -16,9 +21,10 @@ from compassion_scales.cli._roles import id_option, n_boot_option, seed_option
 @click.option("--group", default=None, metavar="COL",
               help="Grouping column: group comparisons with post hoc tests (and invariance "
                    "with --invariance).")
-@click.option("--time", "time_col", default=None, metavar="COL",
-              help="Occasion column: change from the first to the last occasion (needs --id); "
-                   "cross-sectional analyses use the first occasion.")
+@occasion_order_options(time_help="Occasion column: change from the first to the last occasion "
+                                  "(needs --id); cross-sectional analyses use the first occasion.",
+                        occasions_help="The occasions of --time to report, in time order (repeat: "
+                                       "--occasions pre --occasions post); needed for text labels.")
 @id_option(help="Column identifying the person (needed for change over time).")
 @n_boot_option(help="Resamples of every bootstrap in the report (alpha's and omega's "
                     "intervals; 0: none).")
@@ -36,8 +42,8 @@ from compassion_scales.cli._roles import id_option, n_boot_option, seed_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @input_options
 @handle_errors
-def report(responses: str, instrument: str, group: str | None, time_col: str | None,
-           id: str | None, n_boot: int, seed: int, invariance: bool,
+def report(responses: str, instrument: str, group: str | None, time: str | None,
+           occasions: tuple[str, ...], id: str | None, n_boot: int, seed: int, invariance: bool,
            output: str, on_invalid: str, quiet: bool, sheet: str | None, encoding: str | None,
            delimiter: str | None) -> None:
     """Write one self-contained HTML study report (print it to PDF from a browser).
@@ -51,6 +57,7 @@ def report(responses: str, instrument: str, group: str | None, time_col: str | N
     Example:
         cscore report examples/responses.csv -i fcs --group group --time time --id pid -o report.html
         cscore report survey.sav -i scs --group site --invariance
+        cscore report long.csv -i fcs --time wave --occasions pre --occasions post --id pid
     """
     from pathlib import Path
 
@@ -62,7 +69,7 @@ def report(responses: str, instrument: str, group: str | None, time_col: str | N
         raise OutputFileError(f"{output}: refusing to overwrite the input file; choose another name.")
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
                       string_columns=[c for c in (id,) if c])
-    result = run(data, instrument, group=group, time=time_col, id=id, n_boot=n_boot, seed=seed,
+    result = run(data, instrument, group=group, time=time, occasions=occasions or None, id=id, n_boot=n_boot, seed=seed,
                  invariance=invariance, progress=not quiet, source=Path(responses).name,
                  on_invalid=on_invalid)
     try:
@@ -73,7 +80,8 @@ def report(responses: str, instrument: str, group: str | None, time_col: str | N
 
     write_provenance(output, {"command": "report", "input": {"path": responses,
                                                              "sha256": sha256_file(responses)},
-                              "instrument": instrument, "group": group, "time": time_col,
+                              "instrument": instrument, "group": group, "time": time,
+                              "occasions": list(occasions) or None,
                               "id": id, "n_boot": n_boot, "seed": seed,
                               "invariance": invariance, "on_invalid": on_invalid,
                               "timings_s": result.timings,

@@ -23,6 +23,7 @@ import pandas as pd
 from compassion_scales._compat import renamed_arguments
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.errors import AnalysisError, MissingDataWarning, SkippedScoreWarning
+from compassion_scales.occasions import time_order
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats.anova import contr_sum, mixed_anova
 from compassion_scales.stats.group_tests import (
@@ -349,10 +350,15 @@ class _Design:
     has_time: bool
 
     @classmethod
-    def of(cls, vals: pd.DataFrame, flows: list[str], group: str | None, time: str | None) -> _Design:
+    def of(cls, vals: pd.DataFrame, flows: list[str], group: str | None,
+           times: list[Any] | None) -> _Design:
+        """``times``: the occasions in time order (``None``: no time factor); rows at other
+        occasions are left out."""
+        if times is not None:
+            vals = vals[vals["time"].isin(times).to_numpy()].reset_index(drop=True)
         return cls(vals=vals, flows=flows,
                    groups=group_levels(vals["group"]) if group else [_NO_GROUP],
-                   times=group_levels(vals["time"]) if time else [None], has_time=time is not None)
+                   times=times if times is not None else [None], has_time=times is not None)
 
     def at(self, tm: Any) -> pd.DataFrame:
         """Rows at time point ``tm`` (every row without a time factor)."""
@@ -597,8 +603,7 @@ class FlowsResult(ResultMixin):
                                                                "number of items)",
                                                   "pomp": " (percent of maximum possible)",
                                                   "raw": " (scores as given)"}[self.metric] + "."]
-        if self.options.get("rule"):
-            notes.append(self.options["rule"])
+        notes += [self.options[k] for k in ("rule", "occasions") if self.options.get(k)]
         notes.append(f"Descriptives use every available value per flow and cell; {pct} CI = mean ± t * SE.")
         if self.anova is not None:
             if self.anova_type == 3:
@@ -676,8 +681,8 @@ class FlowsResult(ResultMixin):
 @renamed_arguments(subject="id", flow_score="scores", columns="scores",
                    positional=("group", "time", "id"))
 def flows(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, group: str | None = None,
-          time: str | None = None, id: str | None = None, scores: FlowScores | None = None,
-          metric: str = "mean_item", anova_type: int = 3, group_observed: bool = False,
+          time: str | None = None, occasions: Sequence[Any] | None = None, id: str | None = None,
+          scores: FlowScores | None = None, metric: str = "mean_item", anova_type: int = 3, group_observed: bool = False,
           level: float = 0.95, reml: bool = True, column_map: Mapping[str, str] | None = None,
           patterns: Mapping[str, str] | Sequence[str] | str | None = None,
           on_invalid: str = "error", prorate: float | None = None) -> FlowsResult:
@@ -695,6 +700,11 @@ def flows(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, group
         Between-subject grouping column (e.g. trial arm, clinicians vs patients).
     time : str, optional
         Time-point column (long data: one row per person and time). Requires ``id``.
+    occasions : sequence, optional
+        With ``time``: the occasions to analyse, in time order (``["pre", "mid", "post"]``);
+        rows at other occasions are left out. Needed when the time column holds text
+        labels; numbers, dates and a categorical column keep their own order (see
+        :func:`compassion_scales.occasions.time_order`).
     id : str, optional
         Person identifier column (default: each row is a different person).
     scores : mapping, sequence or str, optional
@@ -729,7 +739,8 @@ def flows(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, group
     Raises
     ------
     AnalysisError
-        Missing columns, fewer than two flows, too few people.
+        Missing columns, fewer than two flows, too few people; a time column of text
+        labels without ``occasions``, or an occasion not in the data.
 
     Warns
     -----
@@ -738,6 +749,13 @@ def flows(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, group
 
     Notes
     -----
+    The order of the occasions sets the order of every table, the plot's panels, which
+    time point is ``time_1`` in the Steiger tests and which level the sum-coded mixed
+    model drops (its coefficients). The mixed model's term tests do not depend on it. R
+    would not help here: ``factor()``, which ``lme4::lmer`` and ``afex::mixed`` use for a
+    text column, sorts labels alphabetically (``mid``, ``post``, ``pre``), so text labels
+    need ``occasions`` (as ``factor(wave, levels = c("pre", "mid", "post"))`` in R).
+
     The 0.1 names still work until 1.0, with a ``FutureWarning``: ``subject`` (now ``id``),
     ``flow_score`` and ``columns`` (now ``scores``), and ``group``, ``time``, ``subject``
     given by position.
@@ -757,6 +775,9 @@ def flows(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, group
     from compassion_scales._inputs import InputOptions
 
     roles = {"group": group, "time": time, "id": id}
+    if occasions is not None and time is None:
+        raise AnalysisError("occasions orders the values of the time column; name it too "
+                            "(time=... / --time COL).")
     _check_arguments(data, metric=metric, anova_type=anova_type, level=level, roles=roles)
     if instrument is None:
         src = _columns_source(data, scores, metric)
@@ -766,9 +787,17 @@ def flows(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, group
     if len(src.mapping) < 2:
         raise AnalysisError("At least two flows are needed; the instrument tags only "
                             + ", ".join(src.mapping) + ".")
-    d = _Design.of(_flow_values(src, roles), list(src.mapping), group, time)
+    vals = _flow_values(src, roles)
+    times = None
     if time:
-        _warn_ungrouped(d.vals, data if len(data) == len(d.vals) else src.frame, group)
+        _warn_ungrouped(vals, data if len(data) == len(vals) else src.frame, group)
+        times = time_order(src.frame[time], time=time, occasions=occasions)
+        if len(times) < 2:
+            raise AnalysisError(f"The time column {time!r} has {len(times)} occasion(s) "
+                                + (f"({', '.join(map(str, times))}) " if times else "")
+                                + "to analyse; a time factor needs at least two (for one occasion "
+                                "leave out time / --time).")
+    d = _Design.of(vals, list(src.mapping), group, times)
     anova = sph = None
     n_complete, n_dropped = len(d.vals.dropna(subset=d.flows + (["group"] if group else []))), 0
     if time is None:
@@ -786,7 +815,24 @@ def flows(data: pd.DataFrame, instrument: InstrumentLike | None = None, *, group
                        mixed_model=mm, mixed_model_terms=mm_terms, mixed_model_formula=formula,
                        metric=src.metric, anova_type=anova_type, group=group, time=time, subject=id,
                        level=level, n_complete=n_complete, n_dropped=n_dropped,
-                       options={"rule": src.rule, "group_observed": group_observed, "reml": reml})
+                       options={"rule": src.rule, "group_observed": group_observed, "reml": reml,
+                                "occasions": _occasions_note(time, times, occasions, vals)})
+
+
+def _occasions_note(time: str | None, times: list[Any] | None, occasions: Sequence[Any] | None,
+                    vals: pd.DataFrame) -> str | None:
+    """The note saying in which order the occasions were taken (and which rows were left out)."""
+    if not time or times is None:
+        return None
+    how = "as listed in occasions" if occasions is not None else "their own order"
+    note = f"Occasions of {time!r} in time order ({how}): " + ", ".join(map(str, times)) + "."
+    blank = int(vals["time"].isna().sum())
+    other = len(vals) - blank - int(vals["time"].isin(times).sum())
+    if other:
+        note += f" {other} row(s) at occasions not listed were left out."
+    if blank:
+        note += f" {blank} row(s) with no occasion were left out."
+    return note
 
 
 # --------------------------------------------------------------------------- linear mixed model

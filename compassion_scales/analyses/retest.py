@@ -18,7 +18,11 @@ import pandas as pd
 from compassion_scales._compat import renamed_arguments
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.errors import AnalysisError
-from compassion_scales.occasions import check_distinct_occasions, second_table_positional
+from compassion_scales.occasions import (
+    check_distinct_occasions,
+    second_table_positional,
+    time_order,
+)
 from compassion_scales.results import ResultMixin
 
 __all__ = ["icc", "retest", "RetestResult"]
@@ -264,7 +268,8 @@ def retest(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
 
 
 def _two_values(data: pd.DataFrame, time: str, occasions: tuple[Any, Any] | None) -> tuple[Any, Any]:
-    """The two occasions to compare: given, or the two values of ``time`` present, sorted."""
+    """The two occasions to compare: given, or the two values of ``time`` present, in time
+    order (:func:`~compassion_scales.occasions.time_order`: text labels need ``occasions``)."""
     if occasions is not None:
         check_distinct_occasions(occasions, time)
         return occasions[0], occasions[1]
@@ -274,13 +279,8 @@ def _two_values(data: pd.DataFrame, time: str, occasions: tuple[Any, Any] | None
             f"The time column {time!r} has {len(present)} different values "
             f"({', '.join(map(str, present[:6]))}); say which two to compare "
             "(occasions=(first, second) / --occasions FIRST SECOND).")
-    numbers = pd.to_numeric(pd.Series(present, dtype=object).astype(str).str.strip(), errors="coerce")
-    if numbers.isna().any():
-        raise AnalysisError(
-            f"The time column {time!r} holds the labels {present[0]!r} and {present[1]!r}, which "
-            "cannot be put in order by themselves; say which comes first with "
-            "occasions=(first, second) / --occasions FIRST SECOND.")
-    first, second = (present[i] for i in np.argsort(numbers.to_numpy(), kind="stable"))
+    first, second = time_order(data[time], time=time,
+                               how="occasions=(first, second) / --occasions FIRST SECOND")
     return first, second
 
 

@@ -14,7 +14,7 @@ import html as _html
 import platform
 import time as _time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import REMOVED_IN, renamed_arguments
+from compassion_scales.errors import AnalysisError
 from compassion_scales.reporting.tables import APA_TABLE_CSS, Table, make_table, table_html
 
 if TYPE_CHECKING:
@@ -168,6 +169,7 @@ class _Study:
     progress: bool
     level: float
     b: _Builder
+    listed: Sequence[Any] | None = None
     occasions: list[Any] = field(default_factory=list)
     cross: pd.DataFrame = field(default_factory=pd.DataFrame)
     scored: Any = None
@@ -191,8 +193,6 @@ class _Study:
 
 
 def _check_columns(data: pd.DataFrame, group: str | None, time: str | None, id: str | None) -> None:
-    from compassion_scales.errors import AnalysisError
-
     for col, what in ((group, "group"), (time, "time"), (id, "id")):
         if col is not None and col not in data.columns:
             raise AnalysisError(f"The {what} column {col!r} is not in the data; columns are: "
@@ -202,12 +202,21 @@ def _check_columns(data: pd.DataFrame, group: str | None, time: str | None, id: 
 def _prepare(st: _Study) -> None:
     """Score every row, and take the first occasion for the cross-sectional analyses.
 
-    Occasions are in sorted order (the first is the smallest value of the time column).
-    Invalid answers stop the report here (``on_invalid="error"``, listed as every command
-    lists them) or are blanked in the data every section reads (``"missing"``).
+    Occasions are in time order (:func:`compassion_scales.occasions.time_order`: numbers,
+    dates and categories in their own order, text labels as listed in ``occasions``; with
+    ``occasions``, rows at other occasions are left out). Invalid answers stop the report
+    here (``on_invalid="error"``, listed as every command lists them) or are blanked in the
+    data every section reads (``"missing"``).
     """
     import compassion_scales as cs
+    from compassion_scales._inputs import as_key, subset_rows
+    from compassion_scales.occasions import time_order
 
+    if st.time is not None:
+        st.occasions = time_order(st.data[st.time], time=st.time, occasions=st.listed)
+        if st.listed is not None:
+            keep = as_key(st.data[st.time]).isin(as_key(pd.Series(st.occasions, dtype=object)))
+            st.data = subset_rows(st.data, keep.fillna(False).to_numpy(dtype=bool))
     id_cols = [c for c in (st.id, st.time) if c]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -217,8 +226,7 @@ def _prepare(st: _Study) -> None:
     data, inst, time = st.data, st.inst, st.time
     st.cross = data
     if time is not None:
-        st.occasions = sorted(data[time].dropna().unique().tolist())
-        st.cross = data[data[time] == st.occasions[0]]
+        st.cross = data[(data[time] == st.occasions[0]).to_numpy(dtype=bool)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         prepared = cs.prepare_responses(st.cross, inst, on_invalid="missing")
@@ -458,7 +466,6 @@ def _confirmatory_part(st: _Study) -> str:
 def _invariance_part(st: _Study) -> str:
     """Multi-group invariance across the group, when asked for (the slowest step)."""
     import compassion_scales as cs
-    from compassion_scales.errors import AnalysisError
 
     b, group = st.b, st.group
     if group is None:
@@ -511,10 +518,11 @@ def _comparison_part(st: _Study) -> str:
 
 def _flows_part(st: _Study) -> str:
     import compassion_scales as cs
-    from compassion_scales.errors import AnalysisError
 
     try:
-        fl = cs.flows(st.data, st.inst, group=st.group, time=st.time, id=st.id)
+        over_time = len(st.occasions) > 1  # one occasion: no time factor
+        fl = cs.flows(st.data, st.inst, group=st.group, time=st.time if over_time else None,
+                      id=st.id, occasions=st.occasions if over_time else None)
     except AnalysisError as exc:
         return f'<p class="skipped">Flows not computed: {_esc(exc)}</p>'
     st.b.methods.append("The flows of compassion were compared within person "
@@ -647,7 +655,8 @@ def _one_bootstrap_count(args: tuple[Any, ...], kwargs: dict[str, Any]
 
 @renamed_arguments(adapt=_one_bootstrap_count)
 def report(data: pd.DataFrame, instrument: InstrumentLike, *, group: str | None = None,
-           time: str | None = None, id: str | None = None, n_boot: int = 1000, seed: int = 0,
+           time: str | None = None, occasions: Sequence[Any] | None = None,
+           id: str | None = None, n_boot: int = 1000, seed: int = 0,
            invariance: bool = False, progress: bool = False, source: str | None = None,
            level: float = 0.95, on_invalid: str = "error") -> StudyReport:
     """Build a self-contained HTML study report for one instrument.
@@ -660,8 +669,13 @@ def report(data: pd.DataFrame, instrument: InstrumentLike, *, group: str | None 
     group : str, optional
         Grouping column: group comparisons (with post hoc tests), measurement invariance.
     time, id : str, optional
-        Occasion and person columns: change from the first to the last occasion (in sorted
-        order; Jacobson-Truax). Cross-sectional analyses use the first occasion only.
+        Occasion and person columns: change from the first to the last occasion
+        (Jacobson-Truax). Cross-sectional analyses use the first occasion only.
+    occasions : sequence, optional
+        With ``time``: the occasions to report, in time order (``["pre", "post"]``); rows at
+        other occasions are left out. Needed when the time column holds text labels
+        (alphabetical order would make ``post`` the first occasion); numbers, dates and a
+        categorical column keep their own order.
     n_boot : int
         Resamples of every bootstrap in the report: alpha's and omega's percentile
         intervals (0 = no bootstrap intervals).
@@ -697,16 +711,17 @@ def report(data: pd.DataFrame, instrument: InstrumentLike, *, group: str | None 
     inst = load_instrument(instrument if isinstance(instrument, (str, Instrument))
                            else Path(instrument))
     _check_columns(data, group, time, id)
+    if occasions is not None and time is None:
+        raise AnalysisError("occasions orders the values of the time column; name it too "
+                            "(time=... / --time COL).")
     from compassion_scales.analyses.reliability import check_n_boot
 
     n_boot = check_n_boot(n_boot)  # refused up front, not by dropping the reliability section
-    from compassion_scales.errors import AnalysisError
-
     if on_invalid not in ("error", "missing"):
         raise AnalysisError(f"on_invalid must be 'error' or 'missing', not {on_invalid!r}.")
     st = _Study(data=data, inst=inst, group=group, time=time, id=id, n_boot=n_boot, seed=seed,
                 invariance=invariance, progress=progress, level=level, b=_Builder(progress),
-                on_invalid=on_invalid)
+                on_invalid=on_invalid, listed=occasions)
     _prepare(st)
     steps = _steps(st)
     pbar: Any = None

@@ -458,3 +458,73 @@ def test_long_rows_without_a_group_are_reported_not_silently_dropped():
     assert int(res.descriptives["n"].sum()) < int(flows(
         pd.read_csv(EXAMPLES / "responses.csv"), "ceas", group="group", time="time",
         id="pid").descriptives["n"].sum())
+
+
+# --------------------------------------------------------------------------- time order
+
+THREE_FLOWS = {"self": "self", "to_others": "oth", "from_others": "frm"}
+
+
+def _waves(labels, n=40):
+    """Long data: n people x the occasions ``labels`` (in time order), flow scores rising over time."""
+    rng = np.random.default_rng(7)
+    rows = [{"pid": f"p{i}", "arm": "a" if i % 2 else "b", "wave": w, "self": rng.normal(j, 1),
+             "oth": rng.normal(0, 1), "frm": rng.normal(j / 2, 1)}
+            for i in range(n) for j, w in enumerate(labels)]
+    return pd.DataFrame(rows)
+
+
+def _wave_flows(data, **kwargs):
+    return flows(data, group="arm", time="wave", id="pid", scores=THREE_FLOWS, **kwargs)
+
+
+@pytest.mark.parametrize("labels", [("pre", "mid", "post"), ("baseline", "week 4", "follow-up"),
+                                    ("pre", "post")])
+def test_text_time_labels_need_occasions_not_alphabetical_order(labels):
+    """`mid, post, pre` (R's factor() order) ran every table, the Steiger tests between time
+    points and the plot backwards, exit 0. Text labels now need occasions, in time order."""
+    numbered = _wave_flows(_waves(range(1, len(labels) + 1)))
+    data = _waves(labels)
+    with pytest.raises(AnalysisError, match=r"holds the text labels .*say which comes first: .*"
+                                            r"occasions=\[\.\.\.\] / --occasions FIRST --occasions NEXT"):
+        _wave_flows(data)
+    res = _wave_flows(data, occasions=list(labels))
+    assert list(pd.unique(res.descriptives["time"])) == list(labels)
+    np.testing.assert_allclose(res.descriptives["mean"], numbered.descriptives["mean"])
+    assert (res.time_tests["time_1"].iloc[0], res.time_tests["time_2"].iloc[0]) == labels[:2]
+    np.testing.assert_allclose(res.time_tests["z"], numbered.time_tests["z"])
+    np.testing.assert_allclose(res.mixed_model["estimate"], numbered.mixed_model["estimate"])
+    assert f"Occasions of 'wave' in time order (as listed in occasions): {', '.join(labels)}." in res.notes()
+
+
+@pytest.mark.parametrize("wave, order", [
+    (pd.Categorical(["pre", "mid", "post"], categories=["pre", "mid", "post"]), ["pre", "mid", "post"]),
+    (["2026-03-01", "2026-01-15", "2026-02-01"], ["2026-01-15", "2026-02-01", "2026-03-01"]),
+    (["10", "2", "1"], ["1", "2", "10"]),
+])
+def test_numbers_dates_and_categories_keep_their_own_order(wave, order):
+    data = _waves(["x", "y", "z"])
+    data["wave"] = pd.Series(wave).take(np.tile(range(3), 40)).to_numpy()
+    if isinstance(wave, pd.Categorical):
+        data["wave"] = pd.Categorical(data["wave"], categories=wave.categories)
+    res = _wave_flows(data)
+    assert list(pd.unique(res.descriptives["time"])) == order
+
+
+def test_occasions_not_in_the_data_or_too_few_are_errors_and_others_are_left_out():
+    data = _waves(["pre", "mid", "post"])
+    with pytest.raises(AnalysisError, match=r"No rows have wave = 'Post' \(occasions\); the values of "
+                                            r"'wave' are: pre, mid, post\."):
+        _wave_flows(data, occasions=["pre", "Post"])
+    with pytest.raises(AnalysisError, match="occasions names pre more than once"):
+        _wave_flows(data, occasions=["pre", "post", "pre"])
+    with pytest.raises(AnalysisError, match="a time factor needs at least two"):
+        _wave_flows(data, occasions=["pre"])
+    with pytest.raises(AnalysisError, match="name it too"):
+        flows(data, group="arm", id="pid", scores=THREE_FLOWS, occasions=["pre", "post"])
+    two = _wave_flows(data, occasions=["pre", "post"])
+    assert list(pd.unique(two.descriptives["time"])) == ["pre", "post"]
+    assert set(two.values["time"]) == {"pre", "post"}
+    assert any("40 row(s) at occasions not listed were left out" in n for n in two.notes())
+    same = _wave_flows(data[data["wave"] != "mid"], occasions=["pre", "post"])
+    np.testing.assert_allclose(two.mixed_model["estimate"], same.mixed_model["estimate"])

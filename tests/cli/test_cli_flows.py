@@ -143,3 +143,51 @@ def test_compare_error_is_one_line():
     r = run("compare", SAT, "--group", "arm", "--score", "ACT")
     assert r.exit_code == 1
     assert r.stderr.startswith("Error: Grouping column 'arm' is not in the data")
+
+
+@pytest.fixture(scope="module")
+def pre_post(tmp_path_factory):
+    """examples/responses.csv with the occasions 1, 2 written as the labels pre, post."""
+    from testkit import EXAMPLES
+
+    d = pd.read_csv(EXAMPLES / "responses.csv")
+    d["time"] = d["time"].map({1: "pre", 2: "post"})
+    path = tmp_path_factory.mktemp("occasions") / "pre_post.csv"
+    d.to_csv(path, index=False)
+    return str(path)
+
+
+ORDER_ERROR = ("Error: The time column 'time' holds the text labels 'pre', 'post', which cannot be "
+               "put in time order by themselves (alphabetical order is not time order); say which "
+               "comes first: list every occasion in time order with occasions=[...] / --occasions "
+               "FIRST --occasions NEXT ... (e.g. --occasions pre --occasions post).\n")
+
+
+def test_flows_text_occasions_need_occasions_in_time_order(pre_post):
+    """--time with pre/post ran every table and plot post first (alphabetical), exit 0."""
+    args = ["flows", pre_post, "-i", "ceas", "--group", "group", "--time", "time", "--id", "pid"]
+    r = run(*args)
+    assert r.exit_code == 1 and r.output == ORDER_ERROR
+    r = run(*args, "--occasions", "pre", "--occasions", "post", "--format", "json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert [row["time"] for row in out["descriptives"]][::6] == ["pre", "post"]
+    assert "Occasions of 'time' in time order (as listed in occasions): pre, post." in out["notes"]
+    r = run(*args, "--occasions", "pre", "--occasions", "later")
+    assert r.exit_code == 1
+    assert r.output == ("Error: No rows have time = 'later' (occasions); the values of 'time' are: "
+                        "pre, post.\n")
+
+
+def test_report_text_occasions_need_occasions_in_time_order(pre_post, tmp_path):
+    args = ["report", pre_post, "-i", "fcs", "--time", "time", "--id", "pid", "--n-boot", "0", "-q",
+            "-o", str(tmp_path / "r.html")]
+    r = run(*args)
+    assert r.exit_code == 1 and r.output == ORDER_ERROR
+    assert not (tmp_path / "r.html").exists()
+    r = run(*args, "--occasions", "pre", "--occasions", "post")
+    assert r.exit_code == 0, r.output
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Reliable change from time = pre to post" in page
+    prov = json.loads((tmp_path / "r.html.provenance.json").read_text(encoding="utf-8"))
+    assert prov["time"] == "time" and prov["occasions"] == ["pre", "post"]
