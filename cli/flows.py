@@ -17,6 +17,7 @@ from compassion_scales.cli._options import (
     write_result_file,
 )
 from compassion_scales.cli._roles import (
+    OccasionsCommand,
     id_option,
     level_option,
     occasion_order_options,
@@ -40,15 +41,15 @@ def _flow_scores(scores: tuple[str, ...] | str) -> dict[str, str] | list[str] | 
     return parts[0] if len(parts) == 1 else parts
 
 
-@click.command("flows")
+@click.command("flows", cls=OccasionsCommand)
 @click.argument("responses", type=click.Path(dir_okay=False))
 @click.option("-i", "--instrument", required=True, metavar="ID",
               help="Instrument id or file whose scores carry flow tags (e.g. ceas, fcs).")
 @click.option("--group", default=None, metavar="COL", help="Between-subject group column (e.g. arm).")
 @occasion_order_options(time_help="Time-point column (long data); a linear mixed model replaces "
                                   "the ANOVA.",
-                        occasions_help="The occasions of --time to analyse, in time order (repeat: "
-                                       "--occasions pre --occasions post); needed for text labels.")
+                        occasions_help="The occasions of --time to analyse, in time order "
+                                       "(--occasions pre mid post); needed for text labels.")
 @id_option(help="Person identifier column (required with --time).")
 @click.option("--metric", type=click.Choice(["mean_item", "pomp", "raw"]), default="mean_item",
               show_default=True,
@@ -90,7 +91,7 @@ def flows(responses: str, instrument: str, group: str | None, time: str | None,
         cscore flows responses.csv -i ceas --group arm --id pid --plot flows.png
         cscore flows responses.csv -i fcs --group role --observed --anova-type 1
         cscore flows long.csv -i ceas --group arm --time wave --id pid --format json
-        cscore flows long.csv -i ceas --time wave --occasions pre --occasions post --id pid
+        cscore flows long.csv -i ceas --time wave --occasions pre post --id pid
     """
     from compassion_scales.analyses.flows import flows as run
 

@@ -7,6 +7,7 @@ import click
 from compassion_scales.cli._compat import renamed_option
 from compassion_scales.cli._options import handle_errors, input_options, read_input
 from compassion_scales.cli._roles import (
+    OccasionsCommand,
     id_option,
     n_boot_option,
     occasion_order_options,
@@ -14,7 +15,7 @@ from compassion_scales.cli._roles import (
 )
 
 
-@click.command("report")
+@click.command("report", cls=OccasionsCommand)
 @click.argument("responses", type=click.Path(dir_okay=False))
 @click.option("-i", "--instrument", required=True, metavar="ID",
               help="Instrument id or file whose scores, items and factor model are reported.")
@@ -23,8 +24,8 @@ from compassion_scales.cli._roles import (
                    "with --invariance).")
 @occasion_order_options(time_help="Occasion column: change from the first to the last occasion "
                                   "(needs --id); cross-sectional analyses use the first occasion.",
-                        occasions_help="The occasions of --time to report, in time order (repeat: "
-                                       "--occasions pre --occasions post); needed for text labels.")
+                        occasions_help="The occasions of --time to report, in time order "
+                                       "(--occasions pre post); needed for text labels.")
 @id_option(help="Column identifying the person (needed for change over time).")
 @n_boot_option(help="Resamples of every bootstrap in the report (alpha's and omega's "
                     "intervals; 0: none).")
@@ -57,7 +58,7 @@ def report(responses: str, instrument: str, group: str | None, time: str | None,
     Example:
         cscore report examples/responses.csv -i fcs --group group --time time --id pid -o report.html
         cscore report survey.sav -i scs --group site --invariance
-        cscore report long.csv -i fcs --time wave --occasions pre --occasions post --id pid
+        cscore report long.csv -i fcs --time wave --occasions pre post --id pid
     """
     from pathlib import Path
 

@@ -89,7 +89,7 @@ def time_order(values: pd.Series, *, time: str, occasions: Sequence[Any] | None 
     >>> time_order(pd.Series(["post", "pre"]), time="wave")
     Traceback (most recent call last):
     ...
-    compassion_scales.errors.AnalysisError: The time column 'wave' holds the text labels 'post', 'pre', which cannot be put in time order by themselves (alphabetical order is not time order); say which comes first: list every occasion in time order with occasions=[...] / --occasions FIRST --occasions NEXT ... (e.g. --occasions post --occasions pre).
+    compassion_scales.errors.AnalysisError: The time column 'wave' holds the text labels 'post', 'pre', which cannot be put in time order by themselves (alphabetical order is not time order); say which comes first: list every occasion in time order with occasions=[...] / --occasions FIRST NEXT ... (e.g. --occasions post pre).
     """
     present = [v for v in pd.unique(values) if not pd.isna(v)]
     if occasions is not None:
@@ -98,8 +98,7 @@ def time_order(values: pd.Series, *, time: str, occasions: Sequence[Any] | None 
     if order is None:
         shown = ", ".join(map(repr, present[:10])) + (", ..." if len(present) > 10 else "")
         how = how or ("list every occasion in time order with occasions=[...] / --occasions FIRST "
-                      "--occasions NEXT ... (e.g. "
-                      + " ".join(f"--occasions {_cli_word(v)}" for v in present[:4]) + ")")
+                      "NEXT ... (e.g. --occasions " + " ".join(_cli_word(v) for v in present[:4]) + ")")
         raise AnalysisError(
             f"The time column {time!r} holds the text labels {shown}, which cannot be put in time "
             f"order by themselves (alphabetical order is not time order); say which comes first: {how}.")
@@ -142,7 +141,7 @@ def _listed_order(values: pd.Series, present: list[Any], time: str, occasions: S
 
     if isinstance(occasions, (str, bytes)) or not len(occasions):
         raise AnalysisError("occasions: give a list of the time column's values in time order "
-                            f"(occasions=[...] / --occasions FIRST --occasions NEXT ...), not {occasions!r}.")
+                            f"(occasions=[...] / --occasions FIRST NEXT ...), not {occasions!r}.")
     wanted = list(as_key(pd.Series(list(occasions), dtype=object)))
     twice = sorted({str(o) for o, k in zip(occasions, wanted, strict=True) if wanted.count(k) > 1})
     if twice:

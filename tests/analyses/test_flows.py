@@ -486,7 +486,7 @@ def test_text_time_labels_need_occasions_not_alphabetical_order(labels):
     numbered = _wave_flows(_waves(range(1, len(labels) + 1)))
     data = _waves(labels)
     with pytest.raises(AnalysisError, match=r"holds the text labels .*say which comes first: .*"
-                                            r"occasions=\[\.\.\.\] / --occasions FIRST --occasions NEXT"):
+                                            r"occasions=\[\.\.\.\] / --occasions FIRST NEXT"):
         _wave_flows(data)
     res = _wave_flows(data, occasions=list(labels))
     assert list(pd.unique(res.descriptives["time"])) == list(labels)

@@ -160,7 +160,7 @@ def pre_post(tmp_path_factory):
 ORDER_ERROR = ("Error: The time column 'time' holds the text labels 'pre', 'post', which cannot be "
                "put in time order by themselves (alphabetical order is not time order); say which "
                "comes first: list every occasion in time order with occasions=[...] / --occasions "
-               "FIRST --occasions NEXT ... (e.g. --occasions pre --occasions post).\n")
+               "FIRST NEXT ... (e.g. --occasions pre post).\n")
 
 
 def test_flows_text_occasions_need_occasions_in_time_order(pre_post):
@@ -170,6 +170,8 @@ def test_flows_text_occasions_need_occasions_in_time_order(pre_post):
     assert r.exit_code == 1 and r.output == ORDER_ERROR
     r = run(*args, "--occasions", "pre", "--occasions", "post", "--format", "json")
     assert r.exit_code == 0, r.output
+    spread = run(*args, "--occasions", "pre", "post", "--format", "json")  # as change/retest/trial
+    assert spread.exit_code == 0 and spread.stdout == r.stdout
     out = json.loads(r.stdout)
     assert [row["time"] for row in out["descriptives"]][::6] == ["pre", "post"]
     assert "Occasions of 'time' in time order (as listed in occasions): pre, post." in out["notes"]
@@ -185,9 +187,25 @@ def test_report_text_occasions_need_occasions_in_time_order(pre_post, tmp_path):
     r = run(*args)
     assert r.exit_code == 1 and r.output == ORDER_ERROR
     assert not (tmp_path / "r.html").exists()
-    r = run(*args, "--occasions", "pre", "--occasions", "post")
+    r = run(*args, "--occasions", "pre", "post")
     assert r.exit_code == 0, r.output
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Reliable change from time = pre to post" in page
     prov = json.loads((tmp_path / "r.html.provenance.json").read_text(encoding="utf-8"))
     assert prov["time"] == "time" and prov["occasions"] == ["pre", "post"]
+
+
+def test_occasions_take_several_labels_and_stop_at_an_existing_file(pre_post, tmp_path, monkeypatch):
+    """``--occasions pre post`` reads as in change/retest/trial; a label that names a file in
+    the working folder is left as an argument, and the usage error says why."""
+    monkeypatch.chdir(tmp_path)
+    args = ["flows", "-i", "ceas", "--group", "group", "--time", "time", "--id", "pid",
+            "--format", "csv", "--occasions", "pre", "post"]
+    before = run(*args, pre_post)  # the input after the labels: an existing file ends them
+    assert before.exit_code == 0, before.output
+    (tmp_path / "post").write_text("")
+    r = run(*args, pre_post)
+    assert r.exit_code == 2
+    assert "Got unexpected extra argument (" in r.output  # 'post' taken as the input file
+    assert ("(a label that is also the name of a file here is read as a file: give it as "
+            "--occasions LABEL, once per occasion)") in r.output

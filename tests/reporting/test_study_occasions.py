@@ -21,8 +21,7 @@ def test_text_occasions_need_their_order(numbered: pd.DataFrame) -> None:
     """`post` sorted before `pre`: the cross-sectional sections read the follow-up and the
     change section ran from post to pre (every improvement a deterioration), exit 0."""
     text = numbered.assign(time=numbered["time"].map({1: "pre", 2: "post"}))
-    with pytest.raises(AnalysisError, match=r"holds the text labels 'pre', 'post'.*--occasions pre "
-                                            r"--occasions post"):
+    with pytest.raises(AnalysisError, match=r"holds the text labels 'pre', 'post'.*--occasions pre post"):
         cs.report(text, "fcs", group="group", time="time", id="pid", n_boot=0)
     got = cs.report(text, "fcs", group="group", time="time", id="pid", n_boot=0,
                     occasions=["pre", "post"])
