@@ -282,6 +282,60 @@ def redcap_labels(rows: Sequence[Sequence[Any]]) -> bytes:
     return csv_bytes(out, bom=True, quote_all=True)
 
 
+def redcap_cell(value: Any) -> str:
+    """One cell of REDCap's raw CSV export: quoted (quotes doubled) when it holds a space, a
+    comma, a quote or a line break, as in exported ``"AMC Javelin",sale,1,...`` rows; bare
+    otherwise; empty for None."""
+    if value is None:
+        return ""
+    text = str(value)
+    if any(ch in text for ch in ' ,"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+#: a project with a repeating survey: (record, instrument, instance, toy answers); the base row
+#: of each record (demographics, not repeating) has instrument and instance empty
+REDCAP_REPEATS: list[tuple[str, str | None, int | None, list[float | None] | None]] = [
+    ("1", None, None, None), ("1", "toy_survey", 1, [1, 2, 3, 4, 5]),
+    ("1", "toy_survey", 2, [5, 5, 5, 5, 5]), ("2", None, None, None),
+    ("2", "toy_survey", 1, [2, 1, None, 3, 3])]
+
+
+def redcap_repeating_raw(records: Sequence[tuple[str, str | None, int | None, Any]] = tuple(REDCAP_REPEATS),
+                         *, event: bool = False) -> bytes:
+    """Raw export of a project with a repeating instrument (UTF-8 BOM, LF line ends, a cell
+    quoted only when it needs it): ``record_id, [redcap_event_name,] redcap_repeat_instrument,
+    redcap_repeat_instance`` then the base row's fields and the repeating survey's."""
+    header = ["record_id", *(["redcap_event_name"] if event else []), "redcap_repeat_instrument",
+              "redcap_repeat_instance", "age", "sex", "demographics_complete", *TOY_ITEMS,
+              "toy_survey_complete"]
+    lines = [",".join(header)]
+    for rec, form, inst, answers in records:
+        base = answers is None
+        cells = [rec, *(["baseline_arm_1"] if event else []), form, inst,
+                 "30" if base else None, "Female" if base else None, "2" if base else None,
+                 *([None] * 5 if base else [fmt(v) for v in answers]), None if base else "2"]
+        lines.append(",".join(redcap_cell(c) for c in cells))
+    return b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def redcap_repeating_labels(records: Sequence[tuple[str, str | None, int | None, Any]] = tuple(REDCAP_REPEATS)
+                            ) -> bytes:
+    """The label export of :func:`redcap_repeating_raw`: field labels as headers (``Repeat
+    Instrument``, ``Repeat Instance``), the instrument's label, choice labels; every field quoted."""
+    header = ["Record ID", "Repeat Instrument", "Repeat Instance", "Age (years)", "Sex",
+              "Complete?", *REDCAP_FIELD_LABELS, "Complete?"]
+    out: list[list[Any]] = [header]
+    for rec, form, inst, answers in records:
+        base = answers is None
+        out.append([rec, None if form is None else "Toy Survey", inst, "30" if base else None,
+                    "Female" if base else None, "Complete" if base else None,
+                    *([None] * 5 if base else [None if v is None else REDCAP_LABELS[int(v)] for v in answers]),
+                    None if base else "Complete"])
+    return csv_bytes(out, bom=True, quote_all=True)
+
+
 # --------------------------------------------------------------------------- LimeSurvey
 
 LIME_ITEMS = ["Q1[SQ001]", "Q1[SQ002]", "Q1[SQ003]", "Q1[SQ005]", "Q1[SQ006]"]
