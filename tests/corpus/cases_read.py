@@ -33,6 +33,8 @@ from make_corpus import (  # noqa: E402
     redcap_repeating_labels,
     redcap_repeating_raw,
     spss_sav,
+    surveymonkey_csv,
+    surveymonkey_xlsx,
     toy_expected,
     toy_table,
 )
@@ -421,6 +423,21 @@ good("limesurvey_underscores", {"survey.csv": limesurvey_csv(R_ROWS, underscore=
 good("limesurvey_full_answers", {"survey.csv": limesurvey_csv(
     [["Never", "Rarely", "Sometimes", "Often", "Always"]])}, "{d}/survey.csv", rows=[[1, 2, 3, 4, 5]],
     args=["--pattern", "Q1[SQ00{n}]"])
+
+# --------------------------------------------------------------------------- SurveyMonkey
+# a two-row header (row 1 questions with blanks, row 2 "Response"/option texts): refused with
+# one line naming the file and row 2 and saying what to do
+
+SM_SAYS = ["row 2: this looks like a SurveyMonkey export", "delete row 2"]
+add(Case(id="surveymonkey_two_row_header_csv", files={"export.csv": surveymonkey_csv(R_ROWS)},
+         args=[*SCORE, "{d}/export.csv", "-o", "{d}/out.csv"], exit_code=1,
+         contains=["{d}/export.csv", *SM_SAYS], absent=["out.csv"]))
+add(Case(id="surveymonkey_two_row_header_stream", files={"export.csv": surveymonkey_csv(R_ROWS)},
+         args=[*SCORE, "{d}/export.csv", "--stream", "-o", "{d}/out.csv"], exit_code=1,
+         contains=["{d}/export.csv", *SM_SAYS], absent=["out.csv"]))
+add(Case(id="surveymonkey_two_row_header_xlsx", files={"export.xlsx": surveymonkey_xlsx(R_ROWS)},
+         args=[*SCORE, "{d}/export.xlsx", "-o", "{d}/out.csv"], exit_code=1,
+         contains=["{d}/export.xlsx", *SM_SAYS], absent=["out.csv"], subprocess=True))
 
 # --------------------------------------------------------------------------- SPSS
 

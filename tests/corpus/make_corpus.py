@@ -352,6 +352,39 @@ def limesurvey_csv(rows: Sequence[Sequence[Any]], underscore: bool = False) -> b
     return csv_bytes(out, quote_all=True)
 
 
+# --------------------------------------------------------------------------- SurveyMonkey
+
+SURVEYMONKEY_META = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address",
+                     "Email Address", "First Name", "Last Name", "Custom Data 1"]
+SURVEYMONKEY_MATRIX = "How often do you... (1 = Never, 5 = Always)"
+
+
+def surveymonkey_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """The records of a SurveyMonkey response export: a two-row header. Row 1: the metadata
+    columns, then each question's text, blank above a matrix question's later rows; row 2:
+    the metadata cells empty, then ``Open-Ended Response`` (a text question), or each matrix
+    row's text. Then one row per respondent (long respondent ids, US-style dates)."""
+    head1 = [*SURVEYMONKEY_META, "What is your age?", SURVEYMONKEY_MATRIX, *[None] * (len(ITEM_TEXT) - 1)]
+    head2 = [*[None] * len(SURVEYMONKEY_META), "Open-Ended Response", *ITEM_TEXT]
+    out: list[list[Any]] = [head1, head2]
+    for k, r in enumerate(rows):
+        out.append([str(114_100_000_00 + k), "431245678", f"03/0{k % 9 + 1}/2024 10:00:12 AM",
+                    f"03/0{k % 9 + 1}/2024 10:07:31 AM", f"192.0.2.{k + 1}", None, None, None, None,
+                    str(30 + k), *[v if isinstance(v, str) else fmt(v) for v in r]])
+    return out
+
+
+def surveymonkey_csv(rows: Sequence[Sequence[Any]]) -> bytes:
+    """SurveyMonkey's CSV download: a cell quoted only when it needs it (as in exports seen in
+    public repositories); CRLF line ends and no BOM are assumed."""
+    return csv_bytes(surveymonkey_rows(rows), crlf=True)
+
+
+def surveymonkey_xlsx(rows: Sequence[Sequence[Any]]) -> Callable[[Path], None]:
+    """SurveyMonkey's Excel download: the same two header rows in cells."""
+    return excel(surveymonkey_rows(rows))
+
+
 # --------------------------------------------------------------------------- SPSS, Excel
 
 
