@@ -27,8 +27,9 @@ from compassion_scales.cli.norms import apply_norm_options, norms_options
                    "Repeat for several. Default: detect from the column names.")
 @click.option("--instrument-file", "instrument_files", multiple=True, metavar="FILE",
               type=click.Path(dir_okay=False), help="Your own instrument definition (YAML/JSON).")
-@id_option(multiple=True, help="Identifier column(s); must be non-empty and unique together "
-                               "(e.g. --id pid --id time).")
+@id_option(multiple=True, help="Identifier column(s), unique together (e.g. --id pid --id time). "
+                               "Several may be partly empty in a row (a REDCap base row's "
+                               "redcap_repeat_instance), not all.")
 @click.option("--map", "map_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Column map (CSV 'column,item' or YAML column: item) for exports with other names.")
 @click.option("--pattern", "patterns", multiple=True, metavar="[SECTION=]TEMPLATE",

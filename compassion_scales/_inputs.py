@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales.errors import AnalysisError, MissingDataWarning
-from compassion_scales.idkeys import join_columns
+from compassion_scales.idkeys import no_identifier, row_keys, shown_ids
 from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
 
 __all__ = [
@@ -550,11 +550,12 @@ def require_one_row_per_person(data: pd.DataFrame, id_cols: Sequence[str] | str 
     if missing:
         raise AnalysisError(f"The identifier column {missing[0]!r} is not in the data; columns are: "
                             + ", ".join(map(str, data.columns[:15])) + ".")
-    dup = data.duplicated(subset=ids, keep=False) & data[ids].notna().all(axis=1)
+    # as everywhere (idkeys.row_keys): an identifier of several columns may be partly empty
+    dup = data.duplicated(subset=ids, keep=False) & ~no_identifier(data[ids])
     if not dup.any():
         return
     n_people = int(data.loc[dup, ids].drop_duplicates().shape[0])
-    per = int(data.loc[dup].groupby(ids, dropna=True).size().max())
+    per = int(data.loc[dup].groupby(ids, dropna=False).size().max())
     cands = _time_candidates(data, ids)
     hint = (f"name the time column with --time (e.g. --time {cands[0]})" if cands
             else "name the column that tells the occasions apart with --time")
@@ -593,22 +594,22 @@ def check_unique_ids(data: pd.DataFrame, id_cols: Sequence[str], *, where: str =
     rows = file_row_numbers(data)
     cols = ", ".join(ids)
     keys = data[ids].astype("string")
-    blank = pd.concat([keys[c].str.strip() == "" for c in keys.columns], axis=1)  # per id column
-    empty = keys.isna().any(axis=1) | blank.fillna(False).any(axis=1)
+    keys = keys.mask(keys.apply(lambda c: c.str.strip() == "").fillna(False))  # blank is empty
+    empty = no_identifier(keys)  # several columns: partly empty is an identifier (row_keys)
     if empty.any():
-        pos = np.flatnonzero(empty.to_numpy())
+        pos = np.flatnonzero(empty)
         lines = [f"{prefix}row {int(rows[p])}, column {cols}: the identifier is empty" for p in pos[:5]]
         raise AnalysisError("\n".join(lines) + f"\n{len(pos)} row(s){' of the ' + where + ' data' if where else ''}"
                             " have no identifier; every row needs one to pair the occasions.")
-    joined = join_columns(keys)
+    joined = row_keys(keys)
     dup = joined.duplicated(keep="first").to_numpy()
     if dup.any():
         # position of each key's first row, without a loop over people
         first = pd.Series(np.arange(len(joined)), index=joined.to_numpy()).groupby(level=0).first()
         pos = np.flatnonzero(dup)
-        lines = [f"{prefix}row {int(rows[p])}, column {cols}: identifier "
-                 f"{' / '.join(map(str, keys.iloc[p].tolist()))} already used in row "
-                 f"{int(rows[first[joined.iloc[p]]])}" for p in pos[:5]]
+        shown = shown_ids(keys)
+        lines = [f"{prefix}row {int(rows[p])}, column {cols}: identifier {shown.iloc[p]} already "
+                 f"used in row {int(rows[first[joined.iloc[p]]])}" for p in pos[:5]]
         raise AnalysisError("\n".join(lines) + f"\n{len(pos)} repeated identifier(s)"
                             f"{' in the ' + where + ' data' if where else ''}; keep one row per "
                             "person and occasion.")

@@ -57,7 +57,8 @@ def score_partitions(ddf: Any, score_fn: Callable[..., Any], instrument: Any = N
         As for :func:`compassion_scales.scoring.score`; ``None`` detects the instruments
         once, from the first non-empty partition, and scores every partition with them.
     id : str or list of str, optional
-        Identifier column(s): non-empty and unique together across all partitions.
+        Identifier column(s): unique together across all partitions, each row with at
+        least one filled (as for :func:`compassion_scales.scoring.score`).
     first_row : int, optional
         Row number of the first data row in messages (default: the frame's
         ``attrs["first_row"]`` as set by the file readers, else 2: header = row 1).
@@ -90,7 +91,10 @@ def score_partitions(ddf: Any, score_fn: Callable[..., Any], instrument: Any = N
     lengths_job = ddf.map_partitions(_length, meta=(None, "int64"))
     keys = ddf[ids]
     if ids:
-        counts = keys.assign(__n=1).groupby(ids)["__n"].sum(
+        # rows with no identifier at all are reported by each partition's scoring; a partly
+        # empty identifier of several columns is a key (empty counts as a value: row_keys)
+        keys = keys[~keys.isna().all(axis=1)]
+        counts = keys.assign(__n=1).groupby(ids, dropna=False)["__n"].sum(
             split_out=max(1, ddf.npartitions), shuffle_method="tasks")
         lengths, repeated = dask.compute(lengths_job, counts[counts > 1])
     else:
@@ -122,30 +126,28 @@ def _length(part: pd.DataFrame) -> int:
 
 def _raise_repeated(ddf: Any, ids: list[str], repeated: pd.Series, starts: np.ndarray) -> None:
     """Find the rows of repeated identifiers (a second pass) and raise one error listing them."""
-    wanted = set(repeated.index.tolist())
+    from compassion_scales.errors import repeat_hint
+    from compassion_scales.idkeys import row_keys, shown_ids
+
+    wanted = row_keys(repeated.index.to_frame(index=False).astype("string")).dropna().unique()
 
     def rows(part: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
         start = int(starts[partition_info["number"] if partition_info else 0])
-        k = (list(part[ids[0]]) if len(ids) == 1
-             else list(map(tuple, part[ids].itertuples(index=False, name=None))))
-        hit = np.fromiter((x in wanted for x in k), dtype=bool, count=len(k))
-        pos = np.flatnonzero(hit)
-        return pd.DataFrame({"row": start + pos, "key": [k[i] for i in pos]})
+        keys = row_keys(part[ids].astype("string"))
+        pos = np.flatnonzero(keys.isin(wanted).to_numpy())
+        return pd.DataFrame({"row": start + pos, "key": keys.iloc[pos].to_numpy(dtype=object),
+                             "shown": shown_ids(part[ids].iloc[pos]).to_numpy(dtype=object)})
 
-    found = ddf.map_partitions(rows, meta={"row": "int64", "key": "object"}).compute()
+    found = ddf.map_partitions(rows, meta={"row": "int64", "key": "object", "shown": "object"}).compute()
     found = found.sort_values("row", kind="stable").reset_index(drop=True)
     first_seen = found.groupby("key", sort=False)["row"].transform("min")
     later = found[found["row"] != first_seen].head(1000)
     column = ", ".join(ids)
-    cases = [dict(row=int(r), column=column, item=None,
-                  value=(" / ".join(map(str, k)) if isinstance(k, tuple) else str(k)),
-                  reason=Reason.DUPLICATE_ID.value,
-                  message=f"row {int(r)}, column {column}: identifier "
-                          f"{' / '.join(map(str, k)) if isinstance(k, tuple) else k} "
-                          f"already used in row {int(f)}")
-             for r, k, f in zip(later["row"], later["key"], first_seen[later.index], strict=True)]
+    cases = [dict(row=int(r), column=column, item=None, value=str(k), reason=Reason.DUPLICATE_ID.value,
+                  message=f"row {int(r)}, column {column}: identifier {k} already used in row {int(f)}")
+             for r, k, f in zip(later["row"], later["shown"], first_seen[later.index], strict=True)]
     failures = pd.DataFrame(cases, columns=["row", "column", "item", "value", "reason", "message"])
     n = len(failures)
     raise ResponseValidationError(
         f"{n} repeated identifier{'s' if n != 1 else ''} across the partitions "
-        f"(first: {cases[0]['message']}).", failure_cases=failures)
+        f"(first: {cases[0]['message']}).{repeat_hint(ids, list(ddf.columns))}", failure_cases=failures)

@@ -10,6 +10,7 @@ are *warnings*, subclasses of :class:`PsychometricWarning`, never errors.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "ScoringError",
     "AnalysisError",
     "Reason",
+    "repeat_hint",
     "PsychometricWarning",
     "MissingDataWarning",
     "HeywoodCaseWarning",
@@ -120,8 +122,12 @@ class ResponseValidationError(CompassionScalesError, ValueError):
     STRUCTURAL = ("unknown_column", "ambiguous_column", "duplicate_id", "missing_id", "missing_item")
 
     @staticmethod
-    def summary_message(failures: pd.DataFrame, suggest_missing: bool) -> str:
+    def summary_message(failures: pd.DataFrame, suggest_missing: bool, *,
+                        columns: Sequence[Any] = ()) -> str:
         """The error's one-line message: problems counted by reason, and what to do next.
+
+        ``columns`` are the data's column names: with repeated identifiers, the REDCap columns
+        among them that tell a record's rows apart are suggested (see :func:`repeat_hint`).
 
         Examples
         --------
@@ -137,12 +143,10 @@ class ResponseValidationError(CompassionScalesError, ValueError):
         if suggest_missing and not reasons.isin(ResponseValidationError.STRUCTURAL).any():
             msg += " Fix them, or use --on-invalid missing to treat invalid answers as missing."
         repeated = reasons == Reason.DUPLICATE_ID.value
-        if repeated.any() and ("column" not in failures
-                               or not failures.loc[repeated, "column"].astype(str).str.contains(",").all()):
-            col = str(failures.loc[repeated, "column"].iloc[0]) if "column" in failures else "record_id"
-            msg += (" Several rows per person (one per occasion or REDCap event)? Name the column "
-                    f"that tells them apart as another identifier (e.g. --id {col} --id "
-                    "redcap_event_name).")
+        if repeated.any():
+            used = (str(failures.loc[repeated, "column"].iloc[0]).split(", ") if "column" in failures
+                    else ["record_id"])
+            msg += repeat_hint(used, columns)
         return msg
 
     def lines(self, limit: int | None = 20) -> list[str]:
@@ -199,3 +203,37 @@ class SkippedScoreWarning(PsychometricWarning):
 
 class CodingDirectionWarning(KeyingWarning):
     """The data look coded in the opposite direction to the instrument file (all or some items)."""
+
+
+#: REDCap's columns that tell apart the rows of one record (raw export, then label export names)
+REDCAP_ROW_COLUMNS = (("redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"),
+                      ("Event Name", "Repeat Instrument", "Repeat Instance"))
+
+
+def repeat_hint(ids: Sequence[str], columns: Sequence[Any] = ()) -> str:
+    """What to add to ``--id`` when identifiers repeat (a sentence with a leading space, or "").
+
+    A REDCap export whose columns tell a record's rows apart (event, repeating instrument and
+    instance) gets those of them not yet used as identifiers; otherwise, one identifier
+    column gets the general hint and several get none.
+
+    Examples
+    --------
+    >>> print(repeat_hint(["record_id"], ["record_id", "redcap_repeat_instrument", "redcap_repeat_instance"]))
+     A REDCap export with repeating instruments or events: name the columns that tell a record's rows apart as further identifiers (--id record_id --id redcap_repeat_instrument --id redcap_repeat_instance); a base row has them empty, which is allowed.
+    >>> repeat_hint(["pid", "time"], ["pid", "time"])
+    ''
+    """
+    present = {str(c) for c in columns}
+    for names in REDCAP_ROW_COLUMNS:
+        more = [c for c in names if c in present and c not in ids]
+        if more and (names[1] in present or names[2] in present):
+            flags = " ".join(f"--id {c}" for c in [*ids, *more])
+            return (" A REDCap export with repeating instruments or events: name the columns that "
+                    f"tell a record's rows apart as further identifiers ({flags}); a base row has "
+                    "them empty, which is allowed.")
+    if len(ids) != 1:
+        return ""
+    return (" Several rows per person (one per occasion or REDCap event)? Name the column "
+            f"that tells them apart as another identifier (e.g. --id {ids[0]} --id "
+            "redcap_event_name).")

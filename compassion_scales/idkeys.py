@@ -31,6 +31,51 @@ def join_columns(text: pd.DataFrame, sep: str = KEY_SEPARATOR) -> pd.Series:
     return first.str.cat([text.iloc[:, j] for j in range(1, text.shape[1])], sep=sep)
 
 
+#: stands for an empty part in the key of a row whose other identifier parts are filled
+EMPTY_PART = "\x1e"
+
+
+def row_keys(text: pd.DataFrame) -> pd.Series:
+    """One key per row from text identifier columns: the rule every identifier check follows.
+
+    With one column, the key is the column (an empty cell has no key). With several, a row is
+    identified by its filled parts plus "empty" in the others (an empty part counts as a value
+    when rows are compared: a REDCap export's base row has an empty
+    ``redcap_repeat_instance``); only a row whose parts are all empty has a missing key.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"rid": ["1", "1", "1", None], "inst": [None, "1", None, None]},
+    ...                      dtype="string")
+    >>> keys = row_keys(frame)
+    >>> keys.isna().tolist(), keys.duplicated().tolist()
+    ([False, False, False, True], [False, False, True, False])
+    """
+    if text.shape[1] == 1:
+        return text.iloc[:, 0]
+    return join_columns(text.fillna(EMPTY_PART)).mask(text.isna().all(axis=1).to_numpy())
+
+
+def no_identifier(ids: pd.DataFrame) -> np.ndarray:
+    """Rows without an identifier (see :func:`row_keys`): the cell is empty (one column) or
+    every part is empty (several columns); none when there is no identifier column."""
+    if ids.shape[1] == 0:
+        return np.zeros(len(ids), dtype=bool)
+    return ids.isna().all(axis=1).to_numpy()
+
+
+def shown_ids(ids: pd.DataFrame) -> pd.Series:
+    """Each row's identifier as messages show it: the parts joined with `` / ``, an empty
+    part written ``(empty)``.
+
+    Examples
+    --------
+    >>> shown_ids(pd.DataFrame({"rid": [7, 7], "inst": ["1", None]})).tolist()
+    ['7 / 1', '7 / (empty)']
+    """
+    return join_columns(ids.astype("string").fillna("(empty)"), sep=" / ")
+
+
 #: Longest text (bytes) :func:`surely_unique` packs into words; longer ids are hashed by pandas.
 PACKED_BYTES = 32
 

@@ -43,6 +43,7 @@ __all__ = [
     "write_outputs",
     "sha256_file",
     "qualtrics_header_rows",
+    "check_surveymonkey_header",
     "infer_numeric_columns",
     "read_redcap_dictionary",
     "apply_redcap_dictionary",
@@ -215,6 +216,47 @@ def qualtrics_header_rows(rows: Sequence[Sequence[Any]]) -> int:
     return 0
 
 
+#: the first columns of a SurveyMonkey response export
+SURVEYMONKEY_COLUMNS = ("Respondent ID", "Collector ID")
+
+
+def check_surveymonkey_header(rows: Sequence[Sequence[Any]], name: str) -> None:
+    """Refuse a SurveyMonkey export's two-row header with one line saying what to do.
+
+    SurveyMonkey writes the question texts in row 1 (blank above the later columns of a
+    multiple-choice or matrix question) and ``Response``, ``Open-Ended Response`` or the
+    option texts in row 2, whose first columns (``Respondent ID``, ``Collector ID``, ...) are
+    empty. ``rows`` are the first records of the file as text (row 1 = column names).
+
+    Raises
+    ------
+    InputFileError
+        ``FILE: row 2: this looks like a SurveyMonkey export, ...``
+
+    Examples
+    --------
+    >>> check_surveymonkey_header([["Respondent ID", "Collector ID", "Q1"], ["1", "2", "3"]], "f.csv")
+    >>> check_surveymonkey_header([["Respondent ID", "Collector ID", "Q1"], ["", "", "Response"]],
+    ...                           "f.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    compassion_scales.errors.InputFileError: f.csv: row 2: this looks like a SurveyMonkey export...
+    """
+    if len(rows) < 2:
+        return
+    header = tuple(str(c or "").strip() for c in rows[0][:2])
+    first = str(rows[1][0] or "").strip() if rows[1] else ""
+    if header != SURVEYMONKEY_COLUMNS or first:
+        return
+    raise InputFileError(
+        f"{name}: row 2: this looks like a SurveyMonkey export, whose header takes two rows (row 1 "
+        "the questions, blank above a matrix or multiple-choice question's later columns; row 2 "
+        "'Response', 'Open-Ended Response' or the option texts), but a responses file has one "
+        "header row. Make one: name every column in row 1 (each item column after its item, "
+        "e.g. fcs_self_1, or so that --map or --pattern can match it) and delete row 2; or "
+        "export the responses as SPSS (.sav), which names every column.")
+
+
 def _head_records(text: str, sep: str, n: int) -> list[list[str]]:
     """The first ``n`` CSV records of ``text`` (quoted newlines respected)."""
     import itertools
@@ -359,6 +401,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     if not head:
         raise InputFileError(f"{name}: the first row cannot be read as column names "
                              f"(detected delimiter {sep!r}; set --delimiter).")
+    check_surveymonkey_header(head, name)
     header = [h.strip() for h in head[0]]
     ncols = len(header)
     trailing = ncols > 1 and header[-1] == "" and all(h for h in header[:-1])
@@ -655,6 +698,7 @@ def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.Dat
     while header and header[-1] == "":
         header.pop()
     ncols = len(header)
+    check_surveymonkey_header(rows[:2], name)
     _check_excel_header(header, rows, name)
     body = [(r + [None] * ncols)[:ncols] for r in rows[1:]]
     notes: list[str] = []

@@ -51,7 +51,7 @@ from compassion_scales.errors import (
     ScoringError,
     UnverifiedKeyWarning,
 )
-from compassion_scales.idkeys import join_columns, surely_unique
+from compassion_scales.idkeys import no_identifier, row_keys, shown_ids, surely_unique
 from compassion_scales.instrument import (
     Instrument,
     InstrumentLike,
@@ -1486,10 +1486,10 @@ def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> li
                               message=f"row 1, column {c}: the identifier column is not in the data "
                                       f"(columns: {', '.join(map(str, data.columns[:12]))}"
                                       f"{', ...' if len(data.columns) > 12 else ''})"))
-    if fails:
+    if fails or not id_cols:
         return fails
     ids = data[list(id_cols)]
-    miss = (data[id_cols[0]].isna() if len(id_cols) == 1 else ids.isna().any(axis=1)).to_numpy()
+    miss = no_identifier(ids)  # several columns: partly empty is an identifier (row_keys)
     for pos in np.flatnonzero(miss)[:1000]:
         col = next(c for c in id_cols if pd.isna(data[c].iloc[pos]))
         fails.append(dict(row=int(pos) + first_row, column=col, item=None, value=None,
@@ -1501,17 +1501,16 @@ def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> li
            else ids.duplicated(keep="first")).to_numpy() & ~miss
     if dup.any():
         firsts = ids.reset_index(drop=True)
-        keyed = join_columns(firsts.astype(str))
-        first_pos: dict[str, int] = {}
-        for pos, k in enumerate(keyed.to_numpy()):
-            first_pos.setdefault(k, pos)
+        keyed = row_keys(firsts.astype("string"))
+        uniq = keyed[~keyed.duplicated(keep="first").to_numpy()].dropna()
+        first_at = pd.Series(uniq.index.to_numpy(), index=uniq.to_numpy()).reindex(keyed.to_numpy()).to_numpy()
+        shown_all = shown_ids(ids)
         for pos in np.flatnonzero(dup)[:1000]:
-            k = keyed.iloc[pos]
-            shown = " / ".join(str(v) for v in ids.iloc[pos].tolist())
+            shown = shown_all.iloc[pos]
             fails.append(dict(row=int(pos) + first_row, column=", ".join(id_cols), item=None, value=shown,
                               reason=Reason.DUPLICATE_ID.value,
                               message=f"row {int(pos) + first_row}, column {', '.join(id_cols)}: "
-                                      f"identifier {shown} already used in row {first_pos[k] + first_row}"))
+                                      f"identifier {shown} already used in row {int(first_at[pos]) + first_row}"))
     return fails
 
 
@@ -1532,9 +1531,11 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
         Instrument id(s), path(s) to user files, or objects. ``None`` detects the
         shipped instruments whose items are present (see :func:`detect_instruments`).
     id : str or list of str, optional
-        Identifier column(s), the person (``id_cols`` is its old name). They must exist, be
-        non-empty and unique together
-        (e.g. ``["pid", "time"]`` for long data); otherwise an error lists the rows.
+        Identifier column(s), the person (``id_cols`` is its old name). They must exist and
+        be unique together (e.g. ``["pid", "time"]`` for long data); otherwise an error lists
+        the rows. A row needs an identifier: with several columns, some may be empty (an
+        empty part counts as a value; a REDCap export's base row has an empty
+        ``redcap_repeat_instance``), not all (see :func:`compassion_scales.idkeys.row_keys`).
     on_invalid : {"error", "missing"}
         What to do with invalid answers (see :func:`prepare_responses`).
     column_map, patterns
@@ -1604,7 +1605,7 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
         parts.add(inst, data, column_map=column_map, patterns=patterns, on_invalid=on_invalid,
                   prorate=prorate, source=src, first_row=start, reverse_coded=reverse_coded,
                   compiled=compiled)
-    parts.raise_problems(instruments, on_invalid, src)
+    parts.raise_problems(instruments, on_invalid, src, data.columns)
     out, unused = _output_frame(data, parts, ids if keep == "ids" else None, src)
     _warn_unverified(instruments, parts.values)
     return ScoreResult(
@@ -1689,12 +1690,13 @@ class _ScoredParts:
         self.column_map.update(prep.column_map)
 
     def raise_problems(self, instruments: Sequence[Instrument], on_invalid: str,
-                       src: str | None) -> None:
+                       src: str | None, columns: Sequence[Any] = ()) -> None:
         """Every failure case in one error; an error too when nothing could be scored."""
         if self.errors:
             failures = pd.concat(self.errors, ignore_index=True)
             failures = failures.sort_values(["row"], kind="stable").reset_index(drop=True)
-            raise ResponseValidationError(ResponseValidationError.summary_message(failures, on_invalid == "error"),
+            raise ResponseValidationError(ResponseValidationError.summary_message(
+                failures, on_invalid == "error", columns=columns),
                                           failure_cases=failures, source=src)
         if not self.values:
             names = ", ".join(i.id for i in instruments)

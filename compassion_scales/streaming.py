@@ -37,7 +37,7 @@ from compassion_scales.errors import (
     Reason,
     ResponseValidationError,
 )
-from compassion_scales.idkeys import join_columns, text_hashes
+from compassion_scales.idkeys import row_keys, shown_ids, text_hashes
 from compassion_scales.io import (  # the decision lives where files are read (#16)
     STREAM_READ_SUFFIXES,
     STREAM_THRESHOLD_BYTES,
@@ -638,6 +638,7 @@ class _StreamRun:
         self.counts: dict[str, dict[str, int]] = {}
         self.caught: dict[tuple[type, str], warnings.WarningMessage] = {}
         self.first: Any = None
+        self.columns: list[Any] = []  # the file's columns (for the hint on repeated identifiers)
         self.offset = self.n_batches = 0
 
     def add(self, batch: pd.DataFrame, text: Any) -> None:
@@ -646,6 +647,7 @@ class _StreamRun:
         from compassion_scales.scoring import score
 
         self.n_batches += 1
+        self.columns = list(batch.columns)
         with warnings.catch_warnings(record=True) as rec:
             warnings.simplefilter("always")
             try:
@@ -692,8 +694,8 @@ class _StreamRun:
             cases = pd.concat(self.failures, ignore_index=True).sort_values("row", kind="stable")
             # a repeat inside one batch is reported by score() and by the cross-batch check
             cases = cases.drop_duplicates(["row", "reason", "message"]).reset_index(drop=True)
-            raise ResponseValidationError(ResponseValidationError.summary_message(cases, on_invalid == "error"), failure_cases=cases,
-                                          source=str(path))
+            raise ResponseValidationError(ResponseValidationError.summary_message(
+                cases, on_invalid == "error", columns=self.columns), failure_cases=cases, source=str(path))
         if self.first is None:
             raise InputFileError(f"{path}: the file has a header but no data rows.")
         return self.first
@@ -737,7 +739,7 @@ def _sha256(path: Path) -> str:
 
 
 def _id_keys(ids: pd.DataFrame) -> pd.Series:
-    return join_columns(ids.astype("string"))
+    return row_keys(ids.astype("string"))
 
 
 def _hash_keys(keys: pd.Series) -> np.ndarray:
@@ -821,8 +823,7 @@ def _confirm_repeats(path: Path, suspects: dict[int, int], ids: Sequence[str], *
                 k = str(keys.iloc[pos])
                 first_at.setdefault(k, row)
                 if row in suspects:
-                    shown = " / ".join(str(v) for v in b[list(ids)].iloc[pos].tolist())
-                    key_at[row] = (k, shown)
+                    key_at[row] = (k, str(shown_ids(b[list(ids)].iloc[[pos]]).iloc[0]))
             offset += len(b)
     finally:
         if fh is not None:

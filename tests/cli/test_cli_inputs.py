@@ -93,3 +93,21 @@ def test_repeated_person_in_a_longitudinal_redcap_export_suggests_the_event_colu
     res = CliRunner().invoke(main, [*args, "--id", "record_id", "--id", "redcap_event_name"])
     assert res.exit_code == 0, res.output
     assert pd.read_csv(tmp_path / "out.csv")["record_id"].tolist() == [1, 1, 2, 2]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_surveymonkey_two_row_header_is_one_line(tmp_path: Path, stream: bool) -> None:
+    # SurveyMonkey: row 1 question texts (blank over a matrix's later rows), row 2 the rows' texts
+    meta = "Respondent ID,Collector ID,Start Date,End Date,IP Address,Email Address,First Name,Last Name,Custom Data 1"
+    lines = [meta + ',"How often do you... (1 = Never, 5 = Always)",,',
+             ",,,,,,,,,I am kind to myself.,I am hard on myself.,Item three",
+             "11410000000,431245678,03/01/2024 10:00:12 AM,03/01/2024 10:07:31 AM,192.0.2.1,,,,,1,2,3"]
+    f = tmp_path / "export.csv"
+    f.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    args = ["score", str(f), "-i", "fcs", "-o", str(tmp_path / "out.csv")] + (["--stream"] if stream else [])
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 1
+    assert res.output.count("\n") == 1
+    assert res.output.startswith(f"Error: {f}: row 2: this looks like a SurveyMonkey export, whose "
+                                 "header takes two rows")
+    assert "name every column in row 1" in res.output and "delete row 2" in res.output

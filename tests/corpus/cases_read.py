@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_corpus import (  # noqa: E402
     GOOD_ROWS,
+    REDCAP_REPEATS,
     TOY_ITEMS,
     Case,
     csv_bytes,
@@ -29,7 +30,11 @@ from make_corpus import (  # noqa: E402
     redcap_dictionary,
     redcap_labels,
     redcap_raw,
+    redcap_repeating_labels,
+    redcap_repeating_raw,
     spss_sav,
+    surveymonkey_csv,
+    surveymonkey_xlsx,
     toy_expected,
     toy_table,
 )
@@ -382,6 +387,32 @@ add(Case(id="redcap_dictionary_missing", files={"raw.csv": redcap_raw(R_ROWS)},
          args=[*SCORE, "{d}/raw.csv", "--dictionary", "{d}/nope.csv", "-o", "{d}/out.csv"], exit_code=1,
          contains=["{d}/nope.csv", "no such file"], absent=["out.csv"]))
 
+# repeating instruments: the base row of each record has empty redcap_repeat_instrument and
+# redcap_repeat_instance; a partly empty identifier of several columns is allowed
+RR_ROWS: list[list[Any]] = [[None] * 5 if a is None else list(a) for _, _, _, a in REDCAP_REPEATS]
+RR_KEPT: dict[str, list[str | None]] = {"record_id": ["1", "1", "1", "2", "2"],
+                                        "redcap_repeat_instance": [None, "1", "2", None, "1"]}
+good("redcap_repeating_raw", {"raw.csv": redcap_repeating_raw()}, "{d}/raw.csv", rows=RR_ROWS,
+     args=["--id", "record_id", "--id", "redcap_repeat_instance"],
+     kept={**RR_KEPT, "redcap_repeat_instrument": [None, "toy_survey", "toy_survey", None, "toy_survey"]})
+good("redcap_repeating_raw_stream", {"raw.csv": redcap_repeating_raw()}, "{d}/raw.csv", rows=RR_ROWS,
+     args=["--id", "record_id", "--id", "redcap_repeat_instrument", "--id", "redcap_repeat_instance",
+           "--stream"], kept=RR_KEPT)
+good("redcap_repeating_longitudinal", {"raw.csv": redcap_repeating_raw(event=True)}, "{d}/raw.csv",
+     rows=RR_ROWS, args=["--id", "record_id", "--id", "redcap_event_name", "--id", "redcap_repeat_instrument",
+                         "--id", "redcap_repeat_instance"], kept=RR_KEPT)
+good("redcap_repeating_labels_with_dictionary", {"labels.csv": redcap_repeating_labels(),
+                                                 "dict.csv": redcap_dictionary()},
+     "{d}/labels.csv", rows=RR_ROWS, args=["--dictionary", "{d}/dict.csv", "--id", "record_id", "--id",
+                                           "redcap_repeat_instrument", "--id", "redcap_repeat_instance"],
+     kept={**RR_KEPT, "redcap_repeat_instrument": [None, "Toy Survey", "Toy Survey", None, "Toy Survey"]},
+     subprocess=True)
+add(Case(id="redcap_repeating_record_id_only", files={"raw.csv": redcap_repeating_raw(event=True)},
+         args=[*SCORE, "{d}/raw.csv", "--id", "record_id", "-o", "{d}/out.csv"], exit_code=1,
+         contains=["{d}/raw.csv", "row 3, column record_id: identifier 1 already used in row 2",
+                   "--id record_id --id redcap_event_name --id redcap_repeat_instrument --id "
+                   "redcap_repeat_instance"], absent=["out.csv"]))
+
 # --------------------------------------------------------------------------- LimeSurvey
 
 good("limesurvey_brackets", {"survey.csv": limesurvey_csv(R_ROWS)}, "{d}/survey.csv", rows=R_ROWS,
@@ -392,6 +423,21 @@ good("limesurvey_underscores", {"survey.csv": limesurvey_csv(R_ROWS, underscore=
 good("limesurvey_full_answers", {"survey.csv": limesurvey_csv(
     [["Never", "Rarely", "Sometimes", "Often", "Always"]])}, "{d}/survey.csv", rows=[[1, 2, 3, 4, 5]],
     args=["--pattern", "Q1[SQ00{n}]"])
+
+# --------------------------------------------------------------------------- SurveyMonkey
+# a two-row header (row 1 questions with blanks, row 2 "Response"/option texts): refused with
+# one line naming the file and row 2 and saying what to do
+
+SM_SAYS = ["row 2: this looks like a SurveyMonkey export", "delete row 2"]
+add(Case(id="surveymonkey_two_row_header_csv", files={"export.csv": surveymonkey_csv(R_ROWS)},
+         args=[*SCORE, "{d}/export.csv", "-o", "{d}/out.csv"], exit_code=1,
+         contains=["{d}/export.csv", *SM_SAYS], absent=["out.csv"]))
+add(Case(id="surveymonkey_two_row_header_stream", files={"export.csv": surveymonkey_csv(R_ROWS)},
+         args=[*SCORE, "{d}/export.csv", "--stream", "-o", "{d}/out.csv"], exit_code=1,
+         contains=["{d}/export.csv", *SM_SAYS], absent=["out.csv"]))
+add(Case(id="surveymonkey_two_row_header_xlsx", files={"export.xlsx": surveymonkey_xlsx(R_ROWS)},
+         args=[*SCORE, "{d}/export.xlsx", "-o", "{d}/out.csv"], exit_code=1,
+         contains=["{d}/export.xlsx", *SM_SAYS], absent=["out.csv"], subprocess=True))
 
 # --------------------------------------------------------------------------- SPSS
 

@@ -282,6 +282,60 @@ def redcap_labels(rows: Sequence[Sequence[Any]]) -> bytes:
     return csv_bytes(out, bom=True, quote_all=True)
 
 
+def redcap_cell(value: Any) -> str:
+    """One cell of REDCap's raw CSV export: quoted (quotes doubled) when it holds a space, a
+    comma, a quote or a line break, as in exported ``"AMC Javelin",sale,1,...`` rows; bare
+    otherwise; empty for None."""
+    if value is None:
+        return ""
+    text = str(value)
+    if any(ch in text for ch in ' ,"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+#: a project with a repeating survey: (record, instrument, instance, toy answers); the base row
+#: of each record (demographics, not repeating) has instrument and instance empty
+REDCAP_REPEATS: list[tuple[str, str | None, int | None, list[float | None] | None]] = [
+    ("1", None, None, None), ("1", "toy_survey", 1, [1, 2, 3, 4, 5]),
+    ("1", "toy_survey", 2, [5, 5, 5, 5, 5]), ("2", None, None, None),
+    ("2", "toy_survey", 1, [2, 1, None, 3, 3])]
+
+
+def redcap_repeating_raw(records: Sequence[tuple[str, str | None, int | None, Any]] = tuple(REDCAP_REPEATS),
+                         *, event: bool = False) -> bytes:
+    """Raw export of a project with a repeating instrument (UTF-8 BOM, LF line ends, a cell
+    quoted only when it needs it): ``record_id, [redcap_event_name,] redcap_repeat_instrument,
+    redcap_repeat_instance`` then the base row's fields and the repeating survey's."""
+    header = ["record_id", *(["redcap_event_name"] if event else []), "redcap_repeat_instrument",
+              "redcap_repeat_instance", "age", "sex", "demographics_complete", *TOY_ITEMS,
+              "toy_survey_complete"]
+    lines = [",".join(header)]
+    for rec, form, inst, answers in records:
+        base = answers is None
+        cells = [rec, *(["baseline_arm_1"] if event else []), form, inst,
+                 "30" if base else None, "Female" if base else None, "2" if base else None,
+                 *([None] * 5 if base else [fmt(v) for v in answers]), None if base else "2"]
+        lines.append(",".join(redcap_cell(c) for c in cells))
+    return b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def redcap_repeating_labels(records: Sequence[tuple[str, str | None, int | None, Any]] = tuple(REDCAP_REPEATS)
+                            ) -> bytes:
+    """The label export of :func:`redcap_repeating_raw`: field labels as headers (``Repeat
+    Instrument``, ``Repeat Instance``), the instrument's label, choice labels; every field quoted."""
+    header = ["Record ID", "Repeat Instrument", "Repeat Instance", "Age (years)", "Sex",
+              "Complete?", *REDCAP_FIELD_LABELS, "Complete?"]
+    out: list[list[Any]] = [header]
+    for rec, form, inst, answers in records:
+        base = answers is None
+        out.append([rec, None if form is None else "Toy Survey", inst, "30" if base else None,
+                    "Female" if base else None, "Complete" if base else None,
+                    *([None] * 5 if base else [None if v is None else REDCAP_LABELS[int(v)] for v in answers]),
+                    None if base else "Complete"])
+    return csv_bytes(out, bom=True, quote_all=True)
+
+
 # --------------------------------------------------------------------------- LimeSurvey
 
 LIME_ITEMS = ["Q1[SQ001]", "Q1[SQ002]", "Q1[SQ003]", "Q1[SQ005]", "Q1[SQ006]"]
@@ -296,6 +350,39 @@ def limesurvey_csv(rows: Sequence[Sequence[Any]], underscore: bool = False) -> b
         out.append([str(k + 1), f"2024-05-0{k + 1} 09:1{k}:00", "2", "en", str(123456 + k),
                     *[v if isinstance(v, str) else fmt(v) for v in r]])
     return csv_bytes(out, quote_all=True)
+
+
+# --------------------------------------------------------------------------- SurveyMonkey
+
+SURVEYMONKEY_META = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address",
+                     "Email Address", "First Name", "Last Name", "Custom Data 1"]
+SURVEYMONKEY_MATRIX = "How often do you... (1 = Never, 5 = Always)"
+
+
+def surveymonkey_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """The records of a SurveyMonkey response export: a two-row header. Row 1: the metadata
+    columns, then each question's text, blank above a matrix question's later rows; row 2:
+    the metadata cells empty, then ``Open-Ended Response`` (a text question), or each matrix
+    row's text. Then one row per respondent (long respondent ids, US-style dates)."""
+    head1 = [*SURVEYMONKEY_META, "What is your age?", SURVEYMONKEY_MATRIX, *[None] * (len(ITEM_TEXT) - 1)]
+    head2 = [*[None] * len(SURVEYMONKEY_META), "Open-Ended Response", *ITEM_TEXT]
+    out: list[list[Any]] = [head1, head2]
+    for k, r in enumerate(rows):
+        out.append([str(114_100_000_00 + k), "431245678", f"03/0{k % 9 + 1}/2024 10:00:12 AM",
+                    f"03/0{k % 9 + 1}/2024 10:07:31 AM", f"192.0.2.{k + 1}", None, None, None, None,
+                    str(30 + k), *[v if isinstance(v, str) else fmt(v) for v in r]])
+    return out
+
+
+def surveymonkey_csv(rows: Sequence[Sequence[Any]]) -> bytes:
+    """SurveyMonkey's CSV download: a cell quoted only when it needs it (as in exports seen in
+    public repositories); CRLF line ends and no BOM are assumed."""
+    return csv_bytes(surveymonkey_rows(rows), crlf=True)
+
+
+def surveymonkey_xlsx(rows: Sequence[Sequence[Any]]) -> Callable[[Path], None]:
+    """SurveyMonkey's Excel download: the same two header rows in cells."""
+    return excel(surveymonkey_rows(rows))
 
 
 # --------------------------------------------------------------------------- SPSS, Excel

@@ -165,3 +165,22 @@ def test_empty_partitions(responses) -> None:
         assert_frame_equal(got, expected)
         with pytest.raises(cs.ScoringError, match="no rows to score"):
             cs.score(ddf[ddf["pid"] == "nobody"], "fcs", id=IDS)
+
+
+def test_partly_empty_identifier_of_several_columns(responses) -> None:
+    # REDCap repeating instruments: a record's base row has an empty instance; empty counts as
+    # a value (the same rule as in memory), so a second base row of one record repeats
+    dask, dd = _dask()
+    data = responses.iloc[:12].copy()
+    data["pid"] = [f"R{k // 3}" for k in range(12)]
+    data["time"] = [None, "1", "2"] * 4
+    with dask.config.set(scheduler="synchronous"):
+        got = cs.score(dd.from_pandas(data, npartitions=3), "fcs", id=IDS).compute()
+        expected = cs.score(data, "fcs", id=IDS).scores
+        assert_frame_equal(got.astype(expected.dtypes.to_dict()), expected)
+        assert got["time"].isna().tolist() == [True, False, False] * 4
+        bad = pd.concat([data, data.iloc[[3]]], ignore_index=True)
+        with pytest.raises(ResponseValidationError) as err:
+            cs.score(dd.from_pandas(bad, npartitions=3), "fcs", id=IDS)
+    assert err.value.failure_cases["message"].tolist() == [
+        "row 14, column pid, time: identifier R1 / (empty) already used in row 5"]

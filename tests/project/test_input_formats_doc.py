@@ -34,4 +34,4 @@ def test_worked_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
             assert res.exit_code == 0, (lines[0], res.output)
             assert res.stdout.splitlines() == lines[1:], (lines[0], res.stdout)
             commands += 1
-    assert commands == 4
+    assert commands == 5
