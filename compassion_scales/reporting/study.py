@@ -525,8 +525,10 @@ def _flows_part(st: _Study) -> str:
                       id=st.id, occasions=st.occasions if over_time else None)
     except AnalysisError as exc:
         return f'<p class="skipped">Flows not computed: {_esc(exc)}</p>'
-    st.b.methods.append("The flows of compassion were compared within person "
-                        "(mixed ANOVA on mean item scores).")
+    model = ("a linear mixed model with a random intercept per person" if over_time
+             else "mixed ANOVA" if st.group is not None else "repeated-measures ANOVA")
+    model += " on mean item scores"
+    st.b.methods.append(f"The flows of compassion were compared within person ({model}).")
     return st.b.table(make_table(fl.summary, "Flows of compassion", table="FlowsResult"))
 
 

@@ -50,3 +50,15 @@ def test_numbers_read_as_text_are_in_numeric_order(numbered: pd.DataFrame) -> No
     assert "Reliable change from time = 2 to 10 (Jacobson-Truax)" in got.html
     want = cs.report(numbered, "fcs", time="time", id="pid", n_boot=0)
     assert got.key_numbers == want.key_numbers
+
+
+@pytest.mark.parametrize(("kw", "model"), [
+    ({"group": "group", "time": "time", "id": "pid"}, "a linear mixed model with a random intercept per person"),
+    ({"group": "group"}, "mixed ANOVA"),
+    ({}, "repeated-measures ANOVA"),
+])
+def test_methods_name_the_flows_model_that_ran(numbered: pd.DataFrame, kw: dict, model: str) -> None:
+    """With a time factor flows fits a mixed model, not the mixed ANOVA the methods named."""
+    data = numbered if "time" in kw else numbered[numbered["time"] == 1]
+    page = cs.report(data, "ceas", n_boot=0, **kw).html
+    assert f"The flows of compassion were compared within person ({model} on mean item scores)." in page
