@@ -4,7 +4,7 @@ The pipeline, all vectorised over respondents (no Python loops over rows):
 
 1. **Match columns to items**: an explicit map (``column_map``), patterns for numbered
    exports (``patterns``, e.g. ``{"fcs_self": "Q12_{n}"}``), then item ids (exact, then
-   case-insensitive) and declared aliases.
+   case and surrounding spaces ignored) and declared aliases.
 2. **Convert answers**: text labels and synonyms become codes (case- and space-insensitive),
    declared missing codes and blanks become missing, and every other bad cell (out of
    range, not a number, unknown label, not a whole number) is collected. By default any bad
@@ -191,7 +191,7 @@ def _resolve_columns(columns: Sequence[str], inst: Instrument,
     """Return item id -> data column, and failure records for unknown/ambiguous columns.
 
     Four steps, each adding to the mapping the earlier ones left open: the explicit map,
-    the patterns, item ids (case-insensitive) and aliases; then columns that look like
+    the patterns, item ids (ignoring case and surrounding spaces) and aliases; then columns that look like
     items of this instrument but are none are reported.
     """
     cols = list(columns)
@@ -275,11 +275,11 @@ def _map_by_pattern(cols: Sequence[str], inst: Instrument,
 
 def _map_by_name(cols: Sequence[str], inst: Instrument,
                  mapping: dict[str, str], fails: list[dict[str, Any]]) -> None:
-    """Step 3, item ids, case-insensitive ids and aliases."""
+    """Step 3, item ids, then ids and aliases ignoring case and surrounding spaces."""
     colset = set(cols)
     lower: dict[str, list[str]] = {}
     for c in cols:
-        lower.setdefault(c.casefold(), []).append(c)
+        lower.setdefault(str(c).strip().casefold(), []).append(c)
     used = set(mapping.values())
     for it in inst.items:
         if it.id in mapping:
@@ -314,14 +314,15 @@ def _flag_lookalikes(cols: Sequence[str], inst: Instrument,
     for c in cols:
         if c in used:
             continue
-        low = c.casefold()
+        low = str(c).strip().casefold()
         twin = by_fold.get(low)
         if twin is not None and twin in mapping:
             fails.append(dict(row=1, column=f"{mapping[twin]}, {c}", item=twin, value=None,
                               reason=Reason.AMBIGUOUS_COLUMN.value,
                               message=f"row 1, columns {mapping[twin]} and {c}: more than one column "
-                                      f"could be item {twin} (names differ only in case or are "
-                                      "aliases); rename or drop one, or use --map"))
+                                      f"could be item {twin} (names differ only in case or "
+                                      "surrounding spaces, or are aliases); rename or drop one, "
+                                      "or use --map"))
             continue
         stem = next((s for s in stems if low.startswith(s) and low[len(s):].isdigit()), None)
         if stem is not None:
@@ -787,6 +788,11 @@ def _recode(x: np.ndarray, rs: Any) -> np.ndarray:
 
 def _require_frame(data: Any) -> pd.DataFrame:
     """The responses as a DataFrame, or a clear error for other containers."""
+    if isinstance(data, pd.DataFrame) and isinstance(data.columns, pd.MultiIndex):
+        raise ScoringError(
+            f"The responses' columns have {data.columns.nlevels} levels (a pandas MultiIndex, e.g. "
+            f"{data.columns[0]!r}); answers are matched to items by one column name. Flatten them "
+            "first, e.g. data.columns = [c[-1] for c in data.columns].")
     if isinstance(data, pd.DataFrame):
         return data
     kind = type(data).__name__

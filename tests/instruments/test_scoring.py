@@ -140,6 +140,28 @@ def test_case_insensitive_column_names() -> None:
     assert score(df, "fcs").scores["fcs_self"].iloc[0] == 15
 
 
+def test_column_names_with_surrounding_spaces_match_their_items() -> None:
+    """``pd.read_csv`` keeps the space after each comma of a header typed as "pid, fcs_self_1,
+    ..."; the file reader strips it, and the library now matches such names too."""
+    df = pd.DataFrame({" pid": ["a"], **{f" fcs_self_{i} ": [1] for i in range(1, 16)}})
+    res = score(df, "fcs", id=" pid")
+    assert res.scores["fcs_self"].iloc[0] == 15
+    assert list(res.scores.columns) == [" pid", "fcs_self"]
+    assert [i.id for i in score(df).instruments] == ["fcs"]
+    twins = df.assign(fcs_self_1=[2])
+    with pytest.raises(ResponseValidationError, match="ambiguous_column") as err:
+        score(twins, "fcs")
+    assert "differ only in case or surrounding spaces" in err.value.failure_cases["message"].iloc[0]
+
+
+def test_multiindex_columns_are_refused_in_words() -> None:
+    df = pd.DataFrame({("block_a", f"fcs_self_{i}"): [1] for i in range(1, 16)})
+    with pytest.raises(ScoringError, match=r"2 levels \(a pandas MultiIndex.*Flatten them"):
+        score(df, "fcs")
+    df.columns = [c[-1] for c in df.columns]
+    assert score(df, "fcs").scores["fcs_self"].iloc[0] == 15
+
+
 def test_detection_without_instrument() -> None:
     df = pd.DataFrame({"pid": [1], **{f"fcs_self_{i}": [1] for i in range(1, 16)}, "age": [30]})
     res = score(df)
