@@ -924,13 +924,38 @@ def _open_source(path: str | Path | IO[Any]) -> tuple[bytes | None, Path | None,
     return None, p, name, p.suffix.lower()
 
 
+_TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", "")
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
 def _read_by_type(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
                   sheet: str | int | None, encoding: str | None, delimiter: str | None,
                   value_labels: bool, dictionary: Any) -> tuple[pd.DataFrame, int, list[str]]:
+    """The reader for the file's type: ``(frame, first data row, notes)``; an option that
+    does not apply to that type (``--sheet`` on a CSV file, ``--encoding`` on a workbook)
+    is named in a note rather than ignored without a word."""
+    unused = [f"{opt} ({where} only)" for opt, given, where, applies in (
+        ("--sheet", sheet is not None, "Excel workbooks", suffix in _EXCEL_SUFFIXES),
+        ("--encoding", encoding is not None, "text files", suffix in _TEXT_SUFFIXES),
+        ("--delimiter", delimiter is not None, "text files", suffix in _TEXT_SUFFIXES))
+        if given and not applies]
+    df, first_row, notes = _read_by_suffix(raw, p, name, suffix, sheet=sheet, encoding=encoding,
+                                           delimiter=delimiter, value_labels=value_labels,
+                                           dictionary=dictionary)
+    if unused:
+        kind = ("an Excel workbook" if suffix in _EXCEL_SUFFIXES else
+                "a delimited text file" if suffix in _TEXT_SUFFIXES else f"a {suffix} file")
+        notes.insert(0, f"{name}: {' and '.join(unused)} ignored for {kind}.")
+    return df, first_row, notes
+
+
+def _read_by_suffix(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
+                    sheet: str | int | None, encoding: str | None, delimiter: str | None,
+                    value_labels: bool, dictionary: Any) -> tuple[pd.DataFrame, int, list[str]]:
     """The reader for the file's type: ``(frame, first data row, notes)``."""
     notes: list[str] = []
     first_row = 2
-    if suffix in (".csv", ".tsv", ".tab", ".txt", ""):
+    if suffix in _TEXT_SUFFIXES:
         if raw is None:
             assert p is not None
             raw = p.read_bytes()

@@ -34,6 +34,21 @@ def test_spss_value_labels_are_matched_to_response_labels(tmp_path: Path) -> Non
     assert read_responses(f).attrs["first_row"] == 1
 
 
+def test_options_that_do_not_apply_to_the_file_type_are_named_in_a_note(tmp_path: Path) -> None:
+    """--sheet on a CSV file, or --encoding/--delimiter on a workbook, did nothing, silently."""
+    frame = pd.DataFrame({"pid": ["a"], "toy_1": ["2"]})
+    (tmp_path / "d.csv").write_text("pid,toy_1\na,2\n")
+    frame.to_excel(tmp_path / "d.xlsx", index=False)
+    csv = read_responses(tmp_path / "d.csv", sheet="data")
+    assert csv.attrs["notes"][0].endswith("d.csv: --sheet (Excel workbooks only) ignored for a "
+                                          "delimited text file.")
+    book = read_responses(tmp_path / "d.xlsx", encoding="latin-1", delimiter=";")
+    assert book.attrs["notes"][0].endswith("d.xlsx: --encoding (text files only) and --delimiter "
+                                           "(text files only) ignored for an Excel workbook.")
+    assert book["toy_1"].tolist() == csv["toy_1"].tolist() == ["2"]
+    assert not any("ignored" in n for n in read_responses(tmp_path / "d.csv", delimiter=",").attrs["notes"])
+
+
 def test_spss_user_missing_codes_are_blank_and_reported(tmp_path: Path) -> None:
     import pyreadstat
 
