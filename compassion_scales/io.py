@@ -216,6 +216,53 @@ def qualtrics_header_rows(rows: Sequence[Sequence[Any]]) -> int:
     return 0
 
 
+#: Qualtrics ``Status`` codes of responses that are not ordinary ones in a numeric export (0 is
+#: "IP Address", an ordinary response); a choice-text export has the words themselves
+#: ("Survey Preview", "Spam"), which are matched by what they say
+_QUALTRICS_STATUS = {"1": "Survey Preview", "2": "Survey Test"}
+
+
+def qualtrics_status_notes(df: pd.DataFrame, name: str) -> list[str]:
+    """Notes on a Qualtrics export's previews, tests, spam and unfinished responses.
+
+    They are read and scored like every other row (every row comes out); the notes say how
+    many there are, from the ``Status`` (or ``DistributionChannel``) and ``Finished``
+    columns, so that they can be left out on purpose. Nothing is said for other files.
+
+    Examples
+    --------
+    >>> qualtrics_status_notes(pd.DataFrame({"StartDate": ["x"] * 3, "EndDate": ["x"] * 3,
+    ...     "Status": ["0", "1", "1"], "Finished": ["1", "1", "0"], "Q1": ["2", "3", "4"]}), "q.csv")
+    ['q.csv: 2 rows are not ordinary Qualtrics responses (Status: Survey Preview 2); they are read like the others: leave them out if they are not real answers.', 'q.csv: 1 row did not finish the survey (Finished = 0).']
+    """
+    if sum(c in df.columns for c in QUALTRICS_COLUMNS) < 3:
+        return []
+    notes: list[str] = []
+    kinds: dict[str, int] = {}
+    column = "Status"
+    if "Status" in df.columns:
+        status = df["Status"].astype("string").str.strip()
+        named = status.map(lambda v: _QUALTRICS_STATUS.get(v, v), na_action="ignore")
+        odd = named.str.contains("preview|test|spam", case=False, regex=True).fillna(False)
+        kinds = {str(k): int(v) for k, v in named[odd.to_numpy(bool)].value_counts(sort=False).items()}
+    if not kinds and "DistributionChannel" in df.columns:
+        column = "DistributionChannel"
+        channel = df["DistributionChannel"].astype("string").str.strip().str.lower()
+        kinds = {str(k): int(v) for k, v in channel[channel.isin(["preview", "test"])].value_counts().items()}
+    if kinds:
+        n = sum(kinds.values())
+        notes.append(f"{name}: {n} row{'s are' if n != 1 else ' is'} not "
+                     f"{'ordinary Qualtrics responses' if n != 1 else 'an ordinary Qualtrics response'} "
+                     f"({column}: {', '.join(f'{k} {v}' for k, v in kinds.items())}); they are read "
+                     "like the others: leave them out if they are not real answers.")
+    if "Finished" in df.columns:
+        finished = df["Finished"].astype("string").str.strip().str.lower()
+        n = int(finished.isin(["0", "false"]).sum())
+        if n:
+            notes.append(f"{name}: {n} row{'s' if n != 1 else ''} did not finish the survey (Finished = 0).")
+    return notes
+
+
 #: the first columns of a SurveyMonkey response export
 SURVEYMONKEY_COLUMNS = ("Respondent ID", "Collector ID")
 
@@ -942,6 +989,7 @@ def _read_by_type(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
     df, first_row, notes = _read_by_suffix(raw, p, name, suffix, sheet=sheet, encoding=encoding,
                                            delimiter=delimiter, value_labels=value_labels,
                                            dictionary=dictionary)
+    notes.extend(qualtrics_status_notes(df, name))
     if unused:
         kind = ("an Excel workbook" if suffix in _EXCEL_SUFFIXES else
                 "a delimited text file" if suffix in _TEXT_SUFFIXES else f"a {suffix} file")

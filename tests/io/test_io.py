@@ -142,6 +142,31 @@ def test_duplicate_and_empty_header(tmp_path: Path) -> None:
     assert f"{f}: row 1, column a: the column name appears more than once." in msg
 
 
+def test_qualtrics_previews_spam_and_unfinished_rows_are_counted_in_notes(tmp_path: Path) -> None:
+    """Every row is still read (none dropped); the notes say which are not real answers."""
+    head = ("StartDate,EndDate,Status,IPAddress,Progress,Duration (in seconds),Finished,RecordedDate,"
+            "ResponseId,Q1\r\n")
+    rows = [f"2024-03-01 10:00:00,2024-03-01 10:07:31,{s},,100,451,{f},2024-03-01 10:07:31,R_{i},2"
+             for i, (s, f) in enumerate([("0", "1"), ("1", "1"), ("1", "0"),
+                                                                 ("2", "1"), ("0", "0")])]
+    numeric = tmp_path / "numeric.csv"
+    numeric.write_text(head + "\r\n".join(rows) + "\r\n")
+    read = read_responses(numeric)
+    assert len(read) == 5 and read["Status"].tolist() == ["0", "1", "1", "2", "0"]
+    notes = [n.split(": ", 1)[1] for n in read.attrs["notes"]]
+    assert ("3 rows are not ordinary Qualtrics responses (Status: Survey Preview 2, Survey Test 1); they are "
+            "read like the others: leave them out if they are not real answers.") in notes
+    assert "2 rows did not finish the survey (Finished = 0)." in notes
+    words = tmp_path / "words.csv"
+    words.write_text(head + "\r\n".join(r.replace(",1,,100", ",Survey Preview,,100", 1)
+                                        .replace(",2,,100", ",Spam,,100", 1)
+                                        .replace(",0,,100", ",IP Address,,100", 1) for r in rows) + "\r\n")
+    assert any("(Status: Survey Preview 2, Spam 1)" in n for n in read_responses(words).attrs["notes"])
+    plain = tmp_path / "plain.csv"
+    plain.write_text("pid,Status,Finished,Q1\na,1,0,2\n")  # not a Qualtrics export: no note
+    assert not any("Qualtrics" in n or "finish" in n for n in read_responses(plain).attrs["notes"])
+
+
 def test_qualtrics_header_rows(tmp_path: Path) -> None:
     f = tmp_path / "q.csv"
     f.write_text('ResponseId,toy_5,toy_6\nResponse ID,How often...,How often...\n'
