@@ -17,7 +17,6 @@ Every analysis verb (``reliability``, ``efa``, ``cfa``, ``invariance``, ``flows`
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compassion_scales.errors import AnalysisError, MissingDataWarning
+from compassion_scales.errors import AnalysisError
 from compassion_scales.idkeys import no_identifier, row_keys, shown_ids
 from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
 
@@ -721,9 +720,10 @@ def pair_people(pre: pd.DataFrame, post: pd.DataFrame, id_col: str) -> tuple[np.
 
 
 def check_padded_ids(only_first: Sequence[str], only_second: Sequence[str], id_label: str) -> None:
-    """Warn about ids that match between two occasions only without their leading zeros
-    (``007`` and ``7``): one file probably stored the ids as numbers, and those people are
-    left unpaired (ids pair as text, so ``007`` is not ``7``).
+    """Refuse ids that match between two occasions only without their leading zeros (``007``
+    and ``7``): one file probably stored the ids as numbers, and pairing as text (``007`` is
+    not ``7``) would leave those people out of the analysis with exit 0 (it was a warning:
+    a third of a sample could go unpaired while the numbers looked fine).
 
     The keys are :func:`as_key` text; parts of a joined key are separated by ``\\x1f``.
     """
@@ -735,8 +735,9 @@ def check_padded_ids(only_first: Sequence[str], only_second: Sequence[str], id_l
     if not pairs:
         return
     first, other = (p.replace("\x1f", "/") for p in pairs[0])
-    warnings.warn(
-        f"{len(pairs)} {id_label} value(s) differ between the two occasions only by leading "
-        f"zeros (e.g. {first!r} before and {other!r} after), so those people were not paired: "
-        "one file probably stores the ids as numbers (Excel drops leading zeros). Write the ids "
-        "the same way in both files.", MissingDataWarning, stacklevel=3)
+    n = len(pairs)
+    raise AnalysisError(
+        f"{n} {id_label} value{'s differ' if n != 1 else ' differs'} between the two occasions only "
+        f"by leading zeros (e.g. {first!r} before and {other!r} after), so "
+        f"{'those people' if n != 1 else 'that person'} cannot be paired: one file probably stores "
+        "the ids as numbers (Excel drops leading zeros). Write the ids the same way in both files.")

@@ -220,14 +220,16 @@ def padded_ids(tmp_path: Path) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("command", ["change", "retest"])
-def test_ids_differing_only_by_leading_zeros_between_files_are_pointed_out(padded_ids, command):
-    # 51 of 150 people pair (100...150): ids pair as text ('007' is not 7, pinned in
-    # tests/analyses/test_change.py), but the 99 left out are explained, not just listed
+def test_ids_differing_only_by_leading_zeros_between_files_are_an_error(padded_ids, command):
+    # only 51 of 150 people would pair (100...150): ids pair as text ('007' is not 7, pinned in
+    # tests/analyses/test_change.py). This was a warning with exit 0 and a third of the sample;
+    # it is now one line and exit 1, before any result is written
     r = CliRunner().invoke(main, [command, *padded_ids, "-i", "fcs", "--id", "pid"])
-    assert r.exit_code == 0, r.output
-    warning = [ln for ln in r.stderr.splitlines() if "leading zeros" in ln]
-    assert len(warning) == 1, r.stderr
-    assert warning[0].startswith("Warning: 99 pid value(s)") and "'001' before and '1' after" in warning[0]
+    assert r.exit_code == 1, r.output
+    assert r.stderr == ("Error: 99 pid values differ between the two occasions only by leading zeros "
+                        "(e.g. '001' before and '1' after), so those people cannot be paired: one file "
+                        "probably stores the ids as numbers (Excel drops leading zeros). Write the ids "
+                        "the same way in both files.\n")
 
 
 def test_change_with_no_client_measured_at_both_occasions_is_an_error(tmp_path: Path):

@@ -183,10 +183,14 @@ def test_as_key_rules():
 
 def test_pair_people_is_by_text():
     pre = pd.DataFrame({"id": [1, 2, 3]})
-    post = pd.DataFrame({"id": ["001", "2", "3.0"]})
+    post = pd.DataFrame({"id": ["a7", "2", "3.0"]})
     ia, ib, only_a, only_b = pair_people(pre, post, "id")
     assert ia.tolist() == [1, 2] and ib.tolist() == [1, 2]
-    assert only_a == ["1"] and only_b == ["001"]
+    assert only_a == ["1"] and only_b == ["a7"]
+    # '001' is not 1 either; ids that differ only so are refused, not left unpaired
+    with pytest.raises(AnalysisError, match=r"1 id value differs between the two occasions only by "
+                                            r"leading zeros \(e.g. '1' before and '001' after\)"):
+        pair_people(pre, pd.DataFrame({"id": ["001", "2", "3.0"]}), "id")
 
 
 def test_change_long_and_two_files_give_the_same_people(tmp_path, example):
