@@ -280,8 +280,9 @@ def _check_occasions(occasions: Any, time: str) -> tuple[Any, Any]:
 
 def _occasion_tables(long: pd.DataFrame, time: str, id: str, occasions: tuple[Any, Any]
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Baseline and follow-up rows, one per participant."""
-    from compassion_scales._inputs import occasion_rows
+    """Baseline and follow-up rows, one per participant; ids that differ between them only
+    by leading zeros are refused (:func:`compassion_scales._inputs.check_padded_ids`)."""
+    from compassion_scales._inputs import check_padded_ids, occasion_rows
 
     base = occasion_rows(long, time, occasions[0], role="--occasions, baseline")
     fu = occasion_rows(long, time, occasions[1], role="--occasions, follow-up")
@@ -291,6 +292,9 @@ def _occasion_tables(long: pd.DataFrame, time: str, id: str, occasions: tuple[An
             raise AnalysisError(f"More than one {where} row for id(s) "
                                 + ", ".join(map(str, pd.unique(dup)[:10]))
                                 + f" in column {id!r}; keep one row per participant and time.")
+    base_ids, fu_ids = pd.Index(base[id].dropna()), pd.Index(fu[id].dropna())
+    check_padded_ids([str(x) for x in base_ids.difference(fu_ids)],
+                     [str(x) for x in fu_ids.difference(base_ids)], id)
     return base, fu
 
 

@@ -191,3 +191,14 @@ def test_instrument_path_scores_items():
     assert res.ancova["diff"].iloc[0] == pytest.approx(ref.ancova["diff"].iloc[0])
     assert res.instrument == "fcs"
     assert any("negative difference favours" in n for n in res._notes())
+
+
+def test_ids_differing_between_occasions_only_by_leading_zeros_are_an_error():
+    """A long file pasted together from two exports: '001' at baseline, '1' at follow-up.
+    Those participants counted as lost to follow-up, exit 0; now the error says why."""
+    d = pd.DataFrame({"pid": ["001", "002", "003", "004", "1", "2", "003", "004"],
+                      "arm": ["cft", "cft", "wait", "wait"] * 2, "t": [0] * 4 + [1] * 4,
+                      "fear": [30, 25, 28, 29, 18, 20, 27, 28.0]})
+    with pytest.raises(AnalysisError, match=r"2 pid values differ between the two occasions only by "
+                                            r"leading zeros \(e\.g\. '001' before and '1' after\)"):
+        trial(d, arm="arm", time="t", occasions=(0, 1), id="pid", scores=["fear"])
