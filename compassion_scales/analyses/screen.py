@@ -616,14 +616,51 @@ def _screen(data: pd.DataFrame, instrument: InstrumentLike, *, id_cols: Sequence
                         instrument=inst.id, items=items, id_columns=ids, messages=tuple(messages))
 
 
+#: Threshold name -> (lowest, highest, lowest allowed?, highest allowed?, whole number?, what
+#: it is). A value outside would flag everyone or no one without a word (``longstring=-1``).
+_THRESHOLD_RANGES: dict[str, tuple[float, float, bool, bool, bool, str]] = {
+    "longstring": (0, 1, False, True, False, "a share of the items answered, above 0 and at most 1"),
+    "irv_z": (0, np.inf, False, False, False, "a robust z above 0"),
+    "alternation": (0, np.inf, False, False, False, "a ratio above 0"),
+    "evenodd": (-1, np.inf, True, False, False, "an even-odd index of -1 or more"),
+    "evenodd_min_subscales": (2, np.inf, True, False, True, "a whole number of subscales, 2 or more"),
+    "evenodd_min_median": (-1, 1, True, True, False, "a correlation from -1 to 1"),
+    "psychsyn": (-1, 1, True, True, False, "a correlation from -1 to 1"),
+    "psychsyn_critval": (0, 1, False, False, False, "a correlation above 0 and below 1"),
+    "psychsyn_min_pairs": (3, np.inf, True, False, True, "a whole number of pairs, 3 or more"),
+    "psychant": (-1, 1, True, True, False, "a correlation from -1 to 1"),
+    "keyed_antonym": (0, 1, False, True, False, "a share of the response range, above 0 and at most 1"),
+    "mahalanobis_p": (0, 1, False, False, False, "a p-value above 0 and below 1"),
+    "person_total": (-1, 1, True, True, False, "a correlation from -1 to 1"),
+    "person_total_min_median": (-1, 1, True, True, False, "a correlation from -1 to 1"),
+    "attention": (1, np.inf, True, False, True, "a whole number of failed checks, 1 or more"),
+    "duration": (0, np.inf, False, False, False, "seconds per item, above 0"),
+}
+
+
 def _thresholds(thresholds: Mapping[str, float | None] | None) -> dict[str, Any]:
-    """:data:`DEFAULT_THRESHOLDS` with the user's overrides (unknown names refused)."""
+    """:data:`DEFAULT_THRESHOLDS` with the user's overrides (unknown names and values outside
+    a threshold's range refused)."""
     thr: dict[str, Any] = dict(DEFAULT_THRESHOLDS)
     for k, v in (thresholds or {}).items():
         if k not in thr:
             raise AnalysisError(f"Unknown screening threshold {k!r}; known: {', '.join(thr)}.")
+        if v is not None:
+            _check_threshold(k, v)
         thr[k] = v
     return thr
+
+
+def _check_threshold(name: str, value: Any) -> None:
+    lo, hi, lo_ok, hi_ok, whole, what = _THRESHOLD_RANGES[name]
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        x = float("nan")
+    inside = (np.isfinite(x) and (x > lo or (lo_ok and x == lo)) and (x < hi or (hi_ok and x == hi))
+              and (not whole or x == int(x)))
+    if not inside:
+        raise AnalysisError(f"Screening threshold {name}={value} is out of range: it must be {what}.")
 
 
 class _Screening:

@@ -193,6 +193,29 @@ def test_thresholds_override_and_unknown(fcs_data) -> None:
         screen(df, "fcs", thresholds={"irv": 1})
 
 
+@pytest.mark.parametrize(("name", "value", "what"), [
+    ("longstring", -1, "a share of the items answered, above 0 and at most 1"),
+    ("longstring", 0, "a share of the items answered, above 0 and at most 1"),
+    ("mahalanobis_p", 1.5, "a p-value above 0 and below 1"),
+    ("psychsyn", float("nan"), "a correlation from -1 to 1"),
+    ("attention", 0.5, "a whole number of failed checks, 1 or more"),
+    ("duration", -2, "seconds per item, above 0"),
+])
+def test_threshold_out_of_range_refused(fcs_data, name: str, value: float, what: str) -> None:
+    # longstring=-1 flagged every respondent (and longstring=0 too), exit 0
+    df, _ = fcs_data
+    with pytest.raises(AnalysisError) as err:
+        screen(df, "fcs", thresholds={name: value})
+    assert str(err.value) == f"Screening threshold {name}={value} is out of range: it must be {what}."
+
+
+def test_cli_screen_threshold_out_of_range(fcs_csv: Path) -> None:
+    res = CliRunner().invoke(main, ["screen", str(fcs_csv), "-i", "fcs", "--threshold", "longstring=-1"])
+    assert res.exit_code == 1
+    assert res.output == ("Error: Screening threshold longstring=-1.0 is out of range: it must be a "
+                          "share of the items answered, above 0 and at most 1.\n")
+
+
 def test_straight_liner_flags_and_fillers_excluded() -> None:
     df, _ = ceas_sample(4, share=0.0)
     df.iloc[0] = 10  # every item 10, fillers included
