@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
-from compassion_scales._inputs import parse_dates
+from compassion_scales._inputs import file_row_numbers, parse_dates
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.analyses.change import (
     NO_RC,
@@ -457,18 +457,28 @@ def _check_sessions(data: pd.DataFrame, id: str, session: str, date: str | None)
                                 + ", ".join(map(str, data.columns[:30])) + ".")
     if date is not None and date not in data.columns:
         raise AnalysisError(f"The date column {date!r} is not in the data.")
-    bad = data[id].isna() | data[session].isna()
+    rows = file_row_numbers(data)
+    source = data.attrs.get("source")
+    where = f"{source}: " if source else ""
+    blank = data[[id, session]].astype("string").apply(lambda c: c.str.strip() == "").fillna(True)
+    bad = blank.any(axis=1).to_numpy()
     if bad.any():
-        raise AnalysisError(f"{int(bad.sum())} row(s) have no {id!r} or {session!r} value; every row "
-                            "needs a client and a session.")
-    dup = data.duplicated([id, session])
+        first = int(np.flatnonzero(bad)[0])
+        col = id if bool(blank[id].iloc[first]) else session
+        listed = ", ".join(str(r) for r in rows[bad][:10]) + (", ..." if bad.sum() > 10 else "")
+        raise AnalysisError(f"{where}row {int(rows[first])}, column {col}: empty; {int(bad.sum())} row(s) "
+                            f"have no {id!r} or {session!r} value (rows {listed}); every row needs a "
+                            "client and a session.")
+    dup = data.duplicated([id, session], keep=False).to_numpy()
     if dup.any():
-        pairs = data.loc[dup, [id, session]].drop_duplicates()
-        shown = ", ".join(f"{a}/{b}" for a, b in pairs.head(5).itertuples(index=False))
-        if len(pairs) > 5:
-            shown += f" and {len(pairs) - 5} more"
-        raise AnalysisError(f"More than one row for client/session {shown}; keep one row per client "
-                            "and session.")
+        keys = data.loc[dup, [id, session]].astype(str).agg("/".join, axis=1)
+        where_rows = pd.Series(rows[dup], index=keys.to_numpy()).groupby(level=0, sort=False).agg(
+            lambda r: ", ".join(map(str, r)))
+        shown = "; ".join(f"{k} in rows {r}" for k, r in where_rows.head(5).items())
+        if len(where_rows) > 5:
+            shown += f"; and {len(where_rows) - 5} more"
+        raise AnalysisError(f"{where}more than one row for client/session (columns {id}, {session}): "
+                            f"{shown}; keep one row per client and session.")
 
 
 def _rank_sessions(table: pd.DataFrame, data: pd.DataFrame, session: str, date: str | None

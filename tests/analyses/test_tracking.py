@@ -153,13 +153,34 @@ def test_rules_through_track(data):
 
 
 def test_errors(data):
-    with pytest.raises(AnalysisError, match="More than one row for client/session A/1"):
+    with pytest.raises(AnalysisError, match="more than one row for client/session .*A/1 in rows 2, 13"):
         track(pd.concat([data, data.head(1)]), "fcs", id="client", session="session", sd=10,
               reliability=0.8)
     with pytest.raises(AnalysisError, match=r"session \(--session\) column 'visit' is not in the data"):
         track(data, "fcs", id="client", session="visit", sd=10, reliability=0.8)
     with pytest.raises(AnalysisError, match="No published reliability for ceas_self_engagement"):
         track(data, "ceas", id="client", session="session", sd=8)
+
+
+def test_cli_track_blank_and_repeated_sessions_name_file_and_rows(tmp_path):
+    # before: "1 row(s) have no 'client' or 'session' value" / "More than one row for
+    # client/session A/1", without the file or a row number
+    text = SESSIONS.read_text(encoding="utf-8").splitlines()
+    blank = tmp_path / "blank.csv"
+    blank.write_text("\n".join([text[0], text[1], "," + text[2].split(",", 1)[1], *text[3:]]) + "\n",
+                     encoding="utf-8")
+    args = ["-i", "fcs", "--id", "client", "--session", "session", "--sd", "10", "--reliability", "0.8"]
+    res = CliRunner().invoke(main, ["track", str(blank), *args])
+    assert res.exit_code == 1
+    assert res.output == (f"Error: {blank}: row 3, column client: empty; 1 row(s) have no 'client' or "
+                          "'session' value (rows 3); every row needs a client and a session.\n")
+    dup = tmp_path / "dup.csv"
+    dup.write_text("\n".join([*text, text[1]]) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["track", str(dup), *args])
+    assert res.exit_code == 1
+    assert res.output == (f"Error: {dup}: more than one row for client/session (columns client, "
+                          f"session): A/1 in rows 2, {len(text) + 1}; keep one row per client and "
+                          "session.\n")
 
 
 def test_chart_is_a_figure_and_leaves_the_backend_alone(result, tmp_path):
