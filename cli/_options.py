@@ -274,6 +274,29 @@ def _check_outputs_first(kwargs: dict[str, Any]) -> None:
     check_output_path(output, inputs, extra_suffixes=DOCUMENT_SUFFIXES)
 
 
+#: Options that only shape a printed table: parameter name -> option.
+_TABLE_ONLY = (("table_style", "--fmt"), ("decimals", "--decimals"), ("table_rules", "--style"),
+               ("columns_shown", "--columns"))
+
+
+def note_table_only_options() -> None:
+    """Say so when a table option (``--fmt latex``, ``--decimals 2``...) is given with
+    ``--format csv`` or ``json``, where it does nothing (it was ignored without a word)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    fmt = ctx.params.get("out_format")
+    if fmt in (None, "table"):
+        return
+    from click.core import ParameterSource
+
+    given = [f"{opt} {ctx.params[name]}" for name, opt in _TABLE_ONLY
+             if name in ctx.params and ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
+    if given:
+        click.echo(f"Note: {' and '.join(given)} (tables only) ignored with --format {fmt}; "
+                   "csv and json hold every column, never rounded.", err=True)
+
+
 def handle_errors(func: F) -> F:
     """Turn cscore's errors (and anything unexpected) into one-line click errors.
 
@@ -286,6 +309,7 @@ def handle_errors(func: F) -> F:
 
         try:
             _check_outputs_first(kwargs)
+            note_table_only_options()
             return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
