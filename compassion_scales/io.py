@@ -979,12 +979,16 @@ def _read_by_type(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
                   sheet: str | int | None, encoding: str | None, delimiter: str | None,
                   value_labels: bool, dictionary: Any) -> tuple[pd.DataFrame, int, list[str]]:
     """The reader for the file's type: ``(frame, first data row, notes)``; an option that
-    does not apply to that type (``--sheet`` on a CSV file, ``--encoding`` on a workbook)
-    is named in a note rather than ignored without a word."""
+    does not apply to that type (``--sheet`` on a CSV file, ``--encoding`` on a workbook,
+    ``--value-labels`` on anything but SPSS/Stata, ``--dictionary`` on SPSS/Stata/Parquet) is
+    named in a note rather than ignored without a word."""
     unused = [f"{opt} ({where} only)" for opt, given, where, applies in (
         ("--sheet", sheet is not None, "Excel workbooks", suffix in _EXCEL_SUFFIXES),
         ("--encoding", encoding is not None, "text files", suffix in _TEXT_SUFFIXES),
-        ("--delimiter", delimiter is not None, "text files", suffix in _TEXT_SUFFIXES))
+        ("--delimiter", delimiter is not None, "text files", suffix in _TEXT_SUFFIXES),
+        ("--value-labels", value_labels, "SPSS and Stata files", suffix in (".sav", ".zsav", ".dta")),
+        ("--dictionary", dictionary is not None, "REDCap CSV and Excel exports",
+         suffix in _TEXT_SUFFIXES or suffix in (".xlsx", ".xlsm")))
         if given and not applies]
     df, first_row, notes = _read_by_suffix(raw, p, name, suffix, sheet=sheet, encoding=encoding,
                                            delimiter=delimiter, value_labels=value_labels,

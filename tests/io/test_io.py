@@ -49,6 +49,27 @@ def test_options_that_do_not_apply_to_the_file_type_are_named_in_a_note(tmp_path
     assert not any("ignored" in n for n in read_responses(tmp_path / "d.csv", delimiter=",").attrs["notes"])
 
 
+def test_value_labels_and_dictionary_on_other_file_types_are_named_in_a_note(tmp_path: Path) -> None:
+    """--value-labels on a CSV file or --dictionary on an SPSS file did nothing, silently."""
+    import pyreadstat
+
+    (tmp_path / "d.csv").write_text("pid,toy_1\na,2\n")
+    csv = read_responses(tmp_path / "d.csv", value_labels=True)
+    assert csv.attrs["notes"][0].endswith("d.csv: --value-labels (SPSS and Stata files only) ignored "
+                                          "for a delimited text file.")
+    pyreadstat.write_sav(pd.DataFrame({"pid": ["a"], "toy_1": [2.0]}), str(tmp_path / "d.sav"))
+    (tmp_path / "dictionary.csv").write_text(
+        '"Variable / Field Name","Form Name","Section Header","Field Type","Field Label",'
+        '"Choices, Calculations, OR Slider Labels","Field Note"\n'
+        'pid,f,,text,"Record ID",,\ntoy_1,f,,radio,"One","1, Never | 5, Always",\n')
+    sav = read_responses(tmp_path / "d.sav", dictionary=tmp_path / "dictionary.csv")
+    assert sav.attrs["notes"][0].endswith("d.sav: --dictionary (REDCap CSV and Excel exports only) "
+                                          "ignored for a .sav file.")
+    assert sav["toy_1"].tolist() == [2.0]
+    assert not any("ignored" in n for n in read_responses(tmp_path / "d.sav", value_labels=True)
+                   .attrs.get("notes", []))
+
+
 def test_spss_user_missing_codes_are_blank_and_reported(tmp_path: Path) -> None:
     import pyreadstat
 
