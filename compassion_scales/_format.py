@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["TABLE_STYLES", "DOCUMENT_SUFFIXES", "render_table", "to_jsonable", "dumps_json", "frame_records"]
+__all__ = ["TABLE_STYLES", "DOCUMENT_SUFFIXES", "render_table", "to_jsonable", "dumps_json", "frame_records",
+           "column_hint", "name_columns"]
 
 #: tabulate styles offered by ``--fmt``.
 TABLE_STYLES = ("simple", "plain", "github", "grid", "pipe", "latex", "latex_booktabs", "html", "rst")
@@ -210,3 +211,37 @@ def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def dumps_json(obj: Any, indent: int | None = 2) -> str:
     """Serialise ``obj`` (dicts, lists, DataFrames, numpy scalars) to JSON text."""
     return json.dumps(to_jsonable(obj), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def column_hint(columns: Any, name: Any) -> str:
+    """A sentence naming a column that differs from ``name`` only by surrounding spaces or
+    case (``" group "`` for ``"group"``), or ``""``: appended to "column not in the data".
+
+    Item columns are matched ignoring both; role columns (group, id, time...) are taken as
+    named, so the near miss is pointed out instead.
+
+    Examples
+    --------
+    >>> column_hint([" pid ", "time"], "pid")
+    " The column ' pid ' differs from 'pid' only by surrounding spaces or case: give the name as it is written, or strip the names (data.columns = data.columns.str.strip())."
+    >>> column_hint(["pid"], "group")
+    ''
+    """
+    want = str(name).strip().casefold()
+    near = [c for c in columns if isinstance(c, str) and c != name and c.strip().casefold() == want]
+    if not near:
+        return ""
+    return (f" The column {near[0]!r} differs from {str(name)!r} only by surrounding spaces or case: "
+            "give the name as it is written, or strip the names (data.columns = data.columns.str.strip()).")
+
+
+def name_columns(columns: Any, shown: int = 15) -> str:
+    """The first ``shown`` column names and a count of the rest: a wide export has thousands.
+
+    Examples
+    --------
+    >>> name_columns(["a", "b", "c"], shown=2)
+    'a, b and 1 more'
+    """
+    names = [str(c) for c in columns]
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")

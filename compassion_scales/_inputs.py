@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._format import column_hint
 from compassion_scales.errors import AnalysisError
 from compassion_scales.idkeys import no_identifier, row_keys, shown_ids
 from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
@@ -281,7 +282,8 @@ def scored_data(data: pd.DataFrame, instrument: InstrumentLike | None,
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
             raise AnalysisError("Column(s) not in the data: " + ", ".join(map(str, missing))
-                                + ". Check the spelling against the file's header.")
+                                + ". Check the spelling against the file's header."
+                                + column_hint(frame.columns, missing[0]))
         check_role_columns(frame, reserved or {})
         frame = numeric_columns(frame, list(wanted), what="score column")
         return ScoredData(frame, None, list(wanted), "columns given by the user")
@@ -494,7 +496,7 @@ def check_role_columns(data: pd.DataFrame, roles: Mapping[str, str | None], *,
         if col not in cols:
             shown = ", ".join(cols[:15]) + (", ..." if len(cols) > 15 else "")
             raise AnalysisError(f"The {role} column {col!r} is not in the data; columns are: "
-                                f"{shown}.")
+                                f"{shown}." + column_hint(cols, col))
         if col in items:
             raise AnalysisError(f"The {role} column {col!r} is an item of the instrument, not a "
                                 f"{role.lstrip('-')} column; name the column that holds the "
@@ -548,7 +550,8 @@ def require_one_row_per_person(data: pd.DataFrame, id_cols: Sequence[str] | str 
     missing = [c for c in ids if c not in data.columns]
     if missing:
         raise AnalysisError(f"The identifier column {missing[0]!r} is not in the data; columns are: "
-                            + ", ".join(map(str, data.columns[:15])) + ".")
+                            + ", ".join(map(str, data.columns[:15])) + "."
+                            + column_hint(data.columns, missing[0]))
     # as everywhere (idkeys.row_keys): an identifier of several columns may be partly empty
     dup = data.duplicated(subset=ids, keep=False) & ~no_identifier(data[ids])
     if not dup.any():
@@ -677,7 +680,7 @@ def occasion_rows(data: pd.DataFrame, time: str, occasion: Any, *, role: str = "
     """The rows of long data at one occasion (matched as text, see :func:`as_key`)."""
     if time not in data.columns:
         raise AnalysisError(f"The time column {time!r} is not in the data; columns are: "
-                            + ", ".join(map(str, data.columns[:15])) + ".")
+                            + ", ".join(map(str, data.columns[:15])) + "." + column_hint(data.columns, time))
     keys = as_key(data[time])
     want = as_key(pd.Series([occasion])).iloc[0]
     mask = (keys == want).fillna(False).to_numpy()

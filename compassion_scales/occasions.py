@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._format import column_hint
 from compassion_scales.errors import AnalysisError
 
 __all__ = ["select_occasion", "two_occasions", "second_table_positional", "check_distinct_occasions",
@@ -34,7 +35,7 @@ def select_occasion(df: pd.DataFrame, col: str, value: Any) -> pd.DataFrame:
     """
     if col not in df.columns:
         raise AnalysisError(f"The time column {col!r} is not in the data; columns are: "
-                            + ", ".join(map(str, df.columns[:30])) + ".")
+                            + ", ".join(map(str, df.columns[:30])) + "." + column_hint(df.columns, col))
     from compassion_scales._inputs import as_key, subset_rows
 
     mask = as_key(df[col]) == as_key(pd.Series([value])).iloc[0]

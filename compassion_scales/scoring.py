@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
+from compassion_scales._format import column_hint
 from compassion_scales.arrow_text import is_plain_text, null_mask, text_bytes, text_offsets
 from compassion_scales.errors import (
     Reason,
@@ -1491,7 +1492,9 @@ def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> li
             fails.append(dict(row=1, column=c, item=None, value=None, reason=Reason.UNKNOWN_COLUMN.value,
                               message=f"row 1, column {c}: the identifier column is not in the data "
                                       f"(columns: {', '.join(map(str, data.columns[:12]))}"
-                                      f"{', ...' if len(data.columns) > 12 else ''})"))
+                                      f"{', ...' if len(data.columns) > 12 else ''})"
+                                      + ("." + column_hint(data.columns, c).rstrip(".")
+                                         if column_hint(data.columns, c) else "")))
     if fails or not id_cols:
         return fails
     ids = data[list(id_cols)]

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compassion_scales._format import column_hint
 from compassion_scales.errors import (
     AnalysisError,
     MissingDataWarning,
@@ -455,7 +456,7 @@ def cfa(data: pd.DataFrame, model: Any, *, estimator: str = "ML", missing: str =
                             options=options)
     estimator = check_estimator(estimator)
     if group is not None and group not in data.columns:
-        raise AnalysisError(f"The group column '{group}' is not in the data.")
+        raise AnalysisError(f"The group column '{group}' is not in the data." + column_hint(data.columns, group))
     group_equal = _check_group_equal(group_equal, group)
     spec, df, source = resolve_model(data, model, scores, extra_cols=[group] if group is not None else [],
                                      options=options)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
+from compassion_scales._format import column_hint, name_columns
 from compassion_scales.errors import AnalysisError, MissingDataWarning, PsychometricWarning
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats.group_tests import (
@@ -199,7 +200,7 @@ def _check_arguments(data: pd.DataFrame, group: str | None, correction: str, lev
         raise AnalysisError("Name the grouping column (group=...).")
     if group not in data.columns:
         raise AnalysisError(f"Grouping column {group!r} is not in the data; columns are: "
-                            + ", ".join(map(str, data.columns)) + ".")
+                            + name_columns(data.columns) + "." + column_hint(data.columns, group))
     return group
 
 

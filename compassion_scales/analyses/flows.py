@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
+from compassion_scales._format import column_hint, name_columns
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.errors import AnalysisError, MissingDataWarning, SkippedScoreWarning
 from compassion_scales.occasions import time_order
@@ -293,7 +294,7 @@ def _check_arguments(data: pd.DataFrame, *, metric: str, anova_type: int, level:
     for name, col in roles.items():
         if col is not None and col not in data.columns:
             raise AnalysisError(f"The {name} column {col!r} is not in the data; columns are: "
-                                + ", ".join(map(str, data.columns)) + ".")
+                                + name_columns(data.columns) + "." + column_hint(data.columns, col))
     if roles["time"] is not None and roles["id"] is None:
         raise AnalysisError("With a time column, name the person identifier column too (id=..., "
                             "--id) so the same people can be followed over time.")

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
+from compassion_scales._format import column_hint
 from compassion_scales.analyses.cfa import (
     CFAResult,
     make_cfa_result,
@@ -410,7 +411,8 @@ def _check_steps(steps: Sequence[str]) -> list[str]:
 def _check_rule(data: pd.DataFrame, group: str, delta_cfi: float, delta_rmsea: float, configural_cfi: float,
                 configural_rmsea: float) -> None:
     if group not in data.columns:
-        raise AnalysisError(f"The group column '{group}' is not in the data; choose one of its columns.")
+        raise AnalysisError(f"The group column '{group}' is not in the data; choose one of its columns."
+                            + column_hint(data.columns, group))
     if delta_cfi < 0 or delta_rmsea < 0:
         raise AnalysisError("The thresholds delta_cfi and delta_rmsea must be positive numbers (e.g. 0.01, 0.015).")
     if not (0 <= configural_cfi <= 1 and configural_rmsea >= 0):

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import number_second, renamed_arguments
+from compassion_scales._format import column_hint, name_columns
 from compassion_scales.analyses.correlations import item_matrix, polychoric
 from compassion_scales.errors import (
     AnalysisError,
@@ -886,7 +887,7 @@ def reliability(data: pd.DataFrame, instrument: str | Instrument | None = None, 
         data = pd.DataFrame(data)
     if group is not None and group not in data.columns:
         raise AnalysisError(f"The group column {group!r} is not in the data; columns are: "
-                            + ", ".join(map(str, data.columns)) + ".")
+                            + name_columns(data.columns) + "." + column_hint(data.columns, group))
     sets, inst_id, item_range, notes = _item_sets(
         data, instrument, items=items, reverse=reverse, item_range=item_range, group=group,
         scores=scores, column_map=column_map, patterns=patterns, on_invalid=on_invalid)

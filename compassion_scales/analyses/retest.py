@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
+from compassion_scales._format import column_hint
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.errors import AnalysisError
 from compassion_scales.occasions import (
@@ -296,7 +297,7 @@ def _retest_tables(data: pd.DataFrame, second_data: pd.DataFrame | None, time: s
         raise AnalysisError("Give a second file (time 2) or, for one long file, the time "
                             "column (time=... / --time COL).")
     if time not in data.columns:
-        raise AnalysisError(f"The time column {time!r} is not in the data.")
+        raise AnalysisError(f"The time column {time!r} is not in the data." + column_hint(data.columns, time))
     from compassion_scales._inputs import subset_rows
 
     a, b = _two_values(data, time, occasions)

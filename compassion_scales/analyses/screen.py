@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
+from compassion_scales._format import column_hint
 from compassion_scales.errors import AnalysisError, CodingDirectionWarning
 from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
 from compassion_scales.results import ResultMixin
@@ -571,7 +572,8 @@ def _screen(data: pd.DataFrame, instrument: InstrumentLike, *, id_cols: Sequence
     if missing_ids:
         raise AnalysisError(f"Column(s) {', '.join(missing_ids)} are not in the data "
                             f"(columns: {', '.join(map(str, data.columns[:12]))}"
-                            f"{', ...' if len(data.columns) > 12 else ''}).")
+                            f"{', ...' if len(data.columns) > 12 else ''})."
+                            + column_hint(data.columns, missing_ids[0]))
     if duration:
         from compassion_scales._inputs import require_numeric
 

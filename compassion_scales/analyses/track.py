@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
+from compassion_scales._format import column_hint
 from compassion_scales._inputs import file_row_numbers, parse_dates
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.analyses.change import (
@@ -454,9 +455,9 @@ def _check_sessions(data: pd.DataFrame, id: str, session: str, date: str | None)
     for col, what in ((id, "client (--id)"), (session, "session (--session)")):
         if col not in data.columns:
             raise AnalysisError(f"The {what} column {col!r} is not in the data; columns are: "
-                                + ", ".join(map(str, data.columns[:30])) + ".")
+                                + ", ".join(map(str, data.columns[:30])) + "." + column_hint(data.columns, col))
     if date is not None and date not in data.columns:
-        raise AnalysisError(f"The date column {date!r} is not in the data.")
+        raise AnalysisError(f"The date column {date!r} is not in the data." + column_hint(data.columns, date))
     rows = file_row_numbers(data)
     source = data.attrs.get("source")
     where = f"{source}: " if source else ""

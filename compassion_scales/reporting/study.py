@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from compassion_scales._compat import REMOVED_IN, renamed_arguments
+from compassion_scales._format import column_hint
 from compassion_scales.errors import AnalysisError
 from compassion_scales.reporting.tables import APA_TABLE_CSS, Table, make_table, table_html
 
@@ -196,7 +197,8 @@ def _check_columns(data: pd.DataFrame, group: str | None, time: str | None, id: 
     for col, what in ((group, "group"), (time, "time"), (id, "id")):
         if col is not None and col not in data.columns:
             raise AnalysisError(f"The {what} column {col!r} is not in the data; columns are: "
-                                + ", ".join(map(str, data.columns[:30])) + ".")
+                                + ", ".join(map(str, data.columns[:30])) + "."
+                                + column_hint(data.columns, col))
 
 
 def _prepare(st: _Study) -> None:
