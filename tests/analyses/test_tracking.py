@@ -183,6 +183,26 @@ def test_cli_track_blank_and_repeated_sessions_name_file_and_rows(tmp_path):
                           "session.\n")
 
 
+def test_client_ids_differing_only_by_leading_zeros_are_refused(tmp_path):
+    # before: '001' (sessions 1-2) and '1' (sessions 3-4) were tracked as two clients, exit 0
+    f = tmp_path / "padded.csv"
+    f.write_text("client,session,fcs_self\n001,1,34\n001,2,30\n1,3,20\n1,4,18\n002,1,20\n002,2,25\n",
+                 encoding="utf-8")
+    res = CliRunner().invoke(main, ["track", str(f), "-i", "fcs", "--id", "client", "--session",
+                                    "session", "--sd", "10", "--reliability", "0.8"])
+    assert res.exit_code == 1
+    assert res.output == (f"Error: {f}: column client: the client ids '001' (row 2) and '1' (row 4) "
+                          "differ only by leading zeros (1 client written so), so one client's sessions "
+                          "would be tracked as two clients: part of the file probably stores the ids "
+                          "as numbers (Excel drops leading zeros). Write each client's id the same way "
+                          "in every row.\n")
+    # in Python: a column of numbers and text ids (an append of two exports)
+    d = pd.DataFrame({"client": [7, 7, "007", "8", "8"], "session": [1, 2, 3, 1, 2],
+                      "fcs_self": [30.0, 28, 20, 25, 26]})
+    with pytest.raises(AnalysisError, match=r"client ids '7' \(row 2\) and '007' \(row 4\)"):
+        track(d, "fcs", id="client", session="session", sd=10, reliability=0.8)
+
+
 def test_chart_is_a_figure_and_leaves_the_backend_alone(result, tmp_path):
     import matplotlib as mpl
 
