@@ -45,11 +45,16 @@ class ItemChoices:
         from compassion_scales.analyses.screen import exclude_flagged, exclusion_notes
         from compassion_scales.cli._options import captured_warnings
 
+        from compassion_scales.errors import AnalysisError
+
         ids = [id] if isinstance(id, str) else [c for c in (id or ()) if c]
-        with captured_warnings():
-            kept, excluded = exclude_flagged(data, instrument, n_agree=self.exclude_flagged,
-                                             id=ids or None,
-                                             **self.library_kwargs(prorate=False))
+        try:
+            with captured_warnings():
+                kept, excluded = exclude_flagged(data, instrument, n_agree=self.exclude_flagged,
+                                                 id=ids or None,
+                                                 **self.library_kwargs(prorate=False))
+        except AnalysisError as exc:  # the screen was not asked for by name: say which option ran it
+            raise AnalysisError(f"--exclude-flagged {self.exclude_flagged}: {exc}") from None
         for line in exclusion_notes(excluded, self.exclude_flagged, len(data)):
             click.echo(f"Note: {line}", err=True)
         return subset_rows(data, data.index.isin(kept.index))

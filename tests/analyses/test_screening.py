@@ -506,6 +506,18 @@ def test_cli_screen_bad_threshold(fcs_csv: Path) -> None:
     assert res.output.startswith("Error: Unknown screening threshold 'bogus'")
 
 
+def test_cli_exclude_flagged_error_names_the_option(tmp_path: Path) -> None:
+    # before: "Error: fcs: screening needs at least 3 scored items in the data (0 found)." from
+    # `cscore track` on score columns, which never asked for a screen by name
+    f = tmp_path / "sessions.csv"
+    f.write_text("client,session,fcs_self\nA,1,34\nA,2,30\nB,1,20\nB,2,25\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["track", str(f), "-i", "fcs", "--id", "client", "--session", "session",
+                                    "--sd", "10", "--reliability", "0.8", "--exclude-flagged", "2"])
+    assert res.exit_code == 1
+    assert res.output == ("Error: --exclude-flagged 2: fcs: screening needs at least 3 scored items in "
+                          "the data (0 found).\n")
+
+
 def test_cli_score_screen_adds_flag_columns(fcs_csv: Path) -> None:
     res = run(["score", str(fcs_csv), "-i", "fcs", "--id", "pid", "--screen", "--format", "csv"])
     assert res.exit_code == 0, res.output
