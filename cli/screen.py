@@ -16,6 +16,9 @@ from compassion_scales.cli._options import (
 )
 from compassion_scales.cli._roles import id_option
 
+#: Plot types --plot can write (matplotlib's, as the help names them).
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+
 
 def _parse_thresholds(items: tuple[str, ...]) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
@@ -98,6 +101,10 @@ def screen(responses: str, instrument: str, id: tuple[str, ...], duration: str |
     from compassion_scales.io import read_column_map
 
     inputs = [responses] + ([map_file] if map_file else [])
+    if plot_file and Path(plot_file).suffix.lower() not in PLOT_SUFFIXES:
+        # checked before the screen runs: matplotlib refused it only after all the work
+        raise click.BadParameter(f"use a .png, .pdf or .svg file name, not {plot_file!r}.",
+                                 param_hint="--plot")
     for target in (output, plot_file):
         if target and any(Path(target).resolve() == Path(p).resolve() for p in inputs):
             from compassion_scales.errors import OutputFileError
@@ -124,7 +131,10 @@ def screen(responses: str, instrument: str, id: tuple[str, ...], duration: str |
     if plot_file:
         from compassion_scales.reporting.screening_plot import plot_screening
 
-        plot_screening(result, n_agree=n_agree).savefig(plot_file)
+        from compassion_scales.reporting.figures import save_figure
+
+        # as flows and efa do: the folder is made if needed (a missing one was "probably a bug")
+        save_figure(plot_screening(result, n_agree=n_agree), plot_file, suffixes=PLOT_SUFFIXES, dpi=100)
         click.echo(f"Wrote {plot_file}", err=True)
     if out_format == "json":
         click.echo(result.to_json())

@@ -518,6 +518,19 @@ def test_cli_exclude_flagged_error_names_the_option(tmp_path: Path) -> None:
                           "the data (0 found).\n")
 
 
+def test_cli_screen_plot_type_checked_first_and_folder_made(fcs_csv: Path, tmp_path: Path) -> None:
+    # before: "Unexpected ValueError: Format 'txt' is not supported ... This is probably a bug
+    # in cscore" after the whole screen, and FileNotFoundError for a folder not yet made
+    res = CliRunner().invoke(main, ["screen", str(fcs_csv), "-i", "fcs", "--plot", str(tmp_path / "p.txt")])
+    assert res.exit_code == 2
+    assert "Invalid value for --plot: use a .png, .pdf or .svg file name" in res.output
+    assert "Screened" not in res.output
+    png = tmp_path / "new" / "screen.png"
+    res = CliRunner().invoke(main, ["screen", str(fcs_csv), "-i", "fcs", "--plot", str(png)])
+    assert res.exit_code == 0, res.output
+    assert png.stat().st_size > 1000
+
+
 def test_cli_score_screen_adds_flag_columns(fcs_csv: Path) -> None:
     res = run(["score", str(fcs_csv), "-i", "fcs", "--id", "pid", "--screen", "--format", "csv"])
     assert res.exit_code == 0, res.output
