@@ -265,7 +265,7 @@ def _check_outputs_first(kwargs: dict[str, Any]) -> None:
     from compassion_scales.io import check_output_path
 
     inputs: list[str] = []
-    for key in ("responses", "time1", "time2"):
+    for key in ("responses", "time1", "time2", "sessions_file", "first_file", "second_file"):
         if isinstance(kwargs.get(key), str):
             inputs.append(kwargs[key])
     inputs += [f for f in kwargs.get("files") or () if isinstance(f, str)]

@@ -42,3 +42,22 @@ def test_table_options_with_table_format_say_nothing() -> None:
     res = CliRunner().invoke(main, ["instruments", "list", "--fmt", "github"])
     assert res.exit_code == 0
     assert res.stderr == ""
+
+
+def test_output_over_the_input_is_refused_before_any_work(tmp_path) -> None:
+    # before: `track` and `retest` printed their tables (exit 1 only when writing), because the
+    # early check did not know their arguments' names (SESSIONS, FILE [SECOND_FILE])
+    sessions = ROOT / "tests" / "data" / "tracking" / "sessions.csv"
+    f = tmp_path / "sessions.csv"
+    f.write_bytes(sessions.read_bytes())
+    res = CliRunner().invoke(main, ["track", str(f), "-i", "fcs", "--id", "client", "--session",
+                                    "session", "--sd", "10", "--reliability", "0.8", "-o", str(f)])
+    assert res.exit_code == 1
+    assert res.output == f"Error: {f}: refusing to overwrite the input file; choose another output name.\n"
+    second = tmp_path / "t2.csv"
+    second.write_bytes(EXAMPLE.read_bytes())
+    res = CliRunner().invoke(main, ["retest", str(EXAMPLE), str(second), "--id", "pid", "--id", "time",
+                                    "-i", "fcs", "-o", str(second)])
+    assert res.exit_code == 1
+    assert res.output == (f"Error: {second}: refusing to overwrite the input file; choose another "
+                          "output name.\n")
