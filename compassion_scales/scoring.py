@@ -35,7 +35,7 @@ import functools
 import math
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
@@ -851,6 +851,7 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
     src = source if source is not None else data.attrs.get("source")
     start = first_row if first_row is not None else int(data.attrs.get("first_row", 2))
     mapping, fails = _resolve_columns([str(c) for c in data.columns], inst, column_map, patterns, src)
+    _check_repeated_items(data, mapping.values(), src)
     present = [i for i in inst.item_ids if i in mapping]
     # column-major, so each item's answers are contiguous (fast column writes and sums)
     columns: list[np.ndarray] = []
@@ -1647,6 +1648,17 @@ def _check_table(data: pd.DataFrame, src: str | None) -> None:
     if data.columns.duplicated().any():
         dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
         raise ScoringError(f"{src or 'data'}: column name(s) {', '.join(dup)} appear more than once.")
+
+
+def _check_repeated_items(data: pd.DataFrame, used: Iterable[str], src: str | None) -> None:
+    """An item's column named twice (``pd.concat`` of two exports' columns) is refused in words:
+    ``data[name]`` is then a table, not a column, and every analysis that prepares the items
+    (reliability, efa, screen...) stopped with an AttributeError."""
+    names = data.columns[data.columns.duplicated()]
+    dup = sorted({str(c) for c in names} & set(used))
+    if dup:
+        raise ScoringError(f"{src or 'data'}: column name(s) {', '.join(dup)} appear more than once; "
+                           "keep one column per item.")
 
 
 def _instruments_to_score(data: pd.DataFrame, instrument: Any,

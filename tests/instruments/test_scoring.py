@@ -247,3 +247,19 @@ def test_kept_columns_keep_their_order() -> None:
     assert list(r.scores.columns) == ["pid", "time", "site", "scs_sf_total"]
     r = score(data, inst, id=["time", "pid"], keep="ids")
     assert list(r.scores.columns) == ["time", "pid", "scs_sf_total"]
+
+
+@pytest.mark.parametrize("verb", ["prepare_responses", "reliability", "screen", "efa"])
+def test_an_item_column_named_twice_is_refused_in_words(verb: str) -> None:
+    # before: AttributeError: 'DataFrame' object has no attribute 'dtype' (data[name] is a table)
+    rng = np.random.default_rng(3)
+    items = load_instrument("fcs").item_ids
+    df = pd.DataFrame(rng.integers(0, 5, size=(40, len(items))), columns=items)
+    twice = pd.concat([df, df[["fcs_oth_1"]]], axis=1)
+    call = {"prepare_responses": lambda: cs.prepare_responses(twice, "fcs"),
+            "reliability": lambda: cs.reliability(twice, "fcs", n_boot=0),
+            "screen": lambda: cs.screen(twice, "fcs"),
+            "efa": lambda: cs.efa(twice, "fcs", n_factors=3)}[verb]
+    with pytest.raises(ScoringError) as err:
+        call()
+    assert str(err.value) == "data: column name(s) fcs_oth_1 appear more than once; keep one column per item."
