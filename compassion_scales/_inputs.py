@@ -497,6 +497,9 @@ def check_role_columns(data: pd.DataFrame, roles: Mapping[str, str | None], *,
             shown = ", ".join(cols[:15]) + (", ..." if len(cols) > 15 else "")
             raise AnalysisError(f"The {role} column {col!r} is not in the data; columns are: "
                                 f"{shown}." + column_hint(cols, col))
+        if cols.count(col) > 1:  # data[col] would be a table: refused here, not as an AttributeError
+            raise AnalysisError(f"The {role} column {col!r} appears {cols.count(col)} times in the "
+                                "data; keep one column of that name.")
         if col in items:
             raise AnalysisError(f"The {role} column {col!r} is an item of the instrument, not a "
                                 f"{role.lstrip('-')} column; name the column that holds the "

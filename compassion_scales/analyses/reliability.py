@@ -762,7 +762,8 @@ def _subsets(data: pd.DataFrame, group: str | None) -> tuple[list[tuple[str, np.
     if group is None:
         return out, 0
     g = data[group]
-    out += [(str(v), (g == v).to_numpy()) for v in group_levels(g)]
+    # a nullable column (Int64, string, boolean) compares to <NA> where the group is missing
+    out += [(str(v), (g == v).fillna(False).to_numpy(dtype=bool)) for v in group_levels(g)]
     return out, int(g.isna().sum())
 
 

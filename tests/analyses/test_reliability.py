@@ -321,3 +321,30 @@ def test_groups_are_reported_in_the_shared_order():
     assert res.summary["group"].tolist() == ["all", "zeta", "mid", "alpha"]
     d["site"] = pd.Series([2] * 40 + ["b"] * 40 + [1] * 40, dtype=object)
     assert reliability(d, group="site", n_boot=0).summary["group"].tolist() == ["all", "1", "2", "b"]
+
+
+@pytest.fixture(scope="module")
+def fcs_first_occasion() -> pd.DataFrame:
+    data = pd.read_csv(EXAMPLES / "responses.csv", dtype={"pid": str})
+    return data[data["time"] == 1][[c for c in data.columns if not c.startswith("ceas")]].reset_index(drop=True)
+
+
+def test_nullable_group_column_with_missing_groups(fcs_first_occasion: pd.DataFrame) -> None:
+    # before: ValueError "Cannot mask with non-boolean array containing NA / NaN values"
+    d = fcs_first_occasion
+    arm = (d["group"] == "cft").astype("Int64").where(d.index % 10 != 0, pd.NA)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = reliability(d.assign(group=arm), "fcs", group="group", n_boot=0).summary
+        want = reliability(d.assign(group=arm.astype("float64")), "fcs", group="group", n_boot=0).summary
+    assert sorted(got["group"].unique()) == ["0", "1", "all"]
+    assert np.allclose(got.select_dtypes("number").to_numpy(float),
+                       want.select_dtypes("number").to_numpy(float), equal_nan=True)
+
+
+def test_group_column_named_twice(fcs_first_occasion: pd.DataFrame) -> None:
+    # before: AttributeError: 'DataFrame' object has no attribute 'dtype'
+    d = pd.concat([fcs_first_occasion, fcs_first_occasion[["group"]]], axis=1)
+    with pytest.raises(AnalysisError) as err:
+        reliability(d, "fcs", group="group", n_boot=0)
+    assert str(err.value) == "The group column 'group' appears 2 times in the data; keep one column of that name."
