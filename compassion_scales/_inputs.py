@@ -514,6 +514,7 @@ def check_group_labels(data: pd.DataFrame, column: str) -> None:
     values = data[column]
     if pd.api.types.is_numeric_dtype(values.dtype) or isinstance(values.dtype, pd.CategoricalDtype):
         return
+    _check_group_types(data, column)
     text = pd.Series(values.to_numpy(dtype=object)).dropna().astype(str)  # index = position
     firsts = text[~text.duplicated()]
     folded = firsts.str.strip().str.casefold()
@@ -528,6 +529,23 @@ def check_group_labels(data: pd.DataFrame, column: str) -> None:
     raise AnalysisError(f"{source + ': ' if source else ''}column {column}: the groups {shown} "
                         "differ only by capitals or spaces, so they would be analysed as "
                         "separate groups; write each group the same way in every row.")
+
+
+def _check_group_types(data: pd.DataFrame, column: str) -> None:
+    """Refuse groups that read the same but are stored as a number and as text (``1`` and
+    ``"1"`` in one object column, from appending two exports): some analyses compared them as
+    two groups and others as one."""
+    raw = pd.Series(pd.unique(data[column].dropna().to_numpy(dtype=object)), dtype=object)
+    keys = as_key(raw.astype(str))
+    same = keys.duplicated(keep=False).to_numpy()
+    if not same.any():
+        return
+    pair = raw[same & (keys == keys[same].iloc[0]).to_numpy()]
+    shown = " and ".join(f"{v!r} ({'text' if isinstance(v, str) else 'a number'})" for v in pair)
+    source = data.attrs.get("source")
+    raise AnalysisError(f"{source + ': ' if source else ''}column {column}: the groups {shown} read the "
+                        "same but are stored differently, so they would be analysed as separate groups "
+                        "in some tables and as one in others; write each group the same way in every row.")
 
 
 _TIME_NAMES = re.compile(r"^(time|t|wave|session|visit|occasion|timepoint|time_point|phase|"

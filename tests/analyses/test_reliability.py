@@ -348,3 +348,21 @@ def test_group_column_named_twice(fcs_first_occasion: pd.DataFrame) -> None:
     with pytest.raises(AnalysisError) as err:
         reliability(d, "fcs", group="group", n_boot=0)
     assert str(err.value) == "The group column 'group' appears 2 times in the data; keep one column of that name."
+
+
+@pytest.mark.parametrize("verb", ["reliability", "compare", "flows"])
+def test_groups_stored_as_number_and_text_are_refused(fcs_first_occasion: pd.DataFrame, verb: str) -> None:
+    # before: compare analysed 1 and "1" as two groups (both shown as "1"), flows as one group
+    import compassion_scales as cs
+
+    d = fcs_first_occasion.assign(group=fcs_first_occasion["group"].map({"cft": 1, "waitlist": "1"}))
+    call = {"reliability": lambda: cs.reliability(d, "fcs", group="group", n_boot=0),
+            "compare": lambda: cs.compare(d, "fcs", group="group"),
+            "flows": lambda: cs.flows(d, "fcs", group="group")}[verb]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(AnalysisError) as err:
+            call()
+    assert str(err.value) == ("column group: the groups '1' (text) and 1 (a number) read the same but are "
+                              "stored differently, so they would be analysed as separate groups in some "
+                              "tables and as one in others; write each group the same way in every row.")
