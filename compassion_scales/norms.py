@@ -142,6 +142,30 @@ def _check_file_matches(inst: Any, nf: NormsFile | None) -> None:
     if unknown:
         raise AnalysisError(f"The norms file {nf.path} names score(s) {', '.join(unknown)} that "
                             f"{inst.id} does not have; its scores are: {', '.join(inst.score_ids)}.")
+    _check_sample_ranges(inst, nf)
+
+
+def _check_sample_ranges(inst: Any, nf: NormsFile) -> None:
+    """A raw-score sample's mean inside the score's possible range, and its SD below the
+    range's width: a mean of 300 for a 0-60 score (a typo, or another scoring) turned every
+    z, T and percentile into nonsense with exit 0."""
+    problems = []
+    for score_id, samples in nf.norms.items():
+        lo, hi = inst.score_range(score_id)
+        for e in samples:
+            if e.get("metric", "raw") != "raw":
+                continue
+            where = f"norms/{score_id}/{e.get('name')}"
+            if not lo <= float(e["mean"]) <= hi:
+                problems.append(f"{where}: mean {e['mean']:g} is outside the possible range of "
+                                f"{score_id} ({lo:g}-{hi:g})")
+            if float(e["sd"]) > hi - lo:
+                problems.append(f"{where}: SD {e['sd']:g} is larger than the whole range of {score_id} "
+                                f"({lo:g}-{hi:g})")
+    if problems:
+        raise AnalysisError(f"The norms file {nf.path} does not fit {inst.id}'s scores: "
+                            + "; ".join(problems) + ". Check the numbers, and that the sample used "
+                            f"the same scoring (sum or mean of items) as {inst.id}.")
 
 
 def _entries(inst: Any, score_id: str, nf: NormsFile | None) -> list[dict[str, Any]]:

@@ -82,6 +82,27 @@ def test_norms_file_must_match_instrument():
         norm_samples("fcs", NORMS)
 
 
+@pytest.mark.parametrize(("field", "value", "problem"), [
+    ("mean", 100, "norms/ct_fear/clinic_a: mean 100 is outside the possible range of ct_fear (0-16)"),
+    ("sd", 40, "norms/ct_fear/clinic_a: SD 40 is larger than the whole range of ct_fear (0-16)"),
+])
+def test_norm_sample_outside_the_score_range_is_refused(tmp_path, field, value, problem):
+    # before: a mean of 100 for a 0-16 score was used as given: every z, T and percentile
+    # (and the RCI's clinical cut-offs) were nonsense, exit 0
+    bad = yaml.safe_load(Path(NORMS).read_text())
+    bad["norms"]["ct_fear"][0][field] = value
+    p = tmp_path / "typo.yaml"
+    p.write_text(yaml.safe_dump(bad))
+    with pytest.raises(AnalysisError) as exc:
+        norm_samples(INST, p)
+    assert str(exc.value) == (f"The norms file {p} does not fit change_test's scores: {problem}. Check "
+                              "the numbers, and that the sample used the same scoring (sum or mean of "
+                              "items) as change_test.")
+    res = CliRunner().invoke(main, ["norms", "-i", INST, "--norms-file", str(p)])
+    assert res.exit_code == 1
+    assert res.output == f"Error: {exc.value}\n"
+
+
 def test_reliability_preference():
     assert norm_reliability(load_norms_file(NORMS).norms["ct_fear"][0]) == (0.75, "test_retest")
     assert norm_reliability(load_norms_file(NORMS).norms["ct_fear"][1]) == (0.9, "alpha")
