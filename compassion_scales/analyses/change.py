@@ -425,6 +425,31 @@ def per_score(value: Any, score_id: str) -> Any:
     return value
 
 
+def check_score_keys(known: Sequence[str], **values: Any) -> None:
+    """Per-score values (``sd={"fcs_self": 9}``) must name scores this call knows.
+
+    A misspelt score id was ignored without a word: the published or sample value was used
+    instead, exit 0. ``known`` holds the scores analysed and the instruments' other scores
+    (a value for a score whose items are absent is not a typo).
+
+    Examples
+    --------
+    >>> check_score_keys(["a"], sd={"a": 1}, reliability=0.8)
+    >>> check_score_keys(["a"], sd={"b": 1})
+    Traceback (most recent call last):
+    ...
+    compassion_scales.errors.AnalysisError: sd (--sd SCORE=VALUE) names score(s) b, which are not scores here; the scores are: a.
+    """
+    for name, value in values.items():
+        if not isinstance(value, Mapping):
+            continue
+        unknown = [str(k) for k in value if k not in known]
+        if unknown:
+            option = "--" + name.replace("_", "-")
+            raise AnalysisError(f"{name} ({option} SCORE=VALUE) names score(s) {', '.join(unknown)}, which "
+                                f"are not scores here; the scores are: {', '.join(map(str, known))}.")
+
+
 # --------------------------------------------------------------------------- result
 
 
@@ -684,6 +709,8 @@ def change(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
     opts = {"on_invalid": on_invalid, "column_map": column_map, "patterns": patterns,
             "prorate": prorate}
     pre_df, pre_scores, post_scores, score_ids = _score_occasions(pre_df, post_df, inst, scores, id, opts)
+    check_score_keys(list(dict.fromkeys([*score_ids, *(inst.score_ids if inst is not None else [])])),
+                     sd=sd, reliability=reliability, higher_is=higher_is)
     merged, unmatched = _match_people(pre_scores, post_scores, id)
     pool = _norm_pool(inst, score_ids, norms=norms, norms_file=norms_file, norm_sample=norm_sample)
     source = _Sources(sd=sd, reliability=reliability, from_sample=from_sample, norm_sample=norm_sample,

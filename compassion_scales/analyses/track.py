@@ -35,6 +35,7 @@ from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.analyses.change import (
     NO_RC,
     change,
+    check_score_keys,
     per_score,
     reliable_change,
 )
@@ -406,6 +407,8 @@ def track(data: pd.DataFrame, instruments: InstrumentLike | Sequence[InstrumentL
                                 "of an instrument being tracked.")
     table, owner = _score_table(data, insts, id, session, scores,
                                 InputOptions.of(column_map, patterns, on_invalid, prorate))
+    check_score_keys(list(dict.fromkeys([*owner, *(s for i in insts for s in i.score_ids)])),
+                     sd=sd, reliability=reliability, higher_is=higher_is)
     session_of = _rank_sessions(table, data, session, date)
     settings = _Settings(id=id, session=session, date=date, sd=sd, reliability=reliability,
                          higher_is=higher_is, norm_sample=norm_sample, criterion=criterion,

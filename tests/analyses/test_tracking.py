@@ -362,3 +362,18 @@ def test_a_norms_file_of_another_instrument_is_refused() -> None:
 
     with pytest.raises(InstrumentError, match="Norms file nope.yaml does not exist"):
         load_norms_file("nope.yaml")
+
+
+def test_per_score_value_for_an_unknown_score_is_refused(data):
+    # before: --reliability fcs_nosuch=0.8 was ignored and the published reliability used, exit 0
+    with pytest.raises(AnalysisError) as err:
+        track(data, "fcs", id="client", session="session", sd=10, reliability={"fcs_slef": 0.8})
+    assert str(err.value) == ("reliability (--reliability SCORE=VALUE) names score(s) fcs_slef, which are "
+                              "not scores here; the scores are: fcs_self, fcs_others, fcs_from_others.")
+    res = CliRunner().invoke(main, ["change", str(TEST_DATA / "change_long.csv"), "-i",
+                                    str(TEST_DATA / "change_test_norms.yaml"), "--id", "client", "--time",
+                                    "session", "--occasions", "1", "12", "--sd", "CT_FEAR=4",
+                                    "--reliability", "0.8"])
+    assert res.exit_code == 1
+    assert res.output.startswith("Error: sd (--sd SCORE=VALUE) names score(s) CT_FEAR, which are not "
+                                 "scores here; the scores are: ")
