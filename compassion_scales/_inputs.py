@@ -17,6 +17,7 @@ Every analysis verb (``reliability``, ``efa``, ``cfa``, ``invariance``, ``flows`
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -263,6 +264,15 @@ def _has_items(data: pd.DataFrame, inst: Instrument, options: InputOptions) -> b
     return bool(options.patterns)
 
 
+def _warn_prorate_unused(opts: InputOptions, inst: Instrument) -> None:
+    """``prorate`` changes how items become scores: with score columns taken as they are it
+    cannot apply, which is said rather than ignored without a word."""
+    if opts.prorate is not None:
+        warnings.warn(f"prorate={opts.prorate:g} (--prorate) not applied: the {inst.id} scores were "
+                      "taken from score columns already in the data, not computed from items.",
+                      RuntimeWarning, stacklevel=4)
+
+
 def scored_data(data: pd.DataFrame, instrument: InstrumentLike | None,
                 wanted: Sequence[str] | None = None, *, id_cols: Sequence[str] = (),
                 options: InputOptions | None = None,
@@ -299,6 +309,7 @@ def scored_data(data: pd.DataFrame, instrument: InstrumentLike | None,
         check_role_columns(frame, reserved or {})
         frame = numeric_columns(frame, present, what="score column")
         check_score_range(frame, inst, present)
+        _warn_prorate_unused(opts, inst)
         return ScoredData(frame, inst, present, "score columns already in the data")
     if present and not has_items:
         if wanted and len(present) < len(ids):
@@ -308,6 +319,7 @@ def scored_data(data: pd.DataFrame, instrument: InstrumentLike | None,
         check_role_columns(frame, reserved or {})
         frame = numeric_columns(frame, present, what="score column")
         check_score_range(frame, inst, present)
+        _warn_prorate_unused(opts, inst)
         return ScoredData(frame, inst, present, "score columns already in the data")
     from compassion_scales.scoring import score
 

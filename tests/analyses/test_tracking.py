@@ -377,3 +377,15 @@ def test_per_score_value_for_an_unknown_score_is_refused(data):
     assert res.exit_code == 1
     assert res.output.startswith("Error: sd (--sd SCORE=VALUE) names score(s) CT_FEAR, which are not "
                                  "scores here; the scores are: ")
+
+
+def test_prorate_with_score_columns_is_said(data, tmp_path):
+    # before: --prorate 0.5 on a file of score columns did nothing, without a word
+    with pytest.warns(RuntimeWarning, match=r"prorate=0.5 \(--prorate\) not applied: the fcs scores "
+                                            "were taken from score columns already in the data"):
+        track(data, "fcs", id="client", session="session", sd=10, reliability=0.8, prorate=0.5)
+    res = CliRunner().invoke(main, ["compare", str(SESSIONS), "-i", "fcs", "--group", "client",
+                                    "--prorate", "0.5"])
+    assert res.exit_code == 0, res.output
+    assert ("Warning: prorate=0.5 (--prorate) not applied: the fcs scores were taken from score "
+            "columns already in the data, not computed from items.\n") in res.stderr
