@@ -245,10 +245,12 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
 def _session_order(values: pd.Series) -> pd.Series:
     """Sortable key of session values: numbers as numbers, otherwise text in natural order.
 
-    Text labels sort by their text with the numbers inside compared as numbers, so
-    ``week 2`` comes before ``week 10`` and ``S9`` before ``S10`` (plain text order would
-    put ``S10`` second). Labels without any number (``pre``, ``post``, ``follow-up``) keep
-    the order in which they first appear, with a warning. The key is the label's rank.
+    Labels that are one text with different numbers sort with the numbers compared as
+    numbers, so ``week 2`` comes before ``week 10`` and ``S9`` before ``S10`` (plain text
+    order would put ``S10`` second). Other labels (``pre``, ``post``, ``follow-up``; REDCap's
+    ``intake_arm_1``, ``session_1_arm_1``, ``discharge_arm_1``, whose texts differ) keep the
+    order in which they first appear, with a warning: sorting their texts would put
+    ``discharge`` first. The key is the label's rank.
 
     Examples
     --------
@@ -259,11 +261,13 @@ def _session_order(values: pd.Series) -> pd.Series:
     if num.notna().sum() == values.notna().sum():
         return num.astype(float)
     labels = values.dropna().astype(str).unique()  # in order of first appearance
-    if all(len(_natural_key(v)) == 1 for v in labels):  # no numbers in any label
+    texts = {tuple(part for part in _natural_key(v) if part[0] == 1) for v in labels}
+    if len(texts) > 1 or not any(len(_natural_key(v)) > 1 for v in labels):
         order = list(labels)
-        warnings.warn("Session labels without numbers (" + ", ".join(order[:6])
-                      + (", ..." if len(order) > 6 else "") + ") are taken in the order they first "
-                      "appear in the file; number them (1, 2, ... or 'week 1') to make the order explicit.",
+        warnings.warn("Session labels (" + ", ".join(order[:6]) + (", ..." if len(order) > 6 else "")
+                      + ") are neither numbers nor one text with different numbers ('week 1', 'week "
+                      "2'), so they are taken in the order they first appear in the file; number "
+                      "them (1, 2, ... or 'week 1') to make the order explicit.",
                       UserWarning, stacklevel=4)
     else:
         order = sorted(labels, key=_natural_key)

@@ -389,3 +389,27 @@ def test_prorate_with_score_columns_is_said(data, tmp_path):
     assert res.exit_code == 0, res.output
     assert ("Warning: prorate=0.5 (--prorate) not applied: the fcs scores were taken from score "
             "columns already in the data, not computed from items.\n") in res.stderr
+
+
+def test_redcap_event_names_keep_the_file_order(tmp_path):
+    # before: intake_arm_1 / session_1_arm_1 / session_2_arm_1 / discharge_arm_1 were sorted by
+    # their text: "first" was discharge and "latest" session_2, so client 1's 40 -> 15 came out
+    # as 15 -> 25, no reliable change, exit 0
+    f = tmp_path / "events.csv"
+    f.write_text("record_id,redcap_event_name,fcs_self\n"
+                 "1,intake_arm_1,40\n1,session_1_arm_1,35\n1,session_2_arm_1,25\n1,discharge_arm_1,15\n"
+                 "2,intake_arm_1,30\n2,session_1_arm_1,31\n2,session_2_arm_1,33\n2,discharge_arm_1,45\n",
+                 encoding="utf-8")
+    res = CliRunner().invoke(main, ["track", str(f), "-i", "fcs", "--id", "record_id", "--session",
+                                    "redcap_event_name", "--sd", "10", "--reliability", "0.8",
+                                    "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert ("Warning: Session labels (intake_arm_1, session_1_arm_1, session_2_arm_1, discharge_arm_1) are "
+            "neither numbers nor one text with different numbers") in res.stderr
+    data = pd.read_csv(f, dtype={"record_id": str})
+    with pytest.warns(UserWarning, match="in the order they first appear"):
+        out = track(data, "fcs", id="record_id", session="redcap_event_name", sd=10, reliability=0.8)
+    clients = out.clients.set_index("record_id")
+    assert clients["first_session"].tolist() == ["intake_arm_1"] * 2
+    assert clients["latest_session"].tolist() == ["discharge_arm_1"] * 2
+    assert clients["reliable_change"].tolist() == ["reliable_improvement", "reliable_deterioration"]
