@@ -1526,8 +1526,18 @@ def _stage(out: Path, write: Any) -> Path:
     except Exception as exc:  # noqa: BLE001
         tmp.unlink(missing_ok=True)
         detail = _scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, tmp, out)
-        raise OutputFileError(f"{out}: cannot be written ({detail}).") from None
+        raise OutputFileError(f"{out}: cannot be written ({detail}){_name_hint(out, detail)}.") from None
     return tmp
+
+
+def _name_hint(out: Path, detail: str) -> str:
+    """What to do when SPSS/Stata refuse a column name (a Qualtrics export's ``Duration (in
+    seconds)``): the writer's message alone left the user stuck."""
+    if out.suffix.lower() not in (".sav", ".zsav", ".dta") or "name" not in detail.lower():
+        return ""
+    return ("; SPSS and Stata names are letters, digits and _ only, starting with a letter: rename "
+            "that column, leave the other columns out (cscore score --keep ids), or write .csv, "
+            ".xlsx or .parquet")
 
 
 def _write_frame(df: pd.DataFrame, path: Path, suffix: str) -> None:

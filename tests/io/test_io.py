@@ -309,3 +309,17 @@ def test_lines_ending_in_cr_cr_lf_are_one_row_each(tmp_path: Path) -> None:
     g = tmp_path / "once.csv"
     g.write_bytes(b"pid,toy_5,toy_6\r\na,2,4\r\r\nb,3,5\r\n")
     assert len(read_responses(g)) == 3
+
+
+@pytest.mark.parametrize("suffix", [".sav", ".dta"])
+def test_spss_stata_name_error_says_what_to_do(tmp_path: Path, suffix: str) -> None:
+    # a Qualtrics export's passthrough column: the writer's reason alone left the user stuck
+    df = pd.DataFrame({"pid": ["a"], "Duration (in seconds)": [300], "fcs_self": [20.0]})
+    out = tmp_path / f"scores{suffix}"
+    with pytest.raises(OutputFileError) as err:
+        write_table(df, out)
+    assert str(err.value).startswith(f"{out}: cannot be written (")
+    assert str(err.value).endswith("); SPSS and Stata names are letters, digits and _ only, starting "
+                                   "with a letter: rename that column, leave the other columns out "
+                                   "(cscore score --keep ids), or write .csv, .xlsx or .parquet.")
+    assert not out.exists()
