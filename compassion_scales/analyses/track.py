@@ -468,11 +468,17 @@ def _check_sessions(data: pd.DataFrame, id: str, session: str, date: str | None)
     rows = file_row_numbers(data)
     source = data.attrs.get("source")
     where = f"{source}: " if source else ""
-    blank = data[[id, session]].astype("string").apply(lambda c: c.str.strip() == "").fillna(True)
-    bad = blank.any(axis=1).to_numpy()
+    if id == session:
+        raise AnalysisError(f"The client (--id) and session (--session) columns are both {id!r}; "
+                            "name the column that tells the sessions apart.")
+    if len(data) == 0:
+        raise AnalysisError(f"{where}there are no rows to track." if where else "There are no rows to track.")
+    blank_id, blank_session = ((data[c].astype("string").str.strip() == "").fillna(True).to_numpy(dtype=bool)
+                               for c in (id, session))
+    bad = blank_id | blank_session
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        col = id if bool(blank[id].iloc[first]) else session
+        col = id if blank_id[first] else session
         listed = ", ".join(str(r) for r in rows[bad][:10]) + (", ..." if bad.sum() > 10 else "")
         raise AnalysisError(f"{where}row {int(rows[first])}, column {col}: empty; {int(bad.sum())} row(s) "
                             f"have no {id!r} or {session!r} value (rows {listed}); every row needs a "

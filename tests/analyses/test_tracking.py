@@ -413,3 +413,11 @@ def test_redcap_event_names_keep_the_file_order(tmp_path):
     assert clients["first_session"].tolist() == ["intake_arm_1"] * 2
     assert clients["latest_session"].tolist() == ["discharge_arm_1"] * 2
     assert clients["reliable_change"].tolist() == ["reliable_improvement", "reliable_deterioration"]
+
+
+def test_no_rows_and_one_column_for_client_and_session(data):
+    # before: "No client has fcs_self at two or more sessions" for 0 rows
+    with pytest.raises(AnalysisError, match="^There are no rows to track.$"):
+        track(data.head(0), "fcs", id="client", session="session", sd=10, reliability=0.8)
+    with pytest.raises(AnalysisError, match="columns are both 'client'"):
+        track(data, "fcs", id="client", session="client", sd=10, reliability=0.8)
