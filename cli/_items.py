@@ -44,7 +44,6 @@ class ItemChoices:
         from compassion_scales._inputs import subset_rows
         from compassion_scales.analyses.screen import exclude_flagged, exclusion_notes
         from compassion_scales.cli._options import captured_warnings
-
         from compassion_scales.errors import AnalysisError
 
         ids = [id] if isinstance(id, str) else [c for c in (id or ()) if c]

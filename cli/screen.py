@@ -129,9 +129,8 @@ def screen(responses: str, instrument: str, id: tuple[str, ...], duration: str |
         write_table(result.table, output, inputs=[Path(p) for p in inputs])
         click.echo(f"Wrote {output}", err=True)
     if plot_file:
-        from compassion_scales.reporting.screening_plot import plot_screening
-
         from compassion_scales.reporting.figures import save_figure
+        from compassion_scales.reporting.screening_plot import plot_screening
 
         # as flows and efa do: the folder is made if needed (a missing one was "probably a bug")
         save_figure(plot_screening(result, n_agree=n_agree), plot_file, suffixes=PLOT_SUFFIXES, dpi=100)
