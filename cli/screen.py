@@ -120,6 +120,8 @@ def screen(responses: str, instrument: str, id: tuple[str, ...], duration: str |
                             thresholds=thr, on_invalid=on_invalid, column_map=column_map,
                             patterns=list(patterns) or None, reverse_coded=reverse_coded,
                             robust=not classical)
+    if (why := result.unreachable(n_agree)) is not None:
+        click.echo(f"Note: --n-agree {n_agree}: {why}", err=True)
     n_flag = int(result.flagged(n_agree).sum())
     click.echo(f"Screened {len(result.table)} rows with {result.instrument}: {n_flag} flagged by "
                f">= {n_agree} indices.", err=True)

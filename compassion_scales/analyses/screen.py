@@ -418,6 +418,17 @@ class ScreenResult(ResultMixin):
         """True for rows flagged by at least ``n_agree`` indices."""
         return self.table["n_flags"] >= n_agree
 
+    def unreachable(self, n_agree: int) -> str | None:
+        """A sentence when ``n_agree`` is more than the indices that could flag here (nobody
+        can then be flagged: ``--n-agree``/``--exclude-flagged`` would do nothing), else None."""
+        k = len(self.flag_columns)
+        if int(n_agree) <= k:
+            return None
+        return (f"{int(n_agree)} agreeing indices asked for, but only {k} "
+                f"{'index' if k == 1 else 'indices'} can flag a respondent of {self.instrument} here "
+                f"({', '.join(c[len('flag_'):] for c in self.flag_columns)}), so nobody can be "
+                "counted as flagged.")
+
     @property
     def summary(self) -> pd.DataFrame:
         """Counts per index, then by any index and by two or more."""
@@ -901,6 +912,8 @@ def exclude_flagged(data: pd.DataFrame, instrument: InstrumentLike, *, n_agree: 
     if int(n_agree) < 1:
         raise AnalysisError(f"n_agree must be at least 1, not {n_agree}.")
     res = result if result is not None else screen(data, instrument, **screen_options)
+    if (why := res.unreachable(int(n_agree))) is not None:
+        warnings.warn(why, RuntimeWarning, stacklevel=2)
     drop = res.flagged(int(n_agree)).to_numpy()
     cols = res.id_columns + ["row", "n_flags", "flagged_by"]
     excluded = res.table.loc[drop, cols].reset_index(drop=True)

@@ -531,6 +531,19 @@ def test_cli_screen_plot_type_checked_first_and_folder_made(fcs_csv: Path, tmp_p
     assert png.stat().st_size > 1000
 
 
+def test_n_agree_above_the_indices_computed_is_said(fcs_csv: Path, fcs_data) -> None:
+    # before: "0 flagged by >= 9 indices" / "Excluded 0 of 300 rows", without saying that nobody
+    # could be flagged by 9 of the 6 indices computed for these FCS data
+    res = CliRunner().invoke(main, ["screen", str(fcs_csv), "-i", "fcs", "--n-agree", "9"])
+    assert res.exit_code == 0, res.output
+    assert ("Note: --n-agree 9: 9 agreeing indices asked for, but only 6 indices can flag a respondent "
+            "of fcs here (") in res.stderr
+    df, _ = fcs_data
+    with pytest.warns(RuntimeWarning, match="so nobody can be counted as flagged"):
+        kept, excluded = exclude_flagged(df, "fcs", n_agree=9)
+    assert len(kept) == len(df) and excluded.empty
+
+
 def test_cli_score_screen_adds_flag_columns(fcs_csv: Path) -> None:
     res = run(["score", str(fcs_csv), "-i", "fcs", "--id", "pid", "--screen", "--format", "csv"])
     assert res.exit_code == 0, res.output
