@@ -414,6 +414,8 @@ def track(data: pd.DataFrame, instruments: InstrumentLike | Sequence[InstrumentL
     check_score_keys(list(dict.fromkeys([*owner, *(s for i in insts for s in i.score_ids)])),
                      sd=sd, reliability=reliability, higher_is=higher_is)
     session_of = _rank_sessions(table, data, session, date)
+    if date is not None:
+        _check_date_order(table, data, id, session)
     settings = _Settings(id=id, session=session, date=date, sd=sd, reliability=reliability,
                          higher_is=higher_is, norm_sample=norm_sample, criterion=criterion,
                          rci_threshold=rci_threshold, on_invalid=on_invalid, session_of=session_of)
@@ -529,6 +531,27 @@ def _rank_sessions(table: pd.DataFrame, data: pd.DataFrame, session: str, date: 
     rank = {v: i for i, v in enumerate(levels)}
     table["_rank"] = table["_order"].map(rank).astype(int)
     return dict(zip(table["_rank"], table[session], strict=False))
+
+
+def _check_date_order(table: pd.DataFrame, data: pd.DataFrame, id: str, session: str) -> None:
+    """Warn when a client's later session is dated before an earlier one (``2025-12-12`` for
+    ``2026-01-12``, a January typo): ``days_from_first`` then went negative without a word."""
+    order = table.sort_values([id, "_rank"], kind="stable")
+    prev = order.groupby(id, sort=False)["_date"].shift(1)
+    back = (order["_date"] < prev).fillna(False).to_numpy(dtype=bool)
+    if not back.any():
+        return
+    rows = file_row_numbers(data)
+    pos = order.index.to_numpy()
+    at = int(np.flatnonzero(back)[0])
+    source = data.attrs.get("source")
+    n = int(back.sum())
+    warnings.warn(
+        f"{source + ': ' if source else ''}client {order[id].iloc[at]}: session "
+        f"{order[session].iloc[at]} (row {int(rows[pos[at]])}) is dated "
+        f"{order['_date'].iloc[at]:%Y-%m-%d}, before the session before it ({prev.iloc[at]:%Y-%m-%d}); "
+        f"{n} session{'s' if n != 1 else ''} dated before the previous one. Check the dates: "
+        "days_from_first goes backwards there.", UserWarning, stacklevel=3)
 
 
 def _session_grid(table: pd.DataFrame, sub: pd.DataFrame, st: _Settings) -> pd.DataFrame:

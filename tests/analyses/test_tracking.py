@@ -421,3 +421,19 @@ def test_no_rows_and_one_column_for_client_and_session(data):
         track(data.head(0), "fcs", id="client", session="session", sd=10, reliability=0.8)
     with pytest.raises(AnalysisError, match="columns are both 'client'"):
         track(data, "fcs", id="client", session="client", sd=10, reliability=0.8)
+
+
+def test_session_dated_before_the_previous_one_is_warned(tmp_path):
+    # before: days_from_first was -24 for session 2 (2025-12-12 typed for 2026-01-12), silently
+    text = SESSIONS.read_text(encoding="utf-8").replace("A,2,2026-01-12", "A,2,2025-12-12")
+    f = tmp_path / "dates.csv"
+    f.write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(main, ["track", str(f), "-i", "fcs", "--id", "client", "--session", "session",
+                                    "--date", "date", "--sd", "10", "--reliability", "0.8"])
+    assert res.exit_code == 0, res.output
+    assert (f"Warning: {f}: client A: session 2 (row 3) is dated 2025-12-12, before the session before "
+            "it (2026-01-05); 1 session dated before the previous one. Check the dates: days_from_first "
+            "goes backwards there.\n") in res.stderr
+    clean = CliRunner().invoke(main, ["track", str(SESSIONS), "-i", "fcs", "--id", "client", "--session",
+                                      "session", "--date", "date", "--sd", "10", "--reliability", "0.8"])
+    assert "Warning" not in clean.stderr
