@@ -112,13 +112,21 @@ def _resolve_higher_is(higher_is: str | None, instrument: Any, score: str | None
         "so the instrument file says it.")
 
 
+def _number(value: Any) -> float:
+    """``value`` as a float, NaN when it is not a number (``"ten"``, ``None``)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def _check_parameters(sd: float, reliability: float, what: str = "") -> None:
     where = f" for {what}" if what else ""
-    if sd is None or not np.isfinite(sd) or sd <= 0:
+    if not _number(sd) > 0 or not np.isfinite(_number(sd)):
         raise AnalysisError(
             f"The standard deviation{where} must be a positive number (got {sd!r}). "
             "Give the SD of the pre-treatment (clinical) population, e.g. --sd 8.5.")
-    if reliability is None or not np.isfinite(reliability) or not 0 <= reliability < 1:
+    if not 0 <= _number(reliability) < 1:
         raise AnalysisError(
             f"The reliability{where} must be at least 0 and below 1 (got {reliability!r}). "
             "Give a published coefficient such as Cronbach's alpha, e.g. --reliability 0.85.")
@@ -213,6 +221,7 @@ def reliable_change(pre: Any, post: Any, *, sd: float, reliability: float,
     ...                 instrument="fcs", score="fcs_self")["reliable_change"].iloc[0]
     'reliable_improvement'
     """
+    check_change_options("auto", rci_threshold)
     direction = _direction(_resolve_higher_is(higher_is, instrument, score))
     a = _as_float_array(pre, "pre")
     b = _as_float_array(post, "post")
@@ -423,6 +432,25 @@ def per_score(value: Any, score_id: str) -> Any:
     if isinstance(value, Mapping):
         return value.get(score_id)
     return value
+
+
+def check_change_options(criterion: str, rci_threshold: float) -> None:
+    """The Jacobson-Truax criterion is one of auto/a/b/c and the RCI threshold a positive
+    number. Before, ``criterion="z"`` was accepted whenever a score had no norms, and
+    ``rci_threshold=-1`` counted every change as reliable, exit 0.
+
+    Examples
+    --------
+    >>> check_change_options("auto", 1.96)
+    >>> check_change_options("auto", 0)
+    Traceback (most recent call last):
+    ...
+    compassion_scales.errors.AnalysisError: rci_threshold (--rci-threshold) must be a positive number, not 0.
+    """
+    if criterion not in ("auto", "a", "b", "c"):
+        raise AnalysisError(f"criterion must be 'auto', 'a', 'b' or 'c', not {criterion!r}.")
+    if not _number(rci_threshold) > 0 or not np.isfinite(_number(rci_threshold)):
+        raise AnalysisError(f"rci_threshold (--rci-threshold) must be a positive number, not {rci_threshold!r}.")
 
 
 def check_score_keys(known: Sequence[str], **values: Any) -> None:
@@ -703,6 +731,8 @@ def change(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
     1  d post only
     """
     inst = as_instrument(instrument) if instrument is not None else None
+    check_change_options(criterion, rci_threshold)
+    scores = [scores] if isinstance(scores, str) else scores
     pre_df, post_df = two_occasions(data, second_data, time=time, occasions=occasions)
     _check_ids(pre_df, id, "before (pre)")
     _check_ids(post_df, id, "after (post)")

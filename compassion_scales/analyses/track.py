@@ -35,6 +35,7 @@ from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.analyses.change import (
     NO_RC,
     change,
+    check_change_options,
     check_score_keys,
     per_score,
     reliable_change,
@@ -401,6 +402,8 @@ def track(data: pd.DataFrame, instruments: InstrumentLike | Sequence[InstrumentL
             and not isinstance(instruments, (str, Instrument)) else [instruments])
     insts = [as_instrument(i) for i in many]
     rule = rule or MultiMeasureRule()
+    check_change_options(criterion, rci_threshold)
+    scores = [scores] if isinstance(scores, str) else scores
     _check_sessions(data, id, session, date)
     nfs = [nf if not isinstance(nf, (str, Path)) else load_norms_file(nf) for nf in norms_files]
     ids = {i.id.lower() for i in insts}

@@ -435,3 +435,24 @@ def test_the_same_occasion_twice_is_refused() -> None:
         cs.change(df, "fcs", id="pid", time="time", occasions=(1, "1.0"))
     with pytest.raises(AnalysisError, match="The two occasions are the same time"):
         cs.retest(df, "fcs", id="pid", time="time", occasions=(2, 2))
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"rci_threshold": -1}, "rci_threshold (--rci-threshold) must be a positive number, not -1."),
+    ({"criterion": "z"}, "criterion must be 'auto', 'a', 'b' or 'c', not 'z'."),
+    ({"sd": "ten"}, "The standard deviation for fcs_self must be a positive number (got 'ten')."),
+])
+def test_change_and_track_options_checked_in_python(kwargs, message):
+    # before: rci_threshold=-1 made every change reliable and criterion="z" was accepted where a
+    # score had no norms, exit 0; sd="ten" ended in a TypeError from numpy
+    from compassion_scales.analyses.track import track
+
+    long = pd.DataFrame({"pid": ["a", "b", "c"] * 2, "time": [1] * 3 + [2] * 3,
+                         "fcs_self": [30.0, 20, 25, 18, 22, 24]})
+    base = {"sd": 10, "reliability": 0.8, "scores": "fcs_self"}  # one score as a string is fine
+    for call in (lambda: change(long, "fcs", id="pid", time="time", occasions=(1, 2), **(base | kwargs)),
+                 lambda: track(long, "fcs", id="pid", session="time", **(base | kwargs))):
+        with pytest.raises(AnalysisError) as err:
+            call()
+        assert str(err.value).startswith(message)
+    assert len(change(long, "fcs", id="pid", time="time", occasions=(1, 2), **base).persons) == 3
