@@ -124,8 +124,9 @@ def reliability(responses: str, instrument: str | None, scores: tuple[str, ...],
 # the 0.1 name of --score; declared here (not with renamed_option) so that output_options
 # leaves this command without its own --columns compact|all, as before
 @click.option("--columns", "columns", multiple=True, hidden=True, metavar="A,B,...")
-@score_option(help="Without -i: a score column to analyse (repeatable or comma-separated; "
-                   "default: numeric columns present at both times).")
+@score_option(help="A score to analyse (repeatable or comma-separated): with -i, a score of the "
+                   "instrument; without, a score column (default: every score, or the numeric "
+                   "columns present at both times).")
 @renamed_option("--ci", "--level", "level", type=click.FloatRange(0, 1, min_open=True, max_open=True))
 @level_option()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",

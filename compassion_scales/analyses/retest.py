@@ -210,8 +210,9 @@ def retest(data: pd.DataFrame, instrument: InstrumentLike | None = None, *,
     occasions : (first, second), optional
         The two values of ``time`` to compare (default: the two values present, sorted).
     scores : list of str, optional
-        Without an instrument: the score columns to analyse (default: every numeric
-        column present at both times except ids and time).
+        With an instrument: the scores to analyse (default: every score whose items are
+        present). Without: the score columns to analyse (default: every numeric column
+        present at both times except ids and time).
     level : float
         Confidence level.
     column_map, patterns, on_invalid, prorate
@@ -355,8 +356,10 @@ def _retest_scores(t1: pd.DataFrame, t2: pd.DataFrame, instrument: InstrumentLik
         options = InputOptions.of(opts["column_map"], opts["patterns"], opts["on_invalid"],
                                   opts["prorate"])
         inst = as_instrument(instrument)
-        g1 = scored_data(t1, inst, None, id_cols=ids, options=options)
-        g2 = scored_data(t2, inst, None, id_cols=ids, options=options)
+        # scores=[...] chooses among the instrument's scores (it was ignored with an instrument)
+        wanted = ([scores] if isinstance(scores, str) else list(scores)) if scores else None
+        g1 = scored_data(t1, inst, wanted, id_cols=ids, options=options)
+        g2 = scored_data(t2, inst, wanted, id_cols=ids, options=options)
         for note in g1.notes():
             warnings.warn(note, SkippedScoreWarning, stacklevel=4)
         cols = [c for c in g1.scores if c in g2.scores]

@@ -129,3 +129,23 @@ def test_two_text_time_labels_without_occasions_are_not_ordered_alphabetically(l
     res = retest(data, "fcs", id="pid", time="time", occasions=labels)
     clean = retest(pd.read_csv(EXAMPLES / "responses.csv"), "fcs", id="pid", time="time")
     assert res.summary["mean_t1"].tolist() == clean.summary["mean_t1"].tolist()
+
+
+def test_scores_choose_among_the_instruments_scores() -> None:
+    # before: with an instrument, scores=["fcs_self"] (--score fcs_self) was ignored and every
+    # score analysed, exit 0
+    import warnings
+
+    import compassion_scales as cs
+
+    long = pd.read_csv(EXAMPLES / "responses.csv", dtype={"pid": str})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cs.retest(long, "fcs", id="pid", time="time", occasions=(1, 2), scores=["fcs_self"])
+        one = cs.retest(long, "fcs", id="pid", time="time", occasions=(1, 2), scores="fcs_self")
+        every = cs.retest(long, "fcs", id="pid", time="time", occasions=(1, 2))
+    assert res.summary["score"].tolist() == one.summary["score"].tolist() == ["fcs_self"]
+    pd.testing.assert_frame_equal(res.summary.reset_index(drop=True),
+                                  every.summary[every.summary["score"] == "fcs_self"].reset_index(drop=True))
+    with pytest.raises(cs.errors.AnalysisError, match="Instrument 'fcs' has no score"):
+        cs.retest(long, "fcs", id="pid", time="time", occasions=(1, 2), scores=["fcs_slef"])
