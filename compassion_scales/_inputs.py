@@ -167,6 +167,8 @@ def item_set(data: pd.DataFrame, instrument: InstrumentLike, *,
     frame = _as_frame(data)
     inst = _inst(instrument)
     opts = options or InputOptions()
+    if isinstance(scores, str):  # one score named as text, not its letters
+        scores = [scores]
     if scores is not None:
         unknown = [s for s in scores if s not in inst.score_ids]
         if unknown:
@@ -285,6 +287,8 @@ def scored_data(data: pd.DataFrame, instrument: InstrumentLike | None,
     """
     frame = _as_frame(data)
     opts = options or InputOptions()
+    if isinstance(wanted, str):  # one score named as text, not its letters
+        wanted = [wanted]
     if instrument is None:
         if not wanted:
             raise AnalysisError("Name the score columns to analyse (scores=[...], --score) or "

@@ -366,3 +366,15 @@ def test_groups_stored_as_number_and_text_are_refused(fcs_first_occasion: pd.Dat
     assert str(err.value) == ("column group: the groups '1' (text) and 1 (a number) read the same but are "
                               "stored differently, so they would be analysed as separate groups in some "
                               "tables and as one in others; write each group the same way in every row.")
+
+
+def test_one_score_named_as_text(fcs_first_occasion: pd.DataFrame) -> None:
+    # before: "Instrument 'fcs' has no score(s) f, c, s, _, s, e, l, f" (the text read letter by letter)
+    import compassion_scales as cs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert reliability(fcs_first_occasion, "fcs", scores="fcs_self", n_boot=0).summary["score"].tolist() \
+            == ["fcs_self"]
+        assert cs.compare(fcs_first_occasion, "fcs", group="group", scores="fcs_self").summary["score"].tolist() \
+            == ["fcs_self"]
