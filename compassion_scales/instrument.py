@@ -758,10 +758,22 @@ def _parse_definition(raw: bytes, path: Path, kind: str = "Instrument") -> Any:
         raise
     except Exception as exc:  # yaml.YAMLError / json.JSONDecodeError
         first = str(exc).strip().splitlines()
-        detail = " ".join(first[:3])
+        detail = " ".join(first[:3]) + _tab_hint(text, getattr(exc, "problem_mark", None))
         raise InstrumentError(f"{kind} file {path} is not valid YAML/JSON: {detail}",
                               source=str(path)) from None
     return data
+
+
+def _tab_hint(text: str, mark: Any) -> str:
+    """What to do when YAML stops at a tab (an editor's indentation): its own message ("found
+    character that cannot start any token") does not say the character is a tab."""
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    line = int(getattr(mark, "line", -1))
+    if not 0 <= line < len(lines) or "\t" not in lines[line][: int(getattr(mark, "column", 0)) + 1]:
+        return ""
+    return f" (line {line + 1} is indented with a tab: YAML indents with spaces only)"
 
 
 def _unique_keys(pairs: list[tuple[str, Any]], path: Path, kind: str) -> dict[str, Any]:

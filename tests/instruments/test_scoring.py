@@ -263,3 +263,18 @@ def test_an_item_column_named_twice_is_refused_in_words(verb: str) -> None:
     with pytest.raises(ScoringError) as err:
         call()
     assert str(err.value) == "data: column name(s) fcs_oth_1 appear more than once; keep one column per item."
+
+
+def test_instrument_file_indented_with_a_tab_says_so(tmp_path) -> None:
+    # before: "found character that cannot start any token", without saying it was a tab
+    from compassion_scales.errors import InstrumentError
+
+    text = (DATA / "toy_scale.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    n = next(i for i, line in enumerate(lines) if line.startswith("  "))
+    lines[n] = "\t" + lines[n][2:]
+    bad = tmp_path / "tab.yaml"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InstrumentError) as err:
+        load_instrument(bad)
+    assert str(err.value).endswith(f"(line {n + 1} is indented with a tab: YAML indents with spaces only)")
