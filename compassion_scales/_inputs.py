@@ -133,6 +133,19 @@ class ItemSet:
                 + " skipped: their items are not in the data."]
 
 
+def _chosen_scores(inst: Instrument, scores: Sequence[str] | None) -> list[str] | None:
+    """``scores`` as a list of the instrument's score ids (one text is one score, not its
+    letters), or None for every score; an id the instrument lacks is an error."""
+    if scores is None:
+        return None
+    chosen = [scores] if isinstance(scores, str) else list(scores)
+    unknown = [s for s in chosen if s not in inst.score_ids]
+    if unknown:
+        raise AnalysisError(f"Instrument {inst.id!r} has no score(s) " + ", ".join(unknown)
+                            + "; its scores are: " + ", ".join(inst.score_ids) + ".")
+    return chosen
+
+
 def item_set(data: pd.DataFrame, instrument: InstrumentLike, *,
              scores: Sequence[str] | None = None, min_items: int = 1,
              options: InputOptions | None = None, reserved: Mapping[str, str | None] | None = None
@@ -167,13 +180,7 @@ def item_set(data: pd.DataFrame, instrument: InstrumentLike, *,
     frame = _as_frame(data)
     inst = _inst(instrument)
     opts = options or InputOptions()
-    if isinstance(scores, str):  # one score named as text, not its letters
-        scores = [scores]
-    if scores is not None:
-        unknown = [s for s in scores if s not in inst.score_ids]
-        if unknown:
-            raise AnalysisError(f"Instrument {inst.id!r} has no score(s) " + ", ".join(unknown)
-                                + "; its scores are: " + ", ".join(inst.score_ids) + ".")
+    scores = _chosen_scores(inst, scores)
     check_options([inst], column_map=opts.column_map, patterns=opts.patterns)
     prep = prepare_responses(frame, inst, column_map=opts.column_map, patterns=opts.patterns,
                              on_invalid=opts.on_invalid)
