@@ -91,6 +91,19 @@ class MultiMeasureRule:
         if self.max_deteriorated < 0 or self.deteriorated_if < 1:
             raise AnalysisError("max_deteriorated must be >= 0 and deteriorated_if >= 1.")
 
+    def warn_unreachable(self, n_measures: int) -> None:
+        """Warn when the rule needs more measures than are tracked: no client could then be
+        classified so (``--min-improved 3`` with one measure reported nobody improved)."""
+        parts = []
+        if isinstance(self.min_improved, int) and self.min_improved > n_measures:
+            parts.append(f"reliable improvement needs {self.min_improved} (--min-improved)")
+        if self.deteriorated_if > n_measures:
+            parts.append(f"reliable deterioration needs {self.deteriorated_if} (--deteriorated-if)")
+        if parts:
+            warnings.warn(f"Only {n_measures} measure(s) with a better/worse direction are tracked, but "
+                          + " and ".join(parts) + ", so no client can be classified so.",
+                          UserWarning, stacklevel=3)
+
     def describe(self) -> str:
         """The rule in words (printed with every result)."""
         need = "every assessable measure" if self.min_improved == "all" else \
@@ -432,6 +445,7 @@ def track(data: pd.DataFrame, instruments: InstrumentLike | Sequence[InstrumentL
     score_ids = list(owner)
     clients = _clients_frame(client_frames, id, pd.api.types.is_integer_dtype(data[session]))
     directional = [r["score"] for r in param_rows if r["higher_is"] != "neutral"]
+    rule.warn_unreachable(len(directional))
     outcomes = _outcomes(clients[clients["score"].isin(directional)], id, rule)
     sessions = _sessions_frame(frames, id, score_ids)
     return TrackResult(sessions=sessions, clients=clients, outcomes=outcomes,

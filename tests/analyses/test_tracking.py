@@ -437,3 +437,12 @@ def test_session_dated_before_the_previous_one_is_warned(tmp_path):
     clean = CliRunner().invoke(main, ["track", str(SESSIONS), "-i", "fcs", "--id", "client", "--session",
                                       "session", "--date", "date", "--sd", "10", "--reliability", "0.8"])
     assert "Warning" not in clean.stderr
+
+
+def test_rule_needing_more_measures_than_tracked_is_warned(data):
+    # before: --min-improved 3 with one measure: client A improved reliably, yet every outcome
+    # was no_reliable_change, without a word beyond the rule's description
+    with pytest.warns(UserWarning, match=r"Only 1 measure\(s\) with a better/worse direction are tracked, "
+                                         r"but reliable improvement needs 3 \(--min-improved\)"):
+        track(data, "fcs", id="client", session="session", sd=10, reliability=0.8,
+              rule=MultiMeasureRule(min_improved=3))
