@@ -27,7 +27,7 @@ import pandas as pd
 
 from compassion_scales._format import column_hint
 from compassion_scales.errors import AnalysisError
-from compassion_scales.idkeys import no_identifier, row_keys, shown_ids
+from compassion_scales.idkeys import blank_as_missing, no_identifier, row_keys, shown_ids
 from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
 
 __all__ = [
@@ -639,8 +639,7 @@ def check_unique_ids(data: pd.DataFrame, id_cols: Sequence[str], *, where: str =
     prefix = f"{source}: " if source else ""
     rows = file_row_numbers(data)
     cols = ", ".join(ids)
-    keys = data[ids].astype("string")
-    keys = keys.mask(keys.apply(lambda c: c.str.strip() == "").fillna(False))  # blank is empty
+    keys = blank_as_missing(data[ids].astype("string"))  # a cell of only spaces is empty
     empty = no_identifier(keys)  # several columns: partly empty is an identifier (row_keys)
     if empty.any():
         pos = np.flatnonzero(empty)

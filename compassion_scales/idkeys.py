@@ -56,6 +56,25 @@ def row_keys(text: pd.DataFrame) -> pd.Series:
     return join_columns(text.fillna(EMPTY_PART)).mask(text.isna().all(axis=1).to_numpy())
 
 
+def blank_as_missing(ids: pd.DataFrame) -> pd.DataFrame:
+    """``ids`` with text cells that hold only spaces (or tabs) made missing: a cell that looks
+    empty is an empty identifier in every check. Other cells, and number columns, are kept.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"pid": ["P1", " ", "", None, " P2"]}, dtype="string")
+    >>> blank_as_missing(frame)["pid"].tolist()
+    ['P1', <NA>, <NA>, <NA>, ' P2']
+    """
+    text = [c for c in ids.columns if ids[c].dtype == object or isinstance(ids[c].dtype, pd.StringDtype)]
+    if not text:
+        return ids
+    out = ids.copy()
+    for c in text:  # one vectorised pass per identifier column (there are one to three)
+        out[c] = out[c].mask(out[c].astype("string").str.strip().eq("").fillna(False).to_numpy())
+    return out
+
+
 def no_identifier(ids: pd.DataFrame) -> np.ndarray:
     """Rows without an identifier (see :func:`row_keys`): the cell is empty (one column) or
     every part is empty (several columns); none when there is no identifier column."""

@@ -52,7 +52,13 @@ from compassion_scales.errors import (
     ScoringError,
     UnverifiedKeyWarning,
 )
-from compassion_scales.idkeys import no_identifier, row_keys, shown_ids, surely_unique
+from compassion_scales.idkeys import (
+    blank_as_missing,
+    no_identifier,
+    row_keys,
+    shown_ids,
+    surely_unique,
+)
 from compassion_scales.instrument import (
     Instrument,
     InstrumentLike,
@@ -1498,16 +1504,16 @@ def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> li
                                          if column_hint(data.columns, c) else "")))
     if fails or not id_cols:
         return fails
-    ids = data[list(id_cols)]
+    ids = blank_as_missing(data[list(id_cols)])  # a cell of only spaces is empty, as in change/retest
     miss = no_identifier(ids)  # several columns: partly empty is an identifier (row_keys)
     for pos in np.flatnonzero(miss)[:1000]:
-        col = next(c for c in id_cols if pd.isna(data[c].iloc[pos]))
+        col = next(c for c in id_cols if pd.isna(ids[c].iloc[pos]))
         fails.append(dict(row=int(pos) + first_row, column=col, item=None, value=None,
                           reason=Reason.MISSING_ID.value,
                           message=f"row {int(pos) + first_row}, column {col}: the identifier is empty"))
-    if len(id_cols) == 1 and surely_unique(data[id_cols[0]]):  # the usual case, ~6x faster
+    if len(id_cols) == 1 and surely_unique(ids[id_cols[0]]):  # the usual case, ~6x faster
         return fails
-    dup = (data[id_cols[0]].duplicated(keep="first") if len(id_cols) == 1
+    dup = (ids[id_cols[0]].duplicated(keep="first") if len(id_cols) == 1
            else ids.duplicated(keep="first")).to_numpy() & ~miss
     if dup.any():
         firsts = ids.reset_index(drop=True)

@@ -37,7 +37,7 @@ from compassion_scales.errors import (
     Reason,
     ResponseValidationError,
 )
-from compassion_scales.idkeys import row_keys, shown_ids, text_hashes
+from compassion_scales.idkeys import blank_as_missing, row_keys, shown_ids, text_hashes
 from compassion_scales.io import (  # the decision lives where files are read (#16)
     STREAM_READ_SUFFIXES,
     STREAM_THRESHOLD_BYTES,
@@ -739,7 +739,7 @@ def _sha256(path: Path) -> str:
 
 
 def _id_keys(ids: pd.DataFrame) -> pd.Series:
-    return row_keys(ids.astype("string"))
+    return row_keys(blank_as_missing(ids.astype("string")))  # a cell of only spaces is empty
 
 
 def _hash_keys(keys: pd.Series) -> np.ndarray:
