@@ -43,6 +43,7 @@ __all__ = [
     "occasion_rows",
     "pair_people",
     "check_padded_ids",
+    "check_padded_people",
 ]
 
 
@@ -763,6 +764,41 @@ def pair_people(pre: pd.DataFrame, post: pd.DataFrame, id_col: str) -> tuple[np.
     only_b = [str(x) for x in b[~matched_b & b.notna().to_numpy()]]
     check_padded_ids(only_a, only_b, id_col)
     return ia, np.asarray(ib, dtype=int), only_a, only_b
+
+
+def check_padded_people(data: pd.DataFrame, id: str, rows: np.ndarray, *, where: str = "",
+                        noun: str = "person", plural: str = "people",
+                        consequence: str = "one person's occasions would be analysed as two people"
+                        ) -> None:
+    """Refuse ids in one long table that differ only by leading zeros (``001`` and ``1``), as
+    :func:`check_padded_ids` does between two occasions: rows merged from a file that stored
+    the ids as numbers would split one person's occasions into two people, each analysed on
+    their own with exit 0. ``rows``: each row's number in its file.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"pid": ["007", "007", "7"], "time": ["pre", "post", "post"]})
+    >>> check_padded_people(data, "pid", np.array([2, 3, 4]))
+    Traceback (most recent call last):
+    ...
+    compassion_scales.errors.AnalysisError: column pid: the person ids '007' (row 2) and '7' (row 4) ...
+    """
+    keys = as_key(data[id])
+    spellings = pd.Series(pd.unique(keys.dropna()), dtype="string")
+    bare = spellings.str.replace(r"^0+(?=\d)", "", regex=True)
+    clash = bare.duplicated(keep=False).to_numpy()
+    if not clash.any():
+        return
+    first = bare[clash].iloc[0]
+    shown = [str(k) for k in spellings[clash & (bare == first).to_numpy()]]
+    at = [int(rows[np.flatnonzero((keys == k).fillna(False).to_numpy())[0]]) for k in shown]
+    n = int(bare[clash].nunique())
+    spelt = " and ".join(f"{k!r} (row {r})" for k, r in zip(shown, at, strict=True))
+    raise AnalysisError(
+        f"{where}column {id}: the {noun} ids {spelt} differ only by leading zeros ({n} "
+        f"{noun if n == 1 else plural} written so), so {consequence}: part of the file probably "
+        f"stores the ids as numbers (Excel drops leading zeros). Write each {noun}'s id the same "
+        "way in every row.")
 
 
 def check_padded_ids(only_first: Sequence[str], only_second: Sequence[str], id_label: str) -> None:

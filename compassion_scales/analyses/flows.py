@@ -302,6 +302,11 @@ def _check_arguments(data: pd.DataFrame, *, metric: str, anova_type: int, level:
         from compassion_scales._inputs import require_one_row_per_person
 
         require_one_row_per_person(data, roles["id"], source=data.attrs.get("source"))
+    if roles["time"] is not None and roles["id"] is not None:  # 007 and 7: one person, not two
+        from compassion_scales._inputs import check_padded_people, file_row_numbers
+
+        source = data.attrs.get("source")
+        check_padded_people(data, roles["id"], file_row_numbers(data), where=f"{source}: " if source else "")
 
 
 def _flow_values(src: _FlowSource, roles: Mapping[str, str | None]) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
 from compassion_scales._format import column_hint
-from compassion_scales._inputs import as_key, file_row_numbers, parse_dates
+from compassion_scales._inputs import as_key, check_padded_people, file_row_numbers, parse_dates
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.analyses.change import (
     NO_RC,
@@ -502,7 +502,8 @@ def _check_sessions(data: pd.DataFrame, id: str, session: str, date: str | None)
         raise AnalysisError(f"{where}row {int(rows[first])}, column {col}: empty; {int(bad.sum())} row(s) "
                             f"have no {id!r} or {session!r} value (rows {listed}); every row needs a "
                             "client and a session.")
-    _check_padded_clients(data, id, rows, where)
+    check_padded_people(data, id, rows, where=where, noun="client", plural="clients",
+                        consequence="one client's sessions would be tracked as two clients")
     dup = data.duplicated([id, session], keep=False).to_numpy()
     if dup.any():
         keys = data.loc[dup, [id, session]].astype(str).agg("/".join, axis=1)
@@ -513,29 +514,6 @@ def _check_sessions(data: pd.DataFrame, id: str, session: str, date: str | None)
             shown += f"; and {len(where_rows) - 5} more"
         raise AnalysisError(f"{where}more than one row for client/session (columns {id}, {session}): "
                             f"{shown}; keep one row per client and session.")
-
-
-def _check_padded_clients(data: pd.DataFrame, id: str, rows: np.ndarray, where: str) -> None:
-    """Refuse client ids that differ only by leading zeros (``001`` and ``1``), as
-    :func:`~compassion_scales._inputs.check_padded_ids` does between two occasions: rows
-    merged from a file that stored the ids as numbers would split one client's sessions
-    into two clients, each tracked on its own with exit 0."""
-    keys = as_key(data[id])
-    spellings = pd.Series(pd.unique(keys.dropna()), dtype="string")
-    bare = spellings.str.replace(r"^0+(?=\d)", "", regex=True)
-    clash = bare.duplicated(keep=False).to_numpy()
-    if not clash.any():
-        return
-    first = bare[clash].iloc[0]
-    shown = [str(k) for k in spellings[clash & (bare == first).to_numpy()]]
-    at = [int(rows[np.flatnonzero((keys == k).fillna(False).to_numpy())[0]]) for k in shown]
-    n = int(bare[clash].nunique())
-    raise AnalysisError(
-        f"{where}column {id}: the client ids " + " and ".join(f"{k!r} (row {r})" for k, r in zip(shown, at,
-                                                                                           strict=True))
-        + f" differ only by leading zeros ({n} client{'s' if n != 1 else ''} written so), so one client's "
-        "sessions would be tracked as two clients: part of the file probably stores the ids as numbers "
-        "(Excel drops leading zeros). Write each client's id the same way in every row.")
 
 
 def _rank_sessions(table: pd.DataFrame, data: pd.DataFrame, session: str, date: str | None

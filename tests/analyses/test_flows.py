@@ -528,3 +528,17 @@ def test_occasions_not_in_the_data_or_too_few_are_errors_and_others_are_left_out
     assert any("40 row(s) at occasions not listed were left out" in n for n in two.notes())
     same = _wave_flows(data[data["wave"] != "mid"], occasions=["pre", "post"])
     np.testing.assert_allclose(two.mixed_model["estimate"], same.mixed_model["estimate"])
+
+
+def test_long_ids_that_differ_only_by_leading_zeros_are_refused():
+    """Rows merged from a file that stored the ids as numbers (``7`` for ``007``) made one
+    person two subjects of the mixed model, each with one occasion, exit 0."""
+    data = _waves([1, 2], n=12)
+    data["pid"] = [f"{i:03d}" for i in range(12) for _ in range(2)]
+    _wave_flows(data)  # zero-padded everywhere: fine
+    data.loc[data.index[3], "pid"] = "1"  # person 001's second occasion, written as a number
+    data.attrs["source"] = "long.csv"
+    with pytest.raises(AnalysisError, match=r"^long\.csv: column pid: the person ids '001' \(row 4\) and "
+                                            r"'1' \(row 5\) differ only by leading zeros \(1 person written "
+                                            r"so\), so one person's occasions would be analysed as two people"):
+        _wave_flows(data)
