@@ -30,7 +30,7 @@ import pandas as pd
 
 from compassion_scales._compat import renamed_arguments
 from compassion_scales._format import column_hint
-from compassion_scales._inputs import as_key, check_padded_people, file_row_numbers, parse_dates
+from compassion_scales._inputs import check_padded_people, file_row_numbers, parse_dates
 from compassion_scales._typing import InstrumentLike, as_instrument
 from compassion_scales.analyses.change import (
     NO_RC,
