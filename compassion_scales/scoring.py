@@ -1014,6 +1014,9 @@ class ScoreResult(ResultMixin):
         Input columns that were neither items nor kept as identifiers.
     not_scored : dict
         Score id -> reason, for scores of the instrument(s) whose items are absent.
+    row_numbers : ndarray or None
+        Each row's number in the file it came from (header = row 1), as error messages and
+        the ``--errors`` file give it; ``None``: the first row is row 2.
     """
 
     scores: pd.DataFrame
@@ -1027,6 +1030,7 @@ class ScoreResult(ResultMixin):
     unused_columns: list[str]
     not_scored: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    row_numbers: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     _title = "Scores"
 
@@ -1038,7 +1042,8 @@ class ScoreResult(ResultMixin):
     def ledger(self) -> pd.DataFrame:
         """Long table: one row per input row and score.
 
-        Columns: ``row`` (0-based position in the input), the identifier columns, ``score``,
+        Columns: ``row`` (the row's number in the file, header = row 1: the same number error
+        messages and the ``--errors`` file give), the identifier columns, ``score``,
         ``n_items``, ``n_answered``, ``status``, ``rule`` and ``value``.
         """
         n = len(self.scores)
@@ -1046,7 +1051,8 @@ class ScoreResult(ResultMixin):
         if k == 0:
             return pd.DataFrame(columns=["row", "score", "n_items", "n_answered", "status", "rule", "value"])
         rules = self.rules.set_index("score")
-        out: dict[str, Any] = {"row": np.repeat(np.arange(n), k)}
+        rows = self.row_numbers if self.row_numbers is not None else np.arange(2, n + 2)
+        out: dict[str, Any] = {"row": np.repeat(np.asarray(rows, dtype=np.int64), k)}
         for c in self.id_columns:
             out[c] = np.repeat(self.scores[c].to_numpy(), k)
         out["score"] = np.tile(np.array(self.score_columns, dtype=object), n)
@@ -1492,6 +1498,15 @@ def name_briefly(columns: Sequence[Any], shown: int = NAMES_SHOWN) -> str:
     return f"{names} and {len(columns) - shown} more ({len(columns)} columns)" if len(columns) > shown else names
 
 
+def _row_numbers(data: pd.DataFrame, start: int) -> np.ndarray:
+    """Each row's number in its file: ``data.attrs["row_numbers"]`` (one occasion of long
+    data) or ``start`` onwards."""
+    known = data.attrs.get("row_numbers")
+    if known is not None and len(known) == len(data):
+        return np.asarray(known, dtype=np.int64)
+    return np.arange(start, start + len(data), dtype=np.int64)
+
+
 def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> list[dict[str, Any]]:
     fails: list[dict[str, Any]] = []
     for c in id_cols:
@@ -1632,7 +1647,7 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
                  else pd.DataFrame(columns=_FAIL_COLUMNS)),
         instruments=tuple(instruments), rules=pd.DataFrame(parts.rules),
         column_map=parts.column_map, id_columns=ids, unused_columns=unused,
-        not_scored=parts.not_scored,
+        not_scored=parts.not_scored, row_numbers=_row_numbers(data, start),
         options={"on_invalid": on_invalid, "prorate": prorate, "id": ids,
                  "column_map": dict(column_map or {}), "patterns": patterns,
                  **({"reverse_coded": True} if reverse_coded else {})})

@@ -8,7 +8,7 @@ size, not on the file size. Every row comes out once, in input order. On the sam
 * identifiers are checked for duplicates across batches (a 64-bit hash and the row number of
   every row go to bucket files on disk; a suspected repeat is confirmed on the identifier
   columns alone before it is reported);
-* the per-row ledger is written batch by batch (``row`` numbered over the whole file);
+* the per-row ledger is written batch by batch (``row``: the row's number in the file);
 * the input's SHA-256 for the provenance sidecar is taken from the bytes as they are read (CSV)
   or in one sequential pass (Parquet, whose reader starts at the footer).
 
@@ -681,8 +681,7 @@ class _StreamRun:
         if self.out_w is not None:
             self.out_w.write(scores)
         if self.led_w is not None:
-            lg = res.ledger
-            lg["row"] += self.offset
+            lg = res.ledger  # rows already numbered in the file (score() got this batch's first_row)
             for c in self.ids:
                 if text is not None:
                     lg[c] = lg[c].astype("string")

@@ -352,3 +352,21 @@ def _walk(obj: object):  # (key, value) pairs of a nested JSON object
     elif isinstance(obj, list):
         for v in obj:
             yield from _walk(v)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_ledger_rows_are_the_file_rows_that_errors_name(tmp_path: Path, stream: bool) -> None:
+    """The ledger's ``row`` was the 0-based position (1 for the person the --errors file and
+    the messages call row 3): two files of one run, one word, two meanings."""
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"pid,toy_1,toy_2,toy_3,toy_4\r\na,1,2,3,4\r\nb,9,2,3,4\r\nc,1,2,,4\r\n")
+    args = ["score", str(src), "-i", TOY, "--id", "pid", "--on-invalid", "missing", "-o",
+            str(tmp_path / "o.csv"), "--ledger", str(tmp_path / "l.csv")]
+    # --errors is not a streaming option; the in-memory run shows which row it names
+    extra = ["--stream"] if stream else ["--errors", str(tmp_path / "e.csv")]
+    res = CliRunner().invoke(main, args + extra)
+    assert res.exit_code == 0, res.output
+    if not stream:
+        assert pd.read_csv(tmp_path / "e.csv")["row"].tolist() == [3]
+    ledger = pd.read_csv(tmp_path / "l.csv", dtype={"pid": str})
+    assert ledger.drop_duplicates("pid")[["row", "pid"]].values.tolist() == [[2, "a"], [3, "b"], [4, "c"]]

@@ -58,7 +58,7 @@ def test_prorating_and_minimum_answered() -> None:
     assert np.isnan(res.scores["toy_total"].iloc[1])  # a component is missing
     ledger = res.ledger
     assert len(ledger) == 3 * 5
-    first = ledger[(ledger.row == 0) & (ledger.score == "toy_a")].iloc[0]
+    first = ledger[(ledger.row == 2) & (ledger.score == "toy_a")].iloc[0]  # file row: header = 1
     assert first["status"] == "prorated" and first["n_answered"] == 2 and first["n_items"] == 3
     assert "prorated" in first["rule"]
 
