@@ -22,6 +22,7 @@ import pandas as pd
 from compassion_scales._compat import renamed_arguments
 from compassion_scales._format import column_hint
 from compassion_scales.errors import AnalysisError, CodingDirectionWarning
+from compassion_scales.idkeys import blank_as_missing, row_keys, shown_ids
 from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats import careless
@@ -589,10 +590,6 @@ def _screen(data: pd.DataFrame, instrument: InstrumentLike, *, id_cols: Sequence
         from compassion_scales._inputs import require_numeric
 
         require_numeric(data, [duration], what="duration column")
-    if duration:
-        from compassion_scales._inputs import require_numeric
-
-        require_numeric(data, [duration], what="duration column")
     values = _item_matrix(data, inst, on_invalid=on_invalid, column_map=column_map,
                           patterns=patterns, reverse_coded=reverse_coded)
     items = [i for i in inst.item_ids if i in values.columns and inst.item(i).scored]
@@ -622,11 +619,32 @@ def _screen(data: pd.DataFrame, instrument: InstrumentLike, *, id_cols: Sequence
     coding = (_coding_evidence(values, inst) if check_coding
               else pd.DataFrame(columns=["check", "scope", "items", "statistic", "value", "opposite", "detail"]))
     messages = run.messages
+    repeats = _repeated_ids_note(data, ids, out["row"].to_numpy())
+    if repeats:
+        messages.append(repeats)
     if reverse_coded:
         messages.append("Answers were flipped on input (reverse_coded): code -> min + max - code.")
     messages.append("Thresholds: " + ", ".join(f"{k}={v}" for k, v in thr.items()) + ".")
     return ScreenResult(table=out.reset_index(drop=True), thresholds=thr, coding=coding,
                         instrument=inst.id, items=items, id_columns=ids, messages=tuple(messages))
+
+
+def _repeated_ids_note(data: pd.DataFrame, ids: list[str], rows: np.ndarray) -> str | None:
+    """A note naming identifiers given to more than one row (duplicate submissions are common
+    in raw exports, which is where screening runs; each row is still screened on its own)."""
+    if not ids:
+        return None
+    keys = row_keys(blank_as_missing(data[ids].astype("string")))
+    dup = keys.duplicated(keep=False).to_numpy() & keys.notna().to_numpy()
+    if not dup.any():
+        return None
+    shown = shown_ids(data[ids])
+    groups = pd.Series(rows[dup], index=shown.to_numpy()[dup]).groupby(level=0, sort=False).agg(
+        lambda r: ", ".join(map(str, r)))
+    listed = "; ".join(f"{k} (rows {r})" for k, r in groups.head(5).items())
+    more = f"; and {len(groups) - 5} more" if len(groups) > 5 else ""
+    return (f"Identifiers on more than one row ({', '.join(ids)}): {listed}{more}. Duplicate "
+            "submissions? Each row was screened on its own; nothing was removed.")
 
 
 #: Threshold name -> (lowest, highest, lowest allowed?, highest allowed?, whole number?, what

@@ -170,6 +170,22 @@ def test_table_keeps_ids_and_every_row_in_order(fcs_data) -> None:
     assert (res.table["n_flags"] == flagged_by.map(lambda x: len([v for v in x if v]))).all()
 
 
+def test_repeated_identifiers_are_named_in_a_note_and_every_row_kept(fcs_data) -> None:
+    """Screening runs on raw exports, where a person who submitted twice has two rows: both
+    are screened and kept, and a note names them (it said nothing)."""
+    df, _ = fcs_data
+    twice = df.copy()
+    twice.loc[[5, 40, 41], "pid"] = ["p001", "p002", "p002"]
+    twice.loc[7, "pid"] = " "  # a blank-looking id is no identifier, not a repeat
+    twice.loc[8, "pid"] = " "
+    res = screen(twice, "fcs", id="pid")
+    assert res.table["pid"].tolist() == twice["pid"].tolist()
+    note = [m for m in res.messages if m.startswith("Identifiers on more than one row")]
+    assert note == ["Identifiers on more than one row (pid): p001 (rows 3, 7); p002 (rows 4, 42, 43). "
+                    "Duplicate submissions? Each row was screened on its own; nothing was removed."]
+    assert not any(m.startswith("Identifiers on more") for m in screen(df, "fcs", id="pid").messages)
+
+
 def test_summary_counts_match_table(fcs_data) -> None:
     df, _ = fcs_data
     res = screen(df, "fcs", id_cols="pid")
