@@ -959,11 +959,15 @@ def _cutoffs_for(s: str, entries: list[dict[str, Any]], direction: str, criterio
     func_note = ""
     if func is None and (g := _pick_norm(entries, ("general",))) is not None:
         func, func_note = g, " (general-population norms used as the functional population)"
-    if direction == "neutral":
-        return none, None, "score has no better/worse direction; clinical significance not assessed."
-    if clin is None and func is None:
-        return none, None, (f"no published clinical or non-clinical norms for {s}; clinical cut-offs "
-                            "(criteria a, b, c) not computed.")
+    if direction == "neutral" or (clin is None and func is None):
+        why = ("score has no better/worse direction; clinical significance not assessed."
+               if direction == "neutral" else f"no published clinical or non-clinical norms for {s}; "
+               "clinical cut-offs (criteria a, b, c) not computed.")
+        if criterion != "auto":  # asked for by name: say it cannot be done, not only in a note
+            raise AnalysisError(f"Criterion {criterion} cannot be computed for {s}: {why.split(';')[0]} "
+                                "(give norms with --norms-file, choose scores with --score, or use "
+                                "criterion 'auto').")
+        return none, None, why
     cut = jacobson_truax_cutoffs(
         higher_is=direction, clinical=(float(clin["mean"]), float(clin["sd"])) if clin else None,
         functional=(float(func["mean"]), float(func["sd"])) if func else None)

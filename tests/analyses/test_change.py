@@ -154,6 +154,18 @@ def test_clinical_significance_criterion_choice():
         clinical_significance([12], [5], **kw)
 
 
+def test_a_named_criterion_that_cannot_be_computed_is_an_error_not_a_note(pre, post):
+    """criterion="c" for a score with no norms (or no direction) gave no cut-off, said only in
+    the notes, exit 0; with some norms but not enough it was already an error."""
+    with pytest.raises(AnalysisError, match=r"^Criterion c cannot be computed for ct_mood: score has "
+                                            r"no better/worse direction"):
+        change(pre, INST, second_data=post, id="client", scores=["ct_mood"], criterion="c")
+    res = change(pre, INST, second_data=post, id="client", scores=["ct_fear"], criterion="c")
+    assert res.parameters["criterion"].tolist() == ["c"]
+    auto = change(pre, INST, second_data=post, id="client", scores=["ct_mood"])  # auto: a note
+    assert auto.parameters["criterion"].isna().all()
+
+
 # --------------------------------------------------------------------------- change()
 
 
