@@ -27,6 +27,7 @@ from compassion_scales.errors import (
     HeywoodCaseWarning,
     KeyingWarning,
     MissingDataWarning,
+    PsychometricWarning,
 )
 from compassion_scales.results import ResultMixin
 from compassion_scales.stats.alpha import alpha_stats, bootstrap_alpha, feldt_interval
@@ -112,12 +113,28 @@ def _prepare(data: pd.DataFrame | np.ndarray, *, reverse: Sequence[str] | None,
         spread = np.nanmax(X, axis=0) - np.nanmin(X, axis=0)
     flat = [n for n, sp in zip(names, spread, strict=True) if not sp > 0]
     if flat:
-        raise AnalysisError(
-            f"Item(s) {', '.join(flat)} have the same answer from everyone who answered (no "
-            "variance), so their correlations with the other items are undefined. Leave them "
-            "out (--items or --score) or check the data.")
+        X, names, keys = _drop_flat(X, names, keys, flat, min_items)
     return _Items(X=X, names=names, keys=keys, n_rows_in=n_in, missing=missing,
                   n_incomplete=n_incomplete)
+
+
+def _drop_flat(X: np.ndarray, names: list[str], keys: np.ndarray, flat: list[str], min_items: int
+               ) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Leave out items with one answer from everyone who answered (or none), as
+    ``psych::alpha`` does ("had no variance and was deleted"), with a warning; an error when
+    too few items remain."""
+    keep = np.array([n not in flat for n in names])
+    unanswered = [n for n in flat if np.isnan(X[:, names.index(n)]).all()]
+    what = "; ".join(part for part in (
+        f"{', '.join(n for n in flat if n not in unanswered)}: the same answer from everyone who "
+        "answered (no variance)" if len(unanswered) < len(flat) else "",
+        f"{', '.join(unanswered)}: no answers" if unanswered else "") if part)
+    if keep.sum() < min_items:
+        raise AnalysisError(f"Item(s) {what}; their correlations with the other items are undefined "
+                            f"and fewer than {min_items} items are left. Check the data.")
+    warnings.warn(f"Item(s) {what}; left out of alpha, omega and the item table, as psych::alpha "
+                  f"does ({int(keep.sum())} items remain).", PsychometricWarning, stacklevel=4)
+    return X[:, keep], [n for n in names if n not in flat], keys[keep]
 
 
 def _cov(X: np.ndarray) -> np.ndarray:

@@ -19,7 +19,12 @@ from compassion_scales.analyses.reliability import (
     reliability,
     split_half,
 )
-from compassion_scales.errors import AnalysisError, KeyingWarning, MissingDataWarning
+from compassion_scales.errors import (
+    AnalysisError,
+    KeyingWarning,
+    MissingDataWarning,
+    PsychometricWarning,
+)
 from compassion_scales.stats.alpha import alpha_stats as _alpha_stats
 from compassion_scales.stats.alpha import bootstrap_alpha as _boot_alpha
 
@@ -378,3 +383,36 @@ def test_one_score_named_as_text(fcs_first_occasion: pd.DataFrame) -> None:
             == ["fcs_self"]
         assert cs.compare(fcs_first_occasion, "fcs", group="group", scores="fcs_self").summary["score"].tolist() \
             == ["fcs_self"]
+
+
+def test_an_item_without_variance_is_left_out_as_psych_alpha_does():
+    """psych::alpha deletes an item that has no variance, with a warning, and reports alpha of
+    the others; cscore refused the whole score. Golden values from R 4.x, psych (Debian):
+
+        d <- data.frame(a=c(1,2,3,4,5,3,2,4,NA,3), b=c(2,2,3,5,4,3,1,4,2,3),
+                        c=c(1,3,3,4,5,2,2,3,3,NA), f=c(3,3,3,3,3,3,NA,3,3,3),
+                        d=c(2,2,4,4,5,3,1,5,2,3))
+        a <- alpha(d); print(a$total, digits = 12); a$alpha.drop[, "raw_alpha"]
+    """
+    nan = np.nan
+    d = pd.DataFrame(dict(a=[1, 2, 3, 4, 5, 3, 2, 4, nan, 3], b=[2, 2, 3, 5, 4, 3, 1, 4, 2, 3],
+                          c=[1, 3, 3, 4, 5, 2, 2, 3, 3, nan], f=[3, 3, 3, 3, 3, 3, nan, 3, 3, 3],
+                          d=[2, 2, 4, 4, 5, 3, 1, 5, 2, 3]))
+    with pytest.warns(PsychometricWarning, match=r"^Item\(s\) f: the same answer from everyone who "
+                                                 r"answered \(no variance\); left out .*\(4 items remain\)"):
+        row = cronbach_alpha(d).iloc[0]
+    got = row[["alpha", "std_alpha", "g6_smc", "average_r", "signal_noise", "ase", "median_r"]]
+    np.testing.assert_allclose(got.to_numpy(float), [0.953921209904, 0.955171576419, 0.963630746297,
+                                                     0.8419426863, 21.3072756102, 0.0263203296738,
+                                                     0.869858264972], rtol=1e-9)
+    assert row["n_items"] == 4
+    with pytest.warns(PsychometricWarning):
+        table = item_analysis(d)
+    assert table["item"].tolist() == ["a", "b", "c", "d"]
+    np.testing.assert_allclose(table["alpha_if_dropped"], [0.907746478873, 0.947845385611,
+                                                           0.954201680672, 0.945821384678], rtol=1e-9)
+    d["g"] = np.nan  # an item nobody answered is left out too, and said so
+    with pytest.warns(PsychometricWarning, match=r"f: the same answer .*; g: no answers"):
+        cronbach_alpha(d)
+    with pytest.raises(AnalysisError, match=r"f: the same answer .* fewer than 2 items are left"):
+        cronbach_alpha(d[["a", "f"]])
