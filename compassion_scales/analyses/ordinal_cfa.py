@@ -27,7 +27,8 @@ from compassion_scales.errors import (
 )
 from compassion_scales.results import ResultMixin
 
-__all__ = ["OrdinalCFAResult", "fit_ordinal_cfa_model", "categorical_omega", "ordinal_suggestion"]
+__all__ = ["OrdinalCFAResult", "fit_ordinal_cfa_model", "categorical_omega", "ordinal_suggestion",
+           "refuse_degenerate_statistics"]
 
 _Z975 = 1.959963984540054
 
@@ -187,6 +188,27 @@ def category_codes(X: np.ndarray, items: Sequence[str]) -> tuple[np.ndarray, lis
     return codes, ncat, levels
 
 
+def refuse_degenerate_statistics(st: Any, codes: np.ndarray, items: Sequence[str], where: str = "") -> None:
+    """Raise an :class:`AnalysisError` in words when a threshold or polychoric correlation has no
+    usable sampling variance (``NACOV``), which very rare answer categories cause (lavaan fails
+    there as well, with an optimiser or ``eigen`` error)."""
+    from compassion_scales.stats.ordinal_sem import degenerate_statistics
+
+    bad = degenerate_statistics(st)
+    if not bad:
+        return
+    names = [items[i] if i == j else f"{items[j]}-{items[i]}" for i, j in bad]
+    involved = sorted({k for pair in bad for k in pair})
+    rare = sorted((int(np.bincount(codes[:, k]).min()), items[k]) for k in involved)[:3]
+    rare_txt = ", ".join(f"{it}: {c}" for c, it in rare)
+    raise AnalysisError(
+        f"The sampling variance of {'the thresholds of ' if bad[0][0] == bad[0][1] else ''}{names[0]}"
+        f"{' (and ' + str(len(bad) - 1) + ' more statistics)' if len(bad) > 1 else ''} is zero or undefined"
+        f"{where}, so the ordinal estimator's weights and standard errors cannot be formed; the rarest "
+        f"answer of each item involved is chosen by too few of the {len(codes)} people ({rare_txt}). "
+        "Merge very rare answer categories with their neighbours, or leave the item out.")
+
+
 def categorical_omega(loadings: np.ndarray, psi: np.ndarray, thresholds: Sequence[np.ndarray],
                       cor: np.ndarray) -> float:
     """Categorical omega of a sum score (Green & Yang, 2009), as semTools' ``omegaCat``.
@@ -311,6 +333,7 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
     model = _ordinal_model(spec, items, std_lv)
     with single_thread_blas():  # small least-squares problems: extra BLAS threads only wait
         st = polychoric_nacov(codes, ncat)
+        refuse_degenerate_statistics(st, codes, items)
         if len(model.parameters()) + st.n_thresholds > st.n_thresholds + len(items) * (len(items) - 1) // 2:
             raise AnalysisError("The model has more free parameters than the data have polychoric correlations; "
                                 "it is not identified. Add items or remove factors.")

@@ -262,6 +262,7 @@ def _complete_codes(df: pd.DataFrame, items: list[str], group: str, ordered: Any
 
 def _group_statistics(codes: np.ndarray, ncat: list[int], gvals: np.ndarray, items: list[str],
                       group: str) -> tuple[list[str], list[Any]]:
+    from compassion_scales.analyses.ordinal_cfa import refuse_degenerate_statistics
     from compassion_scales.stats.ordinal_sem import polychoric_nacov
 
     labels = [str(v) for v in pd.unique(gvals)]
@@ -282,6 +283,7 @@ def _group_statistics(codes: np.ndarray, ncat: list[int], gvals: np.ndarray, ite
                 "complete cases (listwise deletion); "
                 "thresholds cannot be compared across groups. Merge rare answer categories first.")
         stats.append(polychoric_nacov(cg, ncat))
+        refuse_degenerate_statistics(stats[-1], cg, items, f" in group '{g}'")
     return labels, stats
 
 

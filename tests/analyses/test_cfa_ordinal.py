@@ -1,4 +1,5 @@
-"""Ordinal CFA (WLSMV / ULSMV) against lavaan 0.6-14 + semTools (fixtures from tests/reference/cfa_ordinal.R)."""
+"""Ordinal CFA (WLSMV / ULSMV) against lavaan 0.6-14 + semTools (fixtures from tests/reference/cfa_ordinal.R
+and, for empty and rare answer categories, tests/reference/cfa_ordinal_edges.R)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ BFI = "\n".join(f"{n} =~ " + " + ".join(f"{c}{i}" for i in range(1, 6)) for n, c
                 [("agree", "A"), ("consc", "C"), ("extra", "E"), ("neuro", "N"), ("open", "O")])
 FCS = "\n".join(f"{n} =~ " + " + ".join(f"{c}{i}" for i in range(1, 7)) for n, c in
                 [("others", "co"), ("from", "fo"), ("self", "se")])
+EDGES = "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8"
 CASES = {
     "wlsmv_marker_hs": ("hs_ordinal.csv", HS, {}),
     "wlsmv_stdlv_hs": ("hs_ordinal.csv", HS, {"std_lv": True}),
@@ -35,6 +37,9 @@ CASES = {
     "wlsmv_marker_bfi": ("bfi.csv", BFI, {}),
     "wlsmv_stdlv_fcs": ("fcs_sim_ordinal.csv", FCS, {"std_lv": True}),
     "ulsmv_marker_fcs": ("fcs_sim_ordinal.csv", FCS, {"estimator": "ULSMV"}),
+    # n 120: an unused lowest and an unused middle answer, a binary item, rare extreme answers
+    "wlsmv_marker_edges": ("ordinal_edges_n120.csv", EDGES, {}),
+    "ulsmv_stdlv_edges": ("ordinal_edges_n120.csv", EDGES, {"estimator": "ULSMV", "std_lv": True}),
 }
 # our name -> lavaan fitMeasures name; chi-squares compared relatively, indices absolutely
 CHISQ_KEYS = {"chisq": "chisq", "chisq_scaled": "chisq.scaled", "chisq_scaling_factor": "chisq.scaling.factor",
@@ -184,6 +189,19 @@ def test_errors_are_one_line_messages():
     one = df.assign(x1=1)
     with pytest.raises(AnalysisError, match="only one answer category"):
         cfa(one, HS, ordered=True)
+
+
+def test_single_person_category_refused_in_words():
+    # y3 chosen 2 by one person, 1 by everyone else: a polychoric correlation has no sampling
+    # variance; lavaan does not converge (WLSMV) or stops in eigen() (ULSMV). cscore raised
+    # scipy's "Residuals are not finite in the initial point" (WLSMV) or gave SEs of 1e9 (ULSMV).
+    ref = json.loads((REF / "cfa_ordinal_degenerate.json").read_text())
+    assert ref["WLSMV"]["converged"] is False and "error" in ref["ULSMV"]
+    df = pd.read_csv(REF / "data" / "ordinal_edges_n120.csv")
+    df["y3"] = np.where(np.arange(len(df)) == 0, 2, 1)
+    for estimator in ("WLSMV", "ULSMV"):
+        with pytest.raises(AnalysisError, match=r"sampling variance of y3-y6 is zero .*y3: 1\b"):
+            cfa(df, EDGES, ordered=True, estimator=estimator)
 
 
 def test_missing_rows_dropped_with_warning():
