@@ -464,20 +464,22 @@ class _Solution:
         th_item = np.concatenate([np.full(len(t), j) for j, t in enumerate(st.thresholds)]).astype(int)
         xfull = np.concatenate([xs, tau])
         vcov = out["vcov"]
-        if theta_par:
-            def tf(v: np.ndarray) -> np.ndarray:
-                return _to_theta(model, v[:ns], v[ns:], th_item)
-            xt = tf(xfull)
-            J = _num_jac(tf, xfull)
-            vcov = J @ vcov @ J.T
-            xfull = xt
 
         def std_vec(v: np.ndarray) -> np.ndarray:
             return _std_vector(model, v, ns, th_item, theta_par)
 
-        std = std_vec(xfull)
-        Js = _num_jac(std_vec, xfull)
-        std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Js, vcov, Js), 0, None))
+        # a Heywood case has no theta values (sqrt of a negative residual variance): NaN, told by _heywood
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if theta_par:
+                def tf(v: np.ndarray) -> np.ndarray:
+                    return _to_theta(model, v[:ns], v[ns:], th_item)
+                xt = tf(xfull)
+                J = _num_jac(tf, xfull)
+                vcov = J @ vcov @ J.T
+                xfull = xt
+            std = std_vec(xfull)
+            Js = _num_jac(std_vec, xfull)
+            std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Js, vcov, Js), 0, None))
         return cls(model, st, theta_par, xs, tau, xfull, np.sqrt(np.clip(np.diag(vcov), 0, None)), std, std_se, th_item)
 
 
@@ -557,15 +559,18 @@ def _estimates(sol: _Solution, items: list[str], factors: list[str]) -> pd.DataF
 
 
 def _heywood(sol: _Solution, items: list[str]) -> list[str]:
-    """Heywood check (delta: residual variance 1 - R2 must be positive)."""
-    L, P, _, sd = _std_all(sol.model, sol.xfull[:sol.ns], sol.theta_par)
-    resid = 1.0 - np.diag(L @ P @ L.T) / (sd ** 2 if sol.theta_par else 1.0)
+    """Heywood check on the delta solution (residual variance 1 - R2 must be positive); the theta
+    parameterisation cannot express such a solution (its values are NaN)."""
+    L, P, _ = sol.model.matrices(sol.x_delta)
+    resid = 1.0 - np.diag(L @ P @ L.T)
     neg = [items[i] for i in range(len(items)) if resid[i] < 0]
     if not neg:
         return []
+    theta = (" The theta parameterisation cannot express it (residual variance 1 needs R2 < 1), so those "
+             "items' theta estimates are NaN; the delta parameterisation shows the solution.") if sol.theta_par else ""
     warnings.warn(f"Negative residual variance (Heywood case) for item(s) {', '.join(neg)}; the solution "
-                  "is improper. Check the model before using it.", HeywoodCaseWarning, stacklevel=4)
-    return [f"Heywood case: negative residual variance for {', '.join(neg)}."]
+                  f"is improper. Check the model before using it.{theta}", HeywoodCaseWarning, stacklevel=4)
+    return [f"Heywood case: negative residual variance for {', '.join(neg)}.{theta}"]
 
 
 def _tables(sol: _Solution, est_df: pd.DataFrame, items: list[str], factors: list[str]

@@ -13,7 +13,7 @@ from testkit import REFERENCE, nonempty
 
 from compassion_scales.analyses.cfa import cfa
 from compassion_scales.analyses.ordinal_cfa import OrdinalCFAResult, categorical_omega
-from compassion_scales.errors import AnalysisError, MissingDataWarning
+from compassion_scales.errors import AnalysisError, HeywoodCaseWarning, MissingDataWarning
 from compassion_scales.stats.ordinal_sem import (
     bivariate_normal_cdf,
     polychoric_nacov,
@@ -202,6 +202,33 @@ def test_single_person_category_refused_in_words():
     for estimator in ("WLSMV", "ULSMV"):
         with pytest.raises(AnalysisError, match=r"sampling variance of y3-y6 is zero .*y3: 1\b"):
             cfa(df, EDGES, ordered=True, estimator=estimator)
+
+
+def test_theta_heywood_case_warns_in_words_not_numpy():
+    # y8 = y7 capped at 4: the delta solution has a negative residual variance for y8 (as lavaan's,
+    # tests/reference/cfa_ordinal_edges.R). The theta parameterisation cannot express it: cscore gave
+    # NaN for y8 with numpy's "invalid value encountered in sqrt" and no Heywood warning
+    ref = json.loads((REF / "cfa_ordinal_wlsmv_heywood_edges.json").read_text())
+    df = pd.read_csv(REF / "data" / "ordinal_edges_n120.csv")
+    df["y8"] = df["y7"].clip(upper=4)
+    with pytest.warns(HeywoodCaseWarning, match="y8; the solution is improper") as rec:
+        delta = cfa(df, EDGES, ordered=True)
+    assert [(w.filename, w.lineno, str(w.message)) for w in rec if w.category is RuntimeWarning] == []
+    assert delta.fit["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-6)
+    pe = pd.DataFrame(ref["params"])
+    want = pe[(pe.lhs == "y8") & (pe.op == "~~") & (pe.rhs == "y8")].est.item()
+    got = delta.estimates.query("lhs == 'y8' and op == '~~' and rhs == 'y8'").est.item()
+    assert want < 0 and got == pytest.approx(want, abs=1e-5)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        theta = cfa(df, EDGES, ordered=True, parameterization="theta")
+    assert [str(w.message) for w in rec if w.category is RuntimeWarning] == []
+    assert any("theta parameterisation cannot express it" in str(w.message) for w in rec
+               if issubclass(w.category, HeywoodCaseWarning))
+    assert theta.fit["chisq"] == delta.fit["chisq"]
+    # lavaan's theta fit stops at a larger chi-square, its loadings running off
+    lav_theta = json.loads((REF / "cfa_ordinal_theta_heywood.json").read_text())
+    assert theta.fit["chisq"] < lav_theta["fit"]["chisq"]
 
 
 def test_missing_rows_dropped_with_warning():

@@ -9,6 +9,10 @@
 # cfa_ordinal_degenerate.json: the same data with y3 recoded so that one person (row 1) chose 2
 # and everyone else 1. lavaan cannot fit that set (the sampling variance of a polychoric
 # correlation is zero): WLSMV does not converge, ULSMV stops with an error in eigen().
+# Also cfa_ordinal_wlsmv_heywood_edges.json: the same data with y8 = y7 capped at 4 (two items
+# answered almost alike), where the delta solution has a negative residual variance for y8 (a
+# Heywood case), and cfa_ordinal_theta_heywood.json: lavaan's theta fit of it, which cannot express
+# that solution (residual variances 1) and stops with a larger chi-square and loadings of 45-65.
 suppressPackageStartupMessages({library(lavaan); library(semTools); library(jsonlite)})
 out <- "tests/reference"
 dat <- file.path(out, "data")
@@ -72,3 +76,17 @@ res <- list(call = 'single <- ordinal_edges_n120; single$y3 <- ifelse(seq_len(nr
             WLSMV = attempt("WLSMV"), ULSMV = attempt("ULSMV"))
 writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"),
            file.path(out, "cfa_ordinal_degenerate.json"))
+
+heywood <- edges
+heywood$y8 <- pmin(heywood$y7, 4L)
+fit <- cfa(edges_model, data = heywood, ordered = items, estimator = "WLSMV")
+dump_fit(fit, 'heywood <- ordinal_edges_n120; heywood$y8 <- pmin(heywood$y7, 4L); cfa(edges_model, data = heywood, ordered = paste0("y", 1:8), estimator = "WLSMV")',
+         "cfa_ordinal_wlsmv_heywood_edges.json")
+ft <- suppressWarnings(cfa(edges_model, data = heywood, ordered = items, estimator = "WLSMV", parameterization = "theta"))
+pe <- parameterEstimates(ft)
+res <- list(call = 'cfa(edges_model, data = heywood, ordered = paste0("y", 1:8), estimator = "WLSMV", parameterization = "theta")',
+            lavaan_version = as.character(packageVersion("lavaan")), converged = lavInspect(ft, "converged"),
+            fit = as.list(fitMeasures(ft, c("chisq", "chisq.scaled"))),
+            loadings_f2 = pe$est[pe$lhs == "f2" & pe$op == "=~"])
+writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"),
+           file.path(out, "cfa_ordinal_theta_heywood.json"))
