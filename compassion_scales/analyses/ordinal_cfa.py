@@ -366,8 +366,9 @@ def _check_options(estimator: str, parameterization: str, missing: str) -> tuple
     if param not in ("delta", "theta"):
         raise AnalysisError(f"parameterization='{parameterization}' is not available; use 'delta' or 'theta'.")
     if str(missing).lower() != "listwise":
-        raise AnalysisError("Ordinal (WLSMV/ULSMV) models use listwise deletion; missing='fiml' is only "
-                            "available with estimator='ML'.")
+        raise AnalysisError(f"missing='{missing}' is not available for ordered items: ordinal (WLSMV/ULSMV) models "
+                            "use listwise deletion (lavaan's default for them); missing='fiml' needs "
+                            "estimator='ML' or 'MLR' (continuous items).")
     return est_name, param
 
 

@@ -181,6 +181,8 @@ def test_errors_are_one_line_messages():
         cfa(df, HS, ordered=True, estimator="MLR")
     with pytest.raises(AnalysisError, match="listwise"):
         cfa(df, HS, ordered=True, missing="fiml")
+    with pytest.raises(AnalysisError, match=r"missing='pairwise' is not available .*'ML' or 'MLR'"):
+        cfa(df, HS, ordered=True, missing="pairwise")
     with pytest.raises(AnalysisError, match="parameterization"):
         cfa(df, HS, ordered=True, parameterization="gamma")
     cont = pd.read_csv(REF / "data" / "HolzingerSwineford1939.csv")
