@@ -206,6 +206,18 @@ def test_single_person_category_refused_in_words():
             cfa(df, EDGES, ordered=True, estimator=estimator)
 
 
+def test_degenerate_statistic_message_names_thresholds_and_group():
+    # the check used per group by ordinal invariance: a threshold whose sampling variance is 0
+    from compassion_scales.analyses.ordinal_cfa import refuse_degenerate_statistics
+    from compassion_scales.stats.ordinal_sem import PolychoricStats, degenerate_statistics
+
+    st = PolychoricStats([np.zeros(1), np.zeros(2)], np.eye(2), np.diag([0.0, 1.0, 1.0, 1.0]), 10, [])
+    assert degenerate_statistics(st) == [(0, 0)]
+    codes = np.array([[0, 0]] * 9 + [[1, 2]])
+    with pytest.raises(AnalysisError, match=r"of the thresholds of a is zero or undefined in group 'g1'.*\(a: 1\)"):
+        refuse_degenerate_statistics(st, codes, ["a", "b"], " in group 'g1'")
+
+
 def test_theta_heywood_case_warns_in_words_not_numpy():
     # y8 = y7 capped at 4: the delta solution has a negative residual variance for y8 (as lavaan's,
     # tests/reference/cfa_ordinal_edges.R). The theta parameterisation cannot express it: cscore gave
