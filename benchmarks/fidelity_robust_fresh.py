@@ -2,11 +2,12 @@
 
     python benchmarks/fidelity_robust_fresh.py [--seed 20261202] [--only NAME ...] [--keep DIR]
 
-Needs ``Rscript`` with lavaan and semTools (about 30 s in all). Simulates thirteen seeded data
+Needs ``Rscript`` with lavaan and semTools (about 30 s in all). Simulates nineteen seeded data
 sets the tests have never seen, writes them as CSV to a temporary folder, fits them all in one
 Rscript run (with the R calls of the project's goldens: tests/reference/cfa_robust.R,
 cfa_ordinal.R and invariance_ordinal.R), fits the same models in cscore, and prints per
-analysis and statistic the worst absolute and relative difference and the fit where it occurred.
+analysis and statistic the worst absolute and relative difference and the fit where it occurred,
+then how many numbers were compared and how many statistics exceed the tolerance.
 
 * MLR (4 sets): Likert 5 categories n 300; heavy-tailed continuous n 900 (``std_lv``); Likert 7
   categories with 8% missing by FIML, n 500; skewed continuous with a residual covariance,
@@ -19,6 +20,12 @@ analysis and statistic the worst absolute and relative difference and the fit wh
   ``cfa(ordered=True, estimator="WLSMV")`` and ``"ULSMV"`` against ``lavaan::cfa(ordered = items,
   estimator = ...)``, the mixed set also with ``std_lv`` and the theta parameterisation; the
   thresholds and polychoric correlations as well (``*_scaled`` and ``*_robust`` indices both).
+* Edge cases of real Likert data (6 sets, drawn after the others so those keep their data):
+  n 120 with an empty lowest category (y1), an empty middle category (y2) and a binary item
+  (y5), also ``std_lv`` and theta; 7 categories at n 100 with categories chosen by 2 people;
+  binary items only (n 150, 3 factors); one factor mixing 2, 3, 4, 5 and 7 categories (n 130);
+  4 categories with 3% missing answers (listwise, lavaan's default for ordered items; n 160);
+  MLR by FIML with 12% missing at n 150 (``std_lv``).
 * Ordinal invariance (3 sets: 4 categories in 2 groups, delta and theta; 5 categories in 3
   groups; 3 categories in 2 groups, where the thresholds step adds no constraint): ``invariance(ordered=True, estimator="WLSMV")`` against semTools' ``measEq.syntax(ID.fac
   = "std.lv", ID.cat = "Wu.Estabrook.2016")`` fitted by lavaan's WLSMV and ``lavTestLRT``.
@@ -50,7 +57,7 @@ import pandas as pd
 
 TOL = 1e-4
 #: categories -> cut points on the standard-normal latent response (skewed: the top categories rare)
-CUTS = {3: [0.2, 1.4], 4: [-0.3, 0.6, 1.5], 5: [-0.5, 0.3, 1.0, 1.7], 7: [-0.9, -0.3, 0.2, 0.7, 1.3, 1.9]}
+CUTS = {2: [0.6], 3: [0.2, 1.4], 4: [-0.3, 0.6, 1.5], 5: [-0.5, 0.3, 1.0, 1.7], 7: [-0.9, -0.3, 0.2, 0.7, 1.3, 1.9]}
 MLR_STEPS = ["configural", "metric", "scalar", "strict"]
 ORD_STEPS = ["configural", "thresholds", "metric", "scalar", "strict"]
 
@@ -89,6 +96,19 @@ SETS: list[dict[str, Any]] = [
     # every item with 3 categories: the thresholds step is the configural model again (df_diff 0)
     {"name": "ordinv3_2grp_n700", "kind": "ordinv", "n": 700, "sizes": [4, 4], "ncat": 3, "groups": 2,
      "variants": ["delta"]},
+    # edge cases of real Likert data (appended last, so the sets above keep their data). "edges": nobody
+    # answers 1 on y1 nor 3 on y2 (an empty lowest and an empty middle category) and y5 is binary;
+    # "rare_ok": rare categories allowed (each used category chosen by at least 2 people)
+    {"name": "ord5_edges_n120", "kind": "ord", "n": 120, "sizes": [4, 4], "ncat": 5, "edges": True,
+     "variants": ["stdlv", "theta"]},
+    {"name": "ord7_rare_n100", "kind": "ord", "n": 100, "sizes": [4, 4], "ncat": 7, "rare_ok": True},
+    {"name": "ordbinary_n150", "kind": "ord", "n": 150, "sizes": [3, 3, 3], "ncat": 2},
+    {"name": "ordmix2to7_1f_n130", "kind": "ord", "n": 130, "sizes": [6], "ncat": [2, 3, 5, 7, 2, 4],
+     "rare_ok": True},
+    {"name": "ord4_listwise_n160", "kind": "ord", "n": 160, "sizes": [3, 3], "ncat": 4, "miss": 0.03,
+     "rare_ok": True},
+    {"name": "mlr_fiml_likert5_n150", "kind": "mlr", "n": 150, "sizes": [4, 4], "data": "likert", "ncat": 5,
+     "miss": 0.12, "steps": [], "missing": "fiml", "std_lv": True},
 ]
 for _s in SETS:
     _s["model"], _s["items"] = _model(_s["sizes"])
@@ -235,6 +255,25 @@ def _all_categories(x: np.ndarray, ncat: int | Sequence[int], groups: np.ndarray
     return all(len(np.unique(p[:, j])) == k for p in parts for j, k in enumerate(ks))
 
 
+def _edges(x: np.ndarray) -> np.ndarray:
+    """Empty the lowest category of item 1 and the middle one of item 2; make item 5 binary."""
+    x = x.copy()
+    x[x[:, 0] == 1, 0] = 2
+    mid = (x[:, 1].min() + x[:, 1].max()) // 2
+    x[x[:, 1] == mid, 1] = mid - 1
+    x[:, 4] = 1 + (x[:, 4] > np.median(x[:, 4]))
+    return x
+
+
+def _usable(s: dict[str, Any], x: np.ndarray, labels: np.ndarray) -> bool:
+    """Every category used (in every group); with "edges"/"rare_ok" each used one by 2 or more people."""
+    if s["kind"] == "mlr":
+        return True
+    if s.get("edges") or s.get("rare_ok"):
+        return all(np.unique(x[:, j], return_counts=True)[1].min() >= 2 for j in range(x.shape[1]))
+    return _all_categories(x, s["ncat"], labels if s["kind"] == "ordinv" else None)
+
+
 def simulate_set(s: dict[str, Any], rng: np.random.Generator) -> pd.DataFrame:
     n, sizes, items = s["n"], s["sizes"], s["items"]
     for _ in range(200):  # redraw until every category is used (in every group) - rare, not empty
@@ -253,7 +292,9 @@ def simulate_set(s: dict[str, Any], rng: np.random.Generator) -> pd.DataFrame:
                 x = _latent(rng, n, sizes, heavy=True) * 2 + 10
             else:  # skewed: exponentiated normal (log-normal-ish) items
                 x = np.exp(0.6 * _latent(rng, n, sizes))
-        if s["kind"] == "mlr" or _all_categories(x, s["ncat"], labels if s["kind"] == "ordinv" else None):
+        if s.get("edges"):
+            x = _edges(x)
+        if _usable(s, x, labels):
             break
     else:  # pragma: no cover - seeds are fixed
         raise RuntimeError(f"{s['name']}: could not draw every category")
@@ -273,9 +314,11 @@ class Worst:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], dict[str, Any]] = {}
         self.flagged: dict[str, list[str]] = {}
+        self.n = 0  # numbers compared (a parameter kind or a matrix counts all its entries)
 
     def add(self, analysis: str, stat: str, ours: float, theirs: float, where: str, rel: bool = False) -> None:
         ours, theirs = float(ours), math.nan if theirs is None else float(theirs)   # JSON null = R's NA
+        self.n += 1
         if not (math.isfinite(ours) and math.isfinite(theirs)):
             ad = 0.0 if (math.isnan(ours) and math.isnan(theirs)) else math.inf
         else:
@@ -325,6 +368,7 @@ def compare_params(w: Worst, analysis: str, ours: pd.DataFrame, ref: dict[str, A
         sel = kind == k
         if sel.any():
             i = int(np.argmax(np.abs(m["est"][sel].to_numpy() - m["est_lav"][sel].to_numpy())))
+            w.n += 2 * (int(sel.sum()) - 1)  # every estimate and SE of the kind, through its worst
             w.add(analysis, f"est {k}", m["est"][sel].iloc[i], m["est_lav"][sel].iloc[i], where)
             j = int(np.argmax(np.abs(se[sel].to_numpy() - m["se_lav"][sel].to_numpy())))
             w.add(analysis, f"se {k}", se[sel].iloc[j], m["se_lav"][sel].iloc[j], where)
@@ -424,6 +468,7 @@ def check_fit(w: Worst, f: dict[str, Any], ref: dict[str, Any] | None = None) ->
         ours = res.polychoric.to_numpy(dtype=float)
         i = np.unravel_index(int(np.argmax(np.abs(ours - pc))), pc.shape)
         w.add(a, "polychoric", ours[i], pc[i], fid)
+        w.n += pc.shape[0] * (pc.shape[0] - 1) // 2 - 1
 
 
 def run_r(folder: Path, sets: list[dict[str, Any]], mode: str) -> dict[str, Any]:
@@ -509,6 +554,8 @@ def main() -> None:
                                "display.max_rows", 500, "display.max_colwidth", 40):
             print(tab.to_string(index=False))
         print(f"tolerance {TOL:g}: chi-squares, scaling factors, shifts and chisq_diff relative; the rest absolute")
+        print(f"{w.n} numbers compared; {sum(len(v) for v in w.flagged.values())} statistic(s) above the tolerance "
+              f"in {len(w.flagged)} fit(s)")
         if w.flagged:
             diagnose(folder, sets, data, fits, w.flagged)
         else:

@@ -27,7 +27,8 @@ from compassion_scales.errors import (
 )
 from compassion_scales.results import ResultMixin
 
-__all__ = ["OrdinalCFAResult", "fit_ordinal_cfa_model", "categorical_omega", "ordinal_suggestion"]
+__all__ = ["OrdinalCFAResult", "fit_ordinal_cfa_model", "categorical_omega", "ordinal_suggestion",
+           "refuse_degenerate_statistics"]
 
 _Z975 = 1.959963984540054
 
@@ -187,6 +188,27 @@ def category_codes(X: np.ndarray, items: Sequence[str]) -> tuple[np.ndarray, lis
     return codes, ncat, levels
 
 
+def refuse_degenerate_statistics(st: Any, codes: np.ndarray, items: Sequence[str], where: str = "") -> None:
+    """Raise an :class:`AnalysisError` in words when a threshold or polychoric correlation has no
+    usable sampling variance (``NACOV``), which very rare answer categories cause (lavaan fails
+    there as well, with an optimiser or ``eigen`` error)."""
+    from compassion_scales.stats.ordinal_sem import degenerate_statistics
+
+    bad = degenerate_statistics(st)
+    if not bad:
+        return
+    names = [items[i] if i == j else f"{items[j]}-{items[i]}" for i, j in bad]
+    involved = sorted({k for pair in bad for k in pair})
+    rare = sorted((int(np.bincount(codes[:, k]).min()), items[k]) for k in involved)[:3]
+    rare_txt = ", ".join(f"{it}: {c}" for c, it in rare)
+    raise AnalysisError(
+        f"The sampling variance of {'the thresholds of ' if bad[0][0] == bad[0][1] else ''}{names[0]}"
+        f"{' (and ' + str(len(bad) - 1) + ' more statistics)' if len(bad) > 1 else ''} is zero or undefined"
+        f"{where}, so the ordinal estimator's weights and standard errors cannot be formed; the rarest "
+        f"answer of each item involved is chosen by too few of the {len(codes)} people ({rare_txt}). "
+        "Merge very rare answer categories with their neighbours, or leave the item out.")
+
+
 def categorical_omega(loadings: np.ndarray, psi: np.ndarray, thresholds: Sequence[np.ndarray],
                       cor: np.ndarray) -> float:
     """Categorical omega of a sum score (Green & Yang, 2009), as semTools' ``omegaCat``.
@@ -311,6 +333,7 @@ def fit_ordinal_cfa_model(df: pd.DataFrame, spec: Any, *, estimator: str = "WLSM
     model = _ordinal_model(spec, items, std_lv)
     with single_thread_blas():  # small least-squares problems: extra BLAS threads only wait
         st = polychoric_nacov(codes, ncat)
+        refuse_degenerate_statistics(st, codes, items)
         if len(model.parameters()) + st.n_thresholds > st.n_thresholds + len(items) * (len(items) - 1) // 2:
             raise AnalysisError("The model has more free parameters than the data have polychoric correlations; "
                                 "it is not identified. Add items or remove factors.")
@@ -343,8 +366,9 @@ def _check_options(estimator: str, parameterization: str, missing: str) -> tuple
     if param not in ("delta", "theta"):
         raise AnalysisError(f"parameterization='{parameterization}' is not available; use 'delta' or 'theta'.")
     if str(missing).lower() != "listwise":
-        raise AnalysisError("Ordinal (WLSMV/ULSMV) models use listwise deletion; missing='fiml' is only "
-                            "available with estimator='ML'.")
+        raise AnalysisError(f"missing='{missing}' is not available for ordered items: ordinal (WLSMV/ULSMV) models "
+                            "use listwise deletion (lavaan's default for them); missing='fiml' needs "
+                            "estimator='ML' or 'MLR' (continuous items).")
     return est_name, param
 
 
@@ -441,20 +465,22 @@ class _Solution:
         th_item = np.concatenate([np.full(len(t), j) for j, t in enumerate(st.thresholds)]).astype(int)
         xfull = np.concatenate([xs, tau])
         vcov = out["vcov"]
-        if theta_par:
-            def tf(v: np.ndarray) -> np.ndarray:
-                return _to_theta(model, v[:ns], v[ns:], th_item)
-            xt = tf(xfull)
-            J = _num_jac(tf, xfull)
-            vcov = J @ vcov @ J.T
-            xfull = xt
 
         def std_vec(v: np.ndarray) -> np.ndarray:
             return _std_vector(model, v, ns, th_item, theta_par)
 
-        std = std_vec(xfull)
-        Js = _num_jac(std_vec, xfull)
-        std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Js, vcov, Js), 0, None))
+        # a Heywood case has no theta values (sqrt of a negative residual variance): NaN, told by _heywood
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if theta_par:
+                def tf(v: np.ndarray) -> np.ndarray:
+                    return _to_theta(model, v[:ns], v[ns:], th_item)
+                xt = tf(xfull)
+                J = _num_jac(tf, xfull)
+                vcov = J @ vcov @ J.T
+                xfull = xt
+            std = std_vec(xfull)
+            Js = _num_jac(std_vec, xfull)
+            std_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", Js, vcov, Js), 0, None))
         return cls(model, st, theta_par, xs, tau, xfull, np.sqrt(np.clip(np.diag(vcov), 0, None)), std, std_se, th_item)
 
 
@@ -534,15 +560,18 @@ def _estimates(sol: _Solution, items: list[str], factors: list[str]) -> pd.DataF
 
 
 def _heywood(sol: _Solution, items: list[str]) -> list[str]:
-    """Heywood check (delta: residual variance 1 - R2 must be positive)."""
-    L, P, _, sd = _std_all(sol.model, sol.xfull[:sol.ns], sol.theta_par)
-    resid = 1.0 - np.diag(L @ P @ L.T) / (sd ** 2 if sol.theta_par else 1.0)
+    """Heywood check on the delta solution (residual variance 1 - R2 must be positive); the theta
+    parameterisation cannot express such a solution (its values are NaN)."""
+    L, P, _ = sol.model.matrices(sol.x_delta)
+    resid = 1.0 - np.diag(L @ P @ L.T)
     neg = [items[i] for i in range(len(items)) if resid[i] < 0]
     if not neg:
         return []
+    theta = (" The theta parameterisation cannot express it (residual variance 1 needs R2 < 1), so those "
+             "items' theta estimates are NaN; the delta parameterisation shows the solution.") if sol.theta_par else ""
     warnings.warn(f"Negative residual variance (Heywood case) for item(s) {', '.join(neg)}; the solution "
-                  "is improper. Check the model before using it.", HeywoodCaseWarning, stacklevel=4)
-    return [f"Heywood case: negative residual variance for {', '.join(neg)}."]
+                  f"is improper. Check the model before using it.{theta}", HeywoodCaseWarning, stacklevel=4)
+    return [f"Heywood case: negative residual variance for {', '.join(neg)}.{theta}"]
 
 
 def _tables(sol: _Solution, est_df: pd.DataFrame, items: list[str], factors: list[str]

@@ -262,6 +262,7 @@ def _complete_codes(df: pd.DataFrame, items: list[str], group: str, ordered: Any
 
 def _group_statistics(codes: np.ndarray, ncat: list[int], gvals: np.ndarray, items: list[str],
                       group: str) -> tuple[list[str], list[Any]]:
+    from compassion_scales.analyses.ordinal_cfa import refuse_degenerate_statistics
     from compassion_scales.stats.ordinal_sem import polychoric_nacov
 
     labels = [str(v) for v in pd.unique(gvals)]
@@ -282,7 +283,23 @@ def _group_statistics(codes: np.ndarray, ncat: list[int], gvals: np.ndarray, ite
                 "complete cases (listwise deletion); "
                 "thresholds cannot be compared across groups. Merge rare answer categories first.")
         stats.append(polychoric_nacov(cg, ncat))
+        refuse_degenerate_statistics(stats[-1], cg, items, f" in group '{g}'")
     return labels, stats
+
+
+def _warn_unconverged(step: str, converged: bool, est: pd.DataFrame) -> None:
+    """ConvergenceWarning when the fit did not converge or its estimates ran off to infinity (a latent
+    response explained entirely by its factor: the minimum lies at infinity, where lavaan stops early)."""
+    if not converged:
+        warnings.warn(f"The {step} model did not converge; its fit is not trustworthy.", ConvergenceWarning,
+                      stacklevel=4)
+        return
+    big = est[est["free"] & (est["est"].abs() > 1e4)]
+    if len(big):
+        r = big.loc[big["est"].abs().idxmax()]
+        warnings.warn(f"In the {step} model the estimates diverged ({r['lhs']} {r['op']} {r['rhs']} = {r['est']:.3g}): "
+                      "an item's latent response is explained entirely by its factor (items answered almost "
+                      "identically?). Its fit and estimates are not trustworthy.", ConvergenceWarning, stacklevel=4)
 
 
 def _pattern(spec: Any, items: list[str]) -> np.ndarray:
@@ -354,10 +371,8 @@ def ordinal_invariance(df: pd.DataFrame, spec: Any, group: str, source: str, *,
             pz = "theta" if step == "strict" else parameterization
             model, names = wu_estabrook_model(pattern, [k - 1 for k in ncat], len(labels), ORDINAL_STEPS[step], pz)
             res = fit_multigroup_dwls(stats, model, names)
-            if not res["converged"]:
-                warnings.warn(f"The {step} model did not converge; its fit is not trustworthy.", ConvergenceWarning,
-                              stacklevel=3)
             estimates[step] = ordinal_parameter_table(model, res["x"], res["vcov"], items, factors, labels)
+            _warn_unconverged(step, res["converged"], estimates[step])
             row = _step_row(step, pz, res, prev)
             row["holds"] = _holds(row, prev is None, rule)
             rows.append(row)

@@ -419,6 +419,9 @@ def _minimise(resid: Callable[[np.ndarray], np.ndarray], jac: Callable[[np.ndarr
             step = -np.linalg.solve(J.T @ J, J.T @ r)
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(J, -r, rcond=None)[0]
+        f, rn = float(r @ r), resid(x + step)
+        if not float(rn @ rn) <= f * (1 + 1e-8) + 1e-14:  # diverging (a flat direction): keep x
+            break
         x = x + step
         if np.max(np.abs(step)) < 1e-12:
             break

@@ -31,6 +31,7 @@ __all__ = [
     "bivariate_normal_cdf",
     "ordinal_thresholds",
     "polychoric_nacov",
+    "degenerate_statistics",
     "OrdinalModel",
     "fit_ordinal_cfa",
     "scaled_shifted",
@@ -339,6 +340,29 @@ class PolychoricStats:
     @property
     def vector(self) -> np.ndarray:
         return np.concatenate([*self.thresholds, self.cor_vector])
+
+
+def degenerate_statistics(st: PolychoricStats) -> list[tuple[int, int]]:
+    """Statistics whose sampling variance (diagonal of ``NACOV``) is not finite or not positive.
+
+    Returns ``(j, j)`` for a threshold of variable ``j`` and ``(i, j)`` for the correlation of
+    variables ``i`` and ``j`` (``i > j``): weights ``1 / variance`` cannot be formed for them.
+    Very rare answer categories (one person) cause this; lavaan then fails as well.
+
+    Examples
+    --------
+    >>> st = PolychoricStats([np.zeros(1), np.zeros(1)], np.eye(2), np.eye(3), 10, [])
+    >>> degenerate_statistics(st)
+    []
+    """
+    d = np.diag(st.nacov)
+    scale = float(np.median(np.abs(d[np.isfinite(d)]))) if np.isfinite(d).any() else 1.0
+    bad = ~np.isfinite(d) | (d <= 1e-10 * max(scale, 1e-300))
+    owner = [(j, j) for j, t in enumerate(st.thresholds) for _ in t]
+    rr, cc = lower_pairs(st.cor.shape[0])
+    owner += [(int(i), int(j)) for i, j in zip(rr, cc, strict=True)]
+    bad |= ~np.isfinite(st.vector)
+    return sorted({owner[k] for k in np.flatnonzero(bad)})
 
 
 def lower_pairs(p: int) -> tuple[np.ndarray, np.ndarray]:

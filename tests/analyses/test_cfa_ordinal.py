@@ -1,4 +1,5 @@
-"""Ordinal CFA (WLSMV / ULSMV) against lavaan 0.6-14 + semTools (fixtures from tests/reference/cfa_ordinal.R)."""
+"""Ordinal CFA (WLSMV / ULSMV) against lavaan 0.6-14 + semTools (fixtures from tests/reference/cfa_ordinal.R
+and, for empty and rare answer categories, tests/reference/cfa_ordinal_edges.R)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from testkit import REFERENCE, nonempty
 
 from compassion_scales.analyses.cfa import cfa
 from compassion_scales.analyses.ordinal_cfa import OrdinalCFAResult, categorical_omega
-from compassion_scales.errors import AnalysisError, MissingDataWarning
+from compassion_scales.errors import AnalysisError, HeywoodCaseWarning, MissingDataWarning
 from compassion_scales.stats.ordinal_sem import (
     bivariate_normal_cdf,
     polychoric_nacov,
@@ -25,6 +26,7 @@ BFI = "\n".join(f"{n} =~ " + " + ".join(f"{c}{i}" for i in range(1, 6)) for n, c
                 [("agree", "A"), ("consc", "C"), ("extra", "E"), ("neuro", "N"), ("open", "O")])
 FCS = "\n".join(f"{n} =~ " + " + ".join(f"{c}{i}" for i in range(1, 7)) for n, c in
                 [("others", "co"), ("from", "fo"), ("self", "se")])
+EDGES = "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8"
 CASES = {
     "wlsmv_marker_hs": ("hs_ordinal.csv", HS, {}),
     "wlsmv_stdlv_hs": ("hs_ordinal.csv", HS, {"std_lv": True}),
@@ -35,6 +37,9 @@ CASES = {
     "wlsmv_marker_bfi": ("bfi.csv", BFI, {}),
     "wlsmv_stdlv_fcs": ("fcs_sim_ordinal.csv", FCS, {"std_lv": True}),
     "ulsmv_marker_fcs": ("fcs_sim_ordinal.csv", FCS, {"estimator": "ULSMV"}),
+    # n 120: an unused lowest and an unused middle answer, a binary item, rare extreme answers
+    "wlsmv_marker_edges": ("ordinal_edges_n120.csv", EDGES, {}),
+    "ulsmv_stdlv_edges": ("ordinal_edges_n120.csv", EDGES, {"estimator": "ULSMV", "std_lv": True}),
 }
 # our name -> lavaan fitMeasures name; chi-squares compared relatively, indices absolutely
 CHISQ_KEYS = {"chisq": "chisq", "chisq_scaled": "chisq.scaled", "chisq_scaling_factor": "chisq.scaling.factor",
@@ -176,6 +181,8 @@ def test_errors_are_one_line_messages():
         cfa(df, HS, ordered=True, estimator="MLR")
     with pytest.raises(AnalysisError, match="listwise"):
         cfa(df, HS, ordered=True, missing="fiml")
+    with pytest.raises(AnalysisError, match=r"missing='pairwise' is not available .*'ML' or 'MLR'"):
+        cfa(df, HS, ordered=True, missing="pairwise")
     with pytest.raises(AnalysisError, match="parameterization"):
         cfa(df, HS, ordered=True, parameterization="gamma")
     cont = pd.read_csv(REF / "data" / "HolzingerSwineford1939.csv")
@@ -184,6 +191,58 @@ def test_errors_are_one_line_messages():
     one = df.assign(x1=1)
     with pytest.raises(AnalysisError, match="only one answer category"):
         cfa(one, HS, ordered=True)
+
+
+def test_single_person_category_refused_in_words():
+    # y3 chosen 2 by one person, 1 by everyone else: a polychoric correlation has no sampling
+    # variance; lavaan does not converge (WLSMV) or stops in eigen() (ULSMV). cscore raised
+    # scipy's "Residuals are not finite in the initial point" (WLSMV) or gave SEs of 1e9 (ULSMV).
+    ref = json.loads((REF / "cfa_ordinal_degenerate.json").read_text())
+    assert ref["WLSMV"]["converged"] is False and "error" in ref["ULSMV"]
+    df = pd.read_csv(REF / "data" / "ordinal_edges_n120.csv")
+    df["y3"] = np.where(np.arange(len(df)) == 0, 2, 1)
+    for estimator in ("WLSMV", "ULSMV"):
+        with pytest.raises(AnalysisError, match=r"sampling variance of y3-y6 is zero .*y3: 1\b"):
+            cfa(df, EDGES, ordered=True, estimator=estimator)
+
+
+def test_degenerate_statistic_message_names_thresholds_and_group():
+    # the check used per group by ordinal invariance: a threshold whose sampling variance is 0
+    from compassion_scales.analyses.ordinal_cfa import refuse_degenerate_statistics
+    from compassion_scales.stats.ordinal_sem import PolychoricStats, degenerate_statistics
+
+    st = PolychoricStats([np.zeros(1), np.zeros(2)], np.eye(2), np.diag([0.0, 1.0, 1.0, 1.0]), 10, [])
+    assert degenerate_statistics(st) == [(0, 0)]
+    codes = np.array([[0, 0]] * 9 + [[1, 2]])
+    with pytest.raises(AnalysisError, match=r"of the thresholds of a is zero or undefined in group 'g1'.*\(a: 1\)"):
+        refuse_degenerate_statistics(st, codes, ["a", "b"], " in group 'g1'")
+
+
+def test_theta_heywood_case_warns_in_words_not_numpy():
+    # y8 = y7 capped at 4: the delta solution has a negative residual variance for y8 (as lavaan's,
+    # tests/reference/cfa_ordinal_edges.R). The theta parameterisation cannot express it: cscore gave
+    # NaN for y8 with numpy's "invalid value encountered in sqrt" and no Heywood warning
+    ref = json.loads((REF / "cfa_ordinal_wlsmv_heywood_edges.json").read_text())
+    df = pd.read_csv(REF / "data" / "ordinal_edges_n120.csv")
+    df["y8"] = df["y7"].clip(upper=4)
+    with pytest.warns(HeywoodCaseWarning, match="y8; the solution is improper") as rec:
+        delta = cfa(df, EDGES, ordered=True)
+    assert [(w.filename, w.lineno, str(w.message)) for w in rec if w.category is RuntimeWarning] == []
+    assert delta.fit["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-6)
+    pe = pd.DataFrame(ref["params"])
+    want = pe[(pe.lhs == "y8") & (pe.op == "~~") & (pe.rhs == "y8")].est.item()
+    got = delta.estimates.query("lhs == 'y8' and op == '~~' and rhs == 'y8'").est.item()
+    assert want < 0 and got == pytest.approx(want, abs=1e-5)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        theta = cfa(df, EDGES, ordered=True, parameterization="theta")
+    assert [str(w.message) for w in rec if w.category is RuntimeWarning] == []
+    assert any("theta parameterisation cannot express it" in str(w.message) for w in rec
+               if issubclass(w.category, HeywoodCaseWarning))
+    assert theta.fit["chisq"] == delta.fit["chisq"]
+    # lavaan's theta fit stops at a larger chi-square, its loadings running off
+    lav_theta = json.loads((REF / "cfa_ordinal_theta_heywood.json").read_text())
+    assert theta.fit["chisq"] < lav_theta["fit"]["chisq"]
 
 
 def test_missing_rows_dropped_with_warning():

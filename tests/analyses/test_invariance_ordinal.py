@@ -21,7 +21,7 @@ from compassion_scales.analyses.ordinal_invariance import (
     OrdinalInvarianceResult,
     ordinal_invariance,
 )
-from compassion_scales.errors import AnalysisError
+from compassion_scales.errors import AnalysisError, ConvergenceWarning
 from compassion_scales.stats.ordinal_invariance import WU_ESTABROOK_ORDER, wu_estabrook_model
 
 REF = REFERENCE
@@ -232,6 +232,24 @@ def test_empty_category_in_a_group_raises() -> None:
     df.loc[(df.school == "Pasteur") & (df.x1 == 4), "x1"] = 3
     with pytest.raises(AnalysisError, match="nobody chose"):
         invariance(df, HS, group="school", ordered=True)
+
+
+def test_diverging_strict_step_warns_instead_of_crashing() -> None:
+    # y5 and y7 answered almost alike (polychoric near 1): in the strict (theta) step the minimum lies
+    # at infinity. The Gauss-Newton polish ran into NaN ("array must not contain infs or NaNs");
+    # lavaan stops early there (Rscript tests/reference/invariance_ordinal.R diverge)
+    ref = gold("diverge")
+    df = pd.read_csv(REF / "data" / "ordinal_diverging_2grp.csv")
+    with pytest.warns(ConvergenceWarning, match="strict model the estimates diverged"):
+        res = invariance(df, "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8", group="grp", ordered=True,
+                         stop_at_failure=False)
+    t = res.summary.set_index("step")
+    for step in ("configural", "thresholds", "metric", "scalar"):  # finite minima: as lavaan
+        assert t.loc[step, "chisq"] == pytest.approx(ref["steps"][step]["fit"]["chisq"], rel=1e-6)
+        assert t.loc[step, "chisq_scaled"] == pytest.approx(ref["steps"][step]["fit"]["chisq.scaled"], rel=1e-6)
+    assert t.loc["scalar", "chisq_diff"] == pytest.approx(ref["lrt"]["scalar_vs_metric"]["chisq_diff"], rel=1e-6)
+    assert np.isfinite(t.loc["strict", "chisq"])
+    assert t.loc["strict", "chisq"] <= ref["steps"]["strict"]["fit"]["chisq"]  # nearer the infimum
 
 
 @pytest.mark.slow

@@ -8,8 +8,13 @@
 #   cat3: simulated, every item with 3 categories (tests/reference/data/ordinal_3cat_groups.csv, written
 #         here), group = grp: the thresholds step is then equivalent to the configural one (same df;
 #         lavTestLRT returns the plain difference, df 0 and p NA)
-# Run once from the repository root:  Rscript tests/reference/invariance_ordinal.R [hs bfi fcs bfi3 cat3]
-# Writes tests/reference/invariance_ordinal_{hs,bfi,fcs,bfi3,cat3}.json. In each file:
+#   diverge: tests/reference/data/ordinal_edges_n120.csv with y5 = y7 capped at 3 (two items answered
+#         almost alike: their polychoric correlation is near 1), group = grp (rows alternately "a", "b"),
+#         and in group a one person each on 1 and 5 of y3 (written here as
+#         tests/reference/data/ordinal_diverging_2grp.csv). In the strict (theta) step the minimum lies at
+#         infinity (a loading of y5 grows without bound); lavaan stops early there (chisq 48.339).
+# Run once from the repository root:  Rscript tests/reference/invariance_ordinal.R [hs bfi fcs bfi3 cat3 diverge]
+# Writes tests/reference/invariance_ordinal_{hs,bfi,fcs,bfi3,cat3,diverge}.json. In each file:
 #   steps : configural, thresholds, metric, scalar with parameterization = "delta" and strict with
 #           parameterization = "theta" (measEq.syntax refuses equal residual variances in the delta
 #           parameterisation); lrt: lavTestLRT of each step against the previous one
@@ -113,5 +118,15 @@ if ("cat3" %in% sets) {  # 2 factors x 4 items, all with 3 categories (skewed), 
   c3 <- read.csv(file.path(out, "data", "ordinal_3cat_groups.csv"))
   run_set("cat3", c3, "f1 =~ u1 + u2 + u3 + u4\n f2 =~ u5 + u6 + u7 + u8", paste0("u", 1:8), "grp",
           "ordinal_3cat_groups.csv")
+}
+if ("diverge" %in% sets) {
+  dv <- read.csv(file.path(out, "data", "ordinal_edges_n120.csv"))
+  dv$y5 <- pmin(dv$y7, 3L)
+  dv$grp <- ifelse(seq_len(nrow(dv)) %% 2 == 1, "a", "b")
+  a5 <- which(dv$grp == "a" & dv$y3 == 5); dv$y3[a5[-1]] <- 4L
+  a1 <- which(dv$grp == "a" & dv$y3 == 1); dv$y3[a1[-1]] <- 2L
+  write.csv(dv, file.path(out, "data", "ordinal_diverging_2grp.csv"), row.names = FALSE)
+  run_set("diverge", dv, "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8", paste0("y", 1:8), "grp",
+          "ordinal_diverging_2grp.csv")
 }
 cat("done\n")

@@ -126,3 +126,22 @@ def test_em_saturated_matches_a_casewise_loop():
     np.testing.assert_allclose(mu, mu_ref, atol=1e-9)
     np.testing.assert_allclose(Sig, Sig_ref, atol=1e-9)
     assert ll == pytest.approx(_loglik_loop(missing_patterns(X), mu_ref, Sig_ref), rel=1e-10)
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_fiml_item_answered_by_four_people_is_refused_in_words(estimator):
+    # y2 answered by 4 of 120: EM's covariance matrix turns singular (numpy's LinAlgError "Matrix is
+    # not positive definite" reached the user). lavaan reports a fit with warnings about coverage and
+    # the EM matrix's smallest eigenvalue (Rscript tests/reference/cfa_fiml_sparse_item.R)
+    import json
+
+    from compassion_scales.analyses.cfa import cfa
+    from compassion_scales.errors import AnalysisError
+
+    ref = json.loads((REFERENCE / "cfa_fiml_sparse_item.json").read_text())
+    assert any("smaller than 1e-05" in w for w in ref["warnings"])
+    df = pd.read_csv(REFERENCE / "data" / "ordinal_edges_n120.csv").astype(float)
+    df["y2"] = np.nan
+    df.loc[:3, "y2"] = [1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(AnalysisError, match=r"became singular.*\(y2: 4 answers, of 120\)"):
+        cfa(df, "f1 =~ y1 + y2 + y3 + y4\nf2 =~ y5 + y6 + y7 + y8", estimator=estimator, missing="fiml")

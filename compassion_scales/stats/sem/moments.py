@@ -193,7 +193,14 @@ def sample_moments(X: np.ndarray, items: Sequence[str], *, fiml: bool = False, w
             raise AnalysisError(f"Item(s) {', '.join(bad)} have fewer than two answers{where}.")
         v = np.nanvar(X, axis=0)
         ll_ind = float(sum(-0.5 * c * (LOG2PI + np.log(vj) + 1.0) for c, vj in zip(nobs_item, v, strict=True)))
-        sample, conv = fiml_moments(X, ll_ind)
+        try:
+            sample, conv = fiml_moments(X, ll_ind)
+        except np.linalg.LinAlgError:
+            few = sorted((c, it) for c, it in zip(nobs_item.tolist(), items, strict=True) if c < n)[:2]
+            raise AnalysisError(
+                f"The EM estimate of the item covariance matrix{where} became singular: an item answered by "
+                f"few people is predicted exactly by the others ({', '.join(f'{it}: {c} answers' for c, it in few)}"
+                f", of {n}). Leave such items out, or use listwise deletion.") from None
         if not conv:
             warnings.warn(f"The EM estimate of the unrestricted model{where} did not converge; "
                           "chi-square and fit indices may be inaccurate.", ConvergenceWarning, stacklevel=4)
