@@ -681,6 +681,18 @@ def _excel_text(cell: Any) -> str | None:
     return str(value)
 
 
+def _sheet_rows(ws: Any) -> Any:
+    """Every row of a worksheet, whatever its ``<dimension>`` record says.
+
+    openpyxl's read-only reader stops at the size the sheet declares; programs that write
+    .xlsx themselves often leave it at ``A1`` or stale (pandas-dev/pandas#39001), and the
+    rows and columns beyond it were lost without a word.
+    """
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    return ws.iter_rows()
+
+
 def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[list[Any]], str, str]:
     """Every row of the first visible (or named) sheet as the text its cells show, its title
     and, when no sheet was named, the first sheet's."""
@@ -707,7 +719,7 @@ def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[l
             raise InputFileError(f"{name}: no sheet {sheet!r}; the sheets are: "
                                  + ", ".join(names) + ". Use --sheet NAME.")
         first = names[0] if sheet is None else ws.title  # differs: a hidden first sheet passed over
-        return [[_excel_text(c) for c in r] for r in ws.iter_rows()], ws.title, first
+        return [[_excel_text(c) for c in r] for r in _sheet_rows(ws)], ws.title, first
     finally:
         wb.close()
 
@@ -800,7 +812,7 @@ def _check_formulas(source: Any, name: str, title: str, rows: list[list[str | No
     try:
         ws = wb[title]
         found = []
-        for rownum, r in enumerate(ws.iter_rows(), start=1):
+        for rownum, r in enumerate(_sheet_rows(ws), start=1):
             for colnum, cell in enumerate(r, start=1):
                 v = cell.value
                 if (isinstance(v, str) and v.startswith("=") and rownum <= len(rows)

@@ -1,0 +1,52 @@
+"""Corpus cases of the fourth round of odd exports: workbooks, SPSS files and text files
+written byte for byte as the programs that make them write them."""
+
+from __future__ import annotations
+
+import re
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_corpus import GOOD_ROWS, Case, excel, toy_expected, toy_table  # noqa: E402
+
+SCORE = ["score", "--instrument-file", "{toy}"]
+CASES: list[Case] = []
+GOOD = toy_table(GOOD_ROWS)
+IDS = ["P001", "P002", "P003"]
+
+
+def excel_with_dimension(table: list[list[Any]], ref: str) -> Callable[[Path], None]:
+    """An .xlsx whose sheet declares the size ``ref`` in its ``<dimension>`` record, as
+    programs that write workbooks themselves leave it (often ``A1``)."""
+
+    def write(path: Path) -> None:
+        plain = path.with_name("plain_" + path.name)
+        excel(table)(plain)
+        with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info.filename)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    data = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(), data)
+                zout.writestr(info, data)
+        plain.unlink()
+
+    return write
+
+
+def excel_value(v: Any) -> Any:
+    return int(v) if isinstance(v, str) and v.isdigit() else v
+
+
+XLSX_GOOD = [[excel_value(v) for v in r] for r in GOOD]
+
+# a stale <dimension> record: rows and columns beyond it were dropped without a word
+for ref in ("A1", "A1:F2", "A1:E4"):
+    slug = ref.replace(":", "_").lower()
+    CASES.append(Case(id=f"excel_stale_dimension_{slug}", files={"data.xlsx": excel_with_dimension(XLSX_GOOD, ref)},
+                      args=[*SCORE, "{d}/data.xlsx", "-o", "{d}/out.csv", "--id", "pid"],
+                      scores=toy_expected(GOOD_ROWS), kept={"pid": IDS}))

@@ -1,0 +1,63 @@
+"""Excel workbooks written byte for byte as real tools write them (round 4 of odd exports)."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from testkit import DATA
+
+from compassion_scales.errors import InputFileError
+from compassion_scales.io import read_responses
+from compassion_scales.scoring import score
+
+TOY = str(DATA / "toy_scale.yaml")
+HEADER = ["pid", "toy_1", "toy_2", "toy_3", "toy_5", "toy_6"]
+
+
+def _workbook(path: Path, rows: list[list[object]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def _with_dimension(path: Path, ref: str | None) -> Path:
+    """The workbook with its first sheet's ``<dimension ref=...>`` record replaced (None: left out)."""
+    out = path.with_name("stale_" + path.name)
+    new = b"" if ref is None else f'<dimension ref="{ref}"/>'.encode()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(rb'<dimension ref="[^"]*"/>', new, data)
+                assert n == 1
+            zout.writestr(info, data)
+    return out
+
+
+@pytest.mark.parametrize("ref", ["A1", "A1:F2", "A1:E3", "A1:B2", None])
+def test_a_stale_sheet_dimension_loses_no_row_or_column(tmp_path: Path, ref: str | None) -> None:
+    # programs that write .xlsx themselves often leave the sheet's <dimension> record at "A1"
+    # (pandas-dev/pandas#39001); openpyxl's read-only reader trusted it, so rows and columns
+    # beyond it were dropped without a word ("A1:F2" scored 1 of 3 people, exit 0)
+    good = _workbook(tmp_path / "d.xlsx", [HEADER, ["a", 1, 2, 3, 4, 5], ["b", 5, 5, 5, 5, 5],
+                                           ["c", 2, 1, None, 3, 3]])
+    read = read_responses(_with_dimension(good, ref))
+    assert list(read.columns) == HEADER
+    assert read["pid"].tolist() == ["a", "b", "c"]
+    assert read["toy_6"].tolist() == ["5", "5", "3"]
+    scored = score(read, TOY).scores
+    assert scored["toy_b"].tolist() == [4.5, 5.0, 3.0]
+
+
+def test_a_stale_dimension_still_finds_a_formula_without_result(tmp_path: Path) -> None:
+    good = _workbook(tmp_path / "f.xlsx", [HEADER, ["a", 1, 2, 3, 4, 5], ["b", 1, 2, "=1+2", 4, 5]])
+    with pytest.raises(InputFileError, match="D3 hold a formula with no saved result"):
+        read_responses(_with_dimension(good, "A1"))
