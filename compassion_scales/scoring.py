@@ -778,6 +778,41 @@ def _unlabelled_failure(column: str, item_id: str, codes: Sequence[Any],
                         "labels in SPSS/Stata, or leave out --value-labels to score the codes")
 
 
+def _label_code_mismatches(data: pd.DataFrame, present: Sequence[str], mapping: Mapping[str, str],
+                           sets: Mapping[str, Any], reverse_coded: bool) -> list[dict[str, Any]]:
+    """Item columns of codes whose value labels (SPSS/Stata) give a code the meaning of
+    another code of the instrument: 1 labelled 'Always' where the instrument's 'Always' is 5.
+
+    Scored as codes, such a column would silently mean something else (a reversed or
+    shifted coding); one failure per column, naming the first codes that disagree.
+    """
+    labels_of = data.attrs.get("value_labels") or {}
+    out: list[dict[str, Any]] = []
+    for item_id in present:
+        column = mapping[item_id]
+        labels = labels_of.get(column) or {}
+        if not labels or not pd.api.types.is_numeric_dtype(data[column].dtype):
+            continue  # no labels, or the labels themselves were read (--value-labels)
+        rs = sets[item_id]
+        lookup = rs.label_lookup()
+        wrong = []
+        for code, label in labels.items():
+            meant = lookup.get(normalise_label(str(label)))
+            if meant is None or not isinstance(code, (int, float)):
+                continue
+            meant = rs.min + rs.max - meant if reverse_coded else meant
+            if float(code) != float(meant):
+                wrong.append(f"{_fmt(float(code))} = {label!r} in the file, {_fmt(meant)} in the instrument")
+        if wrong:
+            out.append(dict(row=1, column=column, item=item_id, value=None,
+                            reason=Reason.LABEL_CODE_MISMATCH.value,
+                            message=f"row 1, column {column}: the file's value labels give its codes "
+                                    f"other meanings than the instrument's ({'; '.join(wrong[:3])}); "
+                                    "scored as codes the answers would mean something else. Use "
+                                    "--value-labels to score the labels, or recode the column"))
+    return out
+
+
 def _recode(x: np.ndarray, rs: Any) -> np.ndarray:
     if not rs.recodes:
         return x
@@ -875,9 +910,10 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
         elif reverse_coded:
             clean = (rs.min + rs.max) - clean
         columns.append(clean)
+    fails.extend(_label_code_mismatches(data, present, mapping, sets, reverse_coded))
     failures = _renumber_rows(pd.DataFrame(fails, columns=_FAIL_COLUMNS), data, start)
     structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value,
-                                          Reason.UNLABELLED_CODE.value])
+                                          Reason.UNLABELLED_CODE.value, Reason.LABEL_CODE_MISMATCH.value])
     if len(failures) and (on_invalid == "error" or structural.any()):
         to_raise = failures if on_invalid == "error" else failures[structural]
         raise ResponseValidationError(ResponseValidationError.summary_message(to_raise, on_invalid == "error"),
@@ -1195,10 +1231,12 @@ def _fused_scorer(data: pd.DataFrame, inst: Instrument, column_map: Mapping[str,
     unlabelled = data.attrs.get("unlabelled_codes") or {}
     if any(mapping[i] in unlabelled for i in present):
         return None
+    sets = {i: inst.response_sets[inst.item(i).response_set] for i in present}
+    if _label_code_mismatches(data, present, mapping, sets, reverse_coded):
+        return None  # the numpy path reports them
     items = _kernel_items(inst, present, reverse_coded)
     wanted = _kernel_scores(inst, present, prorate)
-    block = _item_block(data, [mapping[i] for i in present],
-                        [inst.response_sets[inst.item(i).response_set] for i in present])
+    block = _item_block(data, [mapping[i] for i in present], [sets[i] for i in present])
     if items is None or wanted is None or block is None:
         return None
     X, column = block

@@ -12,7 +12,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_corpus import GOOD_ROWS, Case, excel, toy_expected, toy_table  # noqa: E402
+from make_corpus import GOOD_ROWS, Case, excel, spss_sav, toy_expected, toy_table  # noqa: E402
 
 SCORE = ["score", "--instrument-file", "{toy}"]
 CASES: list[Case] = []
@@ -50,3 +50,16 @@ for ref in ("A1", "A1:F2", "A1:E4"):
     CASES.append(Case(id=f"excel_stale_dimension_{slug}", files={"data.xlsx": excel_with_dimension(XLSX_GOOD, ref)},
                       args=[*SCORE, "{d}/data.xlsx", "-o", "{d}/out.csv", "--id", "pid"],
                       scores=toy_expected(GOOD_ROWS), kept={"pid": IDS}))
+
+# SPSS item columns labelled the other way round (1 = Always ... 5 = Never): scored as codes,
+# every answer was reversed with exit 0
+REVERSED = {1.0: "Always", 2.0: "Often", 3.0: "Sometimes", 4.0: "Rarely", 5.0: "Never"}
+CASES.append(Case(id="spss_labels_reversed_codes", files={"data.sav": spss_sav(GOOD_ROWS, labels=REVERSED)},
+                  args=[*SCORE, "{d}/data.sav", "-o", "{d}/out.csv", "--id", "pid"], exit_code=1,
+                  contains=["{d}/data.sav", "row 1, column toy_1", "(1 = 'Always' in the file, 5 in the instrument",
+                            "--value-labels"], absent=["out.csv"]))
+CASES.append(Case(id="spss_labels_reversed_codes_value_labels",
+                  files={"data.sav": spss_sav(GOOD_ROWS, labels=REVERSED)},
+                  args=[*SCORE, "{d}/data.sav", "-o", "{d}/out.csv", "--id", "pid", "--value-labels"],
+                  scores=toy_expected([[None if v is None else 6 - v for v in r] for r in GOOD_ROWS]),
+                  kept={"pid": IDS}))
