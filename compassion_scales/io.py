@@ -304,6 +304,25 @@ def check_surveymonkey_header(rows: Sequence[Sequence[Any]], name: str) -> None:
         "export the responses as SPSS (.sav), which names every column.")
 
 
+def check_above_header(header: Sequence[Any], below: Sequence[Any], name: str, row: int = 1) -> None:
+    """A blank row or a title where the column names belong: one line saying so.
+
+    ``header`` is the row read as column names, ``below`` the row after it. Excel writes a
+    blank row as empty cells (``,,,,`` in a CSV) and a title typed above the table as one
+    filled cell; read as the header they gave one "header cell is empty" or "a value in a
+    column with no header" line per column.
+    """
+    named = [str(h).strip() for h in header if h is not None and str(h).strip()]
+    filled = sum(1 for v in below if v is not None and str(v).strip())
+    if not named and filled:
+        raise InputFileError(f"{name}: row {row} is blank, but it must hold the column names; "
+                             "delete the blank row(s) above the header.")
+    if len(named) == 1 and filled >= 2:
+        raise InputFileError(f"{name}: row {row} holds only {named[0]!r}, but it must hold the column "
+                             f"names (row {row + 1} has {filled} values); a title above the table? "
+                             "Delete the row(s) above the header.")
+
+
 def _head_records(text: str, sep: str, n: int) -> list[list[str]]:
     """The first ``n`` CSV records of ``text`` (quoted newlines respected)."""
     import itertools
@@ -449,6 +468,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
         raise InputFileError(f"{name}: the first row cannot be read as column names "
                              f"(detected delimiter {sep!r}; set --delimiter).")
     check_surveymonkey_header(head, name)
+    _check_title_line(text, head, sep, name, offset, delimiter is None)
     header = [h.strip() for h in head[0]]
     ncols = len(header)
     trailing = ncols > 1 and header[-1] == "" and all(h for h in header[:-1])
@@ -479,6 +499,21 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     df.columns = header
     first_row = 2 + skip + offset
     return df, first_row, notes
+
+
+def _check_title_line(text: str, head: list[list[str]], sep: str, name: str, offset: int,
+                      sniffed: bool) -> None:
+    """A blank or title line above the header (see :func:`check_above_header`); a title with no
+    delimiter in it does not tell the delimiter, so the next line is read with its own."""
+    if len(head) < 2:
+        return
+    below = head[1]
+    if sniffed and len(head[0]) == 1 and len(below) == 1:
+        second = (text.split("\n", 2) + ["", ""])[1].rstrip("\r")
+        other = _sniff_delimiter(second, "")
+        if other != sep:
+            below = next(csv.reader([second], delimiter=other), [])
+    check_above_header(head[0], below, name, 1 + offset)
 
 
 def _doubled_carriage_returns(text: str, data: bytes, name: str, notes: list[str]) -> tuple[str, bytes]:
@@ -758,6 +793,7 @@ def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.Dat
         header.pop()
     ncols = len(header)
     check_surveymonkey_header(rows[:2], name)
+    check_above_header(rows[0], rows[1] if len(rows) > 1 else [], name)
     _check_excel_header(header, rows, name)
     body = [(r + [None] * ncols)[:ncols] for r in rows[1:]]
     notes: list[str] = []

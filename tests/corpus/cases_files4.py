@@ -12,7 +12,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_corpus import GOOD_ROWS, Case, excel, spss_sav, toy_expected, toy_table  # noqa: E402
+from make_corpus import GOOD_ROWS, Case, csv_bytes, excel, spss_sav, toy_expected, toy_table  # noqa: E402
 
 SCORE = ["score", "--instrument-file", "{toy}"]
 CASES: list[Case] = []
@@ -63,3 +63,19 @@ CASES.append(Case(id="spss_labels_reversed_codes_value_labels",
                   args=[*SCORE, "{d}/data.sav", "-o", "{d}/out.csv", "--id", "pid", "--value-labels"],
                   scores=toy_expected([[None if v is None else 6 - v for v in r] for r in GOOD_ROWS]),
                   kept={"pid": IDS}))
+
+# a title typed above the table, or a blank row there, as Excel saves them (",,,,," in a CSV):
+# one line per column ("header cell is empty", "a value in a column with no header") before
+TITLE = ["Fears of Compassion, March 2024"]
+for case_id, fname, spec, says in [
+    ("excel_title_row_above_header", "data.xlsx", excel([TITLE, *XLSX_GOOD]),
+     "row 1 holds only 'Fears of Compassion, March 2024'"),
+    ("excel_blank_row_above_header", "data.xlsx", excel([[None], *XLSX_GOOD]), "row 1 is blank"),
+    ("csv_title_line_from_excel", "data.csv",
+     b'"Fears of Compassion, March 2024";;;;;\r\n' + csv_bytes(GOOD, sep=";", crlf=True),
+     "row 1 holds only 'Fears of Compassion, March 2024'"),
+    ("csv_blank_line_from_excel", "data.csv", b",,,,,\r\n" + csv_bytes(GOOD, crlf=True), "row 1 is blank"),
+]:
+    CASES.append(Case(id=case_id, files={fname: spec}, args=[*SCORE, f"{{d}}/{fname}", "-o", "{d}/out.csv"],
+                      exit_code=1, contains=[f"{{d}}/{fname}: {says}", "above the header"],
+                      absent=["out.csv"]))

@@ -61,3 +61,43 @@ def test_a_stale_dimension_still_finds_a_formula_without_result(tmp_path: Path) 
     good = _workbook(tmp_path / "f.xlsx", [HEADER, ["a", 1, 2, 3, 4, 5], ["b", 1, 2, "=1+2", 4, 5]])
     with pytest.raises(InputFileError, match="D3 hold a formula with no saved result"):
         read_responses(_with_dimension(good, "A1"))
+
+
+@pytest.mark.parametrize(("first", "says"), [
+    ([None], "row 1 is blank, but it must hold the column names; delete the blank row(s) above the header."),
+    (["FCS survey, March 2024"], "row 1 holds only 'FCS survey, March 2024', but it must hold the column names "
+                                 "(row 2 has 6 values); a title above the table? Delete the row(s) above the header."),
+])
+def test_a_blank_or_title_row_above_the_header_is_one_line(tmp_path: Path, first: list[object], says: str) -> None:
+    # was one "a value ... in a column with no header" line per column and row (21 lines)
+    f = _workbook(tmp_path / "t.xlsx", [first, HEADER, *[[f"p{k}", 1, 2, 3, 4, 5] for k in range(30)]])
+    with pytest.raises(InputFileError) as info:
+        read_responses(f)
+    assert str(info.value) == f"{f}: {says}"
+
+
+@pytest.mark.parametrize(("first", "says"), [
+    ("{s}{s}{s}{s}{s}", "row 1 is blank"),
+    ("FCS survey 2024{s}{s}{s}{s}{s}", "row 1 holds only 'FCS survey 2024'"),
+    ("FCS survey 2024", "row 1 holds only 'FCS survey 2024'"),
+])
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_a_blank_or_title_line_above_a_csv_header_is_one_line(tmp_path: Path, first: str, says: str,
+                                                              sep: str) -> None:
+    # Excel saves a blank row as ",,,,," and a title typed above the table as "title,,,,,"
+    lines = [first.format(s=sep), sep.join(HEADER), *[sep.join(["p1", "1", "2", "3", "4", "5"])] * 3]
+    f = tmp_path / "t.csv"
+    f.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    with pytest.raises(InputFileError) as info:
+        read_responses(f)
+    assert str(info.value).startswith(f"{f}: {says}") and "\n" not in str(info.value)
+    sep_line = tmp_path / "s.csv"  # after Excel's sep= line the title is row 2
+    sep_line.write_bytes((f"sep={sep}\r\n" + "\r\n".join(lines) + "\r\n").encode())
+    with pytest.raises(InputFileError, match=f"{says.replace('row 1', 'row 2')}"):
+        read_responses(sep_line)
+
+
+def test_a_one_column_header_with_one_column_below_is_still_read(tmp_path: Path) -> None:
+    f = tmp_path / "one.csv"
+    f.write_text("pid\na\nb\n")
+    assert read_responses(f)["pid"].tolist() == ["a", "b"]
