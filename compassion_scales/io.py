@@ -728,9 +728,23 @@ def _sheet_rows(ws: Any) -> Any:
     return ws.iter_rows()
 
 
-def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[list[Any]], str, str]:
-    """Every row of the first visible (or named) sheet as the text its cells show, its title
-    and, when no sheet was named, the first sheet's."""
+def _other_sheets(wb: Any, names: Sequence[str], title: str) -> list[str]:
+    """The visible sheets besides ``title`` whose declared size is more than one cell (empty
+    sheets such as Excel's default Sheet2 declare ``A1``; a missing record may hide data)."""
+    out = []
+    for n in names:
+        ws = wb[n]
+        if n == title or getattr(ws, "sheet_state", "visible") != "visible":
+            continue
+        if (ws.max_row or 2) > 1 or (ws.max_column or 2) > 1:
+            out.append(n)
+    return out
+
+
+def _excel_rows(source: Any, name: str, sheet: str | int | None
+                ) -> tuple[list[list[Any]], str, str, list[str]]:
+    """Every row of the first visible (or named) sheet as the text its cells show, its title,
+    when no sheet was named the first sheet's, and the other visible sheets with data."""
     import openpyxl
 
     try:
@@ -754,7 +768,8 @@ def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[l
             raise InputFileError(f"{name}: no sheet {sheet!r}; the sheets are: "
                                  + ", ".join(names) + ". Use --sheet NAME.")
         first = names[0] if sheet is None else ws.title  # differs: a hidden first sheet passed over
-        return [[_excel_text(c) for c in r] for r in _sheet_rows(ws)], ws.title, first
+        others = _other_sheets(wb, names, ws.title) if sheet is None else []
+        return [[_excel_text(c) for c in r] for r in _sheet_rows(ws)], ws.title, first, others
     finally:
         wb.close()
 
@@ -782,12 +797,14 @@ def _check_excel_header(header: list[str], rows: list[list[Any]], name: str) -> 
 
 def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.DataFrame, int, list[str]]:
     """Read the first (or named) sheet: every cell as the text it shows; empty cells missing."""
-    rows, title, first = _excel_rows(source, name, sheet)
+    rows, title, first, others = _excel_rows(source, name, sheet)
     _check_formulas(source, name, title, rows)
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
+    elsewhere = f"; the workbook's other sheets: {', '.join(map(repr, others))} (choose one with --sheet)"
     if not rows:
-        raise InputFileError(f"{name}: the sheet is empty (no header row and no data).")
+        raise InputFileError(f"{name}: sheet {title!r} is empty (no header row and no data){elsewhere}."
+                             if others else f"{name}: the sheet is empty (no header row and no data).")
     header = ["" if v is None else str(v).strip() for v in rows[0]]
     while header and header[-1] == "":
         header.pop()
@@ -804,6 +821,11 @@ def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.Dat
     if skip:
         notes.append(f"{name}: Qualtrics export detected; row{'s 2-3' if skip == 2 else ' 2'} skipped.")
         body = body[skip:]
+    if not body and others:
+        raise InputFileError(f"{name}: sheet {title!r} has a header but no data rows{elsewhere}.")
+    if others:
+        notes.append(f"{name}: read the first sheet, {title!r}; the workbook has other sheets: "
+                     f"{', '.join(map(repr, others))} (choose one with --sheet).")
     cols = {h: pd.array([r[k] for r in body], dtype="str") for k, h in enumerate(header)}
     df = pd.DataFrame(cols)
     return df, 2 + skip, notes

@@ -101,3 +101,42 @@ def test_a_one_column_header_with_one_column_below_is_still_read(tmp_path: Path)
     f = tmp_path / "one.csv"
     f.write_text("pid\na\nb\n")
     assert read_responses(f)["pid"].tolist() == ["a", "b"]
+
+
+def _two_sheets(path: Path, first: list[list[object]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Readme"
+    for r in first:
+        ws.append(r)
+    wb.create_sheet("Sheet3")  # an empty default sheet is not worth naming
+    data = wb.create_sheet("Answers")
+    for r in [HEADER, ["a", 1, 2, 3, 4, 5]]:
+        data.append(r)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("first", "says"), [
+    ([], "sheet 'Readme' is empty (no header row and no data)"),
+    ([["Exported by the survey tool"]], "sheet 'Readme' has a header but no data rows"),
+])
+def test_an_empty_first_sheet_names_the_sheets_with_data(tmp_path: Path, first: list[list[object]],
+                                                         says: str) -> None:
+    # was "the file has a header but no data rows" with no word of the sheet holding the answers
+    f = _two_sheets(tmp_path / "w.xlsx", first)
+    with pytest.raises(InputFileError) as info:
+        read_responses(f)
+    assert str(info.value) == (f"{f}: {says}; the workbook's other sheets: 'Answers' (choose one with --sheet).")
+    assert read_responses(f, sheet="Answers")["pid"].tolist() == ["a"]
+
+
+def test_reading_the_first_of_several_sheets_is_noted(tmp_path: Path) -> None:
+    f = _two_sheets(tmp_path / "w.xlsx", [["what", "who"], ["codebook", "me"]])
+    notes = read_responses(f).attrs["notes"]
+    assert (f"{f}: read the first sheet, 'Readme'; the workbook has other sheets: 'Answers' (choose one "
+            "with --sheet).") in notes
+    one = _workbook(tmp_path / "one.xlsx", [HEADER, ["a", 1, 2, 3, 4, 5]])
+    assert read_responses(one).attrs["notes"] == []
