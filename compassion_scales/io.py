@@ -1071,12 +1071,37 @@ def _read_by_type(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
     return df, first_row, notes
 
 
+def _suffix_by_content(raw: bytes | None, p: Path | None, name: str, suffix: str, notes: list[str]) -> str:
+    """The suffix to read the file by: its name's, unless its first bytes say it is a workbook
+    of another kind (an .xlsx saved as .csv or .xls), or not a workbook at all.
+
+    An old-style or password-protected workbook named .xlsx, and a web page or XML file named
+    .xls (what some survey tools download as "Excel"), are refused in one line saying so.
+    """
+    if raw is None and p is not None:
+        with open(p, "rb") as fh:
+            head = fh.read(512)
+    else:
+        head = (raw or b"")[:512]
+    if suffix in (".xlsx", ".xlsm") and head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputFileError(f"{name}: is not an .xlsx workbook but an old-style .xls workbook or a "
+                             "password-protected one; remove the password, or save it as .xlsx or CSV.")
+    if suffix == ".xls" and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise InputFileError(f"{name}: is a web page (HTML) or XML file named .xls, not an Excel "
+                             "workbook; open it in Excel and save it as .xlsx, or as CSV.")
+    if head.startswith(b"PK\x03\x04") and (suffix == ".xls" or suffix in _TEXT_SUFFIXES):
+        notes.append(f"{name}: the file is an .xlsx workbook despite its name; read as one.")
+        return ".xlsx"
+    return suffix
+
+
 def _read_by_suffix(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
                     sheet: str | int | None, encoding: str | None, delimiter: str | None,
                     value_labels: bool, dictionary: Any) -> tuple[pd.DataFrame, int, list[str]]:
     """The reader for the file's type: ``(frame, first data row, notes)``."""
     notes: list[str] = []
     first_row = 2
+    suffix = _suffix_by_content(raw, p, name, suffix, notes)
     if suffix in _TEXT_SUFFIXES:
         if raw is None:
             assert p is not None
@@ -1088,7 +1113,10 @@ def _read_by_suffix(raw: bytes | None, p: Path | None, name: str, suffix: str, *
             raise InputFileError(f"{name}: the file is empty.")
         if p is not None and p.stat().st_size == 0:
             raise InputFileError(f"{name}: the file is empty.")
-        df, first_row, notes = _read_excel(_io.BytesIO(raw) if raw is not None else p, name, sheet)
+        if raw is None and p is not None and p.suffix.lower() not in (".xlsx", ".xlsm"):
+            raw = p.read_bytes()  # openpyxl refuses a path by its name (an .xlsx saved as .csv)
+        df, first_row, more = _read_excel(_io.BytesIO(raw) if raw is not None else p, name, sheet)
+        notes.extend(more)
         if dictionary is not None:
             header, more = _apply_dictionary_header(list(df.columns), dictionary, name)
             df.columns = header

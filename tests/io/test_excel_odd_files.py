@@ -140,3 +140,33 @@ def test_reading_the_first_of_several_sheets_is_noted(tmp_path: Path) -> None:
             "with --sheet).") in notes
     one = _workbook(tmp_path / "one.xlsx", [HEADER, ["a", 1, 2, 3, 4, 5]])
     assert read_responses(one).attrs["notes"] == []
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xls", ".txt"])
+def test_an_xlsx_workbook_under_another_name_is_read_as_one(tmp_path: Path, suffix: str) -> None:
+    # an .xlsx saved as "data.csv": "holds NUL bytes and is not text"; as .xls: pandas' reader,
+    # without cscore's checks (dates as "2024-01-02 00:00:00", a stale size trusted)
+    book = _workbook(tmp_path / "d.xlsx", [HEADER, ["007", 1, 2, 3, 4, 5]])
+    f = book.rename(tmp_path / f"d{suffix}")
+    read = read_responses(f)
+    assert read["pid"].tolist() == ["007"] and read["toy_6"].tolist() == ["5"]
+    assert f"{f}: the file is an .xlsx workbook despite its name; read as one." in read.attrs["notes"]
+
+
+@pytest.mark.parametrize(("fname", "data", "says"), [
+    ("d.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+     "is not an .xlsx workbook but an old-style .xls workbook or a password-protected one"),
+    ("d.xls", b"<html><body><table><tr><td>pid</td></tr></table></body></html>",
+     "is a web page (HTML) or XML file named .xls, not an Excel workbook"),
+    ("d.xls", b'\xef\xbb\xbf<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>',
+     "is a web page (HTML) or XML file named .xls"),
+])
+def test_a_file_that_is_not_the_workbook_its_name_says_is_one_line(tmp_path: Path, fname: str, data: bytes,
+                                                                   says: str) -> None:
+    # were "File is not a zip file" and pandas' "Excel file format cannot be determined, you must
+    # specify an engine manually"
+    f = tmp_path / fname
+    f.write_bytes(data)
+    with pytest.raises(InputFileError) as info:
+        read_responses(f)
+    assert str(info.value).startswith(f"{f}: {says}") and "\n" not in str(info.value)
