@@ -1899,7 +1899,7 @@ def _write_delimited(df: pd.DataFrame, path: str | Path | IO[bytes], sep: str) -
     try:
         import pyarrow as pa
 
-        table = _whole_floats_as_ints(pa.Table.from_pandas(df, preserve_index=False))
+        table = _whole_seconds(_whole_floats_as_ints(pa.Table.from_pandas(df, preserve_index=False)))
         # quote only when some text could break the CSV (pyarrow's "needed" quotes all text)
         special = f'[{re.escape(sep)}"\r\n]'
         texts = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
@@ -2009,6 +2009,31 @@ def _whole_floats_as_ints(table: Any) -> Any:
         if not all(_small_and_no_negative_zero(c) for c in col.chunks):
             continue
         table = table.set_column(j, field.name, whole)
+    return table
+
+
+def _whole_seconds(table: Any) -> Any:
+    """``table`` with each date-time column whose values are all whole seconds in seconds: the
+    CSV writer then writes ``2024-01-02 10:00:00`` (a kept SPSS/Stata ``DATETIME`` column) where
+    it wrote ``2024-01-02 10:00:00.000000``. Other columns as they are.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, datetime as dt
+    >>> t = pa.table({"at": pa.array([dt.datetime(2024, 1, 2, 10)], pa.timestamp("us"))})
+    >>> str(_whole_seconds(t).schema.field("at").type)
+    'timestamp[s]'
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for j, field in enumerate(table.schema):
+        if not pa.types.is_timestamp(field.type) or field.type.unit == "s" or field.type.tz:
+            continue
+        try:  # refuses fractions of a second
+            table = table.set_column(j, field.name, pc.cast(table.column(j), pa.timestamp("s"), safe=True))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
     return table
 
 

@@ -1,0 +1,39 @@
+"""SPSS and Stata files as SPSS and Stata write them: date-time columns kept as they went in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from testkit import DATA
+
+from compassion_scales.cli import main
+from compassion_scales.io import csv_text
+
+TOY = str(DATA / "toy_scale.yaml")
+
+
+@pytest.mark.parametrize("suffix", [".sav", ".dta"])
+@pytest.mark.parametrize("out", ["out.csv", "out.tsv"])
+def test_a_kept_datetime_column_is_written_without_microseconds(tmp_path: Path, suffix: str, out: str) -> None:
+    # an SPSS DATETIME20 / Stata %tc column came out "2024-01-02 10:00:00.000000"
+    import pyreadstat
+
+    frame = pd.DataFrame({"pid": ["a", "b"], "started": [dt.datetime(2024, 1, 2, 10, 0, 5), dt.datetime(2024, 1, 3)],
+                          "toy_5": [1.0, 2.0], "toy_6": [3.0, 4.0]})
+    f = tmp_path / f"d{suffix}"
+    (pyreadstat.write_sav if suffix == ".sav" else pyreadstat.write_dta)(frame, str(f))
+    res = CliRunner().invoke(main, ["score", str(f), "--instrument-file", TOY, "--keep", "all",
+                                    "-o", str(tmp_path / out)])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / out).read_text()
+    sep = "," if out.endswith("csv") else "\t"
+    assert f"a{sep}2024-01-02 10:00:05{sep}" in text and f"b{sep}2024-01-03 00:00:00{sep}" in text
+
+
+def test_fractions_of_a_second_are_kept() -> None:
+    frame = pd.DataFrame({"at": pd.to_datetime(["2024-01-02 10:00:00.250", "2024-01-02 10:00:01"], format="ISO8601")})
+    assert csv_text(frame).splitlines()[1:] == ["2024-01-02 10:00:00.250000", "2024-01-02 10:00:01.000000"]
