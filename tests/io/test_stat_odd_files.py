@@ -37,3 +37,16 @@ def test_a_kept_datetime_column_is_written_without_microseconds(tmp_path: Path, 
 def test_fractions_of_a_second_are_kept() -> None:
     frame = pd.DataFrame({"at": pd.to_datetime(["2024-01-02 10:00:00.250", "2024-01-02 10:00:01"], format="ISO8601")})
     assert csv_text(frame).splitlines()[1:] == ["2024-01-02 10:00:00.250000", "2024-01-02 10:00:01.000000"]
+
+
+@pytest.mark.parametrize("suffix", [".sav", ".dta"])
+def test_a_repeated_number_identifier_is_shown_as_the_file_shows_it(tmp_path: Path, suffix: str) -> None:
+    # SPSS and Stata store a numeric id as a float: "identifier 1.0 already used in row 1"
+    import pyreadstat
+
+    frame = pd.DataFrame({"pid": [1.0, 1.0, 123456789012.0], "toy_5": [1.0, 2.0, 3.0], "toy_6": [3.0, 4.0, 5.0]})
+    f = tmp_path / f"d{suffix}"
+    (pyreadstat.write_sav if suffix == ".sav" else pyreadstat.write_dta)(frame, str(f))
+    res = CliRunner().invoke(main, ["score", str(f), "--instrument-file", TOY, "--id", "pid"])
+    assert res.exit_code == 1
+    assert f"{f}: row 2, column pid: identifier 1 already used in row 1" in res.output
