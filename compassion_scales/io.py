@@ -398,6 +398,30 @@ def _start_hash(raw: bytes, key: str, mtime: int) -> None:
 _HEAD_CHARS = 4 << 20
 
 
+def _bom_over_encoding(raw: bytes, encoding: str | None, name: str, notes: list[str]) -> str | None:
+    """The encoding to read with: a UTF-8 or UTF-16 byte-order mark wins over an ``--encoding``
+    of another family (a habitual ``--encoding cp1252`` on a Qualtrics export), with a note.
+
+    Read as cp1252 the mark became part of the first column's name (``ï»¿pid``) and every
+    accent turned into two letters (``cafÃ©``), exit 0.
+    """
+    import codecs
+
+    try:
+        family = codecs.lookup(encoding or "").name.replace("_", "").replace("-", "")
+    except LookupError:
+        return encoding  # None, or an unknown name (refused when decoding)
+    if raw.startswith(b"\xef\xbb\xbf") and not family.startswith("utf8"):
+        found = "UTF-8"
+    elif raw[:2] in (b"\xff\xfe", b"\xfe\xff") and not family.startswith(("utf16", "utf32")):
+        found = "UTF-16"
+    else:
+        return encoding
+    notes.append(f"{name}: the file starts with a {found} byte-order mark, so it was read as {found}, "
+                 f"not as --encoding {encoding} says.")
+    return "utf-8" if found == "UTF-8" else "utf-16"
+
+
 def _decode_bytes(raw: bytes, encoding: str | None, name: str) -> tuple[str, bytes, list[str]]:
     """Text of the file and UTF-8 bytes for the parser (BOMs removed).
 
@@ -406,6 +430,7 @@ def _decode_bytes(raw: bytes, encoding: str | None, name: str) -> tuple[str, byt
     rows: 82 MB, ~40 ms); the error path decodes the parser's bytes instead.
     """
     notes: list[str] = []
+    encoding = _bom_over_encoding(raw, encoding, name, notes)
     enc = (encoding or "").lower().replace("_", "-") or None
     probe = raw[:400]
     if enc is None and b"\x00" in probe and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):

@@ -1,0 +1,38 @@
+"""Delimited text files as real tools write them (round 4 of odd exports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compassion_scales.errors import InputFileError
+from compassion_scales.io import read_responses
+
+ROWS = "pid,note,toy_5,toy_6\r\na,caf\u00e9,1,2\r\n"
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "ascii", "mac_roman"])
+@pytest.mark.parametrize(("bom", "codec", "found"), [
+    (b"\xef\xbb\xbf", "utf-8", "UTF-8"), (b"\xff\xfe", "utf-16-le", "UTF-16"), (b"\xfe\xff", "utf-16-be", "UTF-16"),
+])
+def test_a_byte_order_mark_wins_over_an_encoding_of_another_family(tmp_path: Path, encoding: str, bom: bytes,
+                                                                   codec: str, found: str) -> None:
+    # a habitual --encoding cp1252 on a Qualtrics (UTF-8 BOM) export named the first column
+    # "ï»¿pid" and wrote "cafÃ©", exit 0; on Excel's "Unicode text" it was a ragged-rows error
+    f = tmp_path / "d.csv"
+    f.write_bytes(bom + ROWS.encode(codec))
+    read = read_responses(f, encoding=encoding)
+    assert list(read.columns) == ["pid", "note", "toy_5", "toy_6"]
+    assert read["note"].tolist() == ["caf\u00e9"]
+    assert (f"{f}: the file starts with a {found} byte-order mark, so it was read as {found}, not as "
+            f"--encoding {encoding} says.") in read.attrs["notes"]
+
+
+def test_a_matching_or_unknown_encoding_is_left_alone(tmp_path: Path) -> None:
+    f = tmp_path / "d.csv"
+    f.write_bytes(b"\xef\xbb\xbf" + ROWS.encode("utf-8"))
+    for same in ("utf-8", "utf_8_sig", "UTF8"):
+        assert not any("byte-order mark" in n for n in read_responses(f, encoding=same).attrs["notes"])
+    with pytest.raises(InputFileError, match="unknown encoding 'klingon'"):
+        read_responses(f, encoding="klingon")
