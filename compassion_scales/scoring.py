@@ -634,6 +634,8 @@ def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+#: LimeSurvey's answer codes of an array question (A1, A2, ... or A001, ...), in an "Answer codes" export
+_ANSWER_CODE = re.compile(r"A\d{1,3}")
 _TRUE_FALSE = {"true", "false"}
 
 
@@ -760,6 +762,9 @@ def _text_problem(shown: Any, rs: Any, lookup: Mapping[str, float]) -> tuple[Rea
     if isinstance(shown, str) and _DECIMAL_COMMA.fullmatch(shown):
         hint = (" - it looks like a decimal comma; cscore reads '.' as the decimal "
                 "mark (answers are whole numbers on this scale)")
+    elif isinstance(shown, str) and _ANSWER_CODE.fullmatch(shown.strip()):
+        hint = (" - it looks like a LimeSurvey answer code; export the responses with 'Full "
+                "answers' (the answer texts), or recode the codes to the instrument's numbers")
     if lookup:
         labels = ", ".join(o.label for o in rs.options if o.label)
         return (Reason.UNKNOWN_LABEL,

@@ -12,7 +12,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_corpus import GOOD_ROWS, Case, csv_bytes, excel, spss_sav, toy_expected, toy_table  # noqa: E402
+from make_corpus import (  # noqa: E402
+    GOOD_ROWS,
+    Case,
+    csv_bytes,
+    excel,
+    limesurvey_csv,
+    spss_sav,
+    toy_expected,
+    toy_table,
+)
 
 SCORE = ["score", "--instrument-file", "{toy}"]
 CASES: list[Case] = []
@@ -79,3 +88,10 @@ for case_id, fname, spec, says in [
     CASES.append(Case(id=case_id, files={fname: spec}, args=[*SCORE, f"{{d}}/{fname}", "-o", "{d}/out.csv"],
                       exit_code=1, contains=[f"{{d}}/{fname}: {says}", "above the header"],
                       absent=["out.csv"]))
+
+# LimeSurvey's "Answer codes" export of an array question with its own answer codes (A1..A5)
+CASES.append(Case(id="limesurvey_answer_codes", files={"survey.csv": limesurvey_csv(
+    [["A1", "A2", "A3", "A4", "A5"], ["A5", "A5", "A5", "A5", "A5"]])},
+    args=[*SCORE, "{d}/survey.csv", "--pattern", "Q1[SQ00{n}]", "-o", "{d}/out.csv"], exit_code=1,
+    contains=["{d}/survey.csv: row 2, column Q1[SQ001]: 'A1'", "LimeSurvey answer code", "'Full answers'"],
+    absent=["out.csv"]))
