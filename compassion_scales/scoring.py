@@ -898,6 +898,9 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
     unlabelled = data.attrs.get("unlabelled_codes") or {}
     sets = {i: inst.response_sets[inst.item(i).response_set] for i in present}
     parsed, series = _parsed_in_blocks(data, present, mapping, sets)
+    mismatched = _label_code_mismatches(data, present, mapping, sets, reverse_coded)
+    fails.extend(mismatched)  # the whole column: its cells' problems follow from it
+    refused = {f["column"] for f in mismatched}
     for item_id in present:
         rs = sets[item_id]
         if mapping[item_id] in unlabelled:
@@ -908,14 +911,13 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
             clean = _fast_numeric(series[item_id], rs)
         if clean is None:
             x, f = _convert_column(series[item_id], rs, item_id, mapping[item_id], start)
-            fails.extend(f)
+            fails.extend(f if mapping[item_id] not in refused else [])
             if reverse_coded:
                 x = (rs.min + rs.max) - x
             clean = _recode(x, rs)
         elif reverse_coded:
             clean = (rs.min + rs.max) - clean
         columns.append(clean)
-    fails.extend(_label_code_mismatches(data, present, mapping, sets, reverse_coded))
     failures = _renumber_rows(pd.DataFrame(fails, columns=_FAIL_COLUMNS), data, start)
     structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value,
                                           Reason.UNLABELLED_CODE.value, Reason.LABEL_CODE_MISMATCH.value])
