@@ -44,6 +44,8 @@ __all__ = [
     "sha256_file",
     "qualtrics_header_rows",
     "check_surveymonkey_header",
+    "check_above_header",
+    "sniff_delimiter",
     "infer_numeric_columns",
     "read_redcap_dictionary",
     "apply_redcap_dictionary",
@@ -126,9 +128,21 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _sniff_delimiter(first_line: str, suffix: str) -> str:
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+def sniff_delimiter(first_line: str, suffix: str) -> str:
+    """The delimiter of a header line: the most frequent of ``, ; TAB |`` outside quoted
+    names (a semicolon file whose question-text headers hold commas was read as commas).
+
+    Examples
+    --------
+    >>> sniff_delimiter('"pid";"kind, warm, calm, open";"q1"', ".csv")
+    ';'
+    """
     if suffix in (".tsv", ".tab"):
         return "\t"
+    first_line = _QUOTED.sub("", first_line)
     counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
@@ -485,7 +499,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     if not first_line.strip():
         raise InputFileError(f"{name}: row {offset + 1} is blank, but it must hold the column names; "
                              "delete the blank line(s) above the header.")
-    sep = delimiter or _sniff_delimiter(first_line, suffix)
+    sep = delimiter or sniff_delimiter(first_line, suffix)
     if len(sep) != 1:
         raise InputFileError(f"{name}: the delimiter must be one character, not {sep!r}.")
     head = _head_records(text, sep, 3)
@@ -535,7 +549,7 @@ def _check_title_line(text: str, head: list[list[str]], sep: str, name: str, off
     below = head[1]
     if sniffed and len(head[0]) == 1 and len(below) == 1:
         second = (text.split("\n", 2) + ["", ""])[1].rstrip("\r")
-        other = _sniff_delimiter(second, "")
+        other = sniff_delimiter(second, "")
         if other != sep:
             below = next(csv.reader([second], delimiter=other), [])
     check_above_header(head[0], below, name, 1 + offset)

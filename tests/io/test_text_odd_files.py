@@ -36,3 +36,28 @@ def test_a_matching_or_unknown_encoding_is_left_alone(tmp_path: Path) -> None:
         assert not any("byte-order mark" in n for n in read_responses(f, encoding=same).attrs["notes"])
     with pytest.raises(InputFileError, match="unknown encoding 'klingon'"):
         read_responses(f, encoding="klingon")
+
+
+QUESTION = "I am kind, warm, gentle, caring, open, calm, patient, good"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_semicolon_file_with_commas_in_its_quoted_headers_is_read_by_semicolons(tmp_path: Path,
+                                                                                 stream: bool) -> None:
+    # a LimeSurvey/SoSci export with the question text as headers (German Excel: ";"): the
+    # commas inside the quoted names outnumbered the semicolons, so every row was "1 fields
+    # but the header (row 1) has 8"
+    from click.testing import CliRunner
+    from testkit import DATA
+
+    from compassion_scales.cli import main
+
+    f = tmp_path / "d.csv"
+    f.write_bytes((f'"pid";"{QUESTION}";"toy_5";"toy_6"\r\n"a";"x";"1";"2"\r\n"b";"y";"3";"4"\r\n').encode())
+    read = read_responses(f)
+    assert list(read.columns) == ["pid", QUESTION, "toy_5", "toy_6"]
+    out = tmp_path / "out.csv"
+    res = CliRunner().invoke(main, ["score", str(f), "--instrument-file", str(DATA / "toy_scale.yaml"),
+                                    "--keep", "all", "-o", str(out), *(["--stream"] if stream else [])])
+    assert res.exit_code == 0, res.output
+    assert out.read_text().splitlines() == [f'"pid","{QUESTION}","toy_b"', '"a","x",1.5', '"b","y",3.5']
