@@ -722,12 +722,22 @@ def _suffix_from_bytes(raw: bytes) -> str:
     return ".csv"
 
 
+#: how OOXML writes a character XML cannot hold (Excel: a carriage return is ``_x000D_``)
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _excel_text(cell: Any) -> str | None:
-    """The text a spreadsheet shows for a cell, as far as it can be known from the file."""
+    """The text a spreadsheet shows for a cell, as far as it can be known from the file.
+
+    Text is unescaped as Excel reads it: openpyxl leaves ``_x000D_`` (a carriage return of a
+    line break pasted from Windows) in the text (tidyverse/readxl#51).
+    """
     value = cell.value
     if value is None:
         return None
     if isinstance(value, str):
+        if "_x" in value:
+            value = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
         return value if value != "" else None
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"

@@ -170,3 +170,49 @@ def test_a_file_that_is_not_the_workbook_its_name_says_is_one_line(tmp_path: Pat
     with pytest.raises(InputFileError) as info:
         read_responses(f)
     assert str(info.value).startswith(f"{f}: {says}") and "\n" not in str(info.value)
+
+
+def _shared_strings(path: Path) -> Path:
+    """``path`` rewritten as Excel writes text: every text cell a shared string (``t="s"``)
+    in ``xl/sharedStrings.xml``, a carriage return escaped as ``_x000D_``."""
+    out = path.with_name("excel_" + path.name)
+    strings: list[str] = []
+
+    def to_shared(m: re.Match[bytes]) -> bytes:
+        text = m.group(2).decode().replace("&#13;", "_x000D_")
+        strings.append(text)
+        return m.group(1) + b' t="s"><v>' + str(len(strings) - 1).encode() + b"</v></c>"
+
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'(<c r="[A-Z]+\d+") t="inlineStr"><is><t>(.*?)</t></is></c>', to_shared, data,
+                              flags=re.S)
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+                                    b'application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings'
+                                    b'+xml"/></Types>')
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSS" Type="http://schemas.'
+                                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                                    b'Target="sharedStrings.xml"/></Relationships>')
+            zout.writestr(info, data)
+        sst = "".join(f'<si><t xml:space="preserve">{t}</t></si>' for t in strings)
+        zout.writestr("xl/sharedStrings.xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                      '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                      f'count="{len(strings)}" uniqueCount="{len(strings)}">{sst}</sst>')
+    return out
+
+
+def test_a_line_break_pasted_from_windows_comes_out_as_it_went_in(tmp_path: Path) -> None:
+    # Excel stores the CR of a CRLF inside a cell as "_x000D_"; openpyxl leaves the escape in,
+    # so a kept free-text answer came out "first_x000D_\nsecond"
+    plain = _workbook(tmp_path / "n.xlsx", [["pid", "comment", "toy_5", "toy_6"],
+                                            ["a", "first\r\nsecond", 1, 2], ["b", "tab\there", 3, 4]])
+    f = _shared_strings(plain)
+    with zipfile.ZipFile(f) as z:
+        assert b"first_x000D_\nsecond" in z.read("xl/sharedStrings.xml")
+    read = read_responses(f)
+    assert read["comment"].tolist() == ["first\r\nsecond", "tab\there"]
+    assert read["pid"].tolist() == ["a", "b"]
