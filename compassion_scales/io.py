@@ -1092,6 +1092,7 @@ def _open_source(path: str | Path | IO[Any]) -> tuple[bytes | None, Path | None,
 
 _TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", "")
 _EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+_BINARY_SUFFIXES = (*_EXCEL_SUFFIXES, ".sav", ".zsav", ".dta", ".parquet", ".pq")
 
 
 def _read_by_type(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
@@ -1132,6 +1133,8 @@ def _suffix_by_content(raw: bytes | None, p: Path | None, name: str, suffix: str
             head = fh.read(512)
     else:
         head = (raw or b"")[:512]
+    if not head and suffix in _BINARY_SUFFIXES:  # 0 bytes: "Unable to read from file" before
+        raise InputFileError(f"{name}: the file is empty (0 bytes).")
     if suffix in (".xlsx", ".xlsm") and head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputFileError(f"{name}: is not an .xlsx workbook but an old-style .xls workbook or a "
                              "password-protected one; remove the password, or save it as .xlsx or CSV.")

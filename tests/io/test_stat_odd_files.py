@@ -50,3 +50,17 @@ def test_a_repeated_number_identifier_is_shown_as_the_file_shows_it(tmp_path: Pa
     res = CliRunner().invoke(main, ["score", str(f), "--instrument-file", TOY, "--id", "pid"])
     assert res.exit_code == 1
     assert f"{f}: row 2, column pid: identifier 1 already used in row 1" in res.output
+
+
+@pytest.mark.parametrize("suffix", [".sav", ".zsav", ".dta", ".parquet", ".xlsx", ".xls"])
+def test_an_empty_binary_file_says_it_is_empty(tmp_path: Path, suffix: str) -> None:
+    # a download that failed (0 bytes) gave "cannot be read as a .sav file (Unable to read
+    # from file)" or pandas' "Excel file format cannot be determined, ..."
+    from compassion_scales.errors import InputFileError
+    from compassion_scales.io import read_responses
+
+    f = tmp_path / f"d{suffix}"
+    f.write_bytes(b"")
+    with pytest.raises(InputFileError) as info:
+        read_responses(f)
+    assert str(info.value) == f"{f}: the file is empty (0 bytes)."
