@@ -318,6 +318,9 @@ def check_surveymonkey_header(rows: Sequence[Sequence[Any]], name: str) -> None:
         "export the responses as SPSS (.sav), which names every column.")
 
 
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
 def check_above_header(header: Sequence[Any], below: Sequence[Any], name: str, row: int = 1) -> None:
     """A blank row or a title where the column names belong: one line saying so.
 
@@ -327,11 +330,13 @@ def check_above_header(header: Sequence[Any], below: Sequence[Any], name: str, r
     column with no header" line per column.
     """
     named = [str(h).strip() for h in header if h is not None and str(h).strip()]
-    filled = sum(1 for v in below if v is not None and str(v).strip())
+    cells = [str(v).strip() for v in below if v is not None and str(v).strip()]
+    filled = len(cells)
     if not named and filled:
         raise InputFileError(f"{name}: row {row} is blank, but it must hold the column names; "
                              "delete the blank row(s) above the header.")
-    if len(named) == 1 and filled >= 2:
+    # the row below a title holds names, not numbers (a header naming one column is not a title)
+    if len(named) == 1 and filled >= 2 and not any(_NUMBER.fullmatch(c) for c in cells):
         raise InputFileError(f"{name}: row {row} holds only {named[0]!r}, but it must hold the column "
                              f"names (row {row + 1} has {filled} values); a title above the table? "
                              "Delete the row(s) above the header.")

@@ -216,3 +216,13 @@ def test_a_line_break_pasted_from_windows_comes_out_as_it_went_in(tmp_path: Path
     read = read_responses(f)
     assert read["comment"].tolist() == ["first\r\nsecond", "tab\there"]
     assert read["pid"].tolist() == ["a", "b"]
+
+
+def test_a_header_naming_one_column_above_data_is_not_taken_for_a_title(tmp_path: Path) -> None:
+    # "pid,,,," over numbers: the names are missing, not a title above the table
+    f = tmp_path / "names.csv"
+    f.write_text("pid,,,,\n1,2,3,4,5\n")
+    with pytest.raises(InputFileError) as info:
+        read_responses(f)
+    assert f"{f}: row 1, column 2: the header cell is empty" in str(info.value)
+    assert "title" not in str(info.value)
