@@ -637,6 +637,29 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 #: LimeSurvey's answer codes of an array question (A1, A2, ... or A001, ...), in an "Answer codes" export
 _ANSWER_CODE = re.compile(r"A\d{1,3}")
 _TRUE_FALSE = {"true", "false"}
+#: a label written with its code, as choice texts and value labels often are: "1 = Never",
+#: "1 - Never", "1. Never", "(1) Never", "Never (1)", "Never = 1"
+_NUMBERED_LABEL = (re.compile(r"\(?([+-]?\d+)(?:\s*(?:\)|=|:|\.|-|\u2013|\u2014)\s*|\s+)(.+)"),
+                   re.compile(r"(.+?)\s*(?:\(([+-]?\d+)\)|(?:=|:|-|\u2013|\u2014)\s*([+-]?\d+))"))
+
+
+def numbered_label(text: str, lookup: Mapping[str, float]) -> tuple[float, float] | None:
+    """``(number written, the label's code)`` of a label written with a number ("1 = Never"),
+    or None when ``text`` is not a known label with a number.
+
+    Examples
+    --------
+    >>> numbered_label("1 = Never", {"never": 1.0}), numbered_label("Never (0)", {"never": 1.0})
+    ((1.0, 1.0), (0.0, 1.0))
+    >>> numbered_label("5 or more", {"never": 1.0}) is None
+    True
+    """
+    head, tail = _NUMBERED_LABEL[0].fullmatch(text), _NUMBERED_LABEL[1].fullmatch(text)
+    for number, label in ((head.group(1), head.group(2)) if head else (None, None),
+                          (tail.group(2) or tail.group(3), tail.group(1)) if tail else (None, None)):
+        if number is not None and label is not None and normalise_label(label) in lookup:
+            return float(number), lookup[normalise_label(label)]
+    return None
 
 
 def _bool_failure(series: pd.Series, rs: Any, item_id: str, column: str,
@@ -730,6 +753,8 @@ def _classify_text(series: pd.Series, rs: Any, lookup: Mapping[str, float]
             u_val[j] = float(t)
         elif norm in lookup:
             u_val[j] = lookup[norm]
+        elif (pair := numbered_label(t, lookup)) is not None and pair[0] == pair[1]:
+            u_val[j] = pair[1]  # "1 = Never" where Never is 1
         else:
             u_bad[j] = True
             if norm in _TRUE_FALSE:
@@ -765,6 +790,9 @@ def _text_problem(shown: Any, rs: Any, lookup: Mapping[str, float]) -> tuple[Rea
     elif isinstance(shown, str) and _ANSWER_CODE.fullmatch(shown.strip()):
         hint = (" - it looks like a LimeSurvey answer code; export the responses with 'Full "
                 "answers' (the answer texts), or recode the codes to the instrument's numbers")
+    elif isinstance(shown, str) and (pair := numbered_label(shown.strip(), lookup)) is not None:
+        hint = (f" - the label's number, {_fmt(pair[0])}, is not the instrument's code for it "
+                f"({_fmt(pair[1])}): the file numbers the answers otherwise; recode them")
     if lookup:
         labels = ", ".join(o.label for o in rs.options if o.label)
         return (Reason.UNKNOWN_LABEL,
@@ -803,6 +831,8 @@ def _label_code_mismatches(data: pd.DataFrame, present: Sequence[str], mapping: 
         wrong = []
         for code, label in labels.items():
             meant = lookup.get(normalise_label(str(label)))
+            if meant is None and (pair := numbered_label(str(label).strip(), lookup)) is not None:
+                meant = pair[1]  # "0 = Never"
             if meant is None or not isinstance(code, (int, float)):
                 continue
             meant = rs.min + rs.max - meant if reverse_coded else meant
