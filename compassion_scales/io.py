@@ -808,6 +808,8 @@ def _excel_rows(source: Any, name: str, sheet: str | int | None
         raise InputFileError(f"{name}: cannot be read as an Excel workbook ({detail}).") from None
     try:
         names = wb.sheetnames
+        if isinstance(sheet, str) and sheet not in names and sheet.isdigit():
+            sheet = int(sheet)  # "--sheet 1": a number, unless a sheet is named "1"
         if sheet is None:  # a hidden sheet is not what Excel shows (or anyone means)
             visible = [n for n in names if getattr(wb[n], "sheet_state", "visible") == "visible"]
             ws = wb[(visible or names)[0]]
@@ -963,7 +965,8 @@ def read_responses(path: str | Path | IO[Any], *, sheet: str | int | None = None
         (``.dta``) or Parquet file; ``"-"`` reads standard input, and an open file
         (binary or text) is read from (its format told by its first bytes).
     sheet : str or int, optional
-        Excel sheet name or 0-based position (default: the first sheet).
+        Excel sheet name or 0-based position (default: the first visible sheet); a text of
+        digits names the sheet so named, or else is a position.
     encoding : str, optional
         Text encoding of a delimited file (default UTF-8, with or without BOM; UTF-16
         with a BOM is recognised, e.g. Excel's "Unicode text" and Qualtrics' TSV).
@@ -1181,8 +1184,9 @@ def _read_by_suffix(raw: bytes | None, p: Path | None, name: str, suffix: str, *
         return df, first_row, notes
     if suffix == ".xls":
         try:
+            at = int(sheet) if isinstance(sheet, str) and sheet.isdigit() else sheet
             df = pd.read_excel(_io.BytesIO(raw) if raw is not None else p,
-                               sheet_name=0 if sheet is None else sheet, dtype=str)
+                               sheet_name=0 if at is None else at, dtype=str)
         except ImportError:
             raise InputFileError(f"{name}: old-style .xls workbooks need the xlrd package; "
                                  "save the sheet as .xlsx (or CSV) instead.") from None

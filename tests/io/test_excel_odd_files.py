@@ -226,3 +226,31 @@ def test_a_header_naming_one_column_above_data_is_not_taken_for_a_title(tmp_path
         read_responses(f)
     assert f"{f}: row 1, column 2: the header cell is empty" in str(info.value)
     assert "title" not in str(info.value)
+
+
+def test_a_sheet_named_with_digits_is_chosen_by_its_name(tmp_path: Path) -> None:
+    # sheets named by year: "--sheet 2024" was read as position 2024 ("no sheet 2024; the sheets
+    # are: 2023, 2024")
+    import openpyxl
+    from click.testing import CliRunner
+
+    from compassion_scales.cli import main
+
+    wb = openpyxl.Workbook()
+    old = wb.active
+    old.title = "2023"
+    for r in [HEADER, ["old", 1, 1, 1, 1, 1]]:
+        old.append(r)
+    new = wb.create_sheet("2024")
+    for r in [HEADER, ["new", 5, 5, 5, 5, 5]]:
+        new.append(r)
+    f = tmp_path / "years.xlsx"
+    wb.save(f)
+    assert read_responses(f, sheet="2024")["pid"].tolist() == ["new"]
+    assert read_responses(f, sheet="1")["pid"].tolist() == ["new"]  # no sheet "1": the position
+    assert read_responses(f, sheet=0)["pid"].tolist() == ["old"]
+    for sheet, pid in (("2024", "new"), ("0", "old")):
+        res = CliRunner().invoke(main, ["score", str(f), "--instrument-file", TOY, "--sheet", sheet,
+                                        "--keep", "ids", "--id", "pid", "--format", "csv"])
+        assert res.exit_code == 0, res.output
+        assert res.stdout.splitlines()[1].startswith(f"{pid},")
