@@ -45,6 +45,7 @@ __all__ = [
     "qualtrics_header_rows",
     "check_surveymonkey_header",
     "check_above_header",
+    "stat_name_error",
     "sniff_delimiter",
     "infer_numeric_columns",
     "read_redcap_dictionary",
@@ -1699,6 +1700,32 @@ def _name_hint(out: Path, detail: str) -> str:
             ".xlsx or .parquet")
 
 
+def stat_name_error(path: str | Path, exc: Exception, columns: Sequence[str]) -> OutputFileError | None:
+    """The error for an SPSS/Stata writer that refused a column name, naming the columns it
+    cannot take (the writer's own message names one, or none: "A provided name is too long
+    for the file format"); None when ``exc`` is about something else."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    named = _refused_names(columns, Path(path).suffix.lower())
+    if not named or "name" not in detail.lower():
+        return None
+    return OutputFileError(f"{path}: cannot be written ({detail}; column(s) {', '.join(map(repr, named))})"
+                           f"{_name_hint(Path(path), detail)}.")
+
+
+def _refused_names(names: Sequence[str], suffix: str) -> list[str]:
+    """The first column names (up to 5) SPSS (``.sav``: 64 bytes) or Stata (``.dta``: 32
+    characters) would refuse: too long, or not letters, digits and ``_`` starting with a letter.
+
+    Examples
+    --------
+    >>> _refused_names(["pid", "Duration (in seconds)", "x" * 40], ".dta")
+    ['Duration (in seconds)', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx']
+    """
+    longest = 32 if suffix == ".dta" else 64
+    return [n for n in names if len(n.encode("utf-8")) > longest
+            or not re.fullmatch(r"[A-Za-z@#$][\w.@#$]*" if suffix == ".sav" else r"[A-Za-z_]\w*", n)][:5]
+
+
 def _write_frame(df: pd.DataFrame, path: Path, suffix: str) -> None:
     if suffix in (".csv", ".tsv"):
         _write_delimited(df, path, "," if suffix == ".csv" else "\t")
@@ -1713,10 +1740,13 @@ def _write_frame(df: pd.DataFrame, path: Path, suffix: str) -> None:
                 frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
             elif isinstance(frame[col].dtype, pd.CategoricalDtype):
                 frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-        if suffix == ".sav":
-            pyreadstat.write_sav(frame, str(path))
-        else:
-            pyreadstat.write_dta(frame, str(path))
+        try:
+            (pyreadstat.write_sav if suffix == ".sav" else pyreadstat.write_dta)(frame, str(path))
+        except Exception as exc:  # a refused name: say which (else _stage's message)
+            named = stat_name_error(path, exc, [str(c) for c in frame.columns])
+            if named is None:
+                raise
+            raise named from None
     elif suffix == ".parquet":
         df.to_parquet(path, index=False)
     elif suffix == ".json":

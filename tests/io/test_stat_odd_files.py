@@ -64,3 +64,16 @@ def test_an_empty_binary_file_says_it_is_empty(tmp_path: Path, suffix: str) -> N
     with pytest.raises(InputFileError) as info:
         read_responses(f)
     assert str(info.value) == f"{f}: the file is empty (0 bytes)."
+
+
+@pytest.mark.parametrize(("suffix", "column"), [(".dta", "comment_about_the_survey_experience_x"),
+                                                 (".sav", "c" * 65), (".dta", "Record ID")])
+def test_a_name_spss_or_stata_refuses_is_named(tmp_path: Path, suffix: str, column: str) -> None:
+    # "cannot be written (A provided name is too long for the file format)" named no column
+    src = tmp_path / "d.csv"
+    src.write_text(f"pid,{column},toy_5,toy_6\na,x,1,2\n")
+    out = tmp_path / f"out{suffix}"
+    res = CliRunner().invoke(main, ["score", str(src), "--instrument-file", TOY, "--keep", "all", "-o", str(out)])
+    assert res.exit_code == 1
+    assert f"; column(s) '{column}'); SPSS and Stata names are" in res.output
+    assert not out.exists()
