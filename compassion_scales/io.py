@@ -1138,6 +1138,8 @@ def _suffix_by_content(raw: bytes | None, p: Path | None, name: str, suffix: str
     .xls (what some survey tools download as "Excel"), are refused in one line saying so.
     """
     if raw is None and p is not None:
+        if not p.is_file():  # a pipe (<(...)) is read once, later: its first bytes stay unread
+            return suffix
         with open(p, "rb") as fh:
             head = fh.read(512)
     else:

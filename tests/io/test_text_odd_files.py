@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from compassion_scales.errors import InputFileError
@@ -61,3 +62,29 @@ def test_a_semicolon_file_with_commas_in_its_quoted_headers_is_read_by_semicolon
                                     "--keep", "all", "-o", str(out), *(["--stream"] if stream else [])])
     assert res.exit_code == 0, res.output
     assert out.read_text().splitlines() == [f'"pid","{QUESTION}","toy_b"', '"a","x",1.5', '"b","y",3.5']
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_read_whole(tmp_path: Path) -> None:
+    # cscore score <(curl ...): the first bytes of the pipe must not be spent on telling the
+    # file's type by its content ("the file is empty")
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    data = b"pid,toy_5,toy_6\n" + b"".join(f"p{k},1,2\n".encode() for k in range(500))
+
+    def feed() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(data)
+
+    got: list[object] = []
+    writer = threading.Thread(target=feed, daemon=True)
+    reader = threading.Thread(target=lambda: got.append(read_responses(fifo)), daemon=True)
+    writer.start()
+    reader.start()
+    reader.join(20)  # it waited for ever on a second opening of the spent pipe
+    assert got, "the pipe was not read"
+    read = got[0]
+    assert isinstance(read, pd.DataFrame) and len(read) == 500 and read["pid"].iloc[0] == "p0"
