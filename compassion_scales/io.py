@@ -554,7 +554,9 @@ def _check_title_line(text: str, head: list[list[str]], sep: str, name: str, off
         return
     below = head[1]
     if sniffed and len(head[0]) == 1 and len(below) == 1:
-        second = (text.split("\n", 2) + ["", ""])[1].rstrip("\r")
+        start = text.find("\n") + 1
+        end = text.find("\n", start)
+        second = text[start:end if end >= 0 else len(text)].rstrip("\r")
         other = sniff_delimiter(second, "")
         if other != sep:
             below = next(csv.reader([second], delimiter=other), [])
