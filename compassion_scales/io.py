@@ -546,6 +546,9 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     return df, first_row, notes
 
 
+_TWO_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)([^\r\n]*)")
+
+
 def _check_title_line(text: str, head: list[list[str]], sep: str, name: str, offset: int,
                       sniffed: bool) -> None:
     """A blank or title line above the header (see :func:`check_above_header`); a title with no
@@ -554,9 +557,8 @@ def _check_title_line(text: str, head: list[list[str]], sep: str, name: str, off
         return
     below = head[1]
     if sniffed and len(head[0]) == 1 and len(below) == 1:
-        start = text.find("\n") + 1
-        end = text.find("\n", start)
-        second = text[start:end if end >= 0 else len(text)].rstrip("\r")
+        lines = _TWO_LINES.match(text)
+        second = lines.group(1) if lines else ""
         other = sniff_delimiter(second, "")
         if other != sep:
             below = next(csv.reader([second], delimiter=other), [])
