@@ -1256,6 +1256,7 @@ def _read_stat(p: Path | None, raw: bytes | None, suffix: str, name: str,
             lookup = {(float(k) if isinstance(k, (int, float)) else k): str(v) for k, v in labels.items()}
             df[col] = df[col].map(lookup).astype("str")
         df.attrs["unlabelled_codes"] = gaps
+        df.attrs["value_labels_applied"] = True  # the codes' meanings are no longer in question
         if gaps:
             notes.append(f"{name}: --value-labels: column(s) {', '.join(gaps)} have codes without a "
                          "value label and were left as codes.")

@@ -819,7 +819,7 @@ def _label_code_mismatches(data: pd.DataFrame, present: Sequence[str], mapping: 
     Scored as codes, such a column would silently mean something else (a reversed or
     shifted coding); one failure per column, naming the first codes that disagree.
     """
-    labels_of = data.attrs.get("value_labels") or {}
+    labels_of = {} if data.attrs.get("value_labels_applied") else data.attrs.get("value_labels") or {}
     out: list[dict[str, Any]] = []
     for item_id in present:
         column = mapping[item_id]

@@ -69,3 +69,19 @@ def test_labels_that_agree_or_name_other_things_change_nothing(tmp_path: Path) -
         got = score(read_responses(f), TOY).scores
         assert got["toy_b"].tolist() == [4.5, 4.5, 4.0]
         assert got["toy_a"].tolist() == [8.0, 9.0, 11.0]
+
+
+def test_labels_applied_with_value_labels_are_not_compared_again(tmp_path: Path) -> None:
+    # with --value-labels a column whose labels are all numbers ("1", "3") is read back as
+    # numbers by the analyses; its codes must not then be compared with the labels
+    import pyreadstat
+
+    from compassion_scales.io import infer_numeric_columns
+
+    labels = {1.0: "Don't agree at all", 2.0: "1", 3.0: "Somewhat agree", 4.0: "3", 5.0: "Completely agree"}
+    items = {f"fcs_oth_{i}": [2.0, 4.0] for i in range(1, 11)}
+    f = tmp_path / "fcs.sav"
+    pyreadstat.write_sav(pd.DataFrame(items), str(f), variable_value_labels={c: labels for c in items})
+    data = infer_numeric_columns(read_responses(f, value_labels=True))
+    assert pd.api.types.is_numeric_dtype(data["fcs_oth_1"])
+    assert score(data, "fcs").scores["fcs_others"].tolist() == [10.0, 30.0]
