@@ -91,7 +91,8 @@ def read_input(path: str, *, sheet: str | None = None, encoding: str | None = No
                numbers: bool = True) -> pd.DataFrame:
     """Read a responses file the same way in every command and echo its notes on standard error.
 
-    ``-`` reads standard input. A digit-only ``sheet`` is a 0-based sheet number. Every
+    ``-`` reads standard input. A digit-only ``sheet`` is a 0-based sheet number unless a sheet
+    is named so (``2024``). Every
     column is read as text; with ``numbers=True`` (for analyses that take columns as
     they are) text columns holding only numbers are then made numeric, except
     ``string_columns`` (identifiers such as ``007`` keep their leading zeros). ``score``
@@ -106,8 +107,8 @@ def read_input(path: str, *, sheet: str | None = None, encoding: str | None = No
         while ctx is not None and dictionary is None:
             dictionary = ctx.meta.get("cscore_dictionary")
             ctx = ctx.parent
-    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-    data = read_responses(path, sheet=sheet_arg, encoding=encoding, delimiter=delimiter,
+    # a digit-only --sheet is a sheet's name when one is so named ("2024"), else its number
+    data = read_responses(path, sheet=sheet, encoding=encoding, delimiter=delimiter,
                           value_labels=value_labels, dictionary=dictionary)
     if numbers:
         from compassion_scales.io import infer_numeric_columns

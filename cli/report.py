@@ -40,12 +40,14 @@ from compassion_scales.cli._roles import (
 @click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error", show_default=True,
               help="Invalid answers stop with a list of every bad cell, or become missing in every "
                    "section (their count is stated in the report).")
+@click.option("--value-labels", is_flag=True,
+              help="SPSS/Stata: match answers by their value labels instead of their codes.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @input_options
 @handle_errors
 def report(responses: str, instrument: str, group: str | None, time: str | None,
            occasions: tuple[str, ...], id: str | None, n_boot: int, seed: int, invariance: bool,
-           output: str, on_invalid: str, quiet: bool, sheet: str | None, encoding: str | None,
+           output: str, on_invalid: str, value_labels: bool, quiet: bool, sheet: str | None, encoding: str | None,
            delimiter: str | None) -> None:
     """Write one self-contained HTML study report (print it to PDF from a browser).
 
@@ -69,7 +71,7 @@ def report(responses: str, instrument: str, group: str | None, time: str | None,
     if Path(output).resolve() == Path(responses).resolve():
         raise OutputFileError(f"{output}: refusing to overwrite the input file; choose another name.")
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=[c for c in (id,) if c])
+                      string_columns=[c for c in (id,) if c], value_labels=value_labels)
     result = run(data, instrument, group=group, time=time, occasions=occasions or None, id=id, n_boot=n_boot, seed=seed,
                  invariance=invariance, progress=not quiet, source=Path(responses).name,
                  on_invalid=on_invalid)

@@ -62,6 +62,8 @@ def _parse_thresholds(items: tuple[str, ...]) -> dict[str, float | None]:
               help="Numbered export columns, e.g. 'for_self=Q12_{n}'.")
 @click.option("--on-invalid", type=click.Choice(["error", "missing"]), default="error", show_default=True,
               help="Invalid answers stop with a list of every bad cell, or become missing.")
+@click.option("--value-labels", is_flag=True,
+              help="SPSS/Stata: match answers by their value labels instead of their codes.")
 @input_options
 @click.option("--respondents", "show_respondents", is_flag=True,
               help="Print the per-respondent table instead of the summary.")
@@ -78,7 +80,7 @@ def _parse_thresholds(items: tuple[str, ...]) -> dict[str, float | None]:
 @handle_errors
 def screen(responses: str, instrument: str, id: tuple[str, ...], duration: str | None,
            thresholds: tuple[str, ...], n_agree: int, classical: bool, reverse_coded: bool,
-           map_file: str | None, patterns: tuple[str, ...], on_invalid: str, sheet: str | None,
+           map_file: str | None, patterns: tuple[str, ...], on_invalid: str, value_labels: bool, sheet: str | None,
            encoding: str | None, delimiter: str | None, show_respondents: bool, output: str | None,
            plot_file: str | None, out_format: str, table_style: str, decimals: int) -> None:
     """Screen RESPONSES for careless answering and for reversed coding.
@@ -114,7 +116,7 @@ def screen(responses: str, instrument: str, id: tuple[str, ...], duration: str |
     thr = _parse_thresholds(thresholds)
     column_map = read_column_map(map_file) if map_file else None
     data = read_input(responses, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                      string_columns=id)
+                      string_columns=id, value_labels=value_labels)
     with captured_warnings():
         result = run_screen(data, instrument, id=list(id), duration=duration,
                             thresholds=thr, on_invalid=on_invalid, column_map=column_map,

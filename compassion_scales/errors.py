@@ -92,6 +92,7 @@ class Reason(str, Enum):
     AMBIGUOUS_COLUMN = "ambiguous_column"
     NOT_A_RESPONSE = "not_a_response"
     UNLABELLED_CODE = "unlabelled_code"
+    LABEL_CODE_MISMATCH = "label_code_mismatch"
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
@@ -119,7 +120,8 @@ class ResponseValidationError(CompassionScalesError, ValueError):
         self.source = source
 
     #: reasons a different ``--on-invalid`` cannot mend: the columns or identifiers are wrong
-    STRUCTURAL = ("unknown_column", "ambiguous_column", "duplicate_id", "missing_id", "missing_item")
+    STRUCTURAL = ("unknown_column", "ambiguous_column", "duplicate_id", "missing_id", "missing_item",
+                  "label_code_mismatch")
 
     @staticmethod
     def summary_message(failures: pd.DataFrame, suggest_missing: bool, *,

@@ -91,8 +91,21 @@ def shown_ids(ids: pd.DataFrame) -> pd.Series:
     --------
     >>> shown_ids(pd.DataFrame({"rid": [7, 7], "inst": ["1", None]})).tolist()
     ['7 / 1', '7 / (empty)']
+    >>> shown_ids(pd.DataFrame({"pid": [1.0, 2.5]})).tolist()  # an SPSS/Stata/Excel number
+    ['1', '2.5']
     """
-    return join_columns(ids.astype("string").fillna("(empty)"), sep=" / ")
+    return join_columns(ids.apply(_id_text).fillna("(empty)"), sep=" / ")
+
+
+def _id_text(column: pd.Series) -> pd.Series:
+    """An identifier column as text; whole numbers stored as floats without ``.0``."""
+    text = column.astype("string")
+    if pd.api.types.is_float_dtype(column.dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isfinite(values) & (np.abs(values) < 2.0 ** 53)
+        whole[whole] = values[whole] == np.floor(values[whole])
+        text[whole] = pd.array(values[whole].astype(np.int64)).astype("string")
+    return text
 
 
 #: Longest text (bytes) :func:`surely_unique` packs into words; longer ids are hashed by pandas.

@@ -44,6 +44,9 @@ __all__ = [
     "sha256_file",
     "qualtrics_header_rows",
     "check_surveymonkey_header",
+    "check_above_header",
+    "stat_name_error",
+    "sniff_delimiter",
     "infer_numeric_columns",
     "read_redcap_dictionary",
     "apply_redcap_dictionary",
@@ -126,9 +129,21 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _sniff_delimiter(first_line: str, suffix: str) -> str:
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+def sniff_delimiter(first_line: str, suffix: str) -> str:
+    """The delimiter of a header line: the most frequent of ``, ; TAB |`` outside quoted
+    names (a semicolon file whose question-text headers hold commas was read as commas).
+
+    Examples
+    --------
+    >>> sniff_delimiter('"pid";"kind, warm, calm, open";"q1"', ".csv")
+    ';'
+    """
     if suffix in (".tsv", ".tab"):
         return "\t"
+    first_line = _QUOTED.sub("", first_line)
     counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
@@ -304,6 +319,30 @@ def check_surveymonkey_header(rows: Sequence[Sequence[Any]], name: str) -> None:
         "export the responses as SPSS (.sav), which names every column.")
 
 
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def check_above_header(header: Sequence[Any], below: Sequence[Any], name: str, row: int = 1) -> None:
+    """A blank row or a title where the column names belong: one line saying so.
+
+    ``header`` is the row read as column names, ``below`` the row after it. Excel writes a
+    blank row as empty cells (``,,,,`` in a CSV) and a title typed above the table as one
+    filled cell; read as the header they gave one "header cell is empty" or "a value in a
+    column with no header" line per column.
+    """
+    named = [str(h).strip() for h in header if h is not None and str(h).strip()]
+    cells = [str(v).strip() for v in below if v is not None and str(v).strip()]
+    filled = len(cells)
+    if not named and filled:
+        raise InputFileError(f"{name}: row {row} is blank, but it must hold the column names; "
+                             "delete the blank row(s) above the header.")
+    # the row below a title holds names, not numbers (a header naming one column is not a title)
+    if len(named) == 1 and filled >= 2 and not any(_NUMBER.fullmatch(c) for c in cells):
+        raise InputFileError(f"{name}: row {row} holds only {named[0]!r}, but it must hold the column "
+                             f"names (row {row + 1} has {filled} values); a title above the table? "
+                             "Delete the row(s) above the header.")
+
+
 def _head_records(text: str, sep: str, n: int) -> list[list[str]]:
     """The first ``n`` CSV records of ``text`` (quoted newlines respected)."""
     import itertools
@@ -379,6 +418,30 @@ def _start_hash(raw: bytes, key: str, mtime: int) -> None:
 _HEAD_CHARS = 4 << 20
 
 
+def _bom_over_encoding(raw: bytes, encoding: str | None, name: str, notes: list[str]) -> str | None:
+    """The encoding to read with: a UTF-8 or UTF-16 byte-order mark wins over an ``--encoding``
+    of another family (a habitual ``--encoding cp1252`` on a Qualtrics export), with a note.
+
+    Read as cp1252 the mark became part of the first column's name (``ï»¿pid``) and every
+    accent turned into two letters (``cafÃ©``), exit 0.
+    """
+    import codecs
+
+    try:
+        family = codecs.lookup(encoding or "").name.replace("_", "").replace("-", "")
+    except LookupError:
+        return encoding  # None, or an unknown name (refused when decoding)
+    if raw.startswith(b"\xef\xbb\xbf") and not family.startswith("utf8"):
+        found = "UTF-8"
+    elif raw[:2] in (b"\xff\xfe", b"\xfe\xff") and not family.startswith(("utf16", "utf32")):
+        found = "UTF-16"
+    else:
+        return encoding
+    notes.append(f"{name}: the file starts with a {found} byte-order mark, so it was read as {found}, "
+                 f"not as --encoding {encoding} says.")
+    return "utf-8" if found == "UTF-8" else "utf-16"
+
+
 def _decode_bytes(raw: bytes, encoding: str | None, name: str) -> tuple[str, bytes, list[str]]:
     """Text of the file and UTF-8 bytes for the parser (BOMs removed).
 
@@ -387,6 +450,7 @@ def _decode_bytes(raw: bytes, encoding: str | None, name: str) -> tuple[str, byt
     rows: 82 MB, ~40 ms); the error path decodes the parser's bytes instead.
     """
     notes: list[str] = []
+    encoding = _bom_over_encoding(raw, encoding, name, notes)
     enc = (encoding or "").lower().replace("_", "-") or None
     probe = raw[:400]
     if enc is None and b"\x00" in probe and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
@@ -441,7 +505,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     if not first_line.strip():
         raise InputFileError(f"{name}: row {offset + 1} is blank, but it must hold the column names; "
                              "delete the blank line(s) above the header.")
-    sep = delimiter or _sniff_delimiter(first_line, suffix)
+    sep = delimiter or sniff_delimiter(first_line, suffix)
     if len(sep) != 1:
         raise InputFileError(f"{name}: the delimiter must be one character, not {sep!r}.")
     head = _head_records(text, sep, 3)
@@ -449,6 +513,7 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
         raise InputFileError(f"{name}: the first row cannot be read as column names "
                              f"(detected delimiter {sep!r}; set --delimiter).")
     check_surveymonkey_header(head, name)
+    _check_title_line(text, head, sep, name, offset, delimiter is None)
     header = [h.strip() for h in head[0]]
     ncols = len(header)
     trailing = ncols > 1 and header[-1] == "" and all(h for h in header[:-1])
@@ -479,6 +544,25 @@ def _read_delimited(raw: bytes, name: str, suffix: str, encoding: str | None,
     df.columns = header
     first_row = 2 + skip + offset
     return df, first_row, notes
+
+
+_TWO_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)([^\r\n]*)")
+
+
+def _check_title_line(text: str, head: list[list[str]], sep: str, name: str, offset: int,
+                      sniffed: bool) -> None:
+    """A blank or title line above the header (see :func:`check_above_header`); a title with no
+    delimiter in it does not tell the delimiter, so the next line is read with its own."""
+    if len(head) < 2:
+        return
+    below = head[1]
+    if sniffed and len(head[0]) == 1 and len(below) == 1:
+        lines = _TWO_LINES.match(text)
+        second = lines.group(1) if lines else ""
+        other = sniff_delimiter(second, "")
+        if other != sep:
+            below = next(csv.reader([second], delimiter=other), [])
+    check_above_header(head[0], below, name, 1 + offset)
 
 
 def _doubled_carriage_returns(text: str, data: bytes, name: str, notes: list[str]) -> tuple[str, bytes]:
@@ -648,12 +732,22 @@ def _suffix_from_bytes(raw: bytes) -> str:
     return ".csv"
 
 
+#: how OOXML writes a character XML cannot hold (Excel: a carriage return is ``_x000D_``)
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _excel_text(cell: Any) -> str | None:
-    """The text a spreadsheet shows for a cell, as far as it can be known from the file."""
+    """The text a spreadsheet shows for a cell, as far as it can be known from the file.
+
+    Text is unescaped as Excel reads it: openpyxl leaves ``_x000D_`` (a carriage return of a
+    line break pasted from Windows) in the text (tidyverse/readxl#51).
+    """
     value = cell.value
     if value is None:
         return None
     if isinstance(value, str):
+        if "_x" in value:
+            value = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
         return value if value != "" else None
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -681,9 +775,35 @@ def _excel_text(cell: Any) -> str | None:
     return str(value)
 
 
-def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[list[Any]], str, str]:
-    """Every row of the first visible (or named) sheet as the text its cells show, its title
-    and, when no sheet was named, the first sheet's."""
+def _sheet_rows(ws: Any) -> Any:
+    """Every row of a worksheet, whatever its ``<dimension>`` record says.
+
+    openpyxl's read-only reader stops at the size the sheet declares; programs that write
+    .xlsx themselves often leave it at ``A1`` or stale (pandas-dev/pandas#39001), and the
+    rows and columns beyond it were lost without a word.
+    """
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    return ws.iter_rows()
+
+
+def _other_sheets(wb: Any, names: Sequence[str], title: str) -> list[str]:
+    """The visible sheets besides ``title`` whose declared size is more than one cell (empty
+    sheets such as Excel's default Sheet2 declare ``A1``; a missing record may hide data)."""
+    out = []
+    for n in names:
+        ws = wb[n]
+        if n == title or getattr(ws, "sheet_state", "visible") != "visible":
+            continue
+        if (ws.max_row or 2) > 1 or (ws.max_column or 2) > 1:
+            out.append(n)
+    return out
+
+
+def _excel_rows(source: Any, name: str, sheet: str | int | None
+                ) -> tuple[list[list[Any]], str, str, list[str]]:
+    """Every row of the first visible (or named) sheet as the text its cells show, its title,
+    when no sheet was named the first sheet's, and the other visible sheets with data."""
     import openpyxl
 
     try:
@@ -693,6 +813,8 @@ def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[l
         raise InputFileError(f"{name}: cannot be read as an Excel workbook ({detail}).") from None
     try:
         names = wb.sheetnames
+        if isinstance(sheet, str) and sheet not in names and sheet.isdigit():
+            sheet = int(sheet)  # "--sheet 1": a number, unless a sheet is named "1"
         if sheet is None:  # a hidden sheet is not what Excel shows (or anyone means)
             visible = [n for n in names if getattr(wb[n], "sheet_state", "visible") == "visible"]
             ws = wb[(visible or names)[0]]
@@ -707,7 +829,8 @@ def _excel_rows(source: Any, name: str, sheet: str | int | None) -> tuple[list[l
             raise InputFileError(f"{name}: no sheet {sheet!r}; the sheets are: "
                                  + ", ".join(names) + ". Use --sheet NAME.")
         first = names[0] if sheet is None else ws.title  # differs: a hidden first sheet passed over
-        return [[_excel_text(c) for c in r] for r in ws.iter_rows()], ws.title, first
+        others = _other_sheets(wb, names, ws.title) if sheet is None else []
+        return [[_excel_text(c) for c in r] for r in _sheet_rows(ws)], ws.title, first, others
     finally:
         wb.close()
 
@@ -735,17 +858,20 @@ def _check_excel_header(header: list[str], rows: list[list[Any]], name: str) -> 
 
 def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.DataFrame, int, list[str]]:
     """Read the first (or named) sheet: every cell as the text it shows; empty cells missing."""
-    rows, title, first = _excel_rows(source, name, sheet)
+    rows, title, first, others = _excel_rows(source, name, sheet)
     _check_formulas(source, name, title, rows)
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
+    elsewhere = f"; the workbook's other sheets: {', '.join(map(repr, others))} (choose one with --sheet)"
     if not rows:
-        raise InputFileError(f"{name}: the sheet is empty (no header row and no data).")
+        raise InputFileError(f"{name}: sheet {title!r} is empty (no header row and no data){elsewhere}."
+                             if others else f"{name}: the sheet is empty (no header row and no data).")
     header = ["" if v is None else str(v).strip() for v in rows[0]]
     while header and header[-1] == "":
         header.pop()
     ncols = len(header)
     check_surveymonkey_header(rows[:2], name)
+    check_above_header(rows[0], rows[1] if len(rows) > 1 else [], name)
     _check_excel_header(header, rows, name)
     body = [(r + [None] * ncols)[:ncols] for r in rows[1:]]
     notes: list[str] = []
@@ -756,6 +882,11 @@ def _read_excel(source: Any, name: str, sheet: str | int | None) -> tuple[pd.Dat
     if skip:
         notes.append(f"{name}: Qualtrics export detected; row{'s 2-3' if skip == 2 else ' 2'} skipped.")
         body = body[skip:]
+    if not body and others:
+        raise InputFileError(f"{name}: sheet {title!r} has a header but no data rows{elsewhere}.")
+    if others:
+        notes.append(f"{name}: read the first sheet, {title!r}; the workbook has other sheets: "
+                     f"{', '.join(map(repr, others))} (choose one with --sheet).")
     cols = {h: pd.array([r[k] for r in body], dtype="str") for k, h in enumerate(header)}
     df = pd.DataFrame(cols)
     return df, 2 + skip, notes
@@ -800,7 +931,7 @@ def _check_formulas(source: Any, name: str, title: str, rows: list[list[str | No
     try:
         ws = wb[title]
         found = []
-        for rownum, r in enumerate(ws.iter_rows(), start=1):
+        for rownum, r in enumerate(_sheet_rows(ws), start=1):
             for colnum, cell in enumerate(r, start=1):
                 v = cell.value
                 if (isinstance(v, str) and v.startswith("=") and rownum <= len(rows)
@@ -839,7 +970,8 @@ def read_responses(path: str | Path | IO[Any], *, sheet: str | int | None = None
         (``.dta``) or Parquet file; ``"-"`` reads standard input, and an open file
         (binary or text) is read from (its format told by its first bytes).
     sheet : str or int, optional
-        Excel sheet name or 0-based position (default: the first sheet).
+        Excel sheet name or 0-based position (default: the first visible sheet); a text of
+        digits names the sheet so named, or else is a position.
     encoding : str, optional
         Text encoding of a delimited file (default UTF-8, with or without BOM; UTF-16
         with a BOM is recognised, e.g. Excel's "Unicode text" and Qualtrics' TSV).
@@ -973,6 +1105,7 @@ def _open_source(path: str | Path | IO[Any]) -> tuple[bytes | None, Path | None,
 
 _TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", "")
 _EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+_BINARY_SUFFIXES = (*_EXCEL_SUFFIXES, ".sav", ".zsav", ".dta", ".parquet", ".pq")
 
 
 def _read_by_type(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
@@ -1001,12 +1134,41 @@ def _read_by_type(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
     return df, first_row, notes
 
 
+def _suffix_by_content(raw: bytes | None, p: Path | None, name: str, suffix: str, notes: list[str]) -> str:
+    """The suffix to read the file by: its name's, unless its first bytes say it is a workbook
+    of another kind (an .xlsx saved as .csv or .xls), or not a workbook at all.
+
+    An old-style or password-protected workbook named .xlsx, and a web page or XML file named
+    .xls (what some survey tools download as "Excel"), are refused in one line saying so.
+    """
+    if raw is None and p is not None:
+        if not p.is_file():  # a pipe (<(...)) is read once, later: its first bytes stay unread
+            return suffix
+        with open(p, "rb") as fh:
+            head = fh.read(512)
+    else:
+        head = (raw or b"")[:512]
+    if not head and suffix in _BINARY_SUFFIXES:  # 0 bytes: "Unable to read from file" before
+        raise InputFileError(f"{name}: the file is empty (0 bytes).")
+    if suffix in (".xlsx", ".xlsm") and head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputFileError(f"{name}: is not an .xlsx workbook but an old-style .xls workbook or a "
+                             "password-protected one; remove the password, or save it as .xlsx or CSV.")
+    if suffix == ".xls" and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise InputFileError(f"{name}: is a web page (HTML) or XML file named .xls, not an Excel "
+                             "workbook; open it in Excel and save it as .xlsx, or as CSV.")
+    if head.startswith(b"PK\x03\x04") and (suffix == ".xls" or suffix in _TEXT_SUFFIXES):
+        notes.append(f"{name}: the file is an .xlsx workbook despite its name; read as one.")
+        return ".xlsx"
+    return suffix
+
+
 def _read_by_suffix(raw: bytes | None, p: Path | None, name: str, suffix: str, *,
                     sheet: str | int | None, encoding: str | None, delimiter: str | None,
                     value_labels: bool, dictionary: Any) -> tuple[pd.DataFrame, int, list[str]]:
     """The reader for the file's type: ``(frame, first data row, notes)``."""
     notes: list[str] = []
     first_row = 2
+    suffix = _suffix_by_content(raw, p, name, suffix, notes)
     if suffix in _TEXT_SUFFIXES:
         if raw is None:
             assert p is not None
@@ -1018,7 +1180,10 @@ def _read_by_suffix(raw: bytes | None, p: Path | None, name: str, suffix: str, *
             raise InputFileError(f"{name}: the file is empty.")
         if p is not None and p.stat().st_size == 0:
             raise InputFileError(f"{name}: the file is empty.")
-        df, first_row, notes = _read_excel(_io.BytesIO(raw) if raw is not None else p, name, sheet)
+        if raw is None and p is not None and p.suffix.lower() not in (".xlsx", ".xlsm"):
+            raw = p.read_bytes()  # openpyxl refuses a path by its name (an .xlsx saved as .csv)
+        df, first_row, more = _read_excel(_io.BytesIO(raw) if raw is not None else p, name, sheet)
+        notes.extend(more)
         if dictionary is not None:
             header, more = _apply_dictionary_header(list(df.columns), dictionary, name)
             df.columns = header
@@ -1026,8 +1191,9 @@ def _read_by_suffix(raw: bytes | None, p: Path | None, name: str, suffix: str, *
         return df, first_row, notes
     if suffix == ".xls":
         try:
+            at = int(sheet) if isinstance(sheet, str) and sheet.isdigit() else sheet
             df = pd.read_excel(_io.BytesIO(raw) if raw is not None else p,
-                               sheet_name=0 if sheet is None else sheet, dtype=str)
+                               sheet_name=0 if at is None else at, dtype=str)
         except ImportError:
             raise InputFileError(f"{name}: old-style .xls workbooks need the xlrd package; "
                                  "save the sheet as .xlsx (or CSV) instead.") from None
@@ -1090,6 +1256,7 @@ def _read_stat(p: Path | None, raw: bytes | None, suffix: str, name: str,
             lookup = {(float(k) if isinstance(k, (int, float)) else k): str(v) for k, v in labels.items()}
             df[col] = df[col].map(lookup).astype("str")
         df.attrs["unlabelled_codes"] = gaps
+        df.attrs["value_labels_applied"] = True  # the codes' meanings are no longer in question
         if gaps:
             notes.append(f"{name}: --value-labels: column(s) {', '.join(gaps)} have codes without a "
                          "value label and were left as codes.")
@@ -1540,6 +1707,32 @@ def _name_hint(out: Path, detail: str) -> str:
             ".xlsx or .parquet")
 
 
+def stat_name_error(path: str | Path, exc: Exception, columns: Sequence[str]) -> OutputFileError | None:
+    """The error for an SPSS/Stata writer that refused a column name, naming the columns it
+    cannot take (the writer's own message names one, or none: "A provided name is too long
+    for the file format"); None when ``exc`` is about something else."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    named = _refused_names(columns, Path(path).suffix.lower())
+    if not named or "name" not in detail.lower():
+        return None
+    return OutputFileError(f"{path}: cannot be written ({detail}; column(s) {', '.join(map(repr, named))})"
+                           f"{_name_hint(Path(path), detail)}.")
+
+
+def _refused_names(names: Sequence[str], suffix: str) -> list[str]:
+    """The first column names (up to 5) SPSS (``.sav``: 64 bytes) or Stata (``.dta``: 32
+    characters) would refuse: too long, or not letters, digits and ``_`` starting with a letter.
+
+    Examples
+    --------
+    >>> _refused_names(["pid", "Duration (in seconds)", "x" * 40], ".dta")
+    ['Duration (in seconds)', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx']
+    """
+    longest = 32 if suffix == ".dta" else 64
+    return [n for n in names if len(n.encode("utf-8")) > longest
+            or not re.fullmatch(r"[A-Za-z@#$][\w.@#$]*" if suffix == ".sav" else r"[A-Za-z_]\w*", n)][:5]
+
+
 def _write_frame(df: pd.DataFrame, path: Path, suffix: str) -> None:
     if suffix in (".csv", ".tsv"):
         _write_delimited(df, path, "," if suffix == ".csv" else "\t")
@@ -1554,10 +1747,13 @@ def _write_frame(df: pd.DataFrame, path: Path, suffix: str) -> None:
                 frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
             elif isinstance(frame[col].dtype, pd.CategoricalDtype):
                 frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-        if suffix == ".sav":
-            pyreadstat.write_sav(frame, str(path))
-        else:
-            pyreadstat.write_dta(frame, str(path))
+        try:
+            (pyreadstat.write_sav if suffix == ".sav" else pyreadstat.write_dta)(frame, str(path))
+        except Exception as exc:  # a refused name: say which (else _stage's message)
+            named = stat_name_error(path, exc, [str(c) for c in frame.columns])
+            if named is None:
+                raise
+            raise named from None
     elif suffix == ".parquet":
         df.to_parquet(path, index=False)
     elif suffix == ".json":
@@ -1801,7 +1997,7 @@ def _write_delimited(df: pd.DataFrame, path: str | Path | IO[bytes], sep: str) -
     try:
         import pyarrow as pa
 
-        table = _whole_floats_as_ints(pa.Table.from_pandas(df, preserve_index=False))
+        table = _whole_seconds(_whole_floats_as_ints(pa.Table.from_pandas(df, preserve_index=False)))
         # quote only when some text could break the CSV (pyarrow's "needed" quotes all text)
         special = f'[{re.escape(sep)}"\r\n]'
         texts = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
@@ -1911,6 +2107,31 @@ def _whole_floats_as_ints(table: Any) -> Any:
         if not all(_small_and_no_negative_zero(c) for c in col.chunks):
             continue
         table = table.set_column(j, field.name, whole)
+    return table
+
+
+def _whole_seconds(table: Any) -> Any:
+    """``table`` with each date-time column whose values are all whole seconds in seconds: the
+    CSV writer then writes ``2024-01-02 10:00:00`` (a kept SPSS/Stata ``DATETIME`` column) where
+    it wrote ``2024-01-02 10:00:00.000000``. Other columns as they are.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, datetime as dt
+    >>> t = pa.table({"at": pa.array([dt.datetime(2024, 1, 2, 10)], pa.timestamp("us"))})
+    >>> str(_whole_seconds(t).schema.field("at").type)
+    'timestamp[s]'
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for j, field in enumerate(table.schema):
+        if not pa.types.is_timestamp(field.type) or field.type.unit == "s" or field.type.tz:
+            continue
+        try:  # refuses fractions of a second
+            table = table.set_column(j, field.name, pc.cast(table.column(j), pa.timestamp("s"), safe=True))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
     return table
 
 

@@ -640,7 +640,32 @@ def _fast_numeric(series: pd.Series, rs: Any) -> np.ndarray | None:
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+#: LimeSurvey's answer codes of an array question (A1, A2, ... or A001, ...), in an "Answer codes" export
+_ANSWER_CODE = re.compile(r"A\d{1,3}")
 _TRUE_FALSE = {"true", "false"}
+#: a label written with its code, as choice texts and value labels often are: "1 = Never",
+#: "1 - Never", "1. Never", "(1) Never", "Never (1)", "Never = 1"
+_NUMBERED_LABEL = (re.compile(r"\(?([+-]?\d+)(?:\s*(?:\)|=|:|\.|-|\u2013|\u2014)\s*|\s+)(.+)"),
+                   re.compile(r"(.+?)\s*(?:\(([+-]?\d+)\)|(?:=|:|-|\u2013|\u2014)\s*([+-]?\d+))"))
+
+
+def numbered_label(text: str, lookup: Mapping[str, float]) -> tuple[float, float] | None:
+    """``(number written, the label's code)`` of a label written with a number ("1 = Never"),
+    or None when ``text`` is not a known label with a number.
+
+    Examples
+    --------
+    >>> numbered_label("1 = Never", {"never": 1.0}), numbered_label("Never (0)", {"never": 1.0})
+    ((1.0, 1.0), (0.0, 1.0))
+    >>> numbered_label("5 or more", {"never": 1.0}) is None
+    True
+    """
+    head, tail = _NUMBERED_LABEL[0].fullmatch(text), _NUMBERED_LABEL[1].fullmatch(text)
+    for number, label in ((head.group(1), head.group(2)) if head else (None, None),
+                          (tail.group(2) or tail.group(3), tail.group(1)) if tail else (None, None)):
+        if number is not None and label is not None and normalise_label(label) in lookup:
+            return float(number), lookup[normalise_label(label)]
+    return None
 
 
 def _bool_failure(series: pd.Series, rs: Any, item_id: str, column: str,
@@ -734,6 +759,8 @@ def _classify_text(series: pd.Series, rs: Any, lookup: Mapping[str, float]
             u_val[j] = float(t)
         elif norm in lookup:
             u_val[j] = lookup[norm]
+        elif (pair := numbered_label(t, lookup)) is not None and pair[0] == pair[1]:
+            u_val[j] = pair[1]  # "1 = Never" where Never is 1
         else:
             u_bad[j] = True
             if norm in _TRUE_FALSE:
@@ -766,6 +793,12 @@ def _text_problem(shown: Any, rs: Any, lookup: Mapping[str, float]) -> tuple[Rea
     if isinstance(shown, str) and _DECIMAL_COMMA.fullmatch(shown):
         hint = (" - it looks like a decimal comma; cscore reads '.' as the decimal "
                 "mark (answers are whole numbers on this scale)")
+    elif isinstance(shown, str) and _ANSWER_CODE.fullmatch(shown.strip()):
+        hint = (" - it looks like a LimeSurvey answer code; export the responses with 'Full "
+                "answers' (the answer texts), or recode the codes to the instrument's numbers")
+    elif isinstance(shown, str) and (pair := numbered_label(shown.strip(), lookup)) is not None:
+        hint = (f" - the label's number, {_fmt(pair[0])}, is not the instrument's code for it "
+                f"({_fmt(pair[1])}): the file numbers the answers otherwise; recode them")
     if lookup:
         labels = ", ".join(o.label for o in rs.options if o.label)
         return (Reason.UNKNOWN_LABEL,
@@ -782,6 +815,43 @@ def _unlabelled_failure(column: str, item_id: str, codes: Sequence[Any],
                 message=f"row 1, column {column}: code(s) {shown} have no value label (labels: {have}); "
                         "--value-labels needs a label for every code in an item column. Add the "
                         "labels in SPSS/Stata, or leave out --value-labels to score the codes")
+
+
+def _label_code_mismatches(data: pd.DataFrame, present: Sequence[str], mapping: Mapping[str, str],
+                           sets: Mapping[str, Any], reverse_coded: bool) -> list[dict[str, Any]]:
+    """Item columns of codes whose value labels (SPSS/Stata) give a code the meaning of
+    another code of the instrument: 1 labelled 'Always' where the instrument's 'Always' is 5.
+
+    Scored as codes, such a column would silently mean something else (a reversed or
+    shifted coding); one failure per column, naming the first codes that disagree.
+    """
+    labels_of = {} if data.attrs.get("value_labels_applied") else data.attrs.get("value_labels") or {}
+    out: list[dict[str, Any]] = []
+    for item_id in present:
+        column = mapping[item_id]
+        labels = labels_of.get(column) or {}
+        if not labels or not pd.api.types.is_numeric_dtype(data[column].dtype):
+            continue  # no labels, or the labels themselves were read (--value-labels)
+        rs = sets[item_id]
+        lookup = rs.label_lookup()
+        wrong = []
+        for code, label in labels.items():
+            meant = lookup.get(normalise_label(str(label)))
+            if meant is None and (pair := numbered_label(str(label).strip(), lookup)) is not None:
+                meant = pair[1]  # "0 = Never"
+            if meant is None or not isinstance(code, (int, float)):
+                continue
+            meant = rs.min + rs.max - meant if reverse_coded else meant
+            if float(code) != float(meant):
+                wrong.append(f"{_fmt(float(code))} = {label!r} in the file, {_fmt(meant)} in the instrument")
+        if wrong:
+            out.append(dict(row=1, column=column, item=item_id, value=None,
+                            reason=Reason.LABEL_CODE_MISMATCH.value,
+                            message=f"row 1, column {column}: the file's value labels give its codes "
+                                    f"other meanings than the instrument's ({'; '.join(wrong[:3])}); "
+                                    "scored as codes the answers would mean something else. Use "
+                                    "--value-labels to score the labels, or recode the column"))
+    return out
 
 
 def _recode(x: np.ndarray, rs: Any) -> np.ndarray:
@@ -864,6 +934,9 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
     unlabelled = data.attrs.get("unlabelled_codes") or {}
     sets = {i: inst.response_sets[inst.item(i).response_set] for i in present}
     parsed, series = _parsed_in_blocks(data, present, mapping, sets)
+    mismatched = _label_code_mismatches(data, present, mapping, sets, reverse_coded)
+    fails.extend(mismatched)  # the whole column: its cells' problems follow from it
+    refused = {f["column"] for f in mismatched}
     for item_id in present:
         rs = sets[item_id]
         if mapping[item_id] in unlabelled:
@@ -874,7 +947,7 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
             clean = _fast_numeric(series[item_id], rs)
         if clean is None:
             x, f = _convert_column(series[item_id], rs, item_id, mapping[item_id], start)
-            fails.extend(f)
+            fails.extend(f if mapping[item_id] not in refused else [])
             if reverse_coded:
                 x = (rs.min + rs.max) - x
             clean = _recode(x, rs)
@@ -883,7 +956,7 @@ def prepare_responses(data: pd.DataFrame, instrument: InstrumentLike, *,
         columns.append(clean)
     failures = _renumber_rows(pd.DataFrame(fails, columns=_FAIL_COLUMNS), data, start)
     structural = failures["reason"].isin([Reason.UNKNOWN_COLUMN.value, Reason.AMBIGUOUS_COLUMN.value,
-                                          Reason.UNLABELLED_CODE.value])
+                                          Reason.UNLABELLED_CODE.value, Reason.LABEL_CODE_MISMATCH.value])
     if len(failures) and (on_invalid == "error" or structural.any()):
         to_raise = failures if on_invalid == "error" else failures[structural]
         raise ResponseValidationError(ResponseValidationError.summary_message(to_raise, on_invalid == "error"),
@@ -1207,10 +1280,12 @@ def _fused_scorer(data: pd.DataFrame, inst: Instrument, column_map: Mapping[str,
     unlabelled = data.attrs.get("unlabelled_codes") or {}
     if any(mapping[i] in unlabelled for i in present):
         return None
+    sets = {i: inst.response_sets[inst.item(i).response_set] for i in present}
+    if _label_code_mismatches(data, present, mapping, sets, reverse_coded):
+        return None  # the numpy path reports them
     items = _kernel_items(inst, present, reverse_coded)
     wanted = _kernel_scores(inst, present, prorate)
-    block = _item_block(data, [mapping[i] for i in present],
-                        [inst.response_sets[inst.item(i).response_set] for i in present])
+    block = _item_block(data, [mapping[i] for i in present], [sets[i] for i in present])
     if items is None or wanted is None or block is None:
         return None
     X, column = block

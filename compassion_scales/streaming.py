@@ -43,6 +43,7 @@ from compassion_scales.io import (  # the decision lives where files are read (#
     STREAM_THRESHOLD_BYTES,
     STREAM_WRITE_SUFFIXES,
     should_stream,
+    sniff_delimiter,
     write_csv_table,
 )
 from compassion_scales.results import ResultMixin
@@ -154,12 +155,7 @@ def _sniff(path: Path, delimiter: str | None, encoding: str | None) -> tuple[str
         head = head[3:]
     text = head.decode(encoding or "utf-8", errors="replace")
     first = (text.splitlines() or [""])[0]
-    if delimiter:
-        sep = delimiter
-    elif path.suffix.lower() in (".tsv", ".tab"):
-        sep = "\t"
-    else:
-        sep = max([",", ";", "\t", "|"], key=first.count)
+    sep = delimiter or sniff_delimiter(first, path.suffix.lower())
     import csv
 
     header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]

@@ -88,16 +88,24 @@ class TableMetadata:
             vlabels: dict[str, dict[int | float, str]] = {
                 c: {int(k): v for k, v in lab.items()} for c, lab in self.value_labels.items()
                 if c in cols}
-            if suffix == ".sav":
-                levels = {c: m for c, m in self.measure.items() if c in cols}
-                pyreadstat.write_sav(frame, str(path), column_labels=labels,
-                                     variable_value_labels=vlabels or None,
-                                     variable_measure=levels or None,
-                                     file_label=(self.file_label or "")[:64])
-            else:
-                pyreadstat.write_dta(frame, str(path), column_labels=labels,
-                                     variable_value_labels=vlabels or None,
-                                     file_label=(self.file_label or "")[:80])
+            try:
+                if suffix == ".sav":
+                    levels = {c: m for c, m in self.measure.items() if c in cols}
+                    pyreadstat.write_sav(frame, str(path), column_labels=labels,
+                                         variable_value_labels=vlabels or None,
+                                         variable_measure=levels or None,
+                                         file_label=(self.file_label or "")[:64])
+                else:
+                    pyreadstat.write_dta(frame, str(path), column_labels=labels,
+                                         variable_value_labels=vlabels or None,
+                                         file_label=(self.file_label or "")[:80])
+            except Exception as exc:  # a refused column name: say which
+                from compassion_scales.io import stat_name_error
+
+                named = stat_name_error(path, exc, cols)
+                if named is None:
+                    raise
+                raise named from None
         elif suffix == ".parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq

@@ -27,7 +27,12 @@ def test_spss_value_labels_are_matched_to_response_labels(tmp_path: Path) -> Non
     pyreadstat.write_sav(df, str(f), variable_value_labels={"toy_5": labels, "toy_6": labels})
     with pytest.raises(ResponseValidationError) as info:
         score(read_responses(f), TOY)
-    assert info.value.lines()[0] == f"{f}: row 1, column toy_5: 10 is outside the response range 1-5"
+    # the labels say the codes mean other answers: the column is refused as a whole (its 10s
+    # were listed cell by cell as "10 is outside the response range 1-5")
+    assert info.value.lines()[0].startswith(
+        f"{f}: row 1, column toy_5: the file's value labels give its codes other meanings than the "
+        "instrument's (10 = 'Never' in the file, 1 in the instrument; ")
+    assert info.value.failure_cases["reason"].tolist() == ["label_code_mismatch"] * 2
     res = score(read_responses(f, value_labels=True), TOY)
     assert res.scores["toy_b"].iloc[0] == 2.0          # Never=1, Sometimes=3
     assert np.isnan(res.scores["toy_b"].iloc[1])
