@@ -27,7 +27,13 @@ import pandas as pd
 
 from compassion_scales._format import column_hint
 from compassion_scales.errors import AnalysisError
-from compassion_scales.idkeys import blank_as_missing, no_identifier, row_keys, shown_ids
+from compassion_scales.idkeys import (  # file_row_numbers: re-exported for the analyses
+    blank_as_missing,
+    file_row_numbers,
+    no_identifier,
+    row_keys,
+    shown_ids,
+)
 from compassion_scales.instrument import Instrument, InstrumentLike, load_instrument
 
 __all__ = [
@@ -615,15 +621,6 @@ def require_one_row_per_person(data: pd.DataFrame, id_cols: Sequence[str] | str 
 
 
 # --------------------------------------------------------------------------- occasions
-
-
-def file_row_numbers(data: pd.DataFrame) -> np.ndarray:
-    """Each row's number in the file it came from (header = row 1), kept through subsets."""
-    known = data.attrs.get("row_numbers")
-    if known is not None and len(known) == len(data):
-        return np.asarray(known)
-    start = int(data.attrs.get("first_row", 2))
-    return np.arange(start, start + len(data))
 
 
 def check_unique_ids(data: pd.DataFrame, id_cols: Sequence[str], *, where: str = "") -> None:

@@ -75,6 +75,23 @@ def blank_as_missing(ids: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def file_row_numbers(data: pd.DataFrame, first_row: int | None = None) -> np.ndarray:
+    """Each row's number in the file it came from (header = row 1), kept through subsets:
+    ``data.attrs["row_numbers"]`` (one occasion of long data), else ``first_row`` (default
+    ``data.attrs["first_row"]``, else 2) onwards.
+
+    Examples
+    --------
+    >>> file_row_numbers(pd.DataFrame({"pid": ["a", "b"]})).tolist()
+    [2, 3]
+    """
+    known = data.attrs.get("row_numbers")
+    if known is not None and len(known) == len(data):
+        return np.asarray(known, dtype=np.int64)
+    start = int(first_row if first_row is not None else data.attrs.get("first_row", 2))
+    return np.arange(start, start + len(data), dtype=np.int64)
+
+
 def no_identifier(ids: pd.DataFrame) -> np.ndarray:
     """Rows without an identifier (see :func:`row_keys`): the cell is empty (one column) or
     every part is empty (several columns); none when there is no identifier column."""

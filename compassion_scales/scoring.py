@@ -54,6 +54,7 @@ from compassion_scales.errors import (
 )
 from compassion_scales.idkeys import (
     blank_as_missing,
+    file_row_numbers,
     no_identifier,
     row_keys,
     shown_ids,
@@ -827,6 +828,8 @@ def _label_code_mismatches(data: pd.DataFrame, present: Sequence[str], mapping: 
     """
     labels_of = {} if data.attrs.get("value_labels_applied") else data.attrs.get("value_labels") or {}
     out: list[dict[str, Any]] = []
+    if not labels_of:  # no SPSS/Stata value labels: nothing to compare
+        return out
     for item_id in present:
         column = mapping[item_id]
         labels = labels_of.get(column) or {}
@@ -1573,15 +1576,6 @@ def name_briefly(columns: Sequence[Any], shown: int = NAMES_SHOWN) -> str:
     return f"{names} and {len(columns) - shown} more ({len(columns)} columns)" if len(columns) > shown else names
 
 
-def _row_numbers(data: pd.DataFrame, start: int) -> np.ndarray:
-    """Each row's number in its file: ``data.attrs["row_numbers"]`` (one occasion of long
-    data) or ``start`` onwards."""
-    known = data.attrs.get("row_numbers")
-    if known is not None and len(known) == len(data):
-        return np.asarray(known, dtype=np.int64)
-    return np.arange(start, start + len(data), dtype=np.int64)
-
-
 def _check_ids(data: pd.DataFrame, id_cols: Sequence[str], first_row: int) -> list[dict[str, Any]]:
     fails: list[dict[str, Any]] = []
     for c in id_cols:
@@ -1722,7 +1716,7 @@ def score(data: pd.DataFrame, instrument: InstrumentLike | Sequence[InstrumentLi
                  else pd.DataFrame(columns=_FAIL_COLUMNS)),
         instruments=tuple(instruments), rules=pd.DataFrame(parts.rules),
         column_map=parts.column_map, id_columns=ids, unused_columns=unused,
-        not_scored=parts.not_scored, row_numbers=_row_numbers(data, start),
+        not_scored=parts.not_scored, row_numbers=file_row_numbers(data, start),
         options={"on_invalid": on_invalid, "prorate": prorate, "id": ids,
                  "column_map": dict(column_map or {}), "patterns": patterns,
                  **({"reverse_coded": True} if reverse_coded else {})})
